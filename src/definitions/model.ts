@@ -1,0 +1,213 @@
+// The validated definition model: what stage 1 (parse + validate) hands to stage 2 (plan).
+// Plain readonly data with `kind` tags; every node keeps where it came from so that later
+// stages can still point at the user's line.
+
+export interface SourceLocation {
+  readonly file: string; // project-relative path, e.g. "audiences/at_risk.yml"
+  readonly line: number; // 1-based
+  readonly col: number; // 1-based
+}
+
+export type Level = 'user' | 'account';
+
+/** A literal as written in YAML. Timestamps stay ISO-8601 strings until a type is known. */
+export type Scalar = string | number | boolean | null;
+
+/** Half-open windows. `within` is (as_of - seconds, as_of]; `between` is [start, end). */
+export type TimeWindow =
+  | { readonly kind: 'within'; readonly seconds: number; readonly text: string }
+  | { readonly kind: 'between'; readonly start: string; readonly end: string };
+
+/**
+ * Which events a leaf or a computed trait looks at. `track` events are found in their own
+ * event table (snake case of the name, as Segment names it) with `event_text` equal to `name`;
+ * `page` / `screen` read the pages / screens tables, optionally only rows whose `name` matches.
+ */
+export type EventRef =
+  | { readonly kind: 'track'; readonly name: string }
+  | { readonly kind: 'page' | 'screen'; readonly name: string | null };
+
+export type ComparisonOp =
+  | 'equals'
+  | 'not_equals'
+  | 'in'
+  | 'not_in'
+  | 'lt'
+  | 'lte'
+  | 'gt'
+  | 'gte'
+  | 'between'
+  | 'contains'
+  | 'starts_with'
+  | 'ends_with'
+  | 'exists'
+  | 'includes';
+
+export const COMPARISON_OPS: readonly ComparisonOp[] = [
+  'equals', 'not_equals', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'between',
+  'contains', 'starts_with', 'ends_with', 'exists', 'includes',
+];
+
+/**
+ * One comparison. `value` is a Scalar for most ops, a list for in / not_in, a pair for
+ * between, and a boolean for exists.
+ */
+export interface Predicate {
+  readonly op: ComparisonOp;
+  readonly value: Scalar | readonly Scalar[];
+  readonly ignoreCase: boolean;
+}
+
+export interface PropertyFilter {
+  readonly property: string; // column name in the event table, as written (snake case)
+  readonly predicate: Predicate;
+  readonly loc: SourceLocation;
+}
+
+export type CountOp = 'at_least' | 'at_most' | 'exactly';
+
+export type Condition =
+  | { readonly kind: 'all'; readonly children: readonly Condition[]; readonly loc: SourceLocation }
+  | { readonly kind: 'any'; readonly children: readonly Condition[]; readonly loc: SourceLocation }
+  | { readonly kind: 'not'; readonly child: Condition; readonly loc: SourceLocation }
+  | {
+      readonly kind: 'trait';
+      readonly trait: string;
+      readonly predicate: Predicate;
+      readonly loc: SourceLocation;
+    }
+  | {
+      readonly kind: 'in_audience';
+      readonly audience: string;
+      readonly negated: boolean; // not_in_audience
+      readonly loc: SourceLocation;
+    }
+  | {
+      // `not_performed: E` is parsed into this with count { op: 'exactly', n: 0 }
+      readonly kind: 'performed';
+      readonly event: EventRef;
+      readonly window: TimeWindow | null;
+      readonly filters: readonly PropertyFilter[];
+      readonly count: { readonly op: CountOp; readonly n: number };
+      readonly loc: SourceLocation;
+    }
+  | {
+      readonly kind: 'quantifier';
+      readonly quantifier: 'any_user' | 'all_users' | 'no_user' | 'at_least_users';
+      /** at_least_users only: exactly one of count / percent is set. */
+      readonly atLeast: { readonly count: number } | { readonly percent: number } | null;
+      readonly condition: Condition; // a user-level tree
+      readonly loc: SourceLocation;
+    };
+
+export type ComputeKind =
+  | 'count'
+  | 'sum'
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'most_frequent'
+  | 'first'
+  | 'last'
+  | 'unique_list'
+  | 'unique_count';
+
+export const COMPUTE_KINDS: readonly ComputeKind[] = [
+  'count', 'sum', 'avg', 'min', 'max', 'most_frequent', 'first', 'last', 'unique_list', 'unique_count',
+];
+
+export interface SyncTarget {
+  readonly to: string; // destination name in quorum.yml
+  readonly calls: readonly ('group' | 'identify' | 'track')[];
+  readonly trackEvents: { readonly entered: string; readonly exited: string };
+  readonly loc: SourceLocation;
+}
+
+interface DefinitionBase {
+  readonly name: string;
+  readonly level: Level;
+  readonly description: string | null;
+  readonly sync: readonly SyncTarget[];
+  readonly loc: SourceLocation; // of the definition's name key
+}
+
+export interface ComputedTraitDefinition extends DefinitionBase {
+  readonly kind: 'computed_trait';
+  readonly compute: ComputeKind;
+  readonly event: EventRef;
+  readonly window: TimeWindow | null;
+  readonly filters: readonly PropertyFilter[];
+  readonly property: string | null; // required for every compute kind but count
+  readonly minFrequency: number; // most_frequent only; default 2
+  readonly scope: 'users' | 'group_context'; // account level only
+}
+
+export interface SqlTraitDefinition extends DefinitionBase {
+  readonly kind: 'sql_trait';
+  readonly sql: string; // raw template, with {{ source('x') }} and {{ as_of }}
+  /** Trait columns, when declared; otherwise learnt from the warehouse, else [name]. */
+  readonly columns: readonly string[] | null;
+}
+
+export interface AudienceDefinition extends DefinitionBase {
+  readonly kind: 'audience';
+  readonly schedule: string | null;
+  readonly where: Condition;
+  readonly maxExitFraction: number | null;
+}
+
+export type Definition = ComputedTraitDefinition | SqlTraitDefinition | AudienceDefinition;
+
+// ---------------------------------------------------------------------------------------------
+// quorum.yml
+
+export interface SourceLayout {
+  readonly preset: 'segment' | 'rudderstack';
+  readonly schema: string;
+  readonly eventTime: string; // column name, e.g. "timestamp"
+  readonly tables: {
+    readonly identifies: string;
+    readonly groups: string;
+    readonly tracks: string;
+    readonly pages: string;
+    readonly screens: string;
+  };
+  readonly columns: {
+    readonly id: string;
+    readonly userId: string;
+    readonly anonymousId: string;
+    readonly groupId: string;
+    readonly event: string;
+    readonly eventText: string;
+    readonly contextGroupId: string;
+    readonly name: string; // pages / screens name column
+  };
+}
+
+export type WarehouseConfig =
+  | { readonly type: 'duckdb'; readonly path: string } // path absolute after loading, ":memory:" allowed
+  | { readonly type: 'postgres'; readonly url: string }
+  | { readonly type: 'bigquery'; readonly settings: Readonly<Record<string, string>> }
+  | { readonly type: 'snowflake'; readonly settings: Readonly<Record<string, string>> };
+
+export type DestinationConfig =
+  | { readonly type: 'segment'; readonly writeKey: string; readonly endpoint: string; readonly groupIdentity: 'anonymous' | 'member' }
+  | { readonly type: 'webhook'; readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly secret: string | null }
+  | { readonly type: 'file'; readonly path: string }
+  | { readonly type: 'stdout' };
+
+export interface ProjectConfig {
+  readonly warehouse: WarehouseConfig;
+  readonly source: SourceLayout;
+  readonly stateSchema: string;
+  readonly destinations: Readonly<Record<string, DestinationConfig>>;
+  readonly maxExitFraction: number; // default 0.5
+  readonly personas: { readonly namespace: string; readonly spaceId: string };
+  readonly loc: SourceLocation;
+}
+
+export interface Project {
+  readonly root: string; // absolute directory
+  readonly config: ProjectConfig;
+  readonly definitions: readonly Definition[];
+}

@@ -1,0 +1,63 @@
+import type { SourceLocation } from '../definitions/model.js';
+
+/**
+ * Stable error codes. A user can search the README for the code; tests assert on it.
+ * Only internal bugs throw; everything a user can cause becomes a Diagnostic.
+ */
+export type DiagnosticCode =
+  | 'yaml_syntax' // malformed YAML
+  | 'unknown_key' // a key the schema does not know
+  | 'missing_key' // a required key is absent
+  | 'wrong_type' // a value of the wrong type or shape
+  | 'invalid_value' // right type, impossible value (bad duration, bad timestamp, negative count)
+  | 'duplicate_name' // two definitions with one name
+  | 'unknown_reference' // unknown trait / audience / destination / source
+  | 'ambiguous_reference' // a name that is both a computed and a SQL trait
+  | 'level_mismatch' // account thing in a user tree or the reverse
+  | 'cycle' // audience -> trait -> ... -> audience
+  | 'sql_not_select' // SQL trait that is not one read-only SELECT
+  | 'sql_template' // bad {{ }} expression in a SQL trait
+  | 'uncastable_literal' // literal that cannot be cast to the column's type
+  | 'missing_table' // warehouse table not found
+  | 'missing_column' // warehouse column not found
+  | 'warehouse_unreachable' // cannot connect / open
+  | 'warehouse_error' // the warehouse refused a statement
+  | 'duplicate_key' // SQL trait returned one key with conflicting values
+  | 'missing_env' // ${VAR} not set
+  | 'usage'; // CLI usage problem
+
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: 'error' | 'warning';
+  readonly loc: SourceLocation | null; // null only for problems with no file (e.g. unreachable warehouse)
+  /** What is wrong, quoting the user's own names. */
+  readonly message: string;
+  /** How to fix it, one sentence; includes a did-you-mean where there is one. */
+  readonly hint: string | null;
+}
+
+export function error(
+  code: DiagnosticCode,
+  loc: SourceLocation | null,
+  message: string,
+  hint: string | null = null,
+): Diagnostic {
+  return { code, severity: 'error', loc, message, hint };
+}
+
+export function warning(
+  code: DiagnosticCode,
+  loc: SourceLocation | null,
+  message: string,
+  hint: string | null = null,
+): Diagnostic {
+  return { code, severity: 'warning', loc, message, hint };
+}
+
+/** Thrown to unwind a command when diagnostics make going on pointless; the CLI prints them. */
+export class DiagnosticsError extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map((d) => d.message).join('\n'));
+    this.name = 'DiagnosticsError';
+  }
+}

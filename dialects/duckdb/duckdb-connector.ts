@@ -1,0 +1,64 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { WarehouseConfig } from '../../src/definitions/model.js';
+import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
+import type { Dialect, ResultRow, WarehouseConnection } from '../../src/warehouse/connection.js';
+
+/** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
+export function duckDbLogicalType(typeName: string): LogicalType {
+  const t = typeName.toUpperCase();
+  if (t.endsWith('[]') || t.startsWith('LIST') || t.startsWith('STRUCT') || t.startsWith('MAP')) return 'list';
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|INT\d*)$/.test(t)) return 'integer';
+  if (/^(DOUBLE|FLOAT|REAL|DECIMAL|NUMERIC)/.test(t)) return 'number';
+  if (t === 'BOOLEAN') return 'boolean';
+  if (t.startsWith('TIMESTAMP') || t === 'DATE') return 'timestamp';
+  if (t === 'VARCHAR' || t.startsWith('VARCHAR') || t === 'UUID' || t === 'JSON') return 'string';
+  return 'unknown';
+}
+
+export class DuckDbConnection implements WarehouseConnection {
+  constructor(
+    readonly dialect: Dialect,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  async query(sql: string): Promise<ResultRow[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJson() as ResultRow[];
+  }
+
+  async readTables(schema: string): Promise<Map<string, CatalogTable>> {
+    const prepared = await this.connection.prepare(
+      'select table_name, column_name, data_type from information_schema.columns where table_schema = $1 order by table_name, ordinal_position',
+    );
+    prepared.bindVarchar(1, schema);
+    const rows = (await prepared.runAndReadAll()).getRowObjectsJson() as { table_name: string; column_name: string; data_type: string }[];
+    const tables = new Map<string, { name: string; columns: Map<string, LogicalType> }>();
+    for (const row of rows) {
+      const entry = tables.get(row.table_name) ?? { name: row.table_name, columns: new Map() };
+      entry.columns.set(row.column_name, duckDbLogicalType(row.data_type));
+      tables.set(row.table_name, entry);
+    }
+    return tables;
+  }
+
+  async describe(sql: string): Promise<Map<string, LogicalType>> {
+    const prepared = await this.connection.prepare(sql);
+    const columns = new Map<string, LogicalType>();
+    for (let i = 0; i < prepared.columnCount; i += 1) {
+      columns.set(prepared.columnName(i), duckDbLogicalType(String(prepared.columnType(i))));
+    }
+    return columns;
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export async function openDuckDb(dialect: Dialect, config: WarehouseConfig): Promise<DuckDbConnection> {
+  if (config.type !== 'duckdb') throw new Error(`duckdb connector given a ${config.type} warehouse`);
+  const instance = await DuckDBInstance.create(config.path);
+  return new DuckDbConnection(dialect, instance, await instance.connect());
+}

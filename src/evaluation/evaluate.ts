@@ -1,0 +1,130 @@
+// compile() needs no connection; evaluate() is compile + execute + read the rows back.
+import type { Project } from '../definitions/model.js';
+import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { buildPlan } from '../plan/build-plan.js';
+import type { Plan } from '../plan/plan.js';
+import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
+import { bin, col, num, select, type Query } from '../sql/ast.js';
+import { lowerPlan, sqlTraitQuery, type Body } from '../sql/lower.js';
+import type { SqlPrinter } from '../sql/printer.js';
+import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
+
+export interface CompileOptions {
+  readonly project: Project;
+  readonly catalog?: Catalog;
+  readonly asOf: string;
+  readonly targets: readonly string[];
+}
+
+export function planFor(options: CompileOptions): Plan {
+  return buildPlan({ project: options.project, catalog: options.catalog ?? OFFLINE_CATALOG, asOf: options.asOf, targets: options.targets });
+}
+
+export function compileSql(options: CompileOptions, printer: SqlPrinter, body: Body = { kind: 'members' }): string {
+  return `${printer.print(lowerPlan(planFor(options), body))}\n`;
+}
+
+/** The warehouse's tables plus the result columns of every SQL trait, described by the warehouse. */
+export async function readCatalog(connection: WarehouseConnection, project: Project): Promise<Catalog> {
+  const tables = await connection.readTables(project.config.source.schema);
+  const sqlTraitColumns = new Map<string, ReadonlyMap<string, LogicalType>>();
+  for (const d of project.definitions) {
+    if (d.kind !== 'sql_trait') continue;
+    const sql = connection.dialect.printer.print(sqlTraitQuery(d.sql, project.config.source.schema, new Date().toISOString()));
+    try {
+      sqlTraitColumns.set(d.name, await connection.describe(sql));
+    } catch (cause) {
+      throw new DiagnosticsError([
+        error('warehouse_error', d.loc, `the warehouse rejected SQL trait "${d.name}": ${firstLine(cause)}`, 'run the query by hand in the warehouse and fix it there'),
+      ]);
+    }
+  }
+  return { known: true, tables, sqlTraitColumns };
+}
+
+export function firstLine(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return text.split('\n')[0];
+}
+
+/** A SQL trait must give one value per key; find a key that has two, before anything uses it. */
+async function checkSqlTraitKeys(connection: WarehouseConnection, project: Project, plan: Plan): Promise<void> {
+  const printer = connection.dialect.printer;
+  for (const trait of plan.sqlTraits) {
+    const key = trait.level === 'user' ? 'user_id' : 'group_id';
+    const distinctRows: Query = select({
+      distinct: true,
+      columns: [key, ...trait.columns].map((c) => ({ expr: col(c, 't'), alias: c })),
+      from: { kind: 'subquery', query: sqlTraitQuery(trait.sql, plan.layout.schema, plan.asOf), alias: 't' },
+    });
+    const duplicates = select({
+      columns: [{ expr: col(key, 'd'), alias: 'key' }],
+      from: { kind: 'subquery', query: distinctRows, alias: 'd' },
+      groupBy: [col(key, 'd')],
+      having: bin('>', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(1)),
+      limit: 1,
+    });
+    const rows = await connection.query(printer.print(duplicates));
+    if (rows.length > 0) {
+      const definition = project.definitions.find((d) => d.name === trait.trait);
+      throw new DiagnosticsError([
+        error(
+          'duplicate_key',
+          definition?.loc ?? null,
+          `SQL trait "${trait.trait}" returned ${key} ${JSON.stringify(rows[0].key)} more than once with different values`,
+          `make the query return one row per ${key} (GROUP BY ${key}), or select the user_id too at account level only when it is an association`,
+        ),
+      ]);
+    }
+  }
+}
+
+function parseValue(text: unknown): TraitValue | Record<string, TraitValue> {
+  if (text === null || text === undefined) return null;
+  return JSON.parse(String(text)) as TraitValue;
+}
+
+export async function evaluate(
+  connection: WarehouseConnection,
+  options: CompileOptions & { readonly catalog: Catalog },
+): Promise<Map<string, DefinitionResult>> {
+  const plan = planFor(options);
+  await checkSqlTraitKeys(connection, options.project, plan);
+  const sql = connection.dialect.printer.print(lowerPlan(plan, { kind: 'members' }));
+  const rows = await runQuery(connection, sql);
+  const results = new Map<string, DefinitionResult>();
+  const members = new Map<string, Set<string>>();
+  const values = new Map<string, Map<string, TraitValue | Record<string, TraitValue>>>();
+  for (const output of plan.outputs) {
+    if (output.kind === 'audience') members.set(output.name, new Set());
+    else values.set(output.name, new Map());
+  }
+  for (const row of rows) {
+    const name = String(row.definition);
+    const id = String(row.id);
+    const set = members.get(name);
+    if (set) set.add(id);
+    else values.get(name)?.set(id, parseValue(row.value));
+  }
+  for (const output of plan.outputs) {
+    results.set(
+      output.name,
+      output.kind === 'audience'
+        ? { kind: 'audience', level: output.level, members: members.get(output.name)! }
+        : { kind: 'trait', level: output.level, values: values.get(output.name)! },
+    );
+  }
+  return results;
+}
+
+export async function runQuery(connection: WarehouseConnection, sql: string) {
+  try {
+    return await connection.query(sql);
+  } catch (cause) {
+    throw new DiagnosticsError([
+      error('warehouse_error', null, `the ${connection.dialect.name} warehouse rejected quorum's statement: ${firstLine(cause)}`, 'run `quorum validate` to check the definitions against the warehouse'),
+    ]);
+  }
+}
+

@@ -1,0 +1,359 @@
+// Definitions -> plan. Collects the closure of what the requested definitions need, resolves every
+// name once (through definitions/resolve.ts, as validation does) and gives each distinct
+// computation one home, so shared traits and audiences are computed once per statement.
+import { DefinitionIndex, resolveTrait, sqlTraitAssociatesUsers, sqlTraitColumns } from '../definitions/resolve.js';
+import type {
+  AudienceDefinition,
+  ComputedTraitDefinition,
+  Condition,
+  Definition,
+  EventRef,
+  Level,
+  Predicate,
+  Project,
+  PropertyFilter,
+  SqlTraitDefinition,
+} from '../definitions/model.js';
+import { snakeCase } from '../definitions/snake-case.js';
+import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Catalog, LogicalType } from '../warehouse/catalog.js';
+import type {
+  EventMatch,
+  EventScan,
+  Feature,
+  Measure,
+  Plan,
+  PlanAudience,
+  PlanCondition,
+  PlanFilter,
+  PlanOutput,
+  PlanSqlTrait,
+  RankedTrait,
+} from './plan.js';
+
+export interface PlanRequest {
+  readonly project: Project;
+  readonly catalog: Catalog;
+  readonly asOf: string;
+  /** Definition names to output; their dependencies are planned too. */
+  readonly targets: readonly string[];
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled definition node: ${JSON.stringify(value)}`);
+}
+
+export function eventMatch(event: EventRef, project: Project): EventMatch {
+  const { tables, columns } = project.config.source;
+  switch (event.kind) {
+    case 'track':
+      return { table: snakeCase(event.name), column: columns.eventText, value: event.name };
+    case 'page':
+      return { table: tables.pages, column: columns.name, value: event.name };
+    case 'screen':
+      return { table: tables.screens, column: columns.name, value: event.name };
+    default:
+      return assertNever(event);
+  }
+}
+
+function describeEvent(event: EventRef): string {
+  return event.kind === 'track' ? event.name : `${event.kind}${event.name === null ? '' : ` ${event.name}`}`;
+}
+
+function describePredicate(p: Predicate): string {
+  return `${p.op} ${JSON.stringify(p.value)}${p.ignoreCase ? ' (ignore case)' : ''}`;
+}
+
+class PlanBuilder {
+  private readonly index: DefinitionIndex;
+  private readonly features = new Map<string, Feature>();
+  private readonly scans = new Map<string, { name: string; level: Level; table: string; measures: Map<string, Measure> }>();
+  private readonly ranked = new Map<string, RankedTrait>();
+  private readonly sqlTraits = new Map<string, PlanSqlTrait>();
+  private readonly customTraits = { user: new Set<string>(), account: new Set<string>() };
+  private readonly audiences = new Map<string, PlanAudience>();
+  private readonly inProgress = new Set<string>();
+  private readonly diagnostics: Diagnostic[] = [];
+  private counter = 0;
+
+  constructor(private readonly request: PlanRequest) {
+    this.index = new DefinitionIndex(request.project.definitions);
+  }
+
+  build(): Plan {
+    const { project, catalog } = this.request;
+    // Associations from SQL traits are part of every evaluation's membership (docs/semantics.md).
+    for (const d of project.definitions) {
+      if (d.kind === 'sql_trait' && sqlTraitAssociatesUsers(d, catalog)) this.sqlTrait(d);
+    }
+    const outputs: PlanOutput[] = [];
+    for (const name of this.request.targets) {
+      const definition = this.index.get(name);
+      if (!definition) {
+        this.diagnostics.push(error('unknown_reference', null, `no definition is named "${name}"`, 'run `quorum validate` to list the definitions'));
+        continue;
+      }
+      outputs.push(this.output(definition));
+    }
+    if (this.diagnostics.length > 0) throw new DiagnosticsError(this.diagnostics);
+    return {
+      asOf: this.request.asOf,
+      layout: project.config.source,
+      userUniverseTables: this.userUniverseTables(),
+      customTraits: { user: [...this.customTraits.user], account: [...this.customTraits.account] },
+      scans: [...this.scans.values()].map((s) => ({ name: s.name, level: s.level, table: s.table, measures: [...s.measures.values()] }) satisfies EventScan),
+      ranked: [...this.ranked.values()],
+      sqlTraits: [...this.sqlTraits.values()],
+      features: [...this.features.values()],
+      audiences: [...this.audiences.values()],
+      outputs,
+    };
+  }
+
+  private userUniverseTables(): string[] {
+    const { tables } = this.request.project.config.source;
+    const always = [tables.identifies, tables.groups, tables.tracks];
+    const optional = [tables.pages, tables.screens];
+    const { catalog } = this.request;
+    if (!catalog.known) {
+      const used = new Set([...this.scans.values()].map((s) => s.table));
+      for (const r of this.ranked.values()) used.add(r.match.table);
+      return [...always, ...optional.filter((t) => used.has(t))];
+    }
+    return [...always, ...optional].filter((t) => catalog.tables.has(t));
+  }
+
+  private output(definition: Definition): PlanOutput {
+    switch (definition.kind) {
+      case 'audience':
+        this.audience(definition);
+        return { kind: 'audience', name: definition.name, level: definition.level };
+      case 'computed_trait':
+        return { kind: 'trait', name: definition.name, level: definition.level, columns: [{ name: definition.name, feature: this.computedTrait(definition).column }] };
+      case 'sql_trait': {
+        const columns = sqlTraitColumns(definition, this.request.catalog);
+        return {
+          kind: 'trait',
+          name: definition.name,
+          level: definition.level,
+          columns: columns.map((c) => ({ name: c, feature: this.sqlTraitFeature(definition, c).column })),
+        };
+      }
+      default:
+        return assertNever(definition);
+    }
+  }
+
+  private next(prefix: string): string {
+    this.counter += 1;
+    return `${prefix}_${this.counter}`;
+  }
+
+  private feature(key: string, make: (column: string) => Feature): Feature {
+    let feature = this.features.get(key);
+    if (!feature) {
+      feature = make(this.next('f'));
+      this.features.set(key, feature);
+    }
+    return feature;
+  }
+
+  private columnType(table: string, column: string | null): LogicalType {
+    if (column === null) return 'unknown';
+    return this.request.catalog.tables.get(table)?.columns.get(column) ?? 'unknown';
+  }
+
+  private filters(match: EventMatch, filters: readonly PropertyFilter[]): PlanFilter[] {
+    return filters.map((f) => ({ column: f.property, predicate: f.predicate, type: this.columnType(match.table, f.property) }));
+  }
+
+  private measure(level: Level, partial: Omit<Measure, 'column'>): { scan: string; measure: string } {
+    const scanKey = `${level}|${partial.match.table}`;
+    let scan = this.scans.get(scanKey);
+    if (!scan) {
+      scan = { name: `events:${level}:${partial.match.table}`, level, table: partial.match.table, measures: new Map() };
+      this.scans.set(scanKey, scan);
+    }
+    const measureKey = JSON.stringify(partial);
+    let measure = scan.measures.get(measureKey);
+    if (!measure) {
+      measure = { ...partial, column: `m_${scan.measures.size + 1}` };
+      scan.measures.set(measureKey, measure);
+    }
+    return { scan: scan.name, measure: measure.column };
+  }
+
+  computedTrait(d: ComputedTraitDefinition): Feature {
+    const match = eventMatch(d.event, this.request.project);
+    const filters = this.filters(match, d.filters);
+    const groupContext = d.level === 'account' && d.scope === 'group_context';
+    const propertyType = this.columnType(match.table, d.property);
+    return this.feature(`computed:${d.level}:${d.name}`, (column) => {
+      const label = d.name;
+      switch (d.compute) {
+        case 'most_frequent':
+        case 'first':
+        case 'last': {
+          const cte = `trait:${d.name}`;
+          this.ranked.set(cte, {
+            name: cte,
+            trait: d.name,
+            level: d.level,
+            compute: d.compute,
+            property: d.property ?? '',
+            match,
+            window: d.window,
+            filters,
+            groupContext,
+            minFrequency: d.minFrequency,
+            file: d.loc.file,
+          });
+          return { column, level: d.level, type: propertyType, source: { kind: 'ranked', cte }, label };
+        }
+        case 'count':
+        case 'sum':
+        case 'avg':
+        case 'min':
+        case 'max':
+        case 'unique_count':
+        case 'unique_list': {
+          const aggregate = d.compute === 'unique_count' ? 'count_distinct' : d.compute === 'unique_list' ? 'sorted_distinct_list' : d.compute;
+          const property = d.compute === 'count' ? null : d.property;
+          const ref = this.measure(d.level, { aggregate, property, match, window: d.window, filters, groupContext });
+          const whenMissing = d.compute === 'count' || d.compute === 'sum' || d.compute === 'unique_count' ? 'zero' : d.compute === 'unique_list' ? 'empty_list' : 'null';
+          const type: LogicalType =
+            d.compute === 'count' || d.compute === 'unique_count' ? 'integer' : d.compute === 'unique_list' ? 'list' : d.compute === 'sum' || d.compute === 'avg' ? 'number' : propertyType;
+          return { column, level: d.level, type, source: { kind: 'measure', scan: ref.scan, measure: ref.measure, whenMissing }, label };
+        }
+        default:
+          return assertNever(d.compute);
+      }
+    });
+  }
+
+  private sqlTrait(d: SqlTraitDefinition): PlanSqlTrait {
+    const cte = `sql_trait:${d.name}`;
+    let trait = this.sqlTraits.get(cte);
+    if (!trait) {
+      trait = {
+        name: cte,
+        trait: d.name,
+        level: d.level,
+        sql: d.sql,
+        columns: sqlTraitColumns(d, this.request.catalog),
+        associatesUsers: sqlTraitAssociatesUsers(d, this.request.catalog),
+        file: d.loc.file,
+      };
+      this.sqlTraits.set(cte, trait);
+    }
+    return trait;
+  }
+
+  private sqlTraitFeature(d: SqlTraitDefinition, column: string): Feature {
+    const trait = this.sqlTrait(d);
+    const type = this.request.catalog.sqlTraitColumns.get(d.name)?.get(column) ?? 'unknown';
+    return this.feature(`sql:${d.level}:${d.name}:${column}`, (name) => ({
+      column: name,
+      level: d.level,
+      type,
+      source: { kind: 'sql_trait', cte: trait.name, column },
+      label: column === d.name ? d.name : `${d.name}.${column}`,
+    }));
+  }
+
+  private customTrait(level: Level, column: string, type: LogicalType): Feature {
+    this.customTraits[level].add(column);
+    return this.feature(`custom:${level}:${column}`, (name) => ({ column: name, level, type, source: { kind: 'custom_trait', column }, label: column }));
+  }
+
+  private audience(d: AudienceDefinition): void {
+    if (this.audiences.has(d.name)) return;
+    if (this.inProgress.has(d.name)) {
+      this.diagnostics.push(error('cycle', d.loc, `audience "${d.name}" depends on itself`, 'remove one in_audience reference of the cycle'));
+      return;
+    }
+    this.inProgress.add(d.name);
+    const quantifiers: Extract<PlanCondition, { kind: 'quantifier' }>[] = [];
+    const condition = this.condition(d.where, d.level, d, quantifiers);
+    this.inProgress.delete(d.name);
+    this.audiences.set(d.name, { name: d.name, level: d.level, file: d.loc.file, condition, quantifiers });
+  }
+
+  private referencedAudience(name: string, from: AudienceDefinition, at: Condition): AudienceDefinition | null {
+    const target = this.index.audience(name);
+    if (!target) {
+      this.diagnostics.push(error('unknown_reference', at.loc, `audience "${from.name}" refers to unknown audience "${name}"`, 'check the name, or add the audience'));
+      return null;
+    }
+    this.audience(target);
+    return target;
+  }
+
+  private condition(
+    c: Condition,
+    level: Level,
+    owner: AudienceDefinition,
+    quantifiers: Extract<PlanCondition, { kind: 'quantifier' }>[],
+  ): PlanCondition {
+    switch (c.kind) {
+      case 'all':
+      case 'any': {
+        const children = c.children.map((child) => this.condition(child, level, owner, quantifiers));
+        return { kind: c.kind, children, label: `${c.kind} of ${children.length}` };
+      }
+      case 'not': {
+        const child = this.condition(c.child, level, owner, quantifiers);
+        return { kind: 'not', child, label: `not (${child.label})` };
+      }
+      case 'trait': {
+        const resolution = resolveTrait(c.trait, level, this.index, this.request.project.config.source, this.request.catalog);
+        const label = `${c.trait} ${describePredicate(c.predicate)}`;
+        if (!resolution.ok) {
+          this.diagnostics.push(error(resolution.reason === 'ambiguous' ? 'ambiguous_reference' : resolution.reason === 'level_mismatch' ? 'level_mismatch' : 'unknown_reference', c.loc, `audience "${owner.name}": trait "${c.trait}" cannot be used at ${level} level (${resolution.reason})`, 'run `quorum validate` for details'));
+          return { kind: 'all', children: [], label };
+        }
+        const t = resolution.trait;
+        const feature = t.kind === 'computed' ? this.computedTrait(t.definition) : t.kind === 'sql' ? this.sqlTraitFeature(t.definition, t.column) : this.customTrait(level, t.column, t.type);
+        return { kind: 'compare', feature: feature.column, op: c.predicate.op, value: c.predicate.value, ignoreCase: c.predicate.ignoreCase, type: feature.type, label };
+      }
+      case 'performed': {
+        const match = eventMatch(c.event, this.request.project);
+        const ref = this.measure('user', { aggregate: 'count', property: null, match, window: c.window, filters: this.filters(match, c.filters), groupContext: false });
+        const windowText = c.window === null ? '' : c.window.kind === 'within' ? ` within ${c.window.text}` : ` between ${c.window.start} and ${c.window.end}`;
+        const filterText = c.filters.length === 0 ? '' : ` where ${c.filters.map((f) => `${f.property} ${describePredicate(f.predicate)}`).join(' and ')}`;
+        const label = `performed ${describeEvent(c.event)}${windowText}${filterText} ${c.count.op} ${c.count.n}`;
+        const feature = this.feature(`measure:${ref.scan}:${ref.measure}`, (column) => ({
+          column,
+          level: 'user',
+          type: 'integer',
+          source: { kind: 'measure', scan: ref.scan, measure: ref.measure, whenMissing: 'zero' },
+          label: `count of ${describeEvent(c.event)}${windowText}${filterText}`,
+        }));
+        return { kind: 'count', feature: feature.column, op: c.count.op, n: c.count.n, label };
+      }
+      case 'in_audience': {
+        const target = this.referencedAudience(c.audience, owner, c);
+        const positive: PlanCondition =
+          target && target.level !== level
+            ? { kind: 'member_of_account_audience', audience: c.audience, label: `in account audience ${c.audience}` }
+            : { kind: 'member', audience: c.audience, label: `in audience ${c.audience}` };
+        return c.negated ? { kind: 'not', child: positive, label: `not in audience ${c.audience}` } : positive;
+      }
+      case 'quantifier': {
+        const inner = this.condition(c.condition, 'user', owner, quantifiers);
+        const column = `q_${quantifiers.length + 1}`;
+        const amount = c.atLeast === null ? '' : 'count' in c.atLeast ? ` ${c.atLeast.count}` : ` ${c.atLeast.percent}%`;
+        const node = { kind: 'quantifier' as const, quantifier: c.quantifier, atLeast: c.atLeast, column, condition: inner, label: `${c.quantifier}${amount} (${inner.label})` };
+        quantifiers.push(node);
+        return node;
+      }
+      default:
+        return assertNever(c);
+    }
+  }
+}
+
+export function buildPlan(request: PlanRequest): Plan {
+  return new PlanBuilder(request).build();
+}

@@ -1,0 +1,156 @@
+// STAGE 3: the SQL AST. Every statement quorum sends is built from these nodes and printed by a
+// dialect's printer; nothing concatenates SQL text. Values live in `literal` nodes and are
+// escaped in exactly one place (the printer's `visitLiteral`).
+
+export type SqlType = 'string' | 'number' | 'integer' | 'boolean' | 'timestamp' | 'string_list' | 'json';
+
+export type Literal =
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'number'; readonly value: number }
+  | { readonly type: 'boolean'; readonly value: boolean }
+  /** ISO-8601 instant, printed as a zone-less UTC timestamp literal. */
+  | { readonly type: 'timestamp'; readonly value: string }
+  | { readonly type: 'null' };
+
+export type BinaryOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'AND' | 'OR' | '+' | '-' | '*';
+
+export interface OrderItem {
+  readonly expr: Expr;
+  readonly direction: 'ASC' | 'DESC';
+}
+
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'sorted_distinct_list';
+
+export type Expr =
+  | { readonly kind: 'column'; readonly table: string | null; readonly name: string }
+  | { readonly kind: 'star' }
+  | { readonly kind: 'literal'; readonly literal: Literal }
+  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'not'; readonly expr: Expr }
+  | { readonly kind: 'is_null'; readonly expr: Expr; readonly negated: boolean }
+  | { readonly kind: 'in_list'; readonly expr: Expr; readonly list: readonly Expr[] }
+  | { readonly kind: 'in_query'; readonly expr: Expr; readonly query: Query }
+  | { readonly kind: 'between'; readonly expr: Expr; readonly low: Expr; readonly high: Expr }
+  | { readonly kind: 'coalesce'; readonly args: readonly Expr[] }
+  | { readonly kind: 'case'; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null }
+  | { readonly kind: 'cast'; readonly expr: Expr; readonly type: SqlType }
+  | { readonly kind: 'lower'; readonly expr: Expr }
+  /** Plain substring tests: no pattern characters, whatever the value holds. */
+  | { readonly kind: 'string_match'; readonly match: 'contains' | 'starts_with' | 'ends_with'; readonly expr: Expr; readonly pattern: Expr }
+  | { readonly kind: 'list_contains'; readonly list: Expr; readonly value: Expr }
+  | { readonly kind: 'empty_list'; readonly elementType: SqlType }
+  | {
+      readonly kind: 'aggregate';
+      readonly fn: AggregateFn;
+      readonly arg: Expr | null; // null: count(*)
+      readonly filter: Expr | null;
+    }
+  /** The last non-null `value` in `orderBy` order (a "latest trait" lookup), as an aggregate. */
+  | { readonly kind: 'latest_non_null'; readonly value: Expr; readonly orderBy: readonly OrderItem[] }
+  | { readonly kind: 'row_number'; readonly partitionBy: readonly Expr[]; readonly orderBy: readonly OrderItem[] }
+  | { readonly kind: 'to_json_text'; readonly expr: Expr }
+  | { readonly kind: 'json_object'; readonly entries: readonly { readonly key: string; readonly value: Expr }[] };
+
+export type FromItem =
+  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null }
+  | { readonly kind: 'subquery'; readonly query: Query; readonly alias: string };
+
+export interface Join {
+  readonly type: 'INNER' | 'LEFT';
+  readonly from: FromItem;
+  readonly on: Expr;
+}
+
+export interface SelectColumn {
+  readonly expr: Expr;
+  readonly alias: string | null;
+}
+
+export interface Select {
+  readonly kind: 'select';
+  readonly distinct: boolean;
+  readonly columns: readonly SelectColumn[];
+  readonly from: FromItem | null;
+  readonly joins: readonly Join[];
+  readonly where: Expr | null;
+  readonly groupBy: readonly Expr[];
+  readonly having: Expr | null;
+  readonly orderBy: readonly OrderItem[];
+  readonly limit: number | null;
+}
+
+export interface SetOperation {
+  readonly kind: 'union';
+  readonly all: boolean;
+  readonly queries: readonly Query[];
+}
+
+/** A user's SQL trait, already a validated single SELECT; only its template holes are ours. */
+export interface TemplateQuery {
+  readonly kind: 'template';
+  readonly parts: readonly ({ readonly kind: 'text'; readonly text: string } | { readonly kind: 'table'; readonly schema: string; readonly name: string } | { readonly kind: 'literal'; readonly literal: Literal })[];
+}
+
+export interface CommonTableExpression {
+  readonly name: string;
+  /** Why this CTE exists, e.g. "audience: at_risk_accounts (audiences/at_risk.yml)". */
+  readonly comment: string | null;
+  readonly query: Query;
+}
+
+export interface With {
+  readonly kind: 'with';
+  readonly ctes: readonly CommonTableExpression[];
+  readonly body: Query;
+}
+
+export type Query = Select | SetOperation | TemplateQuery | With;
+
+// ---------------------------------------------------------------------------------------------
+// Small constructors: they keep the lowering readable.
+
+export const col = (name: string, table: string | null = null): Expr => ({ kind: 'column', table, name });
+export const str = (value: string): Expr => ({ kind: 'literal', literal: { type: 'string', value } });
+export const num = (value: number): Expr => ({ kind: 'literal', literal: { type: 'number', value } });
+export const bool = (value: boolean): Expr => ({ kind: 'literal', literal: { type: 'boolean', value } });
+export const ts = (value: string): Expr => ({ kind: 'literal', literal: { type: 'timestamp', value } });
+export const NULL: Expr = { kind: 'literal', literal: { type: 'null' } };
+export const TRUE: Expr = bool(true);
+export const FALSE: Expr = bool(false);
+
+export const bin = (op: BinaryOp, left: Expr, right: Expr): Expr => ({ kind: 'binary', op, left, right });
+export const not = (expr: Expr): Expr => ({ kind: 'not', expr });
+export const coalesce = (...args: Expr[]): Expr => ({ kind: 'coalesce', args });
+export const isNull = (expr: Expr, negated = false): Expr => ({ kind: 'is_null', expr, negated });
+
+export function and(...parts: Expr[]): Expr {
+  if (parts.length === 0) return TRUE;
+  return parts.reduce((left, right) => bin('AND', left, right));
+}
+
+export function or(...parts: Expr[]): Expr {
+  if (parts.length === 0) return FALSE;
+  return parts.reduce((left, right) => bin('OR', left, right));
+}
+
+export function select(partial: Partial<Select> & Pick<Select, 'columns'>): Select {
+  return {
+    kind: 'select',
+    distinct: false,
+    from: null,
+    joins: [],
+    where: null,
+    groupBy: [],
+    having: null,
+    orderBy: [],
+    limit: null,
+    ...partial,
+  };
+}
+
+export const table = (name: string, alias: string | null = null, schema: string | null = null): FromItem => ({
+  kind: 'table',
+  schema,
+  name,
+  alias,
+});

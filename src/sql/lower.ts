@@ -1,0 +1,622 @@
+// Plan -> SQL AST. One WITH statement: universes and memberships, one scan per event table and
+// level (every measure of that table is a conditional aggregate of that scan), a features row per
+// entity and level, then one CTE per audience. The body is chosen by the caller: members of the
+// outputs, a per-condition breakdown, or every value behind one entity.
+import type { Level, Predicate, Scalar, TimeWindow } from '../definitions/model.js';
+import type {
+  Feature,
+  Measure,
+  Plan,
+  PlanAudience,
+  PlanCondition,
+  PlanFilter,
+  PlanSqlTrait,
+  RankedTrait,
+  ValueType,
+} from '../plan/plan.js';
+import {
+  and,
+  bin,
+  coalesce,
+  col,
+  FALSE,
+  isNull,
+  NULL,
+  not,
+  num,
+  or,
+  select,
+  str,
+  table,
+  ts,
+  type CommonTableExpression,
+  type Expr,
+  type Query,
+  type Select,
+  type SelectColumn,
+  type TemplateQuery,
+  type With,
+} from './ast.js';
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled plan node: ${JSON.stringify(value)}`);
+}
+
+export const CTE = {
+  userUniverse: 'universe:user',
+  accountUniverse: 'universe:account',
+  memberships: 'memberships',
+  customTraits: (level: Level) => `custom_traits:${level}`,
+  features: (level: Level) => `features:${level}`,
+  audience: (name: string) => `audience:${name}`,
+  quantifiers: (name: string) => `quantifiers:${name}`,
+} as const;
+
+export type Body =
+  | { readonly kind: 'members' }
+  | { readonly kind: 'breakdown'; readonly audience: string }
+  | { readonly kind: 'explain'; readonly audience: string; readonly id: string };
+
+/** Condition nodes of an audience in pre-order, with the column each one gets in breakdown / explain. */
+export interface LabelledCondition {
+  readonly column: string;
+  readonly label: string;
+  readonly depth: number;
+  readonly node: PlanCondition;
+}
+
+export function labelConditions(condition: PlanCondition): LabelledCondition[] {
+  const out: LabelledCondition[] = [];
+  const walk = (node: PlanCondition, depth: number) => {
+    out.push({ column: `c_${out.length + 1}`, label: node.label, depth, node });
+    if (node.kind === 'all' || node.kind === 'any') node.children.forEach((child) => walk(child, depth + 1));
+    else if (node.kind === 'not') walk(node.child, depth + 1);
+  };
+  walk(condition, 0);
+  return out;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Literals: a YAML value cast to the column's type (docs/semantics.md "Literal types").
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function toIsoInstant(text: string): string {
+  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
+  return normalised;
+}
+
+export function literalFor(value: Scalar, type: ValueType): Expr {
+  if (value === null) return NULL;
+  switch (type) {
+    case 'string':
+      return str(typeof value === 'string' ? value : String(value));
+    case 'number':
+    case 'integer': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      return Number.isFinite(n) ? num(n) : literalFor(value, 'unknown');
+    }
+    case 'boolean':
+      if (typeof value === 'boolean') return { kind: 'literal', literal: { type: 'boolean', value } };
+      if (value === 'true' || value === 'false') return { kind: 'literal', literal: { type: 'boolean', value: value === 'true' } };
+      return literalFor(value, 'unknown');
+    case 'timestamp':
+      return typeof value === 'string' && ISO_DATE.test(value) ? ts(toIsoInstant(value)) : literalFor(value, 'unknown');
+    case 'list':
+    case 'unknown':
+      if (typeof value === 'number') return num(value);
+      if (typeof value === 'boolean') return { kind: 'literal', literal: { type: 'boolean', value } };
+      return str(value);
+    default:
+      return assertNever(type);
+  }
+}
+
+function scalarsOf(value: Predicate['value']): readonly Scalar[] {
+  return Array.isArray(value) ? value : [value as Scalar];
+}
+
+/** The comparison, true / false / NULL as SQL has it; the caller makes it two-valued. */
+function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType): Expr {
+  const fold = (e: Expr): Expr => (ignoreCase ? { kind: 'lower', expr: e } : e);
+  const literalType: ValueType = type === 'list' ? 'unknown' : type;
+  const lit = (v: Scalar) => literalFor(v, literalType);
+  const one = () => lit(scalarsOf(value)[0]);
+  switch (op) {
+    case 'equals':
+    case 'not_equals':
+      return bin('=', fold(subject), fold(one()));
+    case 'in':
+    case 'not_in':
+      return { kind: 'in_list', expr: fold(subject), list: scalarsOf(value).map((v) => fold(lit(v))) };
+    case 'lt':
+      return bin('<', subject, one());
+    case 'lte':
+      return bin('<=', subject, one());
+    case 'gt':
+      return bin('>', subject, one());
+    case 'gte':
+      return bin('>=', subject, one());
+    case 'between': {
+      const [low, high] = scalarsOf(value);
+      return { kind: 'between', expr: subject, low: lit(low), high: lit(high) };
+    }
+    case 'contains':
+    case 'starts_with':
+    case 'ends_with':
+      return { kind: 'string_match', match: op, expr: fold(subject), pattern: fold(literalFor(scalarsOf(value)[0], 'string')) };
+    case 'exists':
+      return isNull(subject, value !== false);
+    case 'includes':
+      return { kind: 'list_contains', list: subject, value: literalFor(scalarsOf(value)[0], 'unknown') };
+    default:
+      return assertNever(op);
+  }
+}
+
+/** Two-valued: NULL becomes false, and the negative operators are exact complements. */
+export function comparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType): Expr {
+  if (op === 'exists') return positiveComparison(subject, op, value, ignoreCase, type);
+  const positive = coalesce(positiveComparison(subject, op, value, ignoreCase, type), FALSE);
+  return op === 'not_equals' || op === 'not_in' ? not(positive) : positive;
+}
+
+/** A SQL trait's template with its holes filled: source tables qualified, as_of a literal. */
+export function sqlTraitQuery(sql: string, schema: string, asOf: string): TemplateQuery {
+  const parts: TemplateQuery['parts'][number][] = [];
+  const hole = /\{\{\s*(source\(\s*'([^']*)'\s*\)|as_of)\s*\}\}/g;
+  let last = 0;
+  for (const match of sql.matchAll(hole)) {
+    parts.push({ kind: 'text', text: sql.slice(last, match.index) });
+    if (match[1] === 'as_of') parts.push({ kind: 'literal', literal: { type: 'timestamp', value: asOf } });
+    else parts.push({ kind: 'table', schema, name: match[2] });
+    last = match.index + match[0].length;
+  }
+  parts.push({ kind: 'text', text: sql.slice(last) });
+  return { kind: 'template', parts };
+}
+
+// -----------------------------------------------------------------------------------------------
+
+class Lowering {
+  private readonly featuresByColumn = new Map<string, Feature>();
+  private readonly audiencesByName = new Map<string, PlanAudience>();
+
+  constructor(private readonly plan: Plan) {
+    for (const f of plan.features) this.featuresByColumn.set(f.column, f);
+    for (const a of plan.audiences) this.audiencesByName.set(a.name, a);
+  }
+
+  private get layout() {
+    return this.plan.layout;
+  }
+
+  private source(name: string, alias: string) {
+    return table(name, alias, this.layout.schema);
+  }
+
+  private eventTime(alias: string): Expr {
+    return col(this.layout.eventTime, alias);
+  }
+
+  /** Rows that exist at as_of. */
+  private existsAtAsOf(alias: string): Expr {
+    return bin('<=', this.eventTime(alias), ts(this.plan.asOf));
+  }
+
+  private windowCondition(window: TimeWindow | null, alias: string): Expr[] {
+    if (window === null) return [];
+    if (window.kind === 'within') {
+      const lower = new Date(Date.parse(this.plan.asOf) - window.seconds * 1000).toISOString();
+      return [bin('>', this.eventTime(alias), ts(lower))];
+    }
+    return [bin('>=', this.eventTime(alias), ts(toIsoInstant(window.start))), bin('<', this.eventTime(alias), ts(toIsoInstant(window.end)))];
+  }
+
+  private filterConditions(filters: readonly PlanFilter[], alias: string): Expr[] {
+    return filters.map((f) => comparison(col(f.column, alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type));
+  }
+
+  private matchCondition(m: Measure | RankedTrait, alias: string): Expr {
+    const parts: Expr[] = [];
+    if (m.match.value !== null) parts.push(bin('=', col(m.match.column, alias), str(m.match.value)));
+    parts.push(...this.windowCondition(m.window, alias), ...this.filterConditions(m.filters, alias));
+    if (m.groupContext) {
+      const context = col(this.layout.columns.contextGroupId, alias);
+      parts.push(or(isNull(context), bin('=', context, col(this.layout.columns.groupId, 'm'))));
+    }
+    return and(...parts);
+  }
+
+  /** FROM clause of an event scan: the user's own events, or the account's users' events. */
+  private eventSource(level: Level, tableName: string): { from: Select['from']; joins: Select['joins']; entity: Expr; where: Expr } {
+    const userId = col(this.layout.columns.userId, 'e');
+    const where = and(this.existsAtAsOf('e'), isNull(userId, true));
+    if (level === 'user') return { from: this.source(tableName, 'e'), joins: [], entity: userId, where };
+    return {
+      from: table(CTE.memberships, 'm'),
+      joins: [{ type: 'INNER', from: this.source(tableName, 'e'), on: bin('=', userId, col(this.layout.columns.userId, 'm')) }],
+      entity: col(this.layout.columns.groupId, 'm'),
+      where,
+    };
+  }
+
+  // --- CTEs --------------------------------------------------------------------------------
+
+  private sqlTraitCte(t: PlanSqlTrait): CommonTableExpression {
+    return { name: t.name, comment: `sql_trait: ${t.trait} (${t.file})`, query: sqlTraitQuery(t.sql, this.layout.schema, this.plan.asOf) };
+  }
+
+  private universeCtes(): CommonTableExpression[] {
+    const { columns, tables } = this.layout;
+    const userSelects: Query[] = this.plan.userUniverseTables.map((name) =>
+      select({ columns: [{ expr: col(columns.userId, 's'), alias: 'id' }], from: this.source(name, 's'), where: and(this.existsAtAsOf('s'), isNull(col(columns.userId, 's'), true)) }),
+    );
+    const associations = this.plan.sqlTraits.filter((t) => t.associatesUsers);
+    for (const t of associations) {
+      userSelects.push(select({ columns: [{ expr: col('user_id', 's'), alias: 'id' }], from: table(t.name, 's'), where: isNull(col('user_id', 's'), true) }));
+    }
+    const membershipSelects: Query[] = [
+      select({
+        columns: [
+          { expr: col(columns.groupId, 'g'), alias: columns.groupId },
+          { expr: col(columns.userId, 'g'), alias: columns.userId },
+        ],
+        from: this.source(tables.groups, 'g'),
+        where: and(this.existsAtAsOf('g'), isNull(col(columns.groupId, 'g'), true), isNull(col(columns.userId, 'g'), true)),
+      }),
+      ...associations.map((t) =>
+        select({
+          columns: [
+            { expr: col('group_id', 's'), alias: columns.groupId },
+            { expr: col('user_id', 's'), alias: columns.userId },
+          ],
+          from: table(t.name, 's'),
+          where: and(isNull(col('group_id', 's'), true), isNull(col('user_id', 's'), true)),
+        }),
+      ),
+    ];
+    return [
+      { name: CTE.userUniverse, comment: 'every user_id seen at or before as_of', query: { kind: 'union', all: false, queries: userSelects } },
+      {
+        name: CTE.accountUniverse,
+        comment: 'every group_id seen at or before as_of',
+        query: select({
+          distinct: true,
+          columns: [{ expr: col(columns.groupId, 'g'), alias: 'id' }],
+          from: this.source(tables.groups, 'g'),
+          where: and(this.existsAtAsOf('g'), isNull(col(columns.groupId, 'g'), true)),
+        }),
+      },
+      { name: CTE.memberships, comment: 'user <-> account pairs, many-to-many', query: { kind: 'union', all: false, queries: membershipSelects } },
+    ];
+  }
+
+  private customTraitCte(level: Level, traitColumns: readonly string[]): CommonTableExpression {
+    const { columns, tables } = this.layout;
+    const key = col(level === 'user' ? columns.userId : columns.groupId, 's');
+    const order = [
+      { expr: this.eventTime('s'), direction: 'DESC' as const },
+      { expr: col(columns.id, 's'), direction: 'DESC' as const },
+    ];
+    return {
+      name: CTE.customTraits(level),
+      comment: `latest non-null ${level} traits at as_of`,
+      query: select({
+        columns: [{ expr: key, alias: 'id' }, ...traitColumns.map((c) => ({ expr: { kind: 'latest_non_null', value: col(c, 's'), orderBy: order } as Expr, alias: c }))],
+        from: this.source(level === 'user' ? tables.identifies : tables.groups, 's'),
+        where: and(this.existsAtAsOf('s'), isNull(key, true)),
+        groupBy: [key],
+      }),
+    };
+  }
+
+  private scanCte(scan: Plan['scans'][number]): CommonTableExpression {
+    const source = this.eventSource(scan.level, scan.table);
+    const measures: SelectColumn[] = scan.measures.map((m) => {
+      const condition = this.matchCondition(m, 'e');
+      const property = m.property === null ? null : col(m.property, 'e');
+      const filter = property === null ? condition : and(condition, isNull(property, true));
+      return { expr: { kind: 'aggregate', fn: m.aggregate, arg: property, filter }, alias: m.column };
+    });
+    const matchValues = [...new Set(scan.measures.map((m) => m.match.value))];
+    const narrowing: Expr[] = matchValues.includes(null)
+      ? []
+      : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, 'e'), list: matchValues.map((v) => str(v as string)) }];
+    return {
+      name: scan.name,
+      comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it`,
+      query: select({
+        columns: [{ expr: source.entity, alias: 'id' }, ...measures],
+        from: source.from,
+        joins: source.joins,
+        where: and(source.where, ...narrowing),
+        groupBy: [source.entity],
+      }),
+    };
+  }
+
+  private rankedCte(r: RankedTrait): CommonTableExpression {
+    const source = this.eventSource(r.level, r.match.table);
+    const where = and(source.where, this.matchCondition(r, 'e'));
+    const value = col(r.property, 'e');
+    let ranked: Select;
+    if (r.compute === 'most_frequent') {
+      const counted = select({
+        columns: [
+          { expr: source.entity, alias: 'id' },
+          { expr: value, alias: 'value' },
+          { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'frequency' },
+        ],
+        from: source.from,
+        joins: source.joins,
+        where: and(where, isNull(value, true)),
+        groupBy: [source.entity, value],
+        having: bin('>=', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(r.minFrequency)),
+      });
+      ranked = select({
+        columns: [
+          { expr: col('id', 'c'), alias: 'id' },
+          { expr: col('value', 'c'), alias: 'value' },
+          {
+            expr: { kind: 'row_number', partitionBy: [col('id', 'c')], orderBy: [{ expr: col('frequency', 'c'), direction: 'DESC' }, { expr: col('value', 'c'), direction: 'ASC' }] },
+            alias: 'rank',
+          },
+        ],
+        from: { kind: 'subquery', query: counted, alias: 'c' },
+      });
+    } else {
+      ranked = select({
+        columns: [
+          { expr: source.entity, alias: 'id' },
+          { expr: value, alias: 'value' },
+          {
+            expr: {
+              kind: 'row_number',
+              partitionBy: [source.entity],
+              orderBy: [
+                { expr: this.eventTime('e'), direction: r.compute === 'first' ? 'ASC' : 'DESC' },
+                { expr: col(this.layout.columns.id, 'e'), direction: 'ASC' },
+              ],
+            },
+            alias: 'rank',
+          },
+        ],
+        from: source.from,
+        joins: source.joins,
+        where,
+      });
+    }
+    return {
+      name: r.name,
+      comment: `computed_trait: ${r.trait} (${r.file})`,
+      query: select({
+        columns: [{ expr: col('id', 'r'), alias: 'id' }, { expr: col('value', 'r'), alias: 'value' }],
+        from: { kind: 'subquery', query: ranked, alias: 'r' },
+        where: bin('=', col('rank', 'r'), num(1)),
+      }),
+    };
+  }
+
+  private featureExpr(f: Feature, aliases: Map<string, string>): Expr {
+    const s = f.source;
+    switch (s.kind) {
+      case 'custom_trait':
+        return col(s.column, aliases.get(CTE.customTraits(f.level)) ?? '');
+      case 'measure': {
+        const value = col(s.measure, aliases.get(s.scan) ?? '');
+        if (s.whenMissing === 'zero') return coalesce(value, num(0));
+        if (s.whenMissing === 'empty_list') return coalesce(value, { kind: 'empty_list', elementType: 'string' });
+        return value;
+      }
+      case 'ranked':
+        return col('value', aliases.get(s.cte) ?? '');
+      case 'sql_trait':
+        return col(s.column, aliases.get(s.cte) ?? '');
+      default:
+        return assertNever(s);
+    }
+  }
+
+  private featuresCte(level: Level): CommonTableExpression {
+    const features = this.plan.features.filter((f) => f.level === level);
+    const joinedCtes: string[] = [];
+    const sqlKeyed = new Map<string, Query>();
+    for (const f of features) {
+      const s = f.source;
+      const cte = s.kind === 'custom_trait' ? CTE.customTraits(level) : s.kind === 'measure' ? s.scan : s.cte;
+      if (!joinedCtes.includes(cte)) joinedCtes.push(cte);
+      if (s.kind === 'sql_trait' && !sqlKeyed.has(cte)) {
+        const trait = this.plan.sqlTraits.find((t) => t.name === cte)!;
+        const key = level === 'user' ? 'user_id' : 'group_id';
+        sqlKeyed.set(
+          cte,
+          select({ distinct: true, columns: [{ expr: col(key, 't'), alias: 'id' }, ...trait.columns.map((c) => ({ expr: col(c, 't'), alias: c }))], from: table(cte, 't') }),
+        );
+      }
+    }
+    const aliases = new Map(joinedCtes.map((cte, i) => [cte, `j${i + 1}`]));
+    return {
+      name: CTE.features(level),
+      comment: `every value the ${level}-level conditions read, one row per ${level}`,
+      query: select({
+        columns: [{ expr: col('id', 'u'), alias: 'id' }, ...features.map((f) => ({ expr: this.featureExpr(f, aliases), alias: f.column }))],
+        from: table(level === 'user' ? CTE.userUniverse : CTE.accountUniverse, 'u'),
+        joins: joinedCtes.map((cte) => {
+          const alias = aliases.get(cte)!;
+          const keyed = sqlKeyed.get(cte);
+          return {
+            type: 'LEFT' as const,
+            from: keyed ? { kind: 'subquery' as const, query: keyed, alias } : table(cte, alias),
+            on: bin('=', col('id', alias), col('id', 'u')),
+          };
+        }),
+      }),
+    };
+  }
+
+  /** The boolean SQL of a condition over the features row `f` (and quantifiers row `q`). */
+  condition(c: PlanCondition): Expr {
+    switch (c.kind) {
+      case 'all':
+        return and(...c.children.map((child) => this.condition(child)));
+      case 'any':
+        return or(...c.children.map((child) => this.condition(child)));
+      case 'not':
+        return not(this.condition(c.child));
+      case 'compare':
+        return comparison(col(c.feature, 'f'), c.op, c.value, c.ignoreCase, c.type);
+      case 'count': {
+        const op = c.op === 'at_least' ? '>=' : c.op === 'at_most' ? '<=' : '=';
+        return coalesce(bin(op, col(c.feature, 'f'), num(c.n)), FALSE);
+      }
+      case 'member':
+        return { kind: 'in_query', expr: col('id', 'f'), query: select({ columns: [{ expr: col('id', 'a'), alias: null }], from: table(CTE.audience(c.audience), 'a') }) };
+      case 'member_of_account_audience': {
+        const { columns } = this.layout;
+        return {
+          kind: 'in_query',
+          expr: col('id', 'f'),
+          query: select({
+            columns: [{ expr: col(columns.userId, 'pm'), alias: null }],
+            from: table(CTE.memberships, 'pm'),
+            joins: [{ type: 'INNER', from: table(CTE.audience(c.audience), 'pa'), on: bin('=', col('id', 'pa'), col(columns.groupId, 'pm')) }],
+          }),
+        };
+      }
+      case 'quantifier': {
+        const matching = coalesce(col(c.column, 'q'), num(0));
+        const users = coalesce(col('users', 'q'), num(0));
+        switch (c.quantifier) {
+          case 'any_user':
+            return bin('>=', matching, num(1));
+          case 'all_users':
+            return and(bin('>=', users, num(1)), bin('=', matching, users));
+          case 'no_user':
+            return bin('=', matching, num(0));
+          case 'at_least_users': {
+            const atLeast = c.atLeast ?? { count: 1 };
+            if ('count' in atLeast) return bin('>=', matching, num(atLeast.count));
+            return and(bin('>=', users, num(1)), bin('>=', bin('*', matching, num(100)), bin('*', users, num(atLeast.percent))));
+          }
+          default:
+            return assertNever(c.quantifier);
+        }
+      }
+      default:
+        return assertNever(c);
+    }
+  }
+
+  private quantifiersCte(a: PlanAudience): CommonTableExpression {
+    const { columns } = this.layout;
+    return {
+      name: CTE.quantifiers(a.name),
+      comment: `audience: ${a.name} (${a.file}) — users of each account that satisfy its quantifiers`,
+      query: select({
+        columns: [
+          { expr: col(columns.groupId, 'm'), alias: 'id' },
+          { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'users' },
+          ...a.quantifiers.map((q) => ({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(q.condition) } as Expr, alias: q.column })),
+        ],
+        from: table(CTE.memberships, 'm'),
+        joins: [{ type: 'INNER', from: table(CTE.features('user'), 'f'), on: bin('=', col('id', 'f'), col(columns.userId, 'm')) }],
+        groupBy: [col(columns.groupId, 'm')],
+      }),
+    };
+  }
+
+  /** FROM features f [LEFT JOIN quantifiers q] for an audience. */
+  audienceFrom(a: PlanAudience): Pick<Select, 'from' | 'joins'> {
+    return {
+      from: table(CTE.features(a.level), 'f'),
+      joins: a.quantifiers.length === 0 ? [] : [{ type: 'LEFT', from: table(CTE.quantifiers(a.name), 'q'), on: bin('=', col('id', 'q'), col('id', 'f')) }],
+    };
+  }
+
+  private audienceCtes(a: PlanAudience): CommonTableExpression[] {
+    const ctes: CommonTableExpression[] = [];
+    if (a.quantifiers.length > 0) ctes.push(this.quantifiersCte(a));
+    ctes.push({
+      name: CTE.audience(a.name),
+      comment: `audience: ${a.name} (${a.file})`,
+      query: select({ columns: [{ expr: col('id', 'f'), alias: 'id' }], ...this.audienceFrom(a), where: this.condition(a.condition) }),
+    });
+    return ctes;
+  }
+
+  ctes(): CommonTableExpression[] {
+    const ctes: CommonTableExpression[] = [];
+    ctes.push(...this.plan.sqlTraits.map((t) => this.sqlTraitCte(t)));
+    ctes.push(...this.universeCtes());
+    for (const level of ['user', 'account'] as const) {
+      if (this.plan.customTraits[level].length > 0) ctes.push(this.customTraitCte(level, this.plan.customTraits[level]));
+    }
+    ctes.push(...this.plan.scans.map((s) => this.scanCte(s)));
+    ctes.push(...this.plan.ranked.map((r) => this.rankedCte(r)));
+    ctes.push(this.featuresCte('user'), this.featuresCte('account'));
+    for (const a of this.plan.audiences) ctes.push(...this.audienceCtes(a));
+    return ctes;
+  }
+
+  membersBody(): Query {
+    const queries: Query[] = this.plan.outputs.map((o) => {
+      if (o.kind === 'audience') {
+        return select({
+          columns: [
+            { expr: str(o.name), alias: 'definition' },
+            { expr: col('id', 'a'), alias: 'id' },
+            { expr: { kind: 'cast', expr: NULL, type: 'string' }, alias: 'value' },
+          ],
+          from: table(CTE.audience(o.name), 'a'),
+        });
+      }
+      const value: Expr =
+        o.columns.length === 1 ? col(o.columns[0].feature, 'f') : { kind: 'json_object', entries: o.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })) };
+      return select({
+        columns: [
+          { expr: str(o.name), alias: 'definition' },
+          { expr: col('id', 'f'), alias: 'id' },
+          { expr: { kind: 'to_json_text', expr: value }, alias: 'value' },
+        ],
+        from: table(CTE.features(o.level), 'f'),
+      });
+    });
+    return queries.length === 1 ? queries[0] : { kind: 'union', all: true, queries };
+  }
+
+  private audienceNamed(name: string): PlanAudience {
+    const a = this.audiencesByName.get(name);
+    if (!a) throw new Error(`audience ${name} is not in the plan`);
+    return a;
+  }
+
+  breakdownBody(name: string): Query {
+    const a = this.audienceNamed(name);
+    const columns: SelectColumn[] = [{ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'entities' }];
+    for (const c of labelConditions(a.condition)) {
+      columns.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(c.node) }, alias: c.column });
+    }
+    return select({ columns, ...this.audienceFrom(a) });
+  }
+
+  explainBody(name: string, id: string): Query {
+    const a = this.audienceNamed(name);
+    const columns: SelectColumn[] = [{ expr: col('id', 'f'), alias: 'id' }];
+    for (const c of labelConditions(a.condition)) columns.push({ expr: this.condition(c.node), alias: c.column });
+    for (const f of this.plan.features.filter((x) => x.level === a.level)) columns.push({ expr: { kind: 'to_json_text', expr: col(f.column, 'f') }, alias: f.column });
+    if (a.quantifiers.length > 0) {
+      columns.push({ expr: coalesce(col('users', 'q'), num(0)), alias: 'users' });
+      for (const q of a.quantifiers) columns.push({ expr: coalesce(col(q.column, 'q'), num(0)), alias: q.column });
+    }
+    return select({ columns, ...this.audienceFrom(a), where: bin('=', col('id', 'f'), str(id)) });
+  }
+}
+
+export function lowerPlan(plan: Plan, body: Body = { kind: 'members' }): With {
+  const lowering = new Lowering(plan);
+  const ctes = lowering.ctes();
+  const query =
+    body.kind === 'members' ? lowering.membersBody() : body.kind === 'breakdown' ? lowering.breakdownBody(body.audience) : lowering.explainBody(body.audience, body.id);
+  return { kind: 'with', ctes, body: query };
+}

@@ -1,0 +1,304 @@
+// The default printer: standard SQL with the aggregate FILTER clause. A dialect subclasses it and
+// overrides only the visit methods where its warehouse differs (see dialects/<name>/).
+import type {
+  AggregateFn,
+  CommonTableExpression,
+  Expr,
+  FromItem,
+  Literal,
+  OrderItem,
+  Query,
+  Select,
+  SqlType,
+} from './ast.js';
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled SQL node: ${JSON.stringify(value)}`);
+}
+
+const INDENT = '  ';
+
+export class SqlPrinter {
+  /** Used in messages: `UNSUPPORTED on <dialectName>`. */
+  readonly dialectName: string = 'ansi';
+
+  print(query: Query): string {
+    return this.visitQuery(query, 0);
+  }
+
+  // --- identifiers and literals: the only places user text becomes SQL text -------------------
+
+  quoteIdentifier(name: string): string {
+    if (name.includes('\u0000')) throw new Error('identifier holds a NUL character');
+    return `"${name.replaceAll('"', '""')}"`;
+  }
+
+  visitStringLiteral(value: string): string {
+    if (value.includes('\u0000')) throw new Error('string literal holds a NUL character');
+    return `'${value.replaceAll("'", "''")}'`;
+  }
+
+  visitNumberLiteral(value: number): string {
+    if (!Number.isFinite(value)) throw new Error(`non-finite number ${value}`);
+    return Number.isInteger(value) && Math.abs(value) < 2 ** 53 ? value.toFixed(0) : String(value);
+  }
+
+  visitTimestampLiteral(iso: string): string {
+    return `TIMESTAMP ${this.visitStringLiteral(formatTimestamp(iso))}`;
+  }
+
+  visitLiteral(literal: Literal): string {
+    switch (literal.type) {
+      case 'string':
+        return this.visitStringLiteral(literal.value);
+      case 'number':
+        return this.visitNumberLiteral(literal.value);
+      case 'boolean':
+        return literal.value ? 'TRUE' : 'FALSE';
+      case 'timestamp':
+        return this.visitTimestampLiteral(literal.value);
+      case 'null':
+        return 'NULL';
+      default:
+        return assertNever(literal);
+    }
+  }
+
+  typeName(type: SqlType): string {
+    switch (type) {
+      case 'string':
+        return 'VARCHAR';
+      case 'number':
+        return 'DOUBLE PRECISION';
+      case 'integer':
+        return 'BIGINT';
+      case 'boolean':
+        return 'BOOLEAN';
+      case 'timestamp':
+        return 'TIMESTAMP';
+      case 'string_list':
+        return 'VARCHAR[]';
+      case 'json':
+        return 'JSON';
+      default:
+        return assertNever(type);
+    }
+  }
+
+  /** SQL comments cannot be escaped, so anything that could end one is dropped. */
+  comment(text: string): string {
+    return `-- ${text.replace(/[\r\n]+/g, ' ').replaceAll('*/', '* /')}`;
+  }
+
+  // --- queries ----------------------------------------------------------------------------
+
+  visitQuery(query: Query, depth: number): string {
+    switch (query.kind) {
+      case 'select':
+        return this.visitSelect(query, depth);
+      case 'union':
+        return query.queries
+          .map((q) => this.visitQuery(q, depth))
+          .join(`\n${INDENT.repeat(depth)}${query.all ? 'UNION ALL' : 'UNION'}\n${INDENT.repeat(depth)}`);
+      case 'template':
+        return query.parts
+          .map((part) => {
+            switch (part.kind) {
+              case 'text':
+                return part.text;
+              case 'table':
+                return this.visitTableName(part.schema, part.name);
+              case 'literal':
+                return this.visitLiteral(part.literal);
+              default:
+                return assertNever(part);
+            }
+          })
+          .join('')
+          .trim()
+          .replace(/;\s*$/, '');
+      case 'with':
+        return this.visitWith(query.ctes, query.body, depth);
+      default:
+        return assertNever(query);
+    }
+  }
+
+  visitWith(ctes: readonly CommonTableExpression[], body: Query, depth: number): string {
+    const pad = INDENT.repeat(depth);
+    const parts = ctes.map((cte, i) => {
+      const head = cte.comment ? `${pad}${this.comment(cte.comment)}\n${pad}` : pad;
+      const lead = i === 0 ? '' : ',\n';
+      return `${lead}${head}${this.quoteIdentifier(cte.name)} AS (\n${pad}${INDENT}${this.visitQuery(cte.query, depth + 1)}\n${pad})`;
+    });
+    return `WITH\n${parts.join('')}\n${pad}${this.visitQuery(body, depth)}`;
+  }
+
+  visitSelect(s: Select, depth: number): string {
+    const pad = INDENT.repeat(depth);
+    const columns = s.columns
+      .map((c) => (c.alias === null ? this.visitExpr(c.expr) : `${this.visitExpr(c.expr)} AS ${this.quoteIdentifier(c.alias)}`))
+      .join(`,\n${pad}${INDENT}`);
+    const lines = [`SELECT${s.distinct ? ' DISTINCT' : ''}\n${pad}${INDENT}${columns}`];
+    if (s.from) lines.push(`FROM ${this.visitFrom(s.from, depth)}`);
+    for (const join of s.joins) {
+      lines.push(`${join.type === 'LEFT' ? 'LEFT JOIN' : 'JOIN'} ${this.visitFrom(join.from, depth)} ON ${this.visitExpr(join.on)}`);
+    }
+    if (s.where) lines.push(`WHERE ${this.visitExpr(s.where)}`);
+    if (s.groupBy.length > 0) lines.push(`GROUP BY ${s.groupBy.map((e) => this.visitExpr(e)).join(', ')}`);
+    if (s.having) lines.push(`HAVING ${this.visitExpr(s.having)}`);
+    if (s.orderBy.length > 0) lines.push(`ORDER BY ${this.visitOrder(s.orderBy)}`);
+    if (s.limit !== null) lines.push(`LIMIT ${this.visitNumberLiteral(s.limit)}`);
+    return lines.join(`\n${pad}`);
+  }
+
+  visitTableName(schema: string | null, name: string): string {
+    return schema === null ? this.quoteIdentifier(name) : `${this.quoteIdentifier(schema)}.${this.quoteIdentifier(name)}`;
+  }
+
+  visitFrom(from: FromItem, depth: number): string {
+    switch (from.kind) {
+      case 'table': {
+        const name = this.visitTableName(from.schema, from.name);
+        return from.alias ? `${name} AS ${this.quoteIdentifier(from.alias)}` : name;
+      }
+      case 'subquery':
+        return `(\n${INDENT.repeat(depth + 1)}${this.visitQuery(from.query, depth + 1)}\n${INDENT.repeat(depth)}) AS ${this.quoteIdentifier(from.alias)}`;
+      default:
+        return assertNever(from);
+    }
+  }
+
+  visitOrder(items: readonly OrderItem[]): string {
+    return items.map((o) => `${this.visitExpr(o.expr)} ${o.direction}${this.nullsOrdering(o.direction)}`).join(', ');
+  }
+
+  /** quorum always sorts nulls last, whatever the warehouse's default. */
+  nullsOrdering(_direction: 'ASC' | 'DESC'): string {
+    return ' NULLS LAST';
+  }
+
+  // --- expressions ------------------------------------------------------------------------
+
+  visitExpr(e: Expr): string {
+    switch (e.kind) {
+      case 'column':
+        return e.table === null ? this.quoteIdentifier(e.name) : `${this.quoteIdentifier(e.table)}.${this.quoteIdentifier(e.name)}`;
+      case 'star':
+        return '*';
+      case 'literal':
+        return this.visitLiteral(e.literal);
+      case 'binary':
+        return `(${this.visitExpr(e.left)} ${e.op} ${this.visitExpr(e.right)})`;
+      case 'not':
+        return `(NOT ${this.visitExpr(e.expr)})`;
+      case 'is_null':
+        return `(${this.visitExpr(e.expr)} IS ${e.negated ? 'NOT ' : ''}NULL)`;
+      case 'in_list':
+        return `(${this.visitExpr(e.expr)} IN (${e.list.map((x) => this.visitExpr(x)).join(', ')}))`;
+      case 'in_query':
+        return `(${this.visitExpr(e.expr)} IN (${this.visitQuery(e.query, 2)}))`;
+      case 'between':
+        return `(${this.visitExpr(e.expr)} BETWEEN ${this.visitExpr(e.low)} AND ${this.visitExpr(e.high)})`;
+      case 'coalesce':
+        return `COALESCE(${e.args.map((x) => this.visitExpr(x)).join(', ')})`;
+      case 'case': {
+        const whens = e.whens.map((w) => `WHEN ${this.visitExpr(w.when)} THEN ${this.visitExpr(w.then)}`).join(' ');
+        return `CASE ${whens}${e.otherwise ? ` ELSE ${this.visitExpr(e.otherwise)}` : ''} END`;
+      }
+      case 'cast':
+        return `CAST(${this.visitExpr(e.expr)} AS ${this.typeName(e.type)})`;
+      case 'lower':
+        return `LOWER(${this.visitExpr(e.expr)})`;
+      case 'string_match':
+        return this.visitStringMatch(e.match, e.expr, e.pattern);
+      case 'list_contains':
+        return this.visitListContains(e.list, e.value);
+      case 'empty_list':
+        return `CAST(ARRAY[] AS ${this.typeName(e.elementType === 'string' ? 'string_list' : e.elementType)})`;
+      case 'aggregate':
+        return this.visitAggregate(e.fn, e.arg, e.filter);
+      case 'latest_non_null':
+        return this.visitLatestNonNull(e.value, e.orderBy);
+      case 'row_number':
+        return this.visitRowNumber(e.partitionBy, e.orderBy);
+      case 'to_json_text':
+        return this.visitToJsonText(e.expr);
+      case 'json_object':
+        return this.visitJsonObject(e.entries);
+      default:
+        return assertNever(e);
+    }
+  }
+
+  visitStringMatch(match: 'contains' | 'starts_with' | 'ends_with', expr: Expr, pattern: Expr): string {
+    const value = this.visitExpr(expr);
+    const p = this.visitExpr(pattern);
+    switch (match) {
+      case 'contains':
+        return `(STRPOS(${value}, ${p}) > 0)`;
+      case 'starts_with':
+        return `(LEFT(${value}, LENGTH(${p})) = ${p})`;
+      case 'ends_with':
+        return `(RIGHT(${value}, LENGTH(${p})) = ${p})`;
+      default:
+        return assertNever(match);
+    }
+  }
+
+  visitListContains(list: Expr, value: Expr): string {
+    return `(${this.visitExpr(value)} = ANY(${this.visitExpr(list)}))`;
+  }
+
+  aggregateCall(fn: AggregateFn, arg: string): string {
+    switch (fn) {
+      case 'count':
+        return `COUNT(${arg})`;
+      case 'sum':
+        return `SUM(${arg})`;
+      case 'avg':
+        return `AVG(${arg})`;
+      case 'min':
+        return `MIN(${arg})`;
+      case 'max':
+        return `MAX(${arg})`;
+      case 'count_distinct':
+        return `COUNT(DISTINCT ${arg})`;
+      case 'sorted_distinct_list':
+        return `ARRAY_AGG(DISTINCT ${arg} ORDER BY ${arg})`;
+      default:
+        return assertNever(fn);
+    }
+  }
+
+  visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
+    const call = this.aggregateCall(fn, arg === null ? '*' : this.visitExpr(arg));
+    return filter === null ? call : `${call} FILTER (WHERE ${this.visitExpr(filter)})`;
+  }
+
+  visitLatestNonNull(value: Expr, orderBy: readonly OrderItem[]): string {
+    const v = this.visitExpr(value);
+    return `(ARRAY_AGG(${v} ORDER BY ${this.visitOrder(orderBy)}) FILTER (WHERE ${v} IS NOT NULL))[1]`;
+  }
+
+  visitRowNumber(partitionBy: readonly Expr[], orderBy: readonly OrderItem[]): string {
+    return `ROW_NUMBER() OVER (PARTITION BY ${partitionBy.map((e) => this.visitExpr(e)).join(', ')} ORDER BY ${this.visitOrder(orderBy)})`;
+  }
+
+  visitToJsonText(expr: Expr): string {
+    return `CAST(TO_JSON(${this.visitExpr(expr)}) AS VARCHAR)`;
+  }
+
+  visitJsonObject(entries: readonly { key: string; value: Expr }[]): string {
+    return `JSON_OBJECT(${entries.map((en) => `${this.visitStringLiteral(en.key)}, ${this.visitExpr(en.value)}`).join(', ')})`;
+  }
+}
+
+/** ISO-8601 instant -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, as every warehouse reads it. */
+export function formatTimestamp(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) throw new Error(`not an ISO-8601 timestamp: ${iso}`);
+  const micros = /\.(\d{1,6})/.exec(iso)?.[1]?.padEnd(6, '0') ?? '000000';
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(date.getUTCFullYear(), 4)}-${p(date.getUTCMonth() + 1)}-${p(date.getUTCDate())} ${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())}.${micros}`;
+}

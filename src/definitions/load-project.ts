@@ -1,0 +1,103 @@
+// Stage 1 entry point: read quorum.yml and every definition file of a project into the
+// validated model, collecting every problem of every file at once.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Catalog } from '../warehouse/catalog.js';
+import { checkProject } from './check-references.js';
+import type { Definition, Project } from './model.js';
+import { CONFIG_FILE, parseConfig } from './parse-config.js';
+import { parseDefinitionFile } from './parse-definition.js';
+import { YamlFile } from './yaml-source.js';
+
+export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
+
+export interface LoadOptions {
+  /** Where ${VAR} values come from; process.env by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface LoadResult {
+  /** null when any error was found. */
+  readonly project: Project | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+export async function loadProject(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const absolute = path.resolve(root);
+  const env = options.env ?? process.env;
+  const diagnostics: Diagnostic[] = [];
+  const configText = await readText(path.join(absolute, CONFIG_FILE));
+  let config = null;
+  if (configText === null) {
+    diagnostics.push(
+      error('missing_key', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
+    );
+  } else {
+    const y = new YamlFile(CONFIG_FILE, configText);
+    if (y.ok) config = parseConfig(y, absolute, env);
+    diagnostics.push(...y.diagnostics);
+  }
+  const definitions: Definition[] = [];
+  for (const file of await definitionFiles(absolute)) {
+    const text = await readText(path.join(absolute, file));
+    if (text === null) continue;
+    const y = new YamlFile(file, text);
+    if (y.ok) definitions.push(...parseDefinitionFile(y));
+    diagnostics.push(...y.diagnostics);
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  if (config === null || sorted.some((d) => d.severity === 'error')) return { project: null, diagnostics: sorted };
+  return { project: { root: absolute, config, definitions }, diagnostics: sorted };
+}
+
+/** loadProject and, when it succeeds, checkProject: every problem `quorum validate` reports. */
+export async function validateProject(root: string, catalog: Catalog, options: LoadOptions = {}): Promise<LoadResult> {
+  const loaded = await loadProject(root, options);
+  if (!loaded.project) return loaded;
+  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...checkProject(loaded.project, catalog)]);
+  return { project: diagnostics.some((d) => d.severity === 'error') ? null : loaded.project, diagnostics };
+}
+
+/** Project-relative paths (forward slashes) of every definition file, sorted. */
+export async function definitionFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const folder of DEFINITION_FOLDERS) {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(root, folder));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (/\.ya?ml$/.test(name)) files.push(`${folder}/${name}`);
+    }
+  }
+  return files.sort();
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** By file, line and column; problems without a place first. Stable otherwise. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => {
+      const la = a.d.loc;
+      const lb = b.d.loc;
+      if (la === null || lb === null) return la === lb ? a.i - b.i : la === null ? -1 : 1;
+      if (la.file !== lb.file) {
+        if (la.file === CONFIG_FILE) return -1;
+        if (lb.file === CONFIG_FILE) return 1;
+        return la.file < lb.file ? -1 : 1;
+      }
+      return la.line - lb.line || la.col - lb.col || a.i - b.i;
+    })
+    .map(({ d }) => d);
+}

@@ -1,0 +1,321 @@
+// quorum.yml: the warehouse, the source layout, the state schema, destinations and defaults.
+// `${VAR}` in any string value is read from the environment; a secret's value never appears in
+// a message (messages quote the text as written, with the ${VAR} in it).
+import path from 'node:path';
+import { isScalar } from 'yaml';
+import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
+import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
+import { presetLayout } from './source-layout.js';
+import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
+
+export const CONFIG_FILE = 'quorum.yml';
+export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'destinations', 'max_exit_fraction', 'personas'];
+export const WAREHOUSE_TYPES = ['duckdb', 'postgres', 'bigquery', 'snowflake'] as const;
+export const WAREHOUSE_KEYS: Readonly<Record<(typeof WAREHOUSE_TYPES)[number], readonly string[]>> = {
+  duckdb: ['type', 'path'],
+  postgres: ['type', 'url'],
+  bigquery: ['type', 'project', 'location'],
+  snowflake: [
+    'type', 'account', 'username', 'password', 'authenticator', 'private_key', 'private_key_path',
+    'private_key_passphrase', 'warehouse', 'database', 'role',
+  ],
+};
+export const SOURCE_KEYS = ['preset', 'schema', 'event_time', 'tables', 'columns'];
+export const TABLE_ROLES = ['identifies', 'groups', 'tracks', 'pages', 'screens'] as const;
+export const COLUMN_ROLES = ['id', 'user_id', 'anonymous_id', 'group_id', 'event', 'event_text', 'context_group_id', 'name'] as const;
+export const DESTINATION_TYPES = ['segment', 'webhook', 'file', 'stdout'] as const;
+export const DESTINATION_KEYS: Readonly<Record<(typeof DESTINATION_TYPES)[number], readonly string[]>> = {
+  segment: ['type', 'write_key', 'endpoint', 'group_identity'],
+  webhook: ['type', 'url', 'headers', 'secret'],
+  file: ['type', 'path'],
+  stdout: ['type'],
+};
+export const DEFAULT_SEGMENT_ENDPOINT = 'https://api.segment.io';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const COLUMN_ROLE_FIELDS: Readonly<Record<(typeof COLUMN_ROLES)[number], keyof SourceLayout['columns']>> = {
+  id: 'id',
+  user_id: 'userId',
+  anonymous_id: 'anonymousId',
+  group_id: 'groupId',
+  event: 'event',
+  event_text: 'eventText',
+  context_group_id: 'contextGroupId',
+  name: 'name',
+};
+
+export function parseConfig(y: YamlFile, root: string, env: Env): ProjectConfig | null {
+  const loc = { file: y.file, line: 1, col: 1 };
+  const rootNode = y.root;
+  const empty = rootNode === null || (isScalar(rootNode) && rootNode.value === null);
+  const entries = empty ? new Map<string, MapEntry>() : y.map(rootNode, y.loc(rootNode), y.file, 'warehouse:, source:, state:, destinations:');
+  if (!entries) return null;
+  y.checkKeys(entries, CONFIG_KEYS, y.file, {
+    audiences: 'definitions live in audiences/*.yml and traits/*.yml',
+    traits: 'definitions live in audiences/*.yml and traits/*.yml',
+  });
+  const r = new ConfigReader(y, root, env);
+  const warehouse = r.warehouse(entries.get('warehouse'));
+  const source = r.source(entries.get('source'));
+  const stateSchema = r.stateSchema(entries.get('state'));
+  const destinations = r.destinations(entries.get('destinations'));
+  const fractionEntry = entries.get('max_exit_fraction');
+  const maxExitFraction = fractionEntry ? readNumberInRange(y, fractionEntry, y.file, 0, 1) : 0.5;
+  const personas = r.personas(entries.get('personas'));
+  if (!warehouse || !source || stateSchema === null || !destinations || maxExitFraction === null || !personas) return null;
+  return { warehouse, source, stateSchema, destinations, maxExitFraction, personas, loc };
+}
+
+class ConfigReader {
+  constructor(
+    private readonly y: YamlFile,
+    private readonly root: string,
+    private readonly env: Env,
+  ) {}
+
+  /** A string value with ${VAR} replaced; null after a diagnostic. */
+  text(entry: MapEntry, what: string): string | null {
+    const value = scalarOf(entry.value);
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      return this.y.error('wrong_type', entry.valueLoc, `${what} "${entry.key}" must be text, not ${describe(entry.value)}.`, null);
+    }
+    const raw = String(value);
+    let missing: string | null = null;
+    const result = raw.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
+      const variable = name.trim();
+      const found = this.env[variable];
+      if (found === undefined) {
+        missing ??= variable;
+        return whole;
+      }
+      return found;
+    });
+    if (missing !== null) {
+      return this.y.error(
+        'missing_env',
+        entry.valueLoc,
+        `${what} "${entry.key}" reads the environment variable ${missing}, which is not set.`,
+        `set it before running quorum, e.g. export ${missing}=...; secrets enter quorum only through \${VAR}`,
+      );
+    }
+    if (result.trim() === '') {
+      return this.y.error('invalid_value', entry.valueLoc, `${what} "${entry.key}" is empty.`, raw.includes('${') ? 'the environment variable it reads is set but empty' : null);
+    }
+    return result;
+  }
+
+  identifier(entry: MapEntry, what: string): string | null {
+    const value = this.text(entry, what);
+    if (value === null) return null;
+    if (!COLUMN_PATTERN.test(value)) {
+      return this.y.error('invalid_value', entry.valueLoc, `${what} "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not a plain table, schema or column name.`, 'use letters, digits and underscores, e.g. app');
+    }
+    return value;
+  }
+
+  url(entry: MapEntry, what: string): string | null {
+    const value = this.text(entry, what);
+    if (value === null) return null;
+    let ok = false;
+    try {
+      const parsed = new URL(value);
+      ok = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      return this.y.error('invalid_value', entry.valueLoc, `${what} "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not an http(s) URL.`, 'write a full URL such as https://api.segment.io');
+    }
+    return value;
+  }
+
+  section(entry: MapEntry | undefined, what: string, expected: string): Map<string, MapEntry> | null {
+    if (!entry || this.y.isNull(entry.value)) return new Map();
+    return this.y.map(entry.value, entry.valueLoc, what, expected);
+  }
+
+  warehouse(entry: MapEntry | undefined): WarehouseConfig | null {
+    const entries = this.section(entry, '"warehouse"', 'type: duckdb | postgres | bigquery | snowflake, ...');
+    if (!entries) return null;
+    const typeEntry = entries.get('type');
+    const type = typeEntry ? readEnum(this.y, typeEntry, '"warehouse"', WAREHOUSE_TYPES) : 'duckdb';
+    if (type === null) return null;
+    this.y.checkKeys(entries, WAREHOUSE_KEYS[type], `"warehouse" of type ${type}`);
+    const what = `"warehouse"`;
+    switch (type) {
+      case 'duckdb': {
+        const pathEntry = entries.get('path');
+        const file = pathEntry ? this.text(pathEntry, what) : 'warehouse.duckdb';
+        if (file === null) return null;
+        return { type, path: file === ':memory:' ? file : path.resolve(this.root, file) };
+      }
+      case 'postgres': {
+        const urlEntry = entries.get('url');
+        if (!urlEntry) return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), 'a postgres "warehouse" needs "url".', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
+        const url = this.text(urlEntry, what);
+        return url === null ? null : { type, url };
+      }
+      case 'bigquery':
+      case 'snowflake': {
+        const required = type === 'bigquery' ? 'project' : 'account';
+        if (!entries.has(required)) {
+          return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), `a ${type} "warehouse" needs "${required}".`, `add ${required}: ...`);
+        }
+        const settings: Record<string, string> = {};
+        let ok = true;
+        for (const [key, setting] of entries) {
+          if (key === 'type' || !WAREHOUSE_KEYS[type].includes(key)) continue;
+          const value = this.text(setting, what);
+          if (value === null) ok = false;
+          else settings[key] = value;
+        }
+        return ok ? { type, settings } : null;
+      }
+      default: {
+        const never: never = type;
+        throw new Error(`unhandled warehouse ${String(never)}`);
+      }
+    }
+  }
+
+  source(entry: MapEntry | undefined): SourceLayout | null {
+    const entries = this.section(entry, '"source"', 'preset:, schema:, event_time:');
+    if (!entries) return null;
+    this.y.checkKeys(entries, SOURCE_KEYS, '"source"');
+    const presetEntry = entries.get('preset');
+    const preset = presetEntry ? readEnum(this.y, presetEntry, '"source"', ['segment', 'rudderstack'] as const) : 'segment';
+    const schemaEntry = entries.get('schema');
+    const schema = schemaEntry ? this.identifier(schemaEntry, '"source"') : 'app';
+    const timeEntry = entries.get('event_time');
+    const eventTime = timeEntry ? this.identifier(timeEntry, '"source"') : 'timestamp';
+    if (preset === null || schema === null || eventTime === null) return null;
+    const layout = presetLayout(preset, schema, eventTime);
+    const tables = { ...layout.tables };
+    const columns = { ...layout.columns };
+    let ok = true;
+    const tablesEntries = this.section(entries.get('tables'), '"source.tables"', 'identifies:, groups:, tracks:, pages:, screens:');
+    if (!tablesEntries) ok = false;
+    else {
+      this.y.checkKeys(tablesEntries, TABLE_ROLES, '"source.tables"');
+      for (const role of TABLE_ROLES) {
+        const e = tablesEntries.get(role);
+        if (!e) continue;
+        const name = this.identifier(e, '"source.tables"');
+        if (name === null) ok = false;
+        else tables[role] = name;
+      }
+    }
+    const columnEntries = this.section(entries.get('columns'), '"source.columns"', COLUMN_ROLES.join(', '));
+    if (!columnEntries) ok = false;
+    else {
+      this.y.checkKeys(columnEntries, COLUMN_ROLES, '"source.columns"');
+      for (const role of COLUMN_ROLES) {
+        const e = columnEntries.get(role);
+        if (!e) continue;
+        const name = this.identifier(e, '"source.columns"');
+        if (name === null) ok = false;
+        else columns[COLUMN_ROLE_FIELDS[role]] = name;
+      }
+    }
+    return ok ? { ...layout, tables, columns } : null;
+  }
+
+  stateSchema(entry: MapEntry | undefined): string | null {
+    const entries = this.section(entry, '"state"', 'schema:');
+    if (!entries) return null;
+    this.y.checkKeys(entries, ['schema'], '"state"');
+    const schemaEntry = entries.get('schema');
+    return schemaEntry ? this.identifier(schemaEntry, '"state"') : 'quorum';
+  }
+
+  personas(entry: MapEntry | undefined): { namespace: string; spaceId: string } | null {
+    const entries = this.section(entry, '"personas"', 'namespace:, space_id:');
+    if (!entries) return null;
+    this.y.checkKeys(entries, ['namespace', 'space_id'], '"personas"');
+    const ns = entries.get('namespace');
+    const space = entries.get('space_id');
+    const namespace = ns ? this.text(ns, '"personas"') : 'quorum';
+    const spaceId = space ? this.text(space, '"personas"') : 'quorum';
+    return namespace === null || spaceId === null ? null : { namespace, spaceId };
+  }
+
+  destinations(entry: MapEntry | undefined): Record<string, DestinationConfig> | null {
+    const entries = this.section(entry, '"destinations"', 'name: { type: segment | webhook | file | stdout, ... }');
+    if (!entries) return null;
+    const result: Record<string, DestinationConfig> = {};
+    let ok = true;
+    for (const [name, destination] of entries) {
+      const parsed = this.destination(name, destination);
+      if (parsed === null) ok = false;
+      else result[name] = parsed;
+    }
+    return ok ? result : null;
+  }
+
+  destination(name: string, entry: MapEntry): DestinationConfig | null {
+    const what = `destination "${name}"`;
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+      return this.y.error('invalid_value', entry.keyLoc, `the destination name "${truncate(name)}" is not a plain name.`, 'use letters, digits, "_" and "-", e.g. crm');
+    }
+    const entries = this.y.map(entry.value, entry.valueLoc, what, '{ type: segment | webhook | file | stdout, ... }');
+    if (!entries) return null;
+    const typeEntry = entries.get('type');
+    if (!typeEntry) {
+      return this.y.error('missing_key', entry.keyLoc, `${what} has no "type".`, `add type: followed by one of ${DESTINATION_TYPES.join(', ')}`);
+    }
+    const type = readEnum(this.y, typeEntry, what, DESTINATION_TYPES);
+    if (type === null) return null;
+    this.y.checkKeys(entries, DESTINATION_KEYS[type], `${what} (type ${type})`);
+    const need = (key: string, hint: string): MapEntry | null => {
+      const found = entries.get(key);
+      if (found) return found;
+      return this.y.error('missing_key', entry.keyLoc, `${what} (type ${type}) has no "${key}".`, hint);
+    };
+    switch (type) {
+      case 'segment': {
+        const keyEntry = need('write_key', 'add write_key: ${SEGMENT_WRITE_KEY} and set the variable in the environment');
+        const writeKey = keyEntry ? this.text(keyEntry, what) : null;
+        const endpointEntry = entries.get('endpoint');
+        const endpoint = endpointEntry ? this.url(endpointEntry, what) : DEFAULT_SEGMENT_ENDPOINT;
+        const identityEntry = entries.get('group_identity');
+        const groupIdentity = identityEntry ? readEnum(this.y, identityEntry, what, ['anonymous', 'member'] as const) : 'anonymous';
+        if (writeKey === null || endpoint === null || groupIdentity === null) return null;
+        return { type, writeKey, endpoint: endpoint.replace(/\/+$/, ''), groupIdentity };
+      }
+      case 'webhook': {
+        const urlEntry = need('url', 'add url: https://...');
+        const url = urlEntry ? this.url(urlEntry, what) : null;
+        const headers: Record<string, string> = {};
+        let ok = true;
+        const headersEntry = entries.get('headers');
+        if (headersEntry) {
+          const headerEntries = this.y.map(headersEntry.value, headersEntry.valueLoc, `"headers" of ${what}`, 'Header-Name: value');
+          if (!headerEntries) ok = false;
+          else {
+            for (const [header, value] of headerEntries) {
+              const text = this.text(value, `"headers" of ${what}`);
+              if (text === null) ok = false;
+              else headers[header] = text;
+            }
+          }
+        }
+        const secretEntry = entries.get('secret');
+        const secret = secretEntry ? this.text(secretEntry, what) : null;
+        if (url === null || !ok || (secretEntry && secret === null)) return null;
+        return { type, url, headers, secret };
+      }
+      case 'file': {
+        const pathEntry = need('path', 'add path: out/calls.ndjson');
+        const file = pathEntry ? this.text(pathEntry, what) : null;
+        return file === null ? null : { type, path: path.resolve(this.root, file) };
+      }
+      case 'stdout':
+        return { type };
+      default: {
+        const never: never = type;
+        throw new Error(`unhandled destination ${String(never)}`);
+      }
+    }
+  }
+}

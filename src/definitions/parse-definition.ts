@@ -1,0 +1,412 @@
+// Definition files: audiences, computed traits and SQL traits, one a file or a YAML list.
+import { isMap, isScalar, isSeq, Scalar } from 'yaml';
+import { COMPUTE_KINDS } from './model.js';
+import type {
+  AudienceDefinition,
+  ComputeKind,
+  ComputedTraitDefinition,
+  Definition,
+  Level,
+  SourceLocation,
+  SqlTraitDefinition,
+  SyncTarget,
+} from './model.js';
+import { readCondition } from './parse-condition.js';
+import { checkSqlIsSelect, parseSqlTemplate } from './parse-sql.js';
+import {
+  COLUMN_PATTERN,
+  readEnum,
+  readEventRef,
+  readName,
+  readNumberInRange,
+  readPropertyFilters,
+  readString,
+  readWholeNumber,
+  readWindow,
+  scalarOf,
+} from './parse-values.js';
+import { SQL_TRAIT_KEY_COLUMNS } from './resolve.js';
+import { describe, type MapEntry, type YamlFile, type YamlNode } from './yaml-source.js';
+
+export const DEFINITION_KINDS = ['audience', 'computed_trait', 'sql_trait'] as const;
+const LEVELS: readonly Level[] = ['user', 'account'];
+const CALLS = ['group', 'identify', 'track'] as const;
+type Call = (typeof CALLS)[number];
+
+export const AUDIENCE_KEYS = ['audience', 'level', 'description', 'schedule', 'where', 'max_exit_fraction', 'sync'];
+export const COMPUTED_TRAIT_KEYS = [
+  'computed_trait', 'level', 'description', 'compute', 'event', 'name', 'within', 'where', 'property',
+  'min_frequency', 'scope', 'sync',
+];
+export const SQL_TRAIT_KEYS = ['sql_trait', 'level', 'description', 'sql', 'columns', 'sync'];
+
+/** Maps an offset inside a SQL trait's `sql` text to its place in the file. */
+export type SqlLocator = (offset: number) => SourceLocation;
+
+/** Where each SQL trait's text sits in its file, so that later checks can point inside it. */
+export const sqlLocators = new WeakMap<SqlTraitDefinition, SqlLocator>();
+
+export function parseDefinitionFile(y: YamlFile): Definition[] {
+  const root = y.root;
+  if (root === null || (isScalar(root) && root.value === null)) return [];
+  if (isSeq(root)) {
+    const items = y.seq(root, y.loc(root), y.file, 'definitions') ?? [];
+    return items.flatMap((item) => {
+      const definition = parseDefinition(y, item);
+      return definition ? [definition] : [];
+    });
+  }
+  const definition = parseDefinition(y, root);
+  return definition ? [definition] : [];
+}
+
+function parseDefinition(y: YamlFile, node: YamlNode | null): Definition | null {
+  const loc = y.loc(node);
+  if (!isMap(node)) {
+    return y.error('wrong_type', loc, `${y.file} must hold a definition (a mapping starting with audience:, computed_trait: or sql_trait:) or a list of them, not ${describe(node)}.`, null);
+  }
+  const entries = y.map(node, loc, 'the definition', 'audience: / computed_trait: / sql_trait:');
+  if (!entries) return null;
+  const kinds = DEFINITION_KINDS.filter((k) => entries.has(k));
+  if (kinds.length === 0) {
+    return y.error('missing_key', loc, `this definition says neither "audience:", "computed_trait:" nor "sql_trait:", so quorum cannot tell what it defines.`, 'start it with audience: <name>, computed_trait: <name> or sql_trait: <name>');
+  }
+  if (kinds.length > 1) {
+    return y.error('wrong_type', entries.get(kinds[1])!.keyLoc, `this definition has both "${kinds[0]}" and "${kinds[1]}"; a definition is exactly one of them.`, 'split it into two definitions (a file may hold a YAML list of them)');
+  }
+  const kind = kinds[0];
+  const nameEntry = entries.get(kind)!;
+  const name = readName(y, nameEntry, `the ${kind.replace('_', ' ')}`);
+  const subject = `${kind.replace('_', ' ')} "${name ?? scalarOf(nameEntry.value) ?? '?'}"`;
+  const base = readBase(y, entries, subject, nameEntry.keyLoc);
+  switch (kind) {
+    case 'audience':
+      return readAudience(y, entries, subject, name, base);
+    case 'computed_trait':
+      return readComputedTrait(y, entries, subject, name, base);
+    case 'sql_trait':
+      return readSqlTrait(y, entries, subject, name, base);
+    default: {
+      const never: never = kind;
+      throw new Error(`unhandled definition kind ${String(never)}`);
+    }
+  }
+}
+
+interface Base {
+  readonly level: Level | null;
+  readonly description: string | null;
+  readonly descriptionOk: boolean;
+  readonly loc: SourceLocation;
+}
+
+function readBase(y: YamlFile, entries: Map<string, MapEntry>, subject: string, loc: SourceLocation): Base {
+  const levelEntry = entries.get('level');
+  let level: Level | null = null;
+  if (!levelEntry) {
+    y.error('missing_key', loc, `${subject} has no "level".`, 'add level: user or level: account');
+  } else {
+    level = readEnum(y, levelEntry, subject, LEVELS);
+  }
+  const descriptionEntry = entries.get('description');
+  const description = descriptionEntry ? readString(y, descriptionEntry, subject) : null;
+  return { level, description, descriptionOk: !descriptionEntry || description !== null, loc };
+}
+
+function readSync(
+  y: YamlFile,
+  entries: Map<string, MapEntry>,
+  subject: string,
+  level: Level | null,
+  isAudience: boolean,
+): SyncTarget[] | null {
+  const entry = entries.get('sync');
+  if (!entry) return [];
+  const items = y.seq(entry.value, entry.valueLoc, `"sync" of ${subject}`, 'targets such as - { to: crm }');
+  if (!items) return null;
+  const allowed: readonly Call[] = isAudience
+    ? level === 'account' ? ['group', 'identify', 'track'] : ['identify', 'track']
+    : level === 'account' ? ['group', 'track'] : ['identify', 'track'];
+  const defaults: readonly Call[] = isAudience
+    ? level === 'account' ? ['group', 'identify', 'track'] : ['identify', 'track']
+    : level === 'account' ? ['group'] : ['identify'];
+  const targets: SyncTarget[] = [];
+  let ok = true;
+  for (const item of items) {
+    const itemLoc = y.loc(item, entry.valueLoc);
+    const target = y.map(item, itemLoc, `a sync target of ${subject}`, '{ to: destination, calls: [...] }');
+    if (!target) {
+      ok = false;
+      continue;
+    }
+    y.checkKeys(target, isAudience ? ['to', 'calls', 'track_events'] : ['to', 'calls'], `a sync target of ${subject}`, isAudience ? {} : { track_events: 'traits send the track event "Trait Computed"' });
+    const toEntry = target.get('to');
+    const loc = toEntry?.keyLoc ?? itemLoc;
+    if (!toEntry) {
+      y.error('missing_key', itemLoc, `a sync target of ${subject} has no "to".`, 'name a destination of quorum.yml: - { to: crm }');
+      ok = false;
+      continue;
+    }
+    const to = readString(y, toEntry, `a sync target of ${subject}`);
+    let calls: Call[] | null = [...defaults];
+    const callsEntry = target.get('calls');
+    if (callsEntry) {
+      const callItems = y.seq(callsEntry.value, callsEntry.valueLoc, `"calls" of ${subject}`, 'e.g. [group, identify, track]');
+      if (!callItems) {
+        calls = null;
+      } else if (callItems.length === 0) {
+        y.error('invalid_value', callsEntry.valueLoc, `"calls" of ${subject} is empty, so the destination would receive nothing.`, `list some of ${allowed.join(', ')}, or remove the sync target`);
+        calls = null;
+      } else {
+        calls = [];
+        for (const callItem of callItems) {
+          const value = scalarOf(callItem);
+          const callLoc = y.loc(callItem, callsEntry.valueLoc);
+          if (typeof value !== 'string' || !(CALLS as readonly string[]).includes(value)) {
+            y.error(typeof value === 'string' ? 'invalid_value' : 'wrong_type', callLoc, `"calls" of ${subject} holds ${describe(callItem)}, but calls are group, identify or track.`, `use some of ${allowed.join(', ')}`);
+            calls = null;
+            break;
+          }
+          if (!allowed.includes(value as Call)) {
+            const why = value === 'group' ? 'group calls are for account-level definitions' : 'an account-level trait is sent as a group call';
+            y.error('invalid_value', callLoc, `${subject} (level ${level}) cannot send "${value}" calls: ${why}.`, `use some of ${allowed.join(', ')}`);
+            calls = null;
+            break;
+          }
+          if (calls.includes(value as Call)) {
+            y.error('invalid_value', callLoc, `"calls" of ${subject} lists "${value}" twice.`, 'list each call once');
+            calls = null;
+            break;
+          }
+          calls.push(value as Call);
+        }
+      }
+    }
+    let trackEvents = { entered: 'Audience Entered', exited: 'Audience Exited' };
+    let eventsOk = true;
+    const eventsEntry = target.get('track_events');
+    if (eventsEntry && isAudience) {
+      const events = y.map(eventsEntry.value, eventsEntry.valueLoc, `"track_events" of ${subject}`, '{ entered: ..., exited: ... }');
+      if (!events) {
+        eventsOk = false;
+      } else {
+        y.checkKeys(events, ['entered', 'exited'], `"track_events" of ${subject}`);
+        const entered = events.get('entered');
+        const exited = events.get('exited');
+        const enteredName = entered ? readString(y, entered, `"track_events" of ${subject}`) : trackEvents.entered;
+        const exitedName = exited ? readString(y, exited, `"track_events" of ${subject}`) : trackEvents.exited;
+        if (enteredName === null || exitedName === null) eventsOk = false;
+        else trackEvents = { entered: enteredName, exited: exitedName };
+      }
+    }
+    if (to === null || calls === null || !eventsOk) {
+      ok = false;
+      continue;
+    }
+    targets.push({ to, calls, trackEvents, loc });
+  }
+  return ok ? targets : null;
+}
+
+function readAudience(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): AudienceDefinition | null {
+  y.checkKeys(entries, AUDIENCE_KEYS, subject, {
+    compute: 'compute belongs to computed traits (computed_trait: <name>)',
+    event: 'events are matched with a performed condition under where',
+    sql: 'SQL belongs to SQL traits (sql_trait: <name>)',
+  });
+  const scheduleEntry = entries.get('schedule');
+  let schedule: string | null = null;
+  let scheduleOk = true;
+  if (scheduleEntry) {
+    schedule = readString(y, scheduleEntry, subject);
+    if (schedule !== null && !isCron(schedule)) {
+      y.error('invalid_value', scheduleEntry.valueLoc, `${subject} has the schedule "${schedule}", which is not a cron expression.`, 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *" (quote it)');
+      schedule = null;
+    }
+    scheduleOk = schedule !== null;
+  }
+  const whereEntry = entries.get('where');
+  let where = null;
+  if (!whereEntry) {
+    y.error('missing_key', base.loc, `${subject} has no "where", the condition its members satisfy.`, 'add where: followed by a condition, e.g. where: { trait: plan, equals: trial }');
+  } else {
+    where = readCondition(y, whereEntry.value, whereEntry.valueLoc, `"where" of ${subject}`);
+    if (where && isSeq(whereEntry.value)) where = { ...where, loc: whereEntry.keyLoc };
+  }
+  const fractionEntry = entries.get('max_exit_fraction');
+  const maxExitFraction = fractionEntry ? readNumberInRange(y, fractionEntry, subject, 0, 1) : null;
+  const sync = readSync(y, entries, subject, base.level, true);
+  if (name === null || base.level === null || !base.descriptionOk || !scheduleOk || where === null || (fractionEntry && maxExitFraction === null) || sync === null) {
+    return null;
+  }
+  return { kind: 'audience', name, level: base.level, description: base.description, sync, loc: base.loc, schedule, where, maxExitFraction };
+}
+
+function isCron(text: string): boolean {
+  const fields = text.trim().split(/\s+/);
+  if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(text.trim())) return true;
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,\-?LW#]+$/.test(f));
+}
+
+function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): ComputedTraitDefinition | null {
+  y.checkKeys(entries, COMPUTED_TRAIT_KEYS, subject, {
+    performed: 'a computed trait names its events with event:',
+    sql: 'SQL belongs to SQL traits (sql_trait: <name>)',
+    schedule: 'traits are computed in every run that selects them',
+  });
+  let ok = true;
+  const computeEntry = entries.get('compute');
+  let compute: ComputeKind | null = null;
+  if (!computeEntry) {
+    y.error('missing_key', base.loc, `${subject} has no "compute".`, `add compute: followed by one of ${COMPUTE_KINDS.join(', ')}`);
+  } else {
+    compute = readEnum(y, computeEntry, subject, COMPUTE_KINDS);
+  }
+  const eventEntry = entries.get('event');
+  let event = null;
+  if (!eventEntry) {
+    y.error('missing_key', base.loc, `${subject} has no "event", the events it computes over.`, 'add event: <track event name as sent>, or event: page / event: screen');
+  } else {
+    event = readEventRef(y, eventEntry, entries.get('name'), subject);
+  }
+  if (!eventEntry && entries.has('name')) ok = false;
+  const withinEntry = entries.get('within');
+  const window = withinEntry ? readWindow(y, withinEntry, subject) : null;
+  if (withinEntry && window === null) ok = false;
+  const whereEntry = entries.get('where');
+  const filters = whereEntry ? readPropertyFilters(y, whereEntry, subject) : [];
+  if (filters === null) ok = false;
+  const propertyEntry = entries.get('property');
+  let property: string | null = null;
+  if (propertyEntry) {
+    property = readName(y, propertyEntry, subject, COLUMN_PATTERN);
+    if (property === null) ok = false;
+    else if (compute === 'count') {
+      y.error('invalid_value', propertyEntry.keyLoc, `${subject} counts events, so "property: ${property}" has no effect.`, `remove property, or use compute: unique_count to count distinct values of "${property}"`);
+      ok = false;
+    }
+  } else if (compute !== null && compute !== 'count') {
+    y.error('missing_key', computeEntry!.keyLoc, `${subject} computes "${compute}", which needs "property", the event property to ${compute === 'sum' || compute === 'avg' ? 'aggregate' : 'read'}.`, 'add property: <event property column>, e.g. property: score');
+    ok = false;
+  }
+  const minEntry = entries.get('min_frequency');
+  let minFrequency = 2;
+  if (minEntry) {
+    if (compute !== null && compute !== 'most_frequent') {
+      y.error('invalid_value', minEntry.keyLoc, `${subject} sets "min_frequency", which applies only to compute: most_frequent (it computes "${compute}").`, 'remove min_frequency');
+      ok = false;
+    } else {
+      const n = readWholeNumber(y, minEntry, subject, 1);
+      if (n === null) ok = false;
+      else minFrequency = n;
+    }
+  }
+  const scopeEntry = entries.get('scope');
+  let scope: 'users' | 'group_context' = 'users';
+  if (scopeEntry) {
+    const value = readEnum(y, scopeEntry, subject, ['users', 'group_context'] as const);
+    if (value === null) ok = false;
+    else if (value === 'group_context' && base.level === 'user') {
+      y.error('level_mismatch', scopeEntry.valueLoc, `${subject} is user level, but "scope: group_context" applies only to account-level traits.`, 'remove scope, or make the trait level: account');
+      ok = false;
+    } else scope = value;
+  }
+  const sync = readSync(y, entries, subject, base.level, false);
+  if (!ok || name === null || base.level === null || !base.descriptionOk || compute === null || event === null || filters === null || sync === null) return null;
+  return {
+    kind: 'computed_trait', name, level: base.level, description: base.description, sync, loc: base.loc,
+    compute, event, window, filters, property, minFrequency, scope,
+  };
+}
+
+function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): SqlTraitDefinition | null {
+  y.checkKeys(entries, SQL_TRAIT_KEYS, subject, {
+    query: 'the query goes under sql:',
+    compute: 'compute belongs to computed traits (computed_trait: <name>)',
+    where: 'filter inside the SQL query',
+  });
+  let ok = true;
+  const sqlEntry = entries.get('sql');
+  let sql: string | null = null;
+  let locator: SqlLocator | null = null;
+  if (!sqlEntry) {
+    y.error('missing_key', base.loc, `${subject} has no "sql", the query that computes it.`, 'add sql: | followed by a SELECT returning the entity key and the trait column(s)');
+    ok = false;
+  } else {
+    sql = readString(y, sqlEntry, subject);
+    if (sql === null) ok = false;
+    else {
+      locator = sqlLocator(y, sqlEntry);
+      const template = parseSqlTemplate(sql);
+      const problems = [...template.problems, ...checkSqlIsSelect(sql)];
+      for (const problem of problems) {
+        y.error(problem.code, locator(problem.offset), `${subject}: ${problem.message}.`, problem.hint);
+      }
+      if (problems.length > 0) ok = false;
+    }
+  }
+  const columnsEntry = entries.get('columns');
+  let columns: string[] | null = null;
+  if (columnsEntry) {
+    const items = y.seq(columnsEntry.value, columnsEntry.valueLoc, `"columns" of ${subject}`, 'the trait columns the query returns');
+    if (!items) ok = false;
+    else if (items.length === 0) {
+      y.error('invalid_value', columnsEntry.valueLoc, `"columns" of ${subject} is empty.`, 'list the trait columns the query returns, or remove columns');
+      ok = false;
+    } else {
+      columns = [];
+      for (const item of items) {
+        const value = scalarOf(item);
+        const loc = y.loc(item, columnsEntry.valueLoc);
+        const keys: readonly string[] = SQL_TRAIT_KEY_COLUMNS;
+        if (typeof value !== 'string' || !COLUMN_PATTERN.test(value)) {
+          y.error(typeof value === 'string' ? 'invalid_value' : 'wrong_type', loc, `"columns" of ${subject} holds ${describe(item)}, which is not a column name.`, 'column names are letters, digits and underscores');
+          ok = false;
+        } else if (keys.includes(value)) {
+          y.error('invalid_value', loc, `"columns" of ${subject} lists the key column "${value}", but columns are the trait columns only.`, `remove "${value}": the key columns user_id / group_id are found by name`);
+          ok = false;
+        } else if (columns.includes(value)) {
+          y.error('invalid_value', loc, `"columns" of ${subject} lists "${value}" twice.`, 'list each column once');
+          ok = false;
+        } else columns.push(value);
+      }
+    }
+  }
+  const sync = readSync(y, entries, subject, base.level, false);
+  if (!ok || name === null || base.level === null || !base.descriptionOk || sql === null || sync === null) return null;
+  const definition: SqlTraitDefinition = { kind: 'sql_trait', name, level: base.level, description: base.description, sync, loc: base.loc, sql, columns };
+  if (locator) sqlLocators.set(definition, locator);
+  return definition;
+}
+
+/**
+ * Positions inside a SQL text: exact for literal block scalars (`sql: |`) and single-line
+ * scalars, else the start of the value.
+ */
+function sqlLocator(y: YamlFile, entry: MapEntry): SqlLocator {
+  const node = entry.value;
+  const start = entry.valueLoc;
+  if (!isScalar(node) || !node.range) return () => start;
+  const source = y.text;
+  const scalar = node as Scalar;
+  if (scalar.type === Scalar.BLOCK_LITERAL) {
+    const headerEnd = source.indexOf('\n', node.range[0]);
+    if (headerEnd < 0) return () => start;
+    const firstLine = y.locAt(headerEnd + 1).line;
+    const body = source.slice(headerEnd + 1, node.range[1]);
+    const indent = Math.min(...body.split('\n').filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
+    const value = String(scalar.value);
+    return (offset) => {
+      const before = value.slice(0, offset);
+      const lineIndex = before.split('\n').length - 1;
+      const col = offset - (before.lastIndexOf('\n') + 1);
+      return { file: y.file, line: firstLine + lineIndex, col: (Number.isFinite(indent) ? indent : 0) + col + 1 };
+    };
+  }
+  const value = String(scalar.value);
+  const raw = source.slice(node.range[0], node.range[1]);
+  if (value.includes('\n') || raw.includes('\n')) return () => start;
+  const quoted = scalar.type === Scalar.QUOTE_DOUBLE || scalar.type === Scalar.QUOTE_SINGLE ? 1 : 0;
+  if (quoted && raw.length !== value.length + 2) return () => start;
+  return (offset) => ({ file: y.file, line: start.line, col: start.col + quoted + offset });
+}

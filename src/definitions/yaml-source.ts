@@ -1,0 +1,154 @@
+// A parsed YAML file and the helpers every parser of stage 1 uses to read it: positions of
+// nodes (1-based line / col), typed access to maps and scalars, and collected diagnostics.
+// Nothing here throws for user input; every problem becomes a Diagnostic and the reader
+// returns null so that the caller can go on and report the file's other problems too.
+import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import { error, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostic.js';
+import { didYouMean } from './did-you-mean.js';
+import type { SourceLocation } from './model.js';
+
+export type YamlNode = Node;
+
+export interface MapEntry {
+  readonly key: string;
+  readonly keyNode: Scalar;
+  readonly value: YamlNode | null;
+  readonly keyLoc: SourceLocation;
+  /** The value's position, or the key's when the value is empty. */
+  readonly valueLoc: SourceLocation;
+}
+
+export class YamlFile {
+  readonly lineCounter = new LineCounter();
+  readonly document: Document.Parsed;
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    this.document = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    for (const problem of this.document.errors) {
+      const loc = this.locAt(problem.pos[0]);
+      const first = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      this.error(
+        'yaml_syntax',
+        loc,
+        `${file} is not valid YAML: ${first}.`,
+        'check the indentation and the quoting around this line; values containing ": " or starting with "{", "[", "*", "&" or "#" need quotes',
+      );
+    }
+  }
+
+  get ok(): boolean {
+    return this.document.errors.length === 0;
+  }
+
+  get root(): YamlNode | null {
+    return this.resolve(this.document.contents as YamlNode | null);
+  }
+
+  locAt(offset: number): SourceLocation {
+    const pos = this.lineCounter.linePos(Math.max(0, Math.min(offset, this.text.length)));
+    return { file: this.file, line: pos.line, col: pos.col };
+  }
+
+  loc(node: YamlNode | null | undefined, fallback?: SourceLocation): SourceLocation {
+    const range = node?.range;
+    if (range) return this.locAt(range[0]);
+    return fallback ?? { file: this.file, line: 1, col: 1 };
+  }
+
+  error(code: DiagnosticCode, loc: SourceLocation, message: string, hint: string | null = null): null {
+    this.diagnostics.push(error(code, loc, message, hint));
+    return null;
+  }
+
+  /** Follows aliases (`*anchor`) to the node they name. */
+  resolve(node: YamlNode | null | undefined): YamlNode | null {
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) return (node.resolve(this.document) as YamlNode | undefined) ?? null;
+    return node;
+  }
+
+  isNull(node: YamlNode | null): boolean {
+    return node === null || (isScalar(node) && node.value === null);
+  }
+
+  /** The entries of a mapping, or null (with a wrong_type diagnostic) when it is not one. */
+  map(node: YamlNode | null, loc: SourceLocation, what: string, expected: string): Map<string, MapEntry> | null {
+    const resolved = this.resolve(node);
+    if (!isMap(resolved)) {
+      return this.error('wrong_type', loc, `${what} must be a mapping (${expected}), not ${describe(resolved)}.`, null);
+    }
+    const entries = new Map<string, MapEntry>();
+    for (const pair of (resolved as YAMLMap).items as Pair[]) {
+      const keyNode = this.resolve(pair.key as YamlNode | null);
+      const keyLoc = this.loc(keyNode, loc);
+      if (!isScalar(keyNode) || (typeof keyNode.value !== 'string' && typeof keyNode.value !== 'number')) {
+        this.error('wrong_type', keyLoc, `${what} has a key that is not a plain name.`, 'keys are plain words such as "where" or "level"');
+        continue;
+      }
+      const key = String(keyNode.value);
+      const value = this.resolve(pair.value as YamlNode | null);
+      const valueLoc = value && value.range && !(isScalar(value) && value.value === null && value.range[0] === value.range[1])
+        ? this.loc(value)
+        : keyLoc;
+      entries.set(key, { key, keyNode: keyNode as Scalar, value, keyLoc, valueLoc });
+    }
+    return entries;
+  }
+
+  /** The items of a sequence, or null (with a wrong_type diagnostic) when it is not one. */
+  seq(node: YamlNode | null, loc: SourceLocation, what: string, expected: string): YamlNode[] | null {
+    const resolved = this.resolve(node);
+    if (!isSeq(resolved)) {
+      return this.error('wrong_type', loc, `${what} must be a list (${expected}), not ${describe(resolved)}.`, null);
+    }
+    return ((resolved as YAMLSeq).items as YamlNode[]).map((item) => this.resolve(item) as YamlNode);
+  }
+
+  /** Reports every key that is not in `allowed`, with a did-you-mean. */
+  checkKeys(
+    entries: Map<string, MapEntry>,
+    allowed: readonly string[],
+    what: string,
+    elsewhere: Readonly<Record<string, string>> = {},
+  ): void {
+    for (const entry of entries.values()) {
+      if (allowed.includes(entry.key)) continue;
+      const note = elsewhere[entry.key];
+      const suggestion = didYouMean(entry.key, allowed);
+      this.error(
+        'unknown_key',
+        entry.keyLoc,
+        note ? `${what} does not take "${entry.key}": ${note}.` : `${what} has an unknown key "${entry.key}".`,
+        suggestion !== null
+          ? `did you mean "${suggestion}"?`
+          : `the keys allowed here are ${allowed.map((k) => `"${k}"`).join(', ')}`,
+      );
+    }
+  }
+}
+
+export function describe(node: YamlNode | null): string {
+  if (node === null) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const value = node.value;
+    if (value === null) return 'an empty value';
+    if (typeof value === 'string') return `the text "${truncate(value)}"`;
+    if (typeof value === 'number' || typeof value === 'bigint') return `the number ${String(value)}`;
+    if (typeof value === 'boolean') return `the boolean ${String(value)}`;
+  }
+  return 'an unsupported value';
+}
+
+export function truncate(text: string, max = 60): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+export { Scalar, isMap, isScalar, isSeq };

@@ -1,7 +1,7 @@
 // compile() needs no connection; evaluate() is compile + execute + read the rows back.
 import type { Project } from '../definitions/model.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
-import { buildPlan } from '../plan/build-plan.js';
+import { buildPlan, type PlanRequest } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
 import { bin, col, num, select, type Query } from '../sql/ast.js';
@@ -15,10 +15,11 @@ export interface CompileOptions {
   readonly catalog?: Catalog;
   readonly asOf: string;
   readonly targets: readonly string[];
+  readonly extraTraits?: PlanRequest['extraTraits'];
 }
 
 export function planFor(options: CompileOptions): Plan {
-  return buildPlan({ project: options.project, catalog: options.catalog ?? OFFLINE_CATALOG, asOf: options.asOf, targets: options.targets });
+  return buildPlan({ project: options.project, catalog: options.catalog ?? OFFLINE_CATALOG, asOf: options.asOf, targets: options.targets, extraTraits: options.extraTraits });
 }
 
 export function compileSql(options: CompileOptions, printer: SqlPrinter, body: Body = { kind: 'members' }): string {

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { writeDemoProject } from '../../../fixtures/demo/write-project.js';
+import { globals } from '../options.js';
+import { printJson } from '../print.js';
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .argument('[dir]', 'where to create the project', '.')
+    .description('scaffold a project with a demo DuckDB warehouse and example definitions')
+    .action(async (dir: string, _options, command: Command) => {
+      const target = path.resolve(dir);
+      const stats = await writeDemoProject(target);
+      const { json } = globals(command);
+      if (json) printJson({ project: target, ...stats });
+      else
+        process.stdout.write(
+          `Created a quorum project with a demo warehouse in ${target}\nNext: npx quorum preview at_risk_accounts --project ${path.relative(process.cwd(), target) || '.'}\n`,
+        );
+    });
+}

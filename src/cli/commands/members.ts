@@ -1,0 +1,26 @@
+import { Option, type Command } from 'commander';
+import { dialectNamed } from '../../../dialects/registry.js';
+import { members } from '../../evaluation/inspect.js';
+import { openSession } from '../../evaluation/session.js';
+import { globals, splitList } from '../options.js';
+import { printJson, printMembers } from '../print.js';
+
+export function registerMembers(program: Command): void {
+  program
+    .command('members')
+    .argument('<name>', 'an audience or trait')
+    .description('the full current membership (or values), for export')
+    .option('--columns <list>', 'extra trait columns, e.g. email,name')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .action(async (name: string, options: { columns?: string; format: 'csv' | 'json' }, command: Command) => {
+      const g = globals(command);
+      const session = await openSession(g.project, dialectNamed);
+      try {
+        const result = await members({ ...session, asOf: g.asOfIso }, name, splitList(options.columns));
+        if (g.json || options.format === 'json') printJson(result);
+        else printMembers(result);
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -37,6 +37,8 @@ export interface PlanRequest {
   readonly asOf: string;
   /** Definition names to output; their dependencies are planned too. */
   readonly targets: readonly string[];
+  /** Extra trait columns to output at a level (`quorum members --columns email`), by trait name. */
+  readonly extraTraits?: { readonly level: Level; readonly names: readonly string[] };
 }
 
 function assertNever(value: never): never {
@@ -63,6 +65,14 @@ function describeEvent(event: EventRef): string {
 
 function describePredicate(p: Predicate): string {
   return `${p.op} ${JSON.stringify(p.value)}${p.ignoreCase ? ' (ignore case)' : ''}`;
+}
+
+/** "a and b and c", shortened when long: labels are for people reading a breakdown. */
+function joinLabels(labels: readonly string[], word: 'and' | 'or'): string {
+  if (labels.length === 0) return word === 'and' ? 'always' : 'never';
+  if (labels.length === 1) return labels[0];
+  const text = labels.map((l) => (/ (and|or) /.test(l) ? `(${l})` : l)).join(` ${word} `);
+  return text.length <= 120 ? text : `${word === 'and' ? 'all' : 'any'} of ${labels.length} conditions`;
 }
 
 class PlanBuilder {
@@ -95,6 +105,11 @@ class PlanBuilder {
         continue;
       }
       outputs.push(this.output(definition));
+    }
+    const extra = this.request.extraTraits;
+    for (const name of extra?.names ?? []) {
+      const feature = this.traitFeature(name, extra!.level, null);
+      if (feature) outputs.push({ kind: 'trait', name: `column:${name}`, level: extra!.level, columns: [{ name, feature: feature.column }] });
     }
     if (this.diagnostics.length > 0) throw new DiagnosticsError(this.diagnostics);
     return {
@@ -267,6 +282,18 @@ class PlanBuilder {
     return this.feature(`custom:${level}:${column}`, (name) => ({ column: name, level, type, source: { kind: 'custom_trait', column }, label: column }));
   }
 
+  private traitFeature(name: string, level: Level, loc: Condition['loc'] | null, owner: string | null = null): Feature | null {
+    const resolution = resolveTrait(name, level, this.index, this.request.project.config.source, this.request.catalog);
+    if (!resolution.ok) {
+      const code = resolution.reason === 'ambiguous' ? 'ambiguous_reference' : resolution.reason === 'level_mismatch' ? 'level_mismatch' : 'unknown_reference';
+      const where = owner === null ? '' : `audience "${owner}": `;
+      this.diagnostics.push(error(code, loc, `${where}trait "${name}" cannot be used at ${level} level (${resolution.reason.replace('_', ' ')})`, 'run `quorum validate` for details'));
+      return null;
+    }
+    const t = resolution.trait;
+    return t.kind === 'computed' ? this.computedTrait(t.definition) : t.kind === 'sql' ? this.sqlTraitFeature(t.definition, t.column) : this.customTrait(level, t.column, t.type);
+  }
+
   private audience(d: AudienceDefinition): void {
     if (this.audiences.has(d.name)) return;
     if (this.inProgress.has(d.name)) {
@@ -300,21 +327,16 @@ class PlanBuilder {
       case 'all':
       case 'any': {
         const children = c.children.map((child) => this.condition(child, level, owner, quantifiers));
-        return { kind: c.kind, children, label: `${c.kind} of ${children.length}` };
+        return { kind: c.kind, children, label: joinLabels(children.map((child) => child.label), c.kind === 'all' ? 'and' : 'or') };
       }
       case 'not': {
         const child = this.condition(c.child, level, owner, quantifiers);
         return { kind: 'not', child, label: `not (${child.label})` };
       }
       case 'trait': {
-        const resolution = resolveTrait(c.trait, level, this.index, this.request.project.config.source, this.request.catalog);
         const label = `${c.trait} ${describePredicate(c.predicate)}`;
-        if (!resolution.ok) {
-          this.diagnostics.push(error(resolution.reason === 'ambiguous' ? 'ambiguous_reference' : resolution.reason === 'level_mismatch' ? 'level_mismatch' : 'unknown_reference', c.loc, `audience "${owner.name}": trait "${c.trait}" cannot be used at ${level} level (${resolution.reason})`, 'run `quorum validate` for details'));
-          return { kind: 'all', children: [], label };
-        }
-        const t = resolution.trait;
-        const feature = t.kind === 'computed' ? this.computedTrait(t.definition) : t.kind === 'sql' ? this.sqlTraitFeature(t.definition, t.column) : this.customTrait(level, t.column, t.type);
+        const feature = this.traitFeature(c.trait, level, c.loc, owner.name);
+        if (!feature) return { kind: 'all', children: [], label };
         return { kind: 'compare', feature: feature.column, op: c.predicate.op, value: c.predicate.value, ignoreCase: c.predicate.ignoreCase, type: feature.type, label };
       }
       case 'performed': {

@@ -18,7 +18,7 @@ import type {
   SourceLocation,
   SqlTraitDefinition,
 } from './model.js';
-import { sqlLocators } from './parse-definition.js';
+import { keyLocation, sqlLocators } from './parse-definition.js';
 import { SOURCE_ROLES } from './parse-sql.js';
 import { parseTimestamp } from './parse-values.js';
 import { DefinitionIndex, resolveTrait, sqlTraitColumns, type ResolvedTrait } from './resolve.js';
@@ -206,8 +206,16 @@ class ProjectChecker {
     const resolution = resolveTrait(trait, ctx.level, this.index, this.layout, this.catalog);
     if (resolution.ok) {
       const resolved = resolution.trait;
-      if (resolved.kind === 'custom') {
-        if (!this.catalog.known) this.warnLikelyTypo(trait, ctx, loc);
+      if (resolved.kind === 'custom' && !this.catalog.known) {
+        // Offline every unknown name is taken as a custom trait; a trait defined only at the
+        // other level is still certainly a mismatch, and a near miss is probably a typo.
+        const other: Level = ctx.level === 'user' ? 'account' : 'user';
+        const elsewhere = this.index.all(trait.split('.')[0]).find((d) => d.kind !== 'audience' && d.level === other);
+        if (elsewhere) {
+          this.reportTraitLevel(trait, other, ctx, loc);
+          return;
+        }
+        this.warnLikelyTypo(trait, ctx, loc);
       }
       this.checkLiterals(condition.predicate, this.traitType(resolved), `trait "${trait}"`, describeTrait(resolved, table), loc);
       return;
@@ -225,21 +233,9 @@ class ProjectChecker {
         );
         return;
       }
-      case 'level_mismatch': {
-        const other = resolution.otherLevel ?? (ctx.level === 'user' ? 'account' : 'user');
-        const hint = ctx.level === 'user'
-          ? `to use an account's trait for its users, define an account-level audience with { trait: ${trait}, ... } and write { in_audience: <that audience> } here`
-          : `wrap it in a quantifier over the account's users, e.g. any_user: { trait: ${trait}, ... } (or all_users / no_user)`;
-        this.report(
-          error(
-            'level_mismatch',
-            loc,
-            `${this.treeSubject(ctx)} is evaluated for ${ctx.level === 'user' ? 'users' : 'accounts'}, but trait "${trait}" is ${other} level (${this.describeName(trait, other)}).`,
-            hint,
-          ),
-        );
+      case 'level_mismatch':
+        this.reportTraitLevel(trait, resolution.otherLevel ?? (ctx.level === 'user' ? 'account' : 'user'), ctx, loc);
         return;
-      }
       case 'unknown': {
         if (this.catalog.known && !this.catalog.tables.has(table)) {
           this.requireTable(table, loc, `custom ${ctx.level} traits are columns of ${table}`);
@@ -273,6 +269,20 @@ class ProjectChecker {
         throw new Error(`unhandled resolution ${String(never)}`);
       }
     }
+  }
+
+  private reportTraitLevel(trait: string, other: Level, ctx: TreeContext, loc: SourceLocation): void {
+    const hint = ctx.level === 'user'
+      ? `to use an account's trait for its users, define an account-level audience with { trait: ${trait}, ... } and write { in_audience: <that audience> } here`
+      : `wrap it in a quantifier over the account's users, e.g. any_user: { trait: ${trait}, ... } (or all_users / no_user)`;
+    this.report(
+      error(
+        'level_mismatch',
+        loc,
+        `${this.treeSubject(ctx)} is evaluated for ${ctx.level === 'user' ? 'users' : 'accounts'}, but trait "${trait}" is ${other} level (${this.describeName(trait, other)}).`,
+        hint,
+      ),
+    );
   }
 
   private warnLikelyTypo(trait: string, ctx: TreeContext, loc: SourceLocation): void {
@@ -386,7 +396,7 @@ class ProjectChecker {
   private checkComputedTrait(definition: ComputedTraitDefinition): void {
     const subject = subjectOf(definition);
     if (definition.level === 'account') this.requireTable(this.layout.tables.groups, definition.loc, `${subject} is account level, so it reads account membership`);
-    const table = this.checkEvents(definition.event, definition.filters, definition.loc, subject);
+    const table = this.checkEvents(definition.event, definition.filters, keyLocation(definition, 'event'), subject);
     if (table === null || !this.catalog.known) return;
     const columns = this.catalog.tables.get(table)!.columns;
     if (definition.property !== null && !columns.has(definition.property)) {
@@ -394,7 +404,7 @@ class ProjectChecker {
       this.report(
         error(
           'missing_column',
-          definition.loc,
+          keyLocation(definition, 'property'),
           `${subject} computes ${definition.compute} of property "${definition.property}", but the event table "${table}" has no column "${definition.property}".`,
           suggestion ? `did you mean "${suggestion}"?` : `check the property's name: Segment writes it in snake case (e.g. plan.tier -> plan_tier)`,
         ),
@@ -404,7 +414,7 @@ class ProjectChecker {
       this.report(
         error(
           'missing_column',
-          definition.loc,
+          keyLocation(definition, 'scope'),
           `${subject} has scope: group_context, but the event table "${table}" has no column "${this.layout.columns.contextGroupId}".`,
           'remove scope: group_context, or send context.groupId with the events',
         ),

@@ -180,13 +180,15 @@ function readAtLeastUsers(y: YamlFile, entries: Map<string, MapEntry>, head: Map
     const p = readNumberInRange(y, percentEntry, '"at_least_users"', 0, 100);
     if (p === null) ok = false;
     else atLeast = { percent: p };
-  } else {
+  } else if (!y.misspeltAs(body, ['count', 'percent'])) {
     y.error('missing_key', head.keyLoc, '"at_least_users" has neither "count" nor "percent".', 'write { count: 3, where: ... } or { percent: 50, where: ... }');
+    ok = false;
+  } else {
     ok = false;
   }
   let condition: Condition | null = null;
   if (!whereEntry) {
-    y.error('missing_key', head.keyLoc, '"at_least_users" has no "where", the condition its users must satisfy.', 'add where: { trait: role, equals: Admin } (or any user-level condition)');
+    if (!y.misspeltAs(body, 'where')) y.error('missing_key', head.keyLoc, '"at_least_users" has no "where", the condition its users must satisfy.', 'add where: { trait: role, equals: Admin } (or any user-level condition)');
     ok = false;
   } else {
     condition = readCondition(y, whereEntry.value, whereEntry.valueLoc, 'the condition of "at_least_users"');

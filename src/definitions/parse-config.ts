@@ -78,7 +78,7 @@ class ConfigReader {
   text(entry: MapEntry, what: string): string | null {
     const value = scalarOf(entry.value);
     if (typeof value !== 'string' && typeof value !== 'number') {
-      return this.y.error('wrong_type', entry.valueLoc, `${what} "${entry.key}" must be text, not ${describe(entry.value)}.`, null);
+      return this.y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be text, not ${describe(entry.value)}.`, null);
     }
     const raw = String(value);
     let missing: string | null = null;
@@ -95,12 +95,12 @@ class ConfigReader {
       return this.y.error(
         'missing_env',
         entry.valueLoc,
-        `${what} "${entry.key}" reads the environment variable ${missing}, which is not set.`,
+        `${what}: "${entry.key}" reads the environment variable ${missing}, which is not set.`,
         `set it before running quorum, e.g. export ${missing}=...; secrets enter quorum only through \${VAR}`,
       );
     }
     if (result.trim() === '') {
-      return this.y.error('invalid_value', entry.valueLoc, `${what} "${entry.key}" is empty.`, raw.includes('${') ? 'the environment variable it reads is set but empty' : null);
+      return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is empty.`, raw.includes('${') ? 'the environment variable it reads is set but empty' : null);
     }
     return result;
   }
@@ -109,7 +109,7 @@ class ConfigReader {
     const value = this.text(entry, what);
     if (value === null) return null;
     if (!COLUMN_PATTERN.test(value)) {
-      return this.y.error('invalid_value', entry.valueLoc, `${what} "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not a plain table, schema or column name.`, 'use letters, digits and underscores, e.g. app');
+      return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not a plain table, schema or column name.`, 'use letters, digits and underscores, e.g. app');
     }
     return value;
   }
@@ -125,7 +125,7 @@ class ConfigReader {
       ok = false;
     }
     if (!ok) {
-      return this.y.error('invalid_value', entry.valueLoc, `${what} "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not an http(s) URL.`, 'write a full URL such as https://api.segment.io');
+      return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not an http(s) URL.`, 'write a full URL such as https://api.segment.io');
     }
     return value;
   }
@@ -152,6 +152,7 @@ class ConfigReader {
       }
       case 'postgres': {
         const urlEntry = entries.get('url');
+        if (!urlEntry && this.y.misspeltAs(entries, 'url')) return null;
         if (!urlEntry) return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), 'a postgres "warehouse" needs "url".', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
         const url = this.text(urlEntry, what);
         return url === null ? null : { type, url };
@@ -270,6 +271,7 @@ class ConfigReader {
     const need = (key: string, hint: string): MapEntry | null => {
       const found = entries.get(key);
       if (found) return found;
+      if (this.y.misspeltAs(entries, key)) return null;
       return this.y.error('missing_key', entry.keyLoc, `${what} (type ${type}) has no "${key}".`, hint);
     };
     switch (type) {

@@ -29,6 +29,16 @@ import { SQL_TRAIT_KEY_COLUMNS } from './resolve.js';
 import { describe, type MapEntry, type YamlFile, type YamlNode } from './yaml-source.js';
 
 export const DEFINITION_KINDS = ['audience', 'computed_trait', 'sql_trait'] as const;
+const KIND_NAMES = { audience: 'audience', computed_trait: 'computed trait', sql_trait: 'SQL trait' } as const;
+
+/** Where each top-level key of a definition is, so that later checks can point at it. */
+const keyLocations = new WeakMap<object, ReadonlyMap<string, SourceLocation>>();
+const definitionKeys = new WeakMap<Definition, ReadonlyMap<string, SourceLocation>>();
+
+/** The place of a definition's key (e.g. "property"), or of its name when it has none. */
+export function keyLocation(definition: Definition, key: string): SourceLocation {
+  return definitionKeys.get(definition)?.get(key) ?? definition.loc;
+}
 const LEVELS: readonly Level[] = ['user', 'account'];
 const CALLS = ['group', 'identify', 'track'] as const;
 type Call = (typeof CALLS)[number];
@@ -39,6 +49,25 @@ export const COMPUTED_TRAIT_KEYS = [
   'min_frequency', 'scope', 'sync',
 ];
 export const SQL_TRAIT_KEYS = ['sql_trait', 'level', 'description', 'sql', 'columns', 'sync'];
+
+/** The keys of each kind, and what to say about keys that belong elsewhere. */
+const DEFINITION_KEYS: Readonly<Record<(typeof DEFINITION_KINDS)[number], readonly [readonly string[], Readonly<Record<string, string>>]>> = {
+  audience: [AUDIENCE_KEYS, {
+    compute: 'compute belongs to computed traits (computed_trait: <name>)',
+    event: 'events are matched with a performed condition under where',
+    sql: 'SQL belongs to SQL traits (sql_trait: <name>)',
+  }],
+  computed_trait: [COMPUTED_TRAIT_KEYS, {
+    performed: 'a computed trait names its events with event:',
+    sql: 'SQL belongs to SQL traits (sql_trait: <name>)',
+    schedule: 'traits are computed in every run that selects them',
+  }],
+  sql_trait: [SQL_TRAIT_KEYS, {
+    query: 'the query goes under sql:',
+    compute: 'compute belongs to computed traits (computed_trait: <name>)',
+    where: 'filter inside the SQL query',
+  }],
+};
 
 /** Maps an offset inside a SQL trait's `sql` text to its place in the file. */
 export type SqlLocator = (offset: number) => SourceLocation;
@@ -60,6 +89,12 @@ export function parseDefinitionFile(y: YamlFile): Definition[] {
   return definition ? [definition] : [];
 }
 
+function remember<T extends Definition>(definition: T | null, entries: Map<string, MapEntry>): T | null {
+  const locations = keyLocations.get(entries);
+  if (definition && locations) definitionKeys.set(definition, locations);
+  return definition;
+}
+
 function parseDefinition(y: YamlFile, node: YamlNode | null): Definition | null {
   const loc = y.loc(node);
   if (!isMap(node)) {
@@ -76,16 +111,19 @@ function parseDefinition(y: YamlFile, node: YamlNode | null): Definition | null 
   }
   const kind = kinds[0];
   const nameEntry = entries.get(kind)!;
-  const name = readName(y, nameEntry, `the ${kind.replace('_', ' ')}`);
-  const subject = `${kind.replace('_', ' ')} "${name ?? scalarOf(nameEntry.value) ?? '?'}"`;
+  const name = readName(y, nameEntry, `the ${KIND_NAMES[kind]}`);
+  const subject = `${KIND_NAMES[kind]} "${name ?? scalarOf(nameEntry.value) ?? '?'}"`;
+  const [allowedKeys, notes] = DEFINITION_KEYS[kind];
+  y.checkKeys(entries, allowedKeys, subject, notes);
+  keyLocations.set(entries, new Map([...entries.values()].map((e) => [e.key, e.keyLoc])));
   const base = readBase(y, entries, subject, nameEntry.keyLoc);
   switch (kind) {
     case 'audience':
-      return readAudience(y, entries, subject, name, base);
+      return remember(readAudience(y, entries, subject, name, base), entries);
     case 'computed_trait':
-      return readComputedTrait(y, entries, subject, name, base);
+      return remember(readComputedTrait(y, entries, subject, name, base), entries);
     case 'sql_trait':
-      return readSqlTrait(y, entries, subject, name, base);
+      return remember(readSqlTrait(y, entries, subject, name, base), entries);
     default: {
       const never: never = kind;
       throw new Error(`unhandled definition kind ${String(never)}`);
@@ -104,7 +142,7 @@ function readBase(y: YamlFile, entries: Map<string, MapEntry>, subject: string, 
   const levelEntry = entries.get('level');
   let level: Level | null = null;
   if (!levelEntry) {
-    y.error('missing_key', loc, `${subject} has no "level".`, 'add level: user or level: account');
+    if (!y.misspeltAs(entries, 'level')) y.error('missing_key', loc, `${subject} has no "level".`, 'add level: user or level: account');
   } else {
     level = readEnum(y, levelEntry, subject, LEVELS);
   }
@@ -143,7 +181,7 @@ function readSync(
     const toEntry = target.get('to');
     const loc = toEntry?.keyLoc ?? itemLoc;
     if (!toEntry) {
-      y.error('missing_key', itemLoc, `a sync target of ${subject} has no "to".`, 'name a destination of quorum.yml: - { to: crm }');
+      if (!y.misspeltAs(target, 'to')) y.error('missing_key', itemLoc, `a sync target of ${subject} has no "to".`, 'name a destination of quorum.yml: - { to: crm }');
       ok = false;
       continue;
     }
@@ -209,11 +247,6 @@ function readSync(
 }
 
 function readAudience(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): AudienceDefinition | null {
-  y.checkKeys(entries, AUDIENCE_KEYS, subject, {
-    compute: 'compute belongs to computed traits (computed_trait: <name>)',
-    event: 'events are matched with a performed condition under where',
-    sql: 'SQL belongs to SQL traits (sql_trait: <name>)',
-  });
   const scheduleEntry = entries.get('schedule');
   let schedule: string | null = null;
   let scheduleOk = true;
@@ -228,7 +261,7 @@ function readAudience(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
   const whereEntry = entries.get('where');
   let where = null;
   if (!whereEntry) {
-    y.error('missing_key', base.loc, `${subject} has no "where", the condition its members satisfy.`, 'add where: followed by a condition, e.g. where: { trait: plan, equals: trial }');
+    if (!y.misspeltAs(entries, 'where')) y.error('missing_key', base.loc, `${subject} has no "where", the condition its members satisfy.`, 'add where: followed by a condition, e.g. where: { trait: plan, equals: trial }');
   } else {
     where = readCondition(y, whereEntry.value, whereEntry.valueLoc, `"where" of ${subject}`);
     if (where && isSeq(whereEntry.value)) where = { ...where, loc: whereEntry.keyLoc };
@@ -249,23 +282,18 @@ function isCron(text: string): boolean {
 }
 
 function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): ComputedTraitDefinition | null {
-  y.checkKeys(entries, COMPUTED_TRAIT_KEYS, subject, {
-    performed: 'a computed trait names its events with event:',
-    sql: 'SQL belongs to SQL traits (sql_trait: <name>)',
-    schedule: 'traits are computed in every run that selects them',
-  });
   let ok = true;
   const computeEntry = entries.get('compute');
   let compute: ComputeKind | null = null;
   if (!computeEntry) {
-    y.error('missing_key', base.loc, `${subject} has no "compute".`, `add compute: followed by one of ${COMPUTE_KINDS.join(', ')}`);
+    if (!y.misspeltAs(entries, 'compute')) y.error('missing_key', base.loc, `${subject} has no "compute".`, `add compute: followed by one of ${COMPUTE_KINDS.join(', ')}`);
   } else {
     compute = readEnum(y, computeEntry, subject, COMPUTE_KINDS);
   }
   const eventEntry = entries.get('event');
   let event = null;
   if (!eventEntry) {
-    y.error('missing_key', base.loc, `${subject} has no "event", the events it computes over.`, 'add event: <track event name as sent>, or event: page / event: screen');
+    if (!y.misspeltAs(entries, 'event')) y.error('missing_key', base.loc, `${subject} has no "event", the events it computes over.`, 'add event: <track event name as sent>, or event: page / event: screen');
   } else {
     event = readEventRef(y, eventEntry, entries.get('name'), subject);
   }
@@ -286,7 +314,7 @@ function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject:
       ok = false;
     }
   } else if (compute !== null && compute !== 'count') {
-    y.error('missing_key', computeEntry!.keyLoc, `${subject} computes "${compute}", which needs "property", the event property to ${compute === 'sum' || compute === 'avg' ? 'aggregate' : 'read'}.`, 'add property: <event property column>, e.g. property: score');
+    if (!y.misspeltAs(entries, 'property')) y.error('missing_key', computeEntry!.keyLoc, `${subject} computes "${compute}", which needs "property", the event property to ${compute === 'sum' || compute === 'avg' ? 'aggregate' : 'read'}.`, 'add property: <event property column>, e.g. property: score');
     ok = false;
   }
   const minEntry = entries.get('min_frequency');
@@ -320,17 +348,12 @@ function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject:
 }
 
 function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): SqlTraitDefinition | null {
-  y.checkKeys(entries, SQL_TRAIT_KEYS, subject, {
-    query: 'the query goes under sql:',
-    compute: 'compute belongs to computed traits (computed_trait: <name>)',
-    where: 'filter inside the SQL query',
-  });
   let ok = true;
   const sqlEntry = entries.get('sql');
   let sql: string | null = null;
   let locator: SqlLocator | null = null;
   if (!sqlEntry) {
-    y.error('missing_key', base.loc, `${subject} has no "sql", the query that computes it.`, 'add sql: | followed by a SELECT returning the entity key and the trait column(s)');
+    if (!y.misspeltAs(entries, 'sql')) y.error('missing_key', base.loc, `${subject} has no "sql", the query that computes it.`, 'add sql: | followed by a SELECT returning the entity key and the trait column(s)');
     ok = false;
   } else {
     sql = readString(y, sqlEntry, subject);

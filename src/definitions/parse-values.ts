@@ -27,10 +27,10 @@ export function readString(y: YamlFile, entry: MapEntry, what: string, hint: str
   const value = scalarOf(entry.value);
   if (typeof value === 'string' && value.trim() !== '') return value;
   if (typeof value === 'string' || value === null) {
-    return y.error('wrong_type', entry.valueLoc, `${what} "${entry.key}" is empty; it needs a text value.`, hint);
+    return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" is empty; it needs a text value.`, hint);
   }
   const quoted = typeof value === 'number' || typeof value === 'boolean' ? `; to use ${String(value)} as text, quote it: "${String(value)}"` : '';
-  return y.error('wrong_type', entry.valueLoc, `${what} "${entry.key}" must be text, not ${describe(entry.value)}${quoted}.`, hint);
+  return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be text, not ${describe(entry.value)}${quoted}.`, hint);
 }
 
 /** A name used as an identifier (definition name, column, property). */
@@ -42,7 +42,7 @@ export function readName(y: YamlFile, entry: MapEntry, what: string, pattern = N
     return y.error(
       'invalid_value',
       entry.valueLoc,
-      `${what} "${entry.key}" is "${truncate(text)}", which is not a valid name: names are letters, digits and underscores and do not start with a digit.`,
+      `${what}: "${entry.key}" is "${truncate(text)}", which is not a valid name: names are letters, digits and underscores and do not start with a digit.`,
       suggestion !== '' && pattern.test(suggestion) ? `did you mean "${suggestion}"?` : 'use a snake_case name such as "logins_past_30_days"',
     );
   }
@@ -56,20 +56,20 @@ export function readTraitRef(y: YamlFile, entry: MapEntry, what: string): string
 export function readBoolean(y: YamlFile, entry: MapEntry, what: string): boolean | null {
   const value = scalarOf(entry.value);
   if (typeof value === 'boolean') return value;
-  return y.error('wrong_type', entry.valueLoc, `${what} "${entry.key}" must be true or false, not ${describe(entry.value)}.`, null);
+  return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be true or false, not ${describe(entry.value)}.`, null);
 }
 
 /** A whole number >= min. */
 export function readWholeNumber(y: YamlFile, entry: MapEntry, what: string, min = 0): number | null {
   const value = scalarOf(entry.value);
   if (typeof value !== 'number') {
-    return y.error('wrong_type', entry.valueLoc, `${what} "${entry.key}" must be a whole number, not ${describe(entry.value)}.`, null);
+    return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be a whole number, not ${describe(entry.value)}.`, null);
   }
   if (!Number.isInteger(value) || value < min) {
     return y.error(
       'invalid_value',
       entry.valueLoc,
-      `${what} "${entry.key}" is ${value}, but it must be a whole number of at least ${min}.`,
+      `${what}: "${entry.key}" is ${value}, but it must be a whole number of at least ${min}.`,
       value < 0 ? `counts cannot be negative; use ${min} or more` : `use a whole number such as ${Math.max(min, Math.round(value))}`,
     );
   }
@@ -79,13 +79,13 @@ export function readWholeNumber(y: YamlFile, entry: MapEntry, what: string, min 
 export function readNumberInRange(y: YamlFile, entry: MapEntry, what: string, min: number, max: number): number | null {
   const value = scalarOf(entry.value);
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return y.error('wrong_type', entry.valueLoc, `${what} "${entry.key}" must be a number between ${min} and ${max}, not ${describe(entry.value)}.`, null);
+    return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be a number between ${min} and ${max}, not ${describe(entry.value)}.`, null);
   }
   if (value < min || value > max) {
     return y.error(
       'invalid_value',
       entry.valueLoc,
-      `${what} "${entry.key}" is ${value}, which is outside the allowed range ${min} to ${max}.`,
+      `${what}: "${entry.key}" is ${value}, which is outside the allowed range ${min} to ${max}.`,
       max === 1 ? 'write a fraction, e.g. 0.5 for half' : `use a number from ${min} to ${max}`,
     );
   }
@@ -101,7 +101,7 @@ export function readEnum<T extends string>(y: YamlFile, entry: MapEntry, what: s
   return y.error(
     typeof value === 'string' ? 'invalid_value' : 'wrong_type',
     entry.valueLoc,
-    `${what} "${entry.key}" is ${shown}, but it must be one of ${allowed.map((a) => `"${a}"`).join(', ')}.`,
+    `${what}: "${entry.key}" is ${shown}, but it must be one of ${allowed.map((a) => `"${a}"`).join(', ')}.`,
     suggestion ? `did you mean "${suggestion}"?` : null,
   );
 }
@@ -122,14 +122,14 @@ export function parseDuration(text: string): DurationResult {
     const decimal = /^\s*\d*\.\d+\s*[smhdw]\s*$/.test(text);
     return {
       ok: false,
-      message: `"${truncate(text)}" is not a duration`,
+      message: `"${truncate(text)}", which is not a duration`,
       hint: decimal
         ? 'durations are whole numbers; use a smaller unit instead of a fraction, e.g. 36h rather than 1.5d'
         : 'write a positive whole number and a unit: s, m, h, d or w, e.g. 30d; or { between: [2024-01-01, 2024-02-01] }',
     };
   }
   const n = Number(match[1]);
-  if (n <= 0) return { ok: false, message: `"${text}" is an empty window`, hint: 'use a positive duration such as 1d' };
+  if (n <= 0) return { ok: false, message: `"${text}", an empty window`, hint: 'use a positive duration such as 1d' };
   return { ok: true, seconds: n * UNIT_SECONDS[match[2]], text: `${n}${match[2]}` };
 }
 
@@ -166,14 +166,14 @@ export function readWindow(y: YamlFile, entry: MapEntry, what: string): TimeWind
   const value = scalarOf(node);
   if (typeof value === 'string') {
     const parsed = parseDuration(value);
-    if (!parsed.ok) return y.error('invalid_value', entry.valueLoc, `${what} "within" is ${parsed.message}.`, parsed.hint);
+    if (!parsed.ok) return y.error('invalid_value', entry.valueLoc, `${what}: "within" is ${parsed.message}.`, parsed.hint);
     return { kind: 'within', seconds: parsed.seconds, text: parsed.text };
   }
   if (typeof value === 'number') {
     return y.error(
       'invalid_value',
       entry.valueLoc,
-      `${what} "within" is the number ${value}, which has no unit.`,
+      `${what}: "within" is the number ${value}, which has no unit.`,
       `add a unit (s, m, h, d or w), e.g. ${value}d`,
     );
   }
@@ -190,6 +190,7 @@ export function readWindow(y: YamlFile, entry: MapEntry, what: string): TimeWind
   y.checkKeys(entries, ['between'], `${what} "within"`);
   const between = entries.get('between');
   if (!between) {
+    if (y.misspeltAs(entries, 'between')) return null;
     return y.error('missing_key', entry.valueLoc, `${what} "within" is a mapping without "between".`, 'write within: { between: [2024-01-01, 2024-02-01] } or a duration such as 30d');
   }
   const items = y.seq(between.value, between.valueLoc, `${what} "within.between"`, 'two timestamps, [start, end]');
@@ -237,6 +238,7 @@ export function readPredicate(
 ): Predicate | null {
   const ops = [...entries.values()].filter((e) => (COMPARISON_OPS as readonly string[]).includes(e.key));
   if (ops.length === 0) {
+    if (y.misspeltAs(entries, COMPARISON_OPS)) return null;
     return y.error(
       'missing_key',
       loc,
@@ -338,6 +340,8 @@ export function readPropertyFilters(y: YamlFile, entry: MapEntry, what: string):
     const propertyEntry = entries.get('property');
     const loc = propertyEntry?.keyLoc ?? itemLoc;
     if (!propertyEntry) {
+      ok = false;
+      if (y.misspeltAs(entries, 'property')) continue;
       const trait = entries.get('trait');
       y.error('missing_key', itemLoc, `a property filter of ${what} has no "property".`, trait ? 'event filters name an event property: write property: instead of trait:' : 'write { property: name, equals: value }');
       ok = false;

@@ -23,14 +23,20 @@ export class YamlFile {
   readonly lineCounter = new LineCounter();
   readonly document: Document.Parsed;
   readonly diagnostics: Diagnostic[] = [];
+  /** Per mapping, the allowed keys that an unknown key was probably meant to be. */
+  private readonly misspelt = new WeakMap<Map<string, MapEntry>, Set<string>>();
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
     this.document = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    const seenLines = new Set<number>();
     for (const problem of this.document.errors) {
       const loc = this.locAt(problem.pos[0]);
+      // One YAML mistake often yields several parser errors on one line; the first says most.
+      if (seenLines.has(loc.line)) continue;
+      seenLines.add(loc.line);
       const first = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       this.error(
         'yaml_syntax',
@@ -109,6 +115,16 @@ export class YamlFile {
     return ((resolved as YAMLSeq).items as YamlNode[]).map((item) => this.resolve(item) as YamlNode);
   }
 
+  /**
+   * Whether checkKeys found an unknown key in this mapping that was probably meant to be `key`
+   * (then a "missing key" would only repeat the same mistake).
+   */
+  misspeltAs(entries: Map<string, MapEntry>, key: string | readonly string[]): boolean {
+    const set = this.misspelt.get(entries);
+    if (!set) return false;
+    return typeof key === 'string' ? set.has(key) : key.some((k) => set.has(k));
+  }
+
   /** Reports every key that is not in `allowed`, with a did-you-mean. */
   checkKeys(
     entries: Map<string, MapEntry>,
@@ -120,6 +136,11 @@ export class YamlFile {
       if (allowed.includes(entry.key)) continue;
       const note = elsewhere[entry.key];
       const suggestion = didYouMean(entry.key, allowed);
+      if (suggestion !== null) {
+        const set = this.misspelt.get(entries) ?? new Set<string>();
+        set.add(suggestion);
+        this.misspelt.set(entries, set);
+      }
       this.error(
         'unknown_key',
         entry.keyLoc,

@@ -2,7 +2,8 @@
 // tables and columns, for the checks that need one), an optional env.json (the environment),
 // and expected.txt: one diagnostic a line, `<code> <file>:<line>:<col> <message substring>`
 // (`-` instead of the place for a diagnostic without one); lines starting with # are comments.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { validateProject } from '../../src/definitions/load-project.js';
@@ -58,4 +59,14 @@ export async function runCase(dir: string): Promise<Diagnostic[]> {
 
 export function placeOf(d: Diagnostic): string {
   return d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}` : '-';
+}
+
+/** A throwaway project from a map of project-relative paths to file texts. */
+export function tempProject(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'quorum-defs-'));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
+  }
+  return root;
 }

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkProject } from '../../src/definitions/check-references.js';
+import { loadProject, validateProject } from '../../src/definitions/load-project.js';
+import { OFFLINE_CATALOG } from '../../src/warehouse/catalog.js';
+import { catalogFromJson, tempProject } from './fixture-helpers.js';
+
+const TR = {
+  id: 'string', user_id: 'string', anonymous_id: 'string', event: 'string', event_text: 'string',
+  timestamp: 'timestamp', received_at: 'timestamp', context_group_id: 'string',
+} as const;
+const catalog = catalogFromJson({
+  tables: {
+    identifies: { id: 'string', user_id: 'string', timestamp: 'timestamp', email: 'string', role: 'string', created_at: 'timestamp' },
+    groups: { id: 'string', user_id: 'string', group_id: 'string', timestamp: 'timestamp', plan: 'string', seats: 'number', tags: 'list' },
+    tracks: TR,
+    logged_in: { ...TR, method: 'string' },
+    report_created: { ...TR, score: 'number' },
+    clicked: { ...TR, button: 'string' },
+    pages: { ...TR, name: 'string', path: 'string' },
+  },
+  sqlTraitColumns: { active_users_past_month: { group_id: 'string', active_users_past_month: 'integer' } },
+});
+
+const BASIC = path.resolve(import.meta.dirname, 'projects/basic');
+const ENV = { CRM_WRITE_KEY: 'k', HOOK_TOKEN: 't' };
+
+async function check(files: Record<string, string>, cat = catalog) {
+  const root = tempProject({ 'quorum.yml': 'destinations: { crm: { type: stdout } }', ...files });
+  const { project, diagnostics } = await loadProject(root, { env: {} });
+  expect(diagnostics).toEqual([]);
+  return checkProject(project!, cat).map((d) => `${d.severity} ${d.code} ${d.loc?.file}:${d.loc?.line}:${d.loc?.col}`);
+}
+
+describe('checkProject', () => {
+  it('accepts the basic project against a full catalog', async () => {
+    const { diagnostics } = await validateProject(BASIC, catalog, { env: ENV });
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('allows the account passthrough and user conditions inside quantifiers', async () => {
+    expect(
+      await check({
+        'audiences/a.yml': [
+          '- audience: big',
+          '  level: account',
+          '  where: { trait: seats, gte: "10" }',
+          '- audience: admins',
+          '  level: user',
+          '  where: { trait: role, equals: Admin }',
+          '- audience: admins_of_big',
+          '  level: user',
+          '  where: [ { in_audience: big }, { in_audience: admins } ]',
+          '- audience: big_with_admins',
+          '  level: account',
+          '  where:',
+          '    - any_user: { in_audience: admins }',
+          '    - all_users: { in_audience: big }',
+          '    - at_least_users: { count: 2, where: { performed: Clicked, where: [ { property: button, in: [a, b] } ] } }',
+          '    - { trait: tags, includes: vip }',
+        ].join('\n'),
+      }),
+    ).toEqual([]);
+  });
+
+  it('resolves SQL trait columns and types', async () => {
+    const files = {
+      'traits/s.yml': "sql_trait: active_users_past_month\nlevel: account\nsql: select group_id, 1 as active_users_past_month from {{ source('groups') }}\n",
+      'audiences/a.yml': 'audience: a\nlevel: account\nwhere: [ { trait: active_users_past_month, gt: many } ]\n',
+    };
+    expect(await check(files)).toEqual(['error uncastable_literal audiences/a.yml:3:12']);
+    expect(await check(files, OFFLINE_CATALOG)).toEqual([]);
+  });
+
+  it('reports an account-level computed trait in a user audience offline too', async () => {
+    const files = {
+      'traits/t.yml': 'computed_trait: logins\nlevel: account\ncompute: count\nevent: Logged In\n',
+      'audiences/a.yml': 'audience: a\nlevel: user\nwhere: { trait: logins, gt: 1 }\n',
+    };
+    expect(await check(files, OFFLINE_CATALOG)).toEqual(['error level_mismatch audiences/a.yml:3:10']);
+  });
+
+  it('reports a missing table once, at its first use', async () => {
+    const files = {
+      'audiences/a.yml': 'audience: a\nlevel: user\nwhere: [ { performed: Signed Up }, { not_performed: Signed Up } ]\n',
+    };
+    expect(await check(files)).toEqual(['error missing_table audiences/a.yml:3:12']);
+  });
+
+  it('reports every cycle once with its chain', async () => {
+    const root = tempProject({
+      'quorum.yml': '',
+      'audiences/a.yml': '- { audience: a, level: user, where: { in_audience: b } }\n- { audience: b, level: user, where: { in_audience: a } }\n- { audience: c, level: user, where: { in_audience: a } }\n',
+    });
+    const { project } = await loadProject(root, { env: {} });
+    const diagnostics = checkProject(project!, OFFLINE_CATALOG);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0].message).toContain('a -> b -> a');
+    expect(diagnostics[0].message).toContain('audiences/a.yml:1:');
+  });
+});

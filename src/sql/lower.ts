@@ -250,7 +250,7 @@ class Lowering {
   private universeCtes(): CommonTableExpression[] {
     const { columns, tables } = this.layout;
     const userSelects: Query[] = this.plan.userUniverseTables.map((name) =>
-      select({ columns: [{ expr: col(columns.userId, 's'), alias: 'id' }], from: this.source(name, 's'), where: and(this.existsAtAsOf('s'), isNull(col(columns.userId, 's'), true)) }),
+      select({ distinct: true, columns: [{ expr: col(columns.userId, 's'), alias: 'id' }], from: this.source(name, 's'), where: and(this.existsAtAsOf('s'), isNull(col(columns.userId, 's'), true)) }),
     );
     const associations = this.plan.sqlTraits.filter((t) => t.associatesUsers);
     for (const t of associations) {
@@ -258,6 +258,7 @@ class Lowering {
     }
     const membershipSelects: Query[] = [
       select({
+        distinct: true,
         columns: [
           { expr: col(columns.groupId, 'g'), alias: columns.groupId },
           { expr: col(columns.userId, 'g'), alias: columns.userId },

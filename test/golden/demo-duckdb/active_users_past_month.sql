@@ -1,0 +1,66 @@
+WITH
+-- sql_trait: active_users_past_month (traits/active_users_past_month.yml)
+"sql_trait:active_users_past_month" AS (
+  select g.group_id, count(distinct t.user_id) as active_users_past_month
+from "app"."tracks" t join "app"."groups" g using (user_id)
+where t.timestamp > TIMESTAMP '2024-06-01 00:00:00.000000' - interval 30 day
+  and t.timestamp <= TIMESTAMP '2024-06-01 00:00:00.000000'
+  and g.timestamp <= TIMESTAMP '2024-06-01 00:00:00.000000'
+group by 1
+),
+-- every user_id seen at or before as_of
+"universe:user" AS (
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."identifies" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."groups" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."tracks" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+),
+-- every group_id seen at or before as_of
+"universe:account" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "id"
+  FROM "app"."groups" AS "g"
+  WHERE (("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL))
+),
+-- user <-> account pairs, many-to-many
+"memberships" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "group_id",
+    "g"."user_id" AS "user_id"
+  FROM "app"."groups" AS "g"
+  WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
+),
+-- every value the user-level conditions read, one row per user
+"features:user" AS (
+  SELECT
+    "u"."id" AS "id"
+  FROM "universe:user" AS "u"
+),
+-- every value the account-level conditions read, one row per account
+"features:account" AS (
+  SELECT
+    "u"."id" AS "id",
+    "j1"."active_users_past_month" AS "f_1"
+  FROM "universe:account" AS "u"
+  LEFT JOIN (
+    SELECT DISTINCT
+      "t"."group_id" AS "id",
+      "t"."active_users_past_month" AS "active_users_past_month"
+    FROM "sql_trait:active_users_past_month" AS "t"
+  ) AS "j1" ON ("j1"."id" = "u"."id")
+)
+SELECT
+  'active_users_past_month' AS "definition",
+  "f"."id" AS "id",
+  CAST(TO_JSON("f"."f_1") AS VARCHAR) AS "value"
+FROM "features:account" AS "f"

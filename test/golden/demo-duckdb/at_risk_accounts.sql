@@ -1,0 +1,144 @@
+WITH
+-- every user_id seen at or before as_of
+"universe:user" AS (
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."identifies" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."groups" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."tracks" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+),
+-- every group_id seen at or before as_of
+"universe:account" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "id"
+  FROM "app"."groups" AS "g"
+  WHERE (("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL))
+),
+-- user <-> account pairs, many-to-many
+"memberships" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "group_id",
+    "g"."user_id" AS "user_id"
+  FROM "app"."groups" AS "g"
+  WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
+),
+-- latest non-null user traits at as_of
+"custom_traits:user" AS (
+  SELECT
+    "s"."user_id" AS "id",
+    (ARRAY_AGG("s"."role" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."role" IS NOT NULL))[1] AS "role"
+  FROM "app"."identifies" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  GROUP BY "s"."user_id"
+),
+-- latest non-null account traits at as_of
+"custom_traits:account" AS (
+  SELECT
+    "s"."group_id" AS "id",
+    (ARRAY_AGG("s"."plan" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."plan" IS NOT NULL))[1] AS "plan"
+  FROM "app"."groups" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
+  GROUP BY "s"."group_id"
+),
+-- one scan of logged_in for every account-level measure on it
+"events:account:logged_in" AS (
+  SELECT
+    "m"."group_id" AS "id",
+    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "m_1"
+  FROM "memberships" AS "m"
+  JOIN "app"."logged_in" AS "e" ON ("e"."user_id" = "m"."user_id")
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In')))
+  GROUP BY "m"."group_id"
+),
+-- one scan of report_created for every user-level measure on it
+"events:user:report_created" AS (
+  SELECT
+    "e"."user_id" AS "id",
+    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Report Created') AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))) AS "m_1"
+  FROM "app"."report_created" AS "e"
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created')))
+  GROUP BY "e"."user_id"
+),
+-- one scan of logged_in for every user-level measure on it
+"events:user:logged_in" AS (
+  SELECT
+    "e"."user_id" AS "id",
+    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))) AS "m_1"
+  FROM "app"."logged_in" AS "e"
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In')))
+  GROUP BY "e"."user_id"
+),
+-- every value the user-level conditions read, one row per user
+"features:user" AS (
+  SELECT
+    "u"."id" AS "id",
+    "j1"."role" AS "f_3",
+    COALESCE("j2"."m_1", 0) AS "f_4",
+    COALESCE("j3"."m_1", 0) AS "f_5"
+  FROM "universe:user" AS "u"
+  LEFT JOIN "custom_traits:user" AS "j1" ON ("j1"."id" = "u"."id")
+  LEFT JOIN "events:user:report_created" AS "j2" ON ("j2"."id" = "u"."id")
+  LEFT JOIN "events:user:logged_in" AS "j3" ON ("j3"."id" = "u"."id")
+),
+-- every value the account-level conditions read, one row per account
+"features:account" AS (
+  SELECT
+    "u"."id" AS "id",
+    COALESCE("j1"."m_1", 0) AS "f_1",
+    "j2"."plan" AS "f_2"
+  FROM "universe:account" AS "u"
+  LEFT JOIN "events:account:logged_in" AS "j1" ON ("j1"."id" = "u"."id")
+  LEFT JOIN "custom_traits:account" AS "j2" ON ("j2"."id" = "u"."id")
+),
+-- audience: churned_accounts (audiences/churned_accounts.yml) — users of each account that satisfy its quantifiers
+"quantifiers:churned_accounts" AS (
+  SELECT
+    "m"."group_id" AS "id",
+    COUNT(*) AS "users",
+    COUNT(*) FILTER (WHERE COALESCE(("f"."f_5" >= 1), FALSE)) AS "q_1"
+  FROM "memberships" AS "m"
+  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
+  GROUP BY "m"."group_id"
+),
+-- audience: churned_accounts (audiences/churned_accounts.yml)
+"audience:churned_accounts" AS (
+  SELECT
+    "f"."id" AS "id"
+  FROM "features:account" AS "f"
+  LEFT JOIN "quantifiers:churned_accounts" AS "q" ON ("q"."id" = "f"."id")
+  WHERE (COALESCE("q"."q_1", 0) = 0)
+),
+-- audience: at_risk_accounts (audiences/at_risk_accounts.yml) — users of each account that satisfy its quantifiers
+"quantifiers:at_risk_accounts" AS (
+  SELECT
+    "m"."group_id" AS "id",
+    COUNT(*) AS "users",
+    COUNT(*) FILTER (WHERE (COALESCE(("f"."f_3" = 'Admin'), FALSE) AND COALESCE(("f"."f_4" >= 1), FALSE))) AS "q_1"
+  FROM "memberships" AS "m"
+  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
+  GROUP BY "m"."group_id"
+),
+-- audience: at_risk_accounts (audiences/at_risk_accounts.yml)
+"audience:at_risk_accounts" AS (
+  SELECT
+    "f"."id" AS "id"
+  FROM "features:account" AS "f"
+  LEFT JOIN "quantifiers:at_risk_accounts" AS "q" ON ("q"."id" = "f"."id")
+  WHERE (((COALESCE(("f"."f_1" < 10), FALSE) AND COALESCE(("f"."f_2" IN ('starter', 'pro', 'enterprise')), FALSE)) AND (COALESCE("q"."q_1", 0) >= 1)) AND (NOT ("f"."id" IN (SELECT
+      "a"."id"
+    FROM "audience:churned_accounts" AS "a"))))
+)
+SELECT
+  'at_risk_accounts' AS "definition",
+  "a"."id" AS "id",
+  CAST(NULL AS VARCHAR) AS "value"
+FROM "audience:at_risk_accounts" AS "a"

@@ -1,0 +1,75 @@
+WITH
+-- every user_id seen at or before as_of
+"universe:user" AS (
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."identifies" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."groups" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."tracks" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+),
+-- every group_id seen at or before as_of
+"universe:account" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "id"
+  FROM "app"."groups" AS "g"
+  WHERE (("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL))
+),
+-- user <-> account pairs, many-to-many
+"memberships" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "group_id",
+    "g"."user_id" AS "user_id"
+  FROM "app"."groups" AS "g"
+  WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
+),
+-- computed_trait: favourite_feature (traits/favourite_feature.yml)
+"trait:favourite_feature" AS (
+  SELECT
+    "r"."id" AS "id",
+    "r"."value" AS "value"
+  FROM (
+    SELECT
+      "c"."id" AS "id",
+      "c"."value" AS "value",
+      ROW_NUMBER() OVER (PARTITION BY "c"."id" ORDER BY "c"."frequency" DESC NULLS LAST, "c"."value" ASC NULLS LAST) AS "rank"
+    FROM (
+      SELECT
+        "e"."user_id" AS "id",
+        "e"."feature" AS "value",
+        COUNT(*) AS "frequency"
+      FROM "app"."feature_used" AS "e"
+      WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND (("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-03-03 00:00:00.000000'))) AND ("e"."feature" IS NOT NULL))
+      GROUP BY "e"."user_id", "e"."feature"
+      HAVING (COUNT(*) >= 2)
+    ) AS "c"
+  ) AS "r"
+  WHERE ("r"."rank" = 1)
+),
+-- every value the user-level conditions read, one row per user
+"features:user" AS (
+  SELECT
+    "u"."id" AS "id",
+    "j1"."value" AS "f_1"
+  FROM "universe:user" AS "u"
+  LEFT JOIN "trait:favourite_feature" AS "j1" ON ("j1"."id" = "u"."id")
+),
+-- every value the account-level conditions read, one row per account
+"features:account" AS (
+  SELECT
+    "u"."id" AS "id"
+  FROM "universe:account" AS "u"
+)
+SELECT
+  'favourite_feature' AS "definition",
+  "f"."id" AS "id",
+  CAST(TO_JSON("f"."f_1") AS VARCHAR) AS "value"
+FROM "features:user" AS "f"

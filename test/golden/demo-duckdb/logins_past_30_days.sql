@@ -1,0 +1,62 @@
+WITH
+-- every user_id seen at or before as_of
+"universe:user" AS (
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."identifies" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."groups" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+  UNION
+  SELECT DISTINCT
+    "s"."user_id" AS "id"
+  FROM "app"."tracks" AS "s"
+  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
+),
+-- every group_id seen at or before as_of
+"universe:account" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "id"
+  FROM "app"."groups" AS "g"
+  WHERE (("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL))
+),
+-- user <-> account pairs, many-to-many
+"memberships" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "group_id",
+    "g"."user_id" AS "user_id"
+  FROM "app"."groups" AS "g"
+  WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
+),
+-- one scan of logged_in for every account-level measure on it
+"events:account:logged_in" AS (
+  SELECT
+    "m"."group_id" AS "id",
+    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "m_1"
+  FROM "memberships" AS "m"
+  JOIN "app"."logged_in" AS "e" ON ("e"."user_id" = "m"."user_id")
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In')))
+  GROUP BY "m"."group_id"
+),
+-- every value the user-level conditions read, one row per user
+"features:user" AS (
+  SELECT
+    "u"."id" AS "id"
+  FROM "universe:user" AS "u"
+),
+-- every value the account-level conditions read, one row per account
+"features:account" AS (
+  SELECT
+    "u"."id" AS "id",
+    COALESCE("j1"."m_1", 0) AS "f_1"
+  FROM "universe:account" AS "u"
+  LEFT JOIN "events:account:logged_in" AS "j1" ON ("j1"."id" = "u"."id")
+)
+SELECT
+  'logins_past_30_days' AS "definition",
+  "f"."id" AS "id",
+  CAST(TO_JSON("f"."f_1") AS VARCHAR) AS "value"
+FROM "features:account" AS "f"

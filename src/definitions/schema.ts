@@ -1,0 +1,177 @@
+// The definition language and quorum.yml as zod schemas: the source of the published JSON
+// Schema (schema/quorum.schema.json) that editors use for completion and inline checks.
+// Validation with positions and fix-it hints is done by the parse-*.ts readers; a test keeps the
+// two in agreement on the fixtures.
+import { z } from 'zod';
+import { COMPARISON_OPS, COMPUTE_KINDS } from './model.js';
+
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('a snake_case name');
+const level = z.enum(['user', 'account']).describe('user: one row per user_id; account: one row per group_id');
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const duration = z.string().regex(/^[1-9][0-9]*[smhdw]$/).describe('a positive whole number and a unit: s, m, h, d, w (e.g. 30d)');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/).describe('an ISO-8601 date or timestamp');
+const window = z
+  .union([duration, z.strictObject({ between: z.tuple([isoDate, isoDate]) })])
+  .describe('(as_of - duration, as_of], or [start, end)');
+const count = z.number().int().min(0);
+
+const operators = {
+  equals: scalar.optional(),
+  not_equals: scalar.optional(),
+  in: z.array(scalar).min(1).optional(),
+  not_in: z.array(scalar).min(1).optional(),
+  lt: z.union([z.string(), z.number()]).optional(),
+  lte: z.union([z.string(), z.number()]).optional(),
+  gt: z.union([z.string(), z.number()]).optional(),
+  gte: z.union([z.string(), z.number()]).optional(),
+  between: z.tuple([scalar, scalar]).optional(),
+  contains: z.string().optional(),
+  starts_with: z.string().optional(),
+  ends_with: z.string().optional(),
+  exists: z.boolean().optional(),
+  includes: scalar.optional(),
+  ignore_case: z.boolean().optional(),
+} satisfies Record<(typeof COMPARISON_OPS)[number] | 'ignore_case', z.ZodType>;
+
+export const propertyFilterSchema = z.strictObject({ property: name, ...operators }).describe('{ property: p, <operator>: value }');
+
+const eventName = z.string().min(1).describe('a track event name as sent (e.g. Logged In), or page / screen');
+
+export const conditionSchema: z.ZodType = z.lazy(() =>
+  z.union([
+    z.array(conditionSchema).min(1).describe('all of these'),
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+    z.strictObject({ trait: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/), ...operators }),
+    z.strictObject({ in_audience: name }),
+    z.strictObject({ not_in_audience: name }),
+    z.strictObject({
+      performed: eventName,
+      name: z.string().optional(),
+      within: window.optional(),
+      where: z.array(propertyFilterSchema).optional(),
+      at_least: count.optional(),
+      at_most: count.optional(),
+      exactly: count.optional(),
+    }),
+    z.strictObject({ not_performed: eventName, name: z.string().optional(), within: window.optional(), where: z.array(propertyFilterSchema).optional() }),
+    z.strictObject({ any_user: conditionSchema }),
+    z.strictObject({ all_users: conditionSchema }),
+    z.strictObject({ no_user: conditionSchema }),
+    z.strictObject({
+      at_least_users: z.union([
+        z.strictObject({ count, where: conditionSchema }),
+        z.strictObject({ percent: z.number().min(0).max(100), where: conditionSchema }),
+      ]),
+    }),
+  ]),
+).meta({ id: 'condition', description: 'a condition: a list (all of them) or one of all, any, not, trait, in_audience, not_in_audience, performed, not_performed, any_user, all_users, no_user, at_least_users' });
+
+const calls = z.array(z.enum(['group', 'identify', 'track'])).min(1);
+const audienceSync = z.array(
+  z.strictObject({
+    to: z.string().describe('a destination of quorum.yml'),
+    calls: calls.optional(),
+    track_events: z.strictObject({ entered: z.string().optional(), exited: z.string().optional() }).optional(),
+  }),
+);
+const traitSync = z.array(z.strictObject({ to: z.string(), calls: calls.optional() }));
+
+export const audienceSchema = z.strictObject({
+  audience: name,
+  level,
+  description: z.string().optional(),
+  schedule: z.string().optional().describe('a cron expression, e.g. "0 */1 * * *"'),
+  where: conditionSchema,
+  max_exit_fraction: z.number().min(0).max(1).optional(),
+  sync: audienceSync.optional(),
+});
+
+export const computedTraitSchema = z.strictObject({
+  computed_trait: name,
+  level,
+  description: z.string().optional(),
+  compute: z.enum(COMPUTE_KINDS as [string, ...string[]]),
+  event: eventName,
+  name: z.string().optional().describe('page / screen name (with event: page or screen)'),
+  within: window.optional(),
+  where: z.array(propertyFilterSchema).optional(),
+  property: name.optional().describe('required by every compute kind but count'),
+  min_frequency: z.number().int().min(1).optional(),
+  scope: z.enum(['users', 'group_context']).optional(),
+  sync: traitSync.optional(),
+});
+
+export const sqlTraitSchema = z.strictObject({
+  sql_trait: name,
+  level,
+  description: z.string().optional(),
+  sql: z.string().describe("one read-only SELECT; {{ source('name') }} and {{ as_of }} are the only template expressions"),
+  columns: z.array(name).min(1).optional(),
+  sync: traitSync.optional(),
+});
+
+export const definitionSchema = z.union([audienceSchema, computedTraitSchema, sqlTraitSchema]);
+export const definitionFileSchema = z.union([definitionSchema, z.array(definitionSchema)]).describe('audiences/*.yml, traits/*.yml');
+
+const text = z.string().min(1);
+const warehouseSchema = z.union([
+  z.strictObject({ type: z.literal('duckdb').optional(), path: text.optional() }),
+  z.strictObject({ type: z.literal('postgres'), url: text }),
+  z.strictObject({ type: z.literal('bigquery'), project: text, location: text.optional() }),
+  z.strictObject({
+    type: z.literal('snowflake'),
+    account: text,
+    username: text.optional(),
+    password: text.optional(),
+    authenticator: text.optional(),
+    private_key: text.optional(),
+    private_key_path: text.optional(),
+    private_key_passphrase: text.optional(),
+    warehouse: text.optional(),
+    database: text.optional(),
+    role: text.optional(),
+  }),
+]);
+const destinationSchema = z.union([
+  z.strictObject({ type: z.literal('segment'), write_key: text, endpoint: text.optional(), group_identity: z.enum(['anonymous', 'member']).optional() }),
+  z.strictObject({ type: z.literal('webhook'), url: text, headers: z.record(z.string(), z.string()).optional(), secret: text.optional() }),
+  z.strictObject({ type: z.literal('file'), path: text }),
+  z.strictObject({ type: z.literal('stdout') }),
+]);
+
+export const configSchema = z
+  .strictObject({
+    warehouse: warehouseSchema.optional(),
+    source: z
+      .strictObject({
+        preset: z.enum(['segment', 'rudderstack']).optional(),
+        schema: name.optional(),
+        event_time: name.optional(),
+        tables: z.strictObject({ identifies: name, groups: name, tracks: name, pages: name, screens: name }).partial().optional(),
+        columns: z
+          .strictObject({
+            id: name, user_id: name, anonymous_id: name, group_id: name, event: name, event_text: name,
+            context_group_id: name, name,
+          })
+          .partial()
+          .optional(),
+      })
+      .optional(),
+    state: z.strictObject({ schema: name.optional() }).optional(),
+    destinations: z.record(z.string(), destinationSchema).optional(),
+    max_exit_fraction: z.number().min(0).max(1).optional(),
+    personas: z.strictObject({ namespace: text.optional(), space_id: text.optional() }).optional(),
+  })
+  .describe('quorum.yml; ${VAR} in any string is read from the environment');
+
+/** The published schema: a quorum.yml or a definition file. */
+export function quorumJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(z.union([configSchema, definitionFileSchema]), { target: 'draft-2020-12', unrepresentable: 'any' });
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'quorum project files (quorum.yml, audiences/*.yml, traits/*.yml)',
+    ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
+  };
+}

@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
-import type { Dialect, ResultRow, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
 export function duckDbLogicalType(typeName: string): LogicalType {
@@ -25,6 +25,23 @@ export class DuckDbConnection implements WarehouseConnection {
   async query(sql: string): Promise<ResultRow[]> {
     const reader = await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJson() as ResultRow[];
+  }
+
+  async execute(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  /** https://duckdb.org/docs/sql/statements/transactions — one connection, so one session. */
+  async transaction<T>(work: (statements: Statements) => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await work({ query: (sql) => this.query(sql), execute: (sql) => this.execute(sql) });
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (cause) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw cause;
+    }
   }
 
   async readTables(schema: string): Promise<Map<string, CatalogTable>> {

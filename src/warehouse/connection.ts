@@ -12,7 +12,29 @@ export interface WarehouseConnection {
   readTables(schema: string): Promise<Map<string, CatalogTable>>;
   /** The result columns of a query, without running it to completion. */
   describe(sql: string): Promise<Map<string, LogicalType>>;
+  /**
+   * Runs one statement that returns no rows: DDL (CREATE SCHEMA / TABLE IF NOT EXISTS), INSERT
+   * ... SELECT, UPDATE, DELETE, as printed by `SqlPrinter.printDdl` / `printStatement`. Outside a
+   * transaction the statement commits on its own (autocommit). Errors reject, as `query` does.
+   */
+  execute(sql: string): Promise<void>;
+  /**
+   * Runs `work` in one transaction on one warehouse session: BEGIN before it, COMMIT when its
+   * promise resolves, ROLLBACK (then rethrow) when it rejects. Every statement of the transaction
+   * goes through the `Statements` handed to `work` (a pooled connector pins one client for it);
+   * statements sent on the connection itself meanwhile are not part of it. A process killed
+   * inside `work` must leave nothing of it behind: that is what quorum's at-least-once delivery
+   * rests on (the snapshot and the outbox are replaced in one transaction). Transactions do not
+   * nest. A warehouse without multi-statement transactions throws `unsupported(...)`.
+   */
+  transaction<T>(work: (statements: Statements) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** What a transaction can send: rows back (`query`) or nothing back (`execute`). */
+export interface Statements {
+  query(sql: string): Promise<ResultRow[]>;
+  execute(sql: string): Promise<void>;
 }
 
 export interface Dialect {

@@ -113,6 +113,22 @@ function parseDefinition(y: YamlFile, node: YamlNode | null): Definition | null 
   const nameEntry = entries.get(kind)!;
   const name = readName(y, nameEntry, `the ${KIND_NAMES[kind]}`);
   const subject = `${KIND_NAMES[kind]} "${name ?? scalarOf(nameEntry.value) ?? '?'}"`;
+  y.subject = subject;
+  try {
+    return readKind(y, entries, kind, subject, name, nameEntry);
+  } finally {
+    y.subject = null;
+  }
+}
+
+function readKind(
+  y: YamlFile,
+  entries: Map<string, MapEntry>,
+  kind: (typeof DEFINITION_KINDS)[number],
+  subject: string,
+  name: string | null,
+  nameEntry: MapEntry,
+): Definition | null {
   const [allowedKeys, notes] = DEFINITION_KEYS[kind];
   y.checkKeys(entries, allowedKeys, subject, notes);
   keyLocations.set(entries, new Map([...entries.values()].map((e) => [e.key, e.keyLoc])));

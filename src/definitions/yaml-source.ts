@@ -66,8 +66,12 @@ export class YamlFile {
     return fallback ?? { file: this.file, line: 1, col: 1 };
   }
 
+  /** The definition being read (e.g. `audience "a"`), named in messages that do not name it. */
+  subject: string | null = null;
+
   error(code: DiagnosticCode, loc: SourceLocation, message: string, hint: string | null = null): null {
-    this.diagnostics.push(error(code, loc, message, hint));
+    const text = this.subject !== null && !message.includes(this.subject) ? `in ${this.subject}: ${message}` : message;
+    this.diagnostics.push(error(code, loc, text, hint));
     return null;
   }
 

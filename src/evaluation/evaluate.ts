@@ -36,6 +36,10 @@ export async function readCatalog(connection: WarehouseConnection, project: Proj
     try {
       sqlTraitColumns.set(d.name, await connection.describe(sql));
     } catch (cause) {
+      if (cause instanceof DiagnosticsError) {
+        // A connector's classified error (missing table, ...): keep its code, name the SQL trait.
+        throw new DiagnosticsError(cause.diagnostics.map((x) => ({ ...x, loc: x.loc ?? d.loc, message: `SQL trait "${d.name}": ${x.message}` })));
+      }
       throw new DiagnosticsError([
         error('warehouse_error', d.loc, `the warehouse rejected SQL trait "${d.name}": ${firstLine(cause)}`, 'run the query by hand in the warehouse and fix it there'),
       ]);
@@ -123,6 +127,8 @@ export async function runQuery(connection: WarehouseConnection, sql: string) {
   try {
     return await connection.query(sql);
   } catch (cause) {
+    // A connector that recognised the error (missing table, permission, ...) already said so.
+    if (cause instanceof DiagnosticsError) throw cause;
     throw new DiagnosticsError([
       error('warehouse_error', null, `the ${connection.dialect.name} warehouse rejected quorum's statement: ${firstLine(cause)}`, 'run `quorum validate` to check the definitions against the warehouse'),
     ]);

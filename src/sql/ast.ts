@@ -154,3 +154,23 @@ export const table = (name: string, alias: string | null = null, schema: string 
   name,
   alias,
 });
+
+// ---------------------------------------------------------------------------------------------
+// State DDL (SPEC §6): the only statements quorum sends that are not queries. The tables are
+// described warehouse-free in src/sync/state-tables.ts and printed by each dialect's printer.
+
+export interface ColumnDefinition {
+  readonly name: string;
+  readonly type: SqlType;
+  readonly nullable: boolean;
+}
+
+export type Ddl =
+  | { readonly kind: 'create_schema'; readonly schema: string }
+  | {
+      readonly kind: 'create_table';
+      readonly schema: string;
+      readonly name: string;
+      readonly columns: readonly ColumnDefinition[];
+      readonly primaryKey: readonly string[];
+    };

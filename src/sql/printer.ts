@@ -3,6 +3,7 @@
 import type {
   AggregateFn,
   CommonTableExpression,
+  Ddl,
   Expr,
   FromItem,
   Literal,
@@ -24,6 +25,29 @@ export class SqlPrinter {
 
   print(query: Query): string {
     return this.visitQuery(query, 0);
+  }
+
+  /** `CREATE SCHEMA` / `CREATE TABLE`, both idempotent (IF NOT EXISTS). */
+  printDdl(ddl: Ddl): string {
+    switch (ddl.kind) {
+      case 'create_schema':
+        return `CREATE SCHEMA IF NOT EXISTS ${this.visitSchemaName(ddl.schema)}`;
+      case 'create_table': {
+        const columns = ddl.columns.map((c) => `  ${this.quoteIdentifier(c.name)} ${this.typeName(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
+        if (ddl.primaryKey.length > 0) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
+        return `CREATE TABLE IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name)} (\n${columns.join(',\n')}\n)`;
+      }
+      default:
+        return assertNever(ddl);
+    }
+  }
+
+  visitSchemaName(schema: string): string {
+    return this.quoteIdentifier(schema);
+  }
+
+  primaryKeyClause(quotedColumns: readonly string[]): string {
+    return `PRIMARY KEY (${quotedColumns.join(', ')})`;
   }
 
   // --- identifiers and literals: the only places user text becomes SQL text -------------------

@@ -1,0 +1,109 @@
+// The tables quorum keeps in the state schema (SPEC §6), described once, warehouse-free. Each
+// dialect's printer turns them into `CREATE SCHEMA IF NOT EXISTS` / `CREATE TABLE IF NOT EXISTS`
+// (SqlPrinter.printDdl), so `quorum run` can set up its state on every warehouse.
+//
+// Payloads (values, calls, summaries) are JSON *text* in a string column: every warehouse stores
+// and returns a string unchanged, whereas JSON / JSONB / VARIANT each normalise differently.
+import type { ColumnDefinition, Ddl } from '../sql/ast.js';
+
+export interface StateTable {
+  readonly name: string;
+  readonly description: string;
+  readonly columns: readonly ColumnDefinition[];
+  readonly primaryKey: readonly string[];
+}
+
+const column = (name: string, type: ColumnDefinition['type'], nullable = false): ColumnDefinition => ({ name, type, nullable });
+
+export const STATE_TABLES = {
+  snapshots: {
+    name: 'snapshots',
+    description: 'the current membership (audiences) or value (traits) of every definition, one row per entity',
+    columns: [
+      column('definition', 'string'),
+      column('entity_id', 'string'),
+      column('value', 'string', true), // JSON text; null for audience members
+      column('run_id', 'string'),
+      column('as_of', 'timestamp'),
+    ],
+    primaryKey: ['definition', 'entity_id'],
+  },
+  snapshot_users: {
+    name: 'snapshot_users',
+    description: 'the users of every account in an account-level audience, so users who join or leave an account that stays in it enter or leave with it',
+    columns: [
+      column('definition', 'string'),
+      column('entity_id', 'string'), // the account (group_id)
+      column('user_id', 'string'),
+      column('position', 'integer'), // 1 = the account's earliest user (group_identity: member)
+      column('run_id', 'string'),
+    ],
+    primaryKey: ['definition', 'entity_id', 'user_id'],
+  },
+  staging: {
+    name: 'staging',
+    description: "the new result of a run, written by the compiled statement inside the run's transaction and emptied before it commits",
+    columns: [
+      column('definition', 'string'),
+      column('entity_id', 'string'),
+      column('user_id', 'string', true), // null: the entity's own row; else one of an account's users
+      column('value', 'string', true), // JSON text of a trait value; null for audience members
+      column('position', 'integer', true),
+    ],
+    primaryKey: [],
+  },
+  outbox: {
+    name: 'outbox',
+    description: 'every call to deliver, written in the same transaction as the snapshot it comes from',
+    columns: [
+      column('message_id', 'string'),
+      column('destination', 'string'),
+      column('run_id', 'string'),
+      column('definition', 'string'),
+      column('entity_id', 'string'),
+      column('transition', 'string'), // entered | exited | changed
+      column('call_type', 'string'), // group | identify | track
+      column('payload', 'string'), // the call, JSON text
+      column('created_at', 'timestamp'),
+      column('attempts', 'integer'),
+      column('last_error', 'string', true),
+      column('delivered_at', 'timestamp', true),
+      column('sequence', 'integer'), // delivery order, increasing across runs
+      column('rejected_at', 'timestamp', true), // a call no destination can take (over 32 KB): never retried
+    ],
+    primaryKey: ['message_id', 'destination'],
+  },
+  runs: {
+    name: 'runs',
+    description: 'one row per run: when, how long, sizes, entered / exited, delivered',
+    columns: [
+      column('run_id', 'string'),
+      column('as_of', 'timestamp'),
+      column('started_at', 'timestamp'),
+      column('finished_at', 'timestamp', true),
+      column('status', 'string'), // running | succeeded | failed
+      column('summary', 'string', true), // JSON text
+    ],
+    primaryKey: ['run_id'],
+  },
+  lock: {
+    name: 'lock',
+    description: 'at most one row: the run holding the state schema, until it finishes or expires',
+    columns: [
+      column('name', 'string'),
+      column('run_id', 'string'),
+      column('acquired_at', 'timestamp'),
+      column('expires_at', 'timestamp'),
+      column('holder', 'string', true), // host:pid, so a run on the same host can see that the holder died
+    ],
+    primaryKey: ['name'],
+  },
+} as const satisfies Record<string, StateTable>;
+
+/** The DDL that creates the state schema and every state table, in order; each is idempotent. */
+export function stateDdl(schema: string): Ddl[] {
+  return [
+    { kind: 'create_schema', schema },
+    ...Object.values(STATE_TABLES).map((t): Ddl => ({ kind: 'create_table', schema, name: t.name, columns: t.columns, primaryKey: t.primaryKey })),
+  ];
+}

@@ -1,0 +1,150 @@
+// BigQuery through the official client. Credentials: Application Default Credentials (gcloud
+// auth application-default login, GOOGLE_APPLICATION_CREDENTIALS, or the attached service
+// account), or `key_file` in quorum.yml. The connector runs the SQL it is given.
+import { BigQuery } from '@google-cloud/bigquery';
+import type { WarehouseConfig } from '../../src/definitions/model.js';
+import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
+import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
+import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+
+/** BigQuery column types -> logical types. https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types */
+export function bigQueryLogicalType(type: string, mode?: string): LogicalType {
+  const t = type.toUpperCase();
+  if (mode === 'REPEATED' || t.startsWith('ARRAY')) return 'list';
+  if (t === 'INT64' || t === 'INTEGER') return 'integer';
+  if (/^(FLOAT64|FLOAT|NUMERIC|BIGNUMERIC|DECIMAL|BIGDECIMAL)/.test(t)) return 'number';
+  if (t === 'BOOL' || t === 'BOOLEAN') return 'boolean';
+  if (t === 'TIMESTAMP' || t === 'DATETIME' || t === 'DATE') return 'timestamp';
+  if (t === 'STRING' || t.startsWith('STRING(') || t === 'JSON') return 'string';
+  return 'unknown';
+}
+
+interface BigQueryLikeError {
+  readonly code?: number | string;
+  readonly message?: string;
+  readonly errors?: readonly { readonly reason?: string; readonly message?: string }[];
+}
+
+function diagnostic(code: DiagnosticCode, message: string, hint: string): DiagnosticsError {
+  return new DiagnosticsError([error(code, null, message, hint)]);
+}
+
+/** BigQuery errors -> diagnostics, by `reason` (https://cloud.google.com/bigquery/docs/error-messages). */
+export function classifyBigQueryError(cause: unknown): DiagnosticsError {
+  if (cause instanceof DiagnosticsError) return cause;
+  const e = (cause ?? {}) as BigQueryLikeError;
+  const text = (e.errors?.[0]?.message ?? e.message ?? String(cause)).split('\n')[0];
+  const reason = e.errors?.[0]?.reason ?? '';
+  if (reason === 'notFound' || /^Not found: (Table|Dataset)/.test(text)) {
+    return diagnostic('missing_table', `BigQuery has no such table or dataset: ${text}`, 'check `source.schema` (dataset, or project.dataset) in quorum.yml and the event name, and that `location` matches the dataset');
+  }
+  if (/Unrecognized name|Name \S+ not found inside/.test(text)) {
+    return diagnostic('missing_column', `BigQuery has no such column: ${text}`, 'check the trait or property name against the table (`quorum validate` lists the columns)');
+  }
+  if (reason === 'accessDenied' || e.code === 403) {
+    return diagnostic('warehouse_error', `permission denied on BigQuery: ${text}`, "grant quorum's service account roles/bigquery.jobUser on the project, dataViewer on the source dataset and dataEditor on the state dataset (docs/warehouses.md)");
+  }
+  if (e.code === 401 || /default credentials|invalid_grant|unauthorized/i.test(text)) {
+    return diagnostic('warehouse_unreachable', `BigQuery refused the credentials: ${text}`, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file');
+  }
+  if (reason === 'jobTimeout' || reason === 'timeout' || /timed? ?out|deadline/i.test(text)) {
+    return diagnostic('warehouse_error', `BigQuery timed out: ${text}`, 'raise the job timeout or select fewer definitions per run');
+  }
+  if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(String(e.code ?? text))) {
+    return diagnostic('warehouse_unreachable', `cannot reach BigQuery: ${text}`, 'check the network path to bigquery.googleapis.com');
+  }
+  return diagnostic('warehouse_error', `BigQuery rejected quorum's statement: ${text}`, 'run `quorum validate` to check the definitions against the warehouse');
+}
+
+export class BigQueryConnection implements WarehouseConnection {
+  constructor(
+    readonly dialect: Dialect,
+    private readonly client: BigQuery,
+    private readonly location: string | undefined,
+  ) {}
+
+  async query(sql: string): Promise<ResultRow[]> {
+    try {
+      const [rows] = await this.client.query({ query: sql, location: this.location, useLegacySql: false, jobTimeoutMs: 600_000 });
+      return rows as ResultRow[];
+    } catch (cause) {
+      throw classifyBigQueryError(cause);
+    }
+  }
+
+  async execute(sql: string): Promise<void> {
+    await this.query(sql);
+  }
+
+  /**
+   * Multi-statement transactions live in a session: the first job creates it (BEGIN
+   * TRANSACTION), every statement names its session_id, COMMIT or ROLLBACK ends it.
+   * https://cloud.google.com/bigquery/docs/transactions ; https://cloud.google.com/bigquery/docs/sessions-intro
+   */
+  async transaction<T>(work: (statements: Statements) => Promise<T>): Promise<T> {
+    let sessionId: string | undefined;
+    const run = async (sql: string): Promise<ResultRow[]> => {
+      try {
+        const [job] = await this.client.createQueryJob({
+          query: sql,
+          location: this.location,
+          useLegacySql: false,
+          ...(sessionId === undefined ? { createSession: true } : { connectionProperties: [{ key: 'session_id', value: sessionId }] }),
+        });
+        sessionId ??= job.metadata?.statistics?.sessionInfo?.sessionId;
+        const [rows] = await job.getQueryResults();
+        return rows as ResultRow[];
+      } catch (cause) {
+        throw classifyBigQueryError(cause);
+      }
+    };
+    await run('BEGIN TRANSACTION');
+    try {
+      const result = await work({ query: run, execute: async (sql) => void (await run(sql)) });
+      await run('COMMIT TRANSACTION');
+      return result;
+    } catch (cause) {
+      await run('ROLLBACK TRANSACTION').catch(() => undefined);
+      throw cause;
+    } finally {
+      await run('CALL BQ.ABORT_SESSION()').catch(() => undefined);
+    }
+  }
+
+  /** Tables of a dataset (`dataset` or `project.dataset`), through the API: no SQL to build. */
+  async readTables(schema: string): Promise<Map<string, CatalogTable>> {
+    const [project, dataset] = schema.includes('.') ? (schema.split('.', 2) as [string, string]) : [undefined, schema];
+    const tables = new Map<string, CatalogTable>();
+    try {
+      const [list] = await this.client.dataset(dataset, project ? { projectId: project } : {}).getTables();
+      for (const table of list) {
+        const [metadata] = await table.getMetadata();
+        const fields = (metadata.schema?.fields ?? []) as { name: string; type: string; mode?: string }[];
+        tables.set(table.id!, { name: table.id!, columns: new Map(fields.map((f) => [f.name, bigQueryLogicalType(f.type, f.mode)])) });
+      }
+    } catch (cause) {
+      throw classifyBigQueryError(cause);
+    }
+    return tables;
+  }
+
+  /** A dry run validates the query and returns its schema without reading any data. */
+  async describe(sql: string): Promise<Map<string, LogicalType>> {
+    try {
+      const [job] = await this.client.createQueryJob({ query: sql, location: this.location, useLegacySql: false, dryRun: true });
+      const fields = (job.metadata?.statistics?.query?.schema?.fields ?? []) as { name: string; type: string; mode?: string }[];
+      return new Map(fields.map((f) => [f.name, bigQueryLogicalType(f.type, f.mode)]));
+    } catch (cause) {
+      throw classifyBigQueryError(cause);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+export async function openBigQuery(dialect: Dialect, config: WarehouseConfig): Promise<BigQueryConnection> {
+  if (config.type !== 'bigquery') throw new Error(`bigquery connector given a ${config.type} warehouse`);
+  const { project, location, key_file: keyFilename } = config.settings;
+  const client = new BigQuery({ projectId: project, location, ...(keyFilename ? { keyFilename } : {}) });
+  return new BigQueryConnection(dialect, client, location);
+}

@@ -1,0 +1,158 @@
+// BigQuery (GoogleSQL) differs from the default printer in quoting and escaping, in having no
+// aggregate FILTER clause, in its array functions and in NULL ordering.
+// https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical
+import type { AggregateFn, Expr, OrderItem, Query, SqlType, Statement } from '../../src/sql/ast.js';
+import { SqlPrinter } from '../../src/sql/printer.js';
+
+const INDENT = '  ';
+
+/** Every character that must not appear raw in a quoted string or identifier, as its escape. */
+function escapeBackslashed(value: string, quote: "'" | '`'): string {
+  if (value.includes('\u0000')) throw new Error('string literal holds a NUL character');
+  let out = '';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${quote}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out;
+}
+
+export class BigQueryPrinter extends SqlPrinter {
+  override readonly dialectName: string = 'bigquery';
+
+  // Lexical structure, "Quoted identifiers": enclosed in backticks, "can contain any characters"
+  // and "have the same escape sequences as string literals".
+  override quoteIdentifier(name: string): string {
+    if (name.includes('\u0000')) throw new Error('identifier holds a NUL character');
+    return `\`${escapeBackslashed(name, '`')}\``;
+  }
+
+  // Lexical structure, "String and bytes literals": backslash starts an escape sequence in every
+  // quoted (non-raw) string, so `\` itself must be doubled and `'` escaped as `\'`.
+  override visitStringLiteral(value: string): string {
+    return `'${escapeBackslashed(value, "'")}'`;
+  }
+
+  // A dataset may be written `project.dataset` in quorum.yml: each part is its own identifier
+  // (`project`.`dataset`.`table`), as in "Table path expressions".
+  override visitTableName(schema: string | null, name: string): string {
+    if (schema === null) return this.quoteIdentifier(name);
+    return `${this.visitSchemaName(schema)}.${this.quoteIdentifier(name)}`;
+  }
+
+  override visitSchemaName(schema: string): string {
+    return schema.split('.').map((part) => this.quoteIdentifier(part)).join('.');
+  }
+
+  // Data types: TIMESTAMP is an absolute instant; a literal without a zone is read in UTC,
+  // which is what quorum's zone-less literals mean. Segment's BigQuery tables use TIMESTAMP.
+  override typeName(type: SqlType): string {
+    switch (type) {
+      case 'string':
+        return 'STRING';
+      case 'number':
+        return 'FLOAT64';
+      case 'integer':
+        return 'INT64';
+      case 'boolean':
+        return 'BOOL';
+      case 'timestamp':
+        return 'TIMESTAMP';
+      case 'string_list':
+        return 'ARRAY<STRING>';
+      case 'json':
+        return 'JSON';
+      default:
+        return super.typeName(type);
+    }
+  }
+
+  // Primary keys exist only as unenforced metadata: "PRIMARY KEY (...) NOT ENFORCED".
+  override primaryKeyClause(quotedColumns: readonly string[]): string {
+    return `${super.primaryKeyClause(quotedColumns)} NOT ENFORCED`;
+  }
+
+  // Query syntax, "Set operators": a bare UNION is an error; it must say DISTINCT or ALL.
+  override visitQuery(query: Query, depth: number): string {
+    if (query.kind !== 'union') return super.visitQuery(query, depth);
+    const pad = INDENT.repeat(depth);
+    return query.queries.map((q) => this.visitQuery(q, depth)).join(`\n${pad}${query.all ? 'UNION ALL' : 'UNION DISTINCT'}\n${pad}`);
+  }
+
+  // "NULLs appear first in ASC sorts and last in DESC sorts", and window and aggregate ORDER BY
+  // take no NULLS FIRST / LAST. quorum wants NULLs last, so an ASC key is preceded by `x IS NULL`
+  // (false sorts before true) and a DESC key needs nothing.
+  override visitOrder(items: readonly OrderItem[]): string {
+    return items
+      .map((o) => {
+        const key = this.visitExpr(o.expr);
+        return o.direction === 'ASC' && !isNeverNull(o.expr) ? `(${key} IS NULL) ASC, ${key} ASC` : `${key} ${o.direction}`;
+      })
+      .join(', ');
+  }
+
+  // Aggregate functions: no FILTER clause. A filtered aggregate reads `CASE WHEN f THEN x END`,
+  // which is NULL where the filter does not hold, and every aggregate here skips NULLs.
+  // ARRAY_AGG: "An error is raised if an array in the final query result has a NULL element",
+  // hence IGNORE NULLS; with DISTINCT the ORDER BY key must be the aggregated expression.
+  override visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
+    if (arg === null && filter !== null) return `COUNTIF(${this.visitExpr(filter)})`;
+    const value = arg === null ? '*' : filter === null ? this.visitExpr(arg) : `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`;
+    if (fn === 'sorted_distinct_list') return `ARRAY_AGG(DISTINCT ${value} IGNORE NULLS ORDER BY ${value})`;
+    return this.aggregateCall(fn, value);
+  }
+
+  // The latest non-null value: ARRAY_AGG with IGNORE NULLS, ORDER BY and LIMIT 1, then the
+  // element at SAFE_OFFSET(0) (NULL, not an error, when there is none).
+  override visitLatestNonNull(value: Expr, orderBy: readonly OrderItem[]): string {
+    return `ARRAY_AGG(${this.visitExpr(value)} IGNORE NULLS ORDER BY ${this.visitOrder(orderBy)} LIMIT 1)[SAFE_OFFSET(0)]`;
+  }
+
+  override visitExpr(e: Expr): string {
+    // Array literals: a typed empty array.
+    if (e.kind === 'empty_list') return `ARRAY<${this.typeName(e.elementType)}>[]`;
+    return super.visitExpr(e);
+  }
+
+  // Array functions: `value IN UNNEST(array)`; UNNEST of NULL is empty, so a NULL list is false.
+  override visitListContains(list: Expr, value: Expr): string {
+    return `(${this.visitExpr(value)} IN UNNEST(${this.visitExpr(list)}))`;
+  }
+
+  // String functions: STARTS_WITH / ENDS_WITH are plain prefix / suffix tests; STRPOS returns
+  // the 1-based position or 0. (CONTAINS_SUBSTR is not a plain test: it folds case.)
+  override visitStringMatch(match: 'contains' | 'starts_with' | 'ends_with', expr: Expr, pattern: Expr): string {
+    if (match === 'contains') return super.visitStringMatch(match, expr, pattern);
+    return `${match === 'starts_with' ? 'STARTS_WITH' : 'ENDS_WITH'}(${this.visitExpr(expr)}, ${this.visitExpr(pattern)})`;
+  }
+
+  // Hash functions: MD5 returns BYTES; TO_HEX makes it the lower-case hex the others return.
+  override visitMd5Hex(expr: Expr): string {
+    return `TO_HEX(MD5(${this.visitExpr(expr)}))`;
+  }
+
+  // DML: "DELETE ... WHERE condition" and "UPDATE ... WHERE condition" — the WHERE clause is
+  // required, so an unconditional one says WHERE TRUE.
+  override printStatement(statement: Statement): string {
+    if ((statement.kind === 'delete' || statement.kind === 'update') && statement.where === null) {
+      return this.printStatement({ ...statement, where: { kind: 'literal', literal: { type: 'boolean', value: true } } });
+    }
+    return super.printStatement(statement);
+  }
+
+  // JSON functions: TO_JSON_STRING renders any value (arrays as JSON arrays, NULL as null);
+  // JSON_OBJECT builds an object from key / value pairs.
+  override visitToJsonText(expr: Expr): string {
+    return `TO_JSON_STRING(${this.visitExpr(expr)})`;
+  }
+}
+
+function isNeverNull(e: Expr): boolean {
+  return e.kind === 'literal' && e.literal.type !== 'null';
+}

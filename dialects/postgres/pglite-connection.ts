@@ -1,0 +1,81 @@
+// Postgres in-process (PGlite, Postgres compiled to WASM) behind the WarehouseConnection
+// interface: the differential tests run the postgres dialect's SQL on it.
+import type { PGlite } from '@electric-sql/pglite';
+import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
+import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import { tablesFromColumns } from './postgres-connector.js';
+import { classifyPostgresError } from './postgres-errors.js';
+import { postgresOidLogicalType } from './postgres-types.js';
+
+export class PgliteConnection implements WarehouseConnection {
+  constructor(
+    readonly dialect: Dialect,
+    readonly db: PGlite,
+  ) {}
+
+  /** Opens an in-memory PGlite with the session in UTC, as the postgres connector sets it. */
+  static async open(dialect: Dialect): Promise<PgliteConnection> {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create();
+    await db.exec("SET TIME ZONE 'UTC'");
+    return new PgliteConnection(dialect, db);
+  }
+
+  async query(sql: string): Promise<ResultRow[]> {
+    try {
+      return (await this.db.query<ResultRow>(sql)).rows;
+    } catch (cause) {
+      throw classifyPostgresError(cause, 'pglite');
+    }
+  }
+
+  async execute(sql: string): Promise<void> {
+    try {
+      await this.db.exec(sql);
+    } catch (cause) {
+      throw classifyPostgresError(cause, 'pglite');
+    }
+  }
+
+  async transaction<T>(work: (statements: Statements) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) =>
+      work({
+        query: async (sql) => {
+          try {
+            return (await tx.query<ResultRow>(sql)).rows;
+          } catch (cause) {
+            throw classifyPostgresError(cause, 'pglite');
+          }
+        },
+        execute: async (sql) => {
+          try {
+            await tx.exec(sql);
+          } catch (cause) {
+            throw classifyPostgresError(cause, 'pglite');
+          }
+        },
+      }),
+    );
+  }
+
+  async readTables(schema: string): Promise<Map<string, CatalogTable>> {
+    const result = await this.db.query<{ table_name: string; column_name: string; data_type: string }>(
+      'select table_name, column_name, data_type from information_schema.columns where table_schema = $1 order by table_name, ordinal_position',
+      [schema],
+    );
+    return tablesFromColumns(result.rows);
+  }
+
+  async describe(sql: string): Promise<Map<string, LogicalType>> {
+    try {
+      const described = await this.db.describeQuery(sql);
+      return new Map(described.resultFields.map((f) => [f.name, postgresOidLogicalType(f.dataTypeID)]));
+    } catch (cause) {
+      throw classifyPostgresError(cause, 'pglite');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,83 @@
+// PostgreSQL (and PGlite) differ from the default printer in string order, a few function
+// names and identifier length. https://www.postgresql.org/docs/current/
+import type { BinaryOp, Expr, SqlType } from '../../src/sql/ast.js';
+import { SqlPrinter } from '../../src/sql/printer.js';
+import { unsupported } from '../unsupported.js';
+
+/** NAMEDATALEN - 1: longer names are silently truncated, so two could collide. */
+const MAX_IDENTIFIER_BYTES = 63;
+const ORDERING: ReadonlySet<BinaryOp> = new Set(['<', '<=', '>', '>=']);
+
+export class PostgresPrinter extends SqlPrinter {
+  override readonly dialectName: string = 'postgres';
+
+  // https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+  // "The system uses no more than NAMEDATALEN-1 bytes of an identifier; longer names can be
+  // written in commands, but they will be truncated." Truncation could merge two names, so refuse.
+  override quoteIdentifier(name: string): string {
+    if (Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
+      throw unsupported(this.dialectName, `the name "${name}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`, 'shorten the definition or column name');
+    }
+    return super.quoteIdentifier(name);
+  }
+
+  // https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE
+  // A plain '...' treats backslash literally only while standard_conforming_strings is on (the
+  // default since 9.1, but a server or role may turn it off). An E'...' string means the same
+  // under either setting, so a value holding a backslash is printed as one.
+  override visitStringLiteral(value: string): string {
+    if (!value.includes('\\')) return super.visitStringLiteral(value);
+    if (value.includes('\u0000')) throw new Error('string literal holds a NUL character');
+    return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  }
+
+  // https://www.postgresql.org/docs/current/datatype.html
+  override typeName(type: SqlType): string {
+    switch (type) {
+      case 'string':
+        return 'TEXT';
+      case 'string_list':
+        return 'TEXT[]';
+      case 'json':
+        return 'JSONB';
+      default:
+        return super.typeName(type);
+    }
+  }
+
+  override visitExpr(e: Expr): string {
+    // https://www.postgresql.org/docs/current/collation.html — string order follows the
+    // database's collation (en_US, ...), not code points. quorum orders strings by code point
+    // (docs/semantics.md), which is what the "C" collation does on a UTF-8 database (byte order).
+    // A string literal on one side of an ordering comparison carries COLLATE "C"; an explicit
+    // collation wins over the column's implicit one, so the comparison is by code point.
+    if (e.kind === 'binary' && ORDERING.has(e.op)) {
+      return `(${this.ordered(e.left)} ${e.op} ${this.ordered(e.right)})`;
+    }
+    if (e.kind === 'between') {
+      return `(${this.ordered(e.expr)} BETWEEN ${this.ordered(e.low)} AND ${this.ordered(e.high)})`;
+    }
+    return super.visitExpr(e);
+  }
+
+  private ordered(e: Expr): string {
+    const text = this.visitExpr(e);
+    return isStringLiteral(e) ? `${text} COLLATE "C"` : text;
+  }
+
+  // https://www.postgresql.org/docs/current/functions-json.html — to_json renders every type
+  // (arrays as JSON arrays); json_build_object exists on every supported version (JSON_OBJECT
+  // only from 16).
+  override visitToJsonText(expr: Expr): string {
+    return `CAST(TO_JSON(${this.visitExpr(expr)}) AS TEXT)`;
+  }
+
+  override visitJsonObject(entries: readonly { key: string; value: Expr }[]): string {
+    return `JSON_BUILD_OBJECT(${entries.map((en) => `${this.visitStringLiteral(en.key)}, ${this.visitExpr(en.value)}`).join(', ')})`;
+  }
+}
+
+function isStringLiteral(e: Expr): boolean {
+  if (e.kind === 'literal') return e.literal.type === 'string';
+  return e.kind === 'lower' && isStringLiteral(e.expr);
+}

@@ -1,0 +1,118 @@
+// Snowflake differs from the default printer in identifier case, backslash escapes, having no
+// aggregate FILTER clause, and in its semi-structured (ARRAY / VARIANT) functions.
+// https://docs.snowflake.com/en/sql-reference
+import type { AggregateFn, Expr, OrderItem, SqlType } from '../../src/sql/ast.js';
+import { SqlPrinter } from '../../src/sql/printer.js';
+
+/** A name Snowflake would store upper-cased if it were written unquoted. */
+const FOLDABLE = /^[a-z_][a-z0-9_$]*$/;
+
+/**
+ * Snowflake stores an unquoted identifier upper-cased and matches a quoted one exactly
+ * (https://docs.snowflake.com/en/sql-reference/identifiers-syntax). Tables created the usual way
+ * (Segment's and Fivetran's loaders, `create table identifies (user_id ...)`) are therefore named
+ * IDENTIFIES / USER_ID. quorum quotes every identifier (keywords, odd characters), so it quotes
+ * the name Snowflake would have stored: a lower-case name is folded to upper case exactly as the
+ * unquoted name would be, and any other name (mixed case, spaces, ...) is kept as written.
+ * The connector folds such names back to lower case in what it reads (catalog, result columns).
+ */
+export function snowflakeName(name: string): string {
+  return FOLDABLE.test(name) ? name.toUpperCase() : name;
+}
+
+export class SnowflakePrinter extends SqlPrinter {
+  override readonly dialectName: string = 'snowflake';
+
+  override quoteIdentifier(name: string): string {
+    return super.quoteIdentifier(snowflakeName(name));
+  }
+
+  // String literals: "in a single-quoted string, the backslash is an escape character", so a
+  // backslash is doubled as well as the quote (https://docs.snowflake.com/en/sql-reference/data-types-text#escape-sequences-in-single-quoted-string-constants).
+  override visitStringLiteral(value: string): string {
+    if (value.includes('\u0000')) throw new Error('string literal holds a NUL character');
+    return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  }
+
+  // A source schema may be written `database.schema`: each part is its own identifier.
+  override visitTableName(schema: string | null, name: string): string {
+    if (schema === null) return this.quoteIdentifier(name);
+    return `${this.visitSchemaName(schema)}.${this.quoteIdentifier(name)}`;
+  }
+
+  override visitSchemaName(schema: string): string {
+    return schema.split('.').map((part) => this.quoteIdentifier(part)).join('.');
+  }
+
+  // TIMESTAMP_NTZ holds a wall-clock time without zone, as quorum's UTC timestamps are. The
+  // connector sets the session TIMEZONE to UTC, so a TIMESTAMP_TZ / _LTZ column compares with
+  // it as the same instant. https://docs.snowflake.com/en/sql-reference/data-types-datetime
+  override visitTimestampLiteral(iso: string): string {
+    return `CAST(${super.visitTimestampLiteral(iso).replace(/^TIMESTAMP /, '')} AS TIMESTAMP_NTZ)`;
+  }
+
+  override typeName(type: SqlType): string {
+    switch (type) {
+      case 'number':
+        return 'DOUBLE';
+      case 'timestamp':
+        return 'TIMESTAMP_NTZ';
+      case 'string_list':
+        return 'ARRAY';
+      case 'json':
+        return 'VARIANT';
+      default:
+        return super.typeName(type);
+    }
+  }
+
+  // Aggregate functions take no FILTER clause. A filtered aggregate reads `CASE WHEN f THEN x
+  // END` (NULL where the filter does not hold; every aggregate here skips NULLs), and a filtered
+  // COUNT(*) is COUNT_IF(f). https://docs.snowflake.com/en/sql-reference/functions/count_if
+  override visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
+    if (arg === null && filter !== null) return `COUNT_IF(${this.visitExpr(filter)})`;
+    const value = arg === null ? '*' : filter === null ? this.visitExpr(arg) : `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`;
+    // ARRAY_AGG skips NULLs; its order is given WITHIN GROUP.
+    // https://docs.snowflake.com/en/sql-reference/functions/array_agg
+    if (fn === 'sorted_distinct_list') return `ARRAY_AGG(DISTINCT ${value}) WITHIN GROUP (ORDER BY ${value})`;
+    return this.aggregateCall(fn, value);
+  }
+
+  // The latest non-null value: ARRAY_AGG drops NULLs, WITHIN GROUP orders what is left, and
+  // element [0] is the first (NULL when the array is empty). The element is a VARIANT, so it is
+  // cast back to text only by the callers that need text; comparisons coerce it.
+  override visitLatestNonNull(value: Expr, orderBy: readonly OrderItem[]): string {
+    return `ARRAY_AGG(${this.visitExpr(value)}) WITHIN GROUP (ORDER BY ${this.visitOrder(orderBy)})[0]`;
+  }
+
+  override visitExpr(e: Expr): string {
+    // https://docs.snowflake.com/en/sql-reference/functions/array_construct
+    if (e.kind === 'empty_list') return 'ARRAY_CONSTRUCT()';
+    return super.visitExpr(e);
+  }
+
+  // https://docs.snowflake.com/en/sql-reference/functions/array_contains — the value is a
+  // VARIANT; a NULL array gives NULL, which quorum's comparison turns into false.
+  override visitListContains(list: Expr, value: Expr): string {
+    return `ARRAY_CONTAINS(CAST(${this.visitExpr(value)} AS VARIANT), ${this.visitExpr(list)})`;
+  }
+
+  // CONTAINS / STARTSWITH / ENDSWITH are plain substring tests (no wildcards).
+  // https://docs.snowflake.com/en/sql-reference/functions/contains
+  override visitStringMatch(match: 'contains' | 'starts_with' | 'ends_with', expr: Expr, pattern: Expr): string {
+    const fn = match === 'contains' ? 'CONTAINS' : match === 'starts_with' ? 'STARTSWITH' : 'ENDSWITH';
+    return `${fn}(${this.visitExpr(expr)}, ${this.visitExpr(pattern)})`;
+  }
+
+  // TO_JSON takes a VARIANT and renders it as JSON text; NULL stays NULL.
+  // https://docs.snowflake.com/en/sql-reference/functions/to_json
+  override visitToJsonText(expr: Expr): string {
+    return `TO_JSON(TO_VARIANT(${this.visitExpr(expr)}))`;
+  }
+
+  // OBJECT_CONSTRUCT drops keys whose value is NULL; the _KEEP_NULL form keeps them as JSON null.
+  // https://docs.snowflake.com/en/sql-reference/functions/object_construct_keep_null
+  override visitJsonObject(entries: readonly { key: string; value: Expr }[]): string {
+    return `OBJECT_CONSTRUCT_KEEP_NULL(${entries.map((en) => `${this.visitStringLiteral(en.key)}, ${this.visitExpr(en.value)}`).join(', ')})`;
+  }
+}

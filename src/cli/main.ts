@@ -12,6 +12,7 @@ import { registerCompile } from './commands/compile.js';
 import { registerPreview } from './commands/preview.js';
 import { registerMembers } from './commands/members.js';
 import { registerExplain } from './commands/explain.js';
+import { registerTest } from './commands/test.js';
 
 export function buildProgram(): Command {
   const program = new Command('quorum')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPreview(program);
   registerMembers(program);
   registerExplain(program);
+  registerTest(program);
   return program;
 }
 

@@ -1,0 +1,121 @@
+// Expected against actual: every difference of one evaluation, naming the definition and the
+// entity, with both sides as text the report can print as is.
+import type { Level, SourceLocation } from '../definitions/model.js';
+import { parseTimestamp } from '../definitions/parse-values.js';
+import { sortIds, type DefinitionChange, type ResultValue, type Results } from './diff-results.js';
+import type { ExpectedValue, Expectation } from './test-case.js';
+
+export interface Difference {
+  readonly definition: string;
+  readonly level: Level;
+  /** expect / expect_entered / expect_exited / expect_changed */
+  readonly kind: Expectation['kind'];
+  /** null for a problem of the whole definition (it was not evaluated). */
+  readonly entity: string | null;
+  readonly expected: string;
+  readonly actual: string;
+  /** Where the entity's expected value is written, else the expectation. */
+  readonly loc: SourceLocation;
+  /** Where the expectation (the definition's name under expect...:) is written. */
+  readonly expectationLoc: SourceLocation;
+}
+
+export function compareStep(expectations: readonly Expectation[], results: Results, changes: ReadonlyMap<string, DefinitionChange>): Difference[] {
+  const out: Difference[] = [];
+  for (const e of expectations) {
+    const result = results.get(e.definition);
+    if (!result) continue; // the runner evaluates every definition a step expects
+    const base = { definition: e.definition, level: result.level, kind: e.kind, loc: e.loc, expectationLoc: e.loc };
+    switch (e.kind) {
+      case 'members': {
+        if (result.kind !== 'audience') break;
+        const expected = new Set(e.ids);
+        for (const id of sortIds(new Set([...expected, ...result.members]))) {
+          const want = expected.has(id);
+          if (want !== result.members.has(id)) out.push({ ...base, entity: id, expected: want ? 'member' : 'not a member', actual: want ? 'not a member' : 'member' });
+        }
+        break;
+      }
+      case 'entered':
+      case 'exited': {
+        const change = changes.get(e.definition);
+        if (change?.kind !== 'audience') break;
+        const actual = new Set(e.kind === 'entered' ? change.entered : change.exited);
+        const expected = new Set(e.ids);
+        const verb = e.kind === 'entered' ? 'entered' : 'exited';
+        for (const id of sortIds(new Set([...expected, ...actual]))) {
+          const want = expected.has(id);
+          if (want !== actual.has(id)) out.push({ ...base, entity: id, expected: want ? verb : `not ${verb}`, actual: want ? `not ${verb}` : verb });
+        }
+        break;
+      }
+      case 'values': {
+        if (result.kind !== 'trait') break;
+        for (const v of e.values) {
+          const has = result.values.has(v.entity);
+          const actual = result.values.get(v.entity) ?? null;
+          if (!sameValue(v.value, actual, has)) {
+            out.push({ ...base, entity: v.entity, loc: v.loc, expected: showValue(v.value), actual: has ? showValue(actual) : `nothing (no ${result.level} "${v.entity}" exists)` });
+          }
+        }
+        break;
+      }
+      case 'changed': {
+        const change = changes.get(e.definition);
+        if (change?.kind !== 'trait' || result.kind !== 'trait') break;
+        const expected = new Map(e.values.map((v) => [v.entity, v]));
+        for (const id of sortIds(new Set([...expected.keys(), ...change.changed.keys()]))) {
+          const want = expected.get(id);
+          const got = change.changed.get(id);
+          if (want && got && sameValue(want.value, got.after, true)) continue;
+          const stays = result.values.get(id) ?? null;
+          out.push({
+            ...base,
+            entity: id,
+            loc: want?.loc ?? e.loc,
+            expected: want ? `changed to ${showValue(want.value)}` : 'no change',
+            actual: got ? `changed from ${showValue(got.before)} to ${showValue(got.after)}` : `no change (${showValue(stays)})`,
+          });
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether an actual value is what the test expects. Numbers compare as numbers (with a relative
+ * tolerance of 1e-9, for averages), timestamps as instants, lists item by item, and a
+ * multi-column SQL trait by the columns the test lists. A missing entity only matches null.
+ */
+export function sameValue(expected: ExpectedValue, actual: ResultValue | undefined, exists: boolean): boolean {
+  if (expected === null) return actual === null || actual === undefined;
+  if (!exists || actual === null || actual === undefined) return false;
+  if (typeof expected === 'number') {
+    const n = typeof actual === 'number' ? actual : typeof actual === 'string' && actual.trim() !== '' ? Number(actual) : NaN;
+    return Math.abs(n - expected) <= 1e-9 * Math.max(1, Math.abs(n), Math.abs(expected));
+  }
+  if (typeof expected === 'string') {
+    if (actual === expected) return true;
+    if (typeof actual !== 'string') return false;
+    const a = parseTimestamp(expected);
+    return a !== null && a === parseTimestamp(actual.replace(/(\.\d{3})\d+/, '$1'));
+  }
+  if (typeof expected === 'boolean') return actual === expected;
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((item, i) => sameValue(item as ExpectedValue, actual[i] as ResultValue, true));
+  }
+  if (typeof actual !== 'object' || Array.isArray(actual)) return false;
+  const record = actual as Readonly<Record<string, ResultValue>>;
+  return Object.entries(expected as Record<string, ExpectedValue>).every(([column, value]) => sameValue(value, record[column] ?? null, true));
+}
+
+export function showValue(value: ExpectedValue | ResultValue | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `[${value.map((item) => showValue(item as ExpectedValue)).join(', ')}]`;
+  const entries = Object.entries(value as Record<string, ExpectedValue>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{ ${entries.map(([k, v]) => `${k}: ${showValue(v)}`).join(', ')} }`;
+}

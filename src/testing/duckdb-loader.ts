@@ -1,0 +1,98 @@
+// Writes typed tables and rows into a DuckDB connection: tables are created from a column ->
+// logical type map, values are appended through DuckDB's appender (never concatenated into SQL).
+// `quorum test` loads its cases with it; the differential tests load their generated datasets.
+import { LIST, VARCHAR, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { SourceDataset, SourceValue } from '../reference/dataset.js';
+import { parseInstant } from '../reference/values.js';
+import type { LogicalType } from '../warehouse/catalog.js';
+
+/** A cell as it is appended: lists are arrays (or JSON text of one). */
+export type LoadValue = SourceValue | readonly (string | number | boolean)[] | undefined;
+
+export type LoadRow = Readonly<Record<string, LoadValue>>;
+
+export type TableColumns = Readonly<Record<string, LogicalType>>;
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+const SQL_TYPES: Record<LogicalType, string> = {
+  string: 'VARCHAR',
+  number: 'DOUBLE',
+  integer: 'BIGINT',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+  list: 'VARCHAR[]',
+  unknown: 'VARCHAR',
+};
+
+function listItems(value: LoadValue): string[] {
+  const items: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (!Array.isArray(items)) throw new Error(`not a list: ${String(value)}`);
+  return items.map((item) => String(item));
+}
+
+function asText(value: Exclude<LoadValue, null | undefined>): string {
+  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
+/** Creates the schema (if needed) and each table, replacing a table of the same name. */
+export async function createTables(connection: DuckDBConnection, schema: string, tables: Readonly<Record<string, TableColumns>>): Promise<void> {
+  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+  for (const [name, columns] of Object.entries(tables)) {
+    const columnSql = Object.entries(columns)
+      .map(([column, type]) => `${quoteIdentifier(column)} ${SQL_TYPES[type]}`)
+      .join(', ');
+    await connection.run(`CREATE OR REPLACE TABLE ${quoteIdentifier(schema)}.${quoteIdentifier(name)} (${columnSql})`);
+  }
+}
+
+/** Appends rows to a table created by createTables; columns a row leaves out are null. */
+export async function appendRows(connection: DuckDBConnection, schema: string, table: string, columns: TableColumns, rows: readonly LoadRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const entries = Object.entries(columns);
+  const appender = await connection.createAppender(table, schema);
+  try {
+    for (const row of rows) {
+      for (const [column, type] of entries) {
+        const value = row[column];
+        if (value === null || value === undefined) {
+          appender.appendNull();
+          continue;
+        }
+        switch (type) {
+          case 'string':
+          case 'unknown':
+            appender.appendVarchar(asText(value));
+            break;
+          case 'number':
+            appender.appendDouble(Number(value));
+            break;
+          case 'integer':
+            appender.appendBigInt(BigInt(value as number));
+            break;
+          case 'boolean':
+            appender.appendBoolean(Boolean(value));
+            break;
+          case 'timestamp':
+            appender.appendTimestamp(timestampValue(BigInt(parseInstant(String(value))) * 1000n));
+            break;
+          case 'list':
+            appender.appendList(listItems(value), LIST(VARCHAR));
+            break;
+        }
+      }
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** Creates `schema` and every table of the dataset in it, and appends the rows. */
+export async function loadDataset(connection: DuckDBConnection, dataset: SourceDataset, schema = 'app'): Promise<void> {
+  await createTables(connection, schema, Object.fromEntries(Object.entries(dataset.tables).map(([name, t]) => [name, t.columns])));
+  for (const [name, table] of Object.entries(dataset.tables)) await appendRows(connection, schema, name, table.columns, table.rows);
+}

@@ -1,0 +1,251 @@
+// `quorum test`: find the project's test files, parse them, load each case into its own
+// in-memory DuckDB in the project's source layout, evaluate the definitions it expects at each
+// evaluation time, and collect every difference. Cases are independent and run in parallel.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { duckdb } from '../../dialects/duckdb/index.js';
+import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
+import { checkProject } from '../definitions/check-references.js';
+import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
+import type { Project } from '../definitions/model.js';
+import { YamlFile } from '../definitions/yaml-source.js';
+import { DiagnosticsError, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { evaluate, firstLine } from '../evaluation/evaluate.js';
+import { sqlTraitQuery } from '../sql/lower.js';
+import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
+import { caseRows, suiteTables, type TableRows } from './case-data.js';
+import { compareStep, type Difference } from './compare.js';
+import { diffResults, type Results } from './diff-results.js';
+import { appendRows, createTables, type TableColumns } from './duckdb-loader.js';
+import { parseTestFile, testFileContext } from './parse-test-file.js';
+import { projectShape } from './project-shape.js';
+import { selectCases } from './select.js';
+import { definitionsOf, type TestCase } from './test-case.js';
+import type { SourceLocation } from '../definitions/model.js';
+
+export const TESTS_FOLDER = 'tests';
+
+export interface RunTestsOptions {
+  readonly root: string;
+  /** --select patterns: case names, test files or definition names (globs). */
+  readonly select?: readonly string[];
+  /** How many cases run at once; default: the number of CPUs, at most 8. */
+  readonly concurrency?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface StepResult {
+  /** 1-based among the steps of the case. */
+  readonly step: number;
+  readonly at: string;
+  readonly loc: SourceLocation;
+  readonly differences: readonly Difference[];
+}
+
+export interface CaseResult {
+  readonly testCase: TestCase;
+  readonly status: 'passed' | 'failed' | 'error' | 'skipped';
+  /** Every evaluation of the case, in order. */
+  readonly evaluations: readonly StepResult[];
+  /** Why the case could not run (status "error"). */
+  readonly error: string | null;
+  readonly durationMs: number;
+}
+
+export interface TestRun {
+  readonly root: string;
+  /** Project-relative test files, sorted. */
+  readonly files: readonly string[];
+  /** Problems of the project or the test files; any error means no case ran. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Cases selected before --select filtered them. */
+  readonly totalCases: number;
+  readonly results: readonly CaseResult[];
+  readonly startedAt: string;
+  readonly durationMs: number;
+}
+
+export function runFailed(run: TestRun): boolean {
+  return run.diagnostics.some((d) => d.severity === 'error') || run.results.some((r) => r.status === 'failed' || r.status === 'error');
+}
+
+export async function runTests(options: RunTestsOptions): Promise<TestRun> {
+  const started = Date.now();
+  const root = path.resolve(options.root);
+  const base = { root, startedAt: new Date(started).toISOString() };
+  const done = (partial: Pick<TestRun, 'files' | 'diagnostics' | 'results' | 'totalCases'>): TestRun => ({ ...base, ...partial, durationMs: Date.now() - started });
+
+  const loaded = await loadProject(root, { env: options.env ?? withPlaceholders(process.env) });
+  const projectDiagnostics = loaded.project ? [...loaded.diagnostics, ...checkProject(loaded.project, OFFLINE_CATALOG)] : loaded.diagnostics;
+  if (!loaded.project || projectDiagnostics.some((d) => d.severity === 'error')) {
+    return done({ files: [], diagnostics: sortDiagnostics(projectDiagnostics.filter((d) => d.severity === 'error')), results: [], totalCases: 0 });
+  }
+  const project = loaded.project;
+  const shape = projectShape(project);
+  const context = testFileContext(project, shape);
+  const files = await testFiles(root);
+  const diagnostics: Diagnostic[] = [];
+  const cases: TestCase[] = [];
+  for (const file of files) {
+    const y = new YamlFile(file, await fs.readFile(path.join(root, file), 'utf8'));
+    if (y.ok) cases.push(...parseTestFile(y, context));
+    diagnostics.push(...y.diagnostics);
+  }
+  diagnostics.push(...duplicateNames(cases));
+  if (diagnostics.some((d) => d.severity === 'error')) return done({ files, diagnostics: sortDiagnostics(diagnostics), results: [], totalCases: cases.length });
+
+  const selected = selectCases(cases, options.select);
+  const rows = new Map(selected.map((c) => [c, caseRows(c, shape.layout)]));
+  const tables = suiteTables(shape, [...rows.values()].flat());
+  const schema = shape.layout.schema;
+  const { catalog, sqlTraitProblems } = await describeSuite(project, schema, tables);
+
+  const concurrency = Math.max(1, options.concurrency ?? Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
+  const results = await pool(selected, concurrency, (testCase) =>
+    runCase(testCase, { project, catalog, schema, tables, rows: rows.get(testCase)!, sqlTraitProblems }),
+  );
+  return done({ files, diagnostics: sortDiagnostics(diagnostics), results, totalCases: cases.length });
+}
+
+/** Project-relative paths of every `*.test.yml` under tests/, sorted. */
+export async function testFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(path.join(root, dir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const rel = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) await walk(rel);
+      else if (/\.test\.ya?ml$/.test(entry.name)) out.push(rel);
+    }
+  };
+  await walk(TESTS_FOLDER);
+  return out.sort();
+}
+
+/**
+ * Tests never reach a destination or a real warehouse, so a `${VAR}` of quorum.yml that CI does
+ * not set must not stop them: unset variables read as a placeholder.
+ */
+function withPlaceholders(env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
+  return new Proxy(env, { get: (target, key) => (typeof key === 'string' ? (target[key] || `unset-${key}`) : undefined) });
+}
+
+function duplicateNames(cases: readonly TestCase[]): Diagnostic[] {
+  const seen = new Map<string, TestCase>();
+  const out: Diagnostic[] = [];
+  for (const c of cases) {
+    const key = `${c.file}\u0000${c.name}`;
+    const first = seen.get(key);
+    if (first) out.push(warning('duplicate_name', c.loc, `${c.file} has two cases named "${c.name}" (the first at line ${first.loc.line}); reports cannot tell them apart.`, 'give each case its own name'));
+    else seen.set(key, c);
+  }
+  return out;
+}
+
+interface SuiteContext {
+  readonly project: Project;
+  readonly catalog: Catalog;
+  readonly schema: string;
+  readonly tables: Readonly<Record<string, TableColumns>>;
+  readonly rows: readonly TableRows[];
+  /** SQL traits that DuckDB could not describe on the suite's tables, with its message. */
+  readonly sqlTraitProblems: ReadonlyMap<string, string>;
+}
+
+async function openDuckDb(): Promise<DuckDbConnection> {
+  return (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+}
+
+/**
+ * The catalog every case shares: the suite's tables and the result columns of each SQL trait.
+ * A SQL trait that cannot run on the test tables (it reads a table no case gives) does not stop
+ * the run; a case that needs it reports the problem.
+ */
+async function describeSuite(project: Project, schema: string, tables: Readonly<Record<string, TableColumns>>): Promise<{ catalog: Catalog; sqlTraitProblems: Map<string, string> }> {
+  const connection = await openDuckDb();
+  try {
+    await createTables(connection.connection, schema, tables);
+    const sqlTraitColumns = new Map<string, ReadonlyMap<string, LogicalType>>();
+    const sqlTraitProblems = new Map<string, string>();
+    for (const d of project.definitions) {
+      if (d.kind !== 'sql_trait') continue;
+      try {
+        sqlTraitColumns.set(d.name, await connection.describe(connection.dialect.printer.print(sqlTraitQuery(d.sql, schema, '2000-01-01T00:00:00.000Z'))));
+      } catch (cause) {
+        sqlTraitProblems.set(d.name, firstLine(cause));
+      }
+    }
+    return { catalog: { known: true, tables: await connection.readTables(schema), sqlTraitColumns }, sqlTraitProblems };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseResult> {
+  const started = Date.now();
+  const finish = (status: CaseResult['status'], evaluations: StepResult[], error: string | null = null): CaseResult => ({
+    testCase,
+    status,
+    evaluations,
+    error,
+    durationMs: Date.now() - started,
+  });
+  if (testCase.skip !== null) return finish('skipped', []);
+  const targets = definitionsOf(testCase);
+  const evaluations: StepResult[] = [];
+  let connection: DuckDbConnection | null = null;
+  try {
+    connection = await openDuckDb();
+    await createTables(connection.connection, suite.schema, suite.tables);
+    let previous: Results | null = null;
+    for (const [i, step] of testCase.steps.entries()) {
+      for (const [table, list] of suite.rows[i]) await appendRows(connection.connection, suite.schema, table, suite.tables[table], list);
+      if (step.at === null) continue;
+      if (targets.length === 0) {
+        evaluations.push({ step: i + 1, at: step.at, loc: step.loc, differences: [] });
+        continue;
+      }
+      let results: Results;
+      try {
+        results = await evaluate(connection, { project: suite.project, catalog: suite.catalog, asOf: step.at, targets });
+      } catch (cause) {
+        return finish('error', evaluations, explainFailure(cause, testCase, suite, step.at));
+      }
+      const differences = compareStep(step.expectations, results, diffResults(previous, results));
+      evaluations.push({ step: i + 1, at: step.at, loc: step.loc, differences });
+      previous = results;
+    }
+  } catch (cause) {
+    return finish('error', evaluations, `quorum could not load this case into DuckDB: ${firstLine(cause)}`);
+  } finally {
+    await connection?.close();
+  }
+  return finish(evaluations.some((e) => e.differences.length > 0) ? 'failed' : 'passed', evaluations);
+}
+
+function explainFailure(cause: unknown, testCase: TestCase, suite: SuiteContext, at: string): string {
+  const problems = [...suite.sqlTraitProblems].map(([name, message]) => `SQL trait "${name}" cannot run on the test tables: ${message}`);
+  const text = cause instanceof DiagnosticsError ? cause.diagnostics.map((d) => d.message).join('; ') : firstLine(cause);
+  const hint = problems.length > 0 ? ` (${problems.join('; ')}; give the tables it reads as rows under given:)` : '';
+  return `evaluating ${definitionsOf(testCase).join(', ')} at ${at} failed: ${text}${hint}`;
+}
+
+async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next;
+      next += 1;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return results;
+}

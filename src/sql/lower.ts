@@ -31,6 +31,7 @@ import {
   ts,
   type CommonTableExpression,
   type Expr,
+  type FromItem,
   type Query,
   type Select,
   type SelectColumn,
@@ -187,6 +188,24 @@ class Lowering {
     for (const a of plan.audiences) this.audiencesByName.set(a.name, a);
   }
 
+  /**
+   * Only a user-level output needs every user. When users are read only through accounts'
+   * quantifiers, the users of the memberships are enough, and the scan of every event table
+   * for user ids is skipped.
+   */
+  private get needsUserUniverse(): boolean {
+    return this.plan.outputs.some((o) => o.level === 'user');
+  }
+
+  private membershipUsers(): FromItem {
+    const userId = col(this.layout.columns.userId, 'mu');
+    return {
+      kind: 'subquery',
+      alias: 'u',
+      query: select({ distinct: true, columns: [{ expr: userId, alias: 'id' }], from: table(CTE.memberships, 'mu') }),
+    };
+  }
+
   private get layout() {
     return this.plan.layout;
   }
@@ -211,6 +230,23 @@ class Lowering {
       return [bin('>', this.eventTime(alias), ts(lower))];
     }
     return [bin('>=', this.eventTime(alias), ts(toIsoInstant(window.start))), bin('<', this.eventTime(alias), ts(toIsoInstant(window.end)))];
+  }
+
+  /**
+   * The earliest instant any of these windows reaches back to, so that a scan reads only the rows
+   * some measure can use; null when one of them has no lower bound.
+   */
+  private earliestWindowStart(windows: readonly (TimeWindow | null)[]): { at: string; inclusive: boolean } | null {
+    let earliest: { time: number; inclusive: boolean } | null = null;
+    for (const window of windows) {
+      if (window === null) return null;
+      const start =
+        window.kind === 'within'
+          ? { time: Date.parse(this.plan.asOf) - window.seconds * 1000, inclusive: false }
+          : { time: Date.parse(toIsoInstant(window.start)), inclusive: true };
+      if (earliest === null || start.time < earliest.time || (start.time === earliest.time && start.inclusive)) earliest = start;
+    }
+    return earliest === null ? null : { at: new Date(earliest.time).toISOString(), inclusive: earliest.inclusive };
   }
 
   private filterConditions(filters: readonly PlanFilter[], alias: string): Expr[] {
@@ -278,7 +314,9 @@ class Lowering {
       ),
     ];
     return [
-      { name: CTE.userUniverse, comment: 'every user_id seen at or before as_of', query: { kind: 'union', all: false, queries: userSelects } },
+      ...(this.needsUserUniverse
+        ? [{ name: CTE.userUniverse, comment: 'every user_id seen at or before as_of', query: { kind: 'union', all: false, queries: userSelects } } as const]
+        : []),
       {
         name: CTE.accountUniverse,
         comment: 'every group_id seen at or before as_of',
@@ -324,6 +362,8 @@ class Lowering {
     const narrowing: Expr[] = matchValues.includes(null)
       ? []
       : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, 'e'), list: matchValues.map((v) => str(v as string)) }];
+    const earliest = this.earliestWindowStart(scan.measures.map((m) => m.window));
+    if (earliest !== null) narrowing.push(bin(earliest.inclusive ? '>=' : '>', this.eventTime('e'), ts(earliest.at)));
     return {
       name: scan.name,
       comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it`,
@@ -442,7 +482,7 @@ class Lowering {
       comment: `every value the ${level}-level conditions read, one row per ${level}`,
       query: select({
         columns: [{ expr: col('id', 'u'), alias: 'id' }, ...features.map((f) => ({ expr: this.featureExpr(f, aliases), alias: f.column }))],
-        from: table(level === 'user' ? CTE.userUniverse : CTE.accountUniverse, 'u'),
+        from: level === 'account' ? table(CTE.accountUniverse, 'u') : this.needsUserUniverse ? table(CTE.userUniverse, 'u') : this.membershipUsers(),
         joins: joinedCtes.map((cte) => {
           const alias = aliases.get(cte)!;
           const keyed = sqlKeyed.get(cte);

@@ -27,6 +27,13 @@ describe('compiled SQL on DuckDB agrees with the reference evaluator', () => {
           const actual = await evaluate(connection, { project, catalog, asOf, targets });
           const expected = evaluateReference(project, dataset, asOf, { sqlTraitRows: sqlTraits.rows, sqlTraitColumnTypes: sqlTraits.types });
           expect(differences(expected, actual)).toEqual([]);
+          // Account-level outputs alone take another path (users only through memberships).
+          const accountTargets = project.definitions.filter((d) => d.level === 'account').map((d) => d.name);
+          if (accountTargets.length > 0) {
+            const accountOnly = await evaluate(connection, { project, catalog, asOf, targets: accountTargets });
+            const expectedAccounts = new Map([...expected].filter(([name]) => accountTargets.includes(name)));
+            expect(differences(expectedAccounts, accountOnly)).toEqual([]);
+          }
         } finally {
           await connection.close();
         }

@@ -1,21 +1,4 @@
 WITH
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."identifies" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."tracks" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -35,7 +18,7 @@ WITH
 "custom_traits:user" AS (
   SELECT
     "s"."user_id" AS "id",
-    (ARRAY_AGG("s"."role" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."role" IS NOT NULL))[1] AS "role"
+    ARG_MAX("s"."role", ("s"."timestamp", "s"."id")) FILTER (WHERE "s"."role" IS NOT NULL) AS "role"
   FROM "app"."identifies" AS "s"
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
   GROUP BY "s"."user_id"
@@ -44,7 +27,7 @@ WITH
 "custom_traits:account" AS (
   SELECT
     "s"."group_id" AS "id",
-    (ARRAY_AGG("s"."plan" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."plan" IS NOT NULL))[1] AS "plan"
+    ARG_MAX("s"."plan", ("s"."timestamp", "s"."id")) FILTER (WHERE "s"."plan" IS NOT NULL) AS "plan"
   FROM "app"."groups" AS "s"
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
   GROUP BY "s"."group_id"
@@ -56,7 +39,7 @@ WITH
     COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "m_1"
   FROM "memberships" AS "m"
   JOIN "app"."logged_in" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In')))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "m"."group_id"
 ),
 -- one scan of report_created for every user-level measure on it
@@ -65,7 +48,7 @@ WITH
     "e"."user_id" AS "id",
     COUNT(*) FILTER (WHERE (("e"."event_text" = 'Report Created') AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))) AS "m_1"
   FROM "app"."report_created" AS "e"
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created')))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created'))) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- one scan of logged_in for every user-level measure on it
@@ -74,7 +57,7 @@ WITH
     "e"."user_id" AS "id",
     COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))) AS "m_1"
   FROM "app"."logged_in" AS "e"
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In')))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the user-level conditions read, one row per user
@@ -84,7 +67,11 @@ WITH
     "j1"."role" AS "f_3",
     COALESCE("j2"."m_1", 0) AS "f_4",
     COALESCE("j3"."m_1", 0) AS "f_5"
-  FROM "universe:user" AS "u"
+  FROM (
+    SELECT DISTINCT
+      "mu"."user_id" AS "id"
+    FROM "memberships" AS "mu"
+  ) AS "u"
   LEFT JOIN "custom_traits:user" AS "j1" ON ("j1"."id" = "u"."id")
   LEFT JOIN "events:user:report_created" AS "j2" ON ("j2"."id" = "u"."id")
   LEFT JOIN "events:user:logged_in" AS "j3" ON ("j3"."id" = "u"."id")

@@ -8,23 +8,6 @@ where t.timestamp > TIMESTAMP '2024-06-01 00:00:00.000000' - interval 30 day
   and g.timestamp <= TIMESTAMP '2024-06-01 00:00:00.000000'
 group by 1
 ),
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."identifies" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."tracks" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -44,7 +27,7 @@ group by 1
 "custom_traits:account" AS (
   SELECT
     "s"."group_id" AS "id",
-    (ARRAY_AGG("s"."plan" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."plan" IS NOT NULL))[1] AS "plan"
+    ARG_MAX("s"."plan", ("s"."timestamp", "s"."id")) FILTER (WHERE "s"."plan" IS NOT NULL) AS "plan"
   FROM "app"."groups" AS "s"
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
   GROUP BY "s"."group_id"
@@ -53,7 +36,11 @@ group by 1
 "features:user" AS (
   SELECT
     "u"."id" AS "id"
-  FROM "universe:user" AS "u"
+  FROM (
+    SELECT DISTINCT
+      "mu"."user_id" AS "id"
+    FROM "memberships" AS "mu"
+  ) AS "u"
 ),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (

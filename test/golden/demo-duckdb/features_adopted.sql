@@ -1,21 +1,4 @@
 WITH
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."identifies" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."tracks" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -38,14 +21,18 @@ WITH
     COUNT(DISTINCT "e"."feature") FILTER (WHERE ((("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND ("e"."feature" IS NOT NULL))) AS "m_1"
   FROM "memberships" AS "m"
   JOIN "app"."feature_used" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used')))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "m"."group_id"
 ),
 -- every value the user-level conditions read, one row per user
 "features:user" AS (
   SELECT
     "u"."id" AS "id"
-  FROM "universe:user" AS "u"
+  FROM (
+    SELECT DISTINCT
+      "mu"."user_id" AS "id"
+    FROM "memberships" AS "mu"
+  ) AS "u"
 ),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (

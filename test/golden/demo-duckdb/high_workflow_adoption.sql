@@ -1,21 +1,4 @@
 WITH
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."identifies" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."tracks" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -37,7 +20,7 @@ WITH
     "e"."user_id" AS "id",
     COUNT(*) FILTER (WHERE ((("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND COALESCE(("e"."feature" = 'workflows'), FALSE))) AS "m_1"
   FROM "app"."feature_used" AS "e"
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used')))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the user-level conditions read, one row per user
@@ -45,7 +28,11 @@ WITH
   SELECT
     "u"."id" AS "id",
     COALESCE("j1"."m_1", 0) AS "f_1"
-  FROM "universe:user" AS "u"
+  FROM (
+    SELECT DISTINCT
+      "mu"."user_id" AS "id"
+    FROM "memberships" AS "mu"
+  ) AS "u"
   LEFT JOIN "events:user:feature_used" AS "j1" ON ("j1"."id" = "u"."id")
 ),
 -- every value the account-level conditions read, one row per account

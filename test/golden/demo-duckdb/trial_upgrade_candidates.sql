@@ -1,21 +1,4 @@
 WITH
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."identifies" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."tracks" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -35,7 +18,7 @@ WITH
 "custom_traits:account" AS (
   SELECT
     "s"."group_id" AS "id",
-    (ARRAY_AGG("s"."plan" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."plan" IS NOT NULL))[1] AS "plan"
+    ARG_MAX("s"."plan", ("s"."timestamp", "s"."id")) FILTER (WHERE "s"."plan" IS NOT NULL) AS "plan"
   FROM "app"."groups" AS "s"
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
   GROUP BY "s"."group_id"
@@ -46,7 +29,7 @@ WITH
     "e"."user_id" AS "id",
     COUNT(*) FILTER (WHERE (("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-18 00:00:00.000000'))) AS "m_1"
   FROM "app"."feature_used" AS "e"
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used')))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-18 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- one scan of feature_used for every account-level measure on it
@@ -56,7 +39,7 @@ WITH
     COUNT(DISTINCT "e"."feature") FILTER (WHERE ((("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND ("e"."feature" IS NOT NULL))) AS "m_1"
   FROM "memberships" AS "m"
   JOIN "app"."feature_used" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used')))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "m"."group_id"
 ),
 -- every value the user-level conditions read, one row per user
@@ -64,7 +47,11 @@ WITH
   SELECT
     "u"."id" AS "id",
     COALESCE("j1"."m_1", 0) AS "f_2"
-  FROM "universe:user" AS "u"
+  FROM (
+    SELECT DISTINCT
+      "mu"."user_id" AS "id"
+    FROM "memberships" AS "mu"
+  ) AS "u"
   LEFT JOIN "events:user:feature_used" AS "j1" ON ("j1"."id" = "u"."id")
 ),
 -- every value the account-level conditions read, one row per account

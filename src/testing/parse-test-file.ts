@@ -51,6 +51,9 @@ export function parseTestFile(y: YamlFile, context: TestFileContext): TestCase[]
 }
 
 class TestFileParser {
+  /** Layout columns that the row being read misspelt: their "missing" errors would repeat it. */
+  private readonly meant = new Set<string>();
+
   constructor(
     private readonly y: YamlFile,
     private readonly context: TestFileContext,
@@ -94,7 +97,7 @@ class TestFileParser {
       if (!expectEntry) y.error('missing_key', caseLoc, `test case "${name ?? '?'}" has no "expect:".`, 'add expect: with the exact members of an audience or values of a trait, e.g. expect: { at_risk_accounts: [acme] }');
       const at = asOfEntry ? this.instant(asOfEntry, '"as_of"') : null;
       const expectations = expectEntry ? this.expectations(expectEntry, 'members') : [];
-      steps = [{ given, at, expectations, loc: caseLoc }];
+      steps = [{ number: 0, given, at, expectations, loc: caseLoc }];
     }
     if (name === null || steps === null) return null;
     return { name, file: y.file, loc: caseLoc, steps, skip };
@@ -104,9 +107,9 @@ class TestFileParser {
     const y = this.y;
     const items = y.seq(entry.value, entry.valueLoc, '"steps"', 'a list of { given: ... } and { at: ..., expect: ... } steps');
     if (!items) return null;
-    const steps: TestStep[] = initial.length > 0 ? [{ given: initial, at: null, expectations: [], loc: caseLoc }] : [];
+    const steps: TestStep[] = initial.length > 0 ? [{ number: 0, given: initial, at: null, expectations: [], loc: caseLoc }] : [];
     let evaluates = false;
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       const loc = y.loc(item, entry.valueLoc);
       const e = y.map(item, loc, 'a step', 'given:, at:, expect:, expect_entered:, expect_exited:, expect_changed:');
       if (!e) continue;
@@ -121,9 +124,9 @@ class TestFileParser {
       if (e.get('expect_changed')) expectations.push(...this.expectations(e.get('expect_changed')!, 'changed'));
       const expects = ['expect', 'expect_entered', 'expect_exited', 'expect_changed'].some((k) => e.has(k));
       if (expects && !atEntry) y.error('missing_key', loc, 'a step with expectations has no "at:" evaluation time.', 'add e.g. at: 2024-06-02T00:00:00Z to this step');
-      if (!atEntry && !e.has('given')) y.error('missing_key', loc, 'a step needs "given:" (more data), "at:" (an evaluation), or both.', null);
+      if (!atEntry && !e.has('given') && !expects) y.error('missing_key', loc, 'a step needs "given:" (more data), "at:" (an evaluation), or both.', null);
       if (atEntry) evaluates = true;
-      steps.push({ given, at, expectations, loc });
+      steps.push({ number: index + 1, given, at, expectations, loc });
     }
     if (!evaluates) y.error('missing_key', entry.keyLoc, 'no step of this case has "at:", so nothing is evaluated.', 'add a step such as { at: 2024-06-01T00:00:00Z, expect: { ... } }');
     return steps;
@@ -253,11 +256,12 @@ class TestFileParser {
     if (!columns) return null;
     if (role !== 'raw') {
       const c = this.layout.columns;
-      this.requireTime(entries, loc, what);
-      if (role === 'identifies' && !entries.has(c.userId) && !entries.has(c.anonymousId)) {
+      this.requireTime(entries, loc, what, this.meant);
+      const has = (column: string): boolean => entries.has(column) || this.meant.has(column);
+      if (role === 'identifies' && !has(c.userId) && !has(c.anonymousId)) {
         y.error('missing_key', loc, `${what} has neither "${c.userId}" nor "${c.anonymousId}", so it belongs to nobody.`, `add e.g. ${c.userId}: u1`);
       }
-      if (role === 'groups' && !entries.has(c.groupId)) {
+      if (role === 'groups' && !has(c.groupId)) {
         y.error('missing_key', loc, `${what} has no "${c.groupId}", so it names no account.`, `add e.g. ${c.groupId}: acme (and ${c.userId}: to make a user a member)`);
       }
     }
@@ -275,6 +279,7 @@ class TestFileParser {
     const own = [c.event, c.eventText]; // written by quorum from `event:`
     const allowed = ['event', 'properties', 'repeat', ...tracks.filter((k) => !own.includes(k))];
     let ok = true;
+    const misspelt = new Set<string>();
     const columnEntries = new Map<string, MapEntry>();
     for (const e of entries.values()) {
       if (e.key === 'event' || e.key === 'properties' || e.key === 'repeat') continue;
@@ -285,6 +290,7 @@ class TestFileParser {
       ok = false;
       const renamed = this.renamedRole(e.key);
       const suggestion = didYouMean(e.key, allowed);
+      if (suggestion) misspelt.add(suggestion);
       y.error(
         'unknown_key',
         e.keyLoc,
@@ -301,6 +307,7 @@ class TestFileParser {
       else y.error('wrong_type', eventEntry.valueLoc, `${what}'s "event" must be the event's name as sent, not ${describe(eventEntry.value)}.`, 'e.g. event: Logged In');
     }
     const columns = this.columns(columnEntries, what, 'event', null);
+    const meant = new Set([...this.meant, ...misspelt]);
     let properties: GivenColumns = {};
     const propertiesEntry = entries.get('properties');
     if (propertiesEntry && !y.isNull(propertiesEntry.value)) {
@@ -318,8 +325,8 @@ class TestFileParser {
       if (n === null) ok = false;
       else repeat = n;
     }
-    this.requireTime(entries, loc, what);
-    if (!entries.has(c.userId) && !entries.has(c.anonymousId)) {
+    this.requireTime(entries, loc, what, meant);
+    if (!entries.has(c.userId) && !entries.has(c.anonymousId) && !meant.has(c.userId) && !meant.has(c.anonymousId)) {
       y.error('missing_key', loc, `${what} has neither "${c.userId}" nor "${c.anonymousId}", so nobody performed it.`, `add e.g. ${c.userId}: u1`);
     }
     if (!ok || event === null || columns === null) return null;
@@ -329,6 +336,7 @@ class TestFileParser {
   /** The cells of a row. Table rows take any snake_case column (custom traits are columns). */
   private columns(entries: Map<string, MapEntry>, what: string, kind: TableKind | null, table: string | null): GivenColumns | null {
     const y = this.y;
+    this.meant.clear();
     const out: Record<string, GivenValue> = {};
     let ok = true;
     // Only the columns quorum itself needs are suggested: custom traits are any column, and a
@@ -340,12 +348,15 @@ class TestFileParser {
         ok = false;
         const snake = snakeCase(e.key);
         const suggestion = didYouMean(e.key, known) ?? snake;
+        if (suggestion) this.meant.add(suggestion);
         y.error('unknown_key', e.keyLoc, `${what} has a column "${truncate(e.key)}", which is not a warehouse column name.`, suggestion ? `columns are snake_case as Segment writes them: did you mean "${suggestion}"?` : null);
         continue;
       }
       if (kind !== null && !known.includes(e.key)) {
         const renamed = this.renamedRole(e.key);
-        const suggestion = didYouMean(e.key, layout.filter((k) => !entries.has(k)));
+        const absent = layout.filter((k) => !entries.has(k));
+        const suggestion = absent.find((k) => k.startsWith(`${e.key}_`)) ?? didYouMean(e.key, absent);
+        if (suggestion) this.meant.add(suggestion);
         if (renamed || suggestion) {
           ok = false;
           y.error(
@@ -393,7 +404,7 @@ class TestFileParser {
   }
 
   private columnValue(e: MapEntry, what: string, kind: TableKind | null): GivenValue | undefined {
-    const value = this.cell(e.value, e.valueLoc, `${what}, column "${e.key}"`);
+    const value = this.cell(e.value, e.valueLoc, `${what}'s "${e.key}"`);
     if (value === undefined || kind === null) return value;
     const c = this.layout.columns;
     const ids = [c.id, c.userId, c.anonymousId, c.groupId, c.contextGroupId];
@@ -436,9 +447,10 @@ class TestFileParser {
     return value;
   }
 
-  private requireTime(entries: Map<string, MapEntry>, loc: SourceLocation, what: string): void {
+  private requireTime(entries: Map<string, MapEntry>, loc: SourceLocation, what: string, meant: ReadonlySet<string>): void {
     const time = this.layout.eventTime;
     const e = entries.get(time);
+    if (!e && meant.has(time)) return;
     if (!e) {
       this.y.error(
         'missing_key',

@@ -57,17 +57,18 @@ export function formatTextReport(run: TestRun, options: TextReportOptions = {}):
 /** What went wrong in a case, as plain lines: the JUnit report uses them too. */
 export function failureLines(result: CaseResult): string[] {
   const lines: string[] = [];
-  const stepped = result.testCase.steps.length > 1;
+
   for (const evaluation of result.evaluations) {
     const groups = new Map<string, Difference[]>();
     for (const d of evaluation.differences) {
       const key = `${d.kind}\u0000${d.definition}`;
       groups.set(key, [...(groups.get(key) ?? []), d]);
     }
-    for (const differences of groups.values()) {
+    const ordered = [...groups.values()].sort((a, b) => a[0].expectationLoc.line - b[0].expectationLoc.line || a[0].expectationLoc.col - b[0].expectationLoc.col);
+    for (const differences of ordered) {
       const first = differences[0];
       const where = `${first.expectationLoc.file}:${first.expectationLoc.line}:${first.expectationLoc.col}`;
-      const when = stepped ? `step ${evaluation.step}, at ${evaluation.at}` : `as of ${evaluation.at}`;
+      const when = evaluation.step > 0 ? `step ${evaluation.step}, at ${evaluation.at}` : `as of ${evaluation.at}`;
       const label = KIND_LABEL[first.kind] === 'expect' ? first.definition : `${KIND_LABEL[first.kind]} ${first.definition}`;
       lines.push(`${where} ${label} (${when})`);
       for (const d of differences) lines.push(`  ${d.level} ${JSON.stringify(d.entity)}: expected ${d.expected}, actual ${d.actual}`);

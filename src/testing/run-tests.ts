@@ -36,7 +36,7 @@ export interface RunTestsOptions {
 }
 
 export interface StepResult {
-  /** 1-based among the steps of the case. */
+  /** 1-based position under `steps:`; 0 for a case without steps. */
   readonly step: number;
   readonly at: string;
   readonly loc: SourceLocation;
@@ -208,7 +208,7 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
       for (const [table, list] of suite.rows[i]) await appendRows(connection.connection, suite.schema, table, suite.tables[table], list);
       if (step.at === null) continue;
       if (targets.length === 0) {
-        evaluations.push({ step: i + 1, at: step.at, loc: step.loc, differences: [] });
+        evaluations.push({ step: step.number, at: step.at, loc: step.loc, differences: [] });
         continue;
       }
       let results: Results;
@@ -218,7 +218,7 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
         return finish('error', evaluations, explainFailure(cause, testCase, suite, step.at));
       }
       const differences = compareStep(step.expectations, results, diffResults(previous, results));
-      evaluations.push({ step: i + 1, at: step.at, loc: step.loc, differences });
+      evaluations.push({ step: step.number, at: step.at, loc: step.loc, differences });
       previous = results;
     }
   } catch (cause) {
@@ -230,10 +230,14 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
 }
 
 function explainFailure(cause: unknown, testCase: TestCase, suite: SuiteContext, at: string): string {
-  const problems = [...suite.sqlTraitProblems].map(([name, message]) => `SQL trait "${name}" cannot run on the test tables: ${message}`);
+  // A SQL trait that could not even be described is the likely cause; name it rather than the
+  // statement that failed because of it.
+  if (suite.sqlTraitProblems.size > 0) {
+    const problems = [...suite.sqlTraitProblems].map(([name, message]) => `SQL trait "${name}" cannot run on the test tables: ${message.replace(/[.!]+$/, '')}`);
+    return `${problems.join('; ')}. Give the tables it reads as rows under given: in at least one case (columns come from the rows).`;
+  }
   const text = cause instanceof DiagnosticsError ? cause.diagnostics.map((d) => d.message).join('; ') : firstLine(cause);
-  const hint = problems.length > 0 ? ` (${problems.join('; ')}; give the tables it reads as rows under given:)` : '';
-  return `evaluating ${definitionsOf(testCase).join(', ')} at ${at} failed: ${text}${hint}`;
+  return `evaluating ${definitionsOf(testCase).join(', ')} at ${at} failed: ${text}`;
 }
 
 async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {

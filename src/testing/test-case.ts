@@ -51,6 +51,8 @@ export type Expectation =
  * definitions at that instant and checks its expectations. A case without `steps:` is one step.
  */
 export interface TestStep {
+  /** 1-based position under `steps:`; 0 for a case's own given / as_of / expect. */
+  readonly number: number;
   readonly given: readonly GivenCall[];
   readonly at: string | null; // canonical ISO instant
   readonly expectations: readonly Expectation[];

@@ -33,9 +33,8 @@ export function registerTest(program: Command): void {
       }
       const problems = run.diagnostics.filter((d) => d.severity === 'error');
       if (g.json) printJson(jsonReport(run));
-      else if (problems.length === 0 && (options.output !== undefined || options.reporter === 'human')) {
-        process.stdout.write(formatTextReport(run, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
-      } else if (options.output === undefined) process.stdout.write(report);
+      else if (options.reporter === 'junit' && options.output === undefined) process.stdout.write(report);
+      else if (problems.length === 0) process.stdout.write(formatTextReport(run, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
       const warnings = run.diagnostics.filter((d) => d.severity === 'warning');
       if (warnings.length > 0 && problems.length === 0) printDiagnostics(warnings, run.root);
       // Malformed test files: main prints the diagnostics (file:line:col) and exits 1. Failed

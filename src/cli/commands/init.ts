@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { DEMO_AS_OF } from '../../../fixtures/demo/generate-warehouse.js';
 import { writeDemoProject } from '../../../fixtures/demo/write-project.js';
-
-const DEMO_DAY = DEMO_AS_OF.slice(0, 10);
 import { globals } from '../options.js';
 import { printJson } from '../print.js';
+
+const DEMO_DAY = DEMO_AS_OF.slice(0, 10);
 
 export function registerInit(program: Command): void {
   program

@@ -24,6 +24,9 @@ export type DiagnosticCode =
   | 'warehouse_error' // the warehouse refused a statement
   | 'duplicate_key' // SQL trait returned one key with conflicting values
   | 'missing_env' // ${VAR} not set
+  | 'state_locked' // another run holds the state schema's lock (quorum run)
+  | 'mass_exit' // the max_exit_fraction guardrail stopped a definition (quorum run)
+  | 'delivery_failed' // a destination did not take its calls; they wait in the outbox (quorum run)
   | 'usage'; // CLI usage problem
 
 export interface Diagnostic {

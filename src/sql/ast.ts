@@ -49,7 +49,13 @@ export type Expr =
   | { readonly kind: 'latest_non_null'; readonly value: Expr; readonly orderBy: readonly OrderItem[] }
   | { readonly kind: 'row_number'; readonly partitionBy: readonly Expr[]; readonly orderBy: readonly OrderItem[] }
   | { readonly kind: 'to_json_text'; readonly expr: Expr }
-  | { readonly kind: 'json_object'; readonly entries: readonly { readonly key: string; readonly value: Expr }[] };
+  | { readonly kind: 'json_object'; readonly entries: readonly { readonly key: string; readonly value: Expr }[] }
+  /** String concatenation. Arguments must not be NULL (warehouses disagree on CONCAT(NULL, ...)). */
+  | { readonly kind: 'concat'; readonly args: readonly Expr[] }
+  /** Lower-case hex MD5 of a string's UTF-8 bytes: deterministic ids computed in the warehouse. */
+  | { readonly kind: 'md5_hex'; readonly expr: Expr }
+  /** Number of characters (code points) of a string. */
+  | { readonly kind: 'char_length'; readonly expr: Expr };
 
 export type FromItem =
   | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null }
@@ -173,4 +179,26 @@ export type Ddl =
       readonly name: string;
       readonly columns: readonly ColumnDefinition[];
       readonly primaryKey: readonly string[];
+    };
+
+// ---------------------------------------------------------------------------------------------
+// Data-changing statements (SPEC §6: snapshots, outbox, runs, lock in the state schema). Used by
+// src/sync only; every value still reaches SQL as a `literal` node.
+
+export interface TableRef {
+  readonly schema: string | null;
+  readonly name: string;
+}
+
+export type Statement =
+  /** INSERT INTO t (columns) <query>: the query's columns in the same order. */
+  | { readonly kind: 'insert'; readonly table: TableRef; readonly columns: readonly string[]; readonly query: Query }
+  /** DELETE FROM t [WHERE ...]: column references in `where` are unqualified. */
+  | { readonly kind: 'delete'; readonly table: TableRef; readonly where: Expr | null }
+  /** UPDATE t SET c = e, ... [WHERE ...]: column references are unqualified. */
+  | {
+      readonly kind: 'update';
+      readonly table: TableRef;
+      readonly set: readonly { readonly column: string; readonly value: Expr }[];
+      readonly where: Expr | null;
     };

@@ -11,6 +11,7 @@ import type {
   Query,
   Select,
   SqlType,
+  Statement,
 } from './ast.js';
 
 function assertNever(value: never): never {
@@ -250,6 +251,12 @@ export class SqlPrinter {
         return this.visitToJsonText(e.expr);
       case 'json_object':
         return this.visitJsonObject(e.entries);
+      case 'concat':
+        return `CONCAT(${e.args.map((x) => this.visitExpr(x)).join(', ')})`;
+      case 'md5_hex':
+        return this.visitMd5Hex(e.expr);
+      case 'char_length':
+        return `LENGTH(${this.visitExpr(e.expr)})`;
       default:
         return assertNever(e);
     }
@@ -315,6 +322,28 @@ export class SqlPrinter {
 
   visitJsonObject(entries: readonly { key: string; value: Expr }[]): string {
     return `JSON_OBJECT(${entries.map((en) => `${this.visitStringLiteral(en.key)}, ${this.visitExpr(en.value)}`).join(', ')})`;
+  }
+
+  /** MD5(text) gives lower-case hex on DuckDB, Postgres and Snowflake. */
+  visitMd5Hex(expr: Expr): string {
+    return `MD5(${this.visitExpr(expr)})`;
+  }
+
+  // --- data-changing statements (src/sync) --------------------------------------------------
+
+  printStatement(statement: Statement): string {
+    switch (statement.kind) {
+      case 'insert':
+        return `INSERT INTO ${this.visitTableName(statement.table.schema, statement.table.name)} (${statement.columns.map((c) => this.quoteIdentifier(c)).join(', ')})\n${this.visitQuery(statement.query, 0)}`;
+      case 'delete':
+        return `DELETE FROM ${this.visitTableName(statement.table.schema, statement.table.name)}${statement.where ? ` WHERE ${this.visitExpr(statement.where)}` : ''}`;
+      case 'update': {
+        const set = statement.set.map((s) => `${this.quoteIdentifier(s.column)} = ${this.visitExpr(s.value)}`).join(', ');
+        return `UPDATE ${this.visitTableName(statement.table.schema, statement.table.name)} SET ${set}${statement.where ? ` WHERE ${this.visitExpr(statement.where)}` : ''}`;
+      }
+      default:
+        return assertNever(statement);
+    }
   }
 }
 

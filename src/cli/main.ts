@@ -13,6 +13,8 @@ import { registerPreview } from './commands/preview.js';
 import { registerMembers } from './commands/members.js';
 import { registerExplain } from './commands/explain.js';
 import { registerTest } from './commands/test.js';
+import { registerRun } from './commands/run.js';
+import { registerHistory } from './commands/history.js';
 
 export function buildProgram(): Command {
   const program = new Command('quorum')
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerMembers(program);
   registerExplain(program);
   registerTest(program);
+  registerRun(program);
+  registerHistory(program);
   return program;
 }
 

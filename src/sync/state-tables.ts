@@ -40,6 +40,12 @@ export const STATE_TABLES = {
     ],
     primaryKey: ['definition', 'entity_id', 'user_id'],
   },
+  snapshot_runs: {
+    name: 'snapshot_runs',
+    description: 'for every definition, the run that wrote its current snapshot (part of each messageId, so a replayed as_of is not mistaken for a retry)',
+    columns: [column('definition', 'string'), column('run_id', 'string'), column('as_of', 'timestamp')],
+    primaryKey: ['definition'],
+  },
   staging: {
     name: 'staging',
     description: "the new result of a run, written by the compiled statement inside the run's transaction and emptied before it commits",

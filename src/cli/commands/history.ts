@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { dialectNamed } from '../../../dialects/registry.js';
+import { connect, openProject } from '../../evaluation/session.js';
+import { history, type HistoryEntry } from '../../sync/history.js';
+import { globals } from '../options.js';
+import { printJson } from '../print.js';
+
+function printHistory(entries: readonly HistoryEntry[], name: string | undefined): void {
+  if (entries.length === 0) {
+    process.stdout.write(`no runs recorded${name ? ` for ${name}` : ''}\n`);
+    return;
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const took = e.seconds === null ? '' : ` in ${e.seconds.toFixed(1)}s`;
+    out.push(`${e.started_at ?? '?'}  ${e.run_id}  as of ${e.as_of ?? '?'}  ${e.status}${took}`);
+    for (const d of e.definitions) {
+      out.push(`    ${d.name}: size ${d.size}, +${d.entered} -${d.exited} ~${d.changed}${d.status === 'blocked' ? ' (blocked by max_exit_fraction)' : ''}`);
+    }
+    const destinations = [...new Set([...Object.keys(e.delivered), ...Object.keys(e.failed)])].sort();
+    if (destinations.length > 0) out.push(`    delivered: ${destinations.map((d) => `${d} ${e.delivered[d] ?? 0}${e.failed[d] ? ` (${e.failed[d]} failed)` : ''}`).join(', ')}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export function registerHistory(program: Command): void {
+  program
+    .command('history')
+    .argument('[name]', 'only runs that evaluated this definition')
+    .option('--limit <n>', 'at most this many runs', '20')
+    .description('past runs: when, how long, sizes, entered / exited, delivered')
+    .action(async (name: string | undefined, options: { limit: string }, command: Command) => {
+      const g = globals(command);
+      const { project } = await openProject(g.project);
+      const connection = await connect(project, dialectNamed);
+      try {
+        const entries = await history(connection, project.config.stateSchema, { name, limit: Math.max(1, Number(options.limit) || 20) });
+        if (g.json) printJson({ name: name ?? null, runs: entries });
+        else printHistory(entries, name);
+      } finally {
+        await connection.close();
+      }
+    });
+}

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { dialectNamed } from '../../../dialects/registry.js';
+import { DiagnosticsError, error } from '../../diagnostics/diagnostic.js';
+import { openSession } from '../../evaluation/session.js';
+import { run, type RunOutput } from '../../sync/run.js';
+import { selectDefinitions } from '../../sync/select.js';
+import { globals } from '../options.js';
+import { printJson } from '../print.js';
+
+function printRun(output: RunOutput): void {
+  const out: string[] = [];
+  out.push(`${output.dry_run ? 'dry run (nothing written, nothing delivered)' : `run ${output.run_id}`} as of ${output.as_of}`);
+  const width = Math.max(10, ...output.definitions.map((d) => d.name.length));
+  out.push(`  ${'definition'.padEnd(width)}  ${'size'.padStart(8)}  ${'entered'.padStart(8)}  ${'exited'.padStart(8)}  ${'changed'.padStart(8)}`);
+  for (const d of output.definitions) {
+    const flag = d.status === 'blocked' ? '  BLOCKED' : '';
+    out.push(`  ${d.name.padEnd(width)}  ${String(d.size).padStart(8)}  ${String(d.entered).padStart(8)}  ${String(d.exited).padStart(8)}  ${String(d.changed).padStart(8)}${flag}`);
+    if (d.sample) {
+      for (const [transition, ids] of Object.entries(d.sample)) {
+        if (ids.length > 0) out.push(`    ${transition}: ${ids.join(', ')}${ids.length >= 10 ? ', ...' : ''}`);
+      }
+    }
+  }
+  const destinations = new Set([...Object.keys(output.delivered), ...Object.keys(output.failed)]);
+  if (destinations.size > 0) {
+    out.push('', 'delivery:');
+    for (const name of [...destinations].sort()) {
+      out.push(`  ${name}: ${output.delivered[name] ?? 0} delivered${output.failed[name] ? `, ${output.failed[name]} waiting in the outbox` : ''}`);
+    }
+  }
+  for (const e of output.errors) out.push(`note: ${e}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .argument('[names...]', 'definitions to run (default: all; --select takes globs)')
+    .description('evaluate, diff against the previous run in the warehouse, write state, deliver the changes')
+    .option('--dry-run', 'print the diff; write and deliver nothing')
+    .option('--allow-mass-exit', 'let audiences lose more than max_exit_fraction of their members')
+    .action(async (names: string[], options: { dryRun?: boolean; allowMassExit?: boolean }, command: Command) => {
+      const g = globals(command);
+      const session = await openSession(g.project, dialectNamed);
+      let output: RunOutput;
+      try {
+        const definitions = selectDefinitions(session.project, [...names, ...(g.select ?? [])]);
+        const log = process.stderr.isTTY && !g.json ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+        output = await run({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, log });
+      } finally {
+        await session.close();
+      }
+      if (g.json) printJson(output);
+      else printRun(output);
+      const problems = [
+        ...output.definitions
+          .filter((d) => d.status === 'blocked' && !output.dry_run)
+          .map((d) => error('mass_exit', session.project.definitions.find((x) => x.name === d.name)?.loc ?? null, d.message ?? d.name, 'check the source tables are fully loaded; if the exits are real, run again with --allow-mass-exit')),
+        ...Object.entries(output.failed)
+          .filter(([, n]) => n > 0)
+          .map(([name]) =>
+            error('delivery_failed', null, output.errors.find((e) => e.includes(`"${name}"`)) ?? `destination "${name}" did not take its calls`, 'the calls stay in the outbox and go out first on the next run'),
+          ),
+      ];
+      if (problems.length > 0) throw new DiagnosticsError(problems);
+    });
+}

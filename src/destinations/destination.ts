@@ -1,0 +1,77 @@
+// A destination takes batches of Segment-spec calls. Each kind is one small file; this one holds
+// what they share: the limits a batch must respect, the error a failed batch raises, and the
+// factory that opens a destination from quorum.yml.
+import type { DestinationConfig } from '../definitions/model.js';
+import type { SegmentCall } from '../sync/calls.js';
+import { openFileDestination } from './file-destination.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './http-post.js';
+import { openSegmentDestination } from './segment-destination.js';
+import { openStdoutDestination } from './stdout-destination.js';
+import { openWebhookDestination } from './webhook-destination.js';
+
+/** Segment's limits (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/#max-request-size). */
+export interface BatchLimits {
+  readonly maxCalls: number;
+  readonly maxBatchBytes: number;
+  readonly maxCallBytes: number;
+}
+
+export const SEGMENT_LIMITS: BatchLimits = { maxCalls: 2500, maxBatchBytes: 500 * 1024, maxCallBytes: 32 * 1024 };
+
+export interface Destination {
+  readonly name: string;
+  readonly limits: BatchLimits;
+  /**
+   * Delivers one batch and resolves once the destination acknowledged all of it. Retries what can
+   * be retried; then rejects with a DeliveryError, and the calls stay in the outbox.
+   */
+  send(calls: readonly SegmentCall[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A batch that did not get through. The message never holds a URL, a header or a secret. */
+export class DeliveryError extends Error {
+  constructor(
+    readonly destination: string,
+    message: string,
+  ) {
+    super(`destination "${destination}": ${message}`);
+  }
+}
+
+export interface DestinationOptions {
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+/** Retry settings from the environment (QUORUM_HTTP_*), for operators and for tests. */
+export function retryFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<RetryPolicy> {
+  const read = (name: string) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : undefined);
+  const out: { -readonly [K in keyof RetryPolicy]?: RetryPolicy[K] } = {};
+  const attempts = read('QUORUM_HTTP_ATTEMPTS');
+  const base = read('QUORUM_HTTP_BACKOFF_MS');
+  const max = read('QUORUM_HTTP_MAX_BACKOFF_MS');
+  const timeout = read('QUORUM_HTTP_TIMEOUT_MS');
+  if (attempts !== undefined && Number.isFinite(attempts)) out.attempts = attempts;
+  if (base !== undefined && Number.isFinite(base)) out.baseDelayMs = base;
+  if (max !== undefined && Number.isFinite(max)) out.maxDelayMs = max;
+  if (timeout !== undefined && Number.isFinite(timeout)) out.timeoutMs = timeout;
+  return out;
+}
+
+export function openDestination(name: string, config: DestinationConfig, options: DestinationOptions = {}): Destination {
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...retryFromEnv(), ...options.retry };
+  switch (config.type) {
+    case 'segment':
+      return openSegmentDestination(name, config, retry);
+    case 'webhook':
+      return openWebhookDestination(name, config, retry);
+    case 'file':
+      return openFileDestination(name, config);
+    case 'stdout':
+      return openStdoutDestination(name);
+    default: {
+      const never: never = config;
+      throw new Error(`unknown destination type ${JSON.stringify(never)}`);
+    }
+  }
+}

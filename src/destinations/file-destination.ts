@@ -1,0 +1,29 @@
+// NDJSON, one call a line, appended and flushed to disk before the batch counts as delivered.
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import type { DestinationConfig } from '../definitions/model.js';
+import type { SegmentCall } from '../sync/calls.js';
+import { DeliveryError, SEGMENT_LIMITS, type Destination } from './destination.js';
+
+export function openFileDestination(name: string, config: Extract<DestinationConfig, { type: 'file' }>): Destination {
+  return {
+    name,
+    limits: SEGMENT_LIMITS,
+    async send(calls: readonly SegmentCall[]) {
+      try {
+        await mkdir(path.dirname(config.path), { recursive: true });
+        const file = await open(config.path, 'a');
+        try {
+          await file.appendFile(calls.map((call) => `${JSON.stringify(call)}\n`).join(''), 'utf8');
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        throw new DeliveryError(name, `cannot append to ${config.path}${code ? ` (${code})` : ''}`);
+      }
+    },
+    async close() {},
+  };
+}

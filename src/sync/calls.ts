@@ -1,0 +1,107 @@
+// The calls quorum emits (SPEC §6), in the shape Segment Engage sends. The outbox holds a compact
+// record of each call (built in SQL, see diff-sql.ts); `expandCall` turns it into the Segment-spec
+// call at delivery. Both are pure and deterministic, so a retried call is byte-for-byte the same
+// call with the same messageId.
+import { createHash } from 'node:crypto';
+import type { Definition } from '../definitions/model.js';
+import { VERSION } from '../cli/version.js';
+
+export type CallType = 'group' | 'identify' | 'track';
+export type Transition = 'entered' | 'exited' | 'changed';
+
+/** The outbox's `payload` column: everything needed to build the call, nothing from the project. */
+export interface CallRecord {
+  readonly type: CallType;
+  readonly class: 'audience' | 'trait';
+  readonly key: string; // the definition's name
+  readonly computation_id: string;
+  readonly transition: Transition;
+  readonly user_id: string | null;
+  readonly anonymous_id: string | null;
+  /** group: the groupId; identify / track: context.groupId (null at user level). */
+  readonly group_id: string | null;
+  readonly event: string | null; // track only
+  /** traits: the new value as JSON text (null when the entity dropped out) */
+  readonly value: string | null;
+  /** a multi-column SQL trait: `value` is an object of columns, each its own trait */
+  readonly columns: boolean;
+  readonly as_of: string;
+  readonly run_id: string;
+  readonly namespace: string;
+  readonly space_id: string;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A Segment-spec call (https://segment.com/docs/connections/spec/common/). */
+export interface SegmentCall {
+  readonly type: CallType;
+  readonly messageId: string;
+  readonly timestamp: string;
+  readonly userId?: string;
+  readonly anonymousId?: string;
+  readonly groupId?: string;
+  readonly event?: string;
+  readonly traits?: Record<string, JsonValue>;
+  readonly properties?: Record<string, JsonValue>;
+  readonly context: Record<string, JsonValue>;
+  readonly integrations: Record<string, JsonValue>;
+}
+
+/**
+ * Engage's `computation_id`: stable for a definition across edits of its conditions (so a
+ * destination keeps one list per audience), different between an audience and a trait of one name.
+ */
+export function computationId(definition: Pick<Definition, 'kind' | 'name'>): string {
+  const prefix = definition.kind === 'audience' ? 'aud' : 'trt';
+  return `${prefix}_${createHash('sha256').update(`${definition.kind}\u0000${definition.name}`).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * The messageId: "quorum-" + MD5 hex over length-prefixed parts (destination, definition, call,
+ * entity, user, transition, as_of), 39 characters. The warehouse computes it (diff-sql.ts,
+ * `messageIdExpr`); this is the same function in JavaScript, for tests and for the docs.
+ * Lengths count code points, as SQL's LENGTH does.
+ */
+export function messageIdOf(parts: readonly string[]): string {
+  const text = parts.map((p) => `${[...p].length}:${p}`).join('');
+  return `quorum-${createHash('md5').update(text, 'utf8').digest('hex')}`;
+}
+
+function traitValues(record: CallRecord): Record<string, JsonValue> {
+  const value = record.value === null ? null : (JSON.parse(record.value) as JsonValue);
+  if (record.columns && value !== null && typeof value === 'object' && !Array.isArray(value)) return { ...value };
+  return { [record.key]: value };
+}
+
+export function expandCall(record: CallRecord, messageId: string): SegmentCall {
+  const context: Record<string, JsonValue> = {
+    library: { name: 'quorum', version: VERSION },
+    personas: {
+      computation_class: record.class,
+      computation_key: record.key,
+      computation_id: record.computation_id,
+      namespace: record.namespace,
+      space_id: record.space_id,
+    },
+    quorum: { run_id: record.run_id, as_of: record.as_of },
+  };
+  if (record.type !== 'group' && record.group_id !== null) context.groupId = record.group_id;
+  const identity = record.user_id !== null ? { userId: record.user_id } : { anonymousId: record.anonymous_id ?? '' };
+  const envelope = { messageId, timestamp: record.as_of, ...identity };
+  const values: Record<string, JsonValue> = record.class === 'audience' ? { [record.key]: record.transition === 'entered' } : traitValues(record);
+  switch (record.type) {
+    case 'group':
+      return { type: 'group', ...envelope, groupId: record.group_id ?? '', traits: values, context, integrations: {} };
+    case 'identify':
+      return { type: 'identify', ...envelope, traits: values, context, integrations: {} };
+    case 'track': {
+      const properties = record.class === 'audience' ? { audience_key: record.key, ...values } : { trait_key: record.key, ...values };
+      return { type: 'track', ...envelope, event: record.event ?? '', properties, context, integrations: {} };
+    }
+    default: {
+      const never: never = record.type;
+      throw new Error(`unknown call type ${String(never)}`);
+    }
+  }
+}

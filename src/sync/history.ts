@@ -1,0 +1,57 @@
+// `quorum history`: past runs from the state schema's `runs` table, newest first.
+import { col, select } from '../sql/ast.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
+import type { RunOutput } from './run.js';
+import { stateTable, stateTablesExist, toIso } from './state-sql.js';
+
+export interface HistoryEntry {
+  readonly run_id: string;
+  readonly as_of: string | null;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly seconds: number | null;
+  /** running | succeeded | failed | interrupted (the process died; the next run noticed) */
+  readonly status: string;
+  readonly definitions: RunOutput['definitions'];
+  readonly delivered: Record<string, number>;
+  readonly failed: Record<string, number>;
+  readonly errors: string[];
+}
+
+export async function history(connection: WarehouseConnection, schema: string, options: { name?: string; limit?: number } = {}): Promise<HistoryEntry[]> {
+  if (!(await stateTablesExist(connection, schema))) return [];
+  const rows = await connection.query(
+    connection.dialect.printer.print(
+      select({
+        columns: ['run_id', 'as_of', 'started_at', 'finished_at', 'status', 'summary'].map((c) => ({ expr: col(c), alias: c })),
+        from: { kind: 'table', ...stateTable(schema, 'runs'), alias: null },
+        orderBy: [
+          { expr: col('started_at'), direction: 'DESC' },
+          { expr: col('run_id'), direction: 'DESC' },
+        ],
+      }),
+    ),
+  );
+  const out: HistoryEntry[] = [];
+  for (const row of rows) {
+    const summary = row.summary === null || row.summary === undefined ? null : (JSON.parse(String(row.summary)) as Partial<RunOutput>);
+    const definitions = summary?.definitions ?? [];
+    if (options.name !== undefined && !definitions.some((d) => d.name === options.name)) continue;
+    const started = toIso(row.started_at);
+    const finished = toIso(row.finished_at);
+    out.push({
+      run_id: String(row.run_id),
+      as_of: toIso(row.as_of),
+      started_at: started,
+      finished_at: finished,
+      seconds: started && finished ? (Date.parse(finished) - Date.parse(started)) / 1000 : null,
+      status: String(row.status),
+      definitions: options.name === undefined ? definitions : definitions.filter((d) => d.name === options.name),
+      delivered: summary?.delivered ?? {},
+      failed: summary?.failed ?? {},
+      errors: summary?.errors ?? [],
+    });
+    if (options.limit !== undefined && out.length >= options.limit) break;
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+// The run lock (SPEC §6): one row in the state schema's `lock` table. A run takes it, renews it
+// while it delivers, and deletes it at the end. A run that dies leaves the row behind; the next
+// run takes over once it has expired, or at once when the holder was a process on this host
+// that no longer exists.
+import { hostname } from 'node:os';
+import { and, bin, col, select, str, ts, type Expr } from '../sql/ast.js';
+import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
+import { StateWriter, stateTable, toIso } from './state-sql.js';
+
+const LOCK_NAME = 'run';
+
+export interface LockHandle {
+  readonly runId: string;
+  /** Extends the lock when less than half its time is left; throws when another run took it. */
+  renew(): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  readonly ttlSeconds: number;
+  readonly now?: () => Date;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (cause) {
+    return (cause as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The holder string `host:pid`; a holder on this host whose pid is gone is stale. */
+function staleHolder(holder: unknown): boolean {
+  if (typeof holder !== 'string') return false;
+  const at = holder.lastIndexOf(':');
+  if (at < 0 || holder.slice(0, at) !== hostname()) return false;
+  const pid = Number(holder.slice(at + 1));
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+}
+
+export async function acquireLock(connection: WarehouseConnection, schema: string, runId: string, options: LockOptions): Promise<LockHandle> {
+  const now = options.now ?? (() => new Date());
+  const printer = connection.dialect.printer;
+  const lock = stateTable(schema, 'lock');
+  const writer = new StateWriter(printer, connection);
+  const holder = `${hostname()}:${process.pid}`;
+  const isLock: Expr = bin('=', col('name'), str(LOCK_NAME));
+  const readHolder = async () =>
+    (await writer.rows(select({ columns: ['run_id', 'holder', 'expires_at'].map((c) => ({ expr: col(c), alias: c })), from: { kind: 'table', ...lock, alias: null }, where: isLock })))[0];
+
+  const current = await readHolder();
+  if (current && staleHolder(current.holder)) {
+    await writer.run({ kind: 'delete', table: lock, where: and(isLock, bin('=', col('run_id'), str(String(current.run_id)))) });
+  }
+  const expiresAt = () => new Date(now().getTime() + options.ttlSeconds * 1000).toISOString();
+  try {
+    await connection.transaction(async (tx) => {
+      const w = new StateWriter(printer, tx);
+      await w.run({ kind: 'delete', table: lock, where: and(isLock, bin('<', col('expires_at'), ts(now().toISOString()))) });
+      await w.run({
+        kind: 'insert',
+        table: lock,
+        columns: ['name', 'run_id', 'acquired_at', 'expires_at', 'holder'],
+        query: select({
+          columns: [
+            { expr: str(LOCK_NAME), alias: 'name' },
+            { expr: str(runId), alias: 'run_id' },
+            { expr: ts(now().toISOString()), alias: 'acquired_at' },
+            { expr: ts(expiresAt()), alias: 'expires_at' },
+            { expr: str(holder), alias: 'holder' },
+          ],
+          where: { kind: 'not', expr: { kind: 'in_query', expr: str(LOCK_NAME), query: select({ columns: [{ expr: col('name', 'l'), alias: null }], from: { kind: 'table', ...lock, alias: 'l' } }) } },
+        }),
+      });
+    });
+  } catch {
+    // Two runs inserting at once: the primary key lets one win; the other reads the winner below.
+  }
+  const after = await readHolder();
+  if (!after || String(after.run_id) !== runId) {
+    throw new DiagnosticsError([
+      error(
+        'state_locked',
+        null,
+        `another quorum run (${after ? String(after.run_id) : 'unknown'}${after?.holder ? ` on ${String(after.holder)}` : ''}) holds the lock on state schema "${schema}" until ${after ? toIso(after.expires_at) : 'it finishes'}`,
+        'wait for it to finish; a run that died releases the lock when it expires (QUORUM_LOCK_TTL_SECONDS, default 900)',
+      ),
+    ]);
+  }
+  let expires = Date.parse(toIso(after.expires_at) ?? '') || now().getTime();
+  const mine: Expr = and(isLock, bin('=', col('run_id'), str(runId)));
+  return {
+    runId,
+    async renew() {
+      if (expires - now().getTime() > (options.ttlSeconds * 1000) / 2) return;
+      const next = expiresAt();
+      await writer.run({ kind: 'update', table: lock, set: [{ column: 'expires_at', value: ts(next) }], where: mine });
+      const row = await readHolder();
+      if (!row || String(row.run_id) !== runId) {
+        throw new DiagnosticsError([
+          error('state_locked', null, `run ${runId} lost the lock on state schema "${schema}" (it expired and another run took it)`, 'raise QUORUM_LOCK_TTL_SECONDS above the time a run takes'),
+        ]);
+      }
+      expires = Date.parse(next);
+    },
+    async release() {
+      await writer.run({ kind: 'delete', table: lock, where: mine });
+    },
+  };
+}

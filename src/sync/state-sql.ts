@@ -1,0 +1,79 @@
+// Small helpers shared by the statements of src/sync: references to the state tables, the
+// printing of statements and DDL, and the reading of values the warehouses return in their own
+// types (DuckDB gives BIGINT as a string and TIMESTAMP as text, pg gives Date objects).
+import type { Expr, FromItem, Query, Statement, TableRef } from '../sql/ast.js';
+import { col, str } from '../sql/ast.js';
+import type { SqlPrinter } from '../sql/printer.js';
+import type { Statements, WarehouseConnection } from '../warehouse/connection.js';
+import { stateDdl, STATE_TABLES } from './state-tables.js';
+
+export type StateTableName = keyof typeof STATE_TABLES;
+
+/** Where the diff reads its three inputs: the state tables, or CTEs of a dry run's statement. */
+export interface StateRefs {
+  readonly staging: TableRef;
+  readonly snapshots: TableRef;
+  readonly snapshotUsers: TableRef;
+}
+
+export function stateTable(schema: string, name: StateTableName): TableRef {
+  return { schema, name: STATE_TABLES[name].name };
+}
+
+export function stateRefs(schema: string): StateRefs {
+  return { staging: stateTable(schema, 'staging'), snapshots: stateTable(schema, 'snapshots'), snapshotUsers: stateTable(schema, 'snapshot_users') };
+}
+
+export function from(ref: TableRef, alias: string): FromItem {
+  return { kind: 'table', schema: ref.schema, name: ref.name, alias };
+}
+
+/** `column IN ('a', 'b')`; never an empty IN list (FALSE instead). */
+export function inList(expr: Expr, values: readonly string[]): Expr {
+  if (values.length === 0) return { kind: 'literal', literal: { type: 'boolean', value: false } };
+  return { kind: 'in_list', expr, list: values.map((v) => str(v)) };
+}
+
+export const c = (name: string, alias: string | null = null): Expr => col(name, alias);
+
+/** A connection or a transaction, with the dialect's printer beside it. */
+export class StateWriter {
+  constructor(
+    readonly printer: SqlPrinter,
+    private readonly target: Statements,
+  ) {}
+
+  async run(statement: Statement): Promise<void> {
+    await this.target.execute(this.printer.printStatement(statement));
+  }
+
+  async rows(query: Query): Promise<Record<string, unknown>[]> {
+    return this.target.query(this.printer.print(query));
+  }
+}
+
+/** CREATE SCHEMA / TABLE IF NOT EXISTS for every state table: cheap, so every run does it. */
+export async function ensureStateTables(connection: WarehouseConnection, schema: string): Promise<void> {
+  for (const ddl of stateDdl(schema)) await connection.execute(connection.dialect.printer.printDdl(ddl));
+}
+
+/** Whether the state tables exist (a dry run must not create them). */
+export async function stateTablesExist(connection: WarehouseConnection, schema: string): Promise<boolean> {
+  const tables = await connection.readTables(schema);
+  return Object.values(STATE_TABLES).every((t) => tables.has(t.name));
+}
+
+export function toNumber(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'bigint' ? Number(value) : Number(value);
+}
+
+/** A TIMESTAMP column as an ISO-8601 instant (the state tables hold UTC without a zone). */
+export function toIso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value);
+  const iso = /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text.replace(' ', 'T') : `${text.replace(' ', 'T')}Z`;
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? text : new Date(time).toISOString();
+}

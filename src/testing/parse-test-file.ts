@@ -253,7 +253,6 @@ class TestFileParser {
     if (!entries) return null;
     const table = role === 'raw' ? key : this.layout.tables[role];
     const columns = this.columns(entries, what, role === 'raw' ? null : role, table);
-    if (!columns) return null;
     if (role !== 'raw') {
       const c = this.layout.columns;
       this.requireTime(entries, loc, what, this.meant);
@@ -265,7 +264,7 @@ class TestFileParser {
         y.error('missing_key', loc, `${what} has no "${c.groupId}", so it names no account.`, `add e.g. ${c.groupId}: acme (and ${c.userId}: to make a user a member)`);
       }
     }
-    return { kind: 'row', table, role, columns, loc };
+    return columns === null ? null : { kind: 'row', table, role, columns, loc };
   }
 
   private event(node: YamlNode, fallback: SourceLocation): GivenCall | null {
@@ -291,6 +290,7 @@ class TestFileParser {
       const renamed = this.renamedRole(e.key);
       const suggestion = didYouMean(e.key, allowed);
       if (suggestion) misspelt.add(suggestion);
+      if (renamed) misspelt.add(this.renamedTo(e.key)!);
       y.error(
         'unknown_key',
         e.keyLoc,
@@ -357,6 +357,7 @@ class TestFileParser {
         const absent = layout.filter((k) => !entries.has(k));
         const suggestion = absent.find((k) => k.startsWith(`${e.key}_`)) ?? didYouMean(e.key, absent);
         if (suggestion) this.meant.add(suggestion);
+        if (renamed) this.meant.add(this.renamedTo(e.key)!);
         if (renamed || suggestion) {
           ok = false;
           y.error(
@@ -452,11 +453,14 @@ class TestFileParser {
     const e = entries.get(time);
     if (!e && meant.has(time)) return;
     if (!e) {
+      const other = time !== 'timestamp' && entries.has('timestamp');
       this.y.error(
         'missing_key',
         loc,
         `${what} has no "${time}", the event time column of this project (source.event_time), so it would never exist.`,
-        `add e.g. ${time}: 2024-05-01 (write ${time}: null for a row that should never count)`,
+        other
+          ? `this project reads event times from ${time}, and "timestamp" is an ordinary column here; add ${time}: as well`
+          : `add e.g. ${time}: 2024-05-01 (write ${time}: null for a row that should never count)`,
       );
       return;
     }

@@ -1,0 +1,46 @@
+// Writes a SourceDataset into PGlite: tables created through the postgres printer's DDL, rows
+// inserted as bound parameters (never through the printer, so a quoting bug cannot hide itself).
+import type { PGlite } from '@electric-sql/pglite';
+import { PostgresPrinter } from '../../../dialects/postgres/postgres-printer.js';
+import type { SourceDataset } from '../../../src/reference/dataset.js';
+import { parseInstant } from '../../../src/reference/values.js';
+import type { SqlType } from '../../../src/sql/ast.js';
+import type { LogicalType } from '../../../src/warehouse/catalog.js';
+
+const printer = new PostgresPrinter();
+
+const SQL_TYPES: Record<LogicalType, SqlType> = {
+  string: 'string',
+  number: 'number',
+  integer: 'integer',
+  boolean: 'boolean',
+  timestamp: 'timestamp',
+  list: 'string_list',
+  unknown: 'string',
+};
+
+export async function loadDatasetPg(db: PGlite, dataset: SourceDataset, schema = 'app'): Promise<void> {
+  await db.exec(`DROP SCHEMA IF EXISTS ${printer.quoteIdentifier(schema)} CASCADE`);
+  await db.exec(printer.printDdl({ kind: 'create_schema', schema }));
+  for (const [name, table] of Object.entries(dataset.tables)) {
+    const columns = Object.entries(table.columns);
+    await db.exec(
+      printer.printDdl({ kind: 'create_table', schema, name, primaryKey: [], columns: columns.map(([c, t]) => ({ name: c, type: SQL_TYPES[t], nullable: true })) }),
+    );
+    const target = `${printer.visitTableName(schema, name)} (${columns.map(([c]) => printer.quoteIdentifier(c)).join(', ')})`;
+    // One multi-row INSERT per table, every value a bound parameter.
+    const params: unknown[] = [];
+    const tuples = table.rows.map((row) => {
+      const slots = columns.map(([c, type]) => {
+        const v = row[c];
+        if (v === null || v === undefined) params.push(null);
+        else if (type === 'timestamp') params.push(new Date(parseInstant(String(v))).toISOString().replace('T', ' ').replace('Z', ''));
+        else if (type === 'list') params.push(typeof v === 'string' ? JSON.parse(v) : v);
+        else params.push(v);
+        return `$${params.length}`;
+      });
+      return `(${slots.join(', ')})`;
+    });
+    if (tuples.length > 0) await db.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, params);
+  }
+}

@@ -108,15 +108,17 @@ export class BigQueryPrinter extends SqlPrinter {
     return this.aggregateCall(fn, value);
   }
 
-  // The latest non-null value: ARRAY_AGG with IGNORE NULLS, ORDER BY and LIMIT 1, then the
-  // element at SAFE_OFFSET(0) (NULL, not an error, when there is none).
+  // The latest non-null value: ARRAY_AGG with IGNORE NULLS and ORDER BY, then the element at
+  // SAFE_OFFSET(0) (NULL, not an error, when there is none). No `LIMIT 1` inside: it would only
+  // save memory on a per-entity array of trait values, and translators drop or choke on it.
   override visitLatestNonNull(value: Expr, orderBy: readonly OrderItem[]): string {
-    return `ARRAY_AGG(${this.visitExpr(value)} IGNORE NULLS ORDER BY ${this.visitOrder(orderBy)} LIMIT 1)[SAFE_OFFSET(0)]`;
+    return `ARRAY_AGG(${this.visitExpr(value)} IGNORE NULLS ORDER BY ${this.visitOrder(orderBy)})[SAFE_OFFSET(0)]`;
   }
 
   override visitExpr(e: Expr): string {
-    // Array literals: a typed empty array.
-    if (e.kind === 'empty_list') return `ARRAY<${this.typeName(e.elementType)}>[]`;
+    // Array literals: an untyped [] takes its type from context, so COALESCE(list, []) is an
+    // empty list of the list's own element type (STRING, FLOAT64, ...).
+    if (e.kind === 'empty_list') return '[]';
     return super.visitExpr(e);
   }
 

@@ -45,7 +45,11 @@ export class PostgresPrinter extends SqlPrinter {
     }
   }
 
+  // empty_list: https://www.postgresql.org/docs/current/arrays.html#ARRAYS-INPUT — '{}' is an empty array
+  // of a type not yet known; COALESCE(list, '{}') resolves it to the list's own element type
+  // (text[], double precision[], ...), as DuckDB's untyped [] does.
   override visitExpr(e: Expr): string {
+    if (e.kind === 'empty_list') return "'{}'";
     // https://www.postgresql.org/docs/current/collation.html — string order follows the
     // database's collation (en_US, ...), not code points. quorum orders strings by code point
     // (docs/semantics.md), which is what the "C" collation does on a UTF-8 database (byte order).
@@ -62,7 +66,8 @@ export class PostgresPrinter extends SqlPrinter {
 
   private ordered(e: Expr): string {
     const text = this.visitExpr(e);
-    return isStringLiteral(e) ? `${text} COLLATE "C"` : text;
+    // Parenthesised: BETWEEN's bounds are b_expr in Postgres' grammar, which has no COLLATE.
+    return isStringLiteral(e) ? `(${text} COLLATE "C")` : text;
   }
 
   // https://www.postgresql.org/docs/current/functions-json.html — to_json renders every type

@@ -79,10 +79,11 @@ export class SnowflakePrinter extends SqlPrinter {
   }
 
   // The latest non-null value: ARRAY_AGG drops NULLs, WITHIN GROUP orders what is left, and
-  // element [0] is the first (NULL when the array is empty). The element is a VARIANT, so it is
-  // cast back to text only by the callers that need text; comparisons coerce it.
+  // GET(array, 0) is the first element (NULL when the array is empty). The element is a VARIANT;
+  // comparisons with a literal coerce it, and TO_JSON renders it as the value it holds.
+  // https://docs.snowflake.com/en/sql-reference/functions/get
   override visitLatestNonNull(value: Expr, orderBy: readonly OrderItem[]): string {
-    return `ARRAY_AGG(${this.visitExpr(value)}) WITHIN GROUP (ORDER BY ${this.visitOrder(orderBy)})[0]`;
+    return `GET(ARRAY_AGG(${this.visitExpr(value)}) WITHIN GROUP (ORDER BY ${this.visitOrder(orderBy)}), 0)`;
   }
 
   override visitExpr(e: Expr): string {
@@ -97,11 +98,12 @@ export class SnowflakePrinter extends SqlPrinter {
     return `ARRAY_CONTAINS(CAST(${this.visitExpr(value)} AS VARIANT), ${this.visitExpr(list)})`;
   }
 
-  // CONTAINS / STARTSWITH / ENDSWITH are plain substring tests (no wildcards).
+  // CONTAINS is a plain substring test (no wildcards); Snowflake has no STRPOS. Prefixes and
+  // suffixes keep the default LEFT / RIGHT form, which Snowflake counts in characters too.
   // https://docs.snowflake.com/en/sql-reference/functions/contains
   override visitStringMatch(match: 'contains' | 'starts_with' | 'ends_with', expr: Expr, pattern: Expr): string {
-    const fn = match === 'contains' ? 'CONTAINS' : match === 'starts_with' ? 'STARTSWITH' : 'ENDSWITH';
-    return `${fn}(${this.visitExpr(expr)}, ${this.visitExpr(pattern)})`;
+    if (match !== 'contains') return super.visitStringMatch(match, expr, pattern);
+    return `CONTAINS(${this.visitExpr(expr)}, ${this.visitExpr(pattern)})`;
   }
 
   // TO_JSON takes a VARIANT and renders it as JSON text; NULL stays NULL.

@@ -52,7 +52,11 @@ export interface RunRequest {
   readonly log?: (line: string) => void;
   /** Dry run: changed entities listed per definition and transition. */
   readonly sampleSize?: number;
+  /** Called as each stage begins (the previous one ends there), for stage timings in the logs. */
+  readonly onStage?: (stage: RunStage, detail?: string) => void;
 }
+
+export type RunStage = 'compile' | 'execute' | 'diff' | 'deliver';
 
 export interface DefinitionSummary {
   readonly name: string;
@@ -143,6 +147,7 @@ export async function run(request: RunRequest): Promise<RunOutput> {
     namespace: project.config.personas.namespace,
     spaceId: project.config.personas.spaceId,
   };
+  request.onStage?.('compile');
   const plan = planFor({ project, catalog: request.catalog, asOf: stamp.asOf, targets: request.definitions });
   const definitions = syncDefinitions(project, plan);
   if (request.dryRun) return dryRun(request, plan, definitions, stamp);
@@ -175,16 +180,19 @@ export async function run(request: RunRequest): Promise<RunOutput> {
     });
     crashPoint('run-recorded');
 
+    request.onStage?.('deliver', 'leftovers');
     log('delivering calls left in the outbox by earlier runs');
     const leftovers = await deliverOutbox({ connection, schema, destinations, lock, log });
 
     log(`evaluating ${definitions.length} definitions as of ${stamp.asOf}`);
     summaries = await connection.transaction(async (tx) => {
       crashPoint('transaction-begun');
+      request.onStage?.('execute');
       return writeChanges(new StateWriter(connection.dialect.printer, tx), request, plan, definitions, stamp);
     });
     crashPoint('committed');
 
+    request.onStage?.('deliver');
     log('delivering');
     const fresh = await deliverOutbox({ connection, schema, destinations, lock, log });
     crashPoint('delivered');
@@ -247,6 +255,7 @@ async function writeChanges(
   await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
   crashPoint('staged');
   await checkDuplicateKeys(w, refs.staging, request.project);
+  request.onStage?.('diff');
 
   const counts = readCounts(await w.rows(countsQuery(refs, definitions)), definitions);
   crashPoint('counted');

@@ -203,6 +203,11 @@ export interface ProjectConfig {
   readonly destinations: Readonly<Record<string, DestinationConfig>>;
   readonly maxExitFraction: number; // default 0.5
   readonly personas: { readonly namespace: string; readonly spaceId: string };
+  /**
+   * `quorum schedule`: the cron of definitions without their own `schedule` (traits, and audiences
+   * that leave it out; null: those are not scheduled) and the IANA time zone every cron is read in.
+   */
+  readonly schedule?: { readonly default: string | null; readonly timezone: string };
   readonly loc: SourceLocation;
 }
 

@@ -9,7 +9,7 @@ import { presetLayout } from './source-layout.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
 export const CONFIG_FILE = 'quorum.yml';
-export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'destinations', 'max_exit_fraction', 'personas'];
+export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'destinations', 'max_exit_fraction', 'personas', 'schedule'];
 export const WAREHOUSE_TYPES = ['duckdb', 'postgres', 'bigquery', 'snowflake'] as const;
 export const WAREHOUSE_KEYS: Readonly<Record<(typeof WAREHOUSE_TYPES)[number], readonly string[]>> = {
   duckdb: ['type', 'path'],
@@ -63,8 +63,9 @@ export function parseConfig(y: YamlFile, root: string, env: Env): ProjectConfig 
   const fractionEntry = entries.get('max_exit_fraction');
   const maxExitFraction = fractionEntry ? readNumberInRange(y, fractionEntry, y.file, 0, 1) : 0.5;
   const personas = r.personas(entries.get('personas'));
-  if (!warehouse || !source || stateSchema === null || !destinations || maxExitFraction === null || !personas) return null;
-  return { warehouse, source, stateSchema, destinations, maxExitFraction, personas, loc };
+  const schedule = r.schedule(entries.get('schedule'));
+  if (!warehouse || !source || stateSchema === null || !destinations || maxExitFraction === null || !personas || !schedule) return null;
+  return { warehouse, source, stateSchema, destinations, maxExitFraction, personas, schedule, loc };
 }
 
 class ConfigReader {
@@ -228,6 +229,37 @@ class ConfigReader {
     this.y.checkKeys(entries, ['schema'], '"state"');
     const schemaEntry = entries.get('schema');
     return schemaEntry ? this.identifier(schemaEntry, '"state"') : 'quorum';
+  }
+
+  /** `schedule: { default: "0 * * * *", timezone: Europe/Berlin }`; both optional (none, UTC). */
+  schedule(entry: MapEntry | undefined): { default: string | null; timezone: string } | null {
+    const entries = this.section(entry, '"schedule"', 'default:, timezone:');
+    if (!entries) return null;
+    this.y.checkKeys(entries, ['default', 'timezone'], '"schedule"');
+    const cronEntry = entries.get('default');
+    const zoneEntry = entries.get('timezone');
+    let cron: string | null = null;
+    if (cronEntry) {
+      cron = this.text(cronEntry, '"schedule"');
+      if (cron === null) return null;
+      const fields = cron.trim().split(/\s+/);
+      const ok = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(cron.trim()) || ((fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,\-?LW#]+$/.test(f)));
+      if (!ok) {
+        return this.y.error('invalid_value', cronEntry.valueLoc, `"schedule": "default" is "${truncate(cron)}", which is not a cron expression.`, 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *" (quote it)');
+      }
+    }
+    let timezone = 'UTC';
+    if (zoneEntry) {
+      const zone = this.text(zoneEntry, '"schedule"');
+      if (zone === null) return null;
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      } catch {
+        return this.y.error('invalid_value', zoneEntry.valueLoc, `"schedule": "timezone" is "${truncate(zone)}", which is not an IANA time zone.`, 'write a zone such as UTC, Europe/Berlin or America/New_York');
+      }
+      timezone = zone;
+    }
+    return { default: cron, timezone };
   }
 
   personas(entry: MapEntry | undefined): { namespace: string; spaceId: string } | null {

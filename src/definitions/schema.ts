@@ -163,6 +163,13 @@ export const configSchema = z
     destinations: z.record(z.string(), destinationSchema).optional(),
     max_exit_fraction: z.number().min(0).max(1).optional(),
     personas: z.strictObject({ namespace: text.optional(), space_id: text.optional() }).optional(),
+    schedule: z
+      .strictObject({
+        default: z.string().optional().describe('the cron of definitions without their own schedule, e.g. "0 * * * *"'),
+        timezone: z.string().optional().describe('the IANA time zone every cron expression is read in; default UTC'),
+      })
+      .optional()
+      .describe('quorum schedule'),
   })
   .describe('quorum.yml; ${VAR} in any string is read from the environment');
 

@@ -41,6 +41,8 @@ export class DeliveryError extends Error {
 
 export interface DestinationOptions {
   readonly retry?: Partial<RetryPolicy>;
+  /** Fewer calls a batch than Segment allows (QUORUM_BATCH_MAX_CALLS), for endpoints that want small batches. */
+  readonly maxCalls?: number;
 }
 
 /** Retry settings from the environment (QUORUM_HTTP_*), for operators and for tests. */
@@ -60,15 +62,17 @@ export function retryFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Retr
 
 export function openDestination(name: string, config: DestinationConfig, options: DestinationOptions = {}): Destination {
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...retryFromEnv(), ...options.retry };
+  const wanted = options.maxCalls ?? Number(process.env.QUORUM_BATCH_MAX_CALLS ?? NaN);
+  const limits: BatchLimits = Number.isInteger(wanted) && wanted > 0 ? { ...SEGMENT_LIMITS, maxCalls: Math.min(wanted, SEGMENT_LIMITS.maxCalls) } : SEGMENT_LIMITS;
   switch (config.type) {
     case 'segment':
-      return openSegmentDestination(name, config, retry);
+      return openSegmentDestination(name, config, retry, limits);
     case 'webhook':
-      return openWebhookDestination(name, config, retry);
+      return openWebhookDestination(name, config, retry, limits);
     case 'file':
-      return openFileDestination(name, config);
+      return openFileDestination(name, config, limits);
     case 'stdout':
-      return openStdoutDestination(name);
+      return openStdoutDestination(name, limits);
     default: {
       const never: never = config;
       throw new Error(`unknown destination type ${JSON.stringify(never)}`);

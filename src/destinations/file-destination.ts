@@ -3,12 +3,12 @@ import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { DestinationConfig } from '../definitions/model.js';
 import type { SegmentCall } from '../sync/calls.js';
-import { DeliveryError, SEGMENT_LIMITS, type Destination } from './destination.js';
+import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 
-export function openFileDestination(name: string, config: Extract<DestinationConfig, { type: 'file' }>): Destination {
+export function openFileDestination(name: string, config: Extract<DestinationConfig, { type: 'file' }>, limits: BatchLimits = SEGMENT_LIMITS): Destination {
   return {
     name,
-    limits: SEGMENT_LIMITS,
+    limits,
     async send(calls: readonly SegmentCall[]) {
       try {
         await mkdir(path.dirname(config.path), { recursive: true });

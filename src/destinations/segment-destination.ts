@@ -3,15 +3,15 @@
 import type { DestinationConfig } from '../definitions/model.js';
 import type { SegmentCall } from '../sync/calls.js';
 import { VERSION } from '../cli/version.js';
-import { DeliveryError, SEGMENT_LIMITS, type Destination } from './destination.js';
+import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 import { postWithRetry, type RetryPolicy } from './http-post.js';
 
-export function openSegmentDestination(name: string, config: Extract<DestinationConfig, { type: 'segment' }>, retry: RetryPolicy): Destination {
+export function openSegmentDestination(name: string, config: Extract<DestinationConfig, { type: 'segment' }>, retry: RetryPolicy, limits: BatchLimits = SEGMENT_LIMITS): Destination {
   const auth = `Basic ${Buffer.from(`${config.writeKey}:`).toString('base64')}`;
   const secrets = [config.writeKey, auth];
   return {
     name,
-    limits: SEGMENT_LIMITS,
+    limits,
     async send(calls: readonly SegmentCall[]) {
       const body = JSON.stringify({ batch: calls, sentAt: new Date().toISOString(), context: { library: { name: 'quorum', version: VERSION } } });
       const result = await postWithRetry(

@@ -1,0 +1,195 @@
+WITH
+-- sql_trait: sql_context_members (generated.yml)
+`sql_trait:sql_context_members` AS (
+  select distinct context_group_id as group_id, user_id, 'context' as sql_context_members from `app`.`tracks`
+where context_group_id is not null and user_id is not null and timestamp <= TIMESTAMP '2024-06-01 12:00:00.000000'
+),
+-- every user_id seen at or before as_of
+`universe:user` AS (
+  SELECT DISTINCT
+    `s`.`user_id` AS `id`
+  FROM `app`.`identifies` AS `s`
+  WHERE ((`s`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`s`.`user_id` IS NOT NULL))
+  UNION DISTINCT
+  SELECT DISTINCT
+    `s`.`user_id` AS `id`
+  FROM `app`.`groups` AS `s`
+  WHERE ((`s`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`s`.`user_id` IS NOT NULL))
+  UNION DISTINCT
+  SELECT DISTINCT
+    `s`.`user_id` AS `id`
+  FROM `app`.`tracks` AS `s`
+  WHERE ((`s`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`s`.`user_id` IS NOT NULL))
+  UNION DISTINCT
+  SELECT DISTINCT
+    `s`.`user_id` AS `id`
+  FROM `app`.`pages` AS `s`
+  WHERE ((`s`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`s`.`user_id` IS NOT NULL))
+  UNION DISTINCT
+  SELECT DISTINCT
+    `s`.`user_id` AS `id`
+  FROM `app`.`screens` AS `s`
+  WHERE ((`s`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`s`.`user_id` IS NOT NULL))
+  UNION DISTINCT
+  SELECT
+    `s`.`user_id` AS `id`
+  FROM `sql_trait:sql_context_members` AS `s`
+  WHERE (`s`.`user_id` IS NOT NULL)
+),
+-- every group_id seen at or before as_of
+`universe:account` AS (
+  SELECT DISTINCT
+    `g`.`group_id` AS `id`
+  FROM `app`.`groups` AS `g`
+  WHERE ((`g`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`g`.`group_id` IS NOT NULL))
+),
+-- user <-> account pairs, many-to-many
+`memberships` AS (
+  SELECT DISTINCT
+    `g`.`group_id` AS `group_id`,
+    `g`.`user_id` AS `user_id`
+  FROM `app`.`groups` AS `g`
+  WHERE (((`g`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`g`.`group_id` IS NOT NULL)) AND (`g`.`user_id` IS NOT NULL))
+  UNION DISTINCT
+  SELECT
+    `s`.`group_id` AS `group_id`,
+    `s`.`user_id` AS `user_id`
+  FROM `sql_trait:sql_context_members` AS `s`
+  WHERE ((`s`.`group_id` IS NOT NULL) AND (`s`.`user_id` IS NOT NULL))
+),
+-- one scan of logged_in for every user-level measure on it
+`events:user:logged_in` AS (
+  SELECT
+    `e`.`user_id` AS `id`,
+    COUNTIF((((`e`.`event_text` = 'Logged In') AND (`e`.`timestamp` > TIMESTAMP '2024-05-02 12:00:00.000000')) AND COALESCE((LOWER(`e`.`method`) = LOWER('sso')), FALSE))) AS `m_1`
+  FROM `app`.`logged_in` AS `e`
+  WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Logged In'))) AND (`e`.`timestamp` > TIMESTAMP '2024-05-02 12:00:00.000000'))
+  GROUP BY `e`.`user_id`
+),
+-- one scan of report_created for every account-level measure on it
+`events:account:report_created` AS (
+  SELECT
+    `m`.`group_id` AS `id`,
+    AVG(CASE WHEN ((`e`.`event_text` = 'Report Created') AND (`e`.`score` IS NOT NULL)) THEN `e`.`score` END) AS `m_1`
+  FROM `memberships` AS `m`
+  JOIN `app`.`report_created` AS `e` ON (`e`.`user_id` = `m`.`user_id`)
+  WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Report Created')))
+  GROUP BY `m`.`group_id`
+),
+-- one scan of feature_used for every user-level measure on it
+`events:user:feature_used` AS (
+  SELECT
+    `e`.`user_id` AS `id`,
+    ARRAY_AGG(DISTINCT CASE WHEN ((`e`.`event_text` = 'Feature Used') AND (`e`.`feature` IS NOT NULL)) THEN `e`.`feature` END IGNORE NULLS ORDER BY CASE WHEN ((`e`.`event_text` = 'Feature Used') AND (`e`.`feature` IS NOT NULL)) THEN `e`.`feature` END) AS `m_1`
+  FROM `app`.`feature_used` AS `e`
+  WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Feature Used')))
+  GROUP BY `e`.`user_id`
+),
+-- one scan of logged_in for every account-level measure on it
+`events:account:logged_in` AS (
+  SELECT
+    `m`.`group_id` AS `id`,
+    COUNT(DISTINCT CASE WHEN ((((`e`.`event_text` = 'Logged In') AND (`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000')) AND (`e`.`timestamp` < TIMESTAMP '2024-05-25 00:00:00.000000')) AND (`e`.`method` IS NOT NULL)) THEN `e`.`method` END) AS `m_1`
+  FROM `memberships` AS `m`
+  JOIN `app`.`logged_in` AS `e` ON (`e`.`user_id` = `m`.`user_id`)
+  WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Logged In'))) AND (`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000'))
+  GROUP BY `m`.`group_id`
+),
+-- computed_trait: ct_most_frequent (generated.yml)
+`trait:ct_most_frequent` AS (
+  SELECT
+    `r`.`id` AS `id`,
+    `r`.`value` AS `value`
+  FROM (
+    SELECT
+      `c`.`id` AS `id`,
+      `c`.`value` AS `value`,
+      ROW_NUMBER() OVER (PARTITION BY `c`.`id` ORDER BY `c`.`frequency` DESC, (`c`.`value` IS NULL) ASC, `c`.`value` ASC) AS `rank`
+    FROM (
+      SELECT
+        `e`.`user_id` AS `id`,
+        `e`.`feature` AS `value`,
+        COUNT(*) AS `frequency`
+      FROM `app`.`feature_used` AS `e`
+      WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Feature Used')) AND (`e`.`feature` IS NOT NULL))
+      GROUP BY `e`.`user_id`, `e`.`feature`
+      HAVING (COUNT(*) >= 1)
+    ) AS `c`
+  ) AS `r`
+  WHERE (`r`.`rank` = 1)
+),
+-- computed_trait: ct_last (generated.yml)
+`trait:ct_last` AS (
+  SELECT
+    `r`.`id` AS `id`,
+    `r`.`value` AS `value`
+  FROM (
+    SELECT
+      `m`.`group_id` AS `id`,
+      `e`.`title` AS `value`,
+      ROW_NUMBER() OVER (PARTITION BY `m`.`group_id` ORDER BY `e`.`timestamp` DESC, (`e`.`id` IS NULL) ASC, `e`.`id` ASC) AS `rank`
+    FROM `memberships` AS `m`
+    JOIN `app`.`report_created` AS `e` ON (`e`.`user_id` = `m`.`user_id`)
+    WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Report Created'))
+  ) AS `r`
+  WHERE (`r`.`rank` = 1)
+),
+-- every value the user-level conditions read, one row per user
+`features:user` AS (
+  SELECT
+    `u`.`id` AS `id`,
+    COALESCE(`j1`.`m_1`, 0) AS `f_1`,
+    `j2`.`value` AS `f_3`,
+    COALESCE(`j3`.`m_1`, []) AS `f_5`
+  FROM `universe:user` AS `u`
+  LEFT JOIN `events:user:logged_in` AS `j1` ON (`j1`.`id` = `u`.`id`)
+  LEFT JOIN `trait:ct_most_frequent` AS `j2` ON (`j2`.`id` = `u`.`id`)
+  LEFT JOIN `events:user:feature_used` AS `j3` ON (`j3`.`id` = `u`.`id`)
+),
+-- every value the account-level conditions read, one row per account
+`features:account` AS (
+  SELECT
+    `u`.`id` AS `id`,
+    `j1`.`m_1` AS `f_2`,
+    `j2`.`value` AS `f_4`,
+    COALESCE(`j3`.`m_1`, 0) AS `f_6`
+  FROM `universe:account` AS `u`
+  LEFT JOIN `events:account:report_created` AS `j1` ON (`j1`.`id` = `u`.`id`)
+  LEFT JOIN `trait:ct_last` AS `j2` ON (`j2`.`id` = `u`.`id`)
+  LEFT JOIN `events:account:logged_in` AS `j3` ON (`j3`.`id` = `u`.`id`)
+)
+SELECT
+  'ct_count' AS `definition`,
+  `f`.`id` AS `id`,
+  TO_JSON_STRING(`f`.`f_1`) AS `value`
+FROM `features:user` AS `f`
+UNION ALL
+SELECT
+  'ct_avg' AS `definition`,
+  `f`.`id` AS `id`,
+  TO_JSON_STRING(`f`.`f_2`) AS `value`
+FROM `features:account` AS `f`
+UNION ALL
+SELECT
+  'ct_most_frequent' AS `definition`,
+  `f`.`id` AS `id`,
+  TO_JSON_STRING(`f`.`f_3`) AS `value`
+FROM `features:user` AS `f`
+UNION ALL
+SELECT
+  'ct_last' AS `definition`,
+  `f`.`id` AS `id`,
+  TO_JSON_STRING(`f`.`f_4`) AS `value`
+FROM `features:account` AS `f`
+UNION ALL
+SELECT
+  'ct_unique_list' AS `definition`,
+  `f`.`id` AS `id`,
+  TO_JSON_STRING(`f`.`f_5`) AS `value`
+FROM `features:user` AS `f`
+UNION ALL
+SELECT
+  'ct_unique_count' AS `definition`,
+  `f`.`id` AS `id`,
+  TO_JSON_STRING(`f`.`f_6`) AS `value`
+FROM `features:account` AS `f`

@@ -1,0 +1,167 @@
+// quorum run killed with SIGKILL at every step that matters (QUORUM_CRASH_AT, src/sync/crash.ts),
+// then run again: the receiver must hold every expected call (duplicates only with the same
+// messageId and body), the snapshots must match the data, the outbox must be empty. Also: two
+// runs started at once never both deliver.
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedCalls, keyOfReceived } from './support/expected.js';
+import { Reference, runAt, tempDir, withSession } from './support/harness.js';
+import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
+import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
+
+const T1 = AS_OFS[1];
+const T2 = AS_OFS[3];
+const CHILD = path.resolve('node_modules/.cache/quorum-sync-tests/run-child.mjs');
+
+interface Case {
+  readonly name: string;
+  /** crash specs for successive attempts of the run at T2 (the run at T1 runs clean in-process first) */
+  readonly crashes: readonly string[];
+  /** the crash is in the first run instead (no previous snapshot) */
+  readonly firstRun?: boolean;
+}
+
+const CASES: Case[] = [
+  ...[
+    'lock-acquired', 'run-recorded', 'transaction-begun', 'staging', 'staged', 'counted', 'outbox-written:1', 'outbox-written:7',
+    'snapshots-deleted', 'snapshots-written', 'staging-cleared', 'run-summarised', 'committed', 'page-read:1', 'batch-sent:1',
+    'batch-sent:4', 'batch-marked:2', 'delivered', 'run-finished',
+  ].map((point) => ({ name: point, crashes: [point] })),
+  { name: 'first run: outbox-written:3', crashes: ['outbox-written:3'], firstRun: true },
+  { name: 'first run: batch-sent:2', crashes: ['batch-sent:2'], firstRun: true },
+  { name: 'first run: committed', crashes: ['committed'], firstRun: true },
+  // killed again while the next run delivers the leftovers of the first kill
+  { name: 'twice: batch-marked:1, then page-read:1', crashes: ['batch-marked:1', 'page-read:1'] },
+  { name: 'twice: committed, then batch-sent:1', crashes: ['committed', 'batch-sent:1'] },
+];
+
+let receiver: Receiver;
+let reference: Reference;
+let template: string;
+const dataset = makeDataset();
+let expected: { t1: string[]; t2: string[] };
+let results2: Awaited<ReturnType<Reference['at']>>;
+
+function runChild(dir: string, asOf: string, crashAt: string | null): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, QUORUM_TEST_WRITE_KEY: WRITE_KEY, QUORUM_BATCH_MAX_CALLS: '25', QUORUM_HTTP_BACKOFF_MS: '5' };
+    if (crashAt) env.QUORUM_CRASH_AT = crashAt;
+    else delete env.QUORUM_CRASH_AT;
+    const child = spawn(process.execPath, [CHILD, dir, asOf], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+async function projectFor(prefix: string): Promise<string> {
+  const dir = await tempDir(`crash-${prefix.replace(/[^a-z0-9]+/gi, '-')}`);
+  await writeProject(dir, { endpoint: `${receiver.url}/${prefix}`, noWarehouse: true });
+  await copyFile(path.join(template, 'warehouse.duckdb'), path.join(dir, 'warehouse.duckdb'));
+  return dir;
+}
+
+/** Dedup by messageId: a repeated id must repeat the same call. */
+function deduplicated(calls: readonly ReceivedCall[]): ReceivedCall[] {
+  const byId = new Map<string, ReceivedCall>();
+  for (const call of calls) {
+    const first = byId.get(call.messageId);
+    if (first) expect(JSON.stringify(call), `duplicate ${call.messageId} differs`).toBe(JSON.stringify(first));
+    else byId.set(call.messageId, call);
+  }
+  return [...byId.values()];
+}
+
+async function checkState(dir: string): Promise<void> {
+  await withSession(dir, async (s) => {
+    const pending = await s.connection.query('SELECT COUNT(*) AS n FROM quorum_state.outbox WHERE delivered_at IS NULL');
+    expect(Number(pending[0].n)).toBe(0);
+    const staging = await s.connection.query('SELECT COUNT(*) AS n FROM quorum_state.staging');
+    expect(Number(staging[0].n)).toBe(0);
+    const lock = await s.connection.query('SELECT COUNT(*) AS n FROM quorum_state.lock');
+    expect(Number(lock[0].n)).toBe(0);
+    const rows = await s.connection.query('SELECT definition, entity_id, value FROM quorum_state.snapshots');
+    for (const [name, result] of results2) {
+      const mine = rows.filter((r) => r.definition === name);
+      if (result.kind === 'audience') expect(new Set(mine.map((r) => String(r.entity_id))), name).toEqual(new Set(result.members));
+      else {
+        const want = [...result.values].filter(([, v]) => v !== null).map(([id, v]) => `${id}=${JSON.stringify(v)}`).sort();
+        expect(mine.map((r) => `${String(r.entity_id)}=${JSON.stringify(JSON.parse(String(r.value)))}`).sort(), name).toEqual(want);
+      }
+    }
+  });
+}
+
+beforeAll(async () => {
+  await mkdir(path.dirname(CHILD), { recursive: true });
+  await build({ entryPoints: ['test/sync/support/run-child.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: CHILD, logLevel: 'warning' });
+  receiver = await startReceiver({ writeKey: WRITE_KEY });
+  reference = await Reference.open(dataset);
+  template = await tempDir('crash-template');
+  await writeProject(template, { endpoint: receiver.url });
+  const project = await withSession(template, async (s) => s.project);
+  const r1 = await reference.at(project, T1);
+  results2 = await reference.at(project, T2);
+  expected = {
+    t1: expectedCalls(project, dataset, null, { asOf: T1, results: r1 }),
+    t2: expectedCalls(project, dataset, { asOf: T1, results: r1 }, { asOf: T2, results: results2 }),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await receiver?.close();
+  reference?.close();
+});
+
+describe('quorum run killed at any point loses nothing', () => {
+  it(`at ${CASES.length} crash points (${new Set(CASES.flatMap((c) => c.crashes)).size} distinct)`, async () => {
+    expect(new Set(CASES.flatMap((c) => c.crashes)).size).toBeGreaterThanOrEqual(20);
+    const queue = CASES.map((c, i) => ({ ...c, prefix: `c${i}` }));
+    const failures: string[] = [];
+    const worker = async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        try {
+          const dir = await projectFor(c.prefix);
+          if (!c.firstRun) await runAt(dir, T1); // in-process: only the crashed run needs a process
+          const crashedAsOf = c.firstRun ? T1 : T2;
+          for (const spec of c.crashes) {
+            const crashed = await runChild(dir, crashedAsOf, spec);
+            expect(crashed.signal, `${c.name}: ${spec} was not reached (${crashed.stderr || crashed.stdout})`).toBe('SIGKILL');
+          }
+          const clean = await runChild(dir, crashedAsOf, null);
+          expect(clean.code, `${c.name}: ${clean.stderr}`).toBe(0);
+          if (c.firstRun) await runAt(dir, T2);
+          const calls = deduplicated(receiver.calls(c.prefix));
+          expect(calls.map(keyOfReceived).sort(), c.name).toEqual([...expected.t1, ...expected.t2].sort());
+          await checkState(dir);
+        } catch (cause) {
+          failures.push(`${c.name}: ${(cause as Error).message.slice(0, 2000)}`);
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    expect(failures).toEqual([]);
+    expect(receiver.invalid).toEqual([]);
+  }, 300_000);
+
+  it('two runs started at once never both deliver', async () => {
+    const dir = await projectFor('concurrent');
+    await runAt(dir, T1);
+    const before = receiver.calls('concurrent').length;
+    const [a, b] = await Promise.all([runChild(dir, T2, null), runChild(dir, T2, null)]);
+    expect([a.code, b.code]).toContain(0);
+    const calls = receiver.calls('concurrent').slice(before);
+    expect(new Set(calls.map((c) => c.messageId)).size).toBe(calls.length); // no call twice
+    expect(calls.map(keyOfReceived).sort()).toEqual(expected.t2);
+    const outputs = [a, b].filter((r) => r.code === 0).map((r) => JSON.parse(r.stdout) as { delivered: Record<string, number> });
+    expect(outputs.filter((o) => (o.delivered.hook ?? 0) > 0).length).toBe(1);
+    const loser = [a, b].find((r) => r.code !== 0);
+    if (loser) expect(loser.stderr).toMatch(/state_locked|warehouse_unreachable|lock/);
+  }, 120_000);
+});

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
-import { UsageError, type GlobalOptions } from './options.js';
+import { CommandFailed, UsageError, type GlobalOptions } from './options.js';
 import { printDiagnostics } from './print.js';
 import { VERSION } from './version.js';
 import { registerInit } from './commands/init.js';
@@ -49,6 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // help and version are "errors" to commander with exit code 0
       return cause.exitCode === 0 ? 0 : 2;
     }
+    if (cause instanceof CommandFailed) return 1;
     if (cause instanceof UsageError) {
       process.stderr.write(`error: ${cause.message}\n`);
       return 2;

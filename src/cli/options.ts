@@ -11,6 +11,9 @@ export interface GlobalOptions {
 /** A mistake in the command line itself: exit code 2. */
 export class UsageError extends Error {}
 
+/** The command has already reported why it failed (e.g. failing test cases): exit code 1, nothing more to print. */
+export class CommandFailed extends Error {}
+
 export function parseAsOf(text: string | undefined, now: Date = new Date()): string {
   if (text === undefined) return now.toISOString();
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`;

@@ -94,9 +94,15 @@ describe('the demo project template', () => {
     for (const { file, doc } of await yamlFiles('tests')) {
       const cases = Array.isArray(doc) ? doc : [doc];
       for (const c of cases as Record<string, any>[]) {
-        expect(Object.keys(c).sort(), file).toEqual(['as_of', 'expect', 'given', 'test']);
-        for (const key of Object.keys(c.expect)) expect(names.has(key), `${file}: ${key}`).toBe(true);
-        for (const e of c.given.events ?? []) expect(DEMO_EVENTS.map((x) => x.name), file).toContain(e.event);
+        // A case is one evaluation, or a list of time-travel steps (given more data, then `at`).
+        const steps: Record<string, any>[] = c.steps ?? [c];
+        expect(Object.keys(c).sort(), file).toEqual(c.steps ? ['given', 'steps', 'test'].filter((k) => k in c) : ['as_of', 'expect', 'given', 'test']);
+        for (const step of [c, ...steps]) {
+          for (const key of ['expect', 'expect_entered', 'expect_exited']) {
+            for (const name of Object.keys(step[key] ?? {})) expect(names.has(name), `${file}: ${name}`).toBe(true);
+          }
+          for (const e of step.given?.events ?? []) expect(DEMO_EVENTS.map((x) => x.name), file).toContain(e.event);
+        }
       }
     }
   });

@@ -5,7 +5,7 @@ import { DiagnosticsError } from '../../diagnostics/diagnostic.js';
 import { formatJUnit } from '../../testing/report-junit.js';
 import { counts, formatTextReport } from '../../testing/report-text.js';
 import { runFailed, runTests, type TestRun } from '../../testing/run-tests.js';
-import { globals, UsageError } from '../options.js';
+import { CommandFailed, globals, UsageError } from '../options.js';
 import { printDiagnostics, printJson } from '../print.js';
 
 export function registerTest(program: Command): void {
@@ -38,9 +38,9 @@ export function registerTest(program: Command): void {
       const warnings = run.diagnostics.filter((d) => d.severity === 'warning');
       if (warnings.length > 0 && problems.length === 0) printDiagnostics(warnings, run.root);
       // Malformed test files: main prints the diagnostics (file:line:col) and exits 1. Failed
-      // cases have been reported above; an empty DiagnosticsError only sets the exit code.
+      // cases have been reported above.
       if (problems.length > 0) throw new DiagnosticsError(run.diagnostics);
-      if (runFailed(run)) throw new DiagnosticsError([]);
+      if (runFailed(run)) throw new CommandFailed('test cases failed');
     });
 }
 

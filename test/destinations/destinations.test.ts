@@ -1,0 +1,166 @@
+// The destinations against real HTTP servers on 127.0.0.1: retries, Retry-After, no retry on
+// other 4xx, signatures, NDJSON files, batch limits, and no secret in any error message.
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeliveryError, openDestination, SEGMENT_LIMITS } from '../../src/destinations/destination.js';
+import { backoffMs, DEFAULT_RETRY, retryAfterMs } from '../../src/destinations/http-post.js';
+import { SIGNATURE_HEADER } from '../../src/destinations/webhook-destination.js';
+import type { SegmentCall } from '../../src/sync/calls.js';
+import { toBatches } from '../../src/sync/deliver.js';
+import { tempDir } from '../sync/support/harness.js';
+
+const SECRET_KEY = 'wk_live_DO_NOT_LEAK_123';
+const FAST = { attempts: 4, baseDelayMs: 10, maxDelayMs: 2_000, timeoutMs: 300 };
+
+type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; drop?: boolean };
+
+const servers: { close: () => void }[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
+
+async function server(replies: Reply[]): Promise<{ url: string; seen: { at: number; body: string; headers: IncomingMessage['headers']; url: string }[] }> {
+  const seen: { at: number; body: string; headers: IncomingMessage['headers']; url: string }[] = [];
+  const s = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    seen.push({ at: Date.now(), body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, url: req.url ?? '' });
+    const reply = replies[Math.min(seen.length - 1, replies.length - 1)];
+    if (reply.drop) return req.socket.destroy();
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    res.writeHead(reply.status, reply.headers ?? {});
+    res.end(reply.body ?? '{}');
+  });
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: () => { s.closeAllConnections(); s.close(); } });
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, seen };
+}
+
+const call = (i: number, extra: Partial<SegmentCall> = {}): SegmentCall => ({
+  type: 'identify',
+  messageId: `m${i}`,
+  timestamp: '2024-06-01T00:00:00.000Z',
+  userId: `u${i}`,
+  traits: { a: true },
+  context: {},
+  integrations: {},
+  ...extra,
+});
+
+describe('segment destination', () => {
+  it('POSTs /v1/batch with Basic auth and retries 500, dropped connections and timeouts', async () => {
+    const s = await server([{ status: 500 }, { status: 200, drop: true }, { status: 200, delayMs: 1_000 }, { status: 200 }]);
+    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    await d.send([call(1), call(2)]);
+    expect(s.seen.length).toBe(4);
+    expect(s.seen.every((r) => r.url === '/v1/batch')).toBe(true);
+    expect(s.seen[3].headers.authorization).toBe(`Basic ${Buffer.from(`${SECRET_KEY}:`).toString('base64')}`);
+    const body = JSON.parse(s.seen[3].body) as { batch: SegmentCall[]; sentAt: string };
+    expect(body.batch.map((c) => c.messageId)).toEqual(['m1', 'm2']);
+    expect(Date.parse(body.sentAt)).not.toBeNaN();
+  });
+
+  it('waits as long as Retry-After asks on a 429', async () => {
+    const s = await server([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 200 }]);
+    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    await d.send([call(1)]);
+    expect(s.seen[1].at - s.seen[0].at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('leaves a long Retry-After to the next run, and does not retry other 4xx', async () => {
+    const slow = await server([{ status: 429, headers: { 'Retry-After': '3600' } }]);
+    const d1 = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: slow.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    await expect(d1.send([call(1)])).rejects.toThrow(/HTTP 429.*Retry-After asks for 3600s/);
+    expect(slow.seen.length).toBe(1);
+    const bad = await server([{ status: 400, body: `{"error":"bad key ${SECRET_KEY}"}` }]);
+    const d2 = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: bad.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const error = await d2.send([call(1)]).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(bad.seen.length).toBe(1);
+    expect(error.message).toContain('HTTP 400');
+    expect(error.message).not.toContain(SECRET_KEY); // echoed by the server, redacted by quorum
+    expect(error.message).not.toContain(bad.url);
+  });
+
+  it('gives up after the attempts with a message that names no secret', async () => {
+    const s = await server([{ status: 503 }]);
+    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const error = (await d.send([call(1)]).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('destination "crm": HTTP 503 ({}) after 4 attempts');
+    expect(s.seen.length).toBe(4);
+    const closed = await server([{ status: 200 }]);
+    servers.pop()!.close(); // a port nobody listens on any more
+    const refused = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: closed.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const network = (await refused.send([call(1)]).catch((e: unknown) => e)) as Error;
+    expect(network.message).toMatch(/^destination "crm": network error ECONNREFUSED after 4 attempts$/);
+  });
+});
+
+describe('webhook destination', () => {
+  it('signs the exact body with HMAC-SHA256 and sends the configured headers', async () => {
+    const s = await server([{ status: 204 }]);
+    const d = openDestination('hook', { type: 'webhook', url: `${s.url}/in`, headers: { 'X-Token': 'tok_secret' }, secret: 'shh' }, { retry: FAST });
+    await d.send([call(1)]);
+    const [req] = s.seen;
+    expect(req.url).toBe('/in');
+    expect(req.headers['x-token']).toBe('tok_secret');
+    expect(req.headers[SIGNATURE_HEADER.toLowerCase()]).toBe(`sha256=${createHmac('sha256', 'shh').update(req.body).digest('hex')}`);
+    expect((JSON.parse(req.body) as { batch: unknown[] }).batch.length).toBe(1);
+  });
+});
+
+describe('file and stdout destinations', () => {
+  it('appends NDJSON, one call a line', async () => {
+    const dir = await tempDir('file');
+    const file = path.join(dir, 'out', 'calls.ndjson');
+    const d = openDestination('audit', { type: 'file', path: file });
+    await d.send([call(1), call(2)]);
+    await d.send([call(3)]);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as SegmentCall).messageId);
+    expect(lines).toEqual(['m1', 'm2', 'm3']);
+  });
+});
+
+describe('batching', () => {
+  const row = (i: number, size = 0) => ({
+    message_id: `m${i}`,
+    sequence: i,
+    payload: JSON.stringify({
+      type: 'identify', class: 'trait', key: 't', computation_id: 'trt_x', transition: 'changed', user_id: `u${i}`, anonymous_id: null, group_id: null,
+      event: null, value: JSON.stringify('x'.repeat(size)), columns: false, as_of: '2024-06-01T00:00:00.000Z', run_id: 'r', namespace: 'quorum', space_id: 'quorum',
+    }),
+  });
+
+  it('keeps batches under 2,500 calls and 500 KB, and sets aside calls over 32 KB', () => {
+    const many = Array.from({ length: 6_000 }, (_, i) => row(i));
+    const { batches } = toBatches(many, { limits: SEGMENT_LIMITS });
+    // ~370-byte calls: 500 KB binds before 2,500 calls
+    for (const b of batches) expect(Buffer.byteLength(JSON.stringify({ batch: b.calls, sentAt: new Date().toISOString() }))).toBeLessThan(500 * 1024);
+    expect(batches.flatMap((b) => b.calls.map((c) => c.messageId))).toEqual(many.map((r) => r.message_id));
+    expect(batches.every((b, i) => i === 0 || b.first === batches[i - 1].last + 1)).toBe(true);
+    const counted = toBatches(many, { limits: { ...SEGMENT_LIMITS, maxCalls: 1000 } });
+    expect(counted.batches.map((b) => b.calls.length)).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
+    const big = Array.from({ length: 60 }, (_, i) => row(i, 20_000));
+    const sized = toBatches(big, { limits: SEGMENT_LIMITS });
+    for (const b of sized.batches) expect(Buffer.byteLength(JSON.stringify({ batch: b.calls, sentAt: new Date().toISOString() }))).toBeLessThan(500 * 1024);
+    expect(sized.batches.reduce((n, b) => n + b.calls.length, 0)).toBe(60);
+    const huge = toBatches([row(1), row(2, 40_000), row(3)], { limits: SEGMENT_LIMITS });
+    expect(huge.rejected.map((r) => r.messageId)).toEqual(['m2']);
+    expect(huge.batches[0]).toMatchObject({ first: 1, last: 3 });
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially with jitter, capped, and reads both Retry-After forms', () => {
+    const delays = [0, 1, 2, 3, 10].map((a) => backoffMs(DEFAULT_RETRY, a, () => 1));
+    expect(delays).toEqual([500, 1000, 2000, 4000, 30000]);
+    expect(backoffMs(DEFAULT_RETRY, 2, () => 0)).toBe(1000);
+    expect(retryAfterMs('7')).toBe(7000);
+    expect(retryAfterMs(new Date(Date.now() + 5_000).toUTCString())).toBeGreaterThan(3_000);
+    expect(retryAfterMs(null)).toBeNull();
+  });
+});

@@ -75,7 +75,7 @@ export function dataset(input: {
     pages: table(input.pages ?? [], [...CALL, 'name', 'context_group_id'], types, 'p'),
     screens: table(input.screens ?? [], [...CALL, 'name', 'context_group_id'], types, 's'),
   };
-  const events = (input.events ?? []).map((e, i) => ({
+  const events = (input.events ?? []).map((e, i): Row => ({
     ...e,
     id: e.id ?? `e${i}`,
     event_text: e.event_text ?? e.event,

@@ -15,6 +15,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerTest } from './commands/test.js';
 import { registerRun } from './commands/run.js';
 import { registerHistory } from './commands/history.js';
+import { registerSchedule } from './commands/schedule.js';
 
 export function buildProgram(): Command {
   const program = new Command('quorum')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerTest(program);
   registerRun(program);
   registerHistory(program);
+  registerSchedule(program);
   return program;
 }
 

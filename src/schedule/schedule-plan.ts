@@ -1,0 +1,86 @@
+// Which definition runs when: an audience's own `schedule`, else quorum.yml's `schedule.default`;
+// traits have no schedule of their own. Every cron is read in `schedule.timezone` (default UTC).
+import { Cron } from 'croner';
+import type { Project } from '../definitions/model.js';
+import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+
+export interface ScheduledDefinition {
+  readonly name: string;
+  readonly cron: string;
+  readonly from: 'definition' | 'project default';
+}
+
+export interface SchedulePlan {
+  readonly timezone: string;
+  readonly scheduled: readonly ScheduledDefinition[];
+  /** Definitions without a schedule while quorum.yml has no default: `quorum schedule` leaves them out. */
+  readonly unscheduled: readonly string[];
+}
+
+/** A cron expression in a time zone: the slots at which it falls due. */
+export class CronSlots {
+  private readonly cron: Cron;
+
+  constructor(
+    readonly expression: string,
+    readonly timezone: string,
+  ) {
+    // paused: croner only computes times here; the scheduler keeps its own (fakeable) timer.
+    this.cron = new Cron(expression, { timezone, paused: true });
+  }
+
+  /** The first slot strictly after `time`. */
+  after(time: Date): Date | null {
+    return this.cron.nextRun(time);
+  }
+
+  /** The last slot at or before `time`. */
+  atOrBefore(time: Date): Date | null {
+    return this.cron.previousRuns(1, new Date(time.getTime() + 1))[0] ?? null;
+  }
+
+  /** How many slots lie in [from, to], counting at most `cap`. */
+  countBetween(from: Date, to: Date, cap = 1000): number {
+    let n = 0;
+    let slot: Date | null = from;
+    if (this.atOrBefore(from)?.getTime() !== from.getTime()) slot = this.after(from);
+    while (slot && slot.getTime() <= to.getTime() && n < cap) {
+      n += 1;
+      slot = this.after(slot);
+    }
+    return n;
+  }
+}
+
+export function schedulePlan(project: Project, only?: ReadonlySet<string>): SchedulePlan {
+  const timezone = project.config.schedule?.timezone ?? 'UTC';
+  const fallback = project.config.schedule?.default ?? null;
+  const scheduled: ScheduledDefinition[] = [];
+  const unscheduled: string[] = [];
+  const problems: Diagnostic[] = [];
+  for (const d of project.definitions) {
+    if (only && !only.has(d.name)) continue;
+    const own = d.kind === 'audience' ? d.schedule : null;
+    const cron = own ?? fallback;
+    if (cron === null) {
+      unscheduled.push(d.name);
+      continue;
+    }
+    try {
+      new CronSlots(cron, timezone);
+    } catch (cause) {
+      problems.push(
+        error(
+          'invalid_value',
+          own ? d.loc : project.config.loc,
+          `${own ? `audience "${d.name}"` : 'quorum.yml "schedule.default"'} has the schedule "${cron}", which croner cannot read: ${cause instanceof Error ? cause.message : String(cause)}`,
+          'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *"',
+        ),
+      );
+      continue;
+    }
+    scheduled.push({ name: d.name, cron, from: own ? 'definition' : 'project default' });
+  }
+  if (problems.length > 0) throw new DiagnosticsError(problems);
+  return { timezone, scheduled, unscheduled };
+}

@@ -129,7 +129,7 @@ export async function writeProject(dir: string, options: ProjectOptions): Promis
       'level: user',
       'sql: |',
       "  select user_id, max(method) as recent_method from {{ source('logged_in') }}",
-      "  where timestamp <= {{ as_of }} and timestamp > {{ as_of }} - interval 2 day",
+      "  where timestamp <= {{ as_of }} and timestamp > {{ as_of }} - interval '2 days'",
       '  group by 1',
       'sync:',
       '  - to: hook',

@@ -1,0 +1,83 @@
+// `quorum run` and `quorum history` through the CLI's own entry point (in-process): SPEC §7's
+// --json shapes, selection, exit codes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { tempDir } from './support/harness.js';
+import { AS_OFS, WRITE_KEY, writeProject } from './support/project.js';
+import { startReceiver, type Receiver } from './support/receiver.js';
+
+let receiver: Receiver;
+let dir: string;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'quorum', ...args, '--project', dir]);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
+beforeAll(async () => {
+  process.env.QUORUM_HTTP_BACKOFF_MS = '5';
+  receiver = await startReceiver({ writeKey: WRITE_KEY });
+  dir = await tempDir('cli');
+  await writeProject(dir, { endpoint: receiver.url, maxExitFraction: 0.5 });
+});
+afterAll(async () => {
+  await receiver.close();
+});
+
+describe('quorum run / history on the command line', () => {
+  it('prints the SPEC §7 JSON shape and exits 0', async () => {
+    const dry = await cli('run', '--dry-run', '--as-of', AS_OFS[2], '--json');
+    expect(dry.code).toBe(0);
+    expect(receiver.calls()).toEqual([]);
+    const { code, stdout } = await cli('run', '--as-of', AS_OFS[2], '--json');
+    expect(code).toBe(0);
+    const output = JSON.parse(stdout) as Record<string, unknown>;
+    expect(Object.keys(output)).toEqual(expect.arrayContaining(['run_id', 'as_of', 'definitions', 'delivered', 'failed']));
+    expect(output.as_of).toBe(AS_OFS[2]);
+    const definitions = output.definitions as Record<string, unknown>[];
+    expect(definitions.map((d) => d.name)).toEqual(['active_accounts', 'active_admins', 'logins_3d', 'recent_method']);
+    for (const d of definitions) for (const key of ['size', 'entered', 'exited', 'changed']) expect(typeof d[key]).toBe('number');
+    expect(output.delivered).toEqual({ hook: receiver.calls().length });
+    expect(output.failed).toEqual({});
+  });
+
+  it('runs only the named or selected definitions', async () => {
+    const { code, stdout } = await cli('run', 'active_*', '--select', 'logins_3d', '--as-of', AS_OFS[3], '--json');
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { definitions: { name: string }[] }).definitions.map((d) => d.name)).toEqual(['active_accounts', 'active_admins', 'logins_3d']);
+    const unknown = await cli('run', 'nope', '--as-of', AS_OFS[3]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no definition matches "nope"');
+  });
+
+  it('exits 1 with the guardrail message, and --allow-mass-exit lets it through', async () => {
+    const blocked = await cli('run', 'active_accounts', '--as-of', '2024-07-01');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain('BLOCKED');
+    expect(blocked.stderr).toMatch(/mass_exit.*active_accounts" would lose/s);
+    expect(blocked.stderr).toContain('--allow-mass-exit');
+    const allowed = await cli('run', 'active_accounts', '--as-of', '2024-07-01', '--allow-mass-exit');
+    expect(allowed.code).toBe(0);
+  });
+
+  it('lists past runs, newest first, per definition', async () => {
+    const all = await cli('history', '--json');
+    expect(all.code).toBe(0);
+    const runs = (JSON.parse(all.stdout) as { runs: { status: string; definitions: unknown[] }[] }).runs;
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded', 'succeeded']);
+    const one = await cli('history', 'logins_3d');
+    expect(one.code).toBe(0);
+    expect(one.stdout.match(/logins_3d: size/g)?.length).toBe(2);
+    expect(one.stdout).not.toContain('active_admins');
+  });
+});

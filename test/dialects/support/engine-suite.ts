@@ -22,7 +22,7 @@ import { arbScenario } from '../../support/arbitraries.js';
 import { differences } from '../../support/compare-results.js';
 import { loadDataset, runSqlTraits } from '../../support/load-duckdb.js';
 import { COVERAGE_AS_OF, COVERAGE_DEFINITIONS, coverageDataset, coverageProject } from './coverage-project.js';
-import { EXCLUDED, excludedReason } from './exclusions.js';
+import { EXCLUDED, excludedReason, unfaithfulTranslation } from './exclusions.js';
 import { loadDatasetPg } from './load-pglite.js';
 import { TranspilingConnection } from './transpiling-connection.js';
 
@@ -94,16 +94,29 @@ export function engineSuite(dialect: CheckedDialect, runs: number): void {
   });
 
   it(`${dialect}: ${runs} generated scenarios give the reference answer (seed ${SEED})`, async () => {
+    let excluded = 0;
     await fc.assert(
       fc.asyncProperty(arbScenario(dialect === 'postgres' ? {} : { maxAudiences: 3, maxComputedTraits: 3, maxDepth: 2 }), async ({ project, dataset, asOf }) => {
         await load(dataset);
         const expected = await reference(project, dataset, asOf);
         const targets = checkedTargets(dialect, project.definitions);
-        const actual = await answer(connection(), project, asOf, targets);
+        let actual: Map<string, DefinitionResult>;
+        try {
+          actual = await answer(connection(), project, asOf, targets);
+        } catch (cause) {
+          // a translation DuckDB cannot run for a known, named reason (exclusions.ts) proves nothing
+          if (dialect !== 'postgres' && cause instanceof Error && unfaithfulTranslation(cause.message) !== null) {
+            excluded += 1;
+            return;
+          }
+          throw cause;
+        }
         expect(differences(new Map([...expected].filter(([name]) => targets.includes(name))), actual)).toEqual([]);
       }),
       { numRuns: runs, seed: SEED, endOnFailure: true },
     );
+    if (excluded > 0) console.info(`${dialect}: ${excluded} of ${runs} scenarios excluded (known unfaithful translation, see exclusions.ts)`);
+    expect(excluded).toBeLessThan(runs);
   });
 }
 

@@ -16,6 +16,7 @@ import { registerTest } from './commands/test.js';
 import { registerRun } from './commands/run.js';
 import { registerHistory } from './commands/history.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerReport } from './commands/report.js';
 
 export function buildProgram(): Command {
   const program = new Command('quorum')
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerHistory(program);
   registerSchedule(program);
+  registerReport(program);
   return program;
 }
 

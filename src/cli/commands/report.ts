@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dialectNamed } from '../../../dialects/registry.js';
+import { openSession } from '../../evaluation/session.js';
+import { reportData } from '../../report/report-data.js';
+import { reportHtml } from '../../report/report-html.js';
+import { globals, UsageError } from '../options.js';
+import { printJson } from '../print.js';
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description("a static HTML page (no network needed): each definition's size over time, entered / exited per run, the latest breakdown, the compiled SQL")
+    .option('--out <file>', 'where to write it', 'report.html')
+    .option('--limit <n>', 'the latest this many runs', '500')
+    .action(async (options: { out: string; limit: string }, command: Command) => {
+      const g = globals(command);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit "${options.limit}" is not a positive whole number`);
+      const session = await openSession(g.project, dialectNamed);
+      let data;
+      try {
+        data = await reportData(session, { limit });
+      } finally {
+        await session.close();
+      }
+      const out = path.resolve(options.out);
+      await mkdir(path.dirname(out), { recursive: true });
+      await writeFile(out, reportHtml(data), 'utf8');
+      const runs = data.definitions.reduce((n, d) => n + d.runs.length, 0);
+      if (g.json) printJson({ out, definitions: data.definitions.length, runs: data.runs, points: runs });
+      else process.stdout.write(`wrote ${out}: ${data.definitions.length} definitions, ${data.runs} runs\n`);
+    });
+}

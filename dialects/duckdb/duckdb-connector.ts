@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
+import { DiagnosticsError, error } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 
@@ -76,6 +78,12 @@ export class DuckDbConnection implements WarehouseConnection {
 
 export async function openDuckDb(dialect: Dialect, config: WarehouseConfig): Promise<DuckDbConnection> {
   if (config.type !== 'duckdb') throw new Error(`duckdb connector given a ${config.type} warehouse`);
+  // DuckDB would silently create an empty database; a missing file is a configuration mistake.
+  if (config.path !== ':memory:' && !existsSync(config.path)) {
+    throw new DiagnosticsError([
+      error('warehouse_unreachable', null, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml, or run `quorum init` to create the demo warehouse'),
+    ]);
+  }
   const instance = await DuckDBInstance.create(config.path);
   return new DuckDbConnection(dialect, instance, await instance.connect());
 }

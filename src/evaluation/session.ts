@@ -1,6 +1,5 @@
 // Opening a project for a command: load and validate the definitions, connect to the warehouse,
 // read its catalog and check the definitions against it. Every failure is a Diagnostic.
-import { existsSync } from 'node:fs';
 import { checkProject } from '../definitions/check-references.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
@@ -41,15 +40,12 @@ export async function connect(project: Project, dialects: DialectLookup): Promis
       error('warehouse_unreachable', project.config.loc, `warehouse type "${config.type}" has no connector in this build of quorum`, 'use a supported warehouse type, or `quorum compile --dialect` to print its SQL'),
     ]);
   }
-  if (config.type === 'duckdb' && config.path !== ':memory:' && !existsSync(config.path)) {
-    throw new DiagnosticsError([
-      error('warehouse_unreachable', project.config.loc, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml, or run `quorum init` to create the demo warehouse'),
-    ]);
-  }
   try {
     return await dialect.connect(config);
   } catch (cause) {
-    if (cause instanceof DiagnosticsError) throw cause;
+    if (cause instanceof DiagnosticsError) {
+      throw new DiagnosticsError(cause.diagnostics.map((d) => ({ ...d, loc: d.loc ?? project.config.loc })));
+    }
     throw new DiagnosticsError([
       error('warehouse_unreachable', project.config.loc, `cannot connect to the ${config.type} warehouse: ${firstLine(cause)}`, 'check the warehouse settings in quorum.yml and that the warehouse is up'),
     ]);

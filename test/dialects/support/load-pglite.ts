@@ -19,7 +19,13 @@ const SQL_TYPES: Record<LogicalType, SqlType> = {
   unknown: 'string',
 };
 
-export async function loadDatasetPg(db: PGlite, dataset: SourceDataset, schema = 'app'): Promise<void> {
+/** What loading needs of a Postgres client: PGlite in-process, or `pg` over the wire. */
+export interface PostgresSession {
+  exec(sql: string): Promise<unknown>;
+  query(sql: string, params: unknown[]): Promise<unknown>;
+}
+
+export async function loadDatasetPg(db: PGlite | PostgresSession, dataset: SourceDataset, schema = 'app'): Promise<void> {
   await db.exec(`DROP SCHEMA IF EXISTS ${printer.quoteIdentifier(schema)} CASCADE`);
   await db.exec(printer.printDdl({ kind: 'create_schema', schema }));
   for (const [name, table] of Object.entries(dataset.tables)) {

@@ -95,8 +95,9 @@ const PAGE_SCRIPT = `
     opts.height = 220;
     opts.tzDate = utc;
     // Half a gap of room on either side, so the first and last bars are whole.
-    var gap = 86400;
+    var gap = Infinity;
     for (var k = 1; k < xs.length; k++) if (xs[k] > xs[k - 1]) gap = Math.min(gap, xs[k] - xs[k - 1]);
+    if (gap === Infinity) gap = 86400; // one run: a day either side
     opts.scales = {
       x: { time: true, range: function (u, min, max) { return [min - gap / 2, max + gap / 2]; } },
       y: { range: function (u, min, max) {

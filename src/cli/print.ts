@@ -70,6 +70,14 @@ export function printExplain(result: ExplainOutput): void {
     out.push('', `users of the account: ${result.users.total}`);
     for (const [label, n] of Object.entries(result.users.matching)) out.push(`  ${n} satisfy ${label}`);
   }
-  out.push('', 'history: no previous run recorded');
+  if (result.history !== undefined) {
+    out.push('', result.history.some((h) => h.run_id !== null) ? 'history (conditions replayed at each run of the audience):' : 'history: no run of this audience recorded yet');
+    for (const h of result.history) {
+      const what = h.transition ?? (h.member ? 'member' : 'not a member');
+      const sent = h.recorded.length > 0 ? `  (sent: ${h.recorded.join(', ')})` : '';
+      out.push(`  ${h.as_of}  ${h.run_id ?? 'now (no run)'}  ${h.transition ? what.toUpperCase() : what}${sent}`);
+      for (const c of h.changed) out.push(`      ${c.to ? '✓' : '✗'} ${c.condition}  (was ${c.from ? 'true' : 'false'})`);
+    }
+  }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -7,6 +7,9 @@ import { labelConditions, lowerPlan } from '../sql/lower.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { evaluate, planFor, runQuery } from './evaluate.js';
+import { and, bin, col, select, str } from '../sql/ast.js';
+import { history } from '../sync/history.js';
+import { stateTable, stateTablesExist } from '../sync/state-sql.js';
 
 export interface InspectContext {
   readonly connection: WarehouseConnection;
@@ -41,6 +44,24 @@ export interface ExplainOutput {
   readonly conditions: { condition: string; value: boolean; depth: number }[];
   readonly values: Record<string, unknown>;
   readonly users?: { total: number; matching: Record<string, number> };
+  /** `quorum explain` with run history: the entity at each recorded run of the audience, oldest first. */
+  readonly history?: ExplainHistoryEntry[];
+}
+
+/**
+ * The entity at one run. `member` and `changed` come from replaying the conditions at the run's
+ * as_of (the data as the warehouse holds it now); `recorded` are the transitions that run wrote
+ * to the outbox for this entity (audiences that sync somewhere), the record of what was sent.
+ */
+export interface ExplainHistoryEntry {
+  readonly run_id: string | null; // null: the explain's own as_of, after the last run
+  readonly as_of: string;
+  readonly member: boolean;
+  /** entered / exited relative to the entry before (the first ever run counts from "not a member") */
+  readonly transition: 'entered' | 'exited' | null;
+  /** conditions whose value differs from the entry before */
+  readonly changed: { condition: string; depth: number; from: boolean; to: boolean }[];
+  readonly recorded: string[];
 }
 
 export function definitionNamed(project: Project, name: string): Definition {
@@ -134,4 +155,69 @@ export async function explain(ctx: InspectContext, name: string, id: string): Pr
     return { ...output, users: { total: row ? Number(row.users) : 0, matching } };
   }
   return output;
+}
+
+/**
+ * `explain` plus when the entity entered or left the audience and which conditions changed: the
+ * conditions are replayed at the as_of of the audience's latest `limit` runs (and the one before,
+ * as a baseline), then at ctx.asOf when that is later than the last run.
+ */
+export async function explainWithHistory(ctx: InspectContext, name: string, id: string, limit = 10): Promise<ExplainOutput> {
+  const now = await explain(ctx, name, id);
+  const schema = ctx.project.config.stateSchema;
+  const asOf = Date.parse(ctx.asOf);
+  const runs = (await history(ctx.connection, schema, { name }))
+    .filter((r) => r.as_of !== null && Date.parse(r.as_of) <= asOf && r.definitions.some((d) => d.name === name && d.status === 'ok'))
+    .reverse(); // oldest first
+  const shown = runs.slice(-limit);
+  const baseline = runs.length > shown.length ? runs[runs.length - shown.length - 1] : null;
+  const recorded = await recordedTransitions(ctx, schema, name, id);
+  const points: { run_id: string | null; as_of: string }[] = shown.map((r) => ({ run_id: r.run_id, as_of: r.as_of! }));
+  if (shown.length === 0 || Date.parse(shown[shown.length - 1].as_of!) < asOf) points.push({ run_id: null, as_of: ctx.asOf });
+  let previous: ExplainOutput | null = baseline ? await explain({ ...ctx, asOf: baseline.as_of! }, name, id) : null;
+  const entries: ExplainHistoryEntry[] = [];
+  for (const point of points) {
+    const current = point.run_id === null ? now : await explain({ ...ctx, asOf: point.as_of }, name, id);
+    const wasMember = previous?.member ?? false;
+    const changed = previous
+      ? current.conditions
+          .map((c, i) => ({ condition: c.condition, depth: c.depth, from: previous!.conditions[i]?.value ?? false, to: c.value }))
+          .filter((c) => c.from !== c.to)
+      : current.conditions.filter((c) => c.value).map((c) => ({ condition: c.condition, depth: c.depth, from: false, to: true }));
+    entries.push({
+      run_id: point.run_id,
+      as_of: point.as_of,
+      member: current.member,
+      transition: current.member === wasMember ? null : current.member ? 'entered' : 'exited',
+      changed: previous || current.member ? changed : [],
+      recorded: point.run_id === null ? [] : (recorded.get(point.run_id) ?? []),
+    });
+    previous = current;
+  }
+  return { ...now, history: entries };
+}
+
+/** The transitions each run wrote to the outbox for one entity of a definition, by run. */
+async function recordedTransitions(ctx: InspectContext, schema: string, name: string, id: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (!(await stateTablesExist(ctx.connection, schema))) return out;
+  const rows = await ctx.connection.query(
+    ctx.connection.dialect.printer.print(
+      select({
+        distinct: true,
+        columns: [
+          { expr: col('run_id'), alias: 'run_id' },
+          { expr: col('transition'), alias: 'transition' },
+        ],
+        from: { kind: 'table', ...stateTable(schema, 'outbox'), alias: null },
+        where: and(bin('=', col('definition'), str(name)), bin('=', col('entity_id'), str(id))),
+        orderBy: [{ expr: col('transition'), direction: 'ASC' }],
+      }),
+    ),
+  );
+  for (const row of rows) {
+    const run = String(row.run_id);
+    out.set(run, [...(out.get(run) ?? []), String(row.transition)]);
+  }
+  return out;
 }

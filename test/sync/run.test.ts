@@ -9,7 +9,7 @@ import { messageIdOf } from '../../src/sync/calls.js';
 import { history } from '../../src/sync/history.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { Reference, runAt, tempDir, withSession } from './support/harness.js';
-import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
+import { AS_OFS, HOSTILE_USER, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
 
 let receiver: Receiver;
@@ -53,6 +53,8 @@ describe('quorum run over time (DuckDB)', () => {
       prev = { asOf, results };
     }
     expect(total).toBeGreaterThan(200);
+    expect(receiver.calls('travel').some((c) => c.userId === HOSTILE_USER)).toBe(true);
+    expect(receiver.calls('travel').some((c) => c.anonymousId === "account:acct-01 O'Brien ü")).toBe(true);
     expect(receiver.invalid).toEqual([]);
     // the same as_of again: nothing changes, nothing is sent
     const again = await runAt(dir, AS_OFS[AS_OFS.length - 1]);

@@ -24,6 +24,10 @@ function mulberry32(seed: number): () => number {
 const CALL = { id: 'string', user_id: 'string', anonymous_id: 'string', timestamp: 'timestamp', received_at: 'timestamp' } as const;
 const TRACK = { ...CALL, event: 'string', event_text: 'string', context_group_id: 'string' } as const;
 const START = Date.parse('2024-05-25T00:00:00Z');
+/** Ids that would break SQL built by concatenation, or a naive messageId. */
+export const HOSTILE_USER = `u000'"; DROP TABLE x; --\\ 😀`;
+const userName = (u: number) => (u === 0 ? HOSTILE_USER : `u${String(u).padStart(3, '0')}`);
+const accountName = (g: number) => (g === 1 ? "acct-01 O'Brien ü" : `acct-${String(g).padStart(2, '0')}`);
 const DAY = 86_400_000;
 
 export interface DatasetOptions {
@@ -45,18 +49,18 @@ export function makeDataset(options: DatasetOptions = {}): SourceDataset {
   const tracks: SourceRow[] = [];
   const loggedIn: SourceRow[] = [];
   for (let u = 0; u < users; u += 1) {
-    const user = `u${String(u).padStart(3, '0')}`;
+    const user = userName(u);
     const t = at(random() * 12);
     identifies.push({ id: `i${u}`, user_id: user, anonymous_id: null, timestamp: t, received_at: t, role: pick(['Admin', 'Member', 'Viewer']) });
     const memberships = 1 + Math.floor(random() * 2);
     for (let m = 0; m < memberships; m += 1) {
-      const g = `acct-${String(Math.floor(random() * accounts)).padStart(2, '0')}`;
+      const g = accountName(Math.floor(random() * accounts));
       const gt = at(random() * 14);
       groups.push({ id: `g${u}-${m}`, user_id: user, anonymous_id: null, group_id: g, timestamp: gt, received_at: gt, plan: pick(['trial', 'pro']) });
     }
   }
   for (let e = 0; e < (options.logins ?? 220); e += 1) {
-    const user = `u${String(Math.floor(random() * users)).padStart(3, '0')}`;
+    const user = userName(Math.floor(random() * users));
     const t = at(random() * 16);
     const row: SourceRow = { id: `e${e}`, user_id: user, anonymous_id: null, event: 'logged_in', event_text: 'Logged In', timestamp: t, received_at: t, context_group_id: null };
     tracks.push(row);

@@ -6,19 +6,24 @@ import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import { CommandFailed, UsageError, type GlobalOptions } from './options.js';
 import { printDiagnostics } from './print.js';
 import { VERSION } from './version.js';
-import { registerInit } from './commands/init.js';
-import { registerValidate } from './commands/validate.js';
-import { registerCompile } from './commands/compile.js';
-import { registerPreview } from './commands/preview.js';
-import { registerMembers } from './commands/members.js';
-import { registerExplain } from './commands/explain.js';
-import { registerTest } from './commands/test.js';
-import { registerRun } from './commands/run.js';
-import { registerHistory } from './commands/history.js';
-import { registerSchedule } from './commands/schedule.js';
-import { registerReport } from './commands/report.js';
 
-export function buildProgram(): Command {
+// Command modules load when the program is built, not when this file is imported: `quorum
+// --version` needs none of them, and the warehouse clients behind them take most of a second.
+const COMMANDS: readonly (() => Promise<(program: Command) => void>)[] = [
+  () => import('./commands/init.js').then((m) => m.registerInit),
+  () => import('./commands/validate.js').then((m) => m.registerValidate),
+  () => import('./commands/compile.js').then((m) => m.registerCompile),
+  () => import('./commands/preview.js').then((m) => m.registerPreview),
+  () => import('./commands/members.js').then((m) => m.registerMembers),
+  () => import('./commands/explain.js').then((m) => m.registerExplain),
+  () => import('./commands/test.js').then((m) => m.registerTest),
+  () => import('./commands/run.js').then((m) => m.registerRun),
+  () => import('./commands/history.js').then((m) => m.registerHistory),
+  () => import('./commands/schedule.js').then((m) => m.registerSchedule),
+  () => import('./commands/report.js').then((m) => m.registerReport),
+];
+
+export async function buildProgram(): Promise<Command> {
   const program = new Command('quorum')
     .description('Account-level and user-level audiences and traits, computed inside your warehouse')
     .version(VERSION, '-V, --version')
@@ -29,22 +34,17 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  registerInit(program);
-  registerValidate(program);
-  registerCompile(program);
-  registerPreview(program);
-  registerMembers(program);
-  registerExplain(program);
-  registerTest(program);
-  registerRun(program);
-  registerHistory(program);
-  registerSchedule(program);
-  registerReport(program);
+  for (const register of await Promise.all(COMMANDS.map((load) => load()))) register(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const program = await buildProgram();
   try {
     await program.parseAsync(argv as string[]);
     return 0;

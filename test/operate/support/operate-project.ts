@@ -14,6 +14,8 @@ export interface OperateProjectOptions {
   readonly accountsSchedule?: string;
   readonly defaultSchedule?: string;
   readonly timezone?: string;
+  /** the `audit` destination's settings, as YAML lines under it (default: a file) */
+  readonly audit?: string;
 }
 
 export async function writeOperateProject(dir: string, options: OperateProjectOptions = {}): Promise<void> {
@@ -27,7 +29,7 @@ export async function writeOperateProject(dir: string, options: OperateProjectOp
       'state:\n  schema: quorum_state',
       'max_exit_fraction: 1',
       `schedule:\n  default: "${options.defaultSchedule ?? '0 * * * *'}"\n  timezone: ${options.timezone ?? 'UTC'}`,
-      'destinations:\n  audit:\n    type: file\n    path: out/calls.ndjson',
+      `destinations:\n  audit:\n${options.audit ?? '    type: file\n    path: out/calls.ndjson'}`,
       '',
     ].join('\n'),
   );

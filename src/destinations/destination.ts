@@ -1,13 +1,8 @@
 // A destination takes batches of Segment-spec calls. Each kind is one small file; this one holds
-// what they share: the limits a batch must respect, the error a failed batch raises, and the
-// factory that opens a destination from quorum.yml.
-import type { DestinationConfig } from '../definitions/model.js';
+// what they share: the limits a batch must respect and the error a failed batch raises.
+// open-destination.ts opens one from quorum.yml.
 import type { SegmentCall } from '../sync/calls.js';
-import { openFileDestination } from './file-destination.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './http-post.js';
-import { openSegmentDestination } from './segment-destination.js';
-import { openStdoutDestination } from './stdout-destination.js';
-import { openWebhookDestination } from './webhook-destination.js';
+import type { RetryPolicy } from './http-post.js';
 
 /** Segment's limits (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/#max-request-size). */
 export interface BatchLimits {
@@ -58,24 +53,4 @@ export function retryFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Retr
   if (max !== undefined && Number.isFinite(max)) out.maxDelayMs = max;
   if (timeout !== undefined && Number.isFinite(timeout)) out.timeoutMs = timeout;
   return out;
-}
-
-export function openDestination(name: string, config: DestinationConfig, options: DestinationOptions = {}): Destination {
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...retryFromEnv(), ...options.retry };
-  const wanted = options.maxCalls ?? Number(process.env.QUORUM_BATCH_MAX_CALLS ?? NaN);
-  const limits: BatchLimits = Number.isInteger(wanted) && wanted > 0 ? { ...SEGMENT_LIMITS, maxCalls: Math.min(wanted, SEGMENT_LIMITS.maxCalls) } : SEGMENT_LIMITS;
-  switch (config.type) {
-    case 'segment':
-      return openSegmentDestination(name, config, retry, limits);
-    case 'webhook':
-      return openWebhookDestination(name, config, retry, limits);
-    case 'file':
-      return openFileDestination(name, config, limits);
-    case 'stdout':
-      return openStdoutDestination(name, limits);
-    default: {
-      const never: never = config;
-      throw new Error(`unknown destination type ${JSON.stringify(never)}`);
-    }
-  }
 }

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Definition, Project } from '../definitions/model.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
-import { openDestination, type Destination, type DestinationOptions } from '../destinations/destination.js';
+import type { Destination, DestinationOptions } from '../destinations/destination.js';
+import { openDestination } from '../destinations/open-destination.js';
 import { planFor } from '../evaluation/evaluate.js';
 import type { Plan } from '../plan/plan.js';
 import { and, bin, col, isNull, num, select, str, ts, type Query } from '../sql/ast.js';

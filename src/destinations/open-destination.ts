@@ -1,0 +1,28 @@
+// Opens a destination of quorum.yml by its type.
+import type { DestinationConfig } from '../definitions/model.js';
+import { SEGMENT_LIMITS, retryFromEnv, type BatchLimits, type Destination, type DestinationOptions } from './destination.js';
+import { openFileDestination } from './file-destination.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './http-post.js';
+import { openSegmentDestination } from './segment-destination.js';
+import { openStdoutDestination } from './stdout-destination.js';
+import { openWebhookDestination } from './webhook-destination.js';
+
+export function openDestination(name: string, config: DestinationConfig, options: DestinationOptions = {}): Destination {
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...retryFromEnv(), ...options.retry };
+  const wanted = options.maxCalls ?? Number(process.env.QUORUM_BATCH_MAX_CALLS ?? NaN);
+  const limits: BatchLimits = Number.isInteger(wanted) && wanted > 0 ? { ...SEGMENT_LIMITS, maxCalls: Math.min(wanted, SEGMENT_LIMITS.maxCalls) } : SEGMENT_LIMITS;
+  switch (config.type) {
+    case 'segment':
+      return openSegmentDestination(name, config, retry, limits);
+    case 'webhook':
+      return openWebhookDestination(name, config, retry, limits);
+    case 'file':
+      return openFileDestination(name, config, limits);
+    case 'stdout':
+      return openStdoutDestination(name, limits);
+    default: {
+      const never: never = config;
+      throw new Error(`unknown destination type ${JSON.stringify(never)}`);
+    }
+  }
+}

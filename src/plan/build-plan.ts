@@ -80,6 +80,7 @@ class PlanBuilder {
   private readonly features = new Map<string, Feature>();
   private readonly scans = new Map<string, { name: string; level: Level; table: string; measures: Map<string, Measure> }>();
   private readonly ranked = new Map<string, RankedTrait>();
+  private readonly rankedByComputation = new Map<string, string>();
   private readonly sqlTraits = new Map<string, PlanSqlTrait>();
   private readonly customTraits = { user: new Set<string>(), account: new Set<string>() };
   private readonly audiences = new Map<string, PlanAudience>();
@@ -210,7 +211,12 @@ class PlanBuilder {
         case 'most_frequent':
         case 'first':
         case 'last': {
+          // Two traits that rank the same events the same way share one ranking CTE.
+          const computation = JSON.stringify({ level: d.level, compute: d.compute, property: d.property, match, window: d.window, filters, groupContext, minFrequency: d.minFrequency });
+          const shared = this.rankedByComputation.get(computation);
+          if (shared) return { column, level: d.level, type: propertyType, source: { kind: 'ranked', cte: shared }, label };
           const cte = `trait:${d.name}`;
+          this.rankedByComputation.set(computation, cte);
           this.ranked.set(cte, {
             name: cte,
             trait: d.name,

@@ -350,7 +350,93 @@ class Lowering {
     };
   }
 
+  /** Rows a scan may use at all: its event names and the earliest window of its measures. */
+  private scanNarrowing(scan: Plan['scans'][number], alias: string): Expr[] {
+    const matchValues = [...new Set(scan.measures.map((m) => m.match.value))];
+    const narrowing: Expr[] = matchValues.includes(null)
+      ? []
+      : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, alias), list: matchValues.map((v) => str(v as string)) }];
+    const earliest = this.earliestWindowStart(scan.measures.map((m) => m.window));
+    if (earliest !== null) narrowing.push(bin(earliest.inclusive ? '>=' : '>', this.eventTime(alias), ts(earliest.at)));
+    return narrowing;
+  }
+
+  /**
+   * The property an account-level scan can pre-aggregate per (user, property) for its distinct
+   * measures, or undefined when the scan cannot be pre-aggregated per user: group_context needs
+   * the account of each event, avg needs a division the AST does not have, and two distinct
+   * properties would multiply the groups.
+   */
+  private preAggregationKey(scan: Plan['scans'][number]): string | null | undefined {
+    if (scan.level !== 'account') return undefined;
+    if (scan.measures.some((m) => m.groupContext || m.aggregate === 'avg')) return undefined;
+    const distinct = new Set(scan.measures.filter((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list').map((m) => m.property as string));
+    if (distinct.size > 1) return undefined;
+    return distinct.size === 1 ? [...distinct][0] : null;
+  }
+
+  /**
+   * An account-level scan in two steps, as an expert writes it: the events are aggregated per user
+   * (and per distinct value) first, and only those partial aggregates meet the memberships, so the
+   * join sees one row per user instead of one per event. count / sum / min / max combine exactly;
+   * a distinct measure counts the values its partial count saw.
+   */
+  private preAggregatedScanCte(scan: Plan['scans'][number], key: string | null): CommonTableExpression {
+    const { columns } = this.layout;
+    const userId = col(columns.userId, 'e');
+    const partials: SelectColumn[] = [];
+    const combined: SelectColumn[] = [];
+    for (const m of scan.measures) {
+      const condition = this.matchCondition(m, 'e');
+      const property = m.property === null ? null : col(m.property, 'e');
+      const filter = property === null ? condition : and(condition, isNull(property, true));
+      const partial = `p_${m.column}`;
+      const p = col(partial, 'p');
+      switch (m.aggregate) {
+        case 'count':
+          partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter }, alias: partial });
+          combined.push({ expr: { kind: 'aggregate', fn: 'sum', arg: p, filter: null }, alias: m.column });
+          break;
+        case 'sum':
+        case 'min':
+        case 'max':
+          partials.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: property, filter }, alias: partial });
+          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: p, filter: null }, alias: m.column });
+          break;
+        case 'count_distinct':
+        case 'sorted_distinct_list':
+          partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter }, alias: partial });
+          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: col('k', 'p'), filter: bin('>', p, num(0)) }, alias: m.column });
+          break;
+        case 'avg':
+          throw new Error('avg is never pre-aggregated');
+        default:
+          return assertNever(m.aggregate);
+      }
+    }
+    const groupBy = key === null ? [userId] : [userId, col(key, 'e')];
+    const perUser = select({
+      columns: [{ expr: userId, alias: 'user_id' }, ...(key === null ? [] : [{ expr: col(key, 'e'), alias: 'k' }]), ...partials],
+      from: this.source(scan.table, 'e'),
+      where: and(this.existsAtAsOf('e'), isNull(userId, true), ...this.scanNarrowing(scan, 'e')),
+      groupBy,
+    });
+    const account = col(columns.groupId, 'm');
+    return {
+      name: scan.name,
+      comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it, pre-aggregated per user`,
+      query: select({
+        columns: [{ expr: account, alias: 'id' }, ...combined],
+        from: table(CTE.memberships, 'm'),
+        joins: [{ type: 'INNER', from: { kind: 'subquery', query: perUser, alias: 'p' }, on: bin('=', col('user_id', 'p'), col(columns.userId, 'm')) }],
+        groupBy: [account],
+      }),
+    };
+  }
+
   private scanCte(scan: Plan['scans'][number]): CommonTableExpression {
+    const key = this.preAggregationKey(scan);
+    if (key !== undefined) return this.preAggregatedScanCte(scan, key);
     const source = this.eventSource(scan.level, scan.table);
     const measures: SelectColumn[] = scan.measures.map((m) => {
       const condition = this.matchCondition(m, 'e');
@@ -358,12 +444,7 @@ class Lowering {
       const filter = property === null ? condition : and(condition, isNull(property, true));
       return { expr: { kind: 'aggregate', fn: m.aggregate, arg: property, filter }, alias: m.column };
     });
-    const matchValues = [...new Set(scan.measures.map((m) => m.match.value))];
-    const narrowing: Expr[] = matchValues.includes(null)
-      ? []
-      : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, 'e'), list: matchValues.map((v) => str(v as string)) }];
-    const earliest = this.earliestWindowStart(scan.measures.map((m) => m.window));
-    if (earliest !== null) narrowing.push(bin(earliest.inclusive ? '>=' : '>', this.eventTime('e'), ts(earliest.at)));
+    const narrowing = this.scanNarrowing(scan, 'e');
     return {
       name: scan.name,
       comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it`,

@@ -32,14 +32,20 @@ WITH
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
   GROUP BY "s"."group_id"
 ),
--- one scan of logged_in for every account-level measure on it
+-- one scan of logged_in for every account-level measure on it, pre-aggregated per user
 "events:account:logged_in" AS (
   SELECT
     "m"."group_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "m_1"
+    SUM("p"."p_m_1") AS "m_1"
   FROM "memberships" AS "m"
-  JOIN "app"."logged_in" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+  JOIN (
+    SELECT
+      "e"."user_id" AS "user_id",
+      COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "p_m_1"
+    FROM "app"."logged_in" AS "e"
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+    GROUP BY "e"."user_id"
+  ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"
 ),
 -- one scan of report_created for every user-level measure on it

@@ -1,0 +1,120 @@
+// The operator log's two formats and its terminal-only spinner; quorum.yml's `schedule:` block
+// and the schedule plan built from it; croner's slots in a time zone.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProject } from '../../src/definitions/load-project.js';
+import { createLogger, formatText } from '../../src/logging/logger.js';
+import { CronSlots, schedulePlan } from '../../src/schedule/schedule-plan.js';
+
+class Capture extends Writable {
+  text = '';
+  constructor(readonly isTTY: boolean) {
+    super();
+  }
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+const fixed = () => new Date('2024-06-03T11:00:00.000Z');
+
+describe('operator logs', () => {
+  it('writes plain lines when piped: no escape codes, no spinner', () => {
+    const out = new Capture(false);
+    const logger = createLogger({ format: 'text', stream: out, now: fixed, debug: false });
+    logger.status('execute');
+    logger.event('debug', 'run.progress', 'delivered 500 calls to crm');
+    logger.event('info', 'stage.execute', '', { ms: 1204 });
+    logger.event('warn', 'run.retry', 'warehouse_unreachable: down', { attempt: 2, definitions: ['a', 'b'], retry_in_ms: 30000 });
+    logger.close();
+    expect(out.text).toBe(
+      '2024-06-03T11:00:00.000Z info  stage.execute 1.204s\n' +
+        '2024-06-03T11:00:00.000Z warn  run.retry warehouse_unreachable: down attempt=2 definitions=a,b retry_in_ms=30000\n',
+    );
+  });
+
+  it('writes one JSON object a line with --log-format json, even on a terminal', () => {
+    const out = new Capture(true);
+    const logger = createLogger({ format: 'json', stream: out, now: fixed });
+    logger.status('execute');
+    logger.event('info', 'stage.diff', '', { ms: 12 });
+    logger.close();
+    expect(out.text.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual([{ time: '2024-06-03T11:00:00.000Z', level: 'info', code: 'stage.diff', message: '', ms: 12 }]);
+  });
+
+  it('shows a spinner on a terminal only, and prints events above it', () => {
+    const out = new Capture(true);
+    const logger = createLogger({ format: 'text', stream: out, now: fixed });
+    logger.status('execute');
+    logger.event('info', 'stage.execute', '', { ms: 5 });
+    logger.close();
+    expect(out.text).toContain('\r\x1b[2K');
+    expect(out.text).toMatch(/execute \d+\.\ds/);
+    expect(out.text).toContain('2024-06-03T11:00:00.000Z info  stage.execute 5ms\n');
+  });
+
+  it('quotes field values with spaces', () => {
+    expect(formatText({ time: 't', level: 'info', code: 'run.failed', message: '', reason: 'two words' })).toBe('t info  run.failed reason="two words"');
+  });
+});
+
+describe('schedule plan', () => {
+  let dir: string | null = null;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = null;
+  });
+
+  async function project(config: string): Promise<string> {
+    dir = await mkdtemp(path.join(tmpdir(), 'quorum-plan-'));
+    await mkdir(path.join(dir, 'audiences'));
+    await mkdir(path.join(dir, 'traits'));
+    await writeFile(path.join(dir, 'quorum.yml'), `warehouse:\n  type: duckdb\n  path: w.duckdb\ndestinations: {}\n${config}`);
+    await writeFile(path.join(dir, 'audiences', 'a.yml'), 'audience: own\nlevel: user\nschedule: "*/5 * * * *"\nwhere: { trait: role, equals: Admin }\n');
+    await writeFile(path.join(dir, 'audiences', 'b.yml'), 'audience: plain\nlevel: user\nwhere: { trait: role, equals: Member }\n');
+    await writeFile(path.join(dir, 'traits', 't.yml'), 'computed_trait: logins\nlevel: user\ncompute: count\nevent: Logged In\n');
+    return dir;
+  }
+
+  it('uses a definition own schedule, else schedule.default, in schedule.timezone', async () => {
+    const { project: p, diagnostics } = await loadProject(await project('schedule:\n  default: "0 9 * * 1"\n  timezone: Europe/Berlin\n'));
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = schedulePlan(p!);
+    expect(plan).toEqual({
+      timezone: 'Europe/Berlin',
+      scheduled: [
+        { name: 'own', cron: '*/5 * * * *', from: 'definition' },
+        { name: 'plain', cron: '0 9 * * 1', from: 'project default' },
+        { name: 'logins', cron: '0 9 * * 1', from: 'project default' },
+      ],
+      unscheduled: [],
+    });
+    // Monday 09:00 in Berlin is 07:00 UTC in summer
+    expect(new CronSlots('0 9 * * 1', 'Europe/Berlin').after(new Date('2024-06-01T00:00:00Z'))!.toISOString()).toBe('2024-06-03T07:00:00.000Z');
+  });
+
+  it('leaves definitions without a schedule out when there is no default', async () => {
+    const { project: p } = await loadProject(await project(''));
+    expect(schedulePlan(p!)).toEqual({ timezone: 'UTC', scheduled: [{ name: 'own', cron: '*/5 * * * *', from: 'definition' }], unscheduled: ['plain', 'logins'] });
+  });
+
+  it('reports a bad time zone and a bad default cron at their lines', async () => {
+    const { diagnostics } = await loadProject(await project('schedule:\n  default: "every hour"\n  timezone: Mars/Olympus\n'));
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => [d.code, d.loc?.line])).toEqual([['invalid_value', 6]]);
+    expect(errors[0].message).toContain('"every hour", which is not a cron expression');
+    const zone = await loadProject(await project('schedule:\n  timezone: Mars/Olympus\n'));
+    expect(zone.diagnostics.map((d) => d.message)).toEqual(['"schedule": "timezone" is "Mars/Olympus", which is not an IANA time zone.']);
+  });
+
+  it('counts missed slots and finds the latest one', () => {
+    const hourly = new CronSlots('0 * * * *', 'UTC');
+    expect(hourly.atOrBefore(new Date('2024-06-03T10:40:00Z'))!.toISOString()).toBe('2024-06-03T10:00:00.000Z');
+    expect(hourly.atOrBefore(new Date('2024-06-03T10:00:00Z'))!.toISOString()).toBe('2024-06-03T10:00:00.000Z');
+    expect(hourly.countBetween(new Date('2024-06-03T07:00:00Z'), new Date('2024-06-03T10:40:00Z'))).toBe(4);
+  });
+});

@@ -5,14 +5,14 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DeliveryError, SEGMENT_LIMITS } from '../../src/destinations/destination.js';
 import { openDestination } from '../../src/destinations/open-destination.js';
 import { backoffMs, DEFAULT_RETRY, retryAfterMs } from '../../src/destinations/http-post.js';
 import { SIGNATURE_HEADER } from '../../src/destinations/webhook-destination.js';
 import type { SegmentCall } from '../../src/sync/calls.js';
 import { toBatches } from '../../src/sync/deliver.js';
-import { tempDir } from '../sync/support/harness.js';
+import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 
 const SECRET_KEY = 'wk_live_DO_NOT_LEAK_123';
 const FAST = { attempts: 4, baseDelayMs: 10, maxDelayMs: 2_000, timeoutMs: 300 };
@@ -20,6 +20,7 @@ const FAST = { attempts: 4, baseDelayMs: 10, maxDelayMs: 2_000, timeoutMs: 300 }
 type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; drop?: boolean };
 
 const servers: { close: () => void }[] = [];
+afterAll(() => removeTempDirs());
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });

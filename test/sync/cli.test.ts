@@ -2,7 +2,7 @@
 // --json shapes, selection, exit codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { tempDir } from './support/harness.js';
+import { removeTempDirs, tempDir } from './support/harness.js';
 import { AS_OFS, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 
@@ -31,6 +31,7 @@ beforeAll(async () => {
   await writeProject(dir, { endpoint: receiver.url, maxExitFraction: 0.5 });
 });
 afterAll(async () => {
+  removeTempDirs();
   await receiver.close();
 });
 

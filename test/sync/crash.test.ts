@@ -8,7 +8,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
-import { Reference, runAt, tempDir, withSession } from './support/harness.js';
+import { Reference, runAt, removeTempDirs, tempDir, withSession } from './support/harness.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
 
@@ -116,6 +116,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  removeTempDirs();
   await receiver?.close();
   reference?.close();
 });

@@ -12,7 +12,7 @@ import { history } from '../../src/sync/history.js';
 import { run } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
-import { FAST_RETRY, Reference, tempDir } from './support/harness.js';
+import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harness.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 
@@ -42,6 +42,7 @@ beforeAll(async () => {
   reference = await Reference.open(dataset);
 });
 afterAll(async () => {
+  removeTempDirs();
   await receiver.close();
   reference.close();
 });

@@ -8,7 +8,7 @@ import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { messageIdOf } from '../../src/sync/calls.js';
 import { history } from '../../src/sync/history.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
-import { Reference, runAt, tempDir, withSession } from './support/harness.js';
+import { Reference, runAt, removeTempDirs, tempDir, withSession } from './support/harness.js';
 import { AS_OFS, HOSTILE_USER, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
 
@@ -21,6 +21,7 @@ beforeAll(async () => {
   reference = await Reference.open(dataset);
 });
 afterAll(async () => {
+  removeTempDirs();
   await receiver.close();
   reference.close();
 });

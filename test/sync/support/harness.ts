@@ -1,5 +1,6 @@
 // Runs `quorum run` in-process against a test project, and the reference evaluator beside it.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,8 +18,18 @@ process.env.QUORUM_TEST_WRITE_KEY = WRITE_KEY;
 
 export const FAST_RETRY = { attempts: 4, baseDelayMs: 5, maxDelayMs: 40, timeoutMs: 2_000 };
 
+const created: string[] = [];
+
+/** Call from afterAll: removes every directory `tempDir` made in this test file. */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A fresh directory, removed by `removeTempDirs` (QUORUM_KEEP_TEMP=1 keeps it). */
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), `quorum-${prefix}-`));
+  const dir = await mkdtemp(path.join(tmpdir(), `quorum-${prefix}-`));
+  if (!process.env.QUORUM_KEEP_TEMP) created.push(dir);
+  return dir;
 }
 
 export async function withSession<T>(dir: string, work: (session: Session) => Promise<T>): Promise<T> {

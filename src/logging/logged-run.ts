@@ -40,7 +40,10 @@ class StageClock {
     const { stage, detail, start } = this.current;
     this.current = null;
     const code = `stage.${stage}` as const;
-    this.logger.event('info', code as Parameters<Logger['event']>[1], detail ?? '', { ms: Math.round(performance.now() - start), ...fields });
+    this.logger.event('info', code as Parameters<Logger['event']>[1], detail ?? '', {
+      ms: Math.round(performance.now() - start),
+      ...fields,
+    });
   }
 }
 
@@ -85,15 +88,22 @@ export async function loggedRun(request: LoggedRunRequest): Promise<RunOutput> {
     const output = await run(runRequest);
     clock.end();
     const failed = output.definitions.some((d) => d.status === 'blocked') || Object.values(output.failed).some((n) => n > 0);
-    logger.event(failed ? 'warn' : 'info', failed ? 'run.failed' : 'run.succeeded', failed ? output.errors.concat(output.definitions.filter((d) => d.message).map((d) => d.message!)).join('; ') : '', {
-      ms: Math.round(performance.now() - started),
-      run_id: output.run_id,
-      as_of: output.as_of,
-      definitions: output.definitions.map((d) => `${d.name}:${d.size}+${d.entered}-${d.exited}~${d.changed}${d.status === 'blocked' ? ':blocked' : ''}`),
-      delivered: output.delivered,
-      failed: output.failed,
-      ...request.context,
-    });
+    logger.event(
+      failed ? 'warn' : 'info',
+      failed ? 'run.failed' : 'run.succeeded',
+      failed ? output.errors.concat(output.definitions.filter((d) => d.message).map((d) => d.message!)).join('; ') : '',
+      {
+        ms: Math.round(performance.now() - started),
+        run_id: output.run_id,
+        as_of: output.as_of,
+        definitions: output.definitions.map(
+          (d) => `${d.name}:${d.size}+${d.entered}-${d.exited}~${d.changed}${d.status === 'blocked' ? ':blocked' : ''}`,
+        ),
+        delivered: output.delivered,
+        failed: output.failed,
+        ...request.context,
+      },
+    );
     return output;
   } finally {
     clock.end({ failed: true }); // only when a stage threw; a finished one has ended already

@@ -94,7 +94,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? (() => new Date());
   const tty = stream.isTTY === true;
-  const progress = options.progress ?? (tty && options.format === 'text') ? new Progress(stream) : null;
+  const progress = (options.progress ?? (tty && options.format === 'text')) ? new Progress(stream) : null;
   const debug = options.debug ?? Boolean(process.env.QUORUM_DEBUG);
   return {
     event(level, code, message, fields = {}) {

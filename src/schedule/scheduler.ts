@@ -96,7 +96,9 @@ export class Scheduler {
   stop(reason: string): void {
     if (this.stopping !== null) return;
     this.stopping = reason;
-    this.options.logger.event('info', 'schedule.stopping', this.stateValue === 'running' ? 'finishing the run in flight' : '', { signal: reason });
+    this.options.logger.event('info', 'schedule.stopping', this.stateValue === 'running' ? 'finishing the run in flight' : '', {
+      signal: reason,
+    });
     this.wake?.();
   }
 
@@ -108,7 +110,9 @@ export class Scheduler {
       definitions: plan.scheduled.map((d) => `${d.name}@${d.cron}`),
     });
     if (plan.unscheduled.length > 0) {
-      logger.event('warn', 'schedule.unscheduled', 'no schedule and no schedule.default in quorum.yml; these are not run', { definitions: plan.unscheduled });
+      logger.event('warn', 'schedule.unscheduled', 'no schedule and no schedule.default in quorum.yml; these are not run', {
+        definitions: plan.unscheduled,
+      });
     }
     const last = await this.readLastRuns();
     if (last !== null) {
@@ -131,7 +135,12 @@ export class Scheduler {
             as_of: asOf.toISOString(),
           });
         }
-        const outcome = await this.runOnce({ definitions: due, asOf: asOf.toISOString(), reason: late.length > 0 ? 'catch-up' : 'schedule', attempt });
+        const outcome = await this.runOnce({
+          definitions: due,
+          asOf: asOf.toISOString(),
+          reason: late.length > 0 ? 'catch-up' : 'schedule',
+          attempt,
+        });
         if (outcome === 'retry') {
           const delay = Math.min(this.retry.initialMs * 2 ** (attempt - 1), this.retry.maxMs);
           attempt += 1;
@@ -172,7 +181,11 @@ export class Scheduler {
       } catch (cause) {
         if (!isRetryable(cause)) throw cause;
         const delay = Math.min(this.retry.initialMs * 2 ** (attempt - 1), this.retry.maxMs);
-        this.options.logger.event('warn', 'run.retry', 'cannot read the run history', { attempt, retry_in_ms: delay, error: describeError(cause) });
+        this.options.logger.event('warn', 'run.retry', 'cannot read the run history', {
+          attempt,
+          retry_in_ms: delay,
+          error: describeError(cause),
+        });
         await this.sleep(delay);
       }
     }
@@ -239,7 +252,12 @@ export class Scheduler {
 }
 
 /** SIGTERM / SIGINT stop the scheduler gently; a second one exits at once (the outbox keeps what was not delivered). */
-export function stopOnSignals(scheduler: Scheduler, logger: Logger, target: NodeJS.EventEmitter = process, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+export function stopOnSignals(
+  scheduler: Scheduler,
+  logger: Logger,
+  target: NodeJS.EventEmitter = process,
+  exit: (code: number) => void = (code) => process.exit(code),
+): () => void {
   let received = 0;
   const handler = (signal: string) => {
     received += 1;
@@ -247,7 +265,9 @@ export function stopOnSignals(scheduler: Scheduler, logger: Logger, target: Node
       scheduler.stop(signal);
       return;
     }
-    logger.event('warn', 'schedule.stopped', 'second signal: exiting now; undelivered calls stay in the outbox for the next run', { signal });
+    logger.event('warn', 'schedule.stopped', 'second signal: exiting now; undelivered calls stay in the outbox for the next run', {
+      signal,
+    });
     exit(130);
   };
   const onTerm = () => handler('SIGTERM');

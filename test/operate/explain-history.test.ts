@@ -12,7 +12,14 @@ import { loggedRun } from '../../src/logging/logged-run.js';
 import { memoryLogger } from '../../src/logging/logger.js';
 import { RecordingDestination, writeOperateProject } from './support/operate-project.js';
 
-const AS_OFS = ['2024-06-02T00:00:00.000Z', '2024-06-03T12:00:00.000Z', '2024-06-05T00:00:00.000Z', '2024-06-06T00:00:00.000Z', '2024-06-08T06:00:00.000Z', '2024-06-10T00:00:00.000Z'];
+const AS_OFS = [
+  '2024-06-02T00:00:00.000Z',
+  '2024-06-03T12:00:00.000Z',
+  '2024-06-05T00:00:00.000Z',
+  '2024-06-06T00:00:00.000Z',
+  '2024-06-08T06:00:00.000Z',
+  '2024-06-10T00:00:00.000Z',
+];
 
 describe('quorum explain with history', () => {
   let dir: string;
@@ -22,7 +29,15 @@ describe('quorum explain with history', () => {
     await writeOperateProject(dir);
     const destinations = new Map([['audit', new RecordingDestination('audit')]]);
     for (const asOf of AS_OFS) {
-      await loggedRun({ root: dir, dialects: dialectNamed, definitions: ['active_accounts', 'active_admins'], asOf, logger: memoryLogger(), destinations, allowMassExit: true });
+      await loggedRun({
+        root: dir,
+        dialects: dialectNamed,
+        definitions: ['active_accounts', 'active_admins'],
+        asOf,
+        logger: memoryLogger(),
+        destinations,
+        allowMassExit: true,
+      });
     }
     session = await openSession(dir, dialectNamed);
   }, 60_000);

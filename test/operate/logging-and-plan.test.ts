@@ -43,7 +43,12 @@ describe('operator logs', () => {
     logger.status('execute');
     logger.event('info', 'stage.diff', '', { ms: 12 });
     logger.close();
-    expect(out.text.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual([{ time: '2024-06-03T11:00:00.000Z', level: 'info', code: 'stage.diff', message: '', ms: 12 }]);
+    expect(
+      out.text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ time: '2024-06-03T11:00:00.000Z', level: 'info', code: 'stage.diff', message: '', ms: 12 }]);
   });
 
   it('shows a spinner on a terminal only, and prints events above it', () => {
@@ -58,7 +63,9 @@ describe('operator logs', () => {
   });
 
   it('quotes field values with spaces', () => {
-    expect(formatText({ time: 't', level: 'info', code: 'run.failed', message: '', reason: 'two words' })).toBe('t info  run.failed reason="two words"');
+    expect(formatText({ time: 't', level: 'info', code: 'run.failed', message: '', reason: 'two words' })).toBe(
+      't info  run.failed reason="two words"',
+    );
   });
 });
 
@@ -74,7 +81,10 @@ describe('schedule plan', () => {
     await mkdir(path.join(dir, 'audiences'));
     await mkdir(path.join(dir, 'traits'));
     await writeFile(path.join(dir, 'quorum.yml'), `warehouse:\n  type: duckdb\n  path: w.duckdb\ndestinations: {}\n${config}`);
-    await writeFile(path.join(dir, 'audiences', 'a.yml'), 'audience: own\nlevel: user\nschedule: "*/5 * * * *"\nwhere: { trait: role, equals: Admin }\n');
+    await writeFile(
+      path.join(dir, 'audiences', 'a.yml'),
+      'audience: own\nlevel: user\nschedule: "*/5 * * * *"\nwhere: { trait: role, equals: Admin }\n',
+    );
     await writeFile(path.join(dir, 'audiences', 'b.yml'), 'audience: plain\nlevel: user\nwhere: { trait: role, equals: Member }\n');
     await writeFile(path.join(dir, 'traits', 't.yml'), 'computed_trait: logins\nlevel: user\ncompute: count\nevent: Logged In\n');
     return dir;
@@ -94,12 +104,18 @@ describe('schedule plan', () => {
       unscheduled: [],
     });
     // Monday 09:00 in Berlin is 07:00 UTC in summer
-    expect(new CronSlots('0 9 * * 1', 'Europe/Berlin').after(new Date('2024-06-01T00:00:00Z'))!.toISOString()).toBe('2024-06-03T07:00:00.000Z');
+    expect(new CronSlots('0 9 * * 1', 'Europe/Berlin').after(new Date('2024-06-01T00:00:00Z'))!.toISOString()).toBe(
+      '2024-06-03T07:00:00.000Z',
+    );
   });
 
   it('leaves definitions without a schedule out when there is no default', async () => {
     const { project: p } = await loadProject(await project(''));
-    expect(schedulePlan(p!)).toEqual({ timezone: 'UTC', scheduled: [{ name: 'own', cron: '*/5 * * * *', from: 'definition' }], unscheduled: ['plain', 'logins'] });
+    expect(schedulePlan(p!)).toEqual({
+      timezone: 'UTC',
+      scheduled: [{ name: 'own', cron: '*/5 * * * *', from: 'definition' }],
+      unscheduled: ['plain', 'logins'],
+    });
   });
 
   it('reports a bad time zone and a bad default cron at their lines', async () => {

@@ -18,16 +18,31 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const AS_OFS = ['2024-06-02T00:00:00Z', '2024-06-03T12:00:00Z', '2024-06-05T00:00:00Z', '2024-06-06T00:00:00Z', '2024-06-08T06:00:00Z', '2024-06-10T00:00:00Z'];
+const AS_OFS = [
+  '2024-06-02T00:00:00Z',
+  '2024-06-03T12:00:00Z',
+  '2024-06-05T00:00:00Z',
+  '2024-06-06T00:00:00Z',
+  '2024-06-08T06:00:00Z',
+  '2024-06-10T00:00:00Z',
+];
 const run = promisify(execFile);
 
 async function quorum(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/sync/support/quorum-cli.ts'), ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/sync/support/quorum-cli.ts'), ...args], {
+    cwd: ROOT,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
 interface HistoryJson {
-  runs: { run_id: string; as_of: string; started_at: string; definitions: { name: string; size: number; entered: number; exited: number; changed: number }[] }[];
+  runs: {
+    run_id: string;
+    as_of: string;
+    started_at: string;
+    definitions: { name: string; size: number; entered: number; exited: number; changed: number }[];
+  }[];
 }
 
 interface ChartCheck {
@@ -50,10 +65,24 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
     // A hostile description: the report must show it as text, not run it.
     const file = path.join(dir, 'audiences', 'active_accounts.yml');
     const yaml = await readFile(file, 'utf8');
-    await writeFile(file, yaml.replace('description: Accounts with a login in 3 days', `description: "</script><script>window.pwned=1</script> <b>bold</b> & 'quotes'"`));
+    await writeFile(
+      file,
+      yaml.replace(
+        'description: Accounts with a login in 3 days',
+        `description: "</script><script>window.pwned=1</script> <b>bold</b> & 'quotes'"`,
+      ),
+    );
     const destinations = new Map([['audit', new RecordingDestination('audit')]]);
     for (const asOf of AS_OFS) {
-      await loggedRun({ root: dir, dialects: dialectNamed, definitions: ['active_accounts', 'active_admins', 'logins_3d'], asOf, logger: memoryLogger(), destinations, allowMassExit: true });
+      await loggedRun({
+        root: dir,
+        dialects: dialectNamed,
+        definitions: ['active_accounts', 'active_admins', 'logins_3d'],
+        asOf,
+        logger: memoryLogger(),
+        destinations,
+        allowMassExit: true,
+      });
     }
   }, 60_000);
 
@@ -75,7 +104,16 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -92,15 +130,22 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
 
       // For every chart and series: the pixel where each point (or the middle of each bar) lies
       // is painted in the series' colour on the canvas.
-      const colours: Record<string, number[]> = { members: [52, 97, 209], 'entities with a value': [52, 97, 209], entered: [26, 158, 90], exited: [210, 65, 58], changed: [176, 122, 18] };
-      const charts = await page.evaluate((colours) => {
+      const colours: Record<string, number[]> = {
+        members: [52, 97, 209],
+        'entities with a value': [52, 97, 209],
+        entered: [26, 158, 90],
+        exited: [210, 65, 58],
+        changed: [176, 122, 18],
+      };
+      const charts = (await page.evaluate((colours) => {
         interface Plot {
           data: (number | null)[][];
           series: { label: string; scale: string; paths?: unknown }[];
           ctx: CanvasRenderingContext2D;
           valToPos(v: number, scale: string, canvasPixels: boolean): number;
         }
-        const list = (window as unknown as { quorumCharts: { definition: string; kind: string; el: HTMLElement; plot: Plot }[] }).quorumCharts;
+        const list = (window as unknown as { quorumCharts: { definition: string; kind: string; el: HTMLElement; plot: Plot }[] })
+          .quorumCharts;
         return list.map(({ definition, kind, el, plot }) => {
           const xs = plot.data[0] as number[];
           const series = plot.series.slice(1).map((s, k) => {
@@ -123,7 +168,7 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
           });
           return { definition, kind, xs, series, points: el.dataset.points };
         });
-      }, colours) as ChartCheck[];
+      }, colours)) as ChartCheck[];
 
       const names = ['active_accounts', 'active_admins', 'logins_3d'];
       expect(charts.map((c) => `${c.definition}/${c.kind}`)).toEqual(names.flatMap((n) => [`${n}/size`, `${n}/flow`]));
@@ -137,7 +182,11 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
         const expected: Record<string, number[]> =
           chart.kind === 'size'
             ? { [chart.series[0].label]: mine.map((d) => d.size) }
-            : { entered: mine.map((d) => d.entered), exited: mine.map((d) => -d.exited), ...(chart.definition === 'logins_3d' ? { changed: mine.map((d) => d.changed) } : {}) };
+            : {
+                entered: mine.map((d) => d.entered),
+                exited: mine.map((d) => -d.exited),
+                ...(chart.definition === 'logins_3d' ? { changed: mine.map((d) => d.changed) } : {}),
+              };
         expect(Object.fromEntries(chart.series.map((s) => [s.label, s.values])), `${chart.definition}/${chart.kind}`).toEqual(expected);
         for (const s of chart.series) {
           expect(s.painted, `${chart.definition}/${chart.kind}/${s.label}: painted points`).toBe(s.expected);
@@ -148,11 +197,16 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
       expect(charts.reduce((n, c) => n + c.series.reduce((m, s) => m + s.painted, 0), 0)).toBeGreaterThan(30);
 
       // the runs table shows the same numbers, newest first
-      const firstRow = await page.$$eval('section[data-definition="active_admins"] table.runs tbody tr:first-child td', (cells) => cells.map((c) => c.textContent));
+      const firstRow = await page.$$eval('section[data-definition="active_admins"] table.runs tbody tr:first-child td', (cells) =>
+        cells.map((c) => c.textContent),
+      );
       const latest = recorded.runs[0].definitions.find((d) => d.name === 'active_admins')!;
       expect(firstRow.slice(2, 6)).toEqual([latest.size, latest.entered, latest.exited, latest.changed].map(String));
       // the breakdown's first row (the whole condition) is the latest size
-      const top = await page.$eval('section[data-definition="active_admins"] table.breakdown tbody tr:first-child td.n', (c) => c.textContent);
+      const top = await page.$eval(
+        'section[data-definition="active_admins"] table.breakdown tbody tr:first-child td.n',
+        (c) => c.textContent,
+      );
       expect(top).toBe(String(latest.size));
 
       await mkdir(ARTIFACTS, { recursive: true });

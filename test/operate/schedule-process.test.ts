@@ -56,11 +56,15 @@ describe('quorum schedule (a process)', () => {
   });
 
   it('finishes delivering on SIGTERM and exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/sync/support/quorum-cli.ts'), 'schedule', '--project', dir, '--log-format', 'json'], {
-      cwd: ROOT,
-      env: { ...process.env, QUORUM_TEST_WRITE_KEY: 'wk_test', QUORUM_BATCH_MAX_CALLS: '4' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'test/sync/support/quorum-cli.ts'), 'schedule', '--project', dir, '--log-format', 'json'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, QUORUM_TEST_WRITE_KEY: 'wk_test', QUORUM_BATCH_MAX_CALLS: '4' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

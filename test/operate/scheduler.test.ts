@@ -51,7 +51,16 @@ async function startScheduler(dir: string, options: { maxCalls?: number } = {}):
     logger,
     retry: { initialMs: 1000, maxMs: 8000 },
     lastRuns: () => withConnection(dir, (c) => lastRuns(c, STATE)),
-    execute: (job) => loggedRun({ root: dir, dialects: dialectNamed, definitions: job.definitions, asOf: job.asOf, logger, destinations, context: { reason: job.reason } }),
+    execute: (job) =>
+      loggedRun({
+        root: dir,
+        dialects: dialectNamed,
+        definitions: job.definitions,
+        asOf: job.asOf,
+        logger,
+        destinations,
+        context: { reason: job.reason },
+      }),
   });
   const done = scheduler.start();
   await scheduler.when('sleeping');
@@ -107,7 +116,10 @@ describe('quorum schedule', () => {
     ]);
     // every stage was logged with its timing
     for (const stage of ['load', 'validate', 'compile', 'execute', 'diff', 'deliver']) {
-      expect(h.events.some((e) => e.code === `stage.${stage}` && typeof e.ms === 'number'), stage).toBe(true);
+      expect(
+        h.events.some((e) => e.code === `stage.${stage}` && typeof e.ms === 'number'),
+        stage,
+      ).toBe(true);
     }
     expect(h.events.filter((e) => e.code === 'run.succeeded')).toHaveLength(4);
 
@@ -137,7 +149,10 @@ describe('quorum schedule', () => {
       ['2024-06-03T10:05:00.000Z', ['active_admins'], 'schedule'],
       ['2024-06-03T10:15:00.000Z', ['active_accounts', 'active_admins'], 'catch-up'],
     ]);
-    expect(h.events.find((e) => e.code === 'schedule.catch_up')).toMatchObject({ definitions: ['active_accounts', 'active_admins'], missed: 2 });
+    expect(h.events.find((e) => e.code === 'schedule.catch_up')).toMatchObject({
+      definitions: ['active_accounts', 'active_admins'],
+      missed: 2,
+    });
     expect(nextEvent(h.events)).toMatchObject({ at: '2024-06-03T10:20:00.000Z' });
     h.scheduler.stop('test');
     await h.done;
@@ -201,12 +216,21 @@ describe('quorum schedule', () => {
       ['2024-06-03T04:30:00Z', ['active_accounts']],
       ['2024-06-03T06:00:00Z', ['active_admins']],
     ] as const) {
-      await loggedRun({ root: dir, dialects: dialectNamed, definitions: names, asOf, logger: memoryLogger(), destinations: new Map([['audit', new RecordingDestination('audit')]]) });
+      await loggedRun({
+        root: dir,
+        dialects: dialectNamed,
+        definitions: names,
+        asOf,
+        logger: memoryLogger(),
+        destinations: new Map([['audit', new RecordingDestination('audit')]]),
+      });
     }
     vi.setSystemTime(new Date('2024-06-03T10:40:00Z'));
     const h = await startScheduler(dir);
     const runs = h.started();
-    expect(runs.map((e) => [e.as_of, e.definitions, e.reason])).toEqual([['2024-06-03T10:30:00.000Z', ['active_accounts', 'active_admins'], 'catch-up']]);
+    expect(runs.map((e) => [e.as_of, e.definitions, e.reason])).toEqual([
+      ['2024-06-03T10:30:00.000Z', ['active_accounts', 'active_admins'], 'catch-up'],
+    ]);
     const catchUp = h.events.find((e) => e.code === 'schedule.catch_up')!;
     expect(catchUp).toMatchObject({ as_of: '2024-06-03T10:30:00.000Z', missed: 4 }); // admins missed 07:00 ... 10:00
     // the trait never ran: it waits for its slot; then the schedule goes on as usual

@@ -11,7 +11,9 @@ import { printJson } from '../print.js';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description("a static HTML page (no network needed): each definition's size over time, entered / exited per run, the latest breakdown, the compiled SQL")
+    .description(
+      "a static HTML page (no network needed): each definition's size over time, entered / exited per run, the latest breakdown, the compiled SQL",
+    )
     .option('--out <file>', 'where to write it', 'report.html')
     .option('--limit <n>', 'the latest this many runs', '500')
     .action(async (options: { out: string; limit: string }, command: Command) => {

@@ -37,7 +37,14 @@ export function registerSchedule(program: Command): void {
           }
         },
         execute: (job) =>
-          loggedRun({ root: g.project, dialects: dialectNamed, definitions: job.definitions, asOf: job.asOf, logger, context: { reason: job.reason, attempt: job.attempt } }),
+          loggedRun({
+            root: g.project,
+            dialects: dialectNamed,
+            definitions: job.definitions,
+            asOf: job.asOf,
+            logger,
+            context: { reason: job.reason, attempt: job.attempt },
+          }),
       });
       const dispose = stopOnSignals(scheduler, logger);
       try {

@@ -80,7 +80,7 @@ describe('segment destination', () => {
     expect(slow.seen.length).toBe(1);
     const bad = await server([{ status: 400, body: `{"error":"bad key ${SECRET_KEY}"}` }]);
     const d2 = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: bad.url, groupIdentity: 'anonymous' }, { retry: FAST });
-    const error = await d2.send([call(1)]).catch((e: unknown) => e as Error);
+    const error = (await d2.send([call(1)]).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(DeliveryError);
     expect(bad.seen.length).toBe(1);
     expect(error.message).toContain('HTTP 400');

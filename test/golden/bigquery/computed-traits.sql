@@ -85,14 +85,21 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Feature Used')))
   GROUP BY `e`.`user_id`
 ),
--- one scan of logged_in for every account-level measure on it
+-- one scan of logged_in for every account-level measure on it, pre-aggregated per user
 `events:account:logged_in` AS (
   SELECT
     `m`.`group_id` AS `id`,
-    COUNT(DISTINCT CASE WHEN ((((`e`.`event_text` = 'Logged In') AND (`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000')) AND (`e`.`timestamp` < TIMESTAMP '2024-05-25 00:00:00.000000')) AND (`e`.`method` IS NOT NULL)) THEN `e`.`method` END) AS `m_1`
+    COUNT(DISTINCT CASE WHEN (`p`.`p_m_1` > 0) THEN `p`.`k` END) AS `m_1`
   FROM `memberships` AS `m`
-  JOIN `app`.`logged_in` AS `e` ON (`e`.`user_id` = `m`.`user_id`)
-  WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Logged In'))) AND (`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000'))
+  JOIN (
+    SELECT
+      `e`.`user_id` AS `user_id`,
+      `e`.`method` AS `k`,
+      COUNTIF(((((`e`.`event_text` = 'Logged In') AND (`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000')) AND (`e`.`timestamp` < TIMESTAMP '2024-05-25 00:00:00.000000')) AND (`e`.`method` IS NOT NULL))) AS `p_m_1`
+    FROM `app`.`logged_in` AS `e`
+    WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Logged In'))) AND (`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000'))
+    GROUP BY `e`.`user_id`, `e`.`method`
+  ) AS `p` ON (`p`.`user_id` = `m`.`user_id`)
   GROUP BY `m`.`group_id`
 ),
 -- computed_trait: ct_most_frequent (generated.yml)

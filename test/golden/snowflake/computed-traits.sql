@@ -85,14 +85,21 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Feature Used')))
   GROUP BY "E"."USER_ID"
 ),
--- one scan of logged_in for every account-level measure on it
+-- one scan of logged_in for every account-level measure on it, pre-aggregated per user
 "events:account:logged_in" AS (
   SELECT
     "M"."GROUP_ID" AS "ID",
-    COUNT(DISTINCT CASE WHEN (((("E"."EVENT_TEXT" = 'Logged In') AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."TIMESTAMP" < CAST('2024-05-25 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."METHOD" IS NOT NULL)) THEN "E"."METHOD" END) AS "M_1"
+    COUNT(DISTINCT CASE WHEN ("P"."P_M_1" > 0) THEN "P"."K" END) AS "M_1"
   FROM "MEMBERSHIPS" AS "M"
-  JOIN "APP"."LOGGED_IN" AS "E" ON ("E"."USER_ID" = "M"."USER_ID")
-  WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Logged In'))) AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)))
+  JOIN (
+    SELECT
+      "E"."USER_ID" AS "USER_ID",
+      "E"."METHOD" AS "K",
+      COUNT_IF((((("E"."EVENT_TEXT" = 'Logged In') AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."TIMESTAMP" < CAST('2024-05-25 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."METHOD" IS NOT NULL))) AS "P_M_1"
+    FROM "APP"."LOGGED_IN" AS "E"
+    WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Logged In'))) AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)))
+    GROUP BY "E"."USER_ID", "E"."METHOD"
+  ) AS "P" ON ("P"."USER_ID" = "M"."USER_ID")
   GROUP BY "M"."GROUP_ID"
 ),
 -- computed_trait: ct_most_frequent (generated.yml)

@@ -1,7 +1,12 @@
 // `npm run bench`: figures measured side by side in one process and one run, medians of several
 // repetitions, printed as ratios. Absolute times on shared machines are noise; ratios are not.
 import { DuckDBInstance } from '@duckdb/node-api';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { duckdb } from '../dialects/duckdb/index.js';
 import { DuckDbConnection } from '../dialects/duckdb/duckdb-connector.js';
 import { DEMO_AS_OF, generateDemoWarehouse } from '../fixtures/demo/generate-warehouse.js';
@@ -10,20 +15,11 @@ import { loadProject } from '../src/definitions/load-project.js';
 import type { Condition, Definition, Project } from '../src/definitions/model.js';
 import { compileSql, evaluate, readCatalog } from '../src/evaluation/evaluate.js';
 import { formatTimestamp } from '../src/sql/printer.js';
+import { benchCatalog, loadBenchProject, median, time, manyVersusOne, referenceRatios, type ManyResult, type ReferenceResult } from './measure.js';
+import { copyToPglite, generateScaleWarehouse, scaleSizes, scaleWarehouseFile, type PgliteLike } from './scale-generator.js';
 
 const REPETITIONS = Number(process.env.QUORUM_BENCH_REPETITIONS ?? 7);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-async function time<T>(work: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
-  const start = performance.now();
-  const result = await work();
-  return { ms: performance.now() - start, result };
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Compile time for 1,000 generated definitions.
@@ -158,13 +154,143 @@ async function atRiskBenchmark(project: Project) {
   return { size: quorumIds.size, compiled: median(compiledTimes), handWritten: median(handTimes) };
 }
 
+// ---------------------------------------------------------------------------------------------
+// 3. The scale warehouse: reference ratios, 50 definitions against 1, CLI start-up, memory.
+
+interface Args {
+  readonly sf: number;
+  readonly pgSf: number;
+  readonly oneByOne: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const sf = Number(value('--sf') ?? 0.1);
+  if (!(sf > 0)) throw new Error(`--sf must be a positive number, got ${value('--sf')}`);
+  const pgSf = Number(value('--pg-sf') ?? Math.min(0.02, sf));
+  return { sf, pgSf, oneByOne: argv.includes('--one-by-one') };
+}
+
+/** The generated warehouse of a scale factor, kept in the temp folder between runs. */
+async function scaleWarehouse(sf: number): Promise<{ file: string; generatedMs: number | null }> {
+  const file = scaleWarehouseFile(sf);
+  if (existsSync(file)) return { file, generatedMs: null };
+  mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.partial`;
+  const instance = await DuckDBInstance.create(partial);
+  const connection = await instance.connect();
+  const { ms } = await time(() => generateScaleWarehouse(connection, { sf }));
+  connection.closeSync();
+  instance.closeSync();
+  rmSync(`${partial}.wal`, { force: true });
+  renameSync(partial, file);
+  return { file, generatedMs: ms };
+}
+
+async function openScale(file: string): Promise<DuckDbConnection> {
+  const instance = await DuckDBInstance.create(file);
+  return new DuckDbConnection(duckdb, instance, await instance.connect());
+}
+
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+/** `node bin/quorum.js --version`, a fresh process each time (needs `npm run build`). */
+function cliStartup(): { quorum: number; node: number } {
+  const bin = path.join(repoRoot(), 'bin', 'quorum.js');
+  const quorum: number[] = [];
+  const node: number[] = [];
+  execFileSync(process.execPath, [bin, '--version']);
+  for (let r = 0; r < REPETITIONS; r += 1) {
+    quorum.push(timeSync(() => execFileSync(process.execPath, [bin, '--version'])));
+    node.push(timeSync(() => execFileSync(process.execPath, ['-e', '0'])));
+  }
+  return { quorum: median(quorum), node: median(node) };
+}
+
+function timeSync(work: () => unknown): number {
+  const start = performance.now();
+  work();
+  return performance.now() - start;
+}
+
+/** Peak RSS and JS heap of a child process that runs the 50 definitions at a scale factor. */
+function memoryProbe(file: string, mode: 'run' | 'members'): { rssMb: number; heapMb: number; baseRssMb: number } {
+  const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'memory-probe.js');
+  const result = spawnSync(process.execPath, [probe, file, mode], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`memory probe failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { rssMb: number; heapMb: number; baseRssMb: number };
+}
+
+async function pgliteSection(pgSf: number, project: Project): Promise<{ refs: ReferenceResult[]; many: ManyResult } | string> {
+  let PgliteConnection: typeof import('../dialects/postgres/pglite-connection.js').PgliteConnection;
+  let postgres: typeof import('../dialects/postgres/index.js').postgres;
+  try {
+    ({ PgliteConnection } = await import('../dialects/postgres/pglite-connection.js'));
+    ({ postgres } = await import('../dialects/postgres/index.js'));
+  } catch (cause) {
+    return `skipped: no PGlite connection in dialects/postgres (${cause instanceof Error ? cause.message.split('\n')[0] : cause})`;
+  }
+  const duck = await DuckDBInstance.create(':memory:');
+  const raw = await duck.connect();
+  await generateScaleWarehouse(raw, { sf: pgSf });
+  const pg = await PgliteConnection.open(postgres);
+  try {
+    await copyToPglite(raw, pg.db as unknown as PgliteLike);
+    raw.closeSync();
+    duck.closeSync();
+    const catalog = await benchCatalog(pg, project);
+    const reps = Math.max(3, Math.floor(REPETITIONS / 2));
+    const refs = await referenceRatios(pg, 'postgres', project, catalog, reps);
+    const many = await manyVersusOne(pg, project, catalog, reps, { stage: (sql) => `DROP TABLE IF EXISTS bench_staging; CREATE TEMP TABLE bench_staging AS ${sql}` });
+    return { refs, many };
+  } finally {
+    await pg.close();
+  }
+}
+
+type Row = [string, string, string];
+
+function referenceRows(refs: readonly ReferenceResult[], engine: string): Row[] {
+  return refs.map((r) => [
+    `${engine}: ${r.name} (${r.label}) compiled / best hand-written`,
+    `${r.ratio.toFixed(2)}x`,
+    `goal <= 1.15; ${r.compiledMs.toFixed(0)} ms vs ${r.bestHandMs.toFixed(0)} ms (${r.bestHand}); ${r.rows} rows agree`,
+  ]);
+}
+
+function manyRow(many: ManyResult, engine: string): Row[] {
+  const rows: Row[] = [
+    [`${engine}: one run of ${many.definitions} definitions / one run of 1`, `${many.ratio.toFixed(2)}x`, `goal <= 3; ${many.manyMs.toFixed(0)} ms vs ${many.oneMs.toFixed(0)} ms`],
+  ];
+  if (many.oneByOneMs !== null) rows.push([`${engine}: the ${many.definitions} run one by one / together`, `${(many.oneByOneMs / many.manyMs).toFixed(2)}x`, `${many.oneByOneMs.toFixed(0)} ms vs ${many.manyMs.toFixed(0)} ms`]);
+  return rows;
+}
+
+function print(title: string, rows: readonly Row[]): void {
+  const width = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(`\n${title}\n`);
+  for (const [what, figure, note] of rows) process.stdout.write(`  ${what.padEnd(width)}  ${figure.padStart(9)}  ${note}\n`);
+}
+
 async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
   const loaded = await loadProject(demoProjectTemplateDir());
   if (!loaded.project) throw new Error('the demo project does not load');
   const project = loaded.project;
+  process.stdout.write(`quorum bench: medians of ${REPETITIONS} repetitions, measured side by side in one process; ${os()}\n`);
+
   const compile = await compileBenchmark(project);
   const atRisk = await atRiskBenchmark(project);
-  const rows: [string, string, string][] = [
+  const startup = cliStartup();
+  print('compiler, CLI and the demo warehouse', [
     ['compile 1,000 generated definitions into one statement', `${compile.together.toFixed(0)} ms`, 'goal < 1,000 ms'],
     ['compile 1,000 generated definitions one by one', `${compile.oneByOne.toFixed(0)} ms`, ''],
     [
@@ -172,10 +298,43 @@ async function main(): Promise<void> {
       `${(atRisk.compiled / atRisk.handWritten).toFixed(2)}x`,
       `${atRisk.compiled.toFixed(1)} ms vs ${atRisk.handWritten.toFixed(1)} ms; answers agree`,
     ],
-  ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  process.stdout.write(`quorum bench: medians of ${REPETITIONS} repetitions, measured side by side in one process\n\n`);
-  for (const [what, figure, note] of rows) process.stdout.write(`${what.padEnd(width)}  ${figure.padStart(9)}  ${note}\n`);
+    ['CLI start-up: node bin/quorum.js --version', `${startup.quorum.toFixed(0)} ms`, `goal < 300 ms; a bare \`node -e 0\` takes ${startup.node.toFixed(0)} ms here`],
+  ]);
+
+  const sizes = scaleSizes(args.sf);
+  const scale = await scaleWarehouse(args.sf);
+  const benchProject = await loadBenchProject();
+  const connection = await openScale(scale.file);
+  const catalog = await benchCatalog(connection, benchProject);
+  const refs = await referenceRatios(connection, 'duckdb', benchProject, catalog, REPETITIONS);
+  const many = await manyVersusOne(connection, benchProject, catalog, REPETITIONS, { oneByOne: args.oneByOne });
+  await connection.close();
+  print(
+    `DuckDB at SF${args.sf}: ${sizes.accounts.toLocaleString('en')} accounts, ${sizes.users.toLocaleString('en')} users, ${sizes.events.toLocaleString('en')} events` +
+      (scale.generatedMs === null ? ' (cached warehouse)' : ` (generated in ${(scale.generatedMs / 1000).toFixed(0)} s)`),
+    [...referenceRows(refs, 'duckdb'), ...manyRow(many, 'duckdb')],
+  );
+
+  const smaller = Math.round(args.sf * 1000) / 10_000;
+  const memoryRows: Row[] = [];
+  const small = await scaleWarehouse(smaller);
+  for (const mode of ['run', 'members'] as const) {
+    const low = memoryProbe(small.file, mode);
+    const high = memoryProbe(scale.file, mode);
+    const what = mode === 'run' ? 'staged in the warehouse, as quorum run' : 'rows read back, as quorum members';
+    memoryRows.push([`peak RSS, 50 definitions ${what}: SF${smaller} -> SF${args.sf}`, `${high.rssMb.toFixed(0)} MB`, `${low.rssMb.toFixed(0)} MB at SF${smaller}; process at start ${high.baseRssMb.toFixed(0)} MB`]);
+    memoryRows.push([`peak JS heap, the same: SF${smaller} -> SF${args.sf}`, `${high.heapMb.toFixed(0)} MB`, `${low.heapMb.toFixed(0)} MB at SF${smaller}`]);
+  }
+  print('memory of the quorum process (embedded DuckDB included in RSS)', memoryRows);
+
+  const pg = await pgliteSection(args.pgSf, benchProject);
+  if (typeof pg === 'string') print(`Postgres (PGlite) at SF${args.pgSf}`, [['postgres', '-', pg]]);
+  else print(`Postgres (PGlite) at SF${args.pgSf}`, [...referenceRows(pg.refs, 'pglite'), ...manyRow(pg.many, 'pglite')]);
+  process.stdout.write(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+function os(): string {
+  return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.version}`;
 }
 
 await main();

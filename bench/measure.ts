@@ -1,0 +1,173 @@
+// The measurements behind `npm run bench`, on any WarehouseConnection: run-bench.ts prints them,
+// test/bench/ runs them at a tiny scale (answers must agree; times are never asserted).
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { loadProject } from '../src/definitions/load-project.js';
+import type { Project } from '../src/definitions/model.js';
+import { compileSql, evaluate, readCatalog } from '../src/evaluation/evaluate.js';
+import type { DefinitionResult } from '../src/reference/dataset.js';
+import type { Catalog } from '../src/warehouse/catalog.js';
+import type { WarehouseConnection } from '../src/warehouse/connection.js';
+import { REFERENCE_DEFINITIONS, type BenchEngine } from './reference-queries.js';
+import { SCALE_AS_OF } from './scale-generator.js';
+import { variedDefinitions } from './varied-definitions.js';
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export async function time<T>(work: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
+  const start = performance.now();
+  const result = await work();
+  return { ms: performance.now() - start, result };
+}
+
+export function benchProjectDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'bench', 'project');
+    if (existsSync(path.join(candidate, 'quorum.yml'))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('bench/project not found');
+    dir = parent;
+  }
+}
+
+/** The five reference definitions (YAML in bench/project) plus the varied ones: 50 in all. */
+export async function loadBenchProject(varied = 45): Promise<Project> {
+  const loaded = await loadProject(benchProjectDir());
+  if (!loaded.project) throw new Error(`bench/project does not load: ${JSON.stringify(loaded.diagnostics)}`);
+  return { ...loaded.project, definitions: [...loaded.project.definitions, ...variedDefinitions(varied)] };
+}
+
+/** One definition's answer as comparable text: sorted ids, or id=value lines. */
+function answerOf(result: DefinitionResult | undefined): string[] {
+  if (!result) return [];
+  if (result.kind === 'audience') return [...result.members].sort();
+  return [...result.values].map(([id, value]) => `${id}=${normalise(value)}`).sort();
+}
+
+function normalise(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') return String(Number(value.toPrecision(12)));
+  if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return String(Number(Number(value).toPrecision(12)));
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function rowsAnswer(rows: readonly Record<string, unknown>[], kind: 'audience' | 'trait'): string[] {
+  return rows.map((r) => (kind === 'audience' ? String(r.id) : `${String(r.id)}=${normalise(r.value)}`)).sort();
+}
+
+function firstDifference(a: readonly string[], b: readonly string[]): string {
+  if (a.length !== b.length) return `${a.length} vs ${b.length} rows`;
+  const i = a.findIndex((x, k) => x !== b[k]);
+  return `quorum ${a[i]} vs hand-written ${b[i]}`;
+}
+
+export interface ReferenceResult {
+  readonly name: string;
+  readonly label: string;
+  readonly rows: number;
+  readonly compiledMs: number;
+  readonly bestHandMs: number;
+  readonly bestHand: string;
+  readonly ratio: number;
+}
+
+/**
+ * Each reference definition: quorum's compiled statement against every hand-written candidate,
+ * interleaved, `repetitions` times after one warm-up; the ratio uses the fastest candidate.
+ * Throws when a candidate's answer differs from quorum's (a fast wrong answer fails the bench).
+ */
+export async function referenceRatios(
+  connection: WarehouseConnection,
+  engine: BenchEngine,
+  project: Project,
+  catalog: Catalog,
+  repetitions: number,
+  asOf = SCALE_AS_OF,
+): Promise<ReferenceResult[]> {
+  const out: ReferenceResult[] = [];
+  for (const ref of REFERENCE_DEFINITIONS) {
+    const options = { project, catalog, asOf, targets: [ref.name] };
+    const compiled = compileSql(options, connection.dialect.printer);
+    const quorum = answerOf((await evaluate(connection, options)).get(ref.name));
+    const candidates = ref.handWritten(engine, asOf);
+    for (const c of candidates) {
+      const hand = rowsAnswer(await connection.query(c.sql), ref.kind);
+      if (hand.join('\n') !== quorum.join('\n')) {
+        throw new Error(`${ref.name}: the hand-written query "${c.name}" disagrees with quorum (${firstDifference(quorum, hand)})`);
+      }
+    }
+    const compiledTimes: number[] = [];
+    const handTimes = candidates.map(() => [] as number[]);
+    await connection.query(compiled);
+    for (let r = 0; r < repetitions; r += 1) {
+      compiledTimes.push((await time(() => connection.query(compiled))).ms);
+      for (const [k, c] of candidates.entries()) handTimes[k].push((await time(() => connection.query(c.sql))).ms);
+    }
+    const medians = handTimes.map(median);
+    const best = medians.indexOf(Math.min(...medians));
+    out.push({
+      name: ref.name,
+      label: ref.label,
+      rows: quorum.length,
+      compiledMs: median(compiledTimes),
+      bestHandMs: medians[best],
+      bestHand: candidates[best].name,
+      ratio: median(compiledTimes) / medians[best],
+    });
+  }
+  return out;
+}
+
+export interface ManyResult {
+  readonly definitions: number;
+  readonly manyMs: number;
+  readonly oneMs: number;
+  readonly ratio: number;
+  readonly oneByOneMs: number | null;
+}
+
+/**
+ * A run of every definition of the project in one statement against a run of one definition,
+ * both written to a staging table in the warehouse as `quorum run` does (the rows never come
+ * back to the process). Optionally also the 50 run one by one, once.
+ */
+export async function manyVersusOne(
+  connection: WarehouseConnection,
+  project: Project,
+  catalog: Catalog,
+  repetitions: number,
+  options: { readonly one?: string; readonly oneByOne?: boolean; readonly asOf?: string; readonly stage?: (sql: string) => string } = {},
+): Promise<ManyResult> {
+  const asOf = options.asOf ?? SCALE_AS_OF;
+  const names = project.definitions.map((d) => d.name);
+  const one = options.one ?? 'admins_reporting_accounts';
+  const stage = options.stage ?? ((sql: string) => `CREATE OR REPLACE TEMP TABLE bench_staging AS ${sql}`);
+  const sqlFor = (targets: readonly string[]) => stage(compileSql({ project, catalog, asOf, targets }, connection.dialect.printer));
+  const many = sqlFor(names);
+  const single = sqlFor([one]);
+  await connection.execute(many);
+  await connection.execute(single);
+  const manyTimes: number[] = [];
+  const oneTimes: number[] = [];
+  for (let r = 0; r < repetitions; r += 1) {
+    manyTimes.push((await time(() => connection.execute(many))).ms);
+    oneTimes.push((await time(() => connection.execute(single))).ms);
+  }
+  let oneByOneMs: number | null = null;
+  if (options.oneByOne) {
+    oneByOneMs = 0;
+    for (const name of names) oneByOneMs += (await time(() => connection.execute(sqlFor([name])))).ms;
+  }
+  return { definitions: names.length, manyMs: median(manyTimes), oneMs: median(oneTimes), ratio: median(manyTimes) / median(oneTimes), oneByOneMs };
+}
+
+export async function benchCatalog(connection: WarehouseConnection, project: Project): Promise<Catalog> {
+  return readCatalog(connection, project);
+}

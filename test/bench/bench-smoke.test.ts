@@ -1,0 +1,57 @@
+// CI smoke test of `npm run bench`: at a tiny scale factor every ratio is computed and every
+// hand-written answer agrees with quorum's (referenceRatios throws otherwise). Benchmarks are not
+// timed tests: nothing here asserts on a duration.
+import { describe, expect, it } from 'vitest';
+import { duckdb } from '../../dialects/duckdb/index.js';
+import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
+import { benchCatalog, loadBenchProject, manyVersusOne, referenceRatios } from '../../bench/measure.js';
+import { generateScaleWarehouse, scaleSizes, scaleWarehouseSql } from '../../bench/scale-generator.js';
+import { REFERENCE_DEFINITIONS } from '../../bench/reference-queries.js';
+
+describe('bench smoke (SF 0.005)', () => {
+  it('generates the scale warehouse with set-based SQL at the requested size', async () => {
+    expect(scaleSizes(1)).toEqual({ accounts: 10_000, users: 100_000, events: 10_000_000 });
+    expect(scaleWarehouseSql({ sf: 10 }).join('\n')).toContain('range(1, 1000001)');
+  });
+
+  it('computes every ratio on DuckDB, and the hand-written answers agree with quorum', async () => {
+    const connection = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    try {
+      const stats = await generateScaleWarehouse(connection.connection, { sf: 0.005 });
+      expect(stats.tables.tracks).toBe(50_000);
+      expect(stats.accounts).toBeGreaterThan(20);
+      const project = await loadBenchProject();
+      expect(project.definitions).toHaveLength(50);
+      const catalog = await benchCatalog(connection, project);
+      const refs = await referenceRatios(connection, 'duckdb', project, catalog, 1);
+      expect(refs.map((r) => r.name)).toEqual(REFERENCE_DEFINITIONS.map((r) => r.name));
+      for (const r of refs) {
+        expect(Number.isFinite(r.ratio) && r.ratio > 0).toBe(true);
+        expect(r.rows).toBeGreaterThan(0);
+      }
+      const many = await manyVersusOne(connection, project, catalog, 1);
+      expect(many.definitions).toBe(50);
+      expect(Number.isFinite(many.ratio)).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('computes the reference ratios on Postgres (PGlite) with the same rows', async () => {
+    const { PgliteConnection } = await import('../../dialects/postgres/pglite-connection.js');
+    const { postgres } = await import('../../dialects/postgres/index.js');
+    const { copyToPglite } = await import('../../bench/scale-generator.js');
+    const source = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    const pg = await PgliteConnection.open(postgres);
+    try {
+      await generateScaleWarehouse(source.connection, { sf: 0.002 });
+      await copyToPglite(source.connection, pg.db as never);
+      const project = await loadBenchProject();
+      const refs = await referenceRatios(pg, 'postgres', project, await benchCatalog(pg, project), 1);
+      expect(refs).toHaveLength(REFERENCE_DEFINITIONS.length);
+    } finally {
+      await source.close();
+      await pg.close();
+    }
+  });
+});

@@ -1,14 +1,12 @@
 // One `quorum run` with every stage logged and timed: load (read the YAML), validate (connect,
 // read the catalog, check the definitions against it), then compile, execute, diff and deliver
 // inside run(). What `quorum schedule` calls for each run.
-import { checkProject } from '../definitions/check-references.js';
-import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
-import { DiagnosticsError } from '../diagnostics/diagnostic.js';
 import type { Destination, DestinationOptions } from '../destinations/destination.js';
-import { readCatalog } from '../evaluation/evaluate.js';
-import { connect, type DialectLookup } from '../evaluation/session.js';
-import { run, type RunOutput, type RunRequest, type RunStage } from '../sync/run.js';
+import type { DialectLookup } from '../evaluation/session.js';
+import { run, type RunOutput, type RunRequest } from '../sync/run.js';
 import type { Logger } from './logger.js';
+import { StageClock } from './stage-clock.js';
+import { openTimedSession } from './timed-session.js';
 
 export interface LoggedRunRequest {
   readonly root: string;
@@ -24,52 +22,15 @@ export interface LoggedRunRequest {
   readonly context?: Record<string, unknown>;
 }
 
-/** Times consecutive stages: each begins when the previous one ends. */
-class StageClock {
-  private current: { stage: string; detail?: string; start: number } | null = null;
-  constructor(private readonly logger: Logger) {}
-
-  begin(stage: 'load' | 'validate' | RunStage, detail?: string): void {
-    this.end();
-    this.current = { stage, detail, start: performance.now() };
-    this.logger.status(`${stage}${detail ? ` (${detail})` : ''}`);
-  }
-
-  end(fields: Record<string, unknown> = {}): void {
-    if (!this.current) return;
-    const { stage, detail, start } = this.current;
-    this.current = null;
-    const code = `stage.${stage}` as const;
-    this.logger.event('info', code as Parameters<Logger['event']>[1], detail ?? '', {
-      ms: Math.round(performance.now() - start),
-      ...fields,
-    });
-  }
-}
-
 export async function loggedRun(request: LoggedRunRequest): Promise<RunOutput> {
   const { logger } = request;
   const clock = new StageClock(logger);
-  clock.begin('load');
-  const loaded = await loadProject(request.root);
-  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
-    clock.end({ failed: true });
-    throw new DiagnosticsError(sortDiagnostics(loaded.diagnostics));
-  }
-  const project = loaded.project!;
-  const known = new Set(project.definitions.map((d) => d.name));
-  const definitions = request.definitions.filter((n) => known.has(n));
-  const gone = request.definitions.filter((n) => !known.has(n));
-  clock.end({ definitions: project.definitions.length });
-  if (gone.length > 0) logger.event('warn', 'run.progress', 'definitions no longer in the project are skipped', { skipped: gone });
-
-  clock.begin('validate');
-  const connection = await connect(project, request.dialects);
+  const { project, connection, catalog } = await openTimedSession(request.root, request.dialects, clock);
   try {
-    const catalog = await readCatalog(connection, project);
-    const diagnostics = [...loaded.diagnostics, ...checkProject(project, catalog)];
-    if (diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(sortDiagnostics(diagnostics));
-    clock.end();
+    const known = new Set(project.definitions.map((d) => d.name));
+    const definitions = request.definitions.filter((n) => known.has(n));
+    const gone = request.definitions.filter((n) => !known.has(n));
+    if (gone.length > 0) logger.event('warn', 'run.progress', 'definitions no longer in the project are skipped', { skipped: gone });
 
     const started = performance.now();
     logger.event('info', 'run.started', '', { as_of: request.asOf, definitions, ...request.context });

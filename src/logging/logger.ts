@@ -129,3 +129,17 @@ export function memoryLogger(now: () => Date = () => new Date()): Logger & { rea
     close() {},
   };
 }
+
+export const SILENT_LOGGER: Logger = { event() {}, status() {}, close() {} };
+
+/**
+ * The logger of a one-shot command such as `quorum run`: with --log-format, events in that format
+ * on stderr; otherwise events and a spinner on an interactive terminal, and nothing when piped or
+ * with --json (SPEC §7: quiet when piped).
+ */
+export function commandLogger(options: { readonly format?: LogFormat; readonly json?: boolean; readonly stream?: NodeJS.WritableStream & { isTTY?: boolean } }): Logger {
+  const stream = options.stream ?? process.stderr;
+  if (options.format) return createLogger({ format: options.format, stream });
+  if (stream.isTTY === true && !options.json) return createLogger({ format: 'text', stream });
+  return SILENT_LOGGER;
+}

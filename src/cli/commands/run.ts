@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
 import { DiagnosticsError, error } from '../../diagnostics/diagnostic.js';
-import { openSession } from '../../evaluation/session.js';
-import { run, type RunOutput } from '../../sync/run.js';
+import type { Session } from '../../evaluation/session.js';
+import { commandLogger, parseLogFormat } from '../../logging/logger.js';
+import { StageClock } from '../../logging/stage-clock.js';
+import { openTimedSession } from '../../logging/timed-session.js';
+import { run, type RunOutput, type RunStage } from '../../sync/run.js';
 import { selectDefinitions } from '../../sync/select.js';
-import { globals } from '../options.js';
+import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
 function printRun(output: RunOutput): void {
@@ -39,16 +42,29 @@ export function registerRun(program: Command): void {
     .description('evaluate, diff against the previous run in the warehouse, write state, deliver the changes')
     .option('--dry-run', 'print the diff; write and deliver nothing')
     .option('--allow-mass-exit', 'let audiences lose more than max_exit_fraction of their members')
-    .action(async (names: string[], options: { dryRun?: boolean; allowMassExit?: boolean }, command: Command) => {
+    .option('--log-format <format>', 'stage events with timings on stderr: text | json (default: text on a terminal, none when piped)')
+    .action(async (names: string[], options: { dryRun?: boolean; allowMassExit?: boolean; logFormat?: string }, command: Command) => {
       const g = globals(command);
-      const session = await openSession(g.project, dialectNamed);
+      const format = options.logFormat === undefined ? undefined : parseLogFormat(options.logFormat);
+      if (format === null) throw new UsageError(`--log-format "${options.logFormat}" is not text or json`);
+      const logger = commandLogger({ format, json: g.json });
+      const clock = new StageClock(logger);
       let output: RunOutput;
+      let session: Session;
       try {
-        const definitions = selectDefinitions(session.project, [...names, ...(g.select ?? [])]);
-        const log = process.stderr.isTTY && !g.json ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
-        output = await run({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, log });
+        session = await openTimedSession(g.project, dialectNamed, clock);
+        try {
+          const definitions = selectDefinitions(session.project, [...names, ...(g.select ?? [])]);
+          const log = (line: string) => logger.event('debug', 'run.progress', line);
+          const onStage = (stage: RunStage, detail?: string) => clock.begin(stage, detail);
+          output = await run({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, log, onStage });
+          clock.end();
+        } finally {
+          clock.end({ failed: true }); // only when a stage threw
+          await session.close();
+        }
       } finally {
-        await session.close();
+        logger.close();
       }
       if (g.json) printJson(output);
       else printRun(output);

@@ -137,7 +137,11 @@ export const SILENT_LOGGER: Logger = { event() {}, status() {}, close() {} };
  * on stderr; otherwise events and a spinner on an interactive terminal, and nothing when piped or
  * with --json (SPEC §7: quiet when piped).
  */
-export function commandLogger(options: { readonly format?: LogFormat; readonly json?: boolean; readonly stream?: NodeJS.WritableStream & { isTTY?: boolean } }): Logger {
+export function commandLogger(options: {
+  readonly format?: LogFormat;
+  readonly json?: boolean;
+  readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
+}): Logger {
   const stream = options.stream ?? process.stderr;
   if (options.format) return createLogger({ format: options.format, stream });
   if (stream.isTTY === true && !options.json) return createLogger({ format: 'text', stream });

@@ -2,8 +2,17 @@
 // entity, with both sides as text the report can print as is.
 import type { Level, SourceLocation } from '../definitions/model.js';
 import { parseTimestamp } from '../definitions/parse-values.js';
-import { sortIds, type DefinitionChange, type ResultValue, type Results } from './diff-results.js';
+import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
+import type { EntityChanges } from '../sync/diff-entities.js';
 import type { ExpectedValue, Expectation } from './test-case.js';
+
+export type ResultValue = TraitValue | Readonly<Record<string, TraitValue>>;
+
+/** One evaluation's results, by definition name. */
+export type Results = ReadonlyMap<string, DefinitionResult>;
+
+/** What `quorum run`'s diff found since the previous evaluation, by definition name (src/sync/diff-entities.ts). */
+export type Changes = ReadonlyMap<string, EntityChanges>;
 
 export interface Difference {
   readonly definition: string;
@@ -20,7 +29,11 @@ export interface Difference {
   readonly expectationLoc: SourceLocation;
 }
 
-export function compareStep(expectations: readonly Expectation[], results: Results, changes: ReadonlyMap<string, DefinitionChange>): Difference[] {
+/**
+ * The differences of one evaluation. `previous` (the evaluation before, null for the first) gives
+ * the values a trait changed from; `changes` is what `quorum run`'s diff found in between.
+ */
+export function compareStep(expectations: readonly Expectation[], results: Results, previous: Results | null, changes: Changes): Difference[] {
   const out: Difference[] = [];
   for (const e of expectations) {
     const result = results.get(e.definition);
@@ -63,18 +76,23 @@ export function compareStep(expectations: readonly Expectation[], results: Resul
       case 'changed': {
         const change = changes.get(e.definition);
         if (change?.kind !== 'trait' || result.kind !== 'trait') break;
+        // A trait changes when it gets a value (run's "entered"), when its value changes, and
+        // when it loses it (run's "exited": the value becomes null).
+        const before = previous?.get(e.definition);
+        const valueBefore = (id: string): ResultValue => (before?.kind === 'trait' ? (before.values.get(id) ?? null) : null);
+        const actual = new Set([...change.entered, ...change.changed, ...change.exited]);
         const expected = new Map(e.values.map((v) => [v.entity, v]));
-        for (const id of sortIds(new Set([...expected.keys(), ...change.changed.keys()]))) {
+        for (const id of sortIds(new Set([...expected.keys(), ...actual]))) {
           const want = expected.get(id);
-          const got = change.changed.get(id);
-          if (want && got && sameValue(want.value, got.after, true)) continue;
-          const stays = result.values.get(id) ?? null;
+          const after = result.values.get(id) ?? null;
+          const got = actual.has(id);
+          if (want && got && sameValue(want.value, after, true)) continue;
           out.push({
             ...base,
             entity: id,
             loc: want?.loc ?? e.loc,
             expected: want ? `changed to ${showValue(want.value)}` : 'no change',
-            actual: got ? `changed from ${showValue(got.before)} to ${showValue(got.after)}` : `no change (${showValue(stays)})`,
+            actual: got ? `changed from ${showValue(valueBefore(id))} to ${showValue(after)}` : `no change (${showValue(after)})`,
           });
         }
         break;
@@ -118,4 +136,9 @@ export function showValue(value: ExpectedValue | ResultValue | undefined): strin
   if (Array.isArray(value)) return `[${value.map((item) => showValue(item as ExpectedValue)).join(', ')}]`;
   const entries = Object.entries(value as Record<string, ExpectedValue>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{ ${entries.map(([k, v]) => `${k}: ${showValue(v)}`).join(', ')} }`;
+}
+
+/** Ids in a stable, human order: numeric parts compare as numbers (u2 before u10). */
+export function sortIds(ids: Iterable<string>): string[] {
+  return [...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }) || (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -15,8 +15,8 @@ import { evaluate, firstLine } from '../evaluation/evaluate.js';
 import { sqlTraitQuery } from '../sql/lower.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
 import { caseRows, suiteTables, type TableRows } from './case-data.js';
-import { compareStep, type Difference } from './compare.js';
-import { diffResults, type Results } from './diff-results.js';
+import { diffEntities } from '../sync/diff-entities.js';
+import { compareStep, type Changes, type Difference, type Results } from './compare.js';
 import { appendRows, createTables, type TableColumns } from './duckdb-loader.js';
 import { parseTestFile, testFileContext } from './parse-test-file.js';
 import { projectShape } from './project-shape.js';
@@ -204,6 +204,7 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
     connection = await openDuckDb();
     await createTables(connection.connection, suite.schema, suite.tables);
     let previous: Results | null = null;
+    const diffs = testCase.steps.some((s) => s.expectations.some((e) => e.kind === 'entered' || e.kind === 'exited' || e.kind === 'changed'));
     for (const [i, step] of testCase.steps.entries()) {
       for (const [table, list] of suite.rows[i]) await appendRows(connection.connection, suite.schema, table, suite.tables[table], list);
       if (step.at === null) continue;
@@ -212,12 +213,16 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
         continue;
       }
       let results: Results;
+      let changes: Changes = new Map();
       try {
         results = await evaluate(connection, { project: suite.project, catalog: suite.catalog, asOf: step.at, targets });
+        // entered / exited / changed: `quorum run`'s own diff, against the snapshot that the
+        // previous step left in the case's state schema.
+        if (diffs) changes = await diffEntities({ connection, project: suite.project, catalog: suite.catalog, asOf: step.at, definitions: targets, runId: `test-step-${step.number}` });
       } catch (cause) {
         return finish('error', evaluations, explainFailure(cause, testCase, suite, step.at));
       }
-      const differences = compareStep(step.expectations, results, diffResults(previous, results));
+      const differences = compareStep(step.expectations, results, previous, changes);
       evaluations.push({ step: step.number, at: step.at, loc: step.loc, differences });
       previous = results;
     }

@@ -1,42 +1,17 @@
-// The pieces of `quorum test` on their own: the diff of two evaluations, value comparison,
+// The pieces of `quorum test` on their own: value comparison,
 // column typing across cases, and test files read against a project's own source layout.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/definitions/load-project.js';
 import { YamlFile } from '../../src/definitions/yaml-source.js';
-import type { DefinitionResult } from '../../src/reference/dataset.js';
 import { caseRows, suiteTables } from '../../src/testing/case-data.js';
 import { sameValue } from '../../src/testing/compare.js';
-import { diffResults } from '../../src/testing/diff-results.js';
 import { parseTestFile, testFileContext } from '../../src/testing/parse-test-file.js';
 import { projectShape } from '../../src/testing/project-shape.js';
 import { selectCases } from '../../src/testing/select.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-const audience = (...members: string[]): DefinitionResult => ({ kind: 'audience', level: 'user', members: new Set(members) });
-const trait = (values: Record<string, unknown>): DefinitionResult => ({ kind: 'trait', level: 'user', values: new Map(Object.entries(values)) as never });
-
-describe('diffResults', () => {
-  it('enters every member on the first run, then only the changes', () => {
-    const first = new Map([['a', audience('u1', 'u2')]]);
-    expect(diffResults(null, first).get('a')).toEqual({ kind: 'audience', entered: ['u1', 'u2'], exited: [] });
-    const second = new Map([['a', audience('u2', 'u10', 'u3')]]);
-    expect(diffResults(first, second).get('a')).toEqual({ kind: 'audience', entered: ['u3', 'u10'], exited: ['u1'] });
-  });
-
-  it('reports changed trait values, a vanished entity as null, and ignores equal values of any shape', () => {
-    const before = new Map([['t', trait({ u1: 1, u2: ['a', 'b'], u3: { x: 1, y: 2 }, gone: 'v', nil: null })]]);
-    const after = new Map([['t', trait({ u1: 2, u2: ['a', 'b'], u3: { y: 2, x: 1 }, nil: null, fresh: 0 })]]);
-    const change = diffResults(before, after).get('t');
-    expect(change?.kind === 'trait' ? Object.fromEntries(change.changed) : null).toEqual({
-      fresh: { before: null, after: 0 },
-      gone: { before: 'v', after: null },
-      u1: { before: 1, after: 2 },
-    });
-  });
-});
 
 describe('sameValue', () => {
   it('compares numbers, timestamps as instants, lists in order and SQL trait columns by the ones listed', () => {

@@ -54,7 +54,8 @@ export class Progress {
     if (this.text === null) return;
     this.frame = (this.frame + 1) % FRAMES.length;
     const elapsed = ((Date.now() - this.since) / 1000).toFixed(1);
-    const columns = (this.stream as { columns?: number }).columns ?? 100;
+    const reported = (this.stream as { columns?: number }).columns ?? 0;
+    const columns = reported >= 20 ? reported : 100; // a pty without a size reports 0
     const line = `${FRAMES[this.frame]} ${this.text} ${elapsed}s`;
     this.stream.write(`${CLEAR_LINE}${line.length > columns - 1 ? `${line.slice(0, columns - 2)}…` : line}`);
   }

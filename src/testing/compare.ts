@@ -75,6 +75,18 @@ export function compareStep(expectations: readonly Expectation[], results: Resul
       }
       case 'changed': {
         const change = changes.get(e.definition);
+        if ('ids' in e) {
+          // An account audience: accounts that stayed in while users joined or left them.
+          if (change?.kind !== 'audience') break;
+          const actual = new Set(change.changed);
+          const expected = new Set(e.ids);
+          for (const id of sortIds(new Set([...expected, ...actual]))) {
+            const want = expected.has(id);
+            if (want === actual.has(id)) continue;
+            out.push({ ...base, entity: id, expected: want ? 'changed (users joined or left)' : 'no change', actual: want ? `no change (${notChanged(id, change)})` : `changed (${showUsers(change.users.get(id))})` });
+          }
+          break;
+        }
         if (change?.kind !== 'trait' || result.kind !== 'trait') break;
         // A trait changes when it gets a value (run's "entered"), when its value changes, and
         // when it loses it (run's "exited": the value becomes null).
@@ -100,6 +112,19 @@ export function compareStep(expectations: readonly Expectation[], results: Resul
     }
   }
   return out;
+}
+
+function showUsers(users: { readonly joined: readonly string[]; readonly left: readonly string[] } | undefined): string {
+  const parts: string[] = [];
+  if (users?.joined.length) parts.push(`joined: ${sortIds(users.joined).join(', ')}`);
+  if (users?.left.length) parts.push(`left: ${sortIds(users.left).join(', ')}`);
+  return parts.join('; ');
+}
+
+function notChanged(id: string, change: EntityChanges): string {
+  if (change.entered.includes(id)) return 'it entered';
+  if (change.exited.includes(id)) return 'it exited';
+  return 'no user joined or left';
 }
 
 /**

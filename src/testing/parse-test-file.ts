@@ -154,16 +154,21 @@ class TestFileParser {
         y.error('wrong_type', e.keyLoc, `${what} names "${e.key}", which is a trait; only audiences are entered and exited.`, 'for a trait use expect_changed: { trait: { id: new value } }');
         continue;
       }
-      if (kind === 'changed' && shape.kind === 'audience') {
-        y.error('wrong_type', e.keyLoc, `${what} names "${e.key}", which is an audience; expect_changed is for traits.`, 'for an audience use expect_entered: and expect_exited:');
+      if (kind === 'changed' && shape.kind === 'audience' && shape.level === 'user') {
+        y.error(
+          'wrong_type',
+          e.keyLoc,
+          `${what} names "${e.key}", which is a user-level audience; expect_changed is for traits, and for account-level audiences (users joining or leaving an account that stays in).`,
+          'for a user-level audience use expect_entered: and expect_exited:',
+        );
         continue;
       }
       if (shape.kind === 'audience') {
         const ids = this.idList(e, `${what} "${e.key}"`, entity);
-        if (ids) out.push({ kind: kind === 'changed' ? 'members' : kind, definition: e.key, ids, loc: e.keyLoc });
+        if (ids) out.push(kind === 'changed' ? { kind, definition: e.key, ids, loc: e.keyLoc } : { kind, definition: e.key, ids, loc: e.keyLoc });
       } else {
         const values = this.entityValues(e, `${what} "${e.key}"`, entity);
-        if (values) out.push({ kind: kind === 'changed' ? 'changed' : 'values', definition: e.key, values, loc: e.keyLoc });
+        if (values) out.push(kind === 'changed' ? { kind, definition: e.key, values, loc: e.keyLoc } : { kind: 'values', definition: e.key, values, loc: e.keyLoc });
       }
     }
     return out;

@@ -204,7 +204,7 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
     connection = await openDuckDb();
     await createTables(connection.connection, suite.schema, suite.tables);
     let previous: Results | null = null;
-    const diffs = testCase.steps.some((s) => s.expectations.some((e) => e.kind === 'entered' || e.kind === 'exited' || e.kind === 'changed'));
+    const diffs = testCase.steps.some((s) => s.expectations.some((e) => e.kind !== 'members' && e.kind !== 'values'));
     for (const [i, step] of testCase.steps.entries()) {
       for (const [table, list] of suite.rows[i]) await appendRows(connection.connection, suite.schema, table, suite.tables[table], list);
       if (step.at === null) continue;

@@ -44,7 +44,12 @@ export type Expectation =
   /** `expect_entered` / `expect_exited: { audience: [ids] }`: exactly these changes since the previous evaluation. */
   | { readonly kind: 'entered' | 'exited'; readonly definition: string; readonly ids: readonly string[]; readonly loc: SourceLocation }
   /** `expect_changed: { trait: { id: new value } }`: exactly these entities changed, to these values. */
-  | { readonly kind: 'changed'; readonly definition: string; readonly values: readonly ExpectedEntityValue[]; readonly loc: SourceLocation };
+  | { readonly kind: 'changed'; readonly definition: string; readonly values: readonly ExpectedEntityValue[]; readonly loc: SourceLocation }
+  /**
+   * `expect_changed: { account_audience: [ids] }`: exactly these accounts stayed in the audience
+   * while users joined or left them (what `quorum run` counts as changed for an account audience).
+   */
+  | { readonly kind: 'changed'; readonly definition: string; readonly ids: readonly string[]; readonly loc: SourceLocation };
 
 /**
  * A step adds `given` rows (to everything given before) and, when it has `at`, evaluates the

@@ -89,6 +89,8 @@ tests/steps.test.yml
         user "u1": expected entered, actual not entered
       tests/steps.test.yml:13:25 expect_changed logins_7d (step 2, at 2024-06-03T00:00:00.000Z)
         user "u1": expected changed to 0, actual no change (1)
+      tests/steps.test.yml:13:47 expect_changed enterprise_accounts (step 2, at 2024-06-03T00:00:00.000Z)
+        account "acme": expected changed (users joined or left), actual no change (it exited)
 
 tests/values.test.yml
   ✗ fails - wrong counts, a user that does not exist, and a list
@@ -121,12 +123,14 @@ const FAILING_JUNIT = `<?xml version="1.0" encoding="UTF-8"?>
   </testsuite>
   <testsuite name="tests/steps.test.yml" tests="1" failures="1" errors="0" skipped="0" time="T" timestamp="TS">
     <testcase name="fails - the step expects the wrong entered, exited and changed" classname="tests.steps" time="T">
-      <failure message="3 differences from the expected result" type="difference">tests/steps.test.yml:11:24 expect_exited enterprise_accounts (step 2, at 2024-06-03T00:00:00.000Z)
+      <failure message="4 differences from the expected result" type="difference">tests/steps.test.yml:11:24 expect_exited enterprise_accounts (step 2, at 2024-06-03T00:00:00.000Z)
   account "acme": expected not exited, actual exited
 tests/steps.test.yml:12:25 expect_entered active_users (step 2, at 2024-06-03T00:00:00.000Z)
   user "u1": expected entered, actual not entered
 tests/steps.test.yml:13:25 expect_changed logins_7d (step 2, at 2024-06-03T00:00:00.000Z)
-  user "u1": expected changed to 0, actual no change (1)</failure>
+  user "u1": expected changed to 0, actual no change (1)
+tests/steps.test.yml:13:47 expect_changed enterprise_accounts (step 2, at 2024-06-03T00:00:00.000Z)
+  account "acme": expected changed (users joined or left), actual no change (it exited)</failure>
     </testcase>
   </testsuite>
   <testsuite name="tests/values.test.yml" tests="1" failures="1" errors="0" skipped="0" time="T" timestamp="TS">
@@ -204,7 +208,7 @@ describe('--select', () => {
       'fails - the step expects the wrong entered, exited and changed': 'failed',
     });
     const steps = byDefinition.results.find((r) => r.status === 'failed')!;
-    expect(steps.evaluations.flatMap((e) => e.differences.map((d) => d.definition))).toEqual(['enterprise_accounts']);
+    expect(steps.evaluations.flatMap((e) => e.differences.map((d) => d.definition))).toEqual(['enterprise_accounts', 'enterprise_accounts']);
     expect(formatTextReport(byDefinition).split('\n').at(-2)).toBe('cases: 1 failed, 1 skipped; 2 in 2 files (2 of 6 selected)');
   });
 
@@ -214,7 +218,7 @@ describe('--select', () => {
     expect(result.code).toBe(1); // active_users also picks the failing membership case
     const ok = await cli('test', '--project', project('cohorts'), '--select', 'time-travel');
     expect(ok.code).toBe(0);
-    expect(ok.stdout.trim().split('\n').at(-1)).toBe('cases: 7 passed; 7 in 1 file (7 of 38 selected)');
+    expect(ok.stdout.trim().split('\n').at(-1)).toBe('cases: 8 passed; 8 in 1 file (8 of 39 selected)');
   });
 
   it('a pattern that matches nothing is a usage error (exit 2), not a green run', async () => {
@@ -242,6 +246,7 @@ describe('malformed test files', () => {
       'tests/broken.test.yml:24:5 unknown_reference did you mean "identifies"?',
       'tests/broken.test.yml:26:7 missing_key add e.g. at: 2024-06-02T00:00:00Z to this step',
       'tests/broken.test.yml:28:25 wrong_type for a trait use expect_changed: { trait: { id: new value } }',
+      'tests/broken.test.yml:29:25 wrong_type for a user-level audience use expect_entered: and expect_exited:',
       'tests/not-yaml.test.yml:3:31 yaml_syntax check the indentation and the quoting around this line; values containing ": " or starting with "{", "[", "*", "&" or "#" need quotes',
     ]);
   });
@@ -261,7 +266,7 @@ describe('malformed test files', () => {
     expect(result.stderr).toContain('tests/broken.test.yml:11:53 error[invalid_value]: an event\'s "timestamp" is "yesterday", which is not an ISO-8601 timestamp.');
     expect(result.stderr).toContain('tests/broken.test.yml:15:5 error[unknown_reference]: "expect" names "active_user", but no audience or trait of the project has that name.');
     expect(result.stderr).not.toMatch(/\n\s+at .*\.(ts|js):\d+/); // no stack trace
-    expect(result.stderr.trim().split('\n').at(-1)).toBe('14 errors');
+    expect(result.stderr.trim().split('\n').at(-1)).toBe('15 errors');
   });
 
   it('also reach CI: the JUnit file holds one errored case per broken file', async () => {
@@ -272,7 +277,7 @@ describe('malformed test files', () => {
     expect(root.attributes).toMatchObject({ tests: '2', failures: '0', errors: '2' });
     const cases = root.children[0].children;
     expect(cases.map((c) => c.attributes.name)).toEqual(['tests/broken.test.yml is valid', 'tests/not-yaml.test.yml is valid']);
-    expect(cases[0].children[0].attributes.message).toBe('13 problems in tests/broken.test.yml');
+    expect(cases[0].children[0].attributes.message).toBe('14 problems in tests/broken.test.yml');
     expect(formatDiagnostics(run.diagnostics, run.root)).toContain(cases[1].children[0].text);
   });
 });

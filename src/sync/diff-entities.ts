@@ -110,12 +110,24 @@ function changesQuery(definitions: readonly SyncDefinition[], schema: string): Q
   if (accountAudiences.length > 0) {
     // Users joining or leaving an account that stays in the audience: the same joins as the
     // `changed` measure of countsQuery (the account is in the previous snapshot / in staging).
-    const sameEntity = (a: string, b: string) => and(bin('=', col('definition', a), col('definition', b)), bin('=', col('entity_id', a), col('entity_id', b)));
+    const sameEntity = (a: string, b: string) =>
+      and(bin('=', col('definition', a), col('definition', b)), bin('=', col('entity_id', a), col('entity_id', b)));
     const joined = usersEntered(refs, accountAudiences);
-    queries.push(rowsOf('joined', { ...joined, joins: [...joined.joins, { type: 'INNER', from: from(refs.snapshots, 'pe'), on: sameEntity('pe', 's') }] }));
+    queries.push(
+      rowsOf('joined', {
+        ...joined,
+        joins: [...joined.joins, { type: 'INNER', from: from(refs.snapshots, 'pe'), on: sameEntity('pe', 's') }],
+      }),
+    );
     const left = usersExited(refs, accountAudiences);
     queries.push(
-      rowsOf('left', { ...left, joins: [...left.joins, { type: 'INNER', from: from(refs.staging, 'se'), on: and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))) }] }),
+      rowsOf('left', {
+        ...left,
+        joins: [
+          ...left.joins,
+          { type: 'INNER', from: from(refs.staging, 'se'), on: and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))) },
+        ],
+      }),
     );
   }
   return { kind: 'union', all: true, queries };
@@ -128,7 +140,9 @@ function readChanges(rows: readonly Record<string, unknown>[], definitions: read
     changed: Set<string>;
     users: Map<string, { joined: string[]; left: string[] }>;
   }
-  const building = new Map<string, Building>(definitions.map((d) => [d.name, { entered: [], exited: [], changed: new Set(), users: new Map() }]));
+  const building = new Map<string, Building>(
+    definitions.map((d) => [d.name, { entered: [], exited: [], changed: new Set(), users: new Map() }]),
+  );
   for (const row of rows) {
     const entry = building.get(String(row.definition));
     if (!entry) continue;
@@ -147,8 +161,15 @@ function readChanges(rows: readonly Record<string, unknown>[], definitions: read
   return new Map(
     definitions.map((d) => {
       const b = building.get(d.name)!;
-      const users = new Map([...b.users].sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0)).map(([k, v]) => [k, { joined: sorted(v.joined), left: sorted(v.left) }]));
-      return [d.name, { kind: d.kind, level: d.level, entered: sorted(b.entered), exited: sorted(b.exited), changed: sorted(b.changed), users }];
+      const users = new Map(
+        [...b.users]
+          .sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))
+          .map(([k, v]) => [k, { joined: sorted(v.joined), left: sorted(v.left) }]),
+      );
+      return [
+        d.name,
+        { kind: d.kind, level: d.level, entered: sorted(b.entered), exited: sorted(b.exited), changed: sorted(b.changed), users },
+      ];
     }),
   );
 }

@@ -44,6 +44,7 @@ describe('loadProject: a valid project', () => {
         },
         maxExitFraction: 0.25,
         personas: { namespace: 'quorum', spaceId: 'quorum' },
+        schedule: { default: null, timezone: 'UTC' },
         loc: at('quorum.yml', 1, 1),
       },
       definitions: [
@@ -236,6 +237,7 @@ describe('loadProject: a valid project', () => {
       destinations: {},
       maxExitFraction: 0.5,
       personas: { namespace: 'quorum', spaceId: 'quorum' },
+      schedule: { default: null, timezone: 'UTC' },
       loc: at('quorum.yml', 1, 1),
     });
     expect(project?.definitions).toEqual([]);

@@ -22,7 +22,7 @@ describe.skipIf(!url)('postgres over the wire (QUORUM_TEST_POSTGRES_URL)', () =>
   beforeAll(async () => {
     client = new pg.Client({ connectionString: url });
     await client.connect();
-    await loadDatasetPg({ exec: (sql) => client.query(sql), query: (sql, params) => client.query(sql, params) }, coverageDataset());
+    await loadDatasetPg({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }, coverageDataset());
     connection = await postgres.connect({ type: 'postgres', url: url! });
   });
 

@@ -64,6 +64,11 @@ export class PostgresPrinter extends SqlPrinter {
     return super.visitExpr(e);
   }
 
+  // The same "C" collation for values quorum sorts or takes the min / max of (unique_list, ties).
+  override visitCodePointOrder(expr: Expr): string {
+    return `(${this.visitExpr(expr)} COLLATE "C")`;
+  }
+
   private ordered(e: Expr): string {
     const text = this.visitExpr(e);
     // Parenthesised: BETWEEN's bounds are b_expr in Postgres' grammar, which has no COLLATE.

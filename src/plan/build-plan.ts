@@ -124,7 +124,19 @@ class PlanBuilder {
       features: [...this.features.values()],
       audiences: [...this.audiences.values()],
       outputs,
+      columnTypes: this.columnTypes(),
     };
+  }
+
+  private columnTypes(): Record<string, Record<string, LogicalType>> {
+    const { tables } = this.request.project.config.source;
+    const read = new Set([tables.identifies, tables.groups, ...[...this.scans.values()].map((s) => s.table), ...[...this.ranked.values()].map((r) => r.match.table)]);
+    const out: Record<string, Record<string, LogicalType>> = {};
+    for (const name of read) {
+      const table = this.request.catalog.tables.get(name);
+      if (table) out[name] = Object.fromEntries(table.columns);
+    }
+    return out;
   }
 
   private userUniverseTables(): string[] {

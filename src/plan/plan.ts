@@ -126,4 +126,9 @@ export interface Plan {
   readonly features: readonly Feature[];
   readonly audiences: readonly PlanAudience[]; // dependencies first
   readonly outputs: readonly PlanOutput[];
+  /**
+   * Types of the source columns the plan reads, by table then column, where the catalog knows
+   * them: lowering needs them to order strings by code point on every warehouse.
+   */
+  readonly columnTypes: Readonly<Record<string, Readonly<Record<string, ValueType>>>>;
 }

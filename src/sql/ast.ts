@@ -35,6 +35,8 @@ export type Expr =
   | { readonly kind: 'case'; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null }
   | { readonly kind: 'cast'; readonly expr: Expr; readonly type: SqlType }
   | { readonly kind: 'lower'; readonly expr: Expr }
+  /** A string value ordered (compared, sorted, min / max) by Unicode code point, whatever the warehouse's collation. */
+  | { readonly kind: 'code_point_order'; readonly expr: Expr }
   /** Plain substring tests: no pattern characters, whatever the value holds. */
   | { readonly kind: 'string_match'; readonly match: 'contains' | 'starts_with' | 'ends_with'; readonly expr: Expr; readonly pattern: Expr }
   | { readonly kind: 'list_contains'; readonly list: Expr; readonly value: Expr }

@@ -206,6 +206,14 @@ class Lowering {
     };
   }
 
+  /** A source column's value, ordered by code point when the catalog says it is a string. */
+  private ordered(expr: Expr, table: string, column: string | null): Expr {
+    return column !== null && this.plan.columnTypes[table]?.[column] === 'string' ? { kind: 'code_point_order', expr } : expr;
+  }
+
+  /** Aggregates whose answer depends on string order. */
+  private static readonly ORDER_SENSITIVE: ReadonlySet<string> = new Set(['min', 'max', 'sorted_distinct_list']);
+
   private get layout() {
     return this.plan.layout;
   }
@@ -336,7 +344,7 @@ class Lowering {
     const key = col(level === 'user' ? columns.userId : columns.groupId, 's');
     const order = [
       { expr: this.eventTime('s'), direction: 'DESC' as const },
-      { expr: col(columns.id, 's'), direction: 'DESC' as const },
+      { expr: this.ordered(col(columns.id, 's'), level === 'user' ? tables.identifies : tables.groups, columns.id), direction: 'DESC' as const },
     ];
     return {
       name: CTE.customTraits(level),
@@ -399,15 +407,20 @@ class Lowering {
           break;
         case 'sum':
         case 'min':
-        case 'max':
-          partials.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: property, filter }, alias: partial });
-          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: p, filter: null }, alias: m.column });
+        case 'max': {
+          const byOrder = (e: Expr) => (m.aggregate === 'sum' || property === null ? e : this.ordered(e, scan.table, m.property));
+          partials.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: byOrder(property!), filter }, alias: partial });
+          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: byOrder(p), filter: null }, alias: m.column });
           break;
+        }
         case 'count_distinct':
-        case 'sorted_distinct_list':
+        case 'sorted_distinct_list': {
+          const k = col('k', 'p');
+          const arg = m.aggregate === 'sorted_distinct_list' ? this.ordered(k, scan.table, m.property) : k;
           partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter }, alias: partial });
-          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: col('k', 'p'), filter: bin('>', p, num(0)) }, alias: m.column });
+          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg, filter: bin('>', p, num(0)) }, alias: m.column });
           break;
+        }
         case 'avg':
           throw new Error('avg is never pre-aggregated');
         default:
@@ -442,7 +455,8 @@ class Lowering {
       const condition = this.matchCondition(m, 'e');
       const property = m.property === null ? null : col(m.property, 'e');
       const filter = property === null ? condition : and(condition, isNull(property, true));
-      return { expr: { kind: 'aggregate', fn: m.aggregate, arg: property, filter }, alias: m.column };
+      const arg = property !== null && Lowering.ORDER_SENSITIVE.has(m.aggregate) ? this.ordered(property, scan.table, m.property) : property;
+      return { expr: { kind: 'aggregate', fn: m.aggregate, arg, filter }, alias: m.column };
     });
     const narrowing = this.scanNarrowing(scan, 'e');
     return {
@@ -481,7 +495,7 @@ class Lowering {
           { expr: col('id', 'c'), alias: 'id' },
           { expr: col('value', 'c'), alias: 'value' },
           {
-            expr: { kind: 'row_number', partitionBy: [col('id', 'c')], orderBy: [{ expr: col('frequency', 'c'), direction: 'DESC' }, { expr: col('value', 'c'), direction: 'ASC' }] },
+            expr: { kind: 'row_number', partitionBy: [col('id', 'c')], orderBy: [{ expr: col('frequency', 'c'), direction: 'DESC' }, { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC' }] },
             alias: 'rank',
           },
         ],
@@ -498,7 +512,7 @@ class Lowering {
               partitionBy: [source.entity],
               orderBy: [
                 { expr: this.eventTime('e'), direction: r.compute === 'first' ? 'ASC' : 'DESC' },
-                { expr: col(this.layout.columns.id, 'e'), direction: 'ASC' },
+                { expr: this.ordered(col(this.layout.columns.id, 'e'), r.match.table, this.layout.columns.id), direction: 'ASC' },
               ],
             },
             alias: 'rank',

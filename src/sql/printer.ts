@@ -235,6 +235,8 @@ export class SqlPrinter {
         return `CAST(${this.visitExpr(e.expr)} AS ${this.typeName(e.type)})`;
       case 'lower':
         return `LOWER(${this.visitExpr(e.expr)})`;
+      case 'code_point_order':
+        return this.visitCodePointOrder(e.expr);
       case 'string_match':
         return this.visitStringMatch(e.match, e.expr, e.pattern);
       case 'list_contains':
@@ -260,6 +262,11 @@ export class SqlPrinter {
       default:
         return assertNever(e);
     }
+  }
+
+  /** Warehouses whose default string order is binary (UTF-8 bytes = code points) need nothing. */
+  visitCodePointOrder(expr: Expr): string {
+    return this.visitExpr(expr);
   }
 
   visitStringMatch(match: 'contains' | 'starts_with' | 'ends_with', expr: Expr, pattern: Expr): string {

@@ -80,7 +80,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 "events:user:feature_used" AS (
   SELECT
     "e"."user_id" AS "id",
-    ARRAY_AGG(DISTINCT "e"."feature" ORDER BY "e"."feature") FILTER (WHERE (("e"."event_text" = 'Feature Used') AND ("e"."feature" IS NOT NULL))) AS "m_1"
+    ARRAY_AGG(DISTINCT ("e"."feature" COLLATE "C") ORDER BY ("e"."feature" COLLATE "C")) FILTER (WHERE (("e"."event_text" = 'Feature Used') AND ("e"."feature" IS NOT NULL))) AS "m_1"
   FROM "app"."feature_used" AS "e"
   WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used')))
   GROUP BY "e"."user_id"
@@ -111,7 +111,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     SELECT
       "c"."id" AS "id",
       "c"."value" AS "value",
-      ROW_NUMBER() OVER (PARTITION BY "c"."id" ORDER BY "c"."frequency" DESC NULLS LAST, "c"."value" ASC NULLS LAST) AS "rank"
+      ROW_NUMBER() OVER (PARTITION BY "c"."id" ORDER BY "c"."frequency" DESC NULLS LAST, ("c"."value" COLLATE "C") ASC NULLS LAST) AS "rank"
     FROM (
       SELECT
         "e"."user_id" AS "id",
@@ -134,7 +134,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     SELECT
       "m"."group_id" AS "id",
       "e"."title" AS "value",
-      ROW_NUMBER() OVER (PARTITION BY "m"."group_id" ORDER BY "e"."timestamp" DESC NULLS LAST, "e"."id" ASC NULLS LAST) AS "rank"
+      ROW_NUMBER() OVER (PARTITION BY "m"."group_id" ORDER BY "e"."timestamp" DESC NULLS LAST, ("e"."id" COLLATE "C") ASC NULLS LAST) AS "rank"
     FROM "memberships" AS "m"
     JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
     WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))

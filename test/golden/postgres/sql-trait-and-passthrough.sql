@@ -67,8 +67,8 @@ group by user_id
 "custom_traits:user" AS (
   SELECT
     "s"."user_id" AS "id",
-    (ARRAY_AGG("s"."role" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."role" IS NOT NULL))[1] AS "role",
-    (ARRAY_AGG("s"."seats" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."seats" IS NOT NULL))[1] AS "seats"
+    (ARRAY_AGG("s"."role" ORDER BY "s"."timestamp" DESC NULLS LAST, ("s"."id" COLLATE "C") DESC NULLS LAST) FILTER (WHERE "s"."role" IS NOT NULL))[1] AS "role",
+    (ARRAY_AGG("s"."seats" ORDER BY "s"."timestamp" DESC NULLS LAST, ("s"."id" COLLATE "C") DESC NULLS LAST) FILTER (WHERE "s"."seats" IS NOT NULL))[1] AS "seats"
   FROM "app"."identifies" AS "s"
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("s"."user_id" IS NOT NULL))
   GROUP BY "s"."user_id"

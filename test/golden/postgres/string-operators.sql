@@ -61,8 +61,8 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 "custom_traits:user" AS (
   SELECT
     "s"."user_id" AS "id",
-    (ARRAY_AGG("s"."role" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."role" IS NOT NULL))[1] AS "role",
-    (ARRAY_AGG("s"."email" ORDER BY "s"."timestamp" DESC NULLS LAST, "s"."id" DESC NULLS LAST) FILTER (WHERE "s"."email" IS NOT NULL))[1] AS "email"
+    (ARRAY_AGG("s"."role" ORDER BY "s"."timestamp" DESC NULLS LAST, ("s"."id" COLLATE "C") DESC NULLS LAST) FILTER (WHERE "s"."role" IS NOT NULL))[1] AS "role",
+    (ARRAY_AGG("s"."email" ORDER BY "s"."timestamp" DESC NULLS LAST, ("s"."id" COLLATE "C") DESC NULLS LAST) FILTER (WHERE "s"."email" IS NOT NULL))[1] AS "email"
   FROM "app"."identifies" AS "s"
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("s"."user_id" IS NOT NULL))
   GROUP BY "s"."user_id"
@@ -71,7 +71,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 "events:user:feature_used" AS (
   SELECT
     "e"."user_id" AS "id",
-    ARRAY_AGG(DISTINCT "e"."feature" ORDER BY "e"."feature") FILTER (WHERE (("e"."event_text" = 'Feature Used') AND ("e"."feature" IS NOT NULL))) AS "m_1"
+    ARRAY_AGG(DISTINCT ("e"."feature" COLLATE "C") ORDER BY ("e"."feature" COLLATE "C")) FILTER (WHERE (("e"."event_text" = 'Feature Used') AND ("e"."feature" IS NOT NULL))) AS "m_1"
   FROM "app"."feature_used" AS "e"
   WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used')))
   GROUP BY "e"."user_id"

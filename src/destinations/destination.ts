@@ -21,7 +21,26 @@ export interface Destination {
    * be retried; then rejects with a DeliveryError, and the calls stay in the outbox.
    */
   send(calls: readonly SegmentCall[]): Promise<void>;
+  /**
+   * The same with every call already serialised (delivery builds each call's JSON text once and
+   * never re-serialises it). Optional: delivery falls back to `send`.
+   */
+  sendJson?(calls: readonly string[]): Promise<void>;
+  /** Batches in flight at once (different entities; one entity's calls stay in order). Default 1. */
+  readonly concurrency?: number;
   close(): Promise<void>;
+}
+
+/** Delivers JSON texts through whichever of the two methods a destination has. */
+export function sendJsonTo(destination: Destination, calls: readonly string[]): Promise<void> {
+  if (destination.sendJson) return destination.sendJson(calls);
+  return destination.send(calls.map((c) => JSON.parse(c) as SegmentCall));
+}
+
+/** A batch body `{"batch":[...],<rest>}` from serialised calls, without re-serialising them. */
+export function batchBody(calls: readonly string[], rest: Readonly<Record<string, unknown>>): string {
+  const tail = JSON.stringify(rest);
+  return `{"batch":[${calls.join(',')}]${tail === '{}' ? '' : `,${tail.slice(1, -1)}`}}`;
 }
 
 /** A batch that did not get through. The message never holds a URL, a header or a secret. */
@@ -38,6 +57,20 @@ export interface DestinationOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Fewer calls a batch than Segment allows (QUORUM_BATCH_MAX_CALLS), for endpoints that want small batches. */
   readonly maxCalls?: number;
+  /** HTTP destinations: batches in flight at once (QUORUM_HTTP_CONCURRENCY, default 4). */
+  readonly concurrency?: number;
+  /** HTTP destinations: gzip request bodies (QUORUM_HTTP_GZIP=1; Segment accepts Content-Encoding: gzip). */
+  readonly gzip?: boolean;
+}
+
+export const DEFAULT_HTTP_CONCURRENCY = 4;
+
+/** Concurrency and gzip from the options, else the environment. */
+export function httpTuning(options: DestinationOptions, env: NodeJS.ProcessEnv = process.env): { concurrency: number; gzip: boolean } {
+  const wanted = options.concurrency ?? Number(env.QUORUM_HTTP_CONCURRENCY ?? NaN);
+  const concurrency = Number.isInteger(wanted) && wanted > 0 ? Math.min(wanted, 64) : DEFAULT_HTTP_CONCURRENCY;
+  const gzip = options.gzip ?? (env.QUORUM_HTTP_GZIP === '1' || env.QUORUM_HTTP_GZIP === 'true');
+  return { concurrency, gzip };
 }
 
 /** Retry settings from the environment (QUORUM_HTTP_*), for operators and for tests. */

@@ -5,16 +5,21 @@ import type { DestinationConfig } from '../definitions/model.js';
 import type { SegmentCall } from '../sync/calls.js';
 import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 
-export function openFileDestination(name: string, config: Extract<DestinationConfig, { type: 'file' }>, limits: BatchLimits = SEGMENT_LIMITS): Destination {
-  return {
+export function openFileDestination(
+  name: string,
+  config: Extract<DestinationConfig, { type: 'file' }>,
+  limits: BatchLimits = SEGMENT_LIMITS,
+): Destination {
+  const destination: Destination = {
     name,
     limits,
-    async send(calls: readonly SegmentCall[]) {
+    send: (calls: readonly SegmentCall[]) => destination.sendJson!(calls.map((call) => JSON.stringify(call))),
+    async sendJson(calls: readonly string[]) {
       try {
         await mkdir(path.dirname(config.path), { recursive: true });
         const file = await open(config.path, 'a');
         try {
-          await file.appendFile(calls.map((call) => `${JSON.stringify(call)}\n`).join(''), 'utf8');
+          await file.appendFile(`${calls.join('\n')}\n`, 'utf8');
           await file.sync();
         } finally {
           await file.close();
@@ -26,4 +31,5 @@ export function openFileDestination(name: string, config: Extract<DestinationCon
     },
     async close() {},
   };
+  return destination;
 }

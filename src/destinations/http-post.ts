@@ -2,6 +2,14 @@
 // and network errors with exponential backoff and full jitter, and waits at least as long as a
 // Retry-After header asks. Other 4xx are not retried (the request itself is wrong). Error
 // messages name the status or the network error only: never the URL, a header or the body we sent.
+// node:http with keep-alive agents (one set per destination), not fetch: a run posts thousands of
+// batches to one endpoint, and the body is bytes that were serialised once.
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 export interface RetryPolicy {
   readonly attempts: number; // total tries, including the first
@@ -37,8 +45,9 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: () => nu
 
 function networkReason(cause: unknown): string {
   if (cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError')) return 'timed out';
-  const inner = cause instanceof Error ? (cause as Error & { cause?: unknown }).cause : undefined;
-  const code = inner && typeof inner === 'object' && 'code' in inner ? String((inner as { code: unknown }).code) : null;
+  const codeOf = (e: unknown) =>
+    e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : null;
+  const code = codeOf(cause) ?? codeOf(cause instanceof Error ? (cause as Error & { cause?: unknown }).cause : undefined);
   return code ? `network error ${code}` : 'network error';
 }
 
@@ -49,26 +58,111 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Keep-alive connections for one destination: a run sends many batches to one endpoint. */
+export function keepAliveAgents(maxSockets = 8): { http: HttpAgent; https: HttpsAgent; destroy(): void } {
+  const http = new HttpAgent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 });
+  const https = new HttpsAgent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 });
+  return {
+    http,
+    https,
+    destroy() {
+      http.destroy();
+      https.destroy();
+    },
+  };
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly text: string;
+  readonly retryAfter: string | null;
+}
+
+function post(
+  url: URL,
+  body: Buffer,
+  headers: Readonly<Record<string, string>>,
+  timeoutMs: number,
+  agents: ReturnType<typeof keepAliveAgents> | null,
+): Promise<RawResponse> {
+  const secure = url.protocol === 'https:';
+  const send = secure ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Length': String(body.length) },
+        agent: agents ? (secure ? agents.https : agents.http) : undefined,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          // Only an excerpt of an error body is ever shown; keep a little of it.
+          if (size < 4096) chunks.push(chunk);
+          size += chunk.length;
+        });
+        response.on('end', () => {
+          const header = response.headers['retry-after'];
+          resolve({
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: Array.isArray(header) ? header[0] : (header ?? null),
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+export interface PostOptions {
+  /** Keep-alive agents of the destination; without them every request opens a connection. */
+  readonly agents?: ReturnType<typeof keepAliveAgents> | null;
+  /** Content-Encoding: gzip (Segment's HTTP API accepts it). */
+  readonly gzip?: boolean;
+}
+
 export async function postWithRetry(
   url: string,
-  body: string,
+  body: string | Buffer,
   headers: Readonly<Record<string, string>>,
   policy: RetryPolicy,
   secrets: readonly string[],
+  options: PostOptions = {},
 ): Promise<PostResult> {
   let reason = 'not sent';
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return { ok: false, reason: 'the endpoint is not a valid URL', attempts: 0 };
+  }
+  let bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const sent: Record<string, string> = { ...headers };
+  if (options.gzip) {
+    bytes = await gzipAsync(bytes, { level: 1 });
+    sent['Content-Encoding'] = 'gzip';
+  }
   for (let attempt = 0; attempt < policy.attempts; attempt += 1) {
     let wait: number | null = null;
     try {
-      const response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(policy.timeoutMs) });
-      const text = await response.text().catch(() => '');
-      if (response.ok) return { ok: true, reason: '', attempts: attempt + 1 };
-      const excerpt = redact(text.replace(/\s+/g, ' ').slice(0, 200), secrets);
+      const response = await post(target, bytes, sent, policy.timeoutMs, options.agents ?? null);
+      if (response.status >= 200 && response.status < 300) return { ok: true, reason: '', attempts: attempt + 1 };
+      const excerpt = redact(response.text.replace(/\s+/g, ' ').slice(0, 200), secrets);
       reason = `HTTP ${response.status}${excerpt ? ` (${excerpt})` : ''}`;
       if (response.status !== 429 && response.status < 500) return { ok: false, reason, attempts: attempt + 1 };
-      wait = retryAfterMs(response.headers.get('retry-after'));
+      wait = retryAfterMs(response.retryAfter);
       if (wait !== null && wait > policy.maxDelayMs) {
-        return { ok: false, reason: `${reason}; Retry-After asks for ${Math.round(wait / 1000)}s, left for the next run`, attempts: attempt + 1 };
+        return {
+          ok: false,
+          reason: `${reason}; Retry-After asks for ${Math.round(wait / 1000)}s, left for the next run`,
+          attempts: attempt + 1,
+        };
       }
     } catch (cause) {
       reason = networkReason(cause);

@@ -1,6 +1,6 @@
 // Opens a destination of quorum.yml by its type.
 import type { DestinationConfig } from '../definitions/model.js';
-import { SEGMENT_LIMITS, retryFromEnv, type BatchLimits, type Destination, type DestinationOptions } from './destination.js';
+import { httpTuning, SEGMENT_LIMITS, retryFromEnv, type BatchLimits, type Destination, type DestinationOptions } from './destination.js';
 import { openFileDestination } from './file-destination.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './http-post.js';
 import { openSegmentDestination } from './segment-destination.js';
@@ -10,12 +10,14 @@ import { openWebhookDestination } from './webhook-destination.js';
 export function openDestination(name: string, config: DestinationConfig, options: DestinationOptions = {}): Destination {
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...retryFromEnv(), ...options.retry };
   const wanted = options.maxCalls ?? Number(process.env.QUORUM_BATCH_MAX_CALLS ?? NaN);
-  const limits: BatchLimits = Number.isInteger(wanted) && wanted > 0 ? { ...SEGMENT_LIMITS, maxCalls: Math.min(wanted, SEGMENT_LIMITS.maxCalls) } : SEGMENT_LIMITS;
+  const limits: BatchLimits =
+    Number.isInteger(wanted) && wanted > 0 ? { ...SEGMENT_LIMITS, maxCalls: Math.min(wanted, SEGMENT_LIMITS.maxCalls) } : SEGMENT_LIMITS;
+  const tuning = httpTuning(options);
   switch (config.type) {
     case 'segment':
-      return openSegmentDestination(name, config, retry, limits);
+      return openSegmentDestination(name, config, retry, limits, tuning);
     case 'webhook':
-      return openWebhookDestination(name, config, retry, limits);
+      return openWebhookDestination(name, config, retry, limits, tuning);
     case 'file':
       return openFileDestination(name, config, limits);
     case 'stdout':

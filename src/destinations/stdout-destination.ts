@@ -2,7 +2,11 @@
 import type { SegmentCall } from '../sync/calls.js';
 import { SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 
-export function openStdoutDestination(name: string, limits: BatchLimits = SEGMENT_LIMITS, stream: NodeJS.WritableStream = process.stdout): Destination {
+export function openStdoutDestination(
+  name: string,
+  limits: BatchLimits = SEGMENT_LIMITS,
+  stream: NodeJS.WritableStream = process.stdout,
+): Destination {
   return {
     name,
     limits,

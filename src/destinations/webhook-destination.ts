@@ -1,12 +1,14 @@
 // Any HTTP endpoint: POST {"batch": [...calls], "sentAt": ...} as JSON. With a `secret`, the body is
 // signed: X-Quorum-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>, so the receiver
-// can check that quorum sent it (compare in constant time).
+// can check that quorum sent it (compare in constant time). With gzip, the signature is over the
+// JSON before compression (what the receiver has after decoding Content-Encoding).
 import { createHmac } from 'node:crypto';
 import type { DestinationConfig } from '../definitions/model.js';
 import type { SegmentCall } from '../sync/calls.js';
 import { VERSION } from '../cli/version.js';
-import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
-import { postWithRetry, type RetryPolicy } from './http-post.js';
+import { batchBody, DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
+import { keepAliveAgents, postWithRetry, type RetryPolicy } from './http-post.js';
+import type { HttpTuning } from './segment-destination.js';
 
 export const SIGNATURE_HEADER = 'X-Quorum-Signature';
 
@@ -14,19 +16,31 @@ export function signBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
-export function openWebhookDestination(name: string, config: Extract<DestinationConfig, { type: 'webhook' }>, retry: RetryPolicy, limits: BatchLimits = SEGMENT_LIMITS): Destination {
+export function openWebhookDestination(
+  name: string,
+  config: Extract<DestinationConfig, { type: 'webhook' }>,
+  retry: RetryPolicy,
+  limits: BatchLimits = SEGMENT_LIMITS,
+  tuning: HttpTuning = { concurrency: 1, gzip: false },
+): Destination {
   // Header values may hold tokens: treat them all as secrets, with the URL (it may embed one).
   const secrets = [config.url, ...Object.values(config.headers), ...(config.secret ? [config.secret] : [])];
-  return {
+  const agents = keepAliveAgents(tuning.concurrency);
+  const destination: Destination = {
     name,
     limits,
-    async send(calls: readonly SegmentCall[]) {
-      const body = JSON.stringify({ batch: calls, sentAt: new Date().toISOString() });
+    concurrency: tuning.concurrency,
+    send: (calls: readonly SegmentCall[]) => destination.sendJson!(calls.map((call) => JSON.stringify(call))),
+    async sendJson(calls: readonly string[]) {
+      const body = batchBody(calls, { sentAt: new Date().toISOString() });
       const headers: Record<string, string> = { ...config.headers, 'Content-Type': 'application/json', 'User-Agent': `quorum/${VERSION}` };
       if (config.secret) headers[SIGNATURE_HEADER] = signBody(body, config.secret);
-      const result = await postWithRetry(config.url, body, headers, retry, secrets);
+      const result = await postWithRetry(config.url, body, headers, retry, secrets, { agents, gzip: tuning.gzip });
       if (!result.ok) throw new DeliveryError(name, result.reason);
     },
-    async close() {},
+    async close() {
+      agents.destroy();
+    },
   };
+  return destination;
 }

@@ -74,6 +74,56 @@ function traitValues(record: CallRecord): Record<string, JsonValue> {
   return { [record.key]: value };
 }
 
+/**
+ * The call as JSON text, byte for byte `JSON.stringify(expandCall(record, messageId))` (a test
+ * holds them equal), built without the intermediate object: delivery serialises every call once,
+ * and the context block (the same for every call of a run and definition) once per run.
+ */
+export function callJson(record: CallRecord, messageId: string): string {
+  const q = JSON.stringify;
+  const identity = record.user_id !== null ? `"userId":${q(record.user_id)}` : `"anonymousId":${q(record.anonymous_id ?? '')}`;
+  const head = `{"type":${q(record.type)},"messageId":${q(messageId)},"timestamp":${q(record.as_of)},${identity}`;
+  const context = `${contextPrefix(record)}${record.type !== 'group' && record.group_id !== null ? `,"groupId":${q(record.group_id)}` : ''}}`;
+  const tail = `,"context":${context},"integrations":{}}`;
+  const values: Record<string, JsonValue> = record.class === 'audience' ? { [record.key]: record.transition === 'entered' } : traitValues(record);
+  switch (record.type) {
+    case 'group':
+      return `${head},"groupId":${q(record.group_id ?? '')},"traits":${q(values)}${tail}`;
+    case 'identify':
+      return `${head},"traits":${q(values)}${tail}`;
+    case 'track': {
+      const properties = record.class === 'audience' ? { audience_key: record.key, ...values } : { trait_key: record.key, ...values };
+      return `${head},"event":${q(record.event ?? '')},"properties":${q(properties)}${tail}`;
+    }
+    default: {
+      const never: never = record.type;
+      throw new Error(`unknown call type ${String(never)}`);
+    }
+  }
+}
+
+const contextPrefixes = new Map<string, string>();
+
+/** `{"library":...,"personas":{...},"quorum":{...}` without the closing brace, cached. */
+function contextPrefix(record: CallRecord): string {
+  const key = [record.class, record.key, record.computation_id, record.namespace, record.space_id, record.run_id, record.as_of].join('\u0000');
+  let prefix = contextPrefixes.get(key);
+  if (prefix === undefined) {
+    const q = JSON.stringify;
+    prefix =
+      `{"library":${q({ name: 'quorum', version: VERSION })},"personas":${q({
+        computation_class: record.class,
+        computation_key: record.key,
+        computation_id: record.computation_id,
+        namespace: record.namespace,
+        space_id: record.space_id,
+      })},"quorum":${q({ run_id: record.run_id, as_of: record.as_of })}`;
+    if (contextPrefixes.size >= 1000) contextPrefixes.clear();
+    contextPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
 export function expandCall(record: CallRecord, messageId: string): SegmentCall {
   const context: Record<string, JsonValue> = {
     library: { name: 'quorum', version: VERSION },

@@ -1,12 +1,25 @@
-// Delivery from the outbox (SPEC §6): per destination, in sequence order, a page at a time; a
-// batch is marked delivered only after the destination acknowledged it. The first batch that
-// fails stops that destination (so a later exit never overtakes an earlier enter); its calls stay
-// for the next run. Destinations are delivered side by side, so a slow or failing one does not
-// hold up the others; their statements take turns on the one warehouse connection.
-import type { Destination } from '../destinations/destination.js';
-import { and, bin, col, isNull, num, select, str, ts, type Expr } from '../sql/ast.js';
+// Delivery from the outbox (SPEC §6). Per destination, the outbox is read in sequence order a page
+// at a time, each call is serialised once (callJson), and the calls are dealt into lanes by a hash
+// of their entity: a lane sends its batches one after another, so one entity's calls keep their
+// order, while the lanes of a destination (`concurrency`, 4 for HTTP) have batches in flight side by
+// side. The reader stays at most a couple of pages ahead of the acknowledgements, so memory does not
+// grow with the size of the diff.
+//
+// A call is marked delivered only after the destination acknowledged its batch. Marks are one
+// UPDATE over a sequence range: everything up to the lowest call not yet acknowledged (the
+// watermark), issued whenever the previous mark has finished, so at high rates one UPDATE covers
+// many batches. What was acknowledged beyond the watermark when delivery stops is marked by list.
+// A crash between an acknowledgement and its mark sends those calls again on the next run, with the
+// same messageIds (at-least-once).
+//
+// The first batch that fails stops the destination: no lane starts another batch (so a later exit
+// never overtakes an earlier enter); the calls stay for the next run. Destinations are delivered
+// side by side, so a slow or failing one does not hold up the others; their statements take turns
+// on the one warehouse connection.
+import { sendJsonTo, type Destination } from '../destinations/destination.js';
+import { and, bin, col, isNull, num, select, str, ts, type Expr, type TableRef } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
-import { expandCall, type CallRecord, type SegmentCall } from './calls.js';
+import { callJson, type CallRecord } from './calls.js';
 import { crashPoint } from './crash.js';
 import type { LockHandle } from './lock.js';
 import { StateWriter, stateTable, toNumber } from './state-sql.js';
@@ -23,9 +36,12 @@ export interface DeliveryOptions {
   readonly schema: string;
   readonly destinations: ReadonlyMap<string, Destination>;
   readonly lock: LockHandle | null;
+  /** Outbox rows read at a time (default 5,000). */
   readonly pageSize?: number;
   readonly log?: (line: string) => void;
 }
+
+export const DEFAULT_PAGE_SIZE = 5_000;
 
 /** Runs warehouse statements one at a time for concurrent deliveries. */
 class Turns {
@@ -38,6 +54,7 @@ class Turns {
 }
 
 const pending: Expr = and(isNull(col('delivered_at')), isNull(col('rejected_at')));
+const COUNT: Expr = { kind: 'aggregate', fn: 'count', arg: null, filter: null };
 
 export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryReport> {
   const { connection, schema } = options;
@@ -48,7 +65,7 @@ export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryR
     select({
       columns: [
         { expr: col('destination'), alias: 'destination' },
-        { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'n' },
+        { expr: COUNT, alias: 'n' },
       ],
       from: { kind: 'table', ...outbox, alias: null },
       where: pending,
@@ -67,130 +84,417 @@ export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryR
         return;
       }
       report.delivered[name] = 0;
-      await deliverOne(options, writer, turns, destination, report);
+      await new DestinationDelivery(options, writer, turns, outbox, destination, report).run();
     }),
   );
   return report;
 }
 
-async function deliverOne(options: DeliveryOptions, writer: StateWriter, turns: Turns, destination: Destination, report: DeliveryReport): Promise<void> {
-  const outbox = stateTable(options.schema, 'outbox');
-  const mine = and(bin('=', col('destination'), str(destination.name)), pending);
-  const pageSize = options.pageSize ?? destination.limits.maxCalls;
-  let after = -1;
-  for (;;) {
-    const page = await turns.run(() =>
-      writer.rows(
-        select({
-          columns: ['message_id', 'sequence', 'payload'].map((c) => ({ expr: col(c), alias: c })),
-          from: { kind: 'table', ...outbox, alias: null },
-          where: and(mine, bin('>', col('sequence'), num(after))),
-          orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
-          limit: pageSize,
-        }),
-      ),
-    );
-    if (page.length === 0) return;
-    crashPoint('page-read');
-    after = toNumber(page[page.length - 1].sequence);
-    const batches = toBatches(page, destination);
-    for (const rejected of batches.rejected) {
-      await turns.run(() =>
-        writer.run({
-          kind: 'update',
-          table: outbox,
-          set: [
-            { column: 'rejected_at', value: ts(new Date().toISOString()) },
-            { column: 'last_error', value: str(`the call is ${rejected.bytes} bytes; a call may have ${destination.limits.maxCallBytes}`) },
-          ],
-          where: and(bin('=', col('destination'), str(destination.name)), bin('=', col('sequence'), num(rejected.sequence))),
-        }),
-      );
-      report.failed[destination.name] = (report.failed[destination.name] ?? 0) + 1;
-      report.errors.push(`destination "${destination.name}": call ${rejected.messageId} is ${rejected.bytes} bytes, over the ${destination.limits.maxCallBytes}-byte limit; it was set aside (rejected_at in the outbox)`);
-    }
-    for (const batch of batches.batches) {
-      const range = and(mine, bin('>=', col('sequence'), num(batch.first)), bin('<=', col('sequence'), num(batch.last)));
-      try {
-        await destination.send(batch.calls);
-      } catch (cause) {
-        const message = cause instanceof Error ? cause.message : String(cause);
-        await turns.run(() =>
-          writer.run({
-            kind: 'update',
-            table: outbox,
-            set: [
-              { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
-              { column: 'last_error', value: str(message.slice(0, 500)) },
-            ],
-            where: range,
-          }),
-        );
-        const left = await turns.run(() =>
-          writer.rows(select({ columns: [{ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'n' }], from: { kind: 'table', ...outbox, alias: null }, where: mine })),
-        );
-        report.failed[destination.name] = (report.failed[destination.name] ?? 0) + toNumber(left[0]?.n);
-        report.errors.push(`${message}; ${toNumber(left[0]?.n)} calls wait in the outbox for the next run`);
-        return;
-      }
-      crashPoint('batch-sent');
-      await turns.run(() =>
-        writer.run({
-          kind: 'update',
-          table: outbox,
-          set: [
-            { column: 'delivered_at', value: ts(new Date().toISOString()) },
-            { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
-          ],
-          where: range,
-        }),
-      );
-      crashPoint('batch-marked');
-      report.delivered[destination.name] = (report.delivered[destination.name] ?? 0) + batch.calls.length;
-      options.log?.(`delivered ${batch.calls.length} calls to ${destination.name}`);
-      if (options.lock) {
-        const lock = options.lock;
-        await turns.run(() => lock.renew());
-      }
-    }
-  }
-}
-
-interface Batch {
-  readonly calls: SegmentCall[];
-  readonly first: number;
-  readonly last: number;
-}
+// -----------------------------------------------------------------------------------------------
+// batches
 
 /** Room for the batch envelope: {"batch":[...],"sentAt":"...","context":{...}}. */
 const ENVELOPE_BYTES = 256;
 
+export interface Batch {
+  /** each call's JSON text */
+  calls: string[];
+  /** the outbox sequence of each call */
+  readonly sequences: number[];
+  /** positions in the delivery's acknowledgement tracker */
+  readonly positions: number[];
+  bytes: number;
+}
+
+/** Fills batches within the destination's limits (2,500 calls, 500 KB), one lane at a time. */
+class BatchBuilder {
+  private current: Batch | null = null;
+  constructor(private readonly limits: Destination['limits']) {}
+
+  /** Adds a call; returns the batch it closed, if adding it closed one. */
+  add(json: string, bytes: number, sequence: number, position: number): Batch | null {
+    let closed: Batch | null = null;
+    const c = this.current;
+    if (c && (c.calls.length >= this.limits.maxCalls || c.bytes + bytes + 1 > this.limits.maxBatchBytes - ENVELOPE_BYTES)) {
+      closed = c;
+      this.current = null;
+    }
+    this.current ??= { calls: [], sequences: [], positions: [], bytes: 0 };
+    this.current.calls.push(json);
+    this.current.sequences.push(sequence);
+    this.current.positions.push(position);
+    this.current.bytes += bytes + 1;
+    return closed;
+  }
+
+  flush(): Batch | null {
+    const c = this.current;
+    this.current = null;
+    return c;
+  }
+}
+
+export type OutboxRow = Readonly<Record<string, unknown>> & {
+  readonly message_id?: unknown;
+  readonly sequence?: unknown;
+  readonly payload?: unknown;
+};
+
+/** A call as JSON text, and its size; the record is the outbox's compact payload. */
+export function serialiseRow(row: OutboxRow): { json: string; bytes: number } {
+  const json = callJson(JSON.parse(String(row.payload)) as CallRecord, String(row.message_id));
+  return { json, bytes: Buffer.byteLength(json, 'utf8') };
+}
+
+/** Rows in order into batches within the limits, calls over 32 KB set aside (one lane; for tests and tools). */
 export function toBatches(
-  rows: readonly Record<string, unknown>[],
+  rows: readonly OutboxRow[],
   destination: Pick<Destination, 'limits'>,
-): { batches: Batch[]; rejected: { sequence: number; messageId: string; bytes: number }[] } {
-  const { maxCalls, maxBatchBytes, maxCallBytes } = destination.limits;
+): { batches: (Batch & { first: number; last: number })[]; rejected: { sequence: number; messageId: string; bytes: number }[] } {
+  const builder = new BatchBuilder(destination.limits);
   const batches: Batch[] = [];
   const rejected: { sequence: number; messageId: string; bytes: number }[] = [];
-  let current: { calls: SegmentCall[]; first: number; last: number; bytes: number } | null = null;
-  for (const row of rows) {
+  rows.forEach((row, i) => {
     const sequence = toNumber(row.sequence);
-    const messageId = String(row.message_id);
-    const call = expandCall(JSON.parse(String(row.payload)) as CallRecord, messageId);
-    const bytes = Buffer.byteLength(JSON.stringify(call), 'utf8');
-    if (bytes >= maxCallBytes) {
-      rejected.push({ sequence, messageId, bytes });
-      continue;
+    const { json, bytes } = serialiseRow(row);
+    if (bytes >= destination.limits.maxCallBytes) rejected.push({ sequence, messageId: String(row.message_id), bytes });
+    else {
+      const closed = builder.add(json, bytes, sequence, i);
+      if (closed) batches.push(closed);
     }
-    if (current && (current.calls.length >= maxCalls || current.bytes + bytes + 1 > maxBatchBytes - ENVELOPE_BYTES)) {
-      batches.push(current);
-      current = null;
-    }
-    current ??= { calls: [], first: sequence, last: sequence, bytes: 0 };
-    current.calls.push(call);
-    current.last = sequence;
-    current.bytes += bytes + 1;
+  });
+  const last = builder.flush();
+  if (last) batches.push(last);
+  return { batches: batches.map((b) => ({ ...b, first: b.sequences[0], last: b.sequences[b.sequences.length - 1] })), rejected };
+}
+
+/** FNV-1a over the entity id: which lane an entity's calls take. */
+export function laneOf(entity: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < entity.length; i += 1) {
+    h ^= entity.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
   }
-  if (current) batches.push(current);
-  return { batches, rejected };
+  return (h >>> 0) % lanes;
+}
+
+// -----------------------------------------------------------------------------------------------
+// acknowledgements
+
+/** The calls read and not yet marked, in sequence order, each done once acknowledged (or set aside). */
+class Acks {
+  private sequences: number[] = [];
+  private state: Uint8Array = new Uint8Array(1024); // 0 waiting, 1 acknowledged, 2 set aside
+  private offset = 0; // absolute position of sequences[0]
+  private head = 0; // absolute position of the first call not yet done
+  private marked = 0; // absolute position up to which calls are marked (exclusive)
+  private waitingCount = 0;
+
+  add(sequence: number): number {
+    const position = this.offset + this.sequences.length;
+    if (this.sequences.length >= this.state.length) {
+      const grown = new Uint8Array(Math.max(1024, this.state.length * 2));
+      grown.set(this.state);
+      this.state = grown;
+    }
+    this.state[this.sequences.length] = 0;
+    this.sequences.push(sequence);
+    this.waitingCount += 1;
+    return position;
+  }
+
+  done(position: number, how: 1 | 2): void {
+    const i = position - this.offset;
+    if (this.state[i] !== 0) return;
+    this.state[i] = how;
+    this.waitingCount -= 1;
+    while (this.head - this.offset < this.sequences.length && this.state[this.head - this.offset] !== 0) this.head += 1;
+  }
+
+  /** Calls read and not yet acknowledged. */
+  get waiting(): number {
+    return this.waitingCount;
+  }
+
+  /** The range of sequences ready to mark: every call in it is done, none is marked. */
+  markable(): { after: number | null; through: number; delivered: number; upTo: number } | null {
+    if (this.head <= this.marked) return null;
+    let delivered = 0;
+    for (let p = this.marked; p < this.head; p += 1) if (this.state[p - this.offset] === 1) delivered += 1;
+    const after = this.marked > this.offset ? this.sequences[this.marked - 1 - this.offset] : null;
+    return { after, through: this.sequences[this.head - 1 - this.offset], delivered, upTo: this.head };
+  }
+
+  /** After the range's UPDATE: forget the calls it covered. */
+  markedUpTo(position: number): void {
+    this.marked = position;
+    const drop = this.marked - this.offset;
+    if (drop >= 4096 && drop * 2 >= this.sequences.length) {
+      this.sequences = this.sequences.slice(drop);
+      this.state = this.state.slice(drop, Math.max(drop + 1024, this.state.length));
+      this.offset = this.marked;
+    }
+  }
+
+  /** Acknowledged calls past the watermark (delivery stopped with a gap before them). */
+  acknowledgedPastWatermark(): number[] {
+    const out: number[] = [];
+    for (let p = Math.max(this.head, this.marked); p < this.offset + this.sequences.length; p += 1)
+      if (this.state[p - this.offset] === 1) out.push(this.sequences[p - this.offset]);
+    return out;
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// one destination
+
+interface Lane {
+  readonly builder: BatchBuilder;
+  readonly queue: Batch[];
+  busy: boolean;
+}
+
+class DestinationDelivery {
+  private readonly acks = new Acks();
+  private readonly lanes: Lane[];
+  private readonly pageSize: number;
+  private readonly mine: Expr;
+  private readonly waiters: (() => void)[] = [];
+  private inFlight = 0;
+  /** the first batch that failed: nothing new starts after it */
+  private failure: string | null = null;
+  /** a warehouse error, or a lost lock: delivery stops and the run fails */
+  private fatal: unknown = null;
+  private marking: Promise<void> | null = null;
+
+  constructor(
+    private readonly options: DeliveryOptions,
+    private readonly writer: StateWriter,
+    private readonly turns: Turns,
+    private readonly outbox: TableRef,
+    private readonly destination: Destination,
+    private readonly report: DeliveryReport,
+  ) {
+    const lanes = Math.max(1, Math.floor(destination.concurrency ?? 1));
+    this.lanes = Array.from({ length: lanes }, () => ({ builder: new BatchBuilder(destination.limits), queue: [], busy: false }));
+    this.pageSize = options.pageSize ?? Math.max(DEFAULT_PAGE_SIZE, destination.limits.maxCalls);
+    this.mine = and(bin('=', col('destination'), str(destination.name)), pending);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async until(ready: () => boolean): Promise<void> {
+    while (!ready()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private stopped(): boolean {
+    return this.failure !== null || this.fatal !== null;
+  }
+
+  async run(): Promise<void> {
+    const name = this.destination.name;
+    try {
+      await this.read();
+    } catch (cause) {
+      this.fatal ??= cause;
+    }
+    await this.until(() => this.inFlight === 0);
+    await this.markAll().catch((cause: unknown) => {
+      this.fatal ??= cause;
+    });
+    if (this.fatal !== null) throw this.fatal;
+    if (this.failure !== null) {
+      const left = await this.turns.run(() =>
+        this.writer.rows(
+          select({ columns: [{ expr: COUNT, alias: 'n' }], from: { kind: 'table', ...this.outbox, alias: null }, where: this.mine }),
+        ),
+      );
+      const n = toNumber(left[0]?.n);
+      this.report.failed[name] = (this.report.failed[name] ?? 0) + n;
+      this.report.errors.push(`${this.failure}; ${n} calls wait in the outbox for the next run`);
+    }
+  }
+
+  /** Reads pages in sequence order and deals their calls into lanes, a bounded distance ahead. */
+  private async read(): Promise<void> {
+    const { destination } = this;
+    let after = -1;
+    for (;;) {
+      await this.until(() => this.stopped() || this.acks.waiting < this.pageSize * 2);
+      if (this.stopped()) return;
+      const page = await this.turns.run(() =>
+        this.writer.rows(
+          select({
+            columns: ['message_id', 'sequence', 'entity_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
+            from: { kind: 'table', ...this.outbox, alias: null },
+            where: and(this.mine, bin('>', col('sequence'), num(after))),
+            orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
+            limit: this.pageSize,
+          }),
+        ),
+      );
+      if (page.length === 0) return;
+      crashPoint('page-read');
+      after = toNumber(page[page.length - 1].sequence);
+      const rejected: { position: number; sequence: number; messageId: string; bytes: number }[] = [];
+      for (const row of page) {
+        const sequence = toNumber(row.sequence);
+        const position = this.acks.add(sequence);
+        const { json, bytes } = serialiseRow(row);
+        if (bytes >= destination.limits.maxCallBytes) {
+          rejected.push({ position, sequence, messageId: String(row.message_id), bytes });
+          continue;
+        }
+        const lane = this.lanes[laneOf(String(row.entity_id), this.lanes.length)];
+        const closed = lane.builder.add(json, bytes, sequence, position);
+        if (closed) this.enqueue(lane, closed);
+      }
+      for (const lane of this.lanes) {
+        const rest = lane.builder.flush();
+        if (rest) this.enqueue(lane, rest);
+      }
+      for (const r of rejected) await this.reject(r);
+    }
+  }
+
+  private async reject(r: { position: number; sequence: number; messageId: string; bytes: number }): Promise<void> {
+    const { destination } = this;
+    await this.turns.run(() =>
+      this.writer.run({
+        kind: 'update',
+        table: this.outbox,
+        set: [
+          { column: 'rejected_at', value: ts(new Date().toISOString()) },
+          { column: 'last_error', value: str(`the call is ${r.bytes} bytes; a call may have ${destination.limits.maxCallBytes}`) },
+        ],
+        where: and(bin('=', col('destination'), str(destination.name)), bin('=', col('sequence'), num(r.sequence))),
+      }),
+    );
+    this.acks.done(r.position, 2);
+    this.report.failed[destination.name] = (this.report.failed[destination.name] ?? 0) + 1;
+    this.report.errors.push(
+      `destination "${destination.name}": call ${r.messageId} is ${r.bytes} bytes, over the ${destination.limits.maxCallBytes}-byte limit; it was set aside (rejected_at in the outbox)`,
+    );
+    this.requestMark();
+  }
+
+  private enqueue(lane: Lane, batch: Batch): void {
+    lane.queue.push(batch);
+    this.pump(lane);
+  }
+
+  /** Starts the lane's next batch when the lane is idle and nothing has failed. */
+  private pump(lane: Lane): void {
+    if (lane.busy || this.stopped() || lane.queue.length === 0) return;
+    const batch = lane.queue.shift()!;
+    lane.busy = true;
+    this.inFlight += 1;
+    sendJsonTo(this.destination, batch.calls)
+      .then(
+        () => {
+          crashPoint('batch-sent');
+          for (const position of batch.positions) this.acks.done(position, 1);
+          this.options.log?.(`delivered ${batch.calls.length} calls to ${this.destination.name}`);
+          batch.calls = [];
+          this.requestMark();
+        },
+        async (cause: unknown) => {
+          const message = cause instanceof Error ? cause.message : String(cause);
+          this.failure ??= message;
+          batch.calls = [];
+          await this.recordFailure(batch.sequences, message).catch((error: unknown) => {
+            this.fatal ??= error;
+          });
+        },
+      )
+      .finally(() => {
+        lane.busy = false;
+        this.inFlight -= 1;
+        this.pump(lane);
+        this.wake();
+      });
+  }
+
+  private async recordFailure(sequences: readonly number[], message: string): Promise<void> {
+    for (let i = 0; i < sequences.length; i += 1000) {
+      const chunk = sequences.slice(i, i + 1000);
+      await this.turns.run(() =>
+        this.writer.run({
+          kind: 'update',
+          table: this.outbox,
+          set: [
+            { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
+            { column: 'last_error', value: str(message.slice(0, 500)) },
+          ],
+          where: and(this.mine, { kind: 'in_list', expr: col('sequence'), list: chunk.map((s) => num(s)) }),
+        }),
+      );
+    }
+  }
+
+  private requestMark(): void {
+    if (this.marking !== null || this.fatal !== null) return;
+    this.marking = this.markRanges()
+      .catch((cause: unknown) => {
+        this.fatal ??= cause;
+      })
+      .finally(() => {
+        this.marking = null;
+        this.wake();
+        if (this.fatal === null && this.acks.markable() !== null) this.requestMark();
+      });
+  }
+
+  /** One UPDATE per range of acknowledged calls, while there are any. */
+  private async markRanges(): Promise<void> {
+    for (let range = this.acks.markable(); range !== null; range = this.acks.markable()) {
+      const { after, through } = range;
+      const where = and(
+        this.mine,
+        ...(after === null ? [] : [bin('>', col('sequence'), num(after))]),
+        bin('<=', col('sequence'), num(through)),
+      );
+      await this.markWhere(where);
+      this.acks.markedUpTo(range.upTo);
+      this.counted(range.delivered);
+    }
+  }
+
+  private async markWhere(where: Expr): Promise<void> {
+    await this.turns.run(() =>
+      this.writer.run({
+        kind: 'update',
+        table: this.outbox,
+        set: [
+          { column: 'delivered_at', value: ts(new Date().toISOString()) },
+          { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
+        ],
+        where,
+      }),
+    );
+    crashPoint('batch-marked');
+    if (this.options.lock) {
+      const lock = this.options.lock;
+      await this.turns.run(() => lock.renew());
+    }
+  }
+
+  private counted(n: number): void {
+    const name = this.destination.name;
+    this.report.delivered[name] = (this.report.delivered[name] ?? 0) + n;
+  }
+
+  /** At the end: the last ranges, then what was acknowledged past a gap that a failure left. */
+  private async markAll(): Promise<void> {
+    while (this.marking !== null) await this.marking;
+    await this.markRanges();
+    const past = this.acks.acknowledgedPastWatermark();
+    for (let i = 0; i < past.length; i += 1000) {
+      const chunk = past.slice(i, i + 1000);
+      await this.markWhere(and(this.mine, { kind: 'in_list', expr: col('sequence'), list: chunk.map((s) => num(s)) }));
+      this.counted(chunk.length);
+    }
+  }
 }

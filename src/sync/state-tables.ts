@@ -77,7 +77,7 @@ export const STATE_TABLES = {
       column('sequence', 'integer'), // delivery order, increasing across runs
       column('rejected_at', 'timestamp', true), // a call no destination can take (over 32 KB): never retried
     ],
-    primaryKey: ['message_id', 'destination'],
+    primaryKey: ['destination', 'sequence'],
   },
   runs: {
     name: 'runs',

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DeliveryError, SEGMENT_LIMITS } from '../../src/destinations/destination.js';
+import { batchBody, DeliveryError, SEGMENT_LIMITS } from '../../src/destinations/destination.js';
 import { openDestination } from '../../src/destinations/open-destination.js';
 import { backoffMs, DEFAULT_RETRY, retryAfterMs } from '../../src/destinations/http-post.js';
 import { SIGNATURE_HEADER } from '../../src/destinations/webhook-destination.js';
@@ -141,14 +141,15 @@ describe('batching', () => {
     const many = Array.from({ length: 6_000 }, (_, i) => row(i));
     const { batches } = toBatches(many, { limits: SEGMENT_LIMITS });
     // ~370-byte calls: 500 KB binds before 2,500 calls
-    for (const b of batches) expect(Buffer.byteLength(JSON.stringify({ batch: b.calls, sentAt: new Date().toISOString() }))).toBeLessThan(500 * 1024);
-    expect(batches.flatMap((b) => b.calls.map((c) => c.messageId))).toEqual(many.map((r) => r.message_id));
+    const body = (calls: readonly string[]) => batchBody(calls, { sentAt: new Date().toISOString(), context: { library: { name: 'quorum', version: '0.0.0' } } });
+    for (const b of batches) expect(Buffer.byteLength(body(b.calls))).toBeLessThan(500 * 1024);
+    expect(batches.flatMap((b) => b.calls.map((c) => (JSON.parse(c) as SegmentCall).messageId))).toEqual(many.map((r) => r.message_id));
     expect(batches.every((b, i) => i === 0 || b.first === batches[i - 1].last + 1)).toBe(true);
     const counted = toBatches(many, { limits: { ...SEGMENT_LIMITS, maxCalls: 1000 } });
     expect(counted.batches.map((b) => b.calls.length)).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
     const big = Array.from({ length: 60 }, (_, i) => row(i, 20_000));
     const sized = toBatches(big, { limits: SEGMENT_LIMITS });
-    for (const b of sized.batches) expect(Buffer.byteLength(JSON.stringify({ batch: b.calls, sentAt: new Date().toISOString() }))).toBeLessThan(500 * 1024);
+    for (const b of sized.batches) expect(Buffer.byteLength(body(b.calls))).toBeLessThan(500 * 1024);
     expect(sized.batches.reduce((n, b) => n + b.calls.length, 0)).toBe(60);
     const huge = toBatches([row(1), row(2, 40_000), row(3)], { limits: SEGMENT_LIMITS });
     expect(huge.rejected.map((r) => r.messageId)).toEqual(['m2']);

@@ -1,0 +1,252 @@
+// Delivery throughput (issue 4): `quorum run` delivers N changes to a local Segment-speaking
+// /v1/batch receiver on 127.0.0.1, reported as calls per second and the peak RSS of the quorum
+// process. Three processes: this one orchestrates, the receiver is a child (node:http, a real
+// server; its memory is not counted) and the quorum side is another child, so its peak RSS is its
+// own and not the bench's.
+//
+// The changes are real: a DuckDB warehouse of N generated users, a user-level audience that all of
+// them meet, and the first run, in which everybody enters (one identify call each, as Engage's first
+// sync sends). The whole of `run()` happens in the child: evaluation, staging, the diff and the outbox
+// in the warehouse, then delivery. Calls per second is over the delivery stage alone; the total run
+// time is printed beside it.
+//
+//   node dist/bench/delivery-bench.js                    the table for 100,000 and 1,000,000 changes
+//   node dist/bench/delivery-bench.js 250000             other counts
+//   (roles, internal) receiver | quorum <dir>
+import { DuckDBInstance } from '@duckdb/node-api';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+export const DELIVERY_COUNTS = [100_000, 1_000_000] as const;
+export const DELIVERY_GOALS = { callsPerSecond: 20_000, rssMb: 300 } as const;
+
+export interface DeliveryFigure {
+  readonly changes: number;
+  readonly received: number;
+  readonly distinct: number;
+  readonly requests: number;
+  readonly deliverMs: number;
+  readonly runMs: number;
+  readonly callsPerSecond: number;
+  readonly rssMb: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The receiver: POST /v1/batch, gzip or not; counts calls and distinct messageIds; answers 200.
+
+function receiverRole(): void {
+  let calls = 0;
+  let requests = 0;
+  const ids = new Set<string>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let raw = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+      const body = JSON.parse(raw.toString('utf8')) as { batch: { messageId: string }[] };
+      requests += 1;
+      calls += body.batch.length;
+      for (const call of body.batch) ids.add(call.messageId);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"success":true}');
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
+  process.on('message', (message: { report?: boolean }) => {
+    if (message.report) process.send!({ calls, requests, distinct: ids.size });
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The quorum side: one `run()` over the project, timing the delivery stage.
+
+async function quorumRole(dir: string): Promise<void> {
+  const { dialectNamed } = await import('../dialects/registry.js');
+  const { openSession } = await import('../src/evaluation/session.js');
+  const { run } = await import('../src/sync/run.js');
+  const session = await openSession(dir, dialectNamed);
+  if (process.env.QUORUM_BENCH_STATEMENTS) {
+    // Statement timings on stderr, for finding what a run spends its time on.
+    const c = session.connection as unknown as Record<'query' | 'execute', (sql: string) => Promise<unknown>>;
+    for (const method of ['query', 'execute'] as const) {
+      const original = c[method].bind(c);
+      c[method] = async (sql: string) => {
+        const t = performance.now();
+        try {
+          return await original(sql);
+        } finally {
+          const ms = performance.now() - t;
+          if (ms > Number(process.env.QUORUM_BENCH_STATEMENTS))
+            process.stderr.write(`${ms.toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+        }
+      };
+    }
+  }
+  const started = performance.now();
+  let deliverAt = 0;
+  try {
+    const output = await run({
+      ...session,
+      asOf: '2024-06-01T00:00:00Z',
+      definitions: session.project.definitions.map((d) => d.name),
+      onStage: (stage, detail) => {
+        if (process.env.QUORUM_BENCH_STAGES)
+          process.stderr.write(
+            `stage ${stage}${detail ? ` ${detail}` : ''} at ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
+          );
+        if (stage === 'deliver' && detail === undefined) deliverAt = performance.now();
+      },
+    });
+    const ended = performance.now();
+    if (output.errors.length > 0) throw new Error(output.errors.join('; '));
+    process.send!({
+      delivered: output.delivered.receiver ?? 0,
+      deliverMs: ended - deliverAt,
+      runMs: ended - started,
+      rssMb: process.resourceUsage().maxRSS / 1024,
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The orchestrator.
+
+/** A DuckDB warehouse of `users` users in the Segment layout, all of them Admins. */
+async function writeProject(dir: string, users: number, endpoint: string): Promise<void> {
+  await mkdir(path.join(dir, 'audiences'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'quorum.yml'),
+    [
+      'warehouse:\n  type: duckdb\n  path: warehouse.duckdb',
+      'source:\n  preset: segment\n  schema: app\n  event_time: timestamp',
+      'state:\n  schema: quorum_state',
+      `destinations:\n  receiver:\n    type: segment\n    write_key: bench_write_key\n    endpoint: ${endpoint}`,
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    path.join(dir, 'audiences', 'admins.yml'),
+    'audience: admins\nlevel: user\nwhere:\n  - { trait: role, equals: Admin }\nsync:\n  - to: receiver\n    calls: [identify]\n',
+  );
+  const instance = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'));
+  const connection = await instance.connect();
+  try {
+    await connection.run('CREATE SCHEMA app');
+    await connection.run(
+      `CREATE TABLE app.identifies AS SELECT 'i' || i AS id, 'user-' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id, CAST(NULL AS VARCHAR) AS anonymous_id,
+         TIMESTAMP '2024-01-01' + INTERVAL (i % 1000) MINUTE AS timestamp, TIMESTAMP '2024-01-01' + INTERVAL (i % 1000) MINUTE AS received_at,
+         'Admin' AS role, 'user' || i || '@example.com' AS email FROM range(${users}) t(i)`,
+    );
+    await connection.run(
+      'CREATE TABLE app.groups (id VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, group_id VARCHAR, timestamp TIMESTAMP, received_at TIMESTAMP, plan VARCHAR)',
+    );
+    await connection.run(
+      'CREATE TABLE app.tracks (id VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, event VARCHAR, event_text VARCHAR, timestamp TIMESTAMP, received_at TIMESTAMP, context_group_id VARCHAR)',
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const self = fileURLToPath(import.meta.url);
+
+function once<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`child exited with ${code} before answering`));
+    child.once('exit', onExit);
+    child.once('message', (message) => {
+      child.off('exit', onExit);
+      resolve(message as T);
+    });
+  });
+}
+
+export async function deliveryFigure(changes: number): Promise<DeliveryFigure> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'quorum-delivery-bench-'));
+  const receiver = fork(self, ['receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const { port } = await once<{ port: number }>(receiver);
+    await writeProject(dir, changes, `http://127.0.0.1:${port}`);
+    const profile = process.env.QUORUM_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QUORUM_BENCH_CPU_PROF}`] : [];
+    const quorum = fork(self, ['quorum', dir], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...process.execArgv, ...profile],
+    });
+    const result = await once<{ delivered: number; deliverMs: number; runMs: number; rssMb: number }>(quorum);
+    await new Promise((resolve) => quorum.once('exit', resolve));
+    receiver.send({ report: true });
+    const seen = await once<{ calls: number; requests: number; distinct: number }>(receiver);
+    return {
+      changes,
+      received: seen.calls,
+      distinct: seen.distinct,
+      requests: seen.requests,
+      deliverMs: result.deliverMs,
+      runMs: result.runMs,
+      callsPerSecond: result.delivered / (result.deliverMs / 1000),
+      rssMb: result.rssMb,
+    };
+  } finally {
+    receiver.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export type DeliveryRow = [string, string, string];
+
+/** The bench's rows for `npm run bench`: calls per second and peak RSS at each count. */
+export async function deliveryBenchmark(
+  counts: readonly number[] = DELIVERY_COUNTS,
+): Promise<{ figures: DeliveryFigure[]; rows: DeliveryRow[] }> {
+  const figures: DeliveryFigure[] = [];
+  for (const n of counts) figures.push(await deliveryFigure(n));
+  const rows: DeliveryRow[] = [];
+  for (const f of figures) {
+    const label = f.changes.toLocaleString('en');
+    const lost = f.distinct === f.changes ? 'all received' : `RECEIVED ${f.distinct.toLocaleString('en')} DISTINCT`;
+    rows.push([
+      `deliver ${label} changes to /v1/batch on 127.0.0.1`,
+      `${Math.round(f.callsPerSecond).toLocaleString('en')}/s`,
+      `goal >= ${DELIVERY_GOALS.callsPerSecond.toLocaleString('en')}/s; ${(f.deliverMs / 1000).toFixed(1)} s delivering, ${(f.runMs / 1000).toFixed(1)} s the whole run; ${f.requests} requests; ${lost}`,
+    ]);
+    rows.push([
+      `peak RSS of quorum run, ${label} changes`,
+      `${f.rssMb.toFixed(0)} MB`,
+      `goal < ${DELIVERY_GOALS.rssMb} MB, flat as the count grows`,
+    ]);
+  }
+  return { figures, rows };
+}
+
+/** Prints the delivery section the way run-bench.ts prints its own. */
+export async function printDeliveryBenchmark(counts: readonly number[] = DELIVERY_COUNTS): Promise<DeliveryFigure[]> {
+  const { figures, rows } = await deliveryBenchmark(counts);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write('\ndelivery: quorum run, first run of a user-level audience (everyone enters), one identify call per change\n');
+  for (const [what, figure, note] of rows) process.stdout.write(`  ${what.padEnd(width)}  ${figure.padStart(9)}  ${note}\n`);
+  return figures;
+}
+
+const role = process.argv[1] && path.resolve(process.argv[1]) === self ? process.argv[2] : undefined;
+if (role === 'receiver') receiverRole();
+else if (role === 'quorum') await quorumRole(process.argv[3]);
+else if (process.argv[1] && path.resolve(process.argv[1]) === self) {
+  const counts = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
+  await printDeliveryBenchmark(counts.length > 0 ? counts : DELIVERY_COUNTS);
+}

@@ -338,3 +338,4 @@ function os(): string {
 }
 
 await main();
+await (await import('./delivery-bench.js')).printDeliveryBenchmark(); // delivery throughput and memory (bench/delivery-bench.ts)

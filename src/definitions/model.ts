@@ -200,6 +200,11 @@ export interface ProjectConfig {
   readonly warehouse: WarehouseConfig;
   readonly source: SourceLayout;
   readonly stateSchema: string;
+  /**
+   * `state.outbox_retention_days`: delivered (and set-aside) outbox rows older than this are deleted
+   * at the end of a run; absent: 7 days (src/sync/prune.ts). Undelivered rows are never deleted.
+   */
+  readonly outboxRetentionDays?: number;
   readonly destinations: Readonly<Record<string, DestinationConfig>>;
   readonly maxExitFraction: number; // default 0.5
   readonly personas: { readonly namespace: string; readonly spaceId: string };

@@ -58,14 +58,16 @@ export function parseConfig(y: YamlFile, root: string, env: Env): ProjectConfig 
   const r = new ConfigReader(y, root, env);
   const warehouse = r.warehouse(entries.get('warehouse'));
   const source = r.source(entries.get('source'));
-  const stateSchema = r.stateSchema(entries.get('state'));
+  const state = r.state(entries.get('state'));
+  const stateSchema = state?.schema ?? null;
   const destinations = r.destinations(entries.get('destinations'));
   const fractionEntry = entries.get('max_exit_fraction');
   const maxExitFraction = fractionEntry ? readNumberInRange(y, fractionEntry, y.file, 0, 1) : 0.5;
   const personas = r.personas(entries.get('personas'));
   const schedule = r.schedule(entries.get('schedule'));
   if (!warehouse || !source || stateSchema === null || !destinations || maxExitFraction === null || !personas || !schedule) return null;
-  return { warehouse, source, stateSchema, destinations, maxExitFraction, personas, schedule, loc };
+  const retention = state?.outboxRetentionDays;
+  return { warehouse, source, stateSchema, ...(retention === undefined ? {} : { outboxRetentionDays: retention }), destinations, maxExitFraction, personas, schedule, loc };
 }
 
 class ConfigReader {
@@ -223,12 +225,18 @@ class ConfigReader {
     return ok ? { ...layout, tables, columns } : null;
   }
 
-  stateSchema(entry: MapEntry | undefined): string | null {
-    const entries = this.section(entry, '"state"', 'schema:');
+  /** `state: { schema: quorum, outbox_retention_days: 7 }`; both optional. */
+  state(entry: MapEntry | undefined): { schema: string; outboxRetentionDays: number | undefined } | null {
+    const entries = this.section(entry, '"state"', 'schema:, outbox_retention_days:');
     if (!entries) return null;
-    this.y.checkKeys(entries, ['schema'], '"state"');
+    this.y.checkKeys(entries, ['schema', 'outbox_retention_days'], '"state"');
     const schemaEntry = entries.get('schema');
-    return schemaEntry ? this.identifier(schemaEntry, '"state"') : 'quorum';
+    const schema = schemaEntry ? this.identifier(schemaEntry, '"state"') : 'quorum';
+    if (schema === null) return null;
+    const daysEntry = entries.get('outbox_retention_days');
+    if (!daysEntry) return { schema, outboxRetentionDays: undefined };
+    const days = readNumberInRange(this.y, daysEntry, '"state"', 0, 36_500);
+    return days === null ? null : { schema, outboxRetentionDays: days };
   }
 
   /** `schedule: { default: "0 * * * *", timezone: Europe/Berlin }`; both optional (none, UTC). */

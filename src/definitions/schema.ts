@@ -159,7 +159,12 @@ export const configSchema = z
           .optional(),
       })
       .optional(),
-    state: z.strictObject({ schema: name.optional() }).optional(),
+    state: z
+      .strictObject({
+        schema: name.optional(),
+        outbox_retention_days: z.number().min(0).max(36_500).optional().describe('delivered outbox rows older than this many days are deleted at the end of a run; default 7'),
+      })
+      .optional(),
     destinations: z.record(z.string(), destinationSchema).optional(),
     max_exit_fraction: z.number().min(0).max(1).optional(),
     personas: z.strictObject({ namespace: text.optional(), space_id: text.optional() }).optional(),

@@ -33,6 +33,7 @@ import {
   type SyncDefinition,
 } from './diff-sql.js';
 import { acquireLock, type LockHandle } from './lock.js';
+import { pruneOutbox } from './prune.js';
 import { ensureStateTables, StateWriter, stateRefs, stateTable, stateTablesExist, toNumber } from './state-sql.js';
 
 export interface RunRequest {
@@ -198,6 +199,9 @@ export async function run(request: RunRequest): Promise<RunOutput> {
     const fresh = await deliverOutbox({ connection, schema, destinations, lock, log });
     crashPoint('delivered');
     const report = mergeReports(leftovers, fresh);
+    await pruneOutbox(writer, schema, project.config.outboxRetentionDays).catch((cause: unknown) => {
+      report.errors.push(`the outbox was not pruned: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`);
+    });
     const output: RunOutput = { run_id: runId, as_of: stamp.asOf, dry_run: false, definitions: summaries, ...report };
     const failed = summaries.some((s) => s.status === 'blocked') || Object.values(report.failed).some((n) => n > 0);
     await finishRun(writer, schema, runId, failed ? 'failed' : 'succeeded', output);

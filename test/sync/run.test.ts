@@ -1,7 +1,7 @@
 // quorum run in-process on DuckDB against a real HTTP receiver: the calls of each run are exactly
 // those the reference evaluator predicts (time travel over six instants), in Segment's shape,
 // delivered at least once through faults, with the guardrail, the lock and dry runs.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
@@ -297,5 +297,31 @@ describe('state files', () => {
     expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(lines.length);
     const tables = await withSession(dir, async (s) => [...(await s.connection.readTables('quorum_state')).keys()].sort());
     expect(tables).toEqual(['lock', 'outbox', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'staging']);
+  });
+});
+
+describe('outbox pruning', () => {
+  it('deletes delivered calls older than state.outbox_retention_days at the end of a run, and keeps the rest', async () => {
+    const dir = await tempDir('prune');
+    await writeProject(dir, { endpoint: `${receiver.url}/prune` });
+    const yml = path.join(dir, 'quorum.yml');
+    writeFileSync(yml, readFileSync(yml, 'utf8').replace('state:\n  schema: quorum_state', 'state:\n  schema: quorum_state\n  outbox_retention_days: 2'));
+    const project = await withSession(dir, async (s) => s.project);
+    expect(project.config.outboxRetentionDays).toBe(2);
+    const first = await runAt(dir, AS_OFS[1]);
+    expect(first.delivered.hook).toBeGreaterThan(0);
+    const old = new Date(Date.now() - 3 * 86_400_000).toISOString().replace('T', ' ').replace('Z', '');
+    // the first run's calls were delivered three days ago; one of them never was
+    await withSession(dir, async (s) => {
+      await s.connection.execute(`UPDATE quorum_state.outbox SET delivered_at = TIMESTAMP '${old}'`);
+      await s.connection.execute(`UPDATE quorum_state.outbox SET delivered_at = NULL, created_at = TIMESTAMP '${old}' WHERE sequence = (SELECT min(sequence) FROM quorum_state.outbox)`);
+    });
+    const second = await runAt(dir, AS_OFS[2]);
+    expect(second.errors).toEqual([]);
+    const rows = await withSession(dir, (s) => s.connection.query('SELECT run_id, delivered_at FROM quorum_state.outbox'));
+    // the undelivered one went out with the second run and stays (delivered now); the rest of the first run is gone
+    expect(rows.filter((r) => r.run_id === first.run_id).length).toBe(1);
+    expect(rows.filter((r) => r.run_id === second.run_id).length).toBe(second.delivered.hook - 1);
+    expect(rows.every((r) => r.delivered_at !== null)).toBe(true);
   });
 });

@@ -61,6 +61,8 @@ export interface DestinationOptions {
   readonly concurrency?: number;
   /** HTTP destinations: gzip request bodies (QUORUM_HTTP_GZIP=1; Segment accepts Content-Encoding: gzip). */
   readonly gzip?: boolean;
+  /** stdout destinations: standard output carries `--json` output, so they refuse their calls (stdout-destination.ts). */
+  readonly stdoutReserved?: boolean;
 }
 
 export const DEFAULT_HTTP_CONCURRENCY = 4;

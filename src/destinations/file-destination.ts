@@ -15,6 +15,7 @@ export function openFileDestination(
     limits,
     send: (calls: readonly SegmentCall[]) => destination.sendJson!(calls.map((call) => JSON.stringify(call))),
     async sendJson(calls: readonly string[]) {
+      if (calls.length === 0) return;
       try {
         await mkdir(path.dirname(config.path), { recursive: true });
         const file = await open(config.path, 'a');

@@ -21,7 +21,7 @@ export function openDestination(name: string, config: DestinationConfig, options
     case 'file':
       return openFileDestination(name, config, limits);
     case 'stdout':
-      return openStdoutDestination(name, limits);
+      return openStdoutDestination(name, limits, process.stdout, options.stdoutReserved ?? false);
     default: {
       const never: never = config;
       throw new Error(`unknown destination type ${JSON.stringify(never)}`);

@@ -13,7 +13,13 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   const out: string[] = [];
   const err: string[] = [];
   const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  // the stdout destination waits for write's callback
+  process.stdout.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
+    out.push(String(chunk));
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return true;
+  }) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
   try {
     const code = await main(['node', 'quorum', ...args, '--project', dir]);
@@ -80,5 +86,28 @@ describe('quorum run / history on the command line', () => {
     expect(one.code).toBe(0);
     expect(one.stdout.match(/logins_3d: size/g)?.length).toBe(2);
     expect(one.stdout).not.toContain('active_admins');
+  });
+});
+
+describe('a stdout destination and --json', () => {
+  it('keeps stdout for the summary: the calls wait in the outbox with a diagnostic, and go out on a run without --json', async () => {
+    const main = dir;
+    dir = await tempDir('cli-stdout');
+    try {
+      await writeProject(dir, { endpoint: `${receiver.url}/stdout`, extraDestinations: { out: '{ type: stdout }' }, extraTargets: ['- to: out'] });
+      const json = await cli('run', '--as-of', AS_OFS[1], '--json');
+      expect(json.code).toBe(1);
+      const output = JSON.parse(json.stdout) as { delivered: Record<string, number>; failed: Record<string, number> };
+      expect(output.failed.out).toBeGreaterThan(0);
+      expect(output.delivered.hook).toBeGreaterThan(0);
+      expect(json.stderr).toContain('standard output carries the --json run summary');
+      const plain = await cli('run', '--as-of', AS_OFS[1]);
+      expect(plain.code).toBe(0);
+      const lines = plain.stdout.split('\n').filter((l) => l.startsWith('{'));
+      expect(lines.length).toBe(output.failed.out);
+      expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(lines.length);
+    } finally {
+      dir = main;
+    }
   });
 });

@@ -57,7 +57,7 @@ export function registerRun(program: Command): void {
           const definitions = selectDefinitions(session.project, [...names, ...(g.select ?? [])]);
           const log = (line: string) => logger.event('debug', 'run.progress', line);
           const onStage = (stage: RunStage, detail?: string) => clock.begin(stage, detail);
-          output = await run({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, log, onStage });
+          output = await run({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, log, onStage, destinationOptions: { stdoutReserved: g.json === true } });
           clock.end();
         } finally {
           clock.end({ failed: true }); // only when a stage threw

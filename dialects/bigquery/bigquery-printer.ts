@@ -119,6 +119,9 @@ export class BigQueryPrinter extends SqlPrinter {
     // Array literals: an untyped [] takes its type from context, so COALESCE(list, []) is an
     // empty list of the list's own element type (STRING, FLOAT64, ...).
     if (e.kind === 'empty_list') return '[]';
+    // CONCAT is NULL when any argument is (DuckDB's and Postgres's skip NULLs): each non-literal
+    // argument falls back to '' so every dialect gives the same text.
+    if (e.kind === 'concat') return `CONCAT(${e.args.map((x) => (x.kind === 'literal' && x.literal.type === 'string' ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`)).join(', ')})`;
     return super.visitExpr(e);
   }
 

@@ -89,6 +89,11 @@ export class SnowflakePrinter extends SqlPrinter {
   override visitExpr(e: Expr): string {
     // https://docs.snowflake.com/en/sql-reference/functions/array_construct
     if (e.kind === 'empty_list') return 'ARRAY_CONSTRUCT()';
+    // CONCAT is NULL when any argument is (DuckDB's and Postgres's skip NULLs): each non-literal
+    // argument falls back to '' so every dialect gives the same text. MD5 already returns the
+    // 32-character hex digest here, as the default printer expects.
+    // https://docs.snowflake.com/en/sql-reference/functions/concat
+    if (e.kind === 'concat') return `CONCAT(${e.args.map((x) => (x.kind === 'literal' && x.literal.type === 'string' ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`)).join(', ')})`;
     return super.visitExpr(e);
   }
 

@@ -10,7 +10,7 @@ import { batchBody, DeliveryError, SEGMENT_LIMITS } from '../../src/destinations
 import { openDestination } from '../../src/destinations/open-destination.js';
 import { backoffMs, DEFAULT_RETRY, retryAfterMs } from '../../src/destinations/http-post.js';
 import { SIGNATURE_HEADER } from '../../src/destinations/webhook-destination.js';
-import type { SegmentCall } from '../../src/sync/calls.js';
+import { callJson, expandCall, type CallRecord, type SegmentCall } from '../../src/sync/calls.js';
 import { toBatches } from '../../src/sync/deliver.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 
@@ -165,5 +165,20 @@ describe('backoff', () => {
     expect(retryAfterMs('7')).toBe(7000);
     expect(retryAfterMs(new Date(Date.now() + 5_000).toUTCString())).toBeGreaterThan(3_000);
     expect(retryAfterMs(null)).toBeNull();
+  });
+});
+
+describe('callJson', () => {
+  it('is byte for byte JSON.stringify(expandCall(...)) for every call shape', () => {
+    const base = { class: 'audience', key: 'a', computation_id: 'aud_x', transition: 'entered', user_id: 'u"1', anonymous_id: null, group_id: null, event: null, value: null, columns: false, as_of: '2024-06-01T00:00:00.000Z', run_id: 'r1', namespace: 'ns', space_id: 'sp' } as const;
+    const records: CallRecord[] = [
+      { ...base, type: 'identify' },
+      { ...base, type: 'track', event: 'Audience Entered', group_id: 'g1' },
+      { ...base, type: 'group', transition: 'exited', user_id: null, anonymous_id: 'account:g 😀', group_id: 'g 😀' },
+      { ...base, type: 'identify', class: 'trait', key: 't', transition: 'changed', value: '{"x":1.5,"y":null}', columns: true },
+      { ...base, type: 'track', class: 'trait', key: 't', event: 'Trait Computed', transition: 'exited', value: null },
+      { ...base, type: 'group', class: 'trait', key: 't', value: '"v"', user_id: null, anonymous_id: 'account:g', group_id: 'g' },
+    ];
+    for (const r of records) expect(callJson(r, 'quorum-1')).toBe(JSON.stringify(expandCall(r, 'quorum-1')));
   });
 });

@@ -1,6 +1,6 @@
 // DuckDB differs from the default printer only in its list syntax.
 // https://duckdb.org/docs/sql/data_types/list ; https://duckdb.org/docs/sql/functions/list
-import type { Expr, OrderItem, SqlType } from '../../src/sql/ast.js';
+import { select, type Expr, type FirstPerGroup, type OrderItem, type RankKey, type SqlType } from '../../src/sql/ast.js';
 import { SqlPrinter } from '../../src/sql/printer.js';
 
 export class DuckDbPrinter extends SqlPrinter {
@@ -24,6 +24,39 @@ export class DuckDbPrinter extends SqlPrinter {
     const v = this.visitExpr(value);
     const key = `(${orderBy.map((o) => this.visitExpr(o.expr)).join(', ')})`;
     return `${direction === 'DESC' ? 'ARG_MAX' : 'ARG_MIN'}(${v}, ${key}) FILTER (WHERE ${v} IS NOT NULL)`;
+  }
+
+  // ARG_MIN_NULL keeps the row with the smallest key, its value null or not, in one hash aggregate
+  // (no sort of every row as ROW_NUMBER() needs). A struct key compares field by field with NULL
+  // last, as ORDER BY ... NULLS LAST does; a DESC timestamp or number becomes an ASC negation.
+  // https://duckdb.org/docs/sql/functions/aggregates#arg_min_nullarg-val
+  override readonly supportsFirstPerGroupAggregate: boolean = true;
+
+  override visitFirstPerGroup(q: FirstPerGroup, depth: number): string {
+    if (q.orderBy.length === 0 || q.orderBy.some((o) => o.direction === 'DESC' && o.type === 'other')) return super.visitFirstPerGroup(q, depth);
+    return this.visitSelect(
+      select({
+        columns: [
+          { expr: q.group, alias: 'id' },
+          { expr: { kind: 'first_value_by', value: q.value, orderBy: q.orderBy }, alias: 'value' },
+        ],
+        from: q.from,
+        joins: q.joins,
+        where: q.where,
+        groupBy: [q.group],
+      }),
+      depth,
+    );
+  }
+
+  override visitFirstValueBy(value: Expr, orderBy: readonly RankKey[]): string {
+    if (orderBy.some((o) => o.direction === 'DESC' && o.type === 'other')) return super.visitFirstValueBy(value, orderBy);
+    const keys = orderBy.map((o) => {
+      const e = this.visitExpr(o.expr);
+      if (o.direction === 'ASC') return e;
+      return o.type === 'timestamp' ? `(-EPOCH_US(${e}))` : `(-(${e}))`;
+    });
+    return `ARG_MIN_NULL(${this.visitExpr(value)}, ${keys.length === 1 ? keys[0] : `(${keys.join(', ')})`})`;
   }
 
   override visitListContains(list: Expr, value: Expr): string {

@@ -49,6 +49,8 @@ export type Expr =
     }
   /** The last non-null `value` in `orderBy` order (a "latest trait" lookup), as an aggregate. */
   | { readonly kind: 'latest_non_null'; readonly value: Expr; readonly orderBy: readonly OrderItem[] }
+  /** Aggregate: the value of the group's first row in `orderBy` order, nulls last (see FirstPerGroup). */
+  | { readonly kind: 'first_value_by'; readonly value: Expr; readonly orderBy: readonly RankKey[] }
   | { readonly kind: 'row_number'; readonly partitionBy: readonly Expr[]; readonly orderBy: readonly OrderItem[] }
   | { readonly kind: 'to_json_text'; readonly expr: Expr }
   | { readonly kind: 'json_object'; readonly entries: readonly { readonly key: string; readonly value: Expr }[] }
@@ -112,7 +114,28 @@ export interface With {
   readonly body: Query;
 }
 
-export type Query = Select | SetOperation | TemplateQuery | With;
+/**
+ * For each group, the value of its first row in `orderBy` order (nulls last; the value itself may
+ * be null): the `first` / `last` / `most_frequent` rankings. Output columns `id` and `value`. The
+ * default printer writes ROW_NUMBER() in a subquery; a printer whose warehouse has an aggregate for
+ * it (`supportsFirstPerGroupAggregate`) writes one GROUP BY instead. `type` says how a DESC key can
+ * be negated into an ASC one.
+ */
+export interface FirstPerGroup {
+  readonly kind: 'first_per_group';
+  readonly from: FromItem;
+  readonly joins: readonly Join[];
+  readonly where: Expr | null;
+  readonly group: Expr;
+  readonly value: Expr;
+  readonly orderBy: readonly RankKey[];
+}
+
+export interface RankKey extends OrderItem {
+  readonly type: 'timestamp' | 'number' | 'other';
+}
+
+export type Query = Select | SetOperation | TemplateQuery | With | FirstPerGroup;
 
 // ---------------------------------------------------------------------------------------------
 // Small constructors: they keep the lowering readable.

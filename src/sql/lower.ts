@@ -31,6 +31,7 @@ import {
   ts,
   type CommonTableExpression,
   type Expr,
+  type FirstPerGroup,
   type FromItem,
   type Query,
   type Select,
@@ -51,6 +52,7 @@ export const CTE = {
   features: (level: Level) => `features:${level}`,
   audience: (name: string) => `audience:${name}`,
   quantifiers: (name: string) => `quantifiers:${name}`,
+  sharedQuantifiers: 'quantifiers',
 } as const;
 
 export type Body =
@@ -183,9 +185,21 @@ class Lowering {
   private readonly featuresByColumn = new Map<string, Feature>();
   private readonly audiencesByName = new Map<string, PlanAudience>();
 
+  /** Audiences whose quantifiers are counted in the shared quantifiers CTE, and their columns there. */
+  private readonly sharedQuantifiers = new Set<string>();
+  private readonly quantifierColumns = new Map<PlanCondition, string>();
+
   constructor(private readonly plan: Plan) {
     for (const f of plan.features) this.featuresByColumn.set(f.column, f);
     for (const a of plan.audiences) this.audiencesByName.set(a.name, a);
+    const shared = this.sharedQuantifierAudiences();
+    // One audience alone keeps its own CTE (and its plan's column names): nothing to share.
+    if (shared.length > 1) {
+      shared.forEach((a, i) => {
+        this.sharedQuantifiers.add(a.name);
+        for (const q of a.quantifiers) this.quantifierColumns.set(q, `a${i + 1}_${q.column}`);
+      });
+    }
   }
 
   /**
@@ -273,7 +287,7 @@ class Lowering {
   }
 
   /** FROM clause of an event scan: the user's own events, or the account's users' events. */
-  private eventSource(level: Level, tableName: string): { from: Select['from']; joins: Select['joins']; entity: Expr; where: Expr } {
+  private eventSource(level: Level, tableName: string): { from: FromItem; joins: Select['joins']; entity: Expr; where: Expr } {
     const userId = col(this.layout.columns.userId, 'e');
     const where = and(this.existsAtAsOf('e'), isNull(userId, true));
     if (level === 'user') return { from: this.source(tableName, 'e'), joins: [], entity: userId, where };
@@ -476,7 +490,7 @@ class Lowering {
     const source = this.eventSource(r.level, r.match.table);
     const where = and(source.where, this.matchCondition(r, 'e'));
     const value = col(r.property, 'e');
-    let ranked: Select;
+    let query: FirstPerGroup;
     if (r.compute === 'most_frequent') {
       const counted = select({
         columns: [
@@ -490,48 +504,33 @@ class Lowering {
         groupBy: [source.entity, value],
         having: bin('>=', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(r.minFrequency)),
       });
-      ranked = select({
-        columns: [
-          { expr: col('id', 'c'), alias: 'id' },
-          { expr: col('value', 'c'), alias: 'value' },
-          {
-            expr: { kind: 'row_number', partitionBy: [col('id', 'c')], orderBy: [{ expr: col('frequency', 'c'), direction: 'DESC' }, { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC' }] },
-            alias: 'rank',
-          },
-        ],
+      query = {
+        kind: 'first_per_group',
         from: { kind: 'subquery', query: counted, alias: 'c' },
-      });
-    } else {
-      ranked = select({
-        columns: [
-          { expr: source.entity, alias: 'id' },
-          { expr: value, alias: 'value' },
-          {
-            expr: {
-              kind: 'row_number',
-              partitionBy: [source.entity],
-              orderBy: [
-                { expr: this.eventTime('e'), direction: r.compute === 'first' ? 'ASC' : 'DESC' },
-                { expr: this.ordered(col(this.layout.columns.id, 'e'), r.match.table, this.layout.columns.id), direction: 'ASC' },
-              ],
-            },
-            alias: 'rank',
-          },
+        joins: [],
+        where: null,
+        group: col('id', 'c'),
+        value: col('value', 'c'),
+        orderBy: [
+          { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
+          { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
         ],
+      };
+    } else {
+      query = {
+        kind: 'first_per_group',
         from: source.from,
         joins: source.joins,
         where,
-      });
+        group: source.entity,
+        value,
+        orderBy: [
+          { expr: this.eventTime('e'), direction: r.compute === 'first' ? 'ASC' : 'DESC', type: 'timestamp' },
+          { expr: this.ordered(col(this.layout.columns.id, 'e'), r.match.table, this.layout.columns.id), direction: 'ASC', type: 'other' },
+        ],
+      };
     }
-    return {
-      name: r.name,
-      comment: `computed_trait: ${r.trait} (${r.file})`,
-      query: select({
-        columns: [{ expr: col('id', 'r'), alias: 'id' }, { expr: col('value', 'r'), alias: 'value' }],
-        from: { kind: 'subquery', query: ranked, alias: 'r' },
-        where: bin('=', col('rank', 'r'), num(1)),
-      }),
-    };
+    return { name: r.name, comment: `computed_trait: ${r.trait} (${r.file})`, query };
   }
 
   private featureExpr(f: Feature, aliases: Map<string, string>): Expr {
@@ -554,7 +553,11 @@ class Lowering {
     }
   }
 
-  private featuresCte(level: Level): CommonTableExpression {
+  /**
+   * Every feature of a level, one row per entity of `rows` (keyed by `key`), with `extra` columns
+   * of the rows kept: the features CTE, or the user features of every membership row.
+   */
+  private featuresQuery(level: Level, rows: FromItem, key: Expr, extra: readonly SelectColumn[]): Select {
     const features = this.plan.features.filter((f) => f.level === level);
     const joinedCtes: string[] = [];
     const sqlKeyed = new Map<string, Query>();
@@ -572,23 +575,55 @@ class Lowering {
       }
     }
     const aliases = new Map(joinedCtes.map((cte, i) => [cte, `j${i + 1}`]));
+    return select({
+      columns: [{ expr: key, alias: 'id' }, ...extra, ...features.map((f) => ({ expr: this.featureExpr(f, aliases), alias: f.column }))],
+      from: rows,
+      joins: joinedCtes.map((cte) => {
+        const alias = aliases.get(cte)!;
+        const keyed = sqlKeyed.get(cte);
+        return {
+          type: 'LEFT' as const,
+          from: keyed ? { kind: 'subquery' as const, query: keyed, alias } : table(cte, alias),
+          on: bin('=', col('id', alias), key),
+        };
+      }),
+    });
+  }
+
+  private featuresCte(level: Level): CommonTableExpression {
     return {
       name: CTE.features(level),
       comment: `every value the ${level}-level conditions read, one row per ${level}`,
-      query: select({
-        columns: [{ expr: col('id', 'u'), alias: 'id' }, ...features.map((f) => ({ expr: this.featureExpr(f, aliases), alias: f.column }))],
-        from: level === 'account' ? table(CTE.accountUniverse, 'u') : this.needsUserUniverse ? table(CTE.userUniverse, 'u') : this.membershipUsers(),
-        joins: joinedCtes.map((cte) => {
-          const alias = aliases.get(cte)!;
-          const keyed = sqlKeyed.get(cte);
-          return {
-            type: 'LEFT' as const,
-            from: keyed ? { kind: 'subquery' as const, query: keyed, alias } : table(cte, alias),
-            on: bin('=', col('id', alias), col('id', 'u')),
-          };
-        }),
-      }),
+      query: this.featuresQuery(
+        level,
+        level === 'account' ? table(CTE.accountUniverse, 'u') : this.needsUserUniverse ? table(CTE.userUniverse, 'u') : this.membershipUsers(),
+        col('id', 'u'),
+        [],
+      ),
     };
+  }
+
+  /**
+   * The features:user CTE is needed by user-level outputs and user-level audiences. Without them,
+   * users are only read through quantifiers, which join each membership row to the user features
+   * directly (no DISTINCT list of users, no second join).
+   */
+  private get needsUserFeatures(): boolean {
+    return this.needsUserUniverse || this.plan.audiences.some((a) => a.level === 'user');
+  }
+
+  /** Rows a quantifier aggregate reads: one per membership, with the user's features as `f`. */
+  private quantifierRows(): { from: FromItem; joins: Select['joins']; account: Expr } {
+    const { columns } = this.layout;
+    if (this.needsUserFeatures) {
+      return {
+        from: table(CTE.memberships, 'm'),
+        joins: [{ type: 'INNER', from: table(CTE.features('user'), 'f'), on: bin('=', col('id', 'f'), col(columns.userId, 'm')) }],
+        account: col(columns.groupId, 'm'),
+      };
+    }
+    const perMembership = this.featuresQuery('user', table(CTE.memberships, 'm'), col(columns.userId, 'm'), [{ expr: col(columns.groupId, 'm'), alias: 'account_id' }]);
+    return { from: { kind: 'subquery', query: perMembership, alias: 'f' }, joins: [], account: col('account_id', 'f') };
   }
 
   /** The boolean SQL of a condition over the features row `f` (and quantifiers row `q`). */
@@ -621,7 +656,7 @@ class Lowering {
         };
       }
       case 'quantifier': {
-        const matching = coalesce(col(c.column, 'q'), num(0));
+        const matching = coalesce(col(this.quantifierColumn(c), 'q'), num(0));
         const users = coalesce(col('users', 'q'), num(0));
         switch (c.quantifier) {
           case 'any_user':
@@ -644,20 +679,56 @@ class Lowering {
     }
   }
 
-  private quantifiersCte(a: PlanAudience): CommonTableExpression {
-    const { columns } = this.layout;
+  /** Quantifier conditions that read no audience can be counted before any audience exists. */
+  private static readsAudience(c: PlanCondition): boolean {
+    switch (c.kind) {
+      case 'all':
+      case 'any':
+        return c.children.some((child) => Lowering.readsAudience(child));
+      case 'not':
+        return Lowering.readsAudience(c.child);
+      case 'member':
+      case 'member_of_account_audience':
+        return true;
+      case 'quantifier':
+        return Lowering.readsAudience(c.condition);
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Audiences whose quantifiers read no audience share one aggregate over the memberships (one
+   * join and one GROUP BY for all of them); the others get their own, after the audiences they read.
+   */
+  private sharedQuantifierAudiences(): PlanAudience[] {
+    return this.plan.audiences.filter((a) => a.quantifiers.length > 0 && !a.quantifiers.some((q) => Lowering.readsAudience(q.condition)));
+  }
+
+  private quantifierCteOf(a: PlanAudience): string {
+    return this.sharedQuantifiers.has(a.name) ? CTE.sharedQuantifiers : CTE.quantifiers(a.name);
+  }
+
+  private quantifierColumn(q: Extract<PlanCondition, { kind: 'quantifier' }>): string {
+    return this.quantifierColumns.get(q) ?? q.column;
+  }
+
+  private quantifiersCte(name: string, comment: string, audiences: readonly PlanAudience[]): CommonTableExpression {
+    const rows = this.quantifierRows();
     return {
-      name: CTE.quantifiers(a.name),
-      comment: `audience: ${a.name} (${a.file}) — users of each account that satisfy its quantifiers`,
+      name,
+      comment,
       query: select({
         columns: [
-          { expr: col(columns.groupId, 'm'), alias: 'id' },
+          { expr: rows.account, alias: 'id' },
           { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'users' },
-          ...a.quantifiers.map((q) => ({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(q.condition) } as Expr, alias: q.column })),
+          ...audiences.flatMap((a) =>
+            a.quantifiers.map((q) => ({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(q.condition) } as Expr, alias: this.quantifierColumn(q) })),
+          ),
         ],
-        from: table(CTE.memberships, 'm'),
-        joins: [{ type: 'INNER', from: table(CTE.features('user'), 'f'), on: bin('=', col('id', 'f'), col(columns.userId, 'm')) }],
-        groupBy: [col(columns.groupId, 'm')],
+        from: rows.from,
+        joins: rows.joins,
+        groupBy: [rows.account],
       }),
     };
   }
@@ -666,13 +737,15 @@ class Lowering {
   audienceFrom(a: PlanAudience): Pick<Select, 'from' | 'joins'> {
     return {
       from: table(CTE.features(a.level), 'f'),
-      joins: a.quantifiers.length === 0 ? [] : [{ type: 'LEFT', from: table(CTE.quantifiers(a.name), 'q'), on: bin('=', col('id', 'q'), col('id', 'f')) }],
+      joins: a.quantifiers.length === 0 ? [] : [{ type: 'LEFT', from: table(this.quantifierCteOf(a), 'q'), on: bin('=', col('id', 'q'), col('id', 'f')) }],
     };
   }
 
   private audienceCtes(a: PlanAudience): CommonTableExpression[] {
     const ctes: CommonTableExpression[] = [];
-    if (a.quantifiers.length > 0) ctes.push(this.quantifiersCte(a));
+    if (a.quantifiers.length > 0 && !this.sharedQuantifiers.has(a.name)) {
+      ctes.push(this.quantifiersCte(CTE.quantifiers(a.name), `audience: ${a.name} (${a.file}) — users of each account that satisfy its quantifiers`, [a]));
+    }
     ctes.push({
       name: CTE.audience(a.name),
       comment: `audience: ${a.name} (${a.file})`,
@@ -690,7 +763,13 @@ class Lowering {
     }
     ctes.push(...this.plan.scans.map((s) => this.scanCte(s)));
     ctes.push(...this.plan.ranked.map((r) => this.rankedCte(r)));
-    ctes.push(this.featuresCte('user'), this.featuresCte('account'));
+    if (this.needsUserFeatures) ctes.push(this.featuresCte('user'));
+    ctes.push(this.featuresCte('account'));
+    const shared = this.plan.audiences.filter((a) => this.sharedQuantifiers.has(a.name));
+    if (shared.length > 0) {
+      const names = shared.map((a) => a.name).join(', ');
+      ctes.push(this.quantifiersCte(CTE.sharedQuantifiers, `users of each account that satisfy the quantifiers of: ${names}`, shared));
+    }
     for (const a of this.plan.audiences) ctes.push(...this.audienceCtes(a));
     return ctes;
   }
@@ -743,7 +822,7 @@ class Lowering {
     for (const f of this.plan.features.filter((x) => x.level === a.level)) columns.push({ expr: { kind: 'to_json_text', expr: col(f.column, 'f') }, alias: f.column });
     if (a.quantifiers.length > 0) {
       columns.push({ expr: coalesce(col('users', 'q'), num(0)), alias: 'users' });
-      for (const q of a.quantifiers) columns.push({ expr: coalesce(col(q.column, 'q'), num(0)), alias: q.column });
+      for (const q of a.quantifiers) columns.push({ expr: coalesce(col(this.quantifierColumn(q), 'q'), num(0)), alias: q.column });
     }
     return select({ columns, ...this.audienceFrom(a), where: bin('=', col('id', 'f'), str(id)) });
   }

@@ -1,17 +1,23 @@
 // The default printer: standard SQL with the aggregate FILTER clause. A dialect subclasses it and
 // overrides only the visit methods where its warehouse differs (see dialects/<name>/).
-import type {
-  AggregateFn,
-  CommonTableExpression,
-  Ddl,
-  Expr,
-  FromItem,
-  Literal,
-  OrderItem,
-  Query,
-  Select,
-  SqlType,
-  Statement,
+import {
+  bin,
+  col,
+  num,
+  select,
+  type AggregateFn,
+  type CommonTableExpression,
+  type Ddl,
+  type Expr,
+  type FirstPerGroup,
+  type FromItem,
+  type Literal,
+  type OrderItem,
+  type RankKey,
+  type Query,
+  type Select,
+  type SqlType,
+  type Statement,
 } from './ast.js';
 
 function assertNever(value: never): never {
@@ -144,9 +150,39 @@ export class SqlPrinter {
           .replace(/;\s*$/, '');
       case 'with':
         return this.visitWith(query.ctes, query.body, depth);
+      case 'first_per_group':
+        return this.visitFirstPerGroup(query, depth);
       default:
         return assertNever(query);
     }
+  }
+
+  /**
+   * Capability: the warehouse can pick each group's first row with one aggregate (arg_min and the
+   * like) instead of a ROW_NUMBER() window over every row. Conservative default: the window.
+   */
+  readonly supportsFirstPerGroupAggregate: boolean = false;
+
+  /** The portable form: ROW_NUMBER() over the group in a subquery, then rank 1. */
+  visitFirstPerGroup(q: FirstPerGroup, depth: number): string {
+    const ranked = select({
+      columns: [
+        { expr: q.group, alias: 'id' },
+        { expr: q.value, alias: 'value' },
+        { expr: { kind: 'row_number', partitionBy: [q.group], orderBy: q.orderBy.map((o) => ({ expr: o.expr, direction: o.direction })) }, alias: 'rank' },
+      ],
+      from: q.from,
+      joins: q.joins,
+      where: q.where,
+    });
+    return this.visitSelect(
+      select({
+        columns: [{ expr: col('id', 'r'), alias: 'id' }, { expr: col('value', 'r'), alias: 'value' }],
+        from: { kind: 'subquery', query: ranked, alias: 'r' },
+        where: bin('=', col('rank', 'r'), num(1)),
+      }),
+      depth,
+    );
   }
 
   visitWith(ctes: readonly CommonTableExpression[], body: Query, depth: number): string {
@@ -247,6 +283,8 @@ export class SqlPrinter {
         return this.visitAggregate(e.fn, e.arg, e.filter);
       case 'latest_non_null':
         return this.visitLatestNonNull(e.value, e.orderBy);
+      case 'first_value_by':
+        return this.visitFirstValueBy(e.value, e.orderBy);
       case 'row_number':
         return this.visitRowNumber(e.partitionBy, e.orderBy);
       case 'to_json_text':
@@ -317,6 +355,11 @@ export class SqlPrinter {
   visitLatestNonNull(value: Expr, orderBy: readonly OrderItem[]): string {
     const v = this.visitExpr(value);
     return `(ARRAY_AGG(${v} ORDER BY ${this.visitOrder(orderBy)}) FILTER (WHERE ${v} IS NOT NULL))[1]`;
+  }
+
+  /** Only printed by printers that set supportsFirstPerGroupAggregate (Postgres' and DuckDB's syntax). */
+  visitFirstValueBy(value: Expr, orderBy: readonly RankKey[]): string {
+    return `(ARRAY_AGG(${this.visitExpr(value)} ORDER BY ${this.visitOrder(orderBy)}))[1]`;
   }
 
   visitRowNumber(partitionBy: readonly Expr[], orderBy: readonly OrderItem[]): string {

@@ -66,22 +66,6 @@ WITH
   WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
--- every value the user-level conditions read, one row per user
-"features:user" AS (
-  SELECT
-    "u"."id" AS "id",
-    "j1"."role" AS "f_3",
-    COALESCE("j2"."m_1", 0) AS "f_4",
-    COALESCE("j3"."m_1", 0) AS "f_5"
-  FROM (
-    SELECT DISTINCT
-      "mu"."user_id" AS "id"
-    FROM "memberships" AS "mu"
-  ) AS "u"
-  LEFT JOIN "custom_traits:user" AS "j1" ON ("j1"."id" = "u"."id")
-  LEFT JOIN "events:user:report_created" AS "j2" ON ("j2"."id" = "u"."id")
-  LEFT JOIN "events:user:logged_in" AS "j3" ON ("j3"."id" = "u"."id")
-),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT
@@ -92,41 +76,42 @@ WITH
   LEFT JOIN "events:account:logged_in" AS "j1" ON ("j1"."id" = "u"."id")
   LEFT JOIN "custom_traits:account" AS "j2" ON ("j2"."id" = "u"."id")
 ),
--- audience: churned_accounts (audiences/churned_accounts.yml) — users of each account that satisfy its quantifiers
-"quantifiers:churned_accounts" AS (
+-- users of each account that satisfy the quantifiers of: churned_accounts, at_risk_accounts
+"quantifiers" AS (
   SELECT
-    "m"."group_id" AS "id",
+    "f"."account_id" AS "id",
     COUNT(*) AS "users",
-    COUNT(*) FILTER (WHERE COALESCE(("f"."f_5" >= 1), FALSE)) AS "q_1"
-  FROM "memberships" AS "m"
-  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  GROUP BY "m"."group_id"
+    COUNT(*) FILTER (WHERE COALESCE(("f"."f_5" >= 1), FALSE)) AS "a1_q_1",
+    COUNT(*) FILTER (WHERE (COALESCE(("f"."f_3" = 'Admin'), FALSE) AND COALESCE(("f"."f_4" >= 1), FALSE))) AS "a2_q_1"
+  FROM (
+    SELECT
+      "m"."user_id" AS "id",
+      "m"."group_id" AS "account_id",
+      "j1"."role" AS "f_3",
+      COALESCE("j2"."m_1", 0) AS "f_4",
+      COALESCE("j3"."m_1", 0) AS "f_5"
+    FROM "memberships" AS "m"
+    LEFT JOIN "custom_traits:user" AS "j1" ON ("j1"."id" = "m"."user_id")
+    LEFT JOIN "events:user:report_created" AS "j2" ON ("j2"."id" = "m"."user_id")
+    LEFT JOIN "events:user:logged_in" AS "j3" ON ("j3"."id" = "m"."user_id")
+  ) AS "f"
+  GROUP BY "f"."account_id"
 ),
 -- audience: churned_accounts (audiences/churned_accounts.yml)
 "audience:churned_accounts" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:churned_accounts" AS "q" ON ("q"."id" = "f"."id")
-  WHERE (COALESCE("q"."q_1", 0) = 0)
-),
--- audience: at_risk_accounts (audiences/at_risk_accounts.yml) — users of each account that satisfy its quantifiers
-"quantifiers:at_risk_accounts" AS (
-  SELECT
-    "m"."group_id" AS "id",
-    COUNT(*) AS "users",
-    COUNT(*) FILTER (WHERE (COALESCE(("f"."f_3" = 'Admin'), FALSE) AND COALESCE(("f"."f_4" >= 1), FALSE))) AS "q_1"
-  FROM "memberships" AS "m"
-  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  GROUP BY "m"."group_id"
+  LEFT JOIN "quantifiers" AS "q" ON ("q"."id" = "f"."id")
+  WHERE (COALESCE("q"."a1_q_1", 0) = 0)
 ),
 -- audience: at_risk_accounts (audiences/at_risk_accounts.yml)
 "audience:at_risk_accounts" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:at_risk_accounts" AS "q" ON ("q"."id" = "f"."id")
-  WHERE (((COALESCE(("f"."f_1" < 10), FALSE) AND COALESCE(("f"."f_2" IN ('starter', 'pro', 'enterprise')), FALSE)) AND (COALESCE("q"."q_1", 0) >= 1)) AND (NOT ("f"."id" IN (SELECT
+  LEFT JOIN "quantifiers" AS "q" ON ("q"."id" = "f"."id")
+  WHERE (((COALESCE(("f"."f_1" < 10), FALSE) AND COALESCE(("f"."f_2" IN ('starter', 'pro', 'enterprise')), FALSE)) AND (COALESCE("q"."a2_q_1", 0) >= 1)) AND (NOT ("f"."id" IN (SELECT
       "a"."id"
     FROM "audience:churned_accounts" AS "a"))))
 )

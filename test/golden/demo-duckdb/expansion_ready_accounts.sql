@@ -32,16 +32,6 @@ group by 1
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
   GROUP BY "s"."group_id"
 ),
--- every value the user-level conditions read, one row per user
-"features:user" AS (
-  SELECT
-    "u"."id" AS "id"
-  FROM (
-    SELECT DISTINCT
-      "mu"."user_id" AS "id"
-    FROM "memberships" AS "mu"
-  ) AS "u"
-),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT

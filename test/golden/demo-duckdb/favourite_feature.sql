@@ -34,25 +34,19 @@ WITH
 -- computed_trait: favourite_feature (traits/favourite_feature.yml)
 "trait:favourite_feature" AS (
   SELECT
-    "r"."id" AS "id",
-    "r"."value" AS "value"
+    "c"."id" AS "id",
+    ARG_MIN_NULL("c"."value", ((-("c"."frequency")), "c"."value")) AS "value"
   FROM (
     SELECT
-      "c"."id" AS "id",
-      "c"."value" AS "value",
-      ROW_NUMBER() OVER (PARTITION BY "c"."id" ORDER BY "c"."frequency" DESC NULLS LAST, "c"."value" ASC NULLS LAST) AS "rank"
-    FROM (
-      SELECT
-        "e"."user_id" AS "id",
-        "e"."feature" AS "value",
-        COUNT(*) AS "frequency"
-      FROM "app"."feature_used" AS "e"
-      WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND (("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-03-03 00:00:00.000000'))) AND ("e"."feature" IS NOT NULL))
-      GROUP BY "e"."user_id", "e"."feature"
-      HAVING (COUNT(*) >= 2)
-    ) AS "c"
-  ) AS "r"
-  WHERE ("r"."rank" = 1)
+      "e"."user_id" AS "id",
+      "e"."feature" AS "value",
+      COUNT(*) AS "frequency"
+    FROM "app"."feature_used" AS "e"
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND (("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-03-03 00:00:00.000000'))) AND ("e"."feature" IS NOT NULL))
+    GROUP BY "e"."user_id", "e"."feature"
+    HAVING (COUNT(*) >= 2)
+  ) AS "c"
+  GROUP BY "c"."id"
 ),
 -- every value the user-level conditions read, one row per user
 "features:user" AS (

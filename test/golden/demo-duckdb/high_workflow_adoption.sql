@@ -23,18 +23,6 @@ WITH
   WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
--- every value the user-level conditions read, one row per user
-"features:user" AS (
-  SELECT
-    "u"."id" AS "id",
-    COALESCE("j1"."m_1", 0) AS "f_1"
-  FROM (
-    SELECT DISTINCT
-      "mu"."user_id" AS "id"
-    FROM "memberships" AS "mu"
-  ) AS "u"
-  LEFT JOIN "events:user:feature_used" AS "j1" ON ("j1"."id" = "u"."id")
-),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT
@@ -44,12 +32,18 @@ WITH
 -- audience: high_workflow_adoption (audiences/high_workflow_adoption.yml) — users of each account that satisfy its quantifiers
 "quantifiers:high_workflow_adoption" AS (
   SELECT
-    "m"."group_id" AS "id",
+    "f"."account_id" AS "id",
     COUNT(*) AS "users",
     COUNT(*) FILTER (WHERE COALESCE(("f"."f_1" >= 1), FALSE)) AS "q_1"
-  FROM "memberships" AS "m"
-  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  GROUP BY "m"."group_id"
+  FROM (
+    SELECT
+      "m"."user_id" AS "id",
+      "m"."group_id" AS "account_id",
+      COALESCE("j1"."m_1", 0) AS "f_1"
+    FROM "memberships" AS "m"
+    LEFT JOIN "events:user:feature_used" AS "j1" ON ("j1"."id" = "m"."user_id")
+  ) AS "f"
+  GROUP BY "f"."account_id"
 ),
 -- audience: high_workflow_adoption (audiences/high_workflow_adoption.yml)
 "audience:high_workflow_adoption" AS (

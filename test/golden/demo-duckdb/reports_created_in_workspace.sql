@@ -24,16 +24,6 @@ WITH
   WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "m"."group_id"
 ),
--- every value the user-level conditions read, one row per user
-"features:user" AS (
-  SELECT
-    "u"."id" AS "id"
-  FROM (
-    SELECT DISTINCT
-      "mu"."user_id" AS "id"
-    FROM "memberships" AS "mu"
-  ) AS "u"
-),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT

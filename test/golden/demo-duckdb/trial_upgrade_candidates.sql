@@ -49,18 +49,6 @@ WITH
   ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"
 ),
--- every value the user-level conditions read, one row per user
-"features:user" AS (
-  SELECT
-    "u"."id" AS "id",
-    COALESCE("j1"."m_1", 0) AS "f_2"
-  FROM (
-    SELECT DISTINCT
-      "mu"."user_id" AS "id"
-    FROM "memberships" AS "mu"
-  ) AS "u"
-  LEFT JOIN "events:user:feature_used" AS "j1" ON ("j1"."id" = "u"."id")
-),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT
@@ -74,12 +62,18 @@ WITH
 -- audience: trial_upgrade_candidates (audiences/trial_upgrade_candidates.yml) — users of each account that satisfy its quantifiers
 "quantifiers:trial_upgrade_candidates" AS (
   SELECT
-    "m"."group_id" AS "id",
+    "f"."account_id" AS "id",
     COUNT(*) AS "users",
     COUNT(*) FILTER (WHERE COALESCE(("f"."f_2" >= 5), FALSE)) AS "q_1"
-  FROM "memberships" AS "m"
-  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  GROUP BY "m"."group_id"
+  FROM (
+    SELECT
+      "m"."user_id" AS "id",
+      "m"."group_id" AS "account_id",
+      COALESCE("j1"."m_1", 0) AS "f_2"
+    FROM "memberships" AS "m"
+    LEFT JOIN "events:user:feature_used" AS "j1" ON ("j1"."id" = "m"."user_id")
+  ) AS "f"
+  GROUP BY "f"."account_id"
 ),
 -- audience: trial_upgrade_candidates (audiences/trial_upgrade_candidates.yml)
 "audience:trial_upgrade_candidates" AS (

@@ -69,12 +69,15 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     "u"."id" AS "id"
   FROM "universe:account" AS "u"
 ),
--- audience: acc_any_user (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_any_user" AS (
+-- users of each account that satisfy the quantifiers of: acc_any_user, acc_all_users, acc_at_least_count, acc_at_least_percent
+"quantifiers" AS (
   SELECT
     "m"."group_id" AS "id",
     COUNT(*) AS "users",
-    COUNT(*) FILTER (WHERE COALESCE(("f"."f_1" = 'Admin'), FALSE)) AS "q_1"
+    COUNT(*) FILTER (WHERE COALESCE(("f"."f_1" = 'Admin'), FALSE)) AS "a1_q_1",
+    COUNT(*) FILTER (WHERE COALESCE(("f"."f_2" >= 1), FALSE)) AS "a2_q_1",
+    COUNT(*) FILTER (WHERE COALESCE(("f"."f_4" >= 1), FALSE)) AS "a3_q_1",
+    COUNT(*) FILTER (WHERE COALESCE(("f"."f_5" = FALSE), FALSE)) AS "a4_q_1"
   FROM "memberships" AS "m"
   JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
   GROUP BY "m"."group_id"
@@ -84,26 +87,16 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   SELECT
     "f"."id" AS "id"
   FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:acc_any_user" AS "q" ON ("q"."id" = "f"."id")
-  WHERE (COALESCE("q"."q_1", 0) >= 1)
-),
--- audience: acc_all_users (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_all_users" AS (
-  SELECT
-    "m"."group_id" AS "id",
-    COUNT(*) AS "users",
-    COUNT(*) FILTER (WHERE COALESCE(("f"."f_2" >= 1), FALSE)) AS "q_1"
-  FROM "memberships" AS "m"
-  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  GROUP BY "m"."group_id"
+  LEFT JOIN "quantifiers" AS "q" ON ("q"."id" = "f"."id")
+  WHERE (COALESCE("q"."a1_q_1", 0) >= 1)
 ),
 -- audience: acc_all_users (generated.yml)
 "audience:acc_all_users" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:acc_all_users" AS "q" ON ("q"."id" = "f"."id")
-  WHERE ((COALESCE("q"."users", 0) >= 1) AND (COALESCE("q"."q_1", 0) = COALESCE("q"."users", 0)))
+  LEFT JOIN "quantifiers" AS "q" ON ("q"."id" = "f"."id")
+  WHERE ((COALESCE("q"."users", 0) >= 1) AND (COALESCE("q"."a2_q_1", 0) = COALESCE("q"."users", 0)))
 ),
 -- audience: a_performed (generated.yml)
 "audience:a_performed" AS (
@@ -132,41 +125,21 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   LEFT JOIN "quantifiers:acc_no_user" AS "q" ON ("q"."id" = "f"."id")
   WHERE (COALESCE("q"."q_1", 0) = 0)
 ),
--- audience: acc_at_least_count (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_at_least_count" AS (
-  SELECT
-    "m"."group_id" AS "id",
-    COUNT(*) AS "users",
-    COUNT(*) FILTER (WHERE COALESCE(("f"."f_4" >= 1), FALSE)) AS "q_1"
-  FROM "memberships" AS "m"
-  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  GROUP BY "m"."group_id"
-),
 -- audience: acc_at_least_count (generated.yml)
 "audience:acc_at_least_count" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:acc_at_least_count" AS "q" ON ("q"."id" = "f"."id")
-  WHERE (COALESCE("q"."q_1", 0) >= 2)
-),
--- audience: acc_at_least_percent (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_at_least_percent" AS (
-  SELECT
-    "m"."group_id" AS "id",
-    COUNT(*) AS "users",
-    COUNT(*) FILTER (WHERE COALESCE(("f"."f_5" = FALSE), FALSE)) AS "q_1"
-  FROM "memberships" AS "m"
-  JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  GROUP BY "m"."group_id"
+  LEFT JOIN "quantifiers" AS "q" ON ("q"."id" = "f"."id")
+  WHERE (COALESCE("q"."a3_q_1", 0) >= 2)
 ),
 -- audience: acc_at_least_percent (generated.yml)
 "audience:acc_at_least_percent" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:acc_at_least_percent" AS "q" ON ("q"."id" = "f"."id")
-  WHERE ((COALESCE("q"."users", 0) >= 1) AND ((COALESCE("q"."q_1", 0) * 100) >= (COALESCE("q"."users", 0) * 33.3)))
+  LEFT JOIN "quantifiers" AS "q" ON ("q"."id" = "f"."id")
+  WHERE ((COALESCE("q"."users", 0) >= 1) AND ((COALESCE("q"."a4_q_1", 0) * 100) >= (COALESCE("q"."users", 0) * 33.3)))
 )
 SELECT
   'acc_any_user' AS "definition",

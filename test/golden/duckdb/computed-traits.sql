@@ -105,41 +105,29 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 -- computed_trait: ct_most_frequent (generated.yml)
 "trait:ct_most_frequent" AS (
   SELECT
-    "r"."id" AS "id",
-    "r"."value" AS "value"
+    "c"."id" AS "id",
+    ARG_MIN_NULL("c"."value", ((-("c"."frequency")), "c"."value")) AS "value"
   FROM (
     SELECT
-      "c"."id" AS "id",
-      "c"."value" AS "value",
-      ROW_NUMBER() OVER (PARTITION BY "c"."id" ORDER BY "c"."frequency" DESC NULLS LAST, "c"."value" ASC NULLS LAST) AS "rank"
-    FROM (
-      SELECT
-        "e"."user_id" AS "id",
-        "e"."feature" AS "value",
-        COUNT(*) AS "frequency"
-      FROM "app"."feature_used" AS "e"
-      WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."feature" IS NOT NULL))
-      GROUP BY "e"."user_id", "e"."feature"
-      HAVING (COUNT(*) >= 1)
-    ) AS "c"
-  ) AS "r"
-  WHERE ("r"."rank" = 1)
+      "e"."user_id" AS "id",
+      "e"."feature" AS "value",
+      COUNT(*) AS "frequency"
+    FROM "app"."feature_used" AS "e"
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."feature" IS NOT NULL))
+    GROUP BY "e"."user_id", "e"."feature"
+    HAVING (COUNT(*) >= 1)
+  ) AS "c"
+  GROUP BY "c"."id"
 ),
 -- computed_trait: ct_last (generated.yml)
 "trait:ct_last" AS (
   SELECT
-    "r"."id" AS "id",
-    "r"."value" AS "value"
-  FROM (
-    SELECT
-      "m"."group_id" AS "id",
-      "e"."title" AS "value",
-      ROW_NUMBER() OVER (PARTITION BY "m"."group_id" ORDER BY "e"."timestamp" DESC NULLS LAST, "e"."id" ASC NULLS LAST) AS "rank"
-    FROM "memberships" AS "m"
-    JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
-    WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
-  ) AS "r"
-  WHERE ("r"."rank" = 1)
+    "m"."group_id" AS "id",
+    ARG_MIN_NULL("e"."title", ((-EPOCH_US("e"."timestamp")), "e"."id")) AS "value"
+  FROM "memberships" AS "m"
+  JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
+  GROUP BY "m"."group_id"
 ),
 -- every value the user-level conditions read, one row per user
 "features:user" AS (

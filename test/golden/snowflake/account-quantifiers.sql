@@ -69,12 +69,15 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
     "U"."ID" AS "ID"
   FROM "universe:account" AS "U"
 ),
--- audience: acc_any_user (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_any_user" AS (
+-- users of each account that satisfy the quantifiers of: acc_any_user, acc_all_users, acc_at_least_count, acc_at_least_percent
+"QUANTIFIERS" AS (
   SELECT
     "M"."GROUP_ID" AS "ID",
     COUNT(*) AS "USERS",
-    COUNT_IF(COALESCE(("F"."F_1" = 'Admin'), FALSE)) AS "Q_1"
+    COUNT_IF(COALESCE(("F"."F_1" = 'Admin'), FALSE)) AS "A1_Q_1",
+    COUNT_IF(COALESCE(("F"."F_2" >= 1), FALSE)) AS "A2_Q_1",
+    COUNT_IF(COALESCE(("F"."F_4" >= 1), FALSE)) AS "A3_Q_1",
+    COUNT_IF(COALESCE(("F"."F_5" = FALSE), FALSE)) AS "A4_Q_1"
   FROM "MEMBERSHIPS" AS "M"
   JOIN "features:user" AS "F" ON ("F"."ID" = "M"."USER_ID")
   GROUP BY "M"."GROUP_ID"
@@ -84,26 +87,16 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   SELECT
     "F"."ID" AS "ID"
   FROM "features:account" AS "F"
-  LEFT JOIN "quantifiers:acc_any_user" AS "Q" ON ("Q"."ID" = "F"."ID")
-  WHERE (COALESCE("Q"."Q_1", 0) >= 1)
-),
--- audience: acc_all_users (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_all_users" AS (
-  SELECT
-    "M"."GROUP_ID" AS "ID",
-    COUNT(*) AS "USERS",
-    COUNT_IF(COALESCE(("F"."F_2" >= 1), FALSE)) AS "Q_1"
-  FROM "MEMBERSHIPS" AS "M"
-  JOIN "features:user" AS "F" ON ("F"."ID" = "M"."USER_ID")
-  GROUP BY "M"."GROUP_ID"
+  LEFT JOIN "QUANTIFIERS" AS "Q" ON ("Q"."ID" = "F"."ID")
+  WHERE (COALESCE("Q"."A1_Q_1", 0) >= 1)
 ),
 -- audience: acc_all_users (generated.yml)
 "audience:acc_all_users" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:account" AS "F"
-  LEFT JOIN "quantifiers:acc_all_users" AS "Q" ON ("Q"."ID" = "F"."ID")
-  WHERE ((COALESCE("Q"."USERS", 0) >= 1) AND (COALESCE("Q"."Q_1", 0) = COALESCE("Q"."USERS", 0)))
+  LEFT JOIN "QUANTIFIERS" AS "Q" ON ("Q"."ID" = "F"."ID")
+  WHERE ((COALESCE("Q"."USERS", 0) >= 1) AND (COALESCE("Q"."A2_Q_1", 0) = COALESCE("Q"."USERS", 0)))
 ),
 -- audience: a_performed (generated.yml)
 "audience:a_performed" AS (
@@ -132,41 +125,21 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   LEFT JOIN "quantifiers:acc_no_user" AS "Q" ON ("Q"."ID" = "F"."ID")
   WHERE (COALESCE("Q"."Q_1", 0) = 0)
 ),
--- audience: acc_at_least_count (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_at_least_count" AS (
-  SELECT
-    "M"."GROUP_ID" AS "ID",
-    COUNT(*) AS "USERS",
-    COUNT_IF(COALESCE(("F"."F_4" >= 1), FALSE)) AS "Q_1"
-  FROM "MEMBERSHIPS" AS "M"
-  JOIN "features:user" AS "F" ON ("F"."ID" = "M"."USER_ID")
-  GROUP BY "M"."GROUP_ID"
-),
 -- audience: acc_at_least_count (generated.yml)
 "audience:acc_at_least_count" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:account" AS "F"
-  LEFT JOIN "quantifiers:acc_at_least_count" AS "Q" ON ("Q"."ID" = "F"."ID")
-  WHERE (COALESCE("Q"."Q_1", 0) >= 2)
-),
--- audience: acc_at_least_percent (generated.yml) — users of each account that satisfy its quantifiers
-"quantifiers:acc_at_least_percent" AS (
-  SELECT
-    "M"."GROUP_ID" AS "ID",
-    COUNT(*) AS "USERS",
-    COUNT_IF(COALESCE(("F"."F_5" = FALSE), FALSE)) AS "Q_1"
-  FROM "MEMBERSHIPS" AS "M"
-  JOIN "features:user" AS "F" ON ("F"."ID" = "M"."USER_ID")
-  GROUP BY "M"."GROUP_ID"
+  LEFT JOIN "QUANTIFIERS" AS "Q" ON ("Q"."ID" = "F"."ID")
+  WHERE (COALESCE("Q"."A3_Q_1", 0) >= 2)
 ),
 -- audience: acc_at_least_percent (generated.yml)
 "audience:acc_at_least_percent" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:account" AS "F"
-  LEFT JOIN "quantifiers:acc_at_least_percent" AS "Q" ON ("Q"."ID" = "F"."ID")
-  WHERE ((COALESCE("Q"."USERS", 0) >= 1) AND ((COALESCE("Q"."Q_1", 0) * 100) >= (COALESCE("Q"."USERS", 0) * 33.3)))
+  LEFT JOIN "QUANTIFIERS" AS "Q" ON ("Q"."ID" = "F"."ID")
+  WHERE ((COALESCE("Q"."USERS", 0) >= 1) AND ((COALESCE("Q"."A4_Q_1", 0) * 100) >= (COALESCE("Q"."USERS", 0) * 33.3)))
 )
 SELECT
   'acc_any_user' AS "DEFINITION",

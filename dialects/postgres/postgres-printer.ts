@@ -1,6 +1,6 @@
 // PostgreSQL (and PGlite) differ from the default printer in string order, a few function
 // names and identifier length. https://www.postgresql.org/docs/current/
-import type { BinaryOp, Expr, SqlType } from '../../src/sql/ast.js';
+import { select, type BinaryOp, type Expr, type FirstPerGroup, type SqlType } from '../../src/sql/ast.js';
 import { SqlPrinter } from '../../src/sql/printer.js';
 import { unsupported } from '../unsupported.js';
 
@@ -73,6 +73,27 @@ export class PostgresPrinter extends SqlPrinter {
     const text = this.visitExpr(e);
     // Parenthesised: BETWEEN's bounds are b_expr in Postgres' grammar, which has no COLLATE.
     return isStringLiteral(e) ? `(${text} COLLATE "C")` : text;
+  }
+
+  // https://www.postgresql.org/docs/current/sql-select.html#SQL-DISTINCT — DISTINCT ON keeps the
+  // first row of each group in ORDER BY order: one sort, no window and no outer filter.
+  override readonly supportsFirstPerGroupAggregate: boolean = true;
+
+  override visitFirstPerGroup(q: FirstPerGroup, depth: number): string {
+    const body = this.visitSelect(
+      select({
+        columns: [
+          { expr: q.group, alias: 'id' },
+          { expr: q.value, alias: 'value' },
+        ],
+        from: q.from,
+        joins: q.joins,
+        where: q.where,
+        orderBy: [{ expr: q.group, direction: 'ASC' }, ...q.orderBy.map((o) => ({ expr: o.expr, direction: o.direction }))],
+      }),
+      depth,
+    );
+    return `SELECT DISTINCT ON (${this.visitExpr(q.group)})${body.slice('SELECT'.length)}`;
   }
 
   // https://www.postgresql.org/docs/current/functions-json.html — to_json renders every type

@@ -104,42 +104,30 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 ),
 -- computed_trait: ct_most_frequent (generated.yml)
 "trait:ct_most_frequent" AS (
-  SELECT
-    "r"."id" AS "id",
-    "r"."value" AS "value"
+  SELECT DISTINCT ON ("c"."id")
+    "c"."id" AS "id",
+    "c"."value" AS "value"
   FROM (
     SELECT
-      "c"."id" AS "id",
-      "c"."value" AS "value",
-      ROW_NUMBER() OVER (PARTITION BY "c"."id" ORDER BY "c"."frequency" DESC NULLS LAST, ("c"."value" COLLATE "C") ASC NULLS LAST) AS "rank"
-    FROM (
-      SELECT
-        "e"."user_id" AS "id",
-        "e"."feature" AS "value",
-        COUNT(*) AS "frequency"
-      FROM "app"."feature_used" AS "e"
-      WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."feature" IS NOT NULL))
-      GROUP BY "e"."user_id", "e"."feature"
-      HAVING (COUNT(*) >= 1)
-    ) AS "c"
-  ) AS "r"
-  WHERE ("r"."rank" = 1)
+      "e"."user_id" AS "id",
+      "e"."feature" AS "value",
+      COUNT(*) AS "frequency"
+    FROM "app"."feature_used" AS "e"
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."feature" IS NOT NULL))
+    GROUP BY "e"."user_id", "e"."feature"
+    HAVING (COUNT(*) >= 1)
+  ) AS "c"
+  ORDER BY "c"."id" ASC NULLS LAST, "c"."frequency" DESC NULLS LAST, ("c"."value" COLLATE "C") ASC NULLS LAST
 ),
 -- computed_trait: ct_last (generated.yml)
 "trait:ct_last" AS (
-  SELECT
-    "r"."id" AS "id",
-    "r"."value" AS "value"
-  FROM (
-    SELECT
-      "m"."group_id" AS "id",
-      "e"."title" AS "value",
-      ROW_NUMBER() OVER (PARTITION BY "m"."group_id" ORDER BY "e"."timestamp" DESC NULLS LAST, ("e"."id" COLLATE "C") ASC NULLS LAST) AS "rank"
-    FROM "memberships" AS "m"
-    JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
-    WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
-  ) AS "r"
-  WHERE ("r"."rank" = 1)
+  SELECT DISTINCT ON ("m"."group_id")
+    "m"."group_id" AS "id",
+    "e"."title" AS "value"
+  FROM "memberships" AS "m"
+  JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
+  ORDER BY "m"."group_id" ASC NULLS LAST, "e"."timestamp" DESC NULLS LAST, ("e"."id" COLLATE "C") ASC NULLS LAST
 ),
 -- every value the user-level conditions read, one row per user
 "features:user" AS (

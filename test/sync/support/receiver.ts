@@ -92,7 +92,8 @@ export async function startReceiver(options: { writeKey?: string; faults?: Fault
     if (roll < (edge += f.fail ?? 0)) return answer(500, { error: 'boom' });
     if (roll < (edge += f.rateLimit ?? 0)) return answer(429, { error: 'slow down' }, { 'Retry-After': String(f.retryAfterSeconds ?? 1) });
     const slow = roll < (edge += f.slow ?? 0);
-    const dropAfter = roll < (edge += f.dropAfter ?? 0);
+    // the edges are cumulative: a slow answer is not also a dropped one
+    const dropAfter = !slow && roll < (edge += f.dropAfter ?? 0);
     let body: { batch?: unknown };
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { batch?: unknown };

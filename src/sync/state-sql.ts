@@ -52,9 +52,27 @@ export class StateWriter {
   }
 }
 
-/** CREATE SCHEMA / TABLE IF NOT EXISTS for every state table: cheap, so every run does it. */
+/**
+ * CREATE SCHEMA / TABLE IF NOT EXISTS for every state table: cheap, so every run does it.
+ *
+ * Two first runs at once (the second is meant to stop at the lock with `state_locked`) create the
+ * same objects at the same moment, and Postgres' IF NOT EXISTS is not safe against that: the loser
+ * fails on a catalog unique index (pg_namespace / pg_type) once the winner commits. By then the
+ * object exists, so the statement is tried again (at most 3 times); IF NOT EXISTS then passes.
+ */
 export async function ensureStateTables(connection: WarehouseConnection, schema: string): Promise<void> {
-  for (const ddl of stateDdl(schema)) await connection.execute(connection.dialect.printer.printDdl(ddl));
+  for (const ddl of stateDdl(schema)) {
+    const sql = connection.dialect.printer.printDdl(ddl);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await connection.execute(sql);
+        break;
+      } catch (cause) {
+        if (attempt >= 3) throw cause;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
+  }
 }
 
 /** Whether the state tables exist (a dry run must not create them). */

@@ -7,6 +7,21 @@ import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
 
+/**
+ * knex prefixes an error's message with the whole statement and " - "; the first line, which the
+ * diagnostic shows, was then the statement's first line and not the server's reason. This keeps
+ * the reason first and the statement's first line after it.
+ */
+function classify(cause: unknown, sql: string): Error {
+  const e = cause as { message?: unknown };
+  if (e && typeof e.message === 'string' && e.message.startsWith(`${sql} - `)) {
+    const reason = e.message.slice(sql.length + 3);
+    const first = sql.trim().split('\n')[0];
+    e.message = `${reason} (in ${first.length > 100 ? `${first.slice(0, 100)}...` : first})`;
+  }
+  return classifyPostgresError(cause);
+}
+
 /** Timestamps in the source are UTC (docs/semantics.md): the session reads and writes them so. */
 const SESSION_SETUP = "SET TIME ZONE 'UTC'";
 
@@ -21,7 +36,7 @@ export class PostgresConnection implements WarehouseConnection {
       const result = await this.knex.raw(sql);
       return result.rows as ResultRow[];
     } catch (cause) {
-      throw classifyPostgresError(cause);
+      throw classify(cause, sql);
     }
   }
 
@@ -29,7 +44,7 @@ export class PostgresConnection implements WarehouseConnection {
     try {
       await this.knex.raw(sql);
     } catch (cause) {
-      throw classifyPostgresError(cause);
+      throw classify(cause, sql);
     }
   }
 
@@ -41,14 +56,14 @@ export class PostgresConnection implements WarehouseConnection {
           try {
             return (await trx.raw(sql)).rows as ResultRow[];
           } catch (cause) {
-            throw classifyPostgresError(cause);
+            throw classify(cause, sql);
           }
         },
         execute: async (sql) => {
           try {
             await trx.raw(sql);
           } catch (cause) {
-            throw classifyPostgresError(cause);
+            throw classify(cause, sql);
           }
         },
       }),
@@ -89,7 +104,9 @@ export class PostgresConnection implements WarehouseConnection {
   }
 }
 
-export function tablesFromColumns(rows: readonly { table_name: string; column_name: string; data_type: string }[]): Map<string, CatalogTable> {
+export function tablesFromColumns(
+  rows: readonly { table_name: string; column_name: string; data_type: string }[],
+): Map<string, CatalogTable> {
   const tables = new Map<string, { name: string; columns: Map<string, LogicalType> }>();
   for (const row of rows) {
     const entry = tables.get(row.table_name) ?? { name: row.table_name, columns: new Map() };
@@ -107,7 +124,10 @@ export async function openPostgres(dialect: Dialect, config: WarehouseConfig): P
     pool: {
       min: 0,
       max: 4,
-      afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+      afterCreate: (
+        conn: { query: (sql: string, cb: (err: Error | null) => void) => void },
+        done: (err: Error | null, conn: unknown) => void,
+      ) => {
         conn.query(SESSION_SETUP, (err) => done(err, conn));
       },
     },

@@ -18,6 +18,7 @@ import { postgres } from '../../dialects/postgres/index.js';
 import { PostgresConnection } from '../../dialects/postgres/postgres-connector.js';
 import { loadProject } from '../../src/definitions/load-project.js';
 import type { Project } from '../../src/definitions/model.js';
+import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { readCatalog } from '../../src/evaluation/evaluate.js';
 import type { SourceDataset } from '../../src/reference/dataset.js';
 import { history } from '../../src/sync/history.js';
@@ -292,6 +293,21 @@ if (!URL) {
         expect(await stateTablesExist(connections[0], schema)).toBe(true);
       } finally {
         await Promise.all(connections.map((c) => c.close()));
+      }
+    });
+
+    it("a failing multi-line statement's diagnostic gives the server's reason, not just the statement's first line", async () => {
+      const connection = await postgres.connect({ type: 'postgres', url: URL });
+      try {
+        const failure = await connection
+          .execute(`SELECT 1\nFROM ${q(SOURCE)}."no_such_table"\nWHERE TRUE`)
+          .catch((cause: unknown) => cause as Error);
+        expect(failure).toBeInstanceOf(DiagnosticsError);
+        const message = (failure as DiagnosticsError).diagnostics[0].message;
+        expect(message).toMatch(/does not exist/);
+        expect(message).toMatch(/\(in SELECT 1\)/);
+      } finally {
+        await connection.close();
       }
     });
 

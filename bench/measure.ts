@@ -168,6 +168,22 @@ export async function manyVersusOne(
   return { definitions: names.length, manyMs: median(manyTimes), oneMs: median(oneTimes), ratio: median(manyTimes) / median(oneTimes), oneByOneMs };
 }
 
+/**
+ * Definitions whose answer in one run of every definition differs from their answer in a run of
+ * their own. Work shared between definitions (one scan, one GROUP BY, one per-user aggregate for
+ * several traits) happens only in the many-definition run, so this is where it is checked.
+ */
+export async function manyDisagreeWithOne(connection: WarehouseConnection, project: Project, catalog: Catalog, asOf = SCALE_AS_OF): Promise<string[]> {
+  const names = project.definitions.map((d) => d.name);
+  const all = await evaluate(connection, { project, catalog, asOf, targets: names });
+  const differing: string[] = [];
+  for (const name of names) {
+    const own = answerOf((await evaluate(connection, { project, catalog, asOf, targets: [name] })).get(name));
+    if (own.join('\n') !== answerOf(all.get(name)).join('\n')) differing.push(name);
+  }
+  return differing;
+}
+
 export async function benchCatalog(connection: WarehouseConnection, project: Project): Promise<Catalog> {
   return readCatalog(connection, project);
 }

@@ -373,12 +373,14 @@ class Lowering {
   }
 
   /** Rows a scan may use at all: its event names and the earliest window of its measures. */
-  private scanNarrowing(scan: Plan['scans'][number], alias: string): Expr[] {
-    const matchValues = [...new Set(scan.measures.map((m) => m.match.value))];
-    const narrowing: Expr[] = matchValues.includes(null)
-      ? []
-      : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, alias), list: matchValues.map((v) => str(v as string)) }];
-    const earliest = this.earliestWindowStart(scan.measures.map((m) => m.window));
+  private scanNarrowing(scan: Plan['scans'][number], alias: string, ranked: readonly RankedTrait[] = []): Expr[] {
+    const uses = [...scan.measures, ...ranked];
+    const matchValues = [...new Set(uses.map((m) => m.match.value))];
+    const narrowing: Expr[] =
+      matchValues.includes(null) || new Set(uses.map((m) => m.match.column)).size > 1
+        ? []
+        : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, alias), list: matchValues.map((v) => str(v as string)) }];
+    const earliest = this.earliestWindowStart(uses.map((m) => m.window));
     if (earliest !== null) narrowing.push(bin(earliest.inclusive ? '>=' : '>', this.eventTime(alias), ts(earliest.at)));
     return narrowing;
   }
@@ -403,7 +405,7 @@ class Lowering {
    * join sees one row per user instead of one per event. count / sum / min / max combine exactly;
    * a distinct measure counts the values its partial count saw.
    */
-  private preAggregatedScanCte(scan: Plan['scans'][number], key: string | null): CommonTableExpression {
+  private preAggregatedScanCte(scan: Plan['scans'][number], key: string | null): CommonTableExpression[] {
     const { columns } = this.layout;
     const userId = col(columns.userId, 'e');
     const partials: SelectColumn[] = [];
@@ -441,27 +443,60 @@ class Lowering {
           return assertNever(m.aggregate);
       }
     }
+    const sharing = this.rankedSharing(scan);
+    for (const r of sharing) {
+      const property = col(r.property, 'e');
+      partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: and(this.matchCondition(r, 'e'), isNull(property, true)) }, alias: Lowering.rankedPartial(r) });
+    }
     const groupBy = key === null ? [userId] : [userId, col(key, 'e')];
     const perUser = select({
       columns: [{ expr: userId, alias: 'user_id' }, ...(key === null ? [] : [{ expr: col(key, 'e'), alias: 'k' }]), ...partials],
       from: this.source(scan.table, 'e'),
-      where: and(this.existsAtAsOf('e'), isNull(userId, true), ...this.scanNarrowing(scan, 'e')),
+      where: and(this.existsAtAsOf('e'), isNull(userId, true), ...this.scanNarrowing(scan, 'e', sharing)),
       groupBy,
     });
     const account = col(columns.groupId, 'm');
-    return {
+    const perUserFrom: FromItem = sharing.length > 0 ? table(Lowering.perUserCte(scan), 'p') : { kind: 'subquery', query: perUser, alias: 'p' };
+    const scanCte: CommonTableExpression = {
       name: scan.name,
       comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it, pre-aggregated per user`,
       query: select({
         columns: [{ expr: account, alias: 'id' }, ...combined],
         from: table(CTE.memberships, 'm'),
-        joins: [{ type: 'INNER', from: { kind: 'subquery', query: perUser, alias: 'p' }, on: bin('=', col('user_id', 'p'), col(columns.userId, 'm')) }],
+        joins: [{ type: 'INNER', from: perUserFrom, on: bin('=', col('user_id', 'p'), col(columns.userId, 'm')) }],
         groupBy: [account],
       }),
     };
+    if (sharing.length === 0) return [scanCte];
+    const names = sharing.map((r) => r.trait).join(', ');
+    return [{ name: Lowering.perUserCte(scan), comment: `one scan of ${scan.table} per (user, ${key}), shared by its account-level measures and ${names}`, query: perUser }, scanCte];
   }
 
-  private scanCte(scan: Plan['scans'][number]): CommonTableExpression {
+  private static perUserCte(scan: Plan['scans'][number]): string {
+    return `${scan.name}:per_user`;
+  }
+
+  private static rankedPartial(r: RankedTrait): string {
+    return `p_${r.name}`;
+  }
+
+  /**
+   * User-level most_frequent traits that count the very (user, value) groups an account-level scan
+   * of the same table pre-aggregates: they become one more partial count of that scan, and the
+   * events are grouped once for both.
+   */
+  private rankedSharing(scan: Plan['scans'][number]): RankedTrait[] {
+    if (scan.level !== 'account') return [];
+    const key = this.preAggregationKey(scan);
+    if (key === undefined || key === null) return [];
+    return this.plan.ranked.filter((r) => r.compute === 'most_frequent' && r.level === 'user' && !r.groupContext && r.match.table === scan.table && r.property === key);
+  }
+
+  private sharedScanOf(r: RankedTrait): Plan['scans'][number] | undefined {
+    return this.plan.scans.find((scan) => this.rankedSharing(scan).includes(r));
+  }
+
+  private scanCtes(scan: Plan['scans'][number]): CommonTableExpression[] {
     const key = this.preAggregationKey(scan);
     if (key !== undefined) return this.preAggregatedScanCte(scan, key);
     const source = this.eventSource(scan.level, scan.table);
@@ -473,7 +508,7 @@ class Lowering {
       return { expr: { kind: 'aggregate', fn: m.aggregate, arg, filter }, alias: m.column };
     });
     const narrowing = this.scanNarrowing(scan, 'e');
-    return {
+    return [{
       name: scan.name,
       comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it`,
       query: select({
@@ -483,7 +518,7 @@ class Lowering {
         where: and(source.where, ...narrowing),
         groupBy: [source.entity],
       }),
-    };
+    }];
   }
 
   private rankedCte(r: RankedTrait): CommonTableExpression {
@@ -491,7 +526,31 @@ class Lowering {
     const where = and(source.where, this.matchCondition(r, 'e'));
     const value = col(r.property, 'e');
     let query: FirstPerGroup;
-    if (r.compute === 'most_frequent') {
+    const shared = r.compute === 'most_frequent' ? this.sharedScanOf(r) : undefined;
+    if (shared !== undefined) {
+      const frequency = col(Lowering.rankedPartial(r), 'p');
+      const counted = select({
+        columns: [
+          { expr: col('user_id', 'p'), alias: 'id' },
+          { expr: col('k', 'p'), alias: 'value' },
+          { expr: frequency, alias: 'frequency' },
+        ],
+        from: table(Lowering.perUserCte(shared), 'p'),
+        where: and(bin('>', frequency, num(0)), bin('>=', frequency, num(r.minFrequency))),
+      });
+      query = {
+        kind: 'first_per_group',
+        from: { kind: 'subquery', query: counted, alias: 'c' },
+        joins: [],
+        where: null,
+        group: col('id', 'c'),
+        value: col('value', 'c'),
+        orderBy: [
+          { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
+          { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
+        ],
+      };
+    } else if (r.compute === 'most_frequent') {
       const counted = select({
         columns: [
           { expr: source.entity, alias: 'id' },
@@ -761,7 +820,7 @@ class Lowering {
     for (const level of ['user', 'account'] as const) {
       if (this.plan.customTraits[level].length > 0) ctes.push(this.customTraitCte(level, this.plan.customTraits[level]));
     }
-    ctes.push(...this.plan.scans.map((s) => this.scanCte(s)));
+    ctes.push(...this.plan.scans.flatMap((s) => this.scanCtes(s)));
     ctes.push(...this.plan.ranked.map((r) => this.rankedCte(r)));
     if (this.needsUserFeatures) ctes.push(this.featuresCte('user'));
     ctes.push(this.featuresCte('account'));

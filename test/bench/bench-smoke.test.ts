@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { duckdb } from '../../dialects/duckdb/index.js';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
-import { benchCatalog, loadBenchProject, manyVersusOne, referenceRatios } from '../../bench/measure.js';
+import { benchCatalog, loadBenchProject, manyDisagreeWithOne, manyVersusOne, referenceRatios } from '../../bench/measure.js';
 import { generateScaleWarehouse, scaleSizes, scaleWarehouseSql } from '../../bench/scale-generator.js';
 import { REFERENCE_DEFINITIONS } from '../../bench/reference-queries.js';
 
@@ -29,6 +29,8 @@ describe('bench smoke (SF 0.005)', () => {
         expect(Number.isFinite(r.ratio) && r.ratio > 0).toBe(true);
         expect(r.rows).toBeGreaterThan(0);
       }
+      // Work shared between definitions must not change any answer.
+      expect(await manyDisagreeWithOne(connection, project, catalog)).toEqual([]);
       const many = await manyVersusOne(connection, project, catalog, 1);
       expect(many.definitions).toBe(50);
       expect(Number.isFinite(many.ratio)).toBe(true);
@@ -47,8 +49,10 @@ describe('bench smoke (SF 0.005)', () => {
       await generateScaleWarehouse(source.connection, { sf: 0.002 });
       await copyToPglite(source.connection, pg.db as never);
       const project = await loadBenchProject();
-      const refs = await referenceRatios(pg, 'postgres', project, await benchCatalog(pg, project), 1);
+      const catalog = await benchCatalog(pg, project);
+      const refs = await referenceRatios(pg, 'postgres', project, catalog, 1);
       expect(refs).toHaveLength(REFERENCE_DEFINITIONS.length);
+      expect(await manyDisagreeWithOne(pg, project, catalog)).toEqual([]);
     } finally {
       await source.close();
       await pg.close();

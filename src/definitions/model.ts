@@ -201,8 +201,8 @@ export interface ProjectConfig {
   readonly source: SourceLayout;
   readonly stateSchema: string;
   /**
-   * `state.outbox_retention_days`: delivered (and set-aside) outbox rows older than this are deleted
-   * at the end of a run; absent: 7 days (src/sync/prune.ts). Undelivered rows are never deleted.
+   * `state.outbox_retention_days`: delivered outbox rows older than this are deleted at the end of a
+   * run; absent: 7 days (src/sync/prune.ts). Undelivered and set-aside (too large) rows are kept.
    */
   readonly outboxRetentionDays?: number;
   readonly destinations: Readonly<Record<string, DestinationConfig>>;

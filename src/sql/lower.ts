@@ -275,7 +275,18 @@ class Lowering {
     return filters.map((f) => comparison(col(f.column, alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type));
   }
 
+  /** A measure's condition without the conjuncts its scan's WHERE (`narrowing`) already holds; null when none is left. */
+  private measureFilter(m: Measure | RankedTrait, alias: string, narrowing: readonly Expr[], extra: readonly Expr[] = []): Expr | null {
+    const implied = new Set(narrowing.map((e) => JSON.stringify(e)));
+    const parts = [...this.matchParts(m, alias), ...extra].filter((e) => !implied.has(JSON.stringify(e)));
+    return parts.length === 0 ? null : and(...parts);
+  }
+
   private matchCondition(m: Measure | RankedTrait, alias: string): Expr {
+    return and(...this.matchParts(m, alias));
+  }
+
+  private matchParts(m: Measure | RankedTrait, alias: string): Expr[] {
     const parts: Expr[] = [];
     if (m.match.value !== null) parts.push(bin('=', col(m.match.column, alias), str(m.match.value)));
     parts.push(...this.windowCondition(m.window, alias), ...this.filterConditions(m.filters, alias));
@@ -283,7 +294,7 @@ class Lowering {
       const context = col(this.layout.columns.contextGroupId, alias);
       parts.push(or(isNull(context), bin('=', context, col(this.layout.columns.groupId, 'm'))));
     }
-    return and(...parts);
+    return parts;
   }
 
   /** FROM clause of an event scan: the user's own events, or the account's users' events. */
@@ -379,7 +390,9 @@ class Lowering {
     const narrowing: Expr[] =
       matchValues.includes(null) || new Set(uses.map((m) => m.match.column)).size > 1
         ? []
-        : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, alias), list: matchValues.map((v) => str(v as string)) }];
+        : matchValues.length === 1
+          ? [bin('=', col(scan.measures[0].match.column, alias), str(matchValues[0] as string))]
+          : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, alias), list: matchValues.map((v) => str(v as string)) }];
     const earliest = this.earliestWindowStart(uses.map((m) => m.window));
     if (earliest !== null) narrowing.push(bin(earliest.inclusive ? '>=' : '>', this.eventTime(alias), ts(earliest.at)));
     return narrowing;
@@ -410,10 +423,11 @@ class Lowering {
     const userId = col(columns.userId, 'e');
     const partials: SelectColumn[] = [];
     const combined: SelectColumn[] = [];
+    const sharing = this.rankedSharing(scan);
+    const narrowing = this.scanNarrowing(scan, 'e', sharing);
     for (const m of scan.measures) {
-      const condition = this.matchCondition(m, 'e');
       const property = m.property === null ? null : col(m.property, 'e');
-      const filter = property === null ? condition : and(condition, isNull(property, true));
+      const filter = this.measureFilter(m, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
       const partial = `p_${m.column}`;
       const p = col(partial, 'p');
       switch (m.aggregate) {
@@ -443,16 +457,15 @@ class Lowering {
           return assertNever(m.aggregate);
       }
     }
-    const sharing = this.rankedSharing(scan);
     for (const r of sharing) {
       const property = col(r.property, 'e');
-      partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: and(this.matchCondition(r, 'e'), isNull(property, true)) }, alias: Lowering.rankedPartial(r) });
+      partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.measureFilter(r, 'e', narrowing, [isNull(property, true)]) }, alias: Lowering.rankedPartial(r) });
     }
     const groupBy = key === null ? [userId] : [userId, col(key, 'e')];
     const perUser = select({
       columns: [{ expr: userId, alias: 'user_id' }, ...(key === null ? [] : [{ expr: col(key, 'e'), alias: 'k' }]), ...partials],
       from: this.source(scan.table, 'e'),
-      where: and(this.existsAtAsOf('e'), isNull(userId, true), ...this.scanNarrowing(scan, 'e', sharing)),
+      where: and(this.existsAtAsOf('e'), isNull(userId, true), ...narrowing),
       groupBy,
     });
     const account = col(columns.groupId, 'm');
@@ -500,14 +513,13 @@ class Lowering {
     const key = this.preAggregationKey(scan);
     if (key !== undefined) return this.preAggregatedScanCte(scan, key);
     const source = this.eventSource(scan.level, scan.table);
+    const narrowing = this.scanNarrowing(scan, 'e');
     const measures: SelectColumn[] = scan.measures.map((m) => {
-      const condition = this.matchCondition(m, 'e');
       const property = m.property === null ? null : col(m.property, 'e');
-      const filter = property === null ? condition : and(condition, isNull(property, true));
+      const filter = this.measureFilter(m, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
       const arg = property !== null && Lowering.ORDER_SENSITIVE.has(m.aggregate) ? this.ordered(property, scan.table, m.property) : property;
       return { expr: { kind: 'aggregate', fn: m.aggregate, arg, filter }, alias: m.column };
     });
-    const narrowing = this.scanNarrowing(scan, 'e');
     return [{
       name: scan.name,
       comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it`,

@@ -40,10 +40,10 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 `events:user:logged_in` AS (
   SELECT
     `e`.`user_id` AS `id`,
-    COUNTIF((`e`.`event_text` = 'Logged In')) AS `m_1`,
-    COUNTIF(((`e`.`event_text` = 'Logged In') AND (`e`.`timestamp` > TIMESTAMP '2024-05-02 12:00:00.000000'))) AS `m_2`
+    COUNT(*) AS `m_1`,
+    COUNTIF((`e`.`timestamp` > TIMESTAMP '2024-05-02 12:00:00.000000')) AS `m_2`
   FROM `app`.`logged_in` AS `e`
-  WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Logged In')))
+  WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Logged In'))
   GROUP BY `e`.`user_id`
 ),
 -- every value the user-level conditions read, one row per user

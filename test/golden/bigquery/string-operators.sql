@@ -71,9 +71,9 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 `events:user:feature_used` AS (
   SELECT
     `e`.`user_id` AS `id`,
-    ARRAY_AGG(DISTINCT CASE WHEN ((`e`.`event_text` = 'Feature Used') AND (`e`.`feature` IS NOT NULL)) THEN `e`.`feature` END IGNORE NULLS ORDER BY CASE WHEN ((`e`.`event_text` = 'Feature Used') AND (`e`.`feature` IS NOT NULL)) THEN `e`.`feature` END) AS `m_1`
+    ARRAY_AGG(DISTINCT CASE WHEN (`e`.`feature` IS NOT NULL) THEN `e`.`feature` END IGNORE NULLS ORDER BY CASE WHEN (`e`.`feature` IS NOT NULL) THEN `e`.`feature` END) AS `m_1`
   FROM `app`.`feature_used` AS `e`
-  WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` IN ('Feature Used')))
+  WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Feature Used'))
   GROUP BY `e`.`user_id`
 ),
 -- every value the user-level conditions read, one row per user

@@ -41,9 +41,9 @@ WITH
   JOIN (
     SELECT
       "e"."user_id" AS "user_id",
-      COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "p_m_1"
+      COUNT(*) AS "p_m_1"
     FROM "app"."logged_in" AS "e"
-    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
     GROUP BY "e"."user_id"
   ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"
@@ -52,18 +52,18 @@ WITH
 "events:user:report_created" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Report Created') AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))) AS "m_1"
+    COUNT(*) AS "m_1"
   FROM "app"."report_created" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created'))) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created')) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- one scan of logged_in for every user-level measure on it
 "events:user:logged_in" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))) AS "m_1"
+    COUNT(*) AS "m_1"
   FROM "app"."logged_in" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the account-level conditions read, one row per account

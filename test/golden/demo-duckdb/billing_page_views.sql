@@ -40,9 +40,9 @@ WITH
 "events:user:pages" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."name" = 'Billing') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "m_1"
+    COUNT(*) AS "m_1"
   FROM "app"."pages" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."name" IN ('Billing'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."name" = 'Billing')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the user-level conditions read, one row per user

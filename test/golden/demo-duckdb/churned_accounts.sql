@@ -18,9 +18,9 @@ WITH
 "events:user:logged_in" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))) AS "m_1"
+    COUNT(*) AS "m_1"
   FROM "app"."logged_in" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the account-level conditions read, one row per account

@@ -24,9 +24,9 @@ WITH
     SELECT
       "e"."user_id" AS "user_id",
       "e"."feature" AS "k",
-      COUNT(*) FILTER (WHERE ((("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND ("e"."feature" IS NOT NULL))) AS "p_m_1"
+      COUNT(*) FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "p_m_1"
     FROM "app"."feature_used" AS "e"
-    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
     GROUP BY "e"."user_id", "e"."feature"
   ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"

@@ -18,9 +18,9 @@ WITH
 "events:user:feature_used" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE ((("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND COALESCE(("e"."feature" = 'workflows'), FALSE))) AS "m_1"
+    COUNT(*) FILTER (WHERE COALESCE(("e"."feature" = 'workflows'), FALSE)) AS "m_1"
   FROM "app"."feature_used" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the account-level conditions read, one row per account

@@ -35,18 +35,18 @@ WITH
 "events:user:logged_in" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "m_1"
+    COUNT(*) AS "m_1"
   FROM "app"."logged_in" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- one scan of report_created for every user-level measure on it
 "events:user:report_created" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Report Created') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))) AS "m_1"
+    COUNT(*) AS "m_1"
   FROM "app"."report_created" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the user-level conditions read, one row per user

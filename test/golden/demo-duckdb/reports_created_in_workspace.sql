@@ -18,10 +18,10 @@ WITH
 "events:account:report_created" AS (
   SELECT
     "m"."group_id" AS "id",
-    COUNT(*) FILTER (WHERE ((("e"."event_text" = 'Report Created') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND (("e"."context_group_id" IS NULL) OR ("e"."context_group_id" = "m"."group_id")))) AS "m_1"
+    COUNT(*) FILTER (WHERE (("e"."context_group_id" IS NULL) OR ("e"."context_group_id" = "m"."group_id"))) AS "m_1"
   FROM "memberships" AS "m"
   JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "m"."group_id"
 ),
 -- every value the account-level conditions read, one row per account

@@ -27,9 +27,9 @@ WITH
 "events:user:feature_used" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-18 00:00:00.000000'))) AS "m_1"
+    COUNT(*) AS "m_1"
   FROM "app"."feature_used" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-18 00:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-18 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- one scan of feature_used for every account-level measure on it, pre-aggregated per user
@@ -42,9 +42,9 @@ WITH
     SELECT
       "e"."user_id" AS "user_id",
       "e"."feature" AS "k",
-      COUNT(*) FILTER (WHERE ((("e"."event_text" = 'Feature Used') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND ("e"."feature" IS NOT NULL))) AS "p_m_1"
+      COUNT(*) FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "p_m_1"
     FROM "app"."feature_used" AS "e"
-    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
     GROUP BY "e"."user_id", "e"."feature"
   ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"

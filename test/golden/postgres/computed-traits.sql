@@ -61,28 +61,28 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 "events:user:logged_in" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE ((("e"."event_text" = 'Logged In') AND ("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000')) AND COALESCE((LOWER("e"."method") = LOWER('sso')), FALSE))) AS "m_1"
+    COUNT(*) FILTER (WHERE COALESCE((LOWER("e"."method") = LOWER('sso')), FALSE)) AS "m_1"
   FROM "app"."logged_in" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000'))
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- one scan of report_created for every account-level measure on it
 "events:account:report_created" AS (
   SELECT
     "m"."group_id" AS "id",
-    AVG("e"."score") FILTER (WHERE (("e"."event_text" = 'Report Created') AND ("e"."score" IS NOT NULL))) AS "m_1"
+    AVG("e"."score") FILTER (WHERE ("e"."score" IS NOT NULL)) AS "m_1"
   FROM "memberships" AS "m"
   JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Report Created')))
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
   GROUP BY "m"."group_id"
 ),
 -- one scan of feature_used for every user-level measure on it
 "events:user:feature_used" AS (
   SELECT
     "e"."user_id" AS "id",
-    ARRAY_AGG(DISTINCT ("e"."feature" COLLATE "C") ORDER BY ("e"."feature" COLLATE "C")) FILTER (WHERE (("e"."event_text" = 'Feature Used') AND ("e"."feature" IS NOT NULL))) AS "m_1"
+    ARRAY_AGG(DISTINCT ("e"."feature" COLLATE "C") ORDER BY ("e"."feature" COLLATE "C")) FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "m_1"
   FROM "app"."feature_used" AS "e"
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Feature Used')))
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used'))
   GROUP BY "e"."user_id"
 ),
 -- one scan of logged_in for every account-level measure on it, pre-aggregated per user
@@ -95,9 +95,9 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     SELECT
       "e"."user_id" AS "user_id",
       "e"."method" AS "k",
-      COUNT(*) FILTER (WHERE (((("e"."event_text" = 'Logged In') AND ("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000')) AND ("e"."timestamp" < TIMESTAMP '2024-05-25 00:00:00.000000')) AND ("e"."method" IS NOT NULL))) AS "p_m_1"
+      COUNT(*) FILTER (WHERE ((("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000') AND ("e"."timestamp" < TIMESTAMP '2024-05-25 00:00:00.000000')) AND ("e"."method" IS NOT NULL))) AS "p_m_1"
     FROM "app"."logged_in" AS "e"
-    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" IN ('Logged In'))) AND ("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000'))
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000'))
     GROUP BY "e"."user_id", "e"."method"
   ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"

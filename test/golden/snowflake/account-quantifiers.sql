@@ -40,10 +40,10 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
 "events:user:logged_in" AS (
   SELECT
     "E"."USER_ID" AS "ID",
-    COUNT_IF(("E"."EVENT_TEXT" = 'Logged In')) AS "M_1",
-    COUNT_IF((("E"."EVENT_TEXT" = 'Logged In') AND ("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ)))) AS "M_2"
+    COUNT(*) AS "M_1",
+    COUNT_IF(("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ))) AS "M_2"
   FROM "APP"."LOGGED_IN" AS "E"
-  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Logged In')))
+  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In'))
   GROUP BY "E"."USER_ID"
 ),
 -- every value the user-level conditions read, one row per user

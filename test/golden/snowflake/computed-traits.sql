@@ -61,28 +61,28 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
 "events:user:logged_in" AS (
   SELECT
     "E"."USER_ID" AS "ID",
-    COUNT_IF(((("E"."EVENT_TEXT" = 'Logged In') AND ("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ))) AND COALESCE((LOWER("E"."METHOD") = LOWER('sso')), FALSE))) AS "M_1"
+    COUNT_IF(COALESCE((LOWER("E"."METHOD") = LOWER('sso')), FALSE)) AS "M_1"
   FROM "APP"."LOGGED_IN" AS "E"
-  WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Logged In'))) AND ("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ)))
+  WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND ("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ)))
   GROUP BY "E"."USER_ID"
 ),
 -- one scan of report_created for every account-level measure on it
 "events:account:report_created" AS (
   SELECT
     "M"."GROUP_ID" AS "ID",
-    AVG(CASE WHEN (("E"."EVENT_TEXT" = 'Report Created') AND ("E"."SCORE" IS NOT NULL)) THEN "E"."SCORE" END) AS "M_1"
+    AVG(CASE WHEN ("E"."SCORE" IS NOT NULL) THEN "E"."SCORE" END) AS "M_1"
   FROM "MEMBERSHIPS" AS "M"
   JOIN "APP"."REPORT_CREATED" AS "E" ON ("E"."USER_ID" = "M"."USER_ID")
-  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Report Created')))
+  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Report Created'))
   GROUP BY "M"."GROUP_ID"
 ),
 -- one scan of feature_used for every user-level measure on it
 "events:user:feature_used" AS (
   SELECT
     "E"."USER_ID" AS "ID",
-    ARRAY_AGG(DISTINCT CASE WHEN (("E"."EVENT_TEXT" = 'Feature Used') AND ("E"."FEATURE" IS NOT NULL)) THEN "E"."FEATURE" END) WITHIN GROUP (ORDER BY CASE WHEN (("E"."EVENT_TEXT" = 'Feature Used') AND ("E"."FEATURE" IS NOT NULL)) THEN "E"."FEATURE" END) AS "M_1"
+    ARRAY_AGG(DISTINCT CASE WHEN ("E"."FEATURE" IS NOT NULL) THEN "E"."FEATURE" END) WITHIN GROUP (ORDER BY CASE WHEN ("E"."FEATURE" IS NOT NULL) THEN "E"."FEATURE" END) AS "M_1"
   FROM "APP"."FEATURE_USED" AS "E"
-  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Feature Used')))
+  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Feature Used'))
   GROUP BY "E"."USER_ID"
 ),
 -- one scan of logged_in for every account-level measure on it, pre-aggregated per user
@@ -95,9 +95,9 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
     SELECT
       "E"."USER_ID" AS "USER_ID",
       "E"."METHOD" AS "K",
-      COUNT_IF((((("E"."EVENT_TEXT" = 'Logged In') AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."TIMESTAMP" < CAST('2024-05-25 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."METHOD" IS NOT NULL))) AS "P_M_1"
+      COUNT_IF(((("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."TIMESTAMP" < CAST('2024-05-25 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."METHOD" IS NOT NULL))) AS "P_M_1"
     FROM "APP"."LOGGED_IN" AS "E"
-    WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Logged In'))) AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)))
+    WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)))
     GROUP BY "E"."USER_ID", "E"."METHOD"
   ) AS "P" ON ("P"."USER_ID" = "M"."USER_ID")
   GROUP BY "M"."GROUP_ID"

@@ -71,9 +71,9 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
 "events:user:feature_used" AS (
   SELECT
     "E"."USER_ID" AS "ID",
-    ARRAY_AGG(DISTINCT CASE WHEN (("E"."EVENT_TEXT" = 'Feature Used') AND ("E"."FEATURE" IS NOT NULL)) THEN "E"."FEATURE" END) WITHIN GROUP (ORDER BY CASE WHEN (("E"."EVENT_TEXT" = 'Feature Used') AND ("E"."FEATURE" IS NOT NULL)) THEN "E"."FEATURE" END) AS "M_1"
+    ARRAY_AGG(DISTINCT CASE WHEN ("E"."FEATURE" IS NOT NULL) THEN "E"."FEATURE" END) WITHIN GROUP (ORDER BY CASE WHEN ("E"."FEATURE" IS NOT NULL) THEN "E"."FEATURE" END) AS "M_1"
   FROM "APP"."FEATURE_USED" AS "E"
-  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" IN ('Feature Used')))
+  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Feature Used'))
   GROUP BY "E"."USER_ID"
 ),
 -- every value the user-level conditions read, one row per user

@@ -189,10 +189,19 @@ class Lowering {
   private readonly sharedQuantifiers = new Set<string>();
   private readonly quantifierColumns = new Map<PlanCondition, string>();
 
-  constructor(private readonly plan: Plan) {
+  /** Account audiences that are "at least N users satisfy C" and nothing else (see matchingUsersOnly). */
+  private readonly matchingOnly = new Set<string>();
+
+  constructor(
+    private readonly plan: Plan,
+    membersOnly = false,
+  ) {
     for (const f of plan.features) this.featuresByColumn.set(f.column, f);
     for (const a of plan.audiences) this.audiencesByName.set(a.name, a);
-    const shared = this.sharedQuantifierAudiences();
+    if (membersOnly && !plan.sqlTraits.some((t) => t.associatesUsers)) {
+      for (const a of plan.audiences) if (Lowering.matchingUsersOnly(a)) this.matchingOnly.add(a.name);
+    }
+    const shared = this.sharedQuantifierAudiences().filter((a) => !this.matchingOnly.has(a.name));
     // One audience alone keeps its own CTE (and its plan's column names): nothing to share.
     if (shared.length > 1) {
       shared.forEach((a, i) => {
@@ -750,6 +759,23 @@ class Lowering {
     }
   }
 
+  /**
+   * An account audience whose whole condition is one `any_user` / `at_least_users: { count: N }`
+   * (N >= 1): its members are the accounts with N membership rows that satisfy C. Only those rows
+   * are aggregated (WHERE, not FILTER; no count of every user), and the audience reads the
+   * aggregate alone: an account with a membership is in the account universe when no SQL trait
+   * adds memberships. Breakdown and explain read every account and the users count, so this is for
+   * member lists only.
+   */
+  private static matchingUsersOnly(a: PlanAudience): boolean {
+    if (a.level !== 'account' || a.quantifiers.length !== 1) return false;
+    let c = a.condition;
+    while ((c.kind === 'all' || c.kind === 'any') && c.children.length === 1) c = c.children[0];
+    if (c !== a.quantifiers[0]) return false;
+    if (c.quantifier === 'any_user') return true;
+    return c.quantifier === 'at_least_users' && c.atLeast !== null && 'count' in c.atLeast && c.atLeast.count >= 1;
+  }
+
   /** Quantifier conditions that read no audience can be counted before any audience exists. */
   private static readsAudience(c: PlanCondition): boolean {
     switch (c.kind) {
@@ -786,6 +812,23 @@ class Lowering {
 
   private quantifiersCte(name: string, comment: string, audiences: readonly PlanAudience[]): CommonTableExpression {
     const rows = this.quantifierRows();
+    if (audiences.length === 1 && this.matchingOnly.has(audiences[0].name)) {
+      const q = audiences[0].quantifiers[0];
+      return {
+        name,
+        comment,
+        query: select({
+          columns: [
+            { expr: rows.account, alias: 'id' },
+            { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: this.quantifierColumn(q) },
+          ],
+          from: rows.from,
+          joins: rows.joins,
+          where: this.condition(q.condition),
+          groupBy: [rows.account],
+        }),
+      };
+    }
     return {
       name,
       comment,
@@ -820,7 +863,9 @@ class Lowering {
     ctes.push({
       name: CTE.audience(a.name),
       comment: `audience: ${a.name} (${a.file})`,
-      query: select({ columns: [{ expr: col('id', 'f'), alias: 'id' }], ...this.audienceFrom(a), where: this.condition(a.condition) }),
+      query: this.matchingOnly.has(a.name)
+        ? select({ columns: [{ expr: col('id', 'q'), alias: 'id' }], from: table(CTE.quantifiers(a.name), 'q'), where: this.condition(a.condition) })
+        : select({ columns: [{ expr: col('id', 'f'), alias: 'id' }], ...this.audienceFrom(a), where: this.condition(a.condition) }),
     });
     return ctes;
   }
@@ -900,7 +945,7 @@ class Lowering {
 }
 
 export function lowerPlan(plan: Plan, body: Body = { kind: 'members' }): With {
-  const lowering = new Lowering(plan);
+  const lowering = new Lowering(plan, body.kind === 'members');
   const ctes = lowering.ctes();
   const query =
     body.kind === 'members' ? lowering.membersBody() : body.kind === 'breakdown' ? lowering.breakdownBody(body.audience) : lowering.explainBody(body.audience, body.id);

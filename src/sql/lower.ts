@@ -85,7 +85,11 @@ export function labelConditions(condition: PlanCondition): LabelledCondition[] {
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export function toIsoInstant(text: string): string {
-  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
+  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? `${text}T00:00:00Z`
+    : /(Z|[+-]\d{2}:?\d{2})$/.test(text)
+      ? text
+      : `${text.replace(' ', 'T')}Z`;
   return normalised;
 }
 
@@ -260,7 +264,10 @@ class Lowering {
       const lower = new Date(Date.parse(this.plan.asOf) - window.seconds * 1000).toISOString();
       return [bin('>', this.eventTime(alias), ts(lower))];
     }
-    return [bin('>=', this.eventTime(alias), ts(toIsoInstant(window.start))), bin('<', this.eventTime(alias), ts(toIsoInstant(window.end)))];
+    return [
+      bin('>=', this.eventTime(alias), ts(toIsoInstant(window.start))),
+      bin('<', this.eventTime(alias), ts(toIsoInstant(window.end))),
+    ];
   }
 
   /**
@@ -328,11 +335,22 @@ class Lowering {
   private universeCtes(): CommonTableExpression[] {
     const { columns, tables } = this.layout;
     const userSelects: Query[] = this.plan.userUniverseTables.map((name) =>
-      select({ distinct: true, columns: [{ expr: col(columns.userId, 's'), alias: 'id' }], from: this.source(name, 's'), where: and(this.existsAtAsOf('s'), isNull(col(columns.userId, 's'), true)) }),
+      select({
+        distinct: true,
+        columns: [{ expr: col(columns.userId, 's'), alias: 'id' }],
+        from: this.source(name, 's'),
+        where: and(this.existsAtAsOf('s'), isNull(col(columns.userId, 's'), true)),
+      }),
     );
     const associations = this.plan.sqlTraits.filter((t) => t.associatesUsers);
     for (const t of associations) {
-      userSelects.push(select({ columns: [{ expr: col('user_id', 's'), alias: 'id' }], from: table(t.name, 's'), where: isNull(col('user_id', 's'), true) }));
+      userSelects.push(
+        select({
+          columns: [{ expr: col('user_id', 's'), alias: 'id' }],
+          from: table(t.name, 's'),
+          where: isNull(col('user_id', 's'), true),
+        }),
+      );
     }
     const membershipSelects: Query[] = [
       select({
@@ -357,7 +375,13 @@ class Lowering {
     ];
     return [
       ...(this.needsUserUniverse
-        ? [{ name: CTE.userUniverse, comment: 'every user_id seen at or before as_of', query: { kind: 'union', all: false, queries: userSelects } } as const]
+        ? [
+            {
+              name: CTE.userUniverse,
+              comment: 'every user_id seen at or before as_of',
+              query: { kind: 'union', all: false, queries: userSelects },
+            } as const,
+          ]
         : []),
       {
         name: CTE.accountUniverse,
@@ -369,7 +393,11 @@ class Lowering {
           where: and(this.existsAtAsOf('g'), isNull(col(columns.groupId, 'g'), true)),
         }),
       },
-      { name: CTE.memberships, comment: 'user <-> account pairs, many-to-many', query: { kind: 'union', all: false, queries: membershipSelects } },
+      {
+        name: CTE.memberships,
+        comment: 'user <-> account pairs, many-to-many',
+        query: { kind: 'union', all: false, queries: membershipSelects },
+      },
     ];
   }
 
@@ -378,13 +406,19 @@ class Lowering {
     const key = col(level === 'user' ? columns.userId : columns.groupId, 's');
     const order = [
       { expr: this.eventTime('s'), direction: 'DESC' as const },
-      { expr: this.ordered(col(columns.id, 's'), level === 'user' ? tables.identifies : tables.groups, columns.id), direction: 'DESC' as const },
+      {
+        expr: this.ordered(col(columns.id, 's'), level === 'user' ? tables.identifies : tables.groups, columns.id),
+        direction: 'DESC' as const,
+      },
     ];
     return {
       name: CTE.customTraits(level),
       comment: `latest non-null ${level} traits at as_of`,
       query: select({
-        columns: [{ expr: key, alias: 'id' }, ...traitColumns.map((c) => ({ expr: { kind: 'latest_non_null', value: col(c, 's'), orderBy: order } as Expr, alias: c }))],
+        columns: [
+          { expr: key, alias: 'id' },
+          ...traitColumns.map((c) => ({ expr: { kind: 'latest_non_null', value: col(c, 's'), orderBy: order } as Expr, alias: c })),
+        ],
         from: this.source(level === 'user' ? tables.identifies : tables.groups, 's'),
         where: and(this.existsAtAsOf('s'), isNull(key, true)),
         groupBy: [key],
@@ -416,7 +450,11 @@ class Lowering {
   private preAggregationKey(scan: Plan['scans'][number]): string | null | undefined {
     if (scan.level !== 'account') return undefined;
     if (scan.measures.some((m) => m.groupContext || m.aggregate === 'avg')) return undefined;
-    const distinct = new Set(scan.measures.filter((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list').map((m) => m.property as string));
+    const distinct = new Set(
+      scan.measures
+        .filter((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list')
+        .map((m) => m.property as string),
+    );
     if (distinct.size > 1) return undefined;
     return distinct.size === 1 ? [...distinct][0] : null;
   }
@@ -468,7 +506,10 @@ class Lowering {
     }
     for (const r of sharing) {
       const property = col(r.property, 'e');
-      partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.measureFilter(r, 'e', narrowing, [isNull(property, true)]) }, alias: Lowering.rankedPartial(r) });
+      partials.push({
+        expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.measureFilter(r, 'e', narrowing, [isNull(property, true)]) },
+        alias: Lowering.rankedPartial(r),
+      });
     }
     const groupBy = key === null ? [userId] : [userId, col(key, 'e')];
     const perUser = select({
@@ -478,7 +519,8 @@ class Lowering {
       groupBy,
     });
     const account = col(columns.groupId, 'm');
-    const perUserFrom: FromItem = sharing.length > 0 ? table(Lowering.perUserCte(scan), 'p') : { kind: 'subquery', query: perUser, alias: 'p' };
+    const perUserFrom: FromItem =
+      sharing.length > 0 ? table(Lowering.perUserCte(scan), 'p') : { kind: 'subquery', query: perUser, alias: 'p' };
     const scanCte: CommonTableExpression = {
       name: scan.name,
       comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it, pre-aggregated per user`,
@@ -491,7 +533,14 @@ class Lowering {
     };
     if (sharing.length === 0) return [scanCte];
     const names = sharing.map((r) => r.trait).join(', ');
-    return [{ name: Lowering.perUserCte(scan), comment: `one scan of ${scan.table} per (user, ${key}), shared by its account-level measures and ${names}`, query: perUser }, scanCte];
+    return [
+      {
+        name: Lowering.perUserCte(scan),
+        comment: `one scan of ${scan.table} per (user, ${key}), shared by its account-level measures and ${names}`,
+        query: perUser,
+      },
+      scanCte,
+    ];
   }
 
   private static perUserCte(scan: Plan['scans'][number]): string {
@@ -511,7 +560,9 @@ class Lowering {
     if (scan.level !== 'account') return [];
     const key = this.preAggregationKey(scan);
     if (key === undefined || key === null) return [];
-    return this.plan.ranked.filter((r) => r.compute === 'most_frequent' && r.level === 'user' && !r.groupContext && r.match.table === scan.table && r.property === key);
+    return this.plan.ranked.filter(
+      (r) => r.compute === 'most_frequent' && r.level === 'user' && !r.groupContext && r.match.table === scan.table && r.property === key,
+    );
   }
 
   private sharedScanOf(r: RankedTrait): Plan['scans'][number] | undefined {
@@ -526,20 +577,39 @@ class Lowering {
     const measures: SelectColumn[] = scan.measures.map((m) => {
       const property = m.property === null ? null : col(m.property, 'e');
       const filter = this.measureFilter(m, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
-      const arg = property !== null && Lowering.ORDER_SENSITIVE.has(m.aggregate) ? this.ordered(property, scan.table, m.property) : property;
+      const arg =
+        property !== null && Lowering.ORDER_SENSITIVE.has(m.aggregate) ? this.ordered(property, scan.table, m.property) : property;
       return { expr: { kind: 'aggregate', fn: m.aggregate, arg, filter }, alias: m.column };
     });
-    return [{
-      name: scan.name,
-      comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it`,
-      query: select({
-        columns: [{ expr: source.entity, alias: 'id' }, ...measures],
-        from: source.from,
-        joins: source.joins,
-        where: and(source.where, ...narrowing),
-        groupBy: [source.entity],
-      }),
-    }];
+    return [
+      {
+        name: scan.name,
+        comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it`,
+        query: select({
+          columns: [{ expr: source.entity, alias: 'id' }, ...measures],
+          from: source.from,
+          joins: source.joins,
+          where: and(source.where, ...narrowing),
+          groupBy: [source.entity],
+        }),
+      },
+    ];
+  }
+
+  /** Per entity, the value seen most often (ties: the smallest) among counted (id, value, frequency) rows. */
+  private mostFrequentOf(counted: Select, r: RankedTrait): FirstPerGroup {
+    return {
+      kind: 'first_per_group',
+      from: { kind: 'subquery', query: counted, alias: 'c' },
+      joins: [],
+      where: null,
+      group: col('id', 'c'),
+      value: col('value', 'c'),
+      orderBy: [
+        { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
+        { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
+      ],
+    };
   }
 
   private rankedCte(r: RankedTrait): CommonTableExpression {
@@ -559,18 +629,7 @@ class Lowering {
         from: table(Lowering.perUserCte(shared), 'p'),
         where: and(bin('>', frequency, num(0)), bin('>=', frequency, num(r.minFrequency))),
       });
-      query = {
-        kind: 'first_per_group',
-        from: { kind: 'subquery', query: counted, alias: 'c' },
-        joins: [],
-        where: null,
-        group: col('id', 'c'),
-        value: col('value', 'c'),
-        orderBy: [
-          { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
-          { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
-        ],
-      };
+      query = this.mostFrequentOf(counted, r);
     } else if (r.compute === 'most_frequent') {
       const counted = select({
         columns: [
@@ -584,18 +643,7 @@ class Lowering {
         groupBy: [source.entity, value],
         having: bin('>=', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(r.minFrequency)),
       });
-      query = {
-        kind: 'first_per_group',
-        from: { kind: 'subquery', query: counted, alias: 'c' },
-        joins: [],
-        where: null,
-        group: col('id', 'c'),
-        value: col('value', 'c'),
-        orderBy: [
-          { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
-          { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
-        ],
-      };
+      query = this.mostFrequentOf(counted, r);
     } else {
       query = {
         kind: 'first_per_group',
@@ -650,7 +698,11 @@ class Lowering {
         const key = level === 'user' ? 'user_id' : 'group_id';
         sqlKeyed.set(
           cte,
-          select({ distinct: true, columns: [{ expr: col(key, 't'), alias: 'id' }, ...trait.columns.map((c) => ({ expr: col(c, 't'), alias: c }))], from: table(cte, 't') }),
+          select({
+            distinct: true,
+            columns: [{ expr: col(key, 't'), alias: 'id' }, ...trait.columns.map((c) => ({ expr: col(c, 't'), alias: c }))],
+            from: table(cte, 't'),
+          }),
         );
       }
     }
@@ -676,7 +728,11 @@ class Lowering {
       comment: `every value the ${level}-level conditions read, one row per ${level}`,
       query: this.featuresQuery(
         level,
-        level === 'account' ? table(CTE.accountUniverse, 'u') : this.needsUserUniverse ? table(CTE.userUniverse, 'u') : this.membershipUsers(),
+        level === 'account'
+          ? table(CTE.accountUniverse, 'u')
+          : this.needsUserUniverse
+            ? table(CTE.userUniverse, 'u')
+            : this.membershipUsers(),
         col('id', 'u'),
         [],
       ),
@@ -702,7 +758,9 @@ class Lowering {
         account: col(columns.groupId, 'm'),
       };
     }
-    const perMembership = this.featuresQuery('user', table(CTE.memberships, 'm'), col(columns.userId, 'm'), [{ expr: col(columns.groupId, 'm'), alias: 'account_id' }]);
+    const perMembership = this.featuresQuery('user', table(CTE.memberships, 'm'), col(columns.userId, 'm'), [
+      { expr: col(columns.groupId, 'm'), alias: 'account_id' },
+    ]);
     return { from: { kind: 'subquery', query: perMembership, alias: 'f' }, joins: [], account: col('account_id', 'f') };
   }
 
@@ -722,7 +780,11 @@ class Lowering {
         return coalesce(bin(op, col(c.feature, 'f'), num(c.n)), FALSE);
       }
       case 'member':
-        return { kind: 'in_query', expr: col('id', 'f'), query: select({ columns: [{ expr: col('id', 'a'), alias: null }], from: table(CTE.audience(c.audience), 'a') }) };
+        return {
+          kind: 'in_query',
+          expr: col('id', 'f'),
+          query: select({ columns: [{ expr: col('id', 'a'), alias: null }], from: table(CTE.audience(c.audience), 'a') }),
+        };
       case 'member_of_account_audience': {
         const { columns } = this.layout;
         return {
@@ -731,7 +793,9 @@ class Lowering {
           query: select({
             columns: [{ expr: col(columns.userId, 'pm'), alias: null }],
             from: table(CTE.memberships, 'pm'),
-            joins: [{ type: 'INNER', from: table(CTE.audience(c.audience), 'pa'), on: bin('=', col('id', 'pa'), col(columns.groupId, 'pm')) }],
+            joins: [
+              { type: 'INNER', from: table(CTE.audience(c.audience), 'pa'), on: bin('=', col('id', 'pa'), col(columns.groupId, 'pm')) },
+            ],
           }),
         };
       }
@@ -837,7 +901,10 @@ class Lowering {
           { expr: rows.account, alias: 'id' },
           { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'users' },
           ...audiences.flatMap((a) =>
-            a.quantifiers.map((q) => ({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(q.condition) } as Expr, alias: this.quantifierColumn(q) })),
+            a.quantifiers.map((q) => ({
+              expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(q.condition) } as Expr,
+              alias: this.quantifierColumn(q),
+            })),
           ),
         ],
         from: rows.from,
@@ -851,20 +918,33 @@ class Lowering {
   audienceFrom(a: PlanAudience): Pick<Select, 'from' | 'joins'> {
     return {
       from: table(CTE.features(a.level), 'f'),
-      joins: a.quantifiers.length === 0 ? [] : [{ type: 'LEFT', from: table(this.quantifierCteOf(a), 'q'), on: bin('=', col('id', 'q'), col('id', 'f')) }],
+      joins:
+        a.quantifiers.length === 0
+          ? []
+          : [{ type: 'LEFT', from: table(this.quantifierCteOf(a), 'q'), on: bin('=', col('id', 'q'), col('id', 'f')) }],
     };
   }
 
   private audienceCtes(a: PlanAudience): CommonTableExpression[] {
     const ctes: CommonTableExpression[] = [];
     if (a.quantifiers.length > 0 && !this.sharedQuantifiers.has(a.name)) {
-      ctes.push(this.quantifiersCte(CTE.quantifiers(a.name), `audience: ${a.name} (${a.file}) — users of each account that satisfy its quantifiers`, [a]));
+      ctes.push(
+        this.quantifiersCte(
+          CTE.quantifiers(a.name),
+          `audience: ${a.name} (${a.file}) — users of each account that satisfy its quantifiers`,
+          [a],
+        ),
+      );
     }
     ctes.push({
       name: CTE.audience(a.name),
       comment: `audience: ${a.name} (${a.file})`,
       query: this.matchingOnly.has(a.name)
-        ? select({ columns: [{ expr: col('id', 'q'), alias: 'id' }], from: table(CTE.quantifiers(a.name), 'q'), where: this.condition(a.condition) })
+        ? select({
+            columns: [{ expr: col('id', 'q'), alias: 'id' }],
+            from: table(CTE.quantifiers(a.name), 'q'),
+            where: this.condition(a.condition),
+          })
         : select({ columns: [{ expr: col('id', 'f'), alias: 'id' }], ...this.audienceFrom(a), where: this.condition(a.condition) }),
     });
     return ctes;
@@ -903,7 +983,9 @@ class Lowering {
         });
       }
       const value: Expr =
-        o.columns.length === 1 ? col(o.columns[0].feature, 'f') : { kind: 'json_object', entries: o.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })) };
+        o.columns.length === 1
+          ? col(o.columns[0].feature, 'f')
+          : { kind: 'json_object', entries: o.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })) };
       return select({
         columns: [
           { expr: str(o.name), alias: 'definition' },
@@ -935,7 +1017,8 @@ class Lowering {
     const a = this.audienceNamed(name);
     const columns: SelectColumn[] = [{ expr: col('id', 'f'), alias: 'id' }];
     for (const c of labelConditions(a.condition)) columns.push({ expr: this.condition(c.node), alias: c.column });
-    for (const f of this.plan.features.filter((x) => x.level === a.level)) columns.push({ expr: { kind: 'to_json_text', expr: col(f.column, 'f') }, alias: f.column });
+    for (const f of this.plan.features.filter((x) => x.level === a.level))
+      columns.push({ expr: { kind: 'to_json_text', expr: col(f.column, 'f') }, alias: f.column });
     if (a.quantifiers.length > 0) {
       columns.push({ expr: coalesce(col('users', 'q'), num(0)), alias: 'users' });
       for (const q of a.quantifiers) columns.push({ expr: coalesce(col(this.quantifierColumn(q), 'q'), num(0)), alias: q.column });
@@ -948,6 +1031,10 @@ export function lowerPlan(plan: Plan, body: Body = { kind: 'members' }): With {
   const lowering = new Lowering(plan, body.kind === 'members');
   const ctes = lowering.ctes();
   const query =
-    body.kind === 'members' ? lowering.membersBody() : body.kind === 'breakdown' ? lowering.breakdownBody(body.audience) : lowering.explainBody(body.audience, body.id);
+    body.kind === 'members'
+      ? lowering.membersBody()
+      : body.kind === 'breakdown'
+        ? lowering.breakdownBody(body.audience)
+        : lowering.explainBody(body.audience, body.id);
   return { kind: 'with', ctes, body: query };
 }

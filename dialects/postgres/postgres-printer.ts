@@ -1,6 +1,6 @@
 // PostgreSQL (and PGlite) differ from the default printer in string order, a few function
 // names and identifier length. https://www.postgresql.org/docs/current/
-import { select, type BinaryOp, type Expr, type FirstPerGroup, type SqlType } from '../../src/sql/ast.js';
+import { select, type BinaryOp, type Expr, type FirstPerGroup, type SqlType, type TableRef } from '../../src/sql/ast.js';
 import { SqlPrinter } from '../../src/sql/printer.js';
 import { unsupported } from '../unsupported.js';
 
@@ -65,6 +65,13 @@ export class PostgresPrinter extends SqlPrinter {
   }
 
   // The same "C" collation for values quorum sorts or takes the min / max of (unique_list, ties).
+  // https://www.postgresql.org/docs/current/sql-analyze.html — autovacuum analyses a table only
+  // some time after a bulk write; until then the planner expects a handful of rows and reads a
+  // freshly written outbox with a bitmap scan and a sort instead of its primary key.
+  override refreshStatistics(table: TableRef): string | null {
+    return `ANALYZE ${this.visitTableName(table.schema, table.name)}`;
+  }
+
   override visitCodePointOrder(expr: Expr): string {
     return `(${this.visitExpr(expr)} COLLATE "C")`;
   }

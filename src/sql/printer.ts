@@ -18,6 +18,7 @@ import {
   type Select,
   type SqlType,
   type Statement,
+  type TableRef,
 } from './ast.js';
 
 function assertNever(value: never): never {
@@ -380,6 +381,14 @@ export class SqlPrinter {
   }
 
   // --- data-changing statements (src/sync) --------------------------------------------------
+
+  /**
+   * A statement that refreshes the planner's statistics of a table just written in bulk, or null
+   * where the warehouse keeps them current itself (the conservative default: nothing to run).
+   */
+  refreshStatistics(_table: TableRef): string | null {
+    return null;
+  }
 
   printStatement(statement: Statement): string {
     switch (statement.kind) {

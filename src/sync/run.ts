@@ -164,7 +164,12 @@ export async function run(request: RunRequest): Promise<RunOutput> {
   const destinations = request.destinations ?? openAll(project, request.destinationOptions);
   let summaries: DefinitionSummary[] = [];
   try {
-    await writer.run({ kind: 'update', table: runs, set: [{ column: 'status', value: str('interrupted') }], where: and(bin('=', col('status'), str('running')), bin('<>', col('run_id'), str(runId))) });
+    await writer.run({
+      kind: 'update',
+      table: runs,
+      set: [{ column: 'status', value: str('interrupted') }],
+      where: and(bin('=', col('status'), str('running')), bin('<>', col('run_id'), str(runId))),
+    });
     await writer.run({
       kind: 'insert',
       table: runs,
@@ -210,7 +215,15 @@ export async function run(request: RunRequest): Promise<RunOutput> {
     return output;
   } catch (cause) {
     const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    const output: RunOutput = { run_id: runId, as_of: stamp.asOf, dry_run: false, definitions: summaries, delivered: {}, failed: {}, errors: [message] };
+    const output: RunOutput = {
+      run_id: runId,
+      as_of: stamp.asOf,
+      dry_run: false,
+      definitions: summaries,
+      delivered: {},
+      failed: {},
+      errors: [message],
+    };
     await finishRun(writer, schema, runId, 'failed', output).catch(() => undefined);
     throw cause;
   } finally {
@@ -266,10 +279,17 @@ async function writeChanges(
   const counts = readCounts(await w.rows(countsQuery(refs, definitions)), definitions);
   crashPoint('counted');
   const previousRuns = new Map(
-    (await w.rows(select({ columns: [{ expr: col('definition'), alias: 'definition' }, { expr: col('run_id'), alias: 'run_id' }], from: { kind: 'table', ...stateTable(schema, 'snapshot_runs'), alias: null } }))).map((r) => [
-      String(r.definition),
-      String(r.run_id),
-    ]),
+    (
+      await w.rows(
+        select({
+          columns: [
+            { expr: col('definition'), alias: 'definition' },
+            { expr: col('run_id'), alias: 'run_id' },
+          ],
+          from: { kind: 'table', ...stateTable(schema, 'snapshot_runs'), alias: null },
+        }),
+      )
+    ).map((r) => [String(r.definition), String(r.run_id)]),
   );
 
   const summaries: DefinitionSummary[] = [];
@@ -277,11 +297,24 @@ async function writeChanges(
   for (const d of definitions) {
     const c = counts.get(d.name)!;
     const blocked = guardrail(request.project, d, c, request.allowMassExit ?? false);
-    summaries.push({ name: d.name, size: blocked ? c.previous : c.size, entered: c.entered, exited: c.exited, changed: c.changed, status: blocked ? 'blocked' : 'ok', ...(blocked ? { message: blocked } : {}) });
+    summaries.push({
+      name: d.name,
+      size: blocked ? c.previous : c.size,
+      entered: c.entered,
+      exited: c.exited,
+      changed: c.changed,
+      status: blocked ? 'blocked' : 'ok',
+      ...(blocked ? { message: blocked } : {}),
+    });
     if (blocked) continue;
     passing.push(d);
     for (const insert of outboxInserts(outbox, refs, d, stamp, previousRuns.get(d.name) ?? '')) {
-      const max = await w.rows(select({ columns: [{ expr: { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, alias: 'n' }], from: { kind: 'table', ...outbox, alias: null } }));
+      const max = await w.rows(
+        select({
+          columns: [{ expr: { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, alias: 'n' }],
+          from: { kind: 'table', ...outbox, alias: null },
+        }),
+      );
       await w.run(insert.build(toNumber(max[0]?.n)));
       crashPoint('outbox-written');
     }
@@ -296,24 +329,35 @@ async function writeChanges(
   crashPoint('staging-cleared');
   // The run row says what this transaction wrote, so `quorum history` is right even if the
   // process dies before it finishes delivering.
-  const partial: RunOutput = { run_id: stamp.runId, as_of: stamp.asOf, dry_run: false, definitions: summaries, delivered: {}, failed: {}, errors: [] };
-  await w.run({ kind: 'update', table: stateTable(schema, 'runs'), set: [{ column: 'summary', value: str(JSON.stringify(partial)) }], where: bin('=', col('run_id'), str(stamp.runId)) });
+  const partial: RunOutput = {
+    run_id: stamp.runId,
+    as_of: stamp.asOf,
+    dry_run: false,
+    definitions: summaries,
+    delivered: {},
+    failed: {},
+    errors: [],
+  };
+  await w.run({
+    kind: 'update',
+    table: stateTable(schema, 'runs'),
+    set: [{ column: 'summary', value: str(JSON.stringify(partial)) }],
+    where: bin('=', col('run_id'), str(stamp.runId)),
+  });
   crashPoint('run-summarised');
   return summaries;
 }
 
 /**
- * Postgres plans the delivery's page read (pending calls after a sequence, in sequence order, a
- * page at a time) from the outbox's statistics. Just after a large outbox was written, autovacuum
- * has not analysed it yet: the planner expects a row or two and takes a bitmap scan of every pending
- * call and a sort, 1-3 s a page at 1,000,000 calls, instead of the primary key's index walk (a few
- * ms). ANALYZE samples the table (a fraction of a second); a failure only costs speed.
+ * The delivery reads the outbox a page at a time in sequence order. Just after a large outbox was
+ * written, a warehouse whose planner works from statistics (Postgres) may not know its size yet and
+ * pick a scan and sort of every pending call per page; the printer says how to refresh them, if
+ * at all. A failure only costs speed.
  */
 async function refreshOutboxStatistics(connection: WarehouseConnection, schema: string): Promise<void> {
-  if (connection.dialect.name !== 'postgres') return;
-  const printer = connection.dialect.printer;
   const outbox = stateTable(schema, 'outbox');
-  await connection.execute(`ANALYZE ${printer.quoteIdentifier(schema)}.${printer.quoteIdentifier(outbox.name)}`).catch(() => undefined);
+  const sql = connection.dialect.printer.refreshStatistics({ schema, name: outbox.name });
+  if (sql !== null) await connection.execute(sql).catch(() => undefined);
 }
 
 /** A SQL trait that gives one key two values (docs/semantics.md): an error naming the key. */
@@ -353,7 +397,9 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
   const printer = connection.dialect.printer;
   const read = async (body: Query) => connection.query(printer.print(dryRunQuery(staging, exists, body)));
   const counts = readCounts(await read(countsQuery(refs, definitions)), definitions);
-  const samples = new Map<string, { entered: string[]; exited: string[]; changed: string[] }>(definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]));
+  const samples = new Map<string, { entered: string[]; exited: string[]; changed: string[] }>(
+    definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]),
+  );
   if (definitions.length > 0) {
     for (const row of await read(sampleQuery(refs, definitions, request.sampleSize ?? 10))) {
       const entry = samples.get(String(row.definition));
@@ -371,7 +417,14 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
       exited: c.exited,
       changed: c.changed,
       status: blocked ? 'blocked' : 'ok',
-      ...(blocked ? { message: blocked.replace('nothing was delivered for it and its previous snapshot is kept', 'a real run would deliver nothing for it and keep its previous snapshot') } : {}),
+      ...(blocked
+        ? {
+            message: blocked.replace(
+              'nothing was delivered for it and its previous snapshot is kept',
+              'a real run would deliver nothing for it and keep its previous snapshot',
+            ),
+          }
+        : {}),
       sample: samples.get(d.name),
     };
   });

@@ -12,7 +12,8 @@ export type Literal =
   | { readonly type: 'timestamp'; readonly value: string }
   | { readonly type: 'null' };
 
-export type BinaryOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'AND' | 'OR' | '+' | '-' | '*';
+/** `/` is only ever written between two `cast(..., 'number')` operands: integer division differs by dialect. */
+export type BinaryOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'AND' | 'OR' | '+' | '-' | '*' | '/';
 
 export interface OrderItem {
   readonly expr: Expr;

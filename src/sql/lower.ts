@@ -196,6 +196,9 @@ class Lowering {
   /** Account audiences that are "at least N users satisfy C" and nothing else (see matchingUsersOnly). */
   private readonly matchingOnly = new Set<string>();
 
+  /** Account audiences that are one quantifier which no account without users satisfies (see quantifierAlone). */
+  private readonly quantifierOnly = new Set<string>();
+
   constructor(
     private readonly plan: Plan,
     membersOnly = false,
@@ -203,7 +206,10 @@ class Lowering {
     for (const f of plan.features) this.featuresByColumn.set(f.column, f);
     for (const a of plan.audiences) this.audiencesByName.set(a.name, a);
     if (membersOnly && !plan.sqlTraits.some((t) => t.associatesUsers)) {
-      for (const a of plan.audiences) if (Lowering.matchingUsersOnly(a)) this.matchingOnly.add(a.name);
+      for (const a of plan.audiences) {
+        if (Lowering.matchingUsersOnly(a)) this.matchingOnly.add(a.name);
+        else if (Lowering.quantifierAlone(a)) this.quantifierOnly.add(a.name);
+      }
     }
     const shared = this.sharedQuantifierAudiences().filter((a) => !this.matchingOnly.has(a.name));
     // One audience alone keeps its own CTE (and its plan's column names): nothing to share.
@@ -444,12 +450,11 @@ class Lowering {
   /**
    * The property an account-level scan can pre-aggregate per (user, property) for its distinct
    * measures, or undefined when the scan cannot be pre-aggregated per user: group_context needs
-   * the account of each event, avg needs a division the AST does not have, and two distinct
-   * properties would multiply the groups.
+   * the account of each event, and two distinct properties would multiply the groups.
    */
   private preAggregationKey(scan: Plan['scans'][number]): string | null | undefined {
     if (scan.level !== 'account') return undefined;
-    if (scan.measures.some((m) => m.groupContext || m.aggregate === 'avg')) return undefined;
+    if (scan.measures.some((m) => m.groupContext)) return undefined;
     const distinct = new Set(
       scan.measures
         .filter((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list')
@@ -462,8 +467,9 @@ class Lowering {
   /**
    * An account-level scan in two steps, as an expert writes it: the events are aggregated per user
    * (and per distinct value) first, and only those partial aggregates meet the memberships, so the
-   * join sees one row per user instead of one per event. count / sum / min / max combine exactly;
-   * a distinct measure counts the values its partial count saw.
+   * join sees one row per user instead of one per event. count / sum / min / max combine exactly,
+   * avg as the total sum over the total count (the same mean, up to float rounding); a distinct
+   * measure counts the values its partial count saw.
    */
   private preAggregatedScanCte(scan: Plan['scans'][number], key: string | null): CommonTableExpression[] {
     const { columns } = this.layout;
@@ -498,8 +504,17 @@ class Lowering {
           combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg, filter: bin('>', p, num(0)) }, alias: m.column });
           break;
         }
-        case 'avg':
-          throw new Error('avg is never pre-aggregated');
+        case 'avg': {
+          // The mean of the union of the users' events: every user's sum and count, combined.
+          const sum = `${partial}_sum`;
+          const count = `${partial}_count`;
+          partials.push({ expr: { kind: 'aggregate', fn: 'sum', arg: property, filter }, alias: sum });
+          partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter }, alias: count });
+          const total = (name: string): Expr => ({ kind: 'aggregate', fn: 'sum', arg: col(name, 'p'), filter: null });
+          const quotient = bin('/', { kind: 'cast', expr: total(sum), type: 'number' }, { kind: 'cast', expr: total(count), type: 'number' });
+          combined.push({ expr: { kind: 'case', whens: [{ when: bin('>', total(count), num(0)), then: quotient }], otherwise: null }, alias: m.column });
+          break;
+        }
         default:
           return assertNever(m.aggregate);
       }
@@ -832,12 +847,28 @@ class Lowering {
    * member lists only.
    */
   private static matchingUsersOnly(a: PlanAudience): boolean {
-    if (a.level !== 'account' || a.quantifiers.length !== 1) return false;
-    let c = a.condition;
-    while ((c.kind === 'all' || c.kind === 'any') && c.children.length === 1) c = c.children[0];
-    if (c !== a.quantifiers[0]) return false;
+    const c = Lowering.soleQuantifier(a);
+    if (c === null) return false;
     if (c.quantifier === 'any_user') return true;
     return c.quantifier === 'at_least_users' && c.atLeast !== null && 'count' in c.atLeast && c.atLeast.count >= 1;
+  }
+
+  /**
+   * An account audience whose whole condition is one `all_users` or `at_least_users: { percent }`:
+   * both need every user counted, but neither holds for an account without users, so the audience
+   * reads the quantifier aggregate alone, without the account universe (member lists only, as above).
+   */
+  private static quantifierAlone(a: PlanAudience): boolean {
+    const c = Lowering.soleQuantifier(a);
+    if (c === null) return false;
+    return c.quantifier === 'all_users' || (c.quantifier === 'at_least_users' && c.atLeast !== null && 'percent' in c.atLeast);
+  }
+
+  private static soleQuantifier(a: PlanAudience): Extract<PlanCondition, { kind: 'quantifier' }> | null {
+    if (a.level !== 'account' || a.quantifiers.length !== 1) return null;
+    let c = a.condition;
+    while ((c.kind === 'all' || c.kind === 'any') && c.children.length === 1) c = c.children[0];
+    return c === a.quantifiers[0] ? c : null;
   }
 
   /** Quantifier conditions that read no audience can be counted before any audience exists. */
@@ -939,10 +970,10 @@ class Lowering {
     ctes.push({
       name: CTE.audience(a.name),
       comment: `audience: ${a.name} (${a.file})`,
-      query: this.matchingOnly.has(a.name)
+      query: this.matchingOnly.has(a.name) || this.quantifierOnly.has(a.name)
         ? select({
             columns: [{ expr: col('id', 'q'), alias: 'id' }],
-            from: table(CTE.quantifiers(a.name), 'q'),
+            from: table(this.quantifierCteOf(a), 'q'),
             where: this.condition(a.condition),
           })
         : select({ columns: [{ expr: col('id', 'f'), alias: 'id' }], ...this.audienceFrom(a), where: this.condition(a.condition) }),

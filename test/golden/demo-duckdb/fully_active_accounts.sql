@@ -48,9 +48,8 @@ WITH
 -- audience: fully_active_accounts (audiences/fully_active_accounts.yml)
 "audience:fully_active_accounts" AS (
   SELECT
-    "f"."id" AS "id"
-  FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:fully_active_accounts" AS "q" ON ("q"."id" = "f"."id")
+    "q"."id" AS "id"
+  FROM "quantifiers:fully_active_accounts" AS "q"
   WHERE ((COALESCE("q"."users", 0) >= 1) AND (COALESCE("q"."q_1", 0) = COALESCE("q"."users", 0)))
 )
 SELECT

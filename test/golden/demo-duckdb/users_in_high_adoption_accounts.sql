@@ -67,9 +67,8 @@ WITH
 -- audience: high_workflow_adoption (audiences/high_workflow_adoption.yml)
 "audience:high_workflow_adoption" AS (
   SELECT
-    "f"."id" AS "id"
-  FROM "features:account" AS "f"
-  LEFT JOIN "quantifiers:high_workflow_adoption" AS "q" ON ("q"."id" = "f"."id")
+    "q"."id" AS "id"
+  FROM "quantifiers:high_workflow_adoption" AS "q"
   WHERE ((COALESCE("q"."users", 0) >= 1) AND ((COALESCE("q"."q_1", 0) * 100) >= (COALESCE("q"."users", 0) * 50)))
 ),
 -- audience: users_in_high_adoption_accounts (audiences/users_in_high_adoption_accounts.yml)

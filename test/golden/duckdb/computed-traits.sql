@@ -66,14 +66,21 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
--- one scan of report_created for every account-level measure on it
+-- one scan of report_created for every account-level measure on it, pre-aggregated per user
 "events:account:report_created" AS (
   SELECT
     "m"."group_id" AS "id",
-    AVG("e"."score") FILTER (WHERE ("e"."score" IS NOT NULL)) AS "m_1"
+    CASE WHEN (SUM("p"."p_m_1_count") > 0) THEN (CAST(SUM("p"."p_m_1_sum") AS DOUBLE) / CAST(SUM("p"."p_m_1_count") AS DOUBLE)) END AS "m_1"
   FROM "memberships" AS "m"
-  JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
+  JOIN (
+    SELECT
+      "e"."user_id" AS "user_id",
+      SUM("e"."score") FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_sum",
+      COUNT(*) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_count"
+    FROM "app"."report_created" AS "e"
+    WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
+    GROUP BY "e"."user_id"
+  ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"
 ),
 -- one scan of feature_used for every user-level measure on it

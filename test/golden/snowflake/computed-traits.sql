@@ -66,14 +66,21 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND ("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ)))
   GROUP BY "E"."USER_ID"
 ),
--- one scan of report_created for every account-level measure on it
+-- one scan of report_created for every account-level measure on it, pre-aggregated per user
 "events:account:report_created" AS (
   SELECT
     "M"."GROUP_ID" AS "ID",
-    AVG(CASE WHEN ("E"."SCORE" IS NOT NULL) THEN "E"."SCORE" END) AS "M_1"
+    CASE WHEN (SUM("P"."P_M_1_COUNT") > 0) THEN (CAST(SUM("P"."P_M_1_SUM") AS DOUBLE) / CAST(SUM("P"."P_M_1_COUNT") AS DOUBLE)) END AS "M_1"
   FROM "MEMBERSHIPS" AS "M"
-  JOIN "APP"."REPORT_CREATED" AS "E" ON ("E"."USER_ID" = "M"."USER_ID")
-  WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Report Created'))
+  JOIN (
+    SELECT
+      "E"."USER_ID" AS "USER_ID",
+      SUM(CASE WHEN ("E"."SCORE" IS NOT NULL) THEN "E"."SCORE" END) AS "P_M_1_SUM",
+      COUNT_IF(("E"."SCORE" IS NOT NULL)) AS "P_M_1_COUNT"
+    FROM "APP"."REPORT_CREATED" AS "E"
+    WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Report Created'))
+    GROUP BY "E"."USER_ID"
+  ) AS "P" ON ("P"."USER_ID" = "M"."USER_ID")
   GROUP BY "M"."GROUP_ID"
 ),
 -- one scan of feature_used for every user-level measure on it

@@ -185,6 +185,12 @@ export function sqlTraitQuery(sql: string, schema: string, asOf: string): Templa
 
 // -----------------------------------------------------------------------------------------------
 
+/** The groups an account-level scan pre-aggregates per user: (user, [context account], [value]). */
+interface PreAggregationKey {
+  readonly property: string | null;
+  readonly context: boolean;
+}
+
 class Lowering {
   private readonly featuresByColumn = new Map<string, Feature>();
   private readonly audiencesByName = new Map<string, PlanAudience>();
@@ -432,9 +438,9 @@ class Lowering {
     };
   }
 
-  /** Rows a scan may use at all: its event names and the earliest window of its measures. */
-  private scanNarrowing(scan: Plan['scans'][number], alias: string, ranked: readonly RankedTrait[] = []): Expr[] {
-    const uses = [...scan.measures, ...ranked];
+  /** Rows a scan may use at all: its event names and the earliest window of its measures (and of what shares it). */
+  private scanNarrowing(scan: Plan['scans'][number], alias: string, sharing: readonly (Measure | RankedTrait)[] = []): Expr[] {
+    const uses = [...scan.measures, ...sharing];
     const matchValues = [...new Set(uses.map((m) => m.match.value))];
     const narrowing: Expr[] =
       matchValues.includes(null) || new Set(uses.map((m) => m.match.column)).size > 1
@@ -448,114 +454,181 @@ class Lowering {
   }
 
   /**
-   * The property an account-level scan can pre-aggregate per (user, property) for its distinct
-   * measures, or undefined when the scan cannot be pre-aggregated per user: group_context needs
-   * the account of each event, and two distinct properties would multiply the groups.
+   * How an account-level scan is pre-aggregated per user, or undefined when it cannot be: the
+   * property its distinct measures count (two distinct properties would multiply the groups), and
+   * whether group_context measures need each event's context account kept in the groups.
    */
-  private preAggregationKey(scan: Plan['scans'][number]): string | null | undefined {
+  private preAggregationKey(scan: Plan['scans'][number]): PreAggregationKey | undefined {
     if (scan.level !== 'account') return undefined;
-    if (scan.measures.some((m) => m.groupContext)) return undefined;
-    const distinct = new Set(
-      scan.measures
-        .filter((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list')
-        .map((m) => m.property as string),
-    );
+    const distinct = new Set(scan.measures.filter((m) => Lowering.isDistinct(m)).map((m) => m.property as string));
     if (distinct.size > 1) return undefined;
-    return distinct.size === 1 ? [...distinct][0] : null;
+    return { property: distinct.size === 1 ? [...distinct][0] : null, context: scan.measures.some((m) => m.groupContext) };
+  }
+
+  private static isDistinct(m: Measure): boolean {
+    return m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list';
+  }
+
+  /**
+   * The user-level scan of the same table, when each of its measures can be combined from the
+   * account scan's per-user groups: the table is then read once for both levels.
+   */
+  private userScanSharing(scan: Plan['scans'][number]): Plan['scans'][number] | undefined {
+    const key = this.preAggregationKey(scan);
+    if (key === undefined) return undefined;
+    const userScan = this.plan.scans.find((s) => s.level === 'user' && s.table === scan.table);
+    if (userScan === undefined) return undefined;
+    const combinable = userScan.measures.every((m) => !m.groupContext && (!Lowering.isDistinct(m) || m.property === key.property));
+    return combinable ? userScan : undefined;
+  }
+
+  private sharedAccountScanOf(userScan: Plan['scans'][number]): Plan['scans'][number] | undefined {
+    return this.plan.scans.find((s) => s.level === 'account' && this.userScanSharing(s) === userScan);
+  }
+
+  /**
+   * A measure as the combination of its partial aggregates over one entity's per-user groups;
+   * `partial` adds a partial to the groups' query and names it. count / sum / min / max combine
+   * exactly, avg as the total sum over the total count (the same mean, up to float rounding), a
+   * distinct measure counts or lists the keys its partial count saw. `only` restricts which groups
+   * an entity combines (group_context: the events of the account's context, or of none).
+   */
+  private partialMeasure(
+    scanTable: string,
+    m: Measure,
+    prefix: string,
+    narrowing: readonly Expr[],
+    only: Expr | null,
+    partial: (expr: Expr, alias: string) => string,
+  ): Expr {
+    const property = m.property === null ? null : col(m.property, 'e');
+    // The context condition reads the account: it is applied when the groups meet the memberships.
+    const filter = this.measureFilter({ ...m, groupContext: false }, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
+    const name = `${prefix}${m.column}`;
+    const total = (alias: string): Expr => ({ kind: 'aggregate', fn: 'sum', arg: col(alias, 'p'), filter: only });
+    const byOrder = (e: Expr) => (m.property === null ? e : this.ordered(e, scanTable, m.property));
+    const counted = () => partial({ kind: 'aggregate', fn: 'count', arg: null, filter }, name);
+    switch (m.aggregate) {
+      case 'count':
+        return total(counted());
+      case 'sum':
+        return total(partial({ kind: 'aggregate', fn: 'sum', arg: property, filter }, name));
+      case 'min':
+      case 'max':
+        return {
+          kind: 'aggregate',
+          fn: m.aggregate,
+          arg: byOrder(col(partial({ kind: 'aggregate', fn: m.aggregate, arg: byOrder(property!), filter }, name), 'p')),
+          filter: only,
+        };
+      case 'avg': {
+        const sum = total(partial({ kind: 'aggregate', fn: 'sum', arg: property, filter }, `${name}_sum`));
+        const count = total(partial({ kind: 'aggregate', fn: 'count', arg: null, filter }, `${name}_count`));
+        const quotient = bin('/', { kind: 'cast', expr: sum, type: 'number' }, { kind: 'cast', expr: count, type: 'number' });
+        return { kind: 'case', whens: [{ when: bin('>', count, num(0)), then: quotient }], otherwise: null };
+      }
+      case 'count_distinct':
+      case 'sorted_distinct_list': {
+        const k = col('k', 'p');
+        const seen = bin('>', col(counted(), 'p'), num(0));
+        return {
+          kind: 'aggregate',
+          fn: m.aggregate,
+          arg: m.aggregate === 'sorted_distinct_list' ? byOrder(k) : k,
+          filter: only === null ? seen : and(seen, only),
+        };
+      }
+      default:
+        return assertNever(m.aggregate);
+    }
   }
 
   /**
    * An account-level scan in two steps, as an expert writes it: the events are aggregated per user
-   * (and per distinct value) first, and only those partial aggregates meet the memberships, so the
-   * join sees one row per user instead of one per event. count / sum / min / max combine exactly,
-   * avg as the total sum over the total count (the same mean, up to float rounding); a distinct
-   * measure counts the values its partial count saw.
+   * (and per distinct value, and per context account for group_context) first, and only those
+   * partial aggregates meet the memberships, so the join sees one row per group instead of one per
+   * event. The user-level measures of the same table and user-level most_frequent traits of the
+   * same property are more partials of the same groups: one read of the table for all of them.
    */
-  private preAggregatedScanCte(scan: Plan['scans'][number], key: string | null): CommonTableExpression[] {
+  private preAggregatedScanCte(scan: Plan['scans'][number], key: PreAggregationKey): CommonTableExpression[] {
     const { columns } = this.layout;
     const userId = col(columns.userId, 'e');
+    const context = col(columns.contextGroupId, 'e');
+    const account = col(columns.groupId, 'm');
+    const ranked = this.rankedSharing(scan);
+    const userScan = this.userScanSharing(scan);
+    const narrowing = this.scanNarrowing(scan, 'e', [...ranked, ...(userScan?.measures ?? [])]);
+    const inContext = or(isNull(col('ctx', 'p')), bin('=', col('ctx', 'p'), account));
     const partials: SelectColumn[] = [];
-    const combined: SelectColumn[] = [];
-    const sharing = this.rankedSharing(scan);
-    const narrowing = this.scanNarrowing(scan, 'e', sharing);
-    for (const m of scan.measures) {
-      const property = m.property === null ? null : col(m.property, 'e');
-      const filter = this.measureFilter(m, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
-      const partial = `p_${m.column}`;
-      const p = col(partial, 'p');
-      switch (m.aggregate) {
-        case 'count':
-          partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter }, alias: partial });
-          combined.push({ expr: { kind: 'aggregate', fn: 'sum', arg: p, filter: null }, alias: m.column });
-          break;
-        case 'sum':
-        case 'min':
-        case 'max': {
-          const byOrder = (e: Expr) => (m.aggregate === 'sum' || property === null ? e : this.ordered(e, scan.table, m.property));
-          partials.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: byOrder(property!), filter }, alias: partial });
-          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg: byOrder(p), filter: null }, alias: m.column });
-          break;
-        }
-        case 'count_distinct':
-        case 'sorted_distinct_list': {
-          const k = col('k', 'p');
-          const arg = m.aggregate === 'sorted_distinct_list' ? this.ordered(k, scan.table, m.property) : k;
-          partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter }, alias: partial });
-          combined.push({ expr: { kind: 'aggregate', fn: m.aggregate, arg, filter: bin('>', p, num(0)) }, alias: m.column });
-          break;
-        }
-        case 'avg': {
-          // The mean of the union of the users' events: every user's sum and count, combined.
-          const sum = `${partial}_sum`;
-          const count = `${partial}_count`;
-          partials.push({ expr: { kind: 'aggregate', fn: 'sum', arg: property, filter }, alias: sum });
-          partials.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter }, alias: count });
-          const total = (name: string): Expr => ({ kind: 'aggregate', fn: 'sum', arg: col(name, 'p'), filter: null });
-          const quotient = bin('/', { kind: 'cast', expr: total(sum), type: 'number' }, { kind: 'cast', expr: total(count), type: 'number' });
-          combined.push({ expr: { kind: 'case', whens: [{ when: bin('>', total(count), num(0)), then: quotient }], otherwise: null }, alias: m.column });
-          break;
-        }
-        default:
-          return assertNever(m.aggregate);
-      }
-    }
-    for (const r of sharing) {
+    const aliasOf = new Map<string, string>();
+    // Measures of both levels often aggregate the same rows (the same window and filters): one partial each.
+    const partial = (expr: Expr, alias: string): string => {
+      const key = JSON.stringify(expr);
+      const known = aliasOf.get(key);
+      if (known !== undefined) return known;
+      aliasOf.set(key, alias);
+      partials.push({ expr, alias });
+      return alias;
+    };
+    const accountColumns: SelectColumn[] = scan.measures.map((m) => ({
+      expr: this.partialMeasure(scan.table, m, 'p_', narrowing, m.groupContext ? inContext : null, partial),
+      alias: m.column,
+    }));
+    const userColumns: SelectColumn[] = (userScan?.measures ?? []).map((m) => ({
+      expr: this.partialMeasure(scan.table, m, 'pu_', narrowing, null, partial),
+      alias: m.column,
+    }));
+    for (const r of ranked) {
       const property = col(r.property, 'e');
       partials.push({
         expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.measureFilter(r, 'e', narrowing, [isNull(property, true)]) },
         alias: Lowering.rankedPartial(r),
       });
     }
-    const groupBy = key === null ? [userId] : [userId, col(key, 'e')];
+    const keys: SelectColumn[] = [
+      { expr: userId, alias: 'user_id' },
+      ...(key.context ? [{ expr: context, alias: 'ctx' }] : []),
+      ...(key.property === null ? [] : [{ expr: col(key.property, 'e'), alias: 'k' }]),
+    ];
     const perUser = select({
-      columns: [{ expr: userId, alias: 'user_id' }, ...(key === null ? [] : [{ expr: col(key, 'e'), alias: 'k' }]), ...partials],
+      columns: [...keys, ...partials],
       from: this.source(scan.table, 'e'),
       where: and(this.existsAtAsOf('e'), isNull(userId, true), ...narrowing),
-      groupBy,
+      groupBy: keys.map((k) => k.expr),
     });
-    const account = col(columns.groupId, 'm');
-    const perUserFrom: FromItem =
-      sharing.length > 0 ? table(Lowering.perUserCte(scan), 'p') : { kind: 'subquery', query: perUser, alias: 'p' };
-    const scanCte: CommonTableExpression = {
+    const shared = ranked.length > 0 || userScan !== undefined;
+    const perUserFrom: FromItem = shared ? table(Lowering.perUserCte(scan), 'p') : { kind: 'subquery', query: perUser, alias: 'p' };
+    const ctes: CommonTableExpression[] = [];
+    if (shared) {
+      const names = [...(userScan ? ['its user-level measures'] : []), ...ranked.map((r) => r.trait)].join(', ');
+      ctes.push({
+        name: Lowering.perUserCte(scan),
+        comment: `one scan of ${scan.table} per (${keys.map((k) => k.alias).join(', ')}), shared by its account-level measures and ${names}`,
+        query: perUser,
+      });
+    }
+    ctes.push({
       name: scan.name,
       comment: `one scan of ${scan.table} for every ${scan.level}-level measure on it, pre-aggregated per user`,
       query: select({
-        columns: [{ expr: account, alias: 'id' }, ...combined],
+        columns: [{ expr: account, alias: 'id' }, ...accountColumns],
         from: table(CTE.memberships, 'm'),
         joins: [{ type: 'INNER', from: perUserFrom, on: bin('=', col('user_id', 'p'), col(columns.userId, 'm')) }],
         groupBy: [account],
       }),
-    };
-    if (sharing.length === 0) return [scanCte];
-    const names = sharing.map((r) => r.trait).join(', ');
-    return [
-      {
-        name: Lowering.perUserCte(scan),
-        comment: `one scan of ${scan.table} per (user, ${key}), shared by its account-level measures and ${names}`,
-        query: perUser,
-      },
-      scanCte,
-    ];
+    });
+    if (userScan !== undefined) {
+      ctes.push({
+        name: userScan.name,
+        comment: `every user-level measure on ${scan.table}, from the same per-user groups`,
+        query: select({
+          columns: [{ expr: col('user_id', 'p'), alias: 'id' }, ...userColumns],
+          from: table(Lowering.perUserCte(scan), 'p'),
+          groupBy: [col('user_id', 'p')],
+        }),
+      });
+    }
+    return ctes;
   }
 
   private static perUserCte(scan: Plan['scans'][number]): string {
@@ -572,11 +645,10 @@ class Lowering {
    * events are grouped once for both.
    */
   private rankedSharing(scan: Plan['scans'][number]): RankedTrait[] {
-    if (scan.level !== 'account') return [];
     const key = this.preAggregationKey(scan);
-    if (key === undefined || key === null) return [];
+    if (key === undefined || key.property === null || key.context) return [];
     return this.plan.ranked.filter(
-      (r) => r.compute === 'most_frequent' && r.level === 'user' && !r.groupContext && r.match.table === scan.table && r.property === key,
+      (r) => r.compute === 'most_frequent' && r.level === 'user' && !r.groupContext && r.match.table === scan.table && r.property === key.property,
     );
   }
 
@@ -585,6 +657,7 @@ class Lowering {
   }
 
   private scanCtes(scan: Plan['scans'][number]): CommonTableExpression[] {
+    if (scan.level === 'user' && this.sharedAccountScanOf(scan) !== undefined) return [];
     const key = this.preAggregationKey(scan);
     if (key !== undefined) return this.preAggregatedScanCte(scan, key);
     const source = this.eventSource(scan.level, scan.table);

@@ -32,21 +32,32 @@ WITH
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
   GROUP BY "s"."group_id"
 ),
+-- one scan of logged_in per (user_id), shared by its account-level measures and its user-level measures
+"events:account:logged_in:per_user" AS (
+  SELECT
+    "e"."user_id" AS "user_id",
+    COUNT(*) FILTER (WHERE ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AS "p_m_1",
+    COUNT(*) AS "pu_m_1"
+  FROM "app"."logged_in" AS "e"
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
+  GROUP BY "e"."user_id"
+),
 -- one scan of logged_in for every account-level measure on it, pre-aggregated per user
 "events:account:logged_in" AS (
   SELECT
     "m"."group_id" AS "id",
     SUM("p"."p_m_1") AS "m_1"
   FROM "memberships" AS "m"
-  JOIN (
-    SELECT
-      "e"."user_id" AS "user_id",
-      COUNT(*) AS "p_m_1"
-    FROM "app"."logged_in" AS "e"
-    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
-    GROUP BY "e"."user_id"
-  ) AS "p" ON ("p"."user_id" = "m"."user_id")
+  JOIN "events:account:logged_in:per_user" AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"
+),
+-- every user-level measure on logged_in, from the same per-user groups
+"events:user:logged_in" AS (
+  SELECT
+    "p"."user_id" AS "id",
+    SUM("p"."pu_m_1") AS "m_1"
+  FROM "events:account:logged_in:per_user" AS "p"
+  GROUP BY "p"."user_id"
 ),
 -- one scan of report_created for every user-level measure on it
 "events:user:report_created" AS (
@@ -55,15 +66,6 @@ WITH
     COUNT(*) AS "m_1"
   FROM "app"."report_created" AS "e"
   WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created')) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
-  GROUP BY "e"."user_id"
-),
--- one scan of logged_in for every user-level measure on it
-"events:user:logged_in" AS (
-  SELECT
-    "e"."user_id" AS "id",
-    COUNT(*) AS "m_1"
-  FROM "app"."logged_in" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-04-02 00:00:00.000000'))
   GROUP BY "e"."user_id"
 ),
 -- every value the account-level conditions read, one row per account

@@ -14,14 +14,21 @@ WITH
   FROM "app"."groups" AS "g"
   WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
 ),
--- one scan of report_created for every account-level measure on it
+-- one scan of report_created for every account-level measure on it, pre-aggregated per user
 "events:account:report_created" AS (
   SELECT
     "m"."group_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."context_group_id" IS NULL) OR ("e"."context_group_id" = "m"."group_id"))) AS "m_1"
+    SUM("p"."p_m_1") FILTER (WHERE (("p"."ctx" IS NULL) OR ("p"."ctx" = "m"."group_id"))) AS "m_1"
   FROM "memberships" AS "m"
-  JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+  JOIN (
+    SELECT
+      "e"."user_id" AS "user_id",
+      "e"."context_group_id" AS "ctx",
+      COUNT(*) AS "p_m_1"
+    FROM "app"."report_created" AS "e"
+    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
+    GROUP BY "e"."user_id", "e"."context_group_id"
+  ) AS "p" ON ("p"."user_id" = "m"."user_id")
   GROUP BY "m"."group_id"
 ),
 -- every value the account-level conditions read, one row per account

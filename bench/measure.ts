@@ -128,44 +128,51 @@ export async function referenceRatios(
 export interface ManyResult {
   readonly definitions: number;
   readonly manyMs: number;
-  readonly oneMs: number;
-  readonly ratio: number;
-  readonly oneByOneMs: number | null;
+  /** Every definition run alone (median of the repetitions), cheapest first. */
+  readonly singles: readonly { readonly name: string; readonly ms: number }[];
+}
+
+/** The single-definition runs a many-definition run is compared with. */
+export function singleRuns(many: ManyResult): {
+  cheapest: { name: string; ms: number };
+  median: number;
+  heaviest: { name: string; ms: number };
+  sum: number;
+} {
+  const s = many.singles;
+  return { cheapest: s[0], median: median(s.map((x) => x.ms)), heaviest: s[s.length - 1], sum: s.reduce((t, x) => t + x.ms, 0) };
 }
 
 /**
- * A run of every definition of the project in one statement against a run of one definition,
- * both written to a staging table in the warehouse as `quorum run` does (the rows never come
- * back to the process). Optionally also the 50 run one by one, once.
+ * A run of every definition of the project in one statement against a run of each definition
+ * alone, all written to a staging table in the warehouse as `quorum run` does (the rows never come
+ * back to the process). Each repetition runs the many-definition statement, then every single one.
  */
 export async function manyVersusOne(
   connection: WarehouseConnection,
   project: Project,
   catalog: Catalog,
   repetitions: number,
-  options: { readonly one?: string; readonly oneByOne?: boolean; readonly asOf?: string; readonly stage?: (sql: string) => string } = {},
+  options: { readonly asOf?: string; readonly stage?: (sql: string) => string } = {},
 ): Promise<ManyResult> {
   const asOf = options.asOf ?? SCALE_AS_OF;
   const names = project.definitions.map((d) => d.name);
-  const one = options.one ?? 'admins_reporting_accounts';
   const stage = options.stage ?? ((sql: string) => `CREATE OR REPLACE TEMP TABLE bench_staging AS ${sql}`);
   const sqlFor = (targets: readonly string[]) => stage(compileSql({ project, catalog, asOf, targets }, connection.dialect.printer));
   const many = sqlFor(names);
-  const single = sqlFor([one]);
+  const singles = names.map((name) => sqlFor([name]));
   await connection.execute(many);
-  await connection.execute(single);
   const manyTimes: number[] = [];
-  const oneTimes: number[] = [];
+  const singleTimes = names.map(() => [] as number[]);
   for (let r = 0; r < repetitions; r += 1) {
     manyTimes.push((await time(() => connection.execute(many))).ms);
-    oneTimes.push((await time(() => connection.execute(single))).ms);
+    for (const [i, sql] of singles.entries()) singleTimes[i].push((await time(() => connection.execute(sql))).ms);
   }
-  let oneByOneMs: number | null = null;
-  if (options.oneByOne) {
-    oneByOneMs = 0;
-    for (const name of names) oneByOneMs += (await time(() => connection.execute(sqlFor([name])))).ms;
-  }
-  return { definitions: names.length, manyMs: median(manyTimes), oneMs: median(oneTimes), ratio: median(manyTimes) / median(oneTimes), oneByOneMs };
+  return {
+    definitions: names.length,
+    manyMs: median(manyTimes),
+    singles: names.map((name, i) => ({ name, ms: median(singleTimes[i]) })).sort((a, b) => a.ms - b.ms),
+  };
 }
 
 /**

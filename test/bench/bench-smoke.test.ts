@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { duckdb } from '../../dialects/duckdb/index.js';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
-import { benchCatalog, loadBenchProject, manyDisagreeWithOne, manyVersusOne, referenceRatios } from '../../bench/measure.js';
+import { benchCatalog, loadBenchProject, manyDisagreeWithOne, manyVersusOne, referenceRatios, singleRuns } from '../../bench/measure.js';
 import { generateScaleWarehouse, scaleSizes, scaleWarehouseSql } from '../../bench/scale-generator.js';
 import { REFERENCE_DEFINITIONS } from '../../bench/reference-queries.js';
 
@@ -33,7 +33,10 @@ describe('bench smoke (SF 0.005)', () => {
       expect(await manyDisagreeWithOne(connection, project, catalog)).toEqual([]);
       const many = await manyVersusOne(connection, project, catalog, 1);
       expect(many.definitions).toBe(50);
-      expect(Number.isFinite(many.ratio)).toBe(true);
+      expect(many.singles.map((x) => x.name).sort()).toEqual(project.definitions.map((d) => d.name).sort());
+      const single = singleRuns(many);
+      for (const ms of [many.manyMs, single.cheapest.ms, single.median, single.heaviest.ms]) expect(ms).toBeGreaterThan(0);
+      expect(single.cheapest.ms).toBeLessThanOrEqual(single.heaviest.ms);
     } finally {
       await connection.close();
     }

@@ -454,15 +454,29 @@ class Lowering {
   }
 
   /**
-   * How an account-level scan is pre-aggregated per user, or undefined when it cannot be: the
-   * property its distinct measures count (two distinct properties would multiply the groups), and
-   * whether group_context measures need each event's context account kept in the groups.
+   * How an account-level scan is pre-aggregated per user, or undefined when it is not. Per-user
+   * groups (and per context account, for group_context) are never more than the events and usually
+   * far fewer. Groups per (user, value) for a distinct measure can be nearly as many as the events
+   * (a dashboard id, say): then the groups cost a second hash of every event for nothing, and the
+   * events are better joined to the memberships directly. They are only formed when a user-level
+   * most_frequent of the same property needs those very counts anyway. Two distinct properties
+   * would multiply the groups.
    */
   private preAggregationKey(scan: Plan['scans'][number]): PreAggregationKey | undefined {
     if (scan.level !== 'account') return undefined;
+    const context = scan.measures.some((m) => m.groupContext);
     const distinct = new Set(scan.measures.filter((m) => Lowering.isDistinct(m)).map((m) => m.property as string));
-    if (distinct.size > 1) return undefined;
-    return { property: distinct.size === 1 ? [...distinct][0] : null, context: scan.measures.some((m) => m.groupContext) };
+    if (distinct.size === 0) return { property: null, context };
+    if (distinct.size > 1 || context) return undefined;
+    const property = [...distinct][0];
+    return this.mostFrequentTraitsOn(scan.table, property).length > 0 ? { property, context } : undefined;
+  }
+
+  /** User-level most_frequent traits over a table's property: they count (user, value) groups. */
+  private mostFrequentTraitsOn(tableName: string, property: string): RankedTrait[] {
+    return this.plan.ranked.filter(
+      (r) => r.compute === 'most_frequent' && r.level === 'user' && !r.groupContext && r.match.table === tableName && r.property === property,
+    );
   }
 
   private static isDistinct(m: Measure): boolean {
@@ -646,10 +660,7 @@ class Lowering {
    */
   private rankedSharing(scan: Plan['scans'][number]): RankedTrait[] {
     const key = this.preAggregationKey(scan);
-    if (key === undefined || key.property === null || key.context) return [];
-    return this.plan.ranked.filter(
-      (r) => r.compute === 'most_frequent' && r.level === 'user' && !r.groupContext && r.match.table === scan.table && r.property === key.property,
-    );
+    return key === undefined || key.property === null ? [] : this.mostFrequentTraitsOn(scan.table, key.property);
   }
 
   private sharedScanOf(r: RankedTrait): Plan['scans'][number] | undefined {

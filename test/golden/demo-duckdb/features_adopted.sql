@@ -14,21 +14,14 @@ WITH
   FROM "app"."groups" AS "g"
   WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
 ),
--- one scan of feature_used for every account-level measure on it, pre-aggregated per user
+-- one scan of feature_used for every account-level measure on it
 "events:account:feature_used" AS (
   SELECT
     "m"."group_id" AS "id",
-    COUNT(DISTINCT "p"."k") FILTER (WHERE ("p"."p_m_1" > 0)) AS "m_1"
+    COUNT(DISTINCT "e"."feature") FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "m_1"
   FROM "memberships" AS "m"
-  JOIN (
-    SELECT
-      "e"."user_id" AS "user_id",
-      "e"."feature" AS "k",
-      COUNT(*) FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "p_m_1"
-    FROM "app"."feature_used" AS "e"
-    WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
-    GROUP BY "e"."user_id", "e"."feature"
-  ) AS "p" ON ("p"."user_id" = "m"."user_id")
+  JOIN "app"."feature_used" AS "e" ON ("e"."user_id" = "m"."user_id")
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "m"."group_id"
 ),
 -- every value the account-level conditions read, one row per account

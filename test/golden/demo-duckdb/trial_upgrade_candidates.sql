@@ -23,33 +23,24 @@ WITH
   WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
   GROUP BY "s"."group_id"
 ),
--- one scan of feature_used per (user_id, k), shared by its account-level measures and its user-level measures
-"events:account:feature_used:per_user" AS (
+-- one scan of feature_used for every user-level measure on it
+"events:user:feature_used" AS (
   SELECT
-    "e"."user_id" AS "user_id",
-    "e"."feature" AS "k",
-    COUNT(*) FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "p_m_1",
-    COUNT(*) FILTER (WHERE ("e"."timestamp" > TIMESTAMP '2024-05-18 00:00:00.000000')) AS "pu_m_1"
+    "e"."user_id" AS "id",
+    COUNT(*) AS "m_1"
   FROM "app"."feature_used" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
-  GROUP BY "e"."user_id", "e"."feature"
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-18 00:00:00.000000'))
+  GROUP BY "e"."user_id"
 ),
--- one scan of feature_used for every account-level measure on it, pre-aggregated per user
+-- one scan of feature_used for every account-level measure on it
 "events:account:feature_used" AS (
   SELECT
     "m"."group_id" AS "id",
-    COUNT(DISTINCT "p"."k") FILTER (WHERE ("p"."p_m_1" > 0)) AS "m_1"
+    COUNT(DISTINCT "e"."feature") FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "m_1"
   FROM "memberships" AS "m"
-  JOIN "events:account:feature_used:per_user" AS "p" ON ("p"."user_id" = "m"."user_id")
+  JOIN "app"."feature_used" AS "e" ON ("e"."user_id" = "m"."user_id")
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))
   GROUP BY "m"."group_id"
-),
--- every user-level measure on feature_used, from the same per-user groups
-"events:user:feature_used" AS (
-  SELECT
-    "p"."user_id" AS "id",
-    SUM("p"."pu_m_1") AS "m_1"
-  FROM "events:account:feature_used:per_user" AS "p"
-  GROUP BY "p"."user_id"
 ),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (

@@ -57,6 +57,15 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   FROM "sql_trait:sql_context_members" AS "s"
   WHERE (("s"."group_id" IS NOT NULL) AND ("s"."user_id" IS NOT NULL))
 ),
+-- one scan of logged_in for every user-level measure on it
+"events:user:logged_in" AS (
+  SELECT
+    "e"."user_id" AS "id",
+    COUNT(*) FILTER (WHERE COALESCE((LOWER("e"."method") = LOWER('sso')), FALSE)) AS "m_1"
+  FROM "app"."logged_in" AS "e"
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000'))
+  GROUP BY "e"."user_id"
+),
 -- one scan of report_created for every account-level measure on it, pre-aggregated per user
 "events:account:report_created" AS (
   SELECT
@@ -83,33 +92,15 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used'))
   GROUP BY "e"."user_id"
 ),
--- one scan of logged_in per (user_id, k), shared by its account-level measures and its user-level measures
-"events:account:logged_in:per_user" AS (
-  SELECT
-    "e"."user_id" AS "user_id",
-    "e"."method" AS "k",
-    COUNT(*) FILTER (WHERE ((("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000') AND ("e"."timestamp" < TIMESTAMP '2024-05-25 00:00:00.000000')) AND ("e"."method" IS NOT NULL))) AS "p_m_1",
-    COUNT(*) FILTER (WHERE (("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000') AND COALESCE((LOWER("e"."method") = LOWER('sso')), FALSE))) AS "pu_m_1"
-  FROM "app"."logged_in" AS "e"
-  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000'))
-  GROUP BY "e"."user_id", "e"."method"
-),
--- one scan of logged_in for every account-level measure on it, pre-aggregated per user
+-- one scan of logged_in for every account-level measure on it
 "events:account:logged_in" AS (
   SELECT
     "m"."group_id" AS "id",
-    COUNT(DISTINCT "p"."k") FILTER (WHERE ("p"."p_m_1" > 0)) AS "m_1"
+    COUNT(DISTINCT "e"."method") FILTER (WHERE ((("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000') AND ("e"."timestamp" < TIMESTAMP '2024-05-25 00:00:00.000000')) AND ("e"."method" IS NOT NULL))) AS "m_1"
   FROM "memberships" AS "m"
-  JOIN "events:account:logged_in:per_user" AS "p" ON ("p"."user_id" = "m"."user_id")
+  JOIN "app"."logged_in" AS "e" ON ("e"."user_id" = "m"."user_id")
+  WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" >= TIMESTAMP '2024-05-01 00:00:00.000000'))
   GROUP BY "m"."group_id"
-),
--- every user-level measure on logged_in, from the same per-user groups
-"events:user:logged_in" AS (
-  SELECT
-    "p"."user_id" AS "id",
-    SUM("p"."pu_m_1") AS "m_1"
-  FROM "events:account:logged_in:per_user" AS "p"
-  GROUP BY "p"."user_id"
 ),
 -- computed_trait: ct_most_frequent (generated.yml)
 "trait:ct_most_frequent" AS (
@@ -132,9 +123,18 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 "trait:ct_last" AS (
   SELECT
     "m"."group_id" AS "id",
-    ARG_MIN_NULL("e"."title", ((-EPOCH_US("e"."timestamp")), "e"."id")) AS "value"
+    ARG_MIN_NULL("e"."title", ROW("e"."id")) AS "value"
   FROM "memberships" AS "m"
   JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
+  JOIN (
+    SELECT
+      "m"."group_id" AS "group_key",
+      MAX("e"."timestamp") AS "at"
+    FROM "memberships" AS "m"
+    JOIN "app"."report_created" AS "e" ON ("e"."user_id" = "m"."user_id")
+    WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
+    GROUP BY "m"."group_id"
+  ) AS "extreme" ON (("extreme"."group_key" = "m"."group_id") AND ("extreme"."at" = "e"."timestamp"))
   WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
   GROUP BY "m"."group_id"
 ),

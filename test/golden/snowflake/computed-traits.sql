@@ -57,6 +57,15 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   FROM "sql_trait:sql_context_members" AS "S"
   WHERE (("S"."GROUP_ID" IS NOT NULL) AND ("S"."USER_ID" IS NOT NULL))
 ),
+-- one scan of logged_in for every user-level measure on it
+"events:user:logged_in" AS (
+  SELECT
+    "E"."USER_ID" AS "ID",
+    COUNT_IF(COALESCE((LOWER("E"."METHOD") = LOWER('sso')), FALSE)) AS "M_1"
+  FROM "APP"."LOGGED_IN" AS "E"
+  WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND ("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ)))
+  GROUP BY "E"."USER_ID"
+),
 -- one scan of report_created for every account-level measure on it, pre-aggregated per user
 "events:account:report_created" AS (
   SELECT
@@ -83,33 +92,15 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Feature Used'))
   GROUP BY "E"."USER_ID"
 ),
--- one scan of logged_in per (user_id, k), shared by its account-level measures and its user-level measures
-"events:account:logged_in:per_user" AS (
-  SELECT
-    "E"."USER_ID" AS "USER_ID",
-    "E"."METHOD" AS "K",
-    COUNT_IF(((("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."TIMESTAMP" < CAST('2024-05-25 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."METHOD" IS NOT NULL))) AS "P_M_1",
-    COUNT_IF((("E"."TIMESTAMP" > CAST('2024-05-02 12:00:00.000000' AS TIMESTAMP_NTZ)) AND COALESCE((LOWER("E"."METHOD") = LOWER('sso')), FALSE))) AS "PU_M_1"
-  FROM "APP"."LOGGED_IN" AS "E"
-  WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)))
-  GROUP BY "E"."USER_ID", "E"."METHOD"
-),
--- one scan of logged_in for every account-level measure on it, pre-aggregated per user
+-- one scan of logged_in for every account-level measure on it
 "events:account:logged_in" AS (
   SELECT
     "M"."GROUP_ID" AS "ID",
-    COUNT(DISTINCT CASE WHEN ("P"."P_M_1" > 0) THEN "P"."K" END) AS "M_1"
+    COUNT(DISTINCT CASE WHEN ((("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."TIMESTAMP" < CAST('2024-05-25 00:00:00.000000' AS TIMESTAMP_NTZ))) AND ("E"."METHOD" IS NOT NULL)) THEN "E"."METHOD" END) AS "M_1"
   FROM "MEMBERSHIPS" AS "M"
-  JOIN "events:account:logged_in:per_user" AS "P" ON ("P"."USER_ID" = "M"."USER_ID")
+  JOIN "APP"."LOGGED_IN" AS "E" ON ("E"."USER_ID" = "M"."USER_ID")
+  WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND ("E"."TIMESTAMP" >= CAST('2024-05-01 00:00:00.000000' AS TIMESTAMP_NTZ)))
   GROUP BY "M"."GROUP_ID"
-),
--- every user-level measure on logged_in, from the same per-user groups
-"events:user:logged_in" AS (
-  SELECT
-    "P"."USER_ID" AS "ID",
-    SUM("P"."PU_M_1") AS "M_1"
-  FROM "events:account:logged_in:per_user" AS "P"
-  GROUP BY "P"."USER_ID"
 ),
 -- computed_trait: ct_most_frequent (generated.yml)
 "trait:ct_most_frequent" AS (

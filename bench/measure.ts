@@ -79,9 +79,20 @@ export interface ReferenceResult {
 }
 
 /**
+ * A statement whose rows are written to a temporary table in the warehouse, as `quorum run` stages
+ * its result: what is timed is the warehouse's work, not the transfer of rows to this process.
+ */
+export function stageIn(engine: BenchEngine): (sql: string) => string {
+  return engine === 'duckdb'
+    ? (sql) => `CREATE OR REPLACE TEMP TABLE bench_staging AS ${sql}`
+    : (sql) => `DROP TABLE IF EXISTS bench_staging; CREATE TEMP TABLE bench_staging AS ${sql}`;
+}
+
+/**
  * Each reference definition: quorum's compiled statement against every hand-written candidate,
- * interleaved, `repetitions` times after one warm-up; the ratio uses the fastest candidate.
- * Throws when a candidate's answer differs from quorum's (a fast wrong answer fails the bench).
+ * interleaved, `repetitions` times after one warm-up, each staged in the warehouse (stageIn); the
+ * ratio uses the fastest candidate. Throws when a candidate's answer differs from quorum's (a fast
+ * wrong answer fails the bench).
  */
 export async function referenceRatios(
   connection: WarehouseConnection,
@@ -103,12 +114,14 @@ export async function referenceRatios(
         throw new Error(`${ref.name}: the hand-written query "${c.name}" disagrees with quorum (${firstDifference(quorum, hand)})`);
       }
     }
+    const stage = stageIn(engine);
     const compiledTimes: number[] = [];
     const handTimes = candidates.map(() => [] as number[]);
-    await connection.query(compiled);
+    await connection.execute(stage(compiled));
+    for (const c of candidates) await connection.execute(stage(c.sql));
     for (let r = 0; r < repetitions; r += 1) {
-      compiledTimes.push((await time(() => connection.query(compiled))).ms);
-      for (const [k, c] of candidates.entries()) handTimes[k].push((await time(() => connection.query(c.sql))).ms);
+      compiledTimes.push((await time(() => connection.execute(stage(compiled)))).ms);
+      for (const [k, c] of candidates.entries()) handTimes[k].push((await time(() => connection.execute(stage(c.sql)))).ms);
     }
     const medians = handTimes.map(median);
     const best = medians.indexOf(Math.min(...medians));

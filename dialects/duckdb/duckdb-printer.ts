@@ -33,9 +33,9 @@ export class DuckDbPrinter extends SqlPrinter {
   override readonly supportsFirstPerGroupAggregate: boolean = true;
 
   override visitFirstPerGroup(q: FirstPerGroup, depth: number): string {
-    if (q.orderBy.length === 0 || q.orderBy.some((o) => o.direction === 'DESC' && o.type === 'other')) return super.visitFirstPerGroup(q, depth);
+    if (q.orderBy.length === 0) return super.visitFirstPerGroup(q, depth);
     const [first, ...rest] = q.orderBy;
-    if (first.type === 'timestamp' && rest.length > 0) return this.visitSelect(this.firstAtExtremeTime(q, first, rest), depth);
+    if (q.manyRowsPerGroup && first.type === 'timestamp' && rest.length > 0) return this.visitSelect(this.firstAtExtremeTime(q, first, rest), depth);
     return this.visitSelect(
       select({
         columns: [
@@ -51,8 +51,9 @@ export class DuckDbPrinter extends SqlPrinter {
     );
   }
 
-  // first / last by time: a plain MAX (MIN) of the time per group is a cheap aggregate, and only
-  // the rows at that time (one per group, but for ties) go through ARG_MIN_NULL with the tie keys.
+  // first / last / latest by time: a plain MAX (MIN) of the time per group is a cheap aggregate,
+  // and only the rows at that time (one per group, but for ties) are ranked by the tie keys. The
+  // time is never null here: every ranked row exists at as_of.
   // The struct key costs its comparisons on every row otherwise: 0.53-0.64x the time at SF 1
   // (BENCHMARKS.md). The second read of the source gets the join's filters pushed into its scan.
   private firstAtExtremeTime(q: FirstPerGroup, first: RankKey, rest: readonly RankKey[]): Select {
@@ -80,6 +81,16 @@ export class DuckDbPrinter extends SqlPrinter {
   }
 
   override visitFirstValueBy(value: Expr, orderBy: readonly RankKey[]): string {
+    if (orderBy.every((o) => o.direction === 'DESC')) {
+      // Every key descending (a latest trait: time, then id): the largest key, nulls last, as the
+      // pair (k IS NOT NULL, k) orders them.
+      const keys = orderBy.flatMap((o) => {
+        const e = this.visitExpr(o.expr);
+        return [`(${e} IS NOT NULL)`, e];
+      });
+      return `ARG_MAX_NULL(${this.visitExpr(value)}, (${keys.join(', ')}))`;
+    }
+    // A descending string cannot be negated into an ascending key: sort the group instead.
     if (orderBy.some((o) => o.direction === 'DESC' && o.type === 'other')) return super.visitFirstValueBy(value, orderBy);
     const keys = orderBy.map((o) => {
       const e = this.visitExpr(o.expr);

@@ -130,6 +130,11 @@ export interface FirstPerGroup {
   readonly group: Expr;
   readonly value: Expr;
   readonly orderBy: readonly RankKey[];
+  /**
+   * Groups hold many rows (events per user), not a few (identify calls per user): a printer may
+   * then first find each group's extreme leading key and rank only the rows that have it.
+   */
+  readonly manyRowsPerGroup: boolean;
 }
 
 export interface RankKey extends OrderItem {

@@ -423,6 +423,36 @@ class Lowering {
         direction: 'DESC' as const,
       },
     ];
+    const sourceTable = this.source(level === 'user' ? tables.identifies : tables.groups, 's');
+    if (traitColumns.length === 1) {
+      // One trait: the latest row where it is not null, a ranking each warehouse has a plan for
+      // (DISTINCT ON on Postgres), instead of an aggregate over every row of the entity.
+      const trait = traitColumns[0];
+      const latest: FirstPerGroup = {
+        kind: 'first_per_group',
+        from: sourceTable,
+        joins: [],
+        where: and(this.existsAtAsOf('s'), isNull(key, true), isNull(col(trait, 's'), true)),
+        group: key,
+        value: col(trait, 's'),
+        orderBy: [
+          { ...order[0], type: 'timestamp' },
+          { ...order[1], type: 'other' },
+        ],
+        manyRowsPerGroup: false,
+      };
+      return {
+        name: CTE.customTraits(level),
+        comment: `latest non-null ${level} trait at as_of`,
+        query: select({
+          columns: [
+            { expr: col('id', 't'), alias: 'id' },
+            { expr: col('value', 't'), alias: trait },
+          ],
+          from: { kind: 'subquery', query: latest, alias: 't' },
+        }),
+      };
+    }
     return {
       name: CTE.customTraits(level),
       comment: `latest non-null ${level} traits at as_of`,
@@ -431,7 +461,7 @@ class Lowering {
           { expr: key, alias: 'id' },
           ...traitColumns.map((c) => ({ expr: { kind: 'latest_non_null', value: col(c, 's'), orderBy: order } as Expr, alias: c })),
         ],
-        from: this.source(level === 'user' ? tables.identifies : tables.groups, 's'),
+        from: sourceTable,
         where: and(this.existsAtAsOf('s'), isNull(key, true)),
         groupBy: [key],
       }),
@@ -708,6 +738,8 @@ class Lowering {
         { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
         { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
       ],
+      // One row per (user, value) seen: a handful per user.
+      manyRowsPerGroup: false,
     };
   }
 
@@ -755,6 +787,7 @@ class Lowering {
           { expr: this.eventTime('e'), direction: r.compute === 'first' ? 'ASC' : 'DESC', type: 'timestamp' },
           { expr: this.ordered(col(this.layout.columns.id, 'e'), r.match.table, this.layout.columns.id), direction: 'ASC', type: 'other' },
         ],
+        manyRowsPerGroup: true,
       };
     }
     return { name: r.name, comment: `computed_trait: ${r.trait} (${r.file})`, query };

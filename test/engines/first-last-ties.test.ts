@@ -1,5 +1,6 @@
 // first / last where the extreme time is shared: the smaller event id wins, a null id loses to any
-// id, and the chosen row's value is the answer even when it is null. DuckDB reads the rows at the
+// id, and the chosen row's value is the answer even when it is null. Likewise the latest custom
+// trait, where the greater identify id wins a tie. DuckDB reads the rows at the
 // extreme time only (max / min per group joined back), Postgres uses DISTINCT ON; the generated
 // scenarios rarely tie and never have a null id, so these cases are written out here.
 import { describe, expect, it } from 'vitest';
@@ -31,6 +32,27 @@ const EVENTS: Record<string, readonly (readonly [string | null, string, string |
   u_after: [['e6', '2024-06-02T00:00:00Z', 'future'], ['e7', EARLY, 'past']], // the future row does not exist
 };
 
+// The latest non-null role: the greater identify id wins a tie, a null id loses, a null role is skipped.
+function identifies(): SourceRow[] {
+  const row = (id: string | null, user: string, at: string, role: string | null): SourceRow => ({
+    id,
+    user_id: user,
+    anonymous_id: null,
+    timestamp: at,
+    received_at: at,
+    role,
+  });
+  return [
+    row('i1', 'u_tie', LATE, 'one'),
+    row('i2', 'u_tie', LATE, 'two'),
+    row('i0', 'u_tie', EARLY, 'zero'),
+    row(null, 'u_null_id', LATE, 'null-id'),
+    row('i3', 'u_null_id', LATE, 'three'),
+    row('i4', 'u_null_value', LATE, null),
+    row('i5', 'u_null_value', EARLY, 'five'),
+  ];
+}
+
 function dataset(): SourceDataset {
   const base = { id: 'string', user_id: 'string', anonymous_id: 'string', timestamp: 'timestamp', received_at: 'timestamp' } as const;
   const eventColumns = { ...base, event: 'string', event_text: 'string', context_group_id: 'string' } as const;
@@ -60,7 +82,7 @@ function dataset(): SourceDataset {
   );
   return {
     tables: {
-      identifies: { columns: base, rows: [] },
+      identifies: { columns: { ...base, role: 'string' }, rows: identifies() },
       groups: { columns: { ...base, group_id: 'string' }, rows: groups },
       tracks: { columns: eventColumns, rows: events.map(({ plan: _plan, ...row }) => row) },
       plan_chosen: { columns: { ...eventColumns, plan: 'string' }, rows: events },
@@ -84,7 +106,21 @@ function definitions(): Definition[] {
     sync: [],
     loc: LOC,
   });
+  const roleIs = (role: string): Definition => ({
+    kind: 'audience',
+    name: `role_${role}`,
+    level: 'user',
+    where: { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: role, ignoreCase: false }, loc: LOC },
+    schedule: null,
+    maxExitFraction: null,
+    description: null,
+    sync: [],
+    loc: LOC,
+  });
   return [
+    roleIs('two'),
+    roleIs('three'),
+    roleIs('five'),
     trait('last_plan', 'user', 'last', 'users'),
     trait('first_plan', 'user', 'first', 'users'),
     trait('account_last_plan', 'account', 'last', 'users'),
@@ -106,10 +142,15 @@ async function check(connection: WarehouseConnection): Promise<void> {
   expect(Object.fromEntries(last.values)).toEqual({ u_tie: 'basic', u_null_id: 'nine', u_only_null_ids: 'only', u_null_value: null, u_after: 'past' });
   expect(first.values.get('u_null_id')).toBe('b');
   expect(first.values.get('u_null_value')).toBe(null);
+  const members = (name: string) => {
+    const a = actual.get(name);
+    return a?.kind === 'audience' ? [...a.members].sort() : null;
+  };
+  expect([members('role_two'), members('role_three'), members('role_five')]).toEqual([['u_tie'], ['u_null_id'], ['u_null_value']]);
 }
 
 describe('first / last at a shared extreme time', () => {
-  it('DuckDB picks the smaller id, never a null id, and keeps a null value', async () => {
+  it('DuckDB breaks ties by id as the spec says, never for a null id, and keeps a null value', async () => {
     const connection = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
     try {
       await loadDataset(connection.connection, dataset());

@@ -14,14 +14,19 @@ WITH
   FROM "app"."groups" AS "g"
   WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
 ),
--- latest non-null account traits at as_of
+-- latest non-null account trait at as_of
 "custom_traits:account" AS (
   SELECT
-    "s"."group_id" AS "id",
-    ARG_MAX("s"."plan", ("s"."timestamp", "s"."id")) FILTER (WHERE "s"."plan" IS NOT NULL) AS "plan"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL))
-  GROUP BY "s"."group_id"
+    "t"."id" AS "id",
+    "t"."value" AS "plan"
+  FROM (
+    SELECT
+      "s"."group_id" AS "id",
+      ARG_MAX_NULL("s"."plan", (("s"."timestamp" IS NOT NULL), "s"."timestamp", ("s"."id" IS NOT NULL), "s"."id")) AS "value"
+    FROM "app"."groups" AS "s"
+    WHERE ((("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."group_id" IS NOT NULL)) AND ("s"."plan" IS NOT NULL))
+    GROUP BY "s"."group_id"
+  ) AS "t"
 ),
 -- one scan of feature_used for every user-level measure on it
 "events:user:feature_used" AS (

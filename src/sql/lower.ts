@@ -705,7 +705,9 @@ class Lowering {
     const narrowing = this.scanNarrowing(scan, 'e');
     const measures: SelectColumn[] = scan.measures.map((m) => {
       const property = m.property === null ? null : col(m.property, 'e');
-      const filter = this.measureFilter(m, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
+      // Every aggregate but the list skips nulls itself; a FILTER that only says so slows DuckDB's
+      // COUNT(DISTINCT) down by a fifth.
+      const filter = this.measureFilter(m, 'e', narrowing, m.aggregate === 'sorted_distinct_list' ? [isNull(property!, true)] : []);
       const arg =
         property !== null && Lowering.ORDER_SENSITIVE.has(m.aggregate) ? this.ordered(property, scan.table, m.property) : property;
       return { expr: { kind: 'aggregate', fn: m.aggregate, arg, filter }, alias: m.column };

@@ -41,7 +41,7 @@ WITH
 "events:account:feature_used" AS (
   SELECT
     "m"."group_id" AS "id",
-    COUNT(DISTINCT "e"."feature") FILTER (WHERE ("e"."feature" IS NOT NULL)) AS "m_1"
+    COUNT(DISTINCT "e"."feature") AS "m_1"
   FROM "memberships" AS "m"
   JOIN "app"."feature_used" AS "e" ON ("e"."user_id" = "m"."user_id")
   WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Feature Used')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000'))

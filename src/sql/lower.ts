@@ -1075,8 +1075,47 @@ class Lowering {
     };
   }
 
+  /**
+   * The users that satisfy a quantifier condition that is one `performed ... at_least / exactly N`
+   * leaf (N >= 1), read from its scan alone; null for any other condition.
+   */
+  private usersPerforming(c: PlanCondition): Query | null {
+    while ((c.kind === 'all' || c.kind === 'any') && c.children.length === 1) c = c.children[0];
+    if (c.kind !== 'count' || c.op === 'at_most' || c.n < 1) return null;
+    const source = this.featuresByColumn.get(c.feature)?.source;
+    if (source?.kind !== 'measure') return null;
+    return select({
+      columns: [{ expr: col('id', 'r'), alias: null }],
+      from: table(source.scan, 'r'),
+      where: bin(c.op === 'at_least' ? '>=' : '=', col(source.measure, 'r'), num(c.n)),
+    });
+  }
+
+  /**
+   * A member list of one `any_user` / `all_users` whose condition is one event leaf, as set
+   * operations on the memberships: the accounts with a user who performed it (a semi-join), or the
+   * accounts none of whose users did not (two anti-joins). No per-user count is carried to the
+   * accounts. Null when the audience is not that.
+   */
+  private performedQuantifierAudience(a: PlanAudience): Query | null {
+    if (!(this.matchingOnly.has(a.name) || this.quantifierOnly.has(a.name)) || this.sharedQuantifiers.has(a.name)) return null;
+    const q = a.quantifiers[0];
+    if (q.quantifier !== 'any_user' && q.quantifier !== 'all_users') return null;
+    const performers = this.usersPerforming(q.condition);
+    if (performers === null) return null;
+    const { columns } = this.layout;
+    const membership = (alias: string, where: Expr) =>
+      select({ distinct: alias === 'm', columns: [{ expr: col(columns.groupId, alias), alias: alias === 'm' ? 'id' : null }], from: table(CTE.memberships, alias), where });
+    const performed = (alias: string): Expr => ({ kind: 'in_query', expr: col(columns.userId, alias), query: performers });
+    if (q.quantifier === 'any_user') return membership('m', performed('m'));
+    const withAnIdleUser = membership('mi', not(performed('mi')));
+    return membership('m', not({ kind: 'in_query', expr: col(columns.groupId, 'm'), query: withAnIdleUser }));
+  }
+
   private audienceCtes(a: PlanAudience): CommonTableExpression[] {
     const ctes: CommonTableExpression[] = [];
+    const performed = this.performedQuantifierAudience(a);
+    if (performed !== null) return [{ name: CTE.audience(a.name), comment: `audience: ${a.name} (${a.file})`, query: performed }];
     if (a.quantifiers.length > 0 && !this.sharedQuantifiers.has(a.name)) {
       ctes.push(
         this.quantifiersCte(

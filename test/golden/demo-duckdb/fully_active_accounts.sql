@@ -29,28 +29,18 @@ WITH
     "u"."id" AS "id"
   FROM "universe:account" AS "u"
 ),
--- audience: fully_active_accounts (audiences/fully_active_accounts.yml) — users of each account that satisfy its quantifiers
-"quantifiers:fully_active_accounts" AS (
-  SELECT
-    "f"."account_id" AS "id",
-    COUNT(*) AS "users",
-    COUNT(*) FILTER (WHERE COALESCE(("f"."f_1" >= 1), FALSE)) AS "q_1"
-  FROM (
-    SELECT
-      "m"."user_id" AS "id",
-      "m"."group_id" AS "account_id",
-      COALESCE("j1"."m_1", 0) AS "f_1"
-    FROM "memberships" AS "m"
-    LEFT JOIN "events:user:logged_in" AS "j1" ON ("j1"."id" = "m"."user_id")
-  ) AS "f"
-  GROUP BY "f"."account_id"
-),
 -- audience: fully_active_accounts (audiences/fully_active_accounts.yml)
 "audience:fully_active_accounts" AS (
-  SELECT
-    "q"."id" AS "id"
-  FROM "quantifiers:fully_active_accounts" AS "q"
-  WHERE ((COALESCE("q"."users", 0) >= 1) AND (COALESCE("q"."q_1", 0) = COALESCE("q"."users", 0)))
+  SELECT DISTINCT
+    "m"."group_id" AS "id"
+  FROM "memberships" AS "m"
+  WHERE (NOT ("m"."group_id" IN (SELECT
+      "mi"."group_id"
+    FROM "memberships" AS "mi"
+    WHERE (NOT ("mi"."user_id" IN (SELECT
+      "r"."id"
+    FROM "events:user:logged_in" AS "r"
+    WHERE ("r"."m_1" >= 1)))))))
 )
 SELECT
   'fully_active_accounts' AS "definition",

@@ -4,10 +4,6 @@
 // extreme time only (max / min per group joined back), Postgres uses DISTINCT ON; the generated
 // scenarios rarely tie and never have a null id, so these cases are written out here.
 import { describe, expect, it } from 'vitest';
-import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
-import { duckdb } from '../../dialects/duckdb/index.js';
-import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
-import { postgres } from '../../dialects/postgres/index.js';
 import type { ComputeKind, Definition } from '../../src/definitions/model.js';
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
 import type { SourceDataset, SourceRow } from '../../src/reference/dataset.js';
@@ -15,8 +11,7 @@ import { evaluateReference } from '../../src/reference/evaluate.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { makeProject } from '../support/arbitraries.js';
 import { differences } from '../support/compare-results.js';
-import { loadDataset } from '../support/load-duckdb.js';
-import { loadDatasetPg } from '../dialects/support/load-pglite.js';
+import { withDataset } from '../support/small-engines.js';
 
 const LOC = { file: 'test/ties.yml', line: 1, col: 1 };
 const AS_OF = '2024-06-01T00:00:00.000Z';
@@ -150,23 +145,7 @@ async function check(connection: WarehouseConnection): Promise<void> {
 }
 
 describe('first / last at a shared extreme time', () => {
-  it('DuckDB breaks ties by id as the spec says, never for a null id, and keeps a null value', async () => {
-    const connection = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
-    try {
-      await loadDataset(connection.connection, dataset());
-      await check(connection);
-    } finally {
-      await connection.close();
-    }
-  });
+  it('DuckDB breaks ties by id as the spec says, never for a null id, and keeps a null value', () => withDataset('duckdb', dataset(), check));
 
-  it('Postgres (PGlite) gives the same answer', async () => {
-    const connection = await PgliteConnection.open(postgres);
-    try {
-      await loadDatasetPg(connection.db as never, dataset());
-      await check(connection);
-    } finally {
-      await connection.close();
-    }
-  });
+  it('Postgres (PGlite) gives the same answer', () => withDataset('postgres', dataset(), check));
 });

@@ -1,7 +1,7 @@
 // quorum run on a real PostgreSQL server over the wire (the postgres dialect's knex + pg connector),
 // delivering to the test receiver on 127.0.0.1: time travel, two runs started at once, and runs
-// killed with SIGKILL. .ci/run starts the server and sets QUORUM_TEST_POSTGRES_URL; without it the
-// file is skipped with a line saying so.
+// killed with SIGKILL. .ci/run starts the server and sets QUORUM_TEST_POSTGRES_URL; without it every
+// test is reported as skipped, under a title that says how to run them.
 //
 // Every test file run gets its own schemas (tag from the pid and random bytes): one source schema
 // with the test data, and one state schema per scenario, all dropped at the end, so parallel test
@@ -189,12 +189,8 @@ async function checkState(schema: string): Promise<void> {
   }
 }
 
-if (!URL) {
-  describe('quorum run on Postgres over the wire', () => {
-    it.skip('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: export QUORUM_TEST_POSTGRES_URL=$(bash .ci/start-postgres.sh))', () =>
-      undefined);
-  });
-} else {
+// Without a server every test below is reported as skipped, under this title.
+describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: export QUORUM_TEST_POSTGRES_URL=$(bash .ci/start-postgres.sh))', () => {
   beforeAll(async () => {
     await mkdir(CLI_DIR, { recursive: true });
     // splitting keeps the connectors' dynamic imports lazy, so a child starts in a fraction of a second
@@ -285,7 +281,7 @@ if (!URL) {
       // Postgres' CREATE ... IF NOT EXISTS is not safe against a concurrent CREATE of the same name
       // (the loser hits a catalog unique index); a first run's loser must still reach the lock.
       const schema = stateSchema('ddl_race');
-      const warehouse = { type: 'postgres', url: URL } as const;
+      const warehouse = { type: 'postgres', url: URL! } as const;
       const connections = await Promise.all(Array.from({ length: 6 }, () => postgres.connect(warehouse)));
       try {
         const outcomes = await Promise.allSettled(connections.map((c) => ensureStateTables(c, schema)));
@@ -297,7 +293,7 @@ if (!URL) {
     });
 
     it("a failing multi-line statement's diagnostic gives the server's reason, not just the statement's first line", async () => {
-      const connection = await postgres.connect({ type: 'postgres', url: URL });
+      const connection = await postgres.connect({ type: 'postgres', url: URL! });
       try {
         const failure = await connection
           .execute(`SELECT 1\nFROM ${q(SOURCE)}."no_such_table"\nWHERE TRUE`)
@@ -365,4 +361,4 @@ if (!URL) {
       expect(receiver.invalid).toEqual([]);
     }, 60_000);
   });
-}
+});

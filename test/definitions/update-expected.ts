@@ -1,10 +1,11 @@
-import { it } from 'vitest';
+// A maintenance tool, not a test: `npx tsx test/definitions/update-expected.ts` fills the "?"
+// places of fixtures/invalid/*/expected.txt from the actual diagnostics (matching code, file and
+// text) and writes every case's output to /tmp/dump.txt for review.
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { INVALID_ROOT, invalidCases, placeOf, readExpected, runCase } from './fixture-helpers.js';
-// DUMP=1: fills the "?" places of fixtures/invalid/*/expected.txt from the actual diagnostics
-// (matching code, file and text) and writes every case's output to /tmp/dump.txt for review.
-it.runIf(process.env.DUMP)('dump', async () => {
+
+async function updateExpected(): Promise<void> {
   const out: string[] = [];
   for (const name of invalidCases()) {
     const dir = path.join(INVALID_ROOT, name);
@@ -22,4 +23,6 @@ it.runIf(process.env.DUMP)('dump', async () => {
     out.push(`== ${name}`, ...lines.map((l) => `  exp ${l}`), ...ds.map((d) => `  got ${d.severity} ${d.code} ${placeOf(d)} ${d.message} || ${d.hint}`));
   }
   writeFileSync('/tmp/dump.txt', out.join('\n'));
-});
+}
+
+await updateExpected();

@@ -28,7 +28,7 @@ const OPERATORS: Keys = {
 };
 
 const LEVEL: Entry = ['key-level', 'user: one row per user_id; account: one row per group_id'];
-const DESCRIPTION: Entry = ['key-description', 'text for people, shown by preview, explain and the report'];
+const DESCRIPTION: Entry = ['key-description', 'text for people: what the definition is for'];
 const SYNC: Entry = ['sync', 'the destinations this definition\'s changes are sent to'];
 const WINDOW: Entry = ['windows', 'a duration such as 30d, meaning (as_of - 30d, as_of], or { between: [start, end] }; default all time up to as_of'];
 const FILTERS: Entry = ['property-filters', 'event property filters, all must hold: - { property: p, <operator>: value }'];

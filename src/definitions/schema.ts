@@ -4,6 +4,7 @@
 // two in agreement on the fixtures.
 import { z } from 'zod';
 import { COMPARISON_OPS, COMPUTE_KINDS } from './model.js';
+import { linkSchemaToDocs } from './schema-doc-links.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('a snake_case name');
 const level = z.enum(['user', 'account']).describe('user: one row per user_id; account: one row per group_id');
@@ -181,6 +182,7 @@ export const configSchema = z
 /** The published schema: a quorum.yml or a definition file. */
 export function quorumJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(z.union([configSchema, definitionFileSchema]), { target: 'draft-2020-12', unrepresentable: 'any' });
+  linkSchemaToDocs(schema);
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'quorum project files (quorum.yml, audiences/*.yml, traits/*.yml)',

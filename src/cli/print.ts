@@ -4,7 +4,20 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../diagnostics/format.js';
 import type { ExplainOutput, MembersOutput, PreviewOutput } from '../evaluation/inspect.js';
 
+let jsonPrinted = false;
+
+/** Whether this command has printed its JSON document (a failure after it must not add a second one). */
+export function printedJson(): boolean {
+  return jsonPrinted;
+}
+
+/** main() may run many times in one process (the CLI tests): each command starts with nothing printed. */
+export function forgetPrintedJson(): void {
+  jsonPrinted = false;
+}
+
 export function printJson(value: unknown): void {
+  jsonPrinted = true;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 

@@ -1,6 +1,7 @@
 // Read-only questions about a definition: its members, a preview with a per-condition breakdown,
 // and every value behind one entity. They return data in the SPEC §7 JSON shapes; the CLI prints.
 import type { Definition, Level, Project } from '../definitions/model.js';
+import { unknownDefinition } from '../definitions/unknown-definition.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import type { TraitValue } from '../reference/dataset.js';
 import { labelConditions, lowerPlan } from '../sql/lower.js';
@@ -67,10 +68,7 @@ export interface ExplainHistoryEntry {
 export function definitionNamed(project: Project, name: string): Definition {
   const definition = project.definitions.find((d) => d.name === name);
   if (!definition) {
-    const names = project.definitions.map((d) => d.name).sort();
-    throw new DiagnosticsError([
-      error('unknown_reference', null, `no definition is named "${name}"`, names.length > 0 ? `the project defines: ${names.join(', ')}` : 'add a definition under audiences/ or traits/'),
-    ]);
+    throw new DiagnosticsError([unknownDefinition(project, `no definition is named "${name}"`, name)]);
   }
   return definition;
 }

@@ -44,9 +44,19 @@ export interface ExplainOutput {
   readonly member: boolean;
   readonly conditions: { condition: string; value: boolean; depth: number }[];
   readonly values: Record<string, unknown>;
-  readonly users?: { total: number; matching: Record<string, number> };
+  /** Account audiences with quantifiers: the users of the account, and how many satisfy each quantifier's condition. */
+  readonly users?: { total: number; matching: Record<string, number>; quantifiers: ExplainQuantifier[] };
   /** `quorum explain` with run history: the entity at each recorded run of the audience, oldest first. */
   readonly history?: ExplainHistoryEntry[];
+}
+
+export interface ExplainQuantifier {
+  readonly quantifier: 'any_user' | 'all_users' | 'no_user' | 'at_least_users';
+  readonly at_least: { readonly count: number } | { readonly percent: number } | null;
+  /** The user-level condition inside the quantifier. */
+  readonly condition: string;
+  readonly matching: number;
+  readonly holds: boolean;
 }
 
 /**
@@ -63,6 +73,8 @@ export interface ExplainHistoryEntry {
   /** conditions whose value differs from the entry before */
   readonly changed: { condition: string; depth: number; from: boolean; to: boolean }[];
   readonly recorded: string[];
+  /** No earlier run to compare with: `changed` lists the conditions that hold, not changes. */
+  readonly first: boolean;
 }
 
 export function definitionNamed(project: Project, name: string): Definition {
@@ -149,8 +161,14 @@ export async function explain(ctx: InspectContext, name: string, id: string): Pr
   };
   if (audience.quantifiers.length > 0) {
     const matching: Record<string, number> = {};
-    for (const q of audience.quantifiers) matching[q.label] = row ? Number(row[q.column]) : 0;
-    return { ...output, users: { total: row ? Number(row.users) : 0, matching } };
+    const quantifiers: ExplainQuantifier[] = [];
+    for (const q of audience.quantifiers) {
+      const n = row ? Number(row[q.column]) : 0;
+      matching[q.label] = n;
+      const at = labelled.find((c) => c.node === q) ?? labelled.find((c) => c.label === q.label);
+      quantifiers.push({ quantifier: q.quantifier, at_least: q.atLeast, condition: q.condition.label, matching: n, holds: row !== undefined && at !== undefined && row[at.column] === true });
+    }
+    return { ...output, users: { total: row ? Number(row.users) : 0, matching, quantifiers } };
   }
   return output;
 }
@@ -189,6 +207,7 @@ export async function explainWithHistory(ctx: InspectContext, name: string, id: 
       transition: current.member === wasMember ? null : current.member ? 'entered' : 'exited',
       changed: previous || current.member ? changed : [],
       recorded: point.run_id === null ? [] : (recorded.get(point.run_id) ?? []),
+      first: previous === null,
     });
     previous = current;
   }

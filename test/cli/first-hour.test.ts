@@ -199,6 +199,22 @@ describe('help that teaches', () => {
   }
 });
 
+describe('explain reads as sentences', () => {
+  it('words quantifiers as counts of users against what they need, and a history without runs as what a run would do', async () => {
+    const r = await quorum(['explain', 'at_risk_accounts', 'acc_0016', '--as-of', '2024-06-01']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'users of the account: 2\n' +
+        '  ✓ 1 of 2 users satisfies (role equals "Admin" and performed Report Created within 60d at_least 1); any_user needs at least one\n',
+    );
+    expect(r.stdout).toContain(
+      'history: no run of this audience is recorded yet (quorum run records one)\n' +
+        '  a run as of 2024-06-01T00:00:00.000Z would add this account (entered)\n',
+    );
+    expect(r.stdout).not.toMatch(/satisfy (any_user|all_users|no_user)|was false/);
+  });
+});
+
 describe('init', () => {
   it('a re-run on the same demo says so, exits 0 and leaves it alone', async () => {
     const before = await readFile(path.join(demo, 'warehouse.duckdb'));

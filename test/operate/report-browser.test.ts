@@ -58,7 +58,7 @@ if (!haveChromium) {
   process.stderr.write(`SKIP test/operate/report-browser.test.ts: no Chromium at ${CHROMIUM}; run .ci/install-chromium.sh to install it\n`);
 }
 
-describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
+describe.skipIf(!haveChromium)('quorum report in headless Chromium (skipped without /usr/bin/chromium: run .ci/install-chromium.sh)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'quorum-report-'));

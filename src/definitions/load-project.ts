@@ -31,7 +31,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   let config = null;
   if (configText === null) {
     diagnostics.push(
-      error('missing_key', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
+      error('not_a_project', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
     );
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);

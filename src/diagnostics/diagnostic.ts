@@ -27,6 +27,8 @@ export type DiagnosticCode =
   | 'state_locked' // another run holds the state schema's lock (quorum run)
   | 'mass_exit' // the max_exit_fraction guardrail stopped a definition (quorum run)
   | 'delivery_failed' // a destination did not take its calls; they wait in the outbox (quorum run)
+  | 'not_a_project' // --project (or the current folder) has no quorum.yml
+  | 'file_system' // a path the user gave cannot be read or written (a folder, no permission, a full disk)
   | 'usage'; // CLI usage problem
 
 export interface Diagnostic {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import { CommandFailed, UsageError, type GlobalOptions } from './options.js';
 import { printDiagnostics } from './print.js';
+import { guardStream } from '../secrets/secret-redactor.js';
 import { VERSION } from './version.js';
 
 // Command modules load when the program is built, not when this file is imported: `quorum
@@ -39,6 +40,9 @@ export async function buildProgram(): Promise<Command> {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // Whatever writes to the terminal, a secret of the loaded project is redacted on the way (SPEC §8).
+  guardStream(process.stdout);
+  guardStream(process.stderr);
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`);

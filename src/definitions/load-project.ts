@@ -10,6 +10,8 @@ import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
 import { MAX_DEFINITION_BYTES, readYamlText } from './yaml-bounds.js';
 import { YamlFile } from './yaml-source.js';
+import { projectSecrets } from '../secrets/project-secrets.js';
+import { secrets } from '../secrets/secret-redactor.js';
 
 export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
 
@@ -40,6 +42,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);
     if (y.ok) config = parseConfig(y, absolute, env);
+    if (config !== null) secrets.add(projectSecrets(config));
     diagnostics.push(...y.diagnostics);
   }
   const definitions: Definition[] = [];

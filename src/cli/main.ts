@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import { CommandFailed, UsageError, type GlobalOptions } from './options.js';
+import { printJsonError, wantsJson } from './json-error.js';
 import { printDiagnostics } from './print.js';
+import { quietDependencyWarnings } from '../logging/dependency-log.js';
 import { guardStream } from '../secrets/secret-redactor.js';
 import { VERSION } from './version.js';
 
@@ -43,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Whatever writes to the terminal, a secret of the loaded project is redacted on the way (SPEC §8).
   guardStream(process.stdout);
   guardStream(process.stderr);
+  quietDependencyWarnings();
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`);
@@ -65,20 +68,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (cause instanceof DiagnosticsError) {
       const root = (program.opts() as GlobalOptions).project ?? '.';
       printDiagnostics(cause.diagnostics, path.resolve(root));
+      if (wantsJson(args)) printJsonError(cause.diagnostics);
       return 1;
     }
     const message = cause instanceof Error ? cause.message : String(cause);
-    printDiagnostics(
-      [
-        error(
-          'warehouse_error',
-          null,
-          `quorum failed: ${message.split('\n')[0]}`,
-          'this looks like a bug in quorum; please report it with the command you ran (QUORUM_DEBUG=1 prints details)',
-        ),
-      ],
-      '.',
-    );
+    const bug = [
+      error(
+        'warehouse_error',
+        null,
+        `quorum failed: ${message.split('\n')[0]}`,
+        'this looks like a bug in quorum; please report it with the command you ran (QUORUM_DEBUG=1 prints details)',
+      ),
+    ];
+    printDiagnostics(bug, '.');
+    if (wantsJson(args)) printJsonError(bug);
     if (process.env.QUORUM_DEBUG) process.stderr.write(`${cause instanceof Error ? cause.stack : ''}\n`);
     return 1;
   }

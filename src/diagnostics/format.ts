@@ -34,6 +34,15 @@ export function frameExcerpt(line: string, col: number): { shown: string; col: n
   return { shown: `${head}${visible(line.slice(start, end))}${tail}`, col: col - start + head.length };
 }
 
+/** Messages quote the user's own names; a hostile name may be megabytes long. */
+const MAX_MESSAGE = 500;
+
+function bounded(text: string): string {
+  if (text.length <= MAX_MESSAGE) return text;
+  const half = Math.floor((MAX_MESSAGE - 20) / 2);
+  return `${text.slice(0, half)} … (${text.length - 2 * half} characters left out) … ${text.slice(-half)}`;
+}
+
 function sourceLine(file: string, line: number, options: FormatOptions): string | null {
   let text = options.sources?.get(file) ?? null;
   if (text === null && options.root !== undefined) {
@@ -55,7 +64,7 @@ export function formatDiagnostic(diagnostic: Diagnostic, rootOrOptions: string |
   const options: FormatOptions = typeof rootOrOptions === 'string' ? { root: rootOrOptions } : rootOrOptions;
   const { loc } = diagnostic;
   const place = loc ? `${loc.file}:${loc.line}:${loc.col} ` : '';
-  const out = [`${place}${diagnostic.severity}[${diagnostic.code}]: ${diagnostic.message}`];
+  const out = [`${place}${diagnostic.severity}[${diagnostic.code}]: ${bounded(diagnostic.message)}`];
   if (loc) {
     const line = sourceLine(loc.file, loc.line, options);
     if (line !== null) {
@@ -69,7 +78,7 @@ export function formatDiagnostic(diagnostic: Diagnostic, rootOrOptions: string |
       out.push(`  ${gutter} | ${' '.repeat(Math.max(0, col - 1))}${caret}`);
     }
   }
-  if (diagnostic.hint) out.push(`hint: ${diagnostic.hint}`);
+  if (diagnostic.hint) out.push(`hint: ${bounded(diagnostic.hint)}`);
   return out.join('\n');
 }
 

@@ -111,6 +111,8 @@ const CASES: readonly Case[] = [
     expected: 'invalid_utf8 audiences/latin1.yml:3',
     says: 'byte 0xe9',
   },
+  // Messages and code frames quote a bounded excerpt of a 200,000-character key.
+  { name: 'a 200 KB line', files: () => ({ 'audiences/long.yml': `audience: long\nlevel: account\nwhere: { ${'y'.repeat(200_000)}: plan, equals: pro }\n` }), command: ['validate', '--offline'], expected: 'missing_key audiences/long.yml:3', says: 'names no trait' },
   { name: 'an alias bomb in quorum.yml', files: () => ({ 'quorum.yml': `${CONFIG}${aliasBomb().split('\n').slice(2).join('\n').replace('where:', 'x:')}` }), command: ['validate', '--offline'], expected: 'alias_limit quorum.yml:7', says: 'more than 10000 nodes' },
 ];
 

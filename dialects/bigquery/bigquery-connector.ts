@@ -46,7 +46,7 @@ export function classifyBigQueryError(cause: unknown): DiagnosticsError {
     return diagnostic('warehouse_error', `permission denied on BigQuery: ${text}`, "grant quorum's service account roles/bigquery.jobUser on the project, dataViewer on the source dataset and dataEditor on the state dataset (docs/warehouses.md)");
   }
   if (e.code === 401 || /default credentials|invalid_grant|unauthorized/i.test(text)) {
-    return diagnostic('warehouse_unreachable', `BigQuery refused the credentials: ${text}`, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file');
+    return diagnostic('warehouse_unreachable', `cannot connect to BigQuery: authentication failed (${text}).`, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file');
   }
   if (reason === 'jobTimeout' || reason === 'timeout' || /timed? ?out|deadline/i.test(text)) {
     return diagnostic('warehouse_error', `BigQuery timed out: ${text}`, 'raise the job timeout or select fewer definitions per run');

@@ -48,7 +48,7 @@ export function classifySnowflakeError(cause: unknown): DiagnosticsError {
     return diagnostic('warehouse_error', `permission denied on Snowflake: ${text}`, "grant quorum's role SELECT on the source schema and CREATE TABLE on the state schema (docs/warehouses.md)");
   }
   if (/^390\d{3}$/.test(code) || /incorrect username or password|JWT token is invalid|authenticat/i.test(text)) {
-    return diagnostic('warehouse_unreachable', `Snowflake refused the credentials: ${text}`, 'check username and password / private key / authenticator in quorum.yml (from ${VAR}s)');
+    return diagnostic('warehouse_unreachable', `cannot connect to Snowflake: authentication failed (${text}).`, 'check username and password / private key / authenticator in quorum.yml (from ${VAR}s)');
   }
   if (code === '630' || code === '000630' || /timeout|timed out/i.test(text)) {
     return diagnostic('warehouse_error', `Snowflake timed out: ${text}`, 'raise STATEMENT_TIMEOUT_IN_SECONDS for the warehouse or user, or select fewer definitions per run');

@@ -108,6 +108,26 @@ describe('connecting fails fast and names the cause', () => {
   });
 });
 
+const serverUrl = process.env.QUORUM_TEST_POSTGRES_URL;
+
+describe.skipIf(!serverUrl)('a real PostgreSQL server: needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server and sets it)', () => {
+  it('sslmode=require against a server without TLS names TLS', async () => {
+    const url = new URL(serverUrl!);
+    url.searchParams.set('sslmode', 'require');
+    const result = await failure(postgres, { type: 'postgres', url: url.toString(), connectTimeoutMs: 10_000 });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toContain('TLS handshake failed');
+  });
+
+  it('a database that does not exist is named', async () => {
+    const url = new URL(serverUrl!);
+    url.pathname = '/quorum_no_such_database';
+    const result = await failure(postgres, { type: 'postgres', url: url.toString(), connectTimeoutMs: 10_000 });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toContain('no such database');
+  });
+});
+
 describe('malformed connection URLs are errors, not a silent localhost:5432', () => {
   async function urlDiagnostics(url: string): Promise<string[]> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-url-'));

@@ -117,12 +117,17 @@ export const definitionSchema = z.union([audienceSchema, computedTraitSchema, sq
 export const definitionFileSchema = z.union([definitionSchema, z.array(definitionSchema)]).describe('audiences/*.yml, traits/*.yml');
 
 const text = z.string().min(1);
+const connectTimeout = z
+  .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m)?\s*$/)])
+  .optional()
+  .describe('how long connecting may take before quorum names the cause and gives up: seconds, or 30s, 500ms, 2m (default 30s; browser sign-in is exempt)');
 const warehouseSchema = z.union([
-  z.strictObject({ type: z.literal('duckdb').optional(), path: text.optional() }),
-  z.strictObject({ type: z.literal('postgres'), url: text }),
-  z.strictObject({ type: z.literal('bigquery'), project: text, location: text.optional() }),
+  z.strictObject({ type: z.literal('duckdb').optional(), path: text.optional(), connect_timeout: connectTimeout }),
+  z.strictObject({ type: z.literal('postgres'), url: text, connect_timeout: connectTimeout }),
+  z.strictObject({ type: z.literal('bigquery'), project: text, location: text.optional(), connect_timeout: connectTimeout }),
   z.strictObject({
     type: z.literal('snowflake'),
+    connect_timeout: connectTimeout,
     account: text,
     username: text.optional(),
     password: text.optional(),

@@ -6,6 +6,11 @@ import type { SourceLocation } from '../definitions/model.js';
  */
 export type DiagnosticCode =
   | 'yaml_syntax' // malformed YAML
+  | 'file_too_large' // a YAML file past its size limit (SPEC §8)
+  | 'invalid_utf8' // a YAML file whose bytes are not UTF-8
+  | 'nul_character' // a NUL character in a YAML file
+  | 'nesting_too_deep' // mappings / lists nested past 64 levels
+  | 'alias_limit' // aliases expanding past 10,000 nodes
   | 'unknown_key' // a key the schema does not know
   | 'missing_key' // a required key is absent
   | 'wrong_type' // a value of the wrong type or shape

@@ -1,6 +1,7 @@
 import type { WarehouseConfig } from '../definitions/model.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Catalog, CatalogTable, LogicalType } from './catalog.js';
+import type { SqlTraitParser } from './sql-parser.js';
 
 export type ResultRow = Record<string, unknown>;
 
@@ -40,6 +41,8 @@ export interface Statements {
 export interface Dialect {
   readonly name: string;
   readonly printer: SqlPrinter;
+  /** Reads SQL traits for the sandbox check (SPEC §4); never runs them. */
+  readonly sqlParser: SqlTraitParser;
   connect(config: WarehouseConfig): Promise<WarehouseConnection>;
 }
 

@@ -3,6 +3,7 @@
 // refuses every other kind; `extractStatements` counts statements. Nothing is ever executed.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { charOffsetOfByte, objectNodes, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../../src/warehouse/sql-parser.js';
+import { DUCKDB_SANDBOX } from './duckdb-connector.js';
 import { duckDbDeniedFunction, duckDbDeniedRelation } from './duckdb-deny-list.js';
 
 type Node = Record<string, unknown>;
@@ -11,7 +12,7 @@ let parserConnection: Promise<DuckDBConnection> | null = null;
 
 function connection(): Promise<DuckDBConnection> {
   parserConnection ??= import('@duckdb/node-api')
-    .then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:', { enable_external_access: 'false', lock_configuration: 'true' }))
+    .then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:', DUCKDB_SANDBOX))
     .then((instance) => instance.connect());
   return parserConnection;
 }

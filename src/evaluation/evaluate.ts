@@ -9,7 +9,7 @@ import { bin, col, num, select, type Query } from '../sql/ast.js';
 import { lowerPlan, sqlTraitQuery, type Body } from '../sql/lower.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
-import type { WarehouseConnection } from '../warehouse/connection.js';
+import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
 
 export interface CompileOptions {
   readonly project: Project;
@@ -76,7 +76,7 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
       having: bin('>', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(1)),
       limit: 1,
     });
-    const rows = await connection.query(printer.print(duplicates));
+    const rows = await readRows(connection, printer.print(duplicates));
     if (rows.length > 0) {
       const definition = project.definitions.find((d) => d.name === trait.trait);
       throw new DiagnosticsError([
@@ -131,7 +131,7 @@ export async function evaluate(
 
 export async function runQuery(connection: WarehouseConnection, sql: string) {
   try {
-    return await connection.query(sql);
+    return await readRows(connection, sql);
   } catch (cause) {
     // A connector that recognised the error (missing table, permission, ...) already said so.
     if (cause instanceof DiagnosticsError) throw cause;

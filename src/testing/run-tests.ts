@@ -7,6 +7,7 @@ import path from 'node:path';
 import { duckdb } from '../../dialects/duckdb/index.js';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
 import { checkProject } from '../definitions/check-references.js';
+import { reservedColumn } from '../definitions/check-sql-traits.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
 import { YamlFile } from '../definitions/yaml-source.js';
@@ -179,7 +180,11 @@ async function describeSuite(project: Project, schema: string, tables: Readonly<
     for (const d of project.definitions) {
       if (d.kind !== 'sql_trait') continue;
       try {
-        sqlTraitColumns.set(d.name, await connection.describe(connection.dialect.printer.print(sqlTraitQuery(d.template, { ...project.config.source, schema }, '2000-01-01T00:00:00.000Z'))));
+        const described = await connection.describe(connection.dialect.printer.print(sqlTraitQuery(d.template, { ...project.config.source, schema }, '2000-01-01T00:00:00.000Z')));
+        // `SELECT *` names its columns only now (SPEC §4): a reserved one fails the suite.
+        const reserved = [...described.keys()].flatMap((column) => reservedColumn(column, `SQL trait "${d.name}"`, d.loc));
+        if (reserved.length > 0) throw new Error(reserved[0].message);
+        sqlTraitColumns.set(d.name, described);
       } catch (cause) {
         sqlTraitProblems.set(d.name, firstLine(cause));
       }

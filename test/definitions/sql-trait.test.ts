@@ -114,3 +114,23 @@ describe('dialect specifics', () => {
     expect(problem.loc).toMatchObject({ file: 'traits/t.yml', line: 5, col: 5 });
   });
 });
+
+describe('quorum test parses with the project dialect and DuckDB', () => {
+  const postgresProject = (sql: string) =>
+    tempProject({
+      'quorum.yml': `${WAREHOUSES.postgres}\ndestinations:\n  crm: { type: stdout }\n`,
+      'traits/t.yml': `sql_trait: t\nlevel: user\nsql: |\n  ${sql}\n`,
+    });
+  const errors = async (root: string, also: boolean) =>
+    (await loadProject(root, { dialects: dialectNamed, alsoParseWith: also ? [dialectNamed('duckdb')!] : [] })).diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+
+  it('refuses a DuckDB file function in a Postgres project once DuckDB will run it', async () => {
+    const root = postgresProject("select user_id, 1 as t from read_csv('x.csv')");
+    expect(await errors(root, false)).toEqual([]);
+    expect(await errors(root, true)).toEqual(['sql_forbidden']);
+  });
+
+  it('still refuses what only the project dialect denies', async () => {
+    expect(await errors(postgresProject("select user_id, pg_read_file('x') as t from y"), true)).toEqual(['sql_forbidden']);
+  });
+});

@@ -64,8 +64,20 @@ export class BigQueryConnection implements WarehouseConnection {
     private readonly location: string | undefined,
   ) {}
 
+  /**
+   * BigQuery runs a query job holding several statements as a script. SPEC §4: never a script, so
+   * a free dry run reads the job's statement type first and a SCRIPT is refused before it runs.
+   */
+  private async refuseScripts(sql: string): Promise<void> {
+    const [dry] = await this.client.createQueryJob({ query: sql, location: this.location, useLegacySql: false, dryRun: true });
+    if (dry.metadata?.statistics?.query?.statementType === 'SCRIPT') {
+      throw new Error('quorum sends BigQuery one statement a job, and this text holds a script of several');
+    }
+  }
+
   async query(sql: string): Promise<ResultRow[]> {
     try {
+      await this.refuseScripts(sql);
       const [rows] = await this.client.query({ query: sql, location: this.location, useLegacySql: false, jobTimeoutMs: 600_000 });
       return rows as ResultRow[];
     } catch (cause) {

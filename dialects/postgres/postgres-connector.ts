@@ -24,6 +24,21 @@ function classify(cause: unknown, sql: string): Error {
   return classifyPostgresError(cause);
 }
 
+/**
+ * Every statement goes through the extended protocol (Parse / Bind / Execute), which carries
+ * exactly one statement: a SQL trait that smuggled a second one past every other check would
+ * still be refused by the server ("cannot insert multiple commands into a prepared statement").
+ * `pg` would otherwise use the simple protocol, which runs a whole script, for a query without
+ * parameters.
+ */
+const ONE_STATEMENT = { queryMode: 'extended' } as const;
+
+type Runner = Knex | Knex.Transaction;
+
+function raw(runner: Runner, sql: string): Knex.Raw {
+  return runner.raw(sql).options(ONE_STATEMENT);
+}
+
 /** Timestamps in the source are UTC (docs/semantics.md): the session reads and writes them so. */
 const SESSION_SETUP = "SET TIME ZONE 'UTC'";
 
@@ -35,8 +50,17 @@ export class PostgresConnection implements WarehouseConnection {
 
   async query(sql: string): Promise<ResultRow[]> {
     try {
-      const result = await this.knex.raw(sql);
+      const result = await raw(this.knex, sql);
       return result.rows as ResultRow[];
+    } catch (cause) {
+      throw classify(cause, sql);
+    }
+  }
+
+  /** SPEC §4: a statement that only reads runs where the server refuses every write. */
+  async queryReadOnly(sql: string): Promise<ResultRow[]> {
+    try {
+      return await this.knex.transaction(async (tx) => (await raw(tx, sql)).rows as ResultRow[], { readOnly: true });
     } catch (cause) {
       throw classify(cause, sql);
     }
@@ -44,7 +68,7 @@ export class PostgresConnection implements WarehouseConnection {
 
   async execute(sql: string): Promise<void> {
     try {
-      await this.knex.raw(sql);
+      await raw(this.knex, sql);
     } catch (cause) {
       throw classify(cause, sql);
     }
@@ -56,14 +80,14 @@ export class PostgresConnection implements WarehouseConnection {
       work({
         query: async (sql) => {
           try {
-            return (await trx.raw(sql)).rows as ResultRow[];
+            return (await raw(trx, sql)).rows as ResultRow[];
           } catch (cause) {
             throw classify(cause, sql);
           }
         },
         execute: async (sql) => {
           try {
-            await trx.raw(sql);
+            await raw(trx, sql);
           } catch (cause) {
             throw classify(cause, sql);
           }
@@ -89,13 +113,17 @@ export class PostgresConnection implements WarehouseConnection {
   /** The result columns of a query, described through a cursor that fetches no row. */
   async describe(sql: string): Promise<Map<string, LogicalType>> {
     try {
-      return await this.knex.transaction(async (tx) => {
-        await tx.raw(`DECLARE quorum_describe NO SCROLL CURSOR FOR ${sql}`);
-        const result = await tx.raw('FETCH 0 FROM quorum_describe');
-        const fields = result.fields as { name: string; dataTypeID: number }[];
-        await tx.raw('CLOSE quorum_describe');
-        return new Map(fields.map((f) => [f.name, postgresOidLogicalType(f.dataTypeID)]));
-      });
+      // One statement a call (the cursor's query cannot carry a second), in a READ ONLY transaction.
+      return await this.knex.transaction(
+        async (tx) => {
+          await raw(tx, `DECLARE quorum_describe NO SCROLL CURSOR FOR ${sql}`);
+          const result = await raw(tx, 'FETCH 0 FROM quorum_describe');
+          const fields = result.fields as { name: string; dataTypeID: number }[];
+          await raw(tx, 'CLOSE quorum_describe');
+          return new Map(fields.map((f) => [f.name, postgresOidLogicalType(f.dataTypeID)]));
+        },
+        { readOnly: true },
+      );
     } catch (cause) {
       throw classifyPostgresError(cause);
     }

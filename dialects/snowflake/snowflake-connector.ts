@@ -70,6 +70,8 @@ export class SnowflakeConnection implements WarehouseConnection {
       this.connection.execute({
         sqlText: sql,
         binds,
+        // SPEC §4: one statement a call, whatever the account or user default says.
+        parameters: { MULTI_STATEMENT_COUNT: 1 },
         describeOnly,
         complete: (err, stmt, rows) => {
           if (err) reject(classifySnowflakeError(err));
@@ -167,7 +169,8 @@ export async function openSnowflake(dialect: Dialect, config: WarehouseConfig): 
     throw unreachable(what, network, causeDetail(cause));
   }
   const connection = new SnowflakeConnection(dialect, raw);
-  // Source timestamps are UTC (docs/semantics.md); quorum's quoted names must be matched exactly.
-  await connection.query("ALTER SESSION SET TIMEZONE = 'UTC', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE");
+  // Source timestamps are UTC (docs/semantics.md); quorum's quoted names must be matched exactly;
+  // a call carries one statement (SPEC §4), pinned for the session as well as per statement.
+  await connection.query("ALTER SESSION SET TIMEZONE = 'UTC', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE, MULTI_STATEMENT_COUNT = 1");
   return connection;
 }

@@ -4,7 +4,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Catalog } from '../warehouse/catalog.js';
+import type { Dialect } from '../warehouse/connection.js';
 import { checkProject } from './check-references.js';
+import { checkSqlTraits } from './check-sql-traits.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
@@ -18,6 +20,13 @@ export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
 export interface LoadOptions {
   /** Where ${VAR} values come from; process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The dialects whose real parsers read every SQL trait (SPEC §4, the sandbox): the warehouse's,
+   * found by this lookup, and `alsoParseWith` (`quorum test`, which runs on DuckDB, adds it).
+   * Every caller that goes on to send SQL passes it; without it only the template is checked.
+   */
+  readonly dialects?: (name: string) => Dialect | undefined;
+  readonly alsoParseWith?: readonly Dialect[];
 }
 
 export interface LoadResult {
@@ -53,6 +62,11 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     const y = new YamlFile(file, text);
     if (y.ok) definitions.push(...parseDefinitionFile(y));
     diagnostics.push(...y.diagnostics);
+  }
+  if (config !== null && options.dialects) {
+    const parsers = [options.dialects(config.warehouse.type), ...(options.alsoParseWith ?? [])].filter((d): d is Dialect => d !== undefined);
+    const unique = parsers.filter((d, i) => parsers.findIndex((e) => e.name === d.name) === i);
+    diagnostics.push(...(await checkSqlTraits({ root: absolute, config, definitions }, unique)));
   }
   const sorted = sortDiagnostics(diagnostics);
   if (config === null || sorted.some((d) => d.severity === 'error')) return { project: null, diagnostics: sorted };

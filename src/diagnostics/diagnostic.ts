@@ -22,6 +22,9 @@ export type DiagnosticCode =
   | 'cycle' // audience -> trait -> ... -> audience
   | 'sql_not_select' // SQL trait that is not one read-only SELECT
   | 'sql_template' // bad {{ }} expression in a SQL trait
+  | 'sql_unparsable' // SQL trait the dialect's parser cannot read (never passed through)
+  | 'sql_forbidden' // SQL trait calling a file / network / settings / server function, or reading a system catalog or the state
+  | 'sql_reserved_column' // SQL trait column named like one of quorum's own columns
   | 'uncastable_literal' // literal that cannot be cast to the column's type
   | 'missing_table' // warehouse table not found
   | 'missing_column' // warehouse column not found

@@ -13,7 +13,7 @@ import { planFor } from '../evaluation/evaluate.js';
 import type { Plan } from '../plan/plan.js';
 import { and, bin, col, isNull, num, select, str, ts, type Query } from '../sql/ast.js';
 import type { Catalog } from '../warehouse/catalog.js';
-import type { WarehouseConnection } from '../warehouse/connection.js';
+import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
 import { secrets } from '../secrets/secret-redactor.js';
 import { computationId } from './calls.js';
 import { crashPoint, crashSoon } from './crash.js';
@@ -396,7 +396,7 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
   const staging = stagingQuery(plan, definitions);
   const refs = dryRunRefs(schema, exists);
   const printer = connection.dialect.printer;
-  const read = async (body: Query) => connection.query(printer.print(dryRunQuery(staging, exists, body)));
+  const read = async (body: Query) => readRows(connection, printer.print(dryRunQuery(staging, exists, body)));
   const counts = readCounts(await read(countsQuery(refs, definitions)), definitions);
   const samples = new Map<string, { entered: string[]; exited: string[]; changed: string[] }>(
     definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]),

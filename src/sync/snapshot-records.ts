@@ -51,31 +51,6 @@ export async function readSnapshotRecords(target: Pick<Statements, 'query'>, pri
   );
 }
 
-/** Committed snapshots per definition, from run summaries (a run that committed wrote its definitions there, in the same transaction). */
-export function generationsFromRuns(summaries: readonly unknown[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const text of summaries) {
-    let summary: unknown;
-    try {
-      summary = typeof text === 'string' ? JSON.parse(text) : null;
-    } catch {
-      continue; // a corrupt summary counts nothing; the recorded generation still does
-    }
-    const definitions = (summary as { dry_run?: unknown; definitions?: unknown } | null)?.definitions;
-    if (!Array.isArray(definitions) || (summary as { dry_run?: unknown }).dry_run === true) continue;
-    for (const d of definitions as { name?: unknown; status?: unknown }[]) {
-      if (typeof d?.name !== 'string' || d.status === 'blocked') continue;
-      out.set(d.name, (out.get(d.name) ?? 0) + 1);
-    }
-  }
-  return out;
-}
-
-export async function readRunSummaries(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<unknown[]> {
-  const rows = await target.query(printer.print(select({ columns: [{ expr: col('summary'), alias: 'summary' }], from: { kind: 'table', ...stateTable(schema, 'runs'), alias: null } })));
-  return rows.map((r) => r.summary);
-}
-
 /** Rows (entities) and users per definition in staging: what `replaceSnapshots` writes to the two snapshot tables. */
 export async function stagedCounts(w: StateWriter, staging: TableRef, definitions: readonly SyncDefinition[]): Promise<Map<string, { rows: number; users: number }>> {
   const out = new Map(definitions.map((d) => [d.name, { rows: 0, users: 0 }]));

@@ -37,24 +37,22 @@ function branch(schema: string, table: StateTableName, measure: string, name: Ex
   });
 }
 
-export function consistencyQuery(schema: string): Query {
+/** The check's one statement; tables in `skip` (missing or altered) are left out of it. */
+export function consistencyQuery(schema: string, skip: ReadonlySet<string> = new Set()): Query {
   const definition = col('definition');
   const lastRun = select({ columns: [{ expr: col('value', 'm'), alias: null }], from: { kind: 'table', ...stateTable(schema, 'meta'), alias: 'm' }, where: bin('=', col('key', 'm'), str(META.lastRun)) });
-  return {
-    kind: 'union',
-    all: true,
-    queries: [
-      branch(schema, 'snapshot_runs', 'row_count', definition, col('row_count'), NULL),
-      branch(schema, 'snapshot_runs', 'user_count', definition, col('user_count'), NULL),
-      branch(schema, 'snapshot_runs', 'generation', definition, col('generation'), NULL),
-      branch(schema, 'snapshots', 'rows', definition, COUNT, NULL, { groupBy: [definition] }),
-      branch(schema, 'snapshot_users', 'users', definition, COUNT, NULL, { groupBy: [definition] }),
-      branch(schema, 'outbox', 'outbox_max', NULL, { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, NULL),
-      branch(schema, 'runs', 'runs', NULL, COUNT, NULL),
-      branch(schema, 'meta', 'meta', col('key'), NULL, col('value')),
-      branch(schema, 'runs', 'last_run', col('run_id'), NULL, NULL, { where: { kind: 'in_query', expr: col('run_id'), query: lastRun } }),
-    ],
-  };
+  const branches: [StateTableName, Select][] = [
+    ['snapshot_runs', branch(schema, 'snapshot_runs', 'row_count', definition, col('row_count'), NULL)],
+    ['snapshot_runs', branch(schema, 'snapshot_runs', 'user_count', definition, col('user_count'), NULL)],
+    ['snapshot_runs', branch(schema, 'snapshot_runs', 'generation', definition, col('generation'), NULL)],
+    ['snapshots', branch(schema, 'snapshots', 'rows', definition, COUNT, NULL, { groupBy: [definition] })],
+    ['snapshot_users', branch(schema, 'snapshot_users', 'users', definition, COUNT, NULL, { groupBy: [definition] })],
+    ['outbox', branch(schema, 'outbox', 'outbox_max', NULL, { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, NULL)],
+    ['runs', branch(schema, 'runs', 'runs', NULL, COUNT, NULL)],
+    ['meta', branch(schema, 'meta', 'meta', col('key'), NULL, col('value'))],
+  ];
+  if (!skip.has('runs') && !skip.has('meta')) branches.push(['runs', branch(schema, 'runs', 'last_run', col('run_id'), NULL, NULL, { where: { kind: 'in_query', expr: col('run_id'), query: lastRun } })]);
+  return { kind: 'union', all: true, queries: branches.filter(([table]) => !skip.has(table)).map(([, query]) => query) };
 }
 
 export interface Recorded {
@@ -73,8 +71,8 @@ export interface StateFacts {
   readonly lastRunFound: boolean;
 }
 
-export async function readFacts(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<StateFacts> {
-  const rows = await target.query(printer.print(consistencyQuery(schema)));
+export async function readFacts(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string, skip: ReadonlySet<string> = new Set()): Promise<StateFacts> {
+  const rows = await target.query(printer.print(consistencyQuery(schema, skip)));
   const recorded = new Map<string, Recorded>();
   const actual = new Map<string, { rows: number; users: number }>();
   const meta = new Map<string, string>();
@@ -105,15 +103,24 @@ export async function readFacts(target: Pick<Statements, 'query'>, printer: SqlP
 }
 
 export async function checkConsistency(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<ConsistencyReport> {
-  const { recorded, actual, meta, outboxMax, runs, lastRunFound } = await readFacts(target, printer, schema);
+  return checkFacts(schema, await readFacts(target, printer, schema));
+}
+
+/** The problems the facts show; checks that need a table in `skip` are not made. */
+export function checkFacts(schema: string, facts: StateFacts, skip: ReadonlySet<string> = new Set()): ConsistencyReport {
+  const { recorded, actual, meta, outboxMax, runs, lastRunFound } = facts;
   const problems: StateProblem[] = [];
   const version = meta.get(META.formatVersion);
   const empty = recorded.size === 0 && actual.size === 0 && outboxMax === null && runs === 0;
-  if (version === undefined && empty) return { problems, unfinishedCreation: true };
-  const versionProblem = checkVersion(schema, version);
-  if (versionProblem) problems.push(versionProblem);
-
-  for (const name of [...new Set([...recorded.keys(), ...actual.keys()])].sort()) {
+  if (skip.has('meta')) {
+    // recreated by repair: no version, high-water mark or last run to compare with
+  } else if (version === undefined && empty) return { problems, unfinishedCreation: true };
+  else {
+    const versionProblem = checkVersion(schema, version);
+    if (versionProblem) problems.push(versionProblem);
+  }
+  const snapshotsReadable = !['snapshot_runs', 'snapshots', 'snapshot_users'].some((t) => skip.has(t));
+  for (const name of snapshotsReadable ? [...new Set([...recorded.keys(), ...actual.keys()])].sort() : []) {
     const r = recorded.get(name);
     const a = actual.get(name) ?? { rows: 0, users: 0 };
     const q = JSON.stringify(name);
@@ -134,13 +141,15 @@ export async function checkConsistency(target: Pick<Statements, 'query'>, printe
   }
 
   const high = meta.get(META.outboxSequence);
-  if (high !== undefined && (outboxMax === null || outboxMax < Number(high))) {
+  if (skip.has('outbox') || skip.has('meta')) {
+    // a table repair recreates: nothing to compare with
+  } else if (high !== undefined && (outboxMax === null || outboxMax < Number(high))) {
     problems.push({ table: 'outbox', message: `the outbox no longer holds the last call written (sequence ${high}): rows were deleted outside quorum` });
   } else if (outboxMax !== null && (high === undefined || outboxMax > Number(high))) {
     problems.push({ table: 'outbox', message: `the outbox holds calls (up to sequence ${outboxMax}) that no run wrote` });
   }
   const lastRun = meta.get(META.lastRun);
-  if (lastRun !== undefined && !lastRunFound) {
+  if (lastRun !== undefined && !lastRunFound && !skip.has('runs')) {
     problems.push({ table: 'runs', message: `the runs table no longer holds run ${lastRun}, the last to commit: rows were deleted outside quorum` });
   }
   return { problems, unfinishedCreation: false };

@@ -17,7 +17,8 @@ import {
   writeMeta,
   type StateShape,
 } from './state-format.js';
-import { generationsFromRuns, outboxHighWater, readRunSummaries, readSnapshotRecords, writeSnapshotRecords } from './snapshot-records.js';
+import { outboxHighWater, readSnapshotRecords, writeSnapshotRecords } from './snapshot-records.js';
+import { recoverHistory } from './state-history.js';
 import { ensureStateTables, StateWriter } from './state-sql.js';
 
 export async function openState(connection: WarehouseConnection, schema: string): Promise<StateShape> {
@@ -51,7 +52,7 @@ export async function upgradeState(connection: WarehouseConnection, schema: stri
     const w = new StateWriter(printer, tx);
     const facts = await readFacts(tx, printer, schema);
     const records = await readSnapshotRecords(tx, printer, schema);
-    const generations = generationsFromRuns(await readRunSummaries(tx, printer, schema));
+    const { generations } = await recoverHistory(connection, schema);
     const names = [...new Set([...records.keys(), ...facts.actual.keys()])].sort();
     await writeSnapshotRecords(
       w,

@@ -38,7 +38,7 @@ const EMPTIED: Record<string, string | null> = {
   lock: null, // empty between runs anyway
 };
 
-export const DAMAGES: Damage[] = [
+const DAMAGES: Damage[] = [
   ...TABLES.map((t) => ({ name: `${t} dropped`, sql: [`DROP TABLE ${S}.${t}`], error: `table ${S}.${t} is missing` })),
   ...TABLES.map((t) => ({ name: `${t} emptied`, sql: [`DELETE FROM ${S}.${t}`], error: EMPTIED[t] })),
   {

@@ -190,6 +190,50 @@ describe('a damaged state stops the run and sends nothing; state repair restores
     expect(calls.slice(5).map(keyOfReceived).sort()).toEqual(clean.afterT2);
   }, 60_000);
 
+  it('a corrupt outbox call is set aside and named; its entity\'s later calls wait behind it, every other call goes out', async () => {
+    const prefix = 'corrupt';
+    const dir = await deployment(prefix, 'after-t2');
+    const picked = await withSession(dir, async (s) => {
+      // every call of the run at T2 waits again; one with later calls of its entity gets a broken payload
+      await s.connection.execute(`UPDATE ${S}.outbox SET delivered_at = NULL WHERE run_id = (SELECT MAX(run_id) FROM ${S}.outbox)`);
+      const rows = await s.connection.query(
+        `SELECT o.sequence, o.entity_id, o.message_id FROM ${S}.outbox o WHERE o.delivered_at IS NULL AND EXISTS (SELECT 1 FROM ${S}.outbox l WHERE l.destination = o.destination AND l.entity_id = o.entity_id AND l.sequence > o.sequence AND l.delivered_at IS NULL) ORDER BY o.sequence LIMIT 1`,
+      );
+      await s.connection.execute(`UPDATE ${S}.outbox SET payload = '{"type": "gro' WHERE sequence = ${Number(rows[0].sequence)}`);
+      return { sequence: Number(rows[0].sequence), entity: String(rows[0].entity_id), messageId: String(rows[0].message_id) };
+    });
+    const idsOf = async (where: string) => withSession(dir, async (s) => (await s.connection.query(`SELECT message_id FROM ${S}.outbox WHERE ${where} ORDER BY sequence`)).map((r) => String(r.message_id)));
+    const behind = await idsOf(`entity_id = '${picked.entity.replaceAll("'", "''")}' AND sequence > ${picked.sequence} AND delivered_at IS NULL`);
+    expect(behind.length).toBeGreaterThan(0);
+    const waitingBefore = await idsOf('delivered_at IS NULL');
+
+    const output = await runAt(dir, T3);
+    const note = output.errors.find((e) => e.includes(picked.messageId));
+    expect(note).toContain(`sequence ${picked.sequence}, entity ${JSON.stringify(picked.entity)}) is corrupt and set aside`);
+    expect(note).toContain(`${behind.length} later calls of that entity wait behind it`);
+    const held = await idsOf('delivered_at IS NULL');
+    const fresh = await idsOf(`run_id = '${output.run_id}'`);
+    // held: the corrupt call, and every later call of its entity (this run's included), nothing else
+    const heldOfRun = await idsOf(`run_id = '${output.run_id}' AND entity_id = '${picked.entity.replaceAll("'", "''")}'`);
+    expect([...held].sort()).toEqual([picked.messageId, ...behind, ...heldOfRun].sort());
+    expect(output.failed.hook).toBe(held.length);
+    const received = receiver.calls(prefix).map((c) => c.messageId);
+    expect(new Set(received)).toEqual(new Set([...waitingBefore, ...fresh].filter((id) => !held.includes(id))));
+    const lastError = await withSession(dir, (s) => s.connection.query(`SELECT last_error FROM ${S}.outbox WHERE sequence = ${picked.sequence}`));
+    expect(String(lastError[0].last_error)).toContain('corrupt: its payload is not JSON');
+
+    // the next run holds them again; once the row is deleted, the entity's calls go out in order
+    const again = await runAt(dir, T3);
+    expect(again.errors.some((e) => e.includes(picked.messageId))).toBe(true);
+    expect(receiver.calls(prefix).length).toBe(received.length);
+    await damage(dir, [`DELETE FROM ${S}.outbox WHERE sequence = ${picked.sequence}`]);
+    const after = await runAt(dir, T3);
+    expect(after.failed).toEqual({});
+    const released = receiver.calls(prefix).slice(received.length).map((c) => c.messageId);
+    expect(released).toEqual(held.filter((id) => id !== picked.messageId));
+    expect(receiver.invalid).toEqual([]);
+  }, 60_000);
+
   it('a consistent state: check exits 0 and repair has nothing to do', async () => {
     const dir = await deployment('healthy', 'after-t2');
     const check = await cliIn(dir, 'state', 'check', '--json');

@@ -27,8 +27,24 @@ export async function openState(connection: WarehouseConnection, schema: string)
     await createState(connection, schema);
     return { kind: 'current' };
   }
-  if (shape.kind === 'damaged') throw stateDamaged(schema, shape.problems);
+  if (shape.kind === 'damaged') {
+    if (shape.badTables.length === 0 && (await beingCreated(connection, schema, shape.missingTables))) {
+      await createState(connection, schema);
+      return { kind: 'current' };
+    }
+    throw stateDamaged(schema, shape.problems);
+  }
   return shape;
+}
+
+/**
+ * Tables missing, but no version written and nothing in any table: another first run is creating
+ * the state this moment (it stops at the lock), or one died while creating it. Finishing the
+ * creation is safe; a state that ever committed has a version and rows in `runs`.
+ */
+async function beingCreated(connection: WarehouseConnection, schema: string, missing: readonly string[]): Promise<boolean> {
+  const facts = await readFacts(connection, connection.dialect.printer, schema, new Set(missing));
+  return !facts.meta.has(META.formatVersion) && facts.runs === 0 && facts.outboxMax === null && facts.recorded.size === 0 && facts.actual.size === 0;
 }
 
 export async function guardState(connection: WarehouseConnection, schema: string, shape: StateShape): Promise<void> {

@@ -7,6 +7,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
+import { ensureStateTables } from '../../src/sync/state-sql.js';
 import { keyOfReceived } from './support/expected.js';
 import { cliIn } from './support/cli-in-process.js';
 import { runAt, removeTempDirs, tempDir, withSession } from './support/harness.js';
@@ -233,6 +234,18 @@ describe('a damaged state stops the run and sends nothing; state repair restores
     expect(released).toEqual(held.filter((id) => id !== picked.messageId));
     expect(receiver.invalid).toEqual([]);
   }, 60_000);
+
+  it('a first run that died while creating the state (tables missing, nothing written) is finished, not called damaged', async () => {
+    const prefix = 'half-created';
+    const dir = await deployment(prefix, 'fresh');
+    await withSession(dir, async (s) => {
+      await ensureStateTables(s.connection, S);
+      for (const t of ['meta', 'lock', 'runs']) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+    });
+    await runAt(dir, T3);
+    expect(receiver.calls(prefix).map(keyOfReceived).sort()).toEqual(clean.first);
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
+  });
 
   it('a consistent state: check exits 0 and repair has nothing to do', async () => {
     const dir = await deployment('healthy', 'after-t2');

@@ -161,6 +161,10 @@ describe('a damaged state stops the run and sends nothing; state repair restores
       const dir = await deployment(prefix, 'after-t2');
       await damage(dir, sql);
       await stateDamagedError(runAt(dir, T3));
+      const asked = await cliIn(dir, 'state', 'repair', '--from', 'empty', '--json');
+      expect(asked.code).toBe(2);
+      expect(JSON.parse(asked.stdout)).toMatchObject({ status: 'damaged', repaired: false });
+      expect((JSON.parse(asked.stdout) as { actions: string[] }).actions.join('\n')).toContain('the next run sends every member');
       const repaired = await cliIn(dir, 'state', 'repair', '--from', 'empty', '--yes');
       expect(repaired.code, repaired.stderr).toBe(0);
       expect(repaired.stdout).toContain('the next run sends every member');

@@ -42,9 +42,10 @@ function registerCheck(state: Command): void {
     });
 }
 
-async function confirmed(yes: boolean | undefined): Promise<boolean> {
+/** --yes, or a yes on the terminal; JSON output is for scripts, which say --yes. */
+async function confirmed(yes: boolean | undefined, json: boolean): Promise<boolean> {
   if (yes) return true;
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('state repair changes the state schema: run it again with --yes to do what it says above');
+  if (json || !process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('state repair changes the state schema: run it again with --yes to do what it says above');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     return /^y(es)?$/i.test((await rl.question('Repair? [y/N] ')).trim());
@@ -74,10 +75,10 @@ function registerRepair(state: Command): void {
           else process.stdout.write('nothing to repair\n');
           return;
         }
-        if (!g.json) process.stdout.write(`repair --from ${from} would:\n${plan.actions.map((a) => `  - ${a}`).join('\n')}\n`);
-        if (!(await confirmed(options.yes))) {
-          if (g.json) printJson({ ...diagnosisJson(diagnosis), repaired: false, actions: plan.actions });
-          else process.stdout.write('nothing was changed\n');
+        if (g.json && !options.yes) printJson({ ...diagnosisJson(diagnosis), repaired: false, actions: plan.actions });
+        else if (!g.json) process.stdout.write(`repair --from ${from} would:\n${plan.actions.map((a) => `  - ${a}`).join('\n')}\n`);
+        if (!(await confirmed(options.yes, g.json === true))) {
+          if (!g.json) process.stdout.write('nothing was changed\n');
           return;
         }
         const left = await applyRepair(session, plan);

@@ -26,20 +26,21 @@ export interface Diagnosis {
   /** fresh: no state yet; old: format 1, which the next run upgrades */
   readonly shape: StateShape['kind'];
   readonly problems: readonly StateProblem[];
-  /** tables repair drops (altered) or creates (missing) */
+  /** tables repair creates (missing, or altered: those are dropped first) */
   readonly recreate: readonly string[];
+  readonly altered: readonly string[];
   readonly facts: StateFacts | null;
 }
 
 export async function diagnoseState(connection: WarehouseConnection, schema: string): Promise<Diagnosis> {
   const shape = await inspectShape(connection, schema);
-  if (shape.kind === 'fresh' || shape.kind === 'old') return { schema, shape: shape.kind, problems: [], recreate: [], facts: null };
+  if (shape.kind === 'fresh' || shape.kind === 'old') return { schema, shape: shape.kind, problems: [], recreate: [], altered: [], facts: null };
   const recreate = shape.kind === 'damaged' ? [...shape.missingTables, ...shape.badTables] : [];
   const skip = new Set(recreate);
   const facts = await readFacts(connection, connection.dialect.printer, schema, skip);
   const report = checkFacts(schema, facts, skip);
   const problems = [...(shape.kind === 'damaged' ? shape.problems : []), ...report.problems];
-  return { schema, shape: shape.kind, problems, recreate, facts };
+  return { schema, shape: shape.kind, problems, recreate, altered: shape.kind === 'damaged' ? shape.badTables : [], facts };
 }
 
 export interface RepairPlan {
@@ -94,8 +95,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
   const { connection, project } = session;
   const schema = plan.diagnosis.schema;
   const printer = connection.dialect.printer;
-  const altered = plan.diagnosis.recreate.filter((t) => plan.diagnosis.problems.some((p) => p.table === t && !p.message.includes('is missing')));
-  for (const name of altered) await connection.execute(printer.printDdl({ kind: 'drop_table', schema, name }));
+  for (const name of plan.diagnosis.altered) await connection.execute(printer.printDdl({ kind: 'drop_table', schema, name }));
   await ensureStateTables(connection, schema);
   const runId = newRunId();
   const lock = await acquireLock(connection, schema, runId, { ttlSeconds: options.lockTtlSeconds ?? lockTtlFromEnv() });

@@ -118,7 +118,7 @@ export async function outboxHighWater(target: Pick<Statements, 'query'>, printer
 }
 
 /** In the run's transaction, after the snapshots: what the consistency check compares next time. */
-export async function recordCommit(w: StateWriter, schema: string, runId: string, tx: Pick<Statements, 'query'>): Promise<void> {
+async function recordCommit(w: StateWriter, schema: string, runId: string, tx: Pick<Statements, 'query'>): Promise<void> {
   const high = await outboxHighWater(tx, w.printer, schema);
   await writeMeta(w, schema, { [META.outboxSequence]: high === null ? null : String(high), [META.lastRun]: runId });
 }

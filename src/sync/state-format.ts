@@ -4,9 +4,9 @@
 // run (quorum creates the schema); format 1 is upgraded under the run lock; anything else missing
 // is damage, which only `quorum state repair` mends — quorum never silently recreates a table.
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
-import type { ColumnDefinition, Ddl, Query } from '../sql/ast.js';
+import type { ColumnDefinition, Ddl } from '../sql/ast.js';
 import { col, isNull, select, str } from '../sql/ast.js';
-import type { Statements, WarehouseConnection } from '../warehouse/connection.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
 import { ensureStateTables, inList, StateWriter, stateTable } from './state-sql.js';
 import { STATE_TABLES } from './state-tables.js';
 
@@ -42,10 +42,8 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
   const problems: StateProblem[] = [];
   const missingTables: string[] = [];
   const badTables: string[] = [];
-  const runsColumns = found.get(STATE_TABLES.snapshot_runs.name);
-  const newColumns = STATE_TABLES.snapshot_runs.columns.filter((c) => (FORMAT_2_COLUMNS as readonly string[]).includes(c.name));
-  const missingNew = newColumns.filter((c) => runsColumns !== undefined && !runsColumns.has(c.name));
   const metaMissing = !found.has(STATE_TABLES.meta.name);
+  let format1Columns: ColumnDefinition[] = [];
   for (const t of tables) {
     const columns = found.get(t.name);
     if (columns === undefined) {
@@ -54,14 +52,16 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
       problems.push({ table: t.name, message: `table ${schema}.${t.name} is missing (dropped outside quorum)` });
       continue;
     }
-    const absent = t.columns.filter((c) => !columns.has(c.name) && !(metaMissing && missingNew.includes(c)));
-    if (absent.length > 0) {
-      badTables.push(t.name);
-      problems.push({ table: t.name, message: `table ${schema}.${t.name} has no column ${absent.map((c) => c.name).join(', ')} (altered outside quorum)` });
-    }
+    const absent = t.columns.filter((c) => !columns.has(c.name));
+    if (absent.length === 0) continue;
+    if (t.name === STATE_TABLES.snapshot_runs.name && absent.every((c) => (FORMAT_2_COLUMNS as readonly string[]).includes(c.name))) format1Columns = absent;
+    badTables.push(t.name);
+    problems.push({ table: t.name, message: `table ${schema}.${t.name} has no column ${absent.map((c) => c.name).join(', ')} (altered outside quorum)` });
   }
-  if (metaMissing && problems.length === 0) {
-    if (missingNew.length > 0 || (await upgradeUnfinished(connection, schema))) return { kind: 'old', missingColumns: missingNew };
+  if (metaMissing) {
+    // Format 1 lacks exactly meta and the format-2 columns; an upgrade that stopped half-way has the columns, and rows without counts.
+    const onlyFormat1 = format1Columns.length > 0 && problems.length === 1;
+    if (onlyFormat1 || (problems.length === 0 && (await upgradeUnfinished(connection, schema)))) return { kind: 'old', missingColumns: format1Columns };
   }
   if (metaMissing) {
     missingTables.push(STATE_TABLES.meta.name);
@@ -120,21 +120,6 @@ export async function insertMetaIfAbsent(connection: WarehouseConnection, schema
       }),
     })
     .catch(() => undefined);
-}
-
-export async function readMeta(target: Pick<Statements, 'query'>, printer: WarehouseConnection['dialect']['printer'], schema: string): Promise<Map<string, string>> {
-  const rows = await target.query(printer.print(metaQuery(schema)));
-  return new Map(rows.map((r) => [String(r.key), String(r.value)]));
-}
-
-function metaQuery(schema: string): Query {
-  return select({
-    columns: [
-      { expr: col('key'), alias: 'key' },
-      { expr: col('value'), alias: 'value' },
-    ],
-    from: { kind: 'table', ...stateTable(schema, 'meta'), alias: null },
-  });
 }
 
 /** Replaces the given keys of `meta` (null: removes the key). */

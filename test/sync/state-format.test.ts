@@ -105,6 +105,26 @@ describe('state format 1 is upgraded, not called damaged', () => {
     expect(generations).toEqual([{ g: 3 }]);
   }, 120_000);
 
+  it('a format-1 state with a table dropped is damaged; repair --from last brings it to format 2', async () => {
+    const [dir, always] = [await deployment('old-damaged'), await deployment('old-reference')];
+    for (const d of [dir, always]) {
+      await runAt(d, AS_OFS[1]);
+      await runAt(d, AS_OFS[3]);
+    }
+    await downgradeToFormat1(dir);
+    await withSession(dir, (s) => s.connection.execute(`DROP TABLE ${S}.outbox`));
+    const check = await cliIn(dir, 'state', 'check');
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`table ${S}.outbox is missing`);
+    expect((await cliIn(dir, 'state', 'repair', '--from', 'last', '--yes')).code).toBe(0);
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
+    const before = receiver.calls('old-damaged').length;
+    await runAt(dir, AS_OFS[5]);
+    await runAt(always, AS_OFS[5]);
+    const sent = receiver.calls('old-damaged').slice(before).map(keyOfReceived).sort();
+    expect(sent).toEqual(receiver.calls('old-reference').slice(before).map(keyOfReceived).sort());
+  }, 60_000);
+
   it('an upgrade that stopped after adding the columns finishes on the next run', async () => {
     const dir = await deployment('half');
     await runAt(dir, AS_OFS[1]);

@@ -38,6 +38,17 @@ async function deployment(prefix: string): Promise<string> {
   return dir;
 }
 
+/** Deployments that each ran these as_ofs. */
+async function deploymentsAfter(prefixes: readonly string[], asOfs: readonly string[]): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const prefix of prefixes) {
+    const dir = await deployment(prefix);
+    for (const asOf of asOfs) await runAt(dir, asOf);
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
 async function catalog(dir: string): Promise<Record<string, string[]>> {
   return withSession(dir, async (s) => Object.fromEntries([...(await s.connection.readTables(S)).values()].map((t) => [t.name, [...t.columns.keys()]])));
 }
@@ -82,11 +93,7 @@ describe('messageIds are a pure function of the history', () => {
 
 describe('state format 1 is upgraded, not called damaged', () => {
   it('the next run upgrades it and then emits the ids a format-2 deployment emits', async () => {
-    const [old, always] = [await deployment('old'), await deployment('always')];
-    for (const dir of [old, always]) {
-      await runAt(dir, AS_OFS[1]);
-      await runAt(dir, AS_OFS[3]);
-    }
+    const [old, always] = await deploymentsAfter(['old', 'always'], [AS_OFS[1], AS_OFS[3]]);
     await downgradeToFormat1(old);
     const check = await cliIn(old, 'state', 'check', '--json');
     expect(check.code).toBe(0);
@@ -106,11 +113,7 @@ describe('state format 1 is upgraded, not called damaged', () => {
   }, 120_000);
 
   it('a format-1 state with a table dropped is damaged; repair --from last brings it to format 2', async () => {
-    const [dir, always] = [await deployment('old-damaged'), await deployment('old-reference')];
-    for (const d of [dir, always]) {
-      await runAt(d, AS_OFS[1]);
-      await runAt(d, AS_OFS[3]);
-    }
+    const [dir, always] = await deploymentsAfter(['old-damaged', 'old-reference'], [AS_OFS[1], AS_OFS[3]]);
     await downgradeToFormat1(dir);
     await withSession(dir, (s) => s.connection.execute(`DROP TABLE ${S}.outbox`));
     const check = await cliIn(dir, 'state', 'check');

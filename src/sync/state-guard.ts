@@ -64,11 +64,12 @@ export async function upgradeState(connection: WarehouseConnection, schema: stri
   const printer = connection.dialect.printer;
   for (const ddl of upgradeDdl(schema, shape.missingColumns)) await connection.execute(printer.printDdl(ddl));
   await ensureStateTables(connection, schema);
+  // Read before the transaction: on a single-session warehouse (PGlite) a statement outside it waits for it.
+  const { generations } = await recoverHistory(connection, schema);
   await connection.transaction(async (tx) => {
     const w = new StateWriter(printer, tx);
     const facts = await readFacts(tx, printer, schema);
     const records = await readSnapshotRecords(tx, printer, schema);
-    const { generations } = await recoverHistory(connection, schema);
     const names = [...new Set([...records.keys(), ...facts.actual.keys()])].sort();
     await writeSnapshotRecords(
       w,

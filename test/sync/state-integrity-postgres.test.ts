@@ -2,7 +2,8 @@
 // QUORUM_TEST_POSTGRES_URL is set (.ci/run sets it). Each kind of damage gets its own state schema
 // after two runs; the next run stops with state_damaged and sends nothing to the receiver on
 // 127.0.0.1; repair (in-process, under the lock) restores a consistent state; the following run
-// sends exactly what a clean deployment sends. A corrupt outbox call is set aside and named.
+// sends exactly what a clean deployment sends. A state in format 1 is upgraded; a corrupt outbox
+// call is set aside and named.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +106,22 @@ async function scenario(engine: Engine, label: string): Promise<void> {
     }
   }
   expect(failures).toEqual([]);
+
+  // a state in format 1 (no meta, no generation or counts) is upgraded by the next run, not called damaged
+  {
+    const prefix = `${label}_format1`;
+    const state = `${TAG}_${prefix}`;
+    const project = withEndpoint(engine.project(state), prefix);
+    await runOn(engine, project, T1);
+    await runOn(engine, project, T2);
+    const before = receiver.calls(prefix).length;
+    await engine.connection.execute(`DROP TABLE "${state}".meta`);
+    for (const c of ['generation', 'row_count', 'user_count']) await engine.connection.execute(`ALTER TABLE "${state}".snapshot_runs DROP COLUMN ${c}`);
+    expect((await diagnoseState(engine.connection, state)).shape).toBe('old');
+    await runOn(engine, project, T3);
+    expect(receiver.calls(prefix).slice(before).map(keyOfReceived).sort()).toEqual(cleanAfterT2);
+    expect(await diagnoseState(engine.connection, state)).toMatchObject({ shape: 'current', problems: [] });
+  }
 
   // a corrupt outbox call: set aside and named, the run goes on
   const prefix = `${label}_corrupt`;

@@ -6,6 +6,8 @@ import { isScalar } from 'yaml';
 import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
 import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { presetLayout } from './source-layout.js';
+import { secretsOfSetting } from '../secrets/project-secrets.js';
+import { secrets } from '../secrets/secret-redactor.js';
 import { checkConnectionUrl, readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
@@ -103,6 +105,7 @@ class ConfigReader {
         `set it before running quorum, e.g. export ${missing}=...; secrets enter quorum only through \${VAR}`,
       );
     }
+    secrets.add(secretsOfSetting(entry.key, what, result));
     if (result.trim() === '') {
       return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is empty.`, raw.includes('${') ? 'the environment variable it reads is set but empty' : null);
     }

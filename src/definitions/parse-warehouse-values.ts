@@ -1,7 +1,5 @@
 // Warehouse settings that must be right before quorum tries to connect (SPEC §8): the connect
 // timeout, and a connection URL that says what it means instead of falling back to a default.
-import { urlSecrets } from '../secrets/project-secrets.js';
-import { secrets } from '../secrets/secret-redactor.js';
 import { scalarOf } from './parse-values.js';
 import { describe, type MapEntry, type YamlFile } from './yaml-source.js';
 
@@ -38,8 +36,6 @@ export function readConnectTimeout(y: YamlFile, entry: MapEntry): number | null 
  * localhost:5432 instead; quorum refuses them. Messages never quote the URL: it holds a password.
  */
 export function checkConnectionUrl(y: YamlFile, entry: MapEntry, url: string, schemes: readonly string[]): string | null {
-  // Known as a secret before anything can quote it, valid or not (the code frame shows the line).
-  secrets.add(urlSecrets(url));
   const example = `${schemes[0]}://user:password@host:5432/database`;
   const refuse = (problem: string) =>
     y.error('invalid_value', entry.valueLoc, `"warehouse": "${entry.key}" is not a valid connection URL: ${problem}.`, `write it as ${example} (from \${DATABASE_URL} or similar)`);

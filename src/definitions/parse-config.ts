@@ -8,7 +8,7 @@ import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-v
 import { presetLayout } from './source-layout.js';
 import { secretsOfSetting } from '../secrets/project-secrets.js';
 import { secrets } from '../secrets/secret-redactor.js';
-import { checkConnectionUrl, readConnectTimeout } from './parse-warehouse-values.js';
+import { readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
 export const CONFIG_FILE = 'quorum.yml';
@@ -169,8 +169,7 @@ class ConfigReader {
         const urlEntry = entries.get('url');
         if (!urlEntry && this.y.misspeltAs(entries, 'url')) return null;
         if (!urlEntry) return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), 'a postgres "warehouse" needs "url".', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
-        const text = this.text(urlEntry, what);
-        const url = text === null ? null : checkConnectionUrl(this.y, urlEntry, text, ['postgres', 'postgresql']);
+        const url = this.text(urlEntry, what);
         return url === null ? null : { type, url };
       }
       case 'bigquery':

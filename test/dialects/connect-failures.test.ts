@@ -17,6 +17,7 @@ import { connectionUrlProblem } from '../../dialects/postgres/postgres-url.js';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import type { Dialect } from '../../src/warehouse/connection.js';
+import { withConnectTimeout } from '../../src/warehouse/connect-failure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
@@ -119,6 +120,19 @@ describe('connecting fails fast and names the cause', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('a connect attempt that never settles is abandoned at the timeout (Snowflake and BigQuery go through this)', async () => {
+    let abandoned = false;
+    const started = Date.now();
+    const outcome = await withConnectTimeout(new Promise<never>(() => undefined), 200, 'Snowflake account "x"', () => (abandoned = true)).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(DiagnosticsError);
+    const d = (outcome as DiagnosticsError).diagnostics[0];
+    expect(d.code).toBe('warehouse_unreachable');
+    expect(d.message).toContain('timed out');
+    expect(d.message).toContain('0.2 s');
+    expect(abandoned).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('bigquery: without network or credentials, a named cause within the timeout', async () => {

@@ -7,6 +7,7 @@ import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../
 import { dependencyLogger } from '../../src/logging/dependency-log.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.js';
 import { classifyPostgresError } from './postgres-errors.js';
+import { checkConnectionUrl } from './postgres-url.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
 
 /**
@@ -148,6 +149,7 @@ export function tablesFromColumns(
 
 export async function openPostgres(dialect: Dialect, config: WarehouseConfig): Promise<PostgresConnection> {
   if (config.type !== 'postgres') throw new Error(`postgres connector given a ${config.type} warehouse`);
+  checkConnectionUrl(config.url);
   const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const knex = knexFactory({
     client: 'pg',

@@ -153,8 +153,9 @@ export async function openSnowflake(dialect: Dialect, config: WarehouseConfig): 
     role: s.role,
     // The SDK retries a failed login for up to five minutes, even when the account's host name
     // does not resolve; quorum names the cause at once and leaves retrying to the scheduler.
+    // (The SDK's `timeout` is left alone: it bounds every request, and a query's first answer may
+    // take 45 s; withConnectTimeout below bounds the login.)
     sfRetryMaxLoginRetries: 0,
-    timeout: timeoutMs,
   } as snowflake.ConnectionOptions);
   const what = `Snowflake account "${s.account}"`;
   // A browser sign-in waits for a person, so warehouse.connect_timeout does not apply (SPEC §8).

@@ -6,7 +6,9 @@ import { isScalar } from 'yaml';
 import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
 import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { presetLayout } from './source-layout.js';
-import { checkConnectionUrl, readConnectTimeout } from './parse-warehouse-values.js';
+import { secretsOfSetting } from '../secrets/project-secrets.js';
+import { secrets } from '../secrets/secret-redactor.js';
+import { readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
 export const CONFIG_FILE = 'quorum.yml';
@@ -103,6 +105,7 @@ class ConfigReader {
         `set it before running quorum, e.g. export ${missing}=...; secrets enter quorum only through \${VAR}`,
       );
     }
+    secrets.add(secretsOfSetting(entry.key, what, result));
     if (result.trim() === '') {
       return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is empty.`, raw.includes('${') ? 'the environment variable it reads is set but empty' : null);
     }
@@ -166,8 +169,7 @@ class ConfigReader {
         const urlEntry = entries.get('url');
         if (!urlEntry && this.y.misspeltAs(entries, 'url')) return null;
         if (!urlEntry) return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), 'a postgres "warehouse" needs "url".', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
-        const text = this.text(urlEntry, what);
-        const url = text === null ? null : checkConnectionUrl(this.y, urlEntry, text, ['postgres', 'postgresql']);
+        const url = this.text(urlEntry, what);
         return url === null ? null : { type, url };
       }
       case 'bigquery':

@@ -1,7 +1,4 @@
-// Warehouse settings that must be right before quorum tries to connect (SPEC §8): the connect
-// timeout, and a connection URL that says what it means instead of falling back to a default.
-import { urlSecrets } from '../secrets/project-secrets.js';
-import { secrets } from '../secrets/secret-redactor.js';
+// `warehouse.connect_timeout` (SPEC §8), read for every warehouse type.
 import { scalarOf } from './parse-values.js';
 import { describe, type MapEntry, type YamlFile } from './yaml-source.js';
 
@@ -32,29 +29,3 @@ export function readConnectTimeout(y: YamlFile, entry: MapEntry): number | null 
   return Math.round(ms);
 }
 
-/**
- * A connection URL (`scheme://user:password@host:port/database?...`), or null after a diagnostic.
- * Client libraries read `postgresql//h/db` or a port past 65535 as something else and connect to
- * localhost:5432 instead; quorum refuses them. Messages never quote the URL: it holds a password.
- */
-export function checkConnectionUrl(y: YamlFile, entry: MapEntry, url: string, schemes: readonly string[]): string | null {
-  // Known as a secret before anything can quote it, valid or not (the code frame shows the line).
-  secrets.add(urlSecrets(url));
-  const example = `${schemes[0]}://user:password@host:5432/database`;
-  const refuse = (problem: string) =>
-    y.error('invalid_value', entry.valueLoc, `"warehouse": "${entry.key}" is not a valid connection URL: ${problem}.`, `write it as ${example} (from \${DATABASE_URL} or similar)`);
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
-  if (scheme === undefined) return refuse('it does not start with a scheme and "://"');
-  if (!schemes.includes(scheme.toLowerCase())) return refuse(`the scheme is "${scheme}", not ${schemes.map((s) => `"${s}"`).join(' or ')}`);
-  const authority = /^[^/?#]*/.exec(url.slice(scheme.length + 3))![0];
-  const port = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf('@') + 1))?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return refuse(`the port ${port} is not between 1 and 65535`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return refuse('it cannot be read as a URL (check the characters of the user name and password: they must be percent-encoded)');
-  }
-  if (parsed.hostname === '' && !parsed.searchParams.has('host')) return refuse('it names no host');
-  return url;
-}

@@ -3,8 +3,8 @@
 // stops at its limit, so an 815-byte alias bomb or a 10,000-deep `not` fails in milliseconds
 // instead of exhausting memory or the stack.
 import { promises as fs } from 'node:fs';
-import { Lexer, Parser, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { Composer, Lexer, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import type { CST, Document, LineCounter, Node } from 'yaml';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 export const MAX_ALIAS_NODES = 10_000;
@@ -107,48 +107,67 @@ export interface TextProblem {
   readonly hint: string;
 }
 
-export function checkYamlText(file: string, text: string): TextProblem | null {
+/** A NUL character written as such (an escaped one is found in the parsed values). */
+export function nulProblem(file: string, text: string): TextProblem | null {
   const nul = text.indexOf('\0');
-  if (nul >= 0) {
-    return {
-      offset: nul,
-      code: 'nul_character',
-      message: `${file} contains a NUL character (U+0000), which YAML text may not hold.`,
-      hint: 'remove the NUL byte; the file may be binary or corrupted',
-    };
-  }
-  const deep = nestingPastLimit(text);
-  if (deep !== null) {
-    return {
-      offset: deep,
-      code: 'nesting_too_deep',
-      message: `${file} nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep.`,
-      hint: `no definition needs more than ${MAX_NESTING_DEPTH} levels; flatten the condition (e.g. "not" of "all" becomes "any" of "not")`,
-    };
-  }
-  return null;
+  if (nul < 0) return null;
+  return {
+    offset: nul,
+    code: 'nul_character',
+    message: `${file} contains a NUL character (U+0000), which YAML text may not hold.`,
+    hint: 'remove the NUL byte; the file may be binary or corrupted',
+  };
+}
+
+export function nestingProblem(file: string, offset: number): TextProblem {
+  return {
+    offset,
+    code: 'nesting_too_deep',
+    message: `${file} nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep.`,
+    hint: `no definition needs more than ${MAX_NESTING_DEPTH} levels; flatten the condition (e.g. "not" of "all" becomes "any" of "not")`,
+  };
 }
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
 
+export type BoundedParse = { readonly document: Document.Parsed; readonly deepAt: null } | { readonly document: null; readonly deepAt: number };
+
 /**
- * Where the nesting first goes past the limit, or null. The `yaml` package's lexer and CST
- * parser keep their own stack instead of recursing, so feeding them one token at a time and
- * counting the open collections on that stack stops at the limit before anything recurses.
+ * The `yaml` package's parseDocument, in one pass with the nesting limit. Its lexer and CST
+ * parser keep their own stack instead of recursing: fed one lexeme at a time, the open
+ * collections on that stack are counted, and past the limit the parse stops before the composer
+ * (which does recurse) ever sees the document. `deepAt` is the offset where the limit was passed.
  */
-function nestingPastLimit(text: string): number | null {
-  const parser = new Parser();
-  for (const lexeme of new Lexer().lex(text)) {
-    // The parser's offset counts source characters only (the lexer adds control tokens).
-    const offset = parser.offset;
-    for (const _ of parser.next(lexeme)) {
-      // Finished documents are not needed; only the open stack is.
+export function parseBounded(text: string, lineCounter: LineCounter): BoundedParse {
+  const parser = new Parser(lineCounter.addNewLine);
+  // Parser.parse() reports the first line's start itself; next(), used here, does not.
+  lineCounter.addNewLine(0);
+  let deepAt: number | null = null;
+  function* tokens(): Generator<CST.Token> {
+    for (const lexeme of new Lexer().lex(text)) {
+      // The parser's offset counts source characters only (the lexer adds control tokens).
+      const offset = parser.offset;
+      yield* parser.next(lexeme);
+      let depth = 0;
+      for (const token of parser.stack) if (COLLECTIONS.has(token.type)) depth++;
+      if (depth > MAX_NESTING_DEPTH) {
+        deepAt = offset;
+        return;
+      }
     }
-    let depth = 0;
-    for (const token of parser.stack) if (COLLECTIONS.has(token.type)) depth++;
-    if (depth > MAX_NESTING_DEPTH) return offset;
+    yield* parser.end();
   }
-  return null;
+  let document: Document.Parsed | null = null;
+  for (const parsed of new Composer({ uniqueKeys: true }).compose(tokens(), true, text.length)) {
+    if (document === null) {
+      document = parsed;
+    } else {
+      // What parseDocument says of a second document.
+      document.errors.push(new YAMLParseError([parsed.range[0], parsed.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  return deepAt !== null ? { document: null, deepAt } : { document: document!, deepAt: null };
 }
 
 /** What the walk over the parsed nodes found: each alias's target, an alias bomb, an escaped NUL. */

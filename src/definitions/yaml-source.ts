@@ -6,7 +6,7 @@ import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } f
 import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { error, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
-import { MAX_ALIAS_NODES, checkNodes, checkYamlText } from './yaml-bounds.js';
+import { MAX_ALIAS_NODES, checkNodes, nestingProblem, nulProblem, parseBounded } from './yaml-bounds.js';
 import type { SourceLocation } from './model.js';
 
 export type YamlNode = Node;
@@ -35,17 +35,22 @@ export class YamlFile {
     readonly file: string,
     readonly text: string,
   ) {
-    const problem = checkYamlText(file, text);
-    if (problem !== null) {
+    const nul = nulProblem(file, text);
+    const parsed = nul === null ? parseBounded(text, this.lineCounter) : null;
+    if (parsed === null || parsed.document === null) {
+      const problem = nul ?? nestingProblem(file, parsed!.deepAt!);
       this.refused = true;
       this.document = parseDocument('');
-      this.lineCounter.addNewLine(0);
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
+      // Without a parse, the line starts come from the text (the parser found them up to the stop).
+      if (parsed === null) {
+        this.lineCounter.addNewLine(0);
+        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
+      }
       this.error(problem.code, this.locAt(problem.offset), problem.message, problem.hint);
       this.aliasTargets = new Map();
       return;
     }
-    this.document = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    this.document = parsed.document;
     const aliases = checkNodes(this.document);
     this.aliasTargets = aliases.targets;
     if (aliases.bomb !== null) {

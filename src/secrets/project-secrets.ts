@@ -76,6 +76,20 @@ export function destinationSecrets(destination: DestinationConfig): string[] {
   }
 }
 
+/** Keys of quorum.yml whose values are credentials wherever they appear. */
+const CREDENTIAL_KEYS = new Set([...CREDENTIAL_SETTINGS, 'write_key', 'secret']);
+
+/**
+ * The secrets in one value of quorum.yml as it is read (`what` names where, as the config
+ * parser's messages do), so that they are known before any message about that value is shown,
+ * including when the file has errors and no configuration comes out of it.
+ */
+export function secretsOfSetting(key: string, what: string, value: string): string[] {
+  if (what.startsWith('"headers"') || CREDENTIAL_KEYS.has(key)) return [value];
+  if (key === 'url' || key === 'endpoint') return urlSecrets(value, { whole: what.startsWith('destination') && key === 'url' });
+  return [];
+}
+
 /** Every secret of a project's configuration. */
 export function projectSecrets(config: ProjectConfig): string[] {
   return [...warehouseSecrets(config.warehouse), ...Object.values(config.destinations).flatMap(destinationSecrets)];

@@ -13,10 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bigquery } from '../../dialects/bigquery/index.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import { snowflake } from '../../dialects/snowflake/index.js';
-import { loadProject } from '../../src/definitions/load-project.js';
+import { connectionUrlProblem } from '../../dialects/postgres/postgres-url.js';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import type { Dialect } from '../../src/warehouse/connection.js';
+import { withConnectTimeout } from '../../src/warehouse/connect-failure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
@@ -38,6 +39,27 @@ async function failure(dialect: Dialect, config: WarehouseConfig): Promise<{ cod
     return { code: d.code, message: d.message, ms: Date.now() - started };
   }
   throw new Error('connected, but a failure was expected');
+}
+
+/** The CLI as a child process on a one-audience project with this quorum.yml. */
+async function cli(config: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-connect-'));
+  dirs.push(dir);
+  await fs.mkdir(path.join(dir, 'audiences'));
+  await fs.writeFile(path.join(dir, 'quorum.yml'), config);
+  await fs.writeFile(path.join(dir, 'audiences/pro.yml'), 'audience: pro\nlevel: account\nwhere: { trait: plan, equals: pro }\n');
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    if (!('QUORUM_DEBUG' in env)) delete childEnv.QUORUM_DEBUG;
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, '--project', dir], { env: childEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
 }
 
 /** A TCP server that accepts connections and never says a word: only a timeout ends a wait on it. */
@@ -100,6 +122,19 @@ describe('connecting fails fast and names the cause', () => {
     }
   });
 
+  it('a connect attempt that never settles is abandoned at the timeout (Snowflake and BigQuery go through this)', async () => {
+    let abandoned = false;
+    const started = Date.now();
+    const outcome = await withConnectTimeout(new Promise<never>(() => undefined), 200, 'Snowflake account "x"', () => (abandoned = true)).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(DiagnosticsError);
+    const d = (outcome as DiagnosticsError).diagnostics[0];
+    expect(d.code).toBe('warehouse_unreachable');
+    expect(d.message).toContain('timed out');
+    expect(d.message).toContain('0.2 s');
+    expect(abandoned).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('bigquery: without network or credentials, a named cause within the timeout', async () => {
     const result = await failure(bigquery, { type: 'bigquery', settings: { project: 'quorum-unresolvable-zz9' }, connectTimeoutMs: 15_000 });
     expect(result.code).toBe('warehouse_unreachable');
@@ -129,14 +164,6 @@ describe.skipIf(!serverUrl)('a real PostgreSQL server: needs QUORUM_TEST_POSTGRE
 });
 
 describe('malformed connection URLs are errors, not a silent localhost:5432', () => {
-  async function urlDiagnostics(url: string): Promise<string[]> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-url-'));
-    dirs.push(dir);
-    await fs.writeFile(path.join(dir, 'quorum.yml'), 'warehouse:\n  type: postgres\n  url: ${DATABASE_URL}\n');
-    const loaded = await loadProject(dir, { env: { DATABASE_URL: url } });
-    return loaded.diagnostics.map((d) => `${d.code} ${d.loc?.file}:${d.loc?.line} ${d.message}`);
-  }
-
   it.each([
     ['postgres://quorum:pw@db.example.com:99999/quorum', 'the port 99999 is not between 1 and 65535'],
     ['postgresql//quorum:pw@db.example.com/quorum', 'does not start with a scheme and "://"'],
@@ -144,42 +171,31 @@ describe('malformed connection URLs are errors, not a silent localhost:5432', ()
     ['postgres://quorum:pw@db example.com/quorum', 'cannot be read as a URL'],
     ['postgres:///quorum', 'names no host'],
   ])('%s', async (url, problem) => {
-    const found = await urlDiagnostics(url);
-    expect(found).toHaveLength(1);
-    expect(found[0]).toContain('invalid_value quorum.yml:3');
-    expect(found[0]).toContain(problem);
+    const result = await failure(postgres, { type: 'postgres', url, connectTimeoutMs: 5_000 });
+    expect(result.code).toBe('invalid_value');
+    expect(result.message).toContain(problem);
+    // Refused before any connection attempt.
+    expect(result.ms).toBeLessThan(1_000);
     // The URL holds a password: the message never quotes it.
-    expect(found[0]).not.toContain(':pw');
+    expect(result.message).not.toContain(':pw');
   });
 
-  it('accepts the usual forms', async () => {
+  it('accepts the usual forms', () => {
     for (const url of ['postgres://quorum:pw@db.example.com:5432/quorum?sslmode=require', 'postgresql://db.example.com/quorum', 'postgres:///quorum?host=/var/run/postgresql', 'postgres://[::1]:5432/quorum']) {
-      expect(await urlDiagnostics(url), url).toEqual([]);
+      expect(connectionUrlProblem(url), url).toBeNull();
     }
+  });
+
+  it('a malformed URL in quorum.yml fails `quorum validate` with exit 1, not a connection to localhost', async () => {
+    const out = await cli('warehouse:\n  type: postgres\n  url: ${DATABASE_URL}\n', ['validate'], { DATABASE_URL: 'postgresql//quorum:pg-password-123@127.0.0.1/quorum' });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('error[invalid_value]');
+    expect(out.stderr).toContain('not a valid connection URL');
+    expect(out.stderr).not.toContain('pg-password-123');
   });
 });
 
 describe('the CLI on an unreachable warehouse (child process, real streams)', () => {
-  async function cli(config: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-connect-'));
-    dirs.push(dir);
-    await fs.mkdir(path.join(dir, 'audiences'));
-    await fs.writeFile(path.join(dir, 'quorum.yml'), config);
-    await fs.writeFile(path.join(dir, 'audiences/pro.yml'), 'audience: pro\nlevel: account\nwhere: { trait: plan, equals: pro }\n');
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-      const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-      if (!('QUORUM_DEBUG' in env)) delete childEnv.QUORUM_DEBUG;
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, '--project', dir], { env: childEnv });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    });
-  }
-
   const NOISE = /NodeVersionSupportWarning|MetadataLookupWarning|DeprecationWarning|\(node:\d+\)|--trace-warnings|"level":"(ERROR|WARN)"|Acquire connection error/;
   const STACK = /\n\s+at .+(:\d+:\d+\)?|\(node:)/;
 

@@ -1,7 +1,12 @@
 // The redactor on its own: every shape a secret can come back in, and nothing else touched.
 import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadProject } from '../../src/definitions/load-project.js';
+import { formatDiagnostics } from '../../src/diagnostics/format.js';
 import { urlSecrets } from '../../src/secrets/project-secrets.js';
-import { REDACTED, SecretRedactor } from '../../src/secrets/secret-redactor.js';
+import { REDACTED, SecretRedactor, redactSecrets } from '../../src/secrets/secret-redactor.js';
 
 const SECRET = 'k3y/with+sp ce"and:colon';
 
@@ -43,5 +48,20 @@ describe('SecretRedactor', () => {
     expect(found).toEqual(expect.arrayContaining(['me:p%40ss', 'p%40ss', 'p@ss', 'sslmode=require&sslpassword=hunter22', 'hunter22']));
     expect(found).not.toContain('require');
     expect(found).not.toContain('me');
+  });
+
+  it('knows an inline secret of a quorum.yml that has errors, before its diagnostic is shown', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-inline-secret-'));
+    try {
+      const key = 'inl1ne-s3cret-key';
+      await fs.writeFile(path.join(dir, 'quorum.yml'), `destinations:\n  hook: { type: webhook, url: "htp://hooks.example.com/x?key=${key}", headers: { X-Token: tok-${key} } }\n  crm: { type: segment, write_key: wk-${key}, endpoint: nope }\n`);
+      const loaded = await loadProject(dir, { env: {} });
+      expect(loaded.project).toBeNull();
+      const shown = redactSecrets(formatDiagnostics(loaded.diagnostics, dir));
+      expect(shown).toContain('not an http(s) URL');
+      expect(shown).not.toContain(key);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

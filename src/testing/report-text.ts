@@ -15,6 +15,8 @@ const KIND_LABEL: Readonly<Record<Difference['kind'], string>> = {
   entered: 'expect_entered',
   exited: 'expect_exited',
   changed: 'expect_changed',
+  calls: 'expect_calls',
+  guardrail: 'expect_guardrail',
 };
 
 export function formatTextReport(run: TestRun, options: TextReportOptions = {}): string {

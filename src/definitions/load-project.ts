@@ -8,6 +8,7 @@ import { checkProject } from './check-references.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
+import { notAProject } from './not-a-project.js';
 import { YamlFile } from './yaml-source.js';
 
 export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
@@ -30,9 +31,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   const configText = await readText(path.join(absolute, CONFIG_FILE));
   let config = null;
   if (configText === null) {
-    diagnostics.push(
-      error('not_a_project', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
-    );
+    diagnostics.push(await notAProject(absolute, CONFIG_FILE));
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);
     if (y.ok) config = parseConfig(y, absolute, env);

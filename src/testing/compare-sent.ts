@@ -26,7 +26,7 @@ export function compareSent(e: Extract<Expectation, { kind: 'calls' | 'guardrail
   if (e.kind === 'guardrail') {
     const why = sent.blocked.get(e.definition);
     if (e.blocked === (why !== undefined)) return [];
-    return [{ ...base, entity: e.definition, expected: e.blocked ? 'blocked by max_exit_fraction' : 'passes max_exit_fraction', actual: why ?? 'passes: nothing blocked it' }];
+    return [{ ...base, entity: null, expected: e.blocked ? 'blocked by max_exit_fraction' : 'passes max_exit_fraction', actual: why ?? 'passes: nothing blocked it' }];
   }
   const out: Difference[] = [];
   const actual = sent.calls.get(e.destination)?.get(e.definition);

@@ -142,7 +142,7 @@ describe('quorum test expects the calls a run sends', () => {
         '        account "acme": expected no entered calls to audit, actual entered calls to audit',
         '        account "acme": expected exited calls to audit, actual no exited calls to audit',
         '      tests/calls.test.yml:18:27 expect_guardrail active_users (step 1, at 2024-06-01T00:00:00.000Z)',
-        '        user "active_users": expected blocked by max_exit_fraction, actual passes: nothing blocked it',
+        '        expected blocked by max_exit_fraction, actual passes: nothing blocked it',
         '',
         'cases: 1 failed; 1 in 1 file',
         '',

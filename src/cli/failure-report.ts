@@ -48,7 +48,7 @@ function environmentDiagnostic(cause: SystemError): Diagnostic {
 function bugDiagnostic(cause: unknown): Diagnostic {
   const message = cause instanceof Error ? cause.message : String(cause);
   return error(
-    'warehouse_error',
+    'internal_error',
     null,
     `quorum failed: ${message.split('\n')[0]}`,
     'this looks like a bug in quorum; please report it with the command you ran (QUORUM_DEBUG=1 prints details)',

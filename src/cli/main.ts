@@ -6,6 +6,8 @@ import { endQuietlyOnClosedPipe, reportFailure } from './failure-report.js';
 import { teachHelp } from './help-command.js';
 import type { GlobalOptions } from './options.js';
 import { forgetPrintedJson } from './print.js';
+import { quietDependencyWarnings } from '../logging/dependency-log.js';
+import { guardStream } from '../secrets/secret-redactor.js';
 import { VERSION } from './version.js';
 
 // Command modules load when the program is built, not when this file is imported: `quorum
@@ -22,6 +24,7 @@ const COMMANDS: readonly (() => Promise<(program: Command) => void>)[] = [
   () => import('./commands/history.js').then((m) => m.registerHistory),
   () => import('./commands/schedule.js').then((m) => m.registerSchedule),
   () => import('./commands/report.js').then((m) => m.registerReport),
+  () => import('./commands/state.js').then((m) => m.registerState),
 ];
 
 export async function buildProgram(): Promise<Command> {
@@ -41,6 +44,10 @@ export async function buildProgram(): Promise<Command> {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // Whatever writes to the terminal, a secret of the loaded project is redacted on the way (SPEC §8).
+  guardStream(process.stdout);
+  guardStream(process.stderr);
+  quietDependencyWarnings();
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`);
@@ -54,6 +61,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (cause) {
     const options = program.opts() as Partial<GlobalOptions>;
-    return reportFailure(cause, { root: path.resolve(options.project ?? '.'), json: options.json === true });
+    // commander may fail before it has parsed --json (an unknown option): read argv as well
+    const json = options.json === true || args.includes('--json');
+    return reportFailure(cause, { root: path.resolve(options.project ?? '.'), json });
   }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject, validateProject } from '../../src/definitions/load-project.js';
+import { parseSqlTemplate } from '../../src/definitions/parse-sql.js';
 import type { Project, SourceLocation } from '../../src/definitions/model.js';
 import { OFFLINE_CATALOG } from '../../src/warehouse/catalog.js';
 import { tempProject } from './fixture-helpers.js';
@@ -189,6 +190,13 @@ describe('loadProject: a valid project', () => {
             'group by 1',
             '',
           ].join('\n'),
+          template: parseSqlTemplate([
+            'select g.group_id, count(distinct t.user_id) as active_users_past_month',
+            "from {{ source('tracks') }} t join {{ source('groups') }} g using (user_id)",
+            'where t.timestamp > {{ as_of }} - interval 30 day -- a comment; drop',
+            'group by 1',
+            '',
+          ].join('\n')).parts,
           columns: null,
           sync: [],
           loc: at(S, 1, 3),

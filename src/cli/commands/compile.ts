@@ -45,8 +45,9 @@ export function registerCompile(program: Command): void {
     .option('--catalog', "read column types from the project's warehouse first (needs it reachable)")
     .action(async (name: string, options: { dialect?: string; catalog?: boolean }, command: Command) => {
       const g = globals(command);
-      const { project, diagnostics } = await openProject(g.project);
+      const { project, diagnostics } = await openProject(g.project, dialectNamed);
       definitionNamed(project, name);
+      // --dialect is checked by oneOf and warehouse.type by the config parser
       const dialect = dialectNamed(options.dialect ?? project.config.warehouse.type)!;
       let catalog = OFFLINE_CATALOG;
       if (options.catalog) {

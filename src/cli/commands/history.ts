@@ -35,7 +35,7 @@ export function registerHistory(program: Command): void {
       const g = globals(command);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit "${options.limit}" is not a positive whole number`);
-      const { project } = await openProject(g.project);
+      const { project } = await openProject(g.project, dialectNamed);
       const connection = await connect(project, dialectNamed);
       try {
         const entries = await history(connection, project.config.stateSchema, { name, limit });

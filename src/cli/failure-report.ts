@@ -48,7 +48,7 @@ function environmentDiagnostic(cause: SystemError): Diagnostic {
 function bugDiagnostic(cause: unknown): Diagnostic {
   const message = cause instanceof Error ? cause.message : String(cause);
   return error(
-    'warehouse_error',
+    'internal_error',
     null,
     `quorum failed: ${message.split('\n')[0]}`,
     'this looks like a bug in quorum; please report it with the command you ran (QUORUM_DEBUG=1 prints details)',
@@ -70,7 +70,11 @@ function report(diagnostics: readonly Diagnostic[], root: string, json: boolean)
 /** Prints why the command failed and returns the exit code. */
 export function reportFailure(cause: unknown, options: { root: string; json: boolean }): number {
   // commander has printed its own message (unknown option, missing argument, help)
-  if (cause instanceof CommanderError) return cause.exitCode === 0 ? 0 : 2;
+  if (cause instanceof CommanderError) {
+    if (cause.exitCode === 0) return 0;
+    if (options.json && !printedJson()) printJsonError(error('usage', null, cause.message.replace(/^error: /, ''), 'add --help for the options and examples'));
+    return 2;
+  }
   if (cause instanceof CommandFailed) return 1;
   if (cause instanceof UsageError) {
     report([error('usage', null, cause.message, cause.hint)], options.root, options.json);

@@ -34,11 +34,13 @@ export function teachHelp(program: Command): void {
         `${suggestion ? `did you mean "${suggestion}"? ` : ''}commands: ${program.commands.map((c) => c.name()).join(', ')}; topics: ${Object.keys(HELP_TOPICS).join(', ')}`,
       );
     });
-  for (const command of program.commands) {
-    // set on each command: commands copy their parent's help settings only when they are created
+  // set on each command: commands copy their parent's help settings only when they are created
+  const teach = (command: Command): void => {
     command.configureHelp(HELP_SETTINGS);
     const examples = examplesText(command.name());
     if (examples) command.addHelpText('after', examples);
-  }
+    command.commands.forEach(teach);
+  };
+  program.commands.forEach(teach);
   program.addHelpText('after', `\nTopics: quorum help ${Object.keys(HELP_TOPICS).join(' | ')}\n\nStart with the demo:\n  $ quorum init demo && cd demo\n  $ ${COMMAND_EXAMPLES.preview[0]}\n`);
 }

@@ -20,6 +20,9 @@ export const COMMAND_GLOBALS: Readonly<Record<string, readonly Global[]>> = {
   history: ['--project', '--json'],
   schedule: ['--project', '--select'],
   report: ['--project', '--json'],
+  state: ['--project', '--json'],
+  check: ['--project', '--json'], // quorum state check
+  repair: ['--project', '--json'], // quorum state repair
   help: [],
 };
 
@@ -44,6 +47,9 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   history: ['quorum history', 'quorum history at_risk_accounts --limit 5'],
   schedule: ['quorum schedule', 'quorum schedule --select at_risk_accounts --log-format json'],
   report: ['quorum report', 'quorum report --out site/quorum.html --limit 100'],
+  state: ['quorum state check', 'quorum state repair --from last          # says what it would do', 'quorum state repair --from last --yes'],
+  check: ['quorum state check', 'quorum state check --json'],
+  repair: ['quorum state repair --from last', 'quorum state repair --from empty --yes   # forget the state: the next run enters everyone'],
   help: ['quorum help preview', 'quorum help windows', 'quorum help as-of'],
 };
 

@@ -10,6 +10,7 @@ import { checkSqlTraits } from './check-sql-traits.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
+import { notAProject } from './not-a-project.js';
 import { MAX_DEFINITION_BYTES, readYamlText } from './yaml-bounds.js';
 import { YamlFile } from './yaml-source.js';
 import { projectSecrets } from '../secrets/project-secrets.js';
@@ -45,9 +46,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   if (configRead.diagnostic) {
     diagnostics.push(configRead.diagnostic);
   } else if (configText === null) {
-    diagnostics.push(
-      error('not_a_project', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
-    );
+    diagnostics.push(await notAProject(absolute, CONFIG_FILE));
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);
     if (y.ok) config = parseConfig(y, absolute, env);

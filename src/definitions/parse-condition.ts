@@ -157,7 +157,7 @@ function readPerformed(y: YamlFile, entries: Map<string, MapEntry>, head: MapEnt
     }
   }
   if (event === null || (withinEntry && window === null) || filters === null || count === null) return null;
-  return { kind: 'performed', event, window, filters, count, loc: head.keyLoc };
+  return { kind: 'performed', event, window, filters, count, loc: head.valueLoc };
 }
 
 function readAtLeastUsers(y: YamlFile, entries: Map<string, MapEntry>, head: MapEntry): Condition | null {

@@ -39,6 +39,7 @@ export type DiagnosticCode =
   | 'delivery_failed' // a destination did not take its calls; they wait in the outbox (quorum run)
   | 'not_a_project' // --project (or the current folder) has no quorum.yml
   | 'file_system' // a path the user gave cannot be read or written (a folder, no permission, a full disk)
+  | 'internal_error' // a bug in quorum: please report it
   | 'usage'; // CLI usage problem
 
 export interface Diagnostic {

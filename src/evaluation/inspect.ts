@@ -1,6 +1,8 @@
 // Read-only questions about a definition: its members, a preview with a per-condition breakdown,
 // and every value behind one entity. They return data in the SPEC §7 JSON shapes; the CLI prints.
 import type { Definition, Level, Project } from '../definitions/model.js';
+import { didYouMean } from '../definitions/did-you-mean.js';
+import { DefinitionIndex, resolveTrait } from '../definitions/resolve.js';
 import { unknownDefinition } from '../definitions/unknown-definition.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import type { TraitValue } from '../reference/dataset.js';
@@ -87,8 +89,29 @@ export function definitionNamed(project: Project, name: string): Definition {
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** `--columns` names traits of the definition's level: each must resolve, else a did-you-mean. */
+function checkColumns(ctx: InspectContext, level: Level, columns: readonly string[]): void {
+  const index = new DefinitionIndex(ctx.project.definitions);
+  const layout = ctx.project.config.source;
+  const table = level === 'user' ? layout.tables.identifies : layout.tables.groups;
+  const problems = columns
+    .filter((c) => !resolveTrait(c, level, index, layout, ctx.catalog).ok)
+    .map((c) => {
+      const candidates = [...ctx.project.definitions.filter((d) => d.kind !== 'audience' && d.level === level).map((d) => d.name), ...(ctx.catalog.tables.get(table)?.columns.keys() ?? [])];
+      const suggestion = didYouMean(c, candidates);
+      return error(
+        'unknown_reference',
+        null,
+        `--columns "${c}" is not a ${level}-level trait, nor a column of ${table} (a custom trait).`,
+        suggestion ? `did you mean "${suggestion}"?` : `the ${level}-level traits are: ${[...new Set(candidates)].sort().join(', ')}`,
+      );
+    });
+  if (problems.length > 0) throw new DiagnosticsError(problems);
+}
+
 export async function members(ctx: InspectContext, name: string, columns: readonly string[] = []): Promise<MembersOutput> {
   const definition = definitionNamed(ctx.project, name);
+  checkColumns(ctx, definition.level, columns);
   const results = await evaluate(ctx.connection, {
     project: ctx.project,
     catalog: ctx.catalog,

@@ -4,6 +4,7 @@ import type { Level, SourceLocation } from '../definitions/model.js';
 import { parseTimestamp } from '../definitions/parse-values.js';
 import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
 import type { EntityChanges } from '../sync/diff-entities.js';
+import { compareSent, type StepSent } from './compare-sent.js';
 import type { ExpectedValue, Expectation } from './test-case.js';
 
 export type ResultValue = TraitValue | Readonly<Record<string, TraitValue>>;
@@ -33,13 +34,17 @@ export interface Difference {
  * The differences of one evaluation. `previous` (the evaluation before, null for the first) gives
  * the values a trait changed from; `changes` is what `quorum run`'s diff found in between.
  */
-export function compareStep(expectations: readonly Expectation[], results: Results, previous: Results | null, changes: Changes): Difference[] {
+export function compareStep(expectations: readonly Expectation[], results: Results, previous: Results | null, changes: Changes, sent: StepSent | null = null): Difference[] {
   const out: Difference[] = [];
   for (const e of expectations) {
     const result = results.get(e.definition);
     if (!result) continue; // the runner evaluates every definition a step expects
     const base = { definition: e.definition, level: result.level, kind: e.kind, loc: e.loc, expectationLoc: e.loc };
     switch (e.kind) {
+      case 'calls':
+      case 'guardrail':
+        if (sent) out.push(...compareSent(e, sent, base));
+        break;
       case 'members': {
         if (result.kind !== 'audience') break;
         const expected = new Set(e.ids);

@@ -8,11 +8,12 @@ import { snakeCase } from '../definitions/snake-case.js';
 import { presetLayout } from '../definitions/source-layout.js';
 import { describe, isMap, isSeq, truncate, type MapEntry, type YamlFile, type YamlNode } from '../definitions/yaml-source.js';
 import type { Project } from '../definitions/model.js';
+import { readCallExpectations, readGuardrailExpectations, readIdList } from './parse-call-expectations.js';
 import { layoutColumns, looksLikeTimestamp, type ProjectShape, type TableKind } from './project-shape.js';
 import type { ExpectedEntityValue, ExpectedValue, Expectation, GivenCall, GivenColumns, GivenValue, TableRole, TestCase, TestStep } from './test-case.js';
 
 export const CASE_KEYS = ['test', 'description', 'skip', 'as_of', 'given', 'expect', 'steps'];
-export const STEP_KEYS = ['given', 'at', 'expect', 'expect_entered', 'expect_exited', 'expect_changed'];
+export const STEP_KEYS = ['given', 'at', 'expect', 'expect_entered', 'expect_exited', 'expect_changed', 'expect_calls', 'expect_guardrail'];
 export const GIVEN_ROLES = ['identifies', 'groups', 'events', 'pages', 'screens'] as const;
 
 /** Columns Segment writes in every table besides the ones quorum reads; always accepted. */
@@ -24,6 +25,7 @@ export interface TestFileContext {
   readonly shape: ProjectShape;
   /** Raw tables a case may fill by name: SQL trait sources, event tables and the layout's tables. */
   readonly rawTables: ReadonlySet<string>;
+  readonly project: Project;
 }
 
 export function testFileContext(project: Project, shape: ProjectShape): TestFileContext {
@@ -33,7 +35,7 @@ export function testFileContext(project: Project, shape: ProjectShape): TestFile
     for (const part of d.template) if (part.kind === 'source') raw.add(part.table);
   }
   for (const role of GIVEN_ROLES) raw.delete(role);
-  return { shape, rawTables: raw };
+  return { shape, rawTables: raw, project };
 }
 
 export function parseTestFile(y: YamlFile, context: TestFileContext): TestCase[] {
@@ -72,6 +74,8 @@ class TestFileParser {
       expect_entered: 'entered / exited / changed compare two evaluations, so they belong to a step under steps:',
       expect_exited: 'entered / exited / changed compare two evaluations, so they belong to a step under steps:',
       expect_changed: 'entered / exited / changed compare two evaluations, so they belong to a step under steps:',
+      expect_calls: "the calls are those of a step's run, so they belong to a step under steps:",
+      expect_guardrail: "the guardrail judges a step's run, so it belongs to a step under steps:",
     });
     const nameEntry = entries.get('test');
     let name: string | null = null;
@@ -121,7 +125,9 @@ class TestFileParser {
       if (e.get('expect_entered')) expectations.push(...this.expectations(e.get('expect_entered')!, 'entered'));
       if (e.get('expect_exited')) expectations.push(...this.expectations(e.get('expect_exited')!, 'exited'));
       if (e.get('expect_changed')) expectations.push(...this.expectations(e.get('expect_changed')!, 'changed'));
-      const expects = ['expect', 'expect_entered', 'expect_exited', 'expect_changed'].some((k) => e.has(k));
+      if (e.get('expect_calls')) expectations.push(...readCallExpectations(y, e.get('expect_calls')!, this.context.project));
+      if (e.get('expect_guardrail')) expectations.push(...readGuardrailExpectations(y, e.get('expect_guardrail')!, this.context.project));
+      const expects = STEP_KEYS.some((k) => k.startsWith('expect') && e.has(k));
       if (expects && !atEntry) y.error('missing_key', loc, 'a step with expectations has no "at:" evaluation time.', 'add e.g. at: 2024-06-02T00:00:00Z to this step');
       if (!atEntry && !e.has('given') && !expects) y.error('missing_key', loc, 'a step needs "given:" (more data), "at:" (an evaluation), or both.', null);
       if (atEntry) evaluates = true;
@@ -163,7 +169,7 @@ class TestFileParser {
         continue;
       }
       if (shape.kind === 'audience') {
-        const ids = this.idList(e, `${what} "${e.key}"`, entity);
+        const ids = readIdList(y, e, `${what} "${e.key}"`, entity, `the ${entity} ids of its exact members, e.g. [acme, globex]; [] for none`);
         if (ids) out.push(kind === 'changed' ? { kind, definition: e.key, ids, loc: e.keyLoc } : { kind, definition: e.key, ids, loc: e.keyLoc });
       } else {
         const values = this.entityValues(e, `${what} "${e.key}"`, entity);
@@ -171,20 +177,6 @@ class TestFileParser {
       }
     }
     return out;
-  }
-
-  private idList(e: MapEntry, what: string, entity: string): string[] | null {
-    const y = this.y;
-    if (y.isNull(e.value)) return [];
-    const items = y.seq(e.value, e.valueLoc, what, `the ${entity} ids of its exact members, e.g. [acme, globex]; [] for none`);
-    if (!items) return null;
-    const ids: string[] = [];
-    for (const item of items) {
-      const value = scalarOf(item);
-      if (typeof value === 'string' || typeof value === 'number') ids.push(String(value));
-      else y.error('wrong_type', y.loc(item, e.valueLoc), `${what} holds ${describe(item)}, but it lists ${entity} ids.`, null);
-    }
-    return ids;
   }
 
   private entityValues(e: MapEntry, what: string, entity: string): ExpectedEntityValue[] | null {

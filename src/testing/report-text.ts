@@ -15,6 +15,8 @@ const KIND_LABEL: Readonly<Record<Difference['kind'], string>> = {
   entered: 'expect_entered',
   exited: 'expect_exited',
   changed: 'expect_changed',
+  calls: 'expect_calls',
+  guardrail: 'expect_guardrail',
 };
 
 export function formatTextReport(run: TestRun, options: TextReportOptions = {}): string {
@@ -71,7 +73,7 @@ export function failureLines(result: CaseResult): string[] {
       const when = evaluation.step > 0 ? `step ${evaluation.step}, at ${evaluation.at}` : `as of ${evaluation.at}`;
       const label = KIND_LABEL[first.kind] === 'expect' ? first.definition : `${KIND_LABEL[first.kind]} ${first.definition}`;
       lines.push(`${where} ${label} (${when})`);
-      for (const d of differences) lines.push(`  ${d.level} ${JSON.stringify(d.entity)}: expected ${d.expected}, actual ${d.actual}`);
+      for (const d of differences) lines.push(`  ${d.entity === null ? '' : `${d.level} ${JSON.stringify(d.entity)}: `}expected ${d.expected}, actual ${d.actual}`);
     }
   }
   if (result.error !== null) {

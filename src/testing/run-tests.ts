@@ -20,6 +20,8 @@ import type { Dialect } from '../warehouse/connection.js';
 import { caseRows, suiteTables, type TableRows } from './case-data.js';
 import { diffEntities } from '../sync/diff-entities.js';
 import { compareStep, type Changes, type Difference, type Results } from './compare.js';
+import type { StepSent } from './compare-sent.js';
+import { stepSends } from './step-sends.js';
 import { appendRows, createTables, type TableColumns } from './duckdb-loader.js';
 import { parseTestFile, testFileContext } from './parse-test-file.js';
 import { projectShape } from './project-shape.js';
@@ -217,6 +219,7 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
     await createTables(connection.connection, suite.schema, suite.tables);
     let previous: Results | null = null;
     const diffs = testCase.steps.some((s) => s.expectations.some((e) => e.kind !== 'members' && e.kind !== 'values'));
+    const sends = testCase.steps.some((s) => s.expectations.some((e) => e.kind === 'calls' || e.kind === 'guardrail'));
     for (const [i, step] of testCase.steps.entries()) {
       for (const [table, list] of suite.rows[i]) await appendRows(connection.connection, suite.schema, table, suite.tables[table], list);
       if (step.at === null) continue;
@@ -226,15 +229,17 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
       }
       let results: Results;
       let changes: Changes = new Map();
+      let sent: StepSent | null = null;
       try {
         results = await evaluate(connection, { project: suite.project, catalog: suite.catalog, asOf: step.at, targets });
         // entered / exited / changed: `quorum run`'s own diff, against the snapshot that the
         // previous step left in the case's state schema.
         if (diffs) changes = await diffEntities({ connection, project: suite.project, catalog: suite.catalog, asOf: step.at, definitions: targets, runId: `test-step-${step.number}` });
+        if (sends) sent = await stepSends({ connection, project: suite.project, catalog: suite.catalog, asOf: step.at, definitions: targets, step: step.number });
       } catch (cause) {
         return finish('error', evaluations, explainFailure(cause, testCase, suite, step.at));
       }
-      const differences = compareStep(step.expectations, results, previous, changes);
+      const differences = compareStep(step.expectations, results, previous, changes, sent);
       evaluations.push({ step: step.number, at: step.at, loc: step.loc, differences });
       previous = results;
     }

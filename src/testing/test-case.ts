@@ -49,7 +49,17 @@ export type Expectation =
    * `expect_changed: { account_audience: [ids] }`: exactly these accounts stayed in the audience
    * while users joined or left them (what `quorum run` counts as changed for an account audience).
    */
-  | { readonly kind: 'changed'; readonly definition: string; readonly ids: readonly string[]; readonly loc: SourceLocation };
+  | { readonly kind: 'changed'; readonly definition: string; readonly ids: readonly string[]; readonly loc: SourceLocation }
+  /**
+   * `expect_calls: { destination: { definition: { entered: [ids], exited: [...], changed: [...] } } }`:
+   * exactly the entities whose calls the step's run sends there, by transition (one left out: none).
+   */
+  | { readonly kind: 'calls'; readonly definition: string; readonly destination: string; readonly ids: Readonly<Record<CallTransition, readonly string[]>>; readonly loc: SourceLocation }
+  /** `expect_guardrail: { audience: blocked | passes }`: the step's run's max_exit_fraction verdict. */
+  | { readonly kind: 'guardrail'; readonly definition: string; readonly blocked: boolean; readonly loc: SourceLocation };
+
+export type CallTransition = 'entered' | 'exited' | 'changed';
+export const CALL_TRANSITIONS: readonly CallTransition[] = ['entered', 'exited', 'changed'];
 
 /**
  * A step adds `given` rows (to everything given before) and, when it has `at`, evaluates the

@@ -136,6 +136,20 @@ describe('definition mistakes', () => {
     });
   });
 
+  it('a misspelt --columns trait', async () => {
+    const r = await quorum(['members', 'power_users', '--columns', 'emial', '--as-of', '2024-06-01']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[unknown_reference]: --columns "emial" is not a user-level trait, nor a column of identifies (a custom trait).\nhint: did you mean "email"?');
+    expectClean(r);
+  });
+
+  it('--project naming a file', async () => {
+    const r = await quorum(['validate', '--project', path.join(demo, 'quorum.yml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error[not_a_project]: ${path.join(demo, 'quorum.yml')} is a file, not a project folder.\nhint: point --project at the folder that holds quorum.yml`);
+    expectClean(r);
+  });
+
   it('a folder without quorum.yml has its own code', async () => {
     const r = await quorum(['validate', '--project', dir]);
     expect(r.code).toBe(1);

@@ -84,7 +84,7 @@ describe('checkProject', () => {
     const files = {
       'audiences/a.yml': 'audience: a\nlevel: user\nwhere: [ { performed: Signed Up }, { not_performed: Signed Up } ]\n',
     };
-    expect(await check(files)).toEqual(['error missing_table audiences/a.yml:3:12']);
+    expect(await check(files)).toEqual(['error missing_table audiences/a.yml:3:23']);
   });
 
   it('reports every cycle once with its chain', async () => {

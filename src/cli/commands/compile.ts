@@ -3,9 +3,10 @@ import { dialectNamed, DIALECTS } from '../../../dialects/registry.js';
 import { checkProject } from '../../definitions/check-references.js';
 import type { Project } from '../../definitions/model.js';
 import { DiagnosticsError, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { compileSql, readCatalog } from '../../evaluation/evaluate.js';
+import { compileSql, planFor, readCatalog } from '../../evaluation/evaluate.js';
 import { definitionNamed } from '../../evaluation/inspect.js';
 import { connect, openProject } from '../../evaluation/session.js';
+import type { Plan } from '../../plan/plan.js';
 import { OFFLINE_CATALOG, type Catalog } from '../../warehouse/catalog.js';
 import { globals, oneOf } from '../options.js';
 import { printDiagnostics } from '../print.js';
@@ -16,8 +17,10 @@ import { printDiagnostics } from '../print.js';
  * almost surely does not exist: compile refuses it (validate --offline only warns) unless
  * --catalog has checked the column.
  */
-function refuseLikelyTypos(diagnostics: readonly Diagnostic[]): void {
-  const typos = diagnostics.filter((d) => d.severity === 'warning' && d.code === 'unknown_reference');
+function refuseLikelyTypos(diagnostics: readonly Diagnostic[], plan: Plan): void {
+  // only the columns this definition's SQL reads: a typo elsewhere in the project does not stop it
+  const read = [...plan.customTraits.user, ...plan.customTraits.account];
+  const typos = diagnostics.filter((d) => d.severity === 'warning' && d.code === 'unknown_reference' && read.some((c) => d.message.includes(`uses trait "${c}"`)));
   if (typos.length === 0) return;
   throw new DiagnosticsError(
     typos.map((d) => ({ ...d, severity: 'error' as const, hint: `${d.hint ?? ''} If it really is a column of the warehouse, run quorum compile --catalog to check it there.`.trim() })),
@@ -52,7 +55,7 @@ export function registerCompile(program: Command): void {
         const problems = checkProject(project, catalog).filter((d) => d.severity === 'error');
         if (problems.length > 0) throw new DiagnosticsError(problems);
       } else {
-        refuseLikelyTypos(diagnostics);
+        refuseLikelyTypos(diagnostics, planFor({ project, catalog, asOf: g.asOfIso, targets: [name] }));
         const warnings = diagnostics.filter((d) => d.severity === 'warning');
         if (warnings.length > 0) printDiagnostics(warnings, project.root);
       }

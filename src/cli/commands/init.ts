@@ -19,7 +19,7 @@ async function generate(target: string, force: boolean, json: boolean): Promise<
   try {
     return await writeDemoProject(target, {
       force,
-      onProgress: (done, total) => progress.update(`generating the demo warehouse (six months of Segment data), step ${done + 1} of ${total}`),
+      onProgress: (done, total) => progress.update(`generating the demo warehouse (six months of Segment data): ${done} of ${total} steps done`),
     });
   } finally {
     progress.done();

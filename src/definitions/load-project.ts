@@ -8,6 +8,7 @@ import { checkProject } from './check-references.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
+import type { WarehouseTypes } from './parse-warehouse.js';
 import { YamlFile } from './yaml-source.js';
 
 export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
@@ -15,6 +16,8 @@ export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
 export interface LoadOptions {
   /** Where ${VAR} values come from; process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The dialects of this build (dialects/registry.ts): each reads its own `warehouse:` keys. */
+  readonly dialects: WarehouseTypes;
 }
 
 export interface LoadResult {
@@ -23,7 +26,7 @@ export interface LoadResult {
   readonly diagnostics: Diagnostic[];
 }
 
-export async function loadProject(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadProject(root: string, options: LoadOptions): Promise<LoadResult> {
   const absolute = path.resolve(root);
   const env = options.env ?? process.env;
   const diagnostics: Diagnostic[] = [];
@@ -35,7 +38,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     );
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);
-    if (y.ok) config = parseConfig(y, absolute, env);
+    if (y.ok) config = parseConfig(y, absolute, env, options.dialects);
     diagnostics.push(...y.diagnostics);
   }
   const definitions: Definition[] = [];
@@ -52,7 +55,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
 }
 
 /** loadProject and, when it succeeds, checkProject: every problem `quorum validate` reports. */
-export async function validateProject(root: string, catalog: Catalog, options: LoadOptions = {}): Promise<LoadResult> {
+export async function validateProject(root: string, catalog: Catalog, options: LoadOptions): Promise<LoadResult> {
   const loaded = await loadProject(root, options);
   if (!loaded.project) return loaded;
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...checkProject(loaded.project, catalog)]);

@@ -17,15 +17,22 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export type DialectLookup = (name: string) => Dialect | undefined;
+/** The dialects of this build (dialects/registry.ts), injected: nothing in src/ imports one. */
+export interface DialectLookup {
+  (name: string): Dialect | undefined;
+  /** Every warehouse type, in the order messages list them. */
+  readonly names: readonly string[];
+  /** The warehouse type of a quorum.yml that names none. */
+  readonly defaultName: string;
+}
 
 function throwIfErrors(diagnostics: readonly Diagnostic[]): void {
   if (diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(sortDiagnostics(diagnostics));
 }
 
 /** Definitions only, no warehouse: what `compile` and `validate --offline` need. */
-export async function openProject(root: string): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
-  const loaded = await loadProject(root);
+export async function openProject(root: string, dialects: DialectLookup): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
+  const loaded = await loadProject(root, { dialects });
   throwIfErrors(loaded.diagnostics);
   const diagnostics = [...loaded.diagnostics, ...checkProject(loaded.project!, OFFLINE_CATALOG)];
   throwIfErrors(diagnostics);
@@ -53,7 +60,7 @@ export async function connect(project: Project, dialects: DialectLookup): Promis
 }
 
 export async function openSession(root: string, dialects: DialectLookup): Promise<Session> {
-  const loaded = await loadProject(root);
+  const loaded = await loadProject(root, { dialects });
   throwIfErrors(loaded.diagnostics);
   const project = loaded.project!;
   const diagnostics = loaded.diagnostics;

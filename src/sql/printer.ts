@@ -22,11 +22,15 @@ import {
   type Statement,
   type TableRef,
 } from './ast.js';
+import { CONSERVATIVE_CAPABILITIES, type DialectCapabilities } from '../warehouse/capabilities.js';
 
 
 const INDENT = '  ';
 
 export class SqlPrinter {
+  /** The warehouse's capabilities (src/warehouse/capabilities.ts); conservative by default. */
+  constructor(readonly capabilities: DialectCapabilities = CONSERVATIVE_CAPABILITIES) {}
+
   /** Used in messages: `UNSUPPORTED on <dialectName>`. */
   readonly dialectName: string = 'ansi';
 
@@ -49,14 +53,8 @@ export class SqlPrinter {
     }
   }
 
-  /**
-   * Capability: a schema may be written `database.schema` (`project.dataset`) in quorum.yml, each
-   * part its own identifier. Conservative default: a schema name is one identifier.
-   */
-  readonly supportsQualifiedSchemaNames: boolean = false;
-
   visitSchemaName(schema: string): string {
-    if (!this.supportsQualifiedSchemaNames) return this.quoteIdentifier(schema);
+    if (!this.capabilities.supportsQualifiedSchemaNames) return this.quoteIdentifier(schema);
     return schema.split('.').map((part) => this.quoteIdentifier(part)).join('.');
   }
 
@@ -317,14 +315,8 @@ export class SqlPrinter {
     return `CAST(ARRAY[] AS ${this.typeName(elementType === 'string' ? 'string_list' : elementType)})`;
   }
 
-  /**
-   * Capability: CONCAT skips NULL arguments (DuckDB, Postgres). Where it returns NULL instead, each
-   * non-literal argument falls back to '' so that every warehouse gives the same text.
-   */
-  readonly concatSkipsNulls: boolean = true;
-
   visitConcat(args: readonly Expr[]): string {
-    const printed = args.map((x) => (this.concatSkipsNulls || isStringLiteral(x) ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`));
+    const printed = args.map((x) => (this.capabilities.concatSkipsNulls || isStringLiteral(x) ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`));
     return `CONCAT(${printed.join(', ')})`;
   }
 
@@ -373,15 +365,8 @@ export class SqlPrinter {
     }
   }
 
-  /**
-   * Capability: aggregates take a `FILTER (WHERE ...)` clause (SQL:2003). Without it a filtered
-   * aggregate reads `CASE WHEN f THEN x END`, NULL where the filter does not hold, which every
-   * aggregate quorum uses skips; a filtered COUNT(*) is `visitCountIf`.
-   */
-  readonly supportsAggregateFilter: boolean = true;
-
   visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
-    if (filter !== null && !this.supportsAggregateFilter) {
+    if (filter !== null && !this.capabilities.supportsAggregateFilter) {
       if (arg === null) return this.visitCountIf(filter);
       return this.aggregateCall(fn, `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`);
     }

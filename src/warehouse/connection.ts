@@ -1,5 +1,7 @@
 import type { WarehouseConfig } from '../definitions/model.js';
+import type { WarehouseConfigSpec } from '../definitions/parse-warehouse.js';
 import type { SqlPrinter } from '../sql/printer.js';
+import type { DialectCapabilities } from './capabilities.js';
 import type { Catalog, CatalogTable, LogicalType } from './catalog.js';
 
 export type ResultRow = Record<string, unknown>;
@@ -37,10 +39,19 @@ export interface Statements {
   execute(sql: string): Promise<void>;
 }
 
-export interface Dialect {
+/**
+ * A warehouse: everything quorum knows of it lives in dialects/<name>/ and reaches src/ through
+ * this (dialects/registry.ts). `C` is the config its own parser reads from quorum.yml.
+ */
+export interface Dialect<C extends WarehouseConfig = WarehouseConfig> {
   readonly name: string;
+  /** What its SQL can do; the printer prints with these. */
+  readonly capabilities: DialectCapabilities;
   readonly printer: SqlPrinter;
-  connect(config: WarehouseConfig): Promise<WarehouseConnection>;
+  /** Its keys of quorum.yml's `warehouse:`: their schema and their reader. */
+  readonly config: WarehouseConfigSpec<C>;
+  /** Opens the warehouse that `config` (read by `config.parse`) describes. */
+  connect(config: C): Promise<WarehouseConnection>;
 }
 
 export type { Catalog };

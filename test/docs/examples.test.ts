@@ -13,6 +13,7 @@ import { formatDiagnostics } from '../../src/diagnostics/format.js';
 import { validateProject } from '../../src/definitions/load-project.js';
 import { OFFLINE_CATALOG } from '../../src/warehouse/catalog.js';
 import { docExamples, docFiles, type DocExample } from './markdown.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 /**
  * The reference pages of the language: each must carry tested examples, so that a page whose
@@ -44,7 +45,7 @@ async function validateExample(example: DocExample, index: number): Promise<Diag
   const target = path.join(root, example.file);
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, example.text);
-  const { diagnostics } = await validateProject(root, OFFLINE_CATALOG, { env: ENV });
+  const { diagnostics } = await validateProject(root, OFFLINE_CATALOG, { env: ENV, dialects: dialectNamed });
   return diagnostics.filter((d) => d.severity === 'error');
 }
 

@@ -16,7 +16,7 @@ export function registerCompile(program: Command): void {
     .option('--catalog', "read column types from the project's warehouse first (needs it reachable)")
     .action(async (name: string, options: { dialect?: string; catalog?: boolean }, command: Command) => {
       const g = globals(command);
-      const { project } = await openProject(g.project);
+      const { project } = await openProject(g.project, dialectNamed);
       const dialectName = options.dialect ?? project.config.warehouse.type;
       const dialect = dialectNamed(dialectName);
       if (!dialect) throw new UsageError(`no printer for dialect "${dialectName}"; choose one of ${Object.keys(DIALECTS).join(', ')}`);

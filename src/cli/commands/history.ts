@@ -31,7 +31,7 @@ export function registerHistory(program: Command): void {
     .description('past runs: when, how long, sizes, entered / exited, delivered')
     .action(async (name: string | undefined, options: { limit: string }, command: Command) => {
       const g = globals(command);
-      const { project } = await openProject(g.project);
+      const { project } = await openProject(g.project, dialectNamed);
       const connection = await connect(project, dialectNamed);
       try {
         const entries = await history(connection, project.config.stateSchema, { name, limit: Math.max(1, Number(options.limit) || 20) });

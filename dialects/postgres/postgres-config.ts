@@ -1,0 +1,18 @@
+// quorum.yml's `warehouse:` for Postgres: one connection URL, usually from ${DATABASE_URL}.
+import type { WarehouseConfig } from '../../src/definitions/model.js';
+import { warehouseText, type WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
+
+export interface PostgresWarehouse extends WarehouseConfig {
+  readonly type: 'postgres';
+  readonly url: string;
+}
+
+export const postgresConfig: WarehouseConfigSpec<PostgresWarehouse> = {
+  keys: {
+    url: warehouseText.describe('postgres: the connection URL, e.g. ${DATABASE_URL}'),
+  },
+  parse(section) {
+    const url = section.requiredText('url', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
+    return url === null ? null : { type: 'postgres', url };
+  },
+};

@@ -9,6 +9,9 @@ const capabilities = declareCapabilities({
   // part its own identifier, as in "Table path expressions".
   // https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#table_names
   supportsQualifiedSchemaNames: true,
+  // ARRAY_AGG(... IGNORE NULLS ...), as the printer writes it, leaves NULL out.
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/aggregate_functions#array_agg
+  listAggregateSkipsNulls: true,
 });
 
 export const bigquery: Dialect<BigQueryWarehouse> = {

@@ -9,6 +9,9 @@ const capabilities = declareCapabilities({
   // may be written `database.schema`, each part its own identifier.
   // https://docs.snowflake.com/en/sql-reference/name-resolution
   supportsQualifiedSchemaNames: true,
+  // ARRAY_AGG: "NULL values are omitted from the output".
+  // https://docs.snowflake.com/en/sql-reference/functions/array_agg
+  listAggregateSkipsNulls: true,
 });
 
 export const snowflake: Dialect<SnowflakeWarehouse> = {

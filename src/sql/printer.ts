@@ -22,6 +22,7 @@ import {
   type Statement,
   type TableRef,
 } from './ast.js';
+import { unsupported } from '../diagnostics/unsupported.js';
 import { CONSERVATIVE_CAPABILITIES, type DialectCapabilities } from '../warehouse/capabilities.js';
 
 
@@ -368,6 +369,13 @@ export class SqlPrinter {
   visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
     if (filter !== null && !this.capabilities.supportsAggregateFilter) {
       if (arg === null) return this.visitCountIf(filter);
+      if (fn === 'sorted_distinct_list' && !this.capabilities.listAggregateSkipsNulls) {
+        throw unsupported(
+          this.dialectName,
+          'a unique_list trait needs an aggregate FILTER clause or a list aggregate that skips NULL, and this dialect declares neither',
+          'compute the list with a SQL trait, or declare the capability the warehouse has in its dialect (dialects/<name>/index.ts)',
+        );
+      }
       return this.aggregateCall(fn, `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`);
     }
     const call = this.aggregateCall(fn, arg === null ? '*' : this.visitExpr(arg));

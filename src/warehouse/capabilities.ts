@@ -11,6 +11,12 @@ export interface DialectCapabilities {
    */
   readonly supportsAggregateFilter: boolean;
   /**
+   * The printer's sorted distinct list aggregate leaves NULL out, as Snowflake's ARRAY_AGG does
+   * (and BigQuery's with IGNORE NULLS). Without FILTER, a filtered list needs it: standard
+   * ARRAY_AGG keeps the NULL of every row the CASE turned away, so such a list is UNSUPPORTED.
+   */
+  readonly listAggregateSkipsNulls: boolean;
+  /**
    * CONCAT skips NULL arguments. Where it returns NULL instead, each non-literal argument falls
    * back to '' so that every warehouse gives the same text.
    */
@@ -24,6 +30,7 @@ export interface DialectCapabilities {
 
 export const CONSERVATIVE_CAPABILITIES: DialectCapabilities = Object.freeze({
   supportsAggregateFilter: false,
+  listAggregateSkipsNulls: false,
   concatSkipsNulls: false,
   supportsQualifiedSchemaNames: false,
 });

@@ -34,4 +34,6 @@ export const bigQueryConfig: WarehouseConfigSpec<BigQueryWarehouse> = {
     };
     return { type: 'bigquery', settings };
   },
+  // Credentials live in the key file or the environment, never in quorum.yml's values.
+  secrets: () => [],
 };

@@ -2,6 +2,7 @@ import { declareCapabilities } from '../../src/warehouse/capabilities.js';
 import type { Dialect } from '../../src/warehouse/connection.js';
 import { bigQueryConfig, type BigQueryWarehouse } from './bigquery-config.js';
 import { BigQueryPrinter } from './bigquery-printer.js';
+import { bigQuerySqlParser } from './bigquery-sql-parser.js';
 
 const capabilities = declareCapabilities({
   // Aggregate functions take no FILTER clause, and CONCAT: "If any input argument is NULL, the
@@ -19,6 +20,7 @@ export const bigquery: Dialect<BigQueryWarehouse> = {
   capabilities,
   printer: new BigQueryPrinter(capabilities),
   config: bigQueryConfig,
+  sqlParser: bigQuerySqlParser,
   // The client library loads only when a run connects: `quorum compile` never pays for it.
   connect: async (config) => (await import('./bigquery-connector.js')).openBigQuery(bigquery, config),
 };

@@ -21,4 +21,5 @@ export const duckDbConfig: WarehouseConfigSpec<DuckDbWarehouse> = {
     if (file === undefined) return { type: 'duckdb', path: section.projectPath('warehouse.duckdb') };
     return { type: 'duckdb', path: file === IN_MEMORY ? file : section.projectPath(file) };
   },
+  secrets: () => [],
 };

@@ -3,6 +3,7 @@ import type { Dialect } from '../../src/warehouse/connection.js';
 import { duckDbConfig, type DuckDbWarehouse } from './duckdb-config.js';
 import { openDuckDb } from './duckdb-connector.js';
 import { DuckDbPrinter } from './duckdb-printer.js';
+import { duckDbSqlParser } from './duckdb-sql-parser.js';
 
 const capabilities = declareCapabilities({
   // https://duckdb.org/docs/sql/query_syntax/filter
@@ -16,5 +17,6 @@ export const duckdb: Dialect<DuckDbWarehouse> = {
   capabilities,
   printer: new DuckDbPrinter(capabilities),
   config: duckDbConfig,
+  sqlParser: duckDbSqlParser,
   connect: (config) => openDuckDb(duckdb, config),
 };

@@ -1,6 +1,7 @@
 // quorum.yml's `warehouse:` for Postgres: one connection URL, usually from ${DATABASE_URL}.
 import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { warehouseText, type WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
+import { urlSecrets } from '../../src/secrets/project-secrets.js';
 
 export interface PostgresWarehouse extends WarehouseConfig {
   readonly type: 'postgres';
@@ -12,7 +13,10 @@ export const postgresConfig: WarehouseConfigSpec<PostgresWarehouse> = {
     url: warehouseText.describe('postgres: the connection URL, e.g. ${DATABASE_URL}'),
   },
   parse(section) {
-    const url = section.requiredText('url', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
+    // Client libraries read a malformed URL as localhost:5432; it is refused before connecting.
+    const url = section.connectionUrl('url', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment', ['postgres', 'postgresql']);
     return url === null ? null : { type: 'postgres', url };
   },
+  // The user name and password, and the query string (sslpassword, ...), of the URL.
+  secrets: (config) => urlSecrets(config.url),
 };

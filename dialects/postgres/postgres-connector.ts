@@ -3,6 +3,8 @@
 import knexFactory, { type Knex } from 'knex';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import { dependencyLogger } from '../../src/logging/dependency-log.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
 import type { PostgresWarehouse } from './postgres-config.js';
@@ -22,6 +24,21 @@ function classify(cause: unknown, sql: string): Error {
   return classifyPostgresError(cause);
 }
 
+/**
+ * Every statement goes through the extended protocol (Parse / Bind / Execute), which carries
+ * exactly one statement: a SQL trait that smuggled a second one past every other check would
+ * still be refused by the server ("cannot insert multiple commands into a prepared statement").
+ * `pg` would otherwise use the simple protocol, which runs a whole script, for a query without
+ * parameters.
+ */
+const ONE_STATEMENT = { queryMode: 'extended' } as const;
+
+type Runner = Knex | Knex.Transaction;
+
+function raw(runner: Runner, sql: string): Knex.Raw {
+  return runner.raw(sql).options(ONE_STATEMENT);
+}
+
 /** Timestamps in the source are UTC (docs/semantics.md): the session reads and writes them so. */
 const SESSION_SETUP = "SET TIME ZONE 'UTC'";
 
@@ -33,8 +50,17 @@ export class PostgresConnection implements WarehouseConnection {
 
   async query(sql: string): Promise<ResultRow[]> {
     try {
-      const result = await this.knex.raw(sql);
+      const result = await raw(this.knex, sql);
       return result.rows as ResultRow[];
+    } catch (cause) {
+      throw classify(cause, sql);
+    }
+  }
+
+  /** SPEC §4: a statement that only reads runs where the server refuses every write. */
+  async queryReadOnly(sql: string): Promise<ResultRow[]> {
+    try {
+      return await this.knex.transaction(async (tx) => (await raw(tx, sql)).rows as ResultRow[], { readOnly: true });
     } catch (cause) {
       throw classify(cause, sql);
     }
@@ -42,7 +68,7 @@ export class PostgresConnection implements WarehouseConnection {
 
   async execute(sql: string): Promise<void> {
     try {
-      await this.knex.raw(sql);
+      await raw(this.knex, sql);
     } catch (cause) {
       throw classify(cause, sql);
     }
@@ -54,14 +80,14 @@ export class PostgresConnection implements WarehouseConnection {
       work({
         query: async (sql) => {
           try {
-            return (await trx.raw(sql)).rows as ResultRow[];
+            return (await raw(trx, sql)).rows as ResultRow[];
           } catch (cause) {
             throw classify(cause, sql);
           }
         },
         execute: async (sql) => {
           try {
-            await trx.raw(sql);
+            await raw(trx, sql);
           } catch (cause) {
             throw classify(cause, sql);
           }
@@ -87,13 +113,17 @@ export class PostgresConnection implements WarehouseConnection {
   /** The result columns of a query, described through a cursor that fetches no row. */
   async describe(sql: string): Promise<Map<string, LogicalType>> {
     try {
-      return await this.knex.transaction(async (tx) => {
-        await tx.raw(`DECLARE quorum_describe NO SCROLL CURSOR FOR ${sql}`);
-        const result = await tx.raw('FETCH 0 FROM quorum_describe');
-        const fields = result.fields as { name: string; dataTypeID: number }[];
-        await tx.raw('CLOSE quorum_describe');
-        return new Map(fields.map((f) => [f.name, postgresOidLogicalType(f.dataTypeID)]));
-      });
+      // One statement a call (the cursor's query cannot carry a second), in a READ ONLY transaction.
+      return await this.knex.transaction(
+        async (tx) => {
+          await raw(tx, `DECLARE quorum_describe NO SCROLL CURSOR FOR ${sql}`);
+          const result = await raw(tx, 'FETCH 0 FROM quorum_describe');
+          const fields = result.fields as { name: string; dataTypeID: number }[];
+          await raw(tx, 'CLOSE quorum_describe');
+          return new Map(fields.map((f) => [f.name, postgresOidLogicalType(f.dataTypeID)]));
+        },
+        { readOnly: true },
+      );
     } catch (cause) {
       throw classifyPostgresError(cause);
     }
@@ -117,9 +147,13 @@ export function tablesFromColumns(
 }
 
 export async function openPostgres(dialect: Dialect, config: PostgresWarehouse): Promise<PostgresConnection> {
+  const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const knex = knexFactory({
     client: 'pg',
-    connection: config.url,
+    // pg gives up on a connection attempt after connectionTimeoutMillis (SPEC §8, connect_timeout).
+    connection: { connectionString: config.url, connectionTimeoutMillis: timeoutMs },
+    // knex prints pool errors with their stack on stdout; they are debug output, quorum names the cause.
+    log: dependencyLogger('knex'),
     pool: {
       min: 0,
       max: 4,
@@ -130,7 +164,7 @@ export async function openPostgres(dialect: Dialect, config: PostgresWarehouse):
         conn.query(SESSION_SETUP, (err) => done(err, conn));
       },
     },
-    acquireConnectionTimeout: 30_000,
+    acquireConnectionTimeout: timeoutMs,
   });
   const connection = new PostgresConnection(dialect, knex);
   await connection.query('SELECT 1'); // fail now, with a diagnostic, if the server is unreachable

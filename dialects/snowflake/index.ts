@@ -2,6 +2,7 @@ import { declareCapabilities } from '../../src/warehouse/capabilities.js';
 import type { Dialect } from '../../src/warehouse/connection.js';
 import { snowflakeConfig, type SnowflakeWarehouse } from './snowflake-config.js';
 import { SnowflakePrinter } from './snowflake-printer.js';
+import { snowflakeSqlParser } from './snowflake-sql-parser.js';
 
 const capabilities = declareCapabilities({
   // Aggregate functions take no FILTER clause, and CONCAT is NULL when any argument is (both
@@ -19,6 +20,7 @@ export const snowflake: Dialect<SnowflakeWarehouse> = {
   capabilities,
   printer: new SnowflakePrinter(capabilities),
   config: snowflakeConfig,
+  sqlParser: snowflakeSqlParser,
   // The client library loads only when a run connects: `quorum compile` never pays for it.
   connect: async (config) => (await import('./snowflake-connector.js')).openSnowflake(snowflake, config),
 };

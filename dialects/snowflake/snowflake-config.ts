@@ -16,6 +16,8 @@ const OPTIONAL_KEYS = {
   role: 'the role quorum uses',
 } as const;
 
+const CREDENTIALS = ['password', 'private_key', 'private_key_passphrase'] as const;
+
 export type SnowflakeSettings = { readonly account: string } & { readonly [K in keyof typeof OPTIONAL_KEYS]?: string };
 
 export interface SnowflakeWarehouse extends WarehouseConfig {
@@ -39,4 +41,5 @@ export const snowflakeConfig: WarehouseConfigSpec<SnowflakeWarehouse> = {
     }
     return ok ? { type: 'snowflake', settings: settings as SnowflakeSettings } : null;
   },
+  secrets: ({ settings }) => CREDENTIALS.flatMap((key) => settings[key] ?? []),
 };

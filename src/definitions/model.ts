@@ -145,9 +145,17 @@ export interface ComputedTraitDefinition extends DefinitionBase {
 export interface SqlTraitDefinition extends DefinitionBase {
   readonly kind: 'sql_trait';
   readonly sql: string; // raw template, with {{ source('x') }} and {{ as_of }}
+  /** The template read once at load (parse-sql.ts); every later step reads this, not `sql`. */
+  readonly template: readonly SqlTemplatePart[];
   /** Trait columns, when declared; otherwise learnt from the warehouse, else [name]. */
   readonly columns: readonly string[] | null;
 }
+
+/** A piece of a SQL trait's template; `offset` is where it starts in `sql`. */
+export type SqlTemplatePart =
+  | { readonly kind: 'text'; readonly text: string; readonly offset: number }
+  | { readonly kind: 'source'; readonly table: string; readonly offset: number }
+  | { readonly kind: 'as_of'; readonly offset: number };
 
 export interface AudienceDefinition extends DefinitionBase {
   readonly kind: 'audience';
@@ -190,6 +198,8 @@ export interface SourceLayout {
  */
 export interface WarehouseConfig {
   readonly type: string;
+  /** `warehouse.connect_timeout` in milliseconds; absent: 30 s (SPEC §8). */
+  readonly connectTimeoutMs?: number;
   readonly [setting: string]: unknown;
 }
 

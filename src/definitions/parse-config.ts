@@ -7,6 +7,7 @@ import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } 
 import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
+import { readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
 export const CONFIG_FILE = 'quorum.yml';
@@ -133,8 +134,12 @@ class ConfigReader {
   warehouse(entry: MapEntry | undefined): WarehouseConfig | null {
     const entries = this.section(entry, '"warehouse"', `type: ${this.warehouses.names.join(' | ')}, ...`);
     if (!entries) return null;
+    const timeoutEntry = entries.get('connect_timeout');
+    const connectTimeoutMs = timeoutEntry ? readConnectTimeout(this.y, timeoutEntry) : undefined;
+    if (connectTimeoutMs === null) return null;
     const reader = { y: this.y, entry, text: (e: MapEntry, what: string) => this.text(e, what), projectPath: (file: string) => path.resolve(this.root, file) };
-    return readWarehouse(reader, entries, this.warehouses);
+    const warehouse = readWarehouse(reader, entries, this.warehouses);
+    return warehouse === null || connectTimeoutMs === undefined ? warehouse : { ...warehouse, connectTimeoutMs };
   }
 
   source(entry: MapEntry | undefined): SourceLayout | null {

@@ -6,13 +6,19 @@
 import { z } from 'zod';
 import type { SourceLocation, WarehouseConfig } from './model.js';
 import { readEnum } from './parse-values.js';
+import { checkConnectionUrl } from './parse-warehouse-values.js';
 import type { MapEntry, YamlFile } from './yaml-source.js';
 
 /** A warehouse setting as written: text, `${VAR}` read from the environment. */
 export const warehouseText = z.string().min(1);
 
 /** The keys of every warehouse, whatever its type (their readers live in parse-config.ts). */
-export const COMMON_WAREHOUSE_KEYS: z.ZodRawShape = {};
+export const COMMON_WAREHOUSE_KEYS: z.ZodRawShape = {
+  connect_timeout: z
+    .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m)?\s*$/)])
+    .optional()
+    .describe('how long connecting may take before quorum names the cause and gives up: seconds, or 30s, 500ms, 2m (default 30s; browser sign-in is exempt)'),
+};
 
 /** What a dialect gives the core to read its warehouse keys. */
 export interface WarehouseConfigSpec<C extends WarehouseConfig = WarehouseConfig> {
@@ -20,11 +26,13 @@ export interface WarehouseConfigSpec<C extends WarehouseConfig = WarehouseConfig
   readonly keys: z.ZodRawShape;
   /** The typed config, or null after reporting every problem on the section. */
   parse(section: WarehouseSection): C | null;
+  /** Its values that are credentials (SPEC §8): redacted from every message and log. */
+  secrets(config: C): readonly string[];
 }
 
 /** The warehouses of this build (dialects/registry.ts), looked up by `type`. */
 export interface WarehouseTypes {
-  (type: string): { readonly config: WarehouseConfigSpec } | undefined;
+  (type: string): { readonly config: WarehouseConfigSpec<WarehouseConfig> } | undefined;
   /** Every type, in the order messages list them. */
   readonly names: readonly string[];
   /** The type of a quorum.yml that names none. */
@@ -40,6 +48,8 @@ export interface WarehouseSection {
   optionalText(key: string): string | undefined | null;
   /** A required setting's text; when it is missing, `hint` says what to add. */
   requiredText(key: string, hint: string): string | null;
+  /** A required connection URL with one of `schemes`, checked before anything connects. */
+  connectionUrl(key: string, hint: string, schemes: readonly string[]): string | null;
   /** A file setting's path, made absolute against the project folder. */
   projectPath(file: string): string;
 }
@@ -54,7 +64,7 @@ export interface WarehouseReader {
 }
 
 export function warehouseKeys(types: WarehouseTypes, type: string): string[] {
-  return ['type', ...Object.keys(COMMON_WAREHOUSE_KEYS), ...Object.keys(types(type)?.config.keys ?? {})];
+  return ['type', ...Object.keys(types(type)?.config.keys ?? {}), ...Object.keys(COMMON_WAREHOUSE_KEYS)];
 }
 
 /** Reads the type, checks the keys against it, and hands the section to its dialect. */
@@ -82,6 +92,10 @@ export function readWarehouse(reader: WarehouseReader, entries: Map<string, MapE
       return y.error('missing_key', loc, `a ${type} ${what} needs "${key}".`, hint);
     },
     projectPath: (file) => reader.projectPath(file),
+    connectionUrl: (key, hint, schemes) => {
+      const text = section.requiredText(key, hint);
+      return text === null ? null : checkConnectionUrl(y, entries.get(key)!, text, schemes);
+    },
   };
   return spec.parse(section);
 }
@@ -95,4 +109,9 @@ export function warehouseSchema(types: WarehouseTypes): z.ZodType {
     return z.strictObject({ type: name === types.defaultName ? literal.optional() : literal, ...COMMON_WAREHOUSE_KEYS, ...types(name)?.config.keys });
   });
   return z.union(shapes);
+}
+
+/** The credentials among a warehouse's settings, as its dialect names them. */
+export function warehouseSecrets(types: WarehouseTypes, warehouse: WarehouseConfig): readonly string[] {
+  return types(warehouse.type)?.config.secrets(warehouse) ?? [];
 }

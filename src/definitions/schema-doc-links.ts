@@ -71,9 +71,7 @@ const KEYS: Readonly<Record<string, Keys>> = {
     schedule: ['config-schedule', 'quorum schedule: the default cron and the time zone'],
     identity: ['identity-stitching', 'identity stitching (docs/identity.md)'],
   },
-  warehouse: {
-    connect_timeout: ['config-warehouse', 'a warehouse setting; ${VAR} reads the environment'],
-  },
+  // warehouse: its keys are described by the core's and each dialect's schema (OWNER_ANCHORS)
   source: {
     preset: ['config-source', 'segment (default) or rudderstack: the table and column names of the event data'],
     schema: ['config-source', 'the schema (dataset) the event tables live in; default app'],

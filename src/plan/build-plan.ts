@@ -271,7 +271,7 @@ class PlanBuilder {
         name: cte,
         trait: d.name,
         level: d.level,
-        sql: d.sql,
+        template: d.template,
         columns: sqlTraitColumns(d, this.request.catalog),
         associatesUsers: sqlTraitAssociatesUsers(d, this.request.catalog),
         file: d.loc.file,

@@ -3,7 +3,8 @@
 // entity and level, then one CTE per audience. The body is chosen by the caller: members of the
 // outputs, a per-condition breakdown, or every value behind one entity.
 import { assertNever } from '../diagnostics/assert-never.js';
-import type { Level, Predicate, Scalar, TimeWindow } from '../definitions/model.js';
+import type { Level, Predicate, Scalar, SourceLayout, SqlTemplatePart, TimeWindow } from '../definitions/model.js';
+import { sourceTable } from '../definitions/parse-sql.js';
 import type {
   Feature,
   Measure,
@@ -166,18 +167,23 @@ export function comparison(subject: Expr, op: Predicate['op'], value: Predicate[
   return op === 'not_equals' || op === 'not_in' ? not(positive) : positive;
 }
 
-/** A SQL trait's template with its holes filled: source tables qualified, as_of a literal. */
-export function sqlTraitQuery(sql: string, schema: string, asOf: string): TemplateQuery {
-  const parts: TemplateQuery['parts'][number][] = [];
-  const hole = /\{\{\s*(source\(\s*'([^']*)'\s*\)|as_of)\s*\}\}/g;
-  let last = 0;
-  for (const match of sql.matchAll(hole)) {
-    parts.push({ kind: 'text', text: sql.slice(last, match.index) });
-    if (match[1] === 'as_of') parts.push({ kind: 'literal', literal: { type: 'timestamp', value: asOf } });
-    else parts.push({ kind: 'table', schema, name: match[2] });
-    last = match.index + match[0].length;
-  }
-  parts.push({ kind: 'text', text: sql.slice(last) });
+/**
+ * A SQL trait's template with its holes filled: each source the layout's table in the source
+ * schema (an event table is its own name), as_of a timestamp literal.
+ */
+export function sqlTraitQuery(template: readonly SqlTemplatePart[], layout: SourceLayout, asOf: string): TemplateQuery {
+  const parts = template.map((part): TemplateQuery['parts'][number] => {
+    switch (part.kind) {
+      case 'text':
+        return { kind: 'text', text: part.text };
+      case 'as_of':
+        return { kind: 'literal', literal: { type: 'timestamp', value: asOf } };
+      case 'source':
+        return { kind: 'table', schema: layout.schema, name: sourceTable(layout, part.table) };
+      default:
+        return assertNever(part);
+    }
+  });
   return { kind: 'template', parts };
 }
 
@@ -339,7 +345,7 @@ class Lowering {
   // --- CTEs --------------------------------------------------------------------------------
 
   private sqlTraitCte(t: PlanSqlTrait): CommonTableExpression {
-    return { name: t.name, comment: `sql_trait: ${t.trait} (${t.file})`, query: sqlTraitQuery(t.sql, this.layout.schema, this.plan.asOf) };
+    return { name: t.name, comment: `sql_trait: ${t.trait} (${t.file})`, query: sqlTraitQuery(t.template, this.layout, this.plan.asOf) };
   }
 
   private universeCtes(): CommonTableExpression[] {

@@ -19,6 +19,7 @@
 import { sendJsonTo, type Destination } from '../destinations/destination.js';
 import { and, bin, col, isNull, num, select, str, ts, type Expr, type TableRef } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
+import { redactSecrets } from '../secrets/secret-redactor.js';
 import { callJson, type CallRecord } from './calls.js';
 import { crashPoint } from './crash.js';
 import type { LockHandle } from './lock.js';
@@ -426,7 +427,7 @@ class DestinationDelivery {
           table: this.outbox,
           set: [
             { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
-            { column: 'last_error', value: str(message.slice(0, 500)) },
+            { column: 'last_error', value: str(redactSecrets(message).slice(0, 500)) },
           ],
           where: and(this.mine, { kind: 'in_list', expr: col('sequence'), list: chunk.map((s) => num(s)) }),
         }),

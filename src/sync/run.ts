@@ -13,7 +13,8 @@ import { planFor } from '../evaluation/evaluate.js';
 import type { Plan } from '../plan/plan.js';
 import { and, bin, col, isNull, num, select, str, ts, type Query } from '../sql/ast.js';
 import type { Catalog } from '../warehouse/catalog.js';
-import type { WarehouseConnection } from '../warehouse/connection.js';
+import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
+import { secrets } from '../secrets/secret-redactor.js';
 import { computationId } from './calls.js';
 import { crashPoint, crashSoon } from './crash.js';
 import { deliverOutbox, type DeliveryReport } from './deliver.js';
@@ -252,7 +253,7 @@ async function finishRun(writer: StateWriter, schema: string, runId: string, sta
     set: [
       { column: 'finished_at', value: ts(new Date().toISOString()) },
       { column: 'status', value: str(status) },
-      { column: 'summary', value: str(JSON.stringify(output)) },
+      { column: 'summary', value: str(JSON.stringify(secrets.redactValue(output))) },
     ],
     where: bin('=', col('run_id'), str(runId)),
   });
@@ -341,7 +342,7 @@ async function writeChanges(
   await w.run({
     kind: 'update',
     table: stateTable(schema, 'runs'),
-    set: [{ column: 'summary', value: str(JSON.stringify(partial)) }],
+    set: [{ column: 'summary', value: str(JSON.stringify(secrets.redactValue(partial))) }],
     where: bin('=', col('run_id'), str(stamp.runId)),
   });
   crashPoint('run-summarised');
@@ -395,7 +396,7 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
   const staging = stagingQuery(plan, definitions);
   const refs = dryRunRefs(schema, exists);
   const printer = connection.dialect.printer;
-  const read = async (body: Query) => connection.query(printer.print(dryRunQuery(staging, exists, body)));
+  const read = async (body: Query) => readRows(connection, printer.print(dryRunQuery(staging, exists, body)));
   const counts = readCounts(await read(countsQuery(refs, definitions)), definitions);
   const samples = new Map<string, { entered: string[]; exited: string[]; changed: string[] }>(
     definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]),

@@ -5,14 +5,17 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkProject } from '../definitions/check-references.js';
+import { reservedColumn } from '../definitions/check-sql-traits.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
+import { MAX_TEST_FILE_BYTES, readYamlText } from '../definitions/yaml-bounds.js';
 import { YamlFile } from '../definitions/yaml-source.js';
 import { DiagnosticsError, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { evaluate, firstLine } from '../evaluation/evaluate.js';
 import type { DialectLookup } from '../evaluation/session.js';
 import { sqlTraitQuery } from '../sql/lower.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
+import type { Dialect } from '../warehouse/connection.js';
 import { caseRows, suiteTables, type TableRows } from './case-data.js';
 import { diffEntities } from '../sync/diff-entities.js';
 import { compareStep, type Changes, type Difference, type Results } from './compare.js';
@@ -79,7 +82,7 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const base = { root, startedAt: new Date(started).toISOString() };
   const done = (partial: Pick<TestRun, 'files' | 'diagnostics' | 'results' | 'totalCases'>): TestRun => ({ ...base, ...partial, durationMs: Date.now() - started });
 
-  const loaded = await loadProject(root, { env: options.env ?? withPlaceholders(process.env), dialects: options.dialects });
+  const loaded = await loadProject(root, { env: options.env ?? withPlaceholders(process.env), dialects: options.dialects, alsoParseWith: [options.fixtures.dialect] });
   const projectDiagnostics = loaded.project ? [...loaded.diagnostics, ...checkProject(loaded.project, OFFLINE_CATALOG)] : loaded.diagnostics;
   if (!loaded.project || projectDiagnostics.some((d) => d.severity === 'error')) {
     return done({ files: [], diagnostics: sortDiagnostics(projectDiagnostics.filter((d) => d.severity === 'error')), results: [], totalCases: 0 });
@@ -91,7 +94,10 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const diagnostics: Diagnostic[] = [];
   const cases: TestCase[] = [];
   for (const file of files) {
-    const y = new YamlFile(file, await fs.readFile(path.join(root, file), 'utf8'));
+    const { text, diagnostic } = await readYamlText(path.join(root, file), file, MAX_TEST_FILE_BYTES, 'test file');
+    if (diagnostic) diagnostics.push(diagnostic);
+    if (text === null) continue;
+    const y = new YamlFile(file, text);
     if (y.ok) cases.push(...parseTestFile(y, context));
     diagnostics.push(...y.diagnostics);
   }
@@ -176,7 +182,11 @@ async function describeSuite(fixtures: FixtureEngine, project: Project, schema: 
     for (const d of project.definitions) {
       if (d.kind !== 'sql_trait') continue;
       try {
-        sqlTraitColumns.set(d.name, await connection.describe(connection.dialect.printer.print(sqlTraitQuery(d.sql, schema, '2000-01-01T00:00:00.000Z'))));
+        const described = await connection.describe(connection.dialect.printer.print(sqlTraitQuery(d.template, { ...project.config.source, schema }, '2000-01-01T00:00:00.000Z')));
+        // `SELECT *` names its columns only now (SPEC §4): a reserved one fails the suite.
+        const reserved = [...described.keys()].flatMap((column) => reservedColumn(column, `SQL trait "${d.name}"`, d.loc));
+        if (reserved.length > 0) throw new Error(reserved[0].message);
+        sqlTraitColumns.set(d.name, described);
       } catch (cause) {
         sqlTraitProblems.set(d.name, firstLine(cause));
       }

@@ -3,6 +3,7 @@ import type { WarehouseConfigSpec } from '../definitions/parse-warehouse.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { DialectCapabilities } from './capabilities.js';
 import type { Catalog, CatalogTable, LogicalType } from './catalog.js';
+import type { SqlTraitParser } from './sql-parser.js';
 
 export type ResultRow = Record<string, unknown>;
 
@@ -10,6 +11,12 @@ export type ResultRow = Record<string, unknown>;
 export interface WarehouseConnection {
   readonly dialect: Dialect;
   query(sql: string): Promise<ResultRow[]>;
+  /**
+   * `query` for a statement that only reads, run where the warehouse itself refuses any write (a
+   * READ ONLY transaction): what preview, members, test and the dry run use (SPEC §4). A
+   * connector without such a mode leaves it out, and `readRows` falls back to `query`.
+   */
+  queryReadOnly?(sql: string): Promise<ResultRow[]>;
   /** Tables and column types of one schema. */
   readTables(schema: string): Promise<Map<string, CatalogTable>>;
   /** The result columns of a query, without running it to completion. */
@@ -33,6 +40,20 @@ export interface WarehouseConnection {
   close(): Promise<void>;
 }
 
+/** Rows of a statement that only reads, read-only where the warehouse can enforce it. */
+export function readRows(connection: WarehouseConnection, sql: string): Promise<ResultRow[]> {
+  return connection.queryReadOnly ? connection.queryReadOnly(sql) : connection.query(sql);
+}
+
+/** The dialects of this build (dialects/registry.ts), injected: nothing in src/ imports one. */
+export interface DialectLookup {
+  (name: string): Dialect | undefined;
+  /** Every warehouse type, in the order messages list them. */
+  readonly names: readonly string[];
+  /** The warehouse type of a quorum.yml that names none. */
+  readonly defaultName: string;
+}
+
 /** What a transaction can send: rows back (`query`) or nothing back (`execute`). */
 export interface Statements {
   query(sql: string): Promise<ResultRow[]>;
@@ -50,6 +71,8 @@ export interface Dialect<C extends WarehouseConfig = WarehouseConfig> {
   readonly printer: SqlPrinter;
   /** Its keys of quorum.yml's `warehouse:`: their schema and their reader. */
   readonly config: WarehouseConfigSpec<C>;
+  /** Reads SQL traits for the sandbox check (SPEC §4); never runs them. */
+  readonly sqlParser: SqlTraitParser;
   /** Opens the warehouse that `config` (read by `config.parse`) describes. */
   connect(config: C): Promise<WarehouseConnection>;
 }

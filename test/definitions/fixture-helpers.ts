@@ -5,10 +5,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dialectNamed } from '../../dialects/registry.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { validateProject } from '../../src/definitions/load-project.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../../src/warehouse/catalog.js';
-import { dialectNamed } from '../../dialects/registry.js';
 
 export const INVALID_ROOT = path.resolve(import.meta.dirname, '../../fixtures/invalid');
 

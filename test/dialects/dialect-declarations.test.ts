@@ -50,7 +50,7 @@ describe('each dialect reads its own warehouse keys', () => {
     const dir = project('warehouse:\n  type: postgres\n  url: postgres://localhost/prod\n  key_file: sa.json\n');
     const { diagnostics } = await loadProject(dir, { env: {}, dialects: dialectNamed });
     expect(diagnostics.map((d) => [d.code, d.loc?.line, d.loc?.col, d.message, d.hint])).toEqual([
-      ['unknown_key', 4, 3, '"warehouse" of type postgres has an unknown key "key_file".', 'the keys allowed here are "type", "url"'],
+      ['unknown_key', 4, 3, '"warehouse" of type postgres has an unknown key "key_file".', 'the keys allowed here are "type", "url", "connect_timeout"'],
     ]);
     expect(configSchema(dialectNamed).safeParse(parse('warehouse: { type: postgres, url: u, key_file: sa.json }')).success).toBe(false);
   });
@@ -81,7 +81,9 @@ describe('each dialect reads its own warehouse keys', () => {
           const host = section.requiredText('host', 'add host: followed by the server name');
           return host === null ? null : { type: 'exampledb', host };
         },
+        secrets: () => [],
       },
+      sqlParser: duckdb.sqlParser,
       connect: () => openDuckDb(example, { type: 'duckdb', path: IN_MEMORY }),
     };
     const dialects = lookupOf({ duckdb, exampledb: example });

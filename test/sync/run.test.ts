@@ -72,7 +72,7 @@ describe('quorum run over time (DuckDB)', () => {
     await writeProject(dir, { endpoint: `${receiver.url}/shape` });
     await runAt(dir, AS_OFS[1]);
     const calls = receiver.calls('shape');
-    const fixture = JSON.parse(readFileSync('/work/shared/research-data/segment-analytics-go-fixtures/test-enqueue-group.json', 'utf8')) as { batch: Record<string, unknown>[] };
+    const fixture = JSON.parse(readFileSync(new URL('../fixtures/segment/enqueue-group.json', import.meta.url), 'utf8')) as { batch: Record<string, unknown>[] };
     const group = calls.find((c) => c.type === 'group' && (c.context as { personas: { computation_class: string } }).personas.computation_class === 'audience')!;
     for (const key of Object.keys(fixture.batch[0])) if (key !== 'userId') expect(group).toHaveProperty(key);
     expect(group.anonymousId).toBe(`account:${String(group.groupId)}`);

@@ -24,6 +24,7 @@ const COMMANDS: readonly (() => Promise<(program: Command) => void>)[] = [
   () => import('./commands/history.js').then((m) => m.registerHistory),
   () => import('./commands/schedule.js').then((m) => m.registerSchedule),
   () => import('./commands/report.js').then((m) => m.registerReport),
+  () => import('./commands/state.js').then((m) => m.registerState),
 ];
 
 export async function buildProgram(): Promise<Command> {

@@ -34,6 +34,8 @@ export type DiagnosticCode =
   | 'duplicate_key' // SQL trait returned one key with conflicting values
   | 'missing_env' // ${VAR} not set
   | 'state_locked' // another run holds the state schema's lock (quorum run)
+  | 'state_damaged' // the state schema fails its consistency check (quorum run, quorum state check)
+  | 'state_newer' // the state schema was written by a newer quorum (a later state format)
   | 'mass_exit' // the max_exit_fraction guardrail stopped a definition (quorum run)
   | 'delivery_failed' // a destination did not take its calls; they wait in the outbox (quorum run)
   | 'not_a_project' // --project (or the current folder) has no quorum.yml

@@ -213,7 +213,10 @@ export type Ddl =
       readonly name: string;
       readonly columns: readonly ColumnDefinition[];
       readonly primaryKey: readonly string[];
-    };
+    }
+  /** `quorum state` upgrades and repairs: a column added to a state table, a damaged table dropped. */
+  | { readonly kind: 'add_column'; readonly schema: string; readonly table: string; readonly column: ColumnDefinition }
+  | { readonly kind: 'drop_table'; readonly schema: string; readonly name: string };
 
 // ---------------------------------------------------------------------------------------------
 // Data-changing statements (SPEC §6: snapshots, outbox, runs, lock in the state schema). Used by

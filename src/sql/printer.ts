@@ -39,7 +39,7 @@ export class SqlPrinter {
     return this.visitQuery(query, 0);
   }
 
-  /** `CREATE SCHEMA` / `CREATE TABLE`, both idempotent (IF NOT EXISTS). */
+  /** `CREATE SCHEMA` / `CREATE TABLE` (both idempotent: IF NOT EXISTS), `ALTER TABLE ADD COLUMN`, `DROP TABLE IF EXISTS`. */
   printDdl(ddl: Ddl): string {
     switch (ddl.kind) {
       case 'create_schema':
@@ -49,6 +49,12 @@ export class SqlPrinter {
         if (ddl.primaryKey.length > 0) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
         return `CREATE TABLE IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name)} (\n${columns.join(',\n')}\n)`;
       }
+      case 'add_column': {
+        const c = ddl.column;
+        return `ALTER TABLE ${this.visitTableName(ddl.schema, ddl.table)} ADD COLUMN ${this.quoteIdentifier(c.name)} ${this.typeName(c.type)}${c.nullable ? '' : ' NOT NULL'}`;
+      }
+      case 'drop_table':
+        return `DROP TABLE IF EXISTS ${this.visitTableName(ddl.schema, ddl.name)}`;
       default:
         return assertNever(ddl, 'SQL node');
     }

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { dialectNamed } from '../dialects/registry.js';
 import { loadProject } from '../src/definitions/load-project.js';
 import type { Project } from '../src/definitions/model.js';
 import { compileSql, evaluate, readCatalog } from '../src/evaluation/evaluate.js';
@@ -39,7 +40,7 @@ export function benchProjectDir(): string {
 
 /** The five reference definitions (YAML in bench/project) plus the varied ones: 50 in all. */
 export async function loadBenchProject(varied = 45): Promise<Project> {
-  const loaded = await loadProject(benchProjectDir());
+  const loaded = await loadProject(benchProjectDir(), { dialects: dialectNamed });
   if (!loaded.project) throw new Error(`bench/project does not load: ${JSON.stringify(loaded.diagnostics)}`);
   return { ...loaded.project, definitions: [...loaded.project.definitions, ...variedDefinitions(varied)] };
 }

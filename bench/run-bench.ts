@@ -8,6 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { duckdb } from '../dialects/duckdb/index.js';
+import { dialectNamed } from '../dialects/registry.js';
 import { DuckDbConnection } from '../dialects/duckdb/duckdb-connector.js';
 import { DEMO_AS_OF, generateDemoWarehouse } from '../fixtures/demo/generate-warehouse.js';
 import { demoProjectTemplateDir } from '../fixtures/demo/write-project.js';
@@ -288,7 +289,7 @@ function print(title: string, rows: readonly Row[]): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const loaded = await loadProject(demoProjectTemplateDir());
+  const loaded = await loadProject(demoProjectTemplateDir(), { dialects: dialectNamed });
   if (!loaded.project) throw new Error('the demo project does not load');
   const project = loaded.project;
   process.stdout.write(`quorum bench: medians of ${REPETITIONS} repetitions (${REFERENCE_REPETITIONS} for the reference queries), measured side by side in one process; ${os()}\n`);

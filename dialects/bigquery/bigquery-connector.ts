@@ -2,10 +2,10 @@
 // auth application-default login, GOOGLE_APPLICATION_CREDENTIALS, or the attached service
 // account), or `key_file` in quorum.yml. The connector runs the SQL it is given.
 import { BigQuery } from '@google-cloud/bigquery';
-import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { BigQueryWarehouse } from './bigquery-config.js';
 import { causeDetail, connectCause, DEFAULT_CONNECT_TIMEOUT_MS, unreachable, withConnectTimeout } from '../../src/warehouse/connect-failure.js';
 
 /** BigQuery column types -> logical types. https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types */
@@ -155,8 +155,7 @@ export class BigQueryConnection implements WarehouseConnection {
   async close(): Promise<void> {}
 }
 
-export async function openBigQuery(dialect: Dialect, config: WarehouseConfig): Promise<BigQueryConnection> {
-  if (config.type !== 'bigquery') throw new Error(`bigquery connector given a ${config.type} warehouse`);
+export async function openBigQuery(dialect: Dialect, config: BigQueryWarehouse): Promise<BigQueryConnection> {
   const { project, location, key_file: keyFilename } = config.settings;
   const options = { projectId: project, location, ...(keyFilename ? { keyFilename } : {}) };
   const client = new BigQuery(options);

@@ -39,10 +39,6 @@ export class BigQueryPrinter extends SqlPrinter {
     return `'${escapeBackslashed(value, "'")}'`;
   }
 
-  // A dataset may be written `project.dataset` in quorum.yml: each part is its own identifier
-  // (`project`.`dataset`.`table`), as in "Table path expressions".
-  override readonly supportsQualifiedSchemaNames: boolean = true;
-
   // Data types: TIMESTAMP is an absolute instant; a literal without a zone is read in UTC,
   // which is what quorum's zone-less literals mean. Segment's BigQuery tables use TIMESTAMP.
   override typeName(type: SqlType): string {
@@ -90,9 +86,7 @@ export class BigQueryPrinter extends SqlPrinter {
       .join(', ');
   }
 
-  // Aggregate functions: no FILTER clause; a filtered COUNT(*) is COUNTIF(f).
-  override readonly supportsAggregateFilter: boolean = false;
-
+  // Aggregate functions: no FILTER clause (index.ts); a filtered COUNT(*) is COUNTIF(f).
   override visitCountIf(condition: Expr): string {
     return `COUNTIF(${this.visitExpr(condition)})`;
   }
@@ -116,9 +110,6 @@ export class BigQueryPrinter extends SqlPrinter {
   override visitEmptyList(_elementType: SqlType): string {
     return '[]';
   }
-
-  // String functions, CONCAT: "If any input argument is NULL, the function returns NULL."
-  override readonly concatSkipsNulls: boolean = false;
 
   // Array functions: `value IN UNNEST(array)`; UNNEST of NULL is empty, so a NULL list is false.
   override visitListContains(list: Expr, value: Expr): string {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError, error } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { DuckDbWarehouse } from './duckdb-config.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
 export function duckDbLogicalType(typeName: string): LogicalType {
@@ -79,8 +79,7 @@ export class DuckDbConnection implements WarehouseConnection {
 /** Settings every quorum DuckDB session starts with; `lock_configuration` keeps them. */
 export const DUCKDB_SANDBOX: Readonly<Record<string, string>> = { enable_external_access: 'false', lock_configuration: 'true' };
 
-export async function openDuckDb(dialect: Dialect, config: WarehouseConfig): Promise<DuckDbConnection> {
-  if (config.type !== 'duckdb') throw new Error(`duckdb connector given a ${config.type} warehouse`);
+export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse): Promise<DuckDbConnection> {
   // DuckDB would silently create an empty database; a missing file is a configuration mistake.
   if (config.path !== ':memory:' && !existsSync(config.path)) {
     throw new DiagnosticsError([

@@ -1,11 +1,22 @@
+import { declareCapabilities } from '../../src/warehouse/capabilities.js';
 import type { Dialect } from '../../src/warehouse/connection.js';
+import { duckDbConfig, type DuckDbWarehouse } from './duckdb-config.js';
 import { openDuckDb } from './duckdb-connector.js';
 import { DuckDbPrinter } from './duckdb-printer.js';
 import { duckDbSqlParser } from './duckdb-sql-parser.js';
 
-export const duckdb: Dialect = {
+const capabilities = declareCapabilities({
+  // https://duckdb.org/docs/sql/query_syntax/filter
+  supportsAggregateFilter: true,
+  // concat(string, ...): "NULL inputs are skipped". https://duckdb.org/docs/sql/functions/char
+  concatSkipsNulls: true,
+});
+
+export const duckdb: Dialect<DuckDbWarehouse> = {
   name: 'duckdb',
-  printer: new DuckDbPrinter(),
+  capabilities,
+  printer: new DuckDbPrinter(capabilities),
+  config: duckDbConfig,
   sqlParser: duckDbSqlParser,
   connect: (config) => openDuckDb(duckdb, config),
 };

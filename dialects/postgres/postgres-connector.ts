@@ -1,7 +1,6 @@
 // Postgres (and Redshift-compatible) over the wire: `pg` through knex's pool. The connector runs
 // the SQL it is given; it never builds or rewrites it.
 import knexFactory, { type Knex } from 'knex';
-import type { WarehouseConfig } from '../../src/definitions/model.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { dependencyLogger } from '../../src/logging/dependency-log.js';
@@ -9,6 +8,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.
 import { classifyPostgresError } from './postgres-errors.js';
 import { checkConnectionUrl } from './postgres-url.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
+import type { PostgresWarehouse } from './postgres-config.js';
 
 /**
  * knex prefixes an error's message with the whole statement and " - "; the first line, which the
@@ -147,8 +147,7 @@ export function tablesFromColumns(
   return tables;
 }
 
-export async function openPostgres(dialect: Dialect, config: WarehouseConfig): Promise<PostgresConnection> {
-  if (config.type !== 'postgres') throw new Error(`postgres connector given a ${config.type} warehouse`);
+export async function openPostgres(dialect: Dialect, config: PostgresWarehouse): Promise<PostgresConnection> {
   checkConnectionUrl(config.url);
   const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const knex = knexFactory({

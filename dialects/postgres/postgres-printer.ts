@@ -2,7 +2,7 @@
 // names and identifier length. https://www.postgresql.org/docs/current/
 import { select, type BinaryOp, type Expr, type FirstPerGroup, type SqlType, type TableRef } from '../../src/sql/ast.js';
 import { SqlPrinter } from '../../src/sql/printer.js';
-import { unsupported } from '../unsupported.js';
+import { unsupported } from '../../src/diagnostics/unsupported.js';
 
 /** NAMEDATALEN - 1: longer names are silently truncated, so two could collide. */
 const MAX_IDENTIFIER_BYTES = 63;

@@ -2,13 +2,13 @@
 // private_key_path) or external browser (authenticator: externalbrowser). The connector runs the
 // SQL it is given; it folds upper-case names back to quorum's lower-case ones in what it reads.
 import snowflake from 'snowflake-sdk';
-import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { debugEnabled, dependencyLogger } from '../../src/logging/dependency-log.js';
 import { causeDetail, connectCause, DEFAULT_CONNECT_TIMEOUT_MS, unreachable, withConnectTimeout } from '../../src/warehouse/connect-failure.js';
 import { snowflakeName } from './snowflake-printer.js';
+import type { SnowflakeWarehouse } from './snowflake-config.js';
 
 /** The inverse of snowflakeName: IDENTIFIES -> identifies; a quoted mixed-case name is kept. */
 export function quorumName(stored: string): string {
@@ -134,8 +134,7 @@ export class SnowflakeConnection implements WarehouseConnection {
   }
 }
 
-export async function openSnowflake(dialect: Dialect, config: WarehouseConfig): Promise<SnowflakeConnection> {
-  if (config.type !== 'snowflake') throw new Error(`snowflake connector given a ${config.type} warehouse`);
+export async function openSnowflake(dialect: Dialect, config: SnowflakeWarehouse): Promise<SnowflakeConnection> {
   const s = config.settings;
   // The SDK's own log goes to quorum's debug output, not to the user's terminal.
   snowflake.configure({ logLevel: debugEnabled() ? 'DEBUG' : 'ERROR', customLogger: dependencyLogger('snowflake') });

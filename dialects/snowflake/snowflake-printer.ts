@@ -34,10 +34,6 @@ export class SnowflakePrinter extends SqlPrinter {
     return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
   }
 
-  // A source schema may be written `database.schema`: each part is its own identifier.
-  // https://docs.snowflake.com/en/sql-reference/name-resolution
-  override readonly supportsQualifiedSchemaNames: boolean = true;
-
   // TIMESTAMP_NTZ holds a wall-clock time without zone, as quorum's UTC timestamps are. The
   // connector sets the session TIMEZONE to UTC, so a TIMESTAMP_TZ / _LTZ column compares with
   // it as the same instant. https://docs.snowflake.com/en/sql-reference/data-types-datetime
@@ -60,10 +56,8 @@ export class SnowflakePrinter extends SqlPrinter {
     }
   }
 
-  // Aggregate functions take no FILTER clause; a filtered COUNT(*) is COUNT_IF(f).
+  // Aggregate functions take no FILTER clause (index.ts); a filtered COUNT(*) is COUNT_IF(f).
   // https://docs.snowflake.com/en/sql-reference/functions/count_if
-  override readonly supportsAggregateFilter: boolean = false;
-
   override visitCountIf(condition: Expr): string {
     return `COUNT_IF(${this.visitExpr(condition)})`;
   }
@@ -87,10 +81,6 @@ export class SnowflakePrinter extends SqlPrinter {
   override visitEmptyList(_elementType: SqlType): string {
     return 'ARRAY_CONSTRUCT()';
   }
-
-  // CONCAT is NULL when any argument is. MD5 already returns the 32-character hex digest here, as
-  // the default printer expects. https://docs.snowflake.com/en/sql-reference/functions/concat
-  override readonly concatSkipsNulls: boolean = false;
 
   // https://docs.snowflake.com/en/sql-reference/functions/array_contains — the value is a
   // VARIANT; a NULL array gives NULL, which quorum's comparison turns into false.

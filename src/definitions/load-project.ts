@@ -4,13 +4,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Catalog } from '../warehouse/catalog.js';
-import type { Dialect } from '../warehouse/connection.js';
+import type { Dialect, DialectLookup } from '../warehouse/connection.js';
 import { checkProject } from './check-references.js';
 import { checkSqlTraits } from './check-sql-traits.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
 import { notAProject } from './not-a-project.js';
+import { warehouseSecrets } from './parse-warehouse.js';
 import { MAX_DEFINITION_BYTES, readYamlText } from './yaml-bounds.js';
 import { YamlFile } from './yaml-source.js';
 import { projectSecrets } from '../secrets/project-secrets.js';
@@ -22,12 +23,14 @@ export interface LoadOptions {
   /** Where ${VAR} values come from; process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
-   * The dialects whose real parsers read every SQL trait (SPEC §4, the sandbox): the warehouse's,
-   * found by this lookup, and `alsoParseWith` (`quorum test`, which runs on DuckDB, adds it).
-   * Every caller that goes on to send SQL passes it; without it only the template is checked.
+   * The dialects of this build (dialects/registry.ts): each reads its own `warehouse:` keys and
+   * says which of its values are secrets, and the warehouse's real parser reads every SQL trait
+   * (SPEC §4, the sandbox), with `alsoParseWith` (`quorum test`, which runs on DuckDB, adds it).
    */
-  readonly dialects?: (name: string) => Dialect | undefined;
+  readonly dialects: DialectLookup;
   readonly alsoParseWith?: readonly Dialect[];
+  /** false: SQL traits are not read by the parsers, only their template (the engine's own test). */
+  readonly parseSqlTraits?: boolean;
 }
 
 export interface LoadResult {
@@ -36,7 +39,7 @@ export interface LoadResult {
   readonly diagnostics: Diagnostic[];
 }
 
-export async function loadProject(root: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadProject(root: string, options: LoadOptions): Promise<LoadResult> {
   const absolute = path.resolve(root);
   const env = options.env ?? process.env;
   const diagnostics: Diagnostic[] = [];
@@ -49,8 +52,8 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     diagnostics.push(await notAProject(absolute, CONFIG_FILE));
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);
-    if (y.ok) config = parseConfig(y, absolute, env);
-    if (config !== null) secrets.add(projectSecrets(config));
+    if (y.ok) config = parseConfig(y, absolute, env, options.dialects);
+    if (config !== null) secrets.add([...warehouseSecrets(options.dialects, config.warehouse), ...projectSecrets(config)]);
     diagnostics.push(...y.diagnostics);
   }
   const definitions: Definition[] = [];
@@ -62,7 +65,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     if (y.ok) definitions.push(...parseDefinitionFile(y));
     diagnostics.push(...y.diagnostics);
   }
-  if (config !== null && options.dialects) {
+  if (config !== null && options.parseSqlTraits !== false) {
     const parsers = [options.dialects(config.warehouse.type), ...(options.alsoParseWith ?? [])].filter((d): d is Dialect => d !== undefined);
     const unique = parsers.filter((d, i) => parsers.findIndex((e) => e.name === d.name) === i);
     diagnostics.push(...(await checkSqlTraits({ root: absolute, config, definitions }, unique)));
@@ -73,7 +76,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
 }
 
 /** loadProject and, when it succeeds, checkProject: every problem `quorum validate` reports. */
-export async function validateProject(root: string, catalog: Catalog, options: LoadOptions = {}): Promise<LoadResult> {
+export async function validateProject(root: string, catalog: Catalog, options: LoadOptions): Promise<LoadResult> {
   const loaded = await loadProject(root, options);
   if (!loaded.project) return loaded;
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...checkProject(loaded.project, catalog)]);

@@ -192,15 +192,16 @@ export interface SourceLayout {
   };
 }
 
-export type WarehouseConfig = (
-  | { readonly type: 'duckdb'; readonly path: string } // path absolute after loading, ":memory:" allowed
-  | { readonly type: 'postgres'; readonly url: string }
-  | { readonly type: 'bigquery'; readonly settings: Readonly<Record<string, string>> }
-  | { readonly type: 'snowflake'; readonly settings: Readonly<Record<string, string>> }
-) & {
+/**
+ * `warehouse:`. The core knows only its `type`, which names the dialect that read the rest: each
+ * dialect extends this with its own settings (dialects/<name>/<name>-config.ts).
+ */
+export interface WarehouseConfig {
+  readonly type: string;
   /** `warehouse.connect_timeout` in milliseconds; absent: 30 s (SPEC §8). */
   readonly connectTimeoutMs?: number;
-};
+  readonly [setting: string]: unknown;
+}
 
 export type DestinationConfig =
   | { readonly type: 'segment'; readonly writeKey: string; readonly endpoint: string; readonly groupIdentity: 'anonymous' | 'member' }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isScalar } from 'yaml';
 import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
 import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
+import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
 import { secretsOfSetting } from '../secrets/project-secrets.js';
 import { secrets } from '../secrets/secret-redactor.js';
@@ -13,16 +14,6 @@ import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.
 
 export const CONFIG_FILE = 'quorum.yml';
 export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'destinations', 'max_exit_fraction', 'personas', 'schedule'];
-export const WAREHOUSE_TYPES = ['duckdb', 'postgres', 'bigquery', 'snowflake'] as const;
-export const WAREHOUSE_KEYS: Readonly<Record<(typeof WAREHOUSE_TYPES)[number], readonly string[]>> = {
-  duckdb: ['type', 'path', 'connect_timeout'],
-  postgres: ['type', 'url', 'connect_timeout'],
-  bigquery: ['type', 'project', 'location', 'connect_timeout'],
-  snowflake: [
-    'type', 'connect_timeout', 'account', 'username', 'password', 'authenticator', 'private_key', 'private_key_path',
-    'private_key_passphrase', 'warehouse', 'database', 'role',
-  ],
-};
 export const SOURCE_KEYS = ['preset', 'schema', 'event_time', 'tables', 'columns'];
 export const TABLE_ROLES = ['identifies', 'groups', 'tracks', 'pages', 'screens'] as const;
 export const COLUMN_ROLES = ['id', 'user_id', 'anonymous_id', 'group_id', 'event', 'event_text', 'context_group_id', 'name'] as const;
@@ -48,7 +39,7 @@ const COLUMN_ROLE_FIELDS: Readonly<Record<(typeof COLUMN_ROLES)[number], keyof S
   name: 'name',
 };
 
-export function parseConfig(y: YamlFile, root: string, env: Env): ProjectConfig | null {
+export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: WarehouseTypes): ProjectConfig | null {
   const loc = { file: y.file, line: 1, col: 1 };
   const rootNode = y.root;
   const empty = rootNode === null || (isScalar(rootNode) && rootNode.value === null);
@@ -58,7 +49,7 @@ export function parseConfig(y: YamlFile, root: string, env: Env): ProjectConfig 
     audiences: 'definitions live in audiences/*.yml and traits/*.yml',
     traits: 'definitions live in audiences/*.yml and traits/*.yml',
   });
-  const r = new ConfigReader(y, root, env);
+  const r = new ConfigReader(y, root, env, warehouses);
   const warehouse = r.warehouse(entries.get('warehouse'));
   const source = r.source(entries.get('source'));
   const state = r.state(entries.get('state'));
@@ -78,6 +69,7 @@ class ConfigReader {
     private readonly y: YamlFile,
     private readonly root: string,
     private readonly env: Env,
+    private readonly warehouses: WarehouseTypes,
   ) {}
 
   /** A string value with ${VAR} replaced; null after a diagnostic. */
@@ -143,56 +135,14 @@ class ConfigReader {
   }
 
   warehouse(entry: MapEntry | undefined): WarehouseConfig | null {
-    const entries = this.section(entry, '"warehouse"', 'type: duckdb | postgres | bigquery | snowflake, ...');
+    const entries = this.section(entry, '"warehouse"', `type: ${this.warehouses.names.join(' | ')}, ...`);
     if (!entries) return null;
     const timeoutEntry = entries.get('connect_timeout');
     const connectTimeoutMs = timeoutEntry ? readConnectTimeout(this.y, timeoutEntry) : undefined;
     if (connectTimeoutMs === null) return null;
-    const warehouse = this.warehouseOfType(entry, entries);
+    const reader = { y: this.y, entry, text: (e: MapEntry, what: string) => this.text(e, what), projectPath: (file: string) => path.resolve(this.root, file) };
+    const warehouse = readWarehouse(reader, entries, this.warehouses);
     return warehouse === null || connectTimeoutMs === undefined ? warehouse : { ...warehouse, connectTimeoutMs };
-  }
-
-  private warehouseOfType(entry: MapEntry | undefined, entries: Map<string, MapEntry>): WarehouseConfig | null {
-    const typeEntry = entries.get('type');
-    const type = typeEntry ? readEnum(this.y, typeEntry, '"warehouse"', WAREHOUSE_TYPES) : 'duckdb';
-    if (type === null) return null;
-    this.y.checkKeys(entries, WAREHOUSE_KEYS[type], `"warehouse" of type ${type}`);
-    const what = `"warehouse"`;
-    switch (type) {
-      case 'duckdb': {
-        const pathEntry = entries.get('path');
-        const file = pathEntry ? this.text(pathEntry, what) : 'warehouse.duckdb';
-        if (file === null) return null;
-        return { type, path: file === ':memory:' ? file : path.resolve(this.root, file) };
-      }
-      case 'postgres': {
-        const urlEntry = entries.get('url');
-        if (!urlEntry && this.y.misspeltAs(entries, 'url')) return null;
-        if (!urlEntry) return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), 'a postgres "warehouse" needs "url".', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
-        const url = this.text(urlEntry, what);
-        return url === null ? null : { type, url };
-      }
-      case 'bigquery':
-      case 'snowflake': {
-        const required = type === 'bigquery' ? 'project' : 'account';
-        if (!entries.has(required)) {
-          return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), `a ${type} "warehouse" needs "${required}".`, `add ${required}: ...`);
-        }
-        const settings: Record<string, string> = {};
-        let ok = true;
-        for (const [key, setting] of entries) {
-          if (key === 'type' || key === 'connect_timeout' || !WAREHOUSE_KEYS[type].includes(key)) continue;
-          const value = this.text(setting, what);
-          if (value === null) ok = false;
-          else settings[key] = value;
-        }
-        return ok ? { type, settings } : null;
-      }
-      default: {
-        const never: never = type;
-        throw new Error(`unhandled warehouse ${String(never)}`);
-      }
-    }
   }
 
   source(entry: MapEntry | undefined): SourceLayout | null {

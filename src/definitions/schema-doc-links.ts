@@ -3,6 +3,8 @@
 // object a key belongs to: the name of the key that holds the object (`sync`, `where`, `source`,
 // ...) or, for an object that stands alone (a definition, quorum.yml, one shape of condition), its
 // first key prefixed with '#'. A test checks that every key has a link and every link an anchor.
+// A warehouse's own keys are described by its dialect (dialects/<name>/<name>-config.ts) and
+// linked to the section of their object (OWNER_ANCHORS).
 
 export const LANGUAGE_DOC = 'docs/language.md';
 
@@ -34,7 +36,6 @@ const WINDOW: Entry = ['windows', 'a duration such as 30d, meaning (as_of - 30d,
 const FILTERS: Entry = ['property-filters', 'event property filters, all must hold: - { property: p, <operator>: value }'];
 const PAGE_NAME: Entry = ['event-page', 'with page / screen: only views with this name'];
 const FUNNEL: Entry = ['funnels', 'a funnel step that must follow this one (docs/funnels.md)'];
-const WAREHOUSE: Entry = ['config-warehouse', 'a warehouse setting; ${VAR} reads the environment'];
 const SOURCE: Entry = ['config-source', 'a table or column name of the source layout'];
 
 /** The keys every definition has: its name, level, description and sync. */
@@ -70,18 +71,7 @@ const KEYS: Readonly<Record<string, Keys>> = {
     schedule: ['config-schedule', 'quorum schedule: the default cron and the time zone'],
     identity: ['identity-stitching', 'identity stitching (docs/identity.md)'],
   },
-  warehouse: {
-    type: ['config-warehouse', 'duckdb (default), postgres, bigquery or snowflake'],
-    path: ['config-warehouse', 'duckdb: the database file, relative to the project; default warehouse.duckdb'],
-    url: ['config-warehouse', 'postgres: the connection URL, e.g. ${DATABASE_URL}'],
-    project: ['config-warehouse', 'bigquery: the project the queries run in'],
-    location: ['config-warehouse', 'bigquery: the location of the datasets'],
-    account: ['config-warehouse', 'snowflake: the account identifier'],
-    ...Object.fromEntries(
-      ['username', 'password', 'authenticator', 'private_key', 'private_key_path', 'private_key_passphrase', 'warehouse', 'database', 'role', 'connect_timeout']
-        .map((key) => [key, WAREHOUSE]),
-    ),
-  },
+  // warehouse: its keys are described by the core's and each dialect's schema (OWNER_ANCHORS)
   source: {
     preset: ['config-source', 'segment (default) or rudderstack: the table and column names of the event data'],
     schema: ['config-source', 'the schema (dataset) the event tables live in; default app'],
@@ -176,6 +166,9 @@ const KEYS: Readonly<Record<string, Keys>> = {
   },
 };
 
+/** Objects whose keys may bring their own description (from a dialect): the anchor they link to. */
+const OWNER_ANCHORS: Readonly<Record<string, string>> = { warehouse: 'config-warehouse' };
+
 /** Shared definitions of the schema ($defs), by name. */
 const DEFS: Readonly<Record<string, string>> = { condition: 'conditions' };
 
@@ -183,6 +176,12 @@ type JsonObject = { [key: string]: unknown };
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A key that its own schema describes, in an object of OWNER_ANCHORS. */
+function describedBy(owner: string, child: unknown): Entry | undefined {
+  const anchor = OWNER_ANCHORS[owner];
+  return anchor !== undefined && isObject(child) && typeof child.description === 'string' ? [anchor, child.description] : undefined;
 }
 
 export function docLink(anchor: string): string {
@@ -205,7 +204,7 @@ export function linkSchemaToDocs(schema: JsonObject): string[] {
     if (isObject(properties)) {
       const owner = scope ?? `#${Object.keys(properties)[0]}`;
       for (const [key, child] of Object.entries(properties)) {
-        const entry = KEYS[owner]?.[key];
+        const entry = KEYS[owner]?.[key] ?? describedBy(owner, child);
         if (!entry) unknown.push(`${owner}.${key}`);
         else if (isObject(child)) child.description = `${entry[1]}. See ${docLink(entry[0])}`;
         visit(child, key);

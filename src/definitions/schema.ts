@@ -4,6 +4,7 @@
 // two in agreement on the fixtures.
 import { z } from 'zod';
 import { COMPARISON_OPS, COMPUTE_KINDS } from './model.js';
+import { warehouseSchema, type WarehouseTypes } from './parse-warehouse.js';
 import { linkSchemaToDocs } from './schema-doc-links.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('a snake_case name');
@@ -117,29 +118,6 @@ export const definitionSchema = z.union([audienceSchema, computedTraitSchema, sq
 export const definitionFileSchema = z.union([definitionSchema, z.array(definitionSchema)]).describe('audiences/*.yml, traits/*.yml');
 
 const text = z.string().min(1);
-const connectTimeout = z
-  .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m)?\s*$/)])
-  .optional()
-  .describe('how long connecting may take before quorum names the cause and gives up: seconds, or 30s, 500ms, 2m (default 30s; browser sign-in is exempt)');
-const warehouseSchema = z.union([
-  z.strictObject({ type: z.literal('duckdb').optional(), path: text.optional(), connect_timeout: connectTimeout }),
-  z.strictObject({ type: z.literal('postgres'), url: text, connect_timeout: connectTimeout }),
-  z.strictObject({ type: z.literal('bigquery'), project: text, location: text.optional(), connect_timeout: connectTimeout }),
-  z.strictObject({
-    type: z.literal('snowflake'),
-    connect_timeout: connectTimeout,
-    account: text,
-    username: text.optional(),
-    password: text.optional(),
-    authenticator: text.optional(),
-    private_key: text.optional(),
-    private_key_path: text.optional(),
-    private_key_passphrase: text.optional(),
-    warehouse: text.optional(),
-    database: text.optional(),
-    role: text.optional(),
-  }),
-]);
 const destinationSchema = z.union([
   z.strictObject({ type: z.literal('segment'), write_key: text, endpoint: text.optional(), group_identity: z.enum(['anonymous', 'member']).optional() }),
   z.strictObject({ type: z.literal('webhook'), url: text, headers: z.record(z.string(), z.string()).optional(), secret: text.optional() }),
@@ -147,9 +125,10 @@ const destinationSchema = z.union([
   z.strictObject({ type: z.literal('stdout') }),
 ]);
 
-export const configSchema = z
+/** quorum.yml; `warehouse:` takes the shapes of the dialects of this build. */
+export const configSchema = (warehouses: WarehouseTypes) => z
   .strictObject({
-    warehouse: warehouseSchema.optional(),
+    warehouse: warehouseSchema(warehouses).optional(),
     source: z
       .strictObject({
         preset: z.enum(['segment', 'rudderstack']).optional(),
@@ -185,8 +164,8 @@ export const configSchema = z
   .describe('quorum.yml; ${VAR} in any string is read from the environment');
 
 /** The published schema: a quorum.yml or a definition file. */
-export function quorumJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(z.union([configSchema, definitionFileSchema]), { target: 'draft-2020-12', unrepresentable: 'any' });
+export function quorumJsonSchema(warehouses: WarehouseTypes): Record<string, unknown> {
+  const schema = z.toJSONSchema(z.union([configSchema(warehouses), definitionFileSchema]), { target: 'draft-2020-12', unrepresentable: 'any' });
   linkSchemaToDocs(schema);
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

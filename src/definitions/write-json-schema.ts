@@ -1,11 +1,12 @@
-// Writes schema/quorum.schema.json from the zod schemas (npm run build && npm run schema).
-import { writeFileSync } from 'node:fs';
+// The text of schema/quorum.schema.json and where it lives; src/cli/write-schema-script.ts writes
+// it (npm run build && npm run schema) with the dialects of this build.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WarehouseTypes } from './parse-warehouse.js';
 import { quorumJsonSchema } from './schema.js';
 
-export function jsonSchemaText(): string {
-  return `${JSON.stringify(quorumJsonSchema(), null, 2)}\n`;
+export function jsonSchemaText(warehouses: WarehouseTypes): string {
+  return `${JSON.stringify(quorumJsonSchema(warehouses), null, 2)}\n`;
 }
 
 /** The repository's schema/ folder, from src/definitions or dist/src/definitions. */
@@ -15,9 +16,4 @@ export function schemaPath(): string {
   dir = path.dirname(dir);
   if (path.basename(dir) === 'dist') dir = path.dirname(dir);
   return path.join(dir, 'schema', 'quorum.schema.json');
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  writeFileSync(schemaPath(), jsonSchemaText());
-  process.stdout.write(`wrote ${schemaPath()}\n`);
 }

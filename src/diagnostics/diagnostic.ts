@@ -30,6 +30,7 @@ export type DiagnosticCode =
   | 'missing_column' // warehouse column not found
   | 'warehouse_unreachable' // cannot connect / open
   | 'warehouse_error' // the warehouse refused a statement
+  | 'unsupported_feature' // the chosen warehouse cannot express what a definition asks (UNSUPPORTED on <warehouse>)
   | 'duplicate_key' // SQL trait returned one key with conflicting values
   | 'missing_env' // ${VAR} not set
   | 'state_locked' // another run holds the state schema's lock (quorum run)

@@ -5,7 +5,7 @@ import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
 import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { OFFLINE_CATALOG, type Catalog } from '../warehouse/catalog.js';
-import type { Dialect, WarehouseConnection } from '../warehouse/connection.js';
+import type { DialectLookup, WarehouseConnection } from '../warehouse/connection.js';
 import { firstLine, readCatalog } from './evaluate.js';
 
 export interface Session {
@@ -17,7 +17,7 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export type DialectLookup = (name: string) => Dialect | undefined;
+export type { DialectLookup };
 
 function throwIfErrors(diagnostics: readonly Diagnostic[]): void {
   if (diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(sortDiagnostics(diagnostics));

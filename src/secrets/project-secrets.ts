@@ -2,14 +2,11 @@
 // keys, tokens, write keys, webhook secrets, header values) and the userinfo and query string of
 // URLs, whether written inline or through ${VAR}. Only credential fields count: a schema name read
 // from ${VAR} is not a secret, and redacting it everywhere would garble every message.
-import type { DestinationConfig, ProjectConfig, WarehouseConfig } from '../definitions/model.js';
+import type { DestinationConfig, ProjectConfig } from '../definitions/model.js';
 
 function assertNever(value: never): never {
   throw new Error(`unhandled configuration ${JSON.stringify(value)}`);
 }
-
-/** Warehouse settings that hold credentials (keys of quorum.yml's `warehouse:`). */
-export const CREDENTIAL_SETTINGS = ['password', 'private_key', 'private_key_passphrase', 'token', 'credentials', 'key'];
 
 /**
  * Query parameters of a connection URL that configure rather than authenticate; every other
@@ -45,22 +42,6 @@ function safeDecode(text: string): string {
   }
 }
 
-export function warehouseSecrets(warehouse: WarehouseConfig): string[] {
-  switch (warehouse.type) {
-    case 'duckdb':
-      return [];
-    case 'postgres':
-      return urlSecrets(warehouse.url);
-    case 'bigquery':
-    case 'snowflake':
-      return Object.entries(warehouse.settings)
-        .filter(([key]) => CREDENTIAL_SETTINGS.includes(key))
-        .map(([, value]) => value);
-    default:
-      return assertNever(warehouse);
-  }
-}
-
 export function destinationSecrets(destination: DestinationConfig): string[] {
   switch (destination.type) {
     case 'segment':
@@ -76,8 +57,11 @@ export function destinationSecrets(destination: DestinationConfig): string[] {
   }
 }
 
-/** Keys of quorum.yml whose values are credentials wherever they appear. */
-const CREDENTIAL_KEYS = new Set([...CREDENTIAL_SETTINGS, 'write_key', 'secret']);
+/**
+ * Keys whose values are credentials wherever they appear in quorum.yml, whatever the warehouse or
+ * destination: known as secrets the moment they are read, before a dialect has named its own.
+ */
+const CREDENTIAL_KEYS = new Set(['password', 'private_key', 'private_key_passphrase', 'token', 'credentials', 'key', 'write_key', 'secret']);
 
 /**
  * The secrets in one value of quorum.yml as it is read (`what` names where, as the config
@@ -90,7 +74,7 @@ export function secretsOfSetting(key: string, what: string, value: string): stri
   return [];
 }
 
-/** Every secret of a project's configuration. */
+/** Every secret of a project's destinations; the warehouse's dialect names its own (parse-warehouse.ts). */
 export function projectSecrets(config: ProjectConfig): string[] {
-  return [...warehouseSecrets(config.warehouse), ...Object.values(config.destinations).flatMap(destinationSecrets)];
+  return Object.values(config.destinations).flatMap(destinationSecrets);
 }

@@ -22,11 +22,16 @@ import {
   type Statement,
   type TableRef,
 } from './ast.js';
+import { unsupported } from '../diagnostics/unsupported.js';
+import { CONSERVATIVE_CAPABILITIES, type DialectCapabilities } from '../warehouse/capabilities.js';
 
 
 const INDENT = '  ';
 
 export class SqlPrinter {
+  /** The warehouse's capabilities (src/warehouse/capabilities.ts); conservative by default. */
+  constructor(readonly capabilities: DialectCapabilities = CONSERVATIVE_CAPABILITIES) {}
+
   /** Used in messages: `UNSUPPORTED on <dialectName>`. */
   readonly dialectName: string = 'ansi';
 
@@ -55,14 +60,8 @@ export class SqlPrinter {
     }
   }
 
-  /**
-   * Capability: a schema may be written `database.schema` (`project.dataset`) in quorum.yml, each
-   * part its own identifier. Conservative default: a schema name is one identifier.
-   */
-  readonly supportsQualifiedSchemaNames: boolean = false;
-
   visitSchemaName(schema: string): string {
-    if (!this.supportsQualifiedSchemaNames) return this.quoteIdentifier(schema);
+    if (!this.capabilities.supportsQualifiedSchemaNames) return this.quoteIdentifier(schema);
     return schema.split('.').map((part) => this.quoteIdentifier(part)).join('.');
   }
 
@@ -323,14 +322,8 @@ export class SqlPrinter {
     return `CAST(ARRAY[] AS ${this.typeName(elementType === 'string' ? 'string_list' : elementType)})`;
   }
 
-  /**
-   * Capability: CONCAT skips NULL arguments (DuckDB, Postgres). Where it returns NULL instead, each
-   * non-literal argument falls back to '' so that every warehouse gives the same text.
-   */
-  readonly concatSkipsNulls: boolean = true;
-
   visitConcat(args: readonly Expr[]): string {
-    const printed = args.map((x) => (this.concatSkipsNulls || isStringLiteral(x) ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`));
+    const printed = args.map((x) => (this.capabilities.concatSkipsNulls || isStringLiteral(x) ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`));
     return `CONCAT(${printed.join(', ')})`;
   }
 
@@ -379,16 +372,16 @@ export class SqlPrinter {
     }
   }
 
-  /**
-   * Capability: aggregates take a `FILTER (WHERE ...)` clause (SQL:2003). Without it a filtered
-   * aggregate reads `CASE WHEN f THEN x END`, NULL where the filter does not hold, which every
-   * aggregate quorum uses skips; a filtered COUNT(*) is `visitCountIf`.
-   */
-  readonly supportsAggregateFilter: boolean = true;
-
   visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
-    if (filter !== null && !this.supportsAggregateFilter) {
+    if (filter !== null && !this.capabilities.supportsAggregateFilter) {
       if (arg === null) return this.visitCountIf(filter);
+      if (fn === 'sorted_distinct_list' && !this.capabilities.listAggregateSkipsNulls) {
+        throw unsupported(
+          this.dialectName,
+          'a unique_list trait needs an aggregate FILTER clause or a list aggregate that skips NULL, and this dialect declares neither',
+          'compute the list with a SQL trait, or declare the capability the warehouse has in its dialect (dialects/<name>/index.ts)',
+        );
+      }
       return this.aggregateCall(fn, `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`);
     }
     const call = this.aggregateCall(fn, arg === null ? '*' : this.visitExpr(arg));

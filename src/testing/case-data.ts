@@ -5,7 +5,7 @@
 import type { SourceLayout } from '../definitions/model.js';
 import { snakeCase } from '../definitions/snake-case.js';
 import type { LogicalType } from '../warehouse/catalog.js';
-import type { LoadRow, TableColumns } from './duckdb-loader.js';
+import type { LoadRow, TableColumns } from './fixture-engine.js';
 import { layoutColumns, unionTypes, valueType, type ProjectShape, type TableKind, type TypeHint } from './project-shape.js';
 import type { GivenCall, TestCase } from './test-case.js';
 

@@ -4,8 +4,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { duckdb } from '../../dialects/duckdb/index.js';
-import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
 import { checkProject } from '../definitions/check-references.js';
 import { reservedColumn } from '../definitions/check-sql-traits.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
@@ -14,6 +12,7 @@ import { MAX_TEST_FILE_BYTES, readYamlText } from '../definitions/yaml-bounds.js
 import { YamlFile } from '../definitions/yaml-source.js';
 import { DiagnosticsError, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { evaluate, firstLine } from '../evaluation/evaluate.js';
+import type { DialectLookup } from '../evaluation/session.js';
 import { sqlTraitQuery } from '../sql/lower.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
 import type { Dialect } from '../warehouse/connection.js';
@@ -22,7 +21,7 @@ import { diffEntities } from '../sync/diff-entities.js';
 import { compareStep, type Changes, type Difference, type Results } from './compare.js';
 import type { StepSent } from './compare-sent.js';
 import { stepSends } from './step-sends.js';
-import { appendRows, createTables, type TableColumns } from './duckdb-loader.js';
+import type { FixtureEngine, FixtureWarehouse, TableColumns } from './fixture-engine.js';
 import { parseTestFile, testFileContext } from './parse-test-file.js';
 import { projectShape } from './project-shape.js';
 import { selectCases } from './select.js';
@@ -38,8 +37,10 @@ export interface RunTestsOptions {
   /** How many cases run at once; default: the number of CPUs, at most 8. */
   readonly concurrency?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The warehouse's dialect by name: its parser checks SQL traits along with DuckDB's (SPEC §4). */
-  readonly dialects?: (name: string) => Dialect | undefined;
+  /** The dialects of this build: the project's warehouse settings are read by its own. */
+  readonly dialects: DialectLookup;
+  /** Where the cases run (dialects/registry.ts: an in-memory DuckDB). */
+  readonly fixtures: FixtureEngine;
 }
 
 export interface StepResult {
@@ -83,7 +84,7 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const base = { root, startedAt: new Date(started).toISOString() };
   const done = (partial: Pick<TestRun, 'files' | 'diagnostics' | 'results' | 'totalCases'>): TestRun => ({ ...base, ...partial, durationMs: Date.now() - started });
 
-  const loaded = await loadProject(root, { env: options.env ?? withPlaceholders(process.env), dialects: options.dialects ?? (() => undefined), alsoParseWith: [duckdb] });
+  const loaded = await loadProject(root, { env: options.env ?? withPlaceholders(process.env), dialects: options.dialects, alsoParseWith: [options.fixtures.dialect] });
   const projectDiagnostics = loaded.project ? [...loaded.diagnostics, ...checkProject(loaded.project, OFFLINE_CATALOG)] : loaded.diagnostics;
   if (!loaded.project || projectDiagnostics.some((d) => d.severity === 'error')) {
     return done({ files: [], diagnostics: sortDiagnostics(projectDiagnostics.filter((d) => d.severity === 'error')), results: [], totalCases: 0 });
@@ -109,11 +110,11 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const rows = new Map(selected.map((c) => [c, caseRows(c, shape.layout)]));
   const tables = suiteTables(shape, [...rows.values()].flat());
   const schema = shape.layout.schema;
-  const { catalog, sqlTraitProblems } = await describeSuite(project, schema, tables);
+  const { catalog, sqlTraitProblems } = await describeSuite(options.fixtures, project, schema, tables);
 
   const concurrency = Math.max(1, options.concurrency ?? Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
   const results = await pool(selected, concurrency, (testCase) =>
-    runCase(testCase, { project, catalog, schema, tables, rows: rows.get(testCase)!, sqlTraitProblems }),
+    runCase(testCase, { fixtures: options.fixtures, project, catalog, schema, tables, rows: rows.get(testCase)!, sqlTraitProblems }),
   );
   return done({ files, diagnostics: sortDiagnostics(diagnostics), results, totalCases: cases.length });
 }
@@ -159,6 +160,7 @@ function duplicateNames(cases: readonly TestCase[]): Diagnostic[] {
 }
 
 interface SuiteContext {
+  readonly fixtures: FixtureEngine;
   readonly project: Project;
   readonly catalog: Catalog;
   readonly schema: string;
@@ -168,19 +170,15 @@ interface SuiteContext {
   readonly sqlTraitProblems: ReadonlyMap<string, string>;
 }
 
-async function openDuckDb(): Promise<DuckDbConnection> {
-  return (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
-}
-
 /**
  * The catalog every case shares: the suite's tables and the result columns of each SQL trait.
  * A SQL trait that cannot run on the test tables (it reads a table no case gives) does not stop
  * the run; a case that needs it reports the problem.
  */
-async function describeSuite(project: Project, schema: string, tables: Readonly<Record<string, TableColumns>>): Promise<{ catalog: Catalog; sqlTraitProblems: Map<string, string> }> {
-  const connection = await openDuckDb();
+async function describeSuite(fixtures: FixtureEngine, project: Project, schema: string, tables: Readonly<Record<string, TableColumns>>): Promise<{ catalog: Catalog; sqlTraitProblems: Map<string, string> }> {
+  const connection = await fixtures.open();
   try {
-    await createTables(connection.connection, schema, tables);
+    await connection.createTables(schema, tables);
     const sqlTraitColumns = new Map<string, ReadonlyMap<string, LogicalType>>();
     const sqlTraitProblems = new Map<string, string>();
     for (const d of project.definitions) {
@@ -213,15 +211,15 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
   if (testCase.skip !== null) return finish('skipped', []);
   const targets = definitionsOf(testCase);
   const evaluations: StepResult[] = [];
-  let connection: DuckDbConnection | null = null;
+  let connection: FixtureWarehouse | null = null;
   try {
-    connection = await openDuckDb();
-    await createTables(connection.connection, suite.schema, suite.tables);
+    connection = await suite.fixtures.open();
+    await connection.createTables(suite.schema, suite.tables);
     let previous: Results | null = null;
     const diffs = testCase.steps.some((s) => s.expectations.some((e) => e.kind !== 'members' && e.kind !== 'values'));
     const sends = testCase.steps.some((s) => s.expectations.some((e) => e.kind === 'calls' || e.kind === 'guardrail'));
     for (const [i, step] of testCase.steps.entries()) {
-      for (const [table, list] of suite.rows[i]) await appendRows(connection.connection, suite.schema, table, suite.tables[table], list);
+      for (const [table, list] of suite.rows[i]) await connection.appendRows(suite.schema, table, suite.tables[table], list);
       if (step.at === null) continue;
       if (targets.length === 0) {
         evaluations.push({ step: step.number, at: step.at, loc: step.loc, differences: [] });

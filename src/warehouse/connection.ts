@@ -1,5 +1,7 @@
 import type { WarehouseConfig } from '../definitions/model.js';
+import type { WarehouseConfigSpec } from '../definitions/parse-warehouse.js';
 import type { SqlPrinter } from '../sql/printer.js';
+import type { DialectCapabilities } from './capabilities.js';
 import type { Catalog, CatalogTable, LogicalType } from './catalog.js';
 import type { SqlTraitParser } from './sql-parser.js';
 
@@ -43,18 +45,36 @@ export function readRows(connection: WarehouseConnection, sql: string): Promise<
   return connection.queryReadOnly ? connection.queryReadOnly(sql) : connection.query(sql);
 }
 
+/** The dialects of this build (dialects/registry.ts), injected: nothing in src/ imports one. */
+export interface DialectLookup {
+  (name: string): Dialect | undefined;
+  /** Every warehouse type, in the order messages list them. */
+  readonly names: readonly string[];
+  /** The warehouse type of a quorum.yml that names none. */
+  readonly defaultName: string;
+}
+
 /** What a transaction can send: rows back (`query`) or nothing back (`execute`). */
 export interface Statements {
   query(sql: string): Promise<ResultRow[]>;
   execute(sql: string): Promise<void>;
 }
 
-export interface Dialect {
+/**
+ * A warehouse: everything quorum knows of it lives in dialects/<name>/ and reaches src/ through
+ * this (dialects/registry.ts). `C` is the config its own parser reads from quorum.yml.
+ */
+export interface Dialect<C extends WarehouseConfig = WarehouseConfig> {
   readonly name: string;
+  /** What its SQL can do; the printer prints with these. */
+  readonly capabilities: DialectCapabilities;
   readonly printer: SqlPrinter;
+  /** Its keys of quorum.yml's `warehouse:`: their schema and their reader. */
+  readonly config: WarehouseConfigSpec<C>;
   /** Reads SQL traits for the sandbox check (SPEC §4); never runs them. */
   readonly sqlParser: SqlTraitParser;
-  connect(config: WarehouseConfig): Promise<WarehouseConnection>;
+  /** Opens the warehouse that `config` (read by `config.parse`) describes. */
+  connect(config: C): Promise<WarehouseConnection>;
 }
 
 export type { Catalog };

@@ -4,6 +4,7 @@ import { checkProject } from '../../src/definitions/check-references.js';
 import { loadProject, validateProject } from '../../src/definitions/load-project.js';
 import { OFFLINE_CATALOG } from '../../src/warehouse/catalog.js';
 import { catalogFromJson, tempProject } from './fixture-helpers.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 const TR = {
   id: 'string', user_id: 'string', anonymous_id: 'string', event: 'string', event_text: 'string',
@@ -27,14 +28,14 @@ const ENV = { CRM_WRITE_KEY: 'k', HOOK_TOKEN: 't' };
 
 async function check(files: Record<string, string>, cat = catalog) {
   const root = tempProject({ 'quorum.yml': 'destinations: { crm: { type: stdout } }', ...files });
-  const { project, diagnostics } = await loadProject(root, { env: {} });
+  const { project, diagnostics } = await loadProject(root, { env: {}, dialects: dialectNamed });
   expect(diagnostics).toEqual([]);
   return checkProject(project!, cat).map((d) => `${d.severity} ${d.code} ${d.loc?.file}:${d.loc?.line}:${d.loc?.col}`);
 }
 
 describe('checkProject', () => {
   it('accepts the basic project against a full catalog', async () => {
-    const { diagnostics } = await validateProject(BASIC, catalog, { env: ENV });
+    const { diagnostics } = await validateProject(BASIC, catalog, { env: ENV, dialects: dialectNamed });
     expect(diagnostics).toEqual([]);
   });
 
@@ -92,7 +93,7 @@ describe('checkProject', () => {
       'quorum.yml': '',
       'audiences/a.yml': '- { audience: a, level: user, where: { in_audience: b } }\n- { audience: b, level: user, where: { in_audience: a } }\n- { audience: c, level: user, where: { in_audience: a } }\n',
     });
-    const { project } = await loadProject(root, { env: {} });
+    const { project } = await loadProject(root, { env: {}, dialects: dialectNamed });
     const diagnostics = checkProject(project!, OFFLINE_CATALOG);
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0].message).toContain('a -> b -> a');

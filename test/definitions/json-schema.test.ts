@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { dialectNamed } from '../../dialects/registry.js';
 import { describe, expect, it } from 'vitest';
 import { configSchema, definitionFileSchema, quorumJsonSchema } from '../../src/definitions/schema.js';
 import { LANGUAGE_DOC, linkedAnchors } from '../../src/definitions/schema-doc-links.js';
@@ -12,7 +13,7 @@ const BASIC = path.resolve(import.meta.dirname, 'projects/basic');
 
 describe('schema/quorum.schema.json', () => {
   it('is the committed output of write-json-schema (UPDATE_SCHEMA=1 rewrites it)', () => {
-    const fresh = jsonSchemaText();
+    const fresh = jsonSchemaText(dialectNamed);
     if (process.env.UPDATE_SCHEMA) writeFileSync(schemaPath(), fresh);
     expect(schemaPath()).toBe(path.resolve(import.meta.dirname, '../../schema/quorum.schema.json'));
     expect(readFileSync(schemaPath(), 'utf8')).toBe(fresh);
@@ -21,7 +22,7 @@ describe('schema/quorum.schema.json', () => {
   });
 
   it('accepts the files of a valid project', () => {
-    expect(configSchema.safeParse(parse(readFileSync(path.join(BASIC, 'quorum.yml'), 'utf8'))).success).toBe(true);
+    expect(configSchema(dialectNamed).safeParse(parse(readFileSync(path.join(BASIC, 'quorum.yml'), 'utf8'))).success).toBe(true);
     for (const folder of ['audiences', 'traits']) {
       for (const file of readdirSync(path.join(BASIC, folder))) {
         const result = definitionFileSchema.safeParse(parse(readFileSync(path.join(BASIC, folder, file), 'utf8')));
@@ -41,7 +42,7 @@ describe('schema/quorum.schema.json', () => {
       const file = ['audiences/a.yml', 'traits/t.yml'].map((f) => path.join(dir, f)).find((f) => existsSync(f))!;
       expect(definitionFileSchema.safeParse(parse(readFileSync(file, 'utf8'))).success, name).toBe(false);
     }
-    expect(configSchema.safeParse(parse(readFileSync(path.join(INVALID_ROOT, 'unknown-key-quorum-yml/quorum.yml'), 'utf8'))).success).toBe(false);
+    expect(configSchema(dialectNamed).safeParse(parse(readFileSync(path.join(INVALID_ROOT, 'unknown-key-quorum-yml/quorum.yml'), 'utf8'))).success).toBe(false);
   });
 
   it('describes every key with a link to its entry in docs/language.md', () => {
@@ -59,14 +60,14 @@ describe('schema/quorum.schema.json', () => {
         visit(child, `${where}/${key}`);
       }
     };
-    visit(quorumJsonSchema(), '');
+    visit(quorumJsonSchema(dialectNamed), '');
     expect(unlinked).toEqual([]);
   });
 
   it('links only to anchors that docs/language.md has', () => {
     const anchors = docAnchors(readDoc(LANGUAGE_DOC));
     const linked = new Set(linkedAnchors());
-    for (const match of jsonSchemaText().matchAll(/docs\/language\.md#([A-Za-z0-9_-]+)/g)) linked.add(match[1]);
+    for (const match of jsonSchemaText(dialectNamed).matchAll(/docs\/language\.md#([A-Za-z0-9_-]+)/g)) linked.add(match[1]);
     expect(linked.size).toBeGreaterThan(40);
     expect([...linked].filter((anchor) => !anchors.has(anchor))).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { parseSqlTemplate } from '../../src/definitions/parse-sql.js';
 import type { Project, SourceLocation } from '../../src/definitions/model.js';
 import { OFFLINE_CATALOG } from '../../src/warehouse/catalog.js';
 import { tempProject } from './fixture-helpers.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 const BASIC = path.resolve(import.meta.dirname, 'projects/basic');
 const ENV = { CRM_WRITE_KEY: 'secret-write-key', HOOK_TOKEN: 'secret-token' };
@@ -16,7 +17,7 @@ function at(file: string, line: number, col: number): SourceLocation {
 
 describe('loadProject: a valid project', () => {
   it('loads into the exact model', async () => {
-    const { project, diagnostics } = await loadProject(BASIC, { env: ENV });
+    const { project, diagnostics } = await loadProject(BASIC, { env: ENV, dialects: dialectNamed });
     expect(diagnostics).toEqual([]);
     const A = 'audiences/at_risk.yml';
     const M = 'audiences/more.yml';
@@ -222,14 +223,14 @@ describe('loadProject: a valid project', () => {
   });
 
   it('passes checkProject offline with no diagnostics', async () => {
-    const { project, diagnostics } = await validateProject(BASIC, OFFLINE_CATALOG, { env: ENV });
+    const { project, diagnostics } = await validateProject(BASIC, OFFLINE_CATALOG, { env: ENV, dialects: dialectNamed });
     expect(diagnostics).toEqual([]);
     expect(project).not.toBeNull();
   });
 
   it('applies every default of quorum.yml', async () => {
     const root = tempProject({ 'quorum.yml': '' });
-    const { project, diagnostics } = await loadProject(root, { env: {} });
+    const { project, diagnostics } = await loadProject(root, { env: {}, dialects: dialectNamed });
     expect(diagnostics).toEqual([]);
     expect(project?.config).toEqual({
       warehouse: { type: 'duckdb', path: path.join(root, 'warehouse.duckdb') },
@@ -266,7 +267,7 @@ describe('loadProject: a valid project', () => {
         '  crm: { type: segment, write_key: abc, endpoint: "https://events.example.com/", group_identity: member }',
       ].join('\n'),
     });
-    const { project, diagnostics } = await loadProject(root, { env: { PGPASSWORD: 'pw' } });
+    const { project, diagnostics } = await loadProject(root, { env: { PGPASSWORD: 'pw' }, dialects: dialectNamed });
     expect(diagnostics).toEqual([]);
     expect(project?.config.warehouse).toEqual({ type: 'postgres', url: 'postgres://u:pw@db/prod' });
     expect(project?.config.source.preset).toBe('rudderstack');
@@ -283,7 +284,7 @@ describe('loadProject: a valid project', () => {
     const root = tempProject({ 'quorum.yml': 'destinations: { d: { type: segment, write_key: "${QUORUM_TEST_KEY_1}" } }' });
     process.env.QUORUM_TEST_KEY_1 = 'from-process';
     try {
-      const { project } = await loadProject(root);
+      const { project } = await loadProject(root, { dialects: dialectNamed });
       expect(project?.config.destinations.d).toMatchObject({ writeKey: 'from-process' });
     } finally {
       delete process.env.QUORUM_TEST_KEY_1;
@@ -292,7 +293,7 @@ describe('loadProject: a valid project', () => {
 
   it('never prints the value of a secret', async () => {
     const root = tempProject({ 'quorum.yml': 'destinations: { d: { type: webhook, url: "${HOOK_URL}" } }' });
-    const { diagnostics } = await loadProject(root, { env: { HOOK_URL: 'not a url with hunter2' } });
+    const { diagnostics } = await loadProject(root, { env: { HOOK_URL: 'not a url with hunter2' }, dialects: dialectNamed });
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0].code).toBe('invalid_value');
     expect(JSON.stringify(diagnostics)).not.toContain('hunter2');
@@ -307,7 +308,7 @@ describe('loadProject: a valid project', () => {
       'audiences/z.yml': 'audience: z\nlevel: user\nwhere: [ { trait: a, gt: 1 } ]\n',
       'audiences/notes.txt': 'ignored',
     });
-    const { project, diagnostics } = await loadProject(root, { env: {} });
+    const { project, diagnostics } = await loadProject(root, { env: {}, dialects: dialectNamed });
     expect(diagnostics).toEqual([]);
     expect(project?.definitions.map((d) => d.name)).toEqual(['z', 'a', 'b']);
   });
@@ -328,7 +329,7 @@ describe('loadProject: errors', () => {
       'audiences/a.yml': 'audience: a\nlevel: everyone\nwhere: { trait: x, exists: true }\n',
       'traits/t.yml': 'computed_trait: t\nlevel: user\ncompute: sum\nevent: E\nwithin: 1.5d\n',
     });
-    const { project, diagnostics } = await loadProject(root, { env: {} });
+    const { project, diagnostics } = await loadProject(root, { env: {}, dialects: dialectNamed });
     expect(project).toBeNull();
     expect(diagnostics.map((d) => `${d.code} ${d.loc?.file}:${d.loc?.line}`)).toEqual([
       'missing_env quorum.yml:2',
@@ -354,7 +355,7 @@ describe('loadProject: errors', () => {
         '    - { trait: plan, equals: x, lt: 3 }',
       ].join('\n'),
     });
-    const { diagnostics } = await loadProject(root, { env: {} });
+    const { diagnostics } = await loadProject(root, { env: {}, dialects: dialectNamed });
     expect(diagnostics.map((d) => d.code)).toEqual(['invalid_value', 'invalid_value', 'wrong_type']);
   });
 
@@ -367,7 +368,7 @@ describe('loadProject: errors', () => {
     ];
     for (const text of inputs) {
       const root = tempProject({ 'quorum.yml': text, 'audiences/x.yml': text, 'traits/y.yml': text });
-      const { project, diagnostics } = await validateProject(root, OFFLINE_CATALOG, { env: {} });
+      const { project, diagnostics } = await validateProject(root, OFFLINE_CATALOG, { env: {}, dialects: dialectNamed });
       if (text !== '') expect(project, text).toBeNull();
       for (const d of diagnostics) {
         expect(d.message.length).toBeGreaterThan(0);

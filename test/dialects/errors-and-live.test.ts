@@ -14,6 +14,9 @@ import { classifySnowflakeError, quorumName } from '../../dialects/snowflake/sno
 import { snowflake } from '../../dialects/snowflake/index.js';
 import { snowflakeName } from '../../dialects/snowflake/snowflake-printer.js';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
+import type { BigQueryWarehouse } from '../../dialects/bigquery/bigquery-config.js';
+import type { PostgresWarehouse } from '../../dialects/postgres/postgres-config.js';
+import type { SnowflakeWarehouse } from '../../dialects/snowflake/snowflake-config.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
@@ -121,14 +124,14 @@ const LIVE: { name: string; config: WarehouseConfig | null; connect: (c: Warehou
   {
     name: 'postgres',
     config: env.QUORUM_TEST_POSTGRES_URL ? { type: 'postgres', url: env.QUORUM_TEST_POSTGRES_URL } : null,
-    connect: (c) => postgres.connect(c),
+    connect: (c) => postgres.connect(c as PostgresWarehouse),
   },
   {
     name: 'bigquery',
     config: env.QUORUM_TEST_BIGQUERY_PROJECT
       ? { type: 'bigquery', settings: { project: env.QUORUM_TEST_BIGQUERY_PROJECT, ...(env.QUORUM_TEST_BIGQUERY_LOCATION ? { location: env.QUORUM_TEST_BIGQUERY_LOCATION } : {}) } }
       : null,
-    connect: (c) => bigquery.connect(c),
+    connect: (c) => bigquery.connect(c as BigQueryWarehouse),
   },
   {
     name: 'snowflake',
@@ -148,7 +151,7 @@ const LIVE: { name: string; config: WarehouseConfig | null; connect: (c: Warehou
             ),
           }
         : null,
-    connect: (c) => snowflake.connect(c),
+    connect: (c) => snowflake.connect(c as SnowflakeWarehouse),
   },
 ];
 

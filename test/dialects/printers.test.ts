@@ -206,6 +206,9 @@ describe('UNSUPPORTED is a diagnostic, never wrong SQL', () => {
       thrown = e;
     }
     expect(thrown).toBeInstanceOf(DiagnosticsError);
-    expect((thrown as DiagnosticsError).diagnostics[0].message).toMatch(/^UNSUPPORTED on postgres: /);
+    const [diagnostic] = (thrown as DiagnosticsError).diagnostics;
+    expect(diagnostic.code).toBe('unsupported_feature');
+    expect(diagnostic.message).toMatch(/^UNSUPPORTED on postgres: /);
+    expect(diagnostic.hint).toBe('shorten the definition or column name');
   });
 });

@@ -13,6 +13,7 @@ import { formatDiagnostics } from '../../src/diagnostics/format.js';
 import { validateProject } from '../../src/definitions/load-project.js';
 import { OFFLINE_CATALOG } from '../../src/warehouse/catalog.js';
 import { docExamples, docFiles, type DocExample } from './markdown.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 /**
  * The reference pages of the language: each must carry tested examples, so that a page whose
@@ -27,9 +28,12 @@ const REFERENCE_PAGES: readonly { doc: string; required: boolean; min: number }[
 /** The files offline validation reads; an example elsewhere would be checked by nothing. */
 const VALIDATED_PATH = /^(quorum\.yml|(audiences|traits)\/[A-Za-z0-9_.-]+\.ya?ml)$/;
 
-/** Examples stand for a configured deployment: every ${VAR} reads as set, as under `quorum test`. */
+/**
+ * Examples stand for a configured deployment: every ${VAR} reads as set, as under `quorum test`;
+ * a connection URL as a well-formed one (quorum.yml's reader refuses a URL without a scheme).
+ */
 const ENV = new Proxy({} as Record<string, string | undefined>, {
-  get: (_target, key) => (typeof key === 'string' ? `set-${key}` : undefined),
+  get: (_target, key) => (typeof key !== 'string' ? undefined : key === 'DATABASE_URL' ? 'postgres://quorum:set@db.example.com:5432/analytics' : `set-${key}`),
 });
 
 const docs = docFiles();
@@ -44,7 +48,7 @@ async function validateExample(example: DocExample, index: number): Promise<Diag
   const target = path.join(root, example.file);
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, example.text);
-  const { diagnostics } = await validateProject(root, OFFLINE_CATALOG, { env: ENV });
+  const { diagnostics } = await validateProject(root, OFFLINE_CATALOG, { env: ENV, dialects: dialectNamed });
   return diagnostics.filter((d) => d.severity === 'error');
 }
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/definitions/load-project.js';
 import { createLogger, formatText, shortLocalTime } from '../../src/logging/logger.js';
 import { CronSlots, schedulePlan } from '../../src/schedule/schedule-plan.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 class Capture extends Writable {
   text = '';
@@ -98,7 +99,7 @@ describe('schedule plan', () => {
   }
 
   it('uses a definition own schedule, else schedule.default, in schedule.timezone', async () => {
-    const { project: p, diagnostics } = await loadProject(await project('schedule:\n  default: "0 9 * * 1"\n  timezone: Europe/Berlin\n'));
+    const { project: p, diagnostics } = await loadProject(await project('schedule:\n  default: "0 9 * * 1"\n  timezone: Europe/Berlin\n'), { dialects: dialectNamed });
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const plan = schedulePlan(p!);
     expect(plan).toEqual({
@@ -117,7 +118,7 @@ describe('schedule plan', () => {
   });
 
   it('leaves definitions without a schedule out when there is no default', async () => {
-    const { project: p } = await loadProject(await project(''));
+    const { project: p } = await loadProject(await project(''), { dialects: dialectNamed });
     expect(schedulePlan(p!)).toEqual({
       timezone: 'UTC',
       scheduled: [{ name: 'own', cron: '*/5 * * * *', from: 'definition' }],
@@ -126,11 +127,11 @@ describe('schedule plan', () => {
   });
 
   it('reports a bad time zone and a bad default cron at their lines', async () => {
-    const { diagnostics } = await loadProject(await project('schedule:\n  default: "every hour"\n  timezone: Mars/Olympus\n'));
+    const { diagnostics } = await loadProject(await project('schedule:\n  default: "every hour"\n  timezone: Mars/Olympus\n'), { dialects: dialectNamed });
     const errors = diagnostics.filter((d) => d.severity === 'error');
     expect(errors.map((d) => [d.code, d.loc?.line])).toEqual([['invalid_value', 6]]);
     expect(errors[0].message).toContain('"every hour", which is not a cron expression');
-    const zone = await loadProject(await project('schedule:\n  timezone: Mars/Olympus\n'));
+    const zone = await loadProject(await project('schedule:\n  timezone: Mars/Olympus\n'), { dialects: dialectNamed });
     expect(zone.diagnostics.map((d) => d.message)).toEqual(['"schedule": "timezone" is "Mars/Olympus", which is not an IANA time zone.']);
   });
 

@@ -7,6 +7,7 @@ import { loadProject } from '../../src/definitions/load-project.js';
 import { formatDiagnostics } from '../../src/diagnostics/format.js';
 import { urlSecrets } from '../../src/secrets/project-secrets.js';
 import { REDACTED, SecretRedactor, redactSecrets } from '../../src/secrets/secret-redactor.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 const SECRET = 'k3y/with+sp ce"and:colon';
 
@@ -55,7 +56,7 @@ describe('SecretRedactor', () => {
     try {
       const key = 'inl1ne-s3cret-key';
       await fs.writeFile(path.join(dir, 'quorum.yml'), `destinations:\n  hook: { type: webhook, url: "htp://hooks.example.com/x?key=${key}", headers: { X-Token: tok-${key} } }\n  crm: { type: segment, write_key: wk-${key}, endpoint: nope }\n`);
-      const loaded = await loadProject(dir, { env: {} });
+      const loaded = await loadProject(dir, { env: {}, dialects: dialectNamed });
       expect(loaded.project).toBeNull();
       const shown = redactSecrets(formatDiagnostics(loaded.diagnostics, dir));
       expect(shown).toContain('not an http(s) URL');

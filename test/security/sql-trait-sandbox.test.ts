@@ -20,6 +20,7 @@ import type { SqlTraitDefinition } from '../../src/definitions/model.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 import { writeProject } from '../sync/support/project.js';
 import { HOSTILE_TRAITS } from './hostile-sql-corpus.js';
+import { lookupOf } from '../../dialects/dialect-lookup.js';
 
 const AS_OF = '2024-06-05T00:00:00Z';
 const COMMANDS: readonly (readonly string[])[] = [['validate'], ['test'], ['preview', 'hostile', '--as-of', AS_OF], ['run', '--as-of', AS_OF]];
@@ -167,7 +168,7 @@ describe('on PGlite: the parser gate refuses every attack, and the engine alone 
         expect(loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), trait.name).not.toEqual([]);
       }
       // The engine half on its own: what quorum would send, sent without the parser's check.
-      const unchecked = await loadProject(dir, {});
+      const unchecked = await loadProject(dir, { dialects: dialectNamed, parseSqlTraits: false });
       const definition = unchecked.project?.definitions.find((d): d is SqlTraitDefinition => d.kind === 'sql_trait' && d.name === 'hostile');
       if (definition && unchecked.project) {
         const sql = renderForParsing(definition, unchecked.project, postgres.printer).sql;
@@ -208,7 +209,7 @@ describe('on PGlite: the parser gate refuses every attack, and the engine alone 
       fc.asyncProperty(fc.array(fc.constantFrom(...fragments), { minLength: 1, maxLength: 8 }), async (pieces) => {
         const sql = `select user_id, 1 as t from {{ source('tracks') }} ${pieces.join(' ')}`;
         await writeFile(path.join(dir, 'traits', 'hostile.yml'), traitFile(sql));
-        const loaded = await loadProject(dir, { dialects: () => postgres, alsoParseWith: [duckdb] });
+        const loaded = await loadProject(dir, { dialects: lookupOf({ postgres }), alsoParseWith: [duckdb] });
         const definition = loaded.project?.definitions.find((d): d is SqlTraitDefinition => d.kind === 'sql_trait');
         if (definition && loaded.project) {
           // Accepted by both parsers: it must be a harmless query on the engine.

@@ -2,13 +2,13 @@
 // values appended — never concatenated into SQL), and runs a project's SQL traits the way a
 // user's warehouse would, so that their rows can be handed to the reference evaluator.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { quoteIdentifier } from '../../src/testing/duckdb-loader.js';
+import { quoteIdentifier } from '../../dialects/duckdb/duckdb-fixture-loader.js';
 import type { Project, SqlTraitDefinition } from '../../src/definitions/model.js';
 import { parseInstant } from '../../src/reference/values.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
 
 // The loader is the product's own (`quorum test` writes its given rows with it).
-export { loadDataset, quoteIdentifier } from '../../src/testing/duckdb-loader.js';
+export { loadDataset, quoteIdentifier } from '../../dialects/duckdb/duckdb-fixture-loader.js';
 
 /** The SQL text of an instant for DuckDB: a TIMESTAMP literal in UTC. */
 export function timestampLiteral(asOf: string): string {

@@ -15,6 +15,7 @@ import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harnes
 import { loadIntoPostgres } from './support/postgres-data.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 const INSTANTS = [AS_OFS[0], AS_OFS[2], AS_OFS[3], AS_OFS[5]];
 
@@ -36,7 +37,7 @@ describe('quorum run on Postgres (PGlite)', () => {
   it('sends exactly the predicted changes over four instants, and nothing on a repeat', async () => {
     const dir = await tempDir('pglite');
     await writeProject(dir, { endpoint: receiver.url, noWarehouse: true });
-    const project = (await loadProject(dir)).project as Project;
+    const project = (await loadProject(dir, { dialects: dialectNamed })).project as Project;
     const connection = await PgliteConnection.open(postgres);
     try {
       await loadIntoPostgres(connection.db, 'app', dataset);

@@ -29,6 +29,8 @@ import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harnes
 import { loadIntoPostgres } from './support/postgres-data.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
+import { dialectNamed } from '../../dialects/registry.js';
+import type { PostgresWarehouse } from '../../dialects/postgres/postgres-config.js';
 
 const URL = process.env.QUORUM_TEST_POSTGRES_URL;
 const TAG = `qwire_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -74,8 +76,8 @@ async function wireProject(prefix: string, state: string): Promise<string> {
 }
 
 async function runInProcess(dir: string, asOf: string): Promise<Awaited<ReturnType<typeof run>>> {
-  const project = (await loadProject(dir)).project as Project;
-  const connection = await postgres.connect(project.config.warehouse);
+  const project = (await loadProject(dir, { dialects: dialectNamed })).project as Project;
+  const connection = await postgres.connect(project.config.warehouse as PostgresWarehouse);
   try {
     const catalog = await readCatalog(connection, project);
     return await run({
@@ -184,7 +186,7 @@ describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: 
     reference = await Reference.open(dataset);
     const refDir = await tempDir('wire-reference');
     await writeProject(refDir, { endpoint: receiver.url, noWarehouse: true });
-    referenceProject = (await loadProject(refDir)).project as Project;
+    referenceProject = (await loadProject(refDir, { dialects: dialectNamed })).project as Project;
     const project = referenceProject;
     results = { t1: await reference.at(project, T1), t2: await reference.at(project, T2) };
     expected = {
@@ -210,8 +212,8 @@ describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: 
     it('time travel: successive --as-of runs send exactly the predicted changes, and nothing on a repeat', async () => {
       const state = stateSchema('travel');
       const dir = await wireProject('travel', state);
-      const project = (await loadProject(dir)).project as Project;
-      const connection = await postgres.connect(project.config.warehouse);
+      const project = (await loadProject(dir, { dialects: dialectNamed })).project as Project;
+      const connection = await postgres.connect(project.config.warehouse as PostgresWarehouse);
       expect(connection).toBeInstanceOf(PostgresConnection); // knex + pg, not PGlite
       try {
         const catalog = await readCatalog(connection, project);

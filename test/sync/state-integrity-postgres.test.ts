@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgres } from '../../dialects/postgres/index.js';
 import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
+import { dialectNamed } from '../../dialects/registry.js';
 import { loadProject } from '../../src/definitions/load-project.js';
 import type { Project } from '../../src/definitions/model.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
@@ -141,7 +142,7 @@ beforeAll(async () => {
   receiver = await startReceiver({ writeKey: WRITE_KEY });
   const dir = await tempDir('state-pg');
   await writeProject(dir, { endpoint: receiver.url, noWarehouse: true });
-  base = (await loadProject(dir)).project as Project;
+  base = (await loadProject(dir, { dialects: dialectNamed })).project as Project;
 });
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDiagnostics } from '../../src/diagnostics/format.js';
 import { formatTextReport } from '../../src/testing/report-text.js';
 import { runTests } from '../../src/testing/run-tests.js';
+import { dialectNamed, FIXTURES } from '../../dialects/registry.js';
 
 const FILES: Record<string, string> = {
   'quorum.yml': `warehouse: { type: duckdb, path: warehouse.duckdb }
@@ -122,14 +123,14 @@ afterAll(async () => {
 
 describe('quorum test expects the calls a run sends', () => {
   it('passes when the calls and the verdicts are those of quorum run', async () => {
-    const run = await runTests({ root: await project('passing', PASSING) });
+    const run = await runTests({ dialects: dialectNamed, fixtures: FIXTURES, root: await project('passing', PASSING) });
     expect(run.diagnostics).toEqual([]);
     expect(run.results.map((r) => r.status), formatTextReport(run)).toEqual(['passed']);
     expect(run.results[0].evaluations).toHaveLength(3);
   });
 
   it('reports every call that differs, per destination and transition, and the verdict', async () => {
-    const run = await runTests({ root: await project('failing', FAILING) });
+    const run = await runTests({ dialects: dialectNamed, fixtures: FIXTURES, root: await project('failing', FAILING) });
     expect(run.diagnostics).toEqual([]);
     expect(formatTextReport(run)).toBe(
       [
@@ -151,7 +152,7 @@ describe('quorum test expects the calls a run sends', () => {
   });
 
   it('names misspelt destinations and definitions at load, with did you mean', async () => {
-    const run = await runTests({ root: await project('misnamed', MISNAMED) });
+    const run = await runTests({ dialects: dialectNamed, fixtures: FIXTURES, root: await project('misnamed', MISNAMED) });
     expect(run.results).toEqual([]);
     const text = formatDiagnostics(run.diagnostics);
     expect(text).toContain('tests/calls.test.yml:5:9 error[unknown_reference]: "expect_calls" names the destination "crn", which quorum.yml does not define.\nhint: did you mean "crm"?');

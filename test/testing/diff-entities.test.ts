@@ -8,6 +8,7 @@ import { duckdb } from '../../dialects/duckdb/index.js';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
 import { loadProject } from '../../src/definitions/load-project.js';
 import { diffEntities, type EntityChanges } from '../../src/sync/diff-entities.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let connection: DuckDbConnection | null = null;
@@ -21,7 +22,7 @@ const plain = (c: EntityChanges | undefined) =>
 
 describe('diffEntities', () => {
   it('enters everything on the first run, then reports who entered, exited and changed, and keeps the snapshot', async () => {
-    const { project } = await loadProject(path.join(repo, 'fixtures/test-projects/cohorts'), { env: {} });
+    const { project } = await loadProject(path.join(repo, 'fixtures/test-projects/cohorts'), { env: {}, dialects: dialectNamed });
     connection = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
     const sql = async (text: string) => connection!.execute(text);
     await sql('CREATE SCHEMA app');

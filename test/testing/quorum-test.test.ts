@@ -12,6 +12,10 @@ import { formatJUnit } from '../../src/testing/report-junit.js';
 import { formatTextReport } from '../../src/testing/report-text.js';
 import { runFailed, runTests, type TestRun } from '../../src/testing/run-tests.js';
 import { junitProblems, parseXml } from './junit-schema.js';
+import { dialectNamed, FIXTURES } from '../../dialects/registry.js';
+
+/** What the CLI passes: the dialects of this build and the engine the cases run on. */
+const COMPOSED = { dialects: dialectNamed, fixtures: FIXTURES };
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const project = (name: string) => path.join(repo, 'fixtures/test-projects', name);
@@ -47,7 +51,7 @@ const normaliseTimes = (xml: string) => xml.replace(/time="[0-9.]+"/g, 'time="T"
 
 describe('the cohort scenarios', () => {
   it('restate at least 30 behaviours, time-travel steps included, and all pass', async () => {
-    const run = await runTests({ root: project('cohorts') });
+    const run = await runTests({ ...COMPOSED, root: project('cohorts') });
     expect(run.diagnostics).toEqual([]);
     const failures = run.results.filter((r) => r.status !== 'passed');
     expect(failures.map((r) => `${r.testCase.name}\n${formatTextReport({ ...run, results: [r] })}`)).toEqual([]);
@@ -61,7 +65,7 @@ describe('the cohort scenarios', () => {
 
   it('the demo project and a project with its own source layout pass too', async () => {
     for (const root of [path.join(repo, 'fixtures/demo/project'), project('custom-layout')]) {
-      const run = await runTests({ root });
+      const run = await runTests({ ...COMPOSED, root });
       expect(run.diagnostics).toEqual([]);
       expect(run.results.length).toBeGreaterThan(0);
       expect(run.results.filter((r) => r.status !== 'passed').map((r) => formatTextReport({ ...run, results: [r] }))).toEqual([]);
@@ -147,14 +151,14 @@ tests/values.test.yml:12:3 features_used (as of 2024-06-01T00:00:00.000Z)
 
 describe('cases that must fail', () => {
   it('report every difference with the definition, the entity, expected and actual', async () => {
-    const run = await runTests({ root: project('failing') });
+    const run = await runTests({ ...COMPOSED, root: project('failing') });
     expect(run.diagnostics).toEqual([]);
     expect(formatTextReport(run)).toBe(FAILING_REPORT);
     expect(runFailed(run)).toBe(true);
   });
 
   it('give the exact JUnit XML, which conforms to the JUnit schema', async () => {
-    const run = await runTests({ root: project('failing'), concurrency: 1 });
+    const run = await runTests({ ...COMPOSED, root: project('failing'), concurrency: 1 });
     const xml = formatJUnit(run);
     expect(junitProblems(xml)).toEqual([]);
     expect(normaliseTimes(xml)).toBe(FAILING_JUNIT);
@@ -198,11 +202,11 @@ describe('cases that must fail', () => {
 
 describe('--select', () => {
   it('picks cases by name, by file, and by the definitions they expect (only those expectations)', async () => {
-    const byName = await runTests({ root: project('failing'), select: ['passes*'] });
+    const byName = await runTests({ ...COMPOSED, root: project('failing'), select: ['passes*'] });
     expect(statuses(byName)).toEqual({ 'passes - two recent logins': 'passed' });
-    const byFile = await runTests({ root: project('failing'), select: ['values'] });
+    const byFile = await runTests({ ...COMPOSED, root: project('failing'), select: ['values'] });
     expect(Object.keys(statuses(byFile))).toEqual(['fails - wrong counts, a user that does not exist, and a list']);
-    const byDefinition = await runTests({ root: project('failing'), select: ['enterprise_*'] });
+    const byDefinition = await runTests({ ...COMPOSED, root: project('failing'), select: ['enterprise_*'] });
     expect(statuses(byDefinition)).toEqual({
       'skipped until the pricing change ships': 'skipped',
       'fails - the step expects the wrong entered, exited and changed': 'failed',
@@ -233,7 +237,7 @@ describe('--select', () => {
 
 describe('malformed test files', () => {
   it('are reported all at once with file:line:col, code and hint, and no case runs', async () => {
-    const run = await runTests({ root: project('malformed') });
+    const run = await runTests({ ...COMPOSED, root: project('malformed') });
     expect(run.results).toEqual([]);
     expect(run.diagnostics.map((d) => `${d.loc?.file}:${d.loc?.line}:${d.loc?.col} ${d.code} ${d.hint ?? ''}`)).toEqual([
       'tests/broken.test.yml:5:11 unknown_key did you mean "user_id"?',
@@ -273,7 +277,7 @@ describe('malformed test files', () => {
   });
 
   it('also reach CI: the JUnit file holds one errored case per broken file', async () => {
-    const run = await runTests({ root: project('malformed') });
+    const run = await runTests({ ...COMPOSED, root: project('malformed') });
     const xml = formatJUnit(run);
     expect(junitProblems(xml)).toEqual([]);
     const root = parseXml(xml);

@@ -10,6 +10,7 @@ import { sameValue } from '../../src/testing/compare.js';
 import { parseTestFile, testFileContext } from '../../src/testing/parse-test-file.js';
 import { projectShape } from '../../src/testing/project-shape.js';
 import { selectCases } from '../../src/testing/select.js';
+import { dialectNamed } from '../../dialects/registry.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -30,7 +31,7 @@ describe('sameValue', () => {
 });
 
 async function customLayout() {
-  const { project } = await loadProject(path.join(repo, 'fixtures/test-projects/custom-layout'), { env: { CRM_WRITE_KEY: 'x' } });
+  const { project } = await loadProject(path.join(repo, 'fixtures/test-projects/custom-layout'), { env: { CRM_WRITE_KEY: 'x' }, dialects: dialectNamed });
   const shape = projectShape(project!);
   return { project: project!, shape, context: testFileContext(project!, shape) };
 }

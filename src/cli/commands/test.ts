@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { dialectNamed } from '../../../dialects/registry.js';
+import { dialectNamed, FIXTURES } from '../../../dialects/registry.js';
 import { DiagnosticsError } from '../../diagnostics/diagnostic.js';
 import { formatJUnit } from '../../testing/report-junit.js';
 import { counts, formatTextReport } from '../../testing/report-text.js';
@@ -22,7 +22,7 @@ export function registerTest(program: Command): void {
       if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
         throw new UsageError(`--concurrency "${options.concurrency}" must be a whole number of at least 1`);
       }
-      const run = await runTests({ root: g.project, select: g.select, concurrency, dialects: dialectNamed });
+      const run = await runTests({ root: g.project, select: g.select, concurrency, dialects: dialectNamed, fixtures: FIXTURES });
       if (g.select && g.select.length > 0 && run.results.length === 0 && run.totalCases > 0) {
         throw new UsageError(`--select ${g.select.join(' ')} matched no test case, test file or expected definition`, 'patterns match case names, test file names and the definitions the cases expect; without --select every case runs');
       }

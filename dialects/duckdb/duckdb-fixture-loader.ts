@@ -1,17 +1,15 @@
 // Writes typed tables and rows into a DuckDB connection: tables are created from a column ->
 // logical type map, values are appended through DuckDB's appender (never concatenated into SQL).
-// `quorum test` loads its cases with it; the differential tests load their generated datasets.
+// `quorum test` loads its cases with it (duckDbFixtures); the differential tests load their
+// generated datasets.
 import { LIST, VARCHAR, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
-import type { SourceDataset, SourceValue } from '../reference/dataset.js';
-import { parseInstant } from '../reference/values.js';
-import type { LogicalType } from '../warehouse/catalog.js';
-
-/** A cell as it is appended: lists are arrays (or JSON text of one). */
-export type LoadValue = SourceValue | readonly (string | number | boolean)[] | undefined;
-
-export type LoadRow = Readonly<Record<string, LoadValue>>;
-
-export type TableColumns = Readonly<Record<string, LogicalType>>;
+import type { SourceDataset } from '../../src/reference/dataset.js';
+import { parseInstant } from '../../src/reference/values.js';
+import type { LogicalType } from '../../src/warehouse/catalog.js';
+import type { FixtureEngine, FixtureWarehouse, LoadRow, LoadValue, TableColumns } from '../../src/testing/fixture-engine.js';
+import { IN_MEMORY } from './duckdb-config.js';
+import { openDuckDb } from './duckdb-connector.js';
+import { duckdb } from './index.js';
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -96,3 +94,15 @@ export async function loadDataset(connection: DuckDBConnection, dataset: SourceD
   await createTables(connection, schema, Object.fromEntries(Object.entries(dataset.tables).map(([name, t]) => [name, t.columns])));
   for (const [name, table] of Object.entries(dataset.tables)) await appendRows(connection, schema, name, table.columns, table.rows);
 }
+
+/** `quorum test`'s engine: every case in its own in-memory DuckDB. */
+export const duckDbFixtures: FixtureEngine = {
+  dialect: duckdb,
+  async open(): Promise<FixtureWarehouse> {
+    const connection = await openDuckDb(duckdb, { type: 'duckdb', path: IN_MEMORY });
+    return Object.assign(connection, {
+      createTables: (schema: string, tables: Readonly<Record<string, TableColumns>>) => createTables(connection.connection, schema, tables),
+      appendRows: (schema: string, table: string, columns: TableColumns, rows: readonly LoadRow[]) => appendRows(connection.connection, schema, table, columns, rows),
+    });
+  },
+};

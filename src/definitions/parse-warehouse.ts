@@ -1,0 +1,110 @@
+// quorum.yml's `warehouse:` as the core knows it: a `type` that names a dialect, and the keys
+// every warehouse has. The keys of one warehouse belong to its dialect
+// (dialects/<name>/<name>-config.ts), which declares them as a zod shape (the JSON Schema an editor
+// sees, and the keys allowed here) and reads them through a WarehouseSection (the diagnostics keep
+// their positions). The dialects are injected, as the printers are: nothing in src/ imports one.
+import { z } from 'zod';
+import type { SourceLocation, WarehouseConfig } from './model.js';
+import { readEnum } from './parse-values.js';
+import type { MapEntry, YamlFile } from './yaml-source.js';
+
+/** A warehouse setting as written: text, `${VAR}` read from the environment. */
+export const warehouseText = z.string().min(1);
+
+/** The keys of every warehouse, whatever its type (their readers live in parse-config.ts). */
+export const COMMON_WAREHOUSE_KEYS: z.ZodRawShape = {
+  connect_timeout: z
+    .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m)?\s*$/)])
+    .optional()
+    .describe('how long connecting may take before quorum names the cause and gives up: seconds, or 30s, 500ms, 2m (default 30s; browser sign-in is exempt)'),
+};
+
+/** What a dialect gives the core to read its warehouse keys. */
+export interface WarehouseConfigSpec<C extends WarehouseConfig = WarehouseConfig> {
+  /** The keys of this warehouse besides `type` and the common ones: schema and documentation. */
+  readonly keys: z.ZodRawShape;
+  /** The typed config, or null after reporting every problem on the section. */
+  parse(section: WarehouseSection): C | null;
+  /** Its values that are credentials (SPEC §8): redacted from every message and log. */
+  secrets(config: C): readonly string[];
+}
+
+/** The warehouses of this build (dialects/registry.ts), looked up by `type`. */
+export interface WarehouseTypes {
+  (type: string): { readonly config: WarehouseConfigSpec<WarehouseConfig> } | undefined;
+  /** Every type, in the order messages list them. */
+  readonly names: readonly string[];
+  /** The type of a quorum.yml that names none. */
+  readonly defaultName: string;
+}
+
+/** One warehouse section, handed to its dialect's parser. */
+export interface WarehouseSection {
+  readonly type: string;
+  /** Where the section starts: missing keys are reported here. */
+  readonly loc: SourceLocation;
+  /** An optional setting's text (${VAR} filled in): undefined when absent, null after a diagnostic. */
+  optionalText(key: string): string | undefined | null;
+  /** A required setting's text; when it is missing, `hint` says what to add. */
+  requiredText(key: string, hint: string): string | null;
+  /** A file setting's path, made absolute against the project folder. */
+  projectPath(file: string): string;
+}
+
+export interface WarehouseReader {
+  readonly y: YamlFile;
+  /** The `warehouse:` key of quorum.yml, if it is there. */
+  readonly entry: MapEntry | undefined;
+  /** A setting's text, ${VAR} filled in; null after a diagnostic. */
+  text(entry: MapEntry, what: string): string | null;
+  projectPath(file: string): string;
+}
+
+export function warehouseKeys(types: WarehouseTypes, type: string): string[] {
+  return ['type', ...Object.keys(types(type)?.config.keys ?? {}), ...Object.keys(COMMON_WAREHOUSE_KEYS)];
+}
+
+/** Reads the type, checks the keys against it, and hands the section to its dialect. */
+export function readWarehouse(reader: WarehouseReader, entries: Map<string, MapEntry>, types: WarehouseTypes): WarehouseConfig | null {
+  const { y, entry } = reader;
+  const what = '"warehouse"';
+  const typeEntry = entries.get('type');
+  const type = typeEntry ? readEnum(y, typeEntry, what, types.names) : types.defaultName;
+  const spec = type === null ? undefined : types(type)?.config;
+  if (type === null || spec === undefined) return null;
+  y.checkKeys(entries, warehouseKeys(types, type), `${what} of type ${type}`);
+  const loc = entry?.keyLoc ?? y.locAt(0);
+  const section: WarehouseSection = {
+    type,
+    loc,
+    optionalText: (key) => {
+      const found = entries.get(key);
+      return found ? reader.text(found, what) : undefined;
+    },
+    requiredText: (key, hint) => {
+      const found = entries.get(key);
+      if (found) return reader.text(found, what);
+      // checkKeys has already said "did you mean" about the misspelt key.
+      if (y.misspeltAs(entries, key)) return null;
+      return y.error('missing_key', loc, `a ${type} ${what} needs "${key}".`, hint);
+    },
+    projectPath: (file) => reader.projectPath(file),
+  };
+  return spec.parse(section);
+}
+
+/** The JSON Schema of `warehouse:`: one shape per dialect; the default's `type` may be left out. */
+export function warehouseSchema(types: WarehouseTypes): z.ZodType {
+  const names = types.names.map((name) => (name === types.defaultName ? `${name} (default)` : name));
+  const described = `${names.slice(0, -1).join(', ')}${names.length > 1 ? ' or ' : ''}${names.at(-1) ?? ''}`;
+  const shapes = types.names.map((name) => {
+    const literal = z.literal(name).describe(described);
+    return z.strictObject({ type: name === types.defaultName ? literal.optional() : literal, ...COMMON_WAREHOUSE_KEYS, ...types(name)?.config.keys });
+  });
+  return z.union(shapes);
+}
+
+/** The credentials among a warehouse's settings, as its dialect names them. */
+export function warehouseSecrets(types: WarehouseTypes, warehouse: WarehouseConfig): readonly string[] {
+  return types(warehouse.type)?.config.secrets(warehouse) ?? [];
+}

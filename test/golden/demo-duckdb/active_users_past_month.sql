@@ -3,7 +3,7 @@ WITH
 "sql_trait:active_users_past_month" AS (
   select g.group_id, count(distinct t.user_id) as active_users_past_month
 from "app"."tracks" t join "app"."groups" g using (user_id)
-where t.timestamp > TIMESTAMP '2024-06-01 00:00:00.000000' - interval 30 day
+where t.timestamp > TIMESTAMP '2024-06-01 00:00:00.000000' - interval '30 days'
   and t.timestamp <= TIMESTAMP '2024-06-01 00:00:00.000000'
   and g.timestamp <= TIMESTAMP '2024-06-01 00:00:00.000000'
 group by 1

@@ -24,6 +24,7 @@ import {
   type RunStamp,
   type SyncDefinition,
 } from './diff-sql.js';
+import { transitionSelect } from './change-set-sql.js';
 import { newRunId, syncDefinitions } from './run.js';
 import { ensureStateTables, from, StateWriter, stateRefs, stateTable } from './state-sql.js';
 
@@ -93,18 +94,7 @@ function changesQuery(definitions: readonly SyncDefinition[], schema: string): Q
   const names = definitions.map((d) => d.name);
   const traits = definitions.filter((d) => d.kind === 'trait').map((d) => d.name);
   const accountAudiences = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
-  const rowsOf = (label: Label, rows: ReturnType<typeof entitiesEntered>): Select =>
-    select({
-      columns: [
-        { expr: rows.definitionColumn, alias: 'definition' },
-        { expr: str(label), alias: 'transition' },
-        { expr: rows.entity, alias: 'entity_id' },
-        { expr: rows.user ?? nullOf('string'), alias: 'user_id' },
-      ],
-      from: rows.from,
-      joins: rows.joins,
-      where: rows.where,
-    });
+  const rowsOf = (label: Label, rows: ReturnType<typeof entitiesEntered>): Select => transitionSelect(label, rows);
   const queries: Query[] = [rowsOf('entered', entitiesEntered(refs, names)), rowsOf('exited', entitiesExited(refs, names))];
   if (traits.length > 0) queries.push(rowsOf('changed', entitiesChanged(refs, traits)));
   if (accountAudiences.length > 0) {

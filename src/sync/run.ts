@@ -2,8 +2,8 @@
 // the warehouse, write the changes to the outbox and replace the snapshot in one transaction, then
 // deliver. Undelivered calls of earlier runs go out first, with their original messageIds.
 //
-//   lock ─ record run ─ deliver leftovers ─┬─ BEGIN ─ staging ─ counts ─ guardrail ─ outbox ─ snapshots ─ COMMIT ─┬─ deliver ─ finish ─ unlock
-//                                          └──────────────────── (dry run: the same SQL over CTEs, read only) ────┘
+//   lock ─ record run ─ deliver leftovers ─┬─ BEGIN ─ staging ─ changes ─ counts ─ guardrail ─ outbox ─ snapshots ─ COMMIT ─┬─ deliver ─ finish ─ unlock
+//                                          └────────────────────────────── (dry run: the same SQL over CTEs, read only) ────┘
 import { randomBytes } from 'node:crypto';
 import type { Definition, Project } from '../definitions/model.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
@@ -17,6 +17,7 @@ import type { WarehouseConnection } from '../warehouse/connection.js';
 import { computationId } from './calls.js';
 import { crashPoint, crashSoon } from './crash.js';
 import { deliverOutbox, type DeliveryReport } from './deliver.js';
+import { changeSetCountsQuery, changeSetInsert, changeSetTransitions } from './change-set-sql.js';
 import {
   countsQuery,
   dryRunQuery,
@@ -269,14 +270,17 @@ async function writeChanges(
   const schema = request.project.config.stateSchema;
   const refs = stateRefs(schema);
   const outbox = stateTable(schema, 'outbox');
+  const changes = stateTable(schema, 'changes');
   await w.run({ kind: 'delete', table: refs.staging, where: null });
+  await w.run({ kind: 'delete', table: changes, where: null });
   crashSoon('staging');
   await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
   crashPoint('staged');
   await checkDuplicateKeys(w, refs.staging, request.project);
   request.onStage?.('diff');
 
-  const counts = readCounts(await w.rows(countsQuery(refs, definitions)), definitions);
+  await w.run(changeSetInsert(refs, changes, definitions));
+  const counts = readCounts(await w.rows(changeSetCountsQuery(refs, changes, definitions)), definitions);
   crashPoint('counted');
   const previousRuns = new Map(
     (
@@ -308,7 +312,7 @@ async function writeChanges(
     });
     if (blocked) continue;
     passing.push(d);
-    for (const insert of outboxInserts(outbox, refs, d, stamp, previousRuns.get(d.name) ?? '')) {
+    for (const insert of outboxInserts(outbox, refs, d, stamp, previousRuns.get(d.name) ?? '', changeSetTransitions(changes))) {
       const max = await w.rows(
         select({
           columns: [{ expr: { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, alias: 'n' }],
@@ -326,6 +330,7 @@ async function writeChanges(
   }
   crashPoint('snapshots-written');
   await w.run({ kind: 'delete', table: refs.staging, where: null });
+  await w.run({ kind: 'delete', table: changes, where: null });
   crashPoint('staging-cleared');
   // The run row says what this transaction wrote, so `quorum history` is right even if the
   // process dies before it finishes delivering.

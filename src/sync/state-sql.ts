@@ -75,10 +75,13 @@ export async function ensureStateTables(connection: WarehouseConnection, schema:
   }
 }
 
-/** Whether the state tables exist (a dry run must not create them). */
+/**
+ * Whether the state tables exist (a dry run must not create them). A scratch table is left out: a
+ * state written before it was added is still a state.
+ */
 export async function stateTablesExist(connection: WarehouseConnection, schema: string): Promise<boolean> {
   const tables = await connection.readTables(schema);
-  return Object.values(STATE_TABLES).every((t) => tables.has(t.name));
+  return Object.values(STATE_TABLES).every((t) => ('scratch' in t && t.scratch) || tables.has(t.name));
 }
 
 export function toNumber(value: unknown): number {

@@ -3,7 +3,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError, error } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
-import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { ConnectOptions, Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
 export function duckDbLogicalType(typeName: string): LogicalType {
@@ -76,7 +76,7 @@ export class DuckDbConnection implements WarehouseConnection {
   }
 }
 
-export async function openDuckDb(dialect: Dialect, config: WarehouseConfig): Promise<DuckDbConnection> {
+export async function openDuckDb(dialect: Dialect, config: WarehouseConfig, options: ConnectOptions = {}): Promise<DuckDbConnection> {
   if (config.type !== 'duckdb') throw new Error(`duckdb connector given a ${config.type} warehouse`);
   // DuckDB would silently create an empty database; a missing file is a configuration mistake.
   if (config.path !== ':memory:' && !existsSync(config.path)) {
@@ -84,6 +84,8 @@ export async function openDuckDb(dialect: Dialect, config: WarehouseConfig): Pro
       error('warehouse_unreachable', null, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml, or run `quorum init` to create the demo warehouse'),
     ]);
   }
-  const instance = await DuckDBInstance.create(config.path);
+  // An in-memory database cannot be opened read-only (there is nothing to read).
+  const readOnly = options.readOnly === true && config.path !== ':memory:';
+  const instance = await DuckDBInstance.create(config.path, readOnly ? { access_mode: 'READ_ONLY' } : undefined);
   return new DuckDbConnection(dialect, instance, await instance.connect());
 }

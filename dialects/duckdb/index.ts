@@ -5,5 +5,5 @@ import { DuckDbPrinter } from './duckdb-printer.js';
 export const duckdb: Dialect = {
   name: 'duckdb',
   printer: new DuckDbPrinter(),
-  connect: (config) => openDuckDb(duckdb, config),
+  connect: (config, options) => openDuckDb(duckdb, config, options),
 };

@@ -37,10 +37,18 @@ export interface Statements {
   execute(sql: string): Promise<void>;
 }
 
+export interface ConnectOptions {
+  /**
+   * The command only reads (`members`, `preview`): a warehouse that can be opened read-only is,
+   * so that nothing it does can write, and an embedded one skips what writing needs.
+   */
+  readonly readOnly?: boolean;
+}
+
 export interface Dialect {
   readonly name: string;
   readonly printer: SqlPrinter;
-  connect(config: WarehouseConfig): Promise<WarehouseConnection>;
+  connect(config: WarehouseConfig, options?: ConnectOptions): Promise<WarehouseConnection>;
 }
 
 export type { Catalog };

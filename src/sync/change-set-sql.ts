@@ -21,7 +21,8 @@ import {
 } from './diff-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 
-export type ChangeKind = 'entered' | 'exited' | 'changed' | 'user_entered' | 'user_exited';
+/** user_moved: a user who stays in an account of the audience at a new position (snapshot writes only). */
+export type ChangeKind = 'entered' | 'exited' | 'changed' | 'user_entered' | 'user_exited' | 'user_moved';
 
 const COUNT: Expr = { kind: 'aggregate', fn: 'count', arg: null, filter: null };
 const ofDefinition = (alias: string, which: Which) => (typeof which === 'string' ? bin('=', col('definition', alias), str(which)) : inList(col('definition', alias), which));
@@ -34,8 +35,8 @@ function groups(definitions: readonly SyncDefinition[]) {
   };
 }
 
-/** (definition, transition, entity_id, user_id, value) of some transition rows, labelled. */
-export function transitionSelect(label: string, rows: TransitionRows): Select {
+/** (definition, transition, entity_id, user_id, value, position) of some transition rows, labelled. */
+export function transitionSelect(label: string, rows: TransitionRows, position: Expr = nullOf('integer')): Select {
   return select({
     columns: [
       { expr: rows.definitionColumn, alias: 'definition' },
@@ -43,6 +44,7 @@ export function transitionSelect(label: string, rows: TransitionRows): Select {
       { expr: rows.entity, alias: 'entity_id' },
       { expr: rows.user ?? nullOf('string'), alias: 'user_id' },
       { expr: rows.value ?? nullOf('string'), alias: 'value' },
+      { expr: position, alias: 'position' },
     ],
     from: rows.from,
     joins: rows.joins,
@@ -53,18 +55,37 @@ export function transitionSelect(label: string, rows: TransitionRows): Select {
 /** INSERT INTO changes: the transition rows of every definition, in one statement. */
 export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions: readonly SyncDefinition[]): Statement {
   const { names, traits, accountAudiences } = groups(definitions);
-  const rowsOf = (kind: ChangeKind, rows: TransitionRows): Select => transitionSelect(kind, rows);
+  const rowsOf = (kind: ChangeKind, rows: TransitionRows, position?: Expr): Select => transitionSelect(kind, rows, position);
   const queries: Query[] = [rowsOf('entered', entitiesEntered(refs, names)), rowsOf('exited', entitiesExited(refs, names))];
   if (traits.length > 0) queries.push(rowsOf('changed', entitiesChanged(refs, traits)));
   if (accountAudiences.length > 0) {
-    queries.push(rowsOf('user_entered', usersEntered(refs, accountAudiences)), rowsOf('user_exited', usersExited(refs, accountAudiences)));
+    // usersEntered reads staging as `s`: its position is the user's in the new result.
+    queries.push(
+      rowsOf('user_entered', usersEntered(refs, accountAudiences), col('position', 's')),
+      rowsOf('user_exited', usersExited(refs, accountAudiences)),
+      rowsOf('user_moved', usersMoved(refs, accountAudiences), col('position', 's')),
+    );
   }
-  const columns = ['definition', 'transition', 'entity_id', 'user_id', 'value'];
+  const columns = ['definition', 'transition', 'entity_id', 'user_id', 'value', 'position'];
   return {
     kind: 'insert',
     table: changes,
     columns,
     query: select({ columns: columns.map((c) => ({ expr: col(c, 'r'), alias: c })), from: { kind: 'subquery', query: { kind: 'union', all: true, queries }, alias: 'r' } }),
+  };
+}
+
+/** Users in both staging and the previous snapshot of an account, at another position. */
+function usersMoved(refs: StateRefs, names: readonly string[]): TransitionRows {
+  const same = (c: string) => bin('=', col(c, 'p'), col(c, 's'));
+  return {
+    from: from(refs.staging, 's'),
+    joins: [{ type: 'INNER', from: from(refs.snapshotUsers, 'p'), on: and(same('definition'), same('entity_id'), same('user_id')) }],
+    where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), true), bin('<>', col('position', 's'), col('position', 'p'))),
+    entity: col('entity_id', 's'),
+    user: col('user_id', 's'),
+    value: null,
+    definitionColumn: col('definition', 's'),
   };
 }
 

@@ -24,7 +24,7 @@ import {
   type RunStamp,
   type SyncDefinition,
 } from './diff-sql.js';
-import { transitionSelect } from './change-set-sql.js';
+import { changeSetInsert, transitionSelect } from './change-set-sql.js';
 import { newRunId, syncDefinitions } from './run.js';
 import { ensureStateTables, from, StateWriter, stateRefs, stateTable } from './state-sql.js';
 
@@ -82,8 +82,12 @@ export async function diffEntities(request: DiffEntitiesRequest): Promise<Map<st
     await w.run({ kind: 'delete', table: refs.staging, where: null });
     await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
     const rows = definitions.length === 0 ? [] : await w.rows(changesQuery(definitions, schema));
-    for (const statement of replaceSnapshots(refs, stateTable(schema, 'snapshot_runs'), definitions, stamp)) await w.run(statement);
+    const changes = stateTable(schema, 'changes');
+    await w.run({ kind: 'delete', table: changes, where: null });
+    await w.run(changeSetInsert(refs, changes, definitions));
+    for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, stamp)) await w.run(statement);
     await w.run({ kind: 'delete', table: refs.staging, where: null });
+    await w.run({ kind: 'delete', table: changes, where: null });
     return readChanges(rows, definitions);
   });
 }

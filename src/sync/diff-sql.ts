@@ -36,7 +36,7 @@ import {
 } from '../sql/ast.js';
 import { CTE, lowerPlan } from '../sql/lower.js';
 import type { CallType, Transition } from './calls.js';
-import { snapshotDeltaWrites } from './snapshot-delta-sql.js';
+import { snapshotDeltaWrites, valuesDiffer } from './snapshot-delta-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 
 /** A destination a definition syncs to, resolved against quorum.yml. */
@@ -252,7 +252,7 @@ export function entitiesChanged(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
     joins: [{ type: 'INNER', from: from(refs.snapshots, 'p'), on: sameEntity('p', 's') }],
-    where: and(ofDefinition('s', name), isNull(col('user_id', 's')), bin('<>', col('value', 's'), col('value', 'p'))),
+    where: and(ofDefinition('s', name), isNull(col('user_id', 's')), valuesDiffer(col('value', 's'), col('value', 'p'))),
     entity: col('entity_id', 's'),
     user: null,
     value: col('value', 's'),
@@ -548,13 +548,13 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
 // -----------------------------------------------------------------------------------------------
 // snapshot replacement, for the definitions that passed the guardrail
 
-export function replaceSnapshots(refs: StateRefs, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp): Statement[] {
+export function replaceSnapshots(refs: StateRefs, changes: TableRef, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp): Statement[] {
   const names = definitions.map((d) => d.name);
   const withUsers = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
   if (names.length === 0) return [];
   const byName = (alias: string | null, list: readonly string[]) => inList(col('definition', alias), list);
   return [
-    ...snapshotDeltaWrites(refs, names, withUsers, stamp),
+    ...snapshotDeltaWrites(refs, changes, names, withUsers, stamp),
     { kind: 'delete', table: snapshotRuns, where: byName(null, names) },
     {
       kind: 'insert',

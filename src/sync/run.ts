@@ -323,7 +323,7 @@ async function writeChanges(
       crashPoint('outbox-written');
     }
   }
-  const replace = replaceSnapshots(refs, stateTable(schema, 'snapshot_runs'), passing, stamp);
+  const replace = replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), passing, stamp);
   for (const [i, statement] of replace.entries()) {
     await w.run(statement);
     if (i === 0) crashPoint('snapshots-deleted');

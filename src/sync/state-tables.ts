@@ -70,10 +70,11 @@ export const STATE_TABLES = {
     description: "the run's diff of staging against the snapshots, written once and read by the counts, the outbox and the snapshot writes; emptied before the run commits",
     columns: [
       column('definition', 'string'),
-      column('transition', 'string'), // entered | exited | changed | user_entered | user_exited
+      column('transition', 'string'), // entered | exited | changed | user_entered | user_exited | user_moved
       column('entity_id', 'string'),
-      column('user_id', 'string', true), // user_entered / user_exited: the account's user
+      column('user_id', 'string', true), // user_*: the account's user
       column('value', 'string', true), // entered / changed traits: the new value (JSON text)
+      column('position', 'integer', true), // user_entered / user_moved: the user's new position
     ],
     primaryKey: [],
     scratch: true,

@@ -82,7 +82,7 @@ async function check(c: WarehouseConnection): Promise<void> {
   expect(joined.get('aud')).toEqual({ size: 3, previous: 3, entered: 1, exited: 1, changed: 2 });
   expect(joined.get('tr')).toEqual({ size: 3, previous: 3, entered: 1, exited: 1, changed: 1 });
 
-  for (const statement of replaceSnapshots(refs, stateTable(SCHEMA, 'snapshot_runs'), DEFINITIONS, { runId: 'r2', asOf: '2024-02-01T00:00:00Z', now: '', namespace: '', spaceId: '' }))
+  for (const statement of replaceSnapshots(refs, changes, stateTable(SCHEMA, 'snapshot_runs'), DEFINITIONS, { runId: 'r2', asOf: '2024-02-01T00:00:00Z', now: '', namespace: '', spaceId: '' }))
     await w.run(statement);
 
   expect(sorted(await c.query('SELECT definition, entity_id, value, run_id FROM qs.snapshots'))).toEqual([

@@ -31,6 +31,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
+import { timeStatements } from './statement-timer.js';
 
 export const DELIVERY_COUNTS = [100_000, 1_000_000] as const;
 export const DELIVERY_GOALS = { callsPerSecond: 20_000, rssMb: 300 } as const;
@@ -94,22 +95,10 @@ async function quorumRole(dir: string): Promise<void> {
   const session = await openSession(dir, dialectNamed);
   if (process.env.QUORUM_BENCH_STATEMENTS) {
     // Statement timings on stderr, for finding what a run spends its time on.
-    const c = session.connection as unknown as Record<'query' | 'execute', (sql: string) => Promise<unknown>>;
-    for (const method of ['query', 'execute'] as const) {
-      const original = c[method].bind(c);
-      c[method] = async (sql: string) => {
-        const t = performance.now();
-        try {
-          return await original(sql);
-        } finally {
-          const ms = performance.now() - t;
-          if (ms > Number(process.env.QUORUM_BENCH_STATEMENTS))
-            process.stderr.write(
-              `${ms.toFixed(0).padStart(7)} ms ${(process.memoryUsage().rss / 2 ** 20).toFixed(0).padStart(5)} MB  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`,
-            );
-        }
-      };
-    }
+    timeStatements(session.connection, ['query', 'execute'], (sql, ms) => {
+      if (ms > Number(process.env.QUORUM_BENCH_STATEMENTS))
+        process.stderr.write(`${ms.toFixed(0).padStart(7)} ms ${(process.memoryUsage().rss / 2 ** 20).toFixed(0).padStart(5)} MB  ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+    });
   }
   if (process.env.QUORUM_BENCH_DUCKDB_MEMORY)
     await session.connection.execute(`SET memory_limit = '${process.env.QUORUM_BENCH_DUCKDB_MEMORY}'`);

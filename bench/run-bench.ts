@@ -17,12 +17,16 @@ import type { Condition, Definition, Project } from '../src/definitions/model.js
 import { compileSql, evaluate, readCatalog } from '../src/evaluation/evaluate.js';
 import { formatTimestamp } from '../src/sql/printer.js';
 import { benchCatalog, loadBenchProject, median, time, manyVersusOne, referenceRatios, singleRuns, type ManyResult, type ReferenceResult } from './measure.js';
+import { membersRatios, membersRows } from './members-bench.js';
+import { runStages, runStageRows, runStagesTable, type RunStagesFigure } from './run-stages-bench.js';
 import { copyToPglite, generateScaleWarehouse, scaleSizes, scaleWarehouseFile, type PgliteLike } from './scale-generator.js';
 
 const REPETITIONS = Number(process.env.QUORUM_BENCH_REPETITIONS ?? 7);
 // A reference query takes 5-800 ms and its ratio is the figure with the tightest goal: twice the
 // repetitions, so that a few slow runs on a shared machine do not move the median.
 const REFERENCE_REPETITIONS = 2 * REPETITIONS + 1;
+// Whole processes of 0.5-2 s each, three per repetition and definition.
+const MEMBERS_REPETITIONS = Math.max(3, Math.floor(REPETITIONS / 2) + 2);
 
 
 // ---------------------------------------------------------------------------------------------
@@ -333,6 +337,18 @@ async function main(): Promise<void> {
     memoryRows.push([`peak JS heap, the same: SF${smaller} -> SF${args.sf}`, `${high.heapMb.toFixed(0)} MB`, `${low.heapMb.toFixed(0)} MB at SF${smaller}`]);
   }
   print('memory of the quorum process (embedded DuckDB included in RSS)', memoryRows);
+
+  // A whole `quorum run` (bench/run-stages-bench.ts) at both scales, then `quorum members` as whole
+  // processes (bench/members-bench.ts).
+  const stages: RunStagesFigure[] = [];
+  for (const [sf, file] of [
+    [smaller, small.file],
+    [args.sf, scale.file],
+  ] as const)
+    stages.push(await runStages(sf, file));
+  print('a whole quorum run (the CLI, its --log-format json stage events): six definitions, a first run, a second an hour later', runStageRows(stages));
+  process.stdout.write(`\n${runStagesTable(stages)}\n`);
+  print(`whole-process cost of quorum members at SF${args.sf} (embedded DuckDB, read-only), medians of ${MEMBERS_REPETITIONS}`, membersRows(await membersRatios(scale.file, MEMBERS_REPETITIONS)));
 
   const pg = await pgliteSection(args.pgSf, benchProject);
   if (typeof pg === 'string') print(`Postgres (PGlite) at SF${args.pgSf}`, [['postgres', '-', pg]]);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DiagnosticsError, error } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
-import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { ConnectOptions, Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import type { DuckDbWarehouse } from './duckdb-config.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
@@ -79,7 +79,7 @@ export class DuckDbConnection implements WarehouseConnection {
 /** Settings every quorum DuckDB session starts with; `lock_configuration` keeps them. */
 export const DUCKDB_SANDBOX: Readonly<Record<string, string>> = { enable_external_access: 'false', lock_configuration: 'true' };
 
-export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse): Promise<DuckDbConnection> {
+export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse, options: ConnectOptions = {}): Promise<DuckDbConnection> {
   // DuckDB would silently create an empty database; a missing file is a configuration mistake.
   if (config.path !== ':memory:' && !existsSync(config.path)) {
     throw new DiagnosticsError([
@@ -89,6 +89,8 @@ export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse): Pro
   // The sandbox's engine half (SPEC §4): whatever a SQL trait calls, this session reads no file,
   // URL or extension but its own database, and no statement can turn that back on. quorum's own
   // work needs neither (test data is appended through the API, the file destination is Node's).
-  const instance = await DuckDBInstance.create(config.path, DUCKDB_SANDBOX);
+  // A command that only reads opens the file read-only (an in-memory database has nothing to read).
+  const readOnly = options.readOnly === true && config.path !== ':memory:';
+  const instance = await DuckDBInstance.create(config.path, readOnly ? { ...DUCKDB_SANDBOX, access_mode: 'READ_ONLY' } : DUCKDB_SANDBOX);
   return new DuckDbConnection(dialect, instance, await instance.connect());
 }

@@ -18,5 +18,5 @@ export const duckdb: Dialect<DuckDbWarehouse> = {
   printer: new DuckDbPrinter(capabilities),
   config: duckDbConfig,
   sqlParser: duckDbSqlParser,
-  connect: (config) => openDuckDb(duckdb, config),
+  connect: (config, options) => openDuckDb(duckdb, config, options),
 };

@@ -11,23 +11,38 @@ import { guardStream } from '../secrets/secret-redactor.js';
 import { VERSION } from './version.js';
 
 // Command modules load when the program is built, not when this file is imported: `quorum
-// --version` needs none of them, and the warehouse clients behind them take most of a second.
-const COMMANDS: readonly (() => Promise<(program: Command) => void>)[] = [
-  () => import('./commands/init.js').then((m) => m.registerInit),
-  () => import('./commands/validate.js').then((m) => m.registerValidate),
-  () => import('./commands/compile.js').then((m) => m.registerCompile),
-  () => import('./commands/preview.js').then((m) => m.registerPreview),
-  () => import('./commands/members.js').then((m) => m.registerMembers),
-  () => import('./commands/explain.js').then((m) => m.registerExplain),
-  () => import('./commands/test.js').then((m) => m.registerTest),
-  () => import('./commands/run.js').then((m) => m.registerRun),
-  () => import('./commands/history.js').then((m) => m.registerHistory),
-  () => import('./commands/schedule.js').then((m) => m.registerSchedule),
-  () => import('./commands/report.js').then((m) => m.registerReport),
-  () => import('./commands/state.js').then((m) => m.registerState),
-];
+// --version` needs none of them, and the warehouse clients behind them take most of a second. A
+// command named on the command line loads alone (its module graph is a fraction of all of them,
+// which `quorum members` would otherwise pay in every process); help and mistakes load them all.
+const COMMANDS: Readonly<Record<string, () => Promise<(program: Command) => void>>> = {
+  init: () => import('./commands/init.js').then((m) => m.registerInit),
+  validate: () => import('./commands/validate.js').then((m) => m.registerValidate),
+  compile: () => import('./commands/compile.js').then((m) => m.registerCompile),
+  preview: () => import('./commands/preview.js').then((m) => m.registerPreview),
+  members: () => import('./commands/members.js').then((m) => m.registerMembers),
+  explain: () => import('./commands/explain.js').then((m) => m.registerExplain),
+  test: () => import('./commands/test.js').then((m) => m.registerTest),
+  run: () => import('./commands/run.js').then((m) => m.registerRun),
+  history: () => import('./commands/history.js').then((m) => m.registerHistory),
+  schedule: () => import('./commands/schedule.js').then((m) => m.registerSchedule),
+  report: () => import('./commands/report.js').then((m) => m.registerReport),
+  state: () => import('./commands/state.js').then((m) => m.registerState),
+};
 
-export async function buildProgram(): Promise<Command> {
+/** Global options that take the next argument as their value (see buildProgram). */
+const VALUE_OPTIONS = new Set(['--project', '--as-of']);
+
+/** The command the arguments name, if they name one before anything else; null otherwise. */
+export function commandNamed(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (VALUE_OPTIONS.has(arg)) i += 1;
+    else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? arg : null;
+  }
+  return null;
+}
+
+export async function buildProgram(only: string | null = null): Promise<Command> {
   const program = new Command('quorum')
     .description('Account-level and user-level audiences and traits, computed inside your warehouse')
     .version(VERSION, '-V, --version')
@@ -38,7 +53,8 @@ export async function buildProgram(): Promise<Command> {
     .showHelpAfterError('(add --help for the options and examples)')
     .exitOverride();
 
-  for (const register of await Promise.all(COMMANDS.map((load) => load()))) register(program);
+  const loaders = only === null ? Object.values(COMMANDS) : [COMMANDS[only]];
+  for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
   teachHelp(program);
   return program;
 }
@@ -55,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   endQuietlyOnClosedPipe();
   forgetPrintedJson();
-  const program = await buildProgram();
+  const program = await buildProgram(commandNamed(args));
   try {
     await program.parseAsync(argv as string[]);
     return 0;

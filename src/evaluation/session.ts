@@ -5,7 +5,7 @@ import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
 import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { OFFLINE_CATALOG, type Catalog } from '../warehouse/catalog.js';
-import type { DialectLookup, WarehouseConnection } from '../warehouse/connection.js';
+import type { ConnectOptions, DialectLookup, WarehouseConnection } from '../warehouse/connection.js';
 import { firstLine, readCatalog } from './evaluate.js';
 
 export interface Session {
@@ -32,7 +32,7 @@ export async function openProject(root: string, dialects: DialectLookup): Promis
   return { project: loaded.project!, diagnostics };
 }
 
-export async function connect(project: Project, dialects: DialectLookup): Promise<WarehouseConnection> {
+export async function connect(project: Project, dialects: DialectLookup, options: ConnectOptions = {}): Promise<WarehouseConnection> {
   const config = project.config.warehouse;
   const dialect = dialects(config.type);
   if (!dialect) {
@@ -41,7 +41,7 @@ export async function connect(project: Project, dialects: DialectLookup): Promis
     ]);
   }
   try {
-    return await dialect.connect(config);
+    return await dialect.connect(config, options);
   } catch (cause) {
     if (cause instanceof DiagnosticsError) {
       throw new DiagnosticsError(cause.diagnostics.map((d) => ({ ...d, loc: d.loc ?? project.config.loc })));
@@ -52,12 +52,12 @@ export async function connect(project: Project, dialects: DialectLookup): Promis
   }
 }
 
-export async function openSession(root: string, dialects: DialectLookup): Promise<Session> {
+export async function openSession(root: string, dialects: DialectLookup, options: ConnectOptions = {}): Promise<Session> {
   const loaded = await loadProject(root, { dialects });
   throwIfErrors(loaded.diagnostics);
   const project = loaded.project!;
   const diagnostics = loaded.diagnostics;
-  const connection = await connect(project, dialects);
+  const connection = await connect(project, dialects, options);
   try {
     const catalog = await readCatalog(connection, project);
     const checked = [...diagnostics, ...checkProject(project, catalog)];

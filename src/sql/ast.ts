@@ -213,6 +213,11 @@ export type Ddl =
       readonly name: string;
       readonly columns: readonly ColumnDefinition[];
       readonly primaryKey: readonly string[];
+      /**
+       * Every run writes and deletes rows of it in bulk, and its writer keeps the key unique
+       * (SqlPrinter.declaresKeyOfBulkTables: whether the key is declared all the same).
+       */
+      readonly bulk?: boolean;
     }
   /** `quorum state` upgrades and repairs: a column added to a state table, a damaged table dropped. */
   | { readonly kind: 'add_column'; readonly schema: string; readonly table: string; readonly column: ColumnDefinition }

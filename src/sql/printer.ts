@@ -46,7 +46,7 @@ export class SqlPrinter {
         return `CREATE SCHEMA IF NOT EXISTS ${this.visitSchemaName(ddl.schema)}`;
       case 'create_table': {
         const columns = ddl.columns.map((c) => `  ${this.quoteIdentifier(c.name)} ${this.typeName(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
-        if (ddl.primaryKey.length > 0) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
+        if (ddl.primaryKey.length > 0 && (this.declaresKeyOfBulkTables || ddl.bulk !== true)) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
         return `CREATE TABLE IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name)} (\n${columns.join(',\n')}\n)`;
       }
       case 'add_column': {
@@ -59,6 +59,13 @@ export class SqlPrinter {
         return assertNever(ddl, 'SQL node');
     }
   }
+
+  /**
+   * Whether a table written in bulk by every run (Ddl `bulk`) declares its primary key. Where a key
+   * is an index that each inserted and deleted row updates inside the transaction, and joins do not
+   * use it, it costs more than it gives, since the writer keeps the key unique anyway.
+   */
+  readonly declaresKeyOfBulkTables: boolean = true;
 
   visitSchemaName(schema: string): string {
     if (!this.capabilities.supportsQualifiedSchemaNames) return this.quoteIdentifier(schema);

@@ -24,6 +24,7 @@ import {
   type RunStamp,
   type SyncDefinition,
 } from './diff-sql.js';
+import { changeSetInsert, transitionSelect } from './change-set-sql.js';
 import { newRunId, syncDefinitions } from './run.js';
 import { nextGenerations, readSnapshotRecords, recordSnapshots } from './snapshot-records.js';
 import { createState } from './state-format.js';
@@ -84,9 +85,13 @@ export async function diffEntities(request: DiffEntitiesRequest): Promise<Map<st
     await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
     const rows = definitions.length === 0 ? [] : await w.rows(changesQuery(definitions, schema));
     const generations = nextGenerations(await readSnapshotRecords(w, w.printer, schema), definitions);
-    for (const statement of replaceSnapshots(refs, stateTable(schema, 'snapshot_runs'), definitions, stamp)) await w.run(statement);
+    const changes = stateTable(schema, 'changes');
+    await w.run({ kind: 'delete', table: changes, where: null });
+    await w.run(changeSetInsert(refs, changes, definitions));
+    for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, stamp)) await w.run(statement);
     await recordSnapshots(w, w, schema, definitions, stamp, generations); // the state stays consistent for a run after it
     await w.run({ kind: 'delete', table: refs.staging, where: null });
+    await w.run({ kind: 'delete', table: changes, where: null });
     return readChanges(rows, definitions);
   });
 }
@@ -97,18 +102,7 @@ function changesQuery(definitions: readonly SyncDefinition[], schema: string): Q
   const names = definitions.map((d) => d.name);
   const traits = definitions.filter((d) => d.kind === 'trait').map((d) => d.name);
   const accountAudiences = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
-  const rowsOf = (label: Label, rows: ReturnType<typeof entitiesEntered>): Select =>
-    select({
-      columns: [
-        { expr: rows.definitionColumn, alias: 'definition' },
-        { expr: str(label), alias: 'transition' },
-        { expr: rows.entity, alias: 'entity_id' },
-        { expr: rows.user ?? nullOf('string'), alias: 'user_id' },
-      ],
-      from: rows.from,
-      joins: rows.joins,
-      where: rows.where,
-    });
+  const rowsOf = (label: Label, rows: ReturnType<typeof entitiesEntered>): Select => transitionSelect(label, rows);
   const queries: Query[] = [rowsOf('entered', entitiesEntered(refs, names)), rowsOf('exited', entitiesExited(refs, names))];
   if (traits.length > 0) queries.push(rowsOf('changed', entitiesChanged(refs, traits)));
   if (accountAudiences.length > 0) {

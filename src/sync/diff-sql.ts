@@ -36,6 +36,7 @@ import {
 } from '../sql/ast.js';
 import { CTE, lowerPlan } from '../sql/lower.js';
 import type { CallType, Transition } from './calls.js';
+import { snapshotDeltaWrites, valuesDiffer } from './snapshot-delta-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 
 /** A destination a definition syncs to, resolved against quorum.yml. */
@@ -207,7 +208,7 @@ export function insertStaging(staging: TableRef, query: Query): Statement {
 // -----------------------------------------------------------------------------------------------
 // transitions: rows of staging (s) against the previous snapshot (p)
 
-interface TransitionRows {
+export interface TransitionRows {
   readonly from: FromItem;
   readonly joins: readonly Join[];
   readonly where: Expr;
@@ -251,7 +252,7 @@ export function entitiesChanged(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
     joins: [{ type: 'INNER', from: from(refs.snapshots, 'p'), on: sameEntity('p', 's') }],
-    where: and(ofDefinition('s', name), isNull(col('user_id', 's')), bin('<>', col('value', 's'), col('value', 'p'))),
+    where: and(ofDefinition('s', name), isNull(col('user_id', 's')), valuesDiffer(col('value', 's'), col('value', 'p'))),
     entity: col('entity_id', 's'),
     user: null,
     value: col('value', 's'),
@@ -373,11 +374,37 @@ export function messageIdExpr(parts: readonly Expr[]): Expr {
   return { kind: 'concat', args: [str('quorum-'), { kind: 'md5_hex', expr: { kind: 'concat', args } }] };
 }
 
-export function outboxInserts(outbox: TableRef, refs: StateRefs, d: SyncDefinition, stamp: RunStamp, generation: number): OutboxInsert[] {
+/** Where the transition rows come from: joins of staging and the snapshots, or a change set written once. */
+export interface TransitionSource {
+  entitiesEntered(name: Which): TransitionRows;
+  entitiesExited(name: Which): TransitionRows;
+  entitiesChanged(name: Which): TransitionRows;
+  usersEntered(name: Which): TransitionRows;
+  usersExited(name: Which): TransitionRows;
+}
+
+export function joinedTransitions(refs: StateRefs): TransitionSource {
+  return {
+    entitiesEntered: (name) => entitiesEntered(refs, name),
+    entitiesExited: (name) => entitiesExited(refs, name),
+    entitiesChanged: (name) => entitiesChanged(refs, name),
+    usersEntered: (name) => usersEntered(refs, name),
+    usersExited: (name) => usersExited(refs, name),
+  };
+}
+
+export function outboxInserts(
+  outbox: TableRef,
+  refs: StateRefs,
+  d: SyncDefinition,
+  stamp: RunStamp,
+  generation: number,
+  source: TransitionSource = joinedTransitions(refs),
+): OutboxInsert[] {
   const inserts: OutboxInsert[] = [];
   for (const target of d.targets) {
     for (const call of target.calls) {
-      for (const { transition, rows, context } of transitionsFor(refs, d, call, target)) {
+      for (const { transition, rows, context } of transitionsFor(refs, source, d, call, target)) {
         inserts.push({
           destination: target.destination,
           build: (base) => outboxInsert(outbox, { d, target, call, transition, rows, groupContext: context, stamp, generation, base }),
@@ -395,36 +422,36 @@ interface TransitionChoice {
   readonly context: boolean;
 }
 
-function transitionsFor(refs: StateRefs, d: SyncDefinition, call: CallType, target: ResolvedTarget): TransitionChoice[] {
+function transitionsFor(refs: StateRefs, source: TransitionSource, d: SyncDefinition, call: CallType, target: ResolvedTarget): TransitionChoice[] {
   const member = target.groupIdentity === 'member';
   if (d.kind === 'audience' && d.level === 'user') {
     if (call === 'group') return [];
     return [
-      { transition: 'entered', rows: entitiesEntered(refs, d.name), context: false },
-      { transition: 'exited', rows: entitiesExited(refs, d.name), context: false },
+      { transition: 'entered', rows: source.entitiesEntered(d.name), context: false },
+      { transition: 'exited', rows: source.entitiesExited(d.name), context: false },
     ];
   }
   if (d.kind === 'audience') {
     if (call === 'group') {
-      const entered = entitiesEntered(refs, d.name);
-      const exited = entitiesExited(refs, d.name);
+      const entered = source.entitiesEntered(d.name);
+      const exited = source.entitiesExited(d.name);
       return [
         { transition: 'entered', rows: member ? withEarliestUser(entered, refs.staging, d.name) : entered, context: false },
         { transition: 'exited', rows: member ? withEarliestUser(exited, refs.snapshotUsers, d.name) : exited, context: false },
       ];
     }
     return [
-      { transition: 'entered', rows: usersEntered(refs, d.name), context: true },
-      { transition: 'exited', rows: usersExited(refs, d.name), context: true },
+      { transition: 'entered', rows: source.usersEntered(d.name), context: true },
+      { transition: 'exited', rows: source.usersExited(d.name), context: true },
     ];
   }
   // traits
   if (d.level === 'user' && call === 'group') return [];
   if (d.level === 'account' && call === 'identify') return [];
   const choices: TransitionChoice[] = [
-    { transition: 'entered', rows: entitiesEntered(refs, d.name), context: false },
-    { transition: 'changed', rows: entitiesChanged(refs, d.name), context: false },
-    { transition: 'exited', rows: entitiesExited(refs, d.name), context: false },
+    { transition: 'entered', rows: source.entitiesEntered(d.name), context: false },
+    { transition: 'changed', rows: source.entitiesChanged(d.name), context: false },
+    { transition: 'exited', rows: source.entitiesExited(d.name), context: false },
   ];
   if (d.level === 'user') return choices;
   // Account-level trait: group / track carry the account's identity and context.groupId.
@@ -522,50 +549,13 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
 // -----------------------------------------------------------------------------------------------
 // snapshot replacement, for the definitions that passed the guardrail
 
-export function replaceSnapshots(refs: StateRefs, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp): Statement[] {
+export function replaceSnapshots(refs: StateRefs, changes: TableRef, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp): Statement[] {
   const names = definitions.map((d) => d.name);
   const withUsers = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
   if (names.length === 0) return [];
   const byName = (alias: string | null, list: readonly string[]) => inList(col('definition', alias), list);
   return [
-    { kind: 'delete', table: refs.snapshots, where: byName(null, names) },
-    {
-      kind: 'insert',
-      table: refs.snapshots,
-      columns: ['definition', 'entity_id', 'value', 'run_id', 'as_of'],
-      query: select({
-        columns: [
-          { expr: col('definition', 's'), alias: 'definition' },
-          { expr: col('entity_id', 's'), alias: 'entity_id' },
-          { expr: col('value', 's'), alias: 'value' },
-          { expr: str(stamp.runId), alias: 'run_id' },
-          { expr: ts(stamp.asOf), alias: 'as_of' },
-        ],
-        from: from(refs.staging, 's'),
-        where: and(byName('s', names), isNull(col('user_id', 's'))),
-      }),
-    },
-    { kind: 'delete', table: refs.snapshotUsers, where: byName(null, names) },
-    ...(withUsers.length === 0
-      ? []
-      : [
-          {
-            kind: 'insert',
-            table: refs.snapshotUsers,
-            columns: ['definition', 'entity_id', 'user_id', 'position', 'run_id'],
-            query: select({
-              columns: [
-                { expr: col('definition', 's'), alias: 'definition' },
-                { expr: col('entity_id', 's'), alias: 'entity_id' },
-                { expr: col('user_id', 's'), alias: 'user_id' },
-                { expr: col('position', 's'), alias: 'position' },
-                { expr: str(stamp.runId), alias: 'run_id' },
-              ],
-              from: from(refs.staging, 's'),
-              where: and(byName('s', withUsers), isNull(col('user_id', 's'), true)),
-            }),
-          } satisfies Statement,
-        ]),
+    ...snapshotDeltaWrites(refs, changes, names, withUsers, stamp),
     { kind: 'delete', table: snapshotRuns, where: byName(null, names) },
     {
       kind: 'insert',

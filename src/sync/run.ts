@@ -2,8 +2,8 @@
 // the warehouse, write the changes to the outbox and replace the snapshot in one transaction, then
 // deliver. Undelivered calls of earlier runs go out first, with their original messageIds.
 //
-//   lock ─ record run ─ deliver leftovers ─┬─ BEGIN ─ staging ─ counts ─ guardrail ─ outbox ─ snapshots ─ COMMIT ─┬─ deliver ─ finish ─ unlock
-//                                          └──────────────────── (dry run: the same SQL over CTEs, read only) ────┘
+//   lock ─ record run ─ deliver leftovers ─┬─ BEGIN ─ staging ─ changes ─ counts ─ guardrail ─ outbox ─ snapshots ─ COMMIT ─┬─ deliver ─ finish ─ unlock
+//                                          └────────────────────────────── (dry run: the same SQL over CTEs, read only) ────┘
 import { randomBytes } from 'node:crypto';
 import type { Definition, Project } from '../definitions/model.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
@@ -18,6 +18,7 @@ import { secrets } from '../secrets/secret-redactor.js';
 import { computationId } from './calls.js';
 import { crashPoint, crashSoon } from './crash.js';
 import { deliverOutbox, type DeliveryReport } from './deliver.js';
+import { changeSetCountsQuery, changeSetInsert, changeSetTransitions } from './change-set-sql.js';
 import {
   countsQuery,
   dryRunQuery,
@@ -275,14 +276,17 @@ async function writeChanges(
   const schema = request.project.config.stateSchema;
   const refs = stateRefs(schema);
   const outbox = stateTable(schema, 'outbox');
+  const changes = stateTable(schema, 'changes');
   await w.run({ kind: 'delete', table: refs.staging, where: null });
+  await w.run({ kind: 'delete', table: changes, where: null });
   crashSoon('staging');
   await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
   crashPoint('staged');
   await checkDuplicateKeys(w, refs.staging, request.project);
   request.onStage?.('diff');
 
-  const counts = readCounts(await w.rows(countsQuery(refs, definitions)), definitions);
+  await w.run(changeSetInsert(refs, changes, definitions));
+  const counts = readCounts(await w.rows(changeSetCountsQuery(refs, changes, definitions)), definitions);
   crashPoint('counted');
   // Each definition's snapshot generation goes into its messageIds (snapshot-records.ts).
   const generations = nextGenerations(await readSnapshotRecords(w, w.printer, schema), definitions);
@@ -303,7 +307,7 @@ async function writeChanges(
     });
     if (blocked) continue;
     passing.push(d);
-    for (const insert of outboxInserts(outbox, refs, d, stamp, generations.get(d.name)!)) {
+    for (const insert of outboxInserts(outbox, refs, d, stamp, generations.get(d.name)!, changeSetTransitions(changes))) {
       const max = await w.rows(
         select({
           columns: [{ expr: { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, alias: 'n' }],
@@ -314,7 +318,7 @@ async function writeChanges(
       crashPoint('outbox-written');
     }
   }
-  const replace = replaceSnapshots(refs, stateTable(schema, 'snapshot_runs'), passing, stamp);
+  const replace = replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), passing, stamp);
   for (const [i, statement] of replace.entries()) {
     await w.run(statement);
     if (i === 0) crashPoint('snapshots-deleted');
@@ -322,6 +326,7 @@ async function writeChanges(
   await recordSnapshots(w, w, schema, passing, stamp, generations);
   crashPoint('snapshots-written');
   await w.run({ kind: 'delete', table: refs.staging, where: null });
+  await w.run({ kind: 'delete', table: changes, where: null });
   crashPoint('staging-cleared');
   // The run row says what this transaction wrote, so `quorum history` is right even if the
   // process dies before it finishes delivering.

@@ -9,6 +9,7 @@ import type { Project } from '../definitions/model.js';
 import { planFor } from '../evaluation/evaluate.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
+import { changeSetInsert } from './change-set-sql.js';
 import { insertStaging, replaceSnapshots, stagingQuery } from './diff-sql.js';
 import { acquireLock } from './lock.js';
 import { lockTtlFromEnv, newRunId, syncDefinitions } from './run.js';
@@ -113,7 +114,12 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
         const definitions = syncDefinitions(project, plan2).filter((d) => names.includes(d.name));
         await w.run({ kind: 'delete', table: refs.staging, where: null });
         await w.run(insertStaging(refs.staging, stagingQuery(plan2, definitions)));
-        for (const statement of replaceSnapshots(refs, stateTable(schema, 'snapshot_runs'), definitions, { runId, asOf, now, namespace: '', spaceId: '' })) await w.run(statement);
+        // the same change set and delta writes as a run, against whatever the damaged snapshot holds
+        const changes = stateTable(schema, 'changes');
+        await w.run({ kind: 'delete', table: changes, where: null });
+        await w.run(changeSetInsert(refs, changes, definitions));
+        for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, { runId, asOf, now, namespace: '', spaceId: '' })) await w.run(statement);
+        await w.run({ kind: 'delete', table: changes, where: null });
         const counts = await stagedCounts(w, refs.staging, definitions);
         await w.run({ kind: 'delete', table: refs.staging, where: null });
         for (const d of definitions) records.push({ definition: d.name, runId, asOf, generation: generation(d.name), rowCount: counts.get(d.name)!.rows, userCount: counts.get(d.name)!.users });

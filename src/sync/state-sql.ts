@@ -79,10 +79,13 @@ export async function ensureStateTables(connection: WarehouseConnection, schema:
   }
 }
 
-/** Whether the tables a dry run and `history` read exist (a dry run must not create them); `meta` may not, in a state of format 1. */
+/**
+ * Whether the state tables exist (a dry run must not create them). A scratch table is left out: a
+ * state written before it was added is still a state; so is `meta`, which a state of format 1 lacks.
+ */
 export async function stateTablesExist(connection: WarehouseConnection, schema: string): Promise<boolean> {
   const tables = await connection.readTables(schema);
-  return Object.values(STATE_TABLES).every((t) => t.name === STATE_TABLES.meta.name || tables.has(t.name));
+  return Object.values(STATE_TABLES).every((t) => ('scratch' in t && t.scratch) || t.name === STATE_TABLES.meta.name || tables.has(t.name));
 }
 
 export function toNumber(value: unknown): number {

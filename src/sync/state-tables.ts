@@ -11,6 +11,10 @@ export interface StateTable {
   readonly description: string;
   readonly columns: readonly ColumnDefinition[];
   readonly primaryKey: readonly string[];
+  /** Written and deleted in bulk by every run; the run keeps its key unique (Ddl `bulk`). */
+  readonly bulk?: boolean;
+  /** Empty outside a run's transaction: its absence says nothing about whether a state exists. */
+  readonly scratch?: boolean;
 }
 
 const column = (name: string, type: ColumnDefinition['type'], nullable = false): ColumnDefinition => ({ name, type, nullable });
@@ -27,6 +31,7 @@ export const STATE_TABLES = {
       column('as_of', 'timestamp'),
     ],
     primaryKey: ['definition', 'entity_id'],
+    bulk: true,
   },
   snapshot_users: {
     name: 'snapshot_users',
@@ -39,6 +44,7 @@ export const STATE_TABLES = {
       column('run_id', 'string'),
     ],
     primaryKey: ['definition', 'entity_id', 'user_id'],
+    bulk: true,
   },
   snapshot_runs: {
     name: 'snapshot_runs',
@@ -66,6 +72,21 @@ export const STATE_TABLES = {
       column('position', 'integer', true),
     ],
     primaryKey: [],
+    scratch: true,
+  },
+  changes: {
+    name: 'changes',
+    description: "the run's diff of staging against the snapshots, written once and read by the counts, the outbox and the snapshot writes; emptied before the run commits",
+    columns: [
+      column('definition', 'string'),
+      column('transition', 'string'), // entered | exited | changed | user_entered | user_exited | user_moved
+      column('entity_id', 'string'),
+      column('user_id', 'string', true), // user_*: the account's user
+      column('value', 'string', true), // entered / changed traits: the new value (JSON text)
+      column('position', 'integer', true), // user_entered / user_moved: the user's new position
+    ],
+    primaryKey: [],
+    scratch: true,
   },
   outbox: {
     name: 'outbox',
@@ -87,6 +108,7 @@ export const STATE_TABLES = {
       column('rejected_at', 'timestamp', true), // a call no destination can take (over 32 KB): never retried
     ],
     primaryKey: ['destination', 'sequence'],
+    bulk: true,
   },
   runs: {
     name: 'runs',
@@ -125,6 +147,8 @@ export const STATE_TABLES = {
 export function stateDdl(schema: string): Ddl[] {
   return [
     { kind: 'create_schema', schema },
-    ...Object.values(STATE_TABLES).map((t): Ddl => ({ kind: 'create_table', schema, name: t.name, columns: t.columns, primaryKey: t.primaryKey })),
+    ...Object.values(STATE_TABLES).map(
+      (t): Ddl => ({ kind: 'create_table', schema, name: t.name, columns: t.columns, primaryKey: t.primaryKey, bulk: 'bulk' in t && t.bulk }),
+    ),
   ];
 }

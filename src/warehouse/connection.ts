@@ -60,6 +60,14 @@ export interface Statements {
   execute(sql: string): Promise<void>;
 }
 
+export interface ConnectOptions {
+  /**
+   * The command only reads (`members`, `preview`): a warehouse that can be opened read-only is,
+   * so that nothing it does can write, and an embedded one skips what writing needs.
+   */
+  readonly readOnly?: boolean;
+}
+
 /**
  * A warehouse: everything quorum knows of it lives in dialects/<name>/ and reaches src/ through
  * this (dialects/registry.ts). `C` is the config its own parser reads from quorum.yml.
@@ -74,7 +82,7 @@ export interface Dialect<C extends WarehouseConfig = WarehouseConfig> {
   /** Reads SQL traits for the sandbox check (SPEC §4); never runs them. */
   readonly sqlParser: SqlTraitParser;
   /** Opens the warehouse that `config` (read by `config.parse`) describes. */
-  connect(config: C): Promise<WarehouseConnection>;
+  connect(config: C, options?: ConnectOptions): Promise<WarehouseConnection>;
 }
 
 export type { Catalog };

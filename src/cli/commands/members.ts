@@ -14,7 +14,7 @@ export function registerMembers(program: Command): void {
     .option('--format <format>', 'csv or json (--json implies json)', oneOf(['csv', 'json']), 'csv')
     .action(async (name: string, options: { columns?: string; format: 'csv' | 'json' }, command: Command) => {
       const g = globals(command);
-      const session = await openSession(g.project, dialectNamed);
+      const session = await openSession(g.project, dialectNamed, { readOnly: true });
       try {
         const result = await members({ ...session, asOf: g.asOfIso }, name, splitList(options.columns));
         if (g.json || options.format === 'json') printJson(result);

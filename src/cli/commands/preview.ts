@@ -12,7 +12,7 @@ export function registerPreview(program: Command): void {
     .description('size, a sample and a per-condition breakdown; nothing is written')
     .action(async (name: string, _options, command: Command) => {
       const g = globals(command);
-      const session = await openSession(g.project, dialectNamed);
+      const session = await openSession(g.project, dialectNamed, { readOnly: true });
       try {
         const result = await preview({ ...session, asOf: g.asOfIso }, name);
         if (g.json) printJson(result);

@@ -1,0 +1,86 @@
+// The snapshot writes of a run (SPEC §6), proportional to what changed. They read the run's change
+// set (change-set-sql.ts): the snapshot rows of entities that exited or changed are deleted and the
+// rows of entities that entered or changed are inserted; the same for an account audience's users
+// who left, joined, or moved (a new position: the account's earliest user changed). Unchanged rows
+// are not touched, so they keep the run_id of the run that last changed them.
+//
+// Rewriting every row of every definition (a full delete and insert) cost 20-50 s at SF 1 on DuckDB
+// for a run that changed 2% of 200,000 rows (BENCHMARKS.md, "a whole quorum run"): a delete is a
+// write per row, and with a primary key an index update per row too. Computing the rows to write
+// from staging and the snapshots again cost another 2 s of joins; the change set has them.
+//
+// A key of several columns is one string so that `key IN (subquery)` works on every warehouse
+// (row-value IN does not): each part is prefixed with its length, so two different keys never give
+// the same string. A plain `entity_id IN (...)` first narrows the rows whose key is computed.
+import { and, bin, col, select, str, ts, type Expr, type Statement, type TableRef } from '../sql/ast.js';
+import type { ChangeKind } from './change-set-sql.js';
+import { from, inList, type StateRefs } from './state-sql.js';
+
+export interface SnapshotStamp {
+  readonly runId: string;
+  readonly asOf: string;
+}
+
+/** `<length>:<part>` for each part, concatenated: one string per distinct tuple of non-null parts. */
+export function keyExpr(parts: readonly Expr[]): Expr {
+  const args: Expr[] = [];
+  for (const part of parts) args.push({ kind: 'cast', expr: { kind: 'char_length', expr: part }, type: 'string' }, str(':'), part);
+  return { kind: 'concat', args };
+}
+
+const KEYS = { entity: ['definition', 'entity_id'], user: ['definition', 'entity_id', 'user_id'] } as const;
+const kinds = (list: readonly ChangeKind[]) => inList(col('transition', 'c'), list);
+
+/** DELETE FROM table the rows of `names` whose key is that of a change of `of` kinds. */
+function deleteChanged(table: TableRef, changes: TableRef, names: readonly string[], key: readonly string[], of: readonly ChangeKind[]): Statement {
+  const changed = (expr: Expr) =>
+    select({ columns: [{ expr, alias: 'k' }], from: from(changes, 'c'), where: and(inList(col('definition', 'c'), names), kinds(of)) });
+  return {
+    kind: 'delete',
+    table,
+    where: and(
+      inList(col('definition'), names),
+      { kind: 'in_query', expr: col('entity_id'), query: changed(col('entity_id', 'c')) },
+      { kind: 'in_query', expr: keyExpr(key.map((c) => col(c))), query: changed(keyExpr(key.map((c) => col(c, 'c')))) },
+    ),
+  };
+}
+
+/** INSERT INTO table the changes of `of` kinds of `names`: `key` columns, then `rest`. */
+function insertChanged(table: TableRef, changes: TableRef, names: readonly string[], key: readonly string[], rest: Record<string, Expr>, of: readonly ChangeKind[]): Statement {
+  return {
+    kind: 'insert',
+    table,
+    columns: [...key, ...Object.keys(rest)],
+    query: select({
+      columns: [...key.map((c) => ({ expr: col(c, 'c'), alias: c })), ...Object.entries(rest).map(([alias, expr]) => ({ expr, alias }))],
+      from: from(changes, 'c'),
+      where: and(inList(col('definition', 'c'), names), kinds(of)),
+    }),
+  };
+}
+
+/**
+ * The statements that make the snapshot rows of `names` equal to their staging rows, in order,
+ * from the change set; `withUsers` (account audiences) keep their users, every other definition of
+ * `names` keeps none (a definition that is no longer an account audience loses them).
+ */
+export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: readonly string[], withUsers: readonly string[], stamp: SnapshotStamp): Statement[] {
+  const withoutUsers = names.filter((n) => !withUsers.includes(n));
+  const statements: Statement[] = [
+    deleteChanged(refs.snapshots, changes, names, KEYS.entity, ['exited', 'changed']),
+    insertChanged(refs.snapshots, changes, names, KEYS.entity, { value: col('value', 'c'), run_id: str(stamp.runId), as_of: ts(stamp.asOf) }, ['entered', 'changed']),
+    { kind: 'delete', table: refs.snapshotUsers, where: inList(col('definition'), withoutUsers) },
+  ];
+  if (withUsers.length === 0) return statements;
+  statements.push(
+    deleteChanged(refs.snapshotUsers, changes, withUsers, KEYS.user, ['user_exited', 'user_moved']),
+    insertChanged(refs.snapshotUsers, changes, withUsers, KEYS.user, { position: col('position', 'c'), run_id: str(stamp.runId) }, ['user_entered', 'user_moved']),
+  );
+  return statements;
+}
+
+/** A null-safe "differs" for JSON text values (never empty, so '' stands for null). */
+export function valuesDiffer(a: Expr, b: Expr): Expr {
+  return bin('<>', { kind: 'coalesce', args: [a, str('')] }, { kind: 'coalesce', args: [b, str('')] });
+}

@@ -1,0 +1,124 @@
+// A run's state writes touch only what changed (issue 15): the change set gives the same counts as
+// the joins it replaces, and after the delta writes the snapshots equal the new result while the
+// rows that did not change keep the run that wrote them. On both executable engines.
+import { describe, expect, it } from 'vitest';
+import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
+import { duckdb } from '../../dialects/duckdb/index.js';
+import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
+import { postgres } from '../../dialects/postgres/index.js';
+import { changeSetCountsQuery, changeSetInsert } from '../../src/sync/change-set-sql.js';
+import { countsQuery, readCounts, replaceSnapshots, type SyncDefinition } from '../../src/sync/diff-sql.js';
+import { ensureStateTables, StateWriter, stateRefs, stateTable } from '../../src/sync/state-sql.js';
+import type { WarehouseConnection } from '../../src/warehouse/connection.js';
+
+const SCHEMA = 'qs';
+const definition = (name: string, kind: SyncDefinition['kind'], level: SyncDefinition['level']): SyncDefinition => ({
+  name,
+  kind,
+  level,
+  multiColumn: false,
+  computationId: name,
+  targets: [],
+});
+// `flip` was an audience in the previous run and is a trait now (same name, values appear).
+const DEFINITIONS = [definition('aud', 'audience', 'account'), definition('tr', 'trait', 'user'), definition('flip', 'trait', 'user')];
+
+const q = (v: string | number | null) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`);
+const values = (rows: readonly (string | number | null)[][]) => rows.map((r) => `(${r.map(q).join(', ')})`).join(', ');
+
+async function previousState(c: WarehouseConnection): Promise<void> {
+  await ensureStateTables(c, SCHEMA);
+  await c.execute(
+    `INSERT INTO qs.snapshots (definition, entity_id, value, run_id, as_of) VALUES ${values([
+      ['aud', 'a1', null],
+      ['aud', 'a2', null],
+      ['aud', 'a3', null],
+      ['tr', 'u1', '1'],
+      ['tr', 'u2', '2'],
+      ['tr', 'u3', '3'],
+      ['flip', 'x', null],
+      ['other', 'z', '9'],
+    ]).replaceAll(')', ", 'r1', TIMESTAMP '2024-01-01 00:00:00')")}`,
+  );
+  await c.execute(
+    `INSERT INTO qs.snapshot_users (definition, entity_id, user_id, position, run_id) VALUES ${values([
+      ['aud', 'a1', 'u1', 1, 'r1'],
+      ['aud', 'a1', 'u2', 2, 'r1'],
+      ['aud', 'a2', 'u3', 1, 'r1'],
+      ['aud', 'a3', 'u9', 1, 'r1'],
+    ])}`,
+  );
+  // New result: a3 leaves, a4 enters; u1 leaves a1 (u2 becomes its earliest), u4 joins a2;
+  // tr: u2 changes, u3 loses its value, u4 gets one; flip: x gets a value.
+  await c.execute(
+    `INSERT INTO qs.staging (definition, entity_id, user_id, value, position) VALUES ${values([
+      ['aud', 'a1', null, null, null],
+      ['aud', 'a2', null, null, null],
+      ['aud', 'a4', null, null, null],
+      ['aud', 'a1', 'u2', null, 1],
+      ['aud', 'a2', 'u3', null, 1],
+      ['aud', 'a2', 'u4', null, 2],
+      ['aud', 'a4', 'u5', null, 1],
+      ['tr', 'u1', null, '1', null],
+      ['tr', 'u2', null, '20', null],
+      ['tr', 'u4', null, '4', null],
+      ['flip', 'x', null, '"v"', null],
+    ])}`,
+  );
+}
+
+const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => Object.values(r).map((v) => (v === null ? null : String(v)))).sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
+
+async function check(c: WarehouseConnection): Promise<void> {
+  await previousState(c);
+  const w = new StateWriter(c.dialect.printer, c);
+  const refs = stateRefs(SCHEMA);
+  const changes = stateTable(SCHEMA, 'changes');
+
+  const joined = readCounts(await w.rows(countsQuery(refs, DEFINITIONS)), DEFINITIONS);
+  await w.run(changeSetInsert(refs, changes, DEFINITIONS));
+  const fromChanges = readCounts(await w.rows(changeSetCountsQuery(refs, changes, DEFINITIONS)), DEFINITIONS);
+  expect(fromChanges).toEqual(joined);
+  expect(joined.get('aud')).toEqual({ size: 3, previous: 3, entered: 1, exited: 1, changed: 2 });
+  expect(joined.get('tr')).toEqual({ size: 3, previous: 3, entered: 1, exited: 1, changed: 1 });
+
+  for (const statement of replaceSnapshots(refs, changes, stateTable(SCHEMA, 'snapshot_runs'), DEFINITIONS, { runId: 'r2', asOf: '2024-02-01T00:00:00Z', now: '', namespace: '', spaceId: '' }))
+    await w.run(statement);
+
+  expect(sorted(await c.query('SELECT definition, entity_id, value, run_id FROM qs.snapshots'))).toEqual([
+    ['aud', 'a1', null, 'r1'],
+    ['aud', 'a2', null, 'r1'],
+    ['aud', 'a4', null, 'r2'],
+    ['flip', 'x', '"v"', 'r2'],
+    ['other', 'z', '9', 'r1'],
+    ['tr', 'u1', '1', 'r1'],
+    ['tr', 'u2', '20', 'r2'],
+    ['tr', 'u4', '4', 'r2'],
+  ]);
+  expect(sorted(await c.query('SELECT definition, entity_id, user_id, position, run_id FROM qs.snapshot_users'))).toEqual([
+    ['aud', 'a1', 'u2', '1', 'r2'],
+    ['aud', 'a2', 'u3', '1', 'r1'],
+    ['aud', 'a2', 'u4', '2', 'r2'],
+    ['aud', 'a4', 'u5', '1', 'r2'],
+  ]);
+}
+
+describe('state writes proportional to the changes', () => {
+  it('on DuckDB', async () => {
+    const c = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    try {
+      await check(c);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('on Postgres (PGlite)', async () => {
+    const c = await PgliteConnection.open(postgres);
+    try {
+      await check(c);
+    } finally {
+      await c.close();
+    }
+  });
+});

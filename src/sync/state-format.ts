@@ -27,7 +27,8 @@ export interface StateProblem {
 
 export type StateShape =
   | { readonly kind: 'fresh' }
-  | { readonly kind: 'current' }
+  /** `scratchMissing`: a table emptied before every commit is gone, and is simply made again */
+  | { readonly kind: 'current'; readonly scratchMissing?: boolean }
   /** format 1, or an upgrade from it that stopped half-way */
   | { readonly kind: 'old'; readonly missingColumns: readonly ColumnDefinition[] }
   /** tables or columns missing: `missingTables` / `badTables` name them for repair */
@@ -44,10 +45,15 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
   const badTables: string[] = [];
   const metaMissing = !found.has(STATE_TABLES.meta.name);
   let format1Columns: ColumnDefinition[] = [];
+  let scratchMissing = false;
   for (const t of tables) {
     const columns = found.get(t.name);
     if (columns === undefined) {
       if (t.name === STATE_TABLES.meta.name) continue; // decided below
+      if ('scratch' in t && t.scratch) {
+        scratchMissing = true; // emptied before every commit: it holds nothing to lose
+        continue;
+      }
       missingTables.push(t.name);
       problems.push({ table: t.name, message: `table ${schema}.${t.name} is missing (dropped outside quorum)` });
       continue;
@@ -67,7 +73,7 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
     missingTables.push(STATE_TABLES.meta.name);
     problems.push({ table: STATE_TABLES.meta.name, message: `table ${schema}.meta is missing (dropped outside quorum)` });
   }
-  return problems.length === 0 ? { kind: 'current' } : { kind: 'damaged', problems, missingTables, badTables };
+  return problems.length === 0 ? { kind: 'current', scratchMissing } : { kind: 'damaged', problems, missingTables, badTables };
 }
 
 /** The columns of format 2 exist but `meta` does not: an upgrade stopped before its last step leaves rows without counts (or none). */

@@ -34,6 +34,7 @@ export async function openState(connection: WarehouseConnection, schema: string)
     }
     throw stateDamaged(schema, shape.problems);
   }
+  if (shape.kind === 'current' && shape.scratchMissing) await ensureStateTables(connection, schema);
   return shape;
 }
 

@@ -57,6 +57,7 @@ async function catalog(dir: string): Promise<Record<string, string[]>> {
 async function downgradeToFormat1(dir: string): Promise<void> {
   await withSession(dir, async (s) => {
     await s.connection.execute(`DROP TABLE ${S}.meta`);
+    await s.connection.execute(`DROP TABLE ${S}.changes`); // the change set's scratch table came later too
     for (const c of ['generation', 'row_count', 'user_count']) await s.connection.execute(`ALTER TABLE ${S}.snapshot_runs DROP COLUMN ${c}`);
   });
   expect(await catalog(dir)).toEqual(FORMAT_1);
@@ -137,6 +138,6 @@ describe('state format 1 is upgraded, not called damaged', () => {
     });
     await runAt(dir, AS_OFS[3]);
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
-    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta'].sort());
+    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', 'changes'].sort());
   }, 60_000);
 });

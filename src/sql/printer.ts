@@ -45,6 +45,8 @@ export class SqlPrinter {
         if (ddl.primaryKey.length > 0) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
         return `CREATE TABLE IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name)} (\n${columns.join(',\n')}\n)`;
       }
+      case 'create_temporary_table_as':
+        return `CREATE TEMPORARY TABLE ${this.quoteIdentifier(ddl.name)} AS\n${this.visitQuery(ddl.query, 0)}\nWITH NO DATA`;
       default:
         return assertNever(ddl);
     }

@@ -87,6 +87,12 @@ export async function checkSqlTraits(project: Project, dialects: readonly Dialec
   return [...found.values()];
 }
 
+/** A parser's message, first line only and short: it may quote the whole rendered query. */
+function excerpt(message: string): string {
+  const line = message.split('\n')[0].trim();
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
 function subject(definition: SqlTraitDefinition): string {
   return `SQL trait "${definition.name}"`;
 }
@@ -102,7 +108,7 @@ async function checkOne(definition: SqlTraitDefinition, project: Project, dialec
       error(
         'sql_unparsable',
         at(parsed.offset),
-        `${name}: the ${dialect.name} SQL parser cannot read it: ${parsed.message}.`,
+        `${name}: the ${dialect.name} SQL parser cannot read it: ${excerpt(parsed.message)}.`,
         `a SQL trait must be SQL that ${dialect.name} itself accepts; quorum never sends SQL it could not read`,
       ),
     ];

@@ -140,6 +140,28 @@ describe('the hostile SQL trait corpus', () => {
   }, 180_000);
 });
 
+describe('DuckDB sessions: the engine half alone', () => {
+  it('reads no file and cannot be reconfigured, whatever SQL reaches it', async () => {
+    const dir = await tempDir('security-duckdb-engine');
+    const file = path.join(dir, 'warehouse.duckdb');
+    (await DuckDBInstance.create(file)).closeSync();
+    await writeFile(path.join(dir, 'secret.txt'), 'k3y');
+    const connection = await duckdb.connect({ type: 'duckdb', path: file });
+    try {
+      for (const sql of [`select * from read_text('${path.join(dir, 'secret.txt')}')`, `select * from '${path.join(dir, 'secret.txt')}'`, `select * from glob('${dir}/*')`]) {
+        // A replacement scan of a file is not even tried: the "table" does not exist.
+        await expect(connection.query(sql), sql).rejects.toThrow(/disabled by configuration|Permission|does not exist/);
+      }
+      await expect(connection.execute(`copy (select 42) to '${path.join(dir, 'out.csv')}'`)).rejects.toThrow(/disabled by configuration|Permission/);
+      await expect(connection.execute(`attach '${path.join(dir, 'other.duckdb')}' as other`)).rejects.toThrow();
+      await expect(connection.execute('set enable_external_access = true')).rejects.toThrow(/locked/);
+      expect((await readdir(dir)).sort()).toEqual(['secret.txt', 'warehouse.duckdb']);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
 describe('on PGlite: the parser gate refuses every attack, and the engine alone changes nothing', () => {
   let connection: PgliteConnection;
   beforeAll(async () => {

@@ -84,7 +84,7 @@ export async function openDuckDb(dialect: Dialect, config: WarehouseConfig): Pro
   // DuckDB would silently create an empty database; a missing file is a configuration mistake.
   if (config.path !== ':memory:' && !existsSync(config.path)) {
     throw new DiagnosticsError([
-      error('warehouse_unreachable', null, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml, or run `quorum init` to create the demo warehouse'),
+      error('warehouse_unreachable', null, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml; in the demo project, `quorum init <its folder>` generates its warehouse again and leaves the rest alone'),
     ]);
   }
   // The sandbox's engine half (SPEC §4): whatever a SQL trait calls, this session reads no file,

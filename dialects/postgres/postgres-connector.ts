@@ -4,6 +4,8 @@ import knexFactory, { type Knex } from 'knex';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ReadOnlyInput, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import { dependencyLogger } from '../../src/logging/dependency-log.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
 
@@ -187,9 +189,13 @@ export function tablesFromColumns(
 
 export async function openPostgres(dialect: Dialect, config: WarehouseConfig): Promise<PostgresConnection> {
   if (config.type !== 'postgres') throw new Error(`postgres connector given a ${config.type} warehouse`);
+  const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const knex = knexFactory({
     client: 'pg',
-    connection: config.url,
+    // pg gives up on a connection attempt after connectionTimeoutMillis (SPEC §8, connect_timeout).
+    connection: { connectionString: config.url, connectionTimeoutMillis: timeoutMs },
+    // knex prints pool errors with their stack on stdout; they are debug output, quorum names the cause.
+    log: dependencyLogger('knex'),
     pool: {
       min: 0,
       max: 4,
@@ -200,7 +206,7 @@ export async function openPostgres(dialect: Dialect, config: WarehouseConfig): P
         conn.query(SESSION_SETUP, (err) => done(err, conn));
       },
     },
-    acquireConnectionTimeout: 30_000,
+    acquireConnectionTimeout: timeoutMs,
   });
   const connection = new PostgresConnection(dialect, knex);
   await connection.query('SELECT 1'); // fail now, with a diagnostic, if the server is unreachable

@@ -10,7 +10,10 @@ import { checkSqlTraits } from './check-sql-traits.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
+import { MAX_DEFINITION_BYTES, readYamlText } from './yaml-bounds.js';
 import { YamlFile } from './yaml-source.js';
+import { projectSecrets } from '../secrets/project-secrets.js';
+import { secrets } from '../secrets/secret-redactor.js';
 
 export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
 
@@ -36,20 +39,25 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   const absolute = path.resolve(root);
   const env = options.env ?? process.env;
   const diagnostics: Diagnostic[] = [];
-  const configText = await readText(path.join(absolute, CONFIG_FILE));
+  const configRead = await readYamlText(path.join(absolute, CONFIG_FILE), CONFIG_FILE, MAX_DEFINITION_BYTES, 'project file');
+  const configText = configRead.text;
   let config = null;
-  if (configText === null) {
+  if (configRead.diagnostic) {
+    diagnostics.push(configRead.diagnostic);
+  } else if (configText === null) {
     diagnostics.push(
-      error('missing_key', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
+      error('not_a_project', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
     );
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);
     if (y.ok) config = parseConfig(y, absolute, env);
+    if (config !== null) secrets.add(projectSecrets(config));
     diagnostics.push(...y.diagnostics);
   }
   const definitions: Definition[] = [];
   for (const file of await definitionFiles(absolute)) {
-    const text = await readText(path.join(absolute, file));
+    const { text, diagnostic } = await readYamlText(path.join(absolute, file), file, MAX_DEFINITION_BYTES, 'definition file');
+    if (diagnostic) diagnostics.push(diagnostic);
     if (text === null) continue;
     const y = new YamlFile(file, text);
     if (y.ok) definitions.push(...parseDefinitionFile(y));
@@ -88,14 +96,6 @@ export async function definitionFiles(root: string): Promise<string[]> {
     }
   }
   return files.sort();
-}
-
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 /** By file, line and column; problems without a place first. Stable otherwise. */

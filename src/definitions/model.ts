@@ -192,11 +192,15 @@ export interface SourceLayout {
   };
 }
 
-export type WarehouseConfig =
+export type WarehouseConfig = (
   | { readonly type: 'duckdb'; readonly path: string } // path absolute after loading, ":memory:" allowed
   | { readonly type: 'postgres'; readonly url: string }
   | { readonly type: 'bigquery'; readonly settings: Readonly<Record<string, string>> }
-  | { readonly type: 'snowflake'; readonly settings: Readonly<Record<string, string>> };
+  | { readonly type: 'snowflake'; readonly settings: Readonly<Record<string, string>> }
+) & {
+  /** `warehouse.connect_timeout` in milliseconds; absent: 30 s (SPEC §8). */
+  readonly connectTimeoutMs?: number;
+};
 
 export type DestinationConfig =
   | { readonly type: 'segment'; readonly writeKey: string; readonly endpoint: string; readonly groupIdentity: 'anonymous' | 'member' }

@@ -1,6 +1,7 @@
 // Definitions -> plan. Collects the closure of what the requested definitions need, resolves every
 // name once (through definitions/resolve.ts, as validation does) and gives each distinct
 // computation one home, so shared traits and audiences are computed once per statement.
+import { assertNever } from '../diagnostics/assert-never.js';
 import { DefinitionIndex, resolveTrait, sqlTraitAssociatesUsers, sqlTraitColumns } from '../definitions/resolve.js';
 import type {
   AudienceDefinition,
@@ -41,9 +42,6 @@ export interface PlanRequest {
   readonly extraTraits?: { readonly level: Level; readonly names: readonly string[] };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled definition node: ${JSON.stringify(value)}`);
-}
 
 export function eventMatch(event: EventRef, project: Project): EventMatch {
   const { tables, columns } = project.config.source;
@@ -55,7 +53,7 @@ export function eventMatch(event: EventRef, project: Project): EventMatch {
     case 'screen':
       return { table: tables.screens, column: columns.name, value: event.name };
     default:
-      return assertNever(event);
+      return assertNever(event, 'definition node');
   }
 }
 
@@ -169,7 +167,7 @@ class PlanBuilder {
         };
       }
       default:
-        return assertNever(definition);
+        return assertNever(definition, 'definition node');
     }
   }
 
@@ -260,7 +258,7 @@ class PlanBuilder {
           return { column, level: d.level, type, source: { kind: 'measure', scan: ref.scan, measure: ref.measure, whenMissing }, label };
         }
         default:
-          return assertNever(d.compute);
+          return assertNever(d.compute, 'definition node');
       }
     });
   }
@@ -389,7 +387,7 @@ class PlanBuilder {
         return node;
       }
       default:
-        return assertNever(c);
+        return assertNever(c, 'definition node');
     }
   }
 }

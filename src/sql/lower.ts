@@ -2,6 +2,7 @@
 // level (every measure of that table is a conditional aggregate of that scan), a features row per
 // entity and level, then one CTE per audience. The body is chosen by the caller: members of the
 // outputs, a per-condition breakdown, or every value behind one entity.
+import { assertNever } from '../diagnostics/assert-never.js';
 import type { Level, Predicate, Scalar, SourceLayout, SqlTemplatePart, TimeWindow } from '../definitions/model.js';
 import { sourceTable } from '../definitions/parse-sql.js';
 import type {
@@ -41,9 +42,6 @@ import {
   type With,
 } from './ast.js';
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled plan node: ${JSON.stringify(value)}`);
-}
 
 export const CTE = {
   userUniverse: 'universe:user',
@@ -116,7 +114,7 @@ export function literalFor(value: Scalar, type: ValueType): Expr {
       if (typeof value === 'boolean') return { kind: 'literal', literal: { type: 'boolean', value } };
       return str(value);
     default:
-      return assertNever(type);
+      return assertNever(type, 'plan node');
   }
 }
 
@@ -158,7 +156,7 @@ function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate
     case 'includes':
       return { kind: 'list_contains', list: subject, value: literalFor(scalarsOf(value)[0], 'unknown') };
     default:
-      return assertNever(op);
+      return assertNever(op, 'plan node');
   }
 }
 
@@ -589,7 +587,7 @@ class Lowering {
         };
       }
       default:
-        return assertNever(m.aggregate);
+        return assertNever(m.aggregate, 'plan node');
     }
   }
 
@@ -817,7 +815,7 @@ class Lowering {
       case 'sql_trait':
         return col(s.column, aliases.get(s.cte) ?? '');
       default:
-        return assertNever(s);
+        return assertNever(s, 'plan node');
     }
   }
 
@@ -955,11 +953,11 @@ class Lowering {
             return and(bin('>=', users, num(1)), bin('>=', bin('*', matching, num(100)), bin('*', users, num(atLeast.percent))));
           }
           default:
-            return assertNever(c.quantifier);
+            return assertNever(c.quantifier, 'plan node');
         }
       }
       default:
-        return assertNever(c);
+        return assertNever(c, 'plan node');
     }
   }
 

@@ -10,6 +10,7 @@ import { checkProject } from '../definitions/check-references.js';
 import { reservedColumn } from '../definitions/check-sql-traits.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
+import { MAX_TEST_FILE_BYTES, readYamlText } from '../definitions/yaml-bounds.js';
 import { YamlFile } from '../definitions/yaml-source.js';
 import { DiagnosticsError, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { evaluate, firstLine } from '../evaluation/evaluate.js';
@@ -92,7 +93,10 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const diagnostics: Diagnostic[] = [];
   const cases: TestCase[] = [];
   for (const file of files) {
-    const y = new YamlFile(file, await fs.readFile(path.join(root, file), 'utf8'));
+    const { text, diagnostic } = await readYamlText(path.join(root, file), file, MAX_TEST_FILE_BYTES, 'test file');
+    if (diagnostic) diagnostics.push(diagnostic);
+    if (text === null) continue;
+    const y = new YamlFile(file, text);
     if (y.ok) cases.push(...parseTestFile(y, context));
     diagnostics.push(...y.diagnostics);
   }

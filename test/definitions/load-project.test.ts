@@ -62,8 +62,8 @@ describe('loadProject: a valid project', () => {
             kind: 'all',
             loc: at(A, 6, 3),
             children: [
-              { kind: 'trait', trait: 'logins_past_30_days', predicate: { op: 'lt', value: 10, ignoreCase: false }, loc: at(A, 7, 9) },
-              { kind: 'trait', trait: 'plan', predicate: { op: 'in', value: ['trial', 'starter'], ignoreCase: true }, loc: at(A, 8, 9) },
+              { kind: 'trait', trait: 'logins_past_30_days', predicate: { op: 'lt', value: 10, ignoreCase: false }, loc: at(A, 7, 16) },
+              { kind: 'trait', trait: 'plan', predicate: { op: 'in', value: ['trial', 'starter'], ignoreCase: true }, loc: at(A, 8, 16) },
               {
                 kind: 'quantifier',
                 quantifier: 'any_user',
@@ -73,7 +73,7 @@ describe('loadProject: a valid project', () => {
                   kind: 'all',
                   loc: at(A, 10, 9),
                   children: [
-                    { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false }, loc: at(A, 11, 15) },
+                    { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false }, loc: at(A, 11, 22) },
                     {
                       kind: 'performed',
                       event: { kind: 'track', name: 'Report Created' },
@@ -85,7 +85,7 @@ describe('loadProject: a valid project', () => {
                   ],
                 },
               },
-              { kind: 'in_audience', audience: 'churned_accounts', negated: true, loc: at(A, 13, 9) },
+              { kind: 'in_audience', audience: 'churned_accounts', negated: true, loc: at(A, 13, 26) },
             ],
           },
         },
@@ -146,11 +146,11 @@ describe('loadProject: a valid project', () => {
             kind: 'any',
             loc: at(M, 10, 5),
             children: [
-              { kind: 'in_audience', audience: 'at_risk_accounts', negated: false, loc: at(M, 11, 11) },
+              { kind: 'in_audience', audience: 'at_risk_accounts', negated: false, loc: at(M, 11, 24) },
               {
                 kind: 'not',
                 loc: at(M, 12, 9),
-                child: { kind: 'trait', trait: 'email', predicate: { op: 'ends_with', value: '@example.com', ignoreCase: false }, loc: at(M, 12, 16) },
+                child: { kind: 'trait', trait: 'email', predicate: { op: 'ends_with', value: '@example.com', ignoreCase: false }, loc: at(M, 12, 23) },
               },
               {
                 kind: 'performed',

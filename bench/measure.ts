@@ -86,7 +86,9 @@ export interface ReferenceResult {
 export function stageIn(engine: BenchEngine): (sql: string) => string {
   return engine === 'duckdb'
     ? (sql) => `CREATE OR REPLACE TEMP TABLE bench_staging AS ${sql}`
-    : (sql) => `DROP TABLE IF EXISTS bench_staging; CREATE TEMP TABLE bench_staging AS ${sql}`;
+    : // One statement a call (the connector sends nothing else): the table is written, then dropped
+      // by its own autocommit.
+      (sql) => `CREATE TEMP TABLE bench_staging ON COMMIT DROP AS ${sql}`;
 }
 
 /**

@@ -57,6 +57,8 @@ export function classifyBigQueryError(cause: unknown): DiagnosticsError {
   return diagnostic('warehouse_error', `BigQuery rejected quorum's statement: ${text}`, 'run `quorum validate` to check the definitions against the warehouse');
 }
 
+const SCRIPT_REFUSED = 'quorum sends BigQuery one statement a job, and this text holds a script of several';
+
 export class BigQueryConnection implements WarehouseConnection {
   constructor(
     readonly dialect: Dialect,
@@ -71,7 +73,7 @@ export class BigQueryConnection implements WarehouseConnection {
   private async refuseScripts(sql: string): Promise<void> {
     const [dry] = await this.client.createQueryJob({ query: sql, location: this.location, useLegacySql: false, dryRun: true });
     if (dry.metadata?.statistics?.query?.statementType === 'SCRIPT') {
-      throw new Error('quorum sends BigQuery one statement a job, and this text holds a script of several');
+      throw new Error(SCRIPT_REFUSED);
     }
   }
 
@@ -145,6 +147,7 @@ export class BigQueryConnection implements WarehouseConnection {
   async describe(sql: string): Promise<Map<string, LogicalType>> {
     try {
       const [job] = await this.client.createQueryJob({ query: sql, location: this.location, useLegacySql: false, dryRun: true });
+      if (job.metadata?.statistics?.query?.statementType === 'SCRIPT') throw new Error(SCRIPT_REFUSED);
       const fields = (job.metadata?.statistics?.query?.schema?.fields ?? []) as { name: string; type: string; mode?: string }[];
       return new Map(fields.map((f) => [f.name, bigQueryLogicalType(f.type, f.mode)]));
     } catch (cause) {

@@ -2,7 +2,7 @@
 // interface: the differential tests run the postgres dialect's SQL on it.
 import type { PGlite } from '@electric-sql/pglite';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
-import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { Dialect, ReadOnlyInput, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { tablesFromColumns } from './postgres-connector.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresOidLogicalType } from './postgres-types.js';
@@ -70,6 +70,26 @@ export class PgliteConnection implements WarehouseConnection {
         },
       }),
     );
+  }
+
+  /** As the postgres connector: the SQL traits' rows from a READ ONLY transaction, then `work`. */
+  async transactionAfterReadOnly<T>(inputs: readonly ReadOnlyInput[], work: (statements: Statements) => Promise<T>): Promise<T> {
+    try {
+      for (const input of inputs) await this.execute(input.create);
+      await this.db.transaction(async (tx) => {
+        await tx.query('SET TRANSACTION READ ONLY');
+        for (const input of inputs) {
+          try {
+            await tx.query(input.fill);
+          } catch (cause) {
+            throw classifyPostgresError(cause, 'pglite');
+          }
+        }
+      });
+      return await this.transaction(work);
+    } finally {
+      await this.db.query('DISCARD TEMP').catch(() => undefined);
+    }
   }
 
   async readTables(schema: string): Promise<Map<string, CatalogTable>> {

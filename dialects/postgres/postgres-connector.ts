@@ -2,7 +2,7 @@
 // the SQL it is given; it never builds or rewrites it.
 import knexFactory, { type Knex } from 'knex';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
-import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { Dialect, ReadOnlyInput, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { dependencyLogger } from '../../src/logging/dependency-log.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.js';
 import { classifyPostgresError } from './postgres-errors.js';
@@ -35,6 +35,11 @@ function classify(cause: unknown, sql: string): Error {
 const ONE_STATEMENT = { queryMode: 'extended' } as const;
 
 type Runner = Knex | Knex.Transaction;
+
+/** The `pg` client knex's pool hands out. */
+interface PinnedClient {
+  query(config: { text: string; queryMode: 'extended' }): Promise<{ rows: ResultRow[] }>;
+}
 
 function raw(runner: Runner, sql: string): Knex.Raw {
   return runner.raw(sql).options(ONE_STATEMENT);
@@ -95,6 +100,42 @@ export class PostgresConnection implements WarehouseConnection {
         },
       }),
     );
+  }
+
+  /**
+   * SPEC §4: the SQL traits' rows come from a READ ONLY transaction into temporary tables, then the
+   * run's transaction reads them; all on one pinned session, since temporary tables are per session.
+   */
+  async transactionAfterReadOnly<T>(inputs: readonly ReadOnlyInput[], work: (statements: Statements) => Promise<T>): Promise<T> {
+    const client = (await this.knex.client.acquireConnection()) as PinnedClient;
+    const send = async (sql: string): Promise<ResultRow[]> => {
+      try {
+        return (await client.query({ text: sql, ...ONE_STATEMENT })).rows;
+      } catch (cause) {
+        throw classify(cause, sql);
+      }
+    };
+    const inTransaction = async <R>(begin: string, body: () => Promise<R>): Promise<R> => {
+      await send(begin);
+      try {
+        const result = await body();
+        await send('COMMIT');
+        return result;
+      } catch (cause) {
+        await send('ROLLBACK').catch(() => undefined);
+        throw cause;
+      }
+    };
+    try {
+      for (const input of inputs) await send(input.create);
+      await inTransaction('BEGIN READ ONLY', async () => {
+        for (const input of inputs) await send(input.fill);
+      });
+      return await inTransaction('BEGIN', () => work({ query: send, execute: async (sql) => void (await send(sql)) }));
+    } finally {
+      await send('DISCARD TEMP').catch(() => undefined);
+      await this.knex.client.releaseConnection(client);
+    }
   }
 
   async readTables(schema: string): Promise<Map<string, CatalogTable>> {

@@ -69,22 +69,27 @@ export function renderForParsing(definition: SqlTraitDefinition, project: Projec
 }
 
 /**
- * Every sandbox problem of every SQL trait of the project, on each of `dialects` (deduplicated:
- * two parsers that find the same problem report it once).
+ * Every sandbox problem of every SQL trait of the project. Each trait is read by each of
+ * `dialects` in turn; the first that finds problems reports them (a second parser would say the
+ * same in other words).
  */
 export async function checkSqlTraits(project: Project, dialects: readonly Dialect[]): Promise<Diagnostic[]> {
-  const found = new Map<string, Diagnostic>();
+  const found: Diagnostic[] = [];
   for (const definition of project.definitions) {
     if (definition.kind !== 'sql_trait') continue;
     for (const dialect of dialects) {
-      for (const d of await checkOne(definition, project, dialect)) {
-        const key = `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`;
-        if (!found.has(key)) found.set(key, d);
-      }
-      if ([...found.values()].some((d) => d.message.startsWith(subject(definition)))) break;
+      const problems = await checkOne(definition, project, dialect);
+      found.push(...problems);
+      if (problems.length > 0) break;
     }
   }
-  return [...found.values()];
+  return found;
+}
+
+/** A parser's message, first line only and short: it may quote the whole rendered query. */
+function excerpt(message: string): string {
+  const line = message.split('\n')[0].trim();
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 
 function subject(definition: SqlTraitDefinition): string {
@@ -102,7 +107,7 @@ async function checkOne(definition: SqlTraitDefinition, project: Project, dialec
       error(
         'sql_unparsable',
         at(parsed.offset),
-        `${name}: the ${dialect.name} SQL parser cannot read it: ${parsed.message}.`,
+        `${name}: the ${dialect.name} SQL parser cannot read it: ${excerpt(parsed.message)}.`,
         `a SQL trait must be SQL that ${dialect.name} itself accepts; quorum never sends SQL it could not read`,
       ),
     ];

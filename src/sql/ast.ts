@@ -221,7 +221,13 @@ export type Ddl =
     }
   /** `quorum state` upgrades and repairs: a column added to a state table, a damaged table dropped. */
   | { readonly kind: 'add_column'; readonly schema: string; readonly table: string; readonly column: ColumnDefinition }
-  | { readonly kind: 'drop_table'; readonly schema: string; readonly name: string };
+  | { readonly kind: 'drop_table'; readonly schema: string; readonly name: string }
+  /**
+   * An empty temporary table of the session with the columns and types of `query`, which is
+   * planned but not run (WITH NO DATA): where a SQL trait's rows land when a READ ONLY
+   * transaction produces them (SPEC §4, WarehouseConnection.transactionAfterReadOnly).
+   */
+  | { readonly kind: 'create_temporary_table_as'; readonly name: string; readonly query: Query };
 
 // ---------------------------------------------------------------------------------------------
 // Data-changing statements (SPEC §6: snapshots, outbox, runs, lock in the state schema). Used by

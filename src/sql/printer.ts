@@ -49,6 +49,8 @@ export class SqlPrinter {
         if (ddl.primaryKey.length > 0 && (this.declaresKeyOfBulkTables || ddl.bulk !== true)) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
         return `CREATE TABLE IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name)} (\n${columns.join(',\n')}\n)`;
       }
+      case 'create_temporary_table_as':
+        return `CREATE TEMPORARY TABLE ${this.quoteIdentifier(ddl.name)} AS\n${this.visitQuery(ddl.query, 0)}\nWITH NO DATA`;
       case 'add_column': {
         const c = ddl.column;
         return `ALTER TABLE ${this.visitTableName(ddl.schema, ddl.table)} ADD COLUMN ${this.quoteIdentifier(c.name)} ${this.typeName(c.type)}${c.nullable ? '' : ' NOT NULL'}`;

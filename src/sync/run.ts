@@ -13,8 +13,9 @@ import { planFor } from '../evaluation/evaluate.js';
 import type { Plan } from '../plan/plan.js';
 import { and, bin, col, isNull, num, select, str, ts, type Query } from '../sql/ast.js';
 import type { Catalog } from '../warehouse/catalog.js';
-import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
+import { readRows, type Statements, type WarehouseConnection } from '../warehouse/connection.js';
 import { secrets } from '../secrets/secret-redactor.js';
+import { readOnlyInputs } from './read-only-inputs.js';
 import { computationId } from './calls.js';
 import { crashPoint, crashSoon } from './crash.js';
 import { deliverOutbox, type DeliveryReport } from './deliver.js';
@@ -199,11 +200,15 @@ export async function run(request: RunRequest): Promise<RunOutput> {
     const leftovers = await deliverOutbox({ connection, schema, destinations, lock, log });
 
     log(`evaluating ${definitions.length} definitions as of ${stamp.asOf}`);
-    summaries = await connection.transaction(async (tx) => {
+    const sandboxed = connection.transactionAfterReadOnly ? readOnlyInputs(plan, request.catalog, connection.dialect.printer) : { inputs: [], plan };
+    const write = async (tx: Statements) => {
       crashPoint('transaction-begun');
       request.onStage?.('execute');
-      return writeChanges(new StateWriter(connection.dialect.printer, tx), request, plan, definitions, stamp);
-    });
+      return writeChanges(new StateWriter(connection.dialect.printer, tx), request, sandboxed.plan, definitions, stamp);
+    };
+    summaries = sandboxed.inputs.length > 0 && connection.transactionAfterReadOnly
+      ? await connection.transactionAfterReadOnly(sandboxed.inputs, write)
+      : await connection.transaction(write);
     crashPoint('committed');
     await refreshOutboxStatistics(connection, schema);
 

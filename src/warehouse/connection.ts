@@ -37,7 +37,21 @@ export interface WarehouseConnection {
    * nest. A warehouse without multi-statement transactions throws `unsupported(...)`.
    */
   transaction<T>(work: (statements: Statements) => Promise<T>): Promise<T>;
+  /**
+   * `transaction`, after each input's rows were produced by its `fill` statement inside a READ ONLY
+   * transaction into the temporary table its `create` statement made, on the same session that
+   * then runs `work` (SPEC §4: on Postgres a SQL trait's rows come from a read-only statement).
+   * The temporary tables are gone afterwards. Connectors without session temporary tables leave
+   * it out, and quorum runs the SQL traits inside `transaction`'s statement instead.
+   */
+  transactionAfterReadOnly?<T>(inputs: readonly ReadOnlyInput[], work: (statements: Statements) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A temporary table and the read-only INSERT that fills it, as printed by the dialect's printer. */
+export interface ReadOnlyInput {
+  readonly create: string;
+  readonly fill: string;
 }
 
 /** Rows of a statement that only reads, read-only where the warehouse can enforce it. */

@@ -1,9 +1,10 @@
 // CI smoke test of `npm run bench`: at a tiny scale factor every ratio is computed and every
 // hand-written answer agrees with quorum's (referenceRatios throws otherwise). Benchmarks are not
 // timed tests: nothing here asserts on a duration.
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { duckdb } from '../../dialects/duckdb/index.js';
-import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
+import { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
 import { benchCatalog, loadBenchProject, manyDisagreeWithOne, manyVersusOne, referenceRatios, singleRuns } from '../../bench/measure.js';
 import { generateScaleWarehouse, scaleSizes, scaleWarehouseSql } from '../../bench/scale-generator.js';
 import { REFERENCE_DEFINITIONS } from '../../bench/reference-queries.js';
@@ -46,7 +47,10 @@ describe('bench smoke (SF 0.005)', () => {
     const { PgliteConnection } = await import('../../dialects/postgres/pglite-connection.js');
     const { postgres } = await import('../../dialects/postgres/index.js');
     const { copyToPglite } = await import('../../bench/scale-generator.js');
-    const source = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    // The copy goes through a CSV file, so the source is the bench's own DuckDB, not a sandboxed
+    // session of the connector (external access off).
+    const instance = await DuckDBInstance.create(':memory:');
+    const source = new DuckDbConnection(duckdb, instance, await instance.connect());
     const pg = await PgliteConnection.open(postgres);
     try {
       await generateScaleWarehouse(source.connection, { sf: 0.002 });

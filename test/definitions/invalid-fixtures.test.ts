@@ -38,7 +38,7 @@ describe('fixtures/invalid', () => {
     for (const code of [
       'yaml_syntax', 'unknown_key', 'wrong_type', 'missing_key', 'invalid_value', 'duplicate_name',
       'unknown_reference', 'ambiguous_reference', 'level_mismatch', 'cycle', 'sql_not_select',
-      'sql_template', 'uncastable_literal', 'missing_table', 'missing_column', 'missing_env',
+      'sql_template', 'sql_unparsable', 'sql_forbidden', 'sql_reserved_column', 'uncastable_literal', 'missing_table', 'missing_column', 'missing_env',
     ]) {
       expect(codes, code).toContain(code);
     }

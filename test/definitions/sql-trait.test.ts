@@ -134,3 +134,15 @@ describe('quorum test parses with the project dialect and DuckDB', () => {
     expect(await errors(postgresProject("select user_id, pg_read_file('x') as t from y"), true)).toEqual(['sql_forbidden']);
   });
 });
+
+describe('the template is read once and compiled from its parts', () => {
+  it('fills {{ source("x") }} with double quotes as it does with single ones', async () => {
+    const { DuckDbPrinter } = await import('../../dialects/duckdb/duckdb-printer.js');
+    const { presetLayout } = await import('../../src/definitions/source-layout.js');
+    const { sqlTraitQuery } = await import('../../src/sql/lower.js');
+    const layout = presetLayout('segment', 'app');
+    const printed = (sql: string) => new DuckDbPrinter().print(sqlTraitQuery(parseSqlTemplate(sql).parts, layout, '2024-06-01T00:00:00.000Z'));
+    expect(printed('select user_id from {{ source("identifies") }} where t <= {{ as_of }}')).toBe(printed("select user_id from {{ source('identifies') }} where t <= {{as_of}}"));
+    expect(printed('select user_id from {{ source("identifies") }}')).toBe('select user_id from "app"."identifies"');
+  });
+});

@@ -44,7 +44,9 @@ describe('postgres errors become diagnostics (real errors from PGlite)', () => {
   let pg: PgliteConnection;
   beforeAll(async () => {
     pg = await PgliteConnection.open(postgres);
-    await pg.execute('CREATE SCHEMA app; CREATE TABLE app.identifies (id TEXT, user_id TEXT, "timestamp" TIMESTAMP, role TEXT)');
+    // One statement a call: PGlite's connection uses the extended protocol (SPEC §4).
+    await pg.execute('CREATE SCHEMA app');
+    await pg.execute('CREATE TABLE app.identifies (id TEXT, user_id TEXT, "timestamp" TIMESTAMP, role TEXT)');
   });
   afterAll(() => pg?.close());
 
@@ -61,7 +63,8 @@ describe('postgres errors become diagnostics (real errors from PGlite)', () => {
   });
 
   it('permission denied names the grants to give', async () => {
-    await pg.execute("CREATE ROLE reader NOLOGIN; SET ROLE reader");
+    await pg.execute('CREATE ROLE reader NOLOGIN');
+    await pg.execute('SET ROLE reader');
     const result = await codeOfAsync(() => pg.query('SELECT * FROM app.identifies'));
     await pg.execute('RESET ROLE');
     expect(result?.code).toBe('warehouse_error');

@@ -141,6 +141,28 @@ describe('the hostile SQL trait corpus', () => {
   }, 180_000);
 });
 
+describe('DuckDB sessions: the engine half alone', () => {
+  it('reads no file and cannot be reconfigured, whatever SQL reaches it', async () => {
+    const dir = await tempDir('security-duckdb-engine');
+    const file = path.join(dir, 'warehouse.duckdb');
+    (await DuckDBInstance.create(file)).closeSync();
+    await writeFile(path.join(dir, 'secret.txt'), 'k3y');
+    const connection = await duckdb.connect({ type: 'duckdb', path: file });
+    try {
+      for (const sql of [`select * from read_text('${path.join(dir, 'secret.txt')}')`, `select * from '${path.join(dir, 'secret.txt')}'`, `select * from glob('${dir}/*')`]) {
+        // A replacement scan of a file is not even tried: the "table" does not exist.
+        await expect(connection.query(sql), sql).rejects.toThrow(/disabled by configuration|Permission|does not exist/);
+      }
+      await expect(connection.execute(`copy (select 42) to '${path.join(dir, 'out.csv')}'`)).rejects.toThrow(/disabled by configuration|Permission/);
+      await expect(connection.execute(`attach '${path.join(dir, 'other.duckdb')}' as other`)).rejects.toThrow();
+      await expect(connection.execute('set enable_external_access = true')).rejects.toThrow(/locked/);
+      expect((await readdir(dir)).sort()).toEqual(['secret.txt', 'warehouse.duckdb']);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
 describe('on PGlite: the parser gate refuses every attack, and the engine alone changes nothing', () => {
   let connection: PgliteConnection;
   beforeAll(async () => {
@@ -179,13 +201,27 @@ describe('on PGlite: the parser gate refuses every attack, and the engine alone 
     }
   }, 120_000);
 
+  it('a run produces SQL trait rows in a READ ONLY transaction: a write there is refused by the server', async () => {
+    const before = await world();
+    for (const fill of [
+      'WITH d AS (DELETE FROM app.canary RETURNING v) INSERT INTO quorum_probe SELECT v FROM d',
+      "INSERT INTO quorum_probe SELECT lo_from_bytea(0, '\\x00')::integer",
+    ]) {
+      let worked = false;
+      const create = 'CREATE TEMPORARY TABLE quorum_probe AS SELECT 1 AS v WITH NO DATA';
+      await expect(connection.transactionAfterReadOnly([{ create, fill }], async () => (worked = true))).rejects.toThrow(/read-only transaction/);
+      expect(worked).toBe(false);
+      expect(await world()).toEqual(before);
+    }
+  });
+
   it('the server refuses a two-statement string: PGlite query() is one statement', async () => {
     await expect(connection.query('select 1; drop table app.canary')).rejects.toThrow(/multiple commands|prepared statement/);
     await expect(connection.execute('select 1; drop table app.canary')).rejects.toThrow(/multiple commands|prepared statement/);
     expect(await connection.query('select v from app.canary')).toEqual([{ v: 42 }]);
   });
 
-  it.skipIf(!postgresUrl)(`the server refuses a two-statement string over the wire (set ${URL_VARIABLE} to run)`, async () => {
+  it.skipIf(!postgresUrl)(`the server refuses a two-statement string and a write in the read-only step over the wire (set ${URL_VARIABLE} to run)`, async () => {
     const wire = await postgres.connect({ type: 'postgres', url: postgresUrl! });
     try {
       await wire.execute('create table if not exists public.quorum_canary (v integer)');
@@ -194,6 +230,9 @@ describe('on PGlite: the parser gate refuses every attack, and the engine alone 
       await expect(wire.describe('select 1 as t; drop table public.quorum_canary')).rejects.toThrow();
       expect(await wire.query("select count(*)::int as n from information_schema.tables where table_name = 'quorum_canary'")).toEqual([{ n: 1 }]);
       await expect(wire.queryReadOnly!('with d as (delete from public.quorum_canary returning v) select * from d')).rejects.toThrow(/read-only/);
+      const create = 'CREATE TEMPORARY TABLE quorum_probe AS SELECT 1 AS v WITH NO DATA';
+      const fill = 'WITH d AS (DELETE FROM public.quorum_canary RETURNING v) INSERT INTO quorum_probe SELECT v FROM d';
+      await expect(wire.transactionAfterReadOnly!([{ create, fill }], async () => [])).rejects.toThrow(/read-only transaction/);
     } finally {
       await wire.close();
     }

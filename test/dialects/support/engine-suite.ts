@@ -4,12 +4,13 @@
 //  - bigquery / snowflake: the printer's SQL is parsed by @polyglot-sql/sdk in that dialect,
 //    translated to DuckDB and run on the same data (see exclusions.ts for where the translator is
 //    known to be unfaithful).
+import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PGlite } from '@electric-sql/pglite';
 import { bigquery } from '../../../dialects/bigquery/index.js';
 import { duckdb } from '../../../dialects/duckdb/index.js';
-import type { DuckDbConnection } from '../../../dialects/duckdb/duckdb-connector.js';
+import { DuckDbConnection } from '../../../dialects/duckdb/duckdb-connector.js';
 import { PgliteConnection } from '../../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../../dialects/postgres/index.js';
 import { snowflake } from '../../../dialects/snowflake/index.js';
@@ -38,8 +39,10 @@ export function engineSuite(dialect: CheckedDialect, runs: number): void {
   let pg: PgliteConnection | null = null;
 
   beforeAll(async () => {
-    duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
-    // polyglot reads BigQuery's TIMESTAMP literal as TIMESTAMPTZ: compare it in UTC
+    // polyglot reads BigQuery's TIMESTAMP literal as TIMESTAMPTZ: compare it in UTC. The
+    // connector's sessions lock their configuration, so this reference engine sets it first.
+    const instance = await DuckDBInstance.create(':memory:');
+    duck = new DuckDbConnection(duckdb, instance, await instance.connect());
     await duck.execute("SET TimeZone = 'UTC'");
     if (dialect === 'postgres') pg = await PgliteConnection.open(postgres);
   });

@@ -2,7 +2,7 @@
 // aggregate FILTER clause, in its array functions and in NULL ordering.
 // https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical
 import type { AggregateFn, Expr, OrderItem, Query, SqlType, Statement } from '../../src/sql/ast.js';
-import { SqlPrinter } from '../../src/sql/printer.js';
+import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 
 const INDENT = '  ';
 
@@ -123,6 +123,13 @@ export class BigQueryPrinter extends SqlPrinter {
     // argument falls back to '' so every dialect gives the same text.
     if (e.kind === 'concat') return `CONCAT(${e.args.map((x) => (x.kind === 'literal' && x.literal.type === 'string' ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`)).join(', ')})`;
     return super.visitExpr(e);
+  }
+
+  // TIMESTAMP_ADD(timestamp, INTERVAL n SECOND): "Adds int64_expression units of date_part to the
+  // timestamp, independent of any time zone."
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions#timestamp_add
+  override visitAddSeconds(expr: Expr, seconds: number): string {
+    return `TIMESTAMP_ADD(${this.visitExpr(expr)}, INTERVAL ${wholeSeconds(seconds)} SECOND)`;
   }
 
   // Array functions: `value IN UNNEST(array)`; UNNEST of NULL is empty, so a NULL list is false.

@@ -9,7 +9,7 @@ import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import type { Condition, FunnelStep } from '../../src/definitions/model.js';
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
-import { preview } from '../../src/evaluation/inspect.js';
+import { explain, preview } from '../../src/evaluation/inspect.js';
 import type { DefinitionResult } from '../../src/reference/dataset.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { LOC, makeProject } from '../support/arbitraries.js';
@@ -124,5 +124,13 @@ describe('funnel edges, fixed', () => {
     // Signed Up: chain, chain_from_first, chain_late; then Invite Sent within 1h: chain, chain_late
     expect(out.breakdown.map((b) => [b.depth, b.matched])).toEqual([[0, 1], [1, 3], [1, 2], [1, 1]]);
     expect(out.breakdown[2].condition).toBe('step 2: then performed Invite Sent within 1h');
+  });
+
+  it('explain says which steps a user completed', async () => {
+    const catalog = await readCatalog(duck, project);
+    const out = await explain({ connection: duck, project, catalog, asOf: AS_OF }, 'chained', 'chain_late');
+    // signed up, invited within the hour, but the report came 1 h 1 s after the invite
+    expect(out.conditions.map((c) => c.value)).toEqual([false, true, true, false]);
+    expect(out.member).toBe(false);
   });
 });

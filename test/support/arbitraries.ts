@@ -501,6 +501,8 @@ export interface DefinitionContext {
   readonly traits: Readonly<Record<Level, readonly TraitChoice[]>>;
   /** Audiences defined so far, with their levels. */
   readonly audiences: readonly { readonly name: string; readonly level: Level }[];
+  /** More user-level leaves (funnels: test/support/funnel-arbitraries.ts). */
+  readonly userLeaves?: readonly fc.Arbitrary<Condition>[];
 }
 
 export function customChoices(columns: Readonly<Record<string, Column>>): TraitChoice[] {
@@ -540,7 +542,7 @@ function arbCondition(level: Level, context: DefinitionContext, depth: number): 
     );
   }
   if (level === 'user') {
-    leaves.push(arbPerformed, arbPerformed);
+    leaves.push(arbPerformed, arbPerformed, ...(context.userLeaves ?? []));
   } else {
     const inner = arbCondition('user', context, Math.min(1, Math.max(0, depth - 1)));
     const quantifier = fc
@@ -573,10 +575,11 @@ function arbCondition(level: Level, context: DefinitionContext, depth: number): 
   );
 }
 
-function arbAudiences(levels: readonly Level[], traits: DefinitionContext['traits'], depth: number): fc.Arbitrary<AudienceDefinition[]> {
+function arbAudiences(levels: readonly Level[], traits: DefinitionContext['traits'], depth: number, userLeaves?: DefinitionContext['userLeaves']): fc.Arbitrary<AudienceDefinition[]> {
   const arbs = levels.map((level, index) => {
     const context: DefinitionContext = {
       traits,
+      userLeaves,
       audiences: levels.slice(0, index).map((l, i) => ({ name: `aud_${i}`, level: l })),
     };
     return arbCondition(level, context, depth).map(
@@ -594,6 +597,7 @@ export interface DefinitionOptions {
   readonly maxAudiences?: number; // default 5
   readonly maxDepth?: number; // condition tree depth, default 3
   readonly sqlTraits?: boolean; // default true: include SQL traits (their rows must come from running them)
+  readonly userLeaves?: DefinitionContext['userLeaves']; // more user-level leaves, e.g. funnels
 }
 
 /** A random, valid definition set: computed traits, SQL traits, then audiences over them. */
@@ -610,7 +614,7 @@ export function arbDefinitions(options: DefinitionOptions = {}): fc.Arbitrary<De
     };
     for (const spec of computedSpecs) traits[spec.definition.level].push(spec.choice);
     for (const template of sqlTemplates) traits[template.definition.level].push(...template.choices);
-    return arbAudiences(audienceLevels, traits, options.maxDepth ?? 3).map((audiences): Definition[] => [
+    return arbAudiences(audienceLevels, traits, options.maxDepth ?? 3, options.userLeaves).map((audiences): Definition[] => [
       ...computedSpecs.map((s) => s.definition),
       ...sqlTemplates.map((t) => t.definition),
       ...audiences,

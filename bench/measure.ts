@@ -38,10 +38,11 @@ export function benchProjectDir(): string {
   }
 }
 
-/** The five reference definitions (YAML in bench/project) plus the varied ones: 50 in all. */
-export async function loadBenchProject(varied = 45): Promise<Project> {
+/** The reference definitions (YAML in bench/project) plus varied ones: 50 in all unless `total` says. */
+export async function loadBenchProject(total = 50): Promise<Project> {
   const loaded = await loadProject(benchProjectDir(), { dialects: dialectNamed });
   if (!loaded.project) throw new Error(`bench/project does not load: ${JSON.stringify(loaded.diagnostics)}`);
+  const varied = Math.max(0, total - loaded.project.definitions.length);
   return { ...loaded.project, definitions: [...loaded.project.definitions, ...variedDefinitions(varied)] };
 }
 

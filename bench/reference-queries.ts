@@ -1,4 +1,4 @@
-// The five reference definitions (bench/project) and, for each, the hand-written SQL an expert
+// The six reference definitions (bench/project) and, for each, the hand-written SQL an expert
 // would write for the same answer: several candidates per definition, of which the bench times
 // every one and quotes the fastest. Every candidate's answer is checked against quorum's first.
 // These are bench fixtures, written per engine on purpose (arg_max on DuckDB, DISTINCT ON on
@@ -38,6 +38,37 @@ function admins(engine: BenchEngine, asOf: string): string {
       SELECT DISTINCT ON (user_id) user_id, role FROM app.identifies
       WHERE "timestamp" <= ${at(asOf)} AND user_id IS NOT NULL AND role IS NOT NULL
       ORDER BY user_id, "timestamp" DESC, id DESC) latest WHERE role = 'Admin'`;
+}
+
+/**
+ * Reports created in the last 30 days, each with the first invite strictly after it; the funnel
+ * holds for a report whose 1-day window is over at as_of and holds no invite. Three ways to write
+ * "no invite in (t, t + 1d]": NOT EXISTS, a LEFT JOIN anti-join, and the next invite per report
+ * (DuckDB's ASOF join, Postgres's LATERAL min).
+ */
+function reportsWithoutInvite(engine: BenchEngine, asOf: string): { name: string; sql: string }[] {
+  const day = engine === 'duckdb' ? 'INTERVAL 86400 SECOND' : "INTERVAL '86400 seconds'";
+  const reports = `SELECT user_id, "timestamp" AS t FROM app.report_created
+    WHERE event_text = 'Report Created' AND ${inWindow(asOf, 30)} AND user_id IS NOT NULL AND "timestamp" + ${day} <= ${at(asOf)}`;
+  const invites = `SELECT user_id, "timestamp" AS t FROM app.invite_sent WHERE event_text = 'Invite Sent' AND user_id IS NOT NULL AND "timestamp" <= ${at(asOf)}`;
+  const next =
+    engine === 'duckdb'
+      ? `SELECT DISTINCT r.user_id AS id FROM r ASOF LEFT JOIN i ON i.user_id = r.user_id AND i.t > r.t WHERE i.t IS NULL OR i.t > r.t + ${day}`
+      : `SELECT DISTINCT r.user_id AS id FROM r LEFT JOIN LATERAL (SELECT min(i.t) AS t FROM i WHERE i.user_id = r.user_id AND i.t > r.t) n ON true
+          WHERE n.t IS NULL OR n.t > r.t + ${day}`;
+  return [
+    {
+      name: 'NOT EXISTS',
+      sql: `WITH r AS (${reports}), i AS (${invites})
+        SELECT DISTINCT r.user_id AS id FROM r WHERE NOT EXISTS (SELECT 1 FROM i WHERE i.user_id = r.user_id AND i.t > r.t AND i.t <= r.t + ${day})`,
+    },
+    {
+      name: 'LEFT JOIN anti-join',
+      sql: `WITH r AS (${reports}), i AS (${invites})
+        SELECT DISTINCT r.user_id AS id FROM r LEFT JOIN i ON i.user_id = r.user_id AND i.t > r.t AND i.t <= r.t + ${day} WHERE i.user_id IS NULL`,
+    },
+    { name: engine === 'duckdb' ? 'next invite by ASOF join' : 'next invite by LATERAL min', sql: `WITH r AS (${reports}), i AS (${invites}) ${next}` },
+  ];
 }
 
 export const REFERENCE_DEFINITIONS: readonly ReferenceDefinition[] = [
@@ -148,5 +179,11 @@ export const REFERENCE_DEFINITIONS: readonly ReferenceDefinition[] = [
         { name: 'row_number per user', sql: `WITH u AS (${users}), c AS (${counted}), b AS (${ranked}) SELECT u.user_id AS id, b.feature AS value FROM u LEFT JOIN b ON b.user_id = u.user_id` },
       ];
     },
+  },
+  {
+    name: 'reports_without_invite',
+    label: 'funnel: performed within 30d, then not_performed within 1d',
+    kind: 'audience',
+    handWritten: reportsWithoutInvite,
   },
 ];

@@ -2,7 +2,7 @@
 // aggregate FILTER clause, in its array functions and in NULL ordering.
 // https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical
 import type { AggregateFn, Expr, OrderItem, Query, SqlType, Statement } from '../../src/sql/ast.js';
-import { SqlPrinter } from '../../src/sql/printer.js';
+import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 
 const INDENT = '  ';
 
@@ -109,6 +109,13 @@ export class BigQueryPrinter extends SqlPrinter {
   // empty list of the list's own element type (STRING, FLOAT64, ...).
   override visitEmptyList(_elementType: SqlType): string {
     return '[]';
+  }
+
+  // TIMESTAMP_ADD(timestamp, INTERVAL n SECOND): "Adds int64_expression units of date_part to the
+  // timestamp, independent of any time zone."
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions#timestamp_add
+  override visitAddSeconds(expr: Expr, seconds: number): string {
+    return `TIMESTAMP_ADD(${this.visitExpr(expr)}, INTERVAL ${wholeSeconds(seconds)} SECOND)`;
   }
 
   // Array functions: `value IN UNNEST(array)`; UNNEST of NULL is empty, so a NULL list is false.

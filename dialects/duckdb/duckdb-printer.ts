@@ -1,7 +1,7 @@
 // DuckDB differs from the default printer in its list syntax and its one-pass aggregates.
 // https://duckdb.org/docs/sql/data_types/list ; https://duckdb.org/docs/sql/functions/list
 import { and, bin, col, select, type Expr, type FirstPerGroup, type OrderItem, type RankKey, type Select, type SqlType } from '../../src/sql/ast.js';
-import { SqlPrinter } from '../../src/sql/printer.js';
+import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 
 export class DuckDbPrinter extends SqlPrinter {
   override readonly dialectName = 'duckdb';
@@ -19,6 +19,13 @@ export class DuckDbPrinter extends SqlPrinter {
   // An untyped [] takes the element type of the list it is coalesced with.
   override visitEmptyList(_elementType: SqlType): string {
     return '[]';
+  }
+
+  // "INTERVAL 86400 SECOND": an interval of one part; adding seconds to a TIMESTAMP WITH TIME ZONE
+  // is exact, where adding days would follow the session zone's daylight saving.
+  // https://duckdb.org/docs/sql/data_types/interval ; https://duckdb.org/docs/sql/functions/timestamptz
+  override visitAddSeconds(expr: Expr, seconds: number): string {
+    return `(${this.visitExpr(expr)} + INTERVAL ${wholeSeconds(seconds)} SECOND)`;
   }
 
   // arg_max over a row value picks the latest row in one pass, where ARRAY_AGG(... ORDER BY) sorts

@@ -1,7 +1,7 @@
 // PostgreSQL (and PGlite) differ from the default printer in string order, a few function
 // names and identifier length. https://www.postgresql.org/docs/current/
 import { select, type BinaryOp, type Expr, type FirstPerGroup, type SqlType, type TableRef } from '../../src/sql/ast.js';
-import { SqlPrinter } from '../../src/sql/printer.js';
+import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 import { unsupported } from '../../src/diagnostics/unsupported.js';
 
 /** NAMEDATALEN - 1: longer names are silently truncated, so two could collide. */
@@ -64,6 +64,13 @@ export class PostgresPrinter extends SqlPrinter {
 
   override visitBetween(expr: Expr, low: Expr, high: Expr): string {
     return `(${this.ordered(expr)} BETWEEN ${this.ordered(low)} AND ${this.ordered(high)})`;
+  }
+
+  // make_interval(secs => n) builds the interval from a number, no text to parse; a seconds-only
+  // interval added to timestamptz is exact (days would follow the TimeZone setting's DST rules).
+  // https://www.postgresql.org/docs/current/functions-datetime.html (make_interval, timestamp + interval)
+  override visitAddSeconds(expr: Expr, seconds: number): string {
+    return `(${this.visitExpr(expr)} + make_interval(secs => ${wholeSeconds(seconds)}))`;
   }
 
   // The same "C" collation for values quorum sorts or takes the min / max of (unique_list, ties).

@@ -2,7 +2,7 @@
 // aggregate FILTER clause, and in its semi-structured (ARRAY / VARIANT) functions.
 // https://docs.snowflake.com/en/sql-reference
 import type { AggregateFn, Expr, OrderItem, SqlType } from '../../src/sql/ast.js';
-import { formatTimestamp, SqlPrinter } from '../../src/sql/printer.js';
+import { formatTimestamp, SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 
 /** A name Snowflake would store upper-cased if it were written unquoted. */
 const FOLDABLE = /^[a-z_][a-z0-9_$]*$/;
@@ -80,6 +80,12 @@ export class SnowflakePrinter extends SqlPrinter {
   // https://docs.snowflake.com/en/sql-reference/functions/array_construct
   override visitEmptyList(_elementType: SqlType): string {
     return 'ARRAY_CONSTRUCT()';
+  }
+
+  // DATEADD(second, n, ts) keeps the type of ts (TIMESTAMP_NTZ stays NTZ, so the comparison with
+  // the NTZ literals is unchanged). https://docs.snowflake.com/en/sql-reference/functions/dateadd
+  override visitAddSeconds(expr: Expr, seconds: number): string {
+    return `DATEADD(SECOND, ${wholeSeconds(seconds)}, ${this.visitExpr(expr)})`;
   }
 
   // https://docs.snowflake.com/en/sql-reference/functions/array_contains — the value is a

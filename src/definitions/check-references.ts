@@ -169,6 +169,21 @@ class ProjectChecker {
         }
         this.checkEvents(condition.event, condition.filters, condition.loc, `${this.treeSubject(ctx)}`);
         return;
+      case 'funnel': {
+        const first = eventName(condition.steps[0].event);
+        if (ctx.level === 'account') {
+          this.report(
+            error(
+              'level_mismatch',
+              condition.loc,
+              `${this.treeSubject(ctx)} uses the funnel "performed: ${first}, then: ...", but funnels follow one user's events, and this condition is evaluated for accounts.`,
+              `wrap it in a quantifier, e.g. any_user: { performed: ${first}, within: 7d, then: {...} }`,
+            ),
+          );
+        }
+        for (const step of condition.steps) this.checkEvents(step.event, step.filters, step.loc, `${this.treeSubject(ctx)}`);
+        return;
+      }
       case 'quantifier':
         if (ctx.level === 'user') {
           this.report(

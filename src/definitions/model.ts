@@ -66,6 +66,20 @@ export interface PropertyFilter {
 
 export type CountOp = 'at_least' | 'at_most' | 'exactly';
 
+/**
+ * One step of a funnel (`then:`, SPEC §5 "Funnels"). The first step's window is its lookback at
+ * as_of like any performed leaf's; every later step's window is `within` and is measured from the
+ * previous step's event: (prev.time, prev.time + seconds]. Only the last step may be `negated`
+ * (`not_performed`).
+ */
+export interface FunnelStep {
+  readonly event: EventRef;
+  readonly window: TimeWindow | null;
+  readonly filters: readonly PropertyFilter[];
+  readonly negated: boolean;
+  readonly loc: SourceLocation;
+}
+
 export type Condition =
   | { readonly kind: 'all'; readonly children: readonly Condition[]; readonly loc: SourceLocation }
   | { readonly kind: 'any'; readonly children: readonly Condition[]; readonly loc: SourceLocation }
@@ -89,6 +103,12 @@ export type Condition =
       readonly window: TimeWindow | null;
       readonly filters: readonly PropertyFilter[];
       readonly count: { readonly op: CountOp; readonly n: number };
+      readonly loc: SourceLocation;
+    }
+  | {
+      // a performed leaf with `then:`; at least two steps
+      readonly kind: 'funnel';
+      readonly steps: readonly FunnelStep[];
       readonly loc: SourceLocation;
     }
   | {

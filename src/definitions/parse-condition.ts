@@ -5,6 +5,7 @@ import { isMap, isSeq } from 'yaml';
 import { COMPARISON_OPS } from './model.js';
 import type { Condition, CountOp, SourceLocation } from './model.js';
 import { didYouMean } from './did-you-mean.js';
+import { readFunnel } from './parse-funnel.js';
 import {
   readEventRef,
   readName,
@@ -133,12 +134,13 @@ function readTraitLeaf(y: YamlFile, entries: Map<string, MapEntry>, head: MapEnt
 
 function readPerformed(y: YamlFile, entries: Map<string, MapEntry>, head: MapEntry, key: 'performed' | 'not_performed'): Condition | null {
   const allowed = key === 'performed'
-    ? ['performed', 'name', 'within', 'where', ...COUNT_KEYS]
-    : ['not_performed', 'name', 'within', 'where'];
+    ? ['performed', 'name', 'within', 'where', 'then', ...COUNT_KEYS]
+    : ['not_performed', 'name', 'within', 'where', 'then'];
   const notes: Record<string, string> = key === 'not_performed'
     ? Object.fromEntries(COUNT_KEYS.map((k) => [k, 'it means "never in the window"; use performed with at_most or exactly for counts']))
     : {};
   y.checkKeys(entries, allowed, `"${key}"`, notes);
+  if (entries.has('then')) return readFunnel(y, entries, head, key);
   const what = `"${key}"`;
   const event = readEventRef(y, head, entries.get('name'), what);
   const withinEntry = entries.get('within');

@@ -39,6 +39,16 @@ export const propertyFilterSchema = z.strictObject({ property: name, ...operator
 
 const eventName = z.string().min(1).describe('a track event name as sent (e.g. Logged In), or page / screen');
 
+const filters = z.array(propertyFilterSchema).optional();
+
+/** A later step of a funnel: its window is a duration after the previous step; not_performed ends the chain. */
+const funnelStepSchema: z.ZodType = z.lazy(() =>
+  z.union([
+    z.strictObject({ performed: eventName, name: z.string().optional(), within: duration, where: filters, then: funnelStepSchema.optional() }),
+    z.strictObject({ not_performed: eventName, name: z.string().optional(), within: duration, where: filters }),
+  ]),
+).meta({ id: 'funnel_step', description: 'the next step of a funnel: { performed: E, within: 1d } (may hold another then) or { not_performed: E, within: 1d } (the last step)' });
+
 export const conditionSchema: z.ZodType = z.lazy(() =>
   z.union([
     z.array(conditionSchema).min(1).describe('all of these'),
@@ -57,6 +67,8 @@ export const conditionSchema: z.ZodType = z.lazy(() =>
       at_most: count.optional(),
       exactly: count.optional(),
     }),
+    z.strictObject({ performed: eventName, name: z.string().optional(), within: window.optional(), where: filters, then: funnelStepSchema })
+      .describe('a funnel: an instance of this event, then the next step within its window of it'),
     z.strictObject({ not_performed: eventName, name: z.string().optional(), within: window.optional(), where: z.array(propertyFilterSchema).optional() }),
     z.strictObject({ any_user: conditionSchema }),
     z.strictObject({ all_users: conditionSchema }),

@@ -14,9 +14,11 @@ import type {
   Project,
   PropertyFilter,
   SqlTraitDefinition,
+  TimeWindow,
 } from '../definitions/model.js';
 import { snakeCase } from '../definitions/snake-case.js';
 import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { funnelStepCte } from '../sql/lower-funnel.js';
 import type { Catalog, LogicalType } from '../warehouse/catalog.js';
 import type {
   EventMatch,
@@ -27,6 +29,7 @@ import type {
   PlanAudience,
   PlanCondition,
   PlanFilter,
+  PlanFunnel,
   PlanOutput,
   PlanSqlTrait,
   RankedTrait,
@@ -65,6 +68,14 @@ function describePredicate(p: Predicate): string {
   return `${p.op} ${JSON.stringify(p.value)}${p.ignoreCase ? ' (ignore case)' : ''}`;
 }
 
+function describeWindow(window: TimeWindow | null): string {
+  return window === null ? '' : window.kind === 'within' ? ` within ${window.text}` : ` between ${window.start} and ${window.end}`;
+}
+
+function describeFilters(filters: readonly PropertyFilter[]): string {
+  return filters.length === 0 ? '' : ` where ${filters.map((f) => `${f.property} ${describePredicate(f.predicate)}`).join(' and ')}`;
+}
+
 /** "a and b and c", shortened when long: labels are for people reading a breakdown. */
 function joinLabels(labels: readonly string[], word: 'and' | 'or'): string {
   if (labels.length === 0) return word === 'and' ? 'always' : 'never';
@@ -79,6 +90,7 @@ class PlanBuilder {
   private readonly scans = new Map<string, { name: string; level: Level; table: string; measures: Map<string, Measure> }>();
   private readonly ranked = new Map<string, RankedTrait>();
   private readonly rankedByComputation = new Map<string, string>();
+  private readonly funnels = new Map<string, PlanFunnel>();
   private readonly sqlTraits = new Map<string, PlanSqlTrait>();
   private readonly customTraits = { user: new Set<string>(), account: new Set<string>() };
   private readonly audiences = new Map<string, PlanAudience>();
@@ -118,6 +130,7 @@ class PlanBuilder {
       customTraits: { user: [...this.customTraits.user], account: [...this.customTraits.account] },
       scans: [...this.scans.values()].map((s) => ({ name: s.name, level: s.level, table: s.table, measures: [...s.measures.values()] }) satisfies EventScan),
       ranked: [...this.ranked.values()],
+      funnels: [...this.funnels.values()],
       sqlTraits: [...this.sqlTraits.values()],
       features: [...this.features.values()],
       audiences: [...this.audiences.values()],
@@ -128,7 +141,7 @@ class PlanBuilder {
 
   private columnTypes(): Record<string, Record<string, LogicalType>> {
     const { tables } = this.request.project.config.source;
-    const read = new Set([tables.identifies, tables.groups, ...[...this.scans.values()].map((s) => s.table), ...[...this.ranked.values()].map((r) => r.match.table)]);
+    const read = new Set([tables.identifies, tables.groups, ...[...this.scans.values()].map((s) => s.table), ...[...this.ranked.values()].map((r) => r.match.table), ...this.funnelTables()]);
     const out: Record<string, Record<string, LogicalType>> = {};
     for (const name of read) {
       const table = this.request.catalog.tables.get(name);
@@ -145,9 +158,45 @@ class PlanBuilder {
     if (!catalog.known) {
       const used = new Set([...this.scans.values()].map((s) => s.table));
       for (const r of this.ranked.values()) used.add(r.match.table);
+      for (const t of this.funnelTables()) used.add(t);
       return [...always, ...optional.filter((t) => used.has(t))];
     }
     return [...always, ...optional].filter((t) => catalog.tables.has(t));
+  }
+
+  private funnelTables(): string[] {
+    return [...this.funnels.values()].flatMap((f) => f.steps.map((s) => s.match.table));
+  }
+
+  /** A funnel leaf: one shared CTE per distinct funnel, a 0/1 feature per step for preview's breakdown. */
+  private funnel(c: Extract<Condition, { kind: 'funnel' }>, file: string): PlanCondition {
+    const steps = c.steps.map((step) => {
+      const match = eventMatch(step.event, this.request.project);
+      return { match, window: step.window, filters: this.filters(match, step.filters), negated: step.negated };
+    });
+    const key = JSON.stringify(steps);
+    let funnel = this.funnels.get(key);
+    if (!funnel) {
+      funnel = { name: `funnel:${this.funnels.size + 1}`, steps, file };
+      this.funnels.set(key, funnel);
+    }
+    const cte = funnel.name;
+    const labels = c.steps.map((step, i) => {
+      const verb = `${i === 0 ? '' : 'then '}${step.negated ? 'not performed' : 'performed'}`;
+      return `${verb} ${describeEvent(step.event)}${describeWindow(step.window)}${describeFilters(step.filters)}`;
+    });
+    const counts = labels.map((text, i) => {
+      const label = `step ${i + 1}: ${text}`;
+      const feature = this.feature(`funnel:${cte}:${i + 1}`, (column) => ({
+        column,
+        level: 'user',
+        type: 'integer',
+        source: { kind: 'funnel', cte: funnelStepCte(cte, i + 1), step: i + 1, final: i === labels.length - 1 },
+        label: `${cte} ${label}`,
+      }));
+      return { kind: 'count' as const, feature: feature.column, op: 'at_least' as const, n: 1, label };
+    });
+    return { kind: 'funnel', steps: counts, label: labels.join(', ') };
   }
 
   private output(definition: Definition): PlanOutput {
@@ -358,8 +407,8 @@ class PlanBuilder {
       case 'performed': {
         const match = eventMatch(c.event, this.request.project);
         const ref = this.measure('user', { aggregate: 'count', property: null, match, window: c.window, filters: this.filters(match, c.filters), groupContext: false });
-        const windowText = c.window === null ? '' : c.window.kind === 'within' ? ` within ${c.window.text}` : ` between ${c.window.start} and ${c.window.end}`;
-        const filterText = c.filters.length === 0 ? '' : ` where ${c.filters.map((f) => `${f.property} ${describePredicate(f.predicate)}`).join(' and ')}`;
+        const windowText = describeWindow(c.window);
+        const filterText = describeFilters(c.filters);
         const label = `performed ${describeEvent(c.event)}${windowText}${filterText} ${c.count.op} ${c.count.n}`;
         const feature = this.feature(`measure:${ref.scan}:${ref.measure}`, (column) => ({
           column,
@@ -370,6 +419,8 @@ class PlanBuilder {
         }));
         return { kind: 'count', feature: feature.column, op: c.count.op, n: c.count.n, label };
       }
+      case 'funnel':
+        return this.funnel(c, owner.loc.file);
       case 'in_audience': {
         const target = this.referencedAudience(c.audience, owner, c);
         const positive: PlanCondition =

@@ -47,6 +47,21 @@ export interface EventScan {
   readonly measures: readonly Measure[];
 }
 
+/** One step of a funnel: the first step's window is a lookback at as_of, a later one's is measured from the previous step. */
+export interface PlanFunnelStep {
+  readonly match: EventMatch;
+  readonly window: TimeWindow | null;
+  readonly filters: readonly PlanFilter[];
+  readonly negated: boolean;
+}
+
+/** A funnel (SPEC §5): one CTE of the users who reached each step (src/sql/lower-funnel.ts). */
+export interface PlanFunnel {
+  readonly name: string; // CTE name
+  readonly steps: readonly PlanFunnelStep[];
+  readonly file: string;
+}
+
 /** most_frequent / first / last need a ranking, not a plain aggregate: a CTE of their own. */
 export interface RankedTrait {
   readonly name: string; // CTE name
@@ -76,7 +91,9 @@ export type FeatureSource =
   | { readonly kind: 'custom_trait'; readonly column: string }
   | { readonly kind: 'measure'; readonly scan: string; readonly measure: string; readonly whenMissing: 'zero' | 'null' | 'empty_list' }
   | { readonly kind: 'ranked'; readonly cte: string }
-  | { readonly kind: 'sql_trait'; readonly cte: string; readonly column: string };
+  | { readonly kind: 'sql_trait'; readonly cte: string; readonly column: string }
+  /** 1 when the user completed the first `step` steps of the funnel (`final`: all of them), else 0. */
+  | { readonly kind: 'funnel'; readonly cte: string; readonly step: number; readonly final: boolean };
 
 export interface Feature {
   readonly column: string; // column of the level's features CTE, e.g. "f_7"
@@ -91,6 +108,8 @@ export type PlanCondition =
   | { readonly kind: 'not'; readonly child: PlanCondition; readonly label: string }
   | { readonly kind: 'compare'; readonly feature: string; readonly op: ComparisonOp; readonly value: Predicate['value']; readonly ignoreCase: boolean; readonly type: ValueType; readonly label: string }
   | { readonly kind: 'count'; readonly feature: string; readonly op: CountOp; readonly n: number; readonly label: string }
+  /** Holds when its last step does; the steps are there for `preview`'s per-step counts. */
+  | { readonly kind: 'funnel'; readonly steps: readonly Extract<PlanCondition, { kind: 'count' }>[]; readonly label: string }
   | { readonly kind: 'member'; readonly audience: string; readonly label: string }
   | { readonly kind: 'member_of_account_audience'; readonly audience: string; readonly label: string }
   | {
@@ -123,6 +142,7 @@ export interface Plan {
   readonly customTraits: { readonly user: readonly string[]; readonly account: readonly string[] };
   readonly scans: readonly EventScan[];
   readonly ranked: readonly RankedTrait[];
+  readonly funnels: readonly PlanFunnel[];
   readonly sqlTraits: readonly PlanSqlTrait[];
   readonly features: readonly Feature[];
   readonly audiences: readonly PlanAudience[]; // dependencies first

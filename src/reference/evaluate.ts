@@ -17,6 +17,7 @@ import type {
 import { DefinitionIndex, resolveTrait, SQL_TRAIT_KEY_COLUMNS, type ResolvedTrait } from '../definitions/resolve.js';
 import { snakeCase } from '../definitions/snake-case.js';
 import type { Catalog, CatalogTable, LogicalType } from '../warehouse/catalog.js';
+import { funnelHolds, type LaterStep } from './funnel.js';
 import type { DefinitionResult, SourceDataset, SourceRow, TraitValue } from './dataset.js';
 import {
   compareCodePoints,
@@ -580,6 +581,10 @@ class ReferenceEvaluator {
         if (op === 'at_most') return count <= n;
         return count === n;
       }
+      case 'funnel': {
+        if (level !== 'user') throw new Error('a funnel is a user-level condition');
+        return this.funnelUsers(condition).has(entity);
+      }
       case 'quantifier': {
         if (level !== 'account') throw new Error('quantifiers are account-level conditions');
         const satisfied = this.quantified(condition.condition);
@@ -624,6 +629,25 @@ class ReferenceEvaluator {
       this.performedCache.set(condition, counts);
     }
     return counts;
+  }
+
+  /** The users for whom a funnel holds (see funnel.ts for its meaning). */
+  private funnelUsers(condition: Extract<Condition, { kind: 'funnel' }>): Set<string> {
+    let users = this.quantifiedCache.get(condition);
+    if (!users) {
+      const timesOf = (step: (typeof condition.steps)[number], window: TimeWindow | null) =>
+        new Map([...this.matchingEvents(step.event, window, step.filters)].map(([user, rows]) => [user, rows.map((r) => r.time)]));
+      const [first, ...rest] = condition.steps;
+      const later: LaterStep[] = rest.map((step) => ({
+        times: timesOf(step, null),
+        seconds: step.window?.kind === 'within' ? step.window.seconds : 0,
+        negated: step.negated,
+      }));
+      users = new Set();
+      for (const [user, times] of timesOf(first, first.window)) if (funnelHolds(user, times, later, this.asOfMs)) users.add(user);
+      this.quantifiedCache.set(condition, users);
+    }
+    return users;
   }
 
   private traitValue(name: string, level: Level, entity: string): { value: unknown; type: ValueType } {

@@ -60,7 +60,14 @@ export type Expr =
   /** Lower-case hex MD5 of a string's UTF-8 bytes: deterministic ids computed in the warehouse. */
   | { readonly kind: 'md5_hex'; readonly expr: Expr }
   /** Number of characters (code points) of a string. */
-  | { readonly kind: 'char_length'; readonly expr: Expr };
+  | { readonly kind: 'char_length'; readonly expr: Expr }
+  /**
+   * A timestamp plus a whole number of seconds (a funnel's `e1.time + W`). Seconds, not days:
+   * adding days to a zoned timestamp follows the session's daylight-saving rules on some engines.
+   */
+  | { readonly kind: 'add_seconds'; readonly expr: Expr; readonly seconds: number }
+  /** EXISTS (query): a semi-join, correlated through the outer query's aliases. */
+  | { readonly kind: 'exists'; readonly query: Query };
 
 export type FromItem =
   | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null }

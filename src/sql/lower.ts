@@ -12,6 +12,7 @@ import type {
   PlanAudience,
   PlanCondition,
   PlanFilter,
+  PlanFunnelStep,
   PlanSqlTrait,
   RankedTrait,
   ValueType,
@@ -41,6 +42,7 @@ import {
   type TemplateQuery,
   type With,
 } from './ast.js';
+import { funnelCtes, funnelStepCte } from './lower-funnel.js';
 
 
 export const CTE = {
@@ -72,6 +74,7 @@ export function labelConditions(condition: PlanCondition): LabelledCondition[] {
   const walk = (node: PlanCondition, depth: number) => {
     out.push({ column: `c_${out.length + 1}`, label: node.label, depth, node });
     if (node.kind === 'all' || node.kind === 'any') node.children.forEach((child) => walk(child, depth + 1));
+    else if (node.kind === 'funnel') node.steps.forEach((step) => walk(step, depth + 1));
     else if (node.kind === 'not') walk(node.child, depth + 1);
   };
   walk(condition, 0);
@@ -209,11 +212,18 @@ class Lowering {
   /** Account audiences that are one quantifier which no account without users satisfies (see quantifierAlone). */
   private readonly quantifierOnly = new Set<string>();
 
+  /** Funnel features no condition of a member list reads: the users who reached the steps before the last. */
+  private readonly unreadFeatures = new Set<string>();
+
   constructor(
     private readonly plan: Plan,
     membersOnly = false,
   ) {
     for (const f of plan.features) this.featuresByColumn.set(f.column, f);
+    for (const f of plan.features) {
+      const s = f.source;
+      if (membersOnly && s.kind === 'funnel' && !s.final) this.unreadFeatures.add(f.column);
+    }
     for (const a of plan.audiences) this.audiencesByName.set(a.name, a);
     if (membersOnly && !plan.sqlTraits.some((t) => t.associatesUsers)) {
       for (const a of plan.audiences) {
@@ -318,7 +328,7 @@ class Lowering {
     return and(...this.matchParts(m, alias));
   }
 
-  private matchParts(m: Measure | RankedTrait, alias: string): Expr[] {
+  private matchParts(m: Pick<Measure, 'match' | 'window' | 'filters' | 'groupContext'>, alias: string): Expr[] {
     const parts: Expr[] = [];
     if (m.match.value !== null) parts.push(bin('=', col(m.match.column, alias), str(m.match.value)));
     parts.push(...this.windowCondition(m.window, alias), ...this.filterConditions(m.filters, alias));
@@ -814,6 +824,8 @@ class Lowering {
         return col('value', aliases.get(s.cte) ?? '');
       case 'sql_trait':
         return col(s.column, aliases.get(s.cte) ?? '');
+      case 'funnel':
+        return coalesce(col('reached', aliases.get(s.cte) ?? ''), num(0));
       default:
         return assertNever(s, 'plan node');
     }
@@ -824,7 +836,7 @@ class Lowering {
    * of the rows kept: the features CTE, or the user features of every membership row.
    */
   private featuresQuery(level: Level, rows: FromItem, key: Expr, extra: readonly SelectColumn[]): Select {
-    const features = this.plan.features.filter((f) => f.level === level);
+    const features = this.plan.features.filter((f) => f.level === level && !this.unreadFeatures.has(f.column));
     const joinedCtes: string[] = [];
     const sqlKeyed = new Map<string, Query>();
     for (const f of features) {
@@ -917,6 +929,8 @@ class Lowering {
         const op = c.op === 'at_least' ? '>=' : c.op === 'at_most' ? '<=' : '=';
         return coalesce(bin(op, col(c.feature, 'f'), num(c.n)), FALSE);
       }
+      case 'funnel':
+        return this.condition(c.steps[c.steps.length - 1]);
       case 'member':
         return {
           kind: 'in_query',
@@ -1152,6 +1166,11 @@ class Lowering {
     }
     ctes.push(...this.plan.scans.flatMap((s) => this.scanCtes(s)));
     ctes.push(...this.plan.ranked.map((r) => this.rankedCte(r)));
+    for (const funnel of this.plan.funnels) {
+      const context = { plan: this.plan, source: (name: string, alias: string) => this.source(name, alias), matchParts: (step: PlanFunnelStep, alias: string) => this.matchParts({ ...step, groupContext: false }, alias) };
+      const read = new Set(this.plan.features.filter((f) => f.source.kind === 'funnel' && !this.unreadFeatures.has(f.column)).map((f) => (f.source.kind === 'funnel' ? f.source.cte : '')));
+      ctes.push(...funnelCtes(context, funnel, (step) => read.has(funnelStepCte(funnel.name, step))));
+    }
     if (this.needsUserFeatures) ctes.push(this.featuresCte('user'));
     ctes.push(this.featuresCte('account'));
     const shared = this.plan.audiences.filter((a) => this.sharedQuantifiers.has(a.name));

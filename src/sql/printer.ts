@@ -313,6 +313,10 @@ export class SqlPrinter {
         return this.visitMd5Hex(e.expr);
       case 'char_length':
         return `LENGTH(${this.visitExpr(e.expr)})`;
+      case 'add_seconds':
+        return this.visitAddSeconds(e.expr, e.seconds);
+      case 'exists':
+        return `EXISTS (${this.visitQuery(e.query, 2)})`;
       default:
         return assertNever(e, 'SQL node');
     }
@@ -334,6 +338,11 @@ export class SqlPrinter {
   visitConcat(args: readonly Expr[]): string {
     const printed = args.map((x) => (this.capabilities.concatSkipsNulls || isStringLiteral(x) ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`));
     return `CONCAT(${printed.join(', ')})`;
+  }
+
+  /** SQL:2016 interval literal with a single field: `TIMESTAMP + INTERVAL '<n>' SECOND`. */
+  visitAddSeconds(expr: Expr, seconds: number): string {
+    return `(${this.visitExpr(expr)} + INTERVAL '${wholeSeconds(seconds)}' SECOND)`;
   }
 
   /** Warehouses whose default string order is binary (UTF-8 bytes = code points) need nothing. */
@@ -460,6 +469,12 @@ function isStringLiteral(e: Expr): boolean {
 }
 
 /** ISO-8601 instant -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, as every warehouse reads it. */
+/** A window length as SQL digits; only whole seconds reach the printers (durations are parsed so). */
+export function wholeSeconds(seconds: number): string {
+  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new Error(`not a whole number of seconds: ${seconds}`);
+  return seconds.toFixed(0);
+}
+
 export function formatTimestamp(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) throw new Error(`not an ISO-8601 timestamp: ${iso}`);

@@ -114,6 +114,13 @@ export function projectShape(project: Project): ProjectShape {
         readFilters(match.table, condition.filters);
         return;
       }
+      case 'funnel':
+        for (const step of condition.steps) {
+          const match = eventMatch(step.event, project);
+          read(match.table, match.column, 'string');
+          readFilters(match.table, step.filters);
+        }
+        return;
       case 'quantifier':
         visit(condition.condition, 'user');
         return;

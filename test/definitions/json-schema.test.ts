@@ -36,6 +36,7 @@ describe('schema/quorum.schema.json', () => {
       'unknown-key-audience', 'unknown-key-operator', 'unknown-key-condition', 'wrong-type-level', 'wrong-type-where-scalar',
       'wrong-type-in-not-list', 'wrong-type-exists', 'missing-level', 'missing-event', 'missing-sql', 'invalid-compute',
       'bad-duration-unit', 'bad-duration-zero', 'negative-count', 'percent-out-of-range', 'empty-in-list',
+      'funnel-count', 'funnel-then-missing-within', 'funnel-then-between', 'funnel-not-performed-then',
     ];
     for (const name of structural) {
       const dir = path.join(INVALID_ROOT, name);

@@ -158,7 +158,14 @@ CREATE OR REPLACE TEMP TABLE active_users_past_month AS
   SELECT g.group_id, count(DISTINCT t.user_id) AS n FROM app.tracks t JOIN app.groups g USING (user_id)
   WHERE t."timestamp" > $asof - INTERVAL 30 DAY AND t."timestamp" <= $asof AND g."timestamp" <= $asof GROUP BY 1;
 CREATE OR REPLACE TEMP TABLE expansion_ready_accounts AS SELECT group_id AS id FROM active_users_past_month
-  JOIN aplan USING (group_id) WHERE plan = 'starter' AND n >= 10
+  JOIN aplan USING (group_id) WHERE plan = 'starter' AND n >= 10;
+CREATE OR REPLACE TEMP TABLE su AS SELECT user_id, "timestamp" FROM app.signed_up
+  WHERE event_text = 'Signed Up' AND user_id IS NOT NULL AND plan = 'trial' AND "timestamp" <= $asof AND "timestamp" > $asof - INTERVAL 30 DAY;
+CREATE OR REPLACE TEMP TABLE stalled_trials AS SELECT DISTINCT su.user_id AS id FROM su
+  WHERE su."timestamp" + INTERVAL 3 DAY <= $asof AND NOT EXISTS (
+    SELECT 1 FROM app.invite_sent i WHERE i.user_id = su.user_id AND i.event_text = 'Invite Sent'
+      AND i."timestamp" > su."timestamp" AND i."timestamp" <= su."timestamp" + INTERVAL 3 DAY);
+CREATE OR REPLACE TEMP TABLE stalled_trial_accounts AS SELECT DISTINCT group_id AS id FROM mem WHERE user_id IN (SELECT id FROM stalled_trials)
 `;
 
 const DEMO_AUDIENCES = {
@@ -170,6 +177,8 @@ const DEMO_AUDIENCES = {
   power_users: 'user',
   fully_active_accounts: 'account',
   expansion_ready_accounts: 'account',
+  stalled_trials: 'user',
+  stalled_trial_accounts: 'account',
 } as const;
 
 describe('the demo audiences on the demo warehouse at the default as_of', () => {

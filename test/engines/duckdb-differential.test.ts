@@ -8,6 +8,7 @@ import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import { arbScenario } from '../support/arbitraries.js';
+import { arbFunnel } from '../support/funnel-arbitraries.js';
 import { differences } from '../support/compare-results.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
 import { loadDataset, runSqlTraits } from '../support/load-duckdb.js';
@@ -17,7 +18,7 @@ export const PROPERTY_RUNS = Number(process.env.QUORUM_PROPERTY_RUNS ?? 500);
 describe('compiled SQL on DuckDB agrees with the reference evaluator', () => {
   it(`on ${PROPERTY_RUNS} generated scenarios (seed ${PROPERTY_SEED})`, async () => {
     await fc.assert(
-      fc.asyncProperty(arbScenario(), async ({ project, dataset, asOf }) => {
+      fc.asyncProperty(arbScenario({ userLeaves: [arbFunnel] }), async ({ project, dataset, asOf }) => {
         const connection = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
         try {
           await loadDataset(connection.connection, dataset);

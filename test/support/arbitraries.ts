@@ -30,11 +30,11 @@ import type { LogicalType } from '../../src/warehouse/catalog.js';
 
 export const AS_OF = '2024-06-01T12:00:00.000Z';
 const AS_OF_MS = Date.parse(AS_OF);
-const DAY = 86_400;
+export const DAY = 86_400;
 
 export const LOC: SourceLocation = { file: 'generated.yml', line: 1, col: 1 };
 
-function iso(offsetSeconds: number): string {
+export function iso(offsetSeconds: number): string {
   return new Date(AS_OF_MS + offsetSeconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
@@ -50,7 +50,7 @@ const USER_IDS = ['u1', 'u2', 'u3', 'u4', "o'brien", 'ü7', 'U1'] as const;
 const ACCOUNT_IDS = ['acme', 'globex', "o'hare", 'ACME', 'g😀'] as const;
 
 /** Timestamps that sit on window boundaries: as_of, as_of - 1d / 7d / 30d / 14d, ±1 s. */
-const SPECIAL_OFFSETS = [0, -1, 1, -3600, -5400, -5401, -43_200, -DAY, -DAY + 1, -7 * DAY, -7 * DAY + 1, -7 * DAY - 1,
+export const SPECIAL_OFFSETS = [0, -1, 1, -3600, -5400, -5401, -43_200, -DAY, -DAY + 1, -7 * DAY, -7 * DAY + 1, -7 * DAY - 1,
   -14 * DAY, -30 * DAY, -30 * DAY + 1, -30 * DAY - 1, -60 * DAY];
 
 /** Window-between and timestamp-literal instants (dates alone are midnight UTC). */
@@ -163,7 +163,7 @@ function optional<T>(arb: fc.Arbitrary<T>, freq: number): fc.Arbitrary<T | null>
   return fc.option(arb, { nil: null, freq });
 }
 
-function arbColumns(columns: Readonly<Record<string, Column>>, nullFreq: number): fc.Arbitrary<Record<string, SourceValue>> {
+export function arbColumns(columns: Readonly<Record<string, Column>>, nullFreq: number): fc.Arbitrary<Record<string, SourceValue>> {
   const record: Record<string, fc.Arbitrary<SourceValue>> = {};
   for (const [name, column] of Object.entries(columns)) record[name] = optional(fc.constantFrom(...column.domain), nullFreq);
   return fc.record(record);
@@ -288,19 +288,19 @@ export function arbDataset(size: DatasetSize = {}): fc.Arbitrary<SourceDataset> 
 // (b) Definitions
 
 /** Something a trait leaf can name, with the type and the domain its literals come from. */
-interface TraitChoice {
+export interface TraitChoice {
   readonly name: string;
   readonly type: LogicalType; // 'list' for unique_list
   readonly element?: LogicalType;
   readonly domain: readonly SourceValue[];
 }
 
-interface EventChoice {
+export interface EventChoice {
   readonly ref: EventRef;
   readonly properties: Readonly<Record<string, Column>>;
 }
 
-const EVENT_CHOICES: readonly EventChoice[] = [
+export const EVENT_CHOICES: readonly EventChoice[] = [
   ...EVENTS.map((spec): EventChoice => ({ ref: { kind: 'track', name: spec.name }, properties: spec.properties })),
   { ref: { kind: 'page', name: null }, properties: PAGE_PROPERTIES },
   { ref: { kind: 'page', name: 'Pricing' }, properties: PAGE_PROPERTIES },
@@ -317,7 +317,7 @@ const WITHIN: readonly TimeWindow[] = [
   { kind: 'within', seconds: 3600, text: '3600s' },
 ];
 
-const arbWindow: fc.Arbitrary<TimeWindow | null> = fc.oneof(
+export const arbWindow: fc.Arbitrary<TimeWindow | null> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(null) },
   { weight: 2, arbitrary: fc.constantFrom(...WITHIN) },
   { weight: 1, arbitrary: fc
@@ -392,7 +392,7 @@ function arbPredicate(type: LogicalType, domain: readonly SourceValue[], element
   });
 }
 
-function arbFilters(properties: Readonly<Record<string, Column>>): fc.Arbitrary<PropertyFilter[]> {
+export function arbFilters(properties: Readonly<Record<string, Column>>): fc.Arbitrary<PropertyFilter[]> {
   const names = Object.keys(properties);
   const arbFilter = fc.constantFrom(...names).chain((property) =>
     arbPredicate(properties[property].type, properties[property].domain).map(
@@ -498,13 +498,15 @@ export const SQL_TEMPLATES: readonly SqlTemplate[] = [
   },
 ];
 
-interface DefinitionContext {
+export interface DefinitionContext {
   readonly traits: Readonly<Record<Level, readonly TraitChoice[]>>;
   /** Audiences defined so far, with their levels. */
   readonly audiences: readonly { readonly name: string; readonly level: Level }[];
+  /** More user-level leaves (funnels: test/support/funnel-arbitraries.ts). */
+  readonly userLeaves?: readonly fc.Arbitrary<Condition>[];
 }
 
-function customChoices(columns: Readonly<Record<string, Column>>): TraitChoice[] {
+export function customChoices(columns: Readonly<Record<string, Column>>): TraitChoice[] {
   return Object.entries(columns).map(([name, c]) => ({ name, type: c.type, domain: c.domain }));
 }
 
@@ -520,7 +522,7 @@ const arbPerformed: fc.Arbitrary<Condition> = fc.constantFrom(...EVENT_CHOICES).
   ),
 );
 
-function arbTraitLeaf(choices: readonly TraitChoice[]): fc.Arbitrary<Condition> {
+export function arbTraitLeaf(choices: readonly TraitChoice[]): fc.Arbitrary<Condition> {
   return fc.constantFrom(...choices).chain((choice) =>
     arbPredicate(choice.type, choice.domain, choice.element).map(
       (predicate): Condition => ({ kind: 'trait', trait: choice.name, predicate, loc: LOC }),
@@ -541,7 +543,7 @@ function arbCondition(level: Level, context: DefinitionContext, depth: number): 
     );
   }
   if (level === 'user') {
-    leaves.push(arbPerformed, arbPerformed);
+    leaves.push(arbPerformed, arbPerformed, ...(context.userLeaves ?? []));
   } else {
     const inner = arbCondition('user', context, Math.min(1, Math.max(0, depth - 1)));
     const quantifier = fc
@@ -574,10 +576,11 @@ function arbCondition(level: Level, context: DefinitionContext, depth: number): 
   );
 }
 
-function arbAudiences(levels: readonly Level[], traits: DefinitionContext['traits'], depth: number): fc.Arbitrary<AudienceDefinition[]> {
+function arbAudiences(levels: readonly Level[], traits: DefinitionContext['traits'], depth: number, userLeaves?: DefinitionContext['userLeaves']): fc.Arbitrary<AudienceDefinition[]> {
   const arbs = levels.map((level, index) => {
     const context: DefinitionContext = {
       traits,
+      userLeaves,
       audiences: levels.slice(0, index).map((l, i) => ({ name: `aud_${i}`, level: l })),
     };
     return arbCondition(level, context, depth).map(
@@ -595,6 +598,7 @@ export interface DefinitionOptions {
   readonly maxAudiences?: number; // default 5
   readonly maxDepth?: number; // condition tree depth, default 3
   readonly sqlTraits?: boolean; // default true: include SQL traits (their rows must come from running them)
+  readonly userLeaves?: DefinitionContext['userLeaves']; // more user-level leaves, e.g. funnels
 }
 
 /** A random, valid definition set: computed traits, SQL traits, then audiences over them. */
@@ -611,7 +615,7 @@ export function arbDefinitions(options: DefinitionOptions = {}): fc.Arbitrary<De
     };
     for (const spec of computedSpecs) traits[spec.definition.level].push(spec.choice);
     for (const template of sqlTemplates) traits[template.definition.level].push(...template.choices);
-    return arbAudiences(audienceLevels, traits, options.maxDepth ?? 3).map((audiences): Definition[] => [
+    return arbAudiences(audienceLevels, traits, options.maxDepth ?? 3, options.userLeaves).map((audiences): Definition[] => [
       ...computedSpecs.map((s) => s.definition),
       ...sqlTemplates.map((t) => t.definition),
       ...audiences,

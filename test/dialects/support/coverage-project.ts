@@ -10,6 +10,7 @@ import type {
   Condition,
   Definition,
   EventRef,
+  FunnelStep,
   Level,
   Predicate,
   Scalar,
@@ -51,6 +52,11 @@ const performed = (event: EventRef, count: { op: 'at_least' | 'at_most' | 'exact
 const quantifier = (q: 'any_user' | 'all_users' | 'no_user' | 'at_least_users', condition: Condition, atLeast: { count: number } | { percent: number } | null = null): Condition => ({
   kind: 'quantifier', quantifier: q, atLeast, condition, loc: LOC,
 });
+
+const step = (event: EventRef, window: TimeWindow | null, negated = false, filters: Predicate[] = []): FunnelStep => ({
+  event, window, negated, loc: LOC, filters: filters.map((predicate) => ({ property: 'method', predicate, loc: LOC })),
+});
+const funnel = (...steps: FunnelStep[]): Condition => ({ kind: 'funnel', steps, loc: LOC });
 
 function audience(name: string, level: Level, where: Condition): AudienceDefinition {
   return { kind: 'audience', name, level, where, description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null };
@@ -109,6 +115,10 @@ export const AUDIENCES: readonly AudienceDefinition[] = [
   audience('acc_at_least_percent', 'account', quantifier('at_least_users', trait('is_admin', p('equals', false)), { percent: 33.3 })),
   audience('acc_nested', 'account', all(inAudience('acc_traits', true), not(quantifier('any_user', trait('ct_count', p('gte', 1)))))),
   audience('a_passthrough', 'user', inAudience('acc_any_user')),
+  audience('a_funnel', 'user', funnel(step(LOGGED_IN, within('30d', 30 * DAY)), step(REPORT, within('1d', DAY)))),
+  audience('a_funnel_abandoned', 'user', funnel(step(REPORT, within('7d', 7 * DAY)), step(LOGGED_IN, within('1h', 3600), true, [p('in', ['sso', 'password'])]))),
+  audience('a_funnel_chain', 'user', not(funnel(step(LOGGED_IN, null, false, [p('exists', true)]), step(FEATURE, within('2d', 2 * DAY)), step(REPORT, within('12h', 12 * 3600))))),
+  audience('acc_funnel', 'account', quantifier('any_user', funnel(step(FEATURE, null), step(FEATURE, within('1d', DAY), true)))),
 ];
 
 export const SQL_TRAITS = SQL_TEMPLATES.slice(0, 3).map((t) => t.definition);

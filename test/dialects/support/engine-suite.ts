@@ -20,6 +20,7 @@ import type { DefinitionResult, SourceDataset } from '../../../src/reference/dat
 import { evaluateReference } from '../../../src/reference/evaluate.js';
 import type { WarehouseConnection } from '../../../src/warehouse/connection.js';
 import { arbScenario } from '../../support/arbitraries.js';
+import { arbFunnel } from '../../support/funnel-arbitraries.js';
 import { differences } from '../../support/compare-results.js';
 import { PROPERTY_SEED } from '../../support/property-seed.js';
 import { loadDataset, runSqlTraits } from '../../support/load-duckdb.js';
@@ -100,7 +101,7 @@ export function engineSuite(dialect: CheckedDialect, runs: number): void {
   it(`${dialect}: ${runs} generated scenarios give the reference answer (seed ${SEED})`, async () => {
     let excluded = 0;
     await fc.assert(
-      fc.asyncProperty(arbScenario(dialect === 'postgres' ? {} : { maxAudiences: 3, maxComputedTraits: 3, maxDepth: 2 }), async ({ project, dataset, asOf }) => {
+      fc.asyncProperty(arbScenario({ ...(dialect === 'postgres' ? {} : { maxAudiences: 3, maxComputedTraits: 3, maxDepth: 2 }), userLeaves: [arbFunnel] }), async ({ project, dataset, asOf }) => {
         await load(dataset);
         const expected = await reference(project, dataset, asOf);
         const targets = checkedTargets(dialect, project.definitions);

@@ -1,0 +1,100 @@
+// Funnels (SPEC §5) -> CTEs. Each step reads its own events once; a step's instances that follow
+// some instance of the previous step are a semi-join (EXISTS) on the user and the window
+// `prev.t < e.t <= prev.t + W`, so a user with many events never multiplies rows as a join would.
+// A `not_performed` last step is the anti-join, over the previous step's instances whose window
+// has fully elapsed. `<funnel>:step_<k>` holds the users who completed the first k steps.
+import type { Plan, PlanFunnel, PlanFunnelStep } from '../plan/plan.js';
+import { and, bin, col, isNull, not, num, select, table, ts, type CommonTableExpression, type Expr, type FromItem, type Select } from './ast.js';
+
+export interface FunnelLoweringContext {
+  readonly plan: Plan;
+  /** The physical table `name` of the source schema, under `alias`. */
+  source(name: string, alias: string): FromItem;
+  /** Conjuncts of a step's own match: event name, first-step window, property filters. */
+  matchParts(step: PlanFunnelStep, alias: string): Expr[];
+}
+
+export const funnelStepCte = (funnel: string, step: number): string => `${funnel}:step_${step}`;
+const instancesCte = (funnel: string, step: number): string => `${funnel}:events_${step}`;
+
+const plusWindow = (expr: Expr, step: PlanFunnelStep): Expr => ({ kind: 'add_seconds', expr, seconds: windowSeconds(step) });
+
+function windowSeconds(step: PlanFunnelStep): number {
+  if (step.window?.kind !== 'within') throw new Error('a later funnel step has a within window (checked at parse)');
+  return step.window.seconds;
+}
+
+/**
+ * The CTEs of one funnel. `readsStep(k)` says whether the users reaching step k are read (every
+ * step for a breakdown, the last only for member lists).
+ */
+export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, readsStep: (step: number) => boolean): CommonTableExpression[] {
+  const { layout, asOf } = ctx.plan;
+  const userId = (alias: string) => col(layout.columns.userId, alias);
+  const time = (alias: string) => col(layout.eventTime, alias);
+  const comment = (what: string) => `funnel ${funnel.name} (${funnel.file}): ${what}`;
+  /** Rows of step k's table that match the step and exist at as_of. */
+  const matching = (k: number, alias: string): Expr[] => [
+    bin('<=', time(alias), ts(asOf)),
+    isNull(userId(alias), true),
+    // a later step's window is measured from the previous step, not from as_of
+    ...ctx.matchParts(k === 1 ? funnel.steps[0] : { ...funnel.steps[k - 1], window: null }, alias),
+  ];
+  /** Step k's instances that follow an instance of step k - 1 within step k's window. */
+  const follows = (k: number): Expr => ({
+    kind: 'exists',
+    query: select({
+      columns: [{ expr: num(1), alias: null }],
+      from: table(instancesCte(funnel.name, k - 1), 'p'),
+      where: and(
+        bin('=', col('id', 'p'), userId('e')),
+        bin('<', col('t', 'p'), time('e')),
+        bin('<=', time('e'), plusWindow(col('t', 'p'), funnel.steps[k - 1])),
+      ),
+    }),
+  });
+  const stepRows = (k: number): Pick<Select, 'from' | 'where'> => ({
+    from: ctx.source(funnel.steps[k - 1].match.table, 'e'),
+    where: and(...matching(k, 'e'), ...(k > 1 ? [follows(k)] : [])),
+  });
+  const reached = (k: number, query: Select): CommonTableExpression => ({
+    name: funnelStepCte(funnel.name, k),
+    comment: comment(`users who completed step ${k}`),
+    query,
+  });
+
+  const ctes: CommonTableExpression[] = [];
+  const n = funnel.steps.length;
+  for (let k = 1; k <= n; k += 1) {
+    const step = funnel.steps[k - 1];
+    if (step.negated) {
+      // No instance of step k in (p.t, p.t + W], the window over by as_of.
+      const end = plusWindow(col('t', 'p'), step);
+      const none = not({
+        kind: 'exists',
+        query: select({
+          columns: [{ expr: num(1), alias: null }],
+          from: ctx.source(step.match.table, 'e'),
+          where: and(...matching(k, 'e'), bin('=', userId('e'), col('id', 'p')), bin('>', time('e'), col('t', 'p')), bin('<=', time('e'), end)),
+        }),
+      });
+      const where = and(bin('<=', end, ts(asOf)), none);
+      ctes.push(reached(k, select({ distinct: true, columns: [{ expr: col('id', 'p'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from: table(instancesCte(funnel.name, k - 1), 'p'), where })));
+      continue;
+    }
+    if (k === n) {
+      ctes.push(reached(k, select({ distinct: true, columns: [{ expr: userId('e'), alias: 'id' }, { expr: num(1), alias: 'reached' }], ...stepRows(k) })));
+      continue;
+    }
+    ctes.push({
+      name: instancesCte(funnel.name, k),
+      comment: comment(`instances of step ${k}${k > 1 ? ' that follow the previous step' : ''}`),
+      query: select({ columns: [{ expr: userId('e'), alias: 'id' }, { expr: time('e'), alias: 't' }], ...stepRows(k) }),
+    });
+    if (readsStep(k)) {
+      const from = table(instancesCte(funnel.name, k), 'i');
+      ctes.push(reached(k, select({ distinct: true, columns: [{ expr: col('id', 'i'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from })));
+    }
+  }
+  return ctes;
+}

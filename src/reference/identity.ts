@@ -51,3 +51,39 @@ export function stitchRow(row: SourceRow, layout: SourceLayout, owned: ReadonlyM
   const owner = anonymous === null ? undefined : owned.get(anonymous);
   return owner === undefined ? row : { ...row, [userId]: owner.user };
 }
+
+/**
+ * When each user became a member of each account, as of `asOfMs`: the earliest group call of the
+ * pair. A group call without a user_id counts for its anonymous_id's owner from the later of the
+ * call's time and the time of the edge that made the owner (SPEC §2.1). Account -> user -> ms.
+ */
+export function membershipSince(
+  dataset: SourceDataset,
+  layout: SourceLayout,
+  identity: IdentityConfig | undefined,
+  asOfMs: number,
+): Map<string, Map<string, number>> {
+  const owned = identity?.stitch === 'anonymous_id' ? owners(dataset, layout, identity.conflict, asOfMs) : new Map<string, Owner>();
+  const { anonymousId, groupId, userId } = layout.columns;
+  const result = new Map<string, Map<string, number>>();
+  for (const row of dataset.tables[layout.tables.groups]?.rows ?? []) {
+    const account = text(row[groupId]);
+    const rawTime = row[layout.eventTime];
+    if (account === null || rawTime === null || rawTime === undefined) continue;
+    const time = toInstant(rawTime);
+    if (time > asOfMs) continue;
+    let user = text(row[userId]);
+    let since = time;
+    if (user === null) {
+      const anonymous = text(row[anonymousId]);
+      const owner = anonymous === null ? undefined : owned.get(anonymous);
+      if (owner === undefined) continue;
+      user = owner.user;
+      since = Math.max(time, owner.since);
+    }
+    if (!result.has(account)) result.set(account, new Map());
+    const users = result.get(account)!;
+    users.set(user, Math.min(users.get(user) ?? Infinity, since));
+  }
+  return result;
+}

@@ -146,3 +146,42 @@ function columnsRead(plan: Plan, identity: PlanIdentity, name: string): string[]
   const known = identity.tableColumns[name];
   return [...read].filter((c) => known === undefined || known.includes(c));
 }
+
+/**
+ * The group calls as memberships see them over time (`quorum run`'s earliest user of an account):
+ * (group_id, user_id, time) with the layout's column names. A stitched group call makes its owner a
+ * member from the later of the call's time and the time of the edge that decided the owner: the
+ * earliest edge of the anonymous id for `first`, the latest for `last`.
+ */
+export function membershipCalls(plan: Plan, alias: string): FromItem {
+  const identity = plan.identity;
+  const { columns, eventTime, schema, tables } = plan.layout;
+  if (identity === null) return table(tables.groups, alias, schema);
+  const raw = (column: string): Expr => col(column, 'raw');
+  const since = col('since', 'edge');
+  const stitched = and(isNull(raw(columns.userId)), bin('>', since, raw(eventTime)));
+  const edgeTimes = select({
+    columns: [
+      { expr: col('anonymous_id', 'e'), alias: 'anonymous_id' },
+      { expr: { kind: 'aggregate', fn: identity.conflict === 'first' ? 'min' : 'max', arg: col('at', 'e'), filter: null }, alias: 'since' },
+    ],
+    from: table(IDENTITY_CTE.edges, 'e'),
+    groupBy: [col('anonymous_id', 'e')],
+  });
+  return {
+    kind: 'subquery',
+    alias,
+    query: select({
+      columns: [
+        { expr: raw(columns.groupId), alias: columns.groupId },
+        { expr: coalesce(raw(columns.userId), col('user_id', 'owner')), alias: columns.userId },
+        { expr: { kind: 'case', whens: [{ when: stitched, then: since }], otherwise: raw(eventTime) }, alias: eventTime },
+      ],
+      from: table(tables.groups, 'raw', schema),
+      joins: [
+        { type: 'LEFT', from: table(IDENTITY_CTE.owners, 'owner'), on: bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId)) },
+        { type: 'LEFT', from: { kind: 'subquery', query: edgeTimes, alias: 'edge' }, on: bin('=', col('anonymous_id', 'edge'), raw(columns.anonymousId)) },
+      ],
+    }),
+  };
+}

@@ -5,10 +5,7 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PGlite } from '@electric-sql/pglite';
-import { duckdb } from '../../dialects/duckdb/index.js';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
-import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import type { Project } from '../../src/definitions/model.js';
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
@@ -17,7 +14,8 @@ import { evaluateReference } from '../../src/reference/evaluate.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { differences } from '../support/compare-results.js';
 import { arbIdentityScenario } from '../support/identity-arbitraries.js';
-import { loadDataset, runSqlTraits } from '../support/load-duckdb.js';
+import { duckAndPglite, type DuckAndPglite } from '../support/duck-and-pglite.js';
+import { runSqlTraits } from '../support/load-duckdb.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
 
 // The knobs of duckdb-differential.test.ts (importing them would run that suite here too).
@@ -41,13 +39,12 @@ async function reference(duck: DuckDbConnection, project: Project, dataset: Sour
 
 /** Runs the generated scenarios on one engine (loaded by `load`) against the reference. */
 function stitchingProperty(load: (dataset: SourceDataset) => Promise<WarehouseConnection>) {
-  return async (duck: DuckDbConnection) => {
+  return async (engines: Pick<DuckAndPglite, 'duck' | 'loadDuck'>) => {
     await fc.assert(
       fc.asyncProperty(arbIdentityScenario(DEFINITIONS), async ({ project, dataset, asOf }) => {
-        await duck.execute('DROP SCHEMA IF EXISTS app CASCADE');
-        await loadDataset(duck.connection, dataset);
+        await engines.loadDuck(dataset);
         const connection = await load(dataset);
-        const expected = await reference(duck, project, dataset, asOf);
+        const expected = await reference(engines.duck, project, dataset, asOf);
         const targets = project.definitions.map((d) => d.name);
         expect(differences(expected, await answer(connection, project, asOf, targets))).toEqual([]);
         // Account-level outputs alone read users only through the memberships.
@@ -63,40 +60,28 @@ function stitchingProperty(load: (dataset: SourceDataset) => Promise<WarehouseCo
 }
 
 describe('identity stitching: compiled SQL agrees with the reference evaluator', () => {
-  let duck: DuckDbConnection;
-  let lite: PgliteConnection;
-
-  beforeAll(async () => {
-    duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
-    lite = await PgliteConnection.open(postgres);
-  });
-
-  afterAll(async () => {
-    await duck?.close();
-    await lite?.close();
-  });
+  const engines = duckAndPglite();
 
   it(`on DuckDB, ${PROPERTY_RUNS} generated scenarios (seed ${PROPERTY_SEED})`, async () => {
-    await stitchingProperty(async () => duck)(duck);
+    await stitchingProperty(async () => engines.duck)(engines);
   }, 1_800_000);
 
   it(`on PGlite, ${PROPERTY_RUNS} generated scenarios (seed ${PROPERTY_SEED})`, async () => {
     await stitchingProperty(async (dataset) => {
-      await loadDatasetPg(lite.db as PGlite, dataset);
-      return lite;
-    })(duck);
+      await engines.loadLite(dataset);
+      return engines.lite;
+    })(engines);
   }, 1_800_000);
 });
 
 const url = process.env.QUORUM_TEST_POSTGRES_URL;
 
 describe.skipIf(!url)('identity stitching over the wire: needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server and sets it)', () => {
-  let duck: DuckDbConnection;
+  const engines = duckAndPglite();
   let client: pg.Client;
   let connection: WarehouseConnection;
 
   beforeAll(async () => {
-    duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
     client = new pg.Client({ connectionString: url });
     await client.connect();
     connection = await postgres.connect({ type: 'postgres', url: url! });
@@ -106,13 +91,12 @@ describe.skipIf(!url)('identity stitching over the wire: needs QUORUM_TEST_POSTG
     await connection?.close();
     await client?.query('DROP SCHEMA IF EXISTS app CASCADE');
     await client?.end();
-    await duck?.close();
   });
 
   it(`on PostgreSQL, ${PROPERTY_RUNS} generated scenarios (seed ${PROPERTY_SEED})`, async () => {
     await stitchingProperty(async (dataset) => {
       await loadDatasetPg({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }, dataset);
       return connection;
-    })(duck);
+    })(engines);
   }, 1_800_000);
 });

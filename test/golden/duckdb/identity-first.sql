@@ -1,11 +1,11 @@
 WITH
--- identity edges at as_of: each (anonymous_id, user_id) seen together, at its first time, from feature_used, groups, identifies, logged_in, pages, report_created, screens, tracks
+-- identity edges at as_of: each (anonymous_id, user_id) seen together, at its first time, from identifies, groups, tracks, pages, screens
 "identity:edges" AS (
   SELECT
     "r"."anonymous_id" AS "anonymous_id",
     "r"."user_id" AS "user_id",
     MIN("r"."timestamp") AS "at"
-  FROM "app"."feature_used" AS "r"
+  FROM "app"."identifies" AS "r"
   WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000'))
   GROUP BY "r"."anonymous_id", "r"."user_id"
   UNION ALL
@@ -21,15 +21,7 @@ WITH
     "r"."anonymous_id" AS "anonymous_id",
     "r"."user_id" AS "user_id",
     MIN("r"."timestamp") AS "at"
-  FROM "app"."identifies" AS "r"
-  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000'))
-  GROUP BY "r"."anonymous_id", "r"."user_id"
-  UNION ALL
-  SELECT
-    "r"."anonymous_id" AS "anonymous_id",
-    "r"."user_id" AS "user_id",
-    MIN("r"."timestamp") AS "at"
-  FROM "app"."logged_in" AS "r"
+  FROM "app"."tracks" AS "r"
   WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000'))
   GROUP BY "r"."anonymous_id", "r"."user_id"
   UNION ALL
@@ -45,23 +37,7 @@ WITH
     "r"."anonymous_id" AS "anonymous_id",
     "r"."user_id" AS "user_id",
     MIN("r"."timestamp") AS "at"
-  FROM "app"."report_created" AS "r"
-  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000'))
-  GROUP BY "r"."anonymous_id", "r"."user_id"
-  UNION ALL
-  SELECT
-    "r"."anonymous_id" AS "anonymous_id",
-    "r"."user_id" AS "user_id",
-    MIN("r"."timestamp") AS "at"
   FROM "app"."screens" AS "r"
-  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000'))
-  GROUP BY "r"."anonymous_id", "r"."user_id"
-  UNION ALL
-  SELECT
-    "r"."anonymous_id" AS "anonymous_id",
-    "r"."user_id" AS "user_id",
-    MIN("r"."timestamp") AS "at"
-  FROM "app"."tracks" AS "r"
   WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000'))
   GROUP BY "r"."anonymous_id", "r"."user_id"
 ),

@@ -1,11 +1,11 @@
 WITH
--- identity edges at as_of: each (anonymous_id, user_id) seen together, at its first time, from feature_used, groups, identifies, logged_in, pages, report_created, screens, tracks
+-- identity edges at as_of: each (anonymous_id, user_id) seen together, at its first time, from identifies, groups, tracks, pages, screens
 "identity:edges" AS (
   SELECT
     "R"."ANONYMOUS_ID" AS "ANONYMOUS_ID",
     "R"."USER_ID" AS "USER_ID",
     MIN("R"."TIMESTAMP") AS "AT"
-  FROM "APP"."FEATURE_USED" AS "R"
+  FROM "APP"."IDENTIFIES" AS "R"
   WHERE ((("R"."ANONYMOUS_ID" IS NOT NULL) AND ("R"."USER_ID" IS NOT NULL)) AND ("R"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)))
   GROUP BY "R"."ANONYMOUS_ID", "R"."USER_ID"
   UNION ALL
@@ -21,15 +21,7 @@ WITH
     "R"."ANONYMOUS_ID" AS "ANONYMOUS_ID",
     "R"."USER_ID" AS "USER_ID",
     MIN("R"."TIMESTAMP") AS "AT"
-  FROM "APP"."IDENTIFIES" AS "R"
-  WHERE ((("R"."ANONYMOUS_ID" IS NOT NULL) AND ("R"."USER_ID" IS NOT NULL)) AND ("R"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)))
-  GROUP BY "R"."ANONYMOUS_ID", "R"."USER_ID"
-  UNION ALL
-  SELECT
-    "R"."ANONYMOUS_ID" AS "ANONYMOUS_ID",
-    "R"."USER_ID" AS "USER_ID",
-    MIN("R"."TIMESTAMP") AS "AT"
-  FROM "APP"."LOGGED_IN" AS "R"
+  FROM "APP"."TRACKS" AS "R"
   WHERE ((("R"."ANONYMOUS_ID" IS NOT NULL) AND ("R"."USER_ID" IS NOT NULL)) AND ("R"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)))
   GROUP BY "R"."ANONYMOUS_ID", "R"."USER_ID"
   UNION ALL
@@ -45,23 +37,7 @@ WITH
     "R"."ANONYMOUS_ID" AS "ANONYMOUS_ID",
     "R"."USER_ID" AS "USER_ID",
     MIN("R"."TIMESTAMP") AS "AT"
-  FROM "APP"."REPORT_CREATED" AS "R"
-  WHERE ((("R"."ANONYMOUS_ID" IS NOT NULL) AND ("R"."USER_ID" IS NOT NULL)) AND ("R"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)))
-  GROUP BY "R"."ANONYMOUS_ID", "R"."USER_ID"
-  UNION ALL
-  SELECT
-    "R"."ANONYMOUS_ID" AS "ANONYMOUS_ID",
-    "R"."USER_ID" AS "USER_ID",
-    MIN("R"."TIMESTAMP") AS "AT"
   FROM "APP"."SCREENS" AS "R"
-  WHERE ((("R"."ANONYMOUS_ID" IS NOT NULL) AND ("R"."USER_ID" IS NOT NULL)) AND ("R"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)))
-  GROUP BY "R"."ANONYMOUS_ID", "R"."USER_ID"
-  UNION ALL
-  SELECT
-    "R"."ANONYMOUS_ID" AS "ANONYMOUS_ID",
-    "R"."USER_ID" AS "USER_ID",
-    MIN("R"."TIMESTAMP") AS "AT"
-  FROM "APP"."TRACKS" AS "R"
   WHERE ((("R"."ANONYMOUS_ID" IS NOT NULL) AND ("R"."USER_ID" IS NOT NULL)) AND ("R"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)))
   GROUP BY "R"."ANONYMOUS_ID", "R"."USER_ID"
 ),

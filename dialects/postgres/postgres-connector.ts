@@ -33,8 +33,7 @@ export class PostgresConnection implements WarehouseConnection {
 
   async query(sql: string): Promise<ResultRow[]> {
     try {
-      const result = await this.knex.raw(sql);
-      return result.rows as ResultRow[];
+      return (await this.verbatim(sql)).rows as ResultRow[];
     } catch (cause) {
       throw classify(cause, sql);
     }
@@ -42,9 +41,22 @@ export class PostgresConnection implements WarehouseConnection {
 
   async execute(sql: string): Promise<void> {
     try {
-      await this.knex.raw(sql);
+      await this.verbatim(sql);
     } catch (cause) {
       throw classify(cause, sql);
+    }
+  }
+
+  /**
+   * The statement as printed, on a pooled pg client: knex.raw reads every `?` as a binding, also
+   * inside a string literal ('/docs?q=1' arrived as '/docs$1q=1').
+   */
+  private async verbatim(sql: string): Promise<{ rows: unknown[] }> {
+    const client = (await this.knex.client.acquireConnection()) as { query(text: string): Promise<{ rows: unknown[] }> };
+    try {
+      return await client.query(sql);
+    } finally {
+      await this.knex.client.releaseConnection(client);
     }
   }
 

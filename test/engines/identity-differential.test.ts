@@ -13,7 +13,7 @@ import type { DefinitionResult, SourceDataset } from '../../src/reference/datase
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { differences } from '../support/compare-results.js';
-import { arbIdentityScenario } from '../support/identity-arbitraries.js';
+import { arbIdentityScenario, type IdentityScenarioOptions } from '../support/identity-arbitraries.js';
 import { duckAndPglite, type DuckAndPglite } from '../support/duck-and-pglite.js';
 import { runSqlTraits } from '../support/load-duckdb.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
@@ -38,10 +38,10 @@ async function reference(duck: DuckDbConnection, project: Project, dataset: Sour
 }
 
 /** Runs the generated scenarios on one engine (loaded by `load`) against the reference. */
-function stitchingProperty(load: (dataset: SourceDataset) => Promise<WarehouseConnection>) {
+function stitchingProperty(load: (dataset: SourceDataset) => Promise<WarehouseConnection>, definitions: IdentityScenarioOptions = DEFINITIONS) {
   return async (engines: Pick<DuckAndPglite, 'duck' | 'loadDuck'>) => {
     await fc.assert(
-      fc.asyncProperty(arbIdentityScenario(DEFINITIONS), async ({ project, dataset, asOf }) => {
+      fc.asyncProperty(arbIdentityScenario(definitions), async ({ project, dataset, asOf }) => {
         await engines.loadDuck(dataset);
         const connection = await load(dataset);
         const expected = await reference(engines.duck, project, dataset, asOf);
@@ -97,6 +97,9 @@ describe.skipIf(!url)('identity stitching over the wire: needs QUORUM_TEST_POSTG
     await stitchingProperty(async (dataset) => {
       await loadDatasetPg({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }, dataset);
       return connection;
-    })(engines);
+      // A SQL trait's rows are the warehouse's own (its collation orders max(email)); the reference
+      // gets them from DuckDB, so over the wire the scenarios leave SQL traits out. They see raw
+      // rows, unaffected by stitching, which DuckDB and PGlite check above.
+    }, { ...DEFINITIONS, sqlTraits: false })(engines);
   }, 1_800_000);
 });

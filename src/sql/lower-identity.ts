@@ -96,6 +96,9 @@ export function stitchedSource(plan: Plan, name: string, alias: string): FromIte
   const identity = plan.identity;
   const { columns, schema, tables } = plan.layout;
   if (identity === null) return table(name, alias, schema);
+  // A table the catalog knows without an anonymous_id column has no row to stitch.
+  const known = identity.tableColumns[name];
+  if (known !== undefined && !known.includes(columns.anonymousId)) return table(name, alias, schema);
   const raw = (column: string): Expr => col(column, 'raw');
   const projected = columnsRead(plan, identity, name).filter((c) => c !== columns.userId);
   const user = coalesce(raw(columns.userId), col('user_id', 'owner'));

@@ -83,6 +83,19 @@ describe('identity stitching: every dialect gives the reference answer on the co
     expect(differences(expected, actual, 50)).toEqual([]);
   }
 
+  it('a table without an anonymous_id column is read as it is', async () => {
+    const pages = DATASET.tables.pages;
+    const columns = Object.fromEntries(Object.entries(pages.columns).filter(([c]) => c !== 'anonymous_id'));
+    const rows = pages.rows.map(({ anonymous_id: _dropped, ...rest }) => rest);
+    const dataset: SourceDataset = { tables: { ...DATASET.tables, pages: { columns, rows } } };
+    await engines.loadDuck(dataset);
+    const project = withIdentity(coverageProject(COVERAGE_DEFINITIONS.filter((d) => d.kind !== 'sql_trait')), FIRST);
+    const targets = project.definitions.map((d) => d.name);
+    const expected = evaluateReference(project, dataset, COVERAGE_AS_OF);
+    const actual = await evaluate(engines.duck, { project, catalog: await readCatalog(engines.duck, project), asOf: COVERAGE_AS_OF, targets });
+    expect(differences(expected, actual, 50)).toEqual([]);
+  }, 120_000);
+
   for (const identity of [FIRST, LAST]) {
     it(`duckdb, conflict: ${identity.conflict}`, () => check(() => engines.duck, identity), 120_000);
     it(`postgres (PGlite), conflict: ${identity.conflict}`, async () => {

@@ -5,6 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { duckdb } from '../dialects/duckdb/index.js';
 import { DuckDbConnection } from '../dialects/duckdb/duckdb-connector.js';
 import { compileSql } from '../src/evaluation/evaluate.js';
+import { select, table } from '../src/sql/ast.js';
 import { benchCatalog, loadBenchProject, median, time } from './measure.js';
 import { scaleWarehouseFile, SCALE_AS_OF } from './scale-generator.js';
 
@@ -44,7 +45,7 @@ if (argv.includes('--ctes')) {
   const reopened = await DuckDBInstance.create(scaleWarehouseFile(sf), { access_mode: 'READ_ONLY' });
   const c2 = new DuckDbConnection(duckdb, reopened, await reopened.connect());
   for (const cte of statement.ctes) {
-    const body = { kind: 'select', distinct: false, columns: [{ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'n' }], from: { kind: 'table', schema: null, name: cte.name, alias: null }, joins: [], where: null, groupBy: [], having: null, orderBy: [], limit: null } as const;
+    const body = select({ columns: [{ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'n' }], from: table(cte.name) });
     const sql = duckdb.printer.print({ kind: 'with', ctes: statement.ctes, body });
     await c2.query(sql);
     const t = median(await Promise.all([0].map(async () => (await time(() => c2.query(sql))).ms)));

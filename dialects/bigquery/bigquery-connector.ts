@@ -6,6 +6,7 @@ import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import { causeDetail, connectCause, DEFAULT_CONNECT_TIMEOUT_MS, unreachable, withConnectTimeout } from '../../src/warehouse/connect-failure.js';
 
 /** BigQuery column types -> logical types. https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types */
 export function bigQueryLogicalType(type: string, mode?: string): LogicalType {
@@ -45,7 +46,7 @@ export function classifyBigQueryError(cause: unknown): DiagnosticsError {
     return diagnostic('warehouse_error', `permission denied on BigQuery: ${text}`, "grant quorum's service account roles/bigquery.jobUser on the project, dataViewer on the source dataset and dataEditor on the state dataset (docs/warehouses.md)");
   }
   if (e.code === 401 || /default credentials|invalid_grant|unauthorized/i.test(text)) {
-    return diagnostic('warehouse_unreachable', `BigQuery refused the credentials: ${text}`, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file');
+    return diagnostic('warehouse_unreachable', `cannot connect to BigQuery: authentication failed (${text}).`, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file');
   }
   if (reason === 'jobTimeout' || reason === 'timeout' || /timed? ?out|deadline/i.test(text)) {
     return diagnostic('warehouse_error', `BigQuery timed out: ${text}`, 'raise the job timeout or select fewer definitions per run');
@@ -63,8 +64,20 @@ export class BigQueryConnection implements WarehouseConnection {
     private readonly location: string | undefined,
   ) {}
 
+  /**
+   * BigQuery runs a query job holding several statements as a script. SPEC §4: never a script, so
+   * a free dry run reads the job's statement type first and a SCRIPT is refused before it runs.
+   */
+  private async refuseScripts(sql: string): Promise<void> {
+    const [dry] = await this.client.createQueryJob({ query: sql, location: this.location, useLegacySql: false, dryRun: true });
+    if (dry.metadata?.statistics?.query?.statementType === 'SCRIPT') {
+      throw new Error('quorum sends BigQuery one statement a job, and this text holds a script of several');
+    }
+  }
+
   async query(sql: string): Promise<ResultRow[]> {
     try {
+      await this.refuseScripts(sql);
       const [rows] = await this.client.query({ query: sql, location: this.location, useLegacySql: false, jobTimeoutMs: 600_000 });
       return rows as ResultRow[];
     } catch (cause) {
@@ -145,6 +158,24 @@ export class BigQueryConnection implements WarehouseConnection {
 export async function openBigQuery(dialect: Dialect, config: WarehouseConfig): Promise<BigQueryConnection> {
   if (config.type !== 'bigquery') throw new Error(`bigquery connector given a ${config.type} warehouse`);
   const { project, location, key_file: keyFilename } = config.settings;
-  const client = new BigQuery({ projectId: project, location, ...(keyFilename ? { keyFilename } : {}) });
+  const options = { projectId: project, location, ...(keyFilename ? { keyFilename } : {}) };
+  const client = new BigQuery(options);
+  await probeBigQuery(new BigQuery({ ...options, autoRetry: false }), location, `BigQuery project "${project}"`, config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   return new BigQueryConnection(dialect, client, location);
+}
+
+/**
+ * BigQuery has no connection to open: a free dry-run query checks the credentials, the network
+ * and the project now, within warehouse.connect_timeout, through a client that does not retry
+ * (the client's retries, and its metadata-server probe, would hold a failure for many seconds).
+ */
+async function probeBigQuery(client: BigQuery, location: string | undefined, what: string, timeoutMs: number): Promise<void> {
+  try {
+    await withConnectTimeout(client.createQueryJob({ query: 'SELECT 1', dryRun: true, location, useLegacySql: false }), timeoutMs, what, () => undefined);
+  } catch (cause) {
+    if (cause instanceof DiagnosticsError) throw cause;
+    const network = connectCause(cause) ?? (/default credentials|invalid_grant|unauthorized|invalid_client/i.test(causeDetail(cause)) ? 'authentication' : null);
+    if (network === null) throw classifyBigQueryError(cause);
+    throw unreachable(what, network, causeDetail(cause), network === 'authentication' ? 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file' : null);
+  }
 }

@@ -41,14 +41,7 @@ export class BigQueryPrinter extends SqlPrinter {
 
   // A dataset may be written `project.dataset` in quorum.yml: each part is its own identifier
   // (`project`.`dataset`.`table`), as in "Table path expressions".
-  override visitTableName(schema: string | null, name: string): string {
-    if (schema === null) return this.quoteIdentifier(name);
-    return `${this.visitSchemaName(schema)}.${this.quoteIdentifier(name)}`;
-  }
-
-  override visitSchemaName(schema: string): string {
-    return schema.split('.').map((part) => this.quoteIdentifier(part)).join('.');
-  }
+  override readonly supportsQualifiedSchemaNames: boolean = true;
 
   // Data types: TIMESTAMP is an absolute instant; a literal without a zone is read in UTC,
   // which is what quorum's zone-less literals mean. Segment's BigQuery tables use TIMESTAMP.
@@ -97,15 +90,18 @@ export class BigQueryPrinter extends SqlPrinter {
       .join(', ');
   }
 
-  // Aggregate functions: no FILTER clause. A filtered aggregate reads `CASE WHEN f THEN x END`,
-  // which is NULL where the filter does not hold, and every aggregate here skips NULLs.
+  // Aggregate functions: no FILTER clause; a filtered COUNT(*) is COUNTIF(f).
+  override readonly supportsAggregateFilter: boolean = false;
+
+  override visitCountIf(condition: Expr): string {
+    return `COUNTIF(${this.visitExpr(condition)})`;
+  }
+
   // ARRAY_AGG: "An error is raised if an array in the final query result has a NULL element",
   // hence IGNORE NULLS; with DISTINCT the ORDER BY key must be the aggregated expression.
-  override visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
-    if (arg === null && filter !== null) return `COUNTIF(${this.visitExpr(filter)})`;
-    const value = arg === null ? '*' : filter === null ? this.visitExpr(arg) : `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`;
-    if (fn === 'sorted_distinct_list') return `ARRAY_AGG(DISTINCT ${value} IGNORE NULLS ORDER BY ${value})`;
-    return this.aggregateCall(fn, value);
+  override aggregateCall(fn: AggregateFn, arg: string): string {
+    if (fn === 'sorted_distinct_list') return `ARRAY_AGG(DISTINCT ${arg} IGNORE NULLS ORDER BY ${arg})`;
+    return super.aggregateCall(fn, arg);
   }
 
   // The latest non-null value: ARRAY_AGG with IGNORE NULLS and ORDER BY, then the element at
@@ -115,15 +111,14 @@ export class BigQueryPrinter extends SqlPrinter {
     return `ARRAY_AGG(${this.visitExpr(value)} IGNORE NULLS ORDER BY ${this.visitOrder(orderBy)})[SAFE_OFFSET(0)]`;
   }
 
-  override visitExpr(e: Expr): string {
-    // Array literals: an untyped [] takes its type from context, so COALESCE(list, []) is an
-    // empty list of the list's own element type (STRING, FLOAT64, ...).
-    if (e.kind === 'empty_list') return '[]';
-    // CONCAT is NULL when any argument is (DuckDB's and Postgres's skip NULLs): each non-literal
-    // argument falls back to '' so every dialect gives the same text.
-    if (e.kind === 'concat') return `CONCAT(${e.args.map((x) => (x.kind === 'literal' && x.literal.type === 'string' ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`)).join(', ')})`;
-    return super.visitExpr(e);
+  // Array literals: an untyped [] takes its type from context, so COALESCE(list, []) is an
+  // empty list of the list's own element type (STRING, FLOAT64, ...).
+  override visitEmptyList(_elementType: SqlType): string {
+    return '[]';
   }
+
+  // String functions, CONCAT: "If any input argument is NULL, the function returns NULL."
+  override readonly concatSkipsNulls: boolean = false;
 
   // Array functions: `value IN UNNEST(array)`; UNNEST of NULL is empty, so a NULL list is false.
   override visitListContains(list: Expr, value: Expr): string {

@@ -76,14 +76,20 @@ export class DuckDbConnection implements WarehouseConnection {
   }
 }
 
+/** Settings every quorum DuckDB session starts with; `lock_configuration` keeps them. */
+export const DUCKDB_SANDBOX: Readonly<Record<string, string>> = { enable_external_access: 'false', lock_configuration: 'true' };
+
 export async function openDuckDb(dialect: Dialect, config: WarehouseConfig): Promise<DuckDbConnection> {
   if (config.type !== 'duckdb') throw new Error(`duckdb connector given a ${config.type} warehouse`);
   // DuckDB would silently create an empty database; a missing file is a configuration mistake.
   if (config.path !== ':memory:' && !existsSync(config.path)) {
     throw new DiagnosticsError([
-      error('warehouse_unreachable', null, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml, or run `quorum init` to create the demo warehouse'),
+      error('warehouse_unreachable', null, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml; in the demo project, `quorum init <its folder>` generates its warehouse again and leaves the rest alone'),
     ]);
   }
-  const instance = await DuckDBInstance.create(config.path);
+  // The sandbox's engine half (SPEC §4): whatever a SQL trait calls, this session reads no file,
+  // URL or extension but its own database, and no statement can turn that back on. quorum's own
+  // work needs neither (test data is appended through the API, the file destination is Node's).
+  const instance = await DuckDBInstance.create(config.path, DUCKDB_SANDBOX);
   return new DuckDbConnection(dialect, instance, await instance.connect());
 }

@@ -10,10 +10,9 @@ export class DuckDbPrinter extends SqlPrinter {
     return type === 'number' ? 'DOUBLE' : super.typeName(type);
   }
 
-  override visitExpr(e: Expr): string {
-    // An untyped [] takes the element type of the list it is coalesced with.
-    if (e.kind === 'empty_list') return '[]';
-    return super.visitExpr(e);
+  // An untyped [] takes the element type of the list it is coalesced with.
+  override visitEmptyList(_elementType: SqlType): string {
+    return '[]';
   }
 
   // arg_max over a row value picks the latest row in one pass, where ARRAY_AGG(... ORDER BY) sorts
@@ -30,7 +29,6 @@ export class DuckDbPrinter extends SqlPrinter {
   // (no sort of every row as ROW_NUMBER() needs). A struct key compares field by field with NULL
   // last, as ORDER BY ... NULLS LAST does; a DESC timestamp or number becomes an ASC negation.
   // https://duckdb.org/docs/sql/functions/aggregates#arg_min_nullarg-val
-  override readonly supportsFirstPerGroupAggregate: boolean = true;
 
   override visitFirstPerGroup(q: FirstPerGroup, depth: number): string {
     if (q.orderBy.length === 0) return super.visitFirstPerGroup(q, depth);

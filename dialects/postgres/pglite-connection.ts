@@ -29,9 +29,23 @@ export class PgliteConnection implements WarehouseConnection {
     }
   }
 
+  /** SPEC §4: as the postgres connector, a read in a READ ONLY transaction. */
+  async queryReadOnly(sql: string): Promise<ResultRow[]> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        await tx.query('SET TRANSACTION READ ONLY');
+        return (await tx.query<ResultRow>(sql)).rows;
+      });
+    } catch (cause) {
+      throw classifyPostgresError(cause, 'pglite');
+    }
+  }
+
+  // `query`, never `exec`: PGlite's query is the extended protocol, one statement a call; exec
+  // runs a whole script.
   async execute(sql: string): Promise<void> {
     try {
-      await this.db.exec(sql);
+      await this.db.query(sql);
     } catch (cause) {
       throw classifyPostgresError(cause, 'pglite');
     }
@@ -49,7 +63,7 @@ export class PgliteConnection implements WarehouseConnection {
         },
         execute: async (sql) => {
           try {
-            await tx.exec(sql);
+            await tx.query(sql);
           } catch (cause) {
             throw classifyPostgresError(cause, 'pglite');
           }

@@ -4,22 +4,52 @@ import knexFactory, { type Knex } from 'knex';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import { dependencyLogger } from '../../src/logging/dependency-log.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
 
 /**
- * knex prefixes an error's message with the whole statement and " - "; the first line, which the
- * diagnostic shows, was then the statement's first line and not the server's reason. This keeps
- * the reason first and the statement's first line after it.
+ * The server's reason first, then the statement's first line (knex, where a statement goes through
+ * it, prefixes the message with the whole statement and " - ").
  */
 function classify(cause: unknown, sql: string): Error {
   const e = cause as { message?: unknown };
-  if (e && typeof e.message === 'string' && e.message.startsWith(`${sql} - `)) {
-    const reason = e.message.slice(sql.length + 3);
+  if (e && typeof e.message === 'string') {
+    const reason = e.message.startsWith(`${sql} - `) ? e.message.slice(sql.length + 3) : e.message;
     const first = sql.trim().split('\n')[0];
     e.message = `${reason} (in ${first.length > 100 ? `${first.slice(0, 100)}...` : first})`;
   }
   return classifyPostgresError(cause);
+}
+
+/**
+ * Every statement goes through the extended protocol (Parse / Bind / Execute), which carries
+ * exactly one statement: a SQL trait that smuggled a second one past every other check would
+ * still be refused by the server ("cannot insert multiple commands into a prepared statement").
+ * `pg` would otherwise use the simple protocol, which runs a whole script, for a query without
+ * parameters.
+ */
+const ONE_STATEMENT = { queryMode: 'extended' } as const;
+
+type Runner = Knex | Knex.Transaction;
+
+interface PgClient {
+  query(config: { text: string; queryMode: 'extended' }): Promise<{ rows: unknown[]; fields: unknown[] }>;
+}
+
+/**
+ * The statement as printed, on the runner's pg client (a transaction's own, or one from the pool):
+ * knex.raw reads every `?` as a binding, also inside a string literal ('/docs?q=1' arrived as
+ * '/docs$1q=1', and a backslash before a `?` cannot be kept through its escape).
+ */
+async function raw(runner: Runner, sql: string): Promise<{ rows: unknown[]; fields: unknown[] }> {
+  const client = (await runner.client.acquireConnection()) as PgClient;
+  try {
+    return await client.query({ text: sql, ...ONE_STATEMENT });
+  } finally {
+    await runner.client.releaseConnection(client);
+  }
 }
 
 /** Timestamps in the source are UTC (docs/semantics.md): the session reads and writes them so. */
@@ -33,7 +63,17 @@ export class PostgresConnection implements WarehouseConnection {
 
   async query(sql: string): Promise<ResultRow[]> {
     try {
-      return (await this.verbatim(sql)).rows as ResultRow[];
+      const result = await raw(this.knex, sql);
+      return result.rows as ResultRow[];
+    } catch (cause) {
+      throw classify(cause, sql);
+    }
+  }
+
+  /** SPEC §4: a statement that only reads runs where the server refuses every write. */
+  async queryReadOnly(sql: string): Promise<ResultRow[]> {
+    try {
+      return await this.knex.transaction(async (tx) => (await raw(tx, sql)).rows as ResultRow[], { readOnly: true });
     } catch (cause) {
       throw classify(cause, sql);
     }
@@ -41,22 +81,9 @@ export class PostgresConnection implements WarehouseConnection {
 
   async execute(sql: string): Promise<void> {
     try {
-      await this.verbatim(sql);
+      await raw(this.knex, sql);
     } catch (cause) {
       throw classify(cause, sql);
-    }
-  }
-
-  /**
-   * The statement as printed, on a pooled pg client: knex.raw reads every `?` as a binding, also
-   * inside a string literal ('/docs?q=1' arrived as '/docs$1q=1').
-   */
-  private async verbatim(sql: string): Promise<{ rows: unknown[] }> {
-    const client = (await this.knex.client.acquireConnection()) as { query(text: string): Promise<{ rows: unknown[] }> };
-    try {
-      return await client.query(sql);
-    } finally {
-      await this.knex.client.releaseConnection(client);
     }
   }
 
@@ -66,14 +93,14 @@ export class PostgresConnection implements WarehouseConnection {
       work({
         query: async (sql) => {
           try {
-            return (await trx.raw(sql)).rows as ResultRow[];
+            return (await raw(trx, sql)).rows as ResultRow[];
           } catch (cause) {
             throw classify(cause, sql);
           }
         },
         execute: async (sql) => {
           try {
-            await trx.raw(sql);
+            await raw(trx, sql);
           } catch (cause) {
             throw classify(cause, sql);
           }
@@ -99,13 +126,17 @@ export class PostgresConnection implements WarehouseConnection {
   /** The result columns of a query, described through a cursor that fetches no row. */
   async describe(sql: string): Promise<Map<string, LogicalType>> {
     try {
-      return await this.knex.transaction(async (tx) => {
-        await tx.raw(`DECLARE quorum_describe NO SCROLL CURSOR FOR ${sql}`);
-        const result = await tx.raw('FETCH 0 FROM quorum_describe');
-        const fields = result.fields as { name: string; dataTypeID: number }[];
-        await tx.raw('CLOSE quorum_describe');
-        return new Map(fields.map((f) => [f.name, postgresOidLogicalType(f.dataTypeID)]));
-      });
+      // One statement a call (the cursor's query cannot carry a second), in a READ ONLY transaction.
+      return await this.knex.transaction(
+        async (tx) => {
+          await raw(tx, `DECLARE quorum_describe NO SCROLL CURSOR FOR ${sql}`);
+          const result = await raw(tx, 'FETCH 0 FROM quorum_describe');
+          const fields = result.fields as { name: string; dataTypeID: number }[];
+          await raw(tx, 'CLOSE quorum_describe');
+          return new Map(fields.map((f) => [f.name, postgresOidLogicalType(f.dataTypeID)]));
+        },
+        { readOnly: true },
+      );
     } catch (cause) {
       throw classifyPostgresError(cause);
     }
@@ -130,9 +161,13 @@ export function tablesFromColumns(
 
 export async function openPostgres(dialect: Dialect, config: WarehouseConfig): Promise<PostgresConnection> {
   if (config.type !== 'postgres') throw new Error(`postgres connector given a ${config.type} warehouse`);
+  const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const knex = knexFactory({
     client: 'pg',
-    connection: config.url,
+    // pg gives up on a connection attempt after connectionTimeoutMillis (SPEC §8, connect_timeout).
+    connection: { connectionString: config.url, connectionTimeoutMillis: timeoutMs },
+    // knex prints pool errors with their stack on stdout; they are debug output, quorum names the cause.
+    log: dependencyLogger('knex'),
     pool: {
       min: 0,
       max: 4,
@@ -143,7 +178,7 @@ export async function openPostgres(dialect: Dialect, config: WarehouseConfig): P
         conn.query(SESSION_SETUP, (err) => done(err, conn));
       },
     },
-    acquireConnectionTimeout: 30_000,
+    acquireConnectionTimeout: timeoutMs,
   });
   const connection = new PostgresConnection(dialect, knex);
   await connection.query('SELECT 1'); // fail now, with a diagnostic, if the server is unreachable

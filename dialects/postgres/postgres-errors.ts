@@ -1,6 +1,7 @@
 // Postgres errors -> diagnostics, by SQLSTATE (https://www.postgresql.org/docs/current/errcodes-appendix.html)
 // and by the network error codes of Node's socket layer.
 import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
+import { causeDetail, connectCause, unreachable } from '../../src/warehouse/connect-failure.js';
 
 interface PgLikeError {
   readonly code?: string;
@@ -26,19 +27,16 @@ export function classifyPostgresError(cause: unknown, what = 'postgres'): Diagno
       return diagnostic('warehouse_error', `permission denied on ${what}: ${text}`, "grant quorum's role USAGE and SELECT on the source schema and USAGE, CREATE on the state schema (docs/warehouses.md)");
     case '28P01': // invalid_password
     case '28000': // invalid_authorization_specification
-      return diagnostic('warehouse_unreachable', `${what} refused the credentials: ${text}`, 'check the user and password in `warehouse.url` (from ${DATABASE_URL})');
+      return diagnostic('warehouse_unreachable', `cannot connect to ${what}: authentication failed (${text}).`, 'check the user and password in `warehouse.url` (from ${DATABASE_URL})');
     case '3D000': // invalid_catalog_name
       return diagnostic('warehouse_unreachable', `${what} has no such database: ${text}`, 'check the database name in `warehouse.url`');
     case '57014': // query_canceled (statement_timeout)
       return diagnostic('warehouse_error', `${what} cancelled the statement (timeout): ${text}`, 'raise statement_timeout for quorum\'s role, or select fewer definitions per run');
-    case 'ECONNREFUSED':
-    case 'ENOTFOUND':
-    case 'ETIMEDOUT':
-    case 'ECONNRESET':
-    case 'EHOSTUNREACH':
-      return diagnostic('warehouse_unreachable', `cannot reach the ${what} server: ${text}`, 'check the host and port in `warehouse.url` and that the server accepts connections from here');
-    default:
+    default: {
+      const network = connectCause(cause);
+      if (network !== null) return unreachable(`the ${what} server`, network, causeDetail(cause));
       if (/timeout/i.test(text)) return diagnostic('warehouse_unreachable', `${what} timed out: ${text}`, 'check the network path to the server, or raise the timeout');
       return diagnostic('warehouse_error', `the ${what} warehouse rejected quorum's statement: ${text}`, 'run `quorum validate` to check the definitions against the warehouse');
+    }
   }
 }

@@ -45,23 +45,25 @@ export class PostgresPrinter extends SqlPrinter {
     }
   }
 
-  // empty_list: https://www.postgresql.org/docs/current/arrays.html#ARRAYS-INPUT — '{}' is an empty array
+  // https://www.postgresql.org/docs/current/arrays.html#ARRAYS-INPUT — '{}' is an empty array
   // of a type not yet known; COALESCE(list, '{}') resolves it to the list's own element type
   // (text[], double precision[], ...), as DuckDB's untyped [] does.
-  override visitExpr(e: Expr): string {
-    if (e.kind === 'empty_list') return "'{}'";
-    // https://www.postgresql.org/docs/current/collation.html — string order follows the
-    // database's collation (en_US, ...), not code points. quorum orders strings by code point
-    // (docs/semantics.md), which is what the "C" collation does on a UTF-8 database (byte order).
-    // A string literal on one side of an ordering comparison carries COLLATE "C"; an explicit
-    // collation wins over the column's implicit one, so the comparison is by code point.
-    if (e.kind === 'binary' && ORDERING.has(e.op)) {
-      return `(${this.ordered(e.left)} ${e.op} ${this.ordered(e.right)})`;
-    }
-    if (e.kind === 'between') {
-      return `(${this.ordered(e.expr)} BETWEEN ${this.ordered(e.low)} AND ${this.ordered(e.high)})`;
-    }
-    return super.visitExpr(e);
+  override visitEmptyList(_elementType: SqlType): string {
+    return "'{}'";
+  }
+
+  // https://www.postgresql.org/docs/current/collation.html — string order follows the
+  // database's collation (en_US, ...), not code points. quorum orders strings by code point
+  // (docs/semantics.md), which is what the "C" collation does on a UTF-8 database (byte order).
+  // A string literal on one side of an ordering comparison carries COLLATE "C"; an explicit
+  // collation wins over the column's implicit one, so the comparison is by code point.
+  override visitBinary(op: BinaryOp, left: Expr, right: Expr): string {
+    if (!ORDERING.has(op)) return super.visitBinary(op, left, right);
+    return `(${this.ordered(left)} ${op} ${this.ordered(right)})`;
+  }
+
+  override visitBetween(expr: Expr, low: Expr, high: Expr): string {
+    return `(${this.ordered(expr)} BETWEEN ${this.ordered(low)} AND ${this.ordered(high)})`;
   }
 
   // The same "C" collation for values quorum sorts or takes the min / max of (unique_list, ties).
@@ -84,11 +86,10 @@ export class PostgresPrinter extends SqlPrinter {
 
   // https://www.postgresql.org/docs/current/sql-select.html#SQL-DISTINCT — DISTINCT ON keeps the
   // first row of each group in ORDER BY order: one sort, no window and no outer filter.
-  override readonly supportsFirstPerGroupAggregate: boolean = true;
-
   override visitFirstPerGroup(q: FirstPerGroup, depth: number): string {
-    const body = this.visitSelect(
+    return this.visitSelect(
       select({
+        distinctOn: [q.group],
         columns: [
           { expr: q.group, alias: 'id' },
           { expr: q.value, alias: 'value' },
@@ -100,7 +101,6 @@ export class PostgresPrinter extends SqlPrinter {
       }),
       depth,
     );
-    return `SELECT DISTINCT ON (${this.visitExpr(q.group)})${body.slice('SELECT'.length)}`;
   }
 
   // https://www.postgresql.org/docs/current/functions-json.html — to_json renders every type

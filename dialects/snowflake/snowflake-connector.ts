@@ -6,6 +6,8 @@ import type { WarehouseConfig } from '../../src/definitions/model.js';
 import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import { debugEnabled, dependencyLogger } from '../../src/logging/dependency-log.js';
+import { causeDetail, connectCause, DEFAULT_CONNECT_TIMEOUT_MS, unreachable, withConnectTimeout } from '../../src/warehouse/connect-failure.js';
 import { snowflakeName } from './snowflake-printer.js';
 
 /** The inverse of snowflakeName: IDENTIFIES -> identifies; a quoted mixed-case name is kept. */
@@ -46,7 +48,7 @@ export function classifySnowflakeError(cause: unknown): DiagnosticsError {
     return diagnostic('warehouse_error', `permission denied on Snowflake: ${text}`, "grant quorum's role SELECT on the source schema and CREATE TABLE on the state schema (docs/warehouses.md)");
   }
   if (/^390\d{3}$/.test(code) || /incorrect username or password|JWT token is invalid|authenticat/i.test(text)) {
-    return diagnostic('warehouse_unreachable', `Snowflake refused the credentials: ${text}`, 'check username and password / private key / authenticator in quorum.yml (from ${VAR}s)');
+    return diagnostic('warehouse_unreachable', `cannot connect to Snowflake: authentication failed (${text}).`, 'check username and password / private key / authenticator in quorum.yml (from ${VAR}s)');
   }
   if (code === '630' || code === '000630' || /timeout|timed out/i.test(text)) {
     return diagnostic('warehouse_error', `Snowflake timed out: ${text}`, 'raise STATEMENT_TIMEOUT_IN_SECONDS for the warehouse or user, or select fewer definitions per run');
@@ -68,6 +70,8 @@ export class SnowflakeConnection implements WarehouseConnection {
       this.connection.execute({
         sqlText: sql,
         binds,
+        // SPEC §4: one statement a call, whatever the account or user default says.
+        parameters: { MULTI_STATEMENT_COUNT: 1 },
         describeOnly,
         complete: (err, stmt, rows) => {
           if (err) reject(classifySnowflakeError(err));
@@ -133,7 +137,9 @@ export class SnowflakeConnection implements WarehouseConnection {
 export async function openSnowflake(dialect: Dialect, config: WarehouseConfig): Promise<SnowflakeConnection> {
   if (config.type !== 'snowflake') throw new Error(`snowflake connector given a ${config.type} warehouse`);
   const s = config.settings;
-  snowflake.configure({ logLevel: 'ERROR' });
+  // The SDK's own log goes to quorum's debug output, not to the user's terminal.
+  snowflake.configure({ logLevel: debugEnabled() ? 'DEBUG' : 'ERROR', customLogger: dependencyLogger('snowflake') });
+  const timeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const raw = snowflake.createConnection({
     account: s.account,
     username: s.username,
@@ -145,14 +151,26 @@ export async function openSnowflake(dialect: Dialect, config: WarehouseConfig): 
     warehouse: s.warehouse,
     database: s.database,
     role: s.role,
+    // The SDK retries a failed login for up to five minutes, even when the account's host name
+    // does not resolve; quorum names the cause at once and leaves retrying to the scheduler.
+    sfRetryMaxLoginRetries: 0,
+    timeout: timeoutMs,
   } as snowflake.ConnectionOptions);
+  const what = `Snowflake account "${s.account}"`;
+  // A browser sign-in waits for a person, so warehouse.connect_timeout does not apply (SPEC §8).
+  const interactive = /externalbrowser/i.test(s.authenticator ?? '');
+  // connectAsync() resolves even when the login fails; connect()'s callback gets the error.
+  const connecting = new Promise<void>((resolve, reject) => raw.connect((err) => (err ? reject(err) : resolve())));
   try {
-    await raw.connectAsync();
+    await (interactive ? connecting : withConnectTimeout(connecting, timeoutMs, what, () => raw.destroy(() => undefined)));
   } catch (cause) {
-    throw classifySnowflakeError(cause);
+    const network = connectCause(cause);
+    if (cause instanceof DiagnosticsError || network === null) throw classifySnowflakeError(cause);
+    throw unreachable(what, network, causeDetail(cause));
   }
   const connection = new SnowflakeConnection(dialect, raw);
-  // Source timestamps are UTC (docs/semantics.md); quorum's quoted names must be matched exactly.
-  await connection.query("ALTER SESSION SET TIMEZONE = 'UTC', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE");
+  // Source timestamps are UTC (docs/semantics.md); quorum's quoted names must be matched exactly;
+  // a call carries one statement (SPEC §4), pinned for the session as well as per statement.
+  await connection.query("ALTER SESSION SET TIMEZONE = 'UTC', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE, MULTI_STATEMENT_COUNT = 1");
   return connection;
 }

@@ -2,7 +2,7 @@
 // aggregate FILTER clause, and in its semi-structured (ARRAY / VARIANT) functions.
 // https://docs.snowflake.com/en/sql-reference
 import type { AggregateFn, Expr, OrderItem, SqlType } from '../../src/sql/ast.js';
-import { SqlPrinter } from '../../src/sql/printer.js';
+import { formatTimestamp, SqlPrinter } from '../../src/sql/printer.js';
 
 /** A name Snowflake would store upper-cased if it were written unquoted. */
 const FOLDABLE = /^[a-z_][a-z0-9_$]*$/;
@@ -35,20 +35,14 @@ export class SnowflakePrinter extends SqlPrinter {
   }
 
   // A source schema may be written `database.schema`: each part is its own identifier.
-  override visitTableName(schema: string | null, name: string): string {
-    if (schema === null) return this.quoteIdentifier(name);
-    return `${this.visitSchemaName(schema)}.${this.quoteIdentifier(name)}`;
-  }
-
-  override visitSchemaName(schema: string): string {
-    return schema.split('.').map((part) => this.quoteIdentifier(part)).join('.');
-  }
+  // https://docs.snowflake.com/en/sql-reference/name-resolution
+  override readonly supportsQualifiedSchemaNames: boolean = true;
 
   // TIMESTAMP_NTZ holds a wall-clock time without zone, as quorum's UTC timestamps are. The
   // connector sets the session TIMEZONE to UTC, so a TIMESTAMP_TZ / _LTZ column compares with
   // it as the same instant. https://docs.snowflake.com/en/sql-reference/data-types-datetime
   override visitTimestampLiteral(iso: string): string {
-    return `CAST(${super.visitTimestampLiteral(iso).replace(/^TIMESTAMP /, '')} AS TIMESTAMP_NTZ)`;
+    return `CAST(${this.visitStringLiteral(formatTimestamp(iso))} AS TIMESTAMP_NTZ)`;
   }
 
   override typeName(type: SqlType): string {
@@ -66,16 +60,19 @@ export class SnowflakePrinter extends SqlPrinter {
     }
   }
 
-  // Aggregate functions take no FILTER clause. A filtered aggregate reads `CASE WHEN f THEN x
-  // END` (NULL where the filter does not hold; every aggregate here skips NULLs), and a filtered
-  // COUNT(*) is COUNT_IF(f). https://docs.snowflake.com/en/sql-reference/functions/count_if
-  override visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
-    if (arg === null && filter !== null) return `COUNT_IF(${this.visitExpr(filter)})`;
-    const value = arg === null ? '*' : filter === null ? this.visitExpr(arg) : `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`;
-    // ARRAY_AGG skips NULLs; its order is given WITHIN GROUP.
-    // https://docs.snowflake.com/en/sql-reference/functions/array_agg
-    if (fn === 'sorted_distinct_list') return `ARRAY_AGG(DISTINCT ${value}) WITHIN GROUP (ORDER BY ${value})`;
-    return this.aggregateCall(fn, value);
+  // Aggregate functions take no FILTER clause; a filtered COUNT(*) is COUNT_IF(f).
+  // https://docs.snowflake.com/en/sql-reference/functions/count_if
+  override readonly supportsAggregateFilter: boolean = false;
+
+  override visitCountIf(condition: Expr): string {
+    return `COUNT_IF(${this.visitExpr(condition)})`;
+  }
+
+  // ARRAY_AGG skips NULLs; its order is given WITHIN GROUP.
+  // https://docs.snowflake.com/en/sql-reference/functions/array_agg
+  override aggregateCall(fn: AggregateFn, arg: string): string {
+    if (fn === 'sorted_distinct_list') return `ARRAY_AGG(DISTINCT ${arg}) WITHIN GROUP (ORDER BY ${arg})`;
+    return super.aggregateCall(fn, arg);
   }
 
   // The latest non-null value: ARRAY_AGG drops NULLs, WITHIN GROUP orders what is left, and
@@ -86,16 +83,14 @@ export class SnowflakePrinter extends SqlPrinter {
     return `GET(ARRAY_AGG(${this.visitExpr(value)}) WITHIN GROUP (ORDER BY ${this.visitOrder(orderBy)}), 0)`;
   }
 
-  override visitExpr(e: Expr): string {
-    // https://docs.snowflake.com/en/sql-reference/functions/array_construct
-    if (e.kind === 'empty_list') return 'ARRAY_CONSTRUCT()';
-    // CONCAT is NULL when any argument is (DuckDB's and Postgres's skip NULLs): each non-literal
-    // argument falls back to '' so every dialect gives the same text. MD5 already returns the
-    // 32-character hex digest here, as the default printer expects.
-    // https://docs.snowflake.com/en/sql-reference/functions/concat
-    if (e.kind === 'concat') return `CONCAT(${e.args.map((x) => (x.kind === 'literal' && x.literal.type === 'string' ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`)).join(', ')})`;
-    return super.visitExpr(e);
+  // https://docs.snowflake.com/en/sql-reference/functions/array_construct
+  override visitEmptyList(_elementType: SqlType): string {
+    return 'ARRAY_CONSTRUCT()';
   }
+
+  // CONCAT is NULL when any argument is. MD5 already returns the 32-character hex digest here, as
+  // the default printer expects. https://docs.snowflake.com/en/sql-reference/functions/concat
+  override readonly concatSkipsNulls: boolean = false;
 
   // https://docs.snowflake.com/en/sql-reference/functions/array_contains — the value is a
   // VARIANT; a NULL array gives NULL, which quorum's comparison turns into false.

@@ -1,10 +1,13 @@
 // Argument parsing and printing only: every command calls into the pipeline and prints what it
 // returns. Exit codes (SPEC §7): 0 success, 1 invalid input or a failed run, 2 usage error.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import path from 'node:path';
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
-import { CommandFailed, UsageError, type GlobalOptions } from './options.js';
-import { printDiagnostics } from './print.js';
+import { endQuietlyOnClosedPipe, reportFailure } from './failure-report.js';
+import { teachHelp } from './help-command.js';
+import type { GlobalOptions } from './options.js';
+import { forgetPrintedJson } from './print.js';
+import { quietDependencyWarnings } from '../logging/dependency-log.js';
+import { guardStream } from '../secrets/secret-redactor.js';
 import { VERSION } from './version.js';
 
 // Command modules load when the program is built, not when this file is imported: `quorum
@@ -21,6 +24,7 @@ const COMMANDS: readonly (() => Promise<(program: Command) => void>)[] = [
   () => import('./commands/history.js').then((m) => m.registerHistory),
   () => import('./commands/schedule.js').then((m) => m.registerSchedule),
   () => import('./commands/report.js').then((m) => m.registerReport),
+  () => import('./commands/state.js').then((m) => m.registerState),
 ];
 
 export async function buildProgram(): Promise<Command> {
@@ -28,54 +32,37 @@ export async function buildProgram(): Promise<Command> {
     .description('Account-level and user-level audiences and traits, computed inside your warehouse')
     .version(VERSION, '-V, --version')
     .option('--project <dir>', 'the project folder', '.')
-    .option('--as-of <timestamp>', 'evaluate at this instant (ISO-8601, UTC); default now')
+    .option('--as-of <timestamp>', 'evaluate at this instant: a date (midnight UTC) or ISO-8601, see `quorum help as-of` (default: now)')
     .option('--json', 'machine-readable output on stdout, logs on stderr')
     .option('--select <patterns...>', 'only these definitions (names, or globs such as at_risk_*)')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for the options and examples)')
     .exitOverride();
 
   for (const register of await Promise.all(COMMANDS.map((load) => load()))) register(program);
+  teachHelp(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // Whatever writes to the terminal, a secret of the loaded project is redacted on the way (SPEC §8).
+  guardStream(process.stdout);
+  guardStream(process.stderr);
+  quietDependencyWarnings();
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  endQuietlyOnClosedPipe();
+  forgetPrintedJson();
   const program = await buildProgram();
   try {
     await program.parseAsync(argv as string[]);
     return 0;
   } catch (cause) {
-    if (cause instanceof CommanderError) {
-      // help and version are "errors" to commander with exit code 0
-      return cause.exitCode === 0 ? 0 : 2;
-    }
-    if (cause instanceof CommandFailed) return 1;
-    if (cause instanceof UsageError) {
-      process.stderr.write(`error: ${cause.message}\n`);
-      return 2;
-    }
-    if (cause instanceof DiagnosticsError) {
-      const root = (program.opts() as GlobalOptions).project ?? '.';
-      printDiagnostics(cause.diagnostics, path.resolve(root));
-      return 1;
-    }
-    const message = cause instanceof Error ? cause.message : String(cause);
-    printDiagnostics(
-      [
-        error(
-          'warehouse_error',
-          null,
-          `quorum failed: ${message.split('\n')[0]}`,
-          'this looks like a bug in quorum; please report it with the command you ran (QUORUM_DEBUG=1 prints details)',
-        ),
-      ],
-      '.',
-    );
-    if (process.env.QUORUM_DEBUG) process.stderr.write(`${cause instanceof Error ? cause.stack : ''}\n`);
-    return 1;
+    const options = program.opts() as Partial<GlobalOptions>;
+    // commander may fail before it has parsed --json (an unknown option): read argv as well
+    const json = options.json === true || args.includes('--json');
+    return reportFailure(cause, { root: path.resolve(options.project ?? '.'), json });
   }
 }

@@ -1,5 +1,7 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { didYouMean } from '../definitions/did-you-mean.js';
 import path from 'node:path';
+import { AS_OF_FORMAT, readAsOf } from './as-of.js';
 
 export interface GlobalOptions {
   readonly project: string;
@@ -8,20 +10,24 @@ export interface GlobalOptions {
   readonly select?: string[];
 }
 
-/** A mistake in the command line itself: exit code 2. */
-export class UsageError extends Error {}
+/** A mistake in the command line itself: exit code 2, printed as error[usage] with its hint. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string | null = null,
+  ) {
+    super(message);
+  }
+}
 
 /** The command has already reported why it failed (e.g. failing test cases): exit code 1, nothing more to print. */
 export class CommandFailed extends Error {}
 
 export function parseAsOf(text: string | undefined, now: Date = new Date()): string {
   if (text === undefined) return now.toISOString();
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`;
-  const time = Date.parse(iso);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(time)) {
-    throw new UsageError(`--as-of "${text}" is not an ISO-8601 timestamp; write it like 2024-06-01 or 2024-06-01T12:00:00Z`);
-  }
-  return new Date(time).toISOString();
+  const read = readAsOf(text);
+  if ('problem' in read) throw new UsageError(`--as-of "${text}" ${read.problem}.`, `write ${AS_OF_FORMAT}; quorum help as-of says more`);
+  return read.iso;
 }
 
 /** The global flags as every command sees them, with --project absolute and --as-of parsed. */
@@ -35,4 +41,13 @@ export function splitList(text: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** An option's parser that takes one of `allowed`, and suggests the closest when it is misspelt. */
+export function oneOf(allowed: readonly string[]): (value: string) => string {
+  return (value) => {
+    if (allowed.includes(value)) return value;
+    const suggestion = didYouMean(value, allowed);
+    throw new InvalidArgumentError(`"${value}" is not one of ${allowed.join(', ')}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`);
+  };
 }

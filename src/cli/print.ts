@@ -2,9 +2,22 @@
 import type { Project } from '../definitions/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../diagnostics/format.js';
-import type { ExplainOutput, MembersOutput, PreviewOutput } from '../evaluation/inspect.js';
+import type { MembersOutput, PreviewOutput } from '../evaluation/inspect.js';
+
+let jsonPrinted = false;
+
+/** Whether this command has printed its JSON document (a failure after it must not add a second one). */
+export function printedJson(): boolean {
+  return jsonPrinted;
+}
+
+/** main() may run many times in one process (the CLI tests): each command starts with nothing printed. */
+export function forgetPrintedJson(): void {
+  jsonPrinted = false;
+}
 
 export function printJson(value: unknown): void {
+  jsonPrinted = true;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -55,32 +68,5 @@ export function printPreview(result: PreviewOutput): void {
   }
   out.push('', `sample (${result.sample.length}):`);
   for (const s of result.sample) out.push(`  ${s.id}${'value' in s ? ` = ${show(s.value)}` : ''}`);
-  process.stdout.write(`${out.join('\n')}\n`);
-}
-
-export function printExplain(result: ExplainOutput): void {
-  const out: string[] = [];
-  out.push(`${result.name} for ${result.level} ${result.id} as of ${result.as_of}: ${result.member ? 'MEMBER' : 'not a member'}`);
-  if (!result.known) out.push(`(no ${result.level} "${result.id}" exists at this time)`);
-  out.push('', 'conditions:');
-  for (const c of result.conditions) out.push(`  ${c.value ? '✓' : '✗'} ${'  '.repeat(c.depth)}${c.condition}`);
-  out.push('', 'values:');
-  for (const [label, value] of Object.entries(result.values)) {
-    const stitched = result.stitched?.[label];
-    out.push(`  ${label} = ${show(value)}${stitched === undefined ? '' : ` (${stitched} through identity stitching)`}`);
-  }
-  if (result.users) {
-    out.push('', `users of the account: ${result.users.total}`);
-    for (const [label, n] of Object.entries(result.users.matching)) out.push(`  ${n} satisfy ${label}`);
-  }
-  if (result.history !== undefined) {
-    out.push('', result.history.some((h) => h.run_id !== null) ? 'history (conditions replayed at each run of the audience):' : 'history: no run of this audience recorded yet');
-    for (const h of result.history) {
-      const what = h.transition ?? (h.member ? 'member' : 'not a member');
-      const sent = h.recorded.length > 0 ? `  (sent: ${h.recorded.join(', ')})` : '';
-      out.push(`  ${h.as_of}  ${h.run_id ?? 'now (no run)'}  ${h.transition ? what.toUpperCase() : what}${sent}`);
-      for (const c of h.changed) out.push(`      ${c.to ? '✓' : '✗'} ${c.condition}  (was ${c.from ? 'true' : 'false'})`);
-    }
-  }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -19,7 +19,7 @@ import type {
   SqlTraitDefinition,
 } from './model.js';
 import { keyLocation, sqlLocators } from './parse-definition.js';
-import { SOURCE_ROLES } from './parse-sql.js';
+import { SOURCE_ROLES, sourceTable } from './parse-sql.js';
 import { parseTimestamp } from './parse-values.js';
 import { DefinitionIndex, resolveTrait, sqlTraitColumns, type ResolvedTrait } from './resolve.js';
 import { snakeCase } from './snake-case.js';
@@ -466,12 +466,11 @@ class ProjectChecker {
   private checkSqlTrait(definition: SqlTraitDefinition): void {
     if (!this.catalog.known) return;
     const locate = sqlLocators.get(definition);
-    for (const match of definition.sql.matchAll(/\{\{\s*source\s*\(\s*(['"])(.*?)\1\s*\)\s*\}\}/g)) {
-      const role = match[2];
-      const table = (SOURCE_ROLES as readonly string[]).includes(role)
-        ? this.layout.tables[role as (typeof SOURCE_ROLES)[number]]
-        : role;
-      const loc = locate ? locate(match.index) : definition.loc;
+    for (const part of definition.template) {
+      if (part.kind !== 'source') continue;
+      const role = part.table;
+      const table = sourceTable(this.layout, role);
+      const loc = locate ? locate(part.offset) : definition.loc;
       if (!this.catalog.tables.has(table)) {
         const suggestion = didYouMean(table, this.catalog.tables.keys());
         this.report(

@@ -4,17 +4,29 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Catalog } from '../warehouse/catalog.js';
+import type { Dialect } from '../warehouse/connection.js';
 import { checkProject } from './check-references.js';
+import { checkSqlTraits } from './check-sql-traits.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';
+import { MAX_DEFINITION_BYTES, readYamlText } from './yaml-bounds.js';
 import { YamlFile } from './yaml-source.js';
+import { projectSecrets } from '../secrets/project-secrets.js';
+import { secrets } from '../secrets/secret-redactor.js';
 
 export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
 
 export interface LoadOptions {
   /** Where ${VAR} values come from; process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The dialects whose real parsers read every SQL trait (SPEC §4, the sandbox): the warehouse's,
+   * found by this lookup, and `alsoParseWith` (`quorum test`, which runs on DuckDB, adds it).
+   * Every caller that goes on to send SQL passes it; without it only the template is checked.
+   */
+  readonly dialects?: (name: string) => Dialect | undefined;
+  readonly alsoParseWith?: readonly Dialect[];
 }
 
 export interface LoadResult {
@@ -27,24 +39,34 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
   const absolute = path.resolve(root);
   const env = options.env ?? process.env;
   const diagnostics: Diagnostic[] = [];
-  const configText = await readText(path.join(absolute, CONFIG_FILE));
+  const configRead = await readYamlText(path.join(absolute, CONFIG_FILE), CONFIG_FILE, MAX_DEFINITION_BYTES, 'project file');
+  const configText = configRead.text;
   let config = null;
-  if (configText === null) {
+  if (configRead.diagnostic) {
+    diagnostics.push(configRead.diagnostic);
+  } else if (configText === null) {
     diagnostics.push(
-      error('missing_key', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
+      error('not_a_project', null, `no ${CONFIG_FILE} in ${absolute}, so this is not a quorum project.`, `create ${CONFIG_FILE} (quorum init scaffolds one), or point --project at the project's folder`),
     );
   } else {
     const y = new YamlFile(CONFIG_FILE, configText);
     if (y.ok) config = parseConfig(y, absolute, env);
+    if (config !== null) secrets.add(projectSecrets(config));
     diagnostics.push(...y.diagnostics);
   }
   const definitions: Definition[] = [];
   for (const file of await definitionFiles(absolute)) {
-    const text = await readText(path.join(absolute, file));
+    const { text, diagnostic } = await readYamlText(path.join(absolute, file), file, MAX_DEFINITION_BYTES, 'definition file');
+    if (diagnostic) diagnostics.push(diagnostic);
     if (text === null) continue;
     const y = new YamlFile(file, text);
     if (y.ok) definitions.push(...parseDefinitionFile(y));
     diagnostics.push(...y.diagnostics);
+  }
+  if (config !== null && options.dialects) {
+    const parsers = [options.dialects(config.warehouse.type), ...(options.alsoParseWith ?? [])].filter((d): d is Dialect => d !== undefined);
+    const unique = parsers.filter((d, i) => parsers.findIndex((e) => e.name === d.name) === i);
+    diagnostics.push(...(await checkSqlTraits({ root: absolute, config, definitions }, unique)));
   }
   const sorted = sortDiagnostics(diagnostics);
   if (config === null || sorted.some((d) => d.severity === 'error')) return { project: null, diagnostics: sorted };
@@ -74,14 +96,6 @@ export async function definitionFiles(root: string): Promise<string[]> {
     }
   }
   return files.sort();
-}
-
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 /** By file, line and column; problems without a place first. Stable otherwise. */

@@ -145,9 +145,17 @@ export interface ComputedTraitDefinition extends DefinitionBase {
 export interface SqlTraitDefinition extends DefinitionBase {
   readonly kind: 'sql_trait';
   readonly sql: string; // raw template, with {{ source('x') }} and {{ as_of }}
+  /** The template read once at load (parse-sql.ts); every later step reads this, not `sql`. */
+  readonly template: readonly SqlTemplatePart[];
   /** Trait columns, when declared; otherwise learnt from the warehouse, else [name]. */
   readonly columns: readonly string[] | null;
 }
+
+/** A piece of a SQL trait's template; `offset` is where it starts in `sql`. */
+export type SqlTemplatePart =
+  | { readonly kind: 'text'; readonly text: string; readonly offset: number }
+  | { readonly kind: 'source'; readonly table: string; readonly offset: number }
+  | { readonly kind: 'as_of'; readonly offset: number };
 
 export interface AudienceDefinition extends DefinitionBase {
   readonly kind: 'audience';
@@ -184,11 +192,15 @@ export interface SourceLayout {
   };
 }
 
-export type WarehouseConfig =
+export type WarehouseConfig = (
   | { readonly type: 'duckdb'; readonly path: string } // path absolute after loading, ":memory:" allowed
   | { readonly type: 'postgres'; readonly url: string }
   | { readonly type: 'bigquery'; readonly settings: Readonly<Record<string, string>> }
-  | { readonly type: 'snowflake'; readonly settings: Readonly<Record<string, string>> };
+  | { readonly type: 'snowflake'; readonly settings: Readonly<Record<string, string>> }
+) & {
+  /** `warehouse.connect_timeout` in milliseconds; absent: 30 s (SPEC §8). */
+  readonly connectTimeoutMs?: number;
+};
 
 export type DestinationConfig =
   | { readonly type: 'segment'; readonly writeKey: string; readonly endpoint: string; readonly groupIdentity: 'anonymous' | 'member' }

@@ -83,7 +83,7 @@ export function readCondition(y: YamlFile, node: YamlNode | null, loc: SourceLoc
     case 'not_in_audience': {
       y.checkKeys(entries, [key], `"${key}"`);
       const audience = readName(y, head, 'the condition');
-      return audience ? { kind: 'in_audience', audience, negated: key === 'not_in_audience', loc: head.keyLoc } : null;
+      return audience ? { kind: 'in_audience', audience, negated: key === 'not_in_audience', loc: head.valueLoc } : null;
     }
     case 'performed':
     case 'not_performed':
@@ -127,7 +127,8 @@ function readTraitLeaf(y: YamlFile, entries: Map<string, MapEntry>, head: MapEnt
   const trait = readTraitRef(y, head, 'the condition');
   const predicate = readPredicate(y, entries, `the condition on trait "${trait ?? '?'}"`, head.keyLoc);
   if (trait === null || predicate === null) return null;
-  return { kind: 'trait', trait, predicate, loc: head.keyLoc };
+  // the name's place, not the key's: a misspelt or unknown trait is underlined where it is written
+  return { kind: 'trait', trait, predicate, loc: head.valueLoc };
 }
 
 function readPerformed(y: YamlFile, entries: Map<string, MapEntry>, head: MapEntry, key: 'performed' | 'not_performed'): Condition | null {

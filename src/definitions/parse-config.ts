@@ -7,17 +7,18 @@ import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } 
 import { parseIdentity } from './parse-identity.js';
 import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { presetLayout } from './source-layout.js';
+import { checkConnectionUrl, readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
 export const CONFIG_FILE = 'quorum.yml';
 export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'identity', 'destinations', 'max_exit_fraction', 'personas', 'schedule'];
 export const WAREHOUSE_TYPES = ['duckdb', 'postgres', 'bigquery', 'snowflake'] as const;
 export const WAREHOUSE_KEYS: Readonly<Record<(typeof WAREHOUSE_TYPES)[number], readonly string[]>> = {
-  duckdb: ['type', 'path'],
-  postgres: ['type', 'url'],
-  bigquery: ['type', 'project', 'location'],
+  duckdb: ['type', 'path', 'connect_timeout'],
+  postgres: ['type', 'url', 'connect_timeout'],
+  bigquery: ['type', 'project', 'location', 'connect_timeout'],
   snowflake: [
-    'type', 'account', 'username', 'password', 'authenticator', 'private_key', 'private_key_path',
+    'type', 'connect_timeout', 'account', 'username', 'password', 'authenticator', 'private_key', 'private_key_path',
     'private_key_passphrase', 'warehouse', 'database', 'role',
   ],
 };
@@ -143,6 +144,14 @@ class ConfigReader {
   warehouse(entry: MapEntry | undefined): WarehouseConfig | null {
     const entries = this.section(entry, '"warehouse"', 'type: duckdb | postgres | bigquery | snowflake, ...');
     if (!entries) return null;
+    const timeoutEntry = entries.get('connect_timeout');
+    const connectTimeoutMs = timeoutEntry ? readConnectTimeout(this.y, timeoutEntry) : undefined;
+    if (connectTimeoutMs === null) return null;
+    const warehouse = this.warehouseOfType(entry, entries);
+    return warehouse === null || connectTimeoutMs === undefined ? warehouse : { ...warehouse, connectTimeoutMs };
+  }
+
+  private warehouseOfType(entry: MapEntry | undefined, entries: Map<string, MapEntry>): WarehouseConfig | null {
     const typeEntry = entries.get('type');
     const type = typeEntry ? readEnum(this.y, typeEntry, '"warehouse"', WAREHOUSE_TYPES) : 'duckdb';
     if (type === null) return null;
@@ -159,7 +168,8 @@ class ConfigReader {
         const urlEntry = entries.get('url');
         if (!urlEntry && this.y.misspeltAs(entries, 'url')) return null;
         if (!urlEntry) return this.y.error('missing_key', entry?.keyLoc ?? this.y.locAt(0), 'a postgres "warehouse" needs "url".', 'add url: ${DATABASE_URL} and set DATABASE_URL in the environment');
-        const url = this.text(urlEntry, what);
+        const text = this.text(urlEntry, what);
+        const url = text === null ? null : checkConnectionUrl(this.y, urlEntry, text, ['postgres', 'postgresql']);
         return url === null ? null : { type, url };
       }
       case 'bigquery':
@@ -171,7 +181,7 @@ class ConfigReader {
         const settings: Record<string, string> = {};
         let ok = true;
         for (const [key, setting] of entries) {
-          if (key === 'type' || !WAREHOUSE_KEYS[type].includes(key)) continue;
+          if (key === 'type' || key === 'connect_timeout' || !WAREHOUSE_KEYS[type].includes(key)) continue;
           const value = this.text(setting, what);
           if (value === null) ok = false;
           else settings[key] = value;

@@ -8,11 +8,12 @@ import type {
   Definition,
   Level,
   SourceLocation,
+  SqlTemplatePart,
   SqlTraitDefinition,
   SyncTarget,
 } from './model.js';
 import { readCondition } from './parse-condition.js';
-import { checkSqlIsSelect, parseSqlTemplate } from './parse-sql.js';
+import { parseSqlTemplate } from './parse-sql.js';
 import {
   COLUMN_PATTERN,
   readEnum,
@@ -367,6 +368,7 @@ function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
   let ok = true;
   const sqlEntry = entries.get('sql');
   let sql: string | null = null;
+  let template: SqlTemplatePart[] = [];
   let locator: SqlLocator | null = null;
   if (!sqlEntry) {
     if (!y.misspeltAs(entries, 'sql')) y.error('missing_key', base.loc, `${subject} has no "sql", the query that computes it.`, 'add sql: | followed by a SELECT returning the entity key and the trait column(s)');
@@ -376,8 +378,9 @@ function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
     if (sql === null) ok = false;
     else {
       locator = sqlLocator(y, sqlEntry);
-      const template = parseSqlTemplate(sql);
-      const problems = [...template.problems, ...checkSqlIsSelect(sql)];
+      const parsed = parseSqlTemplate(sql);
+      template = parsed.parts;
+      const problems = parsed.problems;
       for (const problem of problems) {
         y.error(problem.code, locator(problem.offset), `${subject}: ${problem.message}.`, problem.hint);
       }
@@ -413,7 +416,7 @@ function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
   }
   const sync = readSync(y, entries, subject, base.level, false);
   if (!ok || name === null || base.level === null || !base.descriptionOk || sql === null || sync === null) return null;
-  const definition: SqlTraitDefinition = { kind: 'sql_trait', name, level: base.level, description: base.description, sync, loc: base.loc, sql, columns };
+  const definition: SqlTraitDefinition = { kind: 'sql_trait', name, level: base.level, description: base.description, sync, loc: base.loc, sql, template, columns };
   if (locator) sqlLocators.set(definition, locator);
   return definition;
 }

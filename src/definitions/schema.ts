@@ -4,6 +4,7 @@
 // two in agreement on the fixtures.
 import { z } from 'zod';
 import { COMPARISON_OPS, COMPUTE_KINDS } from './model.js';
+import { linkSchemaToDocs } from './schema-doc-links.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('a snake_case name');
 const level = z.enum(['user', 'account']).describe('user: one row per user_id; account: one row per group_id');
@@ -116,12 +117,17 @@ export const definitionSchema = z.union([audienceSchema, computedTraitSchema, sq
 export const definitionFileSchema = z.union([definitionSchema, z.array(definitionSchema)]).describe('audiences/*.yml, traits/*.yml');
 
 const text = z.string().min(1);
+const connectTimeout = z
+  .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m)?\s*$/)])
+  .optional()
+  .describe('how long connecting may take before quorum names the cause and gives up: seconds, or 30s, 500ms, 2m (default 30s; browser sign-in is exempt)');
 const warehouseSchema = z.union([
-  z.strictObject({ type: z.literal('duckdb').optional(), path: text.optional() }),
-  z.strictObject({ type: z.literal('postgres'), url: text }),
-  z.strictObject({ type: z.literal('bigquery'), project: text, location: text.optional() }),
+  z.strictObject({ type: z.literal('duckdb').optional(), path: text.optional(), connect_timeout: connectTimeout }),
+  z.strictObject({ type: z.literal('postgres'), url: text, connect_timeout: connectTimeout }),
+  z.strictObject({ type: z.literal('bigquery'), project: text, location: text.optional(), connect_timeout: connectTimeout }),
   z.strictObject({
     type: z.literal('snowflake'),
+    connect_timeout: connectTimeout,
     account: text,
     username: text.optional(),
     password: text.optional(),
@@ -188,6 +194,7 @@ export const configSchema = z
 /** The published schema: a quorum.yml or a definition file. */
 export function quorumJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(z.union([configSchema, definitionFileSchema]), { target: 'draft-2020-12', unrepresentable: 'any' });
+  linkSchemaToDocs(schema);
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'quorum project files (quorum.yml, audiences/*.yml, traits/*.yml)',

@@ -6,6 +6,7 @@ import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } f
 import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { error, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
+import { MAX_ALIAS_NODES, checkNodes, checkYamlText } from './yaml-bounds.js';
 import type { SourceLocation } from './model.js';
 
 export type YamlNode = Node;
@@ -25,12 +26,41 @@ export class YamlFile {
   readonly diagnostics: Diagnostic[] = [];
   /** Per mapping, the allowed keys that an unknown key was probably meant to be. */
   private readonly misspelt = new WeakMap<Map<string, MapEntry>, Set<string>>();
+  /** Each alias's anchor, found once (the `yaml` package would search the document per alias). */
+  private readonly aliasTargets: ReadonlyMap<Node, Node>;
+  /** Set when a bound of SPEC §8 refused the file; nothing else of it is read. */
+  private refused = false;
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
+    const problem = checkYamlText(file, text);
+    if (problem !== null) {
+      this.refused = true;
+      this.document = parseDocument('');
+      this.lineCounter.addNewLine(0);
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
+      this.error(problem.code, this.locAt(problem.offset), problem.message, problem.hint);
+      this.aliasTargets = new Map();
+      return;
+    }
     this.document = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    const aliases = checkNodes(this.document);
+    this.aliasTargets = aliases.targets;
+    if (aliases.bomb !== null) {
+      this.refused = true;
+      this.error(
+        'alias_limit',
+        this.loc(aliases.bomb),
+        `${file} expands its aliases (*name) to more than ${MAX_ALIAS_NODES} nodes.`,
+        'repeat the few values you need instead of nesting aliases of aliases; quorum refuses alias bombs',
+      );
+    }
+    if (aliases.nul !== null) {
+      this.refused = true;
+      this.error('nul_character', this.loc(aliases.nul), `${file} writes a NUL character (U+0000) in a value; no name, value or SQL may hold one.`, 'remove the "\\0" (or "\\x00", "\\u0000") escape');
+    }
     const seenLines = new Set<number>();
     for (const problem of this.document.errors) {
       const loc = this.locAt(problem.pos[0]);
@@ -48,7 +78,7 @@ export class YamlFile {
   }
 
   get ok(): boolean {
-    return this.document.errors.length === 0;
+    return !this.refused && this.document.errors.length === 0;
   }
 
   get root(): YamlNode | null {
@@ -78,7 +108,7 @@ export class YamlFile {
   /** Follows aliases (`*anchor`) to the node they name. */
   resolve(node: YamlNode | null | undefined): YamlNode | null {
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return (node.resolve(this.document) as YamlNode | undefined) ?? null;
+    if (isAlias(node)) return this.aliasTargets.get(node) ?? null;
     return node;
   }
 

@@ -8,6 +8,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { SecretRedactor, secrets as projectSecrets } from '../secrets/secret-redactor.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -51,11 +52,14 @@ function networkReason(cause: unknown): string {
   return code ? `network error ${code}` : 'network error';
 }
 
-/** Strips every secret from text that came back from a server before it reaches a message. */
+/**
+ * Strips every secret from text that came back from a server before it reaches a message: the
+ * destination's own and every other secret of the project, in each form a server may echo.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
+  const own = new SecretRedactor();
+  own.add(secrets);
+  return projectSecrets.redact(own.redact(text));
 }
 
 /** Keep-alive connections for one destination: a run sends many batches to one endpoint. */
@@ -153,7 +157,8 @@ export async function postWithRetry(
     try {
       const response = await post(target, bytes, sent, policy.timeoutMs, options.agents ?? null);
       if (response.status >= 200 && response.status < 300) return { ok: true, reason: '', attempts: attempt + 1 };
-      const excerpt = redact(response.text.replace(/\s+/g, ' ').slice(0, 200), secrets);
+      // Redacted before it is cut short, so that no part of a secret survives at the cut.
+      const excerpt = redact(response.text.replace(/\s+/g, ' '), secrets).slice(0, 200);
       reason = `HTTP ${response.status}${excerpt ? ` (${excerpt})` : ''}`;
       if (response.status !== 429 && response.status < 500) return { ok: false, reason, attempts: attempt + 1 };
       wait = retryAfterMs(response.retryAfter);

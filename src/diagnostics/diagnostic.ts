@@ -6,6 +6,11 @@ import type { SourceLocation } from '../definitions/model.js';
  */
 export type DiagnosticCode =
   | 'yaml_syntax' // malformed YAML
+  | 'file_too_large' // a YAML file past its size limit (SPEC §8)
+  | 'invalid_utf8' // a YAML file whose bytes are not UTF-8
+  | 'nul_character' // a NUL character in a YAML file
+  | 'nesting_too_deep' // mappings / lists nested past 64 levels
+  | 'alias_limit' // aliases expanding past 10,000 nodes
   | 'unknown_key' // a key the schema does not know
   | 'missing_key' // a required key is absent
   | 'wrong_type' // a value of the wrong type or shape
@@ -17,6 +22,9 @@ export type DiagnosticCode =
   | 'cycle' // audience -> trait -> ... -> audience
   | 'sql_not_select' // SQL trait that is not one read-only SELECT
   | 'sql_template' // bad {{ }} expression in a SQL trait
+  | 'sql_unparsable' // SQL trait the dialect's parser cannot read (never passed through)
+  | 'sql_forbidden' // SQL trait calling a file / network / settings / server function, or reading a system catalog or the state
+  | 'sql_reserved_column' // SQL trait column named like one of quorum's own columns
   | 'uncastable_literal' // literal that cannot be cast to the column's type
   | 'missing_table' // warehouse table not found
   | 'missing_column' // warehouse column not found
@@ -25,8 +33,12 @@ export type DiagnosticCode =
   | 'duplicate_key' // SQL trait returned one key with conflicting values
   | 'missing_env' // ${VAR} not set
   | 'state_locked' // another run holds the state schema's lock (quorum run)
+  | 'state_damaged' // the state schema fails its consistency check (quorum run, quorum state check)
+  | 'state_newer' // the state schema was written by a newer quorum (a later state format)
   | 'mass_exit' // the max_exit_fraction guardrail stopped a definition (quorum run)
   | 'delivery_failed' // a destination did not take its calls; they wait in the outbox (quorum run)
+  | 'not_a_project' // --project (or the current folder) has no quorum.yml
+  | 'file_system' // a path the user gave cannot be read or written (a folder, no permission, a full disk)
   | 'usage'; // CLI usage problem
 
 export interface Diagnostic {

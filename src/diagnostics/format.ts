@@ -4,7 +4,7 @@
 //      4 |     - { trait: logins_past_30d, lt: 10 }
 //        |         ^
 //   hint: did you mean "logins_past_30_days"?
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from './diagnostic.js';
 
@@ -15,10 +15,40 @@ export interface FormatOptions {
   readonly sources?: ReadonlyMap<string, string>;
 }
 
+const MAX_FRAME_FILE_BYTES = 20 * 1024 * 1024;
+/** Characters of the offending line shown in a code frame; a hostile line may be megabytes long. */
+const FRAME_WIDTH = 100;
+
+/**
+ * The part of a long line around `col` that the frame shows, with the caret's column in it.
+ * Control characters are shown as their visible pictures (a NUL as ␀) so the frame stays one line.
+ */
+export function frameExcerpt(line: string, col: number): { shown: string; col: number } {
+  const visible = (text: string): string =>
+    text.replace(/\t/g, ' ').replace(/[\u0000-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  if (line.length <= FRAME_WIDTH) return { shown: visible(line), col };
+  const start = Math.max(0, Math.min(col - 1 - Math.floor(FRAME_WIDTH / 3), line.length - FRAME_WIDTH));
+  const end = start + FRAME_WIDTH;
+  const head = start > 0 ? '…' : '';
+  const tail = end < line.length ? '…' : '';
+  return { shown: `${head}${visible(line.slice(start, end))}${tail}`, col: col - start + head.length };
+}
+
+/** Messages quote the user's own names; a hostile name may be megabytes long. */
+const MAX_MESSAGE = 500;
+
+function bounded(text: string): string {
+  if (text.length <= MAX_MESSAGE) return text;
+  const half = Math.floor((MAX_MESSAGE - 20) / 2);
+  return `${text.slice(0, half)} … (${text.length - 2 * half} characters left out) … ${text.slice(-half)}`;
+}
+
 function sourceLine(file: string, line: number, options: FormatOptions): string | null {
   let text = options.sources?.get(file) ?? null;
   if (text === null && options.root !== undefined) {
     try {
+      // A file refused for its size is not read again just to show one line of it.
+      if (statSync(path.resolve(options.root, file)).size > MAX_FRAME_FILE_BYTES) return null;
       text = readFileSync(path.resolve(options.root, file), 'utf8');
     } catch {
       text = null;
@@ -34,21 +64,21 @@ export function formatDiagnostic(diagnostic: Diagnostic, rootOrOptions: string |
   const options: FormatOptions = typeof rootOrOptions === 'string' ? { root: rootOrOptions } : rootOrOptions;
   const { loc } = diagnostic;
   const place = loc ? `${loc.file}:${loc.line}:${loc.col} ` : '';
-  const out = [`${place}${diagnostic.severity}[${diagnostic.code}]: ${diagnostic.message}`];
+  const out = [`${place}${diagnostic.severity}[${diagnostic.code}]: ${bounded(diagnostic.message)}`];
   if (loc) {
     const line = sourceLine(loc.file, loc.line, options);
     if (line !== null) {
       const number = String(loc.line);
       const gutter = ' '.repeat(number.length);
-      const shown = line.replace(/\t/g, ' ');
-      const rest = shown.slice(loc.col - 1);
+      const { shown, col } = frameExcerpt(line, loc.col);
+      const rest = shown.slice(col - 1);
       const token = /^[A-Za-z0-9_$.-]+/.exec(rest)?.[0] ?? '';
       const caret = '^'.repeat(Math.max(1, Math.min(token.length, 40)));
       out.push(`  ${number} | ${shown}`);
-      out.push(`  ${gutter} | ${' '.repeat(Math.max(0, loc.col - 1))}${caret}`);
+      out.push(`  ${gutter} | ${' '.repeat(Math.max(0, col - 1))}${caret}`);
     }
   }
-  if (diagnostic.hint) out.push(`hint: ${diagnostic.hint}`);
+  if (diagnostic.hint) out.push(`hint: ${bounded(diagnostic.hint)}`);
   return out.join('\n');
 }
 

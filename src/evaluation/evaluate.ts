@@ -1,5 +1,6 @@
 // compile() needs no connection; evaluate() is compile + execute + read the rows back.
 import type { Project } from '../definitions/model.js';
+import { reservedColumn } from '../definitions/check-sql-traits.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import { buildPlan, type PlanRequest } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
@@ -8,7 +9,7 @@ import { bin, col, num, select, type Query } from '../sql/ast.js';
 import { lowerPlan, sqlTraitQuery, type Body } from '../sql/lower.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
-import type { WarehouseConnection } from '../warehouse/connection.js';
+import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
 
 export interface CompileOptions {
   readonly project: Project;
@@ -32,9 +33,10 @@ export async function readCatalog(connection: WarehouseConnection, project: Proj
   const sqlTraitColumns = new Map<string, ReadonlyMap<string, LogicalType>>();
   for (const d of project.definitions) {
     if (d.kind !== 'sql_trait') continue;
-    const sql = connection.dialect.printer.print(sqlTraitQuery(d.sql, project.config.source.schema, new Date().toISOString()));
+    const sql = connection.dialect.printer.print(sqlTraitQuery(d.template, project.config.source, new Date().toISOString()));
+    let described: Map<string, LogicalType>;
     try {
-      sqlTraitColumns.set(d.name, await connection.describe(sql));
+      described = await connection.describe(sql);
     } catch (cause) {
       if (cause instanceof DiagnosticsError) {
         // A connector's classified error (missing table, ...): keep its code, name the SQL trait.
@@ -44,6 +46,10 @@ export async function readCatalog(connection: WarehouseConnection, project: Proj
         error('warehouse_error', d.loc, `the warehouse rejected SQL trait "${d.name}": ${firstLine(cause)}`, 'run the query by hand in the warehouse and fix it there'),
       ]);
     }
+    // `SELECT *` names its columns only now: the reserved names are checked again here.
+    const reserved = [...described.keys()].flatMap((column) => reservedColumn(column, `SQL trait "${d.name}"`, d.loc));
+    if (reserved.length > 0) throw new DiagnosticsError(reserved);
+    sqlTraitColumns.set(d.name, described);
   }
   return { known: true, tables, sqlTraitColumns };
 }
@@ -61,7 +67,7 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
     const distinctRows: Query = select({
       distinct: true,
       columns: [key, ...trait.columns].map((c) => ({ expr: col(c, 't'), alias: c })),
-      from: { kind: 'subquery', query: sqlTraitQuery(trait.sql, plan.layout.schema, plan.asOf), alias: 't' },
+      from: { kind: 'subquery', query: sqlTraitQuery(trait.template, plan.layout, plan.asOf), alias: 't' },
     });
     const duplicates = select({
       columns: [{ expr: col(key, 'd'), alias: 'key' }],
@@ -70,7 +76,7 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
       having: bin('>', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(1)),
       limit: 1,
     });
-    const rows = await connection.query(printer.print(duplicates));
+    const rows = await readRows(connection, printer.print(duplicates));
     if (rows.length > 0) {
       const definition = project.definitions.find((d) => d.name === trait.trait);
       throw new DiagnosticsError([
@@ -125,7 +131,7 @@ export async function evaluate(
 
 export async function runQuery(connection: WarehouseConnection, sql: string) {
   try {
-    return await connection.query(sql);
+    return await readRows(connection, sql);
   } catch (cause) {
     // A connector that recognised the error (missing table, permission, ...) already said so.
     if (cause instanceof DiagnosticsError) throw cause;

@@ -1,6 +1,7 @@
 // Read-only questions about a definition: its members, a preview with a per-condition breakdown,
 // and every value behind one entity. They return data in the SPEC §7 JSON shapes; the CLI prints.
 import type { Definition, Level, Project } from '../definitions/model.js';
+import { unknownDefinition } from '../definitions/unknown-definition.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import type { TraitValue } from '../reference/dataset.js';
 import { labelConditions, lowerPlan } from '../sql/lower.js';
@@ -44,11 +45,21 @@ export interface ExplainOutput {
   readonly member: boolean;
   readonly conditions: { condition: string; value: boolean; depth: number }[];
   readonly values: Record<string, unknown>;
-  readonly users?: { total: number; matching: Record<string, number> };
+  /** Account audiences with quantifiers: the users of the account, and how many satisfy each quantifier's condition. */
+  readonly users?: { total: number; matching: Record<string, number>; quantifiers: ExplainQuantifier[] };
   /** With identity stitching on: how many of the events each count read came through stitching, by value label. */
   readonly stitched?: Record<string, number>;
   /** `quorum explain` with run history: the entity at each recorded run of the audience, oldest first. */
   readonly history?: ExplainHistoryEntry[];
+}
+
+export interface ExplainQuantifier {
+  readonly quantifier: 'any_user' | 'all_users' | 'no_user' | 'at_least_users';
+  readonly at_least: { readonly count: number } | { readonly percent: number } | null;
+  /** The user-level condition inside the quantifier. */
+  readonly condition: string;
+  readonly matching: number;
+  readonly holds: boolean;
 }
 
 /**
@@ -65,15 +76,14 @@ export interface ExplainHistoryEntry {
   /** conditions whose value differs from the entry before */
   readonly changed: { condition: string; depth: number; from: boolean; to: boolean }[];
   readonly recorded: string[];
+  /** No earlier run to compare with: `changed` lists the conditions that hold, not changes. */
+  readonly first: boolean;
 }
 
 export function definitionNamed(project: Project, name: string): Definition {
   const definition = project.definitions.find((d) => d.name === name);
   if (!definition) {
-    const names = project.definitions.map((d) => d.name).sort();
-    throw new DiagnosticsError([
-      error('unknown_reference', null, `no definition is named "${name}"`, names.length > 0 ? `the project defines: ${names.join(', ')}` : 'add a definition under audiences/ or traits/'),
-    ]);
+    throw new DiagnosticsError([unknownDefinition(project, `no definition is named "${name}"`, name)]);
   }
   return definition;
 }
@@ -156,8 +166,14 @@ export async function explain(ctx: InspectContext, name: string, id: string): Pr
   };
   if (audience.quantifiers.length > 0) {
     const matching: Record<string, number> = {};
-    for (const q of audience.quantifiers) matching[q.label] = row ? Number(row[q.column]) : 0;
-    return { ...output, users: { total: row ? Number(row.users) : 0, matching } };
+    const quantifiers: ExplainQuantifier[] = [];
+    for (const q of audience.quantifiers) {
+      const n = row ? Number(row[q.column]) : 0;
+      matching[q.label] = n;
+      const at = labelled.find((c) => c.node === q) ?? labelled.find((c) => c.label === q.label);
+      quantifiers.push({ quantifier: q.quantifier, at_least: q.atLeast, condition: q.condition.label, matching: n, holds: row !== undefined && at !== undefined && row[at.column] === true });
+    }
+    return { ...output, users: { total: row ? Number(row.users) : 0, matching, quantifiers } };
   }
   return output;
 }
@@ -196,6 +212,7 @@ export async function explainWithHistory(ctx: InspectContext, name: string, id: 
       transition: current.member === wasMember ? null : current.member ? 'entered' : 'exited',
       changed: previous || current.member ? changed : [],
       recorded: point.run_id === null ? [] : (recorded.get(point.run_id) ?? []),
+      first: previous === null,
     });
     previous = current;
   }

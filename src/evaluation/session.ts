@@ -24,8 +24,8 @@ function throwIfErrors(diagnostics: readonly Diagnostic[]): void {
 }
 
 /** Definitions only, no warehouse: what `compile` and `validate --offline` need. */
-export async function openProject(root: string): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
-  const loaded = await loadProject(root);
+export async function openProject(root: string, dialects: DialectLookup): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
+  const loaded = await loadProject(root, { dialects });
   throwIfErrors(loaded.diagnostics);
   const diagnostics = [...loaded.diagnostics, ...checkProject(loaded.project!, OFFLINE_CATALOG)];
   throwIfErrors(diagnostics);
@@ -53,7 +53,7 @@ export async function connect(project: Project, dialects: DialectLookup): Promis
 }
 
 export async function openSession(root: string, dialects: DialectLookup): Promise<Session> {
-  const loaded = await loadProject(root);
+  const loaded = await loadProject(root, { dialects });
   throwIfErrors(loaded.diagnostics);
   const project = loaded.project!;
   const diagnostics = loaded.diagnostics;

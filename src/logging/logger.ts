@@ -80,10 +80,16 @@ function fieldText(value: unknown): string {
   return /[\s"=]/.test(text) ? JSON.stringify(text) : text;
 }
 
-/** The text line of an event (without the newline). */
-export function formatText(event: LogEvent): string {
+/** 14:03:07 in the machine's time zone: what a person at a terminal reads their clock as. */
+export function shortLocalTime(iso: string): string {
+  const t = new Date(iso);
+  return [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** The text line of an event (without the newline); `showTime` shortens the time for a terminal. */
+export function formatText(event: LogEvent, showTime: (iso: string) => string = (iso) => iso): string {
   const { time, level, code, message, ms, ...fields } = event;
-  const parts = [time, level.padEnd(5), code];
+  const parts = [showTime(time), level.padEnd(5), code];
   if (ms !== undefined) parts.push(seconds(ms));
   if (message) parts.push(message);
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) parts.push(`${key}=${fieldText(value)}`);
@@ -104,7 +110,8 @@ export function createLogger(options: LoggerOptions): Logger {
         if (!debug) return;
       }
       const event: LogEvent = { time: now().toISOString(), level, code, message, ...fields };
-      const line = options.format === 'json' ? JSON.stringify(event) : formatText(event);
+      // a terminal gets its reader's local clock; files and pipes keep the full UTC instant
+      const line = options.format === 'json' ? JSON.stringify(event) : formatText(event, tty ? shortLocalTime : undefined);
       if (progress) progress.above(line);
       else stream.write(`${line}\n`);
     },

@@ -15,7 +15,7 @@ function throwIfErrors(clock: StageClock, diagnostics: readonly Diagnostic[]): v
 
 export async function openTimedSession(root: string, dialects: DialectLookup, clock: StageClock): Promise<Session> {
   clock.begin('load');
-  const loaded = await loadProject(root);
+  const loaded = await loadProject(root, { dialects });
   throwIfErrors(clock, loaded.diagnostics);
   const project = loaded.project!;
   clock.end({ definitions: project.definitions.length });

@@ -1,6 +1,7 @@
 // Definitions -> plan. Collects the closure of what the requested definitions need, resolves every
 // name once (through definitions/resolve.ts, as validation does) and gives each distinct
 // computation one home, so shared traits and audiences are computed once per statement.
+import { assertNever } from '../diagnostics/assert-never.js';
 import { DefinitionIndex, resolveTrait, sqlTraitAssociatesUsers, sqlTraitColumns } from '../definitions/resolve.js';
 import type {
   AudienceDefinition,
@@ -42,9 +43,6 @@ export interface PlanRequest {
   readonly extraTraits?: { readonly level: Level; readonly names: readonly string[] };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled definition node: ${JSON.stringify(value)}`);
-}
 
 export function eventMatch(event: EventRef, project: Project): EventMatch {
   const { tables, columns } = project.config.source;
@@ -56,7 +54,7 @@ export function eventMatch(event: EventRef, project: Project): EventMatch {
     case 'screen':
       return { table: tables.screens, column: columns.name, value: event.name };
     default:
-      return assertNever(event);
+      return assertNever(event, 'definition node');
   }
 }
 
@@ -173,7 +171,7 @@ class PlanBuilder {
         };
       }
       default:
-        return assertNever(definition);
+        return assertNever(definition, 'definition node');
     }
   }
 
@@ -264,7 +262,7 @@ class PlanBuilder {
           return { column, level: d.level, type, source: { kind: 'measure', scan: ref.scan, measure: ref.measure, whenMissing }, label };
         }
         default:
-          return assertNever(d.compute);
+          return assertNever(d.compute, 'definition node');
       }
     });
   }
@@ -277,7 +275,7 @@ class PlanBuilder {
         name: cte,
         trait: d.name,
         level: d.level,
-        sql: d.sql,
+        template: d.template,
         columns: sqlTraitColumns(d, this.request.catalog),
         associatesUsers: sqlTraitAssociatesUsers(d, this.request.catalog),
         file: d.loc.file,
@@ -393,7 +391,7 @@ class PlanBuilder {
         return node;
       }
       default:
-        return assertNever(c);
+        return assertNever(c, 'definition node');
     }
   }
 }

@@ -8,6 +8,7 @@ import type {
   Level,
   Predicate,
   SourceLayout,
+  SqlTemplatePart,
   TimeWindow,
 } from '../definitions/model.js';
 import type { LogicalType } from '../warehouse/catalog.js';
@@ -65,7 +66,7 @@ export interface PlanSqlTrait {
   readonly name: string; // CTE name
   readonly trait: string;
   readonly level: Level;
-  readonly sql: string;
+  readonly template: readonly SqlTemplatePart[];
   readonly columns: readonly string[];
   readonly associatesUsers: boolean;
   readonly file: string;

@@ -65,50 +65,81 @@ details summary { cursor: pointer; color: var(--muted); margin: 8px 0 4px; }
 `;
 
 // Runs in the page: one size chart and one entered / exited chart per definition. After each
-// draw it records how many points it plotted (data-points) for the browser test.
+// draw it records how many points it plotted (data-points) for the browser test. The x axis is
+// the run's place in the history, labelled with its as_of: runs at the same as_of (a re-run, a
+// catch-up) get slots of their own, and every run a bar as wide as the others. A bar is at least
+// MIN_BAR_PX high, so a single exit beside a thousand entries still shows.
 const PAGE_SCRIPT = `
 (function () {
+  var MIN_BAR_PX = 3, MIN_BAR_WIDTH_PX = 3, MAX_BAR_WIDTH_PX = 40;
   var data = JSON.parse(document.getElementById('quorum-data').textContent);
   var charts = [];
   window.quorumCharts = charts;
-  var utc = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); };
   var abs = function (u, v) { return v == null ? '-' : String(Math.abs(v)); };
   function width(el) { return Math.max(320, el.clientWidth || 480); }
+  function labels(runs) {
+    var seen = {};
+    return runs.map(function (r) {
+      var t = r.as_of.slice(0, 16).replace('T', ' ');
+      seen[t] = (seen[t] || 0) + 1;
+      return seen[t] > 1 ? t + ' #' + seen[t] : t;
+    });
+  }
+  function bars(u, seriesIdx, idx0, idx1) {
+    var px = uPlot.pxRatio || 1;
+    var xs = u.data[0], ys = u.data[seriesIdx], path = new Path2D();
+    var slot = Math.abs(u.valToPos(1, 'x', true) - u.valToPos(0, 'x', true));
+    var w = Math.max(MIN_BAR_WIDTH_PX * px, Math.min(slot * 0.6, MAX_BAR_WIDTH_PX * px));
+    var y0 = u.valToPos(0, 'y', true);
+    for (var i = idx0; i <= idx1; i++) {
+      var v = ys[i];
+      if (v == null || v === 0) continue;
+      var h = u.valToPos(v, 'y', true) - y0;
+      if (Math.abs(h) < MIN_BAR_PX * px) h = (v > 0 ? -1 : 1) * MIN_BAR_PX * px;
+      path.rect(Math.round(u.valToPos(xs[i], 'x', true) - w / 2), Math.round(y0), Math.round(w), Math.round(h));
+    }
+    return { stroke: path, fill: path };
+  }
   function make(el, kind, d) {
-    var xs = d.runs.map(function (r) { return Date.parse(r.as_of) / 1000; });
+    var xs = d.runs.map(function (r, i) { return i; });
+    var names = labels(d.runs);
     var opts, series;
     if (kind === 'size') {
       series = [xs, d.runs.map(function (r) { return r.size; })];
       opts = { series: [{}, { label: d.kind === 'audience' ? 'members' : 'entities with a value', stroke: '#3461d1', width: 2, fill: 'rgba(52,97,209,0.08)', points: { show: true, size: 7, fill: '#3461d1' } }] };
     } else {
-      var bars = uPlot.paths.bars({ size: [0.6, 40] });
       series = [xs, d.runs.map(function (r) { return r.entered; }), d.runs.map(function (r) { return -r.exited; })];
       opts = { series: [{},
-        { label: 'entered', stroke: '#1a9e5a', fill: 'rgba(26,158,90,0.75)', paths: bars, points: { show: false } },
-        { label: 'exited', stroke: '#d2413a', fill: 'rgba(210,65,58,0.75)', paths: bars, points: { show: false }, value: abs }] };
+        { label: 'entered', stroke: '#1a9e5a', fill: '#1a9e5a', paths: bars, points: { show: false } },
+        { label: 'exited', stroke: '#d2413a', fill: '#d2413a', paths: bars, points: { show: false }, value: abs }] };
       if (d.kind !== 'audience') {
         series.push(d.runs.map(function (r) { return r.changed; }));
         opts.series.push({ label: 'changed', stroke: '#b07a12', width: 2, points: { show: true, size: 7, fill: '#b07a12' } });
       }
     }
+    opts.series[0] = { label: 'run (as of, UTC)', value: function (u, i) { return i == null ? '-' : names[i] + ' · ' + d.runs[i].run_id; } };
     opts.width = width(el);
     opts.height = 220;
-    opts.tzDate = utc;
-    // Half a gap of room on either side, so the first and last bars are whole.
-    var gap = Infinity;
-    for (var k = 1; k < xs.length; k++) if (xs[k] > xs[k - 1]) gap = Math.min(gap, xs[k] - xs[k - 1]);
-    if (gap === Infinity) gap = 86400; // one run: a day either side
     opts.scales = {
-      x: { time: true, range: function (u, min, max) { return [min - gap / 2, max + gap / 2]; } },
+      x: { time: false, range: function () { return [-0.5, xs.length - 0.5]; } },
+      // room on both sides of zero for the smallest bar, however large the other side is
       y: { range: function (u, min, max) {
-        var lo = Math.min(0, min), hi = Math.max(1, max);
-        return [lo === 0 ? 0 : lo * 1.15, hi * 1.15];
+        var lo = Math.min(0, min), hi = Math.max(1, max), span = hi - lo;
+        return [lo === 0 ? 0 : Math.min(lo * 1.15, -0.06 * span), Math.max(hi * 1.15, 0.06 * span)];
       } },
     };
-    opts.axes = [{}, { values: kind === 'size' ? undefined : function (u, vs) { return vs.map(function (v) { return Math.abs(v); }); } }];
+    opts.axes = [
+      { splits: function (u) {
+          var room = Math.max(1, Math.floor(u.bbox.width / (uPlot.pxRatio || 1) / 110));
+          var step = Math.max(1, Math.ceil(xs.length / room));
+          return xs.filter(function (i) { return i % step === 0; });
+        },
+        values: function (u, vs) { return vs.map(function (i) { return names[i] === undefined ? '' : names[i]; }); } },
+      { values: kind === 'size' ? undefined : function (u, vs) { return vs.map(function (v) { return Math.abs(v); }); } },
+    ];
     opts.hooks = { draw: [function (u) { el.dataset.points = String(u.data[0].length); el.dataset.drawn = 'true'; }] };
     var plot = new uPlot(opts, series, el);
-    charts.push({ definition: d.name, kind: kind, el: el, plot: plot });
+    charts.push({ definition: d.name, kind: kind, el: el, plot: plot, labels: names });
   }
   data.definitions.forEach(function (d, i) {
     if (d.runs.length === 0) return;
@@ -132,12 +163,12 @@ function runsTable(d: ReportDefinition): string {
     .slice(0, 12)
     .map(
       (r) =>
-        `<tr data-run="${esc(r.run_id)}"><td>${esc(r.as_of.replace('T', ' ').replace('.000Z', 'Z'))}</td><td class="${r.blocked ? 'blocked' : ''}">${esc(r.blocked ? 'blocked' : r.status)}</td>` +
+        `<tr data-run="${esc(r.run_id)}"><td>${esc(r.as_of.replace('T', ' ').replace('.000Z', 'Z'))}</td><td class="run">${esc(r.run_id)}</td><td class="${r.blocked ? 'blocked' : ''}">${esc(r.blocked ? 'blocked' : r.status)}</td>` +
         `<td class="n">${number(r.size)}</td><td class="n">${number(r.entered)}</td><td class="n">${number(r.exited)}</td><td class="n">${number(r.changed)}</td>` +
         `<td class="n">${r.seconds === null ? '' : esc(r.seconds.toFixed(1))}</td></tr>`,
     )
     .join('');
-  return `<table class="runs"><thead><tr><th>as of (UTC)</th><th>status</th><th class="n">size</th><th class="n">entered</th><th class="n">exited</th><th class="n">changed</th><th class="n">s</th></tr></thead><tbody>${rows}</tbody></table>${
+  return `<table class="runs"><thead><tr><th>as of (UTC)</th><th>run</th><th>status</th><th class="n">size</th><th class="n">entered</th><th class="n">exited</th><th class="n">changed</th><th class="n">s</th></tr></thead><tbody>${rows}</tbody></table>${
     d.runs.length > 12 ? `<p class="meta">the latest 12 of ${d.runs.length} runs</p>` : ''
   }`;
 }

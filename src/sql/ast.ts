@@ -80,6 +80,8 @@ export interface SelectColumn {
 export interface Select {
   readonly kind: 'select';
   readonly distinct: boolean;
+  /** `DISTINCT ON (...)`: the first row of each group in ORDER BY order (only printers whose warehouse has it build one). */
+  readonly distinctOn: readonly Expr[];
   readonly columns: readonly SelectColumn[];
   readonly from: FromItem | null;
   readonly joins: readonly Join[];
@@ -118,8 +120,8 @@ export interface With {
 /**
  * For each group, the value of its first row in `orderBy` order (nulls last; the value itself may
  * be null): the `first` / `last` / `most_frequent` rankings. Output columns `id` and `value`. The
- * default printer writes ROW_NUMBER() in a subquery; a printer whose warehouse has an aggregate for
- * it (`supportsFirstPerGroupAggregate`) writes one GROUP BY instead. `type` says how a DESC key can
+ * default printer writes ROW_NUMBER() in a subquery; a printer whose warehouse has a cheaper form
+ * (an arg-min aggregate, DISTINCT ON) overrides `visitFirstPerGroup`. `type` says how a DESC key can
  * be negated into an ASC one.
  */
 export interface FirstPerGroup {
@@ -174,6 +176,7 @@ export function select(partial: Partial<Select> & Pick<Select, 'columns'>): Sele
   return {
     kind: 'select',
     distinct: false,
+    distinctOn: [],
     from: null,
     joins: [],
     where: null,
@@ -210,7 +213,10 @@ export type Ddl =
       readonly name: string;
       readonly columns: readonly ColumnDefinition[];
       readonly primaryKey: readonly string[];
-    };
+    }
+  /** `quorum state` upgrades and repairs: a column added to a state table, a damaged table dropped. */
+  | { readonly kind: 'add_column'; readonly schema: string; readonly table: string; readonly column: ColumnDefinition }
+  | { readonly kind: 'drop_table'; readonly schema: string; readonly name: string };
 
 // ---------------------------------------------------------------------------------------------
 // Data-changing statements (SPEC §6: snapshots, outbox, runs, lock in the state schema). Used by

@@ -2,7 +2,9 @@
 // level (every measure of that table is a conditional aggregate of that scan), a features row per
 // entity and level, then one CTE per audience. The body is chosen by the caller: members of the
 // outputs, a per-condition breakdown, or every value behind one entity.
-import type { Level, Predicate, Scalar, TimeWindow } from '../definitions/model.js';
+import { assertNever } from '../diagnostics/assert-never.js';
+import type { Level, Predicate, Scalar, SourceLayout, SqlTemplatePart, TimeWindow } from '../definitions/model.js';
+import { sourceTable } from '../definitions/parse-sql.js';
 import type {
   Feature,
   Measure,
@@ -41,9 +43,6 @@ import {
 } from './ast.js';
 import { identityCtes, identityUsers, stitchedSource } from './lower-identity.js';
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled plan node: ${JSON.stringify(value)}`);
-}
 
 export const CTE = {
   userUniverse: 'universe:user',
@@ -116,7 +115,7 @@ export function literalFor(value: Scalar, type: ValueType): Expr {
       if (typeof value === 'boolean') return { kind: 'literal', literal: { type: 'boolean', value } };
       return str(value);
     default:
-      return assertNever(type);
+      return assertNever(type, 'plan node');
   }
 }
 
@@ -158,7 +157,7 @@ function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate
     case 'includes':
       return { kind: 'list_contains', list: subject, value: literalFor(scalarsOf(value)[0], 'unknown') };
     default:
-      return assertNever(op);
+      return assertNever(op, 'plan node');
   }
 }
 
@@ -169,18 +168,23 @@ export function comparison(subject: Expr, op: Predicate['op'], value: Predicate[
   return op === 'not_equals' || op === 'not_in' ? not(positive) : positive;
 }
 
-/** A SQL trait's template with its holes filled: source tables qualified, as_of a literal. */
-export function sqlTraitQuery(sql: string, schema: string, asOf: string): TemplateQuery {
-  const parts: TemplateQuery['parts'][number][] = [];
-  const hole = /\{\{\s*(source\(\s*'([^']*)'\s*\)|as_of)\s*\}\}/g;
-  let last = 0;
-  for (const match of sql.matchAll(hole)) {
-    parts.push({ kind: 'text', text: sql.slice(last, match.index) });
-    if (match[1] === 'as_of') parts.push({ kind: 'literal', literal: { type: 'timestamp', value: asOf } });
-    else parts.push({ kind: 'table', schema, name: match[2] });
-    last = match.index + match[0].length;
-  }
-  parts.push({ kind: 'text', text: sql.slice(last) });
+/**
+ * A SQL trait's template with its holes filled: each source the layout's table in the source
+ * schema (an event table is its own name), as_of a timestamp literal.
+ */
+export function sqlTraitQuery(template: readonly SqlTemplatePart[], layout: SourceLayout, asOf: string): TemplateQuery {
+  const parts = template.map((part): TemplateQuery['parts'][number] => {
+    switch (part.kind) {
+      case 'text':
+        return { kind: 'text', text: part.text };
+      case 'as_of':
+        return { kind: 'literal', literal: { type: 'timestamp', value: asOf } };
+      case 'source':
+        return { kind: 'table', schema: layout.schema, name: sourceTable(layout, part.table) };
+      default:
+        return assertNever(part);
+    }
+  });
   return { kind: 'template', parts };
 }
 
@@ -343,7 +347,7 @@ class Lowering {
   // --- CTEs --------------------------------------------------------------------------------
 
   private sqlTraitCte(t: PlanSqlTrait): CommonTableExpression {
-    return { name: t.name, comment: `sql_trait: ${t.trait} (${t.file})`, query: sqlTraitQuery(t.sql, this.layout.schema, this.plan.asOf) };
+    return { name: t.name, comment: `sql_trait: ${t.trait} (${t.file})`, query: sqlTraitQuery(t.template, this.layout, this.plan.asOf) };
   }
 
   private universeCtes(): CommonTableExpression[] {
@@ -587,7 +591,7 @@ class Lowering {
         };
       }
       default:
-        return assertNever(m.aggregate);
+        return assertNever(m.aggregate, 'plan node');
     }
   }
 
@@ -815,7 +819,7 @@ class Lowering {
       case 'sql_trait':
         return col(s.column, aliases.get(s.cte) ?? '');
       default:
-        return assertNever(s);
+        return assertNever(s, 'plan node');
     }
   }
 
@@ -953,11 +957,11 @@ class Lowering {
             return and(bin('>=', users, num(1)), bin('>=', bin('*', matching, num(100)), bin('*', users, num(atLeast.percent))));
           }
           default:
-            return assertNever(c.quantifier);
+            return assertNever(c.quantifier, 'plan node');
         }
       }
       default:
-        return assertNever(c);
+        return assertNever(c, 'plan node');
     }
   }
 

@@ -1,11 +1,13 @@
 // The default printer: standard SQL with the aggregate FILTER clause. A dialect subclasses it and
 // overrides only the visit methods where its warehouse differs (see dialects/<name>/).
+import { assertNever } from '../diagnostics/assert-never.js';
 import {
   bin,
   col,
   num,
   select,
   type AggregateFn,
+  type BinaryOp,
   type CommonTableExpression,
   type Ddl,
   type Expr,
@@ -21,9 +23,6 @@ import {
   type TableRef,
 } from './ast.js';
 
-function assertNever(value: never): never {
-  throw new Error(`unhandled SQL node: ${JSON.stringify(value)}`);
-}
 
 const INDENT = '  ';
 
@@ -35,7 +34,7 @@ export class SqlPrinter {
     return this.visitQuery(query, 0);
   }
 
-  /** `CREATE SCHEMA` / `CREATE TABLE`, both idempotent (IF NOT EXISTS). */
+  /** `CREATE SCHEMA` / `CREATE TABLE` (both idempotent: IF NOT EXISTS), `ALTER TABLE ADD COLUMN`, `DROP TABLE IF EXISTS`. */
   printDdl(ddl: Ddl): string {
     switch (ddl.kind) {
       case 'create_schema':
@@ -45,13 +44,26 @@ export class SqlPrinter {
         if (ddl.primaryKey.length > 0) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
         return `CREATE TABLE IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name)} (\n${columns.join(',\n')}\n)`;
       }
+      case 'add_column': {
+        const c = ddl.column;
+        return `ALTER TABLE ${this.visitTableName(ddl.schema, ddl.table)} ADD COLUMN ${this.quoteIdentifier(c.name)} ${this.typeName(c.type)}${c.nullable ? '' : ' NOT NULL'}`;
+      }
+      case 'drop_table':
+        return `DROP TABLE IF EXISTS ${this.visitTableName(ddl.schema, ddl.name)}`;
       default:
-        return assertNever(ddl);
+        return assertNever(ddl, 'SQL node');
     }
   }
 
+  /**
+   * Capability: a schema may be written `database.schema` (`project.dataset`) in quorum.yml, each
+   * part its own identifier. Conservative default: a schema name is one identifier.
+   */
+  readonly supportsQualifiedSchemaNames: boolean = false;
+
   visitSchemaName(schema: string): string {
-    return this.quoteIdentifier(schema);
+    if (!this.supportsQualifiedSchemaNames) return this.quoteIdentifier(schema);
+    return schema.split('.').map((part) => this.quoteIdentifier(part)).join('.');
   }
 
   primaryKeyClause(quotedColumns: readonly string[]): string {
@@ -92,7 +104,7 @@ export class SqlPrinter {
       case 'null':
         return 'NULL';
       default:
-        return assertNever(literal);
+        return assertNever(literal, 'SQL node');
     }
   }
 
@@ -113,7 +125,7 @@ export class SqlPrinter {
       case 'json':
         return 'JSON';
       default:
-        return assertNever(type);
+        return assertNever(type, 'SQL node');
     }
   }
 
@@ -143,7 +155,7 @@ export class SqlPrinter {
               case 'literal':
                 return this.visitLiteral(part.literal);
               default:
-                return assertNever(part);
+                return assertNever(part, 'SQL node');
             }
           })
           .join('')
@@ -154,15 +166,9 @@ export class SqlPrinter {
       case 'first_per_group':
         return this.visitFirstPerGroup(query, depth);
       default:
-        return assertNever(query);
+        return assertNever(query, 'SQL node');
     }
   }
-
-  /**
-   * Capability: the warehouse can pick each group's first row with one aggregate (arg_min and the
-   * like) instead of a ROW_NUMBER() window over every row. Conservative default: the window.
-   */
-  readonly supportsFirstPerGroupAggregate: boolean = false;
 
   /** The portable form: ROW_NUMBER() over the group in a subquery, then rank 1. */
   visitFirstPerGroup(q: FirstPerGroup, depth: number): string {
@@ -201,7 +207,8 @@ export class SqlPrinter {
     const columns = s.columns
       .map((c) => (c.alias === null ? this.visitExpr(c.expr) : `${this.visitExpr(c.expr)} AS ${this.quoteIdentifier(c.alias)}`))
       .join(`,\n${pad}${INDENT}`);
-    const lines = [`SELECT${s.distinct ? ' DISTINCT' : ''}\n${pad}${INDENT}${columns}`];
+    const distinct = s.distinctOn.length > 0 ? ` DISTINCT ON (${s.distinctOn.map((e) => this.visitExpr(e)).join(', ')})` : s.distinct ? ' DISTINCT' : '';
+    const lines = [`SELECT${distinct}\n${pad}${INDENT}${columns}`];
     if (s.from) lines.push(`FROM ${this.visitFrom(s.from, depth)}`);
     for (const join of s.joins) {
       lines.push(`${join.type === 'LEFT' ? 'LEFT JOIN' : 'JOIN'} ${this.visitFrom(join.from, depth)} ON ${this.visitExpr(join.on)}`);
@@ -215,7 +222,7 @@ export class SqlPrinter {
   }
 
   visitTableName(schema: string | null, name: string): string {
-    return schema === null ? this.quoteIdentifier(name) : `${this.quoteIdentifier(schema)}.${this.quoteIdentifier(name)}`;
+    return schema === null ? this.quoteIdentifier(name) : `${this.visitSchemaName(schema)}.${this.quoteIdentifier(name)}`;
   }
 
   visitFrom(from: FromItem, depth: number): string {
@@ -227,7 +234,7 @@ export class SqlPrinter {
       case 'subquery':
         return `(\n${INDENT.repeat(depth + 1)}${this.visitQuery(from.query, depth + 1)}\n${INDENT.repeat(depth)}) AS ${this.quoteIdentifier(from.alias)}`;
       default:
-        return assertNever(from);
+        return assertNever(from, 'SQL node');
     }
   }
 
@@ -251,7 +258,7 @@ export class SqlPrinter {
       case 'literal':
         return this.visitLiteral(e.literal);
       case 'binary':
-        return `(${this.visitExpr(e.left)} ${e.op} ${this.visitExpr(e.right)})`;
+        return this.visitBinary(e.op, e.left, e.right);
       case 'not':
         return `(NOT ${this.visitExpr(e.expr)})`;
       case 'is_null':
@@ -261,7 +268,7 @@ export class SqlPrinter {
       case 'in_query':
         return `(${this.visitExpr(e.expr)} IN (${this.visitQuery(e.query, 2)}))`;
       case 'between':
-        return `(${this.visitExpr(e.expr)} BETWEEN ${this.visitExpr(e.low)} AND ${this.visitExpr(e.high)})`;
+        return this.visitBetween(e.expr, e.low, e.high);
       case 'coalesce':
         return `COALESCE(${e.args.map((x) => this.visitExpr(x)).join(', ')})`;
       case 'case': {
@@ -279,7 +286,7 @@ export class SqlPrinter {
       case 'list_contains':
         return this.visitListContains(e.list, e.value);
       case 'empty_list':
-        return `CAST(ARRAY[] AS ${this.typeName(e.elementType === 'string' ? 'string_list' : e.elementType)})`;
+        return this.visitEmptyList(e.elementType);
       case 'aggregate':
         return this.visitAggregate(e.fn, e.arg, e.filter);
       case 'latest_non_null':
@@ -293,14 +300,38 @@ export class SqlPrinter {
       case 'json_object':
         return this.visitJsonObject(e.entries);
       case 'concat':
-        return `CONCAT(${e.args.map((x) => this.visitExpr(x)).join(', ')})`;
+        return this.visitConcat(e.args);
       case 'md5_hex':
         return this.visitMd5Hex(e.expr);
       case 'char_length':
         return `LENGTH(${this.visitExpr(e.expr)})`;
       default:
-        return assertNever(e);
+        return assertNever(e, 'SQL node');
     }
+  }
+
+  visitBinary(op: BinaryOp, left: Expr, right: Expr): string {
+    return `(${this.visitExpr(left)} ${op} ${this.visitExpr(right)})`;
+  }
+
+  visitBetween(expr: Expr, low: Expr, high: Expr): string {
+    return `(${this.visitExpr(expr)} BETWEEN ${this.visitExpr(low)} AND ${this.visitExpr(high)})`;
+  }
+
+  /** Only ever printed as the fallback of a COALESCE, whose other argument gives the list's type. */
+  visitEmptyList(elementType: SqlType): string {
+    return `CAST(ARRAY[] AS ${this.typeName(elementType === 'string' ? 'string_list' : elementType)})`;
+  }
+
+  /**
+   * Capability: CONCAT skips NULL arguments (DuckDB, Postgres). Where it returns NULL instead, each
+   * non-literal argument falls back to '' so that every warehouse gives the same text.
+   */
+  readonly concatSkipsNulls: boolean = true;
+
+  visitConcat(args: readonly Expr[]): string {
+    const printed = args.map((x) => (this.concatSkipsNulls || isStringLiteral(x) ? this.visitExpr(x) : `COALESCE(${this.visitExpr(x)}, '')`));
+    return `CONCAT(${printed.join(', ')})`;
   }
 
   /** Warehouses whose default string order is binary (UTF-8 bytes = code points) need nothing. */
@@ -319,7 +350,7 @@ export class SqlPrinter {
       case 'ends_with':
         return `(RIGHT(${value}, LENGTH(${p})) = ${p})`;
       default:
-        return assertNever(match);
+        return assertNever(match, 'SQL node');
     }
   }
 
@@ -344,13 +375,29 @@ export class SqlPrinter {
       case 'sorted_distinct_list':
         return `ARRAY_AGG(DISTINCT ${arg} ORDER BY ${arg})`;
       default:
-        return assertNever(fn);
+        return assertNever(fn, 'SQL node');
     }
   }
 
+  /**
+   * Capability: aggregates take a `FILTER (WHERE ...)` clause (SQL:2003). Without it a filtered
+   * aggregate reads `CASE WHEN f THEN x END`, NULL where the filter does not hold, which every
+   * aggregate quorum uses skips; a filtered COUNT(*) is `visitCountIf`.
+   */
+  readonly supportsAggregateFilter: boolean = true;
+
   visitAggregate(fn: AggregateFn, arg: Expr | null, filter: Expr | null): string {
+    if (filter !== null && !this.supportsAggregateFilter) {
+      if (arg === null) return this.visitCountIf(filter);
+      return this.aggregateCall(fn, `CASE WHEN ${this.visitExpr(filter)} THEN ${this.visitExpr(arg)} END`);
+    }
     const call = this.aggregateCall(fn, arg === null ? '*' : this.visitExpr(arg));
     return filter === null ? call : `${call} FILTER (WHERE ${this.visitExpr(filter)})`;
+  }
+
+  /** A count of the rows where `condition` holds, for warehouses without aggregate FILTER. */
+  visitCountIf(condition: Expr): string {
+    return `COUNT(CASE WHEN ${this.visitExpr(condition)} THEN 1 END)`;
   }
 
   visitLatestNonNull(value: Expr, orderBy: readonly OrderItem[]): string {
@@ -358,7 +405,7 @@ export class SqlPrinter {
     return `(ARRAY_AGG(${v} ORDER BY ${this.visitOrder(orderBy)}) FILTER (WHERE ${v} IS NOT NULL))[1]`;
   }
 
-  /** Only printed by printers that set supportsFirstPerGroupAggregate (Postgres' and DuckDB's syntax). */
+  /** Only printed by printers whose visitFirstPerGroup builds it (Postgres' and DuckDB's syntax). */
   visitFirstValueBy(value: Expr, orderBy: readonly RankKey[]): string {
     return `(ARRAY_AGG(${this.visitExpr(value)} ORDER BY ${this.visitOrder(orderBy)}))[1]`;
   }
@@ -401,9 +448,13 @@ export class SqlPrinter {
         return `UPDATE ${this.visitTableName(statement.table.schema, statement.table.name)} SET ${set}${statement.where ? ` WHERE ${this.visitExpr(statement.where)}` : ''}`;
       }
       default:
-        return assertNever(statement);
+        return assertNever(statement, 'SQL node');
     }
   }
+}
+
+function isStringLiteral(e: Expr): boolean {
+  return e.kind === 'literal' && e.literal.type === 'string';
 }
 
 /** ISO-8601 instant -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, as every warehouse reads it. */

@@ -17,9 +17,10 @@
 // side by side, so a slow or failing one does not hold up the others; their statements take turns
 // on the one warehouse connection.
 import { sendJsonTo, type Destination } from '../destinations/destination.js';
-import { and, bin, col, isNull, num, select, str, ts, type Expr, type TableRef } from '../sql/ast.js';
+import { and, bin, col, isNull, not, num, select, str, ts, type Expr, type TableRef } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
-import { callJson, type CallRecord } from './calls.js';
+import { redactSecrets } from '../secrets/secret-redactor.js';
+import { HeldCalls, laneOf, serialiseRow, type OutboxRow } from './outbox-rows.js';
 import { crashPoint } from './crash.js';
 import type { LockHandle } from './lock.js';
 import { StateWriter, stateTable, toNumber } from './state-sql.js';
@@ -134,18 +135,6 @@ class BatchBuilder {
   }
 }
 
-export type OutboxRow = Readonly<Record<string, unknown>> & {
-  readonly message_id?: unknown;
-  readonly sequence?: unknown;
-  readonly payload?: unknown;
-};
-
-/** A call as JSON text, and its size; the record is the outbox's compact payload. */
-export function serialiseRow(row: OutboxRow): { json: string; bytes: number } {
-  const json = callJson(JSON.parse(String(row.payload)) as CallRecord, String(row.message_id));
-  return { json, bytes: Buffer.byteLength(json, 'utf8') };
-}
-
 /** Rows in order into batches within the limits, calls over 32 KB set aside (one lane; for tests and tools). */
 export function toBatches(
   rows: readonly OutboxRow[],
@@ -156,7 +145,9 @@ export function toBatches(
   const rejected: { sequence: number; messageId: string; bytes: number }[] = [];
   rows.forEach((row, i) => {
     const sequence = toNumber(row.sequence);
-    const { json, bytes } = serialiseRow(row);
+    const serialised = serialiseRow(row);
+    if ('corrupt' in serialised) throw new Error(`outbox call ${String(row.message_id)} (sequence ${sequence}): ${serialised.corrupt}`);
+    const { json, bytes } = serialised;
     if (bytes >= destination.limits.maxCallBytes) rejected.push({ sequence, messageId: String(row.message_id), bytes });
     else {
       const closed = builder.add(json, bytes, sequence, i);
@@ -166,16 +157,6 @@ export function toBatches(
   const last = builder.flush();
   if (last) batches.push(last);
   return { batches: batches.map((b) => ({ ...b, first: b.sequences[0], last: b.sequences[b.sequences.length - 1] })), rejected };
-}
-
-/** FNV-1a over the entity id: which lane an entity's calls take. */
-export function laneOf(entity: string, lanes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < entity.length; i += 1) {
-    h ^= entity.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % lanes;
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -266,6 +247,7 @@ class DestinationDelivery {
   /** a warehouse error, or a lost lock: delivery stops and the run fails */
   private fatal: unknown = null;
   private marking: Promise<void> | null = null;
+  private readonly held = new HeldCalls();
 
   constructor(
     private readonly options: DeliveryOptions,
@@ -305,6 +287,7 @@ class DestinationDelivery {
       this.fatal ??= cause;
     });
     if (this.fatal !== null) throw this.fatal;
+    this.held.report(name, this.report);
     if (this.failure !== null) {
       const left = await this.turns.run(() =>
         this.writer.rows(
@@ -342,7 +325,13 @@ class DestinationDelivery {
       for (const row of page) {
         const sequence = toNumber(row.sequence);
         const position = this.acks.add(sequence);
-        const { json, bytes } = serialiseRow(row);
+        const admitted = this.held.admit(row, sequence);
+        if ('held' in admitted) {
+          this.acks.done(position, 2);
+          if (admitted.corrupt !== null) await this.setAside(sequence, admitted.corrupt);
+          continue;
+        }
+        const { json, bytes } = admitted;
         if (bytes >= destination.limits.maxCallBytes) {
           rejected.push({ position, sequence, messageId: String(row.message_id), bytes });
           continue;
@@ -357,6 +346,13 @@ class DestinationDelivery {
       }
       for (const r of rejected) await this.reject(r);
     }
+  }
+
+  /** Not marked (it stays, and holds its entity's later calls); last_error says why. */
+  private async setAside(sequence: number, reason: string): Promise<void> {
+    const last = str(`corrupt: ${reason}; set aside, the entity's later calls wait behind it`);
+    const where = and(this.mine, bin('=', col('sequence'), num(sequence)));
+    await this.turns.run(() => this.writer.run({ kind: 'update', table: this.outbox, set: [{ column: 'last_error', value: last }], where }));
   }
 
   private async reject(r: { position: number; sequence: number; messageId: string; bytes: number }): Promise<void> {
@@ -426,7 +422,7 @@ class DestinationDelivery {
           table: this.outbox,
           set: [
             { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
-            { column: 'last_error', value: str(message.slice(0, 500)) },
+            { column: 'last_error', value: str(redactSecrets(message).slice(0, 500)) },
           ],
           where: and(this.mine, { kind: 'in_list', expr: col('sequence'), list: chunk.map((s) => num(s)) }),
         }),
@@ -455,6 +451,7 @@ class DestinationDelivery {
         this.mine,
         ...(after === null ? [] : [bin('>', col('sequence'), num(after))]),
         bin('<=', col('sequence'), num(through)),
+        ...this.held.within(after, through).map((n) => not(bin('=', col('sequence'), num(n)))),
       );
       await this.markWhere(where);
       this.acks.markedUpTo(range.upTo);

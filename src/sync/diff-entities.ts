@@ -25,7 +25,9 @@ import {
   type SyncDefinition,
 } from './diff-sql.js';
 import { newRunId, syncDefinitions } from './run.js';
-import { ensureStateTables, from, StateWriter, stateRefs, stateTable } from './state-sql.js';
+import { nextGenerations, readSnapshotRecords, recordSnapshots } from './snapshot-records.js';
+import { createState } from './state-format.js';
+import { from, StateWriter, stateRefs, stateTable } from './state-sql.js';
 
 export interface DiffEntitiesRequest {
   readonly connection: WarehouseConnection;
@@ -74,14 +76,16 @@ export async function diffEntities(request: DiffEntitiesRequest): Promise<Map<st
   };
   const plan = planFor({ project, catalog: request.catalog, asOf: stamp.asOf, targets: request.definitions });
   const definitions = syncDefinitions(project, plan);
-  await ensureStateTables(connection, schema);
+  await createState(connection, schema);
   const refs = stateRefs(schema);
   return connection.transaction(async (tx) => {
     const w = new StateWriter(connection.dialect.printer, tx);
     await w.run({ kind: 'delete', table: refs.staging, where: null });
     await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
     const rows = definitions.length === 0 ? [] : await w.rows(changesQuery(definitions, schema));
+    const generations = nextGenerations(await readSnapshotRecords(w, w.printer, schema), definitions);
     for (const statement of replaceSnapshots(refs, stateTable(schema, 'snapshot_runs'), definitions, stamp)) await w.run(statement);
+    await recordSnapshots(w, w, schema, definitions, stamp, generations); // the state stays consistent for a run after it
     await w.run({ kind: 'delete', table: refs.staging, where: null });
     return readChanges(rows, definitions);
   });

@@ -375,14 +375,14 @@ export function messageIdExpr(parts: readonly Expr[]): Expr {
   return { kind: 'concat', args: [str('quorum-'), { kind: 'md5_hex', expr: { kind: 'concat', args } }] };
 }
 
-export function outboxInserts(outbox: TableRef, refs: StateRefs, d: SyncDefinition, stamp: RunStamp, previousRun: string): OutboxInsert[] {
+export function outboxInserts(outbox: TableRef, refs: StateRefs, d: SyncDefinition, stamp: RunStamp, generation: number): OutboxInsert[] {
   const inserts: OutboxInsert[] = [];
   for (const target of d.targets) {
     for (const call of target.calls) {
       for (const { transition, rows, context } of transitionsFor(refs, d, call, target)) {
         inserts.push({
           destination: target.destination,
-          build: (base) => outboxInsert(outbox, { d, target, call, transition, rows, groupContext: context, stamp, previousRun, base }),
+          build: (base) => outboxInsert(outbox, { d, target, call, transition, rows, groupContext: context, stamp, generation, base }),
         });
       }
     }
@@ -441,7 +441,8 @@ interface OutboxInsertOptions {
   readonly rows: TransitionRows;
   readonly groupContext: boolean;
   readonly stamp: RunStamp;
-  readonly previousRun: string;
+  /** the snapshot generation this run commits for the definition (snapshot-records.ts) */
+  readonly generation: number;
   readonly base: number;
 }
 
@@ -492,7 +493,7 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
     perUser ? rows.user! : str(''),
     str(o.transition),
     str(stamp.asOf),
-    str(o.previousRun),
+    str(String(o.generation)),
   ]);
   const order = [{ expr: rows.entity, direction: 'ASC' as const }, ...(perUser ? [{ expr: rows.user!, direction: 'ASC' as const }] : [])];
   const sequence = bin('+', num(o.base), { kind: 'row_number', partitionBy: [rows.definitionColumn], orderBy: order });

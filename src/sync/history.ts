@@ -10,7 +10,7 @@ export interface HistoryEntry {
   readonly started_at: string | null;
   readonly finished_at: string | null;
   readonly seconds: number | null;
-  /** running | succeeded | failed | interrupted (the process died; the next run noticed) */
+  /** running | succeeded | failed | interrupted (the process died; the next run noticed) | repaired (`quorum state repair`) */
   readonly status: string;
   readonly definitions: RunOutput['definitions'];
   readonly delivered: Record<string, number>;

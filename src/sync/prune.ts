@@ -2,17 +2,21 @@
 // (`state.outbox_retention_days` in quorum.yml, default 7 days) are deleted, so the outbox does not
 // grow with every run. Only delivered rows go: undelivered ones wait for their destination however
 // old they are, and calls set aside as too large stay as evidence. Within the retention the outbox
-// still answers `quorum explain --history` about what was sent.
-import { and, bin, col, isNull, ts } from '../sql/ast.js';
+// still answers `quorum explain --history` about what was sent. The last call written always stays:
+// the consistency check (state-check.ts) compares its sequence with the one `meta` recorded.
+import { and, bin, col, isNull, num, ts } from '../sql/ast.js';
+import { outboxHighWater } from './snapshot-records.js';
 import { StateWriter, stateTable } from './state-sql.js';
 
 export const DEFAULT_OUTBOX_RETENTION_DAYS = 7;
 
 export async function pruneOutbox(writer: StateWriter, schema: string, retentionDays: number = DEFAULT_OUTBOX_RETENTION_DAYS, now: Date = new Date()): Promise<void> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  const high = await outboxHighWater(writer, writer.printer, schema);
+  if (high === null) return;
   await writer.run({
     kind: 'delete',
     table: stateTable(schema, 'outbox'),
-    where: and(isNull(col('delivered_at'), true), bin('<', col('delivered_at'), ts(cutoff))),
+    where: and(isNull(col('delivered_at'), true), bin('<', col('delivered_at'), ts(cutoff)), bin('<', col('sequence'), num(high))),
   });
 }

@@ -13,7 +13,8 @@ import { planFor } from '../evaluation/evaluate.js';
 import type { Plan } from '../plan/plan.js';
 import { and, bin, col, isNull, num, select, str, ts, type Query } from '../sql/ast.js';
 import type { Catalog } from '../warehouse/catalog.js';
-import type { WarehouseConnection } from '../warehouse/connection.js';
+import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
+import { secrets } from '../secrets/secret-redactor.js';
 import { computationId } from './calls.js';
 import { crashPoint, crashSoon } from './crash.js';
 import { deliverOutbox, type DeliveryReport } from './deliver.js';
@@ -34,7 +35,11 @@ import {
 } from './diff-sql.js';
 import { acquireLock, type LockHandle } from './lock.js';
 import { pruneOutbox } from './prune.js';
-import { ensureStateTables, StateWriter, stateRefs, stateTable, stateTablesExist, toNumber } from './state-sql.js';
+import { nextGenerations, readSnapshotRecords, recordSnapshots } from './snapshot-records.js';
+import { checkConsistency } from './state-check.js';
+import { inspectShape, stateDamaged } from './state-format.js';
+import { guardState, openState } from './state-guard.js';
+import { StateWriter, stateRefs, stateTable, stateTablesExist, toNumber } from './state-sql.js';
 
 export interface RunRequest {
   readonly connection: WarehouseConnection;
@@ -156,7 +161,7 @@ export async function run(request: RunRequest): Promise<RunOutput> {
 
   const schema = project.config.stateSchema;
   const log = request.log ?? (() => undefined);
-  await ensureStateTables(connection, schema);
+  const shape = await openState(connection, schema);
   const lock = await acquireLock(connection, schema, runId, { ttlSeconds: request.lockTtlSeconds ?? lockTtlFromEnv() });
   crashPoint('lock-acquired');
   const writer = new StateWriter(connection.dialect.printer, connection);
@@ -164,6 +169,7 @@ export async function run(request: RunRequest): Promise<RunOutput> {
   const destinations = request.destinations ?? openAll(project, request.destinationOptions);
   let summaries: DefinitionSummary[] = [];
   try {
+    await guardState(connection, schema, shape);
     await writer.run({
       kind: 'update',
       table: runs,
@@ -252,7 +258,7 @@ async function finishRun(writer: StateWriter, schema: string, runId: string, sta
     set: [
       { column: 'finished_at', value: ts(new Date().toISOString()) },
       { column: 'status', value: str(status) },
-      { column: 'summary', value: str(JSON.stringify(output)) },
+      { column: 'summary', value: str(JSON.stringify(secrets.redactValue(output))) },
     ],
     where: bin('=', col('run_id'), str(runId)),
   });
@@ -278,19 +284,8 @@ async function writeChanges(
 
   const counts = readCounts(await w.rows(countsQuery(refs, definitions)), definitions);
   crashPoint('counted');
-  const previousRuns = new Map(
-    (
-      await w.rows(
-        select({
-          columns: [
-            { expr: col('definition'), alias: 'definition' },
-            { expr: col('run_id'), alias: 'run_id' },
-          ],
-          from: { kind: 'table', ...stateTable(schema, 'snapshot_runs'), alias: null },
-        }),
-      )
-    ).map((r) => [String(r.definition), String(r.run_id)]),
-  );
+  // Each definition's snapshot generation goes into its messageIds (snapshot-records.ts).
+  const generations = nextGenerations(await readSnapshotRecords(w, w.printer, schema), definitions);
 
   const summaries: DefinitionSummary[] = [];
   const passing: SyncDefinition[] = [];
@@ -308,7 +303,7 @@ async function writeChanges(
     });
     if (blocked) continue;
     passing.push(d);
-    for (const insert of outboxInserts(outbox, refs, d, stamp, previousRuns.get(d.name) ?? '')) {
+    for (const insert of outboxInserts(outbox, refs, d, stamp, generations.get(d.name)!)) {
       const max = await w.rows(
         select({
           columns: [{ expr: { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, alias: 'n' }],
@@ -324,6 +319,7 @@ async function writeChanges(
     await w.run(statement);
     if (i === 0) crashPoint('snapshots-deleted');
   }
+  await recordSnapshots(w, w, schema, passing, stamp, generations);
   crashPoint('snapshots-written');
   await w.run({ kind: 'delete', table: refs.staging, where: null });
   crashPoint('staging-cleared');
@@ -341,7 +337,7 @@ async function writeChanges(
   await w.run({
     kind: 'update',
     table: stateTable(schema, 'runs'),
-    set: [{ column: 'summary', value: str(JSON.stringify(partial)) }],
+    set: [{ column: 'summary', value: str(JSON.stringify(secrets.redactValue(partial))) }],
     where: bin('=', col('run_id'), str(stamp.runId)),
   });
   crashPoint('run-summarised');
@@ -392,10 +388,11 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
   const { connection, project } = request;
   const schema = project.config.stateSchema;
   const exists = await stateTablesExist(connection, schema);
+  if (exists) await checkReadOnly(connection, schema);
   const staging = stagingQuery(plan, definitions);
   const refs = dryRunRefs(schema, exists);
   const printer = connection.dialect.printer;
-  const read = async (body: Query) => connection.query(printer.print(dryRunQuery(staging, exists, body)));
+  const read = async (body: Query) => readRows(connection, printer.print(dryRunQuery(staging, exists, body)));
   const counts = readCounts(await read(countsQuery(refs, definitions)), definitions);
   const samples = new Map<string, { entered: string[]; exited: string[]; changed: string[] }>(
     definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]),
@@ -443,6 +440,15 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
     if (n > 0) errors.push(`${n} calls of earlier runs wait in the outbox; a real run delivers them first`);
   }
   return { run_id: stamp.runId, as_of: stamp.asOf, dry_run: true, definitions: summaries, delivered: {}, failed: {}, errors };
+}
+
+/** A dry run writes nothing, so it neither creates nor upgrades the state; it still refuses a damaged one. */
+async function checkReadOnly(connection: WarehouseConnection, schema: string): Promise<void> {
+  const shape = await inspectShape(connection, schema);
+  if (shape.kind === 'damaged') throw stateDamaged(schema, shape.problems);
+  if (shape.kind !== 'current') return;
+  const report = await checkConsistency(connection, connection.dialect.printer, schema);
+  if (report.problems.length > 0) throw stateDamaged(schema, report.problems);
 }
 
 export type { LockHandle };

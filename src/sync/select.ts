@@ -1,7 +1,8 @@
 // Which definitions a run evaluates: names and --select patterns (globs with `*` and `?`, as dbt's
 // node selection matches names); none means every definition of the project.
 import type { Project } from '../definitions/model.js';
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { unknownDefinition } from '../definitions/unknown-definition.js';
+import { DiagnosticsError } from '../diagnostics/diagnostic.js';
 
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
@@ -21,9 +22,7 @@ export function selectDefinitions(project: Project, patterns: readonly string[])
   }
   if (unmatched.length > 0) {
     throw new DiagnosticsError(
-      unmatched.map((p) =>
-        error('unknown_reference', null, `no definition matches "${p}"`, `the project defines: ${[...names].sort().join(', ')}`),
-      ),
+      unmatched.map((p) => unknownDefinition(project, `no definition matches "${p}"`, p)),
     );
   }
   return names.filter((n) => chosen.has(n));

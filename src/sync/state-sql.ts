@@ -50,6 +50,10 @@ export class StateWriter {
   async rows(query: Query): Promise<Record<string, unknown>[]> {
     return this.target.query(this.printer.print(query));
   }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    return this.target.query(sql);
+  }
 }
 
 /**
@@ -75,10 +79,10 @@ export async function ensureStateTables(connection: WarehouseConnection, schema:
   }
 }
 
-/** Whether the state tables exist (a dry run must not create them). */
+/** Whether the tables a dry run and `history` read exist (a dry run must not create them); `meta` may not, in a state of format 1. */
 export async function stateTablesExist(connection: WarehouseConnection, schema: string): Promise<boolean> {
   const tables = await connection.readTables(schema);
-  return Object.values(STATE_TABLES).every((t) => tables.has(t.name));
+  return Object.values(STATE_TABLES).every((t) => t.name === STATE_TABLES.meta.name || tables.has(t.name));
 }
 
 export function toNumber(value: unknown): number {

@@ -42,8 +42,17 @@ export const STATE_TABLES = {
   },
   snapshot_runs: {
     name: 'snapshot_runs',
-    description: 'for every definition, the run that wrote its current snapshot (part of each messageId, so a replayed as_of is not mistaken for a retry)',
-    columns: [column('definition', 'string'), column('run_id', 'string'), column('as_of', 'timestamp')],
+    description:
+      "for every definition, the run that committed its current snapshot, the snapshot's generation (part of each messageId) and its row counts (the consistency check compares them)",
+    columns: [
+      column('definition', 'string'),
+      column('run_id', 'string'),
+      column('as_of', 'timestamp'),
+      // Added by state format 2 (nullable so that the upgrade can add them to existing rows).
+      column('generation', 'integer', true), // snapshots committed so far, this one included; never reset
+      column('row_count', 'integer', true), // rows of the definition in `snapshots`
+      column('user_count', 'integer', true), // rows of the definition in `snapshot_users`
+    ],
     primaryKey: ['definition'],
   },
   staging: {
@@ -91,6 +100,12 @@ export const STATE_TABLES = {
       column('summary', 'string', true), // JSON text
     ],
     primaryKey: ['run_id'],
+  },
+  meta: {
+    name: 'meta',
+    description: 'facts about the state itself, one row per key: format_version, outbox_sequence (the last sequence written), last_run (the last run that committed)',
+    columns: [column('key', 'string'), column('value', 'string')],
+    primaryKey: ['key'],
   },
   lock: {
     name: 'lock',

@@ -4,7 +4,6 @@
 import type { SourceLocation } from '../definitions/model.js';
 import { didYouMean } from '../definitions/did-you-mean.js';
 import { COLUMN_PATTERN, parseTimestamp, readWholeNumber, scalarOf } from '../definitions/parse-values.js';
-import { parseSqlTemplate } from '../definitions/parse-sql.js';
 import { snakeCase } from '../definitions/snake-case.js';
 import { presetLayout } from '../definitions/source-layout.js';
 import { describe, isMap, isSeq, truncate, type MapEntry, type YamlFile, type YamlNode } from '../definitions/yaml-source.js';
@@ -31,7 +30,7 @@ export function testFileContext(project: Project, shape: ProjectShape): TestFile
   const raw = new Set<string>([...Object.values(shape.layout.tables), ...shape.reads.keys()]);
   for (const d of project.definitions) {
     if (d.kind !== 'sql_trait') continue;
-    for (const part of parseSqlTemplate(d.sql).parts) if (part.kind === 'source') raw.add(part.table);
+    for (const part of d.template) if (part.kind === 'source') raw.add(part.table);
   }
   for (const role of GIVEN_ROLES) raw.delete(role);
   return { shape, rawTables: raw };

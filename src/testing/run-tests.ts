@@ -7,13 +7,16 @@ import path from 'node:path';
 import { duckdb } from '../../dialects/duckdb/index.js';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
 import { checkProject } from '../definitions/check-references.js';
+import { reservedColumn } from '../definitions/check-sql-traits.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
+import { MAX_TEST_FILE_BYTES, readYamlText } from '../definitions/yaml-bounds.js';
 import { YamlFile } from '../definitions/yaml-source.js';
 import { DiagnosticsError, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { evaluate, firstLine } from '../evaluation/evaluate.js';
 import { sqlTraitQuery } from '../sql/lower.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
+import type { Dialect } from '../warehouse/connection.js';
 import { caseRows, suiteTables, type TableRows } from './case-data.js';
 import { diffEntities } from '../sync/diff-entities.js';
 import { compareStep, type Changes, type Difference, type Results } from './compare.js';
@@ -33,6 +36,8 @@ export interface RunTestsOptions {
   /** How many cases run at once; default: the number of CPUs, at most 8. */
   readonly concurrency?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The warehouse's dialect by name: its parser checks SQL traits along with DuckDB's (SPEC §4). */
+  readonly dialects?: (name: string) => Dialect | undefined;
 }
 
 export interface StepResult {
@@ -76,7 +81,7 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const base = { root, startedAt: new Date(started).toISOString() };
   const done = (partial: Pick<TestRun, 'files' | 'diagnostics' | 'results' | 'totalCases'>): TestRun => ({ ...base, ...partial, durationMs: Date.now() - started });
 
-  const loaded = await loadProject(root, { env: options.env ?? withPlaceholders(process.env) });
+  const loaded = await loadProject(root, { env: options.env ?? withPlaceholders(process.env), dialects: options.dialects ?? (() => undefined), alsoParseWith: [duckdb] });
   const projectDiagnostics = loaded.project ? [...loaded.diagnostics, ...checkProject(loaded.project, OFFLINE_CATALOG)] : loaded.diagnostics;
   if (!loaded.project || projectDiagnostics.some((d) => d.severity === 'error')) {
     return done({ files: [], diagnostics: sortDiagnostics(projectDiagnostics.filter((d) => d.severity === 'error')), results: [], totalCases: 0 });
@@ -88,7 +93,10 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const diagnostics: Diagnostic[] = [];
   const cases: TestCase[] = [];
   for (const file of files) {
-    const y = new YamlFile(file, await fs.readFile(path.join(root, file), 'utf8'));
+    const { text, diagnostic } = await readYamlText(path.join(root, file), file, MAX_TEST_FILE_BYTES, 'test file');
+    if (diagnostic) diagnostics.push(diagnostic);
+    if (text === null) continue;
+    const y = new YamlFile(file, text);
     if (y.ok) cases.push(...parseTestFile(y, context));
     diagnostics.push(...y.diagnostics);
   }
@@ -176,7 +184,11 @@ async function describeSuite(project: Project, schema: string, tables: Readonly<
     for (const d of project.definitions) {
       if (d.kind !== 'sql_trait') continue;
       try {
-        sqlTraitColumns.set(d.name, await connection.describe(connection.dialect.printer.print(sqlTraitQuery(d.sql, schema, '2000-01-01T00:00:00.000Z'))));
+        const described = await connection.describe(connection.dialect.printer.print(sqlTraitQuery(d.template, { ...project.config.source, schema }, '2000-01-01T00:00:00.000Z')));
+        // `SELECT *` names its columns only now (SPEC §4): a reserved one fails the suite.
+        const reserved = [...described.keys()].flatMap((column) => reservedColumn(column, `SQL trait "${d.name}"`, d.loc));
+        if (reserved.length > 0) throw new Error(reserved[0].message);
+        sqlTraitColumns.set(d.name, described);
       } catch (cause) {
         sqlTraitProblems.set(d.name, firstLine(cause));
       }

@@ -1,6 +1,7 @@
 import type { WarehouseConfig } from '../definitions/model.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Catalog, CatalogTable, LogicalType } from './catalog.js';
+import type { SqlTraitParser } from './sql-parser.js';
 
 export type ResultRow = Record<string, unknown>;
 
@@ -8,6 +9,12 @@ export type ResultRow = Record<string, unknown>;
 export interface WarehouseConnection {
   readonly dialect: Dialect;
   query(sql: string): Promise<ResultRow[]>;
+  /**
+   * `query` for a statement that only reads, run where the warehouse itself refuses any write (a
+   * READ ONLY transaction): what preview, members, test and the dry run use (SPEC §4). A
+   * connector without such a mode leaves it out, and `readRows` falls back to `query`.
+   */
+  queryReadOnly?(sql: string): Promise<ResultRow[]>;
   /** Tables and column types of one schema. */
   readTables(schema: string): Promise<Map<string, CatalogTable>>;
   /** The result columns of a query, without running it to completion. */
@@ -31,6 +38,11 @@ export interface WarehouseConnection {
   close(): Promise<void>;
 }
 
+/** Rows of a statement that only reads, read-only where the warehouse can enforce it. */
+export function readRows(connection: WarehouseConnection, sql: string): Promise<ResultRow[]> {
+  return connection.queryReadOnly ? connection.queryReadOnly(sql) : connection.query(sql);
+}
+
 /** What a transaction can send: rows back (`query`) or nothing back (`execute`). */
 export interface Statements {
   query(sql: string): Promise<ResultRow[]>;
@@ -40,6 +52,8 @@ export interface Statements {
 export interface Dialect {
   readonly name: string;
   readonly printer: SqlPrinter;
+  /** Reads SQL traits for the sandbox check (SPEC §4); never runs them. */
+  readonly sqlParser: SqlTraitParser;
   connect(config: WarehouseConfig): Promise<WarehouseConnection>;
 }
 

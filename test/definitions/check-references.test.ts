@@ -68,7 +68,7 @@ describe('checkProject', () => {
       'traits/s.yml': "sql_trait: active_users_past_month\nlevel: account\nsql: select group_id, 1 as active_users_past_month from {{ source('groups') }}\n",
       'audiences/a.yml': 'audience: a\nlevel: account\nwhere: [ { trait: active_users_past_month, gt: many } ]\n',
     };
-    expect(await check(files)).toEqual(['error uncastable_literal audiences/a.yml:3:12']);
+    expect(await check(files)).toEqual(['error uncastable_literal audiences/a.yml:3:19']);
     expect(await check(files, OFFLINE_CATALOG)).toEqual([]);
   });
 
@@ -77,7 +77,7 @@ describe('checkProject', () => {
       'traits/t.yml': 'computed_trait: logins\nlevel: account\ncompute: count\nevent: Logged In\n',
       'audiences/a.yml': 'audience: a\nlevel: user\nwhere: { trait: logins, gt: 1 }\n',
     };
-    expect(await check(files, OFFLINE_CATALOG)).toEqual(['error level_mismatch audiences/a.yml:3:10']);
+    expect(await check(files, OFFLINE_CATALOG)).toEqual(['error level_mismatch audiences/a.yml:3:17']);
   });
 
   it('reports a missing table once, at its first use', async () => {

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dialectNamed } from '../../dialects/registry.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { validateProject } from '../../src/definitions/load-project.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../../src/warehouse/catalog.js';
@@ -53,7 +54,7 @@ export async function runCase(dir: string): Promise<Diagnostic[]> {
   const envFile = path.join(dir, 'env.json');
   const catalog = existsSync(catalogFile) ? catalogFromJson(JSON.parse(readFileSync(catalogFile, 'utf8'))) : OFFLINE_CATALOG;
   const env = existsSync(envFile) ? (JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>) : {};
-  const { diagnostics } = await validateProject(dir, catalog, { env });
+  const { diagnostics } = await validateProject(dir, catalog, { env, dialects: dialectNamed });
   return diagnostics;
 }
 

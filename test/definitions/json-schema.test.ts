@@ -2,8 +2,10 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { configSchema, definitionFileSchema } from '../../src/definitions/schema.js';
+import { configSchema, definitionFileSchema, quorumJsonSchema } from '../../src/definitions/schema.js';
+import { LANGUAGE_DOC, linkedAnchors } from '../../src/definitions/schema-doc-links.js';
 import { jsonSchemaText, schemaPath } from '../../src/definitions/write-json-schema.js';
+import { docAnchors, readDoc } from '../docs/markdown.js';
 import { INVALID_ROOT } from './fixture-helpers.js';
 
 const BASIC = path.resolve(import.meta.dirname, 'projects/basic');
@@ -40,5 +42,32 @@ describe('schema/quorum.schema.json', () => {
       expect(definitionFileSchema.safeParse(parse(readFileSync(file, 'utf8'))).success, name).toBe(false);
     }
     expect(configSchema.safeParse(parse(readFileSync(path.join(INVALID_ROOT, 'unknown-key-quorum-yml/quorum.yml'), 'utf8'))).success).toBe(false);
+  });
+
+  it('describes every key with a link to its entry in docs/language.md', () => {
+    const unlinked: string[] = [];
+    const visit = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) return node.forEach((item, i) => visit(item, `${where}/${i}`));
+      if (typeof node !== 'object' || node === null) return;
+      for (const [key, child] of Object.entries(node)) {
+        if (key === 'properties' && typeof child === 'object' && child !== null) {
+          for (const [name, property] of Object.entries(child)) {
+            const description = (property as { description?: unknown }).description;
+            if (typeof description !== 'string' || !description.includes(`${LANGUAGE_DOC}#`)) unlinked.push(`${where}/properties/${name}`);
+          }
+        }
+        visit(child, `${where}/${key}`);
+      }
+    };
+    visit(quorumJsonSchema(), '');
+    expect(unlinked).toEqual([]);
+  });
+
+  it('links only to anchors that docs/language.md has', () => {
+    const anchors = docAnchors(readDoc(LANGUAGE_DOC));
+    const linked = new Set(linkedAnchors());
+    for (const match of jsonSchemaText().matchAll(/docs\/language\.md#([A-Za-z0-9_-]+)/g)) linked.add(match[1]);
+    expect(linked.size).toBeGreaterThan(40);
+    expect([...linked].filter((anchor) => !anchors.has(anchor))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject, validateProject } from '../../src/definitions/load-project.js';
+import { parseSqlTemplate } from '../../src/definitions/parse-sql.js';
 import type { Project, SourceLocation } from '../../src/definitions/model.js';
 import { OFFLINE_CATALOG } from '../../src/warehouse/catalog.js';
 import { tempProject } from './fixture-helpers.js';
@@ -61,8 +62,8 @@ describe('loadProject: a valid project', () => {
             kind: 'all',
             loc: at(A, 6, 3),
             children: [
-              { kind: 'trait', trait: 'logins_past_30_days', predicate: { op: 'lt', value: 10, ignoreCase: false }, loc: at(A, 7, 9) },
-              { kind: 'trait', trait: 'plan', predicate: { op: 'in', value: ['trial', 'starter'], ignoreCase: true }, loc: at(A, 8, 9) },
+              { kind: 'trait', trait: 'logins_past_30_days', predicate: { op: 'lt', value: 10, ignoreCase: false }, loc: at(A, 7, 16) },
+              { kind: 'trait', trait: 'plan', predicate: { op: 'in', value: ['trial', 'starter'], ignoreCase: true }, loc: at(A, 8, 16) },
               {
                 kind: 'quantifier',
                 quantifier: 'any_user',
@@ -72,7 +73,7 @@ describe('loadProject: a valid project', () => {
                   kind: 'all',
                   loc: at(A, 10, 9),
                   children: [
-                    { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false }, loc: at(A, 11, 15) },
+                    { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false }, loc: at(A, 11, 22) },
                     {
                       kind: 'performed',
                       event: { kind: 'track', name: 'Report Created' },
@@ -84,7 +85,7 @@ describe('loadProject: a valid project', () => {
                   ],
                 },
               },
-              { kind: 'in_audience', audience: 'churned_accounts', negated: true, loc: at(A, 13, 9) },
+              { kind: 'in_audience', audience: 'churned_accounts', negated: true, loc: at(A, 13, 26) },
             ],
           },
         },
@@ -145,11 +146,11 @@ describe('loadProject: a valid project', () => {
             kind: 'any',
             loc: at(M, 10, 5),
             children: [
-              { kind: 'in_audience', audience: 'at_risk_accounts', negated: false, loc: at(M, 11, 11) },
+              { kind: 'in_audience', audience: 'at_risk_accounts', negated: false, loc: at(M, 11, 24) },
               {
                 kind: 'not',
                 loc: at(M, 12, 9),
-                child: { kind: 'trait', trait: 'email', predicate: { op: 'ends_with', value: '@example.com', ignoreCase: false }, loc: at(M, 12, 16) },
+                child: { kind: 'trait', trait: 'email', predicate: { op: 'ends_with', value: '@example.com', ignoreCase: false }, loc: at(M, 12, 23) },
               },
               {
                 kind: 'performed',
@@ -189,6 +190,13 @@ describe('loadProject: a valid project', () => {
             'group by 1',
             '',
           ].join('\n'),
+          template: parseSqlTemplate([
+            'select g.group_id, count(distinct t.user_id) as active_users_past_month',
+            "from {{ source('tracks') }} t join {{ source('groups') }} g using (user_id)",
+            'where t.timestamp > {{ as_of }} - interval 30 day -- a comment; drop',
+            'group by 1',
+            '',
+          ].join('\n')).parts,
           columns: null,
           sync: [],
           loc: at(S, 1, 3),

@@ -73,7 +73,6 @@ describe('identity stitching: every dialect gives the reference answer on the co
 
   async function check(connection: () => WarehouseConnection, identity: IdentityConfig): Promise<void> {
     await engines.loadDuck(DATASET);
-    await engines.duck.execute("SET TimeZone = 'UTC'");
     const project = withIdentity(coverageProject(), identity);
     const sqlTraits = await runSqlTraits(engines.duck.connection, project, COVERAGE_AS_OF);
     const expected = evaluateReference(project, DATASET, COVERAGE_AS_OF, { sqlTraitRows: sqlTraits.rows, sqlTraitColumnTypes: sqlTraits.types });

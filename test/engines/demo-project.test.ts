@@ -82,7 +82,7 @@ function catalogSize(results: Map<string, import('../../src/reference/dataset.js
 }
 
 describe('golden SQL of the demo definitions (DuckDB, offline)', async () => {
-  const { project } = await openProject(demoProjectTemplateDir());
+  const { project } = await openProject(demoProjectTemplateDir(), dialectNamed);
   const update = process.env.UPDATE_GOLDEN === '1';
   for (const definition of (project as Project).definitions) {
     it(definition.name, () => {

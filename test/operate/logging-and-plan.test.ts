@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/definitions/load-project.js';
-import { createLogger, formatText } from '../../src/logging/logger.js';
+import { createLogger, formatText, shortLocalTime } from '../../src/logging/logger.js';
 import { CronSlots, schedulePlan } from '../../src/schedule/schedule-plan.js';
 
 class Capture extends Writable {
@@ -59,7 +59,14 @@ describe('operator logs', () => {
     logger.close();
     expect(out.text).toContain('\r\x1b[2K');
     expect(out.text).toMatch(/execute \d+\.\ds/);
-    expect(out.text).toContain('2024-06-03T11:00:00.000Z info  stage.execute 5ms\n');
+    // a person at a terminal reads a short local time, not an ISO instant
+    expect(out.text).toContain(`${shortLocalTime('2024-06-03T11:00:00.000Z')} info  stage.execute 5ms\n`);
+    expect(out.text).not.toContain('2024-06-03T');
+  });
+
+  it('shortens times to the local clock', () => {
+    const t = new Date(2024, 5, 3, 9, 5, 7);
+    expect(shortLocalTime(t.toISOString())).toBe('09:05:07');
   });
 
   it('quotes field values with spaces', () => {

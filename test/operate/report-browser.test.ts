@@ -49,6 +49,7 @@ interface ChartCheck {
   definition: string;
   kind: 'size' | 'flow';
   xs: number[];
+  labels: string[];
   series: { label: string; values: (number | null)[]; painted: number; expected: number }[];
   points: string | undefined;
 }
@@ -57,7 +58,7 @@ if (!haveChromium) {
   process.stderr.write(`SKIP test/operate/report-browser.test.ts: no Chromium at ${CHROMIUM}; run .ci/install-chromium.sh to install it\n`);
 }
 
-describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
+describe.skipIf(!haveChromium)('quorum report in headless Chromium (skipped without /usr/bin/chromium: run .ci/install-chromium.sh)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'quorum-report-'));
@@ -144,9 +145,9 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
           ctx: CanvasRenderingContext2D;
           valToPos(v: number, scale: string, canvasPixels: boolean): number;
         }
-        const list = (window as unknown as { quorumCharts: { definition: string; kind: string; el: HTMLElement; plot: Plot }[] })
+        const list = (window as unknown as { quorumCharts: { definition: string; kind: string; el: HTMLElement; plot: Plot; labels: string[] }[] })
           .quorumCharts;
-        return list.map(({ definition, kind, el, plot }) => {
+        return list.map(({ definition, kind, el, plot, labels }) => {
           const xs = plot.data[0] as number[];
           const series = plot.series.slice(1).map((s, k) => {
             const values = plot.data[k + 1];
@@ -166,7 +167,7 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
             });
             return { label: s.label, values, painted, expected };
           });
-          return { definition, kind, xs, series, points: el.dataset.points };
+          return { definition, kind, xs, labels, series, points: el.dataset.points };
         });
       }, colours)) as ChartCheck[];
 
@@ -177,7 +178,9 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
           .filter((r) => r.definitions.some((d) => d.name === chart.definition))
           .sort((a, b) => Date.parse(a.as_of) - Date.parse(b.as_of));
         const mine = runs.map((r) => r.definitions.find((d) => d.name === chart.definition)!);
-        expect(chart.xs, chart.definition).toEqual(runs.map((r) => Date.parse(r.as_of) / 1000));
+        // one slot per run, oldest first, labelled with its as_of (runs at one as_of stay apart)
+        expect(chart.xs, chart.definition).toEqual(runs.map((_, i) => i));
+        expect(chart.labels, chart.definition).toEqual(runs.map((r) => r.as_of.slice(0, 16).replace('T', ' ')));
         expect(chart.points).toBe(String(runs.length));
         const expected: Record<string, number[]> =
           chart.kind === 'size'
@@ -201,7 +204,8 @@ describe.skipIf(!haveChromium)('quorum report in headless Chromium', () => {
         cells.map((c) => c.textContent),
       );
       const latest = recorded.runs[0].definitions.find((d) => d.name === 'active_admins')!;
-      expect(firstRow.slice(2, 6)).toEqual([latest.size, latest.entered, latest.exited, latest.changed].map(String));
+      expect(firstRow[1]).toBe(recorded.runs[0].run_id);
+      expect(firstRow.slice(3, 7)).toEqual([latest.size, latest.entered, latest.exited, latest.changed].map(String));
       // the breakdown's first row (the whole condition) is the latest size
       const top = await page.$eval(
         'section[data-definition="active_admins"] table.breakdown tbody tr:first-child td.n',

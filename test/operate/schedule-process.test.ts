@@ -84,7 +84,7 @@ describe('quorum schedule (a process)', () => {
     for (const stage of ['load', 'validate', 'compile', 'execute', 'diff', 'deliver']) expect(codes).toContain(`stage.${stage}`);
 
     process.env.QUORUM_TEST_WRITE_KEY ??= 'wk_test';
-    const { project } = await openProject(dir);
+    const { project } = await openProject(dir, dialectNamed);
     const connection = await connect(project, dialectNamed);
     try {
       const rows = await connection.query('SELECT message_id, delivered_at FROM quorum_state.outbox');

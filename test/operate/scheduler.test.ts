@@ -22,7 +22,7 @@ import { RecordingDestination, writeOperateProject, type OperateProjectOptions }
 const STATE = 'quorum_state';
 
 async function withConnection<T>(dir: string, work: (c: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
-  const { project } = await openProject(dir);
+  const { project } = await openProject(dir, dialectNamed);
   const connection = await connect(project, dialectNamed);
   try {
     return await work(connection);
@@ -42,7 +42,7 @@ interface Harness {
 }
 
 async function startScheduler(dir: string, options: { maxCalls?: number } = {}): Promise<Harness> {
-  const { project } = await openProject(dir);
+  const { project } = await openProject(dir, dialectNamed);
   const logger = memoryLogger();
   const audit = new RecordingDestination('audit', options.maxCalls);
   const destinations = new Map([['audit', audit]]);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import { arbDataset, arbScenario } from '../support/arbitraries.js';
 import { loadDataset, runSqlTraits } from '../support/load-duckdb.js';
+import { PROPERTY_SEED } from '../support/property-seed.js';
 
 async function connect() {
   const instance = await DuckDBInstance.create(':memory:');
@@ -53,7 +54,7 @@ describe('arbitraries', () => {
         const results = evaluateReference(project, dataset, asOf, { sqlTraitRows: sql.rows, sqlTraitColumnTypes: sql.types });
         expect(results.size).toBe(project.definitions.length);
       }),
-      { numRuns: 150, seed: 1 },
+      { numRuns: 150, seed: PROPERTY_SEED },
     );
     connection.closeSync();
   });

@@ -16,6 +16,7 @@ import type {
   TimeWindow,
 } from '../../src/definitions/model.js';
 import type { DefinitionResult, SourceDataset, SourceRow, SourceTable, SourceValue, TraitValue } from '../../src/reference/dataset.js';
+import { parseSqlTemplate } from '../../src/definitions/parse-sql.js';
 import { snakeCase } from '../../src/definitions/snake-case.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
@@ -182,7 +183,7 @@ export function audience(name: string, level: Level, where: Condition): Audience
 }
 
 export function sqlTrait(name: string, level: Level, columns: string[] | null = null): SqlTraitDefinition {
-  return { kind: 'sql_trait', name, level, description: null, sync: [], loc: LOC, sql: 'select 1', columns };
+  return { kind: 'sql_trait', name, level, description: null, sync: [], loc: LOC, sql: 'select 1', template: parseSqlTemplate('select 1').parts, columns };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import type {
   SqlTraitDefinition,
   TimeWindow,
 } from '../../src/definitions/model.js';
+import { parseSqlTemplate } from '../../src/definitions/parse-sql.js';
 import { presetLayout } from '../../src/definitions/source-layout.js';
 import type { SourceDataset, SourceRow, SourceTable, SourceValue } from '../../src/reference/dataset.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
@@ -466,7 +467,7 @@ interface SqlTemplate {
 }
 
 function sqlTrait(name: string, level: Level, columns: string[], sql: string): SqlTraitDefinition {
-  return { kind: 'sql_trait', name, level, description: null, sync: [], loc: LOC, sql, columns };
+  return { kind: 'sql_trait', name, level, description: null, sync: [], loc: LOC, sql, template: parseSqlTemplate(sql).parts, columns };
 }
 
 /** SQL traits whose queries are deterministic (no conflicting keys); their rows come from DuckDB. */

@@ -1,7 +1,7 @@
 // `quorum run` and `quorum history` through the CLI's own entry point (in-process): SPEC §7's
 // --json shapes, selection, exit codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cliIn } from './support/cli-in-process.js';
 import { removeTempDirs, tempDir } from './support/harness.js';
 import { AS_OFS, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
@@ -9,26 +9,7 @@ import { startReceiver, type Receiver } from './support/receiver.js';
 let receiver: Receiver;
 let dir: string;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-  // the stdout destination waits for write's callback
-  process.stdout.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
-    out.push(String(chunk));
-    const done = typeof encoding === 'function' ? encoding : callback;
-    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'quorum', ...args, '--project', dir]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+const cli = (...args: string[]) => cliIn(dir, ...args);
 
 beforeAll(async () => {
   process.env.QUORUM_HTTP_BACKOFF_MS = '5';

@@ -7,31 +7,16 @@ import { postgres } from '../../dialects/postgres/index.js';
 import { loadProject } from '../../src/definitions/load-project.js';
 import type { Project } from '../../src/definitions/model.js';
 import { readCatalog } from '../../src/evaluation/evaluate.js';
-import type { SourceDataset } from '../../src/reference/dataset.js';
 import { history } from '../../src/sync/history.js';
 import { run } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harness.js';
+import { loadIntoPostgres } from './support/postgres-data.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 
-const PG_TYPES: Record<string, string> = { string: 'TEXT', timestamp: 'TIMESTAMP', number: 'DOUBLE PRECISION', integer: 'BIGINT', boolean: 'BOOLEAN', list: 'TEXT[]', unknown: 'TEXT' };
 const INSTANTS = [AS_OFS[0], AS_OFS[2], AS_OFS[3], AS_OFS[5]];
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-/** Test data into PGlite with bound parameters (values never become SQL text). */
-async function loadPglite(connection: PgliteConnection, dataset: SourceDataset): Promise<void> {
-  await connection.db.exec('CREATE SCHEMA IF NOT EXISTS app');
-  for (const [name, table] of Object.entries(dataset.tables)) {
-    const columns = Object.entries(table.columns);
-    await connection.db.exec(`CREATE TABLE app.${q(name)} (${columns.map(([c, t]) => `${q(c)} ${PG_TYPES[t]}`).join(', ')})`);
-    for (const row of table.rows) {
-      const values = columns.map(([c, t]) => (row[c] === null || row[c] === undefined ? null : t === 'timestamp' ? String(row[c]).replace('T', ' ').replace('Z', '') : row[c]));
-      await connection.db.query(`INSERT INTO app.${q(name)} VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, values);
-    }
-  }
-}
 
 let receiver: Receiver;
 let reference: Reference;
@@ -54,7 +39,7 @@ describe('quorum run on Postgres (PGlite)', () => {
     const project = (await loadProject(dir)).project as Project;
     const connection = await PgliteConnection.open(postgres);
     try {
-      await loadPglite(connection, dataset);
+      await loadIntoPostgres(connection.db, 'app', dataset);
       const catalog = await readCatalog(connection, project);
       let prev: { asOf: string; results: Awaited<ReturnType<Reference['at']>> } | null = null;
       let seen = 0;

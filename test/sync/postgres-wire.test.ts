@@ -20,13 +20,13 @@ import { loadProject } from '../../src/definitions/load-project.js';
 import type { Project } from '../../src/definitions/model.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { readCatalog } from '../../src/evaluation/evaluate.js';
-import type { SourceDataset } from '../../src/reference/dataset.js';
 import { history } from '../../src/sync/history.js';
 import { run } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import { ensureStateTables, stateTablesExist } from '../../src/sync/state-sql.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harness.js';
+import { loadIntoPostgres } from './support/postgres-data.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
 
@@ -35,15 +35,6 @@ const TAG = `qwire_${process.pid}_${randomBytes(3).toString('hex')}`;
 const SOURCE = `${TAG}_src`;
 const CLI_DIR = path.resolve(`node_modules/.cache/quorum-wire-tests-${process.pid}`);
 const CLI = path.join(CLI_DIR, 'quorum-cli.mjs');
-const PG_TYPES: Record<string, string> = {
-  string: 'TEXT',
-  timestamp: 'TIMESTAMP',
-  number: 'DOUBLE PRECISION',
-  integer: 'BIGINT',
-  boolean: 'BOOLEAN',
-  list: 'TEXT[]',
-  unknown: 'TEXT',
-};
 const INSTANTS = [AS_OFS[0], AS_OFS[2], AS_OFS[3], AS_OFS[5]];
 const T1 = AS_OFS[1];
 const T2 = AS_OFS[3];
@@ -64,25 +55,6 @@ function stateSchema(name: string): string {
   const schema = `${TAG}_${name.replace(/[^a-z0-9]+/gi, '_')}`.toLowerCase();
   stateSchemas.push(schema);
   return schema;
-}
-
-/** Test data over the wire with bound parameters (values never become SQL text). */
-async function loadPostgres(client: pg.Client, schema: string, data: SourceDataset): Promise<void> {
-  await client.query(`CREATE SCHEMA ${q(schema)}`);
-  for (const [name, table] of Object.entries(data.tables)) {
-    const columns = Object.entries(table.columns);
-    await client.query(`CREATE TABLE ${q(schema)}.${q(name)} (${columns.map(([c, t]) => `${q(c)} ${PG_TYPES[t]}`).join(', ')})`);
-    for (let i = 0; i < table.rows.length; i += 200) {
-      const rows = table.rows.slice(i, i + 200);
-      const values = rows.flatMap((row) =>
-        columns.map(([c, t]) =>
-          row[c] === null || row[c] === undefined ? null : t === 'timestamp' ? String(row[c]).replace('T', ' ').replace('Z', '') : row[c],
-        ),
-      );
-      const tuples = rows.map((_, r) => `(${columns.map((__, k) => `$${r * columns.length + k + 1}`).join(', ')})`);
-      await client.query(`INSERT INTO ${q(schema)}.${q(name)} VALUES ${tuples.join(', ')}`, values);
-    }
-  }
 }
 
 /** The test project (support/project.ts) on this server: postgres warehouse, our source and state schemas. */
@@ -207,7 +179,7 @@ describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: 
     });
     admin = new pg.Client({ connectionString: URL });
     await admin.connect();
-    await loadPostgres(admin, SOURCE, dataset);
+    await loadIntoPostgres(admin, SOURCE, dataset);
     receiver = await startReceiver({ writeKey: WRITE_KEY });
     reference = await Reference.open(dataset);
     const refDir = await tempDir('wire-reference');

@@ -72,7 +72,7 @@ describe('quorum run over time (DuckDB)', () => {
     await writeProject(dir, { endpoint: `${receiver.url}/shape` });
     await runAt(dir, AS_OFS[1]);
     const calls = receiver.calls('shape');
-    const fixture = JSON.parse(readFileSync('/work/shared/research-data/segment-analytics-go-fixtures/test-enqueue-group.json', 'utf8')) as { batch: Record<string, unknown>[] };
+    const fixture = JSON.parse(readFileSync(new URL('../fixtures/segment/enqueue-group.json', import.meta.url), 'utf8')) as { batch: Record<string, unknown>[] };
     const group = calls.find((c) => c.type === 'group' && (c.context as { personas: { computation_class: string } }).personas.computation_class === 'audience')!;
     for (const key of Object.keys(fixture.batch[0])) if (key !== 'userId') expect(group).toHaveProperty(key);
     expect(group.anonymousId).toBe(`account:${String(group.groupId)}`);
@@ -82,8 +82,8 @@ describe('quorum run over time (DuckDB)', () => {
       quorum: { as_of: AS_OFS[1] },
     });
     expect(group.integrations).toEqual({});
-    // first run of the definition: the previous run is '' in the messageId
-    expect(group.messageId).toBe(messageIdOf(['hook', 'active_accounts', 'group', String(group.groupId), '', 'entered', AS_OFS[1], '']));
+    // first snapshot of the definition: generation 1 in the messageId
+    expect(group.messageId).toBe(messageIdOf(['hook', 'active_accounts', 'group', String(group.groupId), '', 'entered', AS_OFS[1], '1']));
     expect(group.messageId.length).toBeLessThan(100);
     const track = calls.find((c) => c.type === 'track' && c.event === 'Audience Entered')!;
     expect(track.properties).toEqual({ audience_key: 'active_accounts', active_accounts: true });
@@ -296,7 +296,7 @@ describe('state files', () => {
     expect(lines.length).toBe(receiver.calls('tables').filter((c) => c.event !== 'Trait Computed').length);
     expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(lines.length);
     const tables = await withSession(dir, async (s) => [...(await s.connection.readTables('quorum_state')).keys()].sort());
-    expect(tables).toEqual(['lock', 'outbox', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'staging']);
+    expect(tables).toEqual(['lock', 'meta', 'outbox', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'staging']);
   });
 });
 

@@ -224,7 +224,10 @@ describe('--select', () => {
   it('a pattern that matches nothing is a usage error (exit 2), not a green run', async () => {
     const result = await cli('test', '--project', project('cohorts'), '--select', 'no_such_thing');
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('error: --select no_such_thing matched no test case, test file or expected definition\n');
+    expect(result.stderr).toBe(
+      'error[usage]: --select no_such_thing matched no test case, test file or expected definition\n' +
+        'hint: patterns match case names, test file names and the definitions the cases expect; without --select every case runs\n\n1 error\n',
+    );
   });
 });
 

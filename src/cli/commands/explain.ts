@@ -3,7 +3,8 @@ import { dialectNamed } from '../../../dialects/registry.js';
 import { explain, explainWithHistory } from '../../evaluation/inspect.js';
 import { openSession } from '../../evaluation/session.js';
 import { globals, UsageError } from '../options.js';
-import { printExplain, printJson } from '../print.js';
+import { printExplain } from '../print-explain.js';
+import { printJson } from '../print.js';
 
 export function registerExplain(program: Command): void {
   program

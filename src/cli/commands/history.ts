@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
+import { unknownDefinition } from '../../definitions/unknown-definition.js';
+import { DiagnosticsError } from '../../diagnostics/diagnostic.js';
 import { connect, openProject } from '../../evaluation/session.js';
 import { history, type HistoryEntry } from '../../sync/history.js';
-import { globals } from '../options.js';
+import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
 function printHistory(entries: readonly HistoryEntry[], name: string | undefined): void {
@@ -31,10 +33,16 @@ export function registerHistory(program: Command): void {
     .description('past runs: when, how long, sizes, entered / exited, delivered')
     .action(async (name: string | undefined, options: { limit: string }, command: Command) => {
       const g = globals(command);
-      const { project } = await openProject(g.project);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit "${options.limit}" is not a positive whole number`);
+      const { project } = await openProject(g.project, dialectNamed);
       const connection = await connect(project, dialectNamed);
       try {
-        const entries = await history(connection, project.config.stateSchema, { name, limit: Math.max(1, Number(options.limit) || 20) });
+        const entries = await history(connection, project.config.stateSchema, { name, limit });
+        // a definition since removed from the project still shows its past runs
+        if (name !== undefined && entries.length === 0 && !project.definitions.some((d) => d.name === name)) {
+          throw new DiagnosticsError([unknownDefinition(project, `no definition is named "${name}", and no run recorded one`, name)]);
+        }
         if (g.json) printJson({ name: name ?? null, runs: entries });
         else printHistory(entries, name);
       } finally {

@@ -1,25 +1,51 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEMO_AS_OF } from '../../../fixtures/demo/generate-warehouse.js';
-import { writeDemoProject } from '../../../fixtures/demo/write-project.js';
+import { DEMO_AS_OF, type DemoStats } from '../../../fixtures/demo/generate-warehouse.js';
+import { DEMO_WAREHOUSE_FILE, holdsDemoProject, writeDemoProject } from '../../../fixtures/demo/write-project.js';
 import { globals } from '../options.js';
 import { printJson } from '../print.js';
+import { progressLine } from '../progress-line.js';
 
 const DEMO_DAY = DEMO_AS_OF.slice(0, 10);
+
+function nextSteps(target: string): string {
+  const shown = path.relative(process.cwd(), target) || '.';
+  return `Next: npx quorum preview at_risk_accounts --project ${shown} --as-of ${DEMO_DAY}\n(the demo data lies around ${DEMO_DAY}; without --as-of, quorum evaluates at now)\n`;
+}
+
+async function generate(target: string, force: boolean, json: boolean): Promise<DemoStats> {
+  const progress = progressLine(json);
+  try {
+    return await writeDemoProject(target, {
+      force,
+      onProgress: (done, total) => progress.update(`generating the demo warehouse (six months of Segment data), step ${done + 1} of ${total}`),
+    });
+  } finally {
+    progress.done();
+  }
+}
 
 export function registerInit(program: Command): void {
   program
     .command('init')
     .argument('[dir]', 'where to create the project', '.')
-    .description('scaffold a project with a demo DuckDB warehouse and example definitions')
-    .action(async (dir: string, _options, command: Command) => {
+    .description('scaffold a project with a demo DuckDB warehouse and example definitions; a re-run on the same demo leaves it alone')
+    .option('--force', "overwrite the demo's files and warehouse where they exist (your other files are kept)")
+    .action(async (dir: string, options: { force?: boolean }, command: Command) => {
       const target = path.resolve(dir);
-      const stats = await writeDemoProject(target);
       const { json } = globals(command);
+      const force = options.force === true;
+      if (!force && (await holdsDemoProject(target))) {
+        const hasWarehouse = existsSync(path.join(target, DEMO_WAREHOUSE_FILE));
+        if (!hasWarehouse) await generate(target, true, json === true);
+        const what = hasWarehouse ? 'left it as it is' : `generated its missing ${DEMO_WAREHOUSE_FILE} again`;
+        if (json) printJson({ project: target, unchanged: hasWarehouse });
+        else process.stdout.write(`${target} already holds the quorum demo project; ${what} (quorum init --force writes it all again)\n${nextSteps(target)}`);
+        return;
+      }
+      const stats = await generate(target, force, json === true);
       if (json) printJson({ project: target, ...stats });
-      else
-        process.stdout.write(
-          `Created a quorum project with a demo warehouse in ${target}\nNext: npx quorum preview at_risk_accounts --project ${path.relative(process.cwd(), target) || '.'} --as-of ${DEMO_DAY}\n(the demo data lies around ${DEMO_DAY}; without --as-of, quorum evaluates at now)\n`,
-        );
+      else process.stdout.write(`Created a quorum project with a demo warehouse in ${target}\n${nextSteps(target)}`);
     });
 }

@@ -1,8 +1,8 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
 import { members } from '../../evaluation/inspect.js';
 import { openSession } from '../../evaluation/session.js';
-import { globals, splitList } from '../options.js';
+import { globals, oneOf, splitList } from '../options.js';
 import { printJson, printMembers } from '../print.js';
 
 export function registerMembers(program: Command): void {
@@ -10,8 +10,8 @@ export function registerMembers(program: Command): void {
     .command('members')
     .argument('<name>', 'an audience or trait')
     .description('the full current membership (or values), for export')
-    .option('--columns <list>', 'extra trait columns, e.g. email,name')
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--columns <list>', 'extra trait columns, comma-separated, e.g. email,name (default: none)')
+    .option('--format <format>', 'csv or json (--json implies json)', oneOf(['csv', 'json']), 'csv')
     .action(async (name: string, options: { columns?: string; format: 'csv' | 'json' }, command: Command) => {
       const g = globals(command);
       const session = await openSession(g.project, dialectNamed);

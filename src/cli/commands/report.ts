@@ -5,6 +5,7 @@ import { dialectNamed } from '../../../dialects/registry.js';
 import { openSession } from '../../evaluation/session.js';
 import { reportData } from '../../report/report-data.js';
 import { reportHtml } from '../../report/report-html.js';
+import { redactSecrets } from '../../secrets/secret-redactor.js';
 import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
@@ -29,7 +30,7 @@ export function registerReport(program: Command): void {
       }
       const out = path.resolve(options.out);
       await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, reportHtml(data), 'utf8');
+      await writeFile(out, redactSecrets(reportHtml(data)), 'utf8');
       if (g.json) printJson({ out, definitions: data.definitions.length, runs: data.runs });
       else process.stdout.write(`wrote ${out}: ${data.definitions.length} definitions, ${data.runs} runs\n`);
     });

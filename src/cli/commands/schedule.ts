@@ -21,7 +21,7 @@ export function registerSchedule(program: Command): void {
       if (command.optsWithGlobals().asOf !== undefined) {
         throw new UsageError('quorum schedule evaluates every run as of its slot; --as-of does not apply (use quorum run --as-of)');
       }
-      const { project } = await openProject(g.project);
+      const { project } = await openProject(g.project, dialectNamed);
       const only = g.select ? new Set(selectDefinitions(project, g.select)) : undefined;
       const plan = schedulePlan(project, only);
       const logger = createLogger({ format });

@@ -1,19 +1,20 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { dialectNamed } from '../../../dialects/registry.js';
 import { DiagnosticsError } from '../../diagnostics/diagnostic.js';
 import { formatJUnit } from '../../testing/report-junit.js';
 import { counts, formatTextReport } from '../../testing/report-text.js';
 import { runFailed, runTests, type TestRun } from '../../testing/run-tests.js';
-import { CommandFailed, globals, UsageError } from '../options.js';
+import { CommandFailed, globals, oneOf, UsageError } from '../options.js';
 import { printDiagnostics, printJson } from '../print.js';
 
 export function registerTest(program: Command): void {
   program
     .command('test')
     .description("run the project's definition tests (tests/*.test.yml) on in-memory DuckDB")
-    .addOption(new Option('--reporter <reporter>', 'human output, or JUnit XML for CI').choices(['human', 'junit']).default('human'))
-    .option('--output <file>', 'write the report to this file (the human summary still goes to the terminal)')
+    .option('--reporter <reporter>', 'human output, or junit (JUnit XML for CI)', oneOf(['human', 'junit']), 'human')
+    .option('--output <file>', 'write the report to this file (the human summary still goes to the terminal; default: the terminal only)')
     .option('--concurrency <n>', 'how many cases run at once (default: one per CPU, at most 8)')
     .action(async (options: { reporter: 'human' | 'junit'; output?: string; concurrency?: string }, command: Command) => {
       const g = globals(command);
@@ -21,9 +22,9 @@ export function registerTest(program: Command): void {
       if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
         throw new UsageError(`--concurrency "${options.concurrency}" must be a whole number of at least 1`);
       }
-      const run = await runTests({ root: g.project, select: g.select, concurrency });
+      const run = await runTests({ root: g.project, select: g.select, concurrency, dialects: dialectNamed });
       if (g.select && g.select.length > 0 && run.results.length === 0 && run.totalCases > 0) {
-        throw new UsageError(`--select ${g.select.join(' ')} matched no test case, test file or expected definition`);
+        throw new UsageError(`--select ${g.select.join(' ')} matched no test case, test file or expected definition`, 'patterns match case names, test file names and the definitions the cases expect; without --select every case runs');
       }
       const report = options.reporter === 'junit' ? formatJUnit(run) : formatTextReport(run);
       if (options.output !== undefined) {

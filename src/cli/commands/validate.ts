@@ -12,7 +12,7 @@ export function registerValidate(program: Command): void {
     .action(async (options: { offline?: boolean }, command: Command) => {
       const g = globals(command);
       if (options.offline) {
-        const { project, diagnostics } = await openProject(g.project);
+        const { project, diagnostics } = await openProject(g.project, dialectNamed);
         printValidation(project, diagnostics, { offline: true, json: g.json });
         return;
       }

@@ -20,6 +20,7 @@ import { evaluateReference } from '../../../src/reference/evaluate.js';
 import type { WarehouseConnection } from '../../../src/warehouse/connection.js';
 import { arbScenario } from '../../support/arbitraries.js';
 import { differences } from '../../support/compare-results.js';
+import { PROPERTY_SEED } from '../../support/property-seed.js';
 import { loadDataset, runSqlTraits } from '../../support/load-duckdb.js';
 import { COVERAGE_AS_OF, COVERAGE_DEFINITIONS, coverageDataset, coverageProject } from './coverage-project.js';
 import { EXCLUDED, excludedReason, unfaithfulTranslation } from './exclusions.js';
@@ -27,7 +28,7 @@ import { loadDatasetPg } from './load-pglite.js';
 import { TranspilingConnection } from './transpiling-connection.js';
 
 // polyglot's WASM parser needs ~0.1 s per KB of SQL, so the translated dialects get fewer runs.
-const SEED = Number(process.env.QUORUM_SEED ?? 20261129);
+const SEED = PROPERTY_SEED;
 
 export type CheckedDialect = 'postgres' | 'bigquery' | 'snowflake';
 

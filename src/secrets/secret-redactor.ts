@@ -1,0 +1,113 @@
+// The one place that knows the project's secrets and removes them from text (SPEC §8). A secret
+// reaches text in more shapes than it was written in: a server that echoes a request back may
+// URL-encode it, JSON-escape it or show the Authorization header, whose Basic credentials are
+// base64 of "user:secret" at any byte alignment. Every shape becomes one alternative of a single
+// regular expression, so redacting a message is one pass whatever the number of secrets.
+
+export const REDACTED = '[redacted]';
+/** Shorter values would redact ordinary words; credential fields are never this short in practice. */
+export const MIN_SECRET_LENGTH = 4;
+/** Below this, a base64 fragment of a secret is too short to tell from other base64 text. */
+const MIN_BASE64_FRAGMENT = 8;
+
+/** Every text form in which `secret` may come back. */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>([secret]);
+  const uri = encodeURIComponent(secret);
+  forms.add(uri);
+  forms.add(uri.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
+  forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
+  forms.add(encodeURI(secret));
+  forms.add(JSON.stringify(secret).slice(1, -1));
+  forms.add(JSON.stringify(JSON.stringify(secret).slice(1, -1)).slice(1, -1));
+  forms.add(secret.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
+  forms.add(secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+  const bytes = Buffer.from(secret, 'utf8');
+  forms.add(bytes.toString('base64'));
+  forms.add(bytes.toString('base64url'));
+  // Inside a longer base64 text (Basic "user:secret", "secret:"), the secret's bytes start at any
+  // of three offsets of a 3-byte group; the characters of the groups it fills alone are the same
+  // whatever surrounds it.
+  for (let skip = 0; skip < 3; skip++) {
+    const whole = bytes.subarray(skip, skip + Math.floor((bytes.length - skip) / 3) * 3);
+    for (const fragment of [whole.toString('base64'), whole.toString('base64url')]) {
+      if (fragment.length >= MIN_BASE64_FRAGMENT) forms.add(fragment);
+    }
+  }
+  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+
+export class SecretRedactor {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | null = null;
+
+  /** Adds secrets (values of credential fields); short or empty values are ignored. */
+  add(secrets: Iterable<string | null | undefined>): void {
+    let changed = false;
+    for (const secret of secrets) {
+      if (typeof secret !== 'string' || secret.trim().length < MIN_SECRET_LENGTH || this.secrets.has(secret)) continue;
+      this.secrets.add(secret);
+      changed = true;
+    }
+    if (!changed) return;
+    const forms = new Set<string>();
+    for (const secret of this.secrets) for (const form of secretForms(secret)) forms.add(form);
+    // Longest first: a secret's URL-encoded form contains shorter forms of nothing else it matches.
+    const alternatives = [...forms].sort((a, b) => b.length - a.length).map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.pattern = new RegExp(alternatives.join('|'), 'g');
+  }
+
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  redact(text: string): string {
+    if (this.pattern === null || text.length === 0) return text;
+    return text.replace(this.pattern, REDACTED);
+  }
+
+  /** Redacts every string inside a JSON-like value (for rows and summaries before they are stored). */
+  redactValue<T>(value: T): T {
+    if (this.pattern === null) return value;
+    if (typeof value === 'string') return this.redact(value) as T;
+    if (Array.isArray(value)) return value.map((v: unknown) => this.redactValue(v)) as T;
+    if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.redactValue(v)])) as T;
+    }
+    return value;
+  }
+}
+
+/**
+ * The process's redactor: every loaded project adds its secrets, and every path out of the process
+ * (the guarded stdout and stderr, the state's error columns, the report) goes through it.
+ */
+export const secrets = new SecretRedactor();
+
+export function redactSecrets(text: string): string {
+  return secrets.redact(text);
+}
+
+type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Makes every write to `stream` pass through the redactor. Whatever writes there (quorum's own
+ * printing, its logger, a dependency's console output) cannot put a known secret on the terminal.
+ */
+export function guardStream(stream: NodeJS.WritableStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  const original = stream.write.bind(stream) as Write;
+  const write: Write = (chunk, encoding, callback) => {
+    if (secrets.size === 0) return original(chunk, encoding, callback);
+    if (typeof chunk === 'string') return original(secrets.redact(chunk), encoding, callback);
+    if (chunk instanceof Uint8Array) {
+      const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+      const clean = secrets.redact(text);
+      return original(clean === text ? chunk : Buffer.from(clean, 'utf8'), encoding, callback);
+    }
+    return original(chunk, encoding, callback);
+  };
+  (stream as unknown as { write: Write }).write = write;
+}

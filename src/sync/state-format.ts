@@ -1,0 +1,164 @@
+// The state format (SPEC §6 "State integrity"). Format 1 (quorum up to 0.x, unversioned) had no
+// `meta` table and no generation or row counts in `snapshot_runs`; format 2 adds them. A run first
+// reads the shape of the state schema from the warehouse catalog: no state table at all is a first
+// run (quorum creates the schema); format 1 is upgraded under the run lock; anything else missing
+// is damage, which only `quorum state repair` mends — quorum never silently recreates a table.
+import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import type { ColumnDefinition, Ddl } from '../sql/ast.js';
+import { col, isNull, select, str } from '../sql/ast.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
+import { ensureStateTables, inList, StateWriter, stateTable } from './state-sql.js';
+import { STATE_TABLES } from './state-tables.js';
+
+export const STATE_FORMAT_VERSION = 2;
+
+/** The `meta` keys. */
+export const META = { formatVersion: 'format_version', outboxSequence: 'outbox_sequence', lastRun: 'last_run' } as const;
+
+/** Columns format 2 added to `snapshot_runs`. */
+export const FORMAT_2_COLUMNS = ['generation', 'row_count', 'user_count'] as const;
+
+/** One thing wrong with the state: the table it is in, the definition when there is one. */
+export interface StateProblem {
+  readonly table: string;
+  readonly definition?: string;
+  readonly message: string;
+}
+
+export type StateShape =
+  | { readonly kind: 'fresh' }
+  | { readonly kind: 'current' }
+  /** format 1, or an upgrade from it that stopped half-way */
+  | { readonly kind: 'old'; readonly missingColumns: readonly ColumnDefinition[] }
+  /** tables or columns missing: `missingTables` / `badTables` name them for repair */
+  | { readonly kind: 'damaged'; readonly problems: readonly StateProblem[]; readonly missingTables: readonly string[]; readonly badTables: readonly string[] };
+
+/** What the warehouse catalog says about the state schema, before anything else is read. */
+export async function inspectShape(connection: WarehouseConnection, schema: string): Promise<StateShape> {
+  const catalog = await connection.readTables(schema);
+  const found = new Map([...catalog.values()].map((t) => [t.name.toLowerCase(), new Set([...t.columns.keys()].map((c) => c.toLowerCase()))]));
+  const tables = Object.values(STATE_TABLES);
+  if (tables.every((t) => !found.has(t.name))) return { kind: 'fresh' };
+  const problems: StateProblem[] = [];
+  const missingTables: string[] = [];
+  const badTables: string[] = [];
+  const metaMissing = !found.has(STATE_TABLES.meta.name);
+  let format1Columns: ColumnDefinition[] = [];
+  for (const t of tables) {
+    const columns = found.get(t.name);
+    if (columns === undefined) {
+      if (t.name === STATE_TABLES.meta.name) continue; // decided below
+      missingTables.push(t.name);
+      problems.push({ table: t.name, message: `table ${schema}.${t.name} is missing (dropped outside quorum)` });
+      continue;
+    }
+    const absent = t.columns.filter((c) => !columns.has(c.name));
+    if (absent.length === 0) continue;
+    if (t.name === STATE_TABLES.snapshot_runs.name && absent.every((c) => (FORMAT_2_COLUMNS as readonly string[]).includes(c.name))) format1Columns = absent;
+    badTables.push(t.name);
+    problems.push({ table: t.name, message: `table ${schema}.${t.name} has no column ${absent.map((c) => c.name).join(', ')} (altered outside quorum)` });
+  }
+  if (metaMissing) {
+    // Format 1 lacks exactly meta and the format-2 columns; an upgrade that stopped half-way has the columns, and rows without counts.
+    const onlyFormat1 = format1Columns.length > 0 && problems.length === 1;
+    if (onlyFormat1 || (problems.length === 0 && (await upgradeUnfinished(connection, schema)))) return { kind: 'old', missingColumns: format1Columns };
+  }
+  if (metaMissing) {
+    missingTables.push(STATE_TABLES.meta.name);
+    problems.push({ table: STATE_TABLES.meta.name, message: `table ${schema}.meta is missing (dropped outside quorum)` });
+  }
+  return problems.length === 0 ? { kind: 'current' } : { kind: 'damaged', problems, missingTables, badTables };
+}
+
+/** The columns of format 2 exist but `meta` does not: an upgrade stopped before its last step leaves rows without counts (or none). */
+async function upgradeUnfinished(connection: WarehouseConnection, schema: string): Promise<boolean> {
+  const rows = await connection.query(
+    connection.dialect.printer.print(
+      select({
+        columns: [{ expr: col('definition'), alias: 'definition' }],
+        from: { kind: 'table', ...stateTable(schema, 'snapshot_runs'), alias: null },
+        where: { kind: 'not', expr: isNull(col('row_count')) },
+        limit: 1,
+      }),
+    ),
+  );
+  return rows.length === 0;
+}
+
+/** The diagnostic a damaged state stops a run with. */
+export function stateDamaged(schema: string, problems: readonly StateProblem[]): DiagnosticsError {
+  return new DiagnosticsError([
+    error(
+      'state_damaged',
+      null,
+      `state schema "${schema}" is damaged: ${problems.map((p) => p.message).join('; ')}; nothing was sent`,
+      '`quorum state repair --from last` recomputes the damaged snapshots without sending anything; `--from empty` makes the next run send every member again (docs/operating.md, "State integrity")',
+    ),
+  ]);
+}
+
+/** A first run: every state table, then the format version, the mark of a state that exists. */
+export async function createState(connection: WarehouseConnection, schema: string): Promise<void> {
+  await ensureStateTables(connection, schema);
+  await insertMetaIfAbsent(connection, schema, META.formatVersion, String(STATE_FORMAT_VERSION));
+}
+
+/** Two first runs at once both try: the key's primary key lets one row in. */
+export async function insertMetaIfAbsent(connection: WarehouseConnection, schema: string, key: string, value: string): Promise<void> {
+  const meta = stateTable(schema, 'meta');
+  await new StateWriter(connection.dialect.printer, connection)
+    .run({
+      kind: 'insert',
+      table: meta,
+      columns: ['key', 'value'],
+      query: select({
+        columns: [
+          { expr: str(key), alias: 'key' },
+          { expr: str(value), alias: 'value' },
+        ],
+        where: { kind: 'not', expr: { kind: 'in_query', expr: str(key), query: select({ columns: [{ expr: col('key', 'm'), alias: null }], from: { kind: 'table', ...meta, alias: 'm' } }) } },
+      }),
+    })
+    .catch(() => undefined);
+}
+
+/** Replaces the given keys of `meta` (null: removes the key). */
+export async function writeMeta(w: StateWriter, schema: string, entries: Readonly<Record<string, string | null>>): Promise<void> {
+  const meta = stateTable(schema, 'meta');
+  const keys = Object.keys(entries);
+  if (keys.length === 0) return;
+  await w.run({ kind: 'delete', table: meta, where: inList(col('key'), keys) });
+  const present = Object.entries(entries).filter((e): e is [string, string] => e[1] !== null);
+  if (present.length === 0) return;
+  await w.run({
+    kind: 'insert',
+    table: meta,
+    columns: ['key', 'value'],
+    query:
+      present.length === 1
+        ? select({ columns: [{ expr: str(present[0][0]), alias: 'key' }, { expr: str(present[0][1]), alias: 'value' }] })
+        : {
+            kind: 'union',
+            all: true,
+            queries: present.map(([k, v]) => select({ columns: [{ expr: str(k), alias: 'key' }, { expr: str(v), alias: 'value' }] })),
+          },
+  });
+}
+
+/** The version a state of format 2 or later says it has; an error for one newer than this quorum. */
+export function checkVersion(schema: string, version: string | undefined): StateProblem | null {
+  if (version === undefined) return { table: 'meta', message: 'the state-format version is missing from meta (rows deleted outside quorum)' };
+  const n = Number(version);
+  if (!Number.isInteger(n) || n < 2) return { table: 'meta', message: `the state-format version in meta is ${JSON.stringify(version)}, not a version quorum wrote` };
+  if (n > STATE_FORMAT_VERSION) {
+    throw new DiagnosticsError([
+      error('state_newer', null, `state schema "${schema}" has state format ${n}, written by a newer quorum; this one reads format ${STATE_FORMAT_VERSION}`, 'upgrade quorum to the version that wrote the state'),
+    ]);
+  }
+  return null;
+}
+
+/** The DDL that upgrades format 1 (the columns `snapshot_runs` lacks; `meta` comes with createState). */
+export function upgradeDdl(schema: string, missing: readonly ColumnDefinition[]): Ddl[] {
+  return missing.map((column) => ({ kind: 'add_column', schema, table: STATE_TABLES.snapshot_runs.name, column }));
+}

@@ -1,0 +1,217 @@
+// SPEC §8: an unreachable or misconfigured warehouse fails within warehouse.connect_timeout,
+// naming the cause (DNS, refused, authentication, TLS, timeout), with no stack trace on any
+// stream, a JSON error on stdout under --json, and no dependency warnings on the terminal.
+// The connectors are the real ones; the network is this machine's (127.0.0.1 servers that refuse
+// or never answer, and host names under .invalid, which never resolve: RFC 6761).
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bigquery } from '../../dialects/bigquery/index.js';
+import { postgres } from '../../dialects/postgres/index.js';
+import { snowflake } from '../../dialects/snowflake/index.js';
+import { loadProject } from '../../src/definitions/load-project.js';
+import type { WarehouseConfig } from '../../src/definitions/model.js';
+import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
+import type { Dialect } from '../../src/warehouse/connection.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** Connects, expecting a failure: the diagnostic and how long it took. */
+async function failure(dialect: Dialect, config: WarehouseConfig): Promise<{ code: string; message: string; ms: number }> {
+  const started = Date.now();
+  try {
+    const connection = await dialect.connect(config);
+    await connection.close();
+  } catch (cause) {
+    expect(cause).toBeInstanceOf(DiagnosticsError);
+    const d = (cause as DiagnosticsError).diagnostics[0];
+    return { code: d.code, message: d.message, ms: Date.now() - started };
+  }
+  throw new Error('connected, but a failure was expected');
+}
+
+/** A TCP server that accepts connections and never says a word: only a timeout ends a wait on it. */
+async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('connecting fails fast and names the cause', () => {
+  it('snowflake: an account whose host does not resolve fails within the timeout, naming DNS', async () => {
+    const result = await failure(snowflake, {
+      type: 'snowflake',
+      settings: { account: 'quorum-unresolvable-zz9', username: 'quorum', password: 'not-a-real-password' },
+      connectTimeoutMs: 20_000,
+    });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toContain('DNS lookup failed');
+    expect(result.message).toContain('quorum-unresolvable-zz9');
+    // Before: the SDK's login retry loop held this for minutes.
+    expect(result.ms).toBeLessThan(20_000);
+  });
+
+  it('postgres: a refused port is "connection refused"', async () => {
+    const result = await failure(postgres, { type: 'postgres', url: 'postgres://quorum:pw@127.0.0.1:1/quorum', connectTimeoutMs: 10_000 });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toContain('connection refused');
+    expect(result.ms).toBeLessThan(10_000);
+  });
+
+  it('postgres: a host that does not resolve is a DNS failure', async () => {
+    const result = await failure(postgres, { type: 'postgres', url: 'postgres://quorum:pw@quorum-db.invalid:5432/quorum', connectTimeoutMs: 10_000 });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toContain('DNS lookup failed');
+    expect(result.ms).toBeLessThan(10_000);
+  });
+
+  it('postgres: a server that never answers times out at warehouse.connect_timeout', async () => {
+    const server = await silentServer();
+    try {
+      const result = await failure(postgres, { type: 'postgres', url: `postgres://quorum:pw@127.0.0.1:${server.port}/quorum`, connectTimeoutMs: 1_000 });
+      expect(result.code).toBe('warehouse_unreachable');
+      expect(result.message).toMatch(/timed out|timeout/);
+      expect(result.ms).toBeGreaterThanOrEqual(900);
+      expect(result.ms).toBeLessThan(6_000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('bigquery: without network or credentials, a named cause within the timeout', async () => {
+    const result = await failure(bigquery, { type: 'bigquery', settings: { project: 'quorum-unresolvable-zz9' }, connectTimeoutMs: 15_000 });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toMatch(/DNS lookup failed|authentication failed|timed out/);
+    expect(result.ms).toBeLessThan(15_000);
+  });
+});
+
+const serverUrl = process.env.QUORUM_TEST_POSTGRES_URL;
+
+describe.skipIf(!serverUrl)('a real PostgreSQL server: needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server and sets it)', () => {
+  it('sslmode=require against a server without TLS names TLS', async () => {
+    const url = new URL(serverUrl!);
+    url.searchParams.set('sslmode', 'require');
+    const result = await failure(postgres, { type: 'postgres', url: url.toString(), connectTimeoutMs: 10_000 });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toContain('TLS handshake failed');
+  });
+
+  it('a database that does not exist is named', async () => {
+    const url = new URL(serverUrl!);
+    url.pathname = '/quorum_no_such_database';
+    const result = await failure(postgres, { type: 'postgres', url: url.toString(), connectTimeoutMs: 10_000 });
+    expect(result.code).toBe('warehouse_unreachable');
+    expect(result.message).toContain('no such database');
+  });
+});
+
+describe('malformed connection URLs are errors, not a silent localhost:5432', () => {
+  async function urlDiagnostics(url: string): Promise<string[]> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-url-'));
+    dirs.push(dir);
+    await fs.writeFile(path.join(dir, 'quorum.yml'), 'warehouse:\n  type: postgres\n  url: ${DATABASE_URL}\n');
+    const loaded = await loadProject(dir, { env: { DATABASE_URL: url } });
+    return loaded.diagnostics.map((d) => `${d.code} ${d.loc?.file}:${d.loc?.line} ${d.message}`);
+  }
+
+  it.each([
+    ['postgres://quorum:pw@db.example.com:99999/quorum', 'the port 99999 is not between 1 and 65535'],
+    ['postgresql//quorum:pw@db.example.com/quorum', 'does not start with a scheme and "://"'],
+    ['mysql://db.example.com/quorum', 'the scheme is "mysql"'],
+    ['postgres://quorum:pw@db example.com/quorum', 'cannot be read as a URL'],
+    ['postgres:///quorum', 'names no host'],
+  ])('%s', async (url, problem) => {
+    const found = await urlDiagnostics(url);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('invalid_value quorum.yml:3');
+    expect(found[0]).toContain(problem);
+    // The URL holds a password: the message never quotes it.
+    expect(found[0]).not.toContain(':pw');
+  });
+
+  it('accepts the usual forms', async () => {
+    for (const url of ['postgres://quorum:pw@db.example.com:5432/quorum?sslmode=require', 'postgresql://db.example.com/quorum', 'postgres:///quorum?host=/var/run/postgresql', 'postgres://[::1]:5432/quorum']) {
+      expect(await urlDiagnostics(url), url).toEqual([]);
+    }
+  });
+});
+
+describe('the CLI on an unreachable warehouse (child process, real streams)', () => {
+  async function cli(config: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'quorum-connect-'));
+    dirs.push(dir);
+    await fs.mkdir(path.join(dir, 'audiences'));
+    await fs.writeFile(path.join(dir, 'quorum.yml'), config);
+    await fs.writeFile(path.join(dir, 'audiences/pro.yml'), 'audience: pro\nlevel: account\nwhere: { trait: plan, equals: pro }\n');
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+      if (!('QUORUM_DEBUG' in env)) delete childEnv.QUORUM_DEBUG;
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, '--project', dir], { env: childEnv });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    });
+  }
+
+  const NOISE = /NodeVersionSupportWarning|MetadataLookupWarning|DeprecationWarning|\(node:\d+\)|--trace-warnings|"level":"(ERROR|WARN)"|Acquire connection error/;
+  const STACK = /\n\s+at .+(:\d+:\d+\)?|\(node:)/;
+
+  const WAREHOUSES: readonly [string, string][] = [
+    ['snowflake', 'warehouse:\n  type: snowflake\n  account: quorum-unresolvable-zz9\n  username: quorum\n  password: ${SNOWFLAKE_PASSWORD}\n  connect_timeout: 20s\n'],
+    ['bigquery', 'warehouse:\n  type: bigquery\n  project: quorum-unresolvable-zz9\n  connect_timeout: 15s\n'],
+    ['postgres', 'warehouse:\n  type: postgres\n  url: postgres://quorum:${PGPASSWORD}@127.0.0.1:1/quorum\n  connect_timeout: 10s\n'],
+  ];
+
+  for (const [name, config] of WAREHOUSES) {
+    it(`${name}: exit 1, the cause on stderr, {"error": ...} on stdout, no stack, no dependency warning`, async () => {
+      const out = await cli(config, ['validate', '--json'], { SNOWFLAKE_PASSWORD: 'sf-password-123', PGPASSWORD: 'pg-password-123' });
+      expect(out.code, out.stderr).toBe(1);
+      expect(out.stderr).toContain('error[warehouse_unreachable]');
+      expect(out.stderr).toMatch(/DNS lookup failed|connection refused|authentication failed|timed out/);
+      const json = JSON.parse(out.stdout) as { error: Record<string, unknown> };
+      expect(Object.keys(json)).toEqual(['error']);
+      expect(Object.keys(json.error)).toEqual(['code', 'message', 'hint', 'file', 'line']);
+      expect(json.error.code).toBe('warehouse_unreachable');
+      expect(json.error.file).toBe('quorum.yml');
+      for (const stream of [out.stdout, out.stderr]) {
+        expect(stream).not.toMatch(NOISE);
+        expect(stream).not.toMatch(STACK);
+        expect(stream).not.toContain('password-123');
+      }
+    });
+  }
+
+  it('QUORUM_DEBUG=1 shows what the SDKs said, as quorum debug lines', async () => {
+    const out = await cli(WAREHOUSES[0][1], ['validate'], { SNOWFLAKE_PASSWORD: 'sf-password-123', QUORUM_DEBUG: '1' });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('debug snowflake: ');
+    expect(out.stderr).not.toContain('sf-password-123');
+  });
+});

@@ -1,0 +1,166 @@
+// SPEC §8: a secret never appears in output, logs, the state schema or the report, even when a
+// destination echoes it back, URL-encoded or in Basic-auth form. A real receiver on 127.0.0.1
+// answers every request with 400 and a body that repeats the request's URL (raw and decoded),
+// every header and the body; `quorum run` delivers to a Segment and a webhook destination through
+// it. Then stdout, stderr (with JSON logs), `history`, `history --json`, the report and every
+// row of every state table are searched for each secret in each encoding, and hold none.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../sync/support/harness.js';
+import { AS_OFS, writeProject } from '../sync/support/project.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
+
+// Values with characters that URL-encoding, JSON and base64 each write differently.
+const SECRETS = {
+  WRITE_KEY: 'wk_l1ve/Kx+9"q!z',
+  HOOK_KEY: 'hk-9f8e7d6c5b4a/=',
+  HOOK_PASSWORD: 'p@ss w0rd:/?#',
+  HOOK_TOKEN: 'Bearer tok_4f3e2d1c0b',
+  HOOK_SECRET: 'whsec_0123456789abcdef',
+} as const;
+
+/** The forms in which a server may echo a secret back, written out independently of quorum's. */
+function encodings(secret: string, user = 'hookuser'): string[] {
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  return [
+    secret,
+    encodeURIComponent(secret),
+    encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+    new URLSearchParams({ k: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    b64(secret),
+    b64(`${secret}:`),
+    b64(`${user}:${secret}`),
+    b64(`${user}:${encodeURIComponent(secret)}`),
+  ];
+}
+
+let server: Server;
+let base: string;
+let dir: string;
+let requests = 0;
+
+function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, '--project', dir], {
+      env: {
+        ...process.env,
+        QUORUM_HTTP_BACKOFF_MS: '1',
+        QUORUM_TEST_WRITE_KEY: SECRETS.WRITE_KEY,
+        HOOK_KEY: SECRETS.HOOK_KEY,
+        HOOK_PASSWORD: encodeURIComponent(SECRETS.HOOK_PASSWORD),
+        HOOK_TOKEN: SECRETS.HOOK_TOKEN,
+        HOOK_SECRET: SECRETS.HOOK_SECRET,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function stateRows(): Promise<string> {
+  const instance = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'));
+  const connection = await instance.connect();
+  try {
+    const tables = await connection.runAndReadAll(`select table_name from information_schema.tables where table_schema = 'quorum_state'`);
+    const names = tables.getRowObjects().map((r) => String(r.table_name));
+    expect(names).toEqual(expect.arrayContaining(['outbox', 'runs']));
+    const texts: string[] = [];
+    for (const name of names) {
+      const rows = await connection.runAndReadAll(`select to_json(t)::varchar as row from quorum_state."${name.replaceAll('"', '""')}" t`);
+      for (const row of rows.getRowObjects()) texts.push(String(row.row));
+    }
+    return texts.join('\n');
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests += 1;
+      const url = req.url ?? '';
+      const echo = {
+        error: 'rejected, and here is everything you sent',
+        url,
+        decoded_url: decodeURIComponent(url),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8').slice(0, 2_000),
+      };
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      // The credentials first, plainly: the start of a body is what an error message quotes.
+      const plain = [req.headers.authorization, req.headers['x-api-token'], url, decodeURIComponent(url)].filter(Boolean);
+      res.end(`${plain.join(' ')} ${JSON.stringify(echo)}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dir = await tempDir('secrets');
+  const hook = `http://hookuser:\${HOOK_PASSWORD}@127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T0/B0?key=\${HOOK_KEY}&v=1`;
+  await writeProject(dir, {
+    endpoint: `${base}/segment`,
+    extraDestinations: { hook2: `{ type: webhook, url: "${hook}", headers: { X-Api-Token: "\${HOOK_TOKEN}" }, secret: "\${HOOK_SECRET}" }` },
+    extraTargets: ['- { to: hook2 }'],
+  });
+});
+
+afterAll(async () => {
+  removeTempDirs();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe('secrets never leave quorum (SPEC §8)', () => {
+  it('appear nowhere after destinations echo them back', async () => {
+    const outputs: Record<string, string> = {};
+    const first = await cli(['run', '--as-of', AS_OFS[2], '--log-format', 'json']);
+    // The destinations refused every batch: the run failed, and says why.
+    expect(first.code).toBe(1);
+    expect(requests).toBeGreaterThan(0);
+    expect(`${first.stdout}${first.stderr}`).toContain('HTTP 400');
+    expect(`${first.stdout}${first.stderr}`).toContain('[redacted]');
+    outputs['run stdout'] = first.stdout;
+    outputs['run stderr'] = first.stderr;
+    const json = await cli(['run', '--as-of', AS_OFS[3], '--json', '--log-format', 'json']);
+    expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
+    outputs['run --json stdout'] = json.stdout;
+    outputs['run --json stderr'] = json.stderr;
+    for (const args of [['history'], ['history', '--json']]) {
+      const out = await cli(args);
+      expect(out.code, out.stderr).toBe(0);
+      outputs[`${args.join(' ')} stdout`] = out.stdout;
+      outputs[`${args.join(' ')} stderr`] = out.stderr;
+    }
+    expect(outputs['history --json stdout']).toContain('HTTP 400');
+    const report = await cli(['report', '--out', path.join(dir, 'report.html')]);
+    expect(report.code, report.stderr).toBe(0);
+    outputs['report.html'] = await readFile(path.join(dir, 'report.html'), 'utf8');
+    outputs['state tables'] = await stateRows();
+    expect(outputs['state tables']).toContain('HTTP 400');
+
+    const leaks: string[] = [];
+    for (const [name, secret] of Object.entries(SECRETS)) {
+      for (const form of encodings(secret)) {
+        for (const [where, text] of Object.entries(outputs)) {
+          if (text.includes(form)) leaks.push(`${name} as ${JSON.stringify(form)} in ${where}`);
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+});

@@ -11,14 +11,13 @@ import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js
 import type { PostgresWarehouse } from './postgres-config.js';
 
 /**
- * knex prefixes an error's message with the whole statement and " - "; the first line, which the
- * diagnostic shows, was then the statement's first line and not the server's reason. This keeps
- * the reason first and the statement's first line after it.
+ * The server's reason first, then the statement's first line (knex, where a statement goes through
+ * it, prefixes the message with the whole statement and " - ").
  */
 function classify(cause: unknown, sql: string): Error {
   const e = cause as { message?: unknown };
-  if (e && typeof e.message === 'string' && e.message.startsWith(`${sql} - `)) {
-    const reason = e.message.slice(sql.length + 3);
+  if (e && typeof e.message === 'string') {
+    const reason = e.message.startsWith(`${sql} - `) ? e.message.slice(sql.length + 3) : e.message;
     const first = sql.trim().split('\n')[0];
     e.message = `${reason} (in ${first.length > 100 ? `${first.slice(0, 100)}...` : first})`;
   }
@@ -36,13 +35,22 @@ const ONE_STATEMENT = { queryMode: 'extended' } as const;
 
 type Runner = Knex | Knex.Transaction;
 
-/** The `pg` client knex's pool hands out. */
-interface PinnedClient {
-  query(config: { text: string; queryMode: 'extended' }): Promise<{ rows: ResultRow[] }>;
+interface PgClient {
+  query(config: { text: string; queryMode: 'extended' }): Promise<{ rows: ResultRow[]; fields: unknown[] }>;
 }
 
-function raw(runner: Runner, sql: string): Knex.Raw {
-  return runner.raw(sql).options(ONE_STATEMENT);
+/**
+ * The statement as printed, on the runner's pg client (a transaction's own, or one from the pool):
+ * knex.raw reads every `?` as a binding, also inside a string literal ('/docs?q=1' arrived as
+ * '/docs$1q=1', and a backslash before a `?` cannot be kept through its escape).
+ */
+async function raw(runner: Runner, sql: string): Promise<{ rows: ResultRow[]; fields: unknown[] }> {
+  const client = (await runner.client.acquireConnection()) as PgClient;
+  try {
+    return await client.query({ text: sql, ...ONE_STATEMENT });
+  } finally {
+    await runner.client.releaseConnection(client);
+  }
 }
 
 /** Timestamps in the source are UTC (docs/semantics.md): the session reads and writes them so. */
@@ -107,7 +115,7 @@ export class PostgresConnection implements WarehouseConnection {
    * run's transaction reads them; all on one pinned session, since temporary tables are per session.
    */
   async transactionAfterReadOnly<T>(inputs: readonly ReadOnlyInput[], work: (statements: Statements) => Promise<T>): Promise<T> {
-    const client = (await this.knex.client.acquireConnection()) as PinnedClient;
+    const client = (await this.knex.client.acquireConnection()) as PgClient;
     const send = async (sql: string): Promise<ResultRow[]> => {
       try {
         return (await client.query({ text: sql, ...ONE_STATEMENT })).rows;

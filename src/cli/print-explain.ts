@@ -59,7 +59,10 @@ export function printExplain(result: ExplainOutput): void {
   out.push('', 'conditions:');
   for (const c of result.conditions) out.push(`  ${c.value ? '✓' : '✗'} ${'  '.repeat(c.depth)}${c.condition}`);
   out.push('', 'values:');
-  for (const [label, value] of Object.entries(result.values)) out.push(`  ${label} = ${show(value)}`);
+  for (const [label, value] of Object.entries(result.values)) {
+    const stitched = result.stitched?.[label];
+    out.push(`  ${label} = ${show(value)}${stitched === undefined ? '' : ` (${stitched} through identity stitching)`}`);
+  }
   if (result.users) {
     out.push('', `users of the account: ${result.users.total}`);
     for (const q of result.users.quantifiers) out.push(`  ${quantifierLine(q, result.users.total)}`);

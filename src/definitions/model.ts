@@ -229,10 +229,19 @@ export type DestinationConfig =
   | { readonly type: 'file'; readonly path: string }
   | { readonly type: 'stdout' };
 
+/** quorum.yml `identity:` (SPEC §2.1). */
+export interface IdentityConfig {
+  readonly stitch: 'off' | 'anonymous_id';
+  /** An anonymous_id seen with several user_ids belongs to the user of its first / last edge. */
+  readonly conflict: 'first' | 'last';
+}
+
 export interface ProjectConfig {
   readonly warehouse: WarehouseConfig;
   readonly source: SourceLayout;
   readonly stateSchema: string;
+  /** Identity stitching; absent means off. */
+  readonly identity?: IdentityConfig;
   /**
    * `state.outbox_retention_days`: delivered outbox rows older than this are deleted at the end of a
    * run; absent: 7 days (src/sync/prune.ts). Undelivered and set-aside (too large) rows are kept.

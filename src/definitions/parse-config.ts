@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { isScalar } from 'yaml';
 import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
+import { parseIdentity } from './parse-identity.js';
 import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
@@ -13,7 +14,7 @@ import { readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
 export const CONFIG_FILE = 'quorum.yml';
-export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'destinations', 'max_exit_fraction', 'personas', 'schedule'];
+export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'identity', 'destinations', 'max_exit_fraction', 'personas', 'schedule'];
 export const SOURCE_KEYS = ['preset', 'schema', 'event_time', 'tables', 'columns'];
 export const TABLE_ROLES = ['identifies', 'groups', 'tracks', 'pages', 'screens'] as const;
 export const COLUMN_ROLES = ['id', 'user_id', 'anonymous_id', 'group_id', 'event', 'event_text', 'context_group_id', 'name'] as const;
@@ -59,9 +60,10 @@ export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: War
   const maxExitFraction = fractionEntry ? readNumberInRange(y, fractionEntry, y.file, 0, 1) : 0.5;
   const personas = r.personas(entries.get('personas'));
   const schedule = r.schedule(entries.get('schedule'));
-  if (!warehouse || !source || stateSchema === null || !destinations || maxExitFraction === null || !personas || !schedule) return null;
+  const identity = parseIdentity(y, entries.get('identity'));
+  if (!warehouse || !source || stateSchema === null || !identity || !destinations || maxExitFraction === null || !personas || !schedule) return null;
   const retention = state?.outboxRetentionDays;
-  return { warehouse, source, stateSchema, ...(retention === undefined ? {} : { outboxRetentionDays: retention }), destinations, maxExitFraction, personas, schedule, loc };
+  return { warehouse, source, stateSchema, ...(entries.has('identity') ? { identity } : {}), ...(retention === undefined ? {} : { outboxRetentionDays: retention }), destinations, maxExitFraction, personas, schedule, loc };
 }
 
 class ConfigReader {

@@ -162,6 +162,13 @@ export const configSchema = (warehouses: WarehouseTypes) => z
         outbox_retention_days: z.number().min(0).max(36_500).optional().describe('delivered outbox rows older than this many days are deleted at the end of a run; default 7'),
       })
       .optional(),
+    identity: z
+      .strictObject({
+        stitch: z.enum(['off', 'anonymous_id']).optional().describe('anonymous_id: rows with only an anonymous_id count for the user it was identified as (SPEC §2.1); default off'),
+        conflict: z.enum(['first', 'last']).optional().describe('an anonymous_id seen with several user_ids belongs to the user of its earliest (first) or latest (last) edge; default first'),
+      })
+      .optional()
+      .describe('identity stitching; off unless set'),
     destinations: z.record(z.string(), destinationSchema).optional(),
     max_exit_fraction: z.number().min(0).max(1).optional(),
     personas: z.strictObject({ namespace: text.optional(), space_id: text.optional() }).optional(),

@@ -10,6 +10,7 @@ import { labelConditions, lowerPlan } from '../sql/lower.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { evaluate, planFor, runQuery } from './evaluate.js';
+import { stitchedEventCounts } from './explain-stitching.js';
 import { and, bin, col, select, str } from '../sql/ast.js';
 import { history } from '../sync/history.js';
 import { stateTable, stateTablesExist } from '../sync/state-sql.js';
@@ -48,6 +49,8 @@ export interface ExplainOutput {
   readonly values: Record<string, unknown>;
   /** Account audiences with quantifiers: the users of the account, and how many satisfy each quantifier's condition. */
   readonly users?: { total: number; matching: Record<string, number>; quantifiers: ExplainQuantifier[] };
+  /** With identity stitching on: how many of the events each count read came through stitching, by value label. */
+  readonly stitched?: Record<string, number>;
   /** `quorum explain` with run history: the entity at each recorded run of the audience, oldest first. */
   readonly history?: ExplainHistoryEntry[];
 }
@@ -172,6 +175,7 @@ export async function explain(ctx: InspectContext, name: string, id: string): Pr
   const values: Record<string, unknown> = {};
   for (const f of features) values[f.label] = row ? parseJson(row[f.column]) : null;
   const conditions = labelled.map((c) => ({ condition: c.label, value: row ? row[c.column] === true : false, depth: c.depth }));
+  const stitched = await stitchedEventCounts(ctx.connection, plan, name, id, features);
   const output: ExplainOutput = {
     name,
     level: definition.level,
@@ -181,6 +185,7 @@ export async function explain(ctx: InspectContext, name: string, id: string): Pr
     member: conditions[0]?.value ?? false,
     conditions,
     values,
+    ...(stitched === null ? {} : { stitched }),
   };
   if (audience.quantifiers.length > 0) {
     const matching: Record<string, number> = {};

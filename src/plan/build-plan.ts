@@ -17,6 +17,7 @@ import type {
   TimeWindow,
 } from '../definitions/model.js';
 import { snakeCase } from '../definitions/snake-case.js';
+import { planIdentity } from './plan-identity.js';
 import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { funnelStepCte } from '../sql/lower-funnel.js';
 import type { Catalog, LogicalType } from '../warehouse/catalog.js';
@@ -123,9 +124,12 @@ class PlanBuilder {
       if (feature) outputs.push({ kind: 'trait', name: `column:${name}`, level: extra!.level, columns: [{ name, feature: feature.column }] });
     }
     if (this.diagnostics.length > 0) throw new DiagnosticsError(this.diagnostics);
+    const { tables } = project.config.source;
+    const tablesRead = [tables.identifies, tables.groups, ...[...this.scans.values()].map((s) => s.table), ...[...this.ranked.values()].map((r) => r.match.table)];
     return {
       asOf: this.request.asOf,
       layout: project.config.source,
+      identity: planIdentity(project, catalog, [...new Set(tablesRead)]),
       userUniverseTables: this.userUniverseTables(),
       customTraits: { user: [...this.customTraits.user], account: [...this.customTraits.account] },
       scans: [...this.scans.values()].map((s) => ({ name: s.name, level: s.level, table: s.table, measures: [...s.measures.values()] }) satisfies EventScan),

@@ -134,9 +134,22 @@ export type PlanOutput =
   | { readonly kind: 'audience'; readonly name: string; readonly level: Level }
   | { readonly kind: 'trait'; readonly name: string; readonly level: Level; readonly columns: readonly { readonly name: string; readonly feature: string }[] };
 
+/** Identity stitching as a plan reads it (SPEC §2.1; src/plan/plan-identity.ts). */
+export interface PlanIdentity {
+  readonly conflict: 'first' | 'last';
+  /** Source tables whose rows can carry both an anonymous_id and a user_id: every one holds identity edges. */
+  readonly edgeTables: readonly string[];
+  /** Columns of each source table, where the catalog knows them: a stitched read projects only those. */
+  readonly tableColumns: Readonly<Record<string, readonly string[]>>;
+  /** explain only: event rows are read only when they came through stitching (their own user_id is null). */
+  readonly onlyStitchedEvents: boolean;
+}
+
 export interface Plan {
   readonly asOf: string;
   readonly layout: SourceLayout;
+  /** Null when identity stitching is off. */
+  readonly identity: PlanIdentity | null;
   /** Source tables whose user_id values make the user universe. */
   readonly userUniverseTables: readonly string[];
   readonly customTraits: { readonly user: readonly string[]; readonly account: readonly string[] };

@@ -15,10 +15,12 @@ import type {
   TimeWindow,
 } from '../definitions/model.js';
 import { DefinitionIndex, resolveTrait, SQL_TRAIT_KEY_COLUMNS, type ResolvedTrait } from '../definitions/resolve.js';
+import { stitches } from '../definitions/parse-identity.js';
 import { snakeCase } from '../definitions/snake-case.js';
 import type { Catalog, CatalogTable, LogicalType } from '../warehouse/catalog.js';
 import { funnelHolds, type LaterStep } from './funnel.js';
 import type { DefinitionResult, SourceDataset, SourceRow, TraitValue } from './dataset.js';
+import { owners, stitchRow, type Owner } from './identity.js';
 import {
   compareCodePoints,
   compareValues,
@@ -148,14 +150,17 @@ class ReferenceEvaluator {
     this.asOfMs = parseInstant(asOf);
     this.index = new DefinitionIndex(project.definitions);
 
-    // Source rows that exist at as_of: event time present and <= as_of.
+    // Source rows that exist at as_of: event time present and <= as_of. With identity stitching
+    // (SPEC §2.1) a row without a user_id is its anonymous_id's owner's row, in every table.
+    const identity = project.config.identity;
+    const owned = stitches(identity) ? owners(dataset, this.layout, identity.conflict, this.asOfMs) : new Map<string, Owner>();
     for (const [name, table] of Object.entries(dataset.tables)) {
       const live: LiveRow[] = [];
       for (const row of table.rows) {
         const raw = row[this.layout.eventTime];
         if (raw === null || raw === undefined) continue;
         const time = toInstant(raw);
-        if (time <= this.asOfMs) live.push({ row, time });
+        if (time <= this.asOfMs) live.push({ row: stitchRow(row, this.layout, owned), time });
       }
       this.liveRows.set(name, live);
     }
@@ -194,6 +199,8 @@ class ReferenceEvaluator {
       const user = entityKey(row[columns.userId]);
       if (user !== null) this.associate(user, account);
     }
+    // An anonymous_id's owner was seen with it on a row at or before as_of.
+    for (const owner of owned.values()) users.add(owner.user);
     for (const [user, account] of sqlAssociations) {
       users.add(user);
       this.associate(user, account);

@@ -43,6 +43,7 @@ import {
   type With,
 } from './ast.js';
 import { funnelCtes, funnelStepCte } from './lower-funnel.js';
+import { identityCtes, identityUsers, stitchedSource } from './lower-identity.js';
 
 
 export const CTE = {
@@ -271,8 +272,9 @@ class Lowering {
     return this.plan.layout;
   }
 
-  private source(name: string, alias: string) {
-    return table(name, alias, this.layout.schema);
+  /** A source table, read through the identity mapping when stitching is on (lower-identity.ts). */
+  private source(name: string, alias: string): FromItem {
+    return stitchedSource(this.plan, name, alias);
   }
 
   private eventTime(alias: string): Expr {
@@ -364,10 +366,12 @@ class Lowering {
       select({
         distinct: true,
         columns: [{ expr: col(columns.userId, 's'), alias: 'id' }],
-        from: this.source(name, 's'),
+        from: table(name, 's', this.layout.schema),
         where: and(this.existsAtAsOf('s'), isNull(col(columns.userId, 's'), true)),
       }),
     );
+    const owners = identityUsers(this.plan);
+    if (owners !== null) userSelects.push(owners);
     const associations = this.plan.sqlTraits.filter((t) => t.associatesUsers);
     for (const t of associations) {
       userSelects.push(
@@ -415,7 +419,7 @@ class Lowering {
         query: select({
           distinct: true,
           columns: [{ expr: col(columns.groupId, 'g'), alias: 'id' }],
-          from: this.source(tables.groups, 'g'),
+          from: table(tables.groups, 'g', this.layout.schema),
           where: and(this.existsAtAsOf('g'), isNull(col(columns.groupId, 'g'), true)),
         }),
       },
@@ -1160,6 +1164,7 @@ class Lowering {
   ctes(): CommonTableExpression[] {
     const ctes: CommonTableExpression[] = [];
     ctes.push(...this.plan.sqlTraits.map((t) => this.sqlTraitCte(t)));
+    ctes.push(...identityCtes(this.plan));
     ctes.push(...this.universeCtes());
     for (const level of ['user', 'account'] as const) {
       if (this.plan.customTraits[level].length > 0) ctes.push(this.customTraitCte(level, this.plan.customTraits[level]));

@@ -35,6 +35,7 @@ import {
   type TableRef,
 } from '../sql/ast.js';
 import { CTE, lowerPlan } from '../sql/lower.js';
+import { membershipCalls } from '../sql/lower-identity.js';
 import type { CallType, Transition } from './calls.js';
 import { snapshotDeltaWrites, valuesDiffer } from './snapshot-delta-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
@@ -179,7 +180,7 @@ function usersSelect(layout: SourceLayout, d: SyncDefinition, audienceCte: strin
 
 /** When each user first joined each account: the earliest group call (SQL-trait associations have none). */
 function firstSeenCte(plan: Plan): CommonTableExpression {
-  const { columns, tables, schema, eventTime } = plan.layout;
+  const { columns, eventTime } = plan.layout;
   return {
     name: FIRST_SEEN_CTE,
     comment: "quorum run: each user's first group call per account, to order an account's users",
@@ -189,7 +190,8 @@ function firstSeenCte(plan: Plan): CommonTableExpression {
         { expr: col(columns.userId, 'g'), alias: 'user_id' },
         { expr: { kind: 'aggregate', fn: 'min', arg: col(eventTime, 'g'), filter: null }, alias: 'first_seen' },
       ],
-      from: table(tables.groups, 'g', schema),
+      // With identity stitching, anonymous group calls too, each from when it was stitched (lower-identity.ts).
+      from: membershipCalls(plan, 'g'),
       where: and(bin('<=', col(eventTime, 'g'), ts(plan.asOf)), isNull(col(columns.groupId, 'g'), true), isNull(col(columns.userId, 'g'), true)),
       groupBy: [col(columns.groupId, 'g'), col(columns.userId, 'g')],
     }),

@@ -21,8 +21,8 @@ import { dialectNamed } from '../../dialects/registry.js';
  */
 const REFERENCE_PAGES: readonly { doc: string; required: boolean; min: number }[] = [
   { doc: 'docs/language.md', required: true, min: 40 },
-  { doc: 'docs/funnels.md', required: false, min: 1 },
-  { doc: 'docs/identity.md', required: false, min: 1 },
+  { doc: 'docs/funnels.md', required: true, min: 1 },
+  { doc: 'docs/identity.md', required: true, min: 1 },
 ];
 
 /** The files offline validation reads; an example elsewhere would be checked by nothing. */

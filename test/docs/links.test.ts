@@ -8,11 +8,6 @@ import { docAnchors, docFiles } from './markdown.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/**
- * Pages that engineers write in this same wave (funnels, identity stitching, the SQL sandbox);
- * language.md links to them already. Remove an entry once its page is merged.
- */
-const PENDING = new Set(['docs/funnels.md', 'docs/identity.md', 'docs/security.md']);
 
 /** Markdown links outside fenced code: [text](target). */
 function links(markdown: string): { line: number; target: string }[] {
@@ -42,7 +37,7 @@ describe('links of README.md and docs/*.md', () => {
           continue;
         }
         if (!existsSync(resolved)) {
-          if (!PENDING.has(relative)) problems.push(`${page}:${line} links to a missing file: ${target}`);
+          problems.push(`${page}:${line} links to a missing file: ${target}`);
           continue;
         }
         if (anchor && relative.endsWith('.md') && !docAnchors(readFileSync(resolved, 'utf8')).has(anchor)) {

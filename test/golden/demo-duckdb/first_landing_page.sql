@@ -1,0 +1,122 @@
+WITH
+-- identity edges at as_of: each (anonymous_id, user_id) seen together, at its first time, from identifies, groups, tracks, pages
+"identity:edges" AS (
+  SELECT
+    "r"."anonymous_id" AS "anonymous_id",
+    "r"."user_id" AS "user_id",
+    MIN("r"."timestamp") AS "at"
+  FROM "app"."identifies" AS "r"
+  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000'))
+  GROUP BY "r"."anonymous_id", "r"."user_id"
+  UNION ALL
+  SELECT
+    "r"."anonymous_id" AS "anonymous_id",
+    "r"."user_id" AS "user_id",
+    MIN("r"."timestamp") AS "at"
+  FROM "app"."groups" AS "r"
+  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000'))
+  GROUP BY "r"."anonymous_id", "r"."user_id"
+  UNION ALL
+  SELECT
+    "r"."anonymous_id" AS "anonymous_id",
+    "r"."user_id" AS "user_id",
+    MIN("r"."timestamp") AS "at"
+  FROM "app"."tracks" AS "r"
+  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000'))
+  GROUP BY "r"."anonymous_id", "r"."user_id"
+  UNION ALL
+  SELECT
+    "r"."anonymous_id" AS "anonymous_id",
+    "r"."user_id" AS "user_id",
+    MIN("r"."timestamp") AS "at"
+  FROM "app"."pages" AS "r"
+  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000'))
+  GROUP BY "r"."anonymous_id", "r"."user_id"
+),
+-- each anonymous_id's user: its first edge, ties to the smallest user_id
+"identity" AS (
+  SELECT
+    "o"."id" AS "anonymous_id",
+    "o"."value" AS "user_id"
+  FROM (
+    SELECT
+      "e"."anonymous_id" AS "id",
+      ARG_MIN_NULL("e"."user_id", ("e"."at", "e"."user_id")) AS "value"
+    FROM "identity:edges" AS "e"
+    GROUP BY "e"."anonymous_id"
+  ) AS "o"
+),
+-- every group_id seen at or before as_of
+"universe:account" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "id"
+  FROM "app"."groups" AS "g"
+  WHERE (("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL))
+),
+-- user <-> account pairs, many-to-many
+"memberships" AS (
+  SELECT DISTINCT
+    "g"."group_id" AS "group_id",
+    "g"."user_id" AS "user_id"
+  FROM (
+    SELECT
+      "raw"."id" AS "id",
+      "raw"."anonymous_id" AS "anonymous_id",
+      "raw"."timestamp" AS "timestamp",
+      "raw"."group_id" AS "group_id",
+      COALESCE("raw"."user_id", "owner"."user_id") AS "user_id"
+    FROM "app"."groups" AS "raw"
+    LEFT JOIN "identity" AS "owner" ON ("owner"."anonymous_id" = "raw"."anonymous_id")
+  ) AS "g"
+  WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
+),
+-- computed_trait: first_landing_page (traits/first_landing_page.yml)
+"trait:first_landing_page" AS (
+  SELECT
+    "m"."group_id" AS "id",
+    ARG_MIN_NULL("e"."url", ROW("e"."id")) AS "value"
+  FROM "memberships" AS "m"
+  JOIN (
+    SELECT
+      "raw"."id" AS "id",
+      "raw"."anonymous_id" AS "anonymous_id",
+      "raw"."timestamp" AS "timestamp",
+      "raw"."url" AS "url",
+      COALESCE("raw"."user_id", "owner"."user_id") AS "user_id"
+    FROM "app"."pages" AS "raw"
+    LEFT JOIN "identity" AS "owner" ON ("owner"."anonymous_id" = "raw"."anonymous_id")
+  ) AS "e" ON ("e"."user_id" = "m"."user_id")
+  JOIN (
+    SELECT
+      "m"."group_id" AS "group_key",
+      MIN("e"."timestamp") AS "at"
+    FROM "memberships" AS "m"
+    JOIN (
+      SELECT
+        "raw"."id" AS "id",
+        "raw"."anonymous_id" AS "anonymous_id",
+        "raw"."timestamp" AS "timestamp",
+        "raw"."url" AS "url",
+        COALESCE("raw"."user_id", "owner"."user_id") AS "user_id"
+      FROM "app"."pages" AS "raw"
+      LEFT JOIN "identity" AS "owner" ON ("owner"."anonymous_id" = "raw"."anonymous_id")
+    ) AS "e" ON ("e"."user_id" = "m"."user_id")
+    WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND TRUE)
+    GROUP BY "m"."group_id"
+  ) AS "extreme" ON (("extreme"."group_key" = "m"."group_id") AND ("extreme"."at" = "e"."timestamp"))
+  WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND TRUE)
+  GROUP BY "m"."group_id"
+),
+-- every value the account-level conditions read, one row per account
+"features:account" AS (
+  SELECT
+    "u"."id" AS "id",
+    "j1"."value" AS "f_1"
+  FROM "universe:account" AS "u"
+  LEFT JOIN "trait:first_landing_page" AS "j1" ON ("j1"."id" = "u"."id")
+)
+SELECT
+  'first_landing_page' AS "definition",
+  "f"."id" AS "id",
+  CAST(TO_JSON("f"."f_1") AS VARCHAR) AS "value"
+FROM "features:account" AS "f"

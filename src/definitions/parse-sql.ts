@@ -93,7 +93,20 @@ export function parseSqlTemplate(sql: string): { parts: SqlTemplatePart[]; probl
     i = end + 2;
   }
   if (text !== '') parts.push({ kind: 'text', text, offset: textStart });
-  return { parts, problems };
+  return { parts: withoutTerminator(parts), problems };
+}
+
+/**
+ * The query is wrapped in quorum's own statement, so a `;` that ends the text is dropped here, once.
+ * The dialect's parser has already checked that the text is one statement; a `;` followed by a
+ * comment stays, and the warehouse then refuses the statement rather than run something else.
+ */
+function withoutTerminator(parts: SqlTemplatePart[]): SqlTemplatePart[] {
+  const last = parts.at(-1);
+  if (last?.kind !== 'text') return parts;
+  const trimmed = last.text.trimEnd();
+  if (!trimmed.endsWith(';')) return parts;
+  return [...parts.slice(0, -1), { ...last, text: trimmed.slice(0, -1) }];
 }
 
 /** The table `{{ source('role') }}` reads: the layout's table for a role, else the event table itself. */

@@ -167,8 +167,7 @@ export class SqlPrinter {
             }
           })
           .join('')
-          .trim()
-          .replace(/;\s*$/, '');
+          .trim();
       case 'with':
         return this.visitWith(query.ctes, query.body, depth);
       case 'first_per_group':

@@ -17,7 +17,7 @@ export interface FunnelLoweringContext {
 export const funnelStepCte = (funnel: string, step: number): string => `${funnel}:step_${step}`;
 const instancesCte = (funnel: string, step: number): string => `${funnel}:events_${step}`;
 
-const plusWindow = (expr: Expr, step: PlanFunnelStep): Expr => (addSeconds(expr, windowSeconds(step)));
+const plusWindow = (expr: Expr, step: PlanFunnelStep): Expr => addSeconds(expr, windowSeconds(step));
 
 function windowSeconds(step: PlanFunnelStep): number {
   if (step.window?.kind !== 'within') throw new Error('a later funnel step has a within window (checked at parse)');
@@ -41,17 +41,18 @@ export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, reads
     ...ctx.matchParts(k === 1 ? funnel.steps[0] : { ...funnel.steps[k - 1], window: null }, alias),
   ];
   /** Step k's instances that follow an instance of step k - 1 within step k's window. */
-  const follows = (k: number): Expr => (exists(
-    select({
-      columns: [{ expr: num(1), alias: null }],
-      from: table(instancesCte(funnel.name, k - 1), 'p'),
-      where: and(
-        bin('=', col('id', 'p'), userId('e')),
-        bin('<', col('t', 'p'), time('e')),
-        bin('<=', time('e'), plusWindow(col('t', 'p'), funnel.steps[k - 1])),
-      ),
-    }),
-  ));
+  const follows = (k: number): Expr =>
+    exists(
+      select({
+        columns: [{ expr: num(1), alias: null }],
+        from: table(instancesCte(funnel.name, k - 1), 'p'),
+        where: and(
+          bin('=', col('id', 'p'), userId('e')),
+          bin('<', col('t', 'p'), time('e')),
+          bin('<=', time('e'), plusWindow(col('t', 'p'), funnel.steps[k - 1])),
+        ),
+      }),
+    );
   const stepRows = (k: number): Pick<Select, 'from' | 'where'> => ({
     from: ctx.source(funnel.steps[k - 1].match.table, 'e'),
     where: and(...matching(k, 'e'), ...(k > 1 ? [follows(k)] : [])),

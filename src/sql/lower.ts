@@ -582,7 +582,7 @@ class Lowering {
     // The context condition reads the account: it is applied when the groups meet the memberships.
     const filter = this.measureFilter({ ...m, groupContext: false }, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
     const name = `${prefix}${m.column}`;
-    const total = (alias: string): Expr => (aggregate('sum', col(alias, 'p'), only));
+    const total = (alias: string): Expr => aggregate('sum', col(alias, 'p'), only);
     const byOrder = (e: Expr) => (m.property === null ? e : this.ordered(e, scanTable, m.property));
     const counted = () => partial(countAll(filter), name);
     switch (m.aggregate) {
@@ -1127,7 +1127,7 @@ class Lowering {
     const { columns } = this.layout;
     const membership = (alias: string, where: Expr) =>
       select({ distinct: alias === 'm', columns: [{ expr: col(columns.groupId, alias), alias: alias === 'm' ? 'id' : null }], from: table(CTE.memberships, alias), where });
-    const performed = (alias: string): Expr => (inQuery(col(columns.userId, alias), performers));
+    const performed = (alias: string): Expr => inQuery(col(columns.userId, alias), performers);
     if (q.quantifier === 'any_user') return membership('m', performed('m'));
     const withAnIdleUser = membership('mi', not(performed('mi')));
     return membership('m', not(inQuery(col(columns.groupId, 'm'), withAnIdleUser)));

@@ -6,7 +6,7 @@
 // that changed 3,000 of 200,000 rows took 150-300 ms each, almost all of it the join.
 //
 // A dry run writes nothing, so it keeps the joins (diff-sql.ts's joinedTransitions).
-import { and, bin, col, countAll, insertInto, isNull, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
+import { and, bin, col, COUNT, insertInto, isNull, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
 import {
   entitiesChanged,
   entitiesEntered,
@@ -24,7 +24,6 @@ import { from, inList, type StateRefs } from './state-sql.js';
 /** user_moved: a user who stays in an account of the audience at a new position (snapshot writes only). */
 export type ChangeKind = 'entered' | 'exited' | 'changed' | 'user_entered' | 'user_exited' | 'user_moved';
 
-const COUNT: Expr = countAll();
 const ofDefinition = (alias: string, which: Which) => (typeof which === 'string' ? bin('=', col('definition', alias), str(which)) : inList(col('definition', alias), which));
 
 function groups(definitions: readonly SyncDefinition[]) {

@@ -17,7 +17,7 @@
 // side by side, so a slow or failing one does not hold up the others; their statements take turns
 // on the one warehouse connection.
 import { sendJsonTo, type Destination } from '../destinations/destination.js';
-import { and, bin, col, countAll, isNull, not, num, oneOf, select, str, tableOf, ts, update, type Expr, type TableRef } from '../sql/ast.js';
+import { and, bin, col, COUNT, isNull, not, num, oneOf, select, str, tableOf, ts, update, type Expr, type TableRef } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { redactSecrets } from '../secrets/secret-redactor.js';
 import { HeldCalls, laneOf, serialiseRow, type OutboxRow } from './outbox-rows.js';
@@ -55,7 +55,6 @@ class Turns {
 }
 
 const pending: Expr = and(isNull(col('delivered_at')), isNull(col('rejected_at')));
-const COUNT: Expr = countAll();
 
 export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryReport> {
   const { connection, schema } = options;

@@ -21,12 +21,13 @@ import {
   charLength,
   col,
   concat,
-  countAll,
+  COUNT,
   deleteFrom,
   insertInto,
   isNull,
   jsonObject,
   md5Hex,
+  NO_ROWS,
   NULL,
   num,
   or,
@@ -85,9 +86,8 @@ export interface RunStamp {
 
 const STAGING_COLUMNS = ['definition', 'entity_id', 'user_id', 'value', 'position'] as const;
 export const FIRST_SEEN_CTE = 'quorum:first_seen';
-const COUNT: Expr = countAll();
-const asString = (expr: Expr): Expr => (cast(expr, 'string'));
-const nullOf = (type: 'string' | 'integer' | 'timestamp'): Expr => (cast(NULL, type));
+const asString = (expr: Expr): Expr => cast(expr, 'string');
+const nullOf = (type: 'string' | 'integer' | 'timestamp'): Expr => cast(NULL, type);
 
 /** Account-level definitions that need their users staged: audiences always; traits for `member` identity. */
 function stagesUsers(d: SyncDefinition): 'all' | 'earliest' | 'none' {
@@ -151,7 +151,7 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
   if (needsFirstSeen) ctes.push(firstSeenCte(plan));
   const body: Query =
     branches.length === 0
-      ? select({ columns: stagingColumns(nullOf('string'), nullOf('string'), nullOf('string'), nullOf('string'), nullOf('integer')), where: bin('=', num(1), num(0)) })
+      ? select({ columns: stagingColumns(nullOf('string'), nullOf('string'), nullOf('string'), nullOf('string'), nullOf('integer')), where: NO_ROWS })
       : branches.length === 1
         ? branches[0]
         : union(branches);
@@ -566,7 +566,7 @@ export const DRY_RUN_CTES = { staging: 'quorum:staging', snapshots: 'quorum:snap
 
 /** Stand-ins for the state tables when they do not exist yet (a dry run before the first run). */
 export function emptySnapshotCtes(): CommonTableExpression[] {
-  const none = bin('=', num(1), num(0));
+  const none = NO_ROWS;
   return [
     {
       name: DRY_RUN_CTES.snapshots,
@@ -638,5 +638,4 @@ export function dryRunRefs(schema: string, snapshotsExist: boolean): StateRefs {
   return { staging, snapshots: { schema, name: 'snapshots' }, snapshotUsers: { schema, name: 'snapshot_users' } };
 }
 
-export const NO_ROWS: Expr = bin('=', num(1), num(0));
 export { nullOf };

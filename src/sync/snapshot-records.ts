@@ -8,7 +8,7 @@
 // messageId, so the same history gives the same ids on every deployment and a replayed as_of gets
 // new ones. It is never reset: when its record is lost, `state repair` recovers it from the runs
 // table, whose summaries name every definition each committed run wrote.
-import { aggregate, cast, col, countAll, deleteFrom, insertInto, isNull, num, select, str, tableOf, ts, union, type Expr, type Query, type TableRef } from '../sql/ast.js';
+import { aggregate, cast, col, COUNT, countAll, deleteFrom, insertInto, isNull, num, select, str, tableOf, ts, union, type Expr, type Query, type TableRef } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements } from '../warehouse/connection.js';
 import type { SyncDefinition } from './diff-sql.js';
@@ -24,7 +24,6 @@ export interface SnapshotRecord {
   readonly userCount: number | null;
 }
 
-const COUNT: Expr = countAll();
 const nullable = (value: unknown): number | null => (value === null || value === undefined ? null : toNumber(value));
 
 export async function readSnapshotRecords(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<Map<string, SnapshotRecord>> {

@@ -9,7 +9,7 @@
 //   the runs table still holds the last run that committed.
 //
 // A scan of the two snapshot tables, grouped: the same order of cost as the diff that follows.
-import { aggregate, bin, cast, col, countAll, inQuery, NULL, select, str, tableOf, union, type Expr, type Query, type Select } from '../sql/ast.js';
+import { aggregate, bin, cast, col, COUNT, inQuery, NULL, select, str, tableOf, union, type Expr, type Query, type Select } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements } from '../warehouse/connection.js';
 import { checkVersion, META, type StateProblem } from './state-format.js';
@@ -21,7 +21,6 @@ export interface ConsistencyReport {
   readonly unfinishedCreation: boolean;
 }
 
-const COUNT: Expr = countAll();
 
 function branch(schema: string, table: StateTableName, measure: string, name: Expr, n: Expr, text: Expr, extra: Partial<Select> = {}): Select {
   return select({

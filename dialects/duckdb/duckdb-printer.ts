@@ -1,6 +1,6 @@
 // DuckDB differs from the default printer in its list syntax and its one-pass aggregates.
 // https://duckdb.org/docs/sql/data_types/list ; https://duckdb.org/docs/sql/functions/list
-import { aggregate, and, bin, col, firstValueBy, select, subquery, type Expr, type FirstPerGroup, type OrderItem, type RankKey, type Select, type SqlType } from '../../src/sql/ast.js';
+import { aggregate, and, bin, col, firstValueBy, join, select, subquery, type Expr, type FirstPerGroup, type OrderItem, type RankKey, type Select, type SqlType } from '../../src/sql/ast.js';
 import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 
 export class DuckDbPrinter extends SqlPrinter {
@@ -85,7 +85,7 @@ export class DuckDbPrinter extends SqlPrinter {
         { expr: firstValueBy(q.value, rest), alias: 'value' },
       ],
       from: q.from,
-      joins: [...q.joins, { type: 'INNER', from: subquery(extreme, 'extreme'), on }],
+      joins: [...q.joins, join('INNER', subquery(extreme, 'extreme'), on)],
       where: q.where,
       groupBy: [q.group],
     });

@@ -15,6 +15,7 @@ import {
   codePointOrder,
   col,
   isNull,
+  join,
   select,
   subquery,
   table,
@@ -112,7 +113,7 @@ export function stitchedSource(plan: Plan, name: string, alias: string): FromIte
     select({
       columns: [...projected.map((c) => ({ expr: raw(c), alias: c })), { expr: user, alias: columns.userId }],
       from: table(name, 'raw', schema),
-      joins: [{ type: 'LEFT', from: table(IDENTITY_CTE.owners, 'owner'), on: bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId)) }],
+      joins: [join('LEFT', table(IDENTITY_CTE.owners, 'owner'), bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId)))],
       where: identity.onlyStitchedEvents && isEventTable ? isNull(raw(columns.userId)) : null,
     }),
     alias,
@@ -184,8 +185,8 @@ export function membershipCalls(plan: Plan, alias: string): FromItem {
       ],
       from: table(tables.groups, 'raw', schema),
       joins: [
-        { type: 'LEFT', from: table(IDENTITY_CTE.owners, 'owner'), on: bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId)) },
-        { type: 'LEFT', from: subquery(edgeTimes, 'edge'), on: bin('=', col('anonymous_id', 'edge'), raw(columns.anonymousId)) },
+        join('LEFT', table(IDENTITY_CTE.owners, 'owner'), bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId))),
+        join('LEFT', subquery(edgeTimes, 'edge'), bin('=', col('anonymous_id', 'edge'), raw(columns.anonymousId))),
       ],
     }),
     alias,

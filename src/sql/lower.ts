@@ -34,6 +34,7 @@ import {
   firstPerGroup,
   inQuery,
   isNull,
+  join,
   jsonObject,
   latestNonNull,
   listContains,
@@ -364,7 +365,7 @@ class Lowering {
     if (level === 'user') return { from: this.source(tableName, 'e'), joins: [], entity: userId, where };
     return {
       from: table(CTE.memberships, 'm'),
-      joins: [{ type: 'INNER', from: this.source(tableName, 'e'), on: bin('=', userId, col(this.layout.columns.userId, 'm')) }],
+      joins: [join('INNER', this.source(tableName, 'e'), bin('=', userId, col(this.layout.columns.userId, 'm')))],
       entity: col(this.layout.columns.groupId, 'm'),
       where,
     };
@@ -492,7 +493,7 @@ class Lowering {
       query: select({
         columns: [
           { expr: key, alias: 'id' },
-          ...traitColumns.map((c) => ({ expr: latestNonNull(col(c, 's'), order) as Expr, alias: c })),
+          ...traitColumns.map((c) => ({ expr: latestNonNull(col(c, 's'), order), alias: c })),
         ],
         from: sourceTable,
         where: and(this.existsAtAsOf('s'), isNull(key, true)),
@@ -680,7 +681,7 @@ class Lowering {
       query: select({
         columns: [{ expr: account, alias: 'id' }, ...accountColumns],
         from: table(CTE.memberships, 'm'),
-        joins: [{ type: 'INNER', from: perUserFrom, on: bin('=', col('user_id', 'p'), col(columns.userId, 'm')) }],
+        joins: [join('INNER', perUserFrom, bin('=', col('user_id', 'p'), col(columns.userId, 'm')))],
         groupBy: [account],
       }),
     });
@@ -873,7 +874,7 @@ class Lowering {
         const keyed = sqlKeyed.get(cte);
         return {
           type: 'LEFT' as const,
-          from: keyed ? { kind: 'subquery' as const, query: keyed, alias } : table(cte, alias),
+          from: keyed ? subquery(keyed, alias) : table(cte, alias),
           on: bin('=', col('id', alias), key),
         };
       }),
@@ -912,7 +913,7 @@ class Lowering {
     if (this.needsUserFeatures) {
       return {
         from: table(CTE.memberships, 'm'),
-        joins: [{ type: 'INNER', from: table(CTE.features('user'), 'f'), on: bin('=', col('id', 'f'), col(columns.userId, 'm')) }],
+        joins: [join('INNER', table(CTE.features('user'), 'f'), bin('=', col('id', 'f'), col(columns.userId, 'm')))],
         account: col(columns.groupId, 'm'),
       };
     }
@@ -949,7 +950,7 @@ class Lowering {
             columns: [{ expr: col(columns.userId, 'pm'), alias: null }],
             from: table(CTE.memberships, 'pm'),
             joins: [
-              { type: 'INNER', from: table(CTE.audience(c.audience), 'pa'), on: bin('=', col('id', 'pa'), col(columns.groupId, 'pm')) },
+              join('INNER', table(CTE.audience(c.audience), 'pa'), bin('=', col('id', 'pa'), col(columns.groupId, 'pm'))),
             ],
           }),
         );
@@ -1073,7 +1074,7 @@ class Lowering {
           { expr: countAll(), alias: 'users' },
           ...audiences.flatMap((a) =>
             a.quantifiers.map((q) => ({
-              expr: countAll(this.condition(q.condition)) as Expr,
+              expr: countAll(this.condition(q.condition)),
               alias: this.quantifierColumn(q),
             })),
           ),
@@ -1092,7 +1093,7 @@ class Lowering {
       joins:
         a.quantifiers.length === 0
           ? []
-          : [{ type: 'LEFT', from: table(this.quantifierCteOf(a), 'q'), on: bin('=', col('id', 'q'), col('id', 'f')) }],
+          : [join('LEFT', table(this.quantifierCteOf(a), 'q'), bin('=', col('id', 'q'), col('id', 'f')))],
     };
   }
 

@@ -6,7 +6,7 @@
 // that changed 3,000 of 200,000 rows took 150-300 ms each, almost all of it the join.
 //
 // A dry run writes nothing, so it keeps the joins (diff-sql.ts's joinedTransitions).
-import { and, bin, col, COUNT, insertInto, isNull, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
+import { and, bin, col, COUNT, insertInto, isNull, join, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
 import {
   entitiesChanged,
   entitiesEntered,
@@ -74,7 +74,7 @@ function usersMoved(refs: StateRefs, names: readonly string[]): TransitionRows {
   const same = (c: string) => bin('=', col(c, 'p'), col(c, 's'));
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'INNER', from: from(refs.snapshotUsers, 'p'), on: and(same('definition'), same('entity_id'), same('user_id')) }],
+    joins: [join('INNER', from(refs.snapshotUsers, 'p'), and(same('definition'), same('entity_id'), same('user_id')))],
     where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), true), bin('<>', col('position', 's'), col('position', 'p'))),
     entity: col('entity_id', 's'),
     user: col('user_id', 's'),

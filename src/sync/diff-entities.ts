@@ -8,7 +8,7 @@
 //   BEGIN ─ staging ─ entities (entered / exited / changed / users joined and left) ─ snapshots ─ COMMIT
 import type { Project } from '../definitions/model.js';
 import { planFor } from '../evaluation/evaluate.js';
-import { and, bin, col, deleteFrom, isNull, select, str, union, type Query, type Select } from '../sql/ast.js';
+import { and, bin, col, deleteFrom, isNull, join, select, str, union, type Query, type Select } from '../sql/ast.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import {
@@ -114,7 +114,7 @@ function changesQuery(definitions: readonly SyncDefinition[], schema: string): Q
     queries.push(
       rowsOf('joined', {
         ...joined,
-        joins: [...joined.joins, { type: 'INNER', from: from(refs.snapshots, 'pe'), on: sameEntity('pe', 's') }],
+        joins: [...joined.joins, join('INNER', from(refs.snapshots, 'pe'), sameEntity('pe', 's'))],
       }),
     );
     const left = usersExited(refs, accountAudiences);
@@ -123,7 +123,7 @@ function changesQuery(definitions: readonly SyncDefinition[], schema: string): Q
         ...left,
         joins: [
           ...left.joins,
-          { type: 'INNER', from: from(refs.staging, 'se'), on: and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))) },
+          join('INNER', from(refs.staging, 'se'), and(sameEntity('se', 'p'), isNull(col('user_id', 'se')))),
         ],
       }),
     );

@@ -25,6 +25,7 @@ import {
   deleteFrom,
   insertInto,
   isNull,
+  join,
   jsonObject,
   md5Hex,
   NO_ROWS,
@@ -182,7 +183,7 @@ function usersSelect(layout: SourceLayout, d: SyncDefinition, audienceCte: strin
   return select({
     columns: stagingColumns(str(d.name), col(groupId, 'm'), asString(col(userId, 'm')), nullOf('string'), position),
     from: audienceCte === null ? table(CTE.memberships, 'm') : table(audienceCte, 'a'),
-    joins: audienceCte === null ? joins : [{ type: 'INNER', from: table(CTE.memberships, 'm'), on: bin('=', col(groupId, 'm'), col('id', 'a')) }, ...joins],
+    joins: audienceCte === null ? joins : [join('INNER', table(CTE.memberships, 'm'), bin('=', col(groupId, 'm'), col('id', 'a'))), ...joins],
   });
 }
 
@@ -232,7 +233,7 @@ const ofDefinition = (alias: string, which: Which) => (typeof which === 'string'
 export function entitiesEntered(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'LEFT', from: from(refs.snapshots, 'p'), on: sameEntity('p', 's') }],
+    joins: [join('LEFT', from(refs.snapshots, 'p'), sameEntity('p', 's'))],
     where: and(ofDefinition('s', name), isNull(col('user_id', 's')), isNull(col('entity_id', 'p'))),
     entity: col('entity_id', 's'),
     user: null,
@@ -244,7 +245,7 @@ export function entitiesEntered(refs: StateRefs, name: Which): TransitionRows {
 export function entitiesExited(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.snapshots, 'p'),
-    joins: [{ type: 'LEFT', from: from(refs.staging, 's'), on: and(sameEntity('s', 'p'), isNull(col('user_id', 's'))) }],
+    joins: [join('LEFT', from(refs.staging, 's'), and(sameEntity('s', 'p'), isNull(col('user_id', 's'))))],
     where: and(ofDefinition('p', name), isNull(col('entity_id', 's'))),
     entity: col('entity_id', 'p'),
     user: null,
@@ -256,7 +257,7 @@ export function entitiesExited(refs: StateRefs, name: Which): TransitionRows {
 export function entitiesChanged(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'INNER', from: from(refs.snapshots, 'p'), on: sameEntity('p', 's') }],
+    joins: [join('INNER', from(refs.snapshots, 'p'), sameEntity('p', 's'))],
     where: and(ofDefinition('s', name), isNull(col('user_id', 's')), valuesDiffer(col('value', 's'), col('value', 'p'))),
     entity: col('entity_id', 's'),
     user: null,
@@ -268,7 +269,7 @@ export function entitiesChanged(refs: StateRefs, name: Which): TransitionRows {
 export function usersEntered(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'LEFT', from: from(refs.snapshotUsers, 'p'), on: sameUser('p', 's') }],
+    joins: [join('LEFT', from(refs.snapshotUsers, 'p'), sameUser('p', 's'))],
     where: and(ofDefinition('s', name), isNull(col('user_id', 's'), true), isNull(col('user_id', 'p'))),
     entity: col('entity_id', 's'),
     user: col('user_id', 's'),
@@ -280,7 +281,7 @@ export function usersEntered(refs: StateRefs, name: Which): TransitionRows {
 export function usersExited(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.snapshotUsers, 'p'),
-    joins: [{ type: 'LEFT', from: from(refs.staging, 's'), on: sameUser('s', 'p') }],
+    joins: [join('LEFT', from(refs.staging, 's'), sameUser('s', 'p'))],
     where: and(ofDefinition('p', name), isNull(col('user_id', 's'))),
     entity: col('entity_id', 'p'),
     user: col('user_id', 'p'),
@@ -343,10 +344,10 @@ export function countsQuery(refs: StateRefs, definitions: readonly SyncDefinitio
   if (accountAudiences.length > 0) {
     // Users joining or leaving an account that stays in the audience.
     const joined = usersEntered(refs, accountAudiences);
-    queries.push(measure('changed', { ...joined, joins: [...joined.joins, { type: 'INNER', from: from(refs.snapshots, 'pe'), on: sameEntity('pe', 's') }] }));
+    queries.push(measure('changed', { ...joined, joins: [...joined.joins, join('INNER', from(refs.snapshots, 'pe'), sameEntity('pe', 's'))] }));
     const left = usersExited(refs, accountAudiences);
     queries.push(
-      measure('changed', { ...left, joins: [...left.joins, { type: 'INNER', from: from(refs.staging, 'se'), on: and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))) }] }),
+      measure('changed', { ...left, joins: [...left.joins, join('INNER', from(refs.staging, 'se'), and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))))] }),
     );
   }
   return union(queries);

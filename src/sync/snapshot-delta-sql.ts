@@ -12,7 +12,7 @@
 // A key of several columns is one string so that `key IN (subquery)` works on every warehouse
 // (row-value IN does not): each part is prefixed with its length, so two different keys never give
 // the same string. A plain `entity_id IN (...)` first narrows the rows whose key is computed.
-import { and, bin, cast, charLength, col, concat, deleteFrom, inQuery, insertInto, select, str, ts, type Expr, type Statement, type TableRef } from '../sql/ast.js';
+import { and, bin, cast, charLength, coalesce, col, concat, deleteFrom, inQuery, insertInto, select, str, ts, type Expr, type Statement, type TableRef } from '../sql/ast.js';
 import type { ChangeKind } from './change-set-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 
@@ -80,5 +80,5 @@ export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: r
 
 /** A null-safe "differs" for JSON text values (never empty, so '' stands for null). */
 export function valuesDiffer(a: Expr, b: Expr): Expr {
-  return bin('<>', { kind: 'coalesce', args: [a, str('')] }, { kind: 'coalesce', args: [b, str('')] });
+  return bin('<>', coalesce(a, str('')), coalesce(b, str('')));
 }

@@ -153,7 +153,8 @@ export interface RankKey extends OrderItem {
 export type Query = Select | SetOperation | TemplateQuery | With | FirstPerGroup;
 
 // ---------------------------------------------------------------------------------------------
-// Small constructors: they keep the lowering readable.
+// Constructors, one per node kind: code builds nodes through them rather than writing the
+// objects out, so a field added to a node is added in one place.
 
 export const col = (name: string, table: string | null = null): Expr => ({ kind: 'column', table, name });
 export const str = (value: string): Expr => ({ kind: 'literal', literal: { type: 'string', value } });

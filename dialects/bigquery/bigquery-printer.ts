@@ -1,7 +1,7 @@
 // BigQuery (GoogleSQL) differs from the default printer in quoting and escaping, in having no
 // aggregate FILTER clause, in its array functions and in NULL ordering.
 // https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical
-import type { AggregateFn, Expr, OrderItem, Query, SqlType, Statement } from '../../src/sql/ast.js';
+import { TRUE, type AggregateFn, type Expr, type OrderItem, type Query, type SqlType, type Statement } from '../../src/sql/ast.js';
 import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 
 const INDENT = '  ';
@@ -139,7 +139,7 @@ export class BigQueryPrinter extends SqlPrinter {
   // required, so an unconditional one says WHERE TRUE.
   override printStatement(statement: Statement): string {
     if ((statement.kind === 'delete' || statement.kind === 'update') && statement.where === null) {
-      return this.printStatement({ ...statement, where: { kind: 'literal', literal: { type: 'boolean', value: true } } });
+      return this.printStatement({ ...statement, where: TRUE });
     }
     return super.printStatement(statement);
   }

@@ -1,6 +1,6 @@
 // DuckDB differs from the default printer in its list syntax and its one-pass aggregates.
 // https://duckdb.org/docs/sql/data_types/list ; https://duckdb.org/docs/sql/functions/list
-import { and, bin, col, select, type Expr, type FirstPerGroup, type OrderItem, type RankKey, type Select, type SqlType } from '../../src/sql/ast.js';
+import { aggregate, and, bin, col, firstValueBy, join, select, subquery, type Expr, type FirstPerGroup, type OrderItem, type RankKey, type Select, type SqlType } from '../../src/sql/ast.js';
 import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 
 export class DuckDbPrinter extends SqlPrinter {
@@ -51,7 +51,7 @@ export class DuckDbPrinter extends SqlPrinter {
       select({
         columns: [
           { expr: q.group, alias: 'id' },
-          { expr: { kind: 'first_value_by', value: q.value, orderBy: q.orderBy }, alias: 'value' },
+          { expr: firstValueBy(q.value, q.orderBy), alias: 'value' },
         ],
         from: q.from,
         joins: q.joins,
@@ -71,7 +71,7 @@ export class DuckDbPrinter extends SqlPrinter {
     const extreme = select({
       columns: [
         { expr: q.group, alias: 'group_key' },
-        { expr: { kind: 'aggregate', fn: first.direction === 'DESC' ? 'max' : 'min', arg: first.expr, filter: null }, alias: 'at' },
+        { expr: aggregate(first.direction === 'DESC' ? 'max' : 'min', first.expr), alias: 'at' },
       ],
       from: q.from,
       joins: q.joins,
@@ -82,10 +82,10 @@ export class DuckDbPrinter extends SqlPrinter {
     return select({
       columns: [
         { expr: q.group, alias: 'id' },
-        { expr: { kind: 'first_value_by', value: q.value, orderBy: rest }, alias: 'value' },
+        { expr: firstValueBy(q.value, rest), alias: 'value' },
       ],
       from: q.from,
-      joins: [...q.joins, { type: 'INNER', from: { kind: 'subquery', query: extreme, alias: 'extreme' }, on }],
+      joins: [...q.joins, join('INNER', subquery(extreme, 'extreme'), on)],
       where: q.where,
       groupBy: [q.group],
     });

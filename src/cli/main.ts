@@ -8,7 +8,7 @@ import type { GlobalOptions } from './options.js';
 import { forgetPrintedJson } from './print.js';
 import { quietDependencyWarnings } from '../logging/dependency-log.js';
 import { guardStream } from '../secrets/secret-redactor.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 // Command modules load when the program is built, not when this file is imported: `quorum
 // --version` needs none of them, and the warehouse clients behind them take most of a second. A

@@ -4,7 +4,7 @@
 // calls in one lane, in order); bodies may be gzipped (Content-Encoding: gzip, which Segment accepts).
 import type { DestinationConfig } from '../definitions/model.js';
 import type { SegmentCall } from '../sync/calls.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { batchBody, DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 import { keepAliveAgents, postWithRetry, type RetryPolicy } from './http-post.js';
 

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import type { DestinationConfig } from '../definitions/model.js';
 import type { SegmentCall } from '../sync/calls.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { batchBody, DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 import { keepAliveAgents, postWithRetry, type RetryPolicy } from './http-post.js';
 import type { HttpTuning } from './segment-destination.js';

@@ -5,7 +5,7 @@ import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import { buildPlan, type PlanRequest } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
-import { bin, col, num, select, type Query } from '../sql/ast.js';
+import { bin, col, countAll, num, select, subquery, type Query } from '../sql/ast.js';
 import { lowerPlan, sqlTraitQuery, type Body } from '../sql/lower.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import { OFFLINE_CATALOG, type Catalog, type LogicalType } from '../warehouse/catalog.js';
@@ -67,13 +67,13 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
     const distinctRows: Query = select({
       distinct: true,
       columns: [key, ...trait.columns].map((c) => ({ expr: col(c, 't'), alias: c })),
-      from: { kind: 'subquery', query: sqlTraitQuery(trait.template, plan.layout, plan.asOf), alias: 't' },
+      from: subquery(sqlTraitQuery(trait.template, plan.layout, plan.asOf), 't'),
     });
     const duplicates = select({
       columns: [{ expr: col(key, 'd'), alias: 'key' }],
-      from: { kind: 'subquery', query: distinctRows, alias: 'd' },
+      from: subquery(distinctRows, 'd'),
       groupBy: [col(key, 'd')],
-      having: bin('>', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(1)),
+      having: bin('>', countAll(), num(1)),
       limit: 1,
     });
     const rows = await readRows(connection, printer.print(duplicates));

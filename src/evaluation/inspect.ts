@@ -11,7 +11,7 @@ import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { evaluate, planFor, runQuery } from './evaluate.js';
 import { stitchedEventCounts } from './explain-stitching.js';
-import { and, bin, col, select, str } from '../sql/ast.js';
+import { and, bin, col, select, str, tableOf } from '../sql/ast.js';
 import { history } from '../sync/history.js';
 import { stateTable, stateTablesExist } from '../sync/state-sql.js';
 
@@ -254,7 +254,7 @@ async function recordedTransitions(ctx: InspectContext, schema: string, name: st
           { expr: col('run_id'), alias: 'run_id' },
           { expr: col('transition'), alias: 'transition' },
         ],
-        from: { kind: 'table', ...stateTable(schema, 'outbox'), alias: null },
+        from: tableOf(stateTable(schema, 'outbox')),
         where: and(bin('=', col('definition'), str(name)), bin('=', col('entity_id'), str(id))),
         orderBy: [{ expr: col('transition'), direction: 'ASC' }],
       }),

@@ -3,10 +3,7 @@
 // URLs, whether written inline or through ${VAR}. Only credential fields count: a schema name read
 // from ${VAR} is not a secret, and redacting it everywhere would garble every message.
 import type { DestinationConfig, ProjectConfig } from '../definitions/model.js';
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled configuration ${JSON.stringify(value)}`);
-}
+import { assertNever } from '../diagnostics/assert-never.js';
 
 /**
  * Query parameters of a connection URL that configure rather than authenticate; every other
@@ -53,7 +50,7 @@ export function destinationSecrets(destination: DestinationConfig): string[] {
     case 'stdout':
       return [];
     default:
-      return assertNever(destination);
+      return assertNever(destination, 'destination');
   }
 }
 

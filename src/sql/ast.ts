@@ -153,7 +153,8 @@ export interface RankKey extends OrderItem {
 export type Query = Select | SetOperation | TemplateQuery | With | FirstPerGroup;
 
 // ---------------------------------------------------------------------------------------------
-// Small constructors: they keep the lowering readable.
+// Constructors, one per node kind: code builds nodes through them rather than writing the
+// objects out, so a field added to a node is added in one place.
 
 export const col = (name: string, table: string | null = null): Expr => ({ kind: 'column', table, name });
 export const str = (value: string): Expr => ({ kind: 'literal', literal: { type: 'string', value } });
@@ -201,6 +202,44 @@ export const table = (name: string, alias: string | null = null, schema: string 
   name,
   alias,
 });
+
+/** A state table (or any schema-qualified reference) in FROM. */
+export const tableOf = (ref: TableRef, alias: string | null = null): FromItem => ({ kind: 'table', schema: ref.schema, name: ref.name, alias });
+export const subquery = (query: Query, alias: string): FromItem => ({ kind: 'subquery', query, alias });
+export const join = (type: Join['type'], from: FromItem, on: Expr): Join => ({ type, from, on });
+
+export const union = (queries: readonly Query[], all = true): SetOperation => ({ kind: 'union', all, queries });
+export const withCtes = (ctes: readonly CommonTableExpression[], body: Query): With => ({ kind: 'with', ctes, body });
+export const firstPerGroup = (partial: Omit<FirstPerGroup, 'kind'>): FirstPerGroup => ({ kind: 'first_per_group', ...partial });
+
+export const STAR: Expr = { kind: 'star' };
+export const literal = (value: Literal): Expr => ({ kind: 'literal', literal: value });
+export const oneOf = (expr: Expr, list: readonly Expr[]): Expr => ({ kind: 'in_list', expr, list });
+export const inQuery = (expr: Expr, query: Query): Expr => ({ kind: 'in_query', expr, query });
+export const between = (expr: Expr, low: Expr, high: Expr): Expr => ({ kind: 'between', expr, low, high });
+export const caseWhen = (whens: readonly { readonly when: Expr; readonly then: Expr }[], otherwise: Expr | null = null): Expr => ({ kind: 'case', whens, otherwise });
+export const cast = (expr: Expr, type: SqlType): Expr => ({ kind: 'cast', expr, type });
+export const lowerCase = (expr: Expr): Expr => ({ kind: 'lower', expr });
+export const codePointOrder = (expr: Expr): Expr => ({ kind: 'code_point_order', expr });
+export const stringMatch = (match: 'contains' | 'starts_with' | 'ends_with', expr: Expr, pattern: Expr): Expr => ({ kind: 'string_match', match, expr, pattern });
+export const listContains = (list: Expr, value: Expr): Expr => ({ kind: 'list_contains', list, value });
+export const emptyList = (elementType: SqlType): Expr => ({ kind: 'empty_list', elementType });
+export const aggregate = (fn: AggregateFn, arg: Expr | null, filter: Expr | null = null): Expr => ({ kind: 'aggregate', fn, arg, filter });
+/** COUNT(*), optionally FILTER (WHERE filter). */
+export const countAll = (filter: Expr | null = null): Expr => aggregate('count', null, filter);
+export const COUNT: Expr = countAll();
+export const latestNonNull = (value: Expr, orderBy: readonly OrderItem[]): Expr => ({ kind: 'latest_non_null', value, orderBy });
+export const firstValueBy = (value: Expr, orderBy: readonly RankKey[]): Expr => ({ kind: 'first_value_by', value, orderBy });
+export const rowNumber = (partitionBy: readonly Expr[], orderBy: readonly OrderItem[]): Expr => ({ kind: 'row_number', partitionBy, orderBy });
+export const toJsonText = (expr: Expr): Expr => ({ kind: 'to_json_text', expr });
+export const jsonObject = (entries: readonly { readonly key: string; readonly value: Expr }[]): Expr => ({ kind: 'json_object', entries });
+export const concat = (...args: Expr[]): Expr => ({ kind: 'concat', args });
+export const md5Hex = (expr: Expr): Expr => ({ kind: 'md5_hex', expr });
+export const charLength = (expr: Expr): Expr => ({ kind: 'char_length', expr });
+export const addSeconds = (expr: Expr, seconds: number): Expr => ({ kind: 'add_seconds', expr, seconds });
+export const exists = (query: Query): Expr => ({ kind: 'exists', query });
+/** A condition no row meets: a query of the right shape that returns nothing. */
+export const NO_ROWS: Expr = bin('=', num(1), num(0));
 
 // ---------------------------------------------------------------------------------------------
 // State DDL (SPEC §6): the only statements quorum sends that are not queries. The tables are
@@ -257,3 +296,7 @@ export type Statement =
       readonly set: readonly { readonly column: string; readonly value: Expr }[];
       readonly where: Expr | null;
     };
+
+export const insertInto = (table: TableRef, columns: readonly string[], query: Query): Statement => ({ kind: 'insert', table, columns, query });
+export const deleteFrom = (table: TableRef, where: Expr | null = null): Statement => ({ kind: 'delete', table, where });
+export const update = (table: TableRef, set: readonly { readonly column: string; readonly value: Expr }[], where: Expr | null): Statement => ({ kind: 'update', table, set, where });

@@ -4,7 +4,7 @@
 // A `not_performed` last step is the anti-join, over the previous step's instances whose window
 // has fully elapsed. `<funnel>:step_<k>` holds the users who completed the first k steps.
 import type { Plan, PlanFunnel, PlanFunnelStep } from '../plan/plan.js';
-import { and, bin, col, isNull, not, num, select, table, ts, type CommonTableExpression, type Expr, type FromItem, type Select } from './ast.js';
+import { addSeconds, and, bin, col, exists, isNull, not, num, select, table, ts, type CommonTableExpression, type Expr, type FromItem, type Select } from './ast.js';
 
 export interface FunnelLoweringContext {
   readonly plan: Plan;
@@ -17,7 +17,7 @@ export interface FunnelLoweringContext {
 export const funnelStepCte = (funnel: string, step: number): string => `${funnel}:step_${step}`;
 const instancesCte = (funnel: string, step: number): string => `${funnel}:events_${step}`;
 
-const plusWindow = (expr: Expr, step: PlanFunnelStep): Expr => ({ kind: 'add_seconds', expr, seconds: windowSeconds(step) });
+const plusWindow = (expr: Expr, step: PlanFunnelStep): Expr => addSeconds(expr, windowSeconds(step));
 
 function windowSeconds(step: PlanFunnelStep): number {
   if (step.window?.kind !== 'within') throw new Error('a later funnel step has a within window (checked at parse)');
@@ -41,18 +41,18 @@ export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, reads
     ...ctx.matchParts(k === 1 ? funnel.steps[0] : { ...funnel.steps[k - 1], window: null }, alias),
   ];
   /** Step k's instances that follow an instance of step k - 1 within step k's window. */
-  const follows = (k: number): Expr => ({
-    kind: 'exists',
-    query: select({
-      columns: [{ expr: num(1), alias: null }],
-      from: table(instancesCte(funnel.name, k - 1), 'p'),
-      where: and(
-        bin('=', col('id', 'p'), userId('e')),
-        bin('<', col('t', 'p'), time('e')),
-        bin('<=', time('e'), plusWindow(col('t', 'p'), funnel.steps[k - 1])),
-      ),
-    }),
-  });
+  const follows = (k: number): Expr =>
+    exists(
+      select({
+        columns: [{ expr: num(1), alias: null }],
+        from: table(instancesCte(funnel.name, k - 1), 'p'),
+        where: and(
+          bin('=', col('id', 'p'), userId('e')),
+          bin('<', col('t', 'p'), time('e')),
+          bin('<=', time('e'), plusWindow(col('t', 'p'), funnel.steps[k - 1])),
+        ),
+      }),
+    );
   const stepRows = (k: number): Pick<Select, 'from' | 'where'> => ({
     from: ctx.source(funnel.steps[k - 1].match.table, 'e'),
     where: and(...matching(k, 'e'), ...(k > 1 ? [follows(k)] : [])),
@@ -70,14 +70,13 @@ export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, reads
     if (step.negated) {
       // No instance of step k in (p.t, p.t + W], the window over by as_of.
       const end = plusWindow(col('t', 'p'), step);
-      const none = not({
-        kind: 'exists',
-        query: select({
+      const none = not(exists(
+        select({
           columns: [{ expr: num(1), alias: null }],
           from: ctx.source(step.match.table, 'e'),
           where: and(...matching(k, 'e'), bin('=', userId('e'), col('id', 'p')), bin('>', time('e'), col('t', 'p')), bin('<=', time('e'), end)),
         }),
-      });
+      ));
       const where = and(bin('<=', end, ts(asOf)), none);
       ctes.push(reached(k, select({ distinct: true, columns: [{ expr: col('id', 'p'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from: table(instancesCte(funnel.name, k - 1), 'p'), where })));
       continue;

@@ -7,14 +7,20 @@
 // it; a row whose anonymous_id has no edge keeps its null and stays nobody's.
 import type { Plan, PlanIdentity } from '../plan/plan.js';
 import {
+  aggregate,
   and,
   bin,
+  caseWhen,
   coalesce,
+  codePointOrder,
   col,
   isNull,
+  join,
   select,
+  subquery,
   table,
   ts,
+  union,
   type CommonTableExpression,
   type Expr,
   type FirstPerGroup,
@@ -37,7 +43,7 @@ export function identityCtes(plan: Plan): CommonTableExpression[] {
       columns: [
         { expr: anonymous, alias: 'anonymous_id' },
         { expr: user, alias: 'user_id' },
-        { expr: { kind: 'aggregate', fn: edgeTime, arg: col(eventTime, 'r'), filter: null }, alias: 'at' },
+        { expr: aggregate(edgeTime, col(eventTime, 'r')), alias: 'at' },
       ],
       from: table(name, 'r', schema),
       where: and(isNull(anonymous, true), isNull(user, true), bin('<=', col(eventTime, 'r'), ts(plan.asOf))),
@@ -45,7 +51,7 @@ export function identityCtes(plan: Plan): CommonTableExpression[] {
     });
   });
   const userId = col('user_id', 'e');
-  const byCodePoint: Expr = plan.columnTypes[tables.identifies]?.[columns.userId] === 'string' ? { kind: 'code_point_order', expr: userId } : userId;
+  const byCodePoint: Expr = plan.columnTypes[tables.identifies]?.[columns.userId] === 'string' ? codePointOrder(userId) : userId;
   const owner: FirstPerGroup = {
     kind: 'first_per_group',
     from: table(IDENTITY_CTE.edges, 'e'),
@@ -64,7 +70,7 @@ export function identityCtes(plan: Plan): CommonTableExpression[] {
     {
       name: IDENTITY_CTE.edges,
       comment: `identity edges at as_of: each (anonymous_id, user_id) seen together, at its ${identity.conflict} time, from ${identity.edgeTables.join(', ')}`,
-      query: edges.length === 1 ? edges[0] : { kind: 'union', all: true, queries: edges },
+      query: edges.length === 1 ? edges[0] : union(edges),
     },
     {
       name: IDENTITY_CTE.owners,
@@ -74,7 +80,7 @@ export function identityCtes(plan: Plan): CommonTableExpression[] {
           { expr: col('id', 'o'), alias: 'anonymous_id' },
           { expr: col('value', 'o'), alias: 'user_id' },
         ],
-        from: { kind: 'subquery', query: owner, alias: 'o' },
+        from: subquery(owner, 'o'),
       }),
     },
   ];
@@ -103,16 +109,15 @@ export function stitchedSource(plan: Plan, name: string, alias: string): FromIte
   const projected = columnsRead(plan, identity, name).filter((c) => c !== columns.userId);
   const user = coalesce(raw(columns.userId), col('user_id', 'owner'));
   const isEventTable = name !== tables.identifies && name !== tables.groups;
-  return {
-    kind: 'subquery',
-    alias,
-    query: select({
+  return subquery(
+    select({
       columns: [...projected.map((c) => ({ expr: raw(c), alias: c })), { expr: user, alias: columns.userId }],
       from: table(name, 'raw', schema),
-      joins: [{ type: 'LEFT', from: table(IDENTITY_CTE.owners, 'owner'), on: bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId)) }],
+      joins: [join('LEFT', table(IDENTITY_CTE.owners, 'owner'), bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId)))],
       where: identity.onlyStitchedEvents && isEventTable ? isNull(raw(columns.userId)) : null,
     }),
-  };
+    alias,
+  );
 }
 
 /**
@@ -166,25 +171,24 @@ export function membershipCalls(plan: Plan, alias: string): FromItem {
   const edgeTimes = select({
     columns: [
       { expr: col('anonymous_id', 'e'), alias: 'anonymous_id' },
-      { expr: { kind: 'aggregate', fn: identity.conflict === 'first' ? 'min' : 'max', arg: col('at', 'e'), filter: null }, alias: 'since' },
+      { expr: aggregate(identity.conflict === 'first' ? 'min' : 'max', col('at', 'e')), alias: 'since' },
     ],
     from: table(IDENTITY_CTE.edges, 'e'),
     groupBy: [col('anonymous_id', 'e')],
   });
-  return {
-    kind: 'subquery',
-    alias,
-    query: select({
+  return subquery(
+    select({
       columns: [
         { expr: raw(columns.groupId), alias: columns.groupId },
         { expr: coalesce(raw(columns.userId), col('user_id', 'owner')), alias: columns.userId },
-        { expr: { kind: 'case', whens: [{ when: stitched, then: since }], otherwise: raw(eventTime) }, alias: eventTime },
+        { expr: caseWhen([{ when: stitched, then: since }], raw(eventTime)), alias: eventTime },
       ],
       from: table(tables.groups, 'raw', schema),
       joins: [
-        { type: 'LEFT', from: table(IDENTITY_CTE.owners, 'owner'), on: bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId)) },
-        { type: 'LEFT', from: { kind: 'subquery', query: edgeTimes, alias: 'edge' }, on: bin('=', col('anonymous_id', 'edge'), raw(columns.anonymousId)) },
+        join('LEFT', table(IDENTITY_CTE.owners, 'owner'), bin('=', col('anonymous_id', 'owner'), raw(columns.anonymousId))),
+        join('LEFT', subquery(edgeTimes, 'edge'), bin('=', col('anonymous_id', 'edge'), raw(columns.anonymousId))),
       ],
     }),
-  };
+    alias,
+  );
 }

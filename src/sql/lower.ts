@@ -18,20 +18,41 @@ import type {
   ValueType,
 } from '../plan/plan.js';
 import {
+  aggregate,
   and,
+  between,
   bin,
+  bool,
+  caseWhen,
+  cast,
   coalesce,
+  codePointOrder,
   col,
+  countAll,
+  emptyList,
   FALSE,
+  firstPerGroup,
+  inQuery,
   isNull,
+  join,
+  jsonObject,
+  latestNonNull,
+  listContains,
+  lowerCase,
   NULL,
   not,
   num,
+  oneOf,
   or,
   select,
   str,
+  stringMatch,
+  subquery,
   table,
+  toJsonText,
   ts,
+  union,
+  withCtes,
   type CommonTableExpression,
   type Expr,
   type FirstPerGroup,
@@ -107,15 +128,15 @@ export function literalFor(value: Scalar, type: ValueType): Expr {
       return Number.isFinite(n) ? num(n) : literalFor(value, 'unknown');
     }
     case 'boolean':
-      if (typeof value === 'boolean') return { kind: 'literal', literal: { type: 'boolean', value } };
-      if (value === 'true' || value === 'false') return { kind: 'literal', literal: { type: 'boolean', value: value === 'true' } };
+      if (typeof value === 'boolean') return bool(value);
+      if (value === 'true' || value === 'false') return bool(value === 'true');
       return literalFor(value, 'unknown');
     case 'timestamp':
       return typeof value === 'string' && ISO_DATE.test(value) ? ts(toIsoInstant(value)) : literalFor(value, 'unknown');
     case 'list':
     case 'unknown':
       if (typeof value === 'number') return num(value);
-      if (typeof value === 'boolean') return { kind: 'literal', literal: { type: 'boolean', value } };
+      if (typeof value === 'boolean') return bool(value);
       return str(value);
     default:
       return assertNever(type, 'plan node');
@@ -128,7 +149,7 @@ function scalarsOf(value: Predicate['value']): readonly Scalar[] {
 
 /** The comparison, true / false / NULL as SQL has it; the caller makes it two-valued. */
 function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType): Expr {
-  const fold = (e: Expr): Expr => (ignoreCase ? { kind: 'lower', expr: e } : e);
+  const fold = (e: Expr): Expr => (ignoreCase ? lowerCase(e) : e);
   const literalType: ValueType = type === 'list' ? 'unknown' : type;
   const lit = (v: Scalar) => literalFor(v, literalType);
   const one = () => lit(scalarsOf(value)[0]);
@@ -138,7 +159,7 @@ function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate
       return bin('=', fold(subject), fold(one()));
     case 'in':
     case 'not_in':
-      return { kind: 'in_list', expr: fold(subject), list: scalarsOf(value).map((v) => fold(lit(v))) };
+      return oneOf(fold(subject), scalarsOf(value).map((v) => fold(lit(v))));
     case 'lt':
       return bin('<', subject, one());
     case 'lte':
@@ -149,16 +170,16 @@ function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate
       return bin('>=', subject, one());
     case 'between': {
       const [low, high] = scalarsOf(value);
-      return { kind: 'between', expr: subject, low: lit(low), high: lit(high) };
+      return between(subject, lit(low), lit(high));
     }
     case 'contains':
     case 'starts_with':
     case 'ends_with':
-      return { kind: 'string_match', match: op, expr: fold(subject), pattern: fold(literalFor(scalarsOf(value)[0], 'string')) };
+      return stringMatch(op, fold(subject), fold(literalFor(scalarsOf(value)[0], 'string')));
     case 'exists':
       return isNull(subject, value !== false);
     case 'includes':
-      return { kind: 'list_contains', list: subject, value: literalFor(scalarsOf(value)[0], 'unknown') };
+      return listContains(subject, literalFor(scalarsOf(value)[0], 'unknown'));
     default:
       return assertNever(op, 'plan node');
   }
@@ -253,16 +274,12 @@ class Lowering {
 
   private membershipUsers(): FromItem {
     const userId = col(this.layout.columns.userId, 'mu');
-    return {
-      kind: 'subquery',
-      alias: 'u',
-      query: select({ distinct: true, columns: [{ expr: userId, alias: 'id' }], from: table(CTE.memberships, 'mu') }),
-    };
+    return subquery(select({ distinct: true, columns: [{ expr: userId, alias: 'id' }], from: table(CTE.memberships, 'mu') }), 'u');
   }
 
   /** A source column's value, ordered by code point when the catalog says it is a string. */
   private ordered(expr: Expr, table: string, column: string | null): Expr {
-    return column !== null && this.plan.columnTypes[table]?.[column] === 'string' ? { kind: 'code_point_order', expr } : expr;
+    return column !== null && this.plan.columnTypes[table]?.[column] === 'string' ? codePointOrder(expr) : expr;
   }
 
   /** Aggregates whose answer depends on string order. */
@@ -348,7 +365,7 @@ class Lowering {
     if (level === 'user') return { from: this.source(tableName, 'e'), joins: [], entity: userId, where };
     return {
       from: table(CTE.memberships, 'm'),
-      joins: [{ type: 'INNER', from: this.source(tableName, 'e'), on: bin('=', userId, col(this.layout.columns.userId, 'm')) }],
+      joins: [join('INNER', this.source(tableName, 'e'), bin('=', userId, col(this.layout.columns.userId, 'm')))],
       entity: col(this.layout.columns.groupId, 'm'),
       where,
     };
@@ -409,7 +426,7 @@ class Lowering {
             {
               name: CTE.userUniverse,
               comment: 'every user_id seen at or before as_of',
-              query: { kind: 'union', all: false, queries: userSelects },
+              query: union(userSelects, false),
             } as const,
           ]
         : []),
@@ -426,7 +443,7 @@ class Lowering {
       {
         name: CTE.memberships,
         comment: 'user <-> account pairs, many-to-many',
-        query: { kind: 'union', all: false, queries: membershipSelects },
+        query: union(membershipSelects, false),
       },
     ];
   }
@@ -446,8 +463,7 @@ class Lowering {
       // One trait: the latest row where it is not null, a ranking each warehouse has a plan for
       // (DISTINCT ON on Postgres), instead of an aggregate over every row of the entity.
       const trait = traitColumns[0];
-      const latest: FirstPerGroup = {
-        kind: 'first_per_group',
+      const latest: FirstPerGroup = firstPerGroup({
         from: sourceTable,
         joins: [],
         where: and(this.existsAtAsOf('s'), isNull(key, true), isNull(col(trait, 's'), true)),
@@ -458,7 +474,7 @@ class Lowering {
           { ...order[1], type: 'other' },
         ],
         manyRowsPerGroup: false,
-      };
+      });
       return {
         name: CTE.customTraits(level),
         comment: `latest non-null ${level} trait at as_of`,
@@ -467,7 +483,7 @@ class Lowering {
             { expr: col('id', 't'), alias: 'id' },
             { expr: col('value', 't'), alias: trait },
           ],
-          from: { kind: 'subquery', query: latest, alias: 't' },
+          from: subquery(latest, 't'),
         }),
       };
     }
@@ -477,7 +493,7 @@ class Lowering {
       query: select({
         columns: [
           { expr: key, alias: 'id' },
-          ...traitColumns.map((c) => ({ expr: { kind: 'latest_non_null', value: col(c, 's'), orderBy: order } as Expr, alias: c })),
+          ...traitColumns.map((c) => ({ expr: latestNonNull(col(c, 's'), order), alias: c })),
         ],
         from: sourceTable,
         where: and(this.existsAtAsOf('s'), isNull(key, true)),
@@ -495,7 +511,7 @@ class Lowering {
         ? []
         : matchValues.length === 1
           ? [bin('=', col(scan.measures[0].match.column, alias), str(matchValues[0] as string))]
-          : [{ kind: 'in_list', expr: col(scan.measures[0].match.column, alias), list: matchValues.map((v) => str(v as string)) }];
+          : [oneOf(col(scan.measures[0].match.column, alias), matchValues.map((v) => str(v as string)))];
     const earliest = this.earliestWindowStart(uses.map((m) => m.window));
     if (earliest !== null) narrowing.push(bin(earliest.inclusive ? '>=' : '>', this.eventTime(alias), ts(earliest.at)));
     return narrowing;
@@ -567,38 +583,28 @@ class Lowering {
     // The context condition reads the account: it is applied when the groups meet the memberships.
     const filter = this.measureFilter({ ...m, groupContext: false }, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
     const name = `${prefix}${m.column}`;
-    const total = (alias: string): Expr => ({ kind: 'aggregate', fn: 'sum', arg: col(alias, 'p'), filter: only });
+    const total = (alias: string): Expr => aggregate('sum', col(alias, 'p'), only);
     const byOrder = (e: Expr) => (m.property === null ? e : this.ordered(e, scanTable, m.property));
-    const counted = () => partial({ kind: 'aggregate', fn: 'count', arg: null, filter }, name);
+    const counted = () => partial(countAll(filter), name);
     switch (m.aggregate) {
       case 'count':
         return total(counted());
       case 'sum':
-        return total(partial({ kind: 'aggregate', fn: 'sum', arg: property, filter }, name));
+        return total(partial(aggregate('sum', property, filter), name));
       case 'min':
       case 'max':
-        return {
-          kind: 'aggregate',
-          fn: m.aggregate,
-          arg: byOrder(col(partial({ kind: 'aggregate', fn: m.aggregate, arg: byOrder(property!), filter }, name), 'p')),
-          filter: only,
-        };
+        return aggregate(m.aggregate, byOrder(col(partial(aggregate(m.aggregate, byOrder(property!), filter), name), 'p')), only);
       case 'avg': {
-        const sum = total(partial({ kind: 'aggregate', fn: 'sum', arg: property, filter }, `${name}_sum`));
-        const count = total(partial({ kind: 'aggregate', fn: 'count', arg: null, filter }, `${name}_count`));
-        const quotient = bin('/', { kind: 'cast', expr: sum, type: 'number' }, { kind: 'cast', expr: count, type: 'number' });
-        return { kind: 'case', whens: [{ when: bin('>', count, num(0)), then: quotient }], otherwise: null };
+        const sum = total(partial(aggregate('sum', property, filter), `${name}_sum`));
+        const count = total(partial(countAll(filter), `${name}_count`));
+        const quotient = bin('/', cast(sum, 'number'), cast(count, 'number'));
+        return caseWhen([{ when: bin('>', count, num(0)), then: quotient }]);
       }
       case 'count_distinct':
       case 'sorted_distinct_list': {
         const k = col('k', 'p');
         const seen = bin('>', col(counted(), 'p'), num(0));
-        return {
-          kind: 'aggregate',
-          fn: m.aggregate,
-          arg: m.aggregate === 'sorted_distinct_list' ? byOrder(k) : k,
-          filter: only === null ? seen : and(seen, only),
-        };
+        return aggregate(m.aggregate, m.aggregate === 'sorted_distinct_list' ? byOrder(k) : k, only === null ? seen : and(seen, only));
       }
       default:
         return assertNever(m.aggregate, 'plan node');
@@ -643,7 +649,7 @@ class Lowering {
     for (const r of ranked) {
       const property = col(r.property, 'e');
       partials.push({
-        expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.measureFilter(r, 'e', narrowing, [isNull(property, true)]) },
+        expr: countAll(this.measureFilter(r, 'e', narrowing, [isNull(property, true)])),
         alias: Lowering.rankedPartial(r),
       });
     }
@@ -659,7 +665,7 @@ class Lowering {
       groupBy: keys.map((k) => k.expr),
     });
     const shared = ranked.length > 0 || userScan !== undefined;
-    const perUserFrom: FromItem = shared ? table(Lowering.perUserCte(scan), 'p') : { kind: 'subquery', query: perUser, alias: 'p' };
+    const perUserFrom: FromItem = shared ? table(Lowering.perUserCte(scan), 'p') : subquery(perUser, 'p');
     const ctes: CommonTableExpression[] = [];
     if (shared) {
       const names = [...(userScan ? ['its user-level measures'] : []), ...ranked.map((r) => r.trait)].join(', ');
@@ -675,7 +681,7 @@ class Lowering {
       query: select({
         columns: [{ expr: account, alias: 'id' }, ...accountColumns],
         from: table(CTE.memberships, 'm'),
-        joins: [{ type: 'INNER', from: perUserFrom, on: bin('=', col('user_id', 'p'), col(columns.userId, 'm')) }],
+        joins: [join('INNER', perUserFrom, bin('=', col('user_id', 'p'), col(columns.userId, 'm')))],
         groupBy: [account],
       }),
     });
@@ -728,7 +734,7 @@ class Lowering {
       const filter = this.measureFilter(m, 'e', narrowing, m.aggregate === 'sorted_distinct_list' ? [isNull(property!, true)] : []);
       const arg =
         property !== null && Lowering.ORDER_SENSITIVE.has(m.aggregate) ? this.ordered(property, scan.table, m.property) : property;
-      return { expr: { kind: 'aggregate', fn: m.aggregate, arg, filter }, alias: m.column };
+      return { expr: aggregate(m.aggregate, arg, filter), alias: m.column };
     });
     return [
       {
@@ -749,7 +755,7 @@ class Lowering {
   private mostFrequentOf(counted: Select, r: RankedTrait): FirstPerGroup {
     return {
       kind: 'first_per_group',
-      from: { kind: 'subquery', query: counted, alias: 'c' },
+      from: subquery(counted, 'c'),
       joins: [],
       where: null,
       group: col('id', 'c'),
@@ -786,18 +792,17 @@ class Lowering {
         columns: [
           { expr: source.entity, alias: 'id' },
           { expr: value, alias: 'value' },
-          { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'frequency' },
+          { expr: countAll(), alias: 'frequency' },
         ],
         from: source.from,
         joins: source.joins,
         where: and(where, isNull(value, true)),
         groupBy: [source.entity, value],
-        having: bin('>=', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(r.minFrequency)),
+        having: bin('>=', countAll(), num(r.minFrequency)),
       });
       query = this.mostFrequentOf(counted, r);
     } else {
-      query = {
-        kind: 'first_per_group',
+      query = firstPerGroup({
         from: source.from,
         joins: source.joins,
         where,
@@ -808,7 +813,7 @@ class Lowering {
           { expr: this.ordered(col(this.layout.columns.id, 'e'), r.match.table, this.layout.columns.id), direction: 'ASC', type: 'other' },
         ],
         manyRowsPerGroup: true,
-      };
+      });
     }
     return { name: r.name, comment: `computed_trait: ${r.trait} (${r.file})`, query };
   }
@@ -821,7 +826,7 @@ class Lowering {
       case 'measure': {
         const value = col(s.measure, aliases.get(s.scan) ?? '');
         if (s.whenMissing === 'zero') return coalesce(value, num(0));
-        if (s.whenMissing === 'empty_list') return coalesce(value, { kind: 'empty_list', elementType: 'string' });
+        if (s.whenMissing === 'empty_list') return coalesce(value, emptyList('string'));
         return value;
       }
       case 'ranked':
@@ -869,7 +874,7 @@ class Lowering {
         const keyed = sqlKeyed.get(cte);
         return {
           type: 'LEFT' as const,
-          from: keyed ? { kind: 'subquery' as const, query: keyed, alias } : table(cte, alias),
+          from: keyed ? subquery(keyed, alias) : table(cte, alias),
           on: bin('=', col('id', alias), key),
         };
       }),
@@ -908,14 +913,14 @@ class Lowering {
     if (this.needsUserFeatures) {
       return {
         from: table(CTE.memberships, 'm'),
-        joins: [{ type: 'INNER', from: table(CTE.features('user'), 'f'), on: bin('=', col('id', 'f'), col(columns.userId, 'm')) }],
+        joins: [join('INNER', table(CTE.features('user'), 'f'), bin('=', col('id', 'f'), col(columns.userId, 'm')))],
         account: col(columns.groupId, 'm'),
       };
     }
     const perMembership = this.featuresQuery('user', table(CTE.memberships, 'm'), col(columns.userId, 'm'), [
       { expr: col(columns.groupId, 'm'), alias: 'account_id' },
     ]);
-    return { from: { kind: 'subquery', query: perMembership, alias: 'f' }, joins: [], account: col('account_id', 'f') };
+    return { from: subquery(perMembership, 'f'), joins: [], account: col('account_id', 'f') };
   }
 
   /** The boolean SQL of a condition over the features row `f` (and quantifiers row `q`). */
@@ -936,24 +941,19 @@ class Lowering {
       case 'funnel':
         return this.condition(c.steps[c.steps.length - 1]);
       case 'member':
-        return {
-          kind: 'in_query',
-          expr: col('id', 'f'),
-          query: select({ columns: [{ expr: col('id', 'a'), alias: null }], from: table(CTE.audience(c.audience), 'a') }),
-        };
+        return inQuery(col('id', 'f'), select({ columns: [{ expr: col('id', 'a'), alias: null }], from: table(CTE.audience(c.audience), 'a') }));
       case 'member_of_account_audience': {
         const { columns } = this.layout;
-        return {
-          kind: 'in_query',
-          expr: col('id', 'f'),
-          query: select({
+        return inQuery(
+          col('id', 'f'),
+          select({
             columns: [{ expr: col(columns.userId, 'pm'), alias: null }],
             from: table(CTE.memberships, 'pm'),
             joins: [
-              { type: 'INNER', from: table(CTE.audience(c.audience), 'pa'), on: bin('=', col('id', 'pa'), col(columns.groupId, 'pm')) },
+              join('INNER', table(CTE.audience(c.audience), 'pa'), bin('=', col('id', 'pa'), col(columns.groupId, 'pm'))),
             ],
           }),
-        };
+        );
       }
       case 'quantifier': {
         const matching = coalesce(col(this.quantifierColumn(c), 'q'), num(0));
@@ -1056,7 +1056,7 @@ class Lowering {
         query: select({
           columns: [
             { expr: rows.account, alias: 'id' },
-            { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: this.quantifierColumn(q) },
+            { expr: countAll(), alias: this.quantifierColumn(q) },
           ],
           from: rows.from,
           joins: rows.joins,
@@ -1071,10 +1071,10 @@ class Lowering {
       query: select({
         columns: [
           { expr: rows.account, alias: 'id' },
-          { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'users' },
+          { expr: countAll(), alias: 'users' },
           ...audiences.flatMap((a) =>
             a.quantifiers.map((q) => ({
-              expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(q.condition) } as Expr,
+              expr: countAll(this.condition(q.condition)),
               alias: this.quantifierColumn(q),
             })),
           ),
@@ -1093,7 +1093,7 @@ class Lowering {
       joins:
         a.quantifiers.length === 0
           ? []
-          : [{ type: 'LEFT', from: table(this.quantifierCteOf(a), 'q'), on: bin('=', col('id', 'q'), col('id', 'f')) }],
+          : [join('LEFT', table(this.quantifierCteOf(a), 'q'), bin('=', col('id', 'q'), col('id', 'f')))],
     };
   }
 
@@ -1128,10 +1128,10 @@ class Lowering {
     const { columns } = this.layout;
     const membership = (alias: string, where: Expr) =>
       select({ distinct: alias === 'm', columns: [{ expr: col(columns.groupId, alias), alias: alias === 'm' ? 'id' : null }], from: table(CTE.memberships, alias), where });
-    const performed = (alias: string): Expr => ({ kind: 'in_query', expr: col(columns.userId, alias), query: performers });
+    const performed = (alias: string): Expr => inQuery(col(columns.userId, alias), performers);
     if (q.quantifier === 'any_user') return membership('m', performed('m'));
     const withAnIdleUser = membership('mi', not(performed('mi')));
-    return membership('m', not({ kind: 'in_query', expr: col(columns.groupId, 'm'), query: withAnIdleUser }));
+    return membership('m', not(inQuery(col(columns.groupId, 'm'), withAnIdleUser)));
   }
 
   private audienceCtes(a: PlanAudience): CommonTableExpression[] {
@@ -1194,7 +1194,7 @@ class Lowering {
           columns: [
             { expr: str(o.name), alias: 'definition' },
             { expr: col('id', 'a'), alias: 'id' },
-            { expr: { kind: 'cast', expr: NULL, type: 'string' }, alias: 'value' },
+            { expr: cast(NULL, 'string'), alias: 'value' },
           ],
           from: table(CTE.audience(o.name), 'a'),
         });
@@ -1202,17 +1202,17 @@ class Lowering {
       const value: Expr =
         o.columns.length === 1
           ? col(o.columns[0].feature, 'f')
-          : { kind: 'json_object', entries: o.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })) };
+          : jsonObject(o.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })));
       return select({
         columns: [
           { expr: str(o.name), alias: 'definition' },
           { expr: col('id', 'f'), alias: 'id' },
-          { expr: { kind: 'to_json_text', expr: value }, alias: 'value' },
+          { expr: toJsonText(value), alias: 'value' },
         ],
         from: table(CTE.features(o.level), 'f'),
       });
     });
-    return queries.length === 1 ? queries[0] : { kind: 'union', all: true, queries };
+    return queries.length === 1 ? queries[0] : union(queries);
   }
 
   private audienceNamed(name: string): PlanAudience {
@@ -1223,9 +1223,9 @@ class Lowering {
 
   breakdownBody(name: string): Query {
     const a = this.audienceNamed(name);
-    const columns: SelectColumn[] = [{ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'entities' }];
+    const columns: SelectColumn[] = [{ expr: countAll(), alias: 'entities' }];
     for (const c of labelConditions(a.condition)) {
-      columns.push({ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: this.condition(c.node) }, alias: c.column });
+      columns.push({ expr: countAll(this.condition(c.node)), alias: c.column });
     }
     return select({ columns, ...this.audienceFrom(a) });
   }
@@ -1235,7 +1235,7 @@ class Lowering {
     const columns: SelectColumn[] = [{ expr: col('id', 'f'), alias: 'id' }];
     for (const c of labelConditions(a.condition)) columns.push({ expr: this.condition(c.node), alias: c.column });
     for (const f of this.plan.features.filter((x) => x.level === a.level))
-      columns.push({ expr: { kind: 'to_json_text', expr: col(f.column, 'f') }, alias: f.column });
+      columns.push({ expr: toJsonText(col(f.column, 'f')), alias: f.column });
     if (a.quantifiers.length > 0) {
       columns.push({ expr: coalesce(col('users', 'q'), num(0)), alias: 'users' });
       for (const q of a.quantifiers) columns.push({ expr: coalesce(col(this.quantifierColumn(q), 'q'), num(0)), alias: q.column });
@@ -1253,5 +1253,5 @@ export function lowerPlan(plan: Plan, body: Body = { kind: 'members' }): With {
       : body.kind === 'breakdown'
         ? lowering.breakdownBody(body.audience)
         : lowering.explainBody(body.audience, body.id);
-  return { kind: 'with', ctes, body: query };
+  return withCtes(ctes, query);
 }

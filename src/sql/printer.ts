@@ -5,7 +5,9 @@ import {
   bin,
   col,
   num,
+  rowNumber,
   select,
+  subquery,
   type AggregateFn,
   type BinaryOp,
   type CommonTableExpression,
@@ -183,7 +185,7 @@ export class SqlPrinter {
       columns: [
         { expr: q.group, alias: 'id' },
         { expr: q.value, alias: 'value' },
-        { expr: { kind: 'row_number', partitionBy: [q.group], orderBy: q.orderBy.map((o) => ({ expr: o.expr, direction: o.direction })) }, alias: 'rank' },
+        { expr: rowNumber([q.group], q.orderBy.map((o) => ({ expr: o.expr, direction: o.direction }))), alias: 'rank' },
       ],
       from: q.from,
       joins: q.joins,
@@ -192,7 +194,7 @@ export class SqlPrinter {
     return this.visitSelect(
       select({
         columns: [{ expr: col('id', 'r'), alias: 'id' }, { expr: col('value', 'r'), alias: 'value' }],
-        from: { kind: 'subquery', query: ranked, alias: 'r' },
+        from: subquery(ranked, 'r'),
         where: bin('=', col('rank', 'r'), num(1)),
       }),
       depth,

@@ -4,7 +4,7 @@
 // call with the same messageId.
 import { createHash } from 'node:crypto';
 import type { Definition } from '../definitions/model.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 
 export type CallType = 'group' | 'identify' | 'track';
 export type Transition = 'entered' | 'exited' | 'changed';

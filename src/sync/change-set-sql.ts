@@ -6,7 +6,7 @@
 // that changed 3,000 of 200,000 rows took 150-300 ms each, almost all of it the join.
 //
 // A dry run writes nothing, so it keeps the joins (diff-sql.ts's joinedTransitions).
-import { and, bin, col, isNull, select, str, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
+import { and, bin, col, COUNT, insertInto, isNull, join, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
 import {
   entitiesChanged,
   entitiesEntered,
@@ -24,7 +24,6 @@ import { from, inList, type StateRefs } from './state-sql.js';
 /** user_moved: a user who stays in an account of the audience at a new position (snapshot writes only). */
 export type ChangeKind = 'entered' | 'exited' | 'changed' | 'user_entered' | 'user_exited' | 'user_moved';
 
-const COUNT: Expr = { kind: 'aggregate', fn: 'count', arg: null, filter: null };
 const ofDefinition = (alias: string, which: Which) => (typeof which === 'string' ? bin('=', col('definition', alias), str(which)) : inList(col('definition', alias), which));
 
 function groups(definitions: readonly SyncDefinition[]) {
@@ -67,12 +66,7 @@ export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions:
     );
   }
   const columns = ['definition', 'transition', 'entity_id', 'user_id', 'value', 'position'];
-  return {
-    kind: 'insert',
-    table: changes,
-    columns,
-    query: select({ columns: columns.map((c) => ({ expr: col(c, 'r'), alias: c })), from: { kind: 'subquery', query: { kind: 'union', all: true, queries }, alias: 'r' } }),
-  };
+  return insertInto(changes, columns, select({ columns: columns.map((c) => ({ expr: col(c, 'r'), alias: c })), from: subquery(union(queries), 'r') }));
 }
 
 /** Users in both staging and the previous snapshot of an account, at another position. */
@@ -80,7 +74,7 @@ function usersMoved(refs: StateRefs, names: readonly string[]): TransitionRows {
   const same = (c: string) => bin('=', col(c, 'p'), col(c, 's'));
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'INNER', from: from(refs.snapshotUsers, 'p'), on: and(same('definition'), same('entity_id'), same('user_id')) }],
+    joins: [join('INNER', from(refs.snapshotUsers, 'p'), and(same('definition'), same('entity_id'), same('user_id')))],
     where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), true), bin('<>', col('position', 's'), col('position', 'p'))),
     entity: col('entity_id', 's'),
     user: col('user_id', 's'),
@@ -153,5 +147,5 @@ export function changeSetCountsQuery(refs: StateRefs, changes: TableRef, definit
       );
     }
   }
-  return { kind: 'union', all: true, queries };
+  return union(queries);
 }

@@ -17,7 +17,7 @@
 // side by side, so a slow or failing one does not hold up the others; their statements take turns
 // on the one warehouse connection.
 import { sendJsonTo, type Destination } from '../destinations/destination.js';
-import { and, bin, col, isNull, not, num, select, str, ts, type Expr, type TableRef } from '../sql/ast.js';
+import { and, bin, col, COUNT, isNull, not, num, oneOf, select, str, tableOf, ts, update, type Expr, type TableRef } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { redactSecrets } from '../secrets/secret-redactor.js';
 import { HeldCalls, laneOf, serialiseRow, type OutboxRow } from './outbox-rows.js';
@@ -55,7 +55,6 @@ class Turns {
 }
 
 const pending: Expr = and(isNull(col('delivered_at')), isNull(col('rejected_at')));
-const COUNT: Expr = { kind: 'aggregate', fn: 'count', arg: null, filter: null };
 
 export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryReport> {
   const { connection, schema } = options;
@@ -68,7 +67,7 @@ export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryR
         { expr: col('destination'), alias: 'destination' },
         { expr: COUNT, alias: 'n' },
       ],
-      from: { kind: 'table', ...outbox, alias: null },
+      from: tableOf(outbox),
       where: pending,
       groupBy: [col('destination')],
       orderBy: [{ expr: col('destination'), direction: 'ASC' }],
@@ -291,7 +290,7 @@ class DestinationDelivery {
     if (this.failure !== null) {
       const left = await this.turns.run(() =>
         this.writer.rows(
-          select({ columns: [{ expr: COUNT, alias: 'n' }], from: { kind: 'table', ...this.outbox, alias: null }, where: this.mine }),
+          select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(this.outbox), where: this.mine }),
         ),
       );
       const n = toNumber(left[0]?.n);
@@ -311,7 +310,7 @@ class DestinationDelivery {
         this.writer.rows(
           select({
             columns: ['message_id', 'sequence', 'entity_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
-            from: { kind: 'table', ...this.outbox, alias: null },
+            from: tableOf(this.outbox),
             where: and(this.mine, bin('>', col('sequence'), num(after))),
             orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
             limit: this.pageSize,
@@ -352,21 +351,20 @@ class DestinationDelivery {
   private async setAside(sequence: number, reason: string): Promise<void> {
     const last = str(`corrupt: ${reason}; set aside, the entity's later calls wait behind it`);
     const where = and(this.mine, bin('=', col('sequence'), num(sequence)));
-    await this.turns.run(() => this.writer.run({ kind: 'update', table: this.outbox, set: [{ column: 'last_error', value: last }], where }));
+    await this.turns.run(() => this.writer.run(update(this.outbox, [{ column: 'last_error', value: last }], where)));
   }
 
   private async reject(r: { position: number; sequence: number; messageId: string; bytes: number }): Promise<void> {
     const { destination } = this;
     await this.turns.run(() =>
-      this.writer.run({
-        kind: 'update',
-        table: this.outbox,
-        set: [
+      this.writer.run(update(
+        this.outbox,
+        [
           { column: 'rejected_at', value: ts(new Date().toISOString()) },
           { column: 'last_error', value: str(`the call is ${r.bytes} bytes; a call may have ${destination.limits.maxCallBytes}`) },
         ],
-        where: and(bin('=', col('destination'), str(destination.name)), bin('=', col('sequence'), num(r.sequence))),
-      }),
+        and(bin('=', col('destination'), str(destination.name)), bin('=', col('sequence'), num(r.sequence))),
+      )),
     );
     this.acks.done(r.position, 2);
     this.report.failed[destination.name] = (this.report.failed[destination.name] ?? 0) + 1;
@@ -417,15 +415,14 @@ class DestinationDelivery {
     for (let i = 0; i < sequences.length; i += 1000) {
       const chunk = sequences.slice(i, i + 1000);
       await this.turns.run(() =>
-        this.writer.run({
-          kind: 'update',
-          table: this.outbox,
-          set: [
+        this.writer.run(update(
+          this.outbox,
+          [
             { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
             { column: 'last_error', value: str(redactSecrets(message).slice(0, 500)) },
           ],
-          where: and(this.mine, { kind: 'in_list', expr: col('sequence'), list: chunk.map((s) => num(s)) }),
-        }),
+          and(this.mine, oneOf(col('sequence'), chunk.map((s) => num(s)))),
+        )),
       );
     }
   }
@@ -461,15 +458,14 @@ class DestinationDelivery {
 
   private async markWhere(where: Expr): Promise<void> {
     await this.turns.run(() =>
-      this.writer.run({
-        kind: 'update',
-        table: this.outbox,
-        set: [
+      this.writer.run(update(
+        this.outbox,
+        [
           { column: 'delivered_at', value: ts(new Date().toISOString()) },
           { column: 'attempts', value: bin('+', col('attempts'), num(1)) },
         ],
         where,
-      }),
+      )),
     );
     crashPoint('batch-marked');
     if (this.options.lock) {
@@ -490,7 +486,7 @@ class DestinationDelivery {
     const past = this.acks.acknowledgedPastWatermark();
     for (let i = 0; i < past.length; i += 1000) {
       const chunk = past.slice(i, i + 1000);
-      await this.markWhere(and(this.mine, { kind: 'in_list', expr: col('sequence'), list: chunk.map((s) => num(s)) }));
+      await this.markWhere(and(this.mine, oneOf(col('sequence'), chunk.map((s) => num(s)))));
       this.counted(chunk.length);
     }
   }

@@ -8,7 +8,7 @@
 //   BEGIN ─ staging ─ entities (entered / exited / changed / users joined and left) ─ snapshots ─ COMMIT
 import type { Project } from '../definitions/model.js';
 import { planFor } from '../evaluation/evaluate.js';
-import { and, bin, col, isNull, select, str, type Query, type Select } from '../sql/ast.js';
+import { and, bin, col, deleteFrom, isNull, join, select, str, union, type Query, type Select } from '../sql/ast.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import {
@@ -81,17 +81,17 @@ export async function diffEntities(request: DiffEntitiesRequest): Promise<Map<st
   const refs = stateRefs(schema);
   return connection.transaction(async (tx) => {
     const w = new StateWriter(connection.dialect.printer, tx);
-    await w.run({ kind: 'delete', table: refs.staging, where: null });
+    await w.run(deleteFrom(refs.staging));
     await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
     const rows = definitions.length === 0 ? [] : await w.rows(changesQuery(definitions, schema));
     const generations = nextGenerations(await readSnapshotRecords(w, w.printer, schema), definitions);
     const changes = stateTable(schema, 'changes');
-    await w.run({ kind: 'delete', table: changes, where: null });
+    await w.run(deleteFrom(changes));
     await w.run(changeSetInsert(refs, changes, definitions));
     for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, stamp)) await w.run(statement);
     await recordSnapshots(w, w, schema, definitions, stamp, generations); // the state stays consistent for a run after it
-    await w.run({ kind: 'delete', table: refs.staging, where: null });
-    await w.run({ kind: 'delete', table: changes, where: null });
+    await w.run(deleteFrom(refs.staging));
+    await w.run(deleteFrom(changes));
     return readChanges(rows, definitions);
   });
 }
@@ -114,7 +114,7 @@ function changesQuery(definitions: readonly SyncDefinition[], schema: string): Q
     queries.push(
       rowsOf('joined', {
         ...joined,
-        joins: [...joined.joins, { type: 'INNER', from: from(refs.snapshots, 'pe'), on: sameEntity('pe', 's') }],
+        joins: [...joined.joins, join('INNER', from(refs.snapshots, 'pe'), sameEntity('pe', 's'))],
       }),
     );
     const left = usersExited(refs, accountAudiences);
@@ -123,12 +123,12 @@ function changesQuery(definitions: readonly SyncDefinition[], schema: string): Q
         ...left,
         joins: [
           ...left.joins,
-          { type: 'INNER', from: from(refs.staging, 'se'), on: and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))) },
+          join('INNER', from(refs.staging, 'se'), and(sameEntity('se', 'p'), isNull(col('user_id', 'se')))),
         ],
       }),
     );
   }
-  return { kind: 'union', all: true, queries };
+  return union(queries);
 }
 
 function readChanges(rows: readonly Record<string, unknown>[], definitions: readonly SyncDefinition[]): Map<string, EntityChanges> {

@@ -13,17 +13,34 @@
 import type { Level, SourceLayout } from '../definitions/model.js';
 import type { Plan } from '../plan/plan.js';
 import {
+  aggregate,
   and,
   bin,
+  bool,
+  cast,
+  charLength,
   col,
+  concat,
+  COUNT,
+  deleteFrom,
+  insertInto,
   isNull,
+  join,
+  jsonObject,
+  md5Hex,
+  NO_ROWS,
   NULL,
   num,
   or,
+  rowNumber,
   select,
   str,
+  subquery,
   table,
+  toJsonText,
   ts,
+  union,
+  withCtes,
   type CommonTableExpression,
   type Expr,
   type FromItem,
@@ -70,9 +87,8 @@ export interface RunStamp {
 
 const STAGING_COLUMNS = ['definition', 'entity_id', 'user_id', 'value', 'position'] as const;
 export const FIRST_SEEN_CTE = 'quorum:first_seen';
-const COUNT: Expr = { kind: 'aggregate', fn: 'count', arg: null, filter: null };
-const asString = (expr: Expr): Expr => ({ kind: 'cast', expr, type: 'string' });
-const nullOf = (type: 'string' | 'integer' | 'timestamp'): Expr => ({ kind: 'cast', expr: NULL, type });
+const asString = (expr: Expr): Expr => cast(expr, 'string');
+const nullOf = (type: 'string' | 'integer' | 'timestamp'): Expr => cast(NULL, type);
 
 /** Account-level definitions that need their users staged: audiences always; traits for `member` identity. */
 function stagesUsers(d: SyncDefinition): 'all' | 'earliest' | 'none' {
@@ -109,10 +125,10 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
       const value: Expr =
         output.columns.length === 1
           ? col(output.columns[0].feature, 'f')
-          : { kind: 'json_object', entries: output.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })) };
+          : jsonObject(output.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })));
       branches.push(
         select({
-          columns: stagingColumns(str(d.name), col('id', 'f'), nullOf('string'), { kind: 'to_json_text', expr: value }, nullOf('integer')),
+          columns: stagingColumns(str(d.name), col('id', 'f'), nullOf('string'), toJsonText(value), nullOf('integer')),
           from: table(CTE.features(output.level), 'f'),
           where: or(...output.columns.map((c) => isNull(col(c.feature, 'f'), true))),
         }),
@@ -127,7 +143,7 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
         ? usersOf
         : select({
             columns: STAGING_COLUMNS.map((name) => ({ expr: col(name, 'x'), alias: name })),
-            from: { kind: 'subquery', query: usersOf, alias: 'x' },
+            from: subquery(usersOf, 'x'),
             where: bin('=', col('position', 'x'), num(1)),
           }),
     );
@@ -136,11 +152,11 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
   if (needsFirstSeen) ctes.push(firstSeenCte(plan));
   const body: Query =
     branches.length === 0
-      ? select({ columns: stagingColumns(nullOf('string'), nullOf('string'), nullOf('string'), nullOf('string'), nullOf('integer')), where: bin('=', num(1), num(0)) })
+      ? select({ columns: stagingColumns(nullOf('string'), nullOf('string'), nullOf('string'), nullOf('string'), nullOf('integer')), where: NO_ROWS })
       : branches.length === 1
         ? branches[0]
-        : { kind: 'union', all: true, queries: branches };
-  return { kind: 'with', ctes, body };
+        : union(branches);
+  return withCtes(ctes, body);
 }
 
 function stagingColumns(definition: Expr, entity: Expr, user: Expr, value: Expr, position: Expr): SelectColumn[] {
@@ -163,18 +179,11 @@ function usersSelect(layout: SourceLayout, d: SyncDefinition, audienceCte: strin
       on: and(bin('=', col('group_id', 'fs'), col(groupId, 'm')), bin('=', col('user_id', 'fs'), col(userId, 'm'))),
     },
   ];
-  const position: Expr = {
-    kind: 'row_number',
-    partitionBy: [col(groupId, 'm')],
-    orderBy: [
-      { expr: col('first_seen', 'fs'), direction: 'ASC' },
-      { expr: asString(col(userId, 'm')), direction: 'ASC' },
-    ],
-  };
+  const position: Expr = rowNumber([col(groupId, 'm')], [ { expr: col('first_seen', 'fs'), direction: 'ASC' }, { expr: asString(col(userId, 'm')), direction: 'ASC' }, ]);
   return select({
     columns: stagingColumns(str(d.name), col(groupId, 'm'), asString(col(userId, 'm')), nullOf('string'), position),
     from: audienceCte === null ? table(CTE.memberships, 'm') : table(audienceCte, 'a'),
-    joins: audienceCte === null ? joins : [{ type: 'INNER', from: table(CTE.memberships, 'm'), on: bin('=', col(groupId, 'm'), col('id', 'a')) }, ...joins],
+    joins: audienceCte === null ? joins : [join('INNER', table(CTE.memberships, 'm'), bin('=', col(groupId, 'm'), col('id', 'a'))), ...joins],
   });
 }
 
@@ -188,7 +197,7 @@ function firstSeenCte(plan: Plan): CommonTableExpression {
       columns: [
         { expr: col(columns.groupId, 'g'), alias: 'group_id' },
         { expr: col(columns.userId, 'g'), alias: 'user_id' },
-        { expr: { kind: 'aggregate', fn: 'min', arg: col(eventTime, 'g'), filter: null }, alias: 'first_seen' },
+        { expr: aggregate('min', col(eventTime, 'g')), alias: 'first_seen' },
       ],
       // With identity stitching, anonymous group calls too, each from when it was stitched (lower-identity.ts).
       from: membershipCalls(plan, 'g'),
@@ -199,12 +208,7 @@ function firstSeenCte(plan: Plan): CommonTableExpression {
 }
 
 export function insertStaging(staging: TableRef, query: Query): Statement {
-  return {
-    kind: 'insert',
-    table: staging,
-    columns: [...STAGING_COLUMNS],
-    query: select({ columns: STAGING_COLUMNS.map((name) => ({ expr: col(name, 'r'), alias: name })), from: { kind: 'subquery', query, alias: 'r' } }),
-  };
+  return insertInto(staging, [...STAGING_COLUMNS], select({ columns: STAGING_COLUMNS.map((name) => ({ expr: col(name, 'r'), alias: name })), from: subquery(query, 'r') }));
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -229,7 +233,7 @@ const ofDefinition = (alias: string, which: Which) => (typeof which === 'string'
 export function entitiesEntered(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'LEFT', from: from(refs.snapshots, 'p'), on: sameEntity('p', 's') }],
+    joins: [join('LEFT', from(refs.snapshots, 'p'), sameEntity('p', 's'))],
     where: and(ofDefinition('s', name), isNull(col('user_id', 's')), isNull(col('entity_id', 'p'))),
     entity: col('entity_id', 's'),
     user: null,
@@ -241,7 +245,7 @@ export function entitiesEntered(refs: StateRefs, name: Which): TransitionRows {
 export function entitiesExited(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.snapshots, 'p'),
-    joins: [{ type: 'LEFT', from: from(refs.staging, 's'), on: and(sameEntity('s', 'p'), isNull(col('user_id', 's'))) }],
+    joins: [join('LEFT', from(refs.staging, 's'), and(sameEntity('s', 'p'), isNull(col('user_id', 's'))))],
     where: and(ofDefinition('p', name), isNull(col('entity_id', 's'))),
     entity: col('entity_id', 'p'),
     user: null,
@@ -253,7 +257,7 @@ export function entitiesExited(refs: StateRefs, name: Which): TransitionRows {
 export function entitiesChanged(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'INNER', from: from(refs.snapshots, 'p'), on: sameEntity('p', 's') }],
+    joins: [join('INNER', from(refs.snapshots, 'p'), sameEntity('p', 's'))],
     where: and(ofDefinition('s', name), isNull(col('user_id', 's')), valuesDiffer(col('value', 's'), col('value', 'p'))),
     entity: col('entity_id', 's'),
     user: null,
@@ -265,7 +269,7 @@ export function entitiesChanged(refs: StateRefs, name: Which): TransitionRows {
 export function usersEntered(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.staging, 's'),
-    joins: [{ type: 'LEFT', from: from(refs.snapshotUsers, 'p'), on: sameUser('p', 's') }],
+    joins: [join('LEFT', from(refs.snapshotUsers, 'p'), sameUser('p', 's'))],
     where: and(ofDefinition('s', name), isNull(col('user_id', 's'), true), isNull(col('user_id', 'p'))),
     entity: col('entity_id', 's'),
     user: col('user_id', 's'),
@@ -277,7 +281,7 @@ export function usersEntered(refs: StateRefs, name: Which): TransitionRows {
 export function usersExited(refs: StateRefs, name: Which): TransitionRows {
   return {
     from: from(refs.snapshotUsers, 'p'),
-    joins: [{ type: 'LEFT', from: from(refs.staging, 's'), on: sameUser('s', 'p') }],
+    joins: [join('LEFT', from(refs.staging, 's'), sameUser('s', 'p'))],
     where: and(ofDefinition('p', name), isNull(col('user_id', 's'))),
     entity: col('entity_id', 'p'),
     user: col('user_id', 'p'),
@@ -340,13 +344,13 @@ export function countsQuery(refs: StateRefs, definitions: readonly SyncDefinitio
   if (accountAudiences.length > 0) {
     // Users joining or leaving an account that stays in the audience.
     const joined = usersEntered(refs, accountAudiences);
-    queries.push(measure('changed', { ...joined, joins: [...joined.joins, { type: 'INNER', from: from(refs.snapshots, 'pe'), on: sameEntity('pe', 's') }] }));
+    queries.push(measure('changed', { ...joined, joins: [...joined.joins, join('INNER', from(refs.snapshots, 'pe'), sameEntity('pe', 's'))] }));
     const left = usersExited(refs, accountAudiences);
     queries.push(
-      measure('changed', { ...left, joins: [...left.joins, { type: 'INNER', from: from(refs.staging, 'se'), on: and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))) }] }),
+      measure('changed', { ...left, joins: [...left.joins, join('INNER', from(refs.staging, 'se'), and(sameEntity('se', 'p'), isNull(col('user_id', 'se'))))] }),
     );
   }
-  return { kind: 'union', all: true, queries };
+  return union(queries);
 }
 
 export function readCounts(rows: readonly Record<string, unknown>[], definitions: readonly SyncDefinition[]): Map<string, DefinitionCounts> {
@@ -372,8 +376,8 @@ export interface OutboxInsert {
 /** The messageId, in SQL: see `messageIdOf` in calls.ts for the same function in JavaScript. */
 export function messageIdExpr(parts: readonly Expr[]): Expr {
   const args: Expr[] = [];
-  for (const part of parts) args.push(asString({ kind: 'char_length', expr: part }), str(':'), part);
-  return { kind: 'concat', args: [str('quorum-'), { kind: 'md5_hex', expr: { kind: 'concat', args } }] };
+  for (const part of parts) args.push(asString(charLength(part)), str(':'), part);
+  return concat(str('quorum-'), md5Hex(concat(...args)));
 }
 
 /** Where the transition rows come from: joins of staging and the snapshots, or a change set written once. */
@@ -485,15 +489,13 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
   // earliest user), identify / track name each user. Account traits: the account, as for group.
   const perUser = d.kind === 'audience' && account && o.call !== 'group';
   const userId: Expr = perUser ? rows.user! : !account ? rows.entity : rows.user ?? NULL;
-  const anonymousId: Expr = account && !perUser && rows.user === null ? { kind: 'concat', args: [str('account:'), rows.entity] } : NULL;
+  const anonymousId: Expr = account && !perUser && rows.user === null ? concat(str('account:'), rows.entity) : NULL;
   const groupId: Expr = account && (o.call === 'group' || o.groupContext) ? rows.entity : NULL;
   const event: Expr =
     o.call !== 'track' ? NULL : d.kind === 'trait' ? str('Trait Computed') : str(o.transition === 'entered' ? o.target.trackEvents.entered : o.target.trackEvents.exited);
-  const payload: Expr = {
-    kind: 'to_json_text',
-    expr: {
-      kind: 'json_object',
-      entries: [
+  const payload: Expr = toJsonText(
+    jsonObject(
+  [
         { key: 'type', value: str(o.call) },
         { key: 'class', value: str(d.kind) },
         { key: 'key', value: str(d.name) },
@@ -504,14 +506,14 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
         { key: 'group_id', value: groupId },
         { key: 'event', value: event },
         { key: 'value', value: d.kind === 'trait' && rows.value !== null ? rows.value : nullOf('string') },
-        { key: 'columns', value: { kind: 'literal', literal: { type: 'boolean', value: d.multiColumn } } },
+        { key: 'columns', value: bool(d.multiColumn) },
         { key: 'as_of', value: str(stamp.asOf) },
         { key: 'run_id', value: str(stamp.runId) },
         { key: 'namespace', value: str(stamp.namespace) },
         { key: 'space_id', value: str(stamp.spaceId) },
       ],
-    },
-  };
+),
+  );
   const messageId = messageIdExpr([
     str(o.target.destination),
     str(d.name),
@@ -523,7 +525,7 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
     str(String(o.generation)),
   ]);
   const order = [{ expr: rows.entity, direction: 'ASC' as const }, ...(perUser ? [{ expr: rows.user!, direction: 'ASC' as const }] : [])];
-  const sequence = bin('+', num(o.base), { kind: 'row_number', partitionBy: [rows.definitionColumn], orderBy: order });
+  const sequence = bin('+', num(o.base), rowNumber([rows.definitionColumn], order));
   const values: Record<(typeof OUTBOX_COLUMNS)[number], Expr> = {
     message_id: messageId,
     destination: str(o.target.destination),
@@ -540,12 +542,7 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
     sequence,
     rejected_at: nullOf('timestamp'),
   };
-  return {
-    kind: 'insert',
-    table: outbox,
-    columns: [...OUTBOX_COLUMNS],
-    query: select({ columns: OUTBOX_COLUMNS.map((name) => ({ expr: values[name], alias: name })), from: rows.from, joins: rows.joins, where: rows.where }),
-  };
+  return insertInto(outbox, [...OUTBOX_COLUMNS], select({ columns: OUTBOX_COLUMNS.map((name) => ({ expr: values[name], alias: name })), from: rows.from, joins: rows.joins, where: rows.where }));
 }
 
 // -----------------------------------------------------------------------------------------------
@@ -558,17 +555,8 @@ export function replaceSnapshots(refs: StateRefs, changes: TableRef, snapshotRun
   const byName = (alias: string | null, list: readonly string[]) => inList(col('definition', alias), list);
   return [
     ...snapshotDeltaWrites(refs, changes, names, withUsers, stamp),
-    { kind: 'delete', table: snapshotRuns, where: byName(null, names) },
-    {
-      kind: 'insert',
-      table: snapshotRuns,
-      columns: ['definition', 'run_id', 'as_of'],
-      query: {
-        kind: 'union',
-        all: true,
-        queries: names.map((name) => select({ columns: [{ expr: str(name), alias: 'definition' }, { expr: str(stamp.runId), alias: 'run_id' }, { expr: ts(stamp.asOf), alias: 'as_of' }] })),
-      },
-    },
+    deleteFrom(snapshotRuns, byName(null, names)),
+    insertInto(snapshotRuns, ['definition', 'run_id', 'as_of'], union(names.map((name) => select({ columns: [{ expr: str(name), alias: 'definition' }, { expr: str(stamp.runId), alias: 'run_id' }, { expr: ts(stamp.asOf), alias: 'as_of' }] })))),
   ];
 }
 
@@ -579,7 +567,7 @@ export const DRY_RUN_CTES = { staging: 'quorum:staging', snapshots: 'quorum:snap
 
 /** Stand-ins for the state tables when they do not exist yet (a dry run before the first run). */
 export function emptySnapshotCtes(): CommonTableExpression[] {
-  const none = bin('=', num(1), num(0));
+  const none = NO_ROWS;
   return [
     {
       name: DRY_RUN_CTES.snapshots,
@@ -631,10 +619,10 @@ export function sampleQuery(refs: StateRefs, definitions: readonly SyncDefinitio
         orderBy: [{ expr: rows.entity, direction: 'ASC' }],
         limit,
       });
-      queries.push(select({ columns: ['definition', 'transition', 'entity_id'].map((name) => ({ expr: col(name, 'x'), alias: name })), from: { kind: 'subquery', query: inner, alias: 'x' } }));
+      queries.push(select({ columns: ['definition', 'transition', 'entity_id'].map((name) => ({ expr: col(name, 'x'), alias: name })), from: subquery(inner, 'x') }));
     }
   }
-  return queries.length === 1 ? queries[0] : { kind: 'union', all: true, queries };
+  return queries.length === 1 ? queries[0] : union(queries);
 }
 
 /** The dry run's statement: the compiled WITH plus staging (and stand-ins) as CTEs, then `body`. */
@@ -642,7 +630,7 @@ export function dryRunQuery(staging: Query, snapshotsExist: boolean, body: Query
   if (staging.kind !== 'with') throw new Error('staging query is a WITH statement');
   const ctes: CommonTableExpression[] = [...staging.ctes, { name: DRY_RUN_CTES.staging, comment: 'quorum run --dry-run: the new result', query: staging.body }];
   if (!snapshotsExist) ctes.push(...emptySnapshotCtes());
-  return { kind: 'with', ctes, body };
+  return withCtes(ctes, body);
 }
 
 export function dryRunRefs(schema: string, snapshotsExist: boolean): StateRefs {
@@ -651,5 +639,4 @@ export function dryRunRefs(schema: string, snapshotsExist: boolean): StateRefs {
   return { staging, snapshots: { schema, name: 'snapshots' }, snapshotUsers: { schema, name: 'snapshot_users' } };
 }
 
-export const NO_ROWS: Expr = bin('=', num(1), num(0));
 export { nullOf };

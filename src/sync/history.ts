@@ -1,5 +1,5 @@
 // `quorum history`: past runs from the state schema's `runs` table, newest first.
-import { col, select } from '../sql/ast.js';
+import { col, select, tableOf } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import type { RunOutput } from './run.js';
 import { stateTable, stateTablesExist, toIso } from './state-sql.js';
@@ -24,7 +24,7 @@ export async function history(connection: WarehouseConnection, schema: string, o
     connection.dialect.printer.print(
       select({
         columns: ['run_id', 'as_of', 'started_at', 'finished_at', 'status', 'summary'].map((c) => ({ expr: col(c), alias: c })),
-        from: { kind: 'table', ...stateTable(schema, 'runs'), alias: null },
+        from: tableOf(stateTable(schema, 'runs')),
         orderBy: [
           { expr: col('started_at'), direction: 'DESC' },
           { expr: col('run_id'), direction: 'DESC' },

@@ -3,7 +3,7 @@
 // run takes over once it has expired, or at once when the holder was a process on this host
 // that no longer exists.
 import { hostname } from 'node:os';
-import { and, bin, col, select, str, ts, type Expr } from '../sql/ast.js';
+import { and, bin, col, deleteFrom, inQuery, insertInto, not, select, str, tableOf, ts, update, type Expr } from '../sql/ast.js';
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { StateWriter, stateTable, toIso } from './state-sql.js';
@@ -48,22 +48,21 @@ export async function acquireLock(connection: WarehouseConnection, schema: strin
   const holder = `${hostname()}:${process.pid}`;
   const isLock: Expr = bin('=', col('name'), str(LOCK_NAME));
   const readHolder = async () =>
-    (await writer.rows(select({ columns: ['run_id', 'holder', 'expires_at'].map((c) => ({ expr: col(c), alias: c })), from: { kind: 'table', ...lock, alias: null }, where: isLock })))[0];
+    (await writer.rows(select({ columns: ['run_id', 'holder', 'expires_at'].map((c) => ({ expr: col(c), alias: c })), from: tableOf(lock), where: isLock })))[0];
 
   const current = await readHolder();
   if (current && staleHolder(current.holder)) {
-    await writer.run({ kind: 'delete', table: lock, where: and(isLock, bin('=', col('run_id'), str(String(current.run_id)))) });
+    await writer.run(deleteFrom(lock, and(isLock, bin('=', col('run_id'), str(String(current.run_id))))));
   }
   const expiresAt = () => new Date(now().getTime() + options.ttlSeconds * 1000).toISOString();
   try {
     await connection.transaction(async (tx) => {
       const w = new StateWriter(printer, tx);
-      await w.run({ kind: 'delete', table: lock, where: and(isLock, bin('<', col('expires_at'), ts(now().toISOString()))) });
-      await w.run({
-        kind: 'insert',
-        table: lock,
-        columns: ['name', 'run_id', 'acquired_at', 'expires_at', 'holder'],
-        query: select({
+      await w.run(deleteFrom(lock, and(isLock, bin('<', col('expires_at'), ts(now().toISOString())))));
+      await w.run(insertInto(
+        lock,
+        ['name', 'run_id', 'acquired_at', 'expires_at', 'holder'],
+        select({
           columns: [
             { expr: str(LOCK_NAME), alias: 'name' },
             { expr: str(runId), alias: 'run_id' },
@@ -71,9 +70,9 @@ export async function acquireLock(connection: WarehouseConnection, schema: strin
             { expr: ts(expiresAt()), alias: 'expires_at' },
             { expr: str(holder), alias: 'holder' },
           ],
-          where: { kind: 'not', expr: { kind: 'in_query', expr: str(LOCK_NAME), query: select({ columns: [{ expr: col('name', 'l'), alias: null }], from: { kind: 'table', ...lock, alias: 'l' } }) } },
+          where: not(inQuery(str(LOCK_NAME), select({ columns: [{ expr: col('name', 'l'), alias: null }], from: tableOf(lock, 'l') }))),
         }),
-      });
+      ));
     });
   } catch {
     // Two runs inserting at once: the primary key lets one win; the other reads the winner below.
@@ -96,7 +95,7 @@ export async function acquireLock(connection: WarehouseConnection, schema: strin
     async renew() {
       if (expires - now().getTime() > (options.ttlSeconds * 1000) / 2) return;
       const next = expiresAt();
-      await writer.run({ kind: 'update', table: lock, set: [{ column: 'expires_at', value: ts(next) }], where: mine });
+      await writer.run(update(lock, [{ column: 'expires_at', value: ts(next) }], mine));
       const row = await readHolder();
       if (!row || String(row.run_id) !== runId) {
         throw new DiagnosticsError([
@@ -106,7 +105,7 @@ export async function acquireLock(connection: WarehouseConnection, schema: strin
       expires = Date.parse(next);
     },
     async release() {
-      await writer.run({ kind: 'delete', table: lock, where: mine });
+      await writer.run(deleteFrom(lock, mine));
     },
   };
 }

@@ -4,7 +4,7 @@
 // old they are, and calls set aside as too large stay as evidence. Within the retention the outbox
 // still answers `quorum explain --history` about what was sent. The last call written always stays:
 // the consistency check (state-check.ts) compares its sequence with the one `meta` recorded.
-import { and, bin, col, isNull, num, ts } from '../sql/ast.js';
+import { and, bin, col, deleteFrom, isNull, num, ts } from '../sql/ast.js';
 import { outboxHighWater } from './snapshot-records.js';
 import { StateWriter, stateTable } from './state-sql.js';
 
@@ -14,9 +14,5 @@ export async function pruneOutbox(writer: StateWriter, schema: string, retention
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
   const high = await outboxHighWater(writer, writer.printer, schema);
   if (high === null) return;
-  await writer.run({
-    kind: 'delete',
-    table: stateTable(schema, 'outbox'),
-    where: and(isNull(col('delivered_at'), true), bin('<', col('delivered_at'), ts(cutoff)), bin('<', col('sequence'), num(high))),
-  });
+  await writer.run(deleteFrom(stateTable(schema, 'outbox'), and(isNull(col('delivered_at'), true), bin('<', col('delivered_at'), ts(cutoff)), bin('<', col('sequence'), num(high)))));
 }

@@ -3,7 +3,7 @@
 // run's write transaction then reads those tables instead of running the SQL traits itself. A
 // SQL trait that got past the parser still cannot write anything: the server refuses it.
 import type { Plan } from '../plan/plan.js';
-import { col, select, table, type Query } from '../sql/ast.js';
+import { col, insertInto, select, subquery, table, type Query } from '../sql/ast.js';
 import { sqlTraitQuery } from '../sql/lower.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Catalog } from '../warehouse/catalog.js';
@@ -26,12 +26,12 @@ export function readOnlyInputs(plan: Plan, catalog: Catalog, printer: SqlPrinter
     const rows = (from: Query | string) =>
       select({
         columns: columns.map((c) => ({ expr: col(c, 't'), alias: c })),
-        from: typeof from === 'string' ? table(from, 't') : { kind: 'subquery', query: from, alias: 't' },
+        from: typeof from === 'string' ? table(from, 't') : subquery(from, 't'),
       });
     const query = sqlTraitQuery(trait.template, plan.layout, plan.asOf);
     inputs.push({
       create: printer.printDdl({ kind: 'create_temporary_table_as', name, query: rows(query) }),
-      fill: printer.printStatement({ kind: 'insert', table: { schema: null, name }, columns, query: rows(query) }),
+      fill: printer.printStatement(insertInto({ schema: null, name }, columns, rows(query))),
     });
     sqlTraits.push({ ...trait, template: [{ kind: 'text', text: printer.print(rows(name)), offset: 0 }] });
   }

@@ -11,7 +11,7 @@ import type { Destination, DestinationOptions } from '../destinations/destinatio
 import { openDestination } from '../destinations/open-destination.js';
 import { planFor } from '../evaluation/evaluate.js';
 import type { Plan } from '../plan/plan.js';
-import { and, bin, col, isNull, num, select, str, ts, type Query } from '../sql/ast.js';
+import { aggregate, and, bin, cast, col, countAll, deleteFrom, insertInto, isNull, NULL, num, select, str, tableOf, ts, update, type Query } from '../sql/ast.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import { readRows, type Statements, type WarehouseConnection } from '../warehouse/connection.js';
 import { secrets } from '../secrets/secret-redactor.js';
@@ -172,27 +172,21 @@ export async function run(request: RunRequest): Promise<RunOutput> {
   let summaries: DefinitionSummary[] = [];
   try {
     await guardState(connection, schema, shape);
-    await writer.run({
-      kind: 'update',
-      table: runs,
-      set: [{ column: 'status', value: str('interrupted') }],
-      where: and(bin('=', col('status'), str('running')), bin('<>', col('run_id'), str(runId))),
-    });
-    await writer.run({
-      kind: 'insert',
-      table: runs,
-      columns: ['run_id', 'as_of', 'started_at', 'finished_at', 'status', 'summary'],
-      query: select({
+    await writer.run(update(runs, [{ column: 'status', value: str('interrupted') }], and(bin('=', col('status'), str('running')), bin('<>', col('run_id'), str(runId)))));
+    await writer.run(insertInto(
+      runs,
+      ['run_id', 'as_of', 'started_at', 'finished_at', 'status', 'summary'],
+      select({
         columns: [
           { expr: str(runId), alias: 'run_id' },
           { expr: ts(stamp.asOf), alias: 'as_of' },
           { expr: ts(stamp.now), alias: 'started_at' },
-          { expr: { kind: 'cast', expr: { kind: 'literal', literal: { type: 'null' } }, type: 'timestamp' }, alias: 'finished_at' },
+          { expr: cast(NULL, 'timestamp'), alias: 'finished_at' },
           { expr: str('running'), alias: 'status' },
-          { expr: { kind: 'cast', expr: { kind: 'literal', literal: { type: 'null' } }, type: 'string' }, alias: 'summary' },
+          { expr: cast(NULL, 'string'), alias: 'summary' },
         ],
       }),
-    });
+    ));
     crashPoint('run-recorded');
 
     request.onStage?.('deliver', 'leftovers');
@@ -258,16 +252,15 @@ function mergeReports(a: DeliveryReport, b: DeliveryReport): Pick<RunOutput, 'de
 }
 
 async function finishRun(writer: StateWriter, schema: string, runId: string, status: string, output: RunOutput): Promise<void> {
-  await writer.run({
-    kind: 'update',
-    table: stateTable(schema, 'runs'),
-    set: [
+  await writer.run(update(
+    stateTable(schema, 'runs'),
+    [
       { column: 'finished_at', value: ts(new Date().toISOString()) },
       { column: 'status', value: str(status) },
       { column: 'summary', value: str(JSON.stringify(secrets.redactValue(output))) },
     ],
-    where: bin('=', col('run_id'), str(runId)),
-  });
+    bin('=', col('run_id'), str(runId)),
+  ));
 }
 
 /** Everything between BEGIN and COMMIT. */
@@ -282,8 +275,8 @@ async function writeChanges(
   const refs = stateRefs(schema);
   const outbox = stateTable(schema, 'outbox');
   const changes = stateTable(schema, 'changes');
-  await w.run({ kind: 'delete', table: refs.staging, where: null });
-  await w.run({ kind: 'delete', table: changes, where: null });
+  await w.run(deleteFrom(refs.staging));
+  await w.run(deleteFrom(changes));
   crashSoon('staging');
   await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
   crashPoint('staged');
@@ -315,8 +308,8 @@ async function writeChanges(
     for (const insert of outboxInserts(outbox, refs, d, stamp, generations.get(d.name)!, changeSetTransitions(changes))) {
       const max = await w.rows(
         select({
-          columns: [{ expr: { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, alias: 'n' }],
-          from: { kind: 'table', ...outbox, alias: null },
+          columns: [{ expr: aggregate('max', col('sequence')), alias: 'n' }],
+          from: tableOf(outbox),
         }),
       );
       await w.run(insert.build(toNumber(max[0]?.n)));
@@ -330,8 +323,8 @@ async function writeChanges(
   }
   await recordSnapshots(w, w, schema, passing, stamp, generations);
   crashPoint('snapshots-written');
-  await w.run({ kind: 'delete', table: refs.staging, where: null });
-  await w.run({ kind: 'delete', table: changes, where: null });
+  await w.run(deleteFrom(refs.staging));
+  await w.run(deleteFrom(changes));
   crashPoint('staging-cleared');
   // The run row says what this transaction wrote, so `quorum history` is right even if the
   // process dies before it finishes delivering.
@@ -344,12 +337,7 @@ async function writeChanges(
     failed: {},
     errors: [],
   };
-  await w.run({
-    kind: 'update',
-    table: stateTable(schema, 'runs'),
-    set: [{ column: 'summary', value: str(JSON.stringify(secrets.redactValue(partial))) }],
-    where: bin('=', col('run_id'), str(stamp.runId)),
-  });
+  await w.run(update(stateTable(schema, 'runs'), [{ column: 'summary', value: str(JSON.stringify(secrets.redactValue(partial))) }], bin('=', col('run_id'), str(stamp.runId))));
   crashPoint('run-summarised');
   return summaries;
 }
@@ -374,10 +362,10 @@ async function checkDuplicateKeys(w: StateWriter, staging: { schema: string | nu
         { expr: col('definition', 's'), alias: 'definition' },
         { expr: col('entity_id', 's'), alias: 'entity_id' },
       ],
-      from: { kind: 'table', ...staging, alias: 's' },
+      from: tableOf(staging, 's'),
       where: isNull(col('user_id', 's')),
       groupBy: [col('definition', 's'), col('entity_id', 's')],
-      having: bin('>', { kind: 'aggregate', fn: 'count', arg: null, filter: null }, num(1)),
+      having: bin('>', countAll(), num(1)),
       limit: 1,
     }),
   );
@@ -440,8 +428,8 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
     const waiting = await connection.query(
       printer.print(
         select({
-          columns: [{ expr: { kind: 'aggregate', fn: 'count', arg: null, filter: null }, alias: 'n' }],
-          from: { kind: 'table', ...stateTable(schema, 'outbox'), alias: null },
+          columns: [{ expr: countAll(), alias: 'n' }],
+          from: tableOf(stateTable(schema, 'outbox')),
           where: and(isNull(col('delivered_at')), isNull(col('rejected_at'))),
         }),
       ),

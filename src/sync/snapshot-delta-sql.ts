@@ -12,7 +12,7 @@
 // A key of several columns is one string so that `key IN (subquery)` works on every warehouse
 // (row-value IN does not): each part is prefixed with its length, so two different keys never give
 // the same string. A plain `entity_id IN (...)` first narrows the rows whose key is computed.
-import { and, bin, col, select, str, ts, type Expr, type Statement, type TableRef } from '../sql/ast.js';
+import { and, bin, cast, charLength, coalesce, col, concat, deleteFrom, inQuery, insertInto, select, str, ts, type Expr, type Statement, type TableRef } from '../sql/ast.js';
 import type { ChangeKind } from './change-set-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 
@@ -24,8 +24,8 @@ export interface SnapshotStamp {
 /** `<length>:<part>` for each part, concatenated: one string per distinct tuple of non-null parts. */
 export function keyExpr(parts: readonly Expr[]): Expr {
   const args: Expr[] = [];
-  for (const part of parts) args.push({ kind: 'cast', expr: { kind: 'char_length', expr: part }, type: 'string' }, str(':'), part);
-  return { kind: 'concat', args };
+  for (const part of parts) args.push(cast(charLength(part), 'string'), str(':'), part);
+  return concat(...args);
 }
 
 const KEYS = { entity: ['definition', 'entity_id'], user: ['definition', 'entity_id', 'user_id'] } as const;
@@ -35,29 +35,27 @@ const kinds = (list: readonly ChangeKind[]) => inList(col('transition', 'c'), li
 function deleteChanged(table: TableRef, changes: TableRef, names: readonly string[], key: readonly string[], of: readonly ChangeKind[]): Statement {
   const changed = (expr: Expr) =>
     select({ columns: [{ expr, alias: 'k' }], from: from(changes, 'c'), where: and(inList(col('definition', 'c'), names), kinds(of)) });
-  return {
-    kind: 'delete',
+  return deleteFrom(
     table,
-    where: and(
+    and(
       inList(col('definition'), names),
-      { kind: 'in_query', expr: col('entity_id'), query: changed(col('entity_id', 'c')) },
-      { kind: 'in_query', expr: keyExpr(key.map((c) => col(c))), query: changed(keyExpr(key.map((c) => col(c, 'c')))) },
+      inQuery(col('entity_id'), changed(col('entity_id', 'c'))),
+      inQuery(keyExpr(key.map((c) => col(c))), changed(keyExpr(key.map((c) => col(c, 'c'))))),
     ),
-  };
+  );
 }
 
 /** INSERT INTO table the changes of `of` kinds of `names`: `key` columns, then `rest`. */
 function insertChanged(table: TableRef, changes: TableRef, names: readonly string[], key: readonly string[], rest: Record<string, Expr>, of: readonly ChangeKind[]): Statement {
-  return {
-    kind: 'insert',
+  return insertInto(
     table,
-    columns: [...key, ...Object.keys(rest)],
-    query: select({
+    [...key, ...Object.keys(rest)],
+    select({
       columns: [...key.map((c) => ({ expr: col(c, 'c'), alias: c })), ...Object.entries(rest).map(([alias, expr]) => ({ expr, alias }))],
       from: from(changes, 'c'),
       where: and(inList(col('definition', 'c'), names), kinds(of)),
     }),
-  };
+  );
 }
 
 /**
@@ -70,7 +68,7 @@ export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: r
   const statements: Statement[] = [
     deleteChanged(refs.snapshots, changes, names, KEYS.entity, ['exited', 'changed']),
     insertChanged(refs.snapshots, changes, names, KEYS.entity, { value: col('value', 'c'), run_id: str(stamp.runId), as_of: ts(stamp.asOf) }, ['entered', 'changed']),
-    { kind: 'delete', table: refs.snapshotUsers, where: inList(col('definition'), withoutUsers) },
+    deleteFrom(refs.snapshotUsers, inList(col('definition'), withoutUsers)),
   ];
   if (withUsers.length === 0) return statements;
   statements.push(
@@ -82,5 +80,5 @@ export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: r
 
 /** A null-safe "differs" for JSON text values (never empty, so '' stands for null). */
 export function valuesDiffer(a: Expr, b: Expr): Expr {
-  return bin('<>', { kind: 'coalesce', args: [a, str('')] }, { kind: 'coalesce', args: [b, str('')] });
+  return bin('<>', coalesce(a, str('')), coalesce(b, str('')));
 }

@@ -8,7 +8,7 @@
 // messageId, so the same history gives the same ids on every deployment and a replayed as_of gets
 // new ones. It is never reset: when its record is lost, `state repair` recovers it from the runs
 // table, whose summaries name every definition each committed run wrote.
-import { col, isNull, select, str, ts, type Expr, type Query, type TableRef } from '../sql/ast.js';
+import { aggregate, cast, col, COUNT, countAll, deleteFrom, insertInto, isNull, num, select, str, tableOf, ts, union, type Expr, type Query, type TableRef } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements } from '../warehouse/connection.js';
 import type { SyncDefinition } from './diff-sql.js';
@@ -24,7 +24,6 @@ export interface SnapshotRecord {
   readonly userCount: number | null;
 }
 
-const COUNT: Expr = { kind: 'aggregate', fn: 'count', arg: null, filter: null };
 const nullable = (value: unknown): number | null => (value === null || value === undefined ? null : toNumber(value));
 
 export async function readSnapshotRecords(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<Map<string, SnapshotRecord>> {
@@ -32,7 +31,7 @@ export async function readSnapshotRecords(target: Pick<Statements, 'query'>, pri
     printer.print(
       select({
         columns: ['definition', 'run_id', 'as_of', 'generation', 'row_count', 'user_count'].map((c) => ({ expr: col(c), alias: c })),
-        from: { kind: 'table', ...stateTable(schema, 'snapshot_runs'), alias: null },
+        from: tableOf(stateTable(schema, 'snapshot_runs')),
       }),
     ),
   );
@@ -59,10 +58,10 @@ export async function stagedCounts(w: StateWriter, staging: TableRef, definition
     select({
       columns: [
         { expr: col('definition'), alias: 'definition' },
-        { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: isNull(col('user_id')) }, alias: 'entities' },
-        { expr: { kind: 'aggregate', fn: 'count', arg: null, filter: isNull(col('user_id'), true) }, alias: 'users' },
+        { expr: countAll(isNull(col('user_id'))), alias: 'entities' },
+        { expr: countAll(isNull(col('user_id'), true)), alias: 'users' },
       ],
-      from: { kind: 'table', ...staging, alias: null },
+      from: tableOf(staging),
       where: inList(col('definition'), definitions.map((d) => d.name)),
       groupBy: [col('definition')],
     }),
@@ -88,31 +87,26 @@ export interface NewRecord {
 export async function writeSnapshotRecords(w: StateWriter, schema: string, records: readonly NewRecord[]): Promise<void> {
   if (records.length === 0) return;
   const table = stateTable(schema, 'snapshot_runs');
-  await w.run({ kind: 'delete', table, where: inList(col('definition'), records.map((r) => r.definition)) });
+  await w.run(deleteFrom(table, inList(col('definition'), records.map((r) => r.definition))));
   const rows: Query[] = records.map((r) =>
     select({
       columns: [
         { expr: str(r.definition), alias: 'definition' },
         { expr: str(r.runId), alias: 'run_id' },
         { expr: ts(r.asOf), alias: 'as_of' },
-        { expr: { kind: 'cast', expr: { kind: 'literal', literal: { type: 'number', value: r.generation } }, type: 'integer' }, alias: 'generation' },
-        { expr: { kind: 'cast', expr: { kind: 'literal', literal: { type: 'number', value: r.rowCount } }, type: 'integer' }, alias: 'row_count' },
-        { expr: { kind: 'cast', expr: { kind: 'literal', literal: { type: 'number', value: r.userCount } }, type: 'integer' }, alias: 'user_count' },
+        { expr: cast(num(r.generation), 'integer'), alias: 'generation' },
+        { expr: cast(num(r.rowCount), 'integer'), alias: 'row_count' },
+        { expr: cast(num(r.userCount), 'integer'), alias: 'user_count' },
       ],
     }),
   );
-  await w.run({
-    kind: 'insert',
-    table,
-    columns: ['definition', 'run_id', 'as_of', 'generation', 'row_count', 'user_count'],
-    query: rows.length === 1 ? rows[0] : { kind: 'union', all: true, queries: rows },
-  });
+  await w.run(insertInto(table, ['definition', 'run_id', 'as_of', 'generation', 'row_count', 'user_count'], rows.length === 1 ? rows[0] : union(rows)));
 }
 
 /** The outbox's last sequence, or null when it is empty. */
 export async function outboxHighWater(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<number | null> {
   const rows = await target.query(
-    printer.print(select({ columns: [{ expr: { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, alias: 'n' }], from: { kind: 'table', ...stateTable(schema, 'outbox'), alias: null } })),
+    printer.print(select({ columns: [{ expr: aggregate('max', col('sequence')), alias: 'n' }], from: tableOf(stateTable(schema, 'outbox')) })),
   );
   return nullable(rows[0]?.n);
 }

@@ -9,7 +9,7 @@
 //   the runs table still holds the last run that committed.
 //
 // A scan of the two snapshot tables, grouped: the same order of cost as the diff that follows.
-import { bin, col, NULL, select, str, type Expr, type Query, type Select } from '../sql/ast.js';
+import { aggregate, bin, cast, col, COUNT, inQuery, NULL, select, str, tableOf, union, type Expr, type Query, type Select } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements } from '../warehouse/connection.js';
 import { checkVersion, META, type StateProblem } from './state-format.js';
@@ -21,8 +21,6 @@ export interface ConsistencyReport {
   readonly unfinishedCreation: boolean;
 }
 
-const COUNT: Expr = { kind: 'aggregate', fn: 'count', arg: null, filter: null };
-const cast = (expr: Expr, type: 'string' | 'integer'): Expr => ({ kind: 'cast', expr, type });
 
 function branch(schema: string, table: StateTableName, measure: string, name: Expr, n: Expr, text: Expr, extra: Partial<Select> = {}): Select {
   return select({
@@ -32,7 +30,7 @@ function branch(schema: string, table: StateTableName, measure: string, name: Ex
       { expr: cast(n, 'integer'), alias: 'n' },
       { expr: cast(text, 'string'), alias: 'text' },
     ],
-    from: { kind: 'table', ...stateTable(schema, table), alias: null },
+    from: tableOf(stateTable(schema, table)),
     ...extra,
   });
 }
@@ -40,19 +38,19 @@ function branch(schema: string, table: StateTableName, measure: string, name: Ex
 /** The check's one statement; tables in `skip` (missing or altered) are left out of it. */
 export function consistencyQuery(schema: string, skip: ReadonlySet<string> = new Set()): Query {
   const definition = col('definition');
-  const lastRun = select({ columns: [{ expr: col('value', 'm'), alias: null }], from: { kind: 'table', ...stateTable(schema, 'meta'), alias: 'm' }, where: bin('=', col('key', 'm'), str(META.lastRun)) });
+  const lastRun = select({ columns: [{ expr: col('value', 'm'), alias: null }], from: tableOf(stateTable(schema, 'meta'), 'm'), where: bin('=', col('key', 'm'), str(META.lastRun)) });
   const branches: [StateTableName, Select][] = [
     ['snapshot_runs', branch(schema, 'snapshot_runs', 'row_count', definition, col('row_count'), NULL)],
     ['snapshot_runs', branch(schema, 'snapshot_runs', 'user_count', definition, col('user_count'), NULL)],
     ['snapshot_runs', branch(schema, 'snapshot_runs', 'generation', definition, col('generation'), NULL)],
     ['snapshots', branch(schema, 'snapshots', 'rows', definition, COUNT, NULL, { groupBy: [definition] })],
     ['snapshot_users', branch(schema, 'snapshot_users', 'users', definition, COUNT, NULL, { groupBy: [definition] })],
-    ['outbox', branch(schema, 'outbox', 'outbox_max', NULL, { kind: 'aggregate', fn: 'max', arg: col('sequence'), filter: null }, NULL)],
+    ['outbox', branch(schema, 'outbox', 'outbox_max', NULL, aggregate('max', col('sequence')), NULL)],
     ['runs', branch(schema, 'runs', 'runs', NULL, COUNT, NULL)],
     ['meta', branch(schema, 'meta', 'meta', col('key'), NULL, col('value'))],
   ];
-  if (!skip.has('runs') && !skip.has('meta')) branches.push(['runs', branch(schema, 'runs', 'last_run', col('run_id'), NULL, NULL, { where: { kind: 'in_query', expr: col('run_id'), query: lastRun } })]);
-  return { kind: 'union', all: true, queries: branches.filter(([table]) => !skip.has(table)).map(([, query]) => query) };
+  if (!skip.has('runs') && !skip.has('meta')) branches.push(['runs', branch(schema, 'runs', 'last_run', col('run_id'), NULL, NULL, { where: inQuery(col('run_id'), lastRun) })]);
+  return union(branches.filter(([table]) => !skip.has(table)).map(([, query]) => query));
 }
 
 export interface Recorded {

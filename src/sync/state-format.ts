@@ -5,7 +5,7 @@
 // is damage, which only `quorum state repair` mends — quorum never silently recreates a table.
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import type { ColumnDefinition, Ddl } from '../sql/ast.js';
-import { col, isNull, select, str } from '../sql/ast.js';
+import { col, deleteFrom, inQuery, insertInto, isNull, not, select, str, tableOf, union } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { ensureStateTables, inList, StateWriter, stateTable } from './state-sql.js';
 import { STATE_TABLES } from './state-tables.js';
@@ -82,8 +82,8 @@ async function upgradeUnfinished(connection: WarehouseConnection, schema: string
     connection.dialect.printer.print(
       select({
         columns: [{ expr: col('definition'), alias: 'definition' }],
-        from: { kind: 'table', ...stateTable(schema, 'snapshot_runs'), alias: null },
-        where: { kind: 'not', expr: isNull(col('row_count')) },
+        from: tableOf(stateTable(schema, 'snapshot_runs')),
+        where: not(isNull(col('row_count'))),
         limit: 1,
       }),
     ),
@@ -113,18 +113,17 @@ export async function createState(connection: WarehouseConnection, schema: strin
 export async function insertMetaIfAbsent(connection: WarehouseConnection, schema: string, key: string, value: string): Promise<void> {
   const meta = stateTable(schema, 'meta');
   await new StateWriter(connection.dialect.printer, connection)
-    .run({
-      kind: 'insert',
-      table: meta,
-      columns: ['key', 'value'],
-      query: select({
+    .run(insertInto(
+      meta,
+      ['key', 'value'],
+      select({
         columns: [
           { expr: str(key), alias: 'key' },
           { expr: str(value), alias: 'value' },
         ],
-        where: { kind: 'not', expr: { kind: 'in_query', expr: str(key), query: select({ columns: [{ expr: col('key', 'm'), alias: null }], from: { kind: 'table', ...meta, alias: 'm' } }) } },
+        where: not(inQuery(str(key), select({ columns: [{ expr: col('key', 'm'), alias: null }], from: tableOf(meta, 'm') }))),
       }),
-    })
+    ))
     .catch(() => undefined);
 }
 
@@ -133,22 +132,16 @@ export async function writeMeta(w: StateWriter, schema: string, entries: Readonl
   const meta = stateTable(schema, 'meta');
   const keys = Object.keys(entries);
   if (keys.length === 0) return;
-  await w.run({ kind: 'delete', table: meta, where: inList(col('key'), keys) });
+  await w.run(deleteFrom(meta, inList(col('key'), keys)));
   const present = Object.entries(entries).filter((e): e is [string, string] => e[1] !== null);
   if (present.length === 0) return;
-  await w.run({
-    kind: 'insert',
-    table: meta,
-    columns: ['key', 'value'],
-    query:
-      present.length === 1
+  await w.run(insertInto(
+    meta,
+    ['key', 'value'],
+    present.length === 1
         ? select({ columns: [{ expr: str(present[0][0]), alias: 'key' }, { expr: str(present[0][1]), alias: 'value' }] })
-        : {
-            kind: 'union',
-            all: true,
-            queries: present.map(([k, v]) => select({ columns: [{ expr: str(k), alias: 'key' }, { expr: str(v), alias: 'value' }] })),
-          },
-  });
+        : union(present.map(([k, v]) => select({ columns: [{ expr: str(k), alias: 'key' }, { expr: str(v), alias: 'value' }] }))),
+  ));
 }
 
 /** The version a state of format 2 or later says it has; an error for one newer than this quorum. */

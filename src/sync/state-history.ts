@@ -2,7 +2,7 @@
 // run that committed wrote the definitions it replaced into its summary in the same transaction,
 // so the summaries give each definition's generation (how many snapshots were committed) and the
 // as_of of its last one even when `snapshot_runs` is lost. A repair is recorded there the same way.
-import { select, str, ts, type Expr } from '../sql/ast.js';
+import { insertInto, select, str, tableOf, ts, type Expr } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import type { NewRecord } from './snapshot-records.js';
 import type { StateProblem } from './state-format.js';
@@ -41,7 +41,7 @@ export async function recoverHistory(connection: WarehouseConnection, schema: st
     connection.dialect.printer.print(
       select({
         columns: ['as_of', 'started_at', 'summary'].map((c) => ({ expr: col(c), alias: c })),
-        from: { kind: 'table', ...stateTable(schema, 'runs'), alias: null },
+        from: tableOf(stateTable(schema, 'runs')),
         orderBy: [{ expr: col('started_at'), direction: 'ASC' }, { expr: col('run_id'), direction: 'ASC' }],
       }),
     ),
@@ -82,10 +82,5 @@ export async function recordRepair(
     status: str('repaired'),
     summary: str(JSON.stringify(summary)),
   };
-  await w.run({
-    kind: 'insert',
-    table: stateTable(schema, 'runs'),
-    columns: Object.keys(value),
-    query: select({ columns: Object.entries(value).map(([alias, expr]) => ({ expr, alias })) }),
-  });
+  await w.run(insertInto(stateTable(schema, 'runs'), Object.keys(value), select({ columns: Object.entries(value).map(([alias, expr]) => ({ expr, alias })) })));
 }

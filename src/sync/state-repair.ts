@@ -18,7 +18,7 @@ import { checkFacts, readFacts, type StateFacts } from './state-check.js';
 import { inspectShape, META, STATE_FORMAT_VERSION, writeMeta, type StateProblem, type StateShape } from './state-format.js';
 import { recoverHistory, recordRepair } from './state-history.js';
 import { ensureStateTables, inList, StateWriter, stateRefs, stateTable } from './state-sql.js';
-import { col } from '../sql/ast.js';
+import { col, deleteFrom } from '../sql/ast.js';
 
 export type RepairFrom = 'last' | 'empty';
 
@@ -112,21 +112,21 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
       for (const [asOf, names] of plan.recompute) {
         const plan2 = planFor({ project, catalog: session.catalog, asOf, targets: names });
         const definitions = syncDefinitions(project, plan2).filter((d) => names.includes(d.name));
-        await w.run({ kind: 'delete', table: refs.staging, where: null });
+        await w.run(deleteFrom(refs.staging));
         await w.run(insertStaging(refs.staging, stagingQuery(plan2, definitions)));
         // the same change set and delta writes as a run, against whatever the damaged snapshot holds
         const changes = stateTable(schema, 'changes');
-        await w.run({ kind: 'delete', table: changes, where: null });
+        await w.run(deleteFrom(changes));
         await w.run(changeSetInsert(refs, changes, definitions));
         for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, { runId, asOf, now, namespace: '', spaceId: '' })) await w.run(statement);
-        await w.run({ kind: 'delete', table: changes, where: null });
+        await w.run(deleteFrom(changes));
         const counts = await stagedCounts(w, refs.staging, definitions);
-        await w.run({ kind: 'delete', table: refs.staging, where: null });
+        await w.run(deleteFrom(refs.staging));
         for (const d of definitions) records.push({ definition: d.name, runId, asOf, generation: generation(d.name), rowCount: counts.get(d.name)!.rows, userCount: counts.get(d.name)!.users });
       }
       if (plan.forget.length > 0) {
-        await w.run({ kind: 'delete', table: refs.snapshots, where: inList(col('definition'), plan.forget) });
-        await w.run({ kind: 'delete', table: refs.snapshotUsers, where: inList(col('definition'), plan.forget) });
+        await w.run(deleteFrom(refs.snapshots, inList(col('definition'), plan.forget)));
+        await w.run(deleteFrom(refs.snapshotUsers, inList(col('definition'), plan.forget)));
         for (const name of plan.forget) records.push({ definition: name, runId, asOf: now, generation: generation(name), rowCount: 0, userCount: 0 });
       }
       await writeSnapshotRecords(w, schema, records);

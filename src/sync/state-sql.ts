@@ -2,7 +2,7 @@
 // printing of statements and DDL, and the reading of values the warehouses return in their own
 // types (DuckDB gives BIGINT as a string and TIMESTAMP as text, pg gives Date objects).
 import type { Expr, FromItem, Query, Statement, TableRef } from '../sql/ast.js';
-import { col, str } from '../sql/ast.js';
+import { col, FALSE, oneOf, str, tableOf } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements, WarehouseConnection } from '../warehouse/connection.js';
 import { stateDdl, STATE_TABLES } from './state-tables.js';
@@ -25,13 +25,13 @@ export function stateRefs(schema: string): StateRefs {
 }
 
 export function from(ref: TableRef, alias: string): FromItem {
-  return { kind: 'table', schema: ref.schema, name: ref.name, alias };
+  return tableOf(ref, alias);
 }
 
 /** `column IN ('a', 'b')`; never an empty IN list (FALSE instead). */
 export function inList(expr: Expr, values: readonly string[]): Expr {
-  if (values.length === 0) return { kind: 'literal', literal: { type: 'boolean', value: false } };
-  return { kind: 'in_list', expr, list: values.map((v) => str(v)) };
+  if (values.length === 0) return FALSE;
+  return oneOf(expr, values.map((v) => str(v)));
 }
 
 export const c = (name: string, alias: string | null = null): Expr => col(name, alias);

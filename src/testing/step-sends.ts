@@ -4,7 +4,7 @@
 // its destinations are sinks that take every call; what it sent is read back from its outbox.
 import type { Project } from '../definitions/model.js';
 import { SEGMENT_LIMITS, type Destination } from '../destinations/destination.js';
-import { bin, col, select, str } from '../sql/ast.js';
+import { bin, col, select, str, tableOf } from '../sql/ast.js';
 import { run } from '../sync/run.js';
 import { stateTable } from '../sync/state-sql.js';
 import type { Catalog } from '../warehouse/catalog.js';
@@ -44,7 +44,7 @@ export async function stepSends(request: StepSendsRequest): Promise<StepSent> {
       select({
         distinct: true,
         columns: ['destination', 'definition', 'transition', 'entity_id'].map((name) => ({ expr: col(name), alias: name })),
-        from: { kind: 'table', ...stateTable(schema, 'outbox'), alias: null },
+        from: tableOf(stateTable(schema, 'outbox')),
         where: bin('=', col('run_id'), str(runId)),
       }),
     ),

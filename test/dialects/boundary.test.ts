@@ -85,3 +85,66 @@ describe('the dialect boundary', () => {
     expect(boundaryViolations(inSrc, "import x from 'pg-format'; import y from './pg.js'; import z from 'yaml';")).toEqual([]);
   });
 });
+
+// Stage order (ARCHITECTURE.md): definitions -> plan -> sql -> evaluation -> sync, with the CLI
+// last. A stage may import an earlier one, never a later one: the CLI is the composition root,
+// and the definitions (stage 1) know nothing of what is built from them.
+const STAGES_BEFORE_CLI = ['sync', 'plan', 'sql', 'definitions', 'evaluation'].map((name) => path.join(SRC, name));
+const LATER_THAN_DEFINITIONS = ['plan', 'sql', 'sync'].map((name) => path.join(SRC, name));
+const DEFINITIONS = path.join(SRC, 'definitions');
+
+/**
+ * Imports against the stage order that are there on purpose: `file -> target file`, with why.
+ * Each one must still exist (the test below), so a fixed one is taken off the list.
+ */
+const STAGE_EXCEPTIONS: Readonly<Record<string, string>> = {
+  // The sandbox check of SPEC §4 renders a SQL trait's template (source tables, as_of) through
+  // the dialect's own printer, so that the dialect's parser sees exactly what the warehouse will;
+  // a type-only import of the printer's interface, the printer itself is injected.
+  'src/definitions/check-sql-traits.ts -> src/sql/printer.ts':
+    'the SQL trait sandbox check renders templates through the injected dialect printer (type only)',
+};
+
+const within = (file: string, dir: string): boolean => file.startsWith(`${dir}${path.sep}`);
+
+/** Imports of `file` against the stage order, one line each: `file -> target`. */
+function stageViolations(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const { fileName: specifier } of ts.preProcessFile(text, true, true).importedFiles) {
+    if (!specifier.startsWith('.')) continue;
+    const target = path.resolve(path.dirname(file), specifier).replace(/\.js$/, '.ts');
+    const intoCli = within(target, COMPOSITION_ROOT) && STAGES_BEFORE_CLI.some((dir) => within(file, dir));
+    const pastDefinitions = within(file, DEFINITIONS) && LATER_THAN_DEFINITIONS.some((dir) => within(target, dir));
+    if (intoCli || pastDefinitions) out.push(`${path.relative(REPO, file)} -> ${path.relative(REPO, target)}`);
+  }
+  return out;
+}
+
+describe('the stage order', () => {
+  const files = typeScriptFiles(SRC);
+  const found = files.flatMap((file) => stageViolations(file, readFileSync(file, 'utf8')));
+
+  it('no stage imports the CLI, and the definitions import no later stage (but the named exceptions)', () => {
+    expect(files.length).toBeGreaterThan(50);
+    expect(found.filter((line) => !(line in STAGE_EXCEPTIONS))).toEqual([]);
+  });
+
+  it('every named exception is still needed', () => {
+    for (const exception of Object.keys(STAGE_EXCEPTIONS)) expect(found, exception).toContain(exception);
+  });
+
+  it('catches every form of import that would break it', () => {
+    const inSync = path.join(SRC, 'sync', 'example.ts');
+    const inDefinitions = path.join(SRC, 'definitions', 'example.ts');
+    expect(stageViolations(inSync, "import { VERSION } from '../cli/version.js';")).toEqual(['src/sync/example.ts -> src/cli/version.ts']);
+    expect(stageViolations(inSync, "const m = await import('../cli/main.js');")).toHaveLength(1);
+    expect(stageViolations(path.join(SRC, 'evaluation', 'x.ts'), "export { a } from '../cli/print.js';")).toHaveLength(1);
+    expect(stageViolations(inDefinitions, "import type { Plan } from '../plan/plan.js';")).toHaveLength(1);
+    expect(stageViolations(inDefinitions, "import { select } from '../sql/ast.js';")).toHaveLength(1);
+    expect(stageViolations(inDefinitions, "import { run } from '../sync/run.js';")).toHaveLength(1);
+    // Earlier stages, and the stage itself, are fine; so is the CLI importing anything.
+    expect(stageViolations(inSync, "import { select } from '../sql/ast.js'; import { VERSION } from '../version.js';")).toEqual([]);
+    expect(stageViolations(inDefinitions, "import { error } from '../diagnostics/diagnostic.js'; import { x } from './model.js';")).toEqual([]);
+    expect(stageViolations(path.join(SRC, 'cli', 'main.ts'), "import { run } from '../sync/run.js';")).toEqual([]);
+  });
+});

@@ -1,4 +1,43 @@
 WITH
+-- identity edges at as_of: each (anonymous_id, user_id) seen together, at its first time, from identifies, groups, tracks
+"identity:edges" AS (
+  SELECT
+    "r"."anonymous_id" AS "anonymous_id",
+    "r"."user_id" AS "user_id",
+    MIN("r"."timestamp") AS "at"
+  FROM "app"."identifies" AS "r"
+  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000'))
+  GROUP BY "r"."anonymous_id", "r"."user_id"
+  UNION ALL
+  SELECT
+    "r"."anonymous_id" AS "anonymous_id",
+    "r"."user_id" AS "user_id",
+    MIN("r"."timestamp") AS "at"
+  FROM "app"."groups" AS "r"
+  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000'))
+  GROUP BY "r"."anonymous_id", "r"."user_id"
+  UNION ALL
+  SELECT
+    "r"."anonymous_id" AS "anonymous_id",
+    "r"."user_id" AS "user_id",
+    MIN("r"."timestamp") AS "at"
+  FROM "app"."tracks" AS "r"
+  WHERE ((("r"."anonymous_id" IS NOT NULL) AND ("r"."user_id" IS NOT NULL)) AND ("r"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000'))
+  GROUP BY "r"."anonymous_id", "r"."user_id"
+),
+-- each anonymous_id's user: its first edge, ties to the smallest user_id
+"identity" AS (
+  SELECT
+    "o"."id" AS "anonymous_id",
+    "o"."value" AS "user_id"
+  FROM (
+    SELECT
+      "e"."anonymous_id" AS "id",
+      ARG_MIN_NULL("e"."user_id", ("e"."at", "e"."user_id")) AS "value"
+    FROM "identity:edges" AS "e"
+    GROUP BY "e"."anonymous_id"
+  ) AS "o"
+),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -11,7 +50,16 @@ WITH
   SELECT DISTINCT
     "g"."group_id" AS "group_id",
     "g"."user_id" AS "user_id"
-  FROM "app"."groups" AS "g"
+  FROM (
+    SELECT
+      "raw"."id" AS "id",
+      "raw"."anonymous_id" AS "anonymous_id",
+      "raw"."timestamp" AS "timestamp",
+      "raw"."group_id" AS "group_id",
+      COALESCE("raw"."user_id", "owner"."user_id") AS "user_id"
+    FROM "app"."groups" AS "raw"
+    LEFT JOIN "identity" AS "owner" ON ("owner"."anonymous_id" = "raw"."anonymous_id")
+  ) AS "g"
   WHERE ((("g"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("g"."group_id" IS NOT NULL)) AND ("g"."user_id" IS NOT NULL))
 ),
 -- funnel funnel:1 (audiences/stalled_trial_accounts.yml): instances of step 1
@@ -19,7 +67,17 @@ WITH
   SELECT
     "e"."user_id" AS "id",
     "e"."timestamp" AS "t"
-  FROM "app"."signed_up" AS "e"
+  FROM (
+    SELECT
+      "raw"."id" AS "id",
+      "raw"."anonymous_id" AS "anonymous_id",
+      "raw"."timestamp" AS "timestamp",
+      "raw"."event_text" AS "event_text",
+      "raw"."plan" AS "plan",
+      COALESCE("raw"."user_id", "owner"."user_id") AS "user_id"
+    FROM "app"."signed_up" AS "raw"
+    LEFT JOIN "identity" AS "owner" ON ("owner"."anonymous_id" = "raw"."anonymous_id")
+  ) AS "e"
   WHERE ((((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Signed Up')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 00:00:00.000000')) AND COALESCE(("e"."plan" = 'trial'), FALSE))
 ),
 -- funnel funnel:1 (audiences/stalled_trial_accounts.yml): users who completed step 2
@@ -30,7 +88,16 @@ WITH
   FROM "funnel:1:events_1" AS "p"
   WHERE ((("p"."t" + INTERVAL 259200 SECOND) <= TIMESTAMP '2024-06-01 00:00:00.000000') AND (NOT EXISTS (SELECT
       1
-    FROM "app"."invite_sent" AS "e"
+    FROM (
+      SELECT
+        "raw"."id" AS "id",
+        "raw"."anonymous_id" AS "anonymous_id",
+        "raw"."timestamp" AS "timestamp",
+        "raw"."event_text" AS "event_text",
+        COALESCE("raw"."user_id", "owner"."user_id") AS "user_id"
+      FROM "app"."invite_sent" AS "raw"
+      LEFT JOIN "identity" AS "owner" ON ("owner"."anonymous_id" = "raw"."anonymous_id")
+    ) AS "e"
     WHERE (((((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Invite Sent')) AND ("e"."user_id" = "p"."id")) AND ("e"."timestamp" > "p"."t")) AND ("e"."timestamp" <= ("p"."t" + INTERVAL 259200 SECOND))))))
 ),
 -- every value the account-level conditions read, one row per account

@@ -65,6 +65,7 @@ import {
 } from './ast.js';
 import { funnelCtes, funnelStepCte } from './lower-funnel.js';
 import { identityCtes, identityUsers, stitchedSource } from './lower-identity.js';
+import { membersOnlyUserRows } from './lower-performers.js';
 
 
 export const CTE = {
@@ -237,6 +238,9 @@ class Lowering {
   /** Funnel features no condition of a member list reads: the users who reached the steps before the last. */
   private readonly unreadFeatures = new Set<string>();
 
+  /** A member list's users when it may skip the user universe (see membersOnlyUserRows), else null. */
+  private readonly performerRows: FromItem | null;
+
   constructor(
     private readonly plan: Plan,
     membersOnly = false,
@@ -247,6 +251,7 @@ class Lowering {
       if (membersOnly && s.kind === 'funnel' && !s.final) this.unreadFeatures.add(f.column);
     }
     for (const a of plan.audiences) this.audiencesByName.set(a.name, a);
+    this.performerRows = membersOnly ? membersOnlyUserRows(plan, 'u') : null;
     if (membersOnly && !plan.sqlTraits.some((t) => t.associatesUsers)) {
       for (const a of plan.audiences) {
         if (Lowering.matchingUsersOnly(a)) this.matchingOnly.add(a.name);
@@ -269,7 +274,7 @@ class Lowering {
    * for user ids is skipped.
    */
   private get needsUserUniverse(): boolean {
-    return this.plan.outputs.some((o) => o.level === 'user');
+    return this.performerRows === null && this.plan.outputs.some((o) => o.level === 'user');
   }
 
   private membershipUsers(): FromItem {
@@ -889,9 +894,11 @@ class Lowering {
         level,
         level === 'account'
           ? table(CTE.accountUniverse, 'u')
-          : this.needsUserUniverse
-            ? table(CTE.userUniverse, 'u')
-            : this.membershipUsers(),
+          : this.performerRows !== null
+            ? this.performerRows
+            : this.needsUserUniverse
+              ? table(CTE.userUniverse, 'u')
+              : this.membershipUsers(),
         col('id', 'u'),
         [],
       ),

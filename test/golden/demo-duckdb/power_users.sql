@@ -38,27 +38,6 @@ WITH
     GROUP BY "e"."anonymous_id"
   ) AS "o"
 ),
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."identifies" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."tracks" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT
-    "i"."user_id" AS "id"
-  FROM "identity" AS "i"
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -125,7 +104,7 @@ WITH
     "u"."id" AS "id",
     COALESCE("j1"."m_1", 0) AS "f_1",
     COALESCE("j2"."m_1", 0) AS "f_2"
-  FROM "universe:user" AS "u"
+  FROM "events:user:logged_in" AS "u"
   LEFT JOIN "events:user:logged_in" AS "j1" ON ("j1"."id" = "u"."id")
   LEFT JOIN "events:user:report_created" AS "j2" ON ("j2"."id" = "u"."id")
 ),

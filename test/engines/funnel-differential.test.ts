@@ -1,7 +1,7 @@
 // Funnels (SPEC §5) against the reference evaluator on DuckDB, PGlite and, when a server is given,
 // PostgreSQL over the wire: generated funnels over event sequences that sit on the window edges
 // (funnel-arbitraries.ts). QUORUM_PROPERTY_RUNS sets the number of cases per engine (500 in CI,
-// 10,000 in `npm run test:deep`); QUORUM_SEED replays a failure.
+// 10,000 in `npm run test:deep`); the seed is fresh on every run (QUORUM_SEED replays one).
 import fc from 'fast-check';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
@@ -19,9 +19,10 @@ import { differences } from '../support/compare-results.js';
 import { arbFunnelScenario } from '../support/funnel-arbitraries.js';
 import { loadDataset } from '../support/load-duckdb.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
+import { PROPERTY_SEED } from '../support/property-seed.js';
 
 const RUNS = Number(process.env.QUORUM_PROPERTY_RUNS ?? 500);
-const SEED = Number(process.env.QUORUM_SEED ?? 20261202);
+const SEED = PROPERTY_SEED;
 const url = process.env.QUORUM_TEST_POSTGRES_URL;
 
 /** Every generated funnel scenario, loaded by `load`, answers as the reference does on `connection`. */

@@ -17,10 +17,10 @@ import { arbIdentityScenario, type IdentityScenarioOptions } from '../support/id
 import { duckAndPglite, type DuckAndPglite } from '../support/duck-and-pglite.js';
 import { runSqlTraits } from '../support/load-duckdb.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
+import { PROPERTY_SEED } from '../support/property-seed.js';
 
 // The knobs of duckdb-differential.test.ts (importing them would run that suite here too).
 const PROPERTY_RUNS = Number(process.env.QUORUM_PROPERTY_RUNS ?? 500);
-const PROPERTY_SEED = Number(process.env.QUORUM_SEED ?? 20261129);
 
 const DEFINITIONS = { maxComputedTraits: 5, maxAudiences: 4, maxDepth: 3 } as const;
 

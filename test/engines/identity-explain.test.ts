@@ -12,6 +12,7 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { AS_OF, LOC, makeProject } from '../support/arbitraries.js';
 import { duckAndPglite } from '../support/duck-and-pglite.js';
 import { arbStitchableDataset, withIdentity } from '../support/identity-arbitraries.js';
+import { PROPERTY_SEED } from '../support/property-seed.js';
 
 const ON: IdentityConfig = { stitch: 'anonymous_id', conflict: 'first' };
 const OFF: IdentityConfig = { stitch: 'off', conflict: 'first' };
@@ -85,7 +86,7 @@ describe('explain shows the events that came through identity stitching', () => 
           for (const label of counts) expect(on.stitched![label]).toBe(Number(on.values[label]) - Number(off.known ? off.values[label] : 0));
         }
       }),
-      { numRuns: 25, seed: Number(process.env.QUORUM_SEED ?? 20261129), endOnFailure: true },
+      { numRuns: 25, seed: PROPERTY_SEED, endOnFailure: true },
     );
   }, 300_000);
 });

@@ -14,9 +14,10 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { AS_OF, LOC, makeProject } from '../support/arbitraries.js';
 import { arbStitchableDataset, IDENTITY_MODES, withIdentity } from '../support/identity-arbitraries.js';
 import { duckAndPglite } from '../support/duck-and-pglite.js';
+import { PROPERTY_SEED } from '../support/property-seed.js';
 
 const RUNS = Math.max(50, Math.floor(Number(process.env.QUORUM_PROPERTY_RUNS ?? 500) / 5));
-const SEED = Number(process.env.QUORUM_SEED ?? 20261129);
+const SEED = PROPERTY_SEED;
 
 const logins: ComputedTraitDefinition = {
   kind: 'computed_trait', name: 'logins', level: 'account', description: null, sync: [], loc: LOC,

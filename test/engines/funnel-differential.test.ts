@@ -3,7 +3,6 @@
 // (funnel-arbitraries.ts). QUORUM_PROPERTY_RUNS sets the number of cases per engine (500 in CI,
 // 10,000 in `npm run test:deep`); the seed is fresh on every run (QUORUM_SEED replays one).
 import fc from 'fast-check';
-import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duckdb } from '../../dialects/duckdb/index.js';
@@ -20,6 +19,7 @@ import { arbFunnelScenario } from '../support/funnel-arbitraries.js';
 import { loadDataset } from '../support/load-duckdb.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
+import { wirePostgres } from '../support/wire-postgres.js';
 
 const RUNS = Number(process.env.QUORUM_PROPERTY_RUNS ?? 500);
 const SEED = PROPERTY_SEED;
@@ -73,24 +73,9 @@ describe('funnels agree with the reference evaluator', () => {
 });
 
 describe.skipIf(!url)('funnels over the wire: needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server and sets it)', () => {
-  let client: pg.Client;
-  let connection: WarehouseConnection;
-
-  beforeAll(async () => {
-    client = new pg.Client({ connectionString: url });
-    await client.connect();
-    connection = await postgres.connect({ type: 'postgres', url: url! });
-  });
-
-  afterAll(async () => {
-    await connection?.close();
-    await client?.query('DROP SCHEMA IF EXISTS app CASCADE');
-    await client?.end();
-  });
+  const server = wirePostgres(url!);
 
   it(`on PostgreSQL, ${RUNS} generated cases (seed ${SEED})`, async () => {
-    await agrees(() => connection, (dataset) =>
-      loadDatasetPg({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }, dataset),
-    );
+    await agrees(server.connection, server.load);
   }, 1_800_000);
 });

@@ -3,10 +3,8 @@
 // reference evaluator's answer on DuckDB, PGlite and (with QUORUM_TEST_POSTGRES_URL) a real
 // PostgreSQL server, with stitching off, `first` and `last`. QUORUM_PROPERTY_RUNS sets the cases.
 import fc from 'fast-check';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
-import { postgres } from '../../dialects/postgres/index.js';
 import type { Project } from '../../src/definitions/model.js';
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
 import type { DefinitionResult, SourceDataset } from '../../src/reference/dataset.js';
@@ -16,8 +14,8 @@ import { differences } from '../support/compare-results.js';
 import { arbIdentityScenario, type IdentityScenarioOptions } from '../support/identity-arbitraries.js';
 import { duckAndPglite, type DuckAndPglite } from '../support/duck-and-pglite.js';
 import { runSqlTraits } from '../support/load-duckdb.js';
-import { loadDatasetPg } from '../dialects/support/load-pglite.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
+import { wirePostgres } from '../support/wire-postgres.js';
 
 // The knobs of duckdb-differential.test.ts (importing them would run that suite here too).
 const PROPERTY_RUNS = Number(process.env.QUORUM_PROPERTY_RUNS ?? 500);
@@ -78,25 +76,12 @@ const url = process.env.QUORUM_TEST_POSTGRES_URL;
 
 describe.skipIf(!url)('identity stitching over the wire: needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server and sets it)', () => {
   const engines = duckAndPglite();
-  let client: pg.Client;
-  let connection: WarehouseConnection;
-
-  beforeAll(async () => {
-    client = new pg.Client({ connectionString: url });
-    await client.connect();
-    connection = await postgres.connect({ type: 'postgres', url: url! });
-  });
-
-  afterAll(async () => {
-    await connection?.close();
-    await client?.query('DROP SCHEMA IF EXISTS app CASCADE');
-    await client?.end();
-  });
+  const server = wirePostgres(url!);
 
   it(`on PostgreSQL, ${PROPERTY_RUNS} generated scenarios (seed ${PROPERTY_SEED})`, async () => {
     await stitchingProperty(async (dataset) => {
-      await loadDatasetPg({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }, dataset);
-      return connection;
+      await server.load(dataset);
+      return server.connection();
       // A SQL trait's rows are the warehouse's own (its collation orders max(email)); the reference
       // gets them from DuckDB, so over the wire the scenarios leave SQL traits out. They see raw
       // rows, unaffected by stitching, which DuckDB and PGlite check above.

@@ -1,0 +1,35 @@
+// A real PostgreSQL server for a differential suite (QUORUM_TEST_POSTGRES_URL, which .ci/run sets):
+// quorum's own connector to answer, and a plain `pg` client to load each generated dataset.
+// Registers its own setup and teardown in the calling describe block.
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { postgres } from '../../dialects/postgres/index.js';
+import type { SourceDataset } from '../../src/reference/dataset.js';
+import type { WarehouseConnection } from '../../src/warehouse/connection.js';
+import { loadDatasetPg } from '../dialects/support/load-pglite.js';
+
+export interface WirePostgres {
+  /** quorum's connection, open between beforeAll and afterAll. */
+  connection(): WarehouseConnection;
+  /** Replaces the `app` schema with the dataset. */
+  load(dataset: SourceDataset): Promise<void>;
+}
+
+export function wirePostgres(url: string): WirePostgres {
+  let client: pg.Client;
+  let connection: WarehouseConnection;
+  beforeAll(async () => {
+    client = new pg.Client({ connectionString: url });
+    await client.connect();
+    connection = await postgres.connect({ type: 'postgres', url });
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await client?.query('DROP SCHEMA IF EXISTS app CASCADE');
+    await client?.end();
+  });
+  return {
+    connection: () => connection,
+    load: (dataset) => loadDatasetPg({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }, dataset),
+  };
+}

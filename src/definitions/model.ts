@@ -193,6 +193,11 @@ export interface SourceLayout {
   readonly preset: 'segment' | 'rudderstack';
   readonly schema: string;
   readonly eventTime: string; // column name, e.g. "timestamp"
+  /**
+   * `source.arrival_time`: the column that records when a row was loaded (SPEC §6.1). Absent: the
+   * preset's choice per table (`arrivalColumn` in source-layout.ts).
+   */
+  readonly arrivalTime?: string;
   readonly tables: {
     readonly identifies: string;
     readonly groups: string;
@@ -236,12 +241,25 @@ export interface IdentityConfig {
   readonly conflict: 'first' | 'last';
 }
 
+/** quorum.yml `incremental:` (SPEC §6.1); durations in seconds. */
+export interface IncrementalConfig {
+  readonly enabled: boolean;
+  /** rows may be loaded up to this long out of arrival-column order */
+  readonly arrivalLagSeconds: number;
+  /** a full run at least this long after the last full run; null: only when SPEC §6.1 requires one */
+  readonly fullEverySeconds: number | null;
+  /** `quorum state verify` after a run when the last verification is older than this; null: never */
+  readonly verifyEverySeconds: number | null;
+}
+
 export interface ProjectConfig {
   readonly warehouse: WarehouseConfig;
   readonly source: SourceLayout;
   readonly stateSchema: string;
   /** Identity stitching; absent means off. */
   readonly identity?: IdentityConfig;
+  /** Incremental runs; absent means the defaults (INCREMENTAL_DEFAULTS in parse-incremental.ts). */
+  readonly incremental?: IncrementalConfig;
   /**
    * `state.outbox_retention_days`: delivered outbox rows older than this are deleted at the end of a
    * run; absent: 7 days (src/sync/prune.ts). Undelivered and set-aside (too large) rows are kept.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isScalar } from 'yaml';
 import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
 import { parseIdentity } from './parse-identity.js';
+import { parseIncremental, readArrivalTime } from './parse-incremental.js';
 import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
@@ -14,8 +15,8 @@ import { readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
 
 export const CONFIG_FILE = 'quorum.yml';
-export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'identity', 'destinations', 'max_exit_fraction', 'personas', 'schedule'];
-export const SOURCE_KEYS = ['preset', 'schema', 'event_time', 'tables', 'columns'];
+export const CONFIG_KEYS = ['warehouse', 'source', 'state', 'identity', 'incremental', 'destinations', 'max_exit_fraction', 'personas', 'schedule'];
+export const SOURCE_KEYS = ['preset', 'schema', 'event_time', 'arrival_time', 'tables', 'columns'];
 export const TABLE_ROLES = ['identifies', 'groups', 'tracks', 'pages', 'screens'] as const;
 export const COLUMN_ROLES = ['id', 'user_id', 'anonymous_id', 'group_id', 'event', 'event_text', 'context_group_id', 'name'] as const;
 export const DESTINATION_TYPES = ['segment', 'webhook', 'file', 'stdout'] as const;
@@ -61,9 +62,10 @@ export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: War
   const personas = r.personas(entries.get('personas'));
   const schedule = r.schedule(entries.get('schedule'));
   const identity = parseIdentity(y, entries.get('identity'));
-  if (!warehouse || !source || stateSchema === null || !identity || !destinations || maxExitFraction === null || !personas || !schedule) return null;
+  const incremental = parseIncremental(y, entries.get('incremental'));
+  if (!warehouse || !source || stateSchema === null || !identity || !incremental || !destinations || maxExitFraction === null || !personas || !schedule) return null;
   const retention = state?.outboxRetentionDays;
-  return { warehouse, source, stateSchema, ...(entries.has('identity') ? { identity } : {}), ...(retention === undefined ? {} : { outboxRetentionDays: retention }), destinations, maxExitFraction, personas, schedule, loc };
+  return { warehouse, source, stateSchema, ...(entries.has('identity') ? { identity } : {}), ...(entries.has('incremental') ? { incremental } : {}), ...(retention === undefined ? {} : { outboxRetentionDays: retention }), destinations, maxExitFraction, personas, schedule, loc };
 }
 
 class ConfigReader {
@@ -157,8 +159,9 @@ class ConfigReader {
     const schema = schemaEntry ? this.identifier(schemaEntry, '"source"') : 'app';
     const timeEntry = entries.get('event_time');
     const eventTime = timeEntry ? this.identifier(timeEntry, '"source"') : 'timestamp';
-    if (preset === null || schema === null || eventTime === null) return null;
-    const layout = presetLayout(preset, schema, eventTime);
+    const arrivalTime = readArrivalTime(this.y, entries.get('arrival_time'));
+    if (preset === null || schema === null || eventTime === null || arrivalTime === null) return null;
+    const layout = { ...presetLayout(preset, schema, eventTime), ...(arrivalTime === undefined ? {} : { arrivalTime }) };
     const tables = { ...layout.tables };
     const columns = { ...layout.columns };
     let ok = true;

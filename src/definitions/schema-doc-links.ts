@@ -70,12 +70,14 @@ const KEYS: Readonly<Record<string, Keys>> = {
     personas: ['config-personas', 'namespace and space_id of context.personas; default "quorum"'],
     schedule: ['config-schedule', 'quorum schedule: the default cron and the time zone'],
     identity: ['identity-stitching', 'identity stitching (docs/identity.md)'],
+    incremental: ['config-incremental', 'incremental runs: arrival_lag, full_every, verify_every (docs/operating.md)'],
   },
   // warehouse: its keys are described by the core's and each dialect's schema (OWNER_ANCHORS)
   source: {
     preset: ['config-source', 'segment (default) or rudderstack: the table and column names of the event data'],
     schema: ['config-source', 'the schema (dataset) the event tables live in; default app'],
     event_time: ['config-source', 'the column that is every row\'s event time; default timestamp'],
+    arrival_time: ['config-source', 'the column that records when a row was loaded (incremental runs read rows by it); default uuid_ts where a table has it, else received_at'],
     tables: ['config-source', 'renamed tables: identifies, groups, tracks, pages, screens'],
     columns: ['config-source', 'renamed columns: id, user_id, anonymous_id, group_id, event, event_text, context_group_id, name'],
   },
@@ -102,6 +104,12 @@ const KEYS: Readonly<Record<string, Keys>> = {
   schedule: {
     default: ['config-schedule', 'the cron of definitions without their own schedule, e.g. "0 * * * *"; none by default'],
     timezone: ['config-schedule', 'the IANA time zone every cron expression is read in; default UTC'],
+  },
+  incremental: {
+    enabled: ['config-incremental', 'false: every run is a full run; default true'],
+    arrival_lag: ['config-incremental', 'rows may be loaded up to this long out of arrival-column order; default 1h'],
+    full_every: ['config-incremental', 'a full, reconciling run at least this often; default only when needed'],
+    verify_every: ['config-incremental', 'quorum state verify after a run when the last verification is older than this; default never'],
   },
   identity: {
     stitch: ['identity-stitching', 'off or anonymous_id (docs/identity.md)'],

@@ -146,6 +146,7 @@ export const configSchema = (warehouses: WarehouseTypes) => z
         preset: z.enum(['segment', 'rudderstack']).optional(),
         schema: name.optional(),
         event_time: name.optional(),
+        arrival_time: name.optional().describe('the column that records when a row was loaded; default uuid_ts where a table has it, else received_at'),
         tables: z.strictObject({ identifies: name, groups: name, tracks: name, pages: name, screens: name }).partial().optional(),
         columns: z
           .strictObject({
@@ -169,6 +170,15 @@ export const configSchema = (warehouses: WarehouseTypes) => z
       })
       .optional()
       .describe('identity stitching; off unless set'),
+    incremental: z
+      .strictObject({
+        enabled: z.boolean().optional().describe('false: every run is a full run; default true'),
+        arrival_lag: z.union([duration, z.literal(0), z.literal('0')]).optional().describe('rows may be loaded up to this long out of arrival-column order; default 1h'),
+        full_every: duration.optional().describe('a full, reconciling run at least this often; default only when needed'),
+        verify_every: duration.optional().describe('quorum state verify after a run when the last verification is older than this; default never'),
+      })
+      .optional()
+      .describe('incremental runs (docs/operating.md)'),
     destinations: z.record(z.string(), destinationSchema).optional(),
     max_exit_fraction: z.number().min(0).max(1).optional(),
     personas: z.strictObject({ namespace: text.optional(), space_id: text.optional() }).optional(),

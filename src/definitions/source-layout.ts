@@ -21,3 +21,19 @@ export function presetLayout(preset: SourceLayout['preset'], schema: string, eve
     },
   };
 }
+
+/**
+ * The arrival column of a preset's tables, in order of preference (SPEC §6.1): Segment's and
+ * RudderStack's warehouse loaders both stamp each row with `uuid_ts` when they load it; a table
+ * without it (loaded by other means) falls back to `received_at`, when the collecting API got it.
+ */
+export const PRESET_ARRIVAL_COLUMNS: Readonly<Record<SourceLayout['preset'], readonly string[]>> = {
+  segment: ['uuid_ts', 'received_at'],
+  rudderstack: ['uuid_ts', 'received_at'],
+};
+
+/** The arrival column of one table with these columns (lower case), or null when it has none. */
+export function arrivalColumn(layout: SourceLayout, columns: ReadonlySet<string>): string | null {
+  const candidates = layout.arrivalTime === undefined ? PRESET_ARRIVAL_COLUMNS[layout.preset] : [layout.arrivalTime];
+  return candidates.find((c) => columns.has(c.toLowerCase())) ?? null;
+}

@@ -2,7 +2,7 @@
 // inserted as bound parameters (never through the printer, so a quoting bug cannot hide itself).
 import type { PGlite } from '@electric-sql/pglite';
 import { PostgresPrinter } from '../../../dialects/postgres/postgres-printer.js';
-import type { SourceDataset } from '../../../src/reference/dataset.js';
+import type { SourceDataset, SourceTable } from '../../../src/reference/dataset.js';
 import { parseInstant } from '../../../src/reference/values.js';
 import type { SqlType } from '../../../src/sql/ast.js';
 import type { LogicalType } from '../../../src/warehouse/catalog.js';
@@ -26,27 +26,37 @@ export interface PostgresSession {
 }
 
 export async function loadDatasetPg(db: PGlite | PostgresSession, dataset: SourceDataset, schema = 'app'): Promise<void> {
+  await createTablesPg(db, schema, Object.fromEntries(Object.entries(dataset.tables).map(([name, t]) => [name, t.columns])));
+  for (const [name, table] of Object.entries(dataset.tables)) await insertRowsPg(db, schema, name, table.columns, table.rows);
+}
+
+/** Replaces the schema with these empty tables. */
+export async function createTablesPg(db: PGlite | PostgresSession, schema: string, tables: Readonly<Record<string, SourceTable['columns']>>): Promise<void> {
   await db.exec(`DROP SCHEMA IF EXISTS ${printer.quoteIdentifier(schema)} CASCADE`);
   await db.exec(printer.printDdl({ kind: 'create_schema', schema }));
-  for (const [name, table] of Object.entries(dataset.tables)) {
-    const columns = Object.entries(table.columns);
+  for (const [name, types] of Object.entries(tables)) {
+    const columns = Object.entries(types);
     await db.exec(
       printer.printDdl({ kind: 'create_table', schema, name, primaryKey: [], columns: columns.map(([c, t]) => ({ name: c, type: SQL_TYPES[t], nullable: true })) }),
     );
-    const target = `${printer.visitTableName(schema, name)} (${columns.map(([c]) => printer.quoteIdentifier(c)).join(', ')})`;
-    // One multi-row INSERT per table, every value a bound parameter.
-    const params: unknown[] = [];
-    const tuples = table.rows.map((row) => {
-      const slots = columns.map(([c, type]) => {
-        const v = row[c];
-        if (v === null || v === undefined) params.push(null);
-        else if (type === 'timestamp') params.push(new Date(parseInstant(String(v))).toISOString().replace('T', ' ').replace('Z', ''));
-        else if (type === 'list') params.push(typeof v === 'string' ? JSON.parse(v) : v);
-        else params.push(v);
-        return `$${params.length}`;
-      });
-      return `(${slots.join(', ')})`;
-    });
-    if (tuples.length > 0) await db.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, params);
   }
+}
+
+/** Appends rows to a table made by createTablesPg, as one multi-row INSERT with every value a bound parameter. */
+export async function insertRowsPg(db: PGlite | PostgresSession, schema: string, name: string, types: SourceTable['columns'], rows: SourceTable['rows']): Promise<void> {
+  const columns = Object.entries(types);
+  const target = `${printer.visitTableName(schema, name)} (${columns.map(([c]) => printer.quoteIdentifier(c)).join(', ')})`;
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const slots = columns.map(([c, type]) => {
+      const v = row[c];
+      if (v === null || v === undefined) params.push(null);
+      else if (type === 'timestamp') params.push(new Date(parseInstant(String(v))).toISOString().replace('T', ' ').replace('Z', ''));
+      else if (type === 'list') params.push(typeof v === 'string' ? JSON.parse(v) : v);
+      else params.push(v);
+      return `$${params.length}`;
+    });
+    return `(${slots.join(', ')})`;
+  });
+  if (tuples.length > 0) await db.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, params);
 }

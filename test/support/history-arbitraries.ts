@@ -1,0 +1,201 @@
+// fast-check arbitraries for incremental runs (SPEC §6.1): a warehouse history as arrival batches,
+// each loaded before one `quorum run` at an as_of that moves forward irregularly. The rows are the
+// stitchable Segment-layout data of identity-arbitraries.ts, spread over the batches so that
+//   - late rows arrive: an old `timestamp` in a late batch;
+//   - rows sit exactly on a run's window edges (as_of - W, ±1 s, and as_of itself), in any batch;
+//   - identity edges (a row with both ids) can all arrive last, after the anonymous rows they
+//     re-attribute;
+//   - memberships change: group calls arrive late and sit on a run's as_of;
+//   - a batch's arrival values (uuid_ts, or received_at where the tables have no uuid_ts) are out
+//     of order by up to just under `arrival_lag`, batches may be one second apart, and a few rows
+//     have no arrival value at all.
+// Every history keeps SPEC §6.1's premise: rows are only appended, each within arrival_lag of
+// arrival-column order, so an incremental run must give exactly a full run's answer on it.
+import fc from 'fast-check';
+import type { Definition, IdentityConfig, Project } from '../../src/definitions/model.js';
+import type { SourceDataset, SourceRow, SourceTable } from '../../src/reference/dataset.js';
+import type { LogicalType } from '../../src/warehouse/catalog.js';
+import { AS_OF, arbDefinitions, DAY, EVENTS, makeProject, type DatasetSize } from './arbitraries.js';
+import { arbFunnel } from './funnel-arbitraries.js';
+import { arbStitchableDataset, IDENTITY_MODES, withIdentity } from './identity-arbitraries.js';
+
+const AS_OF_MS = Date.parse(AS_OF);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One load: the rows appended to each table, all before the run that follows it. */
+export interface ArrivalBatch {
+  readonly rows: Readonly<Record<string, readonly SourceRow[]>>;
+}
+
+export interface WarehouseHistory {
+  readonly project: Project;
+  /** Every table's columns, the arrival column included; tables exist (empty) from the first batch on. */
+  readonly columns: Readonly<Record<string, Readonly<Record<string, LogicalType>>>>;
+  readonly batches: readonly ArrivalBatch[];
+  /** The as_of of the run after each batch: never earlier than the one before. */
+  readonly runs: readonly string[];
+  /** the arrival column of every table: uuid_ts, or received_at (the preset's fallback) */
+  readonly arrival: 'uuid_ts' | 'received_at';
+}
+
+/** The warehouse's contents after batch `last` (inclusive). */
+export function contentsAfter(history: WarehouseHistory, last: number): SourceDataset {
+  const tables: Record<string, SourceTable> = {};
+  for (const [name, columns] of Object.entries(history.columns)) {
+    tables[name] = { columns, rows: history.batches.slice(0, last + 1).flatMap((b) => b.rows[name] ?? []) };
+  }
+  return { tables };
+}
+
+/** Run as_ofs: offsets from AS_OF that land windows (1h, 90m, 12h, 1d, 7d) on generated rows. */
+const RUN_OFFSETS = [-7 * DAY, -3 * DAY, -DAY, -12 * 3600, -5400, -3600, -1, 0, 0, 1, 3600, DAY, 2 * DAY];
+/** The lengths of the generated `within:` windows: rows are placed at a run's as_of minus each. */
+const WINDOW_SECONDS = [3600, 5400, 12 * 3600, DAY, 7 * DAY, 14 * DAY, 30 * DAY];
+const EDGE_USERS = ['u1', 'u2', "o'brien"] as const;
+const EDGE_ACCOUNTS = ['acme', 'globex'] as const;
+
+interface EdgeRow {
+  readonly run: number;
+  readonly kind: 'event' | 'group';
+  readonly user: string;
+  readonly account: string;
+  /** seconds before the run's as_of: 0 is as_of itself */
+  readonly before: number;
+  readonly batch: number;
+}
+
+const arbEdgeRow = (runs: number): fc.Arbitrary<EdgeRow> =>
+  fc.record({
+    run: fc.integer({ min: 0, max: runs - 1 }),
+    kind: fc.constantFrom<'event' | 'group'>('event', 'event', 'group'),
+    user: fc.constantFrom(...EDGE_USERS),
+    account: fc.constantFrom(...EDGE_ACCOUNTS),
+    before: fc.oneof(fc.constant(0), fc.constantFrom(...WINDOW_SECONDS).chain((w) => fc.constantFrom(w, w - 1, w + 1))),
+    batch: fc.integer({ min: 0, max: runs - 1 }),
+  });
+
+export interface HistoryOptions {
+  readonly size?: DatasetSize;
+  readonly sqlTraits?: boolean;
+  readonly modes?: readonly IdentityConfig[];
+}
+
+export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<WarehouseHistory> {
+  return fc
+    .integer({ min: 2, max: 3 })
+    .chain((runs) =>
+      fc.record({
+        offsets: fc.array(fc.constantFrom(...RUN_OFFSETS), { minLength: runs, maxLength: runs }).map((o) => [...o].sort((a, b) => a - b)),
+        definitions: arbDefinitions({ maxComputedTraits: 4, maxAudiences: 3, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }),
+        identity: fc.constantFrom(...(options.modes ?? IDENTITY_MODES)),
+        dataset: arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }),
+        edges: fc.array(arbEdgeRow(runs), { maxLength: 6 }),
+        // the batch of each row, drawn per row id; batch 0 (the history before the first run) most often
+        batchOf: fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: runs - 1 }) }), { minLength: 64, maxLength: 64 }),
+        lateEdges: fc.boolean(),
+        arrival: fc.constantFrom<'uuid_ts' | 'received_at'>('uuid_ts', 'uuid_ts', 'received_at'),
+        eventTime: fc.constantFrom<'timestamp' | 'received_at'>('timestamp', 'timestamp', 'received_at'),
+        lagSeconds: fc.constantFrom(3600, 60),
+        // seconds between one batch's load and the next: one second makes the lag's overlap matter
+        spacing: fc.array(fc.constantFrom(1, 60, 3600, DAY), { minLength: runs, maxLength: runs }),
+        // how far before its batch's load time each row's arrival value is; a fraction of the lag
+        jitter: fc.array(fc.constantFrom(0, 0, 0, 0.5, 1, -1), { minLength: 32, maxLength: 32 }),
+      }),
+    )
+    .map((g) => {
+      const runs = g.offsets.map((o) => iso(AS_OF_MS + o * 1000));
+      const edgeRows = edgeDataset(g.edges, runs);
+      const all = mergeDatasets(g.dataset, edgeRows.dataset);
+      const batchOfRow = new Map<string, number>();
+      let next = 0;
+      const batchFor = (table: string, row: SourceRow): number => {
+        const edge = edgeRows.batch.get(String(row.id));
+        if (edge !== undefined) return edge;
+        // an identity edge, all of them last: the anonymous rows they re-attribute came before
+        if (g.lateEdges && row.user_id !== null && row.anonymous_id !== null && row.anonymous_id !== undefined) return runs.length - 1;
+        // a track call lands in `tracks` and in its event's table in the same load
+        const key = EVENTS.some((e) => e.table === table) ? `tracks:${String(row.id)}` : `${table}:${String(row.id)}`;
+        let batch = batchOfRow.get(key);
+        if (batch === undefined) {
+          batch = g.batchOf[next++ % g.batchOf.length];
+          batchOfRow.set(key, batch);
+        }
+        return batch;
+      };
+      // load times: batch b is loaded at loads[b]; the first an hour after the earliest run
+      const loads: number[] = [];
+      g.spacing.forEach((s, b) => loads.push(b === 0 ? AS_OF_MS - 7 * DAY * 1000 + 3600_000 : loads[b - 1] + s * 1000));
+      const lagMs = g.lagSeconds * 1000;
+      let j = 0;
+      const arrivalOf = (batch: number): string | null => {
+        const f = g.jitter[j++ % g.jitter.length];
+        if (f < 0) return null; // a row without an arrival value: new to every run
+        // strictly within the lag: later than (any earlier batch's arrival) - lag
+        return iso(loads[batch] - Math.min(Math.round(f * lagMs), lagMs - 1000));
+      };
+      const columns: Record<string, Record<string, LogicalType>> = {};
+      const batches: Record<string, SourceRow[]>[] = runs.map(() => ({}));
+      for (const [name, table] of Object.entries(all.tables)) {
+        columns[name] = g.arrival === 'uuid_ts' ? { ...table.columns, uuid_ts: 'timestamp' } : { ...table.columns };
+        for (const generated of table.rows) {
+          // every column present, so that each engine and the reference read the same nulls
+          const row: SourceRow = Object.fromEntries(Object.keys(table.columns).map((c) => [c, generated[c] ?? null]));
+          const batch = batchFor(name, row);
+          const arrival = arrivalOf(batch);
+          const loaded: SourceRow = g.arrival === 'uuid_ts' ? { ...row, uuid_ts: arrival } : { ...row, received_at: arrival ?? row.received_at };
+          (batches[batch][name] ??= []).push(loaded);
+        }
+      }
+      // received_at is the arrival column when the tables have no uuid_ts, so it is not also the event time
+      const eventTime = g.arrival === 'received_at' ? 'timestamp' : g.eventTime;
+      const project = withIdentity(makeProject(g.definitions, eventTime), g.identity);
+      return {
+        project: { ...project, config: { ...project.config, incremental: { enabled: true, arrivalLagSeconds: g.lagSeconds, fullEverySeconds: null, verifyEverySeconds: null } } },
+        columns,
+        batches: batches.map((rows) => ({ rows })),
+        runs,
+        arrival: g.arrival,
+      };
+    });
+}
+
+/** Rows placed on a run's window edges and on its as_of: track calls (logged_in) and group calls. */
+function edgeDataset(edges: readonly EdgeRow[], runs: readonly string[]): { dataset: SourceDataset; batch: Map<string, number> } {
+  const batch = new Map<string, number>();
+  const tracks: SourceRow[] = [];
+  const loggedIn: SourceRow[] = [];
+  const groups: SourceRow[] = [];
+  edges.forEach((e, i) => {
+    const time = iso(Date.parse(runs[e.run]) - e.before * 1000);
+    const id = `edge${i}`;
+    batch.set(id, e.batch);
+    const base: SourceRow = { id, user_id: e.user, anonymous_id: null, timestamp: time, received_at: time };
+    if (e.kind === 'group') {
+      groups.push({ ...base, group_id: e.account, plan: 'pro' });
+      return;
+    }
+    const track: SourceRow = { ...base, event: EVENTS[0].table, event_text: EVENTS[0].name, context_group_id: e.account };
+    tracks.push(track);
+    loggedIn.push({ ...track, method: 'sso', duration: 1 });
+  });
+  const table = (rows: SourceRow[]): SourceTable => ({ columns: {}, rows });
+  return { dataset: { tables: { tracks: table(tracks), [EVENTS[0].table]: table(loggedIn), groups: table(groups) } }, batch };
+}
+
+/** `extra`'s rows appended to `base`'s tables (whose columns they use). */
+function mergeDatasets(base: SourceDataset, extra: SourceDataset): SourceDataset {
+  const tables: Record<string, SourceTable> = { ...base.tables };
+  for (const [name, table] of Object.entries(extra.tables)) {
+    const into = tables[name];
+    if (!into) throw new Error(`generated dataset lacks table ${name}`);
+    tables[name] = { columns: into.columns, rows: [...into.rows, ...table.rows] };
+  }
+  return { tables };
+}
+
+/** A short description of a history for a failure report. */
+export function describeHistory(history: WarehouseHistory): string {
+  const sizes = history.batches.map((b, i) => `batch ${i}: ${Object.values(b.rows).reduce((n, rows) => n + rows.length, 0)} rows, then run as of ${history.runs[i]}`);
+  const names = history.project.definitions.map((d: Definition) => `${d.kind} ${d.name} (${d.level})`);
+  return [`arrival column ${history.arrival}, identity ${JSON.stringify(history.project.config.identity)}`, ...sizes, ...names].join('\n');
+}

@@ -36,6 +36,8 @@ import {
   type SyncDefinition,
 } from './diff-sql.js';
 import { acquireLock, type LockHandle } from './lock.js';
+import { decideRunModes, modeFields, readPreviousRuns, recordRunModes, type DefinitionMode } from './run-modes.js';
+import { countRowsRead } from '../incremental/rows-read.js';
 import { pruneOutbox } from './prune.js';
 import { nextGenerations, readSnapshotRecords, recordSnapshots } from './snapshot-records.js';
 import { checkConsistency } from './state-check.js';
@@ -63,6 +65,10 @@ export interface RunRequest {
   readonly sampleSize?: number;
   /** Called as each stage begins (the previous one ends there), for stage timings in the logs. */
   readonly onStage?: (stage: RunStage, detail?: string) => void;
+  /** `quorum run --full`: every definition runs full (SPEC §6.1). */
+  readonly full?: boolean;
+  /** Count each definition's rows_read (a COUNT per source table): `run --json` and JSON logs ask for it. */
+  readonly countRowsRead?: boolean;
 }
 
 export type RunStage = 'compile' | 'execute' | 'diff' | 'deliver';
@@ -78,6 +84,10 @@ export interface DefinitionSummary {
   readonly message?: string;
   /** dry run only: some of the entities that would enter / exit / change */
   readonly sample?: { entered: string[]; exited: string[]; changed: string[] };
+  /** SPEC §6.1: full | incremental, why (run-mode.ts), and the rows read from source tables (null: not counted) */
+  readonly mode?: DefinitionMode['mode'];
+  readonly mode_reason?: DefinitionMode['reason'];
+  readonly rows_read?: number | null;
 }
 
 /** SPEC §7's `quorum run --json` shape, plus `status` per definition, `dry_run` and `errors`. */
@@ -193,12 +203,13 @@ export async function run(request: RunRequest): Promise<RunOutput> {
     log('delivering calls left in the outbox by earlier runs');
     const leftovers = await deliverOutbox({ connection, schema, destinations, lock, log });
 
+    const modes = await runModes(request, definitions, stamp);
     log(`evaluating ${definitions.length} definitions as of ${stamp.asOf}`);
     const sandboxed = connection.transactionAfterReadOnly ? readOnlyInputs(plan, request.catalog, connection.dialect.printer) : { inputs: [], plan };
     const write = async (tx: Statements) => {
       crashPoint('transaction-begun');
       request.onStage?.('execute');
-      return writeChanges(new StateWriter(connection.dialect.printer, tx), request, sandboxed.plan, definitions, stamp);
+      return writeChanges(new StateWriter(connection.dialect.printer, tx), request, sandboxed.plan, definitions, stamp, modes);
     };
     summaries = sandboxed.inputs.length > 0 && connection.transactionAfterReadOnly
       ? await connection.transactionAfterReadOnly(sandboxed.inputs, write)
@@ -270,6 +281,7 @@ async function writeChanges(
   plan: Plan,
   definitions: readonly SyncDefinition[],
   stamp: RunStamp,
+  modes: RunModes,
 ): Promise<DefinitionSummary[]> {
   const schema = request.project.config.stateSchema;
   const refs = stateRefs(schema);
@@ -302,6 +314,7 @@ async function writeChanges(
       changed: c.changed,
       status: blocked ? 'blocked' : 'ok',
       ...(blocked ? { message: blocked } : {}),
+      ...modeFields(d.name, modes.modes, modes.rowsRead),
     });
     if (blocked) continue;
     passing.push(d);
@@ -322,6 +335,7 @@ async function writeChanges(
     if (i === 0) crashPoint('snapshots-deleted');
   }
   await recordSnapshots(w, w, schema, passing, stamp, generations);
+  await recordRunModes(w, schema, passing, modes.modes, modes.rowsRead, stamp);
   crashPoint('snapshots-written');
   await w.run(deleteFrom(refs.staging));
   await w.run(deleteFrom(changes));
@@ -382,11 +396,28 @@ async function checkDuplicateKeys(w: StateWriter, staging: { schema: string | nu
   ]);
 }
 
+interface RunModes {
+  readonly modes: ReadonlyMap<string, DefinitionMode>;
+  readonly rowsRead: ReadonlyMap<string, number>;
+}
+
+/** Each definition's mode from the state (read-only when `exists` says how much of it there is), and its rows_read when asked. */
+async function runModes(request: RunRequest, definitions: readonly SyncDefinition[], stamp: RunStamp, exists: 'current' | 'readable' | 'none' = 'current'): Promise<RunModes> {
+  const { connection, project } = request;
+  const schema = project.config.stateSchema;
+  const runModesTable = exists === 'current' || (exists === 'readable' && (await connection.readTables(schema)).has('run_modes'));
+  const previous = exists === 'none' ? new Map() : await readPreviousRuns(connection, connection.dialect.printer, schema, runModesTable);
+  const modes = decideRunModes(project, definitions, previous, stamp.asOf, request.full ?? false);
+  const rowsRead = request.countRowsRead ? await countRowsRead(connection, project, request.catalog, stamp.asOf, definitions.map((d) => d.name)) : new Map<string, number>();
+  return { modes, rowsRead };
+}
+
 async function dryRun(request: RunRequest, plan: Plan, definitions: readonly SyncDefinition[], stamp: RunStamp): Promise<RunOutput> {
   const { connection, project } = request;
   const schema = project.config.stateSchema;
   const exists = await stateTablesExist(connection, schema);
   if (exists) await checkReadOnly(connection, schema);
+  const modes = await runModes(request, definitions, stamp, exists ? 'readable' : 'none');
   const staging = stagingQuery(plan, definitions);
   const refs = dryRunRefs(schema, exists);
   const printer = connection.dialect.printer;
@@ -412,6 +443,7 @@ async function dryRun(request: RunRequest, plan: Plan, definitions: readonly Syn
       exited: c.exited,
       changed: c.changed,
       status: blocked ? 'blocked' : 'ok',
+      ...modeFields(d.name, modes.modes, modes.rowsRead),
       ...(blocked
         ? {
             message: blocked.replace(

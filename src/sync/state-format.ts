@@ -5,12 +5,13 @@
 // is damage, which only `quorum state repair` mends — quorum never silently recreates a table.
 import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
 import type { ColumnDefinition, Ddl } from '../sql/ast.js';
-import { col, deleteFrom, inQuery, insertInto, isNull, not, select, str, tableOf, union } from '../sql/ast.js';
+import { bin, col, deleteFrom, inQuery, insertInto, isNull, not, select, str, tableOf, union } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { ensureStateTables, inList, StateWriter, stateTable } from './state-sql.js';
 import { STATE_TABLES } from './state-tables.js';
 
-export const STATE_FORMAT_VERSION = 2;
+// Format 3 adds `run_modes` and `verifications` (incremental runs, SPEC §6.1); its upgrade creates them.
+export const STATE_FORMAT_VERSION = 3;
 
 /** The `meta` keys. */
 export const META = { formatVersion: 'format_version', outboxSequence: 'outbox_sequence', lastRun: 'last_run' } as const;
@@ -27,8 +28,11 @@ export interface StateProblem {
 
 export type StateShape =
   | { readonly kind: 'fresh' }
-  /** `scratchMissing`: a table emptied before every commit is gone, and is simply made again */
-  | { readonly kind: 'current'; readonly scratchMissing?: boolean }
+  /**
+   * `scratchMissing`: a table emptied before every commit is gone, and is simply made again;
+   * `upgradeFrom`: a state of format 2, whose upgrade creates the later tables and writes the version
+   */
+  | { readonly kind: 'current'; readonly scratchMissing?: boolean; readonly upgradeFrom?: number }
   /** format 1, or an upgrade from it that stopped half-way */
   | { readonly kind: 'old'; readonly missingColumns: readonly ColumnDefinition[] }
   /** tables or columns missing: `missingTables` / `badTables` name them for repair */
@@ -46,12 +50,17 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
   const metaMissing = !found.has(STATE_TABLES.meta.name);
   let format1Columns: ColumnDefinition[] = [];
   let scratchMissing = false;
+  const laterMissing: string[] = [];
   for (const t of tables) {
     const columns = found.get(t.name);
     if (columns === undefined) {
       if (t.name === STATE_TABLES.meta.name) continue; // decided below
       if ('scratch' in t && t.scratch) {
         scratchMissing = true; // emptied before every commit: it holds nothing to lose
+        continue;
+      }
+      if ('addedIn' in t) {
+        laterMissing.push(t.name); // decided below, by the version
         continue;
       }
       missingTables.push(t.name);
@@ -73,7 +82,28 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
     missingTables.push(STATE_TABLES.meta.name);
     problems.push({ table: STATE_TABLES.meta.name, message: `table ${schema}.meta is missing (dropped outside quorum)` });
   }
-  return problems.length === 0 ? { kind: 'current', scratchMissing } : { kind: 'damaged', problems, missingTables, badTables };
+  // no meta: format 1 (or damage the data check names), which had none of the later tables
+  const version = metaMissing ? 1 : await readFormatVersion(connection, schema);
+  const upgradeFrom = version !== null && version < STATE_FORMAT_VERSION ? version : undefined;
+  for (const name of laterMissing) {
+    const added = (STATE_TABLES as Record<string, { addedIn?: number }>)[name].addedIn ?? 0;
+    if (version !== null && version < added) continue; // the upgrade creates it
+    missingTables.push(name);
+    problems.push({ table: name, message: `table ${schema}.${name} is missing (dropped outside quorum)` });
+  }
+  if (problems.length > 0) return { kind: 'damaged', problems, missingTables, badTables };
+  return { kind: 'current', scratchMissing, ...(upgradeFrom === undefined ? {} : { upgradeFrom }) };
+}
+
+/** The state-format version `meta` records; null when it records none (the data check names that). */
+async function readFormatVersion(connection: WarehouseConnection, schema: string): Promise<number | null> {
+  const rows = await connection.query(
+    connection.dialect.printer.print(
+      select({ columns: [{ expr: col('value'), alias: 'value' }], from: tableOf(stateTable(schema, 'meta')), where: bin('=', col('key'), str(META.formatVersion)) }),
+    ),
+  );
+  const n = Number(rows[0]?.value);
+  return rows.length === 0 || !Number.isInteger(n) ? null : n;
 }
 
 /** The columns of format 2 exist but `meta` does not: an upgrade stopped before its last step leaves rows without counts (or none). */

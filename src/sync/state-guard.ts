@@ -34,7 +34,7 @@ export async function openState(connection: WarehouseConnection, schema: string)
     }
     throw stateDamaged(schema, shape.problems);
   }
-  if (shape.kind === 'current' && shape.scratchMissing) await ensureStateTables(connection, schema);
+  if (shape.kind === 'current' && (shape.scratchMissing || shape.upgradeFrom !== undefined)) await ensureStateTables(connection, schema);
   return shape;
 }
 
@@ -53,6 +53,10 @@ export async function guardState(connection: WarehouseConnection, schema: string
   const report = await checkConsistency(connection, connection.dialect.printer, schema);
   if (report.unfinishedCreation) await insertMetaIfAbsent(connection, schema, META.formatVersion, String(STATE_FORMAT_VERSION));
   if (report.problems.length > 0) throw stateDamaged(schema, report.problems);
+  // Format 2 → 3 added tables only, which openState has created; the version comes last.
+  if (shape.kind === 'current' && shape.upgradeFrom !== undefined) {
+    await writeMeta(new StateWriter(connection.dialect.printer, connection), schema, { [META.formatVersion]: String(STATE_FORMAT_VERSION) });
+  }
 }
 
 /**

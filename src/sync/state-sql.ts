@@ -81,11 +81,12 @@ export async function ensureStateTables(connection: WarehouseConnection, schema:
 
 /**
  * Whether the state tables exist (a dry run must not create them). A scratch table is left out: a
- * state written before it was added is still a state; so is `meta`, which a state of format 1 lacks.
+ * state written before it was added is still a state; so are `meta`, which a state of format 1
+ * lacks, and the tables of later formats.
  */
 export async function stateTablesExist(connection: WarehouseConnection, schema: string): Promise<boolean> {
   const tables = await connection.readTables(schema);
-  return Object.values(STATE_TABLES).every((t) => ('scratch' in t && t.scratch) || t.name === STATE_TABLES.meta.name || tables.has(t.name));
+  return Object.values(STATE_TABLES).every((t) => ('scratch' in t && t.scratch) || 'addedIn' in t || t.name === STATE_TABLES.meta.name || tables.has(t.name));
 }
 
 export function toNumber(value: unknown): number {

@@ -15,6 +15,8 @@ export interface StateTable {
   readonly bulk?: boolean;
   /** Empty outside a run's transaction: its absence says nothing about whether a state exists. */
   readonly scratch?: boolean;
+  /** The state format that added it: a state of an earlier format lacks it, and its upgrade creates it. */
+  readonly addedIn?: number;
 }
 
 const column = (name: string, type: ColumnDefinition['type'], nullable = false): ColumnDefinition => ({ name, type, nullable });
@@ -140,6 +142,41 @@ export const STATE_TABLES = {
       column('holder', 'string', true), // host:pid, so a run on the same host can see that the holder died
     ],
     primaryKey: ['name'],
+  },
+  run_modes: {
+    name: 'run_modes',
+    description:
+      "for every definition, how the run that committed its snapshot evaluated it (SPEC §6.1): full or incremental and why, its dependency hash, the rows it read, and the as_of of the definition's last full run",
+    columns: [
+      column('definition', 'string'),
+      column('run_id', 'string'), // counts only while it is snapshot_runs.run_id: a repair makes the next run full
+      column('as_of', 'timestamp'),
+      column('mode', 'string'), // full | incremental
+      column('reason', 'string'), // run-mode.ts RunModeReason
+      column('dependency_hash', 'string'),
+      column('full_as_of', 'timestamp', true),
+      column('rows_read', 'integer', true), // null: not counted (counted for `run --json` and JSON logs)
+    ],
+    primaryKey: ['definition'],
+    addedIn: 3,
+  },
+  verifications: {
+    name: 'verifications',
+    description: '`quorum state verify`: one row per verification of the committed snapshots against a full recomputation at their run\'s as_of, with the drift it found',
+    columns: [
+      column('verification_id', 'string'),
+      column('run_id', 'string'), // the run whose snapshots were verified
+      column('as_of', 'timestamp'),
+      column('started_at', 'timestamp'),
+      column('finished_at', 'timestamp', true),
+      column('status', 'string'), // running | clean | drift | failed
+      column('definitions', 'integer'), // definitions verified
+      column('drifted_definitions', 'integer'),
+      column('drifted_entities', 'integer'),
+      column('summary', 'string', true), // JSON text: per definition, the counts and the first entity ids
+    ],
+    primaryKey: ['verification_id'],
+    addedIn: 3,
   },
 } as const satisfies Record<string, StateTable>;
 

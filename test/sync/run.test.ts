@@ -296,7 +296,7 @@ describe('state files', () => {
     expect(lines.length).toBe(receiver.calls('tables').filter((c) => c.event !== 'Trait Computed').length);
     expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(lines.length);
     const tables = await withSession(dir, async (s) => [...(await s.connection.readTables('quorum_state')).keys()].sort());
-    expect(tables).toEqual(['changes', 'lock', 'meta', 'outbox', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'staging']);
+    expect(tables).toEqual(['changes', 'lock', 'meta', 'outbox', 'run_modes', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'staging', 'verifications']);
   });
 });
 

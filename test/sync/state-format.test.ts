@@ -24,6 +24,8 @@ const FORMAT_1: Record<string, string[]> = {
   runs: ['run_id', 'as_of', 'started_at', 'finished_at', 'status', 'summary'],
   lock: ['name', 'run_id', 'acquired_at', 'expires_at', 'holder'],
 };
+/** The tables format 3 added (incremental runs). */
+const FORMAT_3_TABLES = ['run_modes', 'verifications'];
 /** Forward, back, forward, back, and the same instant twice. */
 const HISTORY = [AS_OFS[1], AS_OFS[3], AS_OFS[0], AS_OFS[5], AS_OFS[3], AS_OFS[3], AS_OFS[4]];
 
@@ -58,6 +60,7 @@ async function downgradeToFormat1(dir: string): Promise<void> {
   await withSession(dir, async (s) => {
     await s.connection.execute(`DROP TABLE ${S}.meta`);
     await s.connection.execute(`DROP TABLE ${S}.changes`); // the change set's scratch table came later too
+    for (const t of FORMAT_3_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
     for (const c of ['generation', 'row_count', 'user_count']) await s.connection.execute(`ALTER TABLE ${S}.snapshot_runs DROP COLUMN ${c}`);
   });
   expect(await catalog(dir)).toEqual(FORMAT_1);
@@ -108,7 +111,7 @@ describe('state format 1 is upgraded, not called damaged', () => {
     expect(upgraded.map((c) => c.messageId).sort()).toEqual(reference.map((c) => c.messageId).sort());
     expect((await cliIn(old, 'state', 'check')).code).toBe(0);
     const meta = await withSession(old, (s) => s.connection.query(`SELECT key, value FROM ${S}.meta WHERE key = 'format_version'`));
-    expect(meta).toEqual([{ key: 'format_version', value: '2' }]);
+    expect(meta).toEqual([{ key: 'format_version', value: '3' }]);
     const generations = await withSession(old, (s) => s.connection.query(`SELECT DISTINCT CAST(generation AS INTEGER) AS g FROM ${S}.snapshot_runs`));
     expect(generations).toEqual([{ g: 3 }]);
   }, 120_000);
@@ -138,6 +141,26 @@ describe('state format 1 is upgraded, not called damaged', () => {
     });
     await runAt(dir, AS_OFS[3]);
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
-    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', 'changes'].sort());
+    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', 'changes', ...FORMAT_3_TABLES].sort());
+  }, 60_000);
+});
+
+describe('state format 2 is upgraded to 3, not called damaged', () => {
+  it('the next run creates the tables of format 3 and writes the version; without them a format-3 state is damaged', async () => {
+    const dir = await deployment('format-2');
+    await runAt(dir, AS_OFS[1]);
+    await withSession(dir, async (s) => {
+      for (const t of FORMAT_3_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+      await s.connection.execute(`UPDATE ${S}.meta SET value = '2' WHERE key = 'format_version'`);
+    });
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
+    await runAt(dir, AS_OFS[3]);
+    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining(FORMAT_3_TABLES));
+    const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
+    expect(meta).toEqual([{ value: '3' }]);
+    await withSession(dir, (s) => s.connection.execute(`DROP TABLE ${S}.verifications`));
+    const check = await cliIn(dir, 'state', 'check');
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`table ${S}.verifications is missing`);
   }, 60_000);
 });

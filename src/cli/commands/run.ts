@@ -14,10 +14,11 @@ function printRun(output: RunOutput): void {
   const out: string[] = [];
   out.push(`${output.dry_run ? 'dry run (nothing written, nothing delivered)' : `run ${output.run_id}`} as of ${output.as_of}`);
   const width = Math.max(10, ...output.definitions.map((d) => d.name.length));
-  out.push(`  ${'definition'.padEnd(width)}  ${'size'.padStart(8)}  ${'entered'.padStart(8)}  ${'exited'.padStart(8)}  ${'changed'.padStart(8)}`);
+  out.push(`  ${'definition'.padEnd(width)}  ${'size'.padStart(8)}  ${'entered'.padStart(8)}  ${'exited'.padStart(8)}  ${'changed'.padStart(8)}  mode`);
   for (const d of output.definitions) {
     const flag = d.status === 'blocked' ? '  BLOCKED' : '';
-    out.push(`  ${d.name.padEnd(width)}  ${String(d.size).padStart(8)}  ${String(d.entered).padStart(8)}  ${String(d.exited).padStart(8)}  ${String(d.changed).padStart(8)}${flag}`);
+    const mode = d.mode === undefined ? '' : `  ${d.mode}${d.mode_reason && d.mode_reason !== 'incremental' ? ` (${d.mode_reason.replace(/_/g, ' ')})` : ''}${typeof d.rows_read === 'number' ? `, ${d.rows_read} rows read` : ''}`;
+    out.push(`  ${d.name.padEnd(width)}  ${String(d.size).padStart(8)}  ${String(d.entered).padStart(8)}  ${String(d.exited).padStart(8)}  ${String(d.changed).padStart(8)}${mode}${flag}`);
     if (d.sample) {
       for (const [transition, ids] of Object.entries(d.sample)) {
         if (ids.length > 0) out.push(`    ${transition}: ${ids.join(', ')}${ids.length >= 10 ? ', ...' : ''}`);
@@ -42,8 +43,9 @@ export function registerRun(program: Command): void {
     .description('evaluate, diff against the previous run in the warehouse, write state, deliver the changes')
     .option('--dry-run', 'print the diff; write and deliver nothing')
     .option('--allow-mass-exit', 'let audiences lose more than max_exit_fraction of their members')
+    .option('--full', 'recompute every definition from all of history instead of incrementally (SPEC §6.1)')
     .option('--log-format <format>', 'stage events with timings on stderr: text | json (default: text on a terminal, none when piped)')
-    .action(async (names: string[], options: { dryRun?: boolean; allowMassExit?: boolean; logFormat?: string }, command: Command) => {
+    .action(async (names: string[], options: { dryRun?: boolean; allowMassExit?: boolean; full?: boolean; logFormat?: string }, command: Command) => {
       const g = globals(command);
       const format = options.logFormat === undefined ? undefined : parseLogFormat(options.logFormat);
       if (format === null) throw new UsageError(`--log-format "${options.logFormat}" is not text or json`);
@@ -57,7 +59,9 @@ export function registerRun(program: Command): void {
           const definitions = selectDefinitions(session.project, [...names, ...(g.select ?? [])]);
           const log = (line: string) => logger.event('debug', 'run.progress', line);
           const onStage = (stage: RunStage, detail?: string) => clock.begin(stage, detail);
-          output = await run({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, log, onStage, destinationOptions: { stdoutReserved: g.json === true } });
+          // rows_read costs a COUNT per source table: counted for machine-readable output only
+          const countRowsRead = g.json === true || format === 'json';
+          output = await run({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, full: options.full, countRowsRead, log, onStage, destinationOptions: { stdoutReserved: g.json === true } });
           clock.end();
         } finally {
           clock.end({ failed: true }); // only when a stage threw

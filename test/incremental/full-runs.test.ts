@@ -1,0 +1,78 @@
+// Full runs and their reasons through the library `run` on DuckDB (SPEC §6.1): a first run, a
+// later as_of, an earlier one, --full, a changed definition, incremental.full_every; the mode
+// recorded in `run_modes` and in the runs' summaries (`history --json`); rows_read counted on
+// request and equal to a COUNT of each table the definition reads, by hand.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planFor } from '../../src/evaluation/evaluate.js';
+import { tablesRead } from '../../src/incremental/rows-read.js';
+import { history } from '../../src/sync/history.js';
+import type { RunOutput } from '../../src/sync/run.js';
+import { removeTempDirs, runAt, tempDir, withSession } from '../sync/support/harness.js';
+import { AS_OFS, makeDataset, writeProject } from '../sync/support/project.js';
+
+const S = 'quorum_state';
+let dir: string;
+
+const modes = (output: RunOutput) => Object.fromEntries(output.definitions.map((d) => [d.name, `${d.mode} ${d.mode_reason}`]));
+const quietRun = (asOf: string, extra: Parameters<typeof runAt>[2] = {}) => runAt(dir, asOf, { destinations: new Map(), ...extra });
+
+beforeAll(async () => {
+  dir = await tempDir('full-runs');
+  await writeProject(dir, { endpoint: 'http://127.0.0.1:9/unused', dataset: makeDataset({ users: 20, logins: 80 }) });
+}, 60_000);
+
+afterAll(() => removeTempDirs());
+
+describe('quorum run chooses full or incremental per definition', () => {
+  it('runs full first, incremental after, full on an earlier as_of, on --full, on a changed definition and after full_every', async () => {
+    const first = await quietRun(AS_OFS[1]);
+    expect(Object.values(modes(first))).toEqual(first.definitions.map(() => 'full first_run'));
+    expect(Object.values(modes(await quietRun(AS_OFS[2])))).toEqual(first.definitions.map(() => 'incremental incremental'));
+    expect(Object.values(modes(await quietRun(AS_OFS[0])))).toEqual(first.definitions.map(() => 'full as_of_earlier'));
+    expect(Object.values(modes(await quietRun(AS_OFS[3], { full: true })))).toEqual(first.definitions.map(() => 'full requested'));
+
+    const audience = path.join(dir, 'audiences', 'active_admins.yml');
+    await writeFile(audience, (await readFile(audience, 'utf8')).replace('within: 2d', 'within: 3d'));
+    expect(modes(await quietRun(AS_OFS[3]))).toEqual({
+      active_accounts: 'incremental incremental',
+      active_admins: 'full dependencies_changed',
+      logins_3d: 'incremental incremental',
+      recent_method: 'incremental incremental',
+    });
+
+    // the last full run was at AS_OFS[3]; AS_OFS[5] is four days later
+    const config = path.join(dir, 'quorum.yml');
+    await writeFile(config, `${await readFile(config, 'utf8')}incremental:\n  full_every: 3d\n`);
+    expect(Object.values(modes(await quietRun(AS_OFS[4])))).toEqual(first.definitions.map(() => 'incremental incremental'));
+    expect(Object.values(modes(await quietRun(AS_OFS[5])))).toEqual(first.definitions.map(() => 'full full_every'));
+    expect(Object.values(modes(await quietRun(AS_OFS[5])))).toEqual(first.definitions.map(() => 'incremental incremental'));
+
+    const recorded = await withSession(dir, (s) => s.connection.query(`SELECT definition, mode, reason, CAST(full_as_of AS VARCHAR) AS full_as_of FROM ${S}.run_modes ORDER BY definition`));
+    expect(recorded.map((r) => [r.definition, r.mode, r.reason])).toEqual(first.definitions.map((d) => [d.name, 'incremental', 'incremental']).sort());
+    expect(new Set(recorded.map((r) => Date.parse(`${String(r.full_as_of).replace(' ', 'T')}Z`)))).toEqual(new Set([Date.parse(AS_OFS[5])]));
+
+    const runs = await withSession(dir, (s) => history(s.connection, S, { limit: 2 }));
+    expect(runs[1].definitions.map((d) => d.mode_reason)).toEqual(first.definitions.map(() => 'full_every'));
+  }, 120_000);
+
+  it('counts rows_read only when asked: the rows at or before as_of of every table the definition reads', async () => {
+    expect((await quietRun(AS_OFS[5])).definitions.every((d) => d.rows_read === null)).toBe(true);
+    const output = await quietRun(AS_OFS[5], { countRowsRead: true });
+    await withSession(dir, async (s) => {
+      const tables = tablesRead(planFor({ project: s.project, catalog: s.catalog, asOf: AS_OFS[5], targets: ['logins_3d'] }));
+      // an account-level count of one event: its table, the accounts and memberships, the user universe
+      expect(tables).toEqual(expect.arrayContaining(['groups', 'logged_in']));
+      let expected = 0;
+      for (const table of tables.filter((t) => s.catalog.tables.has(t))) {
+        const [row] = await s.connection.query(`SELECT COUNT(*) AS n FROM app.${table} WHERE timestamp <= TIMESTAMP '${AS_OFS[5].slice(0, 19).replace('T', ' ')}'`);
+        expected += Number(row.n);
+      }
+      expect(expected).toBeGreaterThan(0);
+      expect(output.definitions.find((d) => d.name === 'logins_3d')?.rows_read).toBe(expected);
+    });
+    const [recorded] = await withSession(dir, (s) => s.connection.query(`SELECT CAST(rows_read AS INTEGER) AS n FROM ${S}.run_modes WHERE definition = 'logins_3d'`));
+    expect(Number(recorded.n)).toBe(output.definitions.find((d) => d.name === 'logins_3d')?.rows_read);
+  }, 60_000);
+});

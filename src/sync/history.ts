@@ -3,6 +3,7 @@ import { col, select, tableOf } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import type { RunOutput } from './run.js';
 import { stateTable, stateTablesExist, toIso } from './state-sql.js';
+import { readVerifications, type Verification } from './state-verify.js';
 
 export interface HistoryEntry {
   readonly run_id: string;
@@ -16,6 +17,8 @@ export interface HistoryEntry {
   readonly delivered: Record<string, number>;
   readonly failed: Record<string, number>;
   readonly errors: string[];
+  /** `quorum state verify` runs that verified this run's state (SPEC §6.1), newest first */
+  readonly verifications?: Verification[];
 }
 
 export async function history(connection: WarehouseConnection, schema: string, options: { name?: string; limit?: number } = {}): Promise<HistoryEntry[]> {
@@ -32,6 +35,7 @@ export async function history(connection: WarehouseConnection, schema: string, o
       }),
     ),
   );
+  const verifications = (await connection.readTables(schema)).has('verifications') ? await readVerifications(connection, connection.dialect.printer, schema, 100) : [];
   const out: HistoryEntry[] = [];
   for (const row of rows) {
     const summary = row.summary === null || row.summary === undefined ? null : (JSON.parse(String(row.summary)) as Partial<RunOutput>);
@@ -50,8 +54,16 @@ export async function history(connection: WarehouseConnection, schema: string, o
       delivered: summary?.delivered ?? {},
       failed: summary?.failed ?? {},
       errors: summary?.errors ?? [],
+      ...verificationsOf(verifications, String(row.run_id), options.name),
     });
     if (options.limit !== undefined && out.length >= options.limit) break;
   }
   return out;
+}
+
+/** The verifications of one run, cut to one definition's drift when a name is given. */
+function verificationsOf(all: readonly Verification[], runId: string, name: string | undefined): { verifications?: Verification[] } {
+  const mine = all.filter((v) => v.run_id === runId);
+  if (mine.length === 0) return {};
+  return { verifications: name === undefined ? mine : mine.map((v) => ({ ...v, drift: v.drift.filter((d) => d.name === name) })) };
 }

@@ -17,7 +17,11 @@ function printHistory(entries: readonly HistoryEntry[], name: string | undefined
     const took = e.seconds === null ? '' : ` in ${e.seconds.toFixed(1)}s`;
     out.push(`${e.started_at ?? '?'}  ${e.run_id}  as of ${e.as_of ?? '?'}  ${e.status}${took}`);
     for (const d of e.definitions) {
-      out.push(`    ${d.name}: size ${d.size}, +${d.entered} -${d.exited} ~${d.changed}${d.status === 'blocked' ? ' (blocked by max_exit_fraction)' : ''}`);
+      const mode = d.mode === undefined ? '' : `, ${d.mode}${typeof d.rows_read === 'number' ? ` (${d.rows_read} rows read)` : ''}`;
+      out.push(`    ${d.name}: size ${d.size}, +${d.entered} -${d.exited} ~${d.changed}${mode}${d.status === 'blocked' ? ' (blocked by max_exit_fraction)' : ''}`);
+    }
+    for (const v of e.verifications ?? []) {
+      out.push(`    verified ${v.started_at}: ${v.status === 'clean' ? 'no drift' : `drift in ${v.drift.map((d) => `${d.name} (${d.entities} entities)`).join(', ')}`}`);
     }
     const destinations = [...new Set([...Object.keys(e.delivered), ...Object.keys(e.failed)])].sort();
     if (destinations.length > 0) out.push(`    delivered: ${destinations.map((d) => `${d} ${e.delivered[d] ?? 0}${e.failed[d] ? ` (${e.failed[d]} failed)` : ''}`).join(', ')}`);

@@ -6,6 +6,7 @@ import { dialectNamed } from '../../../dialects/registry.js';
 import { connect, openProject, openSession } from '../../evaluation/session.js';
 import { stateDamaged } from '../../sync/state-format.js';
 import { applyRepair, diagnoseState, planRepair, type Diagnosis, type RepairFrom } from '../../sync/state-repair.js';
+import { registerVerify } from './state-verify.js';
 import { CommandFailed, globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
@@ -91,9 +92,9 @@ function registerRepair(state: Command): void {
     });
 }
 
-export const STATE_SUBCOMMANDS: readonly ((state: Command) => void)[] = [registerCheck, registerRepair];
+export const STATE_SUBCOMMANDS: readonly ((state: Command) => void)[] = [registerCheck, registerVerify, registerRepair];
 
 export function registerState(program: Command): void {
-  const state = program.command('state').description('check the state schema, or repair a damaged one (docs/operating.md, "State integrity")');
+  const state = program.command('state').description('check the state schema, verify it against a full recomputation, or repair a damaged one (docs/operating.md)');
   for (const register of STATE_SUBCOMMANDS) register(state);
 }

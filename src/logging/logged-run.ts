@@ -3,7 +3,8 @@
 // inside run(). What `quorum schedule` calls for each run.
 import type { Destination, DestinationOptions } from '../destinations/destination.js';
 import type { DialectLookup } from '../evaluation/session.js';
-import { run, type RunOutput, type RunRequest } from '../sync/run.js';
+import type { RunOutput, RunRequest } from '../sync/run.js';
+import { runThenVerify } from '../sync/run-and-verify.js';
 import type { Logger } from './logger.js';
 import { StageClock } from './stage-clock.js';
 import { openTimedSession } from './timed-session.js';
@@ -46,7 +47,7 @@ export async function loggedRun(request: LoggedRunRequest): Promise<RunOutput> {
       log: (line) => logger.event('debug', 'run.progress', line),
       onStage: (stage, detail) => clock.begin(stage, detail),
     };
-    const output = await run(runRequest);
+    const output = await runThenVerify(runRequest);
     clock.end();
     const failed = output.definitions.some((d) => d.status === 'blocked') || Object.values(output.failed).some((n) => n > 0);
     logger.event(

@@ -88,6 +88,8 @@ export interface DefinitionSummary {
   readonly mode?: DefinitionMode['mode'];
   readonly mode_reason?: DefinitionMode['reason'];
   readonly rows_read?: number | null;
+  /** set when incremental.verify_every verified the state after the run (run-and-verify.ts) */
+  readonly drift?: { entered: number; exited: number; changed: number; users: number; entities: number; sample: string[] };
 }
 
 /** SPEC §7's `quorum run --json` shape, plus `status` per definition, `dry_run` and `errors`. */
@@ -99,6 +101,8 @@ export interface RunOutput {
   readonly delivered: Record<string, number>;
   readonly failed: Record<string, number>;
   readonly errors: string[];
+  /** set when incremental.verify_every verified the state after the run */
+  readonly verification?: { verification_id: string; status: 'clean' | 'drift'; drifted_definitions: number; drifted_entities: number };
 }
 
 export function newRunId(now = new Date()): string {

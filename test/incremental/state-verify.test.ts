@@ -4,6 +4,10 @@
 // (exit 1), sends nothing and changes no snapshot; every verification is recorded and shown by
 // `history --json`; a full run repairs the drift.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runThenVerify } from '../../src/sync/run-and-verify.js';
+import { selectDefinitions } from '../../src/sync/select.js';
 import type { Verification } from '../../src/sync/state-verify.js';
 import { cliIn } from '../sync/support/cli-in-process.js';
 import { removeTempDirs, runAt, tempDir, withSession } from '../sync/support/harness.js';
@@ -76,5 +80,25 @@ describe('quorum state verify', () => {
     const output = await runAt(dir, AS_OFS[2], { destinations: new Map(), full: true, allowMassExit: true });
     expect(output.definitions.every((d) => d.mode === 'full' && d.mode_reason === 'requested')).toBe(true);
     expect((await verify()).verification).toMatchObject({ status: 'clean', drifted_entities: 0 });
+  }, 60_000);
+});
+
+describe('incremental.verify_every', () => {
+  it('verifies after a run when the last verification is older than it, and gives each definition its drift', async () => {
+    const config = path.join(dir, 'quorum.yml');
+    await writeFile(config, `${await readFile(config, 'utf8')}incremental:\n  verify_every: 1h\n`);
+    const runAtTime = (now: Date) =>
+      withSession(dir, (s) => runThenVerify({ ...s, asOf: AS_OFS[3], definitions: selectDefinitions(s.project, []), destinations: new Map(), allowMassExit: true }, () => now));
+    const count = async () => Number((await stateRows(`SELECT COUNT(*) AS n FROM ${S}.verifications`))[0].n);
+    const before = await count();
+    // the last verification (above) is minutes old: not due within the hour
+    const soon = await runAtTime(new Date(Date.now() + 10 * 60_000));
+    expect(soon.verification).toBeUndefined();
+    expect(soon.definitions.every((d) => d.drift === undefined)).toBe(true);
+    expect(await count()).toBe(before);
+    const later = await runAtTime(new Date(Date.now() + 2 * 3600_000));
+    expect(later.verification).toMatchObject({ status: 'clean', drifted_entities: 0 });
+    expect(later.definitions.map((d) => d.drift?.entities)).toEqual(later.definitions.map(() => 0));
+    expect(await count()).toBe(before + 1);
   }, 60_000);
 });

@@ -17,6 +17,11 @@ export interface ReportRun {
   readonly exited: number;
   readonly changed: number;
   readonly blocked: boolean;
+  /** SPEC §6.1: full | incremental (null: a run before quorum recorded it), and the rows it read (null: not counted) */
+  readonly mode: string | null;
+  readonly rows_read: number | null;
+  /** drifted entities the latest `state verify` of this run's state found (null: not verified) */
+  readonly drift: number | null;
 }
 
 export interface ReportDefinition {
@@ -59,9 +64,19 @@ export function runsOf(entries: readonly HistoryEntry[], name: string): ReportRu
       exited: d.exited,
       changed: d.changed,
       blocked: d.status === 'blocked',
+      mode: d.mode ?? null,
+      rows_read: typeof d.rows_read === 'number' ? d.rows_read : null,
+      drift: latestDrift(e, name),
     });
   }
   return out.sort((a, b) => Date.parse(a.as_of) - Date.parse(b.as_of) || (a.started_at ?? '').localeCompare(b.started_at ?? ''));
+}
+
+/** The drifted entities of a definition in the run's latest verification, or null when it was not verified. */
+function latestDrift(entry: HistoryEntry, name: string): number | null {
+  const latest = entry.verifications?.[0];
+  if (!latest) return null;
+  return latest.drift.find((d) => d.name === name)?.entities ?? 0;
 }
 
 export async function reportData(ctx: Omit<InspectContext, 'asOf'>, options: { limit?: number; now?: Date } = {}): Promise<ReportData> {

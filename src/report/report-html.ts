@@ -165,10 +165,12 @@ function runsTable(d: ReportDefinition): string {
       (r) =>
         `<tr data-run="${esc(r.run_id)}"><td>${esc(r.as_of.replace('T', ' ').replace('.000Z', 'Z'))}</td><td class="run">${esc(r.run_id)}</td><td class="${r.blocked ? 'blocked' : ''}">${esc(r.blocked ? 'blocked' : r.status)}</td>` +
         `<td class="n">${number(r.size)}</td><td class="n">${number(r.entered)}</td><td class="n">${number(r.exited)}</td><td class="n">${number(r.changed)}</td>` +
+        `<td>${esc(r.mode ?? '')}</td><td class="n">${r.rows_read === null ? '' : number(r.rows_read)}</td>` +
+        `<td class="n${r.drift ? ' blocked' : ''}">${r.drift === null ? '' : number(r.drift)}</td>` +
         `<td class="n">${r.seconds === null ? '' : esc(r.seconds.toFixed(1))}</td></tr>`,
     )
     .join('');
-  return `<table class="runs"><thead><tr><th>as of (UTC)</th><th>run</th><th>status</th><th class="n">size</th><th class="n">entered</th><th class="n">exited</th><th class="n">changed</th><th class="n">s</th></tr></thead><tbody>${rows}</tbody></table>${
+  return `<table class="runs"><thead><tr><th>as of (UTC)</th><th>run</th><th>status</th><th class="n">size</th><th class="n">entered</th><th class="n">exited</th><th class="n">changed</th><th>mode</th><th class="n">rows read</th><th class="n" title="entities quorum state verify found different from a full recomputation">drift</th><th class="n">s</th></tr></thead><tbody>${rows}</tbody></table>${
     d.runs.length > 12 ? `<p class="meta">the latest 12 of ${d.runs.length} runs</p>` : ''
   }`;
 }

@@ -74,6 +74,15 @@ describe('quorum state verify', () => {
     const history = JSON.parse((await cliIn(dir, 'history', '--json')).stdout) as { runs: { run_id: string; verifications?: Verification[] }[] };
     expect(history.runs[0].verifications?.map((v) => v.status)).toEqual(['drift', 'drift', 'clean']);
     expect(Number((await stateRows(`SELECT COUNT(*) AS n FROM ${S}.verifications`))[0].n)).toBe(3);
+
+    // the report's runs table: each run's mode, and the drift its latest verification found
+    const out = path.join(dir, 'report.html');
+    expect((await cliIn(dir, 'report', '--out', out)).code).toBe(0);
+    const html = await readFile(out, 'utf8');
+    const section = html.slice(html.indexOf('id="def-logins_3d"'));
+    const row = section.slice(section.indexOf(`data-run="${history.runs[0].run_id}"`)).split('</tr>')[0];
+    expect(row).toContain('<td>incremental</td>');
+    expect(row).toMatch(/<td class="n blocked">[1-9]/);
   }, 120_000);
 
   it('is clean again after a full run', async () => {

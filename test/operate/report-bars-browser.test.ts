@@ -14,7 +14,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 
 function run(i: number, as_of: string, entered: number, exited: number): ReportRun {
-  return { run_id: `r${i}`, as_of, started_at: as_of, seconds: 1, status: 'succeeded', size: 1000 + entered - exited, entered, exited, changed: 0, blocked: false };
+  return { run_id: `r${i}`, as_of, started_at: as_of, seconds: 1, status: 'succeeded', size: 1000 + entered - exited, entered, exited, changed: 0, blocked: false, mode: 'full', rows_read: null, drift: null };
 }
 
 function audience(name: string, runs: ReportRun[]): ReportDefinition {

@@ -86,7 +86,7 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
     .chain((runs) =>
       fc.record({
         offsets: fc.array(fc.constantFrom(...RUN_OFFSETS), { minLength: runs, maxLength: runs }).map((o) => [...o].sort((a, b) => a - b)),
-        definitions: arbDefinitions({ maxComputedTraits: 4, maxAudiences: 3, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }),
+        definitions: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }),
         identity: fc.constantFrom(...(options.modes ?? IDENTITY_MODES)),
         dataset: arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }),
         edges: fc.array(arbEdgeRow(runs), { maxLength: 6 }),

@@ -11,6 +11,7 @@ import { history } from '../../src/sync/history.js';
 import type { RunOutput } from '../../src/sync/run.js';
 import { removeTempDirs, runAt, tempDir, withSession } from '../sync/support/harness.js';
 import { AS_OFS, makeDataset, writeProject } from '../sync/support/project.js';
+import { cliIn } from '../sync/support/cli-in-process.js';
 
 const S = 'quorum_state';
 let dir: string;
@@ -74,5 +75,21 @@ describe('quorum run chooses full or incremental per definition', () => {
     });
     const [recorded] = await withSession(dir, (s) => s.connection.query(`SELECT CAST(rows_read AS INTEGER) AS n FROM ${S}.run_modes WHERE definition = 'logins_3d'`));
     expect(Number(recorded.n)).toBe(output.definitions.find((d) => d.name === 'logins_3d')?.rows_read);
+  }, 60_000);
+
+  it('run --json gives each definition its mode, reason and rows_read; text output names the mode; --full is in the help', async () => {
+    const json = await cliIn(dir, 'run', '--dry-run', '--json', '--as-of', AS_OFS[5]);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as RunOutput;
+    for (const d of parsed.definitions) {
+      expect(d).toMatchObject({ mode: 'incremental', mode_reason: 'incremental' });
+      expect(d.rows_read).toBeGreaterThan(0);
+    }
+    const full = JSON.parse((await cliIn(dir, 'run', '--dry-run', '--full', '--json', '--as-of', AS_OFS[5])).stdout) as RunOutput;
+    expect(full.definitions.map((d) => `${d.mode} ${d.mode_reason}`)).toEqual(full.definitions.map(() => 'full requested'));
+    const text = await cliIn(dir, 'run', '--dry-run', '--full', '--as-of', AS_OFS[5]);
+    expect(text.stdout).toContain('full (requested)');
+    expect(text.stdout).not.toContain('rows read');
+    expect((await cliIn(dir, 'run', '--help')).stdout).toContain('--full');
   }, 60_000);
 });

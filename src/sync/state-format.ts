@@ -83,7 +83,8 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
     problems.push({ table: STATE_TABLES.meta.name, message: `table ${schema}.meta is missing (dropped outside quorum)` });
   }
   // no meta: format 1 (or damage the data check names), which had none of the later tables
-  const version = metaMissing ? 1 : await readFormatVersion(connection, schema);
+  const metaReadable = !badTables.includes(STATE_TABLES.meta.name);
+  const version = metaMissing ? 1 : metaReadable ? await readFormatVersion(connection, schema) : null;
   const upgradeFrom = version !== null && version < STATE_FORMAT_VERSION ? version : undefined;
   for (const name of laterMissing) {
     const added = (STATE_TABLES as Record<string, { addedIn?: number }>)[name].addedIn ?? 0;

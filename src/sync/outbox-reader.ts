@@ -83,3 +83,25 @@ export class OutboxReader {
     return this.turns ? this.turns.run(work) : work();
   }
 }
+
+/** The transitions each run wrote to the outbox for one entity of a definition, by run (`quorum explain --history`). */
+export async function transitionsByRun(w: StateWriter, schema: string, definition: string, entity: string): Promise<Map<string, string[]>> {
+  const rows = await w.rows(
+    select({
+      distinct: true,
+      columns: [
+        { expr: col('run_id'), alias: 'run_id' },
+        { expr: col('transition'), alias: 'transition' },
+      ],
+      from: tableOf(stateTable(schema, 'outbox')),
+      where: and(bin('=', col('definition'), str(definition)), bin('=', col('entity_id'), str(entity))),
+      orderBy: [{ expr: col('transition'), direction: 'ASC' }],
+    }),
+  );
+  const out = new Map<string, string[]>();
+  for (const row of rows) {
+    const run = String(row.run_id);
+    out.set(run, [...(out.get(run) ?? []), String(row.transition)]);
+  }
+  return out;
+}

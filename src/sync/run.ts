@@ -13,12 +13,12 @@ import type { RunOutput, RunRequest } from './run-types.js';
 import { StateWriter } from './state-sql.js';
 import { RUN_STEPS } from './steps/run-steps.js';
 import { ExitWork } from './steps/step-list.js';
-import { syncDefinitions } from './sync-definitions.js';
+import { syncDefinitions } from './run-definitions.js';
 
 export type { DefinitionSummary, RunOutput, RunRequest, RunStage } from './run-types.js';
 export type { LockHandle } from './lock.js';
 export { lockTtlFromEnv } from './lock.js';
-export { syncDefinitions } from './sync-definitions.js';
+export { syncDefinitions } from './run-definitions.js';
 
 export function newRunId(now = new Date()): string {
   return `r${now.toISOString().replace(/[-:.]/g, '').replace('T', 't').toLowerCase()}-${randomBytes(3).toString('hex')}`;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
-import { explain, explainWithHistory } from '../../evaluation/inspect.js';
+import { explain } from '../../evaluation/inspect.js';
 import { openSession } from '../../evaluation/session.js';
+import { explainWithHistory } from '../../sync/explain-history.js';
 import { globals, UsageError } from '../options.js';
 import { printExplain } from '../print-explain.js';
 import { printJson } from '../print.js';

@@ -81,4 +81,27 @@ describe('the steps of quorum run', () => {
     expect(output.errors).toEqual([]);
     expect(Object.values(output.delivered).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
+
+  it('deliver what earlier runs left in the outbox before the new changes are computed (SPEC §6)', async () => {
+    const down = await startReceiver({ writeKey: WRITE_KEY, faults: { always: 503 } });
+    try {
+      const dir = await tempDir('steps-leftovers');
+      await writeProject(dir, {
+        endpoint: `${receiver.url}/steps-leftovers`,
+        dataset: makeDataset({ users: 12, logins: 40 }),
+        extraDestinations: { down: `{ type: segment, write_key: "\${QUORUM_TEST_WRITE_KEY}", endpoint: "${down.url}" }` },
+        extraTargets: ['- to: down'],
+      });
+      const first = await runAt(dir, AS_OFS[1]);
+      expect(first.failed.down).toBeGreaterThan(0);
+      down.faults = {};
+      let arrivedBeforeExecute = -1;
+      const second = await runAt(dir, AS_OFS[2], { onStage: (stage) => (stage === 'execute' ? (arrivedBeforeExecute = down.calls().length) : undefined) });
+      expect(second.failed).toEqual({});
+      expect(arrivedBeforeExecute).toBe(first.failed.down);
+      expect(down.calls().length).toBe(second.delivered.down);
+    } finally {
+      await down.close();
+    }
+  });
 });

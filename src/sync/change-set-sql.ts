@@ -7,24 +7,22 @@
 //
 // A dry run writes nothing, so it keeps the joins (diff-sql.ts's joinedTransitions).
 import { and, bin, col, COUNT, insertInto, isNull, join, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
+import { nullOf, type SyncDefinition } from './sync-definition.js';
 import {
   entitiesChanged,
   entitiesEntered,
   entitiesExited,
-  nullOf,
+  ofDefinition,
   usersEntered,
   usersExited,
-  type SyncDefinition,
   type TransitionRows,
   type TransitionSource,
   type Which,
-} from './diff-sql.js';
+} from './transition-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 
 /** user_moved: a user who stays in an account of the audience at a new position (snapshot writes only). */
 export type ChangeKind = 'entered' | 'exited' | 'changed' | 'user_entered' | 'user_exited' | 'user_moved';
-
-const ofDefinition = (alias: string, which: Which) => (typeof which === 'string' ? bin('=', col('definition', alias), str(which)) : inList(col('definition', alias), which));
 
 function groups(definitions: readonly SyncDefinition[]) {
   return {

@@ -5,15 +5,13 @@
 import {
   and,
   bin,
-  bool,
   charLength,
+  coalesce,
   col,
   concat,
   insertInto,
   isNull,
-  jsonObject,
   md5Hex,
-  NULL,
   num,
   rowNumber,
   select,
@@ -131,31 +129,26 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
   // Who the call is about. Account audiences: group calls name the account (anonymously, or by its
   // earliest user), identify / track name each user. Account traits: the account, as for group.
   const perUser = d.kind === 'audience' && account && o.call !== 'group';
-  const userId: Expr = perUser ? rows.user! : !account ? rows.entity : rows.user ?? NULL;
-  const anonymousId: Expr = account && !perUser && rows.user === null ? concat(str('account:'), rows.entity) : NULL;
-  const groupId: Expr = account && (o.call === 'group' || o.groupContext) ? rows.entity : NULL;
-  const event: Expr =
-    o.call !== 'track' ? NULL : d.kind === 'trait' ? str('Trait Computed') : str(o.transition === 'entered' ? o.target.trackEvents.entered : o.target.trackEvents.exited);
-  const payload: Expr = toJsonText(
-    jsonObject(
-  [
-        { key: 'type', value: str(o.call) },
-        { key: 'class', value: str(d.kind) },
-        { key: 'key', value: str(d.name) },
-        { key: 'computation_id', value: str(d.computationId) },
-        { key: 'transition', value: str(o.transition) },
-        { key: 'user_id', value: userId },
-        { key: 'anonymous_id', value: anonymousId },
-        { key: 'group_id', value: groupId },
-        { key: 'event', value: event },
-        { key: 'value', value: d.kind === 'trait' && rows.value !== null ? rows.value : nullOf('string') },
-        { key: 'columns', value: bool(d.multiColumn) },
-        { key: 'as_of', value: str(stamp.asOf) },
-        { key: 'run_id', value: str(stamp.runId) },
-        { key: 'namespace', value: str(stamp.namespace) },
-        { key: 'space_id', value: str(stamp.spaceId) },
-      ],
-),
+  const userId: Expr | null = perUser ? rows.user! : !account ? rows.entity : rows.user;
+  const anonymousId: Expr | null = account && !perUser && rows.user === null ? concat(str('account:'), rows.entity) : null;
+  const groupId: Expr | null = account && (o.call === 'group' || o.groupContext) ? rows.entity : null;
+  const event: string | null =
+    o.call !== 'track' ? null : d.kind === 'trait' ? 'Trait Computed' : o.transition === 'entered' ? o.target.trackEvents.entered : o.target.trackEvents.exited;
+  const payload = jsonText(
+    {
+      type: o.call,
+      class: d.kind,
+      key: d.name,
+      computation_id: d.computationId,
+      transition: o.transition,
+      event,
+      columns: d.multiColumn,
+      as_of: stamp.asOf,
+      run_id: stamp.runId,
+      namespace: stamp.namespace,
+      space_id: stamp.spaceId,
+    },
+    { user_id: userId, anonymous_id: anonymousId, group_id: groupId, value: d.kind === 'trait' ? rows.value : null },
   );
   const messageId = messageIdExpr([
     str(o.target.destination),
@@ -186,6 +179,24 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
     rejected_at: nullOf('timestamp'),
   };
   return insertInto(outbox, [...OUTBOX_COLUMNS], select({ columns: OUTBOX_COLUMNS.map((name) => ({ expr: values[name], alias: name })), from: rows.from, joins: rows.joins, where: rows.where }));
+}
+
+/**
+ * A call record's JSON text: the fields every row of an insert shares are written once, as one
+ * string literal, and only the others are encoded per row. Building the whole object per row
+ * (JSON_OBJECT of fifteen keys) cost 2-3x the concatenation on DuckDB (200,000 rows: 196-291 ms
+ * against 82-85 ms); the reader parses either the same way.
+ */
+function jsonText(shared: Record<string, string | boolean | null>, perRow: Record<string, Expr | null>): Expr {
+  const text = JSON.stringify(shared);
+  const parts: Expr[] = [str(text.slice(0, -1))];
+  for (const [key, value] of Object.entries(perRow)) {
+    const name = `,${JSON.stringify(key)}:`;
+    if (value === null) parts.push(str(`${name}null`));
+    else parts.push(str(name), coalesce(toJsonText(value), str('null')));
+  }
+  parts.push(str('}'));
+  return concat(...parts);
 }
 
 /** Joins the account's earliest user (position 1), from staging or from the previous snapshot. */

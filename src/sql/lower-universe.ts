@@ -14,8 +14,13 @@ import {
   select,
   subquery,
   table,
+  templateLiteral,
+  templateQuery,
+  templateTable,
+  templateText,
   union,
   type CommonTableExpression,
+  type TemplatePart,
   type Query,
   type TemplateQuery,
 } from './ast.js';
@@ -27,19 +32,19 @@ import { identityUsers } from './lower-identity.js';
  * schema (an event table is its own name), as_of a timestamp literal.
  */
 export function sqlTraitQuery(template: readonly SqlTemplatePart[], layout: SourceLayout, asOf: string): TemplateQuery {
-  const parts = template.map((part): TemplateQuery['parts'][number] => {
+  const parts = template.map((part): TemplatePart => {
     switch (part.kind) {
       case 'text':
-        return { kind: 'text', text: part.text };
+        return templateText(part.text);
       case 'as_of':
-        return { kind: 'literal', literal: { type: 'timestamp', value: asOf } };
+        return templateLiteral({ type: 'timestamp', value: asOf });
       case 'source':
-        return { kind: 'table', schema: layout.schema, name: sourceTable(layout, part.table) };
+        return templateTable(layout.schema, sourceTable(layout, part.table));
       default:
         return assertNever(part);
     }
   });
-  return { kind: 'template', parts };
+  return templateQuery(parts);
 }
 
 export function sqlTraitCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'sql_trait' }>): CommonTableExpression {

@@ -223,7 +223,7 @@ function audienceCtes(plan: Plan, a: PlanAudience): PhysicalCte[] {
       kind: 'quantifiers',
       name,
       audiences: [a.name],
-      inputs: distinctInputs([cteInput(CTE.memberships), cteInput(CTE.features('user')), ...reads]),
+      inputs: distinctInputs([cteInput(CTE.memberships), cteInput(CTE.features('user')), ...a.quantifiers.flatMap((q) => conditionInputs(q.condition))]),
       strategy: 'count_every_user',
       rows: 'user_features',
       featureColumns: userColumns,

@@ -6,7 +6,24 @@ import { CTE } from '../plan/physical/cte-names.js';
 import { audienceNamed } from '../plan/physical/pass-context.js';
 import type { Performers, PhysicalCte } from '../plan/physical/physical-plan.js';
 import type { PlanAudience } from '../plan/plan.js';
-import { bin, col, countAll, inQuery, join, not, num, select, subquery, table, type CommonTableExpression, type Expr, type FromItem, type Query, type Select, type SelectColumn } from './ast.js';
+import {
+  bin,
+  col,
+  countAll,
+  inQuery,
+  join,
+  not,
+  num,
+  select,
+  subquery,
+  table,
+  type CommonTableExpression,
+  type Expr,
+  type FromItem,
+  type Query,
+  type Select,
+  type SelectColumn,
+} from './ast.js';
 import { condition, type ConditionScope } from './lower-condition.js';
 import type { LowerContext } from './lower-context.js';
 import { featuresQuery } from './lower-features.js';
@@ -66,7 +83,13 @@ export function quantifiersCte(ctx: LowerContext, node: QuantifiersCte): CommonT
   const perAccount = (counts: SelectColumn[], where: Expr | null): CommonTableExpression => ({
     name: node.name,
     comment,
-    query: select({ columns: [{ expr: rows.account, alias: 'id' }, ...counts], from: rows.from, joins: rows.joins, where, groupBy: [rows.account] }),
+    query: select({
+      columns: [{ expr: rows.account, alias: 'id' }, ...counts],
+      from: rows.from,
+      joins: rows.joins,
+      where,
+      groupBy: [rows.account],
+    }),
   });
   switch (node.strategy) {
     case 'matching_rows_only': {
@@ -75,7 +98,9 @@ export function quantifiersCte(ctx: LowerContext, node: QuantifiersCte): CommonT
       return perAccount([{ expr: countAll(), alias: columnOf(a.name, q.column) }], condition(ctx, q.condition, FEATURES_ONLY));
     }
     case 'count_every_user': {
-      const counts = audiences.flatMap((a) => a.quantifiers.map((q) => ({ expr: countAll(condition(ctx, q.condition, FEATURES_ONLY)), alias: columnOf(a.name, q.column) })));
+      const counts = audiences.flatMap((a) =>
+        a.quantifiers.map((q) => ({ expr: countAll(condition(ctx, q.condition, FEATURES_ONLY)), alias: columnOf(a.name, q.column) })),
+      );
       return perAccount([{ expr: countAll(), alias: 'users' }, ...counts], null);
     }
     default:
@@ -88,7 +113,13 @@ export function audienceCte(ctx: LowerContext, node: AudienceCte): CommonTableEx
   const named = (query: Query): CommonTableExpression => ({ name: node.name, comment: `audience: ${a.name} (${a.file})`, query });
   switch (node.strategy) {
     case 'features_where':
-      return named(select({ columns: [{ expr: col('id', 'f'), alias: 'id' }], ...audienceFrom(a, node), where: condition(ctx, a.condition, audienceScope(node)) }));
+      return named(
+        select({
+          columns: [{ expr: col('id', 'f'), alias: 'id' }],
+          ...audienceFrom(a, node),
+          where: condition(ctx, a.condition, audienceScope(node)),
+        }),
+      );
     case 'quantifier_only': {
       if (node.quantifiers === null) throw new Error(`internal error: audience ${a.name} reads quantifier counts but names none`);
       return named(
@@ -125,7 +156,12 @@ function performedQuantifier(ctx: LowerContext, strategy: 'performed_semi_join' 
   });
   const { columns } = ctx.layout;
   const membership = (alias: string, where: Expr) =>
-    select({ distinct: alias === 'm', columns: [{ expr: col(columns.groupId, alias), alias: alias === 'm' ? 'id' : null }], from: table(CTE.memberships, alias), where });
+    select({
+      distinct: alias === 'm',
+      columns: [{ expr: col(columns.groupId, alias), alias: alias === 'm' ? 'id' : null }],
+      from: table(CTE.memberships, alias),
+      where,
+    });
   const performed = (alias: string): Expr => inQuery(col(columns.userId, alias), performers);
   if (strategy === 'performed_semi_join') return membership('m', performed('m'));
   const withAnIdleUser = membership('mi', not(performed('mi')));

@@ -66,7 +66,10 @@ export function condition(ctx: LowerContext, c: PlanCondition, scope: ConditionS
     case 'funnel':
       return condition(ctx, c.steps[c.steps.length - 1], scope);
     case 'member':
-      return inQuery(col('id', featuresAlias(scope, c)), select({ columns: [{ expr: col('id', 'a'), alias: null }], from: table(CTE.audience(c.audience), 'a') }));
+      return inQuery(
+        col('id', featuresAlias(scope, c)),
+        select({ columns: [{ expr: col('id', 'a'), alias: null }], from: table(CTE.audience(c.audience), 'a') }),
+      );
     case 'member_of_account_audience': {
       const { columns } = ctx.layout;
       return inQuery(

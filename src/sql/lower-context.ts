@@ -122,7 +122,12 @@ export class LowerContext {
         ? []
         : matchValues.length === 1
           ? [bin('=', col(scan.measures[0].match.column, alias), str(matchValues[0] as string))]
-          : [oneOf(col(scan.measures[0].match.column, alias), matchValues.map((v) => str(v as string)))];
+          : [
+              oneOf(
+                col(scan.measures[0].match.column, alias),
+                matchValues.map((v) => str(v as string)),
+              ),
+            ];
     const earliest = this.earliestWindowStart(uses.map((m) => m.window));
     if (earliest !== null) narrowing.push(bin(earliest.inclusive ? '>=' : '>', this.eventTime(alias), ts(earliest.at)));
     return narrowing;

@@ -6,7 +6,24 @@ import { featureCte } from '../plan/physical/initial-plan.js';
 import type { PhysicalCte } from '../plan/physical/physical-plan.js';
 import type { Feature } from '../plan/plan.js';
 import { CTE } from '../plan/physical/cte-names.js';
-import { bin, coalesce, col, emptyList, join, num, select, subquery, table, union, type CommonTableExpression, type Expr, type FromItem, type Query, type Select, type SelectColumn } from './ast.js';
+import {
+  bin,
+  coalesce,
+  col,
+  emptyList,
+  join,
+  num,
+  select,
+  subquery,
+  table,
+  union,
+  type CommonTableExpression,
+  type Expr,
+  type FromItem,
+  type Query,
+  type Select,
+  type SelectColumn,
+} from './ast.js';
 import type { LowerContext } from './lower-context.js';
 
 export function featuresCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'features' }>): CommonTableExpression {
@@ -67,7 +84,14 @@ function featureExpr(f: Feature, aliases: ReadonlyMap<string, string>): Expr {
  * The feature `columns` of a level, one row per entity of `rows` (keyed by `key`), with `extra`
  * columns of the rows kept: the features CTE, or the user features of every membership row.
  */
-export function featuresQuery(ctx: LowerContext, level: Level, columns: readonly string[], rows: FromItem, key: Expr, extra: readonly SelectColumn[]): Select {
+export function featuresQuery(
+  ctx: LowerContext,
+  level: Level,
+  columns: readonly string[],
+  rows: FromItem,
+  key: Expr,
+  extra: readonly SelectColumn[],
+): Select {
   const features = ctx.plan.features.filter((f) => f.level === level && columns.includes(f.column));
   const joinedCtes: string[] = [];
   const sqlKeyed = new Map<string, Query>();

@@ -4,7 +4,21 @@ import { assertNever } from '../diagnostics/assert-never.js';
 import { rankedNamed } from '../plan/physical/pass-context.js';
 import type { PhysicalCte } from '../plan/physical/physical-plan.js';
 import type { RankedTrait } from '../plan/plan.js';
-import { and, bin, col, countAll, firstPerGroup, isNull, num, select, subquery, table, type CommonTableExpression, type FirstPerGroup, type Select } from './ast.js';
+import {
+  and,
+  bin,
+  col,
+  countAll,
+  firstPerGroup,
+  isNull,
+  num,
+  select,
+  subquery,
+  table,
+  type CommonTableExpression,
+  type FirstPerGroup,
+  type Select,
+} from './ast.js';
 import type { LowerContext } from './lower-context.js';
 import { rankedPartial } from './lower-scan.js';
 

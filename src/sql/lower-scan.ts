@@ -48,7 +48,13 @@ export function eventScanCte(ctx: LowerContext, node: ScanCte): CommonTableExpre
         query: select({
           columns: [{ expr: account, alias: 'id' }, ...pre.accountColumns],
           from: table(CTE.memberships, 'm'),
-          joins: [join('INNER', node.groups === null ? subquery(pre.perUser, 'p') : table(node.groups, 'p'), bin('=', col('user_id', 'p'), col(ctx.layout.columns.userId, 'm')))],
+          joins: [
+            join(
+              'INNER',
+              node.groups === null ? subquery(pre.perUser, 'p') : table(node.groups, 'p'),
+              bin('=', col('user_id', 'p'), col(ctx.layout.columns.userId, 'm')),
+            ),
+          ],
           groupBy: [account],
         }),
       };
@@ -65,7 +71,12 @@ function joinedScanCte(ctx: LowerContext, scan: Plan['scans'][number]): CommonTa
     const property = m.property === null ? null : col(m.property, 'e');
     // Every aggregate but the list skips nulls itself; a FILTER that only says so slows DuckDB's
     // COUNT(DISTINCT) down by a fifth.
-    const filter = ctx.measureFilter(m, 'e', narrowing, m.aggregate === 'sorted_distinct_list' && property !== null ? [isNull(property, true)] : []);
+    const filter = ctx.measureFilter(
+      m,
+      'e',
+      narrowing,
+      m.aggregate === 'sorted_distinct_list' && property !== null ? [isNull(property, true)] : [],
+    );
     const arg = property !== null && ORDER_SENSITIVE.has(m.aggregate) ? ctx.ordered(property, scan.table, m.property) : property;
     return { expr: aggregate(m.aggregate, arg, filter), alias: m.column };
   });
@@ -85,7 +96,10 @@ function joinedScanCte(ctx: LowerContext, scan: Plan['scans'][number]): CommonTa
 export function userGroupsCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'user_groups' }>): CommonTableExpression {
   const scan = scanNamed(ctx.plan, node.scan);
   const pre = preAggregation(ctx, ctx.cte(node.scan, 'event_scan'));
-  const names = [...(node.userScan !== null ? ['its user-level measures'] : []), ...node.rankedTraits.map((r) => rankedNamed(ctx.plan, r).trait)].join(', ');
+  const names = [
+    ...(node.userScan !== null ? ['its user-level measures'] : []),
+    ...node.rankedTraits.map((r) => rankedNamed(ctx.plan, r).trait),
+  ].join(', ');
   return {
     name: node.name,
     comment: `one scan of ${scan.table} per (${pre.keys.map((k) => k.alias).join(', ')}), shared by its account-level measures and ${names}`,
@@ -93,7 +107,10 @@ export function userGroupsCte(ctx: LowerContext, node: Extract<PhysicalCte, { ki
   };
 }
 
-export function userScanFromGroupsCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'user_scan_from_groups' }>): CommonTableExpression {
+export function userScanFromGroupsCte(
+  ctx: LowerContext,
+  node: Extract<PhysicalCte, { kind: 'user_scan_from_groups' }>,
+): CommonTableExpression {
   const groups = ctx.cte(node.groups, 'user_groups');
   const pre = preAggregation(ctx, ctx.cte(groups.scan, 'event_scan'));
   return {
@@ -155,7 +172,10 @@ function preAggregation(ctx: LowerContext, node: ScanCte): PreAggregation {
     alias: m.column,
   }));
   for (const r of ranked) {
-    partials.push({ expr: countAll(ctx.measureFilter(r, 'e', narrowing, [isNull(col(r.property, 'e'), true)])), alias: rankedPartial(r.name) });
+    partials.push({
+      expr: countAll(ctx.measureFilter(r, 'e', narrowing, [isNull(col(r.property, 'e'), true)])),
+      alias: rankedPartial(r.name),
+    });
   }
   const keys: SelectColumn[] = [
     { expr: userId, alias: 'user_id' },

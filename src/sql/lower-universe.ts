@@ -68,7 +68,9 @@ export function userUniverseCte(ctx: LowerContext): CommonTableExpression {
   const owners = identityUsers(ctx.plan);
   if (owners !== null) userSelects.push(owners);
   for (const t of associations(ctx)) {
-    userSelects.push(select({ columns: [{ expr: col('user_id', 's'), alias: 'id' }], from: table(t.name, 's'), where: isNull(col('user_id', 's'), true) }));
+    userSelects.push(
+      select({ columns: [{ expr: col('user_id', 's'), alias: 'id' }], from: table(t.name, 's'), where: isNull(col('user_id', 's'), true) }),
+    );
   }
   return { name: CTE.userUniverse, comment: 'every user_id seen at or before as_of', query: union(userSelects, false) };
 }
@@ -120,7 +122,10 @@ export function customTraitCte(ctx: LowerContext, node: Extract<PhysicalCte, { k
   const key = col(level === 'user' ? columns.userId : columns.groupId, 's');
   const order = [
     { expr: ctx.eventTime('s'), direction: 'DESC' as const },
-    { expr: ctx.ordered(col(columns.id, 's'), level === 'user' ? tables.identifies : tables.groups, columns.id), direction: 'DESC' as const },
+    {
+      expr: ctx.ordered(col(columns.id, 's'), level === 'user' ? tables.identifies : tables.groups, columns.id),
+      direction: 'DESC' as const,
+    },
   ];
   const sourceRows = ctx.source(level === 'user' ? tables.identifies : tables.groups, 's');
   switch (node.strategy) {

@@ -6,7 +6,27 @@ import { assertNever } from '../diagnostics/assert-never.js';
 import { buildPhysicalPlan } from '../plan/physical/build-physical-plan.js';
 import { cteOfKind, type Body, type PhysicalCte, type PhysicalPlan } from '../plan/physical/physical-plan.js';
 import type { Plan } from '../plan/plan.js';
-import { bin, cast, coalesce, col, countAll, jsonObject, NULL, num, select, str, table, toJsonText, union, withCtes, type CommonTableExpression, type Expr, type Query, type SelectColumn, type With } from './ast.js';
+import {
+  bin,
+  cast,
+  coalesce,
+  col,
+  countAll,
+  jsonObject,
+  NULL,
+  num,
+  select,
+  str,
+  table,
+  toJsonText,
+  union,
+  withCtes,
+  type CommonTableExpression,
+  type Expr,
+  type Query,
+  type SelectColumn,
+  type With,
+} from './ast.js';
 import { audienceCte, audienceFrom, audienceScope, quantifiersCte } from './lower-audience.js';
 import { condition, labelConditions, quantifierColumn } from './lower-condition.js';
 import { LowerContext } from './lower-context.js';
@@ -82,7 +102,9 @@ function membersBody(ctx: LowerContext): Query {
       });
     }
     const value: Expr =
-      output.columns.length === 1 ? col(output.columns[0].feature, 'f') : jsonObject(output.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })));
+      output.columns.length === 1
+        ? col(output.columns[0].feature, 'f')
+        : jsonObject(output.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })));
     return select({
       columns: [
         { expr: str(o.name), alias: 'definition' },
@@ -106,7 +128,8 @@ function audienceNode(ctx: LowerContext, name: string) {
 function breakdownBody(ctx: LowerContext, name: string): Query {
   const { a, node } = audienceNode(ctx, name);
   const columns: SelectColumn[] = [{ expr: countAll(), alias: 'entities' }];
-  for (const c of labelConditions(a.condition)) columns.push({ expr: countAll(condition(ctx, c.node, audienceScope(node))), alias: c.column });
+  for (const c of labelConditions(a.condition))
+    columns.push({ expr: countAll(condition(ctx, c.node, audienceScope(node))), alias: c.column });
   return select({ columns, ...audienceFrom(a, node) });
 }
 
@@ -115,7 +138,8 @@ function explainBody(ctx: LowerContext, name: string, id: string): Query {
   const scope = audienceScope(node);
   const columns: SelectColumn[] = [{ expr: col('id', 'f'), alias: 'id' }];
   for (const c of labelConditions(a.condition)) columns.push({ expr: condition(ctx, c.node, scope), alias: c.column });
-  for (const f of ctx.plan.features.filter((x) => x.level === a.level)) columns.push({ expr: toJsonText(col(f.column, 'f')), alias: f.column });
+  for (const f of ctx.plan.features.filter((x) => x.level === a.level))
+    columns.push({ expr: toJsonText(col(f.column, 'f')), alias: f.column });
   if (a.quantifiers.length > 0) {
     columns.push({ expr: coalesce(col('users', 'q'), num(0)), alias: 'users' });
     for (const q of a.quantifiers) columns.push({ expr: coalesce(quantifierColumn(scope, q.column), num(0)), alias: q.column });

@@ -45,17 +45,29 @@ describe('the passes on demo definitions', () => {
     ]);
     const groups = p.ctes.find((c) => c.kind === 'user_groups')!;
     expect(groups.reason).toBe('one scan of logged_in serves 2 measures at user and account level');
-    expect(groups.inputs).toEqual([{ kind: 'table', name: 'logged_in' }, { kind: 'cte', name: 'identity' }]);
+    expect(groups.inputs).toEqual([
+      { kind: 'table', name: 'logged_in' },
+      { kind: 'cte', name: 'identity' },
+    ]);
     const shared = p.ctes.find((c) => c.name === 'quantifiers')!;
-    expect(shared.reason).toBe('the quantifiers of churned_accounts, at_risk_accounts read no audience: one join of the memberships and one GROUP BY counts them all');
+    expect(shared.reason).toBe(
+      'the quantifiers of churned_accounts, at_risk_accounts read no audience: one join of the memberships and one GROUP BY counts them all',
+    );
     // no user-level output: no user universe, and quantifiers compute each membership's user features in place
     expect(shared).toMatchObject({ kind: 'quantifiers', rows: 'per_membership', audiences: ['churned_accounts', 'at_risk_accounts'] });
-    expect(p.ctes.find((c) => c.name === 'audience:at_risk_accounts')!.inputs.map((i) => i.name)).toEqual(['features:account', 'quantifiers', 'audience:churned_accounts']);
+    expect(p.ctes.find((c) => c.name === 'audience:at_risk_accounts')!.inputs.map((i) => i.name)).toEqual([
+      'features:account',
+      'quantifiers',
+      'audience:churned_accounts',
+    ]);
   });
 
   it('high_workflow_adoption: a member list reads its lone quantifier alone; the breakdown keeps the general form', () => {
     const members = physical(demo as Project, ['high_workflow_adoption']);
-    expect(members.ctes.find((c) => c.kind === 'audience')).toMatchObject({ strategy: 'quantifier_only', quantifiers: { cte: 'quantifiers:high_workflow_adoption' } });
+    expect(members.ctes.find((c) => c.kind === 'audience')).toMatchObject({
+      strategy: 'quantifier_only',
+      quantifiers: { cte: 'quantifiers:high_workflow_adoption' },
+    });
     const breakdown = physical(demo as Project, ['high_workflow_adoption'], { kind: 'breakdown', audience: 'high_workflow_adoption' });
     expect(breakdown.ctes.find((c) => c.kind === 'audience')).toMatchObject({ strategy: 'features_where' });
   });
@@ -85,7 +97,14 @@ const ANY_PERFORMED: AudienceDefinition = {
     kind: 'quantifier',
     quantifier: 'any_user',
     atLeast: null,
-    condition: { kind: 'performed', event: { kind: 'track', name: 'Logged In' }, window: null, filters: [], count: { op: 'at_least', n: 1 }, loc: LOC },
+    condition: {
+      kind: 'performed',
+      event: { kind: 'track', name: 'Logged In' },
+      window: null,
+      filters: [],
+      count: { op: 'at_least', n: 1 },
+      loc: LOC,
+    },
     loc: LOC,
   },
   description: null,
@@ -100,7 +119,11 @@ const IDENTITY = withIdentity(coverageProject(), { stitch: 'anonymous_id', confl
 /** Every statement the demo and coverage projects compile to: all definitions, each alone, each body. */
 function everyPlan(): { label: string; project: Project; targets: string[]; body: Body; asOf: string }[] {
   const cases: { label: string; project: Project; targets: string[]; body: Body; asOf: string }[] = [];
-  for (const [tag, project, asOf] of [['demo', demo as Project, AS_OF], ['coverage', COVERAGE, COVERAGE_AS_OF], ['identity', IDENTITY, COVERAGE_AS_OF]] as const) {
+  for (const [tag, project, asOf] of [
+    ['demo', demo as Project, AS_OF],
+    ['coverage', COVERAGE, COVERAGE_AS_OF],
+    ['identity', IDENTITY, COVERAGE_AS_OF],
+  ] as const) {
     const names = project.definitions.map((d) => d.name);
     for (const targets of [names, ...names.map((n) => [n])]) {
       const label = `${tag}: ${targets.length > 1 ? 'everything' : targets[0]}`;
@@ -118,10 +141,17 @@ describe('the quantifier strategy', () => {
     const members = physical(COVERAGE, ['acc_any_performed'], { kind: 'members' }, COVERAGE_AS_OF);
     expect(members.ctes.some((c) => c.kind === 'quantifiers')).toBe(false);
     const audience = members.ctes.find((c) => c.kind === 'audience')!;
-    expect(audience).toMatchObject({ strategy: 'performed_semi_join', quantifiers: null, performers: { scan: 'events:user:logged_in', op: 'at_least', n: 1 } });
+    expect(audience).toMatchObject({
+      strategy: 'performed_semi_join',
+      quantifiers: null,
+      performers: { scan: 'events:user:logged_in', op: 'at_least', n: 1 },
+    });
     expect(audience.inputs.map((i) => i.name)).toEqual(['memberships', 'events:user:logged_in']);
     const breakdown = physical(COVERAGE, ['acc_any_performed'], { kind: 'breakdown', audience: 'acc_any_performed' }, COVERAGE_AS_OF);
-    expect(shape(breakdown).slice(-2)).toEqual(['quantifiers:acc_any_performed quantifiers:count_every_user', 'audience:acc_any_performed audience:features_where']);
+    expect(shape(breakdown).slice(-2)).toEqual([
+      'quantifiers:acc_any_performed quantifiers:count_every_user',
+      'audience:acc_any_performed audience:features_where',
+    ]);
   });
 });
 
@@ -137,7 +167,8 @@ describe('every plan of the demo and coverage projects', () => {
     for (const { label, physical: p } of plans) {
       const seen = new Set<string>();
       for (const cte of p.ctes) {
-        for (const input of cte.inputs) if (input.kind === 'cte') expect(seen.has(input.name), `${label}: ${cte.name} reads ${input.name}`).toBe(true);
+        for (const input of cte.inputs)
+          if (input.kind === 'cte') expect(seen.has(input.name), `${label}: ${cte.name} reads ${input.name}`).toBe(true);
         expect(seen.has(cte.name), `${label}: ${cte.name} twice`).toBe(false);
         seen.add(cte.name);
         expect(cte.reason.length, `${label}: ${cte.name} gives a reason`).toBeGreaterThan(10);
@@ -149,7 +180,10 @@ describe('every plan of the demo and coverage projects', () => {
   it('is what lowering translates: the statement has exactly the plan CTEs, in order', () => {
     for (const c of cases) {
       const lowered = lowerStatement(planFor({ project: c.project, asOf: c.asOf, targets: c.targets }), c.body);
-      expect(lowered.statement.ctes.map((x) => x.name), c.label).toEqual(lowered.physical.ctes.map((x) => x.name));
+      expect(
+        lowered.statement.ctes.map((x) => x.name),
+        c.label,
+      ).toEqual(lowered.physical.ctes.map((x) => x.name));
     }
   });
 

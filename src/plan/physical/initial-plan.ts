@@ -53,7 +53,12 @@ export function initialPlan(ctx: PassContext): PhysicalPlan {
     asOf: plan.asOf,
     body: ctx.body,
     ctes,
-    outputs: plan.outputs.map((o) => ({ name: o.name, kind: o.kind, level: o.level, cte: o.kind === 'audience' ? CTE.audience(o.name) : CTE.features(o.level) })),
+    outputs: plan.outputs.map((o) => ({
+      name: o.name,
+      kind: o.kind,
+      level: o.level,
+      cte: o.kind === 'audience' ? CTE.audience(o.name) : CTE.features(o.level),
+    })),
     memberships: CTE.memberships,
   };
 }
@@ -85,7 +90,11 @@ function universeCtes(plan: Plan): PhysicalCte[] {
     {
       kind: 'user_universe',
       name: CTE.userUniverse,
-      inputs: [...plan.userUniverseTables.map(tableInput), ...(plan.identity === null ? [] : [cteInput(CTE.identityOwners)]), ...associations],
+      inputs: [
+        ...plan.userUniverseTables.map(tableInput),
+        ...(plan.identity === null ? [] : [cteInput(CTE.identityOwners)]),
+        ...associations,
+      ],
       strategy: 'distinct_user_ids',
       reason: 'a user-level output lists or values every user seen at or before as_of',
     },
@@ -132,11 +141,27 @@ function funnelCtes(plan: Plan, funnel: PlanFunnel): PhysicalCte[] {
     const source = sourceInputs(plan, step.match.table);
     const stepName = CTE.funnelStep(funnel.name, k);
     if (step.negated) {
-      ctes.push({ kind: 'funnel_step', name: stepName, funnel: funnel.name, step: k, inputs: [...previous(k), ...source], strategy: 'not_performed', reason: `users with an instance of step ${k - 1} and no step ${k} in its window, the window over by as_of` });
+      ctes.push({
+        kind: 'funnel_step',
+        name: stepName,
+        funnel: funnel.name,
+        step: k,
+        inputs: [...previous(k), ...source],
+        strategy: 'not_performed',
+        reason: `users with an instance of step ${k - 1} and no step ${k} in its window, the window over by as_of`,
+      });
       continue;
     }
     if (k === n) {
-      ctes.push({ kind: 'funnel_step', name: stepName, funnel: funnel.name, step: k, inputs: [...source, ...previous(k)], strategy: 'last_step_users', reason: `users with an instance of the last step${k > 1 ? ' that follows the previous one' : ''}` });
+      ctes.push({
+        kind: 'funnel_step',
+        name: stepName,
+        funnel: funnel.name,
+        step: k,
+        inputs: [...source, ...previous(k)],
+        strategy: 'last_step_users',
+        reason: `users with an instance of the last step${k > 1 ? ' that follows the previous one' : ''}`,
+      });
       continue;
     }
     const instances = CTE.funnelInstances(funnel.name, k);
@@ -147,10 +172,21 @@ function funnelCtes(plan: Plan, funnel: PlanFunnel): PhysicalCte[] {
       step: k,
       inputs: [...source, ...previous(k)],
       strategy: k === 1 ? 'first_step_rows' : 'follow_previous_step',
-      reason: k === 1 ? 'the instances of the first step, read once' : `the instances of step ${k} that follow an instance of step ${k - 1} within the window (EXISTS)`,
+      reason:
+        k === 1
+          ? 'the instances of the first step, read once'
+          : `the instances of step ${k} that follow an instance of step ${k - 1} within the window (EXISTS)`,
     });
     if (read.has(stepName)) {
-      ctes.push({ kind: 'funnel_step', name: stepName, funnel: funnel.name, step: k, inputs: [cteInput(instances)], strategy: 'distinct_instances', reason: `a condition reads who completed the first ${k} steps` });
+      ctes.push({
+        kind: 'funnel_step',
+        name: stepName,
+        funnel: funnel.name,
+        step: k,
+        inputs: [cteInput(instances)],
+        strategy: 'distinct_instances',
+        reason: `a condition reads who completed the first ${k} steps`,
+      });
     }
   }
   return ctes;
@@ -165,7 +201,13 @@ export function featureCte(f: Feature): string {
 type FeaturesRows = Extract<PhysicalCte, { kind: 'features' }>['strategy'];
 
 /** What a features CTE reads: the CTEs of its rows, then the CTE of each of its columns. */
-export function featuresInputs(plan: Plan, level: Level, strategy: FeaturesRows, rows: readonly string[], columns: readonly string[]): PhysicalInput[] {
+export function featuresInputs(
+  plan: Plan,
+  level: Level,
+  strategy: FeaturesRows,
+  rows: readonly string[],
+  columns: readonly string[],
+): PhysicalInput[] {
   const entities: Record<FeaturesRows, readonly string[]> = {
     account_universe: [CTE.accountUniverse],
     user_universe: [CTE.userUniverse],
@@ -223,25 +265,42 @@ function audienceCtes(plan: Plan, a: PlanAudience): PhysicalCte[] {
       kind: 'quantifiers',
       name,
       audiences: [a.name],
-      inputs: distinctInputs([cteInput(CTE.memberships), cteInput(CTE.features('user')), ...a.quantifiers.flatMap((q) => conditionInputs(q.condition))]),
+      inputs: distinctInputs([
+        cteInput(CTE.memberships),
+        cteInput(CTE.features('user')),
+        ...a.quantifiers.flatMap((q) => conditionInputs(q.condition)),
+      ]),
       strategy: 'count_every_user',
       rows: 'user_features',
       featureColumns: userColumns,
       columns,
       reason: `${a.name}: ${plural(a.quantifiers.length, 'quantifier')} counted over each account's users in one GROUP BY`,
     },
-    audienceCte(a, { cte: name, columns }, [cteInput(CTE.features(a.level)), cteInput(name), ...reads], 'a WHERE over the features row of each account and its quantifier counts'),
+    audienceCte(
+      a,
+      { cte: name, columns },
+      [cteInput(CTE.features(a.level)), cteInput(name), ...reads],
+      'a WHERE over the features row of each account and its quantifier counts',
+    ),
   ];
 }
 
-function audienceCte(a: PlanAudience, quantifiers: Extract<PhysicalCte, { kind: 'audience' }>['quantifiers'], inputs: PhysicalInput[], reason: string): PhysicalCte {
+function audienceCte(
+  a: PlanAudience,
+  quantifiers: Extract<PhysicalCte, { kind: 'audience' }>['quantifiers'],
+  inputs: PhysicalInput[],
+  reason: string,
+): PhysicalCte {
   return {
     kind: 'audience',
     name: CTE.audience(a.name),
     audience: a.name,
     inputs: distinctInputs(inputs),
     strategy: 'features_where',
-    quantifiers: quantifiers === null ? null : { cte: quantifiers.cte, columns: quantifiers.columns.map(({ quantifier, column }) => ({ quantifier, column })) },
+    quantifiers:
+      quantifiers === null
+        ? null
+        : { cte: quantifiers.cte, columns: quantifiers.columns.map(({ quantifier, column }) => ({ quantifier, column })) },
     performers: null,
     reason: `${a.name} (${a.file}): ${reason}`,
   };

@@ -67,14 +67,24 @@ export type PhysicalCte =
       /** User-level most_frequent traits counted in these groups. */
       readonly rankedTraits: readonly string[];
     })
-  | (Common & { readonly kind: 'user_scan_from_groups'; readonly scan: string; readonly strategy: 'combine_partials'; readonly groups: string })
+  | (Common & {
+      readonly kind: 'user_scan_from_groups';
+      readonly scan: string;
+      readonly strategy: 'combine_partials';
+      readonly groups: string;
+    })
   | (Common & {
       readonly kind: 'ranked';
       readonly ranked: string;
       readonly strategy: 'from_shared_groups' | 'count_then_rank' | 'first_per_group';
       readonly groups: string | null;
     })
-  | (Common & { readonly kind: 'funnel_instances'; readonly funnel: string; readonly step: number; readonly strategy: 'first_step_rows' | 'follow_previous_step' })
+  | (Common & {
+      readonly kind: 'funnel_instances';
+      readonly funnel: string;
+      readonly step: number;
+      readonly strategy: 'first_step_rows' | 'follow_previous_step';
+    })
   | (Common & {
       readonly kind: 'funnel_step';
       readonly funnel: string;

@@ -50,7 +50,9 @@ function sharedQuantifiers(plan: Plan, shared: readonly string[], own: ReadonlyM
     ...first,
     name: CTE.sharedQuantifiers,
     audiences: shared,
-    columns: shared.flatMap((name, i) => audienceNamed(plan, name).quantifiers.map((q) => ({ audience: name, quantifier: q.column, column: `a${i + 1}_${q.column}` }))),
+    columns: shared.flatMap((name, i) =>
+      audienceNamed(plan, name).quantifiers.map((q) => ({ audience: name, quantifier: q.column, column: `a${i + 1}_${q.column}` })),
+    ),
     inputs: distinctInputs(parts.flatMap((p) => p.inputs)),
     reason: `the quantifiers of ${shared.join(', ')} read no audience: one join of the memberships and one GROUP BY counts them all`,
   };
@@ -64,7 +66,12 @@ function matchingRowsOnly(c: QuantifiersCte, a: PlanAudience): QuantifiersCte {
   };
 }
 
-function audienceStrategy(ctx: PassContext, c: Extract<PhysicalCte, { kind: 'audience' }>, alone: ReadonlyMap<string, string>, shared: readonly string[]): PhysicalCte {
+function audienceStrategy(
+  ctx: PassContext,
+  c: Extract<PhysicalCte, { kind: 'audience' }>,
+  alone: ReadonlyMap<string, string>,
+  shared: readonly string[],
+): PhysicalCte {
   const a = audienceNamed(ctx.plan, c.audience);
   const found = performers(ctx, a, alone, shared);
   if (found !== null) {
@@ -84,7 +91,10 @@ function audienceStrategy(ctx: PassContext, c: Extract<PhysicalCte, { kind: 'aud
     c.quantifiers === null
       ? null
       : shared.includes(a.name)
-        ? { cte: CTE.sharedQuantifiers, columns: a.quantifiers.map((q) => ({ quantifier: q.column, column: `a${shared.indexOf(a.name) + 1}_${q.column}` })) }
+        ? {
+            cte: CTE.sharedQuantifiers,
+            columns: a.quantifiers.map((q) => ({ quantifier: q.column, column: `a${shared.indexOf(a.name) + 1}_${q.column}` })),
+          }
         : c.quantifiers;
   const renamed = (name: string) => (c.quantifiers !== null && name === c.quantifiers.cte && quantifiers !== null ? quantifiers.cte : name);
   if (alone.has(a.name)) {

@@ -13,9 +13,17 @@ export const rankedTraitsPass: PhysicalPass = (physical, ctx) => {
     const scan = scanNamed(ctx.plan, account.scan);
     const ranked = mostFrequentTraitsOn(ctx.plan, scan.table, account.preAggregation.property);
     if (ranked.length === 0) continue;
-    const existing = ctes.find((c): c is Extract<PhysicalCte, { kind: 'user_groups' }> => c.kind === 'user_groups' && c.scan === account.scan);
-    const groups = withReason(ctx, { ...(existing ?? userGroupsCte(ctx, account, account.preAggregation)), rankedTraits: ranked.map((r) => r.name) });
-    ctes = existing === undefined ? replaceCte(ctes, account.name, groups, withGroups(account, groups.name)) : replaceCte(ctes, existing.name, groups);
+    const existing = ctes.find(
+      (c): c is Extract<PhysicalCte, { kind: 'user_groups' }> => c.kind === 'user_groups' && c.scan === account.scan,
+    );
+    const groups = withReason(ctx, {
+      ...(existing ?? userGroupsCte(ctx, account, account.preAggregation)),
+      rankedTraits: ranked.map((r) => r.name),
+    });
+    ctes =
+      existing === undefined
+        ? replaceCte(ctes, account.name, groups, withGroups(account, groups.name))
+        : replaceCte(ctes, existing.name, groups);
     for (const r of ranked) {
       const cte = ctes.find((c) => c.kind === 'ranked' && c.ranked === r.name);
       if (cte === undefined) throw new Error(`internal error: the physical plan has no CTE for ranked trait "${r.name}"`);

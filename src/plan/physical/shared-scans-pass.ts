@@ -63,8 +63,14 @@ export function withReason(ctx: PassContext, groups: UserGroupsCte): UserGroupsC
   const account = scanNamed(ctx.plan, groups.scan);
   const user = groups.userScan === null ? 0 : scanNamed(ctx.plan, groups.userScan).measures.length;
   const levels = user > 0 ? 'at user and account level' : 'at account level';
-  const ranked = groups.rankedTraits.length === 0 ? '' : ` and the most_frequent counts of ${groups.rankedTraits.map((r) => rankedNamed(ctx.plan, r).trait).join(', ')}`;
-  return { ...groups, reason: `one scan of ${account.table} serves ${plural(account.measures.length + user, 'measure')} ${levels}${ranked}` };
+  const ranked =
+    groups.rankedTraits.length === 0
+      ? ''
+      : ` and the most_frequent counts of ${groups.rankedTraits.map((r) => rankedNamed(ctx.plan, r).trait).join(', ')}`;
+  return {
+    ...groups,
+    reason: `one scan of ${account.table} serves ${plural(account.measures.length + user, 'measure')} ${levels}${ranked}`,
+  };
 }
 
 export function withGroups(account: ScanCte, groups: string): ScanCte {

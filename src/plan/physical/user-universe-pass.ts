@@ -32,7 +32,9 @@ export const userUniversePass: PhysicalPass = (physical, ctx) => {
     if (c.kind === 'quantifiers' && !keepFeatures) {
       // Each membership row's user features: the memberships, then the CTEs of the values.
       const values = featuresInputs(plan, 'user', 'membership_users', [], c.featureColumns);
-      return [{ ...c, rows: 'per_membership', inputs: distinctInputs([...c.inputs.filter((i) => i.name !== CTE.features('user')), ...values]) }];
+      return [
+        { ...c, rows: 'per_membership', inputs: distinctInputs([...c.inputs.filter((i) => i.name !== CTE.features('user')), ...values]) },
+      ];
     }
     return [c];
   });

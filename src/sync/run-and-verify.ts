@@ -4,7 +4,9 @@
 // drift does not fail the run (it delivered what it computed), it is named in a note, and the
 // next full run repairs it.
 import { acquireLock } from './lock.js';
-import { lockTtlFromEnv, newRunId, run, type DefinitionSummary, type RunOutput, type RunRequest } from './run.js';
+import { lockTtlFromEnv } from './lock.js';
+import { newRunId, run } from './run.js';
+import type { DefinitionSummary, RunOutput, RunRequest } from './run-types.js';
 import { verificationDue, verifyState, type Verification } from './state-verify.js';
 
 export async function runThenVerify(request: RunRequest, now: () => Date = () => new Date()): Promise<RunOutput> {

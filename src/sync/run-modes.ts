@@ -11,6 +11,8 @@ import { and, bin, cast, col, deleteFrom, insertInto, join, NULL, num, select, s
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements } from '../warehouse/connection.js';
 import type { RunStamp, SyncDefinition } from './diff-sql.js';
+import type { RunRequest } from './run-types.js';
+import { countRowsRead } from '../incremental/rows-read.js';
 import { STATE_FORMAT_VERSION } from './state-format.js';
 import { inList, stateTable, toIso, type StateWriter } from './state-sql.js';
 
@@ -116,4 +118,24 @@ export function modeFields(
   const m = modes.get(name);
   if (!m) return {};
   return { mode: m.mode, mode_reason: m.reason, rows_read: rowsRead.get(name) ?? null };
+}
+
+/** A run's modes, and rows_read where it was asked for. */
+export interface RunModes {
+  readonly modes: ReadonlyMap<string, DefinitionMode>;
+  readonly rowsRead: ReadonlyMap<string, number>;
+}
+
+/**
+ * Each definition's mode for this run. `state`: `current` under the lock (format 3, checked);
+ * `readable` for a dry run on a state that may predate `run_modes`; `none` before a first run.
+ */
+export async function runModes(request: RunRequest, definitions: readonly SyncDefinition[], asOf: string, state: 'current' | 'readable' | 'none'): Promise<RunModes> {
+  const { connection, project } = request;
+  const schema = project.config.stateSchema;
+  const hasTable = state === 'current' || (state === 'readable' && (await connection.readTables(schema)).has('run_modes'));
+  const previous = state === 'none' ? new Map<string, PreviousRun>() : await readPreviousRuns(connection, connection.dialect.printer, schema, hasTable);
+  const modes = decideRunModes(project, definitions, previous, asOf, request.full ?? false);
+  const rowsRead = request.countRowsRead ? await countRowsRead(connection, project, request.catalog, asOf, definitions.map((d) => d.name)) : new Map<string, number>();
+  return { modes, rowsRead };
 }

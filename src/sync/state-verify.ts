@@ -15,7 +15,7 @@ import { secrets } from '../secrets/secret-redactor.js';
 import { changeSetInsert } from './change-set-sql.js';
 import { insertStaging, stagingQuery, type SyncDefinition } from './diff-sql.js';
 import { readOnlyInputs } from './read-only-inputs.js';
-import { syncDefinitions } from './run.js';
+import { syncDefinitions } from './run-definitions.js';
 import { readSnapshotRecords } from './snapshot-records.js';
 import { META } from './state-format.js';
 import { StateWriter, stateRefs, stateTable, toIso, toNumber } from './state-sql.js';

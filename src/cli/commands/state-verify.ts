@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
 import { openSession } from '../../evaluation/session.js';
-import { acquireLock } from '../../sync/lock.js';
-import { lockTtlFromEnv, newRunId } from '../../sync/run.js';
+import { acquireLock, lockTtlFromEnv } from '../../sync/lock.js';
+import { newRunId } from '../../sync/run.js';
 import { inspectShape, stateDamaged } from '../../sync/state-format.js';
 import { diagnoseState } from '../../sync/state-repair.js';
 import { verifyState, type Verification } from '../../sync/state-verify.js';

@@ -33,7 +33,8 @@ import {
   type Statement,
   type TableRef,
 } from '../sql/ast.js';
-import { CTE, lowerPlan } from '../sql/lower.js';
+import { outputRelation } from '../plan/physical/physical-plan.js';
+import { lowerStatement } from '../sql/lower.js';
 import { membershipCalls } from '../sql/lower-identity.js';
 import { asString, nullOf, type SyncDefinition } from './sync-definition.js';
 
@@ -53,7 +54,7 @@ function stagesUsers(d: SyncDefinition): 'all' | 'earliest' | 'none' {
  * first has a value and "exits" (gets null) when it no longer has one.
  */
 export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[]): Query {
-  const lowered = lowerPlan(plan, { kind: 'members' });
+  const { statement: lowered, physical } = lowerStatement(plan, { kind: 'members' });
   const layout = plan.layout;
   const byName = new Map(definitions.map((d) => [d.name, d]));
   const branches: Query[] = [];
@@ -65,7 +66,7 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
       branches.push(
         select({
           columns: stagingColumns(str(d.name), col('id', 'a'), nullOf('string'), nullOf('string'), nullOf('integer')),
-          from: table(CTE.audience(output.name), 'a'),
+          from: table(outputRelation(physical, output.name).cte, 'a'),
         }),
       );
     } else {
@@ -76,7 +77,7 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
       branches.push(
         select({
           columns: stagingColumns(str(d.name), col('id', 'f'), nullOf('string'), toJsonText(value), nullOf('integer')),
-          from: table(CTE.features(output.level), 'f'),
+          from: table(outputRelation(physical, output.name).cte, 'f'),
           where: or(...output.columns.map((c) => isNull(col(c.feature, 'f'), true))),
         }),
       );
@@ -84,7 +85,7 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
     const users = stagesUsers(d);
     if (users === 'none') continue;
     needsFirstSeen = true;
-    const usersOf = usersSelect(layout, d, output.kind === 'audience' ? CTE.audience(output.name) : null);
+    const usersOf = usersSelect(layout, physical.memberships, d, output.kind === 'audience' ? outputRelation(physical, output.name).cte : null);
     branches.push(
       users === 'all'
         ? usersOf
@@ -117,7 +118,7 @@ function stagingColumns(definition: Expr, entity: Expr, user: Expr, value: Expr,
 }
 
 /** (account, user, position) of an audience's accounts, or of every account; position 1 = earliest user. */
-function usersSelect(layout: SourceLayout, d: SyncDefinition, audienceCte: string | null): Select {
+function usersSelect(layout: SourceLayout, memberships: string, d: SyncDefinition, audienceCte: string | null): Select {
   const { groupId, userId } = layout.columns;
   const joins: Join[] = [
     {
@@ -129,8 +130,8 @@ function usersSelect(layout: SourceLayout, d: SyncDefinition, audienceCte: strin
   const position: Expr = rowNumber([col(groupId, 'm')], [ { expr: col('first_seen', 'fs'), direction: 'ASC' }, { expr: asString(col(userId, 'm')), direction: 'ASC' }, ]);
   return select({
     columns: stagingColumns(str(d.name), col(groupId, 'm'), asString(col(userId, 'm')), nullOf('string'), position),
-    from: audienceCte === null ? table(CTE.memberships, 'm') : table(audienceCte, 'a'),
-    joins: audienceCte === null ? joins : [join('INNER', table(CTE.memberships, 'm'), bin('=', col(groupId, 'm'), col('id', 'a'))), ...joins],
+    from: audienceCte === null ? table(memberships, 'm') : table(audienceCte, 'a'),
+    joins: audienceCte === null ? joins : [join('INNER', table(memberships, 'm'), bin('=', col(groupId, 'm'), col('id', 'a'))), ...joins],
   });
 }
 

@@ -20,7 +20,6 @@
 //   node dist/bench/delivery-bench.js 250000             other counts
 //   node dist/bench/delivery-bench.js --only postgres    one warehouse (duckdb | postgres)
 //   (roles, internal) receiver | quorum <dir>
-import { DuckDBInstance } from '@duckdb/node-api';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -31,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
+import { writeAdminWarehouse } from './admin-warehouse.js';
 import { timeStatements } from './statement-timer.js';
 
 export const DELIVERY_COUNTS = [100_000, 1_000_000] as const;
@@ -171,25 +171,7 @@ async function writeProject(dir: string, users: number, endpoint: string, wareho
     'audience: admins\nlevel: user\nwhere:\n  - { trait: role, equals: Admin }\nsync:\n  - to: receiver\n    calls: [identify]\n',
   );
   if (warehouse.kind === 'postgres') return writePostgres(warehouse.url, users);
-  const instance = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'));
-  const connection = await instance.connect();
-  try {
-    await connection.run('CREATE SCHEMA app');
-    await connection.run(
-      `CREATE TABLE app.identifies AS SELECT 'i' || i AS id, 'user-' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id, CAST(NULL AS VARCHAR) AS anonymous_id,
-         TIMESTAMP '2024-01-01' + INTERVAL (i % 1000) MINUTE AS timestamp, TIMESTAMP '2024-01-01' + INTERVAL (i % 1000) MINUTE AS received_at,
-         'Admin' AS role, 'user' || i || '@example.com' AS email FROM range(${users}) t(i)`,
-    );
-    await connection.run(
-      'CREATE TABLE app.groups (id VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, group_id VARCHAR, timestamp TIMESTAMP, received_at TIMESTAMP, plan VARCHAR)',
-    );
-    await connection.run(
-      'CREATE TABLE app.tracks (id VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, event VARCHAR, event_text VARCHAR, timestamp TIMESTAMP, received_at TIMESTAMP, context_group_id VARCHAR)',
-    );
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  await writeAdminWarehouse(path.join(dir, 'warehouse.duckdb'), users);
 }
 
 type Warehouse = { kind: 'duckdb' } | { kind: 'postgres'; url: string };

@@ -18,6 +18,7 @@ import { compileSql, evaluate, readCatalog } from '../src/evaluation/evaluate.js
 import { formatTimestamp } from '../src/sql/printer.js';
 import { benchCatalog, loadBenchProject, median, time, manyVersusOne, referenceRatios, singleRuns, type ManyResult, type ReferenceResult } from './measure.js';
 import { membersRatios, membersRows } from './members-bench.js';
+import { runMemoryFigure, runMemoryRows } from './run-memory-bench.js';
 import { runStages, runStageRows, runStagesTable, type RunStagesFigure } from './run-stages-bench.js';
 import { copyToPglite, generateScaleWarehouse, scaleSizes, scaleWarehouseFile, type PgliteLike } from './scale-generator.js';
 
@@ -346,8 +347,11 @@ async function main(): Promise<void> {
     [args.sf, scale.file],
   ] as const)
     stages.push(await runStages(sf, file));
-  print('a whole quorum run (the CLI, its --log-format json stage events): six definitions, a first run, a second an hour later', runStageRows(stages));
+  print('a whole quorum run (the CLI, its --log-format json stage events): six definitions, a first run, a second an hour later, a third after new rows', runStageRows(stages));
   process.stdout.write(`\n${runStagesTable(stages)}\n`);
+  // 1,000,000 changes at SF 1 and above; fewer at smaller scale factors, so that the default bench stays short.
+  const changes = Math.min(1_000_000, Math.round(args.sf * 1_000_000));
+  print('memory of a whole quorum run (bench/run-memory-bench.ts)', runMemoryRows([await runMemoryFigure(changes)]));
   print(`whole-process cost of quorum members at SF${args.sf} (embedded DuckDB, read-only), medians of ${MEMBERS_REPETITIONS}`, membersRows(await membersRatios(scale.file, MEMBERS_REPETITIONS)));
 
   const pg = await pgliteSection(args.pgSf, benchProject);

@@ -16,11 +16,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { appendRows } from './append-rows.js';
 import { SCALE_AS_OF, SCALE_SCHEMA } from './scale-generator.js';
 import { timeStatements } from './statement-timer.js';
 
 /** The second run's as_of: an hour after the first, so that few entities change. */
 export const SECOND_AS_OF = new Date(Date.parse(SCALE_AS_OF) + 3_600_000).toISOString();
+/** The third run's: another hour, after APPENDED of new rows landed in between (bench/append-rows.ts). */
+export const THIRD_AS_OF = new Date(Date.parse(SCALE_AS_OF) + 2 * 3_600_000).toISOString();
+/** What lands before the third run: 1% new rows per table, 5% of them late (old `timestamp`, new `received_at`). */
+export const APPENDED = { fraction: 0.01, late: 0.05, since: SECOND_AS_OF, arrived: THIRD_AS_OF, batch: 1 } as const;
 
 const DEFINITIONS: Record<string, string> = {
   'traits/logins_past_30_days.yml': 'computed_trait: logins_past_30_days\nlevel: account\ncompute: count\nevent: Logged In\nwithin: 30d\n',
@@ -96,13 +101,10 @@ export interface RunFigure {
   readonly entities: number;
 }
 
-/** `quorum run --log-format json --json` in a child process. */
-export async function quorumRun(dir: string, asOf: string): Promise<RunFigure> {
-  const bin = path.join(repoRoot(), 'bin', 'quorum.js');
-  const result = await timeChild([bin, 'run', '--project', dir, '--as-of', asOf, '--log-format', 'json', '--json']);
-  if (result.code !== 0) throw new Error(`quorum run failed (${result.code}): ${result.stderr.slice(-2000)}\n${result.stdout.slice(-2000)}`);
+/** ms per stage from the `stage.*` events of `--log-format json` on stderr (`deliver` summed over leftovers and the run's own). */
+export function stageTimes(stderr: string): Record<string, number> {
   const stages: Record<string, number> = {};
-  for (const line of result.stderr.split('\n')) {
+  for (const line of stderr.split('\n')) {
     if (!line.startsWith('{')) continue;
     const event = JSON.parse(line) as { code?: string; ms?: number };
     if (event.code?.startsWith('stage.') && typeof event.ms === 'number') {
@@ -110,6 +112,15 @@ export async function quorumRun(dir: string, asOf: string): Promise<RunFigure> {
       stages[stage] = (stages[stage] ?? 0) + event.ms;
     }
   }
+  return stages;
+}
+
+/** `quorum run --log-format json --json` in a child process. */
+export async function quorumRun(dir: string, asOf: string): Promise<RunFigure> {
+  const bin = path.join(repoRoot(), 'bin', 'quorum.js');
+  const result = await timeChild([bin, 'run', '--project', dir, '--as-of', asOf, '--log-format', 'json', '--json']);
+  if (result.code !== 0) throw new Error(`quorum run failed (${result.code}): ${result.stderr.slice(-2000)}\n${result.stdout.slice(-2000)}`);
+  const stages = stageTimes(result.stderr);
   const output = JSON.parse(result.stdout) as { definitions: { size: number; entered: number; exited: number; changed: number }[] };
   return {
     stages,
@@ -123,15 +134,36 @@ export interface RunStagesFigure {
   readonly sf: number;
   readonly first: RunFigure;
   readonly second: RunFigure;
+  /** after APPENDED: the place for "incremental vs full" (issue 15 §2) */
+  readonly appended: RunFigure;
+  /** rows added per table before the third run */
+  readonly added: number;
 }
 
-/** A first run at SCALE_AS_OF, then a second an hour later, on a fresh copy of `file`. */
+/** The runs of a figure, labelled, in order. */
+export function runsOf(f: RunStagesFigure): [string, RunFigure][] {
+  return [
+    ['first run', f.first],
+    ['second run, an hour later', f.second],
+    [`third run, after ${(APPENDED.fraction * 100).toFixed(0)}% new rows (${(APPENDED.late * 100).toFixed(0)}% late)`, f.appended],
+  ];
+}
+
+/** A first run at SCALE_AS_OF, a second an hour later, and a third after new rows landed, on a fresh copy of `file`. */
 export async function runStages(sf: number, file: string): Promise<RunStagesFigure> {
   const dir = writeRunProject(file);
   try {
     const first = await quorumRun(dir, SCALE_AS_OF);
     const second = await quorumRun(dir, SECOND_AS_OF);
-    return { sf, first, second };
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'));
+    const connection = await instance.connect();
+    const added = await appendRows(connection, APPENDED).finally(() => {
+      connection.closeSync();
+      instance.closeSync();
+    });
+    const appended = await quorumRun(dir, THIRD_AS_OF);
+    return { sf, first, second, appended, added: Object.values(added).reduce((a, b) => a + b, 0) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -144,10 +176,7 @@ const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(2)} s`;
 export function runStageRows(figures: readonly RunStagesFigure[]): StageRow[] {
   const rows: StageRow[] = [];
   for (const f of figures) {
-    for (const [label, r] of [
-      ['first run', f.first],
-      ['second run, an hour later', f.second],
-    ] as const) {
+    for (const [label, r] of runsOf(f)) {
       rows.push([
         `SF${f.sf}, ${label}: stage.diff / stage.execute`,
         `${((r.stages.diff ?? 0) / (r.stages.execute ?? 1)).toFixed(2)}x`,
@@ -171,10 +200,7 @@ export function runStageRows(figures: readonly RunStagesFigure[]): StageRow[] {
 export function runStagesTable(figures: readonly RunStagesFigure[]): string {
   const lines = ['| scale | run | changes | stage.execute | stage.diff | diff / execute | stage.deliver | whole process |', '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const f of figures)
-    for (const [label, r] of [
-      ['first', f.first],
-      ['second (+1 h)', f.second],
-    ] as const)
+    for (const [label, r] of runsOf(f))
       lines.push(
         `| SF ${f.sf} | ${label} | ${r.changes.toLocaleString('en')} | ${s(r.stages.execute)} | ${s(r.stages.diff)} | ${((r.stages.diff ?? 0) / (r.stages.execute ?? 1)).toFixed(2)} | ${s(r.stages.deliver)} | ${s(r.wallMs)} |`,
       );

@@ -47,8 +47,11 @@ export class DuckDbConnection implements WarehouseConnection {
   }
 
   async readTables(schema: string): Promise<Map<string, CatalogTable>> {
+    // duckdb_columns() rather than the information_schema view built on it: the view joins several
+    // catalog functions, and the first catalog read is part of every command's start-up (the
+    // whole-process cost of `quorum members`, BENCHMARKS.md).
     const prepared = await this.connection.prepare(
-      'select table_name, column_name, data_type from information_schema.columns where table_schema = $1 order by table_name, ordinal_position',
+      'select table_name, column_name, data_type from duckdb_columns() where database_name = current_database() and schema_name = $1 order by table_name, column_index',
     );
     prepared.bindVarchar(1, schema);
     const rows = (await prepared.runAndReadAll()).getRowObjectsJson() as { table_name: string; column_name: string; data_type: string }[];

@@ -1,0 +1,78 @@
+// Peak RSS of a whole `quorum run` that delivers N changes on the embedded DuckDB (issue 15: < 300
+// MB at 1,000,000). The warehouse holds N users, all Admins; one user-level audience of the Admins
+// syncs `identify` to a file destination, so a first run writes N outbox rows and N snapshot rows
+// in one transaction, then delivers N calls. The CLI runs in a child process (bench/max-rss.ts)
+// that reports its own peak RSS, DuckDB included (it is a library in the process).
+//
+//   node dist/bench/run-memory-bench.js [changes...]        default 100000 1000000
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeAdminWarehouse } from './admin-warehouse.js';
+import { stageTimes, timeChild } from './run-stages-bench.js';
+
+export interface RunMemoryFigure {
+  readonly changes: number;
+  readonly delivered: number;
+  readonly maxRssMb: number;
+  readonly stages: Readonly<Record<string, number>>;
+  readonly wallMs: number;
+}
+
+const AS_OF = '2024-06-01T00:00:00Z';
+
+async function writeProject(dir: string, users: number): Promise<void> {
+  await writeAdminWarehouse(path.join(dir, 'warehouse.duckdb'), users);
+  writeFileSync(
+    path.join(dir, 'quorum.yml'),
+    [
+      'warehouse:\n  type: duckdb\n  path: warehouse.duckdb',
+      'source:\n  preset: segment\n  schema: app\n  event_time: timestamp',
+      'state:\n  schema: quorum_state',
+      'destinations:\n  audit:\n    type: file\n    path: out/calls.ndjson',
+      '',
+    ].join('\n'),
+  );
+  mkdirSync(path.join(dir, 'audiences'));
+  writeFileSync(path.join(dir, 'audiences', 'admins.yml'), 'audience: admins\nlevel: user\nwhere:\n  - { trait: role, equals: Admin }\nsync:\n  - to: audit\n    calls: [identify]\n');
+}
+
+/** A first run that delivers `changes` calls, in a child process; its peak RSS and stage times. */
+export async function runMemoryFigure(changes: number): Promise<RunMemoryFigure> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'quorum-run-memory-'));
+  try {
+    await writeProject(dir, changes);
+    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'max-rss.js');
+    const result = await timeChild([probe, 'run', '--project', dir, '--as-of', AS_OF, '--log-format', 'json', '--json']);
+    if (result.code !== 0) throw new Error(`quorum run failed (${result.code}): ${result.stderr.slice(-2000)}`);
+    const output = JSON.parse(result.stdout) as { delivered: Record<string, number> };
+    const last = result.stderr.trim().split('\n').at(-1)!;
+    return {
+      changes,
+      delivered: output.delivered.audit ?? 0,
+      maxRssMb: (JSON.parse(last) as { maxRssMb: number }).maxRssMb,
+      stages: stageTimes(result.stderr),
+      wallMs: result.ms,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function runMemoryRows(figures: readonly RunMemoryFigure[]): [string, string, string][] {
+  const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+  return figures.map((f) => [
+    `peak RSS of quorum run delivering ${f.changes.toLocaleString('en')} changes (embedded DuckDB, file destination)`,
+    `${f.maxRssMb.toFixed(0)} MB`,
+    `goal < 300 MB at 1,000,000; ${f.delivered.toLocaleString('en')} delivered; execute ${s(f.stages.execute)}, diff ${s(f.stages.diff)}, deliver ${s(f.stages.deliver)}, whole process ${s(f.wallMs)}`,
+  ]);
+}
+
+const self = fileURLToPath(import.meta.url);
+if (process.argv[1] && path.resolve(process.argv[1]) === self) {
+  const counts = process.argv.slice(2).map(Number);
+  const figures: RunMemoryFigure[] = [];
+  for (const n of counts.length > 0 ? counts : [100_000, 1_000_000]) figures.push(await runMemoryFigure(n));
+  for (const [what, figure, note] of runMemoryRows(figures)) process.stdout.write(`  ${what.padEnd(90)}  ${figure.padStart(7)}  ${note}\n`);
+}

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
-import { definitionNamed, explain, explainWithHistory } from '../../evaluation/inspect.js';
+import { definitionNamed, explain } from '../../evaluation/inspect.js';
 import { physicalPlanOf } from '../../evaluation/physical-plan-of.js';
 import { openProject, openSession } from '../../evaluation/session.js';
+import { explainWithHistory } from '../../sync/explain-history.js';
 import { globals, UsageError } from '../options.js';
 import { printExplain } from '../print-explain.js';
 import { printPhysicalPlan } from '../print-physical-plan.js';

@@ -49,6 +49,12 @@ export function quantifierColumn(scope: ConditionScope, quantifier: string): Exp
   return col(column, q.alias);
 }
 
+/** The column counting every user of the account, in the quantifier row in scope. */
+export function usersColumn(scope: ConditionScope): Expr {
+  if (scope.quantifiers === null) throw new Error('internal error: a quantifier reads the users count, which is not in scope');
+  return col('users', scope.quantifiers.alias);
+}
+
 export function condition(ctx: LowerContext, c: PlanCondition, scope: ConditionScope): Expr {
   switch (c.kind) {
     case 'all':
@@ -83,7 +89,7 @@ export function condition(ctx: LowerContext, c: PlanCondition, scope: ConditionS
     }
     case 'quantifier': {
       const matching = coalesce(quantifierColumn(scope, c.column), num(0));
-      const users = coalesce(col('users', scope.quantifiers!.alias), num(0));
+      const users = coalesce(usersColumn(scope), num(0));
       switch (c.quantifier) {
         case 'any_user':
           return bin('>=', matching, num(1));

@@ -11,9 +11,6 @@ import { stitchedSource } from './lower-identity.js';
 import { comparison, toIsoInstant } from './lower-literals.js';
 
 export class LowerContext {
-  /** Memoised results of translators that several CTEs read (an account scan's per-user groups). */
-  readonly memo = new Map<string, unknown>();
-
   constructor(
     readonly plan: Plan,
     readonly physical: PhysicalPlan,

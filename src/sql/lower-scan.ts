@@ -134,6 +134,9 @@ interface PreAggregation {
   readonly userColumns: readonly SelectColumn[];
 }
 
+/** Per statement, each pre-aggregated scan's pieces: its CTE, its user_groups CTE and the user scan read them. */
+const preAggregations = new WeakMap<LowerContext, Map<string, PreAggregation>>();
+
 /**
  * An account-level scan in two steps, as an expert writes it: the events are aggregated per user
  * (and per distinct value, and per context account for group_context) first, and only those
@@ -142,8 +145,9 @@ interface PreAggregation {
  * same property are more partials of the same groups (the plan's user_groups CTE says which).
  */
 function preAggregation(ctx: LowerContext, node: ScanCte): PreAggregation {
-  const memoKey = `pre_aggregation:${node.name}`;
-  const known = ctx.memo.get(memoKey) as PreAggregation | undefined;
+  const translated = preAggregations.get(ctx) ?? new Map<string, PreAggregation>();
+  preAggregations.set(ctx, translated);
+  const known = translated.get(node.name);
   if (known !== undefined) return known;
   if (node.preAggregation === null) throw new Error(`internal error: scan "${node.name}" is not pre-aggregated`);
   const key = node.preAggregation;
@@ -189,7 +193,7 @@ function preAggregation(ctx: LowerContext, node: ScanCte): PreAggregation {
     groupBy: keys.map((k) => k.expr),
   });
   const result: PreAggregation = { keys, perUser, accountColumns, userColumns };
-  ctx.memo.set(memoKey, result);
+  translated.set(node.name, result);
   return result;
 }
 

@@ -28,7 +28,7 @@ import {
   type With,
 } from './ast.js';
 import { audienceCte, audienceFrom, audienceScope, quantifiersCte } from './lower-audience.js';
-import { condition, labelConditions, quantifierColumn } from './lower-condition.js';
+import { condition, labelConditions, quantifierColumn, usersColumn } from './lower-condition.js';
 import { LowerContext } from './lower-context.js';
 import { featuresCte } from './lower-features.js';
 import { funnelInstancesCte, funnelStepCte, type FunnelLoweringContext } from './lower-funnel.js';
@@ -141,7 +141,7 @@ function explainBody(ctx: LowerContext, name: string, id: string): Query {
   for (const f of ctx.plan.features.filter((x) => x.level === a.level))
     columns.push({ expr: toJsonText(col(f.column, 'f')), alias: f.column });
   if (a.quantifiers.length > 0) {
-    columns.push({ expr: coalesce(col('users', 'q'), num(0)), alias: 'users' });
+    columns.push({ expr: coalesce(usersColumn(scope), num(0)), alias: 'users' });
     for (const q of a.quantifiers) columns.push({ expr: coalesce(quantifierColumn(scope, q.column), num(0)), alias: q.column });
   }
   return select({ columns, ...audienceFrom(a, node), where: bin('=', col('id', 'f'), str(id)) });

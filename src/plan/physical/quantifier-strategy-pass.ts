@@ -44,7 +44,11 @@ export const quantifierStrategyPass: PhysicalPass = (physical, ctx) => {
 };
 
 function sharedQuantifiers(plan: Plan, shared: readonly string[], own: ReadonlyMap<string, QuantifiersCte>): QuantifiersCte {
-  const parts = shared.map((name) => own.get(name)!);
+  const parts = shared.map((name) => {
+    const part = own.get(name);
+    if (part === undefined) throw new Error(`internal error: audience "${name}" has no quantifiers CTE to share`);
+    return part;
+  });
   const first = parts[0];
   return {
     ...first,

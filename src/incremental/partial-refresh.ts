@@ -1,0 +1,193 @@
+// Refreshing one scan's partials (SPEC §6.1), inside the run's transaction. Never add a row
+// twice: the run finds the (raw key, day) pairs that rows new to it touch, deletes those partial
+// rows and inserts them again, recomputed from every source row of that key on that day. A row
+// read by two runs is therefore counted once, whatever the overlap of `arrival_lag`.
+//
+// New to a run (SPEC §6.1): arrival > previous watermark - lag, or arrival null, or event time
+// on or after the start of the previous as_of's day (which also covers the bucket that was open
+// then and is closed now). Only closed days (ending at or before as_of) are stored.
+import type { Expr } from '../sql/ast.js';
+import { aggregate, and, bin, cast, col, countAll, deleteFrom, exists, insertInto, isNull, NULL, num, or, select, str, table, tableOf, ts, TRUE } from '../sql/ast.js';
+import type { Plan } from '../plan/plan.js';
+import { toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
+import { dayFloor, type IncrementalScan } from './incremental-pass.js';
+import {
+  bucketOf,
+  eventNarrowing,
+  eventTimeOf,
+  hasRawKey,
+  isDistinct,
+  measureMatch,
+  partialAggregates,
+  rawIdentity,
+  rawKey,
+  type RowContext,
+} from './partial-columns.js';
+import { partialRef, partialTableColumns, stateRef, touchedRef, valueRef, valueTableColumns } from './partial-tables.js';
+
+/** What the previous run of a partial table left: its as_of and arrival watermark. */
+export interface PreviousRefresh {
+  readonly asOf: string;
+  readonly watermark: string | null;
+}
+
+export interface RefreshResult {
+  readonly rebuilt: boolean;
+  readonly touchedPairs: number;
+  /** Rows of the source the refresh's statements read (new rows found, then the touched days recomputed). */
+  readonly rowsRead: number;
+}
+
+export interface RefreshOptions {
+  readonly plan: Plan;
+  readonly schema: string;
+  readonly lagSeconds: number;
+  readonly previous: PreviousRefresh | null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export async function readPreviousRefreshes(w: StateWriter, schema: string): Promise<Map<string, PreviousRefresh>> {
+  const rows = await w.rows(
+    select({
+      columns: ['partial_table', 'as_of', 'watermark'].map((c) => ({ expr: col(c, 's'), alias: c })),
+      from: tableOf(stateRef(schema), 's'),
+    }),
+  );
+  return new Map(rows.map((r) => [String(r.partial_table), { asOf: toIso(r.as_of)!, watermark: toIso(r.watermark) }]));
+}
+
+export async function refreshScan(w: StateWriter, s: IncrementalScan, options: RefreshOptions): Promise<RefreshResult> {
+  const { plan, schema } = options;
+  const ctx: RowContext = { plan, table: s.table, alias: 'e' };
+  const source = table(s.table, 'e', plan.layout.schema);
+  const arrival = col(s.arrivalColumn, 'e');
+  const time = eventTimeOf(ctx);
+  const previous = options.previous !== null && Date.parse(options.previous.asOf) <= Date.parse(plan.asOf) ? options.previous : null;
+  const since = previous?.watermark == null ? null : iso(Date.parse(previous.watermark) - options.lagSeconds * 1000);
+  const isNew: Expr =
+    previous === null || since === null
+      ? TRUE
+      : or(bin('>', arrival, ts(since)), isNull(arrival), bin('>=', time, ts(iso(dayFloor(Date.parse(previous.asOf))))));
+  const stored: Expr[] = [bin('<', time, ts(iso(s.closedEnd)))];
+  if (s.storedFrom !== null) stored.push(bin('>=', time, ts(iso(s.storedFrom))));
+  const rowsOfScan = and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...stored);
+
+  // The watermark first: a row landing after it was read is new to the next run.
+  const mark = await w.rows(
+    select({ columns: [{ expr: aggregate('max', arrival), alias: 'w' }], from: source, where: since === null ? null : bin('>', arrival, ts(since)) }),
+  );
+  const watermark = toIso(mark[0]?.w) ?? previous?.watermark ?? null;
+
+  const touched = touchedRef(schema);
+  const mine = bin('=', col('partial_table'), str(s.partialTable));
+  await w.run(deleteFrom(touched, mine));
+  await w.run(
+    insertInto(
+      touched,
+      ['partial_table', 'touched_key', 'touched_bucket', 'touched_rows'],
+      select({
+        columns: [
+          { expr: str(s.partialTable), alias: 'partial_table' },
+          { expr: rawKey(ctx), alias: 'touched_key' },
+          { expr: bucketOf(ctx), alias: 'touched_bucket' },
+          { expr: countAll(), alias: 'touched_rows' },
+        ],
+        from: source,
+        where: and(rowsOfScan, isNew),
+        groupBy: [rawKey(ctx), bucketOf(ctx)],
+      }),
+    ),
+  );
+  const summary = await w.rows(
+    select({
+      columns: [
+        { expr: countAll(), alias: 'pairs' },
+        { expr: aggregate('sum', col('touched_rows', 't')), alias: 'found' },
+        { expr: aggregate('min', col('touched_bucket', 't')), alias: 'first_day' },
+        { expr: aggregate('max', col('touched_bucket', 't')), alias: 'last_day' },
+      ],
+      from: tableOf(touched, 't'),
+      where: bin('=', col('partial_table', 't'), str(s.partialTable)),
+    }),
+  );
+  const pairs = toNumber(summary[0]?.pairs);
+  const found = toNumber(summary[0]?.found);
+  const partial = partialRef(schema, s);
+  const values = s.valueProperty === null ? null : valueRef(schema, s);
+  const targets = values === null ? [partial] : [partial, values];
+
+  // Days no window reaches any more, and (rebuilding) everything.
+  for (const t of targets) {
+    if (previous === null) await w.run(deleteFrom(t));
+    else if (s.storedFrom !== null) await w.run(deleteFrom(t, bin('<', col('bucket'), ts(iso(s.storedFrom)))));
+  }
+  let recomputed = 0;
+  if (pairs > 0) {
+    const isTouched = (keyOf: Expr, bucket: Expr): Expr =>
+      exists(
+        select({
+          columns: [{ expr: num(1), alias: null }],
+          from: tableOf(touched, 'x'),
+          where: and(bin('=', col('partial_table', 'x'), str(s.partialTable)), bin('=', col('touched_key', 'x'), keyOf), bin('=', col('touched_bucket', 'x'), bucket)),
+        }),
+      );
+    if (previous !== null) for (const t of targets) await w.run(deleteFrom(t, isTouched(col('rk'), col('bucket'))));
+    const days = and(bin('>=', time, ts(toIso(summary[0].first_day)!)), bin('<', time, ts(iso(Date.parse(toIso(summary[0].last_day)!) + 86_400_000))));
+    const where = and(rowsOfScan, days, ...(previous === null ? [] : [isTouched(rawKey(ctx), bucketOf(ctx))]));
+    const { ru, ra } = rawIdentity(ctx);
+    const keys = [rawKey(ctx), ru, ra, bucketOf(ctx)];
+    const keyColumns = keys.map((expr, i) => ({ expr, alias: ['rk', 'ru', 'ra', 'bucket'][i] }));
+    const aggregates = [countAll(), ...s.scan.measures.flatMap((m) => partialAggregates(plan, s.table, m, ctx, []))];
+    await w.run(
+      insertInto(
+        partial,
+        partialTableColumns(plan, s).map((c) => c.name),
+        select({ columns: [...keyColumns, ...aggregates.map((expr, i) => ({ expr, alias: `a${i}` }))], from: source, where, groupBy: keys }),
+      ),
+    );
+    if (values !== null) {
+      const k = col(s.valueProperty!, 'e');
+      const distinct = s.scan.measures.filter(isDistinct);
+      await w.run(
+        insertInto(
+          values,
+          valueTableColumns(plan, s).map((c) => c.name),
+          select({
+            columns: [...keyColumns, { expr: k, alias: 'k' }, ...distinct.map((m) => ({ expr: countAll(and(...measureMatch(m, ctx))), alias: m.column }))],
+            from: source,
+            where: and(where, isNull(k, true)),
+            groupBy: [...keys, k],
+          }),
+        ),
+      );
+    }
+    const read = await w.rows(
+      select({
+        columns: [{ expr: aggregate('sum', col('n_rows', 'p')), alias: 'n' }],
+        from: tableOf(partial, 'p'),
+        where: previous === null ? null : isTouched(col('rk', 'p'), col('bucket', 'p')),
+      }),
+    );
+    recomputed = toNumber(read[0]?.n);
+  }
+  await w.run(deleteFrom(touched, mine));
+  const state = stateRef(schema);
+  await w.run(deleteFrom(state, bin('=', col('partial_table'), str(s.partialTable))));
+  await w.run(
+    insertInto(
+      state,
+      ['partial_table', 'source_table', 'as_of', 'watermark', 'refreshed_at'],
+      select({
+        columns: [
+          { expr: str(s.partialTable), alias: 'partial_table' },
+          { expr: str(s.table), alias: 'source_table' },
+          { expr: ts(plan.asOf), alias: 'as_of' },
+          { expr: watermark === null ? cast(NULL, 'timestamp') : ts(watermark), alias: 'watermark' },
+          { expr: ts(new Date().toISOString()), alias: 'refreshed_at' },
+        ],
+      }),
+    ),
+  );
+  return { rebuilt: previous === null, touchedPairs: pairs, rowsRead: found + recomputed };
+}

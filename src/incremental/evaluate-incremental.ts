@@ -9,10 +9,13 @@ import { and, bin, col, countAll, or, select, table, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { incrementalPass, type IncrementalPlan, type IncrementalScan } from './incremental-pass.js';
+import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
+import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { mergedScanQuery } from './merge-sql.js';
 import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion } from './partial-columns.js';
-import { readPreviousRefreshes, refreshScan, type RefreshResult } from './partial-refresh.js';
+import { readPreviousRefreshes } from './arrival-sql.js';
+import { refreshScan, type RefreshResult } from './partial-refresh.js';
 import { incrementalDdl } from './partial-tables.js';
 import { replaceCtes, sourceReferences } from './rewrite-ctes.js';
 
@@ -44,17 +47,25 @@ export interface IncrementalRun {
   rewrite(statement: With): With;
 }
 
+/** What a run keeps in state for a plan: the scans' partials and the universe facts. */
+export function planIncremental(plan: Plan, settings: IncrementalSettings): { pass: IncrementalPlan; facts: Fact[] } {
+  const facts = planFacts(plan, settings);
+  const fromState = [...factCtes(plan, 'state', facts).keys()];
+  return { pass: incrementalPass(plan, settings, fromState), facts };
+}
+
 /** CREATE ... IF NOT EXISTS of the incremental state tables: before the run's transaction, like the other state tables. */
 export async function ensureIncrementalTables(connection: WarehouseConnection, options: Pick<IncrementalOptions, 'plan' | 'stateSchema' | 'settings'>): Promise<IncrementalPlan> {
-  const pass = incrementalPass(options.plan, options.settings);
-  for (const ddl of incrementalDdl(options.plan, options.stateSchema, pass.scans)) await connection.execute(connection.dialect.printer.printDdl(ddl));
+  const { pass, facts } = planIncremental(options.plan, options.settings);
+  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts)];
+  for (const d of ddl) await connection.execute(connection.dialect.printer.printDdl(d));
   return pass;
 }
 
 /** Refreshes the partials (inside the caller's transaction) and returns how to rewrite the statement. */
 export async function refreshIncremental(w: StateWriter, options: IncrementalOptions): Promise<IncrementalRun> {
   const { plan, stateSchema: schema } = options;
-  const pass = incrementalPass(plan, options.settings);
+  const { pass, facts } = planIncremental(plan, options.settings);
   const previous = options.rebuild ? new Map() : await readPreviousRefreshes(w, schema);
   const lagSeconds = options.mutation === 'ignore-arrival-lag' ? 0 : options.settings.arrivalLagSeconds;
   const refreshes: ScanRefresh[] = [];
@@ -62,10 +73,17 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
     const result = await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null });
     refreshes.push({ ...result, cte: s.scan.name, table: s.table, partialTable: s.partialTable });
   }
+  for (const f of facts) {
+    for (const source of f.sources) {
+      const read = await refreshFact(w, plan, schema, f, source, previous.get(factRefreshKey(f, source)) ?? null, lagSeconds);
+      refreshes.push({ cte: f.kind, table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead: read });
+    }
+  }
   const mergeOptions = { skipEdgeBucket: options.mutation === 'skip-edge-bucket' };
-  const replacements = new Map(
-    pass.scans.map((s) => [s.scan.name, { query: mergedScanQuery(plan, schema, s, mergeOptions), comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover` }]),
-  );
+  const replacements = new Map([
+    ...factCtes(plan, schema, facts),
+    ...pass.scans.map((s) => [s.scan.name, { query: mergedScanQuery(plan, schema, s, mergeOptions), comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover` }] as const),
+  ]);
   return { pass, refreshes, rewrite: (statement) => replaceCtes(statement, replacements) };
 }
 

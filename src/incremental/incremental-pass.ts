@@ -94,6 +94,9 @@ function earliest(ranges: readonly TimeRange[]): TimeRange {
   return out ?? { from: null, fromInclusive: true, to: null };
 }
 
+/** The full lowering's CTEs that facts in state can stand for (universe-sql.ts). */
+const UNIVERSE_PARTS: readonly string[] = ['universe:user', 'universe:account', 'memberships', 'identity:edges'];
+
 const MERGEABLE: ReadonlySet<Measure['aggregate']> = new Set(['count', 'sum', 'avg', 'min', 'max', 'count_distinct', 'sorted_distinct_list']);
 const STORABLE_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'integer', 'boolean', 'timestamp']);
 
@@ -204,7 +207,8 @@ function featureReason(f: Feature, scans: ReadonlyMap<string, IncrementalScan>, 
   }
 }
 
-export function incrementalPass(plan: Plan, settings: IncrementalSettings): IncrementalPlan {
+/** `fromState`: the CTEs of the universes, memberships and identity that the run reads from facts in state. */
+export function incrementalPass(plan: Plan, settings: IncrementalSettings, fromState: readonly string[] = []): IncrementalPlan {
   const scans = new Map<string, IncrementalScan>();
   const fallbacks = new Map<string, string>();
   for (const scan of plan.scans) {
@@ -213,7 +217,7 @@ export function incrementalPass(plan: Plan, settings: IncrementalSettings): Incr
     else fallbacks.set(scan.name, reason);
   }
   const recomputed: Recomputed[] = [
-    { part: 'universe, memberships, custom traits, identity', reason: 'read from the source each run (not kept in state yet)', makesFull: false },
+    ...[...UNIVERSE_PARTS.filter((p) => !fromState.includes(p)), 'custom traits'].map((part) => ({ part, reason: 'read from the source each run (not kept in state)', makesFull: false })),
     ...[...fallbacks].map(([part, reason]) => ({ part, reason, makesFull: true })),
     ...plan.ranked.map((r) => ({ part: r.name, reason: 'first / last / most_frequent are recomputed from the source in this version', makesFull: true })),
     ...plan.funnels.map((f) => ({ part: f.name, reason: 'funnels are recomputed from the source in this version', makesFull: true })),

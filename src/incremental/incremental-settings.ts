@@ -22,6 +22,8 @@ export interface IncrementalSettings {
   /** The arrival column of a source table, or null when it has none (its scans run full). */
   arrivalColumn(table: string): string | null;
   readonly arrivalLagSeconds: number;
+  /** A source column's type as the catalog knows it (the plan keeps only the tables its scans read). */
+  columnType(table: string, column: string): string | undefined;
 }
 
 /**
@@ -31,6 +33,7 @@ export interface IncrementalSettings {
 export function incrementalSettings(catalog: Catalog, options: { arrivalTime?: string | null; arrivalLagSeconds?: number } = {}): IncrementalSettings {
   return {
     arrivalLagSeconds: options.arrivalLagSeconds ?? DEFAULT_ARRIVAL_LAG_SECONDS,
+    columnType: (table, column) => catalog.tables.get(table)?.columns.get(column),
     arrivalColumn(table: string): string | null {
       const columns = catalog.tables.get(table)?.columns;
       if (options.arrivalTime) return columns === undefined || columns.get(options.arrivalTime) === 'timestamp' ? options.arrivalTime : null;

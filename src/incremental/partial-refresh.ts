@@ -7,7 +7,7 @@
 // on or after the start of the previous as_of's day (which also covers the bucket that was open
 // then and is closed now). Only closed days (ending at or before as_of) are stored.
 import type { Expr } from '../sql/ast.js';
-import { aggregate, and, bin, cast, col, countAll, deleteFrom, exists, insertInto, isNull, NULL, num, or, select, str, table, tableOf, ts, TRUE } from '../sql/ast.js';
+import { aggregate, and, bin, col, countAll, deleteFrom, exists, insertInto, isNull, num, select, str, table, tableOf, ts } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import { toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
 import { dayFloor, type IncrementalScan } from './incremental-pass.js';
@@ -23,13 +23,8 @@ import {
   rawKey,
   type RowContext,
 } from './partial-columns.js';
-import { partialRef, partialTableColumns, stateRef, touchedRef, valueRef, valueTableColumns } from './partial-tables.js';
-
-/** What the previous run of a partial table left: its as_of and arrival watermark. */
-export interface PreviousRefresh {
-  readonly asOf: string;
-  readonly watermark: string | null;
-}
+import { partialRef, partialTableColumns, touchedRef, valueRef, valueTableColumns } from './partial-tables.js';
+import { newness, readWatermark, recordRefresh, type PreviousRefresh } from './arrival-sql.js';
 
 export interface RefreshResult {
   readonly rebuilt: boolean;
@@ -47,37 +42,19 @@ export interface RefreshOptions {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export async function readPreviousRefreshes(w: StateWriter, schema: string): Promise<Map<string, PreviousRefresh>> {
-  const rows = await w.rows(
-    select({
-      columns: ['partial_table', 'as_of', 'watermark'].map((c) => ({ expr: col(c, 's'), alias: c })),
-      from: tableOf(stateRef(schema), 's'),
-    }),
-  );
-  return new Map(rows.map((r) => [String(r.partial_table), { asOf: toIso(r.as_of)!, watermark: toIso(r.watermark) }]));
-}
-
 export async function refreshScan(w: StateWriter, s: IncrementalScan, options: RefreshOptions): Promise<RefreshResult> {
   const { plan, schema } = options;
   const ctx: RowContext = { plan, table: s.table, alias: 'e' };
   const source = table(s.table, 'e', plan.layout.schema);
   const arrival = col(s.arrivalColumn, 'e');
   const time = eventTimeOf(ctx);
-  const previous = options.previous !== null && Date.parse(options.previous.asOf) <= Date.parse(plan.asOf) ? options.previous : null;
-  const since = previous?.watermark == null ? null : iso(Date.parse(previous.watermark) - options.lagSeconds * 1000);
-  const isNew: Expr =
-    previous === null || since === null
-      ? TRUE
-      : or(bin('>', arrival, ts(since)), isNull(arrival), bin('>=', time, ts(iso(dayFloor(Date.parse(previous.asOf))))));
+  const n = newness(options.previous, plan.asOf, options.lagSeconds, arrival, time, dayFloor);
+  const previous = n.previous;
+  const isNew = n.isNew;
   const stored: Expr[] = [bin('<', time, ts(iso(s.closedEnd)))];
   if (s.storedFrom !== null) stored.push(bin('>=', time, ts(iso(s.storedFrom))));
   const rowsOfScan = and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...stored);
-
-  // The watermark first: a row landing after it was read is new to the next run.
-  const mark = await w.rows(
-    select({ columns: [{ expr: aggregate('max', arrival), alias: 'w' }], from: source, where: since === null ? null : bin('>', arrival, ts(since)) }),
-  );
-  const watermark = toIso(mark[0]?.w) ?? previous?.watermark ?? null;
+  const watermark = await readWatermark(w, source, arrival, n);
 
   const touched = touchedRef(schema);
   const mine = bin('=', col('partial_table'), str(s.partialTable));
@@ -172,22 +149,6 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     recomputed = toNumber(read[0]?.n);
   }
   await w.run(deleteFrom(touched, mine));
-  const state = stateRef(schema);
-  await w.run(deleteFrom(state, bin('=', col('partial_table'), str(s.partialTable))));
-  await w.run(
-    insertInto(
-      state,
-      ['partial_table', 'source_table', 'as_of', 'watermark', 'refreshed_at'],
-      select({
-        columns: [
-          { expr: str(s.partialTable), alias: 'partial_table' },
-          { expr: str(s.table), alias: 'source_table' },
-          { expr: ts(plan.asOf), alias: 'as_of' },
-          { expr: watermark === null ? cast(NULL, 'timestamp') : ts(watermark), alias: 'watermark' },
-          { expr: ts(new Date().toISOString()), alias: 'refreshed_at' },
-        ],
-      }),
-    ),
-  );
+  await recordRefresh(w, schema, s.partialTable, s.table, plan.asOf, watermark);
   return { rebuilt: previous === null, touchedPairs: pairs, rowsRead: found + recomputed };
 }

@@ -12,6 +12,7 @@ import { postgres } from '../../dialects/postgres/index.js';
 import type { Project } from '../../src/definitions/model.js';
 import { evaluate, planFor, readCatalog, resultsOf } from '../../src/evaluation/evaluate.js';
 import { ensureIncrementalTables, refreshIncremental, rowsRead, type IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
+import { sourceReferences } from '../../src/incremental/rewrite-ctes.js';
 import { incrementalSettings } from '../../src/incremental/incremental-settings.js';
 import type { SourceDataset } from '../../src/reference/dataset.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
@@ -75,6 +76,7 @@ async function runHistory(kind: 'duckdb' | 'pglite', project: Project, mutation?
         const run = await refreshIncremental(w, { plan, stateSchema: 'quorum', settings, mutation });
         const statement = run.rewrite(lowerPlan(plan, { kind: 'members' }));
         const rows = await statements.query(printer.print(statement));
+        if (process.env.DEBUG_INCREMENTAL) console.log(asOf, JSON.stringify(run.refreshes), statement.ctes.filter((c) => sourceReferences(c.query, 'app').size > 0).map((c) => c.name));
         const full = await rowsRead(w, plan, lowerPlan(plan, { kind: 'members' }), null);
         return { results: resultsOf(plan, rows), read: await rowsRead(w, plan, statement, run), full, run };
       });

@@ -4,7 +4,7 @@
 // Warehouse-free and serialisable like the plan itself.
 import { createHash } from 'node:crypto';
 import type { Level, TimeWindow } from '../definitions/model.js';
-import type { EventScan, Feature, Measure, Plan, PlanCondition } from '../plan/plan.js';
+import type { EventScan, Feature, Measure, Plan, PlanCondition, RankedTrait } from '../plan/plan.js';
 import { toIsoInstant } from '../sql/lower.js';
 import { BUCKET_SECONDS, type IncrementalSettings } from './incremental-settings.js';
 
@@ -44,6 +44,8 @@ export interface IncrementalScan {
   /** Stored buckets: [storedFrom, closedEnd) (ms); storedFrom null = all history. */
   readonly storedFrom: number | null;
   readonly closedEnd: number;
+  /** A most_frequent trait kept as per-value counts: its CTE is a ranking of the merged counts. */
+  readonly mostFrequent: { readonly minFrequency: number } | null;
 }
 
 export interface Recomputed {
@@ -147,7 +149,17 @@ function incrementalScan(plan: Plan, scan: EventScan, arrivalColumn: string): In
     valueProperty: distinct?.property ?? null,
     storedFrom: froms.includes(null) ? null : Math.min(...(froms as number[])),
     closedEnd: dayFloor(asOfMs),
+    mostFrequent: null,
   };
+}
+
+/**
+ * A most_frequent trait as a scan of one distinct measure: the per-(raw key, day, value) counts of
+ * its matching rows are exactly what its ranking needs.
+ */
+function mostFrequentScan(r: RankedTrait): EventScan {
+  const measure: Measure = { column: 'frequency', aggregate: 'count_distinct', property: r.property, match: r.match, window: r.window, filters: r.filters, groupContext: r.groupContext };
+  return { name: r.name, level: r.level, table: r.match.table, measures: [measure] };
 }
 
 /** The features each output reads, through the audiences it is a member of. */
@@ -199,7 +211,7 @@ function featureReason(f: Feature, scans: ReadonlyMap<string, IncrementalScan>, 
     case 'measure':
       return scans.has(s.scan) ? null : `${s.scan}: ${fallbacks.get(s.scan) ?? 'not kept in partials'}`;
     case 'ranked':
-      return `${s.cte}: first / last / most_frequent traits are recomputed from the source in this version`;
+      return scans.has(s.cte) ? null : `${s.cte}: ${fallbacks.get(s.cte) ?? 'first / last traits are recomputed from the source in this version'}`;
     case 'funnel':
       return `${s.cte}: funnels are recomputed from the source in this version`;
     case 'sql_trait':
@@ -216,10 +228,17 @@ export function incrementalPass(plan: Plan, settings: IncrementalSettings, fromS
     if (reason === null) scans.set(scan.name, incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!));
     else fallbacks.set(scan.name, reason);
   }
+  for (const r of plan.ranked) {
+    if (r.compute !== 'most_frequent') continue;
+    const scan = mostFrequentScan(r);
+    const reason = scanFallback(plan, scan, settings);
+    if (reason === null) scans.set(r.name, { ...incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!), mostFrequent: { minFrequency: r.minFrequency } });
+    else fallbacks.set(r.name, reason);
+  }
   const recomputed: Recomputed[] = [
     ...[...UNIVERSE_PARTS.filter((p) => !fromState.includes(p)), 'custom traits'].map((part) => ({ part, reason: 'read from the source each run (not kept in state)', makesFull: false })),
     ...[...fallbacks].map(([part, reason]) => ({ part, reason, makesFull: true })),
-    ...plan.ranked.map((r) => ({ part: r.name, reason: 'first / last / most_frequent are recomputed from the source in this version', makesFull: true })),
+    ...plan.ranked.filter((r) => r.compute !== 'most_frequent').map((r) => ({ part: r.name, reason: 'first / last are recomputed from the source in this version', makesFull: true })),
     ...plan.funnels.map((f) => ({ part: f.name, reason: 'funnels are recomputed from the source in this version', makesFull: true })),
     ...plan.sqlTraits.map((t) => ({ part: t.name, reason: 'a SQL trait has no partials: it is re-run each run', makesFull: true })),
   ];

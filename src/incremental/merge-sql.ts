@@ -14,6 +14,7 @@ import {
   coalesce,
   col,
   countAll,
+  firstPerGroup,
   isNull,
   join,
   num,
@@ -176,8 +177,39 @@ function perEntity(plan: Plan, schema: string, s: IncrementalScan, options: Merg
   });
 }
 
+/** A most_frequent trait's CTE (id, value): per entity, the value counted most often (ties: the smallest), as the full lowering ranks it. */
+function mostFrequentQuery(plan: Plan, schema: string, s: IncrementalScan, minFrequency: number, options: MergeOptions): Query {
+  const rows = entityRows(plan, schema, s, options, true);
+  const frequency = aggregate('sum', col(s.measures[0].measure.column, 'x'));
+  const counted = select({
+    columns: [
+      { expr: rows.entity, alias: 'id' },
+      { expr: col('k', 'x'), alias: 'value' },
+      { expr: frequency, alias: 'frequency' },
+    ],
+    from: rows.from,
+    joins: rows.joins,
+    where: rows.where,
+    groupBy: [rows.entity, col('k', 'x')],
+    having: and(bin('>', frequency, num(0)), bin('>=', frequency, num(minFrequency))),
+  });
+  return firstPerGroup({
+    from: subquery(counted, 'c'),
+    joins: [],
+    where: null,
+    group: col('id', 'c'),
+    value: col('value', 'c'),
+    orderBy: [
+      { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
+      { expr: ordered(plan, s.table, s.valueProperty, col('value', 'c')), direction: 'ASC', type: 'other' },
+    ],
+    manyRowsPerGroup: false,
+  });
+}
+
 /** The replacement of the scan's CTE: the same columns, from partials and raw edge rows. */
 export function mergedScanQuery(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions = {}): Query {
+  if (s.mostFrequent !== null) return mostFrequentQuery(plan, schema, s, s.mostFrequent.minFrequency, options);
   const main = perEntity(plan, schema, s, options, s.measures.filter((p) => !isDistinct(p.measure)), false);
   const distinct = s.measures.filter((p) => isDistinct(p.measure));
   if (distinct.length === 0) return main;

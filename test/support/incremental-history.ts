@@ -48,6 +48,9 @@ export const DEFINITIONS: Definition[] = [
   trait('account_logins_7d', 'account', 'count', within('7d', 7 * DAY), null),
   trait('account_score_2d', 'account', 'sum', within('2d', 2 * DAY), 'score'),
   trait('account_methods', 'account', 'unique_count', null, 'method'),
+  trait('usual_method', 'user', 'most_frequent', null, 'method'),
+  trait('usual_method_3d', 'user', 'most_frequent', within('3d', 3 * DAY), 'method'),
+  trait('account_usual_method', 'account', 'most_frequent', within('7d', 7 * DAY), 'method'),
   audience('busy_today', 'user', performed(within('1d', DAY), 2)),
   audience('active_accounts', 'account', { kind: 'quantifier', quantifier: 'any_user', atLeast: null, condition: performed(within('2d', 2 * DAY), 1), loc: LOC }),
 ];

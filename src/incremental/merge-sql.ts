@@ -14,7 +14,6 @@ import {
   coalesce,
   col,
   countAll,
-  firstPerGroup,
   isNull,
   join,
   num,
@@ -29,7 +28,7 @@ import {
   type Join,
 } from '../sql/ast.js';
 import { IDENTITY_CTE } from '../sql/lower-identity.js';
-import { CTE } from '../sql/lower.js';
+import { CTE, mostFrequentRanking } from '../sql/lower.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { BucketRange, IncrementalScan, PartialMeasure } from './incremental-pass.js';
 import {
@@ -193,18 +192,7 @@ function mostFrequentQuery(plan: Plan, schema: string, s: IncrementalScan, minFr
     groupBy: [rows.entity, col('k', 'x')],
     having: and(bin('>', frequency, num(0)), bin('>=', frequency, num(minFrequency))),
   });
-  return firstPerGroup({
-    from: subquery(counted, 'c'),
-    joins: [],
-    where: null,
-    group: col('id', 'c'),
-    value: col('value', 'c'),
-    orderBy: [
-      { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
-      { expr: ordered(plan, s.table, s.valueProperty, col('value', 'c')), direction: 'ASC', type: 'other' },
-    ],
-    manyRowsPerGroup: false,
-  });
+  return mostFrequentRanking(counted, (value) => ordered(plan, s.table, s.valueProperty, value));
 }
 
 /** The replacement of the scan's CTE: the same columns, from partials and raw edge rows. */

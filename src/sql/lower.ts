@@ -213,6 +213,27 @@ export function sqlTraitQuery(template: readonly SqlTemplatePart[], layout: Sour
   return { kind: 'template', parts };
 }
 
+/**
+ * Per entity, the value seen most often (ties: the smallest, in `order`'s order) among counted
+ * (id, value, frequency) rows: the most_frequent ranking, shared with src/incremental/.
+ */
+export function mostFrequentRanking(counted: Query, order: (value: Expr) => Expr): FirstPerGroup {
+  return {
+    kind: 'first_per_group',
+    from: subquery(counted, 'c'),
+    joins: [],
+    where: null,
+    group: col('id', 'c'),
+    value: col('value', 'c'),
+    orderBy: [
+      { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
+      { expr: order(col('value', 'c')), direction: 'ASC', type: 'other' },
+    ],
+    // One row per (entity, value) seen: a handful per entity.
+    manyRowsPerGroup: false,
+  };
+}
+
 // -----------------------------------------------------------------------------------------------
 
 /** The groups an account-level scan pre-aggregates per user: (user, [context account], [value]). */
@@ -756,22 +777,8 @@ class Lowering {
     ];
   }
 
-  /** Per entity, the value seen most often (ties: the smallest) among counted (id, value, frequency) rows. */
   private mostFrequentOf(counted: Select, r: RankedTrait): FirstPerGroup {
-    return {
-      kind: 'first_per_group',
-      from: subquery(counted, 'c'),
-      joins: [],
-      where: null,
-      group: col('id', 'c'),
-      value: col('value', 'c'),
-      orderBy: [
-        { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
-        { expr: this.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
-      ],
-      // One row per (user, value) seen: a handful per user.
-      manyRowsPerGroup: false,
-    };
+    return mostFrequentRanking(counted, (value) => this.ordered(value, r.match.table, r.property));
   }
 
   private rankedCte(r: RankedTrait): CommonTableExpression {

@@ -13,7 +13,7 @@ import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './un
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { mergedScanQuery } from './merge-sql.js';
-import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion } from './partial-columns.js';
+import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } from './partial-columns.js';
 import { readPreviousRefreshes } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
 import { incrementalDdl } from './partial-tables.js';
@@ -91,7 +91,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
 function rawRowsCondition(plan: Plan, s: IncrementalScan): Expr {
   const ctx = { plan, table: s.table, alias: 'e' };
   const regions = [s.presence, ...s.measures].map((p) => rawRegion(p, ctx));
-  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions));
+  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions));
 }
 
 /**

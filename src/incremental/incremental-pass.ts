@@ -44,8 +44,11 @@ export interface IncrementalScan {
   /** Stored buckets: [storedFrom, closedEnd) (ms); storedFrom null = all history. */
   readonly storedFrom: number | null;
   readonly closedEnd: number;
-  /** A most_frequent trait kept as per-value counts: its CTE is a ranking of the merged counts. */
-  readonly mostFrequent: { readonly minFrequency: number } | null;
+  /**
+   * A ranked trait's own scan: most_frequent keeps per-value counts (its CTE ranks the merged
+   * counts); first / last keep each day's earliest / latest matching row (time, id, value).
+   */
+  readonly ranked: { readonly kind: 'most_frequent'; readonly minFrequency: number } | { readonly kind: 'first' | 'last'; readonly trait: RankedTrait } | null;
 }
 
 export interface Recomputed {
@@ -149,16 +152,18 @@ function incrementalScan(plan: Plan, scan: EventScan, arrivalColumn: string): In
     valueProperty: distinct?.property ?? null,
     storedFrom: froms.includes(null) ? null : Math.min(...(froms as number[])),
     closedEnd: dayFloor(asOfMs),
-    mostFrequent: null,
+    ranked: null,
   };
 }
 
 /**
- * A most_frequent trait as a scan of one distinct measure: the per-(raw key, day, value) counts of
- * its matching rows are exactly what its ranking needs.
+ * A ranked trait as a scan of one measure. most_frequent: a distinct measure, whose per-(raw key,
+ * day, value) counts are what its ranking needs. first / last: a min / max of the property, which
+ * gives the checks of its type; its partials are the day's first / last row (partial-columns.ts).
  */
-function mostFrequentScan(r: RankedTrait): EventScan {
-  const measure: Measure = { column: 'frequency', aggregate: 'count_distinct', property: r.property, match: r.match, window: r.window, filters: r.filters, groupContext: r.groupContext };
+function rankedScan(r: RankedTrait): EventScan {
+  const aggregate = r.compute === 'most_frequent' ? 'count_distinct' : r.compute === 'first' ? 'min' : 'max';
+  const measure: Measure = { column: 'ranked', aggregate, property: r.property, match: r.match, window: r.window, filters: r.filters, groupContext: r.groupContext };
   return { name: r.name, level: r.level, table: r.match.table, measures: [measure] };
 }
 
@@ -211,7 +216,7 @@ function featureReason(f: Feature, scans: ReadonlyMap<string, IncrementalScan>, 
     case 'measure':
       return scans.has(s.scan) ? null : `${s.scan}: ${fallbacks.get(s.scan) ?? 'not kept in partials'}`;
     case 'ranked':
-      return scans.has(s.cte) ? null : `${s.cte}: ${fallbacks.get(s.cte) ?? 'first / last traits are recomputed from the source in this version'}`;
+      return scans.has(s.cte) ? null : `${s.cte}: ${fallbacks.get(s.cte) ?? 'not kept in partials'}`;
     case 'funnel':
       return `${s.cte}: funnels are recomputed from the source in this version`;
     case 'sql_trait':
@@ -229,16 +234,19 @@ export function incrementalPass(plan: Plan, settings: IncrementalSettings, fromS
     else fallbacks.set(scan.name, reason);
   }
   for (const r of plan.ranked) {
-    if (r.compute !== 'most_frequent') continue;
-    const scan = mostFrequentScan(r);
-    const reason = scanFallback(plan, scan, settings);
-    if (reason === null) scans.set(r.name, { ...incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!), mostFrequent: { minFrequency: r.minFrequency } });
-    else fallbacks.set(r.name, reason);
+    const scan = rankedScan(r);
+    const idType = plan.columnTypes[r.match.table]?.[plan.layout.columns.id];
+    const reason = scanFallback(plan, scan, settings) ?? (r.compute !== 'most_frequent' && !STORABLE_TYPES.has(idType ?? 'unknown') ? 'the event id column has no storable type' : null);
+    if (reason !== null) {
+      fallbacks.set(r.name, reason);
+      continue;
+    }
+    const ranked = r.compute === 'most_frequent' ? { kind: r.compute, minFrequency: r.minFrequency } : { kind: r.compute, trait: r };
+    scans.set(r.name, { ...incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!), ranked });
   }
   const recomputed: Recomputed[] = [
     ...[...UNIVERSE_PARTS.filter((p) => !fromState.includes(p)), 'custom traits'].map((part) => ({ part, reason: 'read from the source each run (not kept in state)', makesFull: false })),
     ...[...fallbacks].map(([part, reason]) => ({ part, reason, makesFull: true })),
-    ...plan.ranked.filter((r) => r.compute !== 'most_frequent').map((r) => ({ part: r.name, reason: 'first / last are recomputed from the source in this version', makesFull: true })),
     ...plan.funnels.map((f) => ({ part: f.name, reason: 'funnels are recomputed from the source in this version', makesFull: true })),
     ...plan.sqlTraits.map((t) => ({ part: t.name, reason: 'a SQL trait has no partials: it is re-run each run', makesFull: true })),
   ];

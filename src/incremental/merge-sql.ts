@@ -14,6 +14,7 @@ import {
   coalesce,
   col,
   countAll,
+  firstPerGroup,
   isNull,
   join,
   num,
@@ -34,6 +35,7 @@ import type { BucketRange, IncrementalScan, PartialMeasure } from './incremental
 import {
   eventNarrowing,
   eventTimeOf,
+  firstLastOrder,
   hasRawKey,
   isDistinct,
   measureMatch,
@@ -42,6 +44,9 @@ import {
   partialColumns,
   rawIdentity,
   rawRegion,
+  scanPartialAggregates,
+  scanPartialColumns,
+  scanRowCondition,
   type RowContext,
 } from './partial-columns.js';
 import { partialRef, valueRef } from './partial-tables.js';
@@ -64,6 +69,9 @@ function storedDays(s: IncrementalScan, bucket: Expr): Expr {
 }
 
 const measureColumnNames = (plan: Plan, s: IncrementalScan, m: Measure): string[] => partialColumns(plan, s.table, m).map((c) => c.name);
+const firstLast = (s: IncrementalScan): boolean => s.ranked !== null && s.ranked.kind !== 'most_frequent';
+/** The partial columns every row of the plain (not per-value) side carries. */
+const plainColumnNames = (plan: Plan, s: IncrementalScan): string[] => scanPartialColumns(plan, s).map((c) => c.name);
 
 /** Rows of the raw days: one row per raw identity (and value), every partial restricted to its measure's raw region. */
 function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: boolean): Query {
@@ -74,8 +82,8 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
     { expr: ru, alias: 'ru' },
     { expr: ra, alias: 'ra' },
   ];
-  const regions = [s.presence, ...s.measures].map(region);
-  const where: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions)];
+  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf))];
+  const where: Expr[] = [...base, or(...[s.presence, ...s.measures].map(region))];
   if (value) {
     const k = col(s.valueProperty!, 'e');
     const distinct = s.measures.filter((p) => isDistinct(p.measure));
@@ -84,6 +92,17 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
       from: table(s.table, 'e', plan.layout.schema),
       where: and(...where, isNull(k, true)),
       groupBy: [ru, ra, k],
+    });
+  }
+  if (firstLast(s)) {
+    // The day's chosen row is ranked among the rows in the trait's range only.
+    const names = plainColumnNames(plan, s);
+    const chosen = scanPartialAggregates(plan, s, ctx, []).map((expr, i) => ({ expr, alias: names[i] }));
+    return select({
+      columns: [...keys, { expr: countAll(), alias: 'n_rows' }, ...chosen],
+      from: table(s.table, 'e', plan.layout.schema),
+      where: and(...base, ...scanRowCondition(s, ctx), region(s.measures[0])),
+      groupBy: [ru, ra],
     });
   }
   const partials = s.measures.flatMap((p) => {
@@ -114,7 +133,11 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, value: boole
     });
   }
   return select({
-    columns: [...keys, keep(s.presence, 'n_rows'), ...s.measures.flatMap((p) => measureColumnNames(plan, s, p.measure).map((name) => keep(p, name)))],
+    columns: [
+      ...keys,
+      keep(s.presence, 'n_rows'),
+      ...(firstLast(s) ? plainColumnNames(plan, s).map((name) => keep(s.measures[0], name)) : s.measures.flatMap((p) => measureColumnNames(plan, s, p.measure).map((name) => keep(p, name)))),
+    ],
     from: tableOf(partialRef(schema, s), 'p'),
     where: storedDays(s, bucket),
   });
@@ -125,7 +148,7 @@ function entityRows(plan: Plan, schema: string, s: IncrementalScan, options: Mer
   const rows = subquery(union([storedRows(plan, schema, s, value), rawRows(plan, s, options, value)]), 'r');
   const user = plan.identity === null ? col('ru', 'r') : coalesce(col('ru', 'r'), col('user_id', 'o'));
   const owners: Join[] = plan.identity === null ? [] : [join('LEFT', table(IDENTITY_CTE.owners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'r')))];
-  const passthrough = value ? ['k', ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => p.measure.column)] : ['n_rows', ...s.measures.flatMap((p) => measureColumnNames(plan, s, p.measure))];
+  const passthrough = value ? ['k', ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => p.measure.column)] : ['n_rows', ...plainColumnNames(plan, s)];
   const mapped = subquery(
     select({ columns: [{ expr: user, alias: 'uid' }, ...passthrough.map((c) => ({ expr: col(c, 'r'), alias: c }))], from: rows, joins: owners }),
     'x',
@@ -195,9 +218,24 @@ function mostFrequentQuery(plan: Plan, schema: string, s: IncrementalScan, minFr
   return mostFrequentRanking(counted, (value) => ordered(plan, s.table, s.valueProperty, value));
 }
 
+/** A first / last trait's CTE (id, value): the entity's chosen row among the days' chosen rows. */
+function firstLastQuery(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions): Query {
+  const rows = entityRows(plan, schema, s, options, false);
+  return firstPerGroup({
+    from: rows.from,
+    joins: rows.joins,
+    where: and(rows.where, isNull(col('t', 'x'), true)),
+    group: rows.entity,
+    value: col('v', 'x'),
+    orderBy: firstLastOrder(plan, s, col('t', 'x'), col('rid', 'x')),
+    manyRowsPerGroup: false,
+  });
+}
+
 /** The replacement of the scan's CTE: the same columns, from partials and raw edge rows. */
 export function mergedScanQuery(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions = {}): Query {
-  if (s.mostFrequent !== null) return mostFrequentQuery(plan, schema, s, s.mostFrequent.minFrequency, options);
+  if (s.ranked?.kind === 'most_frequent') return mostFrequentQuery(plan, schema, s, s.ranked.minFrequency, options);
+  if (s.ranked !== null) return firstLastQuery(plan, schema, s, options);
   const main = perEntity(plan, schema, s, options, s.measures.filter((p) => !isDistinct(p.measure)), false);
   const distinct = s.measures.filter((p) => isDistinct(p.measure));
   if (distinct.length === 0) return main;

@@ -2,8 +2,8 @@
 // a row, its day bucket, which measures it matches, and each measure's partial aggregate. One
 // place, so that a partial stored by one run and the raw edge rows read by the next are the same
 // aggregate of the same rows.
-import type { ColumnDefinition, Expr, SqlType } from '../sql/ast.js';
-import { aggregate, and, bin, caseWhen, cast, codePointOrder, col, concat, countAll, dayStart, isNull, NULL, oneOf, or, str, ts } from '../sql/ast.js';
+import type { ColumnDefinition, Expr, RankKey, SqlType } from '../sql/ast.js';
+import { aggregate, and, bin, caseWhen, cast, codePointOrder, col, concat, countAll, dayStart, firstValueBy, isNull, NULL, oneOf, or, str, ts } from '../sql/ast.js';
 import { comparison } from '../sql/lower.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { IncrementalScan, PartialMeasure, TimeRange } from './incremental-pass.js';
@@ -59,12 +59,47 @@ export function eventNarrowing(s: IncrementalScan, ctx: RowContext): Expr[] {
 }
 
 /** A measure's own event and property filters (no window: the bucket or the raw region says when). */
-export function measureMatch(m: Measure, ctx: RowContext): Expr[] {
+export function measureMatch(m: Measure, ctx: RowContext, propertyNotNull = true): Expr[] {
   const parts: Expr[] = [];
   if (m.match.value !== null) parts.push(bin('=', col(m.match.column, ctx.alias), str(m.match.value)));
   for (const f of m.filters) parts.push(comparison(col(f.column, ctx.alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type));
-  if (m.property !== null) parts.push(isNull(col(m.property, ctx.alias), true));
+  if (m.property !== null && propertyNotNull) parts.push(isNull(col(m.property, ctx.alias), true));
   return parts;
+}
+
+const isFirstLast = (s: IncrementalScan): boolean => s.ranked !== null && s.ranked.kind !== 'most_frequent';
+
+/**
+ * Rows a scan reads at all beyond its event names: a first / last scan reads only its trait's
+ * matching rows (the chosen row's value may be null, so the property is not required).
+ */
+export function scanRowCondition(s: IncrementalScan, ctx: RowContext): Expr[] {
+  return isFirstLast(s) ? measureMatch(s.scan.measures[0], ctx, false) : [];
+}
+
+/** The partial columns of a scan's measures (first / last: the day's chosen row). */
+export function scanPartialColumns(plan: Plan, s: IncrementalScan): ColumnDefinition[] {
+  if (!isFirstLast(s)) return s.scan.measures.flatMap((m) => partialColumns(plan, s.table, m));
+  const column = (name: string, type: SqlType): ColumnDefinition => ({ name, type, nullable: true });
+  return [column('t', 'timestamp'), column('rid', propertyType(plan, s.table, plan.layout.columns.id)), column('v', propertyType(plan, s.table, s.scan.measures[0].property!))];
+}
+
+/** The order first / last rank rows in, as the full lowering ranks them: time, then the smaller event id (nulls last). */
+export function firstLastOrder(plan: Plan, s: IncrementalScan, time: Expr, id: Expr): RankKey[] {
+  const direction = s.ranked?.kind === 'last' ? 'DESC' : 'ASC';
+  return [
+    { expr: time, direction, type: 'timestamp' },
+    { expr: ordered(plan, s.table, plan.layout.columns.id, id), direction: 'ASC', type: 'other' },
+  ];
+}
+
+/** The aggregates of scanPartialColumns over a group of rows (first / last: rows already restricted by scanRowCondition). */
+export function scanPartialAggregates(plan: Plan, s: IncrementalScan, ctx: RowContext, only: Expr[]): Expr[] {
+  if (!isFirstLast(s)) return s.scan.measures.flatMap((m) => partialAggregates(plan, s.table, m, ctx, only));
+  const time = eventTimeOf(ctx);
+  const order = firstLastOrder(plan, s, time, col(plan.layout.columns.id, ctx.alias));
+  const chosen = (e: Expr): Expr => firstValueBy(e, order);
+  return [chosen(time), chosen(col(plan.layout.columns.id, ctx.alias)), chosen(col(s.scan.measures[0].property!, ctx.alias))];
 }
 
 export function inRange(range: TimeRange, time: Expr, asOf: string): Expr[] {

@@ -18,9 +18,10 @@ import {
   hasRawKey,
   isDistinct,
   measureMatch,
-  partialAggregates,
   rawIdentity,
   rawKey,
+  scanPartialAggregates,
+  scanRowCondition,
   type RowContext,
 } from './partial-columns.js';
 import { partialRef, partialTableColumns, touchedRef, valueRef, valueTableColumns } from './partial-tables.js';
@@ -53,7 +54,7 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   const isNew = n.isNew;
   const stored: Expr[] = [bin('<', time, ts(iso(s.closedEnd)))];
   if (s.storedFrom !== null) stored.push(bin('>=', time, ts(iso(s.storedFrom))));
-  const rowsOfScan = and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...stored);
+  const rowsOfScan = and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...stored);
   const watermark = await readWatermark(w, source, arrival, n);
 
   const touched = touchedRef(schema);
@@ -115,7 +116,7 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     const { ru, ra } = rawIdentity(ctx);
     const keys = [rawKey(ctx), ru, ra, bucketOf(ctx)];
     const keyColumns = keys.map((expr, i) => ({ expr, alias: ['rk', 'ru', 'ra', 'bucket'][i] }));
-    const aggregates = [countAll(), ...s.scan.measures.flatMap((m) => partialAggregates(plan, s.table, m, ctx, []))];
+    const aggregates = [countAll(), ...scanPartialAggregates(plan, s, ctx, [])];
     await w.run(
       insertInto(
         partial,

@@ -5,7 +5,7 @@
 import type { ColumnDefinition, Ddl, TableRef } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import type { IncrementalScan } from './incremental-pass.js';
-import { isDistinct, partialColumns, propertyType } from './partial-columns.js';
+import { isDistinct, propertyType, scanPartialColumns } from './partial-columns.js';
 
 const column = (name: string, type: ColumnDefinition['type'], nullable = false): ColumnDefinition => ({ name, type, nullable });
 
@@ -30,7 +30,7 @@ export const INCREMENTAL_TOUCHED = {
 const KEY_COLUMNS: readonly ColumnDefinition[] = [column('rk', 'string'), column('ru', 'string', true), column('ra', 'string', true), column('bucket', 'timestamp')];
 
 export function partialTableColumns(plan: Plan, s: IncrementalScan): ColumnDefinition[] {
-  return [...KEY_COLUMNS, column('n_rows', 'integer'), ...s.scan.measures.flatMap((m) => partialColumns(plan, s.table, m))];
+  return [...KEY_COLUMNS, column('n_rows', 'integer'), ...scanPartialColumns(plan, s)];
 }
 
 export function valueTableColumns(plan: Plan, s: IncrementalScan): ColumnDefinition[] {

@@ -51,6 +51,11 @@ export const DEFINITIONS: Definition[] = [
   trait('usual_method', 'user', 'most_frequent', null, 'method'),
   trait('usual_method_3d', 'user', 'most_frequent', within('3d', 3 * DAY), 'method'),
   trait('account_usual_method', 'account', 'most_frequent', within('7d', 7 * DAY), 'method'),
+  trait('first_method', 'user', 'first', null, 'method'),
+  trait('last_method_2d', 'user', 'last', within('2d', 2 * DAY), 'method'),
+  trait('last_sso_score', 'user', 'last', null, 'score', [{ property: 'method', value: 'sso' }]),
+  trait('last_method_early_june', 'user', 'last', { kind: 'between', start: '2024-06-01', end: '2024-06-09T12:00:00Z' }, 'method'),
+  trait('account_last_method_7d', 'account', 'last', within('7d', 7 * DAY), 'method'),
   audience('busy_today', 'user', performed(within('1d', DAY), 2)),
   audience('active_accounts', 'account', { kind: 'quantifier', quantifier: 'any_user', atLeast: null, condition: performed(within('2d', 2 * DAY), 1), loc: LOC }),
 ];
@@ -119,6 +124,8 @@ export function history(): Batch[] {
       login('u3', t(8, 18), t(10, 17, 20), 'password', 7), // exactly as_of - 2d: outside the 2d window
       login('u3', t(8, 18, 1), t(10, 17, 21), 'sso', 3), // just inside it
       login('u2', t(10, 19), t(10, 17, 40), 'sso', 1), // after as_of: does not exist yet
+      login('u4', t(10, 15), t(10, 15, 1), null, 2), // a tie at 15:00: the smaller id (this one, a null method) is last
+      login('u4', t(10, 15), t(10, 15, 2), 'sso', 6),
     ],
     identifies: [],
     groups: [group('u4', 'acme', t(10, 14))],

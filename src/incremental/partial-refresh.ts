@@ -110,8 +110,12 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
           where: and(bin('=', col('partial_table', 'x'), str(s.partialTable)), bin('=', col('touched_key', 'x'), keyOf), bin('=', col('touched_bucket', 'x'), bucket)),
         }),
       );
-    if (previous !== null) for (const t of targets) await w.run(deleteFrom(t, isTouched(col('rk'), col('bucket'))));
-    const days = and(bin('>=', time, ts(toIso(summary[0].first_day)!)), bin('<', time, ts(iso(Date.parse(toIso(summary[0].last_day)!) + 86_400_000))));
+    const firstDay = ts(toIso(summary[0].first_day)!);
+    const lastDay = ts(toIso(summary[0].last_day)!);
+    // The day range first: engines skip whole blocks of partials and source rows on it.
+    const touchedDays = (bucket: Expr) => and(bin('>=', bucket, firstDay), bin('<=', bucket, lastDay));
+    if (previous !== null) for (const t of targets) await w.run(deleteFrom(t, and(touchedDays(col('bucket')), isTouched(col('rk'), col('bucket')))));
+    const days = and(bin('>=', time, firstDay), bin('<', time, ts(iso(Date.parse(toIso(summary[0].last_day)!) + 86_400_000))));
     const where = and(rowsOfScan, days, ...(previous === null ? [] : [isTouched(rawKey(ctx), bucketOf(ctx))]));
     const { ru, ra } = rawIdentity(ctx);
     const keys = [rawKey(ctx), ru, ra, bucketOf(ctx)];
@@ -140,13 +144,8 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
         ),
       );
     }
-    const read = await w.rows(
-      select({
-        columns: [{ expr: aggregate('sum', col('n_rows', 'p')), alias: 'n' }],
-        from: tableOf(partial, 'p'),
-        where: previous === null ? null : isTouched(col('rk', 'p'), col('bucket', 'p')),
-      }),
-    );
+    // The recompute reads the touched days of the scan's rows: what a day-partitioned warehouse scans.
+    const read = await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: source, where: and(rowsOfScan, days) }));
     recomputed = toNumber(read[0]?.n);
   }
   await w.run(deleteFrom(touched, mine));

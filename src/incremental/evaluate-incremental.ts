@@ -8,7 +8,7 @@ import type { Expr, With } from '../sql/ast.js';
 import { and, bin, col, countAll, or, select, table, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
-import { incrementalPass, type IncrementalPlan, type IncrementalScan } from './incremental-pass.js';
+import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from './incremental-pass.js';
 import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
@@ -17,7 +17,7 @@ import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } f
 import { readPreviousRefreshes } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
 import { incrementalDdl } from './partial-tables.js';
-import { replaceCtes, sourceReferences } from './rewrite-ctes.js';
+import { cteReferences, replaceCtes, sourceReferences } from './rewrite-ctes.js';
 
 /**
  * Deliberate faults, for tests only (never reachable from the CLI or quorum.yml): each must make
@@ -46,6 +46,9 @@ export interface IncrementalRun {
   /** The statement with every incremental scan read from partials; the rest as compiled. */
   rewrite(statement: With): With;
 }
+
+/** The CTE a fact's refresh is counted against in rows_read. */
+const FACT_CTE = { users: 'universe:user', edges: 'identity:edges', groups: 'memberships' } as const;
 
 /** What a run keeps in state for a plan: the scans' partials and the universe facts. */
 export function planIncremental(plan: Plan, settings: IncrementalSettings): { pass: IncrementalPlan; facts: Fact[] } {
@@ -76,7 +79,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   for (const f of facts) {
     for (const source of f.sources) {
       const read = await refreshFact(w, plan, schema, f, source, previous.get(factRefreshKey(f, source)) ?? null, lagSeconds);
-      refreshes.push({ cte: f.kind, table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead: read });
+      refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead: read });
     }
   }
   const mergeOptions = { skipEdgeBucket: options.mutation === 'skip-edge-bucket' };
@@ -94,29 +97,67 @@ function rawRowsCondition(plan: Plan, s: IncrementalScan): Expr {
   return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions));
 }
 
+export interface RowsRead {
+  readonly total: number;
+  /** Per output: the rows of the CTEs it depends on (an entity universe and memberships count for every output). */
+  readonly byDefinition: ReadonlyMap<string, number>;
+}
+
+/** The CTEs an output depends on: those of the features it reads and the universes, then what they read. */
+function cteClosure(plan: Plan, statement: With, name: string): Set<string> {
+  const byName = new Map(statement.ctes.map((c) => [c.name, c]));
+  const features = new Map(plan.features.map((f) => [f.column, f]));
+  const start = new Set<string>(['universe:user', 'universe:account', 'memberships']);
+  for (const column of featuresRead(plan, name)) {
+    const s = features.get(column)?.source;
+    if (s === undefined) continue;
+    start.add(s.kind === 'custom_trait' ? `custom_traits:${features.get(column)!.level}` : s.kind === 'measure' ? s.scan : s.cte);
+  }
+  const out = new Set<string>();
+  const visit = (cte: string): void => {
+    if (out.has(cte) || !byName.has(cte)) return;
+    out.add(cte);
+    for (const next of cteReferences(byName.get(cte)!.query)) visit(next);
+  };
+  start.forEach(visit);
+  return out;
+}
+
 /**
  * Rows a statement reads from source tables, as quorum counts them (`rows_read`): a CTE that reads
- * a source table reads its rows up to as_of (once per CTE); a scan read from partials reads only its
- * raw days, plus what its refresh read. Counted by separate COUNT(*) queries on the same snapshot.
+ * a source table reads its rows up to as_of; a scan read from partials reads only its raw days,
+ * plus what its refresh read; facts in state read only what their refresh read. Counted by
+ * separate COUNT(*) queries on the same snapshot.
  */
-export async function rowsRead(w: StateWriter, plan: Plan, statement: With, run: IncrementalRun | null): Promise<number> {
+export async function rowsReadOf(w: StateWriter, plan: Plan, statement: With, run: IncrementalRun | null): Promise<RowsRead> {
   const incremental = new Map((run?.pass.scans ?? []).map((s) => [s.scan.name, s]));
   const count = async (name: string, where: Expr | null): Promise<number> => {
     const rows = await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: table(name, 'e', plan.layout.schema), where }));
     return toNumber(rows[0]?.n);
   };
   const upToAsOf = new Map<string, number>();
-  let total = (run?.refreshes ?? []).reduce((sum, r) => sum + r.rowsRead, 0);
+  const perCte = new Map<string, number>();
+  const add = (cte: string, n: number) => perCte.set(cte, (perCte.get(cte) ?? 0) + n);
+  for (const r of run?.refreshes ?? []) add(r.cte, r.rowsRead);
   for (const cte of statement.ctes) {
     const s = incremental.get(cte.name);
     if (s !== undefined) {
-      total += await count(s.table, rawRowsCondition(plan, s));
+      add(cte.name, await count(s.table, rawRowsCondition(plan, s)));
       continue;
     }
     for (const name of sourceReferences(cte.query, plan.layout.schema)) {
       if (!upToAsOf.has(name)) upToAsOf.set(name, await count(name, bin('<=', col(plan.layout.eventTime, 'e'), ts(plan.asOf))));
-      total += upToAsOf.get(name)!;
+      add(cte.name, upToAsOf.get(name)!);
     }
   }
-  return total;
+  const total = [...perCte.values()].reduce((a, b) => a + b, 0);
+  const byDefinition = new Map(
+    plan.outputs.map((o) => [o.name, [...cteClosure(plan, statement, o.name)].reduce((sum, cte) => sum + (perCte.get(cte) ?? 0), 0)] as const),
+  );
+  return { total, byDefinition };
+}
+
+/** rowsReadOf's total. */
+export async function rowsRead(w: StateWriter, plan: Plan, statement: With, run: IncrementalRun | null): Promise<number> {
+  return (await rowsReadOf(w, plan, statement, run)).total;
 }

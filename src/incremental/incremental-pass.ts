@@ -168,7 +168,7 @@ function rankedScan(r: RankedTrait): EventScan {
 }
 
 /** The features each output reads, through the audiences it is a member of. */
-function featuresRead(plan: Plan, name: string): Set<string> {
+export function featuresRead(plan: Plan, name: string): Set<string> {
   const out = new Set<string>();
   const seen = new Set<string>();
   const walk = (c: PlanCondition): void => {

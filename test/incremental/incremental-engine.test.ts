@@ -11,12 +11,14 @@ import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import type { Project } from '../../src/definitions/model.js';
 import { evaluate, planFor, readCatalog, resultsOf } from '../../src/evaluation/evaluate.js';
-import { ensureIncrementalTables, refreshIncremental, rowsReadOf, type IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
-import { sourceReferences } from '../../src/incremental/rewrite-ctes.js';
+import { ensureIncrementalTables, rowsReadOf, type IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
+import { stageIncrementally } from '../../src/incremental/incremental-stage.js';
 import { incrementalSettings } from '../../src/incremental/incremental-settings.js';
 import type { SourceDataset } from '../../src/reference/dataset.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import { lowerPlan } from '../../src/sql/lower.js';
+import { stagingQuery } from '../../src/sync/diff-sql.js';
+import { syncDefinitions } from '../../src/sync/run.js';
 import { StateWriter } from '../../src/sync/state-sql.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
@@ -72,26 +74,36 @@ async function runHistory(kind: 'duckdb' | 'pglite', project: Project, mutation?
       const settings = incrementalSettings(catalog);
       await ensureIncrementalTables(connection, { plan, stateSchema: 'quorum', settings });
       const printer = connection.dialect.printer;
+      const staging = stagingQuery(plan, syncDefinitions(project, plan));
       const incremental = await connection.transaction(async (statements) => {
         const w = new StateWriter(printer, statements);
-        const run = await refreshIncremental(w, { plan, stateSchema: 'quorum', settings, mutation });
-        const statement = run.rewrite(lowerPlan(plan, { kind: 'members' }));
+        const stage = await stageIncrementally(w, { plan, stateSchema: 'quorum', settings, staging, mutation });
+        const statement = stage.rewrite(lowerPlan(plan, { kind: 'members' }));
         const rows = await statements.query(printer.print(statement));
-        if (process.env.DEBUG_INCREMENTAL) console.log(asOf, JSON.stringify(run.refreshes), statement.ctes.filter((c) => sourceReferences(c.query, 'app').size > 0).map((c) => c.name));
+        const staged = await statements.query(printer.print(stage.statement));
         const full = await rowsReadOf(w, plan, lowerPlan(plan, { kind: 'members' }), null);
-        return { results: resultsOf(plan, rows), read: await rowsReadOf(w, plan, statement, run), full, run };
+        return { results: resultsOf(plan, rows), staged, read: stage.summary, full, stage };
       });
+      // The staging rows (what the diff reads) are the full staging statement's, row for row.
+      const fullStaged = await connection.query(printer.print(staging));
+      const stagedDiff = sameRows(fullStaged, incremental.staged) ? [] : ['staging rows differ from the full staging statement'];
       const full = await evaluate(connection, { project, catalog, asOf, targets });
       const reference = evaluateReference(project, dataset, asOf);
-      const mismatches = [...differences(full, incremental.results).map((d) => `full vs incremental: ${d}`), ...differences(reference, incremental.results).map((d) => `reference vs incremental: ${d}`)];
-      const modes = Object.fromEntries(incremental.run.pass.definitions.map((d) => [d.name, d.mode]));
-      const perDefinition = Object.fromEntries([...incremental.read.byDefinition].map(([name, n]) => [name, { incremental: n, full: incremental.full.byDefinition.get(name) ?? 0 }]));
-      records.push({ asOf, mismatches, rowsRead: { incremental: incremental.read.total, full: incremental.full.total }, perDefinition, modes });
+      const mismatches = [...stagedDiff, ...differences(full, incremental.results).map((d) => `full vs incremental: ${d}`), ...differences(reference, incremental.results).map((d) => `reference vs incremental: ${d}`)];
+      const modes = Object.fromEntries(incremental.read.definitions.map((d) => [d.name, d.mode]));
+      const perDefinition = Object.fromEntries(incremental.read.definitions.map((d) => [d.name, { incremental: d.rowsRead, full: incremental.full.byDefinition.get(d.name) ?? 0 }]));
+      records.push({ asOf, mismatches, rowsRead: { incremental: incremental.read.rowsRead, full: incremental.full.total }, perDefinition, modes });
     }
   } finally {
     await engine.connection.close();
   }
   return records;
+}
+
+/** Two row sets equal as multisets (rows as JSON with sorted keys). */
+function sameRows(a: readonly Record<string, unknown>[], b: readonly Record<string, unknown>[]): boolean {
+  const text = (rows: readonly Record<string, unknown>[]) => rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, String(r[k])]))).sort();
+  return JSON.stringify(text(a)) === JSON.stringify(text(b));
 }
 
 const withStitching = (project: Project): Project => ({ ...project, config: { ...project.config, identity: { stitch: 'anonymous_id', conflict: 'first' } } });

@@ -39,6 +39,8 @@ export interface IncrementalScan {
   readonly measures: readonly PartialMeasure[];
   /** Rows any measure can use (the scan's own narrowing): its presence decides which ids the scan CTE lists. */
   readonly presence: PartialMeasure;
+  /** group_context: the partials are kept per context account too, and filtered when they meet the memberships. */
+  readonly context: boolean;
   /** Distinct properties whose per-value counts are kept. */
   readonly valueProperty: string | null;
   /** Stored buckets: [storedFrom, closedEnd) (ms); storedFrom null = all history. */
@@ -111,7 +113,7 @@ function scanFallback(plan: Plan, scan: EventScan, settings: IncrementalSettings
   if (settings.arrivalColumn(scan.table) === null) return `table ${scan.table} has no arrival column (source.arrival_time)`;
   if (types[plan.layout.columns.userId] !== 'string') return `${scan.table}.${plan.layout.columns.userId} is not a string column`;
   for (const m of scan.measures) {
-    if (m.groupContext) return 'scope: group_context is not kept in partials yet';
+    if (m.groupContext && types[plan.layout.columns.contextGroupId] !== 'string') return `${scan.table}.${plan.layout.columns.contextGroupId} is not a string column`;
     if (!MERGEABLE.has(m.aggregate)) return `${m.aggregate} has no partial`;
     if (m.property !== null && !STORABLE_TYPES.has(types[m.property] ?? 'unknown')) return `property ${m.property} has no storable type`;
   }
@@ -128,6 +130,8 @@ function partialTableName(plan: Plan, scan: EventScan, arrivalColumn: string): s
     arrivalColumn,
     stitching: plan.identity !== null,
     table: scan.table,
+    // group_context keeps partials per context account too: another table.
+    context: scan.level === 'account' && scan.measures.some((m) => m.groupContext),
     measures: scan.measures.map((m) => [m.column, m.aggregate, m.property, m.match, m.window, m.filters]),
   });
   return `inc_${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
@@ -150,6 +154,7 @@ function incrementalScan(plan: Plan, scan: EventScan, arrivalColumn: string): In
     measures,
     presence,
     valueProperty: distinct?.property ?? null,
+    context: scan.level === 'account' && scan.measures.some((m) => m.groupContext),
     storedFrom: froms.includes(null) ? null : Math.min(...(froms as number[])),
     closedEnd: dayFloor(asOfMs),
     ranked: null,

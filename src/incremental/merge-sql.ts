@@ -78,9 +78,11 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
   const ctx: RowContext = { plan, table: s.table, alias: 'e' };
   const region = (p: PartialMeasure) => rawRegion(p, ctx, options);
   const { ru, ra } = rawIdentity(ctx);
+  const context = s.context ? [col(plan.layout.columns.contextGroupId, 'e')] : [];
   const keys: SelectColumn[] = [
     { expr: ru, alias: 'ru' },
     { expr: ra, alias: 'ra' },
+    ...context.map((expr) => ({ expr, alias: 'ctx' })),
   ];
   const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf))];
   const where: Expr[] = [...base, or(...[s.presence, ...s.measures].map(region))];
@@ -91,7 +93,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
       columns: [...keys, { expr: k, alias: 'k' }, ...distinct.map((p) => ({ expr: countAll(and(...measureMatch(p.measure, ctx), region(p))), alias: p.measure.column }))],
       from: table(s.table, 'e', plan.layout.schema),
       where: and(...where, isNull(k, true)),
-      groupBy: [ru, ra, k],
+      groupBy: [ru, ra, ...context, k],
     });
   }
   if (firstLast(s)) {
@@ -102,7 +104,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
       columns: [...keys, { expr: countAll(), alias: 'n_rows' }, ...chosen],
       from: table(s.table, 'e', plan.layout.schema),
       where: and(...base, ...scanRowCondition(s, ctx), region(s.measures[0])),
-      groupBy: [ru, ra],
+      groupBy: [ru, ra, ...context],
     });
   }
   const partials = s.measures.flatMap((p) => {
@@ -113,7 +115,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
     columns: [...keys, { expr: countAll(region(s.presence)), alias: 'n_rows' }, ...partials],
     from: table(s.table, 'e', plan.layout.schema),
     where: and(...where),
-    groupBy: [ru, ra],
+    groupBy: [ru, ra, ...context],
   });
 }
 
@@ -124,6 +126,7 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, value: boole
   const keys: SelectColumn[] = [
     { expr: col('ru', 'p'), alias: 'ru' },
     { expr: col('ra', 'p'), alias: 'ra' },
+    ...(s.context ? [{ expr: col('ctx', 'p'), alias: 'ctx' }] : []),
   ];
   if (value) {
     return select({
@@ -148,7 +151,7 @@ function entityRows(plan: Plan, schema: string, s: IncrementalScan, options: Mer
   const rows = subquery(union([storedRows(plan, schema, s, value), rawRows(plan, s, options, value)]), 'r');
   const user = plan.identity === null ? col('ru', 'r') : coalesce(col('ru', 'r'), col('user_id', 'o'));
   const owners: Join[] = plan.identity === null ? [] : [join('LEFT', table(IDENTITY_CTE.owners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'r')))];
-  const passthrough = value ? ['k', ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => p.measure.column)] : ['n_rows', ...plainColumnNames(plan, s)];
+  const passthrough = [...(s.context ? ['ctx'] : []), ...(value ? ['k', ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => p.measure.column)] : ['n_rows', ...plainColumnNames(plan, s)])];
   const mapped = subquery(
     select({ columns: [{ expr: user, alias: 'uid' }, ...passthrough.map((c) => ({ expr: col(c, 'r'), alias: c }))], from: rows, joins: owners }),
     'x',
@@ -163,25 +166,39 @@ function entityRows(plan: Plan, schema: string, s: IncrementalScan, options: Mer
   };
 }
 
+/** group_context (account level): only rows whose context account is the account, or none (SPEC §3). */
+function inContext(plan: Plan, s: IncrementalScan, groupContext: boolean): Expr | null {
+  if (!s.context || !groupContext) return null;
+  return or(isNull(col('ctx', 'x')), bin('=', col('ctx', 'x'), col(plan.layout.columns.groupId, 'm')));
+}
+
+const contextOf = (plan: Plan, s: IncrementalScan): Expr[] => {
+  const only = inContext(plan, s, s.scan.measures[0].groupContext);
+  return only === null ? [] : [only];
+};
+
 function combined(plan: Plan, s: IncrementalScan, m: Measure): Expr {
   const x = (name: string) => col(name, 'x');
+  const only = inContext(plan, s, m.groupContext);
+  const total = (name: string) => aggregate('sum', x(name), only);
+  const seen = only === null ? bin('>', x(m.column), num(0)) : and(bin('>', x(m.column), num(0)), only);
   switch (m.aggregate) {
     case 'count':
-      return coalesce(aggregate('sum', x(m.column)), num(0));
+      return coalesce(total(m.column), num(0));
     case 'sum':
-      return aggregate('sum', x(`${m.column}_sum`));
+      return total(`${m.column}_sum`);
     case 'avg': {
-      const n = aggregate('sum', x(`${m.column}_n`));
-      const quotient = bin('/', cast(aggregate('sum', x(`${m.column}_sum`)), 'number'), cast(n, 'number'));
+      const n = total(`${m.column}_n`);
+      const quotient = bin('/', cast(total(`${m.column}_sum`), 'number'), cast(n, 'number'));
       return caseWhen([{ when: bin('>', n, num(0)), then: quotient }]);
     }
     case 'min':
     case 'max':
-      return aggregate(m.aggregate, ordered(plan, s.table, m.property, x(m.column)));
+      return aggregate(m.aggregate, ordered(plan, s.table, m.property, x(m.column)), only);
     case 'count_distinct':
-      return coalesce(aggregate('count_distinct', x('k'), bin('>', x(m.column), num(0))), num(0));
+      return coalesce(aggregate('count_distinct', x('k'), seen), num(0));
     case 'sorted_distinct_list':
-      return aggregate('sorted_distinct_list', ordered(plan, s.table, m.property, x('k')), bin('>', x(m.column), num(0)));
+      return aggregate('sorted_distinct_list', ordered(plan, s.table, m.property, x('k')), seen);
   }
 }
 
@@ -211,7 +228,7 @@ function mostFrequentQuery(plan: Plan, schema: string, s: IncrementalScan, minFr
     ],
     from: rows.from,
     joins: rows.joins,
-    where: rows.where,
+    where: and(rows.where, ...contextOf(plan, s)),
     groupBy: [rows.entity, col('k', 'x')],
     having: and(bin('>', frequency, num(0)), bin('>=', frequency, num(minFrequency))),
   });
@@ -224,7 +241,7 @@ function firstLastQuery(plan: Plan, schema: string, s: IncrementalScan, options:
   return firstPerGroup({
     from: rows.from,
     joins: rows.joins,
-    where: and(rows.where, isNull(col('t', 'x'), true)),
+    where: and(rows.where, isNull(col('t', 'x'), true), ...contextOf(plan, s)),
     group: rows.entity,
     value: col('v', 'x'),
     orderBy: firstLastOrder(plan, s, col('t', 'x'), col('rid', 'x')),

@@ -118,8 +118,8 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     const days = and(bin('>=', time, firstDay), bin('<', time, ts(iso(Date.parse(toIso(summary[0].last_day)!) + 86_400_000))));
     const where = and(rowsOfScan, days, ...(previous === null ? [] : [isTouched(rawKey(ctx), bucketOf(ctx))]));
     const { ru, ra } = rawIdentity(ctx);
-    const keys = [rawKey(ctx), ru, ra, bucketOf(ctx)];
-    const keyColumns = keys.map((expr, i) => ({ expr, alias: ['rk', 'ru', 'ra', 'bucket'][i] }));
+    const keys = [rawKey(ctx), ru, ra, bucketOf(ctx), ...(s.context ? [col(plan.layout.columns.contextGroupId, 'e')] : [])];
+    const keyColumns = keys.map((expr, i) => ({ expr, alias: ['rk', 'ru', 'ra', 'bucket', 'ctx'][i] }));
     const aggregates = [countAll(), ...scanPartialAggregates(plan, s, ctx, [])];
     await w.run(
       insertInto(

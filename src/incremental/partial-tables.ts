@@ -29,14 +29,19 @@ export const INCREMENTAL_TOUCHED = {
 /** The key columns every partial row starts with: raw key, its user / anonymous parts, day. */
 const KEY_COLUMNS: readonly ColumnDefinition[] = [column('rk', 'string'), column('ru', 'string', true), column('ra', 'string', true), column('bucket', 'timestamp')];
 
+/** The key columns of a scan's partial rows: group_context adds the row's context account (nullable). */
+export function keyColumns(s: IncrementalScan): ColumnDefinition[] {
+  return s.context ? [...KEY_COLUMNS, column('ctx', 'string', true)] : [...KEY_COLUMNS];
+}
+
 export function partialTableColumns(plan: Plan, s: IncrementalScan): ColumnDefinition[] {
-  return [...KEY_COLUMNS, column('n_rows', 'integer'), ...scanPartialColumns(plan, s)];
+  return [...keyColumns(s), column('n_rows', 'integer'), ...scanPartialColumns(plan, s)];
 }
 
 export function valueTableColumns(plan: Plan, s: IncrementalScan): ColumnDefinition[] {
   if (s.valueProperty === null) return [];
   const distinct = s.scan.measures.filter(isDistinct);
-  return [...KEY_COLUMNS, column('k', propertyType(plan, s.table, s.valueProperty)), ...distinct.map((m) => column(m.column, 'integer'))];
+  return [...keyColumns(s), column('k', propertyType(plan, s.table, s.valueProperty)), ...distinct.map((m) => column(m.column, 'integer'))];
 }
 
 export const partialRef = (schema: string, s: IncrementalScan): TableRef => ({ schema, name: s.partialTable });
@@ -59,8 +64,9 @@ export function incrementalDdl(plan: Plan, schema: string, scans: readonly Incre
     { kind: 'create_table', schema, name: INCREMENTAL_STATE.name, columns: INCREMENTAL_STATE.columns, primaryKey: INCREMENTAL_STATE.primaryKey },
     table(INCREMENTAL_TOUCHED.name, INCREMENTAL_TOUCHED.columns, []),
     ...scans.flatMap((s) => [
-      table(s.partialTable, partialTableColumns(plan, s), ['rk', 'bucket']),
-      ...(s.valueProperty === null ? [] : [table(`${s.partialTable}_v`, valueTableColumns(plan, s), ['rk', 'bucket', 'k'])]),
+      // A nullable context cannot be part of a primary key; the writer keeps the rows unique anyway.
+      table(s.partialTable, partialTableColumns(plan, s), s.context ? [] : ['rk', 'bucket']),
+      ...(s.valueProperty === null ? [] : [table(`${s.partialTable}_v`, valueTableColumns(plan, s), s.context ? [] : ['rk', 'bucket', 'k'])]),
     ]),
   ];
 }

@@ -10,7 +10,7 @@ const within = (text: string, seconds: number): TimeWindow => ({ kind: 'within',
 const DAY = 86_400;
 const LOGGED_IN = { kind: 'track', name: 'Logged In' } as const;
 
-function trait(name: string, level: Level, compute: ComputeKind, window: TimeWindow | null, property: string | null, filters: readonly { property: string; value: string }[] = []): Definition {
+function trait(name: string, level: Level, compute: ComputeKind, window: TimeWindow | null, property: string | null, filters: readonly { property: string; value: string }[] = [], scope: 'users' | 'group_context' = 'users'): Definition {
   return {
     kind: 'computed_trait',
     name,
@@ -21,7 +21,7 @@ function trait(name: string, level: Level, compute: ComputeKind, window: TimeWin
     filters: filters.map((f) => ({ property: f.property, predicate: { op: 'equals', value: f.value, ignoreCase: false }, loc: LOC })),
     property,
     minFrequency: 2,
-    scope: 'users',
+    scope,
     description: null,
     sync: [],
     loc: LOC,
@@ -56,6 +56,9 @@ export const DEFINITIONS: Definition[] = [
   trait('last_sso_score', 'user', 'last', null, 'score', [{ property: 'method', value: 'sso' }]),
   trait('last_method_early_june', 'user', 'last', { kind: 'between', start: '2024-06-01', end: '2024-06-09T12:00:00Z' }, 'method'),
   trait('account_last_method_7d', 'account', 'last', within('7d', 7 * DAY), 'method'),
+  trait('context_logins_7d', 'account', 'count', within('7d', 7 * DAY), null, [], 'group_context'),
+  trait('context_methods', 'account', 'unique_list', null, 'method', [], 'group_context'),
+  trait('context_last_method', 'account', 'last', within('2d', 2 * DAY), 'method', [], 'group_context'),
   audience('busy_today', 'user', performed(within('1d', DAY), 2)),
   audience('active_accounts', 'account', { kind: 'quantifier', quantifier: 'any_user', atLeast: null, condition: performed(within('2d', 2 * DAY), 1), loc: LOC }),
 ];
@@ -66,10 +69,11 @@ const BASE = { id: 'string', user_id: 'string', anonymous_id: 'string', timestam
 const EVENT_COLUMNS = { ...BASE, event: 'string', event_text: 'string', context_group_id: 'string', method: 'string', score: 'number' } as const;
 
 let nextId = 0;
-/** A Logged In event at `at`, loaded at `arrived`. */
+/** A Logged In event at `at`, loaded at `arrived`; every third one in the context of account acme. */
 function login(user: string | null, at: string, arrived: string, method: string | null, score: number | null, anonymous: string | null = null): SourceRow {
   nextId += 1;
-  return { id: `e${String(nextId).padStart(4, '0')}`, user_id: user, anonymous_id: anonymous, event: 'logged_in', event_text: 'Logged In', timestamp: at, received_at: arrived, context_group_id: null, method, score };
+  const context = nextId % 3 === 0 ? 'acme' : nextId % 7 === 0 ? 'initech' : null;
+  return { id: `e${String(nextId).padStart(4, '0')}`, user_id: user, anonymous_id: anonymous, event: 'logged_in', event_text: 'Logged In', timestamp: at, received_at: arrived, context_group_id: context, method, score };
 }
 
 function identify(user: string, anonymous: string | null, at: string, arrived: string): SourceRow {

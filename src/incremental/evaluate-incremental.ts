@@ -3,6 +3,7 @@
 // statement (members or sync staging, whichever the caller compiled) so that those scans' CTEs
 // read partials and raw edge rows instead of the whole source. Everything else of the statement
 // is the full lowering's, unchanged: the answer is the full statement's, by construction.
+import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { Expr, With } from '../sql/ast.js';
 import { and, bin, col, countAll, or, select, table, ts } from '../sql/ast.js';
@@ -48,7 +49,7 @@ export interface IncrementalRun {
 }
 
 /** The CTE a fact's refresh is counted against in rows_read. */
-const FACT_CTE = { users: 'universe:user', edges: 'identity:edges', groups: 'memberships' } as const;
+const FACT_CTE = { users: CTE.userUniverse, edges: CTE.identityEdges, groups: CTE.memberships } as const;
 
 /** What a run keeps in state for a plan: the scans' partials and the universe facts. */
 export function planIncremental(plan: Plan, settings: IncrementalSettings): { pass: IncrementalPlan; facts: Fact[] } {
@@ -107,11 +108,11 @@ export interface RowsRead {
 function cteClosure(plan: Plan, statement: With, name: string): Set<string> {
   const byName = new Map(statement.ctes.map((c) => [c.name, c]));
   const features = new Map(plan.features.map((f) => [f.column, f]));
-  const start = new Set<string>(['universe:user', 'universe:account', 'memberships']);
+  const start = new Set<string>([CTE.userUniverse, CTE.accountUniverse, CTE.memberships]);
   for (const column of featuresRead(plan, name)) {
     const s = features.get(column)?.source;
     if (s === undefined) continue;
-    start.add(s.kind === 'custom_trait' ? `custom_traits:${features.get(column)!.level}` : s.kind === 'measure' ? s.scan : s.cte);
+    start.add(s.kind === 'custom_trait' ? CTE.customTraits(features.get(column)!.level) : s.kind === 'measure' ? s.scan : s.cte);
   }
   const out = new Set<string>();
   const visit = (cte: string): void => {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Level, TimeWindow } from '../definitions/model.js';
 import type { EventScan, Feature, Measure, Plan, PlanCondition, RankedTrait } from '../plan/plan.js';
+import { CTE } from '../plan/physical/cte-names.js';
 import { toIsoInstant } from '../sql/lower.js';
 import { BUCKET_SECONDS, type IncrementalSettings } from './incremental-settings.js';
 
@@ -102,7 +103,7 @@ function earliest(ranges: readonly TimeRange[]): TimeRange {
 }
 
 /** The full lowering's CTEs that facts in state can stand for (universe-sql.ts). */
-const UNIVERSE_PARTS: readonly string[] = ['universe:user', 'universe:account', 'memberships', 'identity:edges'];
+const UNIVERSE_PARTS: readonly string[] = [CTE.userUniverse, CTE.accountUniverse, CTE.memberships, CTE.identityEdges];
 
 const MERGEABLE: ReadonlySet<Measure['aggregate']> = new Set(['count', 'sum', 'avg', 'min', 'max', 'count_distinct', 'sorted_distinct_list']);
 const STORABLE_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'integer', 'boolean', 'timestamp']);

@@ -28,8 +28,8 @@ import {
   type FromItem,
   type Join,
 } from '../sql/ast.js';
-import { IDENTITY_CTE } from '../sql/lower-identity.js';
-import { CTE, mostFrequentRanking } from '../sql/lower.js';
+import { CTE } from '../plan/physical/cte-names.js';
+import { mostFrequentRanking } from '../sql/lower-ranked.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { BucketRange, IncrementalScan, PartialMeasure } from './incremental-pass.js';
 import {
@@ -150,7 +150,7 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, value: boole
 function entityRows(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions, value: boolean): { from: FromItem; joins: Join[]; entity: Expr; where: Expr } {
   const rows = subquery(union([storedRows(plan, schema, s, value), rawRows(plan, s, options, value)]), 'r');
   const user = plan.identity === null ? col('ru', 'r') : coalesce(col('ru', 'r'), col('user_id', 'o'));
-  const owners: Join[] = plan.identity === null ? [] : [join('LEFT', table(IDENTITY_CTE.owners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'r')))];
+  const owners: Join[] = plan.identity === null ? [] : [join('LEFT', table(CTE.identityOwners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'r')))];
   const passthrough = [...(s.context ? ['ctx'] : []), ...(value ? ['k', ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => p.measure.column)] : ['n_rows', ...plainColumnNames(plan, s)])];
   const mapped = subquery(
     select({ columns: [{ expr: user, alias: 'uid' }, ...passthrough.map((c) => ({ expr: col(c, 'r'), alias: c }))], from: rows, joins: owners }),

@@ -3,8 +3,8 @@
 // a fact holds every key seen at or before as_of, so DISTINCT over the facts is the full DISTINCT.
 import type { Query } from '../sql/ast.js';
 import { aggregate, and, bin, coalesce, col, isNull, join, oneOf, select, str, table, tableOf, union } from '../sql/ast.js';
-import { IDENTITY_CTE, identityUsers } from '../sql/lower-identity.js';
-import { CTE } from '../sql/lower.js';
+import { identityUsers } from '../sql/lower-identity.js';
+import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
 import { factRef, type Fact } from './universe-facts.js';
 
@@ -44,7 +44,7 @@ export function factCtes(plan: Plan, schema: string, facts: readonly Fact[]): Ma
       case 'edges': {
         const at = aggregate(plan.identity?.conflict === 'last' ? 'max' : 'min', col(plan.identity?.conflict === 'last' ? 'last_at' : 'first_at', 'f'));
         const pair = [col('anonymous_id', 'f'), col('user_id', 'f')];
-        out.set(IDENTITY_CTE.edges, {
+        out.set(CTE.identityEdges, {
           query: select({
             columns: [{ expr: pair[0], alias: 'anonymous_id' }, { expr: pair[1], alias: 'user_id' }, { expr: at, alias: 'at' }],
             from: tableOf(factRef(schema, f), 'f'),
@@ -62,7 +62,7 @@ export function factCtes(plan: Plan, schema: string, facts: readonly Fact[]): Ma
           comment: comment('every group_id seen at or before as_of'),
         });
         const user = plan.identity === null ? col('ru', 'g') : coalesce(col('ru', 'g'), col('user_id', 'o'));
-        const owners = plan.identity === null ? [] : [join('LEFT', table(IDENTITY_CTE.owners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'g')))];
+        const owners = plan.identity === null ? [] : [join('LEFT', table(CTE.identityOwners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'g')))];
         const pairs = select({
           distinct: true,
           columns: [

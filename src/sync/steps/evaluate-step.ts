@@ -1,0 +1,32 @@
+// Step `evaluate`: the compiled statement runs inside the warehouse and its rows land in `staging`.
+// A SQL trait that gives one key two values stops the run here, naming the key (docs/semantics.md).
+import { DiagnosticsError, error } from '../../diagnostics/diagnostic.js';
+import { crashSoon } from '../crash.js';
+import { insertStaging, stagingQuery } from '../diff-sql.js';
+import { clearStagingArea, stagedDuplicateKey } from '../staging-area.js';
+import { stateRefs } from '../state-sql.js';
+import type { InTransaction, Nothing, RunContext, RunStep } from './run-step.js';
+
+export const evaluateStep: RunStep<RunContext & InTransaction, Nothing> = {
+  name: 'evaluate',
+  stage: { stage: 'execute' },
+  crashPoint: 'staged',
+  run: async ({ tx, schema, plan, definitions, stamp, project, log }) => {
+    log(`evaluating ${definitions.length} definitions as of ${stamp.asOf}`);
+    await clearStagingArea(tx, schema);
+    crashSoon('staging');
+    await tx.run(insertStaging(stateRefs(schema).staging, stagingQuery(plan, definitions)));
+    const duplicate = await stagedDuplicateKey(tx, schema);
+    if (duplicate === null) return {};
+    const definition = project.definitions.find((d) => d.name === duplicate.definition);
+    const key = definition?.level === 'account' ? 'group_id' : 'user_id';
+    throw new DiagnosticsError([
+      error(
+        'duplicate_key',
+        definition?.loc ?? null,
+        `SQL trait "${duplicate.definition}" returned ${key} ${JSON.stringify(duplicate.entityId)} more than once with different values`,
+        `make the query return one row per ${key} (GROUP BY ${key})`,
+      ),
+    ]);
+  },
+};

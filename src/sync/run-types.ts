@@ -2,6 +2,7 @@
 // steps under steps/ can name these types without importing the module that lists them.
 import type { Destination, DestinationOptions } from '../destinations/destination.js';
 import type { Project } from '../definitions/model.js';
+import type { IncrementalSettings } from '../incremental/incremental-settings.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 
@@ -25,6 +26,12 @@ export interface RunRequest {
   readonly sampleSize?: number;
   /** Called as each stage begins (the previous one ends there), for stage timings in the logs. */
   readonly onStage?: (stage: RunStage, detail?: string) => void;
+  /**
+   * Evaluate incrementally (src/incremental/, SPEC §6.1): from the partials in state and the rows
+   * new to the run; `rebuild` rebuilds them from the source (a full run that keeps them). Absent:
+   * the compiled statement alone, as before.
+   */
+  readonly incremental?: { readonly settings: IncrementalSettings; readonly rebuild?: boolean };
 }
 
 /** The operator log's `stage.*` events (logging/stage-clock.ts); the bench reads them by name. */

@@ -20,7 +20,7 @@ import { duckAndPglite } from '../support/duck-and-pglite.js';
 import { arbIdentityScenario } from '../support/identity-arbitraries.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
 
-const SCENARIOS = Math.max(10, Math.round(Number(process.env.QUORUM_PROPERTY_RUNS ?? 500) / 10));
+const SCENARIOS = Math.max(10, Math.round(Number(process.env.QUORUM_PROPERTY_RUNS ?? 500) / 20));
 const HOUR = 3_600_000;
 const AS_OF_MS = Date.parse(AS_OF);
 /** Four runs: two days before, the next day across midnight, the generator's as_of, and the next midnight. */

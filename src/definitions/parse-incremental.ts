@@ -10,7 +10,7 @@ export const INCREMENTAL_KEYS = ['enabled', 'arrival_lag', 'full_every', 'verify
 export const DEFAULT_ARRIVAL_LAG_SECONDS = 3600;
 
 export const INCREMENTAL_DEFAULTS: IncrementalConfig = {
-  enabled: true,
+  enabled: false,
   arrivalLagSeconds: DEFAULT_ARRIVAL_LAG_SECONDS,
   fullEverySeconds: null,
   verifyEverySeconds: null,
@@ -23,7 +23,7 @@ export function parseIncremental(y: YamlFile, entry: MapEntry | undefined): Incr
   if (!entries) return null;
   y.checkKeys(entries, INCREMENTAL_KEYS, '"incremental"');
   const enabledEntry = entries.get('enabled');
-  const enabled = enabledEntry ? readBoolean(y, enabledEntry, '"incremental"') : true;
+  const enabled = enabledEntry ? readBoolean(y, enabledEntry, '"incremental"') : INCREMENTAL_DEFAULTS.enabled;
   const lag = readDurationSetting(y, entries.get('arrival_lag'), true);
   const fullEvery = readDurationSetting(y, entries.get('full_every'), false);
   const verifyEvery = readDurationSetting(y, entries.get('verify_every'), false);

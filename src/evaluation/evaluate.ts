@@ -103,7 +103,11 @@ export async function evaluate(
   const plan = planFor(options);
   await checkSqlTraitKeys(connection, options.project, plan);
   const sql = connection.dialect.printer.print(lowerPlan(plan, { kind: 'members' }));
-  const rows = await runQuery(connection, sql);
+  return resultsOf(plan, await runQuery(connection, sql));
+}
+
+/** The rows of a members statement (definition, id, value) as one result per output of the plan. */
+export function resultsOf(plan: Plan, rows: readonly Record<string, unknown>[]): Map<string, DefinitionResult> {
   const results = new Map<string, DefinitionResult>();
   const members = new Map<string, Set<string>>();
   const values = new Map<string, Map<string, TraitValue | Record<string, TraitValue>>>();

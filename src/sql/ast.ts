@@ -66,6 +66,8 @@ export type Expr =
    * adding days to a zoned timestamp follows the session's daylight-saving rules on some engines.
    */
   | { readonly kind: 'add_seconds'; readonly expr: Expr; readonly seconds: number }
+  /** The UTC midnight at or before a timestamp: the day bucket of incremental partials (src/incremental/). */
+  | { readonly kind: 'day_start'; readonly expr: Expr }
   /** EXISTS (query): a semi-join, correlated through the outer query's aliases. */
   | { readonly kind: 'exists'; readonly query: Query };
 
@@ -242,6 +244,7 @@ export const concat = (...args: Expr[]): Expr => ({ kind: 'concat', args });
 export const md5Hex = (expr: Expr): Expr => ({ kind: 'md5_hex', expr });
 export const charLength = (expr: Expr): Expr => ({ kind: 'char_length', expr });
 export const addSeconds = (expr: Expr, seconds: number): Expr => ({ kind: 'add_seconds', expr, seconds });
+export const dayStart = (expr: Expr): Expr => ({ kind: 'day_start', expr });
 export const exists = (query: Query): Expr => ({ kind: 'exists', query });
 /** A condition no row meets: a query of the right shape that returns nothing. */
 export const NO_ROWS: Expr = bin('=', num(1), num(0));

@@ -16,7 +16,9 @@ import {
   subquery,
   table,
   type CommonTableExpression,
+  type Expr,
   type FirstPerGroup,
+  type Query,
   type Select,
 } from './ast.js';
 import type { LowerContext } from './lower-context.js';
@@ -79,8 +81,15 @@ function rankedQuery(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'rank
   }
 }
 
-/** Per entity, the value seen most often (ties: the smallest) among counted (id, value, frequency) rows. */
 function mostFrequentOf(ctx: LowerContext, counted: Select, r: RankedTrait): FirstPerGroup {
+  return mostFrequentRanking(counted, (value) => ctx.ordered(value, r.match.table, r.property));
+}
+
+/**
+ * Per entity, the value seen most often (ties: the smallest, in `order`'s order) among counted
+ * (id, value, frequency) rows: the most_frequent ranking, shared with src/incremental/.
+ */
+export function mostFrequentRanking(counted: Query, order: (value: Expr) => Expr): FirstPerGroup {
   return firstPerGroup({
     from: subquery(counted, 'c'),
     joins: [],
@@ -89,9 +98,9 @@ function mostFrequentOf(ctx: LowerContext, counted: Select, r: RankedTrait): Fir
     value: col('value', 'c'),
     orderBy: [
       { expr: col('frequency', 'c'), direction: 'DESC', type: 'number' },
-      { expr: ctx.ordered(col('value', 'c'), r.match.table, r.property), direction: 'ASC', type: 'other' },
+      { expr: order(col('value', 'c')), direction: 'ASC', type: 'other' },
     ],
-    // One row per (user, value) seen: a handful per user.
+    // One row per (entity, value) seen: a handful per entity.
     manyRowsPerGroup: false,
   });
 }

@@ -316,6 +316,8 @@ export class SqlPrinter {
         return `LENGTH(${this.visitExpr(e.expr)})`;
       case 'add_seconds':
         return this.visitAddSeconds(e.expr, e.seconds);
+      case 'day_start':
+        return this.visitDayStart(e.expr);
       case 'exists':
         return `EXISTS (${this.visitQuery(e.query, 2)})`;
       default:
@@ -344,6 +346,11 @@ export class SqlPrinter {
   /** SQL:2016 interval literal with a single field: `TIMESTAMP + INTERVAL '<n>' SECOND`. */
   visitAddSeconds(expr: Expr, seconds: number): string {
     return `(${this.visitExpr(expr)} + INTERVAL '${wholeSeconds(seconds)}' SECOND)`;
+  }
+
+  /** Timestamps are zone-less UTC (see visitTimestampLiteral): the date of one is its UTC day. */
+  visitDayStart(expr: Expr): string {
+    return `CAST(CAST(${this.visitExpr(expr)} AS DATE) AS ${this.typeName('timestamp')})`;
   }
 
   /** Warehouses whose default string order is binary (UTF-8 bytes = code points) need nothing. */

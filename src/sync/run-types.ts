@@ -3,6 +3,7 @@
 import type { Destination, DestinationOptions } from '../destinations/destination.js';
 import type { Project } from '../definitions/model.js';
 import type { RunModeReason } from '../incremental/run-mode.js';
+import type { IncrementalSettings } from '../incremental/incremental-settings.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 
@@ -30,6 +31,12 @@ export interface RunRequest {
   readonly full?: boolean;
   /** Count each definition's rows_read (a COUNT per source table): `run --json` and JSON logs ask for it. */
   readonly countRowsRead?: boolean;
+  /**
+   * Evaluate incrementally (src/incremental/, SPEC §6.1): from the partials in state and the rows
+   * new to the run; `rebuild` rebuilds them from the source (a full run that keeps them). Absent:
+   * the compiled statement alone, as before.
+   */
+  readonly incremental?: { readonly settings: IncrementalSettings; readonly rebuild?: boolean };
 }
 
 /** The operator log's `stage.*` events (logging/stage-clock.ts); the bench reads them by name. */

@@ -25,6 +25,7 @@ describe('the steps of quorum run', () => {
       'record-run',
       'deliver-leftovers',
       'run-mode',
+      'prepare-incremental',
       '[evaluate',
       'diff',
       'guardrail',
@@ -69,7 +70,7 @@ describe('the steps of quorum run', () => {
       if (stage === 'diff') throw new Error('the warehouse went away');
     };
     await expect(runAt(dir, AS_OFS[1], { onStage, log: (line) => lines.push(line) })).rejects.toThrow('the warehouse went away');
-    expect(lines.filter((l) => l.startsWith('step ')).map((l) => l.split(' ')[1])).toEqual(['lock', 'check-state', 'record-run', 'deliver-leftovers', 'run-mode', 'evaluate']);
+    expect(lines.filter((l) => l.startsWith('step ')).map((l) => l.split(' ')[1])).toEqual(['lock', 'check-state', 'record-run', 'deliver-leftovers', 'run-mode', 'prepare-incremental', 'evaluate']);
     await withSession(dir, async (s) => {
       const runs = await s.connection.query('SELECT status, summary FROM quorum_state.runs');
       expect(runs.map((r) => r.status)).toEqual(['failed']);

@@ -5,19 +5,29 @@ import { crashSoon } from '../crash.js';
 import { insertStaging, stagingQuery } from '../diff-sql.js';
 import { clearStagingArea, stagedDuplicateKey } from '../staging-area.js';
 import { stateRefs } from '../state-sql.js';
-import type { InTransaction, Nothing, RunContext, RunStep } from './run-step.js';
+import { stageIncrementally, type IncrementalSummary } from '../../incremental/incremental-stage.js';
+import type { IncrementalChoice } from './prepare-incremental-step.js';
+import type { InTransaction, RunContext, RunStep } from './run-step.js';
 
-export const evaluateStep: RunStep<RunContext & InTransaction, Nothing> = {
+/** An incremental run's account of itself: per definition its mode and rows read (src/incremental/incremental-stage.ts). */
+export interface Evaluated {
+  readonly incrementalSummary: IncrementalSummary | null;
+}
+
+export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoice, Evaluated> = {
   name: 'evaluate',
   stage: { stage: 'execute' },
   crashPoint: 'staged',
-  run: async ({ tx, schema, plan, definitions, stamp, project, log }) => {
+  run: async ({ tx, schema, plan, definitions, stamp, project, log, incremental }) => {
     log(`evaluating ${definitions.length} definitions as of ${stamp.asOf}`);
     await clearStagingArea(tx, schema);
     crashSoon('staging');
-    await tx.run(insertStaging(stateRefs(schema).staging, stagingQuery(plan, definitions)));
+    // Incremental: the partials are refreshed in this transaction, so they commit with the snapshot.
+    const staging = stagingQuery(plan, definitions);
+    const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, staging });
+    await tx.run(insertStaging(stateRefs(schema).staging, stage?.statement ?? staging));
     const duplicate = await stagedDuplicateKey(tx, schema);
-    if (duplicate === null) return {};
+    if (duplicate === null) return { incrementalSummary: stage?.summary ?? null };
     const definition = project.definitions.find((d) => d.name === duplicate.definition);
     const key = definition?.level === 'account' ? 'group_id' : 'user_id';
     throw new DiagnosticsError([

@@ -1,14 +1,27 @@
 // Step `record-modes` (SPEC §6.1): in the commit's transaction, after the snapshots, each replaced
 // snapshot's mode, dependency hash, rows_read and last full as_of in `run_modes`; and every
-// definition's line of the output gains its mode.
+// definition's line of the output gains its mode. When the incremental engine evaluated the run,
+// a definition decided incremental that the engine still read in full says so (`not_incremental`),
+// and rows_read is what the engine's statements read.
+import type { DefinitionSummary } from '../run-types.js';
 import { modeFields, recordRunModes, type RunModes } from '../run-modes.js';
+import type { Evaluated } from './evaluate-step.js';
 import type { Guarded } from './guardrail-step.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
 
-export const recordModesStep: RunStep<RunContext & InTransaction & Guarded & { readonly runModes: RunModes }, Pick<Guarded, 'summaries'>> = {
+export const recordModesStep: RunStep<RunContext & InTransaction & Guarded & Evaluated & { readonly runModes: RunModes }, Pick<Guarded, 'summaries'>> = {
   name: 'record-modes',
-  run: async ({ tx, schema, passing, summaries, runModes, stamp }) => {
-    await recordRunModes(tx, schema, passing, runModes.modes, runModes.rowsRead, stamp);
-    return { summaries: summaries.map((s) => ({ ...s, ...modeFields(s.name, runModes.modes, runModes.rowsRead) })) };
+  run: async ({ tx, schema, passing, summaries, runModes, stamp, incrementalSummary }) => {
+    const engine = new Map((incrementalSummary?.definitions ?? []).map((d) => [d.name, d]));
+    const rowsRead = incrementalSummary === null ? runModes.rowsRead : new Map([...engine.values()].map((d) => [d.name, d.rowsRead]));
+    await recordRunModes(tx, schema, passing, runModes.modes, rowsRead, stamp);
+    return {
+      summaries: summaries.map((s): DefinitionSummary => {
+        const fields = modeFields(s.name, runModes.modes, rowsRead);
+        const byEngine = engine.get(s.name);
+        const readInFull = fields.mode === 'incremental' && byEngine !== undefined && byEngine.mode === 'full';
+        return { ...s, ...fields, ...(readInFull ? { mode: 'full' as const, mode_reason: 'not_incremental' as const } : {}) };
+      }),
+    };
   },
 };

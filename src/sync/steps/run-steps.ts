@@ -1,7 +1,7 @@
 // `quorum run`'s steps, in order (SPEC §6). Adding a step is a file beside this one and a line here;
 // the builder checks that whatever the step reads, an earlier step gave.
 //
-//   lock ─ check-state ─ record-run ─ deliver-leftovers ─ run-mode ─┬ BEGIN ─ evaluate ─ diff ─ guardrail ─ outbox ─ snapshot ─ record-modes ─ clear-staging ─ summarise ─ COMMIT ┬─ refresh-statistics ─ deliver ─ prune ─ finish
+//   lock ─ check-state ─ record-run ─ deliver-leftovers ─ run-mode ─ prepare-incremental ─┬ BEGIN ─ evaluate ─ diff ─ guardrail ─ outbox ─ snapshot ─ record-modes ─ clear-staging ─ summarise ─ COMMIT ┬─ refresh-statistics ─ deliver ─ prune ─ finish
 //
 // A dry run writes nothing and takes none of these steps (dry-run.ts).
 import { checkStateStep } from './check-state-step.js';
@@ -14,6 +14,7 @@ import { finishStep } from './finish-step.js';
 import { guardrailStep } from './guardrail-step.js';
 import { lockStep } from './lock-step.js';
 import { outboxStep } from './outbox-step.js';
+import { prepareIncrementalStep } from './prepare-incremental-step.js';
 import { pruneStep } from './prune-step.js';
 import { recordModesStep } from './record-modes-step.js';
 import { recordRunStep } from './record-run-step.js';
@@ -31,6 +32,7 @@ export const RUN_STEPS = steps<RunContext>()
   .then(recordRunStep)
   .then(deliverLeftoversStep)
   .then(runModeStep)
+  .then(prepareIncrementalStep)
   .transaction(runTransaction, (tx) =>
     tx
       .then(evaluateStep)

@@ -1,0 +1,70 @@
+// What is new to a run (SPEC §6.1), shared by the partials and the universe facts: the previous
+// refresh of a state table, the rows that arrived since its watermark (minus the lag), the new
+// watermark, and the bookkeeping row written in the run's transaction.
+import type { Expr, FromItem } from '../sql/ast.js';
+import { aggregate, bin, cast, col, deleteFrom, insertInto, isNull, NULL, or, select, str, tableOf, ts, TRUE } from '../sql/ast.js';
+import { toIso, type StateWriter } from '../sync/state-sql.js';
+import { stateRef } from './partial-tables.js';
+
+/** What the previous run of a state table left: its as_of and arrival watermark. */
+export interface PreviousRefresh {
+  readonly asOf: string;
+  readonly watermark: string | null;
+}
+
+export const isoOf = (ms: number): string => new Date(ms).toISOString();
+
+export async function readPreviousRefreshes(w: StateWriter, schema: string): Promise<Map<string, PreviousRefresh>> {
+  const rows = await w.rows(
+    select({
+      columns: ['partial_table', 'as_of', 'watermark'].map((c) => ({ expr: col(c, 's'), alias: c })),
+      from: tableOf(stateRef(schema), 's'),
+    }),
+  );
+  return new Map(rows.map((r) => [String(r.partial_table), { asOf: toIso(r.as_of)!, watermark: toIso(r.watermark) }]));
+}
+
+export interface Newness {
+  /** null: nothing to build on (no previous refresh, or one at a later as_of): rebuild. */
+  readonly previous: PreviousRefresh | null;
+  /** Arrival values above this are new; null: every row is. */
+  readonly since: string | null;
+  readonly isNew: Expr;
+}
+
+/**
+ * Rows new to a run: arrival later than the previous watermark minus the lag, arrival null, or
+ * event time at or after `timeFrom` (at most the previous as_of).
+ */
+export function newness(previous: PreviousRefresh | null, asOf: string, lagSeconds: number, arrival: Expr, time: Expr, timeFrom: (previousAsOf: number) => number): Newness {
+  const usable = previous !== null && Date.parse(previous.asOf) <= Date.parse(asOf) ? previous : null;
+  const since = usable?.watermark == null ? null : isoOf(Date.parse(usable.watermark) - lagSeconds * 1000);
+  const isNew = usable === null || since === null ? TRUE : or(bin('>', arrival, ts(since)), isNull(arrival), bin('>=', time, ts(isoOf(timeFrom(Date.parse(usable.asOf))))));
+  return { previous: usable, since, isNew };
+}
+
+/** The new watermark, read before the new rows: a row landing after this read is new to the next run. */
+export async function readWatermark(w: StateWriter, source: FromItem, arrival: Expr, n: Newness): Promise<string | null> {
+  const mark = await w.rows(select({ columns: [{ expr: aggregate('max', arrival), alias: 'w' }], from: source, where: n.since === null ? null : bin('>', arrival, ts(n.since)) }));
+  return toIso(mark[0]?.w) ?? n.previous?.watermark ?? null;
+}
+
+export async function recordRefresh(w: StateWriter, schema: string, key: string, sourceTable: string, asOf: string, watermark: string | null): Promise<void> {
+  const state = stateRef(schema);
+  await w.run(deleteFrom(state, bin('=', col('partial_table'), str(key))));
+  await w.run(
+    insertInto(
+      state,
+      ['partial_table', 'source_table', 'as_of', 'watermark', 'refreshed_at'],
+      select({
+        columns: [
+          { expr: str(key), alias: 'partial_table' },
+          { expr: str(sourceTable), alias: 'source_table' },
+          { expr: ts(asOf), alias: 'as_of' },
+          { expr: watermark === null ? cast(NULL, 'timestamp') : ts(watermark), alias: 'watermark' },
+          { expr: ts(new Date().toISOString()), alias: 'refreshed_at' },
+        ],
+      }),
+    ),
+  );
+}

@@ -1,0 +1,164 @@
+// The incremental engine's entry point (SPEC §6.1, docs/incremental.md). Inside the run's
+// transaction it refreshes every incremental scan's partials and then rewrites the compiled
+// statement (members or sync staging, whichever the caller compiled) so that those scans' CTEs
+// read partials and raw edge rows instead of the whole source. Everything else of the statement
+// is the full lowering's, unchanged: the answer is the full statement's, by construction.
+import { CTE } from '../plan/physical/cte-names.js';
+import type { Plan } from '../plan/plan.js';
+import type { Expr, With } from '../sql/ast.js';
+import { and, bin, col, countAll, or, select, table, ts } from '../sql/ast.js';
+import { toNumber, type StateWriter } from '../sync/state-sql.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
+import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from './incremental-pass.js';
+import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
+import { factCtes } from './universe-sql.js';
+import type { IncrementalSettings } from './incremental-settings.js';
+import { mergedScanQuery } from './merge-sql.js';
+import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } from './partial-columns.js';
+import { readPreviousRefreshes } from './arrival-sql.js';
+import { refreshScan, type RefreshResult } from './partial-refresh.js';
+import { incrementalDdl } from './partial-tables.js';
+import { cteReferences, replaceCtes, sourceReferences } from './rewrite-ctes.js';
+
+/**
+ * Deliberate faults, for tests only (never reachable from the CLI or quorum.yml): each must make
+ * the hand-built history of test/incremental/incremental-engine.test.ts fail.
+ */
+export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket';
+
+export interface IncrementalOptions {
+  readonly plan: Plan;
+  readonly stateSchema: string;
+  readonly settings: IncrementalSettings;
+  /** Rebuild every partial from the source (a full run keeps the partials for the next one). */
+  readonly rebuild?: boolean;
+  readonly mutation?: IncrementalMutation;
+}
+
+export interface ScanRefresh extends RefreshResult {
+  readonly cte: string;
+  readonly table: string;
+  readonly partialTable: string;
+}
+
+export interface IncrementalRun {
+  readonly pass: IncrementalPlan;
+  readonly refreshes: readonly ScanRefresh[];
+  /** The statement with every incremental scan read from partials; the rest as compiled. */
+  rewrite(statement: With): With;
+}
+
+/** The CTE a fact's refresh is counted against in rows_read. */
+const FACT_CTE = { users: CTE.userUniverse, edges: CTE.identityEdges, groups: CTE.memberships } as const;
+
+/** What a run keeps in state for a plan: the scans' partials and the universe facts. */
+export function planIncremental(plan: Plan, settings: IncrementalSettings): { pass: IncrementalPlan; facts: Fact[] } {
+  const facts = planFacts(plan, settings);
+  const fromState = [...factCtes(plan, 'state', facts).keys()];
+  return { pass: incrementalPass(plan, settings, fromState), facts };
+}
+
+/** CREATE ... IF NOT EXISTS of the incremental state tables: before the run's transaction, like the other state tables. */
+export async function ensureIncrementalTables(connection: WarehouseConnection, options: Pick<IncrementalOptions, 'plan' | 'stateSchema' | 'settings'>): Promise<IncrementalPlan> {
+  const { pass, facts } = planIncremental(options.plan, options.settings);
+  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts)];
+  for (const d of ddl) await connection.execute(connection.dialect.printer.printDdl(d));
+  return pass;
+}
+
+/** Refreshes the partials (inside the caller's transaction) and returns how to rewrite the statement. */
+export async function refreshIncremental(w: StateWriter, options: IncrementalOptions): Promise<IncrementalRun> {
+  const { plan, stateSchema: schema } = options;
+  const { pass, facts } = planIncremental(plan, options.settings);
+  const previous = options.rebuild ? new Map() : await readPreviousRefreshes(w, schema);
+  const lagSeconds = options.mutation === 'ignore-arrival-lag' ? 0 : options.settings.arrivalLagSeconds;
+  const refreshes: ScanRefresh[] = [];
+  for (const s of pass.scans) {
+    const result = await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null });
+    refreshes.push({ ...result, cte: s.scan.name, table: s.table, partialTable: s.partialTable });
+  }
+  for (const f of facts) {
+    for (const source of f.sources) {
+      const read = await refreshFact(w, plan, schema, f, source, previous.get(factRefreshKey(f, source)) ?? null, lagSeconds);
+      refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead: read });
+    }
+  }
+  const mergeOptions = { skipEdgeBucket: options.mutation === 'skip-edge-bucket' };
+  const replacements = new Map([
+    ...factCtes(plan, schema, facts),
+    ...pass.scans.map((s) => [s.scan.name, { query: mergedScanQuery(plan, schema, s, mergeOptions), comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover` }] as const),
+  ]);
+  return { pass, refreshes, rewrite: (statement) => replaceCtes(statement, replacements) };
+}
+
+/** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows. */
+function rawRowsCondition(plan: Plan, s: IncrementalScan): Expr {
+  const ctx = { plan, table: s.table, alias: 'e' };
+  const regions = [s.presence, ...s.measures].map((p) => rawRegion(p, ctx));
+  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions));
+}
+
+export interface RowsRead {
+  readonly total: number;
+  /** Per output: the rows of the CTEs it depends on (an entity universe and memberships count for every output). */
+  readonly byDefinition: ReadonlyMap<string, number>;
+}
+
+/** The CTEs an output depends on: those of the features it reads and the universes, then what they read. */
+function cteClosure(plan: Plan, statement: With, name: string): Set<string> {
+  const byName = new Map(statement.ctes.map((c) => [c.name, c]));
+  const features = new Map(plan.features.map((f) => [f.column, f]));
+  const start = new Set<string>([CTE.userUniverse, CTE.accountUniverse, CTE.memberships]);
+  for (const column of featuresRead(plan, name)) {
+    const s = features.get(column)?.source;
+    if (s === undefined) continue;
+    start.add(s.kind === 'custom_trait' ? CTE.customTraits(features.get(column)!.level) : s.kind === 'measure' ? s.scan : s.cte);
+  }
+  const out = new Set<string>();
+  const visit = (cte: string): void => {
+    if (out.has(cte) || !byName.has(cte)) return;
+    out.add(cte);
+    for (const next of cteReferences(byName.get(cte)!.query)) visit(next);
+  };
+  start.forEach(visit);
+  return out;
+}
+
+/**
+ * Rows a statement reads from source tables, as quorum counts them (`rows_read`): a CTE that reads
+ * a source table reads its rows up to as_of; a scan read from partials reads only its raw days,
+ * plus what its refresh read; facts in state read only what their refresh read. Counted by
+ * separate COUNT(*) queries on the same snapshot.
+ */
+export async function rowsReadOf(w: StateWriter, plan: Plan, statement: With, run: IncrementalRun | null): Promise<RowsRead> {
+  const incremental = new Map((run?.pass.scans ?? []).map((s) => [s.scan.name, s]));
+  const count = async (name: string, where: Expr | null): Promise<number> => {
+    const rows = await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: table(name, 'e', plan.layout.schema), where }));
+    return toNumber(rows[0]?.n);
+  };
+  const upToAsOf = new Map<string, number>();
+  const perCte = new Map<string, number>();
+  const add = (cte: string, n: number) => perCte.set(cte, (perCte.get(cte) ?? 0) + n);
+  for (const r of run?.refreshes ?? []) add(r.cte, r.rowsRead);
+  for (const cte of statement.ctes) {
+    const s = incremental.get(cte.name);
+    if (s !== undefined) {
+      add(cte.name, await count(s.table, rawRowsCondition(plan, s)));
+      continue;
+    }
+    for (const name of sourceReferences(cte.query, plan.layout.schema)) {
+      if (!upToAsOf.has(name)) upToAsOf.set(name, await count(name, bin('<=', col(plan.layout.eventTime, 'e'), ts(plan.asOf))));
+      add(cte.name, upToAsOf.get(name)!);
+    }
+  }
+  const total = [...perCte.values()].reduce((a, b) => a + b, 0);
+  const byDefinition = new Map(
+    plan.outputs.map((o) => [o.name, [...cteClosure(plan, statement, o.name)].reduce((sum, cte) => sum + (perCte.get(cte) ?? 0), 0)] as const),
+  );
+  return { total, byDefinition };
+}
+
+/** rowsReadOf's total. */
+export async function rowsRead(w: StateWriter, plan: Plan, statement: With, run: IncrementalRun | null): Promise<number> {
+  return (await rowsReadOf(w, plan, statement, run)).total;
+}

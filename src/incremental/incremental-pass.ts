@@ -1,0 +1,269 @@
+// The incremental pass over a plan (docs/incremental.md): which event scans keep per-(raw identity,
+// day) partials in the state schema, which parts of the statement are recomputed in full each run
+// and why, and, per definition, whether its answer comes from partials (`incremental`) or not.
+// Warehouse-free and serialisable like the plan itself.
+import { createHash } from 'node:crypto';
+import type { Level, TimeWindow } from '../definitions/model.js';
+import type { EventScan, Feature, Measure, Plan, PlanCondition, RankedTrait } from '../plan/plan.js';
+import { CTE } from '../plan/physical/cte-names.js';
+import { toIsoInstant } from '../sql/lower.js';
+import { BUCKET_SECONDS, type IncrementalSettings } from './incremental-settings.js';
+
+const DAY_MS = BUCKET_SECONDS * 1000;
+
+/** A time range of event times: [from or (from, to), closed on the right at as_of unless `to`. */
+export interface TimeRange {
+  readonly from: number | null; // ms
+  readonly fromInclusive: boolean;
+  readonly to: number | null; // ms, exclusive
+}
+
+/** A measure's days taken from partials: buckets [from, to) (ms, midnights); the rest of its range is read raw. */
+export interface BucketRange {
+  readonly from: number | null;
+  readonly to: number;
+}
+
+export interface PartialMeasure {
+  readonly measure: Measure;
+  readonly range: TimeRange;
+  readonly buckets: BucketRange;
+}
+
+export interface IncrementalScan {
+  readonly scan: EventScan;
+  readonly level: Level;
+  readonly table: string;
+  /** The state table of per-(raw key, day) partials; `${partialTable}_v` holds per-value counts. */
+  readonly partialTable: string;
+  readonly arrivalColumn: string;
+  readonly measures: readonly PartialMeasure[];
+  /** Rows any measure can use (the scan's own narrowing): its presence decides which ids the scan CTE lists. */
+  readonly presence: PartialMeasure;
+  /** group_context: the partials are kept per context account too, and filtered when they meet the memberships. */
+  readonly context: boolean;
+  /** Distinct properties whose per-value counts are kept. */
+  readonly valueProperty: string | null;
+  /** Stored buckets: [storedFrom, closedEnd) (ms); storedFrom null = all history. */
+  readonly storedFrom: number | null;
+  readonly closedEnd: number;
+  /**
+   * A ranked trait's own scan: most_frequent keeps per-value counts (its CTE ranks the merged
+   * counts); first / last keep each day's earliest / latest matching row (time, id, value).
+   */
+  readonly ranked: { readonly kind: 'most_frequent'; readonly minFrequency: number } | { readonly kind: 'first' | 'last'; readonly trait: RankedTrait } | null;
+}
+
+export interface Recomputed {
+  readonly part: string; // a CTE name or a kind of part
+  readonly reason: string;
+  /** true: the definitions reading it run full; false: only this part is re-read, the rest is incremental. */
+  readonly makesFull: boolean;
+}
+
+export interface DefinitionMode {
+  readonly name: string;
+  readonly mode: 'full' | 'incremental';
+  readonly reasons: readonly string[];
+}
+
+export interface IncrementalPlan {
+  readonly asOf: string;
+  readonly scans: readonly IncrementalScan[];
+  readonly recomputed: readonly Recomputed[];
+  readonly definitions: readonly DefinitionMode[];
+}
+
+export const dayFloor = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
+const dayCeil = (ms: number): number => Math.ceil(ms / DAY_MS) * DAY_MS;
+
+export function windowRange(window: TimeWindow | null, asOfMs: number): TimeRange {
+  if (window === null) return { from: null, fromInclusive: true, to: null };
+  if (window.kind === 'within') return { from: asOfMs - window.seconds * 1000, fromInclusive: false, to: null };
+  return { from: Date.parse(toIsoInstant(window.start)), fromInclusive: true, to: Date.parse(toIsoInstant(window.end)) };
+}
+
+/** The closed days wholly inside a range (at as_of): a bucket [d, d + 1 day) is closed when d + 1 day <= as_of. */
+export function bucketRange(range: TimeRange, asOfMs: number): BucketRange {
+  const closedEnd = dayFloor(asOfMs);
+  const to = range.to === null ? closedEnd : Math.min(dayFloor(range.to), closedEnd);
+  // (from, ...: a bucket starting at `from` holds the excluded instant itself.
+  const from = range.from === null ? null : range.fromInclusive ? dayCeil(range.from) : dayFloor(range.from) + DAY_MS;
+  return { from, to: from !== null && from > to ? from : to };
+}
+
+/** The widest of the ranges, as the full lowering's scan narrowing reads it (one lower bound, up to as_of). */
+function earliest(ranges: readonly TimeRange[]): TimeRange {
+  let out: TimeRange | null = null;
+  for (const r of ranges) {
+    if (r.from === null) return { from: null, fromInclusive: true, to: null };
+    if (out === null || r.from < out.from! || (r.from === out.from && r.fromInclusive)) out = { from: r.from, fromInclusive: r.fromInclusive, to: null };
+  }
+  return out ?? { from: null, fromInclusive: true, to: null };
+}
+
+/** The full lowering's CTEs that facts in state can stand for (universe-sql.ts). */
+const UNIVERSE_PARTS: readonly string[] = [CTE.userUniverse, CTE.accountUniverse, CTE.memberships, CTE.identityEdges];
+
+const MERGEABLE: ReadonlySet<Measure['aggregate']> = new Set(['count', 'sum', 'avg', 'min', 'max', 'count_distinct', 'sorted_distinct_list']);
+const STORABLE_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'integer', 'boolean', 'timestamp']);
+
+function scanFallback(plan: Plan, scan: EventScan, settings: IncrementalSettings): string | null {
+  const types = plan.columnTypes[scan.table];
+  if (types === undefined) return `the catalog does not know table ${scan.table}`;
+  if (settings.arrivalColumn(scan.table) === null) return `table ${scan.table} has no arrival column (source.arrival_time)`;
+  if (types[plan.layout.columns.userId] !== 'string') return `${scan.table}.${plan.layout.columns.userId} is not a string column`;
+  for (const m of scan.measures) {
+    if (m.groupContext && types[plan.layout.columns.contextGroupId] !== 'string') return `${scan.table}.${plan.layout.columns.contextGroupId} is not a string column`;
+    if (!MERGEABLE.has(m.aggregate)) return `${m.aggregate} has no partial`;
+    if (m.property !== null && !STORABLE_TYPES.has(types[m.property] ?? 'unknown')) return `property ${m.property} has no storable type`;
+  }
+  const distinct = new Set(scan.measures.filter((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list').map((m) => m.property));
+  if (distinct.size > 1) return 'distinct measures over two properties of one table are not kept in partials yet';
+  return null;
+}
+
+function partialTableName(plan: Plan, scan: EventScan, arrivalColumn: string): string {
+  const signature = JSON.stringify({
+    grain: BUCKET_SECONDS,
+    schema: plan.layout.schema,
+    eventTime: plan.layout.eventTime,
+    arrivalColumn,
+    stitching: plan.identity !== null,
+    table: scan.table,
+    // group_context keeps partials per context account too: another table.
+    context: scan.level === 'account' && scan.measures.some((m) => m.groupContext),
+    measures: scan.measures.map((m) => [m.column, m.aggregate, m.property, m.match, m.window, m.filters]),
+  });
+  return `inc_${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
+}
+
+function incrementalScan(plan: Plan, scan: EventScan, arrivalColumn: string): IncrementalScan {
+  const asOfMs = Date.parse(plan.asOf);
+  const partial = (measure: Measure, range: TimeRange): PartialMeasure => ({ measure, range, buckets: bucketRange(range, asOfMs) });
+  const measures = scan.measures.map((m) => partial(m, windowRange(m.window, asOfMs)));
+  const presenceRange = earliest(measures.map((m) => m.range));
+  const presence = partial({ ...scan.measures[0], column: 'n_rows', aggregate: 'count', property: null, window: null, filters: [] }, presenceRange);
+  const froms = [presence, ...measures].map((m) => m.buckets.from);
+  const distinct = scan.measures.find((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list');
+  return {
+    scan,
+    level: scan.level,
+    table: scan.table,
+    partialTable: partialTableName(plan, scan, arrivalColumn),
+    arrivalColumn,
+    measures,
+    presence,
+    valueProperty: distinct?.property ?? null,
+    context: scan.level === 'account' && scan.measures.some((m) => m.groupContext),
+    storedFrom: froms.includes(null) ? null : Math.min(...(froms as number[])),
+    closedEnd: dayFloor(asOfMs),
+    ranked: null,
+  };
+}
+
+/**
+ * A ranked trait as a scan of one measure. most_frequent: a distinct measure, whose per-(raw key,
+ * day, value) counts are what its ranking needs. first / last: a min / max of the property, which
+ * gives the checks of its type; its partials are the day's first / last row (partial-columns.ts).
+ */
+function rankedScan(r: RankedTrait): EventScan {
+  const aggregate = r.compute === 'most_frequent' ? 'count_distinct' : r.compute === 'first' ? 'min' : 'max';
+  const measure: Measure = { column: 'ranked', aggregate, property: r.property, match: r.match, window: r.window, filters: r.filters, groupContext: r.groupContext };
+  return { name: r.name, level: r.level, table: r.match.table, measures: [measure] };
+}
+
+/** The features each output reads, through the audiences it is a member of. */
+export function featuresRead(plan: Plan, name: string): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (c: PlanCondition): void => {
+    switch (c.kind) {
+      case 'all':
+      case 'any':
+        c.children.forEach(walk);
+        return;
+      case 'not':
+        walk(c.child);
+        return;
+      case 'compare':
+      case 'count':
+        out.add(c.feature);
+        return;
+      case 'funnel':
+        c.steps.forEach(walk);
+        return;
+      case 'member':
+      case 'member_of_account_audience':
+        audience(c.audience);
+        return;
+      case 'quantifier':
+        walk(c.condition);
+        return;
+    }
+  };
+  const audience = (n: string): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    const a = plan.audiences.find((x) => x.name === n);
+    if (a) walk(a.condition);
+  };
+  const output = plan.outputs.find((o) => o.name === name);
+  if (output?.kind === 'trait') output.columns.forEach((c) => out.add(c.feature));
+  else audience(name);
+  return out;
+}
+
+function featureReason(f: Feature, scans: ReadonlyMap<string, IncrementalScan>, fallbacks: ReadonlyMap<string, string>): string | null {
+  const s = f.source;
+  switch (s.kind) {
+    case 'custom_trait':
+      return null;
+    case 'measure':
+      return scans.has(s.scan) ? null : `${s.scan}: ${fallbacks.get(s.scan) ?? 'not kept in partials'}`;
+    case 'ranked':
+      return scans.has(s.cte) ? null : `${s.cte}: ${fallbacks.get(s.cte) ?? 'not kept in partials'}`;
+    case 'funnel':
+      return `${s.cte}: funnels are recomputed from the source in this version`;
+    case 'sql_trait':
+      return `${s.cte}: a SQL trait has no partials; it is re-run each run`;
+  }
+}
+
+/** `fromState`: the CTEs of the universes, memberships and identity that the run reads from facts in state. */
+export function incrementalPass(plan: Plan, settings: IncrementalSettings, fromState: readonly string[] = []): IncrementalPlan {
+  const scans = new Map<string, IncrementalScan>();
+  const fallbacks = new Map<string, string>();
+  for (const scan of plan.scans) {
+    const reason = scanFallback(plan, scan, settings);
+    if (reason === null) scans.set(scan.name, incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!));
+    else fallbacks.set(scan.name, reason);
+  }
+  for (const r of plan.ranked) {
+    const scan = rankedScan(r);
+    const idType = plan.columnTypes[r.match.table]?.[plan.layout.columns.id];
+    const reason = scanFallback(plan, scan, settings) ?? (r.compute !== 'most_frequent' && !STORABLE_TYPES.has(idType ?? 'unknown') ? 'the event id column has no storable type' : null);
+    if (reason !== null) {
+      fallbacks.set(r.name, reason);
+      continue;
+    }
+    const ranked = r.compute === 'most_frequent' ? { kind: r.compute, minFrequency: r.minFrequency } : { kind: r.compute, trait: r };
+    scans.set(r.name, { ...incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!), ranked });
+  }
+  const recomputed: Recomputed[] = [
+    ...[...UNIVERSE_PARTS.filter((p) => !fromState.includes(p)), 'custom traits'].map((part) => ({ part, reason: 'read from the source each run (not kept in state)', makesFull: false })),
+    ...[...fallbacks].map(([part, reason]) => ({ part, reason, makesFull: true })),
+    ...plan.funnels.map((f) => ({ part: f.name, reason: 'funnels are recomputed from the source in this version', makesFull: true })),
+    ...plan.sqlTraits.map((t) => ({ part: t.name, reason: 'a SQL trait has no partials: it is re-run each run', makesFull: true })),
+  ];
+  const featureByColumn = new Map(plan.features.map((f) => [f.column, f]));
+  const definitions = plan.outputs.map((o): DefinitionMode => {
+    const reasons = [...featuresRead(plan, o.name)].flatMap((column) => {
+      const f = featureByColumn.get(column);
+      const reason = f === undefined ? null : featureReason(f, scans, fallbacks);
+      return reason === null ? [] : [reason];
+    });
+    return { name: o.name, mode: reasons.length === 0 ? 'incremental' : 'full', reasons: [...new Set(reasons)] };
+  });
+  return { asOf: plan.asOf, scans: [...scans.values()], recomputed, definitions };
+}

@@ -1,0 +1,53 @@
+// What `quorum run`'s evaluate step calls when a run is incremental: inside the run's transaction,
+// refresh the partials and facts, rewrite the compiled staging statement to read them, and say
+// per definition how it was computed and how many source rows it read (`run --json`: mode,
+// rows_read; SPEC §6.1). The statement keeps the staging table's columns, so the diff is unchanged.
+import type { Plan } from '../plan/plan.js';
+import { withCtes, type Query, type With } from '../sql/ast.js';
+import type { StateWriter } from '../sync/state-sql.js';
+import { refreshIncremental, rowsReadOf, type IncrementalMutation } from './evaluate-incremental.js';
+import type { DefinitionMode, Recomputed } from './incremental-pass.js';
+import type { IncrementalSettings } from './incremental-settings.js';
+
+export interface IncrementalSummary {
+  readonly definitions: readonly (DefinitionMode & { readonly rowsRead: number })[];
+  /** Parts of the statement read from the source each run, and why (SQL traits always are). */
+  readonly recomputed: readonly Recomputed[];
+  readonly rowsRead: number;
+}
+
+export interface IncrementalStage {
+  readonly statement: With;
+  readonly summary: IncrementalSummary;
+  /** Any other statement over the plan's CTEs (members, a dry run's), read from the same refreshed state. */
+  rewrite(statement: With): With;
+}
+
+export interface StageRequest {
+  readonly plan: Plan;
+  readonly stateSchema: string;
+  readonly settings: IncrementalSettings;
+  /** The compiled staging statement (src/sync/diff-sql.ts stagingQuery), or any statement over the plan's CTEs. */
+  readonly staging: Query;
+  /** A full run: rebuild every partial and fact from the source, so the next run can be incremental. */
+  readonly rebuild?: boolean;
+  /** Tests only. */
+  readonly mutation?: IncrementalMutation;
+}
+
+export async function stageIncrementally(tx: StateWriter, request: StageRequest): Promise<IncrementalStage> {
+  const { plan } = request;
+  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, mutation: request.mutation });
+  // A statement without CTEs (no definition selected) reads nothing to rewrite.
+  const statement = request.staging.kind === 'with' ? run.rewrite(request.staging) : withCtes([], request.staging);
+  const read = await rowsReadOf(tx, plan, statement, run);
+  return {
+    statement,
+    summary: {
+      definitions: run.pass.definitions.map((d) => ({ ...d, rowsRead: read.byDefinition.get(d.name) ?? 0 })),
+      recomputed: run.pass.recomputed,
+      rowsRead: read.total,
+    },
+    rewrite: run.rewrite,
+  };
+}

@@ -1,0 +1,267 @@
+// A scan's CTE rebuilt from partials: the stored closed days inside each measure's window, plus the
+// rows of the days the partials do not cover (the open day that holds as_of and the edge day at a
+// window's lower bound), read raw and restricted to the window. Raw keys meet the run's `identity`
+// CTE here, so an identity edge that arrived late re-attributes anonymous partials without a
+// rescan. Same columns and the same rows as the full lowering's scan CTE (src/sql/lower.ts):
+// `id`, then one column per measure, for every entity with a row in the scan's narrowing.
+import type { Expr, Query, SelectColumn } from '../sql/ast.js';
+import {
+  aggregate,
+  and,
+  bin,
+  caseWhen,
+  cast,
+  coalesce,
+  col,
+  countAll,
+  firstPerGroup,
+  isNull,
+  join,
+  num,
+  or,
+  select,
+  subquery,
+  table,
+  tableOf,
+  ts,
+  union,
+  type FromItem,
+  type Join,
+} from '../sql/ast.js';
+import { CTE } from '../plan/physical/cte-names.js';
+import { mostFrequentRanking } from '../sql/lower-ranked.js';
+import type { Measure, Plan } from '../plan/plan.js';
+import type { BucketRange, IncrementalScan, PartialMeasure } from './incremental-pass.js';
+import {
+  eventNarrowing,
+  eventTimeOf,
+  firstLastOrder,
+  hasRawKey,
+  isDistinct,
+  measureMatch,
+  ordered,
+  partialAggregates,
+  partialColumns,
+  rawIdentity,
+  rawRegion,
+  scanPartialAggregates,
+  scanPartialColumns,
+  scanRowCondition,
+  type RowContext,
+} from './partial-columns.js';
+import { partialRef, valueRef } from './partial-tables.js';
+
+export interface MergeOptions {
+  /** Test-only mutation: forget the edge day at each window's lower bound. */
+  readonly skipEdgeBucket?: boolean;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function inBuckets(buckets: BucketRange, bucket: Expr): Expr {
+  const parts = [bin('<', bucket, ts(iso(buckets.to)))];
+  if (buckets.from !== null) parts.push(bin('>=', bucket, ts(iso(buckets.from))));
+  return and(...parts);
+}
+
+function storedDays(s: IncrementalScan, bucket: Expr): Expr {
+  return inBuckets({ from: s.storedFrom, to: s.closedEnd }, bucket);
+}
+
+const measureColumnNames = (plan: Plan, s: IncrementalScan, m: Measure): string[] => partialColumns(plan, s.table, m).map((c) => c.name);
+const firstLast = (s: IncrementalScan): boolean => s.ranked !== null && s.ranked.kind !== 'most_frequent';
+/** The partial columns every row of the plain (not per-value) side carries. */
+const plainColumnNames = (plan: Plan, s: IncrementalScan): string[] => scanPartialColumns(plan, s).map((c) => c.name);
+
+/** Rows of the raw days: one row per raw identity (and value), every partial restricted to its measure's raw region. */
+function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: boolean): Query {
+  const ctx: RowContext = { plan, table: s.table, alias: 'e' };
+  const region = (p: PartialMeasure) => rawRegion(p, ctx, options);
+  const { ru, ra } = rawIdentity(ctx);
+  const context = s.context ? [col(plan.layout.columns.contextGroupId, 'e')] : [];
+  const keys: SelectColumn[] = [
+    { expr: ru, alias: 'ru' },
+    { expr: ra, alias: 'ra' },
+    ...context.map((expr) => ({ expr, alias: 'ctx' })),
+  ];
+  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf))];
+  const where: Expr[] = [...base, or(...[s.presence, ...s.measures].map(region))];
+  if (value) {
+    const k = col(s.valueProperty!, 'e');
+    const distinct = s.measures.filter((p) => isDistinct(p.measure));
+    return select({
+      columns: [...keys, { expr: k, alias: 'k' }, ...distinct.map((p) => ({ expr: countAll(and(...measureMatch(p.measure, ctx), region(p))), alias: p.measure.column }))],
+      from: table(s.table, 'e', plan.layout.schema),
+      where: and(...where, isNull(k, true)),
+      groupBy: [ru, ra, ...context, k],
+    });
+  }
+  if (firstLast(s)) {
+    // The day's chosen row is ranked among the rows in the trait's range only.
+    const names = plainColumnNames(plan, s);
+    const chosen = scanPartialAggregates(plan, s, ctx, []).map((expr, i) => ({ expr, alias: names[i] }));
+    return select({
+      columns: [...keys, { expr: countAll(), alias: 'n_rows' }, ...chosen],
+      from: table(s.table, 'e', plan.layout.schema),
+      where: and(...base, ...scanRowCondition(s, ctx), region(s.measures[0])),
+      groupBy: [ru, ra, ...context],
+    });
+  }
+  const partials = s.measures.flatMap((p) => {
+    const names = measureColumnNames(plan, s, p.measure);
+    return partialAggregates(plan, s.table, p.measure, ctx, [region(p)]).map((expr, i) => ({ expr, alias: names[i] }));
+  });
+  return select({
+    columns: [...keys, { expr: countAll(region(s.presence)), alias: 'n_rows' }, ...partials],
+    from: table(s.table, 'e', plan.layout.schema),
+    where: and(...where),
+    groupBy: [ru, ra, ...context],
+  });
+}
+
+/** Rows of the stored days, each partial kept only where its measure takes that day from partials. */
+function storedRows(plan: Plan, schema: string, s: IncrementalScan, value: boolean): Query {
+  const bucket = col('bucket', 'p');
+  const keep = (p: PartialMeasure, name: string): SelectColumn => ({ expr: caseWhen([{ when: inBuckets(p.buckets, bucket), then: col(name, 'p') }]), alias: name });
+  const keys: SelectColumn[] = [
+    { expr: col('ru', 'p'), alias: 'ru' },
+    { expr: col('ra', 'p'), alias: 'ra' },
+    ...(s.context ? [{ expr: col('ctx', 'p'), alias: 'ctx' }] : []),
+  ];
+  if (value) {
+    return select({
+      columns: [...keys, { expr: col('k', 'p'), alias: 'k' }, ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => keep(p, p.measure.column))],
+      from: tableOf(valueRef(schema, s), 'p'),
+      where: storedDays(s, bucket),
+    });
+  }
+  return select({
+    columns: [
+      ...keys,
+      keep(s.presence, 'n_rows'),
+      ...(firstLast(s) ? plainColumnNames(plan, s).map((name) => keep(s.measures[0], name)) : s.measures.flatMap((p) => measureColumnNames(plan, s, p.measure).map((name) => keep(p, name)))),
+    ],
+    from: tableOf(partialRef(schema, s), 'p'),
+    where: storedDays(s, bucket),
+  });
+}
+
+/** Stored and raw rows with each raw identity resolved to its user (`uid`), then grouped by entity. */
+function entityRows(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions, value: boolean): { from: FromItem; joins: Join[]; entity: Expr; where: Expr } {
+  const rows = subquery(union([storedRows(plan, schema, s, value), rawRows(plan, s, options, value)]), 'r');
+  const user = plan.identity === null ? col('ru', 'r') : coalesce(col('ru', 'r'), col('user_id', 'o'));
+  const owners: Join[] = plan.identity === null ? [] : [join('LEFT', table(CTE.identityOwners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'r')))];
+  const passthrough = [...(s.context ? ['ctx'] : []), ...(value ? ['k', ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => p.measure.column)] : ['n_rows', ...plainColumnNames(plan, s)])];
+  const mapped = subquery(
+    select({ columns: [{ expr: user, alias: 'uid' }, ...passthrough.map((c) => ({ expr: col(c, 'r'), alias: c }))], from: rows, joins: owners }),
+    'x',
+  );
+  const { columns } = plan.layout;
+  if (s.level === 'user') return { from: mapped, joins: [], entity: col('uid', 'x'), where: isNull(col('uid', 'x'), true) };
+  return {
+    from: table(CTE.memberships, 'm'),
+    joins: [join('INNER', mapped, bin('=', col('uid', 'x'), col(columns.userId, 'm')))],
+    entity: col(columns.groupId, 'm'),
+    where: isNull(col('uid', 'x'), true),
+  };
+}
+
+/** group_context (account level): only rows whose context account is the account, or none (SPEC §3). */
+function inContext(plan: Plan, s: IncrementalScan, groupContext: boolean): Expr | null {
+  if (!s.context || !groupContext) return null;
+  return or(isNull(col('ctx', 'x')), bin('=', col('ctx', 'x'), col(plan.layout.columns.groupId, 'm')));
+}
+
+const contextOf = (plan: Plan, s: IncrementalScan): Expr[] => {
+  const only = inContext(plan, s, s.scan.measures[0].groupContext);
+  return only === null ? [] : [only];
+};
+
+function combined(plan: Plan, s: IncrementalScan, m: Measure): Expr {
+  const x = (name: string) => col(name, 'x');
+  const only = inContext(plan, s, m.groupContext);
+  const total = (name: string) => aggregate('sum', x(name), only);
+  const seen = only === null ? bin('>', x(m.column), num(0)) : and(bin('>', x(m.column), num(0)), only);
+  switch (m.aggregate) {
+    case 'count':
+      return coalesce(total(m.column), num(0));
+    case 'sum':
+      return total(`${m.column}_sum`);
+    case 'avg': {
+      const n = total(`${m.column}_n`);
+      const quotient = bin('/', cast(total(`${m.column}_sum`), 'number'), cast(n, 'number'));
+      return caseWhen([{ when: bin('>', n, num(0)), then: quotient }]);
+    }
+    case 'min':
+    case 'max':
+      return aggregate(m.aggregate, ordered(plan, s.table, m.property, x(m.column)), only);
+    case 'count_distinct':
+      return coalesce(aggregate('count_distinct', x('k'), seen), num(0));
+    case 'sorted_distinct_list':
+      return aggregate('sorted_distinct_list', ordered(plan, s.table, m.property, x('k')), seen);
+  }
+}
+
+/** One row per entity with the combined value of each of `measures`. */
+function perEntity(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions, measures: readonly PartialMeasure[], value: boolean): Query {
+  const rows = entityRows(plan, schema, s, options, value);
+  return select({
+    columns: [{ expr: rows.entity, alias: 'id' }, ...measures.map((p) => ({ expr: combined(plan, s, p.measure), alias: p.measure.column }))],
+    from: rows.from,
+    joins: rows.joins,
+    where: rows.where,
+    groupBy: [rows.entity],
+    // Only entities with a row in the scan's narrowing, as the full scan lists them.
+    having: value ? null : bin('>', coalesce(aggregate('sum', col('n_rows', 'x')), num(0)), num(0)),
+  });
+}
+
+/** A most_frequent trait's CTE (id, value): per entity, the value counted most often (ties: the smallest), as the full lowering ranks it. */
+function mostFrequentQuery(plan: Plan, schema: string, s: IncrementalScan, minFrequency: number, options: MergeOptions): Query {
+  const rows = entityRows(plan, schema, s, options, true);
+  const frequency = aggregate('sum', col(s.measures[0].measure.column, 'x'));
+  const counted = select({
+    columns: [
+      { expr: rows.entity, alias: 'id' },
+      { expr: col('k', 'x'), alias: 'value' },
+      { expr: frequency, alias: 'frequency' },
+    ],
+    from: rows.from,
+    joins: rows.joins,
+    where: and(rows.where, ...contextOf(plan, s)),
+    groupBy: [rows.entity, col('k', 'x')],
+    having: and(bin('>', frequency, num(0)), bin('>=', frequency, num(minFrequency))),
+  });
+  return mostFrequentRanking(counted, (value) => ordered(plan, s.table, s.valueProperty, value));
+}
+
+/** A first / last trait's CTE (id, value): the entity's chosen row among the days' chosen rows. */
+function firstLastQuery(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions): Query {
+  const rows = entityRows(plan, schema, s, options, false);
+  return firstPerGroup({
+    from: rows.from,
+    joins: rows.joins,
+    where: and(rows.where, isNull(col('t', 'x'), true), ...contextOf(plan, s)),
+    group: rows.entity,
+    value: col('v', 'x'),
+    orderBy: firstLastOrder(plan, s, col('t', 'x'), col('rid', 'x')),
+    manyRowsPerGroup: false,
+  });
+}
+
+/** The replacement of the scan's CTE: the same columns, from partials and raw edge rows. */
+export function mergedScanQuery(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions = {}): Query {
+  if (s.ranked?.kind === 'most_frequent') return mostFrequentQuery(plan, schema, s, s.ranked.minFrequency, options);
+  if (s.ranked !== null) return firstLastQuery(plan, schema, s, options);
+  const main = perEntity(plan, schema, s, options, s.measures.filter((p) => !isDistinct(p.measure)), false);
+  const distinct = s.measures.filter((p) => isDistinct(p.measure));
+  if (distinct.length === 0) return main;
+  const perValue = perEntity(plan, schema, s, options, distinct, true);
+  const out = (p: PartialMeasure): Expr =>
+    p.measure.aggregate === 'count_distinct' ? coalesce(col(p.measure.column, 'd'), num(0)) : col(p.measure.column, isDistinct(p.measure) ? 'd' : 'a');
+  return select({
+    columns: [{ expr: col('id', 'a'), alias: 'id' }, ...s.measures.map((p) => ({ expr: out(p), alias: p.measure.column }))],
+    from: subquery(main, 'a'),
+    joins: [join('LEFT', subquery(perValue, 'd'), bin('=', col('id', 'd'), col('id', 'a')))],
+  });
+}

@@ -1,0 +1,34 @@
+// Step `prepare-incremental`: whether this run uses the incremental engine (src/incremental/,
+// SPEC §6.1), and its state tables (partials, facts, bookkeeping), created before the run's
+// transaction like the other state tables: some warehouses commit on DDL. With `incremental.enabled`
+// the engine runs on every run; when any definition runs full (first run, changed dependencies,
+// `--full`, `full_every`, an earlier as_of) it rebuilds its partials from the source instead of
+// refreshing them, so a full run also leaves the state the next incremental run starts from.
+import { INCREMENTAL_DEFAULTS } from '../../definitions/parse-incremental.js';
+import { ensureIncrementalTables } from '../../incremental/evaluate-incremental.js';
+import { incrementalSettings, type IncrementalSettings } from '../../incremental/incremental-settings.js';
+import type { RunModes } from '../run-modes.js';
+import type { RunContext, RunStep } from './run-step.js';
+
+export interface IncrementalChoice {
+  /** null: the compiled statement alone */
+  readonly incremental: { readonly settings: IncrementalSettings; readonly rebuild: boolean } | null;
+}
+
+export const prepareIncrementalStep: RunStep<RunContext & { readonly runModes: RunModes }, IncrementalChoice> = {
+  name: 'prepare-incremental',
+  run: async ({ request, connection, plan, schema, project, runModes }) => {
+    const config = project.config.incremental ?? INCREMENTAL_DEFAULTS;
+    const anyFull = [...runModes.modes.values()].some((m) => m.mode === 'full');
+    const incremental = request.incremental
+      ? { settings: request.incremental.settings, rebuild: request.incremental.rebuild ?? false }
+      : config.enabled
+        ? {
+            settings: incrementalSettings(request.catalog, { arrivalTime: project.config.source.arrivalTime ?? null, arrivalLagSeconds: config.arrivalLagSeconds, preset: project.config.source.preset }),
+            rebuild: anyFull,
+          }
+        : null;
+    if (incremental !== null) await ensureIncrementalTables(connection, { plan, stateSchema: schema, settings: incremental.settings });
+    return { incremental };
+  },
+};

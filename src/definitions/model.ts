@@ -6,6 +6,8 @@ export interface SourceLocation {
   readonly file: string; // project-relative path, e.g. "audiences/at_risk.yml"
   readonly line: number; // 1-based
   readonly col: number; // 1-based
+  /** The first position after the span (same numbering), for the code frame's underline; absent for a point. */
+  readonly end?: { readonly line: number; readonly col: number };
 }
 
 export type Level = 'user' | 'account';

@@ -6,7 +6,7 @@
 //                                          └────────────────────────────── (dry run: the same SQL over CTEs, read only) ────┘
 import { randomBytes } from 'node:crypto';
 import type { Definition, Project } from '../definitions/model.js';
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { failure } from '../diagnostics/diagnostic.js';
 import type { Destination, DestinationOptions } from '../destinations/destination.js';
 import { openDestination } from '../destinations/open-destination.js';
 import { planFor } from '../evaluation/evaluate.js';
@@ -372,14 +372,7 @@ async function checkDuplicateKeys(w: StateWriter, staging: { schema: string | nu
   if (rows.length === 0) return;
   const definition = project.definitions.find((d) => d.name === String(rows[0].definition));
   const key = definition?.level === 'account' ? 'group_id' : 'user_id';
-  throw new DiagnosticsError([
-    error(
-      'duplicate_key',
-      definition?.loc ?? null,
-      `SQL trait "${String(rows[0].definition)}" returned ${key} ${JSON.stringify(rows[0].entity_id)} more than once with different values`,
-      `make the query return one row per ${key} (GROUP BY ${key})`,
-    ),
-  ]);
+  throw failure('duplicate_key', { trait: String(rows[0].definition), key, value: rows[0].entity_id }, definition?.loc ?? null);
 }
 
 async function dryRun(request: RunRequest, plan: Plan, definitions: readonly SyncDefinition[], stamp: RunStamp): Promise<RunOutput> {

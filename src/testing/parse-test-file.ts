@@ -79,7 +79,7 @@ class TestFileParser {
     });
     const nameEntry = entries.get('test');
     let name: string | null = null;
-    if (!nameEntry) y.error('missing_key', loc, 'a test case has no "test:" name.', 'start each case with test: <what it shows>, e.g. test: a quiet account is at risk');
+    if (!nameEntry) y.error('missing_key', { form: 'missing', what: 'a test case', key: 'test', fix: 'start each case with test: <what it shows>, e.g. test: a quiet account is at risk' }, loc);
     else name = this.text(nameEntry, '"test"');
     const skipEntry = entries.get('skip');
     const skip = skipEntry ? this.skipReason(skipEntry) : null;
@@ -90,14 +90,17 @@ class TestFileParser {
     if (stepsEntry) {
       for (const key of ['as_of', 'expect']) {
         const e = entries.get(key);
-        if (e) y.error('unknown_key', e.keyLoc, `a case with steps: gives "${key}" in its steps, not beside them.`, key === 'as_of' ? 'write the time of each evaluation as at: in a step' : 'move expect: into the step whose at: it belongs to');
+        const fix = key === 'as_of' ? 'write the time of each evaluation as at: in a step' : 'move expect: into the step whose at: it belongs to';
+        if (e) y.error('unknown_key', { form: 'rule', what: 'a case with steps:', problem: `gives "${key}" in its steps, not beside them`, fix }, e.keyLoc);
       }
       steps = this.steps(stepsEntry, given, caseLoc);
     } else {
       const asOfEntry = entries.get('as_of');
       const expectEntry = entries.get('expect');
-      if (!asOfEntry) y.error('missing_key', caseLoc, `test case "${name ?? '?'}" has no "as_of:" evaluation time.`, 'add e.g. as_of: 2024-06-01T00:00:00Z');
-      if (!expectEntry) y.error('missing_key', caseLoc, `test case "${name ?? '?'}" has no "expect:".`, 'add expect: with the exact members of an audience or values of a trait, e.g. expect: { at_risk_accounts: [acme] }');
+      const what = `test case "${name ?? '?'}"`;
+      if (!asOfEntry) y.error('missing_key', { form: 'missing', what, key: 'as_of', purpose: 'the evaluation time', fix: 'add e.g. as_of: 2024-06-01T00:00:00Z' }, caseLoc);
+      const fix = 'add expect: with the exact members of an audience or values of a trait, e.g. expect: { at_risk_accounts: [acme] }';
+      if (!expectEntry) y.error('missing_key', { form: 'missing', what, key: 'expect', fix }, caseLoc);
       const at = asOfEntry ? this.instant(asOfEntry, '"as_of"') : null;
       const expectations = expectEntry ? this.expectations(expectEntry, 'members') : [];
       steps = [{ number: 0, given, at, expectations, loc: caseLoc }];
@@ -128,12 +131,15 @@ class TestFileParser {
       if (e.get('expect_calls')) expectations.push(...readCallExpectations(y, e.get('expect_calls')!, this.context.project));
       if (e.get('expect_guardrail')) expectations.push(...readGuardrailExpectations(y, e.get('expect_guardrail')!, this.context.project));
       const expects = STEP_KEYS.some((k) => k.startsWith('expect') && e.has(k));
-      if (expects && !atEntry) y.error('missing_key', loc, 'a step with expectations has no "at:" evaluation time.', 'add e.g. at: 2024-06-02T00:00:00Z to this step');
-      if (!atEntry && !e.has('given') && !expects) y.error('missing_key', loc, 'a step needs "given:" (more data), "at:" (an evaluation), or both.', null);
+      const fix = 'add e.g. at: 2024-06-02T00:00:00Z to this step';
+      if (expects && !atEntry) y.error('missing_key', { form: 'missing', what: 'a step with expectations', key: 'at', purpose: 'the evaluation time', fix }, loc);
+      const problem = 'needs "given:" (more data), "at:" (an evaluation), or both';
+      if (!atEntry && !e.has('given') && !expects) y.error('missing_key', { form: 'rule', what: 'a step', problem, fix: null }, loc);
       if (atEntry) evaluates = true;
       steps.push({ number: index + 1, given, at, expectations, loc });
     }
-    if (!evaluates) y.error('missing_key', entry.keyLoc, 'no step of this case has "at:", so nothing is evaluated.', 'add a step such as { at: 2024-06-01T00:00:00Z, expect: { ... } }');
+    const fix = 'add a step such as { at: 2024-06-01T00:00:00Z, expect: { ... } }';
+    if (!evaluates) y.error('missing_key', { form: 'rule', what: 'no step of this case', problem: 'has "at:", so nothing is evaluated', fix }, entry.keyLoc);
     return steps;
   }
 
@@ -151,21 +157,19 @@ class TestFileParser {
       const shape = definitions.get(e.key);
       if (!shape) {
         const suggestion = didYouMean(e.key, definitions.keys());
-        y.error('unknown_reference', e.keyLoc, `${what} names "${e.key}", but no audience or trait of the project has that name.`, suggestion ? `did you mean "${suggestion}"?` : 'expect: takes the names of audiences and traits under audiences/ and traits/');
+        const fix = 'expect: takes the names of audiences and traits under audiences/ and traits/';
+        y.error('unknown_reference', { kind: 'test_definition', name: e.key, by: what, suggestion, fix }, e.keyLoc);
         continue;
       }
       const entity = shape.level === 'account' ? 'account (group_id)' : 'user (user_id)';
       if ((kind === 'entered' || kind === 'exited') && shape.kind !== 'audience') {
-        y.error('wrong_type', e.keyLoc, `${what} names "${e.key}", which is a trait; only audiences are entered and exited.`, 'for a trait use expect_changed: { trait: { id: new value } }');
+        const problem = `names "${e.key}", which is a trait; only audiences are entered and exited`;
+        y.error('wrong_type', { form: 'rule', what, problem, fix: 'for a trait use expect_changed: { trait: { id: new value } }' }, e.keyLoc);
         continue;
       }
       if (kind === 'changed' && shape.kind === 'audience' && shape.level === 'user') {
-        y.error(
-          'wrong_type',
-          e.keyLoc,
-          `${what} names "${e.key}", which is a user-level audience; expect_changed is for traits, and for account-level audiences (users joining or leaving an account that stays in).`,
-          'for a user-level audience use expect_entered: and expect_exited:',
-        );
+        const problem = `names "${e.key}", which is a user-level audience; expect_changed is for traits, and for account-level audiences (users joining or leaving an account that stays in)`;
+        y.error('wrong_type', { form: 'rule', what, problem, fix: 'for a user-level audience use expect_entered: and expect_exited:' }, e.keyLoc);
         continue;
       }
       if (shape.kind === 'audience') {
@@ -182,7 +186,7 @@ class TestFileParser {
   private entityValues(e: MapEntry, what: string, entity: string): ExpectedEntityValue[] | null {
     const y = this.y;
     if (isSeq(e.value)) {
-      return y.error('wrong_type', e.valueLoc, `${what} is a trait, so it expects a mapping of ${entity} to value, not a list.`, 'write e.g. { acme: 3, globex: 0 }');
+      return y.error('wrong_type', { form: 'rule', what, problem: `is a trait, so it expects a mapping of ${entity} to value, not a list`, fix: 'write e.g. { acme: 3, globex: 0 }' }, e.valueLoc);
     }
     const entries = y.map(e.value, e.valueLoc, what, `${entity} to expected value, e.g. { acme: 3 }`);
     if (!entries) return null;
@@ -222,12 +226,7 @@ class TestFileParser {
       const role = (GIVEN_ROLES as readonly string[]).includes(e.key) ? (e.key as (typeof GIVEN_ROLES)[number]) : null;
       if (role === null && !this.context.rawTables.has(e.key)) {
         const suggestion = didYouMean(e.key, [...GIVEN_ROLES, ...this.context.rawTables]);
-        y.error(
-          'unknown_reference',
-          e.keyLoc,
-          `"given" has rows for a table "${e.key}", which is not part of the source layout and which no SQL trait reads.`,
-          suggestion ? `did you mean "${suggestion}"?` : `use identifies, groups, events, pages or screens, or a table that a SQL trait reads with {{ source('...') }}`,
-        );
+        y.error('unknown_reference', { kind: 'test_table', name: e.key, suggestion }, e.keyLoc);
         continue;
       }
       if (y.isNull(e.value)) continue;
@@ -254,10 +253,11 @@ class TestFileParser {
       this.requireTime(entries, loc, what, this.meant);
       const has = (column: string): boolean => entries.has(column) || this.meant.has(column);
       if (role === 'identifies' && !has(c.userId) && !has(c.anonymousId)) {
-        y.error('missing_key', loc, `${what} has neither "${c.userId}" nor "${c.anonymousId}", so it belongs to nobody.`, `add e.g. ${c.userId}: u1`);
+        y.error('missing_key', { form: 'rule', what, problem: `has neither "${c.userId}" nor "${c.anonymousId}", so it belongs to nobody`, fix: `add e.g. ${c.userId}: u1` }, loc);
       }
       if (role === 'groups' && !has(c.groupId)) {
-        y.error('missing_key', loc, `${what} has no "${c.groupId}", so it names no account.`, `add e.g. ${c.groupId}: acme (and ${c.userId}: to make a user a member)`);
+        const fix = `add e.g. ${c.groupId}: acme (and ${c.userId}: to make a user a member)`;
+        y.error('missing_key', { form: 'missing', what, key: c.groupId, purpose: 'so it names no account', fix }, loc);
       }
     }
     return columns === null ? null : { kind: 'row', table, role, columns, loc };
@@ -283,24 +283,21 @@ class TestFileParser {
         continue;
       }
       ok = false;
-      const renamed = this.renamedRole(e.key);
+      const renamed = this.renamedTo(e.key);
       const suggestion = didYouMean(e.key, allowed);
       if (suggestion) misspelt.add(suggestion);
-      if (renamed) misspelt.add(this.renamedTo(e.key)!);
-      y.error(
-        'unknown_key',
-        e.keyLoc,
-        renamed ?? `${what} has a key "${e.key}", which is not a column of the ${this.layout.preset} layout's ${this.layout.tables.tracks} table.`,
-        renamed ? `write "${this.renamedTo(e.key)}"` : suggestion ? `did you mean "${suggestion}"?` : `event properties go under properties:, e.g. properties: { ${e.key}: ... }`,
-      );
+      if (renamed) misspelt.add(renamed);
+      const problem = `has a key "${e.key}", which is not a column of the ${this.layout.preset} layout's ${this.layout.tables.tracks} table`;
+      const fix = suggestion ? `did you mean "${suggestion}"?` : `event properties go under properties:, e.g. properties: { ${e.key}: ... }`;
+      y.error('unknown_key', renamed ? { form: 'renamed', key: e.key, to: renamed } : { form: 'rule', what, problem, fix }, e.keyLoc);
     }
     const eventEntry = entries.get('event');
     let event: string | null = null;
-    if (!eventEntry) y.error('missing_key', loc, `${what} has no "event:" name.`, 'add the name as sent, e.g. event: Logged In');
+    if (!eventEntry) y.error('missing_key', { form: 'missing', what, key: 'event', purpose: 'the event name', fix: 'add the name as sent, e.g. event: Logged In' }, loc);
     else {
       const value = scalarOf(eventEntry.value);
       if (typeof value === 'string' && snakeCase(value) !== '') event = value;
-      else y.error('wrong_type', eventEntry.valueLoc, `${what}'s "event" must be the event's name as sent, not ${describe(eventEntry.value)}.`, 'e.g. event: Logged In');
+      else y.error('wrong_type', { form: 'expected', what, key: 'event', expected: "the event's name as sent", found: describe(eventEntry.value), fix: 'e.g. event: Logged In' }, eventEntry.valueLoc);
     }
     const columns = this.columns(columnEntries, what, 'event', null);
     const meant = new Set([...this.meant, ...misspelt]);
@@ -323,7 +320,7 @@ class TestFileParser {
     }
     this.requireTime(entries, loc, what, meant);
     if (!entries.has(c.userId) && !entries.has(c.anonymousId) && !meant.has(c.userId) && !meant.has(c.anonymousId)) {
-      y.error('missing_key', loc, `${what} has neither "${c.userId}" nor "${c.anonymousId}", so nobody performed it.`, `add e.g. ${c.userId}: u1`);
+      y.error('missing_key', { form: 'rule', what, problem: `has neither "${c.userId}" nor "${c.anonymousId}", so nobody performed it`, fix: `add e.g. ${c.userId}: u1` }, loc);
     }
     if (!ok || event === null || columns === null) return null;
     return { kind: 'event', event, columns, properties, repeat, loc };
@@ -345,23 +342,20 @@ class TestFileParser {
         const snake = snakeCase(e.key);
         const suggestion = didYouMean(e.key, known) ?? snake;
         if (suggestion) this.meant.add(suggestion);
-        y.error('unknown_key', e.keyLoc, `${what} has a column "${truncate(e.key)}", which is not a warehouse column name.`, suggestion ? `columns are snake_case as Segment writes them: did you mean "${suggestion}"?` : null);
+        const fix = suggestion ? `columns are snake_case as Segment writes them: did you mean "${suggestion}"?` : null;
+        y.error('unknown_key', { form: 'rule', what, problem: `has a column "${truncate(e.key)}", which is not a warehouse column name`, fix }, e.keyLoc);
         continue;
       }
       if (kind !== null && !known.includes(e.key)) {
-        const renamed = this.renamedRole(e.key);
+        const renamed = this.renamedTo(e.key);
         const absent = layout.filter((k) => !entries.has(k));
         const suggestion = absent.find((k) => k.startsWith(`${e.key}_`)) ?? didYouMean(e.key, absent);
         if (suggestion) this.meant.add(suggestion);
-        if (renamed) this.meant.add(this.renamedTo(e.key)!);
+        if (renamed) this.meant.add(renamed);
         if (renamed || suggestion) {
           ok = false;
-          y.error(
-            'unknown_key',
-            e.keyLoc,
-            renamed ?? `${what} has a column "${e.key}", which the ${this.layout.preset} layout's ${table ?? this.layout.tables.tracks} table does not have.`,
-            renamed ? `write "${this.renamedTo(e.key)}"` : `did you mean "${suggestion}"?`,
-          );
+          const problem = `has a column "${e.key}", which the ${this.layout.preset} layout's ${table ?? this.layout.tables.tracks} table does not have`;
+          y.error('unknown_key', renamed ? { form: 'renamed', key: e.key, to: renamed } : { form: 'rule', what, problem, fix: `did you mean "${suggestion}"?` }, e.keyLoc);
           continue;
         }
       }
@@ -384,7 +378,7 @@ class TestFileParser {
       const part = snake ? snakeCase(e.key) : e.key;
       if (part === '' || !COLUMN_PATTERN.test(prefix ? `${prefix}_${part}` : part)) {
         ok = false;
-        this.y.error('unknown_key', e.keyLoc, `${what} has a key "${truncate(e.key)}" that makes no column name.`, 'use letters, digits and underscores');
+        this.y.error('unknown_key', { form: 'rule', what, problem: `has a key "${truncate(e.key)}" that makes no column name`, fix: 'use letters, digits and underscores' }, e.keyLoc);
         continue;
       }
       const column = prefix ? `${prefix}_${part}` : part;
@@ -418,7 +412,7 @@ class TestFileParser {
       for (const item of items) {
         const v = scalarOf(item);
         if (v === null || v === undefined) {
-          y.error('wrong_type', y.loc(item, loc), `${what} holds ${describe(item)} in a list; list items are text, numbers or booleans.`, null);
+          y.error('wrong_type', { form: 'rule', what, problem: `holds ${describe(item)} in a list; list items are text, numbers or booleans`, fix: null }, y.loc(item, loc));
           return undefined;
         }
         list.push(v);
@@ -427,17 +421,17 @@ class TestFileParser {
     }
     const value = scalarOf(node);
     if (value === undefined) {
-      y.error('wrong_type', loc, `${what} is ${describe(node)}; a cell is a text, a number, a boolean, null or a list.`, null);
+      y.error('wrong_type', { form: 'rule', what, problem: `is ${describe(node)}; a cell is a text, a number, a boolean, null or a list`, fix: null }, loc);
       return undefined;
     }
     if (typeof value === 'number' && !Number.isFinite(value)) {
-      y.error('invalid_value', loc, `${what} is ${String(value)}, which a warehouse column cannot hold.`, null);
+      y.error('invalid_value', { form: 'rule', what, problem: `is ${String(value)}, which a warehouse column cannot hold`, fix: null }, loc);
       return undefined;
     }
     if (typeof value === 'string' && looksLikeTimestamp(value)) {
       const instant = parseTimestamp(value);
       if (instant === null) {
-        y.error('invalid_value', loc, `${what} is "${value}", which is not a valid date or timestamp.`, TIMESTAMP_HINT);
+        y.error('invalid_value', { form: 'rule', what, problem: `is "${value}", which is not a valid date or timestamp`, fix: TIMESTAMP_HINT }, loc);
         return undefined;
       }
     }
@@ -450,28 +444,20 @@ class TestFileParser {
     if (!e && meant.has(time)) return;
     if (!e) {
       const other = time !== 'timestamp' && entries.has('timestamp');
-      this.y.error(
-        'missing_key',
-        loc,
-        `${what} has no "${time}", the event time column of this project (source.event_time), so it would never exist.`,
-        other
-          ? `this project reads event times from ${time}, and "timestamp" is an ordinary column here; add ${time}: as well`
-          : `add e.g. ${time}: 2024-05-01 (write ${time}: null for a row that should never count)`,
-      );
+      const fix = other
+        ? `this project reads event times from ${time}, and "timestamp" is an ordinary column here; add ${time}: as well`
+        : `add e.g. ${time}: 2024-05-01 (write ${time}: null for a row that should never count)`;
+      const purpose = 'the event time column of this project (source.event_time), so it would never exist';
+      this.y.error('missing_key', { form: 'missing', what, key: time, purpose, fix }, loc);
       return;
     }
     if (this.y.isNull(e.value)) return;
     const value = scalarOf(e.value);
     if (typeof value !== 'string' || parseTimestamp(value) === null) {
       if (typeof value === 'string' && looksLikeTimestamp(value)) return; // reported by cell()
-      this.y.error('invalid_value', e.valueLoc, `${what}'s "${time}" is ${typeof value === 'string' ? `"${truncate(value)}"` : describe(e.value)}, which is not an ISO-8601 timestamp.`, TIMESTAMP_HINT);
+      const shown = typeof value === 'string' ? `"${truncate(value)}"` : describe(e.value);
+      this.y.error('invalid_value', { form: 'rule', what: `${what}'s "${time}"`, problem: `is ${shown}, which is not an ISO-8601 timestamp`, fix: TIMESTAMP_HINT }, e.valueLoc);
     }
-  }
-
-  /** A default Segment column name that this project's layout calls something else. */
-  private renamedRole(key: string): string | null {
-    const to = this.renamedTo(key);
-    return to === null ? null : `this project's source layout calls the "${key}" column "${to}" (source.columns in quorum.yml).`;
   }
 
   private renamedTo(key: string): string | null {
@@ -488,7 +474,7 @@ class TestFileParser {
   private text(entry: MapEntry, what: string): string | null {
     const value = scalarOf(entry.value);
     if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') return String(value);
-    return this.y.error('wrong_type', entry.valueLoc, `${what} must be a text, not ${describe(entry.value)}.`, null);
+    return this.y.error('wrong_type', { form: 'expected', what, expected: 'a text', found: describe(entry.value) }, entry.valueLoc);
   }
 
   private skipReason(entry: MapEntry): string | null {
@@ -496,7 +482,7 @@ class TestFileParser {
     if (value === false || value === null) return null;
     if (value === true) return 'skipped';
     if (typeof value === 'string' && value.trim() !== '') return value;
-    return this.y.error('wrong_type', entry.valueLoc, `"skip" must be true or a reason, not ${describe(entry.value)}.`, null);
+    return this.y.error('wrong_type', { form: 'expected', what: '"skip"', expected: 'true or a reason', found: describe(entry.value) }, entry.valueLoc);
   }
 
   private instant(entry: MapEntry, what: string): string | null {
@@ -504,6 +490,6 @@ class TestFileParser {
     const instant = typeof value === 'string' ? parseTimestamp(value) : null;
     if (instant !== null) return instant;
     const shown = typeof value === 'string' ? `"${truncate(value)}"` : describe(entry.value);
-    return this.y.error('invalid_value', entry.valueLoc, `${what} is ${shown}, which is not an ISO-8601 date or timestamp.`, TIMESTAMP_HINT);
+    return this.y.error('invalid_value', { form: 'rule', what, problem: `is ${shown}, which is not an ISO-8601 date or timestamp`, fix: TIMESTAMP_HINT }, entry.valueLoc);
   }
 }

@@ -3,8 +3,11 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import { COMPARISON_OPS } from './model.js';
 import type { ComparisonOp, EventRef, Predicate, PropertyFilter, Scalar, SourceLocation, TimeWindow } from './model.js';
+import { parseTimestamp, predicate } from './literal-instants.js';
 import { snakeCase } from './snake-case.js';
 import { describe, truncate, type MapEntry, type YamlFile, type YamlNode } from './yaml-source.js';
+
+export { parseTimestamp };
 
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const COLUMN_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -124,34 +127,6 @@ export function parseDuration(text: string): DurationResult {
   return { ok: true, seconds: n * UNIT_SECONDS[match[2]], text: `${n}${match[2]}` };
 }
 
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/**
- * An ISO-8601 date or timestamp as a canonical UTC instant (`2024-01-01T00:00:00.000Z`), or
- * null. A date alone is midnight UTC; a timestamp without a zone is UTC.
- */
-export function parseTimestamp(text: string): string | null {
-  const match = TIMESTAMP.exec(text.trim());
-  if (!match) return null;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
-  const millis = frac === '' ? 0 : Math.floor(Number(`0${frac}`) * 1000);
-  let epoch = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), millis);
-  if (zone.toUpperCase() !== 'Z') {
-    const zm = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-    if (!zm || Number(zm[2]) > 23 || Number(zm[3]) > 59) return null;
-    const offset = (Number(zm[2]) * 60 + Number(zm[3])) * 60_000;
-    epoch -= zm[1] === '+' ? offset : -offset;
-  }
-  const date = new Date(epoch);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
 export function readWindow(y: YamlFile, entry: MapEntry, what: string): TimeWindow | null {
   const node = entry.value;
   const value = scalarOf(node);
@@ -246,7 +221,7 @@ export function readPredicate(
   }
   const value = readOperand(y, opEntry, op, what);
   if (value === undefined) return null;
-  return { op, value, ignoreCase };
+  return predicate(op, value, ignoreCase);
 }
 
 function readOperand(y: YamlFile, entry: MapEntry, op: ComparisonOp, what: string): Scalar | readonly Scalar[] | undefined {

@@ -409,7 +409,7 @@ class PlanBuilder {
         const label = `${c.trait} ${describePredicate(c.predicate)}`;
         const feature = this.traitFeature(c.trait, level, c.loc, owner.name);
         if (!feature) return { kind: 'all', children: [], label };
-        return { kind: 'compare', feature: feature.column, op: c.predicate.op, value: c.predicate.value, ignoreCase: c.predicate.ignoreCase, type: feature.type, label };
+        return { kind: 'compare', feature: feature.column, op: c.predicate.op, value: c.predicate.value, ignoreCase: c.predicate.ignoreCase, instants: c.predicate.instants, type: feature.type, label };
       }
       case 'performed': {
         const match = eventMatch(c.event, this.request.project);

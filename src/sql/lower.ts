@@ -4,6 +4,7 @@
 // outputs, a per-condition breakdown, or every value behind one entity.
 import { assertNever } from '../diagnostics/assert-never.js';
 import type { Level, Predicate, Scalar, SourceLayout, SqlTemplatePart, TimeWindow } from '../definitions/model.js';
+import { instantOf } from '../definitions/literal-instants.js';
 import { sourceTable } from '../definitions/parse-sql.js';
 import type {
   Feature,
@@ -107,18 +108,10 @@ export function labelConditions(condition: PlanCondition): LabelledCondition[] {
 // -----------------------------------------------------------------------------------------------
 // Literals: a YAML value cast to the column's type (docs/semantics.md "Literal types").
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const NO_INSTANTS: Predicate['instants'] = {};
 
-export function toIsoInstant(text: string): string {
-  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(text)
-    ? `${text}T00:00:00Z`
-    : /(Z|[+-]\d{2}:?\d{2})$/.test(text)
-      ? text
-      : `${text.replace(' ', 'T')}Z`;
-  return normalised;
-}
-
-export function literalFor(value: Scalar, type: ValueType): Expr {
+/** A literal of the column's type; a timestamp is the instant the definition's loader parsed (`instants`). */
+export function literalFor(value: Scalar, type: ValueType, instants: Predicate['instants'] = NO_INSTANTS): Expr {
   if (value === null) return NULL;
   switch (type) {
     case 'string':
@@ -132,8 +125,10 @@ export function literalFor(value: Scalar, type: ValueType): Expr {
       if (typeof value === 'boolean') return bool(value);
       if (value === 'true' || value === 'false') return bool(value === 'true');
       return literalFor(value, 'unknown');
-    case 'timestamp':
-      return typeof value === 'string' && ISO_DATE.test(value) ? ts(toIsoInstant(value)) : literalFor(value, 'unknown');
+    case 'timestamp': {
+      const instant = instantOf(instants, value);
+      return instant !== null ? ts(instant) : literalFor(value, 'unknown');
+    }
     case 'list':
     case 'unknown':
       if (typeof value === 'number') return num(value);
@@ -149,10 +144,10 @@ function scalarsOf(value: Predicate['value']): readonly Scalar[] {
 }
 
 /** The comparison, true / false / NULL as SQL has it; the caller makes it two-valued. */
-function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType): Expr {
+function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType, instants: Predicate['instants']): Expr {
   const fold = (e: Expr): Expr => (ignoreCase ? lowerCase(e) : e);
   const literalType: ValueType = type === 'list' ? 'unknown' : type;
-  const lit = (v: Scalar) => literalFor(v, literalType);
+  const lit = (v: Scalar) => literalFor(v, literalType, instants);
   const one = () => lit(scalarsOf(value)[0]);
   switch (op) {
     case 'equals':
@@ -187,9 +182,9 @@ function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate
 }
 
 /** Two-valued: NULL becomes false, and the negative operators are exact complements. */
-export function comparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType): Expr {
-  if (op === 'exists') return positiveComparison(subject, op, value, ignoreCase, type);
-  const positive = coalesce(positiveComparison(subject, op, value, ignoreCase, type), FALSE);
+export function comparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType, instants: Predicate['instants']): Expr {
+  if (op === 'exists') return positiveComparison(subject, op, value, ignoreCase, type, instants);
+  const positive = coalesce(positiveComparison(subject, op, value, ignoreCase, type, instants), FALSE);
   return op === 'not_equals' || op === 'not_in' ? not(positive) : positive;
 }
 
@@ -315,8 +310,8 @@ class Lowering {
       return [bin('>', this.eventTime(alias), ts(lower))];
     }
     return [
-      bin('>=', this.eventTime(alias), ts(toIsoInstant(window.start))),
-      bin('<', this.eventTime(alias), ts(toIsoInstant(window.end))),
+      bin('>=', this.eventTime(alias), ts(window.start)),
+      bin('<', this.eventTime(alias), ts(window.end)),
     ];
   }
 
@@ -331,14 +326,14 @@ class Lowering {
       const start =
         window.kind === 'within'
           ? { time: Date.parse(this.plan.asOf) - window.seconds * 1000, inclusive: false }
-          : { time: Date.parse(toIsoInstant(window.start)), inclusive: true };
+          : { time: Date.parse(window.start), inclusive: true };
       if (earliest === null || start.time < earliest.time || (start.time === earliest.time && start.inclusive)) earliest = start;
     }
     return earliest === null ? null : { at: new Date(earliest.time).toISOString(), inclusive: earliest.inclusive };
   }
 
   private filterConditions(filters: readonly PlanFilter[], alias: string): Expr[] {
-    return filters.map((f) => comparison(col(f.column, alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type));
+    return filters.map((f) => comparison(col(f.column, alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type, f.predicate.instants));
   }
 
   /** A measure's condition without the conjuncts its scan's WHERE (`narrowing`) already holds; null when none is left. */
@@ -940,7 +935,7 @@ class Lowering {
       case 'not':
         return not(this.condition(c.child));
       case 'compare':
-        return comparison(col(c.feature, 'f'), c.op, c.value, c.ignoreCase, c.type);
+        return comparison(col(c.feature, 'f'), c.op, c.value, c.ignoreCase, c.type, c.instants);
       case 'count': {
         const op = c.op === 'at_least' ? '>=' : c.op === 'at_most' ? '<=' : '=';
         return coalesce(bin(op, col(c.feature, 'f'), num(c.n)), FALSE);

@@ -41,7 +41,11 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     `quorum members power_users --columns email --format json --as-of ${DAY}`,
     `quorum members logins_past_30_days --as-of ${DAY} | head`,
   ],
-  explain: [`quorum explain at_risk_accounts acc_0016 --as-of ${DAY}`, `quorum explain power_users usr_00002 --as-of ${DAY} --history 3`],
+  explain: [
+    `quorum explain at_risk_accounts acc_0016 --as-of ${DAY}`,
+    `quorum explain power_users usr_00002 --as-of ${DAY} --history 3`,
+    'quorum explain --plan at_risk_accounts    # the CTEs of its SQL, the strategy of each and why',
+  ],
   test: ['quorum test', 'quorum test --select at_risk_accounts', 'quorum test --reporter junit --output reports/quorum.xml'],
   run: [`quorum run --dry-run --as-of ${DAY}`, `quorum run at_risk_accounts --as-of ${DAY}`, `quorum run --select 'at_risk_*' --json --as-of ${DAY}`],
   history: ['quorum history', 'quorum history at_risk_accounts --limit 5'],

@@ -1,7 +1,7 @@
 // A destination takes batches of Segment-spec calls. Each kind is one small file; this one holds
 // what they share: the limits a batch must respect and the error a failed batch raises.
 // open-destination.ts opens one from quorum.yml.
-import type { SegmentCall } from '../sync/calls.js';
+import type { SegmentCall } from './segment-call.js';
 import type { RetryPolicy } from './http-post.js';
 
 /** Segment's limits (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/#max-request-size). */

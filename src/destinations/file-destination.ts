@@ -2,7 +2,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { DestinationConfig } from '../definitions/model.js';
-import type { SegmentCall } from '../sync/calls.js';
+import type { SegmentCall } from './segment-call.js';
 import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 
 export function openFileDestination(

@@ -3,7 +3,7 @@
 // Connections are kept alive; `concurrency` batches may be in flight (delivery keeps each entity's
 // calls in one lane, in order); bodies may be gzipped (Content-Encoding: gzip, which Segment accepts).
 import type { DestinationConfig } from '../definitions/model.js';
-import type { SegmentCall } from '../sync/calls.js';
+import type { SegmentCall } from './segment-call.js';
 import { VERSION } from '../version.js';
 import { batchBody, DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 import { keepAliveAgents, postWithRetry, type RetryPolicy } from './http-post.js';

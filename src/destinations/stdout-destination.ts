@@ -5,7 +5,7 @@
 // calls stay in the outbox, the other destinations deliver as usual, the run exits 1, and a later
 // run without --json delivers them (at-least-once, with their original messageIds). It does not
 // fall back to stderr, where they would mix with the logs and could not be told apart reliably.
-import type { SegmentCall } from '../sync/calls.js';
+import type { SegmentCall } from './segment-call.js';
 import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 
 export const STDOUT_RESERVED_MESSAGE =

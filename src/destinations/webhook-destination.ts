@@ -4,7 +4,7 @@
 // JSON before compression (what the receiver has after decoding Content-Encoding).
 import { createHmac } from 'node:crypto';
 import type { DestinationConfig } from '../definitions/model.js';
-import type { SegmentCall } from '../sync/calls.js';
+import type { SegmentCall } from './segment-call.js';
 import { VERSION } from '../version.js';
 import { batchBody, DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 import { keepAliveAgents, postWithRetry, type RetryPolicy } from './http-post.js';

@@ -3,13 +3,15 @@
 // message and the hint. The code is stable (users search for it, tests assert on it).
 import type { SourceLocation } from '../definitions/model.js';
 import type { LogicalType } from '../warehouse/catalog.js';
-import type { ConnectCause } from '../warehouse/connect-failure.js';
 
 /** A definition as messages name it: `audience "a"` at `audiences/a.yml:3:1`. */
 export interface Named {
   readonly subject: string;
   readonly loc: SourceLocation;
 }
+
+/** Why a warehouse could not be reached (warehouse/connect-failure.ts finds it in an error's cause chain). */
+export type ConnectCause = 'dns' | 'refused' | 'authentication' | 'tls' | 'timeout' | 'network';
 
 /** A kind of definition and where one is: `computed trait` at `traits/t.yml:1:1`. */
 export interface Placed {

@@ -1,6 +1,6 @@
 // The formatters of the codes a run can meet after the definitions are read: the warehouse, the
 // state schema, delivery, the project folder, the file system and the command line.
-import type { ConnectCause } from '../warehouse/connect-failure.js';
+import type { ConnectCause } from './message-parameters.js';
 import { assertNever } from './assert-never.js';
 import type { Formatters } from './messages-input.js';
 

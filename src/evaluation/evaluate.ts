@@ -1,6 +1,7 @@
 // compile() needs no connection; evaluate() is compile + execute + read the rows back.
 import type { Project } from '../definitions/model.js';
 import { reservedColumn } from '../definitions/checks/sql-traits-check.js';
+import { duplicateKey } from '../definitions/duplicate-key.js';
 import { DiagnosticsError, failure } from '../diagnostics/diagnostic.js';
 import { buildPlan, type PlanRequest } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
@@ -75,10 +76,7 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
       limit: 1,
     });
     const rows = await readRows(connection, printer.print(duplicates));
-    if (rows.length > 0) {
-      const definition = project.definitions.find((d) => d.name === trait.trait);
-      throw failure('duplicate_key', { trait: trait.trait, key, value: rows[0].key }, definition?.loc ?? null);
-    }
+    if (rows.length > 0) throw duplicateKey(project, trait.trait, rows[0].key);
   }
 }
 

@@ -11,9 +11,6 @@ import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { evaluate, planFor, runQuery } from './evaluate.js';
 import { stitchedEventCounts } from './explain-stitching.js';
-import { and, bin, col, select, str, tableOf } from '../sql/ast.js';
-import { history } from '../sync/history.js';
-import { stateTable, stateTablesExist } from '../sync/state-sql.js';
 
 export interface InspectContext {
   readonly connection: WarehouseConnection;
@@ -194,70 +191,4 @@ export async function explain(ctx: InspectContext, name: string, id: string): Pr
     return { ...output, users: { total: row ? Number(row.users) : 0, matching, quantifiers } };
   }
   return output;
-}
-
-/**
- * `explain` plus when the entity entered or left the audience and which conditions changed: the
- * conditions are replayed at the as_of of the audience's latest `limit` runs (and the one before,
- * as a baseline), then at ctx.asOf when that is later than the last run.
- */
-export async function explainWithHistory(ctx: InspectContext, name: string, id: string, limit = 10): Promise<ExplainOutput> {
-  const now = await explain(ctx, name, id);
-  const schema = ctx.project.config.stateSchema;
-  const asOf = Date.parse(ctx.asOf);
-  const runs = (await history(ctx.connection, schema, { name }))
-    .filter((r) => r.as_of !== null && Date.parse(r.as_of) <= asOf && r.definitions.some((d) => d.name === name && d.status === 'ok'))
-    .reverse(); // oldest first
-  const shown = runs.slice(-limit);
-  const baseline = runs.length > shown.length ? runs[runs.length - shown.length - 1] : null;
-  const recorded = await recordedTransitions(ctx, schema, name, id);
-  const points: { run_id: string | null; as_of: string }[] = shown.map((r) => ({ run_id: r.run_id, as_of: r.as_of! }));
-  if (shown.length === 0 || Date.parse(shown[shown.length - 1].as_of!) < asOf) points.push({ run_id: null, as_of: ctx.asOf });
-  let previous: ExplainOutput | null = baseline ? await explain({ ...ctx, asOf: baseline.as_of! }, name, id) : null;
-  const entries: ExplainHistoryEntry[] = [];
-  for (const point of points) {
-    const current = point.run_id === null ? now : await explain({ ...ctx, asOf: point.as_of }, name, id);
-    const wasMember = previous?.member ?? false;
-    const changed = previous
-      ? current.conditions
-          .map((c, i) => ({ condition: c.condition, depth: c.depth, from: previous!.conditions[i]?.value ?? false, to: c.value }))
-          .filter((c) => c.from !== c.to)
-      : current.conditions.filter((c) => c.value).map((c) => ({ condition: c.condition, depth: c.depth, from: false, to: true }));
-    entries.push({
-      run_id: point.run_id,
-      as_of: point.as_of,
-      member: current.member,
-      transition: current.member === wasMember ? null : current.member ? 'entered' : 'exited',
-      changed: previous || current.member ? changed : [],
-      recorded: point.run_id === null ? [] : (recorded.get(point.run_id) ?? []),
-      first: previous === null,
-    });
-    previous = current;
-  }
-  return { ...now, history: entries };
-}
-
-/** The transitions each run wrote to the outbox for one entity of a definition, by run. */
-async function recordedTransitions(ctx: InspectContext, schema: string, name: string, id: string): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  if (!(await stateTablesExist(ctx.connection, schema))) return out;
-  const rows = await ctx.connection.query(
-    ctx.connection.dialect.printer.print(
-      select({
-        distinct: true,
-        columns: [
-          { expr: col('run_id'), alias: 'run_id' },
-          { expr: col('transition'), alias: 'transition' },
-        ],
-        from: tableOf(stateTable(schema, 'outbox')),
-        where: and(bin('=', col('definition'), str(name)), bin('=', col('entity_id'), str(id))),
-        orderBy: [{ expr: col('transition'), direction: 'ASC' }],
-      }),
-    ),
-  );
-  for (const row of rows) {
-    const run = String(row.run_id);
-    out.set(run, [...(out.get(run) ?? []), String(row.transition)]);
-  }
-  return out;
 }

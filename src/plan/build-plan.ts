@@ -22,7 +22,7 @@ import { named } from '../definitions/subject.js';
 import { unknownDefinition } from '../definitions/unknown-definition.js';
 import { planIdentity } from './plan-identity.js';
 import { DiagnosticsError, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { funnelStepCte } from '../sql/lower-funnel.js';
+import { CTE } from './physical/cte-names.js';
 import type { Catalog, LogicalType } from '../warehouse/catalog.js';
 import type {
   EventMatch,
@@ -199,7 +199,7 @@ class PlanBuilder {
         column,
         level: 'user',
         type: 'integer',
-        source: { kind: 'funnel', cte: funnelStepCte(cte, i + 1), step: i + 1, final: i === labels.length - 1 },
+        source: { kind: 'funnel', cte: CTE.funnelStep(cte, i + 1), step: i + 1, final: i === labels.length - 1 },
         label: `${cte} ${label}`,
       }));
       return { kind: 'count' as const, feature: feature.column, op: 'at_least' as const, n: 1, label };

@@ -211,6 +211,11 @@ export const join = (type: Join['type'], from: FromItem, on: Expr): Join => ({ t
 export const union = (queries: readonly Query[], all = true): SetOperation => ({ kind: 'union', all, queries });
 export const withCtes = (ctes: readonly CommonTableExpression[], body: Query): With => ({ kind: 'with', ctes, body });
 export const firstPerGroup = (partial: Omit<FirstPerGroup, 'kind'>): FirstPerGroup => ({ kind: 'first_per_group', ...partial });
+export type TemplatePart = TemplateQuery['parts'][number];
+export const templateQuery = (parts: readonly TemplatePart[]): TemplateQuery => ({ kind: 'template', parts });
+export const templateText = (text: string): TemplatePart => ({ kind: 'text', text });
+export const templateTable = (schema: string, name: string): TemplatePart => ({ kind: 'table', schema, name });
+export const templateLiteral = (value: Literal): TemplatePart => ({ kind: 'literal', literal: value });
 
 export const STAR: Expr = { kind: 'star' };
 export const literal = (value: Literal): Expr => ({ kind: 'literal', literal: value });

@@ -3,6 +3,9 @@
 // `prev.t < e.t <= prev.t + W`, so a user with many events never multiplies rows as a join would.
 // A `not_performed` last step is the anti-join, over the previous step's instances whose window
 // has fully elapsed. `<funnel>:step_<k>` holds the users who completed the first k steps.
+import { assertNever } from '../diagnostics/assert-never.js';
+import { CTE } from '../plan/physical/cte-names.js';
+import type { PhysicalCte } from '../plan/physical/physical-plan.js';
 import type { Plan, PlanFunnel, PlanFunnelStep } from '../plan/plan.js';
 import { addSeconds, and, bin, col, exists, isNull, not, num, select, table, ts, type CommonTableExpression, type Expr, type FromItem, type Select } from './ast.js';
 
@@ -14,9 +17,6 @@ export interface FunnelLoweringContext {
   matchParts(step: PlanFunnelStep, alias: string): Expr[];
 }
 
-export const funnelStepCte = (funnel: string, step: number): string => `${funnel}:step_${step}`;
-const instancesCte = (funnel: string, step: number): string => `${funnel}:events_${step}`;
-
 const plusWindow = (expr: Expr, step: PlanFunnelStep): Expr => addSeconds(expr, windowSeconds(step));
 
 function windowSeconds(step: PlanFunnelStep): number {
@@ -24,11 +24,11 @@ function windowSeconds(step: PlanFunnelStep): number {
   return step.window.seconds;
 }
 
-/**
- * The CTEs of one funnel. `readsStep(k)` says whether the users reaching step k are read (every
- * step for a breakdown, the last only for member lists).
- */
-export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, readsStep: (step: number) => boolean): CommonTableExpression[] {
+type InstancesCte = Extract<PhysicalCte, { kind: 'funnel_instances' }>;
+type StepCte = Extract<PhysicalCte, { kind: 'funnel_step' }>;
+
+/** The SQL pieces of one funnel's CTEs. */
+function funnelParts(ctx: FunnelLoweringContext, funnel: PlanFunnel) {
   const { layout, asOf } = ctx.plan;
   const userId = (alias: string) => col(layout.columns.userId, alias);
   const time = (alias: string) => col(layout.eventTime, alias);
@@ -45,7 +45,7 @@ export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, reads
     exists(
       select({
         columns: [{ expr: num(1), alias: null }],
-        from: table(instancesCte(funnel.name, k - 1), 'p'),
+        from: table(CTE.funnelInstances(funnel.name, k - 1), 'p'),
         where: and(
           bin('=', col('id', 'p'), userId('e')),
           bin('<', col('t', 'p'), time('e')),
@@ -57,17 +57,36 @@ export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, reads
     from: ctx.source(funnel.steps[k - 1].match.table, 'e'),
     where: and(...matching(k, 'e'), ...(k > 1 ? [follows(k)] : [])),
   });
-  const reached = (k: number, query: Select): CommonTableExpression => ({
-    name: funnelStepCte(funnel.name, k),
-    comment: comment(`users who completed step ${k}`),
-    query,
-  });
+  return { userId, time, comment, matching, stepRows };
+}
 
-  const ctes: CommonTableExpression[] = [];
-  const n = funnel.steps.length;
-  for (let k = 1; k <= n; k += 1) {
-    const step = funnel.steps[k - 1];
-    if (step.negated) {
+function funnelNamed(ctx: FunnelLoweringContext, name: string): PlanFunnel {
+  const funnel = ctx.plan.funnels.find((f) => f.name === name);
+  if (funnel === undefined) throw new Error(`internal error: the plan has no funnel "${name}"`);
+  return funnel;
+}
+
+/** The instances (user, time) of step k, those of a later step following the previous step's. */
+export function funnelInstancesCte(ctx: FunnelLoweringContext, node: InstancesCte): CommonTableExpression {
+  const funnel = funnelNamed(ctx, node.funnel);
+  const k = node.step;
+  const { userId, time, comment, stepRows } = funnelParts(ctx, funnel);
+  return {
+    name: node.name,
+    comment: comment(`instances of step ${k}${k > 1 ? ' that follow the previous step' : ''}`),
+    query: select({ columns: [{ expr: userId('e'), alias: 'id' }, { expr: time('e'), alias: 't' }], ...stepRows(k) }),
+  };
+}
+
+/** The users who completed the first k steps. */
+export function funnelStepCte(ctx: FunnelLoweringContext, node: StepCte): CommonTableExpression {
+  const funnel = funnelNamed(ctx, node.funnel);
+  const k = node.step;
+  const step = funnel.steps[k - 1];
+  const { userId, time, comment, matching, stepRows } = funnelParts(ctx, funnel);
+  const reached = (query: Select): CommonTableExpression => ({ name: node.name, comment: comment(`users who completed step ${k}`), query });
+  switch (node.strategy) {
+    case 'not_performed': {
       // No instance of step k in (p.t, p.t + W], the window over by as_of.
       const end = plusWindow(col('t', 'p'), step);
       const none = not(exists(
@@ -77,23 +96,16 @@ export function funnelCtes(ctx: FunnelLoweringContext, funnel: PlanFunnel, reads
           where: and(...matching(k, 'e'), bin('=', userId('e'), col('id', 'p')), bin('>', time('e'), col('t', 'p')), bin('<=', time('e'), end)),
         }),
       ));
-      const where = and(bin('<=', end, ts(asOf)), none);
-      ctes.push(reached(k, select({ distinct: true, columns: [{ expr: col('id', 'p'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from: table(instancesCte(funnel.name, k - 1), 'p'), where })));
-      continue;
+      const where = and(bin('<=', end, ts(ctx.plan.asOf)), none);
+      return reached(select({ distinct: true, columns: [{ expr: col('id', 'p'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from: table(CTE.funnelInstances(funnel.name, k - 1), 'p'), where }));
     }
-    if (k === n) {
-      ctes.push(reached(k, select({ distinct: true, columns: [{ expr: userId('e'), alias: 'id' }, { expr: num(1), alias: 'reached' }], ...stepRows(k) })));
-      continue;
+    case 'last_step_users':
+      return reached(select({ distinct: true, columns: [{ expr: userId('e'), alias: 'id' }, { expr: num(1), alias: 'reached' }], ...stepRows(k) }));
+    case 'distinct_instances': {
+      const from = table(CTE.funnelInstances(funnel.name, k), 'i');
+      return reached(select({ distinct: true, columns: [{ expr: col('id', 'i'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from }));
     }
-    ctes.push({
-      name: instancesCte(funnel.name, k),
-      comment: comment(`instances of step ${k}${k > 1 ? ' that follow the previous step' : ''}`),
-      query: select({ columns: [{ expr: userId('e'), alias: 'id' }, { expr: time('e'), alias: 't' }], ...stepRows(k) }),
-    });
-    if (readsStep(k)) {
-      const from = table(instancesCte(funnel.name, k), 'i');
-      ctes.push(reached(k, select({ distinct: true, columns: [{ expr: col('id', 'i'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from })));
-    }
+    default:
+      return assertNever(node.strategy, 'funnel step strategy');
   }
-  return ctes;
 }

@@ -5,6 +5,7 @@
 // user_id). Every read of a source table then goes through `stitchedSource`: the table with its
 // user_id filled in from `identity` where the row's own is null. A row that has a user_id keeps
 // it; a row whose anonymous_id has no edge keeps its null and stays nobody's.
+import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan, PlanIdentity } from '../plan/plan.js';
 import {
   aggregate,
@@ -14,6 +15,7 @@ import {
   coalesce,
   codePointOrder,
   col,
+  firstPerGroup,
   isNull,
   join,
   select,
@@ -23,17 +25,20 @@ import {
   union,
   type CommonTableExpression,
   type Expr,
-  type FirstPerGroup,
   type FromItem,
   type Query,
 } from './ast.js';
 
-export const IDENTITY_CTE = { edges: 'identity:edges', owners: 'identity' } as const;
+const IDENTITY_CTE = { edges: CTE.identityEdges, owners: CTE.identityOwners } as const;
 
-/** The identity CTEs, first in the statement; none when stitching is off. */
-export function identityCtes(plan: Plan): CommonTableExpression[] {
-  const identity = plan.identity;
-  if (identity === null) return [];
+function identityOf(plan: Plan): PlanIdentity {
+  if (plan.identity === null) throw new Error('internal error: an identity CTE in a plan without identity stitching');
+  return plan.identity;
+}
+
+/** identity:edges: each (anonymous_id, user_id) pair seen together, from every table that has both. */
+export function identityEdgesCte(plan: Plan): CommonTableExpression {
+  const identity = identityOf(plan);
   const { columns, eventTime, schema, tables } = plan.layout;
   const edgeTime = identity.conflict === 'first' ? 'min' : 'max';
   const edges: Query[] = identity.edgeTables.map((name) => {
@@ -50,10 +55,20 @@ export function identityCtes(plan: Plan): CommonTableExpression[] {
       groupBy: [anonymous, user],
     });
   });
+  return {
+    name: IDENTITY_CTE.edges,
+    comment: `identity edges at as_of: each (anonymous_id, user_id) seen together, at its ${identity.conflict} time, from ${identity.edgeTables.join(', ')}`,
+    query: edges.length === 1 ? edges[0] : union(edges),
+  };
+}
+
+/** identity: each anonymous_id's one owner, the user of its first / last edge. */
+export function identityOwnersCte(plan: Plan): CommonTableExpression {
+  const identity = identityOf(plan);
+  const { columns, tables } = plan.layout;
   const userId = col('user_id', 'e');
   const byCodePoint: Expr = plan.columnTypes[tables.identifies]?.[columns.userId] === 'string' ? codePointOrder(userId) : userId;
-  const owner: FirstPerGroup = {
-    kind: 'first_per_group',
+  const owner = firstPerGroup({
     from: table(IDENTITY_CTE.edges, 'e'),
     joins: [],
     where: null,
@@ -65,25 +80,18 @@ export function identityCtes(plan: Plan): CommonTableExpression[] {
     ],
     // A handful of user ids per anonymous id.
     manyRowsPerGroup: false,
+  });
+  return {
+    name: IDENTITY_CTE.owners,
+    comment: `each anonymous_id's user: its ${identity.conflict} edge, ties to the smallest user_id`,
+    query: select({
+      columns: [
+        { expr: col('id', 'o'), alias: 'anonymous_id' },
+        { expr: col('value', 'o'), alias: 'user_id' },
+      ],
+      from: subquery(owner, 'o'),
+    }),
   };
-  return [
-    {
-      name: IDENTITY_CTE.edges,
-      comment: `identity edges at as_of: each (anonymous_id, user_id) seen together, at its ${identity.conflict} time, from ${identity.edgeTables.join(', ')}`,
-      query: edges.length === 1 ? edges[0] : union(edges),
-    },
-    {
-      name: IDENTITY_CTE.owners,
-      comment: `each anonymous_id's user: its ${identity.conflict} edge, ties to the smallest user_id`,
-      query: select({
-        columns: [
-          { expr: col('id', 'o'), alias: 'anonymous_id' },
-          { expr: col('value', 'o'), alias: 'user_id' },
-        ],
-        from: subquery(owner, 'o'),
-      }),
-    },
-  ];
 }
 
 /** The users who own an anonymous id: each was seen with it on a row at or before as_of. */

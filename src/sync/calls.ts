@@ -4,9 +4,10 @@
 // call with the same messageId.
 import { createHash } from 'node:crypto';
 import type { Definition } from '../definitions/model.js';
+import type { CallType, JsonValue, SegmentCall } from '../destinations/segment-call.js';
 import { VERSION } from '../version.js';
 
-export type CallType = 'group' | 'identify' | 'track';
+export type { CallType, JsonValue, SegmentCall } from '../destinations/segment-call.js';
 export type Transition = 'entered' | 'exited' | 'changed';
 
 /** The outbox's `payload` column: everything needed to build the call, nothing from the project. */
@@ -29,23 +30,6 @@ export interface CallRecord {
   readonly run_id: string;
   readonly namespace: string;
   readonly space_id: string;
-}
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** A Segment-spec call (https://segment.com/docs/connections/spec/common/). */
-export interface SegmentCall {
-  readonly type: CallType;
-  readonly messageId: string;
-  readonly timestamp: string;
-  readonly userId?: string;
-  readonly anonymousId?: string;
-  readonly groupId?: string;
-  readonly event?: string;
-  readonly traits?: Record<string, JsonValue>;
-  readonly properties?: Record<string, JsonValue>;
-  readonly context: Record<string, JsonValue>;
-  readonly integrations: Record<string, JsonValue>;
 }
 
 /**

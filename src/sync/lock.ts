@@ -17,6 +17,12 @@ export interface LockHandle {
   release(): Promise<void>;
 }
 
+/** QUORUM_LOCK_TTL_SECONDS, default 900: how long a lock outlives a run that died holding it. */
+export function lockTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.QUORUM_LOCK_TTL_SECONDS);
+  return Number.isFinite(value) && value > 0 ? value : 900;
+}
+
 export interface LockOptions {
   readonly ttlSeconds: number;
   readonly now?: () => Date;

@@ -12,9 +12,10 @@
 // A key of several columns is one string so that `key IN (subquery)` works on every warehouse
 // (row-value IN does not): each part is prefixed with its length, so two different keys never give
 // the same string. A plain `entity_id IN (...)` first narrows the rows whose key is computed.
-import { and, bin, cast, charLength, coalesce, col, concat, deleteFrom, inQuery, insertInto, select, str, ts, type Expr, type Statement, type TableRef } from '../sql/ast.js';
+import { and, cast, charLength, col, concat, deleteFrom, inQuery, insertInto, select, str, ts, union, type Expr, type Statement, type TableRef } from '../sql/ast.js';
 import type { ChangeKind } from './change-set-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
+import type { RunStamp, SyncDefinition } from './sync-definition.js';
 
 export interface SnapshotStamp {
   readonly runId: string;
@@ -78,7 +79,15 @@ export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: r
   return statements;
 }
 
-/** A null-safe "differs" for JSON text values (never empty, so '' stands for null). */
-export function valuesDiffer(a: Expr, b: Expr): Expr {
-  return bin('<>', coalesce(a, str('')), coalesce(b, str('')));
+/** The snapshot writes for the definitions that passed the guardrail, then their snapshot_runs rows. */
+export function replaceSnapshots(refs: StateRefs, changes: TableRef, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp): Statement[] {
+  const names = definitions.map((d) => d.name);
+  const withUsers = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
+  if (names.length === 0) return [];
+  const byName = (alias: string | null, list: readonly string[]) => inList(col('definition', alias), list);
+  return [
+    ...snapshotDeltaWrites(refs, changes, names, withUsers, stamp),
+    deleteFrom(snapshotRuns, byName(null, names)),
+    insertInto(snapshotRuns, ['definition', 'run_id', 'as_of'], union(names.map((name) => select({ columns: [{ expr: str(name), alias: 'definition' }, { expr: str(stamp.runId), alias: 'run_id' }, { expr: ts(stamp.asOf), alias: 'as_of' }] })))),
+  ];
 }

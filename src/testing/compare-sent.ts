@@ -1,7 +1,7 @@
 // What a step's run sent against `expect_calls` / `expect_guardrail`: every entity sent (or not)
 // against the expectation, and the guardrail's verdict, as Differences of the test report.
 import type { Level, SourceLocation } from '../definitions/model.js';
-import type { Difference } from './compare.js';
+import type { Difference } from './difference.js';
 import { CALL_TRANSITIONS, type CallTransition, type Expectation } from './test-case.js';
 
 /** What `quorum run` sent at one step (src/testing/step-sends.ts). */

@@ -1,10 +1,10 @@
 // Expected against actual: every difference of one evaluation, naming the definition and the
 // entity, with both sides as text the report can print as is.
-import type { Level, SourceLocation } from '../definitions/model.js';
 import { parseTimestamp } from '../definitions/parse-values.js';
 import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
 import type { EntityChanges } from '../sync/diff-entities.js';
 import { compareSent, type StepSent } from './compare-sent.js';
+import type { Difference } from './difference.js';
 import type { ExpectedValue, Expectation } from './test-case.js';
 
 export type ResultValue = TraitValue | Readonly<Record<string, TraitValue>>;
@@ -15,20 +15,7 @@ export type Results = ReadonlyMap<string, DefinitionResult>;
 /** What `quorum run`'s diff found since the previous evaluation, by definition name (src/sync/diff-entities.ts). */
 export type Changes = ReadonlyMap<string, EntityChanges>;
 
-export interface Difference {
-  readonly definition: string;
-  readonly level: Level;
-  /** expect / expect_entered / expect_exited / expect_changed */
-  readonly kind: Expectation['kind'];
-  /** null for a problem of the whole definition (it was not evaluated). */
-  readonly entity: string | null;
-  readonly expected: string;
-  readonly actual: string;
-  /** Where the entity's expected value is written, else the expectation. */
-  readonly loc: SourceLocation;
-  /** Where the expectation (the definition's name under expect...:) is written. */
-  readonly expectationLoc: SourceLocation;
-}
+export type { Difference } from './difference.js';
 
 /**
  * The differences of one evaluation. `previous` (the evaluation before, null for the first) gives

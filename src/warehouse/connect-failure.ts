@@ -6,7 +6,9 @@ import { failure, type DiagnosticsError } from '../diagnostics/diagnostic.js';
 /** `warehouse.connect_timeout` when quorum.yml does not set it. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-export type ConnectCause = 'dns' | 'refused' | 'authentication' | 'tls' | 'timeout' | 'network';
+import type { ConnectCause } from '../diagnostics/message-parameters.js';
+
+export type { ConnectCause };
 
 const CODE_CAUSES: Readonly<Record<string, ConnectCause>> = {
   ENOTFOUND: 'dns',

@@ -11,7 +11,8 @@ import { openDestination } from '../../src/destinations/open-destination.js';
 import { backoffMs, DEFAULT_RETRY, retryAfterMs } from '../../src/destinations/http-post.js';
 import { SIGNATURE_HEADER } from '../../src/destinations/webhook-destination.js';
 import { callJson, expandCall, type CallRecord, type SegmentCall } from '../../src/sync/calls.js';
-import { toBatches } from '../../src/sync/deliver.js';
+import { OutboxBatcher } from '../../src/sync/outbox-batches.js';
+import type { OutboxRow } from '../../src/sync/outbox-rows.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 
 const SECRET_KEY = 'wk_live_DO_NOT_LEAK_123';
@@ -127,15 +128,23 @@ describe('file and stdout destinations', () => {
   });
 });
 
+// The batching delivery really uses (src/sync/outbox-batches.ts), one page at a time.
 describe('batching', () => {
-  const row = (i: number, size = 0) => ({
+  const row = (i: number, size = 0, entity = `u${i}`) => ({
     message_id: `m${i}`,
     sequence: i,
+    entity_id: entity,
     payload: JSON.stringify({
       type: 'identify', class: 'trait', key: 't', computation_id: 'trt_x', transition: 'changed', user_id: `u${i}`, anonymous_id: null, group_id: null,
       event: null, value: JSON.stringify('x'.repeat(size)), columns: false, as_of: '2024-06-01T00:00:00.000Z', run_id: 'r', namespace: 'quorum', space_id: 'quorum',
     }),
   });
+
+  const toBatches = (rows: readonly OutboxRow[], { limits }: { limits: typeof SEGMENT_LIMITS }) => {
+    const page = new OutboxBatcher(limits).deal(rows);
+    const batches = page.batches.map(({ batch }) => ({ ...batch, first: batch.sequences[0], last: batch.sequences[batch.sequences.length - 1] }));
+    return { batches, rejected: page.rejected };
+  };
 
   it('keeps batches under 2,500 calls and 500 KB, and sets aside calls over 32 KB', () => {
     const many = Array.from({ length: 6_000 }, (_, i) => row(i));
@@ -154,6 +163,40 @@ describe('batching', () => {
     const huge = toBatches([row(1), row(2, 40_000), row(3)], { limits: SEGMENT_LIMITS });
     expect(huge.rejected.map((r) => r.messageId)).toEqual(['m2']);
     expect(huge.batches[0]).toMatchObject({ first: 1, last: 3 });
+    // A quorum call is over 200 bytes, so 500 KB binds first; without it, 2,500 calls a batch do.
+    const roomy = toBatches(many.slice(0, 5_001), { limits: { ...SEGMENT_LIMITS, maxBatchBytes: 10 * 1024 * 1024 } });
+    expect(roomy.batches.map((b) => b.calls.length)).toEqual([2500, 2500, 1]);
+  });
+
+  it('deals calls into lanes by entity, in order, across pages, and holds an entity behind a corrupt call', () => {
+    const batcher = new OutboxBatcher({ ...SEGMENT_LIMITS, maxCalls: 7 }, 4);
+    const entities = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const rows = Array.from({ length: 120 }, (_, i) => row(i, 0, entities[i % entities.length]));
+    rows[13] = { ...rows[13], payload: '{"type": "identify"' }; // entity b
+    const pages = [batcher.deal(rows.slice(0, 50), (_, i) => i), batcher.deal(rows.slice(50), (_, i) => 50 + i)];
+    const laneOfEntity = new Map<string, number>();
+    const sent = new Map<string, number[]>();
+    for (const { lane, batch } of pages.flatMap((p) => p.batches)) {
+      expect(batch.calls.length).toBeLessThanOrEqual(7);
+      batch.sequences.forEach((sequence, k) => {
+        const entity = rows[sequence].entity_id;
+        expect(laneOfEntity.get(entity) ?? lane, `entity ${entity} changed lanes`).toBe(lane);
+        laneOfEntity.set(entity, lane);
+        sent.set(entity, [...(sent.get(entity) ?? []), sequence]);
+        expect(batch.positions[k]).toBe(sequence);
+        expect((JSON.parse(batch.calls[k]) as SegmentCall).messageId).toBe(`m${sequence}`);
+      });
+    }
+    for (const [entity, sequences] of sent) expect(sequences, entity).toEqual([...sequences].sort((x, y) => x - y));
+    expect(new Set(laneOfEntity.values()).size).toBeGreaterThan(1);
+    // b's corrupt call (13) is held and named; b's later calls wait behind it; every other call goes.
+    const held = pages.flatMap((p) => p.held);
+    expect(held[0]).toMatchObject({ sequence: 13, corrupt: "its payload is not JSON" });
+    expect(held.slice(1).map((h) => h.sequence)).toEqual(rows.filter((r, i) => r.entity_id === 'b' && i > 13).map((r) => r.sequence));
+    expect(held.every((h, i) => i === 0 || h.corrupt === null)).toBe(true);
+    expect(sent.get('b')).toEqual([1, 7]);
+    expect([...sent.values()].flat().length + held.length).toBe(120);
+    expect(batcher.held.within(0, 20)).toEqual([13, 19]);
   });
 });
 

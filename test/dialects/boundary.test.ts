@@ -148,3 +148,106 @@ describe('the stage order', () => {
     expect(stageViolations(path.join(SRC, 'cli', 'main.ts'), "import { run } from '../sync/run.js';")).toEqual([]);
   });
 });
+
+// The stages below sync: evaluation answers questions about definitions without a state, and
+// destinations take calls without knowing where they came from; sync builds on both.
+const BELOW_SYNC = ['evaluation', 'destinations'].map((name) => path.join(SRC, name));
+const SYNC = path.join(SRC, 'sync');
+
+describe('below sync', () => {
+  it('evaluation/ and destinations/ import nothing of sync/', () => {
+    const found = BELOW_SYNC.flatMap(typeScriptFiles).flatMap((file) =>
+      importsOf(file, readFileSync(file, 'utf8'))
+        .filter((target) => within(target, SYNC))
+        .map((target) => `${path.relative(REPO, file)} -> ${path.relative(REPO, target)}`),
+    );
+    expect(found).toEqual([]);
+  });
+});
+
+/**
+ * Every relative import of `file`, resolved to a path: import and export declarations (type-only
+ * too: a cycle of types is still two ideas in the wrong place) and dynamic import(), read from
+ * TypeScript's syntax tree.
+ */
+function importsOf(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const out: string[] = [];
+  const visit = (node: ts.Node): void => {
+    let specifier: ts.Expression | undefined;
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) specifier = node.moduleSpecifier;
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) specifier = node.arguments[0];
+    if (specifier && ts.isStringLiteralLike(specifier) && specifier.text.startsWith('.')) {
+      out.push(path.resolve(path.dirname(file), specifier.text).replace(/\.js$/, '.ts'));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
+/** One cycle of the graph, as `a -> b -> ... -> a`, or null when it has none (depth-first search). */
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
+  const state = new Map<string, 'open' | 'done'>();
+  const trail: string[] = [];
+  const visit = (node: string): string[] | null => {
+    state.set(node, 'open');
+    trail.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'open') return [...trail.slice(trail.indexOf(next)), next];
+      if (state.get(next) === undefined) {
+        const found = visit(next);
+        if (found) return found;
+      }
+    }
+    trail.pop();
+    state.set(node, 'done');
+    return null;
+  };
+  for (const node of [...graph.keys()].sort()) {
+    if (state.get(node) !== undefined) continue;
+    const found = visit(node);
+    if (found) return found;
+  }
+  return null;
+}
+
+function importGraph(files: readonly string[], read: (file: string) => string): Map<string, string[]> {
+  const known = new Set(files);
+  return new Map(files.map((file) => [file, importsOf(file, read(file)).filter((target) => known.has(target))]));
+}
+
+/**
+ * Imports left out of the graph for now, `file -> target`: the one cycle left, in the diff's SQL,
+ * goes away with the split of diff-sql.ts under way on another branch; take the line off then.
+ */
+const CYCLE_BEING_REMOVED: ReadonlySet<string> = new Set(['src/sync/change-set-sql.ts -> src/sync/diff-sql.ts']);
+
+describe('the import graph', () => {
+  it('of src/ and dialects/ has no cycle', () => {
+    const files = [...typeScriptFiles(SRC), ...typeScriptFiles(DIALECTS)];
+    expect(files.length).toBeGreaterThan(100);
+    const graph = importGraph(files, (file) => readFileSync(file, 'utf8'));
+    for (const [file, targets] of graph) {
+      graph.set(file, targets.filter((target) => !CYCLE_BEING_REMOVED.has(`${path.relative(REPO, file)} -> ${path.relative(REPO, target)}`)));
+    }
+    const cycle = findCycle(graph);
+    expect(cycle?.map((file) => path.relative(REPO, file)).join(' -> ') ?? null).toBeNull();
+  });
+
+  it('finds a cycle through any form of import, and prints it', () => {
+    const at = (name: string) => path.join(SRC, 'example', name);
+    const sources: Record<string, string> = {
+      [at('a.ts')]: "import { b } from './b.js';",
+      [at('b.ts')]: "export type { C } from './c.js';",
+      [at('c.ts')]: "const a = await import('./a.js'); import x from 'node:fs';",
+      [at('d.ts')]: "import { a } from './a.js';",
+    };
+    const read = (file: string) => sources[file];
+    const cycle = findCycle(importGraph(Object.keys(sources), read));
+    expect(cycle?.map((file) => path.relative(SRC, file))).toEqual(['example/a.ts', 'example/b.ts', 'example/c.ts', 'example/a.ts']);
+    // Without the dynamic import the graph is a tree: no cycle.
+    sources[at('c.ts')] = "import x from 'node:fs'; // import('./a.js') in a comment is no import";
+    expect(findCycle(importGraph(Object.keys(sources), read))).toBeNull();
+  });
+});

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectNamed } from '../../dialects/registry.js';
-import { explainWithHistory } from '../../src/evaluation/inspect.js';
+import { explainWithHistory } from '../../src/sync/explain-history.js';
 import { openSession, type Session } from '../../src/evaluation/session.js';
 import { loggedRun } from '../../src/logging/logged-run.js';
 import { memoryLogger } from '../../src/logging/logger.js';

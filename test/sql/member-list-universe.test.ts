@@ -1,4 +1,4 @@
-// Which statements may skip the user universe (src/sql/lower-performers.ts): a member list whose
+// Which statements may skip the user universe (src/plan/physical/member-list-pass.ts): a member list whose
 // user-level outputs all need an event row. The differential suites prove the answers equal; this
 // pins where the decision applies, read from the statement's AST (its CTE names).
 import { describe, expect, it } from 'vitest';

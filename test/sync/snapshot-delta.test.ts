@@ -6,8 +6,9 @@ import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js
 import { duckdb } from '../../dialects/duckdb/index.js';
 import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
-import { changeSetCountsQuery, changeSetInsert } from '../../src/sync/change-set-sql.js';
-import { countsQuery, readCounts, replaceSnapshots, type SyncDefinition } from '../../src/sync/diff-sql.js';
+import { changeSetCountsQuery, changeSetInsert, transitionSelect } from '../../src/sync/change-set-sql.js';
+import { countsQuery, entitiesChanged, entitiesEntered, entitiesExited, readCounts, replaceSnapshots, usersEntered, usersExited, type SyncDefinition } from '../../src/sync/diff-sql.js';
+import { col, union } from '../../src/sql/ast.js';
 import { ensureStateTables, StateWriter, stateRefs, stateTable } from '../../src/sync/state-sql.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 
@@ -79,6 +80,18 @@ async function check(c: WarehouseConnection): Promise<void> {
   await w.run(changeSetInsert(refs, changes, DEFINITIONS));
   const fromChanges = readCounts(await w.rows(changeSetCountsQuery(refs, changes, DEFINITIONS)), DEFINITIONS);
   expect(fromChanges).toEqual(joined);
+  // The grouped change set holds exactly the rows of the joins it replaces.
+  const names = DEFINITIONS.map((d) => d.name);
+  const byJoins = union([
+    transitionSelect('entered', entitiesEntered(refs, names)),
+    transitionSelect('exited', entitiesExited(refs, names)),
+    transitionSelect('changed', entitiesChanged(refs, ['tr', 'flip'])),
+    transitionSelect('user_entered', usersEntered(refs, ['aud']), col('position', 's')),
+    transitionSelect('user_exited', usersExited(refs, ['aud'])),
+  ]);
+  const written = sorted(await c.query('SELECT definition, transition, entity_id, user_id, value, position FROM qs.changes'));
+  expect(written.filter((r) => r[1] !== 'user_moved')).toEqual(sorted(await w.rows(byJoins)));
+  expect(written.filter((r) => r[1] === 'user_moved')).toEqual([['aud', 'user_moved', 'a1', 'u2', null, '1']]);
   expect(joined.get('aud')).toEqual({ size: 3, previous: 3, entered: 1, exited: 1, changed: 2 });
   expect(joined.get('tr')).toEqual({ size: 3, previous: 3, entered: 1, exited: 1, changed: 1 });
 

@@ -1,8 +1,47 @@
-// What a member list may skip: the user universe (SPEC §2), when every user-level output is an
-// audience whose condition cannot hold for a user without an event row.
-import { assertNever } from '../diagnostics/assert-never.js';
-import type { Feature, Plan, PlanCondition } from '../plan/plan.js';
-import { col, select, table, type FromItem, type Query } from './ast.js';
+// PASS: what a member list may skip. A member list reads only who is in each output, not every
+// condition's value (preview and explain do): the users who reached a funnel's earlier steps are
+// not read, and users with no event row that some output's condition needs are not listed at all.
+import { assertNever } from '../../diagnostics/assert-never.js';
+import type { Feature, Plan, PlanCondition } from '../plan.js';
+import { featuresInputs } from './initial-plan.js';
+import { withCtes, type PhysicalPass } from './pass-context.js';
+import type { PhysicalCte } from './physical-plan.js';
+
+export const memberListPass: PhysicalPass = (physical, ctx) => {
+  if (ctx.body.kind !== 'members') return physical;
+  const unread = new Set(ctx.plan.features.filter((f) => f.source.kind === 'funnel' && !f.source.final).map((f) => f.column));
+  const read = new Set(ctx.plan.features.flatMap((f) => (f.source.kind === 'funnel' && !unread.has(f.column) ? [f.source.cte] : [])));
+  const performers = performerRows(ctx.plan);
+  const ctes = physical.ctes.flatMap((c): PhysicalCte[] => {
+    switch (c.kind) {
+      case 'funnel_step':
+        return c.strategy === 'distinct_instances' && !read.has(c.name) ? [] : [c];
+      case 'features': {
+        const columns = c.columns.filter((column) => !unread.has(column));
+        const listed = c.level === 'user' && performers !== null;
+        const strategy = listed ? 'event_users' : c.strategy;
+        const rows = listed ? performers : c.rows;
+        return [
+          {
+            ...c,
+            columns,
+            strategy,
+            rows,
+            inputs: featuresInputs(ctx.plan, c.level, strategy, rows, columns),
+            reason: listed
+              ? `a member list: every user-level output needs a row of ${performers.join(' or ')}, so only those users are listed, not the universe`
+              : c.reason,
+          },
+        ];
+      }
+      case 'quantifiers':
+        return [{ ...c, featureColumns: c.featureColumns.filter((column) => !unread.has(column)) }];
+      default:
+        return [c];
+    }
+  });
+  return withCtes(physical, ctes);
+};
 
 /**
  * The CTEs (each keyed by `id`, one row per user) of which a user satisfying `c` is in at least
@@ -46,10 +85,10 @@ function impliedRows(c: PlanCondition, features: ReadonlyMap<string, Feature>): 
 }
 
 /**
- * The users a member list evaluates user-level conditions over, in place of the user universe:
- * the users of the event scans (and funnels) that every user-level output's condition needs a
- * row of. Null when some output needs the universe (a trait, an audience that holds without
- * events) or when account quantifiers count every user of a membership.
+ * The CTEs whose users a member list evaluates user-level conditions over, in place of the user
+ * universe: the event scans (and funnels) that every user-level output's condition needs a row
+ * of. Null when some output needs the universe (a trait, an audience that holds without events)
+ * or when account quantifiers count every user of a membership.
  *
  * Exact because (1) every such user is in the universe: its id comes from an event row at or
  * before as_of, and SPEC §2 makes every user_id of an event table a user (with stitching, the
@@ -59,7 +98,7 @@ function impliedRows(c: PlanCondition, features: ReadonlyMap<string, Feature>): 
  * universe; (3) no user outside these CTEs satisfies an output's condition (impliedRows).
  * Preview, explain and the breakdown read every user and keep the universe.
  */
-export function membersOnlyUserRows(plan: Plan, alias: string): FromItem | null {
+function performerRows(plan: Plan): readonly string[] | null {
   const userOutputs = plan.outputs.filter((o) => o.level === 'user');
   if (userOutputs.length === 0 || plan.audiences.some((a) => a.quantifiers.length > 0)) return null;
   const features = new Map(plan.features.map((f) => [f.column, f]));
@@ -70,8 +109,5 @@ export function membersOnlyUserRows(plan: Plan, alias: string): FromItem | null 
     if (rows === null) return null;
     for (const cte of rows) ctes.add(cte);
   }
-  // Each CTE has one row per user; two of them may share users.
-  if (ctes.size === 1) return table([...ctes][0], alias);
-  const queries: Query[] = [...ctes].map((cte) => select({ columns: [{ expr: col('id', 'p'), alias: 'id' }], from: table(cte, 'p') }));
-  return { kind: 'subquery', query: { kind: 'union', all: false, queries }, alias };
+  return [...ctes];
 }

@@ -1,0 +1,55 @@
+// `quorum run --dry-run` (SPEC §7): the same diff as a run, over CTEs in one read-only statement,
+// so it writes nothing: no state created or upgraded, no lock, no outbox. It still refuses a
+// damaged state, and it says what a real run would block and what waits in the outbox.
+import type { Plan } from '../plan/plan.js';
+import type { Query } from '../sql/ast.js';
+import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
+import { countsQuery, dryRunQuery, dryRunRefs, readCounts, sampleQuery, stagingQuery, type RunStamp, type SyncDefinition } from './diff-sql.js';
+import { definitionSummary, guardrailBreach } from './guardrail.js';
+import { countPendingCalls } from './outbox-reader.js';
+import type { DefinitionSummary, RunOutput, RunRequest } from './run-types.js';
+import { checkConsistency } from './state-check.js';
+import { inspectShape, stateDamaged } from './state-format.js';
+import { StateWriter, stateTablesExist } from './state-sql.js';
+
+type Sample = NonNullable<DefinitionSummary['sample']>;
+
+export async function dryRun(request: RunRequest, plan: Plan, definitions: readonly SyncDefinition[], stamp: RunStamp): Promise<RunOutput> {
+  const { connection, project } = request;
+  const schema = project.config.stateSchema;
+  const exists = await stateTablesExist(connection, schema);
+  if (exists) await checkReadOnly(connection, schema);
+  const staging = stagingQuery(plan, definitions);
+  const refs = dryRunRefs(schema, exists);
+  const printer = connection.dialect.printer;
+  const read = async (body: Query) => readRows(connection, printer.print(dryRunQuery(staging, exists, body)));
+  const counts = readCounts(await read(countsQuery(refs, definitions)), definitions);
+  const samples = new Map<string, Sample>(definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]));
+  if (definitions.length > 0) {
+    for (const row of await read(sampleQuery(refs, definitions, request.sampleSize ?? 10))) {
+      const entry = samples.get(String(row.definition));
+      const transition = String(row.transition) as keyof Sample;
+      entry?.[transition].push(String(row.entity_id));
+    }
+  }
+  const summaries: DefinitionSummary[] = definitions.map((d) => {
+    const c = counts.get(d.name)!;
+    const breach = guardrailBreach(project, d, c, request.allowMassExit ?? false);
+    return { name: d.name, ...definitionSummary(c, breach, 'dry-run'), sample: samples.get(d.name) };
+  });
+  const errors: string[] = [];
+  if (exists) {
+    const n = await countPendingCalls(new StateWriter(printer, connection), schema);
+    if (n > 0) errors.push(`${n} calls of earlier runs wait in the outbox; a real run delivers them first`);
+  }
+  return { run_id: stamp.runId, as_of: stamp.asOf, dry_run: true, definitions: summaries, delivered: {}, failed: {}, errors };
+}
+
+/** A dry run writes nothing, so it neither creates nor upgrades the state; it still refuses a damaged one. */
+async function checkReadOnly(connection: WarehouseConnection, schema: string): Promise<void> {
+  const shape = await inspectShape(connection, schema);
+  if (shape.kind === 'damaged') throw stateDamaged(schema, shape.problems);
+  if (shape.kind !== 'current') return;
+  const report = await checkConsistency(connection, connection.dialect.printer, schema);
+  if (report.problems.length > 0) throw stateDamaged(schema, report.problems);
+}

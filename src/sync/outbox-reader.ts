@@ -1,0 +1,107 @@
+// Reading the outbox (SPEC §6): which calls are pending (neither delivered nor set aside as too
+// large), how many wait per destination, and one destination's pages in sequence order, each
+// dealt into batches as it is read (outbox-batches.ts). What delivery reads, and nothing else does.
+import { and, bin, col, COUNT, isNull, num, select, str, tableOf, type Expr } from '../sql/ast.js';
+import { crashPoint } from './crash.js';
+import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
+import type { StatementTurns } from './statement-turns.js';
+import { type StateWriter, stateTable, toNumber } from './state-sql.js';
+
+/** A call still to deliver: not acknowledged, not rejected as too large. */
+export const PENDING: Expr = and(isNull(col('delivered_at')), isNull(col('rejected_at')));
+
+/** One destination's pending calls. */
+export function pendingFor(destination: string): Expr {
+  return and(bin('=', col('destination'), str(destination)), PENDING);
+}
+
+/** Calls waiting in the outbox, over every destination. */
+export async function countPendingCalls(w: StateWriter, schema: string): Promise<number> {
+  const rows = await w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(stateTable(schema, 'outbox')), where: PENDING }));
+  return toNumber(rows[0]?.n);
+}
+
+/** Pending calls per destination, by destination name. */
+export async function waitingByDestination(w: StateWriter, schema: string): Promise<{ destination: string; waiting: number }[]> {
+  const rows = await w.rows(
+    select({
+      columns: [
+        { expr: col('destination'), alias: 'destination' },
+        { expr: COUNT, alias: 'n' },
+      ],
+      from: tableOf(stateTable(schema, 'outbox')),
+      where: PENDING,
+      groupBy: [col('destination')],
+      orderBy: [{ expr: col('destination'), direction: 'ASC' }],
+    }),
+  );
+  return rows.map((row) => ({ destination: String(row.destination), waiting: toNumber(row.n) }));
+}
+
+/** Outbox rows read at a time by default. */
+export const DEFAULT_PAGE_SIZE = 5_000;
+
+/** One destination's pending calls, a page at a time in sequence order, dealt into batches. */
+export class OutboxReader {
+  private after = -1;
+  private readonly mine: Expr;
+
+  constructor(
+    private readonly w: StateWriter,
+    private readonly schema: string,
+    destination: string,
+    private readonly batcher: OutboxBatcher,
+    readonly pageSize: number = DEFAULT_PAGE_SIZE,
+    private readonly turns?: StatementTurns,
+  ) {
+    this.mine = pendingFor(destination);
+  }
+
+  /** The next page dealt, or null once nothing is left; `track` gives each call its position. */
+  async next(track?: (sequence: number, index: number) => number): Promise<DealtPage | null> {
+    const query = select({
+      columns: ['message_id', 'sequence', 'entity_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
+      from: tableOf(stateTable(this.schema, 'outbox')),
+      where: and(this.mine, bin('>', col('sequence'), num(this.after))),
+      orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
+      limit: this.pageSize,
+    });
+    const page = await this.inTurn(() => this.w.rows(query));
+    if (page.length === 0) return null;
+    crashPoint('page-read');
+    this.after = toNumber(page[page.length - 1].sequence);
+    return this.batcher.deal(page, track);
+  }
+
+  /** Pending calls of the destination now (after a failure: what waits for the next run). */
+  async pending(): Promise<number> {
+    const rows = await this.inTurn(() => this.w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(stateTable(this.schema, 'outbox')), where: this.mine })));
+    return toNumber(rows[0]?.n);
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    return this.turns ? this.turns.run(work) : work();
+  }
+}
+
+/** The transitions each run wrote to the outbox for one entity of a definition, by run (`quorum explain --history`). */
+export async function transitionsByRun(w: StateWriter, schema: string, definition: string, entity: string): Promise<Map<string, string[]>> {
+  const rows = await w.rows(
+    select({
+      distinct: true,
+      columns: [
+        { expr: col('run_id'), alias: 'run_id' },
+        { expr: col('transition'), alias: 'transition' },
+      ],
+      from: tableOf(stateTable(schema, 'outbox')),
+      where: and(bin('=', col('definition'), str(definition)), bin('=', col('entity_id'), str(entity))),
+      orderBy: [{ expr: col('transition'), direction: 'ASC' }],
+    }),
+  );
+  const out = new Map<string, string[]>();
+  for (const row of rows) {
+    const run = String(row.run_id);
+    out.set(run, [...(out.get(run) ?? []), String(row.transition)]);
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+// What `quorum run` takes and gives back (SPEC §6, §7 `run --json`), apart from run.ts so that the
+// steps under steps/ can name these types without importing the module that lists them.
+import type { Destination, DestinationOptions } from '../destinations/destination.js';
+import type { Project } from '../definitions/model.js';
+import type { Catalog } from '../warehouse/catalog.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
+
+export interface RunRequest {
+  readonly connection: WarehouseConnection;
+  readonly project: Project;
+  readonly catalog: Catalog;
+  readonly asOf: string;
+  /** Definition names to evaluate (see selectDefinitions). */
+  readonly definitions: readonly string[];
+  readonly dryRun?: boolean;
+  readonly allowMassExit?: boolean;
+  /** Destinations by name; default: opened from quorum.yml. */
+  readonly destinations?: ReadonlyMap<string, Destination>;
+  readonly destinationOptions?: DestinationOptions;
+  readonly lockTtlSeconds?: number;
+  readonly runId?: string;
+  /** Progress lines (the CLI shows them on an interactive terminal only). */
+  readonly log?: (line: string) => void;
+  /** Dry run: changed entities listed per definition and transition. */
+  readonly sampleSize?: number;
+  /** Called as each stage begins (the previous one ends there), for stage timings in the logs. */
+  readonly onStage?: (stage: RunStage, detail?: string) => void;
+}
+
+/** The operator log's `stage.*` events (logging/stage-clock.ts); the bench reads them by name. */
+export type RunStage = 'compile' | 'execute' | 'diff' | 'deliver';
+
+export interface DefinitionSummary {
+  readonly name: string;
+  readonly size: number;
+  readonly entered: number;
+  readonly exited: number;
+  readonly changed: number;
+  /** blocked: the max_exit_fraction guardrail kept the old snapshot and delivered nothing */
+  readonly status: 'ok' | 'blocked';
+  readonly message?: string;
+  /** dry run only: some of the entities that would enter / exit / change */
+  readonly sample?: { entered: string[]; exited: string[]; changed: string[] };
+}
+
+/** SPEC §7's `quorum run --json` shape, plus `status` per definition, `dry_run` and `errors`. */
+export interface RunOutput {
+  readonly run_id: string;
+  readonly as_of: string;
+  readonly dry_run: boolean;
+  readonly definitions: DefinitionSummary[];
+  readonly delivered: Record<string, number>;
+  readonly failed: Record<string, number>;
+  readonly errors: string[];
+}

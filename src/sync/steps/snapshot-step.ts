@@ -1,0 +1,23 @@
+// Step `snapshot`: the passing definitions' snapshots replaced from the change set, and their
+// records (generation, row counts: what the next run's state check compares) written.
+import { crashPoint } from '../crash.js';
+import { replaceSnapshots } from '../diff-sql.js';
+import { recordSnapshots } from '../snapshot-records.js';
+import { stateRefs, stateTable } from '../state-sql.js';
+import type { Guarded } from './guardrail-step.js';
+import type { OutboxWritten } from './outbox-step.js';
+import type { InTransaction, Nothing, RunContext, RunStep } from './run-step.js';
+
+export const snapshotStep: RunStep<RunContext & InTransaction & Guarded & OutboxWritten, Nothing> = {
+  name: 'snapshot',
+  crashPoint: 'snapshots-written',
+  run: async ({ tx, schema, passing, stamp, generations }) => {
+    const replace = replaceSnapshots(stateRefs(schema), stateTable(schema, 'changes'), stateTable(schema, 'snapshot_runs'), passing, stamp);
+    for (const [i, statement] of replace.entries()) {
+      await tx.run(statement);
+      if (i === 0) crashPoint('snapshots-deleted');
+    }
+    await recordSnapshots(tx, tx, schema, passing, stamp, generations);
+    return {};
+  },
+};

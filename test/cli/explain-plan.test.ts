@@ -1,0 +1,75 @@
+// `quorum explain --plan <name>` as a child process on the demo project: the physical plan of a
+// definition's member list, as text for a person and as the plan's own JSON.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialectNamed } from '../../dialects/registry.js';
+import { writeDemoProject } from '../../fixtures/demo/write-project.js';
+import { physicalPlanOf } from '../../src/evaluation/physical-plan-of.js';
+import { openProject } from '../../src/evaluation/session.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
+const TSX = import.meta.resolve('tsx');
+
+let dir: string;
+let demo: string;
+
+function quorum(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', TSX, CLI, ...args], { cwd: demo, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'quorum-explain-plan-'));
+  demo = path.join(dir, 'demo');
+  await writeDemoProject(demo);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('quorum explain --plan', () => {
+  it('lists the CTEs in order with kind, strategy, inputs and reason', async () => {
+    const r = await quorum(['explain', '--plan', 'at_risk_accounts', '--as-of', '2024-06-01']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('physical plan of at_risk_accounts as of 2024-06-01T00:00:00.000Z: 14 CTEs, then the member list\n');
+    expect(r.stdout).toContain(
+      ' 7. events:account:logged_in:per_user  [user_groups: shared_per_user_groups]\n' +
+        '    reads: logged_in (table), identity\n' +
+        '    why: one scan of logged_in serves 2 measures at user and account level\n' +
+        ' 8. events:account:logged_in  [event_scan: pre_aggregated_per_user]\n' +
+        '    reads: memberships, events:account:logged_in:per_user\n',
+    );
+    expect(r.stdout).toContain('12. quantifiers  [quantifiers: count_every_user]\n');
+    expect(r.stdout).toMatch(/\noutputs: at_risk_accounts \(audience, account\) from audience:at_risk_accounts\n$/);
+  });
+
+  it('--json prints the serialisable plan itself', async () => {
+    const r = await quorum(['explain', '--plan', 'power_users', '--as-of', '2024-06-01', '--json']);
+    expect(r.code).toBe(0);
+    const { project } = await openProject(demo, dialectNamed);
+    const expected = physicalPlanOf({ project, asOf: '2024-06-01T00:00:00.000Z', targets: ['power_users'] });
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(expected.ctes.find((c) => c.kind === 'features' && c.level === 'user')).toMatchObject({ strategy: 'event_users' });
+  });
+
+  it('a misspelt name gets did you mean; an audience with --plan, or neither, is a usage error', async () => {
+    const misspelt = await quorum(['explain', '--plan', 'at_risk_acounts']);
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stderr).toContain('did you mean "at_risk_accounts"?');
+    const both = await quorum(['explain', 'at_risk_accounts', '--plan', 'at_risk_accounts']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--plan names the definition: give no <audience> <id> with it');
+    const neither = await quorum(['explain']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('explain needs an audience and an id (quorum explain <audience> <id>), or --plan <name>');
+  });
+});

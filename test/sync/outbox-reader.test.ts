@@ -1,0 +1,80 @@
+// Reading the outbox and dealing it into batches (src/sync/outbox-reader.ts, outbox-batches.ts), on
+// a real DuckDB state: pages in sequence order, only one destination's pending calls (not the
+// delivered, not the set aside), within Segment's limits, across page boundaries.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { duckdb } from '../../dialects/duckdb/index.js';
+import { SEGMENT_LIMITS } from '../../src/destinations/destination.js';
+import type { SegmentCall } from '../../src/sync/calls.js';
+import { OutboxBatcher } from '../../src/sync/outbox-batches.js';
+import { countPendingCalls, OutboxReader, waitingByDestination } from '../../src/sync/outbox-reader.js';
+import { ensureStateTables, StateWriter } from '../../src/sync/state-sql.js';
+import type { WarehouseConnection } from '../../src/warehouse/connection.js';
+
+const SCHEMA = 'quorum_state';
+let connection: WarehouseConnection;
+let writer: StateWriter;
+
+function payload(user: string, size = 0): string {
+  return JSON.stringify({
+    type: 'identify', class: 'trait', key: 't', computation_id: 'trt_x', transition: 'changed', user_id: user, anonymous_id: null, group_id: null,
+    event: null, value: JSON.stringify('x'.repeat(size)), columns: false, as_of: '2024-06-01T00:00:00.000Z', run_id: 'r', namespace: 'quorum', space_id: 'quorum',
+  });
+}
+
+const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+beforeAll(async () => {
+  connection = await duckdb.connect({ type: 'duckdb', path: ':memory:' });
+  writer = new StateWriter(connection.dialect.printer, connection);
+  await ensureStateTables(connection, SCHEMA);
+  const rows: string[] = [];
+  // crm: 1..300, every 10th delivered, 55 set aside as too large, 77 a 40 KB call; hook: 1..20.
+  for (let s = 1; s <= 300; s += 1) {
+    const delivered = s % 10 === 0 ? "TIMESTAMP '2024-06-01 00:00:00'" : 'NULL';
+    const rejected = s === 55 ? "TIMESTAMP '2024-06-01 00:00:00'" : 'NULL';
+    rows.push(`('m${s}', 'crm', 'r', 't', 'u${s % 7}', 'changed', 'identify', ${quote(payload(`u${s % 7}`, s === 77 ? 40_000 : 0))}, TIMESTAMP '2024-06-01 00:00:00', 0, NULL, ${delivered}, ${s}, ${rejected})`);
+  }
+  for (let s = 1; s <= 20; s += 1) rows.push(`('h${s}', 'hook', 'r', 't', 'u1', 'changed', 'identify', ${quote(payload('u1'))}, TIMESTAMP '2024-06-01 00:00:00', 0, NULL, NULL, ${s}, NULL)`);
+  await connection.execute(
+    `INSERT INTO ${SCHEMA}.outbox (message_id, destination, run_id, definition, entity_id, transition, call_type, payload, created_at, attempts, last_error, delivered_at, sequence, rejected_at) VALUES ${rows.join(',\n')}`,
+  );
+});
+afterAll(async () => {
+  await connection?.close();
+});
+
+describe('the outbox reader', () => {
+  it('counts the pending calls, per destination and in all', async () => {
+    expect(await waitingByDestination(writer, SCHEMA)).toEqual([
+      { destination: 'crm', waiting: 300 - 30 - 1 },
+      { destination: 'hook', waiting: 20 },
+    ]);
+    expect(await countPendingCalls(writer, SCHEMA)).toBe(269 + 20);
+  });
+
+  it("reads one destination's pending calls a page at a time, in sequence order, dealt into batches", async () => {
+    const batcher = new OutboxBatcher({ ...SEGMENT_LIMITS, maxCalls: 8 }, 3);
+    const reader = new OutboxReader(writer, SCHEMA, 'crm', batcher, 50);
+    const seen: number[] = [];
+    const sent: number[] = [];
+    const rejected: number[] = [];
+    let pages = 0;
+    for (let page = await reader.next((s) => (seen.push(s), s)); page !== null; page = await reader.next((s) => (seen.push(s), s))) {
+      pages += 1;
+      for (const { batch } of page.batches) {
+        expect(batch.calls.length).toBeLessThanOrEqual(8);
+        expect(batch.positions).toEqual(batch.sequences);
+        batch.calls.forEach((json, k) => expect((JSON.parse(json) as SegmentCall).messageId).toBe(`m${batch.sequences[k]}`));
+        sent.push(...batch.sequences);
+      }
+      rejected.push(...page.rejected.map((r) => r.sequence));
+      expect(page.held).toEqual([]);
+    }
+    const pending = Array.from({ length: 300 }, (_, i) => i + 1).filter((s) => s % 10 !== 0 && s !== 55);
+    expect(pages).toBe(Math.ceil(pending.length / 50));
+    expect(seen).toEqual(pending);
+    expect(rejected).toEqual([77]);
+    expect(sent.sort((a, b) => a - b)).toEqual(pending.filter((s) => s !== 77));
+    expect(await reader.pending()).toBe(269);
+  });
+});

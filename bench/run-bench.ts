@@ -21,6 +21,7 @@ import { membersRatios, membersRows } from './members-bench.js';
 import { runMemoryFigure, runMemoryRows } from './run-memory-bench.js';
 import { runStages, runStageRows, runStagesTable, type RunStagesFigure } from './run-stages-bench.js';
 import { copyToPglite, generateScaleWarehouse, scaleSizes, scaleWarehouseFile, type PgliteLike } from './scale-generator.js';
+import { predicate } from '../src/definitions/literal-instants.js';
 
 const REPETITIONS = Number(process.env.QUORUM_BENCH_REPETITIONS ?? 7);
 // A reference query takes 5-800 ms and its ratio is the figure with the tightest goal: twice the
@@ -61,7 +62,7 @@ export function generatedDefinitions(count: number): Definition[] {
       kind: 'all',
       loc: LOC,
       children: [
-        { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false }, loc: LOC },
+        { kind: 'trait', trait: 'role', predicate: predicate('equals', 'Admin', false), loc: LOC },
         { kind: 'performed', event: { kind: 'track', name: EVENTS[(i + 1) % EVENTS.length] }, window: { kind: 'within', seconds: 86_400 * 7, text: '7d' }, filters: [], count: { op: 'at_least', n: 1 + (i % 3) }, loc: LOC },
       ],
     };
@@ -71,11 +72,11 @@ export function generatedDefinitions(count: number): Definition[] {
             kind: 'all',
             loc: LOC,
             children: [
-              { kind: 'trait', trait, predicate: { op: 'lt', value: 10 + i, ignoreCase: false }, loc: LOC },
+              { kind: 'trait', trait, predicate: predicate('lt', 10 + i, false), loc: LOC },
               { kind: 'quantifier', quantifier: (['any_user', 'all_users', 'no_user'] as const)[i % 3], atLeast: null, condition: userCondition, loc: LOC },
             ],
           }
-        : { kind: 'any', loc: LOC, children: [{ kind: 'trait', trait, predicate: { op: 'gte', value: i % 5, ignoreCase: false }, loc: LOC }, userCondition] };
+        : { kind: 'any', loc: LOC, children: [{ kind: 'trait', trait, predicate: predicate('gte', i % 5, false), loc: LOC }, userCondition] };
     definitions.push({ ...base, kind: 'audience', name: `bench_audience_${i}`, level, where, schedule: null, maxExitFraction: null });
   }
   return definitions;

@@ -3,6 +3,7 @@
 // custom traits, in_audience passthroughs and negations. Together with the five reference
 // definitions it makes the "one run of 50 definitions" of the bench.
 import type { Condition, Definition, EventRef, TimeWindow } from '../src/definitions/model.js';
+import { predicate } from '../src/definitions/literal-instants.js';
 
 const LOC = { file: 'bench/varied-definitions.ts', line: 1, col: 1 };
 const base = { description: null, sync: [], loc: LOC } as const;
@@ -13,7 +14,7 @@ const EVENTS = ['Logged In', 'Feature Used', 'Dashboard Viewed', 'Report Created
 const WINDOWS = [7, 14, 30, 60, 90];
 
 function trait(name: string, op: 'equals' | 'in' | 'gte' | 'lt' | 'gt' | 'exists', value: unknown): Condition {
-  return { kind: 'trait', trait: name, predicate: { op, value: value as never, ignoreCase: false }, loc: LOC };
+  return { kind: 'trait', trait: name, predicate: predicate(op, value as never, false), loc: LOC };
 }
 
 function performed(event: string, days: number, op: 'at_least' | 'at_most' | 'exactly' = 'at_least', n = 1): Condition {
@@ -44,7 +45,7 @@ export function variedDefinitions(count = 45): Definition[] {
           level: 'user',
           compute: 'count',
           event: track('Logged In'),
-          filters: [{ property: 'method', predicate: { op: 'equals', value: 'sso', ignoreCase: false }, loc: LOC }],
+          filters: [{ property: 'method', predicate: predicate('equals', 'sso', false), loc: LOC }],
         });
         break;
       case 2:

@@ -2,7 +2,7 @@
 // auth application-default login, GOOGLE_APPLICATION_CREDENTIALS, or the attached service
 // account), or `key_file` in quorum.yml. The connector runs the SQL it is given.
 import { BigQuery } from '@google-cloud/bigquery';
-import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
+import { DiagnosticsError, failure } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import type { BigQueryWarehouse } from './bigquery-config.js';
@@ -26,10 +26,6 @@ interface BigQueryLikeError {
   readonly errors?: readonly { readonly reason?: string; readonly message?: string }[];
 }
 
-function diagnostic(code: DiagnosticCode, message: string, hint: string): DiagnosticsError {
-  return new DiagnosticsError([error(code, null, message, hint)]);
-}
-
 /** BigQuery errors -> diagnostics, by `reason` (https://cloud.google.com/bigquery/docs/error-messages). */
 export function classifyBigQueryError(cause: unknown): DiagnosticsError {
   if (cause instanceof DiagnosticsError) return cause;
@@ -37,24 +33,24 @@ export function classifyBigQueryError(cause: unknown): DiagnosticsError {
   const text = (e.errors?.[0]?.message ?? e.message ?? String(cause)).split('\n')[0];
   const reason = e.errors?.[0]?.reason ?? '';
   if (reason === 'notFound' || /^Not found: (Table|Dataset)/.test(text)) {
-    return diagnostic('missing_table', `BigQuery has no such table or dataset: ${text}`, 'check `source.schema` (dataset, or project.dataset) in quorum.yml and the event name, and that `location` matches the dataset');
+    return failure('missing_table', { rule: 'warehouse', warehouse: 'BigQuery', object: 'table or dataset', detail: text, fix: 'check `source.schema` (dataset, or project.dataset) in quorum.yml and the event name, and that `location` matches the dataset' });
   }
   if (/Unrecognized name|Name \S+ not found inside/.test(text)) {
-    return diagnostic('missing_column', `BigQuery has no such column: ${text}`, 'check the trait or property name against the table (`quorum validate` lists the columns)');
+    return failure('missing_column', { rule: 'warehouse', warehouse: 'BigQuery', detail: text, fix: 'check the trait or property name against the table (`quorum validate` lists the columns)' });
   }
   if (reason === 'accessDenied' || e.code === 403) {
-    return diagnostic('warehouse_error', `permission denied on BigQuery: ${text}`, "grant quorum's service account roles/bigquery.jobUser on the project, dataViewer on the source dataset and dataEditor on the state dataset (docs/warehouses.md)");
+    return failure('warehouse_error', { rule: 'permission', warehouse: 'BigQuery', detail: text, fix: "grant quorum's service account roles/bigquery.jobUser on the project, dataViewer on the source dataset and dataEditor on the state dataset (docs/warehouses.md)" });
   }
   if (e.code === 401 || /default credentials|invalid_grant|unauthorized/i.test(text)) {
-    return diagnostic('warehouse_unreachable', `cannot connect to BigQuery: authentication failed (${text}).`, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file');
+    return unreachable('BigQuery', 'authentication', text, 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file');
   }
   if (reason === 'jobTimeout' || reason === 'timeout' || /timed? ?out|deadline/i.test(text)) {
-    return diagnostic('warehouse_error', `BigQuery timed out: ${text}`, 'raise the job timeout or select fewer definitions per run');
+    return failure('warehouse_error', { rule: 'timeout', warehouse: 'BigQuery', detail: text, fix: 'raise the job timeout or select fewer definitions per run' });
   }
   if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(String(e.code ?? text))) {
-    return diagnostic('warehouse_unreachable', `cannot reach BigQuery: ${text}`, 'check the network path to bigquery.googleapis.com');
+    return unreachable('BigQuery', 'network', text, 'check the network path to bigquery.googleapis.com');
   }
-  return diagnostic('warehouse_error', `BigQuery rejected quorum's statement: ${text}`, 'run `quorum validate` to check the definitions against the warehouse');
+  return failure('warehouse_error', { rule: 'rejected', warehouse: 'BigQuery', detail: text });
 }
 
 const SCRIPT_REFUSED = 'quorum sends BigQuery one statement a job, and this text holds a script of several';
@@ -178,6 +174,6 @@ async function probeBigQuery(client: BigQuery, location: string | undefined, wha
     if (cause instanceof DiagnosticsError) throw cause;
     const network = connectCause(cause) ?? (/default credentials|invalid_grant|unauthorized|invalid_client/i.test(causeDetail(cause)) ? 'authentication' : null);
     if (network === null) throw classifyBigQueryError(cause);
-    throw unreachable(what, network, causeDetail(cause), network === 'authentication' ? 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file' : null);
+    throw unreachable(what, network, causeDetail(cause), network === 'authentication' ? 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file' : undefined);
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { DiagnosticsError, error } from '../../src/diagnostics/diagnostic.js';
+import { failure } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { ConnectOptions, Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import type { DuckDbWarehouse } from './duckdb-config.js';
@@ -85,9 +85,7 @@ export const DUCKDB_SANDBOX: Readonly<Record<string, string>> = { enable_externa
 export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse, options: ConnectOptions = {}): Promise<DuckDbConnection> {
   // DuckDB would silently create an empty database; a missing file is a configuration mistake.
   if (config.path !== ':memory:' && !existsSync(config.path)) {
-    throw new DiagnosticsError([
-      error('warehouse_unreachable', null, `the DuckDB warehouse file ${config.path} does not exist`, 'check warehouse.path in quorum.yml; in the demo project, `quorum init <its folder>` generates its warehouse again and leaves the rest alone'),
-    ]);
+    throw failure('warehouse_unreachable', { rule: 'missing_file', warehouse: 'DuckDB', path: config.path });
   }
   // The sandbox's engine half (SPEC §4): whatever a SQL trait calls, this session reads no file,
   // URL or extension but its own database, and no statement can turn that back on. quorum's own

@@ -4,7 +4,7 @@
 // time, rather than when quorum.yml is read: `quorum test` and offline validation run with
 // placeholder values for unset ${VAR}s and never connect.
 // https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS
-import { DiagnosticsError, error } from '../../src/diagnostics/diagnostic.js';
+import { failure } from '../../src/diagnostics/diagnostic.js';
 
 const SCHEMES = ['postgres', 'postgresql'];
 
@@ -30,7 +30,10 @@ export function connectionUrlProblem(url: string): string | null {
 export function checkConnectionUrl(url: string): void {
   const problem = connectionUrlProblem(url);
   if (problem === null) return;
-  throw new DiagnosticsError([
-    error('invalid_value', null, `"warehouse": "url" is not a valid connection URL: ${problem}.`, 'write it as postgres://user:password@host:5432/database (usually from ${DATABASE_URL})'),
-  ]);
+  throw failure('invalid_value', {
+    form: 'rule',
+    what: '"warehouse": "url"',
+    problem: `is not a valid connection URL: ${problem}`,
+    fix: 'write it as postgres://user:password@host:5432/database (usually from ${DATABASE_URL})',
+  });
 }

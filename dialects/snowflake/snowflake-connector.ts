@@ -2,7 +2,7 @@
 // private_key_path) or external browser (authenticator: externalbrowser). The connector runs the
 // SQL it is given; it folds upper-case names back to quorum's lower-case ones in what it reads.
 import snowflake from 'snowflake-sdk';
-import { DiagnosticsError, error, type DiagnosticCode } from '../../src/diagnostics/diagnostic.js';
+import { DiagnosticsError, failure } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { debugEnabled, dependencyLogger } from '../../src/logging/dependency-log.js';
@@ -28,10 +28,6 @@ export function snowflakeLogicalType(type: string, scale: number | null): Logica
   return 'unknown';
 }
 
-function diagnostic(code: DiagnosticCode, message: string, hint: string): DiagnosticsError {
-  return new DiagnosticsError([error(code, null, message, hint)]);
-}
-
 /** Snowflake errors -> diagnostics, by error number (https://docs.snowflake.com/en/user-guide/client-connectivity-troubleshooting/error-messages). */
 export function classifySnowflakeError(cause: unknown): DiagnosticsError {
   if (cause instanceof DiagnosticsError) return cause;
@@ -39,24 +35,24 @@ export function classifySnowflakeError(cause: unknown): DiagnosticsError {
   const code = String(e.code ?? '');
   const text = (e.message ?? String(cause)).split('\n')[0];
   if (code === '2003' || code === '002003' || /does not exist or not authorized/.test(text)) {
-    return diagnostic('missing_table', `Snowflake has no such object (or quorum's role may not see it): ${text}`, 'check `source.schema` (schema, or database.schema) in quorum.yml, and grant the role USAGE on the database and schema and SELECT on its tables');
+    return failure('missing_table', { rule: 'warehouse', warehouse: 'Snowflake', object: "object (or quorum's role may not see it)", detail: text, fix: 'check `source.schema` (schema, or database.schema) in quorum.yml, and grant the role USAGE on the database and schema and SELECT on its tables' });
   }
   if (code === '904' || code === '000904' || /invalid identifier/.test(text)) {
-    return diagnostic('missing_column', `Snowflake has no such column: ${text}`, 'check the trait or property name against the table; quorum reads lower-case names as Snowflake\'s unquoted (upper-case) ones');
+    return failure('missing_column', { rule: 'warehouse', warehouse: 'Snowflake', detail: text, fix: 'check the trait or property name against the table; quorum reads lower-case names as Snowflake\'s unquoted (upper-case) ones' });
   }
   if (code === '3001' || code === '003001' || /insufficient privileges/i.test(text)) {
-    return diagnostic('warehouse_error', `permission denied on Snowflake: ${text}`, "grant quorum's role SELECT on the source schema and CREATE TABLE on the state schema (docs/warehouses.md)");
+    return failure('warehouse_error', { rule: 'permission', warehouse: 'Snowflake', detail: text, fix: "grant quorum's role SELECT on the source schema and CREATE TABLE on the state schema (docs/warehouses.md)" });
   }
   if (/^390\d{3}$/.test(code) || /incorrect username or password|JWT token is invalid|authenticat/i.test(text)) {
-    return diagnostic('warehouse_unreachable', `cannot connect to Snowflake: authentication failed (${text}).`, 'check username and password / private key / authenticator in quorum.yml (from ${VAR}s)');
+    return unreachable('Snowflake', 'authentication', text, 'check username and password / private key / authenticator in quorum.yml (from ${VAR}s)');
   }
   if (code === '630' || code === '000630' || /timeout|timed out/i.test(text)) {
-    return diagnostic('warehouse_error', `Snowflake timed out: ${text}`, 'raise STATEMENT_TIMEOUT_IN_SECONDS for the warehouse or user, or select fewer definitions per run');
+    return failure('warehouse_error', { rule: 'timeout', warehouse: 'Snowflake', detail: text, fix: 'raise STATEMENT_TIMEOUT_IN_SECONDS for the warehouse or user, or select fewer definitions per run' });
   }
   if (/^4\d{5}$/.test(code) || /ENOTFOUND|ECONNREFUSED|network/i.test(text)) {
-    return diagnostic('warehouse_unreachable', `cannot reach Snowflake: ${text}`, 'check `account` (the account identifier, e.g. myorg-myaccount) and the network path to it');
+    return unreachable('Snowflake', 'network', text, 'check `account` (the account identifier, e.g. myorg-myaccount) and the network path to it');
   }
-  return diagnostic('warehouse_error', `Snowflake rejected quorum's statement: ${text}`, 'run `quorum validate` to check the definitions against the warehouse');
+  return failure('warehouse_error', { rule: 'rejected', warehouse: 'Snowflake', detail: text });
 }
 
 export class SnowflakeConnection implements WarehouseConnection {

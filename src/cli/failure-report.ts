@@ -3,7 +3,7 @@
 // that is a folder, unwritable or missing is their environment, and gets a hint instead.
 import { CommanderError } from 'commander';
 import path from 'node:path';
-import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticsError, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { CommandFailed, UsageError } from './options.js';
 import { printDiagnostics, printedJson } from './print.js';
 
@@ -40,19 +40,14 @@ function systemError(cause: unknown): SystemError | null {
 }
 
 function environmentDiagnostic(cause: SystemError): Diagnostic {
-  const where = cause.path === undefined ? '' : ` ${path.resolve(cause.path)}`;
   const reason = cause.message.replace(/^[A-Z]+: /, '').split(',')[0];
-  return error('file_system', null, `cannot ${cause.syscall ?? 'use'}${where}: ${reason} (${cause.code}).`, ENVIRONMENT_HINTS[cause.code]);
+  const params = { action: cause.syscall ?? 'use', path: cause.path === undefined ? null : path.resolve(cause.path), reason, errno: cause.code, fix: ENVIRONMENT_HINTS[cause.code] };
+  return diagnostic('file_system', params, null);
 }
 
 function bugDiagnostic(cause: unknown): Diagnostic {
   const message = cause instanceof Error ? cause.message : String(cause);
-  return error(
-    'internal_error',
-    null,
-    `quorum failed: ${message.split('\n')[0]}`,
-    'this looks like a bug in quorum; please report it with the command you ran (QUORUM_DEBUG=1 prints details)',
-  );
+  return diagnostic('internal_error', { detail: message.split('\n')[0] }, null);
 }
 
 /** `{"error": {...}}` on stdout under --json (SPEC §8), the human text still on stderr. */
@@ -72,12 +67,12 @@ export function reportFailure(cause: unknown, options: { root: string; json: boo
   // commander has printed its own message (unknown option, missing argument, help)
   if (cause instanceof CommanderError) {
     if (cause.exitCode === 0) return 0;
-    if (options.json && !printedJson()) printJsonError(error('usage', null, cause.message.replace(/^error: /, ''), 'add --help for the options and examples'));
+    if (options.json && !printedJson()) printJsonError(diagnostic('usage', { problem: cause.message.replace(/^error: /, ''), fix: 'add --help for the options and examples' }, null));
     return 2;
   }
   if (cause instanceof CommandFailed) return 1;
   if (cause instanceof UsageError) {
-    report([error('usage', null, cause.message, cause.hint)], options.root, options.json);
+    report([diagnostic('usage', { problem: cause.message, fix: cause.hint }, null)], options.root, options.json);
     return 2;
   }
   if (cause instanceof DiagnosticsError) {

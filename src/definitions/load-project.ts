@@ -2,11 +2,11 @@
 // validated model, collecting every problem of every file at once.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { Dialect, DialectLookup } from '../warehouse/connection.js';
 import { checkProject } from './check-references.js';
-import { checkSqlTraits } from './check-sql-traits.js';
+import { checkSqlTraits } from './checks/sql-traits-check.js';
 import type { Definition, Project } from './model.js';
 import { CONFIG_FILE, parseConfig } from './parse-config.js';
 import { parseDefinitionFile } from './parse-definition.js';

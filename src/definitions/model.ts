@@ -6,6 +6,8 @@ export interface SourceLocation {
   readonly file: string; // project-relative path, e.g. "audiences/at_risk.yml"
   readonly line: number; // 1-based
   readonly col: number; // 1-based
+  /** The first position after the span (same numbering), for the code frame's underline; absent for a point. */
+  readonly end?: { readonly line: number; readonly col: number };
 }
 
 export type Level = 'user' | 'account';
@@ -16,6 +18,7 @@ export type Scalar = string | number | boolean | null;
 /** Half-open windows. `within` is (as_of - seconds, as_of]; `between` is [start, end). */
 export type TimeWindow =
   | { readonly kind: 'within'; readonly seconds: number; readonly text: string }
+  /** `start` and `end` are canonical UTC instants (`2024-01-01T00:00:00.000Z`), parsed at load. */
   | { readonly kind: 'between'; readonly start: string; readonly end: string };
 
 /**
@@ -56,6 +59,12 @@ export interface Predicate {
   readonly op: ComparisonOp;
   readonly value: Scalar | readonly Scalar[];
   readonly ignoreCase: boolean;
+  /**
+   * Each string literal that is an ISO-8601 date or timestamp, by its text, as the canonical UTC
+   * instant it was parsed to at load (`literal-instants.ts`); a literal compared with a timestamp
+   * column is read only from here.
+   */
+  readonly instants: Readonly<Record<string, string>>;
 }
 
 export interface PropertyFilter {

@@ -31,36 +31,28 @@ const SHAPES = 'all: [...], any: [...], not: {...}, { trait: T, equals: V }, { i
 export function readCondition(y: YamlFile, node: YamlNode | null, loc: SourceLocation, what: string): Condition | null {
   if (isSeq(node)) return readList(y, 'all', node, loc, what);
   if (!isMap(node)) {
-    return y.error('wrong_type', loc, `${what} must be a condition (${SHAPES}), not ${describe(node)}.`, null);
+    return y.error('wrong_type', { form: 'expected', what, expected: `a condition (${SHAPES})`, found: describe(node) }, loc);
   }
   const entries = y.map(node, loc, what, SHAPES);
   if (!entries) return null;
   const heads = [...entries.values()].filter((e) => (CONDITION_KEYS as readonly string[]).includes(e.key));
   if (heads.length === 0) {
-    if (entries.size === 0) return y.error('wrong_type', loc, `${what} is an empty condition.`, `write one of ${SHAPES}`);
+    if (entries.size === 0) return y.error('wrong_type', { form: 'rule', what, problem: 'is an empty condition', fix: `write one of ${SHAPES}` }, loc);
     const ops = [...entries.keys()].filter((k) => (COMPARISON_OPS as readonly string[]).includes(k));
     if (ops.length > 0) {
       const first = [...entries.values()][0];
-      return y.error('missing_key', first.keyLoc, `${what} compares with "${ops[0]}" but names no trait.`, `add trait: <name>, e.g. { trait: plan, ${ops[0]}: ... }`);
+      const fix = `add trait: <name>, e.g. { trait: plan, ${ops[0]}: ... }`;
+      return y.error('missing_key', { form: 'rule', what, problem: `compares with "${ops[0]}" but names no trait`, fix }, first.keyLoc);
     }
     for (const entry of entries.values()) {
       const suggestion = didYouMean(entry.key, CONDITION_KEYS);
-      y.error(
-        'unknown_key',
-        entry.keyLoc,
-        `${what} has an unknown key "${entry.key}"; a condition starts with one of ${CONDITION_KEYS.map((k) => `"${k}"`).join(', ')}.`,
-        suggestion ? `did you mean "${suggestion}"?` : `write one of ${SHAPES}`,
-      );
+      y.error('unknown_key', { form: 'unknown', what, key: entry.key, allowed: CONDITION_KEYS, suggestion, shapes: SHAPES }, entry.keyLoc);
     }
     return null;
   }
   if (heads.length > 1) {
-    return y.error(
-      'wrong_type',
-      heads[1].keyLoc,
-      `${what} combines "${heads[0].key}" and "${heads[1].key}" in one mapping, but a condition has exactly one of them.`,
-      'put each in its own list item under all: [...] or any: [...]',
-    );
+    const keys = [heads[0].key, heads[1].key] as const;
+    return y.error('wrong_type', { form: 'both', what, keys, rule: 'a condition has exactly one of them', fix: 'put each in its own list item under all: [...] or any: [...]' }, heads[1].keyLoc);
   }
   const head = heads[0];
   const key = head.key as Head;
@@ -69,7 +61,7 @@ export function readCondition(y: YamlFile, node: YamlNode | null, loc: SourceLoc
     case 'any': {
       y.checkKeys(entries, [key], `"${key}"`);
       if (!isSeq(head.value)) {
-        return y.error('wrong_type', head.valueLoc, `"${key}" takes a list of conditions, not ${describe(head.value)}.`, `write ${key}:\n  - { ... }\n  - { ... }`);
+        return y.error('wrong_type', { form: 'expected', what: `"${key}"`, expected: 'a list of conditions', found: describe(head.value), fix: `write ${key}:\n  - { ... }\n  - { ... }` }, head.valueLoc);
       }
       return readList(y, key, head.value, head.keyLoc, what);
     }
@@ -108,7 +100,7 @@ export function readCondition(y: YamlFile, node: YamlNode | null, loc: SourceLoc
 function readList(y: YamlFile, kind: 'all' | 'any', node: YamlNode, loc: SourceLocation, what: string): Condition | null {
   const items = y.seq(node, loc, what, 'conditions') ?? [];
   if (items.length === 0) {
-    return y.error('invalid_value', loc, `"${kind}" has an empty list of conditions.`, 'list at least one condition, or remove it');
+    return y.error('invalid_value', { form: 'rule', what: `"${kind}"`, problem: 'has an empty list of conditions', fix: 'list at least one condition, or remove it' }, loc);
   }
   const children: Condition[] = [];
   let ok = true;
@@ -151,7 +143,8 @@ function readPerformed(y: YamlFile, entries: Map<string, MapEntry>, head: MapEnt
   if (key === 'performed') {
     const counts = COUNT_KEYS.map((k) => entries.get(k)).filter((e): e is MapEntry => e !== undefined);
     if (counts.length > 1) {
-      y.error('wrong_type', counts[1].keyLoc, `"performed" has both "${counts[0].key}" and "${counts[1].key}", but it takes at most one count.`, 'keep one of at_least, at_most, exactly; for a range combine two performed conditions under all');
+      const fix = 'keep one of at_least, at_most, exactly; for a range combine two performed conditions under all';
+      y.error('wrong_type', { form: 'both', what: '"performed"', keys: [counts[0].key, counts[1].key], rule: 'it takes at most one count', fix }, counts[1].keyLoc);
       count = null;
     } else if (counts.length === 1) {
       const n = readWholeNumber(y, counts[0], what);
@@ -173,7 +166,8 @@ function readAtLeastUsers(y: YamlFile, entries: Map<string, MapEntry>, head: Map
   let atLeast: { count: number } | { percent: number } | null = null;
   let ok = true;
   if (countEntry && percentEntry) {
-    y.error('wrong_type', percentEntry.keyLoc, '"at_least_users" has both "count" and "percent", but it takes exactly one.', 'keep count: N (users) or percent: P (of the account\'s users)');
+    const fix = "keep count: N (users) or percent: P (of the account's users)";
+    y.error('wrong_type', { form: 'both', what: '"at_least_users"', keys: ['count', 'percent'], rule: 'it takes exactly one', fix }, percentEntry.keyLoc);
     ok = false;
   } else if (countEntry) {
     const n = readWholeNumber(y, countEntry, '"at_least_users"');
@@ -184,14 +178,15 @@ function readAtLeastUsers(y: YamlFile, entries: Map<string, MapEntry>, head: Map
     if (p === null) ok = false;
     else atLeast = { percent: p };
   } else if (!y.misspeltAs(body, ['count', 'percent'])) {
-    y.error('missing_key', head.keyLoc, '"at_least_users" has neither "count" nor "percent".', 'write { count: 3, where: ... } or { percent: 50, where: ... }');
+    y.error('missing_key', { form: 'neither', what: '"at_least_users"', keys: ['count', 'percent'], fix: 'write { count: 3, where: ... } or { percent: 50, where: ... }' }, head.keyLoc);
     ok = false;
   } else {
     ok = false;
   }
   let condition: Condition | null = null;
   if (!whereEntry) {
-    if (!y.misspeltAs(body, 'where')) y.error('missing_key', head.keyLoc, '"at_least_users" has no "where", the condition its users must satisfy.', 'add where: { trait: role, equals: Admin } (or any user-level condition)');
+    const params = { form: 'missing', what: '"at_least_users"', key: 'where', purpose: 'the condition its users must satisfy', fix: 'add where: { trait: role, equals: Admin } (or any user-level condition)' } as const;
+    if (!y.misspeltAs(body, 'where')) y.error('missing_key', params, head.keyLoc);
     ok = false;
   } else {
     condition = readCondition(y, whereEntry.value, whereEntry.valueLoc, 'the condition of "at_least_users"');

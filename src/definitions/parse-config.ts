@@ -6,7 +6,7 @@ import { isScalar } from 'yaml';
 import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
 import { parseIdentity } from './parse-identity.js';
 import { parseIncremental, readArrivalTime } from './parse-incremental.js';
-import { COLUMN_PATTERN, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
+import { COLUMN_PATTERN, checkCron, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
 import { secretsOfSetting } from '../secrets/project-secrets.js';
@@ -80,7 +80,7 @@ class ConfigReader {
   text(entry: MapEntry, what: string): string | null {
     const value = scalarOf(entry.value);
     if (typeof value !== 'string' && typeof value !== 'number') {
-      return this.y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be text, not ${describe(entry.value)}.`, null);
+      return this.y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: 'text', found: describe(entry.value) }, entry.valueLoc);
     }
     const raw = String(value);
     let missing: string | null = null;
@@ -94,16 +94,11 @@ class ConfigReader {
       return found;
     });
     if (missing !== null) {
-      return this.y.error(
-        'missing_env',
-        entry.valueLoc,
-        `${what}: "${entry.key}" reads the environment variable ${missing}, which is not set.`,
-        `set it before running quorum, e.g. export ${missing}=...; secrets enter quorum only through \${VAR}`,
-      );
+      return this.y.error('missing_env', { what, key: entry.key, variable: missing }, entry.valueLoc);
     }
     secrets.add(secretsOfSetting(entry.key, what, result));
     if (result.trim() === '') {
-      return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is empty.`, raw.includes('${') ? 'the environment variable it reads is set but empty' : null);
+      return this.y.error('invalid_value', { form: 'empty', what: `${what}: "${entry.key}"`, fix: raw.includes('${') ? 'the environment variable it reads is set but empty' : null }, entry.valueLoc);
     }
     return result;
   }
@@ -112,7 +107,8 @@ class ConfigReader {
     const value = this.text(entry, what);
     if (value === null) return null;
     if (!COLUMN_PATTERN.test(value)) {
-      return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not a plain table, schema or column name.`, 'use letters, digits and underscores, e.g. app');
+      const problem = `is "${truncate(String(scalarOf(entry.value)))}", which is not a plain table, schema or column name`;
+      return this.y.error('invalid_value', { form: 'rule', what: `${what}: "${entry.key}"`, problem, fix: 'use letters, digits and underscores, e.g. app' }, entry.valueLoc);
     }
     return value;
   }
@@ -128,7 +124,8 @@ class ConfigReader {
       ok = false;
     }
     if (!ok) {
-      return this.y.error('invalid_value', entry.valueLoc, `${what}: "${entry.key}" is "${truncate(String(scalarOf(entry.value)))}", which is not an http(s) URL.`, 'write a full URL such as https://api.segment.io');
+      const problem = `is "${truncate(String(scalarOf(entry.value)))}", which is not an http(s) URL`;
+      return this.y.error('invalid_value', { form: 'rule', what: `${what}: "${entry.key}"`, problem, fix: 'write a full URL such as https://api.segment.io' }, entry.valueLoc);
     }
     return value;
   }
@@ -215,13 +212,9 @@ class ConfigReader {
     const zoneEntry = entries.get('timezone');
     let cron: string | null = null;
     if (cronEntry) {
-      cron = this.text(cronEntry, '"schedule"');
+      const text = this.text(cronEntry, '"schedule"');
+      cron = text === null ? null : checkCron(this.y, text, '"schedule": "default"', cronEntry.valueLoc);
       if (cron === null) return null;
-      const fields = cron.trim().split(/\s+/);
-      const ok = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(cron.trim()) || ((fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,\-?LW#]+$/.test(f)));
-      if (!ok) {
-        return this.y.error('invalid_value', cronEntry.valueLoc, `"schedule": "default" is "${truncate(cron)}", which is not a cron expression.`, 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *" (quote it)');
-      }
     }
     let timezone = 'UTC';
     if (zoneEntry) {
@@ -230,7 +223,8 @@ class ConfigReader {
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: zone });
       } catch {
-        return this.y.error('invalid_value', zoneEntry.valueLoc, `"schedule": "timezone" is "${truncate(zone)}", which is not an IANA time zone.`, 'write a zone such as UTC, Europe/Berlin or America/New_York');
+        const problem = `is "${truncate(zone)}", which is not an IANA time zone`;
+        return this.y.error('invalid_value', { form: 'rule', what: '"schedule": "timezone"', problem, fix: 'write a zone such as UTC, Europe/Berlin or America/New_York' }, zoneEntry.valueLoc);
       }
       timezone = zone;
     }
@@ -264,13 +258,13 @@ class ConfigReader {
   destination(name: string, entry: MapEntry): DestinationConfig | null {
     const what = `destination "${name}"`;
     if (!/^[A-Za-z0-9_-]+$/.test(name)) {
-      return this.y.error('invalid_value', entry.keyLoc, `the destination name "${truncate(name)}" is not a plain name.`, 'use letters, digits, "_" and "-", e.g. crm');
+      return this.y.error('invalid_value', { form: 'rule', what: `the destination name "${truncate(name)}"`, problem: 'is not a plain name', fix: 'use letters, digits, "_" and "-", e.g. crm' }, entry.keyLoc);
     }
     const entries = this.y.map(entry.value, entry.valueLoc, what, '{ type: segment | webhook | file | stdout, ... }');
     if (!entries) return null;
     const typeEntry = entries.get('type');
     if (!typeEntry) {
-      return this.y.error('missing_key', entry.keyLoc, `${what} has no "type".`, `add type: followed by one of ${DESTINATION_TYPES.join(', ')}`);
+      return this.y.error('missing_key', { form: 'missing', what, key: 'type', fix: `add type: followed by one of ${DESTINATION_TYPES.join(', ')}` }, entry.keyLoc);
     }
     const type = readEnum(this.y, typeEntry, what, DESTINATION_TYPES);
     if (type === null) return null;
@@ -279,7 +273,7 @@ class ConfigReader {
       const found = entries.get(key);
       if (found) return found;
       if (this.y.misspeltAs(entries, key)) return null;
-      return this.y.error('missing_key', entry.keyLoc, `${what} (type ${type}) has no "${key}".`, hint);
+      return this.y.error('missing_key', { form: 'missing', what: `${what} (type ${type})`, key, fix: hint }, entry.keyLoc);
     };
     switch (type) {
       case 'segment': {

@@ -15,6 +15,7 @@ import type {
 import { readCondition } from './parse-condition.js';
 import { parseSqlTemplate } from './parse-sql.js';
 import {
+  checkCron,
   COLUMN_PATTERN,
   readEnum,
   readEventRef,
@@ -71,7 +72,8 @@ const DEFINITION_KEYS: Readonly<Record<(typeof DEFINITION_KINDS)[number], readon
 };
 
 /** Maps an offset inside a SQL trait's `sql` text to its place in the file. */
-export type SqlLocator = (offset: number) => SourceLocation;
+/** Where an offset of a SQL text is in its file; with a length, the span (when it stays on one line). */
+export type SqlLocator = (offset: number, length?: number) => SourceLocation;
 
 /** Where each SQL trait's text sits in its file, so that later checks can point inside it. */
 export const sqlLocators = new WeakMap<SqlTraitDefinition, SqlLocator>();
@@ -99,16 +101,18 @@ function remember<T extends Definition>(definition: T | null, entries: Map<strin
 function parseDefinition(y: YamlFile, node: YamlNode | null): Definition | null {
   const loc = y.loc(node);
   if (!isMap(node)) {
-    return y.error('wrong_type', loc, `${y.file} must hold a definition (a mapping starting with audience:, computed_trait: or sql_trait:) or a list of them, not ${describe(node)}.`, null);
+    const problem = `must hold a definition (a mapping starting with audience:, computed_trait: or sql_trait:) or a list of them, not ${describe(node)}`;
+    return y.error('wrong_type', { form: 'rule', what: y.file, problem, fix: null }, loc);
   }
   const entries = y.map(node, loc, 'the definition', 'audience: / computed_trait: / sql_trait:');
   if (!entries) return null;
   const kinds = DEFINITION_KINDS.filter((k) => entries.has(k));
   if (kinds.length === 0) {
-    return y.error('missing_key', loc, `this definition says neither "audience:", "computed_trait:" nor "sql_trait:", so quorum cannot tell what it defines.`, 'start it with audience: <name>, computed_trait: <name> or sql_trait: <name>');
+    return y.error('missing_key', { form: 'neither', what: 'this definition', keys: ['audience:', 'computed_trait:', 'sql_trait:'], fix: 'start it with audience: <name>, computed_trait: <name> or sql_trait: <name>' }, loc);
   }
   if (kinds.length > 1) {
-    return y.error('wrong_type', entries.get(kinds[1])!.keyLoc, `this definition has both "${kinds[0]}" and "${kinds[1]}"; a definition is exactly one of them.`, 'split it into two definitions (a file may hold a YAML list of them)');
+    const fix = 'split it into two definitions (a file may hold a YAML list of them)';
+    return y.error('wrong_type', { form: 'both', what: 'this definition', keys: [kinds[0], kinds[1]], rule: 'a definition is exactly one of them', fix }, entries.get(kinds[1])!.keyLoc);
   }
   const kind = kinds[0];
   const nameEntry = entries.get(kind)!;
@@ -159,7 +163,7 @@ function readBase(y: YamlFile, entries: Map<string, MapEntry>, subject: string, 
   const levelEntry = entries.get('level');
   let level: Level | null = null;
   if (!levelEntry) {
-    if (!y.misspeltAs(entries, 'level')) y.error('missing_key', loc, `${subject} has no "level".`, 'add level: user or level: account');
+    if (!y.misspeltAs(entries, 'level')) y.error('missing_key', { form: 'missing', what: subject, key: 'level', fix: 'add level: user or level: account' }, loc);
   } else {
     level = readEnum(y, levelEntry, subject, LEVELS);
   }
@@ -198,7 +202,7 @@ function readSync(
     const toEntry = target.get('to');
     const loc = toEntry?.keyLoc ?? itemLoc;
     if (!toEntry) {
-      if (!y.misspeltAs(target, 'to')) y.error('missing_key', itemLoc, `a sync target of ${subject} has no "to".`, 'name a destination of quorum.yml: - { to: crm }');
+      if (!y.misspeltAs(target, 'to')) y.error('missing_key', { form: 'missing', what: `a sync target of ${subject}`, key: 'to', fix: 'name a destination of quorum.yml: - { to: crm }' }, itemLoc);
       ok = false;
       continue;
     }
@@ -210,7 +214,8 @@ function readSync(
       if (!callItems) {
         calls = null;
       } else if (callItems.length === 0) {
-        y.error('invalid_value', callsEntry.valueLoc, `"calls" of ${subject} is empty, so the destination would receive nothing.`, `list some of ${allowed.join(', ')}, or remove the sync target`);
+        const fix = `list some of ${allowed.join(', ')}, or remove the sync target`;
+        y.error('invalid_value', { form: 'empty', what: `"calls" of ${subject}`, consequence: 'the destination would receive nothing', fix }, callsEntry.valueLoc);
         calls = null;
       } else {
         calls = [];
@@ -218,18 +223,19 @@ function readSync(
           const value = scalarOf(callItem);
           const callLoc = y.loc(callItem, callsEntry.valueLoc);
           if (typeof value !== 'string' || !(CALLS as readonly string[]).includes(value)) {
-            y.error(typeof value === 'string' ? 'invalid_value' : 'wrong_type', callLoc, `"calls" of ${subject} holds ${describe(callItem)}, but calls are group, identify or track.`, `use some of ${allowed.join(', ')}`);
+            const problem = `holds ${describe(callItem)}, but calls are group, identify or track`;
+            y.error(typeof value === 'string' ? 'invalid_value' : 'wrong_type', { form: 'rule', what: `"calls" of ${subject}`, problem, fix: `use some of ${allowed.join(', ')}` }, callLoc);
             calls = null;
             break;
           }
           if (!allowed.includes(value as Call)) {
             const why = value === 'group' ? 'group calls are for account-level definitions' : 'an account-level trait is sent as a group call';
-            y.error('invalid_value', callLoc, `${subject} (level ${level}) cannot send "${value}" calls: ${why}.`, `use some of ${allowed.join(', ')}`);
+            y.error('invalid_value', { form: 'rule', what: `${subject} (level ${level})`, problem: `cannot send "${value}" calls: ${why}`, fix: `use some of ${allowed.join(', ')}` }, callLoc);
             calls = null;
             break;
           }
           if (calls.includes(value as Call)) {
-            y.error('invalid_value', callLoc, `"calls" of ${subject} lists "${value}" twice.`, 'list each call once');
+            y.error('invalid_value', { form: 'twice', what: `"calls" of ${subject}`, value }, callLoc);
             calls = null;
             break;
           }
@@ -268,17 +274,15 @@ function readAudience(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
   let schedule: string | null = null;
   let scheduleOk = true;
   if (scheduleEntry) {
-    schedule = readString(y, scheduleEntry, subject);
-    if (schedule !== null && !isCron(schedule)) {
-      y.error('invalid_value', scheduleEntry.valueLoc, `${subject} has the schedule "${schedule}", which is not a cron expression.`, 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *" (quote it)');
-      schedule = null;
-    }
+    const text = readString(y, scheduleEntry, subject);
+    schedule = text === null ? null : checkCron(y, text, `${subject}: "schedule"`, scheduleEntry.valueLoc);
     scheduleOk = schedule !== null;
   }
   const whereEntry = entries.get('where');
   let where = null;
   if (!whereEntry) {
-    if (!y.misspeltAs(entries, 'where')) y.error('missing_key', base.loc, `${subject} has no "where", the condition its members satisfy.`, 'add where: followed by a condition, e.g. where: { trait: plan, equals: trial }');
+    const fix = 'add where: followed by a condition, e.g. where: { trait: plan, equals: trial }';
+    if (!y.misspeltAs(entries, 'where')) y.error('missing_key', { form: 'missing', what: subject, key: 'where', purpose: 'the condition its members satisfy', fix }, base.loc);
   } else {
     where = readCondition(y, whereEntry.value, whereEntry.valueLoc, `"where" of ${subject}`);
     if (where && isSeq(whereEntry.value)) where = { ...where, loc: whereEntry.keyLoc };
@@ -292,25 +296,20 @@ function readAudience(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
   return { kind: 'audience', name, level: base.level, description: base.description, sync, loc: base.loc, schedule, where, maxExitFraction };
 }
 
-function isCron(text: string): boolean {
-  const fields = text.trim().split(/\s+/);
-  if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(text.trim())) return true;
-  return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,\-?LW#]+$/.test(f));
-}
-
 function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): ComputedTraitDefinition | null {
   let ok = true;
   const computeEntry = entries.get('compute');
   let compute: ComputeKind | null = null;
   if (!computeEntry) {
-    if (!y.misspeltAs(entries, 'compute')) y.error('missing_key', base.loc, `${subject} has no "compute".`, `add compute: followed by one of ${COMPUTE_KINDS.join(', ')}`);
+    if (!y.misspeltAs(entries, 'compute')) y.error('missing_key', { form: 'missing', what: subject, key: 'compute', fix: `add compute: followed by one of ${COMPUTE_KINDS.join(', ')}` }, base.loc);
   } else {
     compute = readEnum(y, computeEntry, subject, COMPUTE_KINDS);
   }
   const eventEntry = entries.get('event');
   let event = null;
   if (!eventEntry) {
-    if (!y.misspeltAs(entries, 'event')) y.error('missing_key', base.loc, `${subject} has no "event", the events it computes over.`, 'add event: <track event name as sent>, or event: page / event: screen');
+    const fix = 'add event: <track event name as sent>, or event: page / event: screen';
+    if (!y.misspeltAs(entries, 'event')) y.error('missing_key', { form: 'missing', what: subject, key: 'event', purpose: 'the events it computes over', fix }, base.loc);
   } else {
     event = readEventRef(y, eventEntry, entries.get('name'), subject);
   }
@@ -327,18 +326,21 @@ function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject:
     property = readName(y, propertyEntry, subject, COLUMN_PATTERN);
     if (property === null) ok = false;
     else if (compute === 'count') {
-      y.error('invalid_value', propertyEntry.keyLoc, `${subject} counts events, so "property: ${property}" has no effect.`, `remove property, or use compute: unique_count to count distinct values of "${property}"`);
+      const fix = `remove property, or use compute: unique_count to count distinct values of "${property}"`;
+      y.error('invalid_value', { form: 'rule', what: subject, problem: `counts events, so "property: ${property}" has no effect`, fix }, propertyEntry.keyLoc);
       ok = false;
     }
   } else if (compute !== null && compute !== 'count') {
-    if (!y.misspeltAs(entries, 'property')) y.error('missing_key', computeEntry!.keyLoc, `${subject} computes "${compute}", which needs "property", the event property to ${compute === 'sum' || compute === 'avg' ? 'aggregate' : 'read'}.`, 'add property: <event property column>, e.g. property: score');
+    const problem = `computes "${compute}", which needs "property", the event property to ${compute === 'sum' || compute === 'avg' ? 'aggregate' : 'read'}`;
+    if (!y.misspeltAs(entries, 'property')) y.error('missing_key', { form: 'rule', what: subject, problem, fix: 'add property: <event property column>, e.g. property: score' }, computeEntry!.keyLoc);
     ok = false;
   }
   const minEntry = entries.get('min_frequency');
   let minFrequency = 2;
   if (minEntry) {
     if (compute !== null && compute !== 'most_frequent') {
-      y.error('invalid_value', minEntry.keyLoc, `${subject} sets "min_frequency", which applies only to compute: most_frequent (it computes "${compute}").`, 'remove min_frequency');
+      const problem = `sets "min_frequency", which applies only to compute: most_frequent (it computes "${compute}")`;
+      y.error('invalid_value', { form: 'rule', what: subject, problem, fix: 'remove min_frequency' }, minEntry.keyLoc);
       ok = false;
     } else {
       const n = readWholeNumber(y, minEntry, subject, 1);
@@ -352,7 +354,7 @@ function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject:
     const value = readEnum(y, scopeEntry, subject, ['users', 'group_context'] as const);
     if (value === null) ok = false;
     else if (value === 'group_context' && base.level === 'user') {
-      y.error('level_mismatch', scopeEntry.valueLoc, `${subject} is user level, but "scope: group_context" applies only to account-level traits.`, 'remove scope, or make the trait level: account');
+      y.error('level_mismatch', { rule: 'scope', by: subject }, scopeEntry.valueLoc);
       ok = false;
     } else scope = value;
   }
@@ -371,19 +373,18 @@ function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
   let template: SqlTemplatePart[] = [];
   let locator: SqlLocator | null = null;
   if (!sqlEntry) {
-    if (!y.misspeltAs(entries, 'sql')) y.error('missing_key', base.loc, `${subject} has no "sql", the query that computes it.`, 'add sql: | followed by a SELECT returning the entity key and the trait column(s)');
+    const fix = 'add sql: | followed by a SELECT returning the entity key and the trait column(s)';
+    if (!y.misspeltAs(entries, 'sql')) y.error('missing_key', { form: 'missing', what: subject, key: 'sql', purpose: 'the query that computes it', fix }, base.loc);
     ok = false;
   } else {
     sql = readString(y, sqlEntry, subject);
     if (sql === null) ok = false;
     else {
       locator = sqlLocator(y, sqlEntry);
-      const parsed = parseSqlTemplate(sql);
+      const parsed = parseSqlTemplate(sql, subject);
       template = parsed.parts;
       const problems = parsed.problems;
-      for (const problem of problems) {
-        y.error(problem.code, locator(problem.offset), `${subject}: ${problem.message}.`, problem.hint);
-      }
+      for (const problem of problems) y.report(problem.diagnostic, locator(problem.offset, problem.length));
       if (problems.length > 0) ok = false;
     }
   }
@@ -393,7 +394,7 @@ function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
     const items = y.seq(columnsEntry.value, columnsEntry.valueLoc, `"columns" of ${subject}`, 'the trait columns the query returns');
     if (!items) ok = false;
     else if (items.length === 0) {
-      y.error('invalid_value', columnsEntry.valueLoc, `"columns" of ${subject} is empty.`, 'list the trait columns the query returns, or remove columns');
+      y.error('invalid_value', { form: 'empty', what: `"columns" of ${subject}`, fix: 'list the trait columns the query returns, or remove columns' }, columnsEntry.valueLoc);
       ok = false;
     } else {
       columns = [];
@@ -402,13 +403,15 @@ function readSqlTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
         const loc = y.loc(item, columnsEntry.valueLoc);
         const keys: readonly string[] = SQL_TRAIT_KEY_COLUMNS;
         if (typeof value !== 'string' || !COLUMN_PATTERN.test(value)) {
-          y.error(typeof value === 'string' ? 'invalid_value' : 'wrong_type', loc, `"columns" of ${subject} holds ${describe(item)}, which is not a column name.`, 'column names are letters, digits and underscores');
+          const problem = `holds ${describe(item)}, which is not a column name`;
+          y.error(typeof value === 'string' ? 'invalid_value' : 'wrong_type', { form: 'rule', what: `"columns" of ${subject}`, problem, fix: 'column names are letters, digits and underscores' }, loc);
           ok = false;
         } else if (keys.includes(value)) {
-          y.error('invalid_value', loc, `"columns" of ${subject} lists the key column "${value}", but columns are the trait columns only.`, `remove "${value}": the key columns user_id / group_id are found by name`);
+          const problem = `lists the key column "${value}", but columns are the trait columns only`;
+          y.error('invalid_value', { form: 'rule', what: `"columns" of ${subject}`, problem, fix: `remove "${value}": the key columns user_id / group_id are found by name` }, loc);
           ok = false;
         } else if (columns.includes(value)) {
-          y.error('invalid_value', loc, `"columns" of ${subject} lists "${value}" twice.`, 'list each column once');
+          y.error('invalid_value', { form: 'twice', what: `"columns" of ${subject}`, value }, loc);
           ok = false;
         } else columns.push(value);
       }
@@ -438,11 +441,11 @@ function sqlLocator(y: YamlFile, entry: MapEntry): SqlLocator {
     const body = source.slice(headerEnd + 1, node.range[1]);
     const indent = Math.min(...body.split('\n').filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
     const value = String(scalar.value);
-    return (offset) => {
+    return (offset, length) => {
       const before = value.slice(0, offset);
       const lineIndex = before.split('\n').length - 1;
-      const col = offset - (before.lastIndexOf('\n') + 1);
-      return { file: y.file, line: firstLine + lineIndex, col: (Number.isFinite(indent) ? indent : 0) + col + 1 };
+      const col = (Number.isFinite(indent) ? indent : 0) + offset - (before.lastIndexOf('\n') + 1) + 1;
+      return spanOf(y.file, firstLine + lineIndex, col, value, offset, length);
     };
   }
   const value = String(scalar.value);
@@ -450,5 +453,10 @@ function sqlLocator(y: YamlFile, entry: MapEntry): SqlLocator {
   if (value.includes('\n') || raw.includes('\n')) return () => start;
   const quoted = scalar.type === Scalar.QUOTE_DOUBLE || scalar.type === Scalar.QUOTE_SINGLE ? 1 : 0;
   if (quoted && raw.length !== value.length + 2) return () => start;
-  return (offset) => ({ file: y.file, line: start.line, col: start.col + quoted + offset });
+  return (offset, length) => spanOf(y.file, start.line, start.col + quoted + offset, value, offset, length);
+}
+
+function spanOf(file: string, line: number, col: number, text: string, offset: number, length: number | undefined): SourceLocation {
+  const one = length !== undefined && length > 0 && !text.slice(offset, offset + length).includes('\n');
+  return one ? { file, line, col, end: { line, col: col + length } } : { file, line, col };
 }

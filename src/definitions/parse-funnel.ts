@@ -13,22 +13,14 @@ const THEN_SHAPE = '{ performed: E, within: 1d } or { not_performed: E, within: 
 function rejectCounts(y: YamlFile, entries: Map<string, MapEntry>): boolean {
   const count = FUNNEL_COUNT_KEYS.map((k) => entries.get(k)).find((e) => e !== undefined);
   if (!count) return false;
-  y.error(
-    'wrong_type',
-    count.keyLoc,
-    `"${count.key}" is not allowed on a funnel (a condition with "then"): a funnel holds when one instance of its first step is followed by the next steps, it counts nothing.`,
-    'remove the count, or count the event with a separate performed condition under all: [...]',
-  );
+  const problem = 'is not allowed on a funnel (a condition with "then"): a funnel holds when one instance of its first step is followed by the next steps, it counts nothing';
+  y.error('wrong_type', { form: 'rule', what: `"${count.key}"`, problem, fix: 'remove the count, or count the event with a separate performed condition under all: [...]' }, count.keyLoc);
   return true;
 }
 
 function rejectThenAfterNotPerformed(y: YamlFile, thenEntry: MapEntry): null {
-  return y.error(
-    'wrong_type',
-    thenEntry.keyLoc,
-    '"not_performed" is followed by "then", but not_performed may only be the last step of a funnel (nothing can follow an event that did not happen).',
-    'move the not_performed step to the end of the chain, or drop the steps after it',
-  );
+  const problem = 'is followed by "then", but not_performed may only be the last step of a funnel (nothing can follow an event that did not happen)';
+  return y.error('wrong_type', { form: 'rule', what: '"not_performed"', problem, fix: 'move the not_performed step to the end of the chain, or drop the steps after it' }, thenEntry.keyLoc);
 }
 
 /**
@@ -56,20 +48,20 @@ export function readFunnel(y: YamlFile, entries: Map<string, MapEntry>, head: Ma
 function readThen(y: YamlFile, thenEntry: MapEntry, n: number): FunnelStep[] | null {
   const node = thenEntry.value;
   if (!isMap(node)) {
-    return y.error('wrong_type', thenEntry.valueLoc, `"then" must be the next step of the funnel, ${THEN_SHAPE}, not ${describe(node)}.`, null);
+    return y.error('wrong_type', { form: 'expected', what: '"then"', expected: `the next step of the funnel, ${THEN_SHAPE}`, found: describe(node) }, thenEntry.valueLoc);
   }
   const entries = y.map(node, thenEntry.valueLoc, '"then"', THEN_SHAPE);
   if (!entries) return null;
   const performed = entries.get('performed');
   const notPerformed = entries.get('not_performed');
   if (performed && notPerformed) {
-    return y.error('wrong_type', notPerformed.keyLoc, '"then" has both "performed" and "not_performed", but a step is one of them.', `write ${THEN_SHAPE}`);
+    return y.error('wrong_type', { form: 'both', what: '"then"', keys: ['performed', 'not_performed'], rule: 'a step is one of them', fix: `write ${THEN_SHAPE}` }, notPerformed.keyLoc);
   }
   const head = performed ?? notPerformed;
   y.checkKeys(entries, ['performed', 'not_performed', 'name', 'within', 'where', 'then', ...FUNNEL_COUNT_KEYS], '"then"');
   if (!head) {
     if (y.misspeltAs(entries, ['performed', 'not_performed'])) return null;
-    return y.error('missing_key', thenEntry.keyLoc, `"then" has neither "performed" nor "not_performed".`, `write then: ${THEN_SHAPE}`);
+    return y.error('missing_key', { form: 'neither', what: '"then"', keys: ['performed', 'not_performed'], fix: `write then: ${THEN_SHAPE}` }, thenEntry.keyLoc);
   }
   const key = head.key as 'performed' | 'not_performed';
   const what = `"${key}" (step ${n} of the funnel)`;
@@ -89,19 +81,11 @@ function readThen(y: YamlFile, thenEntry: MapEntry, n: number): FunnelStep[] | n
 
 function readStepWindow(y: YamlFile, entry: MapEntry | undefined, headLoc: SourceLocation, what: string) {
   if (!entry) {
-    return y.error(
-      'missing_key',
-      headLoc,
-      `${what} has no "within": a later step of a funnel must say how soon after the previous step it happens.`,
-      'add within: <duration>, e.g. within: 1d (measured from each instance of the previous step)',
-    );
+    const purpose = 'but a later step of a funnel must say how soon after the previous step it happens';
+    return y.error('missing_key', { form: 'missing', what, key: 'within', purpose, fix: 'add within: <duration>, e.g. within: 1d (measured from each instance of the previous step)' }, headLoc);
   }
   const window = readWindow(y, entry, what);
   if (window === null || window.kind === 'within') return window;
-  return y.error(
-    'invalid_value',
-    entry.valueLoc,
-    `${what} has "within: { between: ... }", but a later step of a funnel is measured from the previous step's event, so its window is a duration.`,
-    'write within: <duration>, e.g. within: 3d; a calendar range belongs on the first step',
-  );
+  const problem = `has "within: { between: ... }", but a later step of a funnel is measured from the previous step's event, so its window is a duration`;
+  return y.error('invalid_value', { form: 'rule', what, problem, fix: 'write within: <duration>, e.g. within: 3d; a calendar range belongs on the first step' }, entry.valueLoc);
 }

@@ -45,17 +45,13 @@ function readDurationSetting(y: YamlFile, entry: MapEntry | undefined, zeroAllow
   const value = scalarOf(entry.value);
   if (typeof value === 'number' && value === 0 && zeroAllowed) return 0;
   if (typeof value !== 'string') {
-    return y.error(
-      'wrong_type',
-      entry.valueLoc,
-      `"incremental": "${entry.key}" must be a duration such as 1h, not ${describe(entry.value)}.`,
-      typeof value === 'number' ? `add a unit: ${value}s, ${value}m, ${value}h or ${value}d` : 'write a whole number and a unit: s, m, h, d or w, e.g. 1h',
-    );
+    const fix = typeof value === 'number' ? `add a unit: ${value}s, ${value}m, ${value}h or ${value}d` : 'write a whole number and a unit: s, m, h, d or w, e.g. 1h';
+    return y.error('wrong_type', { form: 'expected', what: '"incremental"', key: entry.key, expected: 'a duration such as 1h', found: describe(entry.value), fix }, entry.valueLoc);
   }
   if (zeroAllowed && /^\s*0\s*[smhdw]?\s*$/.test(value)) return 0;
   const parsed = parseDuration(value);
   if (!parsed.ok) {
-    return y.error('invalid_value', entry.valueLoc, `"incremental": "${entry.key}" is "${truncate(value)}", which is not a duration.`, 'write a whole number and a unit: s, m, h, d or w, e.g. 1h or 7d');
+    return y.error('invalid_value', { form: 'rule', what: `"incremental": "${entry.key}"`, problem: `is "${truncate(value)}", which is not a duration`, fix: 'write a whole number and a unit: s, m, h, d or w, e.g. 1h or 7d' }, entry.valueLoc);
   }
   return parsed.seconds;
 }
@@ -65,10 +61,10 @@ export function readArrivalTime(y: YamlFile, entry: MapEntry | undefined): strin
   if (!entry) return undefined;
   const value = scalarOf(entry.value);
   if (typeof value !== 'string') {
-    return y.error('wrong_type', entry.valueLoc, `"source": "arrival_time" must be a column name, not ${describe(entry.value)}.`, 'name the column that records when a row was loaded, e.g. uuid_ts');
+    return y.error('wrong_type', { form: 'expected', what: '"source"', key: 'arrival_time', expected: 'a column name', found: describe(entry.value), fix: 'name the column that records when a row was loaded, e.g. uuid_ts' }, entry.valueLoc);
   }
   if (!COLUMN_PATTERN.test(value)) {
-    return y.error('invalid_value', entry.valueLoc, `"source": "arrival_time" is "${truncate(value)}", which is not a plain column name.`, 'use letters, digits and underscores, e.g. uuid_ts or loaded_at');
+    return y.error('invalid_value', { form: 'rule', what: '"source": "arrival_time"', problem: `is "${truncate(value)}", which is not a plain column name`, fix: 'use letters, digits and underscores, e.g. uuid_ts or loaded_at' }, entry.valueLoc);
   }
   return value;
 }

@@ -2,33 +2,31 @@
 // load: the parts are kept in the model and everything after (the sandbox check, the reference
 // check, the lowering, `quorum test`) reads them, never the text. This reads the template's
 // braces, not SQL: what the SQL means is the dialect parser's business (src/definitions/
-// check-sql-traits.ts).
-import type { DiagnosticCode } from '../diagnostics/diagnostic.js';
+// checks/sql-traits-check.ts).
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceLayout, SqlTemplatePart } from './model.js';
 import { snakeCase } from './snake-case.js';
 
 export type { SqlTemplatePart };
 
 export interface SqlProblem {
-  readonly code: DiagnosticCode;
-  /** Offset in the SQL text where the problem starts. */
+  /** Offset in the SQL text where the problem starts, and its length there. */
   readonly offset: number;
-  readonly message: string;
-  readonly hint: string | null;
+  readonly length: number;
+  /** Placed at the SQL trait itself; the reader moves it to the offset's line. */
+  readonly diagnostic: Diagnostic;
 }
 
 /** The tables every source layout has; `source('x')` may also name a per-event table. */
 export const SOURCE_ROLES = ['identifies', 'groups', 'tracks', 'pages', 'screens'] as const;
 export const EVENT_TABLE_PATTERN = /^[a-z_][a-z0-9_]*$/;
 
-const TEMPLATE_HINT = "the only template expressions are {{ source('tracks') }} (identifies, groups, tracks, pages, screens or an event table such as logged_in) and {{ as_of }}";
-
 /**
  * Splits a SQL trait's template into text and expressions, for the compiler to render.
  * `problems` is empty for every SQL trait that passed validation; `parts` always holds the
  * expressions that could be read.
  */
-export function parseSqlTemplate(sql: string): { parts: SqlTemplatePart[]; problems: SqlProblem[] } {
+export function parseSqlTemplate(sql: string, subject = 'the SQL trait'): { parts: SqlTemplatePart[]; problems: SqlProblem[] } {
   const parts: SqlTemplatePart[] = [];
   const problems: SqlProblem[] = [];
   let text = '';
@@ -39,12 +37,8 @@ export function parseSqlTemplate(sql: string): { parts: SqlTemplatePart[]; probl
     if (open === '{%' || open === '{#') {
       const close = open === '{%' ? '%}' : '#}';
       const end = sql.indexOf(close, i + 2);
-      problems.push({
-        code: 'sql_template',
-        offset: i,
-        message: `the SQL uses a template block "${end < 0 ? sql.slice(i, i + 20) : sql.slice(i, end + 2)}", but SQL traits support no template statements or comments`,
-        hint: TEMPLATE_HINT,
-      });
+      const block = end < 0 ? sql.slice(i, i + 20) : sql.slice(i, end + 2);
+      problems.push({ offset: i, length: block.length, diagnostic: diagnostic('sql_template', { rule: 'block', subject, block }, null) });
       i = end < 0 ? sql.length : end + 2;
       continue;
     }
@@ -56,7 +50,7 @@ export function parseSqlTemplate(sql: string): { parts: SqlTemplatePart[]; probl
     }
     const end = sql.indexOf('}}', i + 2);
     if (end < 0) {
-      problems.push({ code: 'sql_template', offset: i, message: 'the SQL opens a template expression "{{" that is never closed with "}}"', hint: TEMPLATE_HINT });
+      problems.push({ offset: i, length: 2, diagnostic: diagnostic('sql_template', { rule: 'unclosed', subject }, null) });
       if (text === '') textStart = i;
       text += sql.slice(i);
       break;
@@ -74,21 +68,13 @@ export function parseSqlTemplate(sql: string): { parts: SqlTemplatePart[]; probl
         parts.push({ kind: 'source', table, offset: i });
       } else {
         const snake = snakeCase(table);
-        problems.push({
-          code: 'unknown_reference',
-          offset: i,
-          message: `the SQL reads "${expression}", but "${table}" is not a source table: sources are ${SOURCE_ROLES.join(', ')} or an event table named in snake case`,
-          hint: snake !== '' ? `event tables are named in snake case: write {{ source('${snake}') }}` : TEMPLATE_HINT,
-        });
+        const params = { kind: 'source', name: table, by: subject, expression, roles: SOURCE_ROLES, snake } as const;
+        problems.push({ offset: i, length: expression.length, diagnostic: diagnostic('unknown_reference', params, null) });
       }
     } else {
       const unquoted = /^source\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$/.exec(inner);
-      problems.push({
-        code: 'sql_template',
-        offset: i,
-        message: `the SQL uses the template expression "${expression}", which quorum does not know`,
-        hint: unquoted ? `quote the table name: {{ source('${unquoted[1]}') }}` : TEMPLATE_HINT,
-      });
+      const params = { rule: 'unknown', subject, expression, unquoted: unquoted ? unquoted[1] : null } as const;
+      problems.push({ offset: i, length: expression.length, diagnostic: diagnostic('sql_template', params, null) });
     }
     i = end + 2;
   }

@@ -3,8 +3,11 @@
 import { isMap, isScalar, isSeq } from 'yaml';
 import { COMPARISON_OPS } from './model.js';
 import type { ComparisonOp, EventRef, Predicate, PropertyFilter, Scalar, SourceLocation, TimeWindow } from './model.js';
+import { parseTimestamp, predicate } from './literal-instants.js';
 import { snakeCase } from './snake-case.js';
 import { describe, truncate, type MapEntry, type YamlFile, type YamlNode } from './yaml-source.js';
+
+export { parseTimestamp };
 
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const COLUMN_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -27,10 +30,10 @@ export function readString(y: YamlFile, entry: MapEntry, what: string, hint: str
   const value = scalarOf(entry.value);
   if (typeof value === 'string' && value.trim() !== '') return value;
   if (typeof value === 'string' || value === null) {
-    return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" is empty; it needs a text value.`, hint);
+    return y.error('wrong_type', { form: 'rule', what: `${what}: "${entry.key}"`, problem: 'is empty; it needs a text value', fix: hint }, entry.valueLoc);
   }
   const quoted = typeof value === 'number' || typeof value === 'boolean' ? `; to use ${String(value)} as text, quote it: "${String(value)}"` : '';
-  return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be text, not ${describe(entry.value)}${quoted}.`, hint);
+  return y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: 'text', found: `${describe(entry.value)}${quoted}`, fix: hint }, entry.valueLoc);
 }
 
 /** A name used as an identifier (definition name, column, property). */
@@ -39,12 +42,9 @@ export function readName(y: YamlFile, entry: MapEntry, what: string, pattern = N
   if (text === null) return null;
   if (!pattern.test(text)) {
     const suggestion = snakeCase(text);
-    return y.error(
-      'invalid_value',
-      entry.valueLoc,
-      `${what}: "${entry.key}" is "${truncate(text)}", which is not a valid name: names are letters, digits and underscores and do not start with a digit.`,
-      suggestion !== '' && pattern.test(suggestion) ? `did you mean "${suggestion}"?` : 'use a snake_case name such as "logins_past_30_days"',
-    );
+    const problem = `is "${truncate(text)}", which is not a valid name: names are letters, digits and underscores and do not start with a digit`;
+    const fix = suggestion !== '' && pattern.test(suggestion) ? `did you mean "${suggestion}"?` : 'use a snake_case name such as "logins_past_30_days"';
+    return y.error('invalid_value', { form: 'rule', what: `${what}: "${entry.key}"`, problem, fix }, entry.valueLoc);
   }
   return text;
 }
@@ -56,22 +56,17 @@ export function readTraitRef(y: YamlFile, entry: MapEntry, what: string): string
 export function readBoolean(y: YamlFile, entry: MapEntry, what: string): boolean | null {
   const value = scalarOf(entry.value);
   if (typeof value === 'boolean') return value;
-  return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be true or false, not ${describe(entry.value)}.`, null);
+  return y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: 'true or false', found: describe(entry.value) }, entry.valueLoc);
 }
 
 /** A whole number >= min. */
 export function readWholeNumber(y: YamlFile, entry: MapEntry, what: string, min = 0): number | null {
   const value = scalarOf(entry.value);
   if (typeof value !== 'number') {
-    return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be a whole number, not ${describe(entry.value)}.`, null);
+    return y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: 'a whole number', found: describe(entry.value) }, entry.valueLoc);
   }
   if (!Number.isInteger(value) || value < min) {
-    return y.error(
-      'invalid_value',
-      entry.valueLoc,
-      `${what}: "${entry.key}" is ${value}, but it must be a whole number of at least ${min}.`,
-      value < 0 ? `counts cannot be negative; use ${min} or more` : `use a whole number such as ${Math.max(min, Math.round(value))}`,
-    );
+    return y.error('invalid_value', { form: 'range', what, key: entry.key, value, low: min, high: null }, entry.valueLoc);
   }
   return value;
 }
@@ -79,17 +74,21 @@ export function readWholeNumber(y: YamlFile, entry: MapEntry, what: string, min 
 export function readNumberInRange(y: YamlFile, entry: MapEntry, what: string, min: number, max: number): number | null {
   const value = scalarOf(entry.value);
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    return y.error('wrong_type', entry.valueLoc, `${what}: "${entry.key}" must be a number between ${min} and ${max}, not ${describe(entry.value)}.`, null);
+    return y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: `a number between ${min} and ${max}`, found: describe(entry.value) }, entry.valueLoc);
   }
   if (value < min || value > max) {
-    return y.error(
-      'invalid_value',
-      entry.valueLoc,
-      `${what}: "${entry.key}" is ${value}, which is outside the allowed range ${min} to ${max}.`,
-      max === 1 ? 'write a fraction, e.g. 0.5 for half' : `use a number from ${min} to ${max}`,
-    );
+    return y.error('invalid_value', { form: 'range', what, key: entry.key, value, low: min, high: max }, entry.valueLoc);
   }
   return value;
+}
+
+/** `text` when it is a cron expression of five (or six) fields or a nickname such as @hourly; croner reads it later. */
+export function checkCron(y: YamlFile, text: string, what: string, loc: SourceLocation): string | null {
+  const fields = text.trim().split(/\s+/);
+  const nickname = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(text.trim());
+  if (nickname || ((fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,\-?LW#]+$/.test(f)))) return text;
+  const fix = 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *" (quote it)';
+  return y.error('invalid_value', { form: 'rule', what, problem: `is "${truncate(text)}", which is not a cron expression`, fix }, loc);
 }
 
 /** One of a fixed set of words. */
@@ -98,12 +97,7 @@ export function readEnum<T extends string>(y: YamlFile, entry: MapEntry, what: s
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   const shown = typeof value === 'string' ? `"${truncate(value)}"` : describe(entry.value);
   const suggestion = typeof value === 'string' ? closest(value, allowed) : null;
-  return y.error(
-    typeof value === 'string' ? 'invalid_value' : 'wrong_type',
-    entry.valueLoc,
-    `${what}: "${entry.key}" is ${shown}, but it must be one of ${allowed.map((a) => `"${a}"`).join(', ')}.`,
-    suggestion ? `did you mean "${suggestion}"?` : null,
-  );
+  return y.error(typeof value === 'string' ? 'invalid_value' : 'wrong_type', { form: 'one_of', what, key: entry.key, shown, allowed, suggestion }, entry.valueLoc);
 }
 
 function closest(value: string, allowed: readonly string[]): string | null {
@@ -133,57 +127,20 @@ export function parseDuration(text: string): DurationResult {
   return { ok: true, seconds: n * UNIT_SECONDS[match[2]], text: `${n}${match[2]}` };
 }
 
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/**
- * An ISO-8601 date or timestamp as a canonical UTC instant (`2024-01-01T00:00:00.000Z`), or
- * null. A date alone is midnight UTC; a timestamp without a zone is UTC.
- */
-export function parseTimestamp(text: string): string | null {
-  const match = TIMESTAMP.exec(text.trim());
-  if (!match) return null;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
-  const millis = frac === '' ? 0 : Math.floor(Number(`0${frac}`) * 1000);
-  let epoch = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), millis);
-  if (zone.toUpperCase() !== 'Z') {
-    const zm = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-    if (!zm || Number(zm[2]) > 23 || Number(zm[3]) > 59) return null;
-    const offset = (Number(zm[2]) * 60 + Number(zm[3])) * 60_000;
-    epoch -= zm[1] === '+' ? offset : -offset;
-  }
-  const date = new Date(epoch);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
 export function readWindow(y: YamlFile, entry: MapEntry, what: string): TimeWindow | null {
   const node = entry.value;
   const value = scalarOf(node);
   if (typeof value === 'string') {
     const parsed = parseDuration(value);
-    if (!parsed.ok) return y.error('invalid_value', entry.valueLoc, `${what}: "within" is ${parsed.message}.`, parsed.hint);
+    if (!parsed.ok) return y.error('invalid_value', { form: 'rule', what: `${what}: "within"`, problem: `is ${parsed.message}`, fix: parsed.hint }, entry.valueLoc);
     return { kind: 'within', seconds: parsed.seconds, text: parsed.text };
   }
   if (typeof value === 'number') {
-    return y.error(
-      'invalid_value',
-      entry.valueLoc,
-      `${what}: "within" is the number ${value}, which has no unit.`,
-      `add a unit (s, m, h, d or w), e.g. ${value}d`,
-    );
+    const fix = `add a unit (s, m, h, d or w), e.g. ${value}d`;
+    return y.error('invalid_value', { form: 'rule', what: `${what}: "within"`, problem: `is the number ${value}, which has no unit`, fix }, entry.valueLoc);
   }
   if (!isMap(node)) {
-    return y.error(
-      'wrong_type',
-      entry.valueLoc,
-      `${what} "within" must be a duration such as 30d or { between: [start, end] }, not ${describe(node)}.`,
-      null,
-    );
+    return y.error('wrong_type', { form: 'expected', what: `${what} "within"`, expected: 'a duration such as 30d or { between: [start, end] }', found: describe(node) }, entry.valueLoc);
   }
   const entries = y.map(node, entry.valueLoc, `${what} "within"`, '{ between: [start, end] }');
   if (!entries) return null;
@@ -191,29 +148,33 @@ export function readWindow(y: YamlFile, entry: MapEntry, what: string): TimeWind
   const between = entries.get('between');
   if (!between) {
     if (y.misspeltAs(entries, 'between')) return null;
-    return y.error('missing_key', entry.valueLoc, `${what} "within" is a mapping without "between".`, 'write within: { between: [2024-01-01, 2024-02-01] } or a duration such as 30d');
+    return y.error('missing_key', { form: 'missing', what: `${what} "within"`, key: 'between', fix: 'write within: { between: [2024-01-01, 2024-02-01] } or a duration such as 30d' }, entry.valueLoc);
   }
   const items = y.seq(between.value, between.valueLoc, `${what} "within.between"`, 'two timestamps, [start, end]');
   if (!items) return null;
   if (items.length !== 2) {
-    return y.error('invalid_value', between.valueLoc, `${what} "within.between" has ${items.length} item(s), but it needs exactly two: [start, end].`, 'e.g. between: [2024-01-01, 2024-02-01]');
+    const problem = `has ${items.length} item(s), but it needs exactly two: [start, end]`;
+    return y.error('invalid_value', { form: 'rule', what: `${what} "within.between"`, problem, fix: 'e.g. between: [2024-01-01, 2024-02-01]' }, between.valueLoc);
   }
   const instants: (string | null)[] = items.map((item) => {
     const text = scalarOf(item);
     const loc = y.loc(item, between.valueLoc);
     if (typeof text !== 'string') {
-      return y.error('wrong_type', loc, `${what} "within.between" holds ${describe(item)}, but it needs ISO-8601 dates or timestamps.`, 'e.g. 2024-01-01 or 2024-01-01T12:00:00Z');
+      const problem = `holds ${describe(item)}, but it needs ISO-8601 dates or timestamps`;
+      return y.error('wrong_type', { form: 'rule', what: `${what} "within.between"`, problem, fix: 'e.g. 2024-01-01 or 2024-01-01T12:00:00Z' }, loc);
     }
     const instant = parseTimestamp(text);
     if (instant === null) {
-      return y.error('invalid_value', loc, `${what} "within.between" holds "${truncate(text)}", which is not an ISO-8601 date or timestamp.`, 'write 2024-01-31 (midnight UTC) or 2024-01-31T12:00:00Z');
+      const problem = `holds "${truncate(text)}", which is not an ISO-8601 date or timestamp`;
+      return y.error('invalid_value', { form: 'rule', what: `${what} "within.between"`, problem, fix: 'write 2024-01-31 (midnight UTC) or 2024-01-31T12:00:00Z' }, loc);
     }
     return instant;
   });
   const [start, end] = instants;
   if (start === null || end === null) return null;
   if (start >= end) {
-    return y.error('invalid_value', between.valueLoc, `${what} "within.between" starts at ${start}, which is not before its end ${end}.`, 'write the earlier instant first: [start, end)');
+    const problem = `starts at ${start}, which is not before its end ${end}`;
+    return y.error('invalid_value', { form: 'rule', what: `${what} "within.between"`, problem, fix: 'write the earlier instant first: [start, end)' }, between.valueLoc);
   }
   return { kind: 'between', start, end };
 }
@@ -239,20 +200,11 @@ export function readPredicate(
   const ops = [...entries.values()].filter((e) => (COMPARISON_OPS as readonly string[]).includes(e.key));
   if (ops.length === 0) {
     if (y.misspeltAs(entries, COMPARISON_OPS)) return null;
-    return y.error(
-      'missing_key',
-      loc,
-      `${what} has no operator.`,
-      `add exactly one of ${COMPARISON_OPS.join(', ')}, e.g. { ..., equals: value }`,
-    );
+    return y.error('missing_key', { form: 'rule', what, problem: 'has no operator', fix: `add exactly one of ${COMPARISON_OPS.join(', ')}, e.g. { ..., equals: value }` }, loc);
   }
   if (ops.length > 1) {
-    return y.error(
-      'wrong_type',
-      ops[1].keyLoc,
-      `${what} has ${ops.length} operators (${ops.map((o) => `"${o.key}"`).join(', ')}), but a leaf takes exactly one.`,
-      'combine several comparisons with all: [...] or any: [...]',
-    );
+    const problem = `has ${ops.length} operators (${ops.map((o) => `"${o.key}"`).join(', ')}), but a leaf takes exactly one`;
+    return y.error('wrong_type', { form: 'rule', what, problem, fix: 'combine several comparisons with all: [...] or any: [...]' }, ops[1].keyLoc);
   }
   const opEntry = ops[0];
   const op = opEntry.key as ComparisonOp;
@@ -262,63 +214,65 @@ export function readPredicate(
     const flag = readBoolean(y, ignore, what);
     if (flag === null) return null;
     if (flag && !CASE_OPS.includes(op)) {
-      return y.error('invalid_value', ignore.keyLoc, `${what} sets "ignore_case" with "${op}", which does not compare text case-insensitively.`, `ignore_case works with ${CASE_OPS.join(', ')}; remove it here`);
+      const problem = `sets "ignore_case" with "${op}", which does not compare text case-insensitively`;
+      return y.error('invalid_value', { form: 'rule', what, problem, fix: `ignore_case works with ${CASE_OPS.join(', ')}; remove it here` }, ignore.keyLoc);
     }
     ignoreCase = flag;
   }
   const value = readOperand(y, opEntry, op, what);
   if (value === undefined) return null;
-  return { op, value, ignoreCase };
+  return predicate(op, value, ignoreCase);
 }
 
 function readOperand(y: YamlFile, entry: MapEntry, op: ComparisonOp, what: string): Scalar | readonly Scalar[] | undefined {
   const node = entry.value;
-  const fail = (code: 'wrong_type' | 'invalid_value', message: string, hint: string | null = null): undefined => {
-    y.error(code, entry.valueLoc, `${what}: ${message}`, hint);
+  const fail = (code: 'wrong_type' | 'invalid_value', problem: string, fix: string | null = null): undefined => {
+    y.error(code, { form: 'rule', what: `${what}: "${op}"`, problem, fix }, entry.valueLoc);
     return undefined;
   };
   if (op === 'exists') {
     const value = scalarOf(node);
     if (typeof value === 'boolean') return value;
-    return fail('wrong_type', `"exists" takes true or false, not ${describe(node)}.`, 'write exists: true (has a value) or exists: false (is missing)');
+    return fail('wrong_type', `takes true or false, not ${describe(node)}`, 'write exists: true (has a value) or exists: false (is missing)');
   }
   if (op === 'in' || op === 'not_in' || op === 'between') {
     if (!isSeq(node)) {
-      return fail('wrong_type', `"${op}" takes a list, not ${describe(node)}.`, op === 'between' ? 'write between: [low, high]' : `write ${op}: [a, b]`);
+      return fail('wrong_type', `takes a list, not ${describe(node)}`, op === 'between' ? 'write between: [low, high]' : `write ${op}: [a, b]`);
     }
     const items = y.seq(node, entry.valueLoc, what, 'a list') ?? [];
     const values: Scalar[] = [];
     for (const item of items) {
       const value = scalarOf(item);
       if (value === undefined || value === null) {
-        y.error('wrong_type', y.loc(item, entry.valueLoc), `${what}: the list of "${op}" holds ${describe(item)}; it takes plain values (text, numbers, booleans).`, value === null ? 'to match a missing value use exists: false' : null);
+        const problem = `holds ${describe(item)}; it takes plain values (text, numbers, booleans)`;
+        y.error('wrong_type', { form: 'rule', what: `${what}: the list of "${op}"`, problem, fix: value === null ? 'to match a missing value use exists: false' : null }, y.loc(item, entry.valueLoc));
         return undefined;
       }
       values.push(value);
     }
     if (op === 'between') {
-      if (values.length !== 2) return fail('invalid_value', `"between" takes exactly two values [low, high], but has ${values.length}.`, 'write between: [low, high]');
+      if (values.length !== 2) return fail('invalid_value', `takes exactly two values [low, high], but has ${values.length}`, 'write between: [low, high]');
       const [low, high] = values;
       if (typeof low === 'number' && typeof high === 'number' && low > high) {
-        return fail('invalid_value', `"between" is [${low}, ${high}], whose low end is above its high end, so nothing would match.`, `write between: [${high}, ${low}]`);
+        return fail('invalid_value', `is [${low}, ${high}], whose low end is above its high end, so nothing would match`, `write between: [${high}, ${low}]`);
       }
       return values;
     }
-    if (values.length === 0) return fail('invalid_value', `"${op}" has an empty list.`, 'list at least one value');
+    if (values.length === 0) return fail('invalid_value', 'has an empty list', 'list at least one value');
     return values;
   }
   const value = scalarOf(node);
   if (value === undefined) {
-    return fail('wrong_type', `"${op}" takes one plain value (text, number or boolean), not ${describe(node)}.`, op === 'equals' ? 'to compare with several values use in: [a, b]' : null);
+    return fail('wrong_type', `takes one plain value (text, number or boolean), not ${describe(node)}`, op === 'equals' ? 'to compare with several values use in: [a, b]' : null);
   }
   if (value === null) {
-    return fail('wrong_type', `"${op}" has no value.`, op === 'equals' || op === 'not_equals' ? 'to test for a missing value use exists: false (or exists: true)' : `write ${op}: value`);
+    return fail('wrong_type', 'has no value', op === 'equals' || op === 'not_equals' ? 'to test for a missing value use exists: false (or exists: true)' : `write ${op}: value`);
   }
   if (TEXT_OPS.includes(op) && typeof value !== 'string') {
-    return fail('wrong_type', `"${op}" compares text, but the value is ${describe(node)}.`, `quote it: ${op}: "${String(value)}"`);
+    return fail('wrong_type', `compares text, but the value is ${describe(node)}`, `quote it: ${op}: "${String(value)}"`);
   }
   if (ORDER_OPS.includes(op) && typeof value === 'boolean') {
-    return fail('wrong_type', `"${op}" orders values, but ${String(value)} is a boolean.`, 'use equals: true / equals: false for booleans');
+    return fail('wrong_type', `orders values, but ${String(value)} is a boolean`, 'use equals: true / equals: false for booleans');
   }
   return value;
 }
@@ -343,7 +297,8 @@ export function readPropertyFilters(y: YamlFile, entry: MapEntry, what: string):
       ok = false;
       if (y.misspeltAs(entries, 'property')) continue;
       const trait = entries.get('trait');
-      y.error('missing_key', itemLoc, `a property filter of ${what} has no "property".`, trait ? 'event filters name an event property: write property: instead of trait:' : 'write { property: name, equals: value }');
+      const fix = trait ? 'event filters name an event property: write property: instead of trait:' : 'write { property: name, equals: value }';
+      y.error('missing_key', { form: 'missing', what: `a property filter of ${what}`, key: 'property', fix }, itemLoc);
       ok = false;
       continue;
     }
@@ -371,10 +326,12 @@ export function readEventRef(y: YamlFile, entry: MapEntry, nameEntry: MapEntry |
     return name === null ? null : { kind: text, name };
   }
   if (nameEntry) {
-    return y.error('invalid_value', nameEntry.keyLoc, `${what} has "name: ..." next to the track event "${truncate(text)}"; "name" selects page or screen views only.`, `remove "name", or use ${entry.key}: page (or screen) with name: ...`);
+    const problem = `has "name: ..." next to the track event "${truncate(text)}"; "name" selects page or screen views only`;
+    return y.error('invalid_value', { form: 'rule', what, problem, fix: `remove "name", or use ${entry.key}: page (or screen) with name: ...` }, nameEntry.keyLoc);
   }
   if (snakeCase(text) === '') {
-    return y.error('invalid_value', entry.valueLoc, `${what} names the event "${truncate(text)}", which has no letters or digits, so it has no event table.`, 'write the event name as it is sent, e.g. Logged In');
+    const problem = `names the event "${truncate(text)}", which has no letters or digits, so it has no event table`;
+    return y.error('invalid_value', { form: 'rule', what, problem, fix: 'write the event name as it is sent, e.g. Logged In' }, entry.valueLoc);
   }
   return { kind: 'track', name: text };
 }

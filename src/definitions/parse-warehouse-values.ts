@@ -19,12 +19,8 @@ export function readConnectTimeout(y: YamlFile, entry: MapEntry): number | null 
     if (match) ms = Number(match[1]) * UNIT_MS[match[2] ?? 's'];
   }
   if (ms === null || !Number.isFinite(ms) || ms <= 0 || ms > MAX_MS) {
-    return y.error(
-      'invalid_value',
-      entry.valueLoc,
-      `"warehouse": "connect_timeout" is ${describe(entry.value)}, not a time between 1 ms and 1 hour.`,
-      'write a number of seconds or a duration such as 30s, 500ms or 2m (the default is 30s)',
-    );
+    const fix = 'write a number of seconds or a duration such as 30s, 500ms or 2m (the default is 30s)';
+    return y.error('invalid_value', { form: 'rule', what: '"warehouse": "connect_timeout"', problem: `is ${describe(entry.value)}, not a time between 1 ms and 1 hour`, fix }, entry.valueLoc);
   }
   return Math.round(ms);
 }

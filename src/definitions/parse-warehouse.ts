@@ -86,7 +86,7 @@ export function readWarehouse(reader: WarehouseReader, entries: Map<string, MapE
       if (found) return reader.text(found, what);
       // checkKeys has already said "did you mean" about the misspelt key.
       if (y.misspeltAs(entries, key)) return null;
-      return y.error('missing_key', loc, `a ${type} ${what} needs "${key}".`, hint);
+      return y.error('missing_key', { form: 'missing', what: `a ${type} ${what}`, key, fix: hint }, loc);
     },
     projectPath: (file) => reader.projectPath(file),
   };

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { Composer, Lexer, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { CST, Document, LineCounter, Node } from 'yaml';
-import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 export const MAX_ALIAS_NODES = 10_000;
 export const MAX_NESTING_DEPTH = 64;
@@ -33,12 +33,7 @@ export async function readYamlText(absolute: string, file: string, maxBytes: num
     if (size > maxBytes) {
       return {
         text: null,
-        diagnostic: error(
-          'file_too_large',
-          { file, line: 1, col: 1 },
-          `${file} is ${megabytes(size)}; a ${kind} may be at most ${megabytes(maxBytes)}.`,
-          `split it into smaller files; quorum refuses larger files so that a hostile one cannot exhaust memory`,
-        ),
+        diagnostic: diagnostic('file_too_large', { file, bytes: size, maxBytes, kind }, { file, line: 1, col: 1 }),
       };
     }
     const bytes = await handle.readFile();
@@ -48,10 +43,6 @@ export async function readYamlText(absolute: string, file: string, maxBytes: num
   } finally {
     await handle.close();
   }
-}
-
-function megabytes(bytes: number): string {
-  return bytes % MB === 0 ? `${bytes / MB} MB` : `${(bytes / MB).toFixed(1)} MB (${bytes} bytes)`;
 }
 
 function decodeUtf8(bytes: Uint8Array, file: string): ReadYaml {
@@ -70,12 +61,7 @@ function decodeUtf8(bytes: Uint8Array, file: string): ReadYaml {
     const byte = bytes[offset] ?? 0;
     return {
       text: null,
-      diagnostic: error(
-        'invalid_utf8',
-        { file, line, col: offset - lineStart + 1 },
-        `${file} is not UTF-8 text: byte 0x${byte.toString(16).padStart(2, '0')} at byte offset ${offset} does not start or continue a UTF-8 character.`,
-        'save the file as UTF-8 (quorum reads YAML only as UTF-8)',
-      ),
+      diagnostic: diagnostic('invalid_utf8', { file, byte, offset }, { file, line, col: offset - lineStart + 1, end: { line, col: offset - lineStart + 2 } }),
     };
   }
 }
@@ -102,30 +88,18 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 /** A refusal found in the text itself: a NUL or nesting past the limit; offset into the text. */
 export interface TextProblem {
   readonly offset: number;
-  readonly code: 'nul_character' | 'nesting_too_deep';
-  readonly message: string;
-  readonly hint: string;
+  readonly diagnostic: Diagnostic;
 }
 
 /** A NUL character written as such (an escaped one is found in the parsed values). */
 export function nulProblem(file: string, text: string): TextProblem | null {
   const nul = text.indexOf('\0');
   if (nul < 0) return null;
-  return {
-    offset: nul,
-    code: 'nul_character',
-    message: `${file} contains a NUL character (U+0000), which YAML text may not hold.`,
-    hint: 'remove the NUL byte; the file may be binary or corrupted',
-  };
+  return { offset: nul, diagnostic: diagnostic('nul_character', { file, escaped: false }, null) };
 }
 
 export function nestingProblem(file: string, offset: number): TextProblem {
-  return {
-    offset,
-    code: 'nesting_too_deep',
-    message: `${file} nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep.`,
-    hint: `no definition needs more than ${MAX_NESTING_DEPTH} levels; flatten the condition (e.g. "not" of "all" becomes "any" of "not")`,
-  };
+  return { offset, diagnostic: diagnostic('nesting_too_deep', { file, max: MAX_NESTING_DEPTH }, null) };
 }
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);

@@ -4,7 +4,7 @@
 // returns null so that the caller can go on and report the file's other problems too.
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
-import { error, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostic.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode, type MessageParameters } from '../diagnostics/diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
 import { MAX_ALIAS_NODES, checkNodes, nestingProblem, nulProblem, parseBounded } from './yaml-bounds.js';
 import type { SourceLocation } from './model.js';
@@ -46,7 +46,7 @@ export class YamlFile {
         this.lineCounter.addNewLine(0);
         for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
       }
-      this.error(problem.code, this.locAt(problem.offset), problem.message, problem.hint);
+      this.report(problem.diagnostic, this.locAt(problem.offset));
       this.aliasTargets = new Map();
       return;
     }
@@ -55,30 +55,20 @@ export class YamlFile {
     this.aliasTargets = aliases.targets;
     if (aliases.bomb !== null) {
       this.refused = true;
-      this.error(
-        'alias_limit',
-        this.loc(aliases.bomb),
-        `${file} expands its aliases (*name) to more than ${MAX_ALIAS_NODES} nodes.`,
-        'repeat the few values you need instead of nesting aliases of aliases; quorum refuses alias bombs',
-      );
+      this.error('alias_limit', { file, max: MAX_ALIAS_NODES }, this.loc(aliases.bomb));
     }
     if (aliases.nul !== null) {
       this.refused = true;
-      this.error('nul_character', this.loc(aliases.nul), `${file} writes a NUL character (U+0000) in a value; no name, value or SQL may hold one.`, 'remove the "\\0" (or "\\x00", "\\u0000") escape');
+      this.error('nul_character', { file, escaped: true }, this.loc(aliases.nul));
     }
     const seenLines = new Set<number>();
     for (const problem of this.document.errors) {
-      const loc = this.locAt(problem.pos[0]);
+      const loc = this.locAt(problem.pos[0], problem.pos[1]);
       // One YAML mistake often yields several parser errors on one line; the first says most.
       if (seenLines.has(loc.line)) continue;
       seenLines.add(loc.line);
       const first = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      this.error(
-        'yaml_syntax',
-        loc,
-        `${file} is not valid YAML: ${first}.`,
-        'check the indentation and the quoting around this line; values containing ": " or starting with "{", "[", "*", "&" or "#" need quotes',
-      );
+      this.error('yaml_syntax', { file, problem: first }, loc);
     }
   }
 
@@ -90,23 +80,35 @@ export class YamlFile {
     return this.resolve(this.document.contents as YamlNode | null);
   }
 
-  locAt(offset: number): SourceLocation {
-    const pos = this.lineCounter.linePos(Math.max(0, Math.min(offset, this.text.length)));
-    return { file: this.file, line: pos.line, col: pos.col };
+  /** The span from `offset` to `endOffset` (exclusive), or the point at `offset`. */
+  locAt(offset: number, endOffset?: number): SourceLocation {
+    const clamp = (n: number): number => Math.max(0, Math.min(n, this.text.length));
+    const pos = this.lineCounter.linePos(clamp(offset));
+    if (endOffset === undefined || clamp(endOffset) <= clamp(offset)) return { file: this.file, line: pos.line, col: pos.col };
+    const end = this.lineCounter.linePos(clamp(endOffset));
+    return { file: this.file, line: pos.line, col: pos.col, end: { line: end.line, col: end.col } };
   }
 
+  /** A node's span: from its first character to the end of its value (a mapping's last entry). */
   loc(node: YamlNode | null | undefined, fallback?: SourceLocation): SourceLocation {
     const range = node?.range;
-    if (range) return this.locAt(range[0]);
+    if (range) return this.locAt(range[0], range[1]);
     return fallback ?? { file: this.file, line: 1, col: 1 };
   }
 
   /** The definition being read (e.g. `audience "a"`), named in messages that do not name it. */
   subject: string | null = null;
 
-  error(code: DiagnosticCode, loc: SourceLocation, message: string, hint: string | null = null): null {
+  /** Collects a problem of this file; null, so that a reader can `return y.error(...)`. */
+  error<C extends DiagnosticCode>(code: C, params: MessageParameters[C], loc: SourceLocation): null {
+    return this.report(diagnostic(code, params, loc) as Diagnostic, loc);
+  }
+
+  /** A diagnostic made elsewhere (a template's parse, a bound of SPEC §8), placed in this file. */
+  report(found: Diagnostic, loc: SourceLocation): null {
+    const { message } = found;
     const text = this.subject !== null && !message.includes(this.subject) ? `in ${this.subject}: ${message}` : message;
-    this.diagnostics.push(error(code, loc, text, hint));
+    this.diagnostics.push({ ...found, loc, message: text });
     return null;
   }
 
@@ -125,14 +127,14 @@ export class YamlFile {
   map(node: YamlNode | null, loc: SourceLocation, what: string, expected: string): Map<string, MapEntry> | null {
     const resolved = this.resolve(node);
     if (!isMap(resolved)) {
-      return this.error('wrong_type', loc, `${what} must be a mapping (${expected}), not ${describe(resolved)}.`, null);
+      return this.error('wrong_type', { form: 'expected', what, expected: `a mapping (${expected})`, found: describe(resolved) }, loc);
     }
     const entries = new Map<string, MapEntry>();
     for (const pair of (resolved as YAMLMap).items as Pair[]) {
       const keyNode = this.resolve(pair.key as YamlNode | null);
       const keyLoc = this.loc(keyNode, loc);
       if (!isScalar(keyNode) || (typeof keyNode.value !== 'string' && typeof keyNode.value !== 'number')) {
-        this.error('wrong_type', keyLoc, `${what} has a key that is not a plain name.`, 'keys are plain words such as "where" or "level"');
+        this.error('wrong_type', { form: 'rule', what, problem: 'has a key that is not a plain name', fix: 'keys are plain words such as "where" or "level"' }, keyLoc);
         continue;
       }
       const key = String(keyNode.value);
@@ -149,7 +151,7 @@ export class YamlFile {
   seq(node: YamlNode | null, loc: SourceLocation, what: string, expected: string): YamlNode[] | null {
     const resolved = this.resolve(node);
     if (!isSeq(resolved)) {
-      return this.error('wrong_type', loc, `${what} must be a list (${expected}), not ${describe(resolved)}.`, null);
+      return this.error('wrong_type', { form: 'expected', what, expected: `a list (${expected})`, found: describe(resolved) }, loc);
     }
     return ((resolved as YAMLSeq).items as YamlNode[]).map((item) => this.resolve(item) as YamlNode);
   }
@@ -180,14 +182,7 @@ export class YamlFile {
         set.add(suggestion);
         this.misspelt.set(entries, set);
       }
-      this.error(
-        'unknown_key',
-        entry.keyLoc,
-        note ? `${what} does not take "${entry.key}": ${note}.` : `${what} has an unknown key "${entry.key}".`,
-        suggestion !== null
-          ? `did you mean "${suggestion}"?`
-          : `the keys allowed here are ${allowed.map((k) => `"${k}"`).join(', ')}`,
-      );
+      this.error('unknown_key', { form: 'unknown', what, key: entry.key, allowed, suggestion, ...(note ? { note } : {}) }, entry.keyLoc);
     }
   }
 }

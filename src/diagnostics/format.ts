@@ -1,11 +1,15 @@
 // The one way a diagnostic is shown to a person:
 //
-//   audiences/at_risk.yml:4:9 error[unknown_reference]: unknown trait "logins_past_30d" ...
-//      4 |     - { trait: logins_past_30d, lt: 10 }
-//        |         ^
+//   audiences/at_risk.yml:4:14 error[missing_column]: ... uses trait "logins_past_30d", which ...
+//      4 |   - { trait: logins_past_30d, lt: 10 }
+//        |              ^^^^^^^^^^^^^^^
 //   hint: did you mean "logins_past_30_days"?
+//
+// The carets underline the diagnostic's span: to its end on the same line, or to the end of the
+// line when the span goes on (a mapping, a block scalar); one caret when it is a point.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { SourceLocation } from '../definitions/model.js';
 import type { Diagnostic } from './diagnostic.js';
 
 export interface FormatOptions {
@@ -59,6 +63,16 @@ function sourceLine(file: string, line: number, options: FormatOptions): string 
   return line >= 1 && line <= lines.length ? lines[line - 1] : null;
 }
 
+/** How many characters of the shown line the span covers from `col` (at least one). */
+function caretWidth(loc: SourceLocation, line: string, shown: string, col: number): number {
+  const end = loc.end;
+  if (end === undefined || end.line < loc.line || (end.line === loc.line && end.col <= loc.col)) return 1;
+  const lineEnd = line.trimEnd().length + 1;
+  const endCol = end.line === loc.line ? Math.min(end.col, lineEnd) : lineEnd;
+  const room = shown.length - (col - 1);
+  return Math.max(1, Math.min(endCol - loc.col, room));
+}
+
 /** One diagnostic: the header line, a code frame when the file can be read, and the hint. */
 export function formatDiagnostic(diagnostic: Diagnostic, rootOrOptions: string | FormatOptions = {}): string {
   const options: FormatOptions = typeof rootOrOptions === 'string' ? { root: rootOrOptions } : rootOrOptions;
@@ -71,9 +85,7 @@ export function formatDiagnostic(diagnostic: Diagnostic, rootOrOptions: string |
       const number = String(loc.line);
       const gutter = ' '.repeat(number.length);
       const { shown, col } = frameExcerpt(line, loc.col);
-      const rest = shown.slice(col - 1);
-      const token = /^[A-Za-z0-9_$.-]+/.exec(rest)?.[0] ?? '';
-      const caret = '^'.repeat(Math.max(1, Math.min(token.length, 40)));
+      const caret = '^'.repeat(caretWidth(loc, line, shown, col));
       out.push(`  ${number} | ${shown}`);
       out.push(`  ${gutter} | ${' '.repeat(Math.max(0, col - 1))}${caret}`);
     }

@@ -1,7 +1,8 @@
 // compile() needs no connection; evaluate() is compile + execute + read the rows back.
 import type { Project } from '../definitions/model.js';
-import { reservedColumn } from '../definitions/check-sql-traits.js';
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { reservedColumn } from '../definitions/checks/sql-traits-check.js';
+import { duplicateKey } from '../definitions/duplicate-key.js';
+import { DiagnosticsError, failure } from '../diagnostics/diagnostic.js';
 import { buildPlan, type PlanRequest } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
 import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
@@ -42,9 +43,7 @@ export async function readCatalog(connection: WarehouseConnection, project: Proj
         // A connector's classified error (missing table, ...): keep its code, name the SQL trait.
         throw new DiagnosticsError(cause.diagnostics.map((x) => ({ ...x, loc: x.loc ?? d.loc, message: `SQL trait "${d.name}": ${x.message}` })));
       }
-      throw new DiagnosticsError([
-        error('warehouse_error', d.loc, `the warehouse rejected SQL trait "${d.name}": ${firstLine(cause)}`, 'run the query by hand in the warehouse and fix it there'),
-      ]);
+      throw failure('warehouse_error', { rule: 'sql_trait', trait: d.name, detail: firstLine(cause) }, d.loc);
     }
     // `SELECT *` names its columns only now: the reserved names are checked again here.
     const reserved = [...described.keys()].flatMap((column) => reservedColumn(column, `SQL trait "${d.name}"`, d.loc));
@@ -77,17 +76,7 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
       limit: 1,
     });
     const rows = await readRows(connection, printer.print(duplicates));
-    if (rows.length > 0) {
-      const definition = project.definitions.find((d) => d.name === trait.trait);
-      throw new DiagnosticsError([
-        error(
-          'duplicate_key',
-          definition?.loc ?? null,
-          `SQL trait "${trait.trait}" returned ${key} ${JSON.stringify(rows[0].key)} more than once with different values`,
-          `make the query return one row per ${key} (GROUP BY ${key}), or select the user_id too at account level only when it is an association`,
-        ),
-      ]);
-    }
+    if (rows.length > 0) throw duplicateKey(project, trait.trait, rows[0].key);
   }
 }
 
@@ -139,9 +128,7 @@ export async function runQuery(connection: WarehouseConnection, sql: string) {
   } catch (cause) {
     // A connector that recognised the error (missing table, permission, ...) already said so.
     if (cause instanceof DiagnosticsError) throw cause;
-    throw new DiagnosticsError([
-      error('warehouse_error', null, `the ${connection.dialect.name} warehouse rejected quorum's statement: ${firstLine(cause)}`, 'run `quorum validate` to check the definitions against the warehouse'),
-    ]);
+    throw failure('warehouse_error', { rule: 'rejected', warehouse: `the ${connection.dialect.name} warehouse`, detail: firstLine(cause) });
   }
 }
 

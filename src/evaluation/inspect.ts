@@ -4,7 +4,7 @@ import type { Definition, Level, Project } from '../definitions/model.js';
 import { didYouMean } from '../definitions/did-you-mean.js';
 import { DefinitionIndex, resolveTrait } from '../definitions/resolve.js';
 import { unknownDefinition } from '../definitions/unknown-definition.js';
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { DiagnosticsError, diagnostic, failure } from '../diagnostics/diagnostic.js';
 import type { TraitValue } from '../reference/dataset.js';
 import { labelConditions, lowerPlan } from '../sql/lower.js';
 import type { Catalog } from '../warehouse/catalog.js';
@@ -82,7 +82,7 @@ export interface ExplainHistoryEntry {
 export function definitionNamed(project: Project, name: string): Definition {
   const definition = project.definitions.find((d) => d.name === name);
   if (!definition) {
-    throw new DiagnosticsError([unknownDefinition(project, `no definition is named "${name}"`, name)]);
+    throw new DiagnosticsError([unknownDefinition(project, name)]);
   }
   return definition;
 }
@@ -99,12 +99,7 @@ function checkColumns(ctx: InspectContext, level: Level, columns: readonly strin
     .map((c) => {
       const candidates = [...ctx.project.definitions.filter((d) => d.kind !== 'audience' && d.level === level).map((d) => d.name), ...(ctx.catalog.tables.get(table)?.columns.keys() ?? [])];
       const suggestion = didYouMean(c, candidates);
-      return error(
-        'unknown_reference',
-        null,
-        `--columns "${c}" is not a ${level}-level trait, nor a column of ${table} (a custom trait).`,
-        suggestion ? `did you mean "${suggestion}"?` : `the ${level}-level traits are: ${[...new Set(candidates)].sort().join(', ')}`,
-      );
+      return diagnostic('unknown_reference', { kind: 'level_trait', name: c, level, table, candidates, suggestion }, null);
     });
   if (problems.length > 0) throw new DiagnosticsError(problems);
 }
@@ -161,7 +156,7 @@ function parseJson(text: unknown): unknown {
 export async function explain(ctx: InspectContext, name: string, id: string): Promise<ExplainOutput> {
   const definition = definitionNamed(ctx.project, name);
   if (definition.kind !== 'audience') {
-    throw new DiagnosticsError([error('usage', definition.loc, `"${name}" is a ${definition.kind.replace('_', ' ')}, not an audience`, `use \`quorum members ${name}\` to see its values`)]);
+    throw failure('usage', { problem: `"${name}" is a ${definition.kind.replace('_', ' ')}, not an audience`, fix: `use \`quorum members ${name}\` to see its values` }, definition.loc);
   }
   const plan = planFor({ project: ctx.project, catalog: ctx.catalog, asOf: ctx.asOf, targets: [name] });
   const audience = plan.audiences.find((a) => a.name === name)!;

@@ -3,7 +3,7 @@
 import { checkProject } from '../definitions/check-references.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
-import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticsError, failure, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { OFFLINE_CATALOG, type Catalog } from '../warehouse/catalog.js';
 import type { ConnectOptions, DialectLookup, WarehouseConnection } from '../warehouse/connection.js';
 import { firstLine, readCatalog } from './evaluate.js';
@@ -36,9 +36,7 @@ export async function connect(project: Project, dialects: DialectLookup, options
   const config = project.config.warehouse;
   const dialect = dialects(config.type);
   if (!dialect) {
-    throw new DiagnosticsError([
-      error('warehouse_unreachable', project.config.loc, `warehouse type "${config.type}" has no connector in this build of quorum`, 'use a supported warehouse type, or `quorum compile --dialect` to print its SQL'),
-    ]);
+    throw failure('warehouse_unreachable', { rule: 'no_connector', type: config.type }, project.config.loc);
   }
   try {
     return await dialect.connect(config, options);
@@ -46,9 +44,7 @@ export async function connect(project: Project, dialects: DialectLookup, options
     if (cause instanceof DiagnosticsError) {
       throw new DiagnosticsError(cause.diagnostics.map((d) => ({ ...d, loc: d.loc ?? project.config.loc })));
     }
-    throw new DiagnosticsError([
-      error('warehouse_unreachable', project.config.loc, `cannot connect to the ${config.type} warehouse: ${firstLine(cause)}`, 'check the warehouse settings in quorum.yml and that the warehouse is up'),
-    ]);
+    throw failure('warehouse_unreachable', { rule: 'connect', target: `the ${config.type} warehouse`, cause: null, detail: firstLine(cause) }, project.config.loc);
   }
 }
 

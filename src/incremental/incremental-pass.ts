@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import type { Level, TimeWindow } from '../definitions/model.js';
 import type { EventScan, Feature, Measure, Plan, PlanCondition, RankedTrait } from '../plan/plan.js';
 import { CTE } from '../plan/physical/cte-names.js';
-import { toIsoInstant } from '../sql/lower.js';
 import { BUCKET_SECONDS, type IncrementalSettings } from './incremental-settings.js';
 
 const DAY_MS = BUCKET_SECONDS * 1000;
@@ -80,7 +79,7 @@ const dayCeil = (ms: number): number => Math.ceil(ms / DAY_MS) * DAY_MS;
 export function windowRange(window: TimeWindow | null, asOfMs: number): TimeRange {
   if (window === null) return { from: null, fromInclusive: true, to: null };
   if (window.kind === 'within') return { from: asOfMs - window.seconds * 1000, fromInclusive: false, to: null };
-  return { from: Date.parse(toIsoInstant(window.start)), fromInclusive: true, to: Date.parse(toIsoInstant(window.end)) };
+  return { from: Date.parse(window.start), fromInclusive: true, to: Date.parse(window.end) };
 }
 
 /** The closed days wholly inside a range (at as_of): a bucket [d, d + 1 day) is closed when d + 1 day <= as_of. */

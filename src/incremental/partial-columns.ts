@@ -62,7 +62,7 @@ export function eventNarrowing(s: IncrementalScan, ctx: RowContext): Expr[] {
 export function measureMatch(m: Measure, ctx: RowContext, propertyNotNull = true): Expr[] {
   const parts: Expr[] = [];
   if (m.match.value !== null) parts.push(bin('=', col(m.match.column, ctx.alias), str(m.match.value)));
-  for (const f of m.filters) parts.push(comparison(col(f.column, ctx.alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type));
+  for (const f of m.filters) parts.push(comparison(col(f.column, ctx.alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type, f.predicate.instants));
   if (m.property !== null && propertyNotNull) parts.push(isNull(col(m.property, ctx.alias), true));
   return parts;
 }

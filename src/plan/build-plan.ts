@@ -16,9 +16,12 @@ import type {
   SqlTraitDefinition,
   TimeWindow,
 } from '../definitions/model.js';
-import { snakeCase } from '../definitions/snake-case.js';
+import { audienceCycles } from '../definitions/checks/cycles-check.js';
+import { computedValueType, eventTable } from '../definitions/event-table.js';
+import { named } from '../definitions/subject.js';
+import { unknownDefinition } from '../definitions/unknown-definition.js';
 import { planIdentity } from './plan-identity.js';
-import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticsError, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { CTE } from './physical/cte-names.js';
 import type { Catalog, LogicalType } from '../warehouse/catalog.js';
 import type {
@@ -48,14 +51,13 @@ export interface PlanRequest {
 
 
 export function eventMatch(event: EventRef, project: Project): EventMatch {
-  const { tables, columns } = project.config.source;
+  const { columns } = project.config.source;
   switch (event.kind) {
     case 'track':
-      return { table: snakeCase(event.name), column: columns.eventText, value: event.name };
+      return { table: eventTable(event, project.config.source), column: columns.eventText, value: event.name };
     case 'page':
-      return { table: tables.pages, column: columns.name, value: event.name };
     case 'screen':
-      return { table: tables.screens, column: columns.name, value: event.name };
+      return { table: eventTable(event, project.config.source), column: columns.name, value: event.name };
     default:
       return assertNever(event, 'definition node');
   }
@@ -95,7 +97,6 @@ class PlanBuilder {
   private readonly sqlTraits = new Map<string, PlanSqlTrait>();
   private readonly customTraits = { user: new Set<string>(), account: new Set<string>() };
   private readonly audiences = new Map<string, PlanAudience>();
-  private readonly inProgress = new Set<string>();
   private readonly diagnostics: Diagnostic[] = [];
   private counter = 0;
 
@@ -105,6 +106,9 @@ class PlanBuilder {
 
   build(): Plan {
     const { project, catalog } = this.request;
+    // Audiences are planned depth-first through in_audience: a cycle would never end.
+    const cycles = audienceCycles(project.definitions, this.index);
+    if (cycles.length > 0) throw new DiagnosticsError(cycles);
     // Associations from SQL traits are part of every evaluation's membership (docs/semantics.md).
     for (const d of project.definitions) {
       if (d.kind === 'sql_trait' && sqlTraitAssociatesUsers(d, catalog)) this.sqlTrait(d);
@@ -113,7 +117,7 @@ class PlanBuilder {
     for (const name of this.request.targets) {
       const definition = this.index.get(name);
       if (!definition) {
-        this.diagnostics.push(error('unknown_reference', null, `no definition is named "${name}"`, 'run `quorum validate` to list the definitions'));
+        this.diagnostics.push(unknownDefinition(this.request.project, name));
         continue;
       }
       outputs.push(this.output(definition));
@@ -306,9 +310,7 @@ class PlanBuilder {
           const property = d.compute === 'count' ? null : d.property;
           const ref = this.measure(d.level, { aggregate, property, match, window: d.window, filters, groupContext });
           const whenMissing = d.compute === 'count' || d.compute === 'sum' || d.compute === 'unique_count' ? 'zero' : d.compute === 'unique_list' ? 'empty_list' : 'null';
-          const type: LogicalType =
-            d.compute === 'count' || d.compute === 'unique_count' ? 'integer' : d.compute === 'unique_list' ? 'list' : d.compute === 'sum' || d.compute === 'avg' ? 'number' : propertyType;
-          return { column, level: d.level, type, source: { kind: 'measure', scan: ref.scan, measure: ref.measure, whenMissing }, label };
+          return { column, level: d.level, type: computedValueType(d.compute, propertyType), source: { kind: 'measure', scan: ref.scan, measure: ref.measure, whenMissing }, label };
         }
         default:
           return assertNever(d.compute, 'definition node');
@@ -354,9 +356,16 @@ class PlanBuilder {
   private traitFeature(name: string, level: Level, loc: Condition['loc'] | null, owner: string | null = null): Feature | null {
     const resolution = resolveTrait(name, level, this.index, this.request.project.config.source, this.request.catalog);
     if (!resolution.ok) {
-      const code = resolution.reason === 'ambiguous' ? 'ambiguous_reference' : resolution.reason === 'level_mismatch' ? 'level_mismatch' : 'unknown_reference';
-      const where = owner === null ? '' : `audience "${owner}": `;
-      this.diagnostics.push(error(code, loc, `${where}trait "${name}" cannot be used at ${level} level (${resolution.reason.replace('_', ' ')})`, 'run `quorum validate` for details'));
+      // checkProject reports these with their reasons first; a plan of an unchecked project still says where.
+      const by = owner === null ? '' : `audience "${owner}": `;
+      const found = this.index.all(name.split('.')[0]).filter((d) => d.kind !== 'audience' && d.level === level).map(named);
+      this.diagnostics.push(
+        resolution.reason === 'ambiguous'
+          ? diagnostic('ambiguous_reference', { name, by: `${by}a condition`, level, found }, loc)
+          : resolution.reason === 'level_mismatch'
+            ? diagnostic('level_mismatch', { rule: 'plan', by, trait: name, level }, loc)
+            : diagnostic('unknown_reference', { kind: 'plan_trait', name, by, level }, loc),
+      );
       return null;
     }
     const t = resolution.trait;
@@ -365,21 +374,15 @@ class PlanBuilder {
 
   private audience(d: AudienceDefinition): void {
     if (this.audiences.has(d.name)) return;
-    if (this.inProgress.has(d.name)) {
-      this.diagnostics.push(error('cycle', d.loc, `audience "${d.name}" depends on itself`, 'remove one in_audience reference of the cycle'));
-      return;
-    }
-    this.inProgress.add(d.name);
     const quantifiers: Extract<PlanCondition, { kind: 'quantifier' }>[] = [];
     const condition = this.condition(d.where, d.level, d, quantifiers);
-    this.inProgress.delete(d.name);
     this.audiences.set(d.name, { name: d.name, level: d.level, file: d.loc.file, condition, quantifiers });
   }
 
   private referencedAudience(name: string, from: AudienceDefinition, at: Condition): AudienceDefinition | null {
     const target = this.index.audience(name);
     if (!target) {
-      this.diagnostics.push(error('unknown_reference', at.loc, `audience "${from.name}" refers to unknown audience "${name}"`, 'check the name, or add the audience'));
+      this.diagnostics.push(diagnostic('unknown_reference', { kind: 'plan_audience', name, by: from.name }, at.loc));
       return null;
     }
     this.audience(target);
@@ -406,7 +409,7 @@ class PlanBuilder {
         const label = `${c.trait} ${describePredicate(c.predicate)}`;
         const feature = this.traitFeature(c.trait, level, c.loc, owner.name);
         if (!feature) return { kind: 'all', children: [], label };
-        return { kind: 'compare', feature: feature.column, op: c.predicate.op, value: c.predicate.value, ignoreCase: c.predicate.ignoreCase, type: feature.type, label };
+        return { kind: 'compare', feature: feature.column, op: c.predicate.op, value: c.predicate.value, ignoreCase: c.predicate.ignoreCase, instants: c.predicate.instants, type: feature.type, label };
       }
       case 'performed': {
         const match = eventMatch(c.event, this.request.project);

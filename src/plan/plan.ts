@@ -106,7 +106,17 @@ export interface Feature {
 export type PlanCondition =
   | { readonly kind: 'all' | 'any'; readonly children: readonly PlanCondition[]; readonly label: string }
   | { readonly kind: 'not'; readonly child: PlanCondition; readonly label: string }
-  | { readonly kind: 'compare'; readonly feature: string; readonly op: ComparisonOp; readonly value: Predicate['value']; readonly ignoreCase: boolean; readonly type: ValueType; readonly label: string }
+  | {
+      readonly kind: 'compare';
+      readonly feature: string;
+      readonly op: ComparisonOp;
+      readonly value: Predicate['value'];
+      readonly ignoreCase: boolean;
+      /** The literals' instants, parsed at load (definitions/literal-instants.ts). */
+      readonly instants: Predicate['instants'];
+      readonly type: ValueType;
+      readonly label: string;
+    }
   | { readonly kind: 'count'; readonly feature: string; readonly op: CountOp; readonly n: number; readonly label: string }
   /** Holds when its last step does; the steps are there for `preview`'s per-step counts. */
   | { readonly kind: 'funnel'; readonly steps: readonly Extract<PlanCondition, { kind: 'count' }>[]; readonly label: string }

@@ -1,6 +1,7 @@
 // Value helpers of the in-memory reference evaluator: instants, code-point string order, Unicode
 // simple lowercase, literal casting and the comparison operators with two-valued null logic.
 // Deliberately plain: this file is the oracle the compiled SQL is checked against.
+import { instantOf } from '../definitions/literal-instants.js';
 import type { Predicate, Scalar } from '../definitions/model.js';
 import type { LogicalType } from '../warehouse/catalog.js';
 
@@ -121,8 +122,11 @@ const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 export class UncastableLiteral extends Error {}
 
-/** Casts a YAML literal to a column type (the comparison form). `unknown` keeps the YAML type. */
-export function castLiteral(literal: Scalar, type: LogicalType): Comparable {
+/**
+ * Casts a YAML literal to a column type (the comparison form). `unknown` keeps the YAML type. A
+ * timestamp is the instant the loader parsed the literal to (`instants`), as the compiler reads it.
+ */
+export function castLiteral(literal: Scalar, type: LogicalType, instants: Predicate['instants'] = {}): Comparable {
   if (literal === null) throw new UncastableLiteral('null literal');
   switch (type) {
     case 'number':
@@ -140,15 +144,11 @@ export function castLiteral(literal: Scalar, type: LogicalType): Comparable {
         if (t === 'false') return false;
       }
       throw new UncastableLiteral(`cannot cast ${JSON.stringify(literal)} to boolean`);
-    case 'timestamp':
-      if (typeof literal === 'string') {
-        try {
-          return parseInstant(literal);
-        } catch {
-          // fall through
-        }
-      }
+    case 'timestamp': {
+      const instant = instantOf(instants, literal);
+      if (instant !== null) return Date.parse(instant);
       throw new UncastableLiteral(`cannot cast ${JSON.stringify(literal)} to timestamp`);
+    }
     default:
       return literal;
   }
@@ -210,7 +210,7 @@ export function evaluatePredicate(value: unknown, valueType: ValueType, predicat
     const elementType = valueType.element ?? 'unknown';
     const literal = literalScalar(predicate.value);
     if (literal === null) return false;
-    const wanted = castLiteral(literal, elementType);
+    const wanted = castLiteral(literal, elementType, predicate.instants);
     for (const element of value) {
       if (element === null || element === undefined) continue;
       if (compareValues(toComparable(element, elementType), wanted) === 0) return true;
@@ -223,7 +223,7 @@ export function evaluatePredicate(value: unknown, valueType: ValueType, predicat
   const ignoreCase = predicate.ignoreCase && CASE_FOLDING_OPS.has(op);
   const stored = fold(toComparable(value, type), ignoreCase);
   // A null literal compares as SQL NULL: never equal, never ordered.
-  const lit = (literal: Scalar): Comparable | null => (literal === null ? null : fold(castLiteral(literal, type), ignoreCase));
+  const lit = (literal: Scalar): Comparable | null => (literal === null ? null : fold(castLiteral(literal, type, predicate.instants), ignoreCase));
   const order = (literal: Scalar): number => {
     const cast = lit(literal);
     return cast === null ? NaN : compareValues(stored, cast);

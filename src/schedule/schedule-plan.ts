@@ -2,7 +2,7 @@
 // traits have no schedule of their own. Every cron is read in `schedule.timezone` (default UTC).
 import { Cron } from 'croner';
 import type { Project } from '../definitions/model.js';
-import { DiagnosticsError, error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticsError, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 export interface ScheduledDefinition {
   readonly name: string;
@@ -70,11 +70,15 @@ export function schedulePlan(project: Project, only?: ReadonlySet<string>): Sche
       new CronSlots(cron, timezone);
     } catch (cause) {
       problems.push(
-        error(
+        diagnostic(
           'invalid_value',
+          {
+            form: 'rule',
+            what: own ? `audience "${d.name}"` : 'quorum.yml "schedule.default"',
+            problem: `has the schedule "${cron}", which croner cannot read: ${cause instanceof Error ? cause.message : String(cause)}`,
+            fix: 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *"',
+          },
           own ? d.loc : project.config.loc,
-          `${own ? `audience "${d.name}"` : 'quorum.yml "schedule.default"'} has the schedule "${cron}", which croner cannot read: ${cause instanceof Error ? cause.message : String(cause)}`,
-          'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *"',
         ),
       );
       continue;

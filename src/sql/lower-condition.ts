@@ -64,7 +64,7 @@ export function condition(ctx: LowerContext, c: PlanCondition, scope: ConditionS
     case 'not':
       return not(condition(ctx, c.child, scope));
     case 'compare':
-      return comparison(col(c.feature, featuresAlias(scope, c)), c.op, c.value, c.ignoreCase, c.type);
+      return comparison(col(c.feature, featuresAlias(scope, c)), c.op, c.value, c.ignoreCase, c.type, c.instants);
     case 'count': {
       const op = c.op === 'at_least' ? '>=' : c.op === 'at_most' ? '<=' : '=';
       return coalesce(bin(op, col(c.feature, featuresAlias(scope, c)), num(c.n)), FALSE);

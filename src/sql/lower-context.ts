@@ -8,7 +8,7 @@ import { and, bin, codePointOrder, col, isNull, join, oneOf, or, str, table, ts,
 import { sameNode } from './expr-equal.js';
 import { CTE } from '../plan/physical/cte-names.js';
 import { stitchedSource } from './lower-identity.js';
-import { comparison, toIsoInstant } from './lower-literals.js';
+import { comparison } from './lower-literals.js';
 
 export class LowerContext {
   constructor(
@@ -50,8 +50,8 @@ export class LowerContext {
       return [bin('>', this.eventTime(alias), ts(lower))];
     }
     return [
-      bin('>=', this.eventTime(alias), ts(toIsoInstant(window.start))),
-      bin('<', this.eventTime(alias), ts(toIsoInstant(window.end))),
+      bin('>=', this.eventTime(alias), ts(window.start)),
+      bin('<', this.eventTime(alias), ts(window.end)),
     ];
   }
 
@@ -66,14 +66,14 @@ export class LowerContext {
       const start =
         window.kind === 'within'
           ? { time: Date.parse(this.plan.asOf) - window.seconds * 1000, inclusive: false }
-          : { time: Date.parse(toIsoInstant(window.start)), inclusive: true };
+          : { time: Date.parse(window.start), inclusive: true };
       if (earliest === null || start.time < earliest.time || (start.time === earliest.time && start.inclusive)) earliest = start;
     }
     return earliest === null ? null : { at: new Date(earliest.time).toISOString(), inclusive: earliest.inclusive };
   }
 
   filterConditions(filters: readonly PlanFilter[], alias: string): Expr[] {
-    return filters.map((f) => comparison(col(f.column, alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type));
+    return filters.map((f) => comparison(col(f.column, alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type, f.predicate.instants));
   }
 
   /** A measure's condition without the conjuncts its scan's WHERE (`narrowing`) already holds; null when none is left. */

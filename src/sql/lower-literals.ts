@@ -1,22 +1,15 @@
 // Literals and comparisons: a YAML value cast to the column's type (docs/semantics.md "Literal
 // types"), and a comparison made two-valued where it is built.
 import { assertNever } from '../diagnostics/assert-never.js';
+import { instantOf } from '../definitions/literal-instants.js';
 import type { Predicate, Scalar } from '../definitions/model.js';
 import type { ValueType } from '../plan/plan.js';
 import { between, bin, bool, coalesce, FALSE, isNull, listContains, lowerCase, not, NULL, num, oneOf, str, stringMatch, ts, type Expr } from './ast.js';
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const NO_INSTANTS: Predicate['instants'] = {};
 
-export function toIsoInstant(text: string): string {
-  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(text)
-    ? `${text}T00:00:00Z`
-    : /(Z|[+-]\d{2}:?\d{2})$/.test(text)
-      ? text
-      : `${text.replace(' ', 'T')}Z`;
-  return normalised;
-}
-
-export function literalFor(value: Scalar, type: ValueType): Expr {
+/** A literal of the column's type; a timestamp is the instant the definition's loader parsed (`instants`). */
+export function literalFor(value: Scalar, type: ValueType, instants: Predicate['instants'] = NO_INSTANTS): Expr {
   if (value === null) return NULL;
   switch (type) {
     case 'string':
@@ -30,8 +23,10 @@ export function literalFor(value: Scalar, type: ValueType): Expr {
       if (typeof value === 'boolean') return bool(value);
       if (value === 'true' || value === 'false') return bool(value === 'true');
       return literalFor(value, 'unknown');
-    case 'timestamp':
-      return typeof value === 'string' && ISO_DATE.test(value) ? ts(toIsoInstant(value)) : literalFor(value, 'unknown');
+    case 'timestamp': {
+      const instant = instantOf(instants, value);
+      return instant !== null ? ts(instant) : literalFor(value, 'unknown');
+    }
     case 'list':
     case 'unknown':
       if (typeof value === 'number') return num(value);
@@ -47,10 +42,10 @@ function scalarsOf(value: Predicate['value']): readonly Scalar[] {
 }
 
 /** The comparison, true / false / NULL as SQL has it; the caller makes it two-valued. */
-function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType): Expr {
+function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType, instants: Predicate['instants']): Expr {
   const fold = (e: Expr): Expr => (ignoreCase ? lowerCase(e) : e);
   const literalType: ValueType = type === 'list' ? 'unknown' : type;
-  const lit = (v: Scalar) => literalFor(v, literalType);
+  const lit = (v: Scalar) => literalFor(v, literalType, instants);
   const one = () => lit(scalarsOf(value)[0]);
   switch (op) {
     case 'equals':
@@ -85,8 +80,8 @@ function positiveComparison(subject: Expr, op: Predicate['op'], value: Predicate
 }
 
 /** Two-valued: NULL becomes false, and the negative operators are exact complements. */
-export function comparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType): Expr {
-  if (op === 'exists') return positiveComparison(subject, op, value, ignoreCase, type);
-  const positive = coalesce(positiveComparison(subject, op, value, ignoreCase, type), FALSE);
+export function comparison(subject: Expr, op: Predicate['op'], value: Predicate['value'], ignoreCase: boolean, type: ValueType, instants: Predicate['instants']): Expr {
+  if (op === 'exists') return positiveComparison(subject, op, value, ignoreCase, type, instants);
+  const positive = coalesce(positiveComparison(subject, op, value, ignoreCase, type, instants), FALSE);
   return op === 'not_equals' || op === 'not_in' ? not(positive) : positive;
 }

@@ -4,7 +4,7 @@
 // that no longer exists.
 import { hostname } from 'node:os';
 import { and, bin, col, deleteFrom, inQuery, insertInto, not, select, str, tableOf, ts, update, type Expr } from '../sql/ast.js';
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { failure } from '../diagnostics/diagnostic.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { StateWriter, stateTable, toIso } from './state-sql.js';
 
@@ -85,14 +85,8 @@ export async function acquireLock(connection: WarehouseConnection, schema: strin
   }
   const after = await readHolder();
   if (!after || String(after.run_id) !== runId) {
-    throw new DiagnosticsError([
-      error(
-        'state_locked',
-        null,
-        `another quorum run (${after ? String(after.run_id) : 'unknown'}${after?.holder ? ` on ${String(after.holder)}` : ''}) holds the lock on state schema "${schema}" until ${after ? toIso(after.expires_at) : 'it finishes'}`,
-        'wait for it to finish; a run that died releases the lock when it expires (QUORUM_LOCK_TTL_SECONDS, default 900)',
-      ),
-    ]);
+    const holder = `${after ? String(after.run_id) : 'unknown'}${after?.holder ? ` on ${String(after.holder)}` : ''}`;
+    throw failure('state_locked', { rule: 'held', schema, holder, until: (after ? toIso(after.expires_at) : null) ?? 'it finishes' });
   }
   let expires = Date.parse(toIso(after.expires_at) ?? '') || now().getTime();
   const mine: Expr = and(isLock, bin('=', col('run_id'), str(runId)));
@@ -104,9 +98,7 @@ export async function acquireLock(connection: WarehouseConnection, schema: strin
       await writer.run(update(lock, [{ column: 'expires_at', value: ts(next) }], mine));
       const row = await readHolder();
       if (!row || String(row.run_id) !== runId) {
-        throw new DiagnosticsError([
-          error('state_locked', null, `run ${runId} lost the lock on state schema "${schema}" (it expired and another run took it)`, 'raise QUORUM_LOCK_TTL_SECONDS above the time a run takes'),
-        ]);
+        throw failure('state_locked', { rule: 'lost', schema, runId });
       }
       expires = Date.parse(next);
     },

@@ -22,7 +22,7 @@ export function selectDefinitions(project: Project, patterns: readonly string[])
   }
   if (unmatched.length > 0) {
     throw new DiagnosticsError(
-      unmatched.map((p) => unknownDefinition(project, `no definition matches "${p}"`, p)),
+      unmatched.map((p) => unknownDefinition(project, p, { pattern: true })),
     );
   }
   return names.filter((n) => chosen.has(n));

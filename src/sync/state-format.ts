@@ -3,7 +3,7 @@
 // reads the shape of the state schema from the warehouse catalog: no state table at all is a first
 // run (quorum creates the schema); format 1 is upgraded under the run lock; anything else missing
 // is damage, which only `quorum state repair` mends — quorum never silently recreates a table.
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { failure, type DiagnosticsError } from '../diagnostics/diagnostic.js';
 import type { ColumnDefinition, Ddl } from '../sql/ast.js';
 import { bin, col, deleteFrom, inQuery, insertInto, isNull, not, select, str, tableOf, union } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
@@ -124,14 +124,7 @@ async function upgradeUnfinished(connection: WarehouseConnection, schema: string
 
 /** The diagnostic a damaged state stops a run with. */
 export function stateDamaged(schema: string, problems: readonly StateProblem[]): DiagnosticsError {
-  return new DiagnosticsError([
-    error(
-      'state_damaged',
-      null,
-      `state schema "${schema}" is damaged: ${problems.map((p) => p.message).join('; ')}; nothing was sent`,
-      '`quorum state repair --from last` recomputes the damaged snapshots without sending anything; `--from empty` makes the next run send every member again (docs/operating.md, "State integrity")',
-    ),
-  ]);
+  return failure('state_damaged', { schema, problems: problems.map((p) => p.message) });
 }
 
 /** A first run: every state table, then the format version, the mark of a state that exists. */
@@ -181,9 +174,7 @@ export function checkVersion(schema: string, version: string | undefined): State
   const n = Number(version);
   if (!Number.isInteger(n) || n < 2) return { table: 'meta', message: `the state-format version in meta is ${JSON.stringify(version)}, not a version quorum wrote` };
   if (n > STATE_FORMAT_VERSION) {
-    throw new DiagnosticsError([
-      error('state_newer', null, `state schema "${schema}" has state format ${n}, written by a newer quorum; this one reads format ${STATE_FORMAT_VERSION}`, 'upgrade quorum to the version that wrote the state'),
-    ]);
+    throw failure('state_newer', { schema, found: n, reads: STATE_FORMAT_VERSION });
   }
   return null;
 }

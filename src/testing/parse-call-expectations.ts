@@ -11,7 +11,7 @@ function definitionOf(y: YamlFile, project: Project, e: MapEntry, what: string) 
   const definition = project.definitions.find((d) => d.name === e.key);
   if (definition) return definition;
   const suggestion = didYouMean(e.key, project.definitions.map((d) => d.name));
-  return y.error('unknown_reference', e.keyLoc, `${what} names "${e.key}", but no audience or trait of the project has that name.`, suggestion ? `did you mean "${suggestion}"?` : 'name an audience or trait under audiences/ or traits/');
+  return y.error('unknown_reference', { kind: 'test_definition', name: e.key, by: what, suggestion, fix: 'name an audience or trait under audiences/ or traits/' }, e.keyLoc);
 }
 
 /** A list of entity ids (`[]` or nothing: none). */
@@ -23,7 +23,7 @@ export function readIdList(y: YamlFile, e: MapEntry, what: string, entity = 'ent
   for (const item of items) {
     const value = scalarOf(item);
     if (typeof value === 'string' || typeof value === 'number') out.push(String(value));
-    else y.error('wrong_type', y.loc(item, e.valueLoc), `${what} holds ${describe(item)}, but it lists ${entity} ids.`, null);
+    else y.error('wrong_type', { form: 'rule', what, problem: `holds ${describe(item)}, but it lists ${entity} ids`, fix: null }, y.loc(item, e.valueLoc));
   }
   return out;
 }
@@ -34,7 +34,7 @@ export function readCallExpectations(y: YamlFile, entry: MapEntry, project: Proj
   for (const dest of destinations?.values() ?? []) {
     if (!(dest.key in project.config.destinations)) {
       const suggestion = didYouMean(dest.key, Object.keys(project.config.destinations));
-      y.error('unknown_reference', dest.keyLoc, `"expect_calls" names the destination "${dest.key}", which quorum.yml does not define.`, suggestion ? `did you mean "${suggestion}"?` : `the destinations are: ${Object.keys(project.config.destinations).join(', ') || 'none'}`);
+      y.error('unknown_reference', { kind: 'test_destination', name: dest.key, defined: Object.keys(project.config.destinations), suggestion }, dest.keyLoc);
       continue;
     }
     const what = `"expect_calls" "${dest.key}"`;
@@ -42,7 +42,8 @@ export function readCallExpectations(y: YamlFile, entry: MapEntry, project: Proj
       const definition = definitionOf(y, project, e, what);
       if (!definition) continue;
       if (!definition.sync.some((t) => t.to === dest.key)) {
-        y.error('invalid_value', e.keyLoc, `${what} names "${e.key}", which does not sync to "${dest.key}", so it sends nothing there.`, `add - to: ${dest.key} under sync: in ${definition.loc.file}, or expect its calls at the destination it syncs to`);
+        const fix = `add - to: ${dest.key} under sync: in ${definition.loc.file}, or expect its calls at the destination it syncs to`;
+        y.error('invalid_value', { form: 'rule', what, problem: `names "${e.key}", which does not sync to "${dest.key}", so it sends nothing there`, fix }, e.keyLoc);
         continue;
       }
       const transitions = y.isNull(e.value) ? new Map<string, MapEntry>() : y.map(e.value, e.valueLoc, `${what} "${e.key}"`, '{ entered: [ids], exited: [ids], changed: [ids] }');
@@ -69,7 +70,7 @@ export function readGuardrailExpectations(y: YamlFile, entry: MapEntry, project:
     const definition = definitionOf(y, project, e, what);
     if (!definition) continue;
     if (definition.kind !== 'audience') {
-      y.error('wrong_type', e.keyLoc, `${what} names "${e.key}", which is a trait; max_exit_fraction guards audiences only.`, 'name an audience');
+      y.error('wrong_type', { form: 'rule', what, problem: `names "${e.key}", which is a trait; max_exit_fraction guards audiences only`, fix: 'name an audience' }, e.keyLoc);
       continue;
     }
     const verdict = readEnum(y, e, `${what} "${e.key}"`, ['blocked', 'passes'] as const);

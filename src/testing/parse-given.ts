@@ -48,12 +48,7 @@ export class GivenParser {
       const role = (GIVEN_ROLES as readonly string[]).includes(e.key) ? (e.key as (typeof GIVEN_ROLES)[number]) : null;
       if (role === null && !this.context.rawTables.has(e.key)) {
         const suggestion = didYouMean(e.key, [...GIVEN_ROLES, ...this.context.rawTables]);
-        y.error(
-          'unknown_reference',
-          e.keyLoc,
-          `"given" has rows for a table "${e.key}", which is not part of the source layout and which no SQL trait reads.`,
-          suggestion ? `did you mean "${suggestion}"?` : `use identifies, groups, events, pages or screens, or a table that a SQL trait reads with {{ source('...') }}`,
-        );
+        y.error('unknown_reference', { kind: 'test_table', name: e.key, suggestion }, e.keyLoc);
         continue;
       }
       if (y.isNull(e.value)) continue;
@@ -80,10 +75,11 @@ export class GivenParser {
       this.requireTime(entries, loc, what, this.meant);
       const has = (column: string): boolean => entries.has(column) || this.meant.has(column);
       if (role === 'identifies' && !has(c.userId) && !has(c.anonymousId)) {
-        y.error('missing_key', loc, `${what} has neither "${c.userId}" nor "${c.anonymousId}", so it belongs to nobody.`, `add e.g. ${c.userId}: u1`);
+        y.error('missing_key', { form: 'rule', what, problem: `has neither "${c.userId}" nor "${c.anonymousId}", so it belongs to nobody`, fix: `add e.g. ${c.userId}: u1` }, loc);
       }
       if (role === 'groups' && !has(c.groupId)) {
-        y.error('missing_key', loc, `${what} has no "${c.groupId}", so it names no account.`, `add e.g. ${c.groupId}: acme (and ${c.userId}: to make a user a member)`);
+        const fix = `add e.g. ${c.groupId}: acme (and ${c.userId}: to make a user a member)`;
+        y.error('missing_key', { form: 'missing', what, key: c.groupId, purpose: 'so it names no account', fix }, loc);
       }
     }
     return columns === null ? null : { kind: 'row', table, role, columns, loc };
@@ -109,24 +105,21 @@ export class GivenParser {
         continue;
       }
       ok = false;
-      const renamed = this.renamedRole(e.key);
+      const renamed = this.renamedTo(e.key);
       const suggestion = didYouMean(e.key, allowed);
       if (suggestion) misspelt.add(suggestion);
-      if (renamed) misspelt.add(this.renamedTo(e.key)!);
-      y.error(
-        'unknown_key',
-        e.keyLoc,
-        renamed ?? `${what} has a key "${e.key}", which is not a column of the ${this.layout.preset} layout's ${this.layout.tables.tracks} table.`,
-        renamed ? `write "${this.renamedTo(e.key)}"` : suggestion ? `did you mean "${suggestion}"?` : `event properties go under properties:, e.g. properties: { ${e.key}: ... }`,
-      );
+      if (renamed) misspelt.add(renamed);
+      const problem = `has a key "${e.key}", which is not a column of the ${this.layout.preset} layout's ${this.layout.tables.tracks} table`;
+      const fix = suggestion ? `did you mean "${suggestion}"?` : `event properties go under properties:, e.g. properties: { ${e.key}: ... }`;
+      y.error('unknown_key', renamed ? { form: 'renamed', key: e.key, to: renamed } : { form: 'rule', what, problem, fix }, e.keyLoc);
     }
     const eventEntry = entries.get('event');
     let event: string | null = null;
-    if (!eventEntry) y.error('missing_key', loc, `${what} has no "event:" name.`, 'add the name as sent, e.g. event: Logged In');
+    if (!eventEntry) y.error('missing_key', { form: 'missing', what, key: 'event', purpose: 'the event name', fix: 'add the name as sent, e.g. event: Logged In' }, loc);
     else {
       const value = scalarOf(eventEntry.value);
       if (typeof value === 'string' && snakeCase(value) !== '') event = value;
-      else y.error('wrong_type', eventEntry.valueLoc, `${what}'s "event" must be the event's name as sent, not ${describe(eventEntry.value)}.`, 'e.g. event: Logged In');
+      else y.error('wrong_type', { form: 'expected', what, key: 'event', expected: "the event's name as sent", found: describe(eventEntry.value), fix: 'e.g. event: Logged In' }, eventEntry.valueLoc);
     }
     const columns = this.columns(columnEntries, what, 'event', null);
     const meant = new Set([...this.meant, ...misspelt]);
@@ -149,7 +142,7 @@ export class GivenParser {
     }
     this.requireTime(entries, loc, what, meant);
     if (!entries.has(c.userId) && !entries.has(c.anonymousId) && !meant.has(c.userId) && !meant.has(c.anonymousId)) {
-      y.error('missing_key', loc, `${what} has neither "${c.userId}" nor "${c.anonymousId}", so nobody performed it.`, `add e.g. ${c.userId}: u1`);
+      y.error('missing_key', { form: 'rule', what, problem: `has neither "${c.userId}" nor "${c.anonymousId}", so nobody performed it`, fix: `add e.g. ${c.userId}: u1` }, loc);
     }
     if (!ok || event === null || columns === null) return null;
     return { kind: 'event', event, columns, properties, repeat, loc };
@@ -171,23 +164,20 @@ export class GivenParser {
         const snake = snakeCase(e.key);
         const suggestion = didYouMean(e.key, known) ?? snake;
         if (suggestion) this.meant.add(suggestion);
-        y.error('unknown_key', e.keyLoc, `${what} has a column "${truncate(e.key)}", which is not a warehouse column name.`, suggestion ? `columns are snake_case as Segment writes them: did you mean "${suggestion}"?` : null);
+        const fix = suggestion ? `columns are snake_case as Segment writes them: did you mean "${suggestion}"?` : null;
+        y.error('unknown_key', { form: 'rule', what, problem: `has a column "${truncate(e.key)}", which is not a warehouse column name`, fix }, e.keyLoc);
         continue;
       }
       if (kind !== null && !known.includes(e.key)) {
-        const renamed = this.renamedRole(e.key);
+        const renamed = this.renamedTo(e.key);
         const absent = layout.filter((k) => !entries.has(k));
         const suggestion = absent.find((k) => k.startsWith(`${e.key}_`)) ?? didYouMean(e.key, absent);
         if (suggestion) this.meant.add(suggestion);
-        if (renamed) this.meant.add(this.renamedTo(e.key)!);
+        if (renamed) this.meant.add(renamed);
         if (renamed || suggestion) {
           ok = false;
-          y.error(
-            'unknown_key',
-            e.keyLoc,
-            renamed ?? `${what} has a column "${e.key}", which the ${this.layout.preset} layout's ${table ?? this.layout.tables.tracks} table does not have.`,
-            renamed ? `write "${this.renamedTo(e.key)}"` : `did you mean "${suggestion}"?`,
-          );
+          const problem = `has a column "${e.key}", which the ${this.layout.preset} layout's ${table ?? this.layout.tables.tracks} table does not have`;
+          y.error('unknown_key', renamed ? { form: 'renamed', key: e.key, to: renamed } : { form: 'rule', what, problem, fix: `did you mean "${suggestion}"?` }, e.keyLoc);
           continue;
         }
       }
@@ -210,7 +200,7 @@ export class GivenParser {
       const part = snake ? snakeCase(e.key) : e.key;
       if (part === '' || !COLUMN_PATTERN.test(prefix ? `${prefix}_${part}` : part)) {
         ok = false;
-        this.y.error('unknown_key', e.keyLoc, `${what} has a key "${truncate(e.key)}" that makes no column name.`, 'use letters, digits and underscores');
+        this.y.error('unknown_key', { form: 'rule', what, problem: `has a key "${truncate(e.key)}" that makes no column name`, fix: 'use letters, digits and underscores' }, e.keyLoc);
         continue;
       }
       const column = prefix ? `${prefix}_${part}` : part;
@@ -244,7 +234,7 @@ export class GivenParser {
       for (const item of items) {
         const v = scalarOf(item);
         if (v === null || v === undefined) {
-          y.error('wrong_type', y.loc(item, loc), `${what} holds ${describe(item)} in a list; list items are text, numbers or booleans.`, null);
+          y.error('wrong_type', { form: 'rule', what, problem: `holds ${describe(item)} in a list; list items are text, numbers or booleans`, fix: null }, y.loc(item, loc));
           return undefined;
         }
         list.push(v);
@@ -253,17 +243,17 @@ export class GivenParser {
     }
     const value = scalarOf(node);
     if (value === undefined) {
-      y.error('wrong_type', loc, `${what} is ${describe(node)}; a cell is a text, a number, a boolean, null or a list.`, null);
+      y.error('wrong_type', { form: 'rule', what, problem: `is ${describe(node)}; a cell is a text, a number, a boolean, null or a list`, fix: null }, loc);
       return undefined;
     }
     if (typeof value === 'number' && !Number.isFinite(value)) {
-      y.error('invalid_value', loc, `${what} is ${String(value)}, which a warehouse column cannot hold.`, null);
+      y.error('invalid_value', { form: 'rule', what, problem: `is ${String(value)}, which a warehouse column cannot hold`, fix: null }, loc);
       return undefined;
     }
     if (typeof value === 'string' && looksLikeTimestamp(value)) {
       const instant = parseTimestamp(value);
       if (instant === null) {
-        y.error('invalid_value', loc, `${what} is "${value}", which is not a valid date or timestamp.`, TIMESTAMP_HINT);
+        y.error('invalid_value', { form: 'rule', what, problem: `is "${value}", which is not a valid date or timestamp`, fix: TIMESTAMP_HINT }, loc);
         return undefined;
       }
     }
@@ -276,28 +266,21 @@ export class GivenParser {
     if (!e && meant.has(time)) return;
     if (!e) {
       const other = time !== 'timestamp' && entries.has('timestamp');
-      this.y.error(
-        'missing_key',
-        loc,
-        `${what} has no "${time}", the event time column of this project (source.event_time), so it would never exist.`,
-        other
-          ? `this project reads event times from ${time}, and "timestamp" is an ordinary column here; add ${time}: as well`
-          : `add e.g. ${time}: 2024-05-01 (write ${time}: null for a row that should never count)`,
-      );
+      const fix = other
+        ? `this project reads event times from ${time}, and "timestamp" is an ordinary column here; add ${time}: as well`
+        : `add e.g. ${time}: 2024-05-01 (write ${time}: null for a row that should never count)`;
+      const purpose = 'the event time column of this project (source.event_time), so it would never exist';
+      this.y.error('missing_key', { form: 'missing', what, key: time, purpose, fix }, loc);
       return;
     }
     if (this.y.isNull(e.value)) return;
     const value = scalarOf(e.value);
     if (typeof value !== 'string' || parseTimestamp(value) === null) {
       if (typeof value === 'string' && looksLikeTimestamp(value)) return; // reported by cell()
-      this.y.error('invalid_value', e.valueLoc, `${what}'s "${time}" is ${typeof value === 'string' ? `"${truncate(value)}"` : describe(e.value)}, which is not an ISO-8601 timestamp.`, TIMESTAMP_HINT);
+      const shown = typeof value === 'string' ? `"${truncate(value)}"` : describe(e.value);
+      this.y.error('invalid_value', { form: 'rule', what: `${what}'s "${time}"`, problem: `is ${shown}, which is not an ISO-8601 timestamp`, fix: TIMESTAMP_HINT }, e.valueLoc);
     }
-  }
 
-  /** A default Segment column name that this project's layout calls something else. */
-  private renamedRole(key: string): string | null {
-    const to = this.renamedTo(key);
-    return to === null ? null : `this project's source layout calls the "${key}" column "${to}" (source.columns in quorum.yml).`;
   }
 
   private renamedTo(key: string): string | null {

@@ -64,7 +64,7 @@ class TestFileParser {
     });
     const nameEntry = entries.get('test');
     let name: string | null = null;
-    if (!nameEntry) y.error('missing_key', loc, 'a test case has no "test:" name.', 'start each case with test: <what it shows>, e.g. test: a quiet account is at risk');
+    if (!nameEntry) y.error('missing_key', { form: 'missing', what: 'a test case', key: 'test', fix: 'start each case with test: <what it shows>, e.g. test: a quiet account is at risk' }, loc);
     else name = this.text(nameEntry, '"test"');
     const skipEntry = entries.get('skip');
     const skip = skipEntry ? this.skipReason(skipEntry) : null;
@@ -75,14 +75,17 @@ class TestFileParser {
     if (stepsEntry) {
       for (const key of ['as_of', 'expect']) {
         const e = entries.get(key);
-        if (e) y.error('unknown_key', e.keyLoc, `a case with steps: gives "${key}" in its steps, not beside them.`, key === 'as_of' ? 'write the time of each evaluation as at: in a step' : 'move expect: into the step whose at: it belongs to');
+        const fix = key === 'as_of' ? 'write the time of each evaluation as at: in a step' : 'move expect: into the step whose at: it belongs to';
+        if (e) y.error('unknown_key', { form: 'rule', what: 'a case with steps:', problem: `gives "${key}" in its steps, not beside them`, fix }, e.keyLoc);
       }
       steps = this.steps(stepsEntry, given, caseLoc);
     } else {
       const asOfEntry = entries.get('as_of');
       const expectEntry = entries.get('expect');
-      if (!asOfEntry) y.error('missing_key', caseLoc, `test case "${name ?? '?'}" has no "as_of:" evaluation time.`, 'add e.g. as_of: 2024-06-01T00:00:00Z');
-      if (!expectEntry) y.error('missing_key', caseLoc, `test case "${name ?? '?'}" has no "expect:".`, 'add expect: with the exact members of an audience or values of a trait, e.g. expect: { at_risk_accounts: [acme] }');
+      const what = `test case "${name ?? '?'}"`;
+      if (!asOfEntry) y.error('missing_key', { form: 'missing', what, key: 'as_of', purpose: 'the evaluation time', fix: 'add e.g. as_of: 2024-06-01T00:00:00Z' }, caseLoc);
+      const fix = 'add expect: with the exact members of an audience or values of a trait, e.g. expect: { at_risk_accounts: [acme] }';
+      if (!expectEntry) y.error('missing_key', { form: 'missing', what, key: 'expect', fix }, caseLoc);
       const at = asOfEntry ? this.instant(asOfEntry, '"as_of"') : null;
       const expectations = expectEntry ? this.expectations(expectEntry, 'members') : [];
       steps = [{ number: 0, given, at, expectations, loc: caseLoc }];
@@ -113,12 +116,15 @@ class TestFileParser {
       if (e.get('expect_calls')) expectations.push(...readCallExpectations(y, e.get('expect_calls')!, this.context.project));
       if (e.get('expect_guardrail')) expectations.push(...readGuardrailExpectations(y, e.get('expect_guardrail')!, this.context.project));
       const expects = STEP_KEYS.some((k) => k.startsWith('expect') && e.has(k));
-      if (expects && !atEntry) y.error('missing_key', loc, 'a step with expectations has no "at:" evaluation time.', 'add e.g. at: 2024-06-02T00:00:00Z to this step');
-      if (!atEntry && !e.has('given') && !expects) y.error('missing_key', loc, 'a step needs "given:" (more data), "at:" (an evaluation), or both.', null);
+      const fix = 'add e.g. at: 2024-06-02T00:00:00Z to this step';
+      if (expects && !atEntry) y.error('missing_key', { form: 'missing', what: 'a step with expectations', key: 'at', purpose: 'the evaluation time', fix }, loc);
+      const problem = 'needs "given:" (more data), "at:" (an evaluation), or both';
+      if (!atEntry && !e.has('given') && !expects) y.error('missing_key', { form: 'rule', what: 'a step', problem, fix: null }, loc);
       if (atEntry) evaluates = true;
       steps.push({ number: index + 1, given, at, expectations, loc });
     }
-    if (!evaluates) y.error('missing_key', entry.keyLoc, 'no step of this case has "at:", so nothing is evaluated.', 'add a step such as { at: 2024-06-01T00:00:00Z, expect: { ... } }');
+    const fix = 'add a step such as { at: 2024-06-01T00:00:00Z, expect: { ... } }';
+    if (!evaluates) y.error('missing_key', { form: 'rule', what: 'no step of this case', problem: 'has "at:", so nothing is evaluated', fix }, entry.keyLoc);
     return steps;
   }
 
@@ -136,21 +142,19 @@ class TestFileParser {
       const shape = definitions.get(e.key);
       if (!shape) {
         const suggestion = didYouMean(e.key, definitions.keys());
-        y.error('unknown_reference', e.keyLoc, `${what} names "${e.key}", but no audience or trait of the project has that name.`, suggestion ? `did you mean "${suggestion}"?` : 'expect: takes the names of audiences and traits under audiences/ and traits/');
+        const fix = 'expect: takes the names of audiences and traits under audiences/ and traits/';
+        y.error('unknown_reference', { kind: 'test_definition', name: e.key, by: what, suggestion, fix }, e.keyLoc);
         continue;
       }
       const entity = shape.level === 'account' ? 'account (group_id)' : 'user (user_id)';
       if ((kind === 'entered' || kind === 'exited') && shape.kind !== 'audience') {
-        y.error('wrong_type', e.keyLoc, `${what} names "${e.key}", which is a trait; only audiences are entered and exited.`, 'for a trait use expect_changed: { trait: { id: new value } }');
+        const problem = `names "${e.key}", which is a trait; only audiences are entered and exited`;
+        y.error('wrong_type', { form: 'rule', what, problem, fix: 'for a trait use expect_changed: { trait: { id: new value } }' }, e.keyLoc);
         continue;
       }
       if (kind === 'changed' && shape.kind === 'audience' && shape.level === 'user') {
-        y.error(
-          'wrong_type',
-          e.keyLoc,
-          `${what} names "${e.key}", which is a user-level audience; expect_changed is for traits, and for account-level audiences (users joining or leaving an account that stays in).`,
-          'for a user-level audience use expect_entered: and expect_exited:',
-        );
+        const problem = `names "${e.key}", which is a user-level audience; expect_changed is for traits, and for account-level audiences (users joining or leaving an account that stays in)`;
+        y.error('wrong_type', { form: 'rule', what, problem, fix: 'for a user-level audience use expect_entered: and expect_exited:' }, e.keyLoc);
         continue;
       }
       if (shape.kind === 'audience') {
@@ -167,7 +171,7 @@ class TestFileParser {
   private entityValues(e: MapEntry, what: string, entity: string): ExpectedEntityValue[] | null {
     const y = this.y;
     if (isSeq(e.value)) {
-      return y.error('wrong_type', e.valueLoc, `${what} is a trait, so it expects a mapping of ${entity} to value, not a list.`, 'write e.g. { acme: 3, globex: 0 }');
+      return y.error('wrong_type', { form: 'rule', what, problem: `is a trait, so it expects a mapping of ${entity} to value, not a list`, fix: 'write e.g. { acme: 3, globex: 0 }' }, e.valueLoc);
     }
     const entries = y.map(e.value, e.valueLoc, what, `${entity} to expected value, e.g. { acme: 3 }`);
     if (!entries) return null;
@@ -201,7 +205,7 @@ class TestFileParser {
   private text(entry: MapEntry, what: string): string | null {
     const value = scalarOf(entry.value);
     if ((typeof value === 'string' && value.trim() !== '') || typeof value === 'number') return String(value);
-    return this.y.error('wrong_type', entry.valueLoc, `${what} must be a text, not ${describe(entry.value)}.`, null);
+    return this.y.error('wrong_type', { form: 'expected', what, expected: 'a text', found: describe(entry.value) }, entry.valueLoc);
   }
 
   private skipReason(entry: MapEntry): string | null {
@@ -209,7 +213,7 @@ class TestFileParser {
     if (value === false || value === null) return null;
     if (value === true) return 'skipped';
     if (typeof value === 'string' && value.trim() !== '') return value;
-    return this.y.error('wrong_type', entry.valueLoc, `"skip" must be true or a reason, not ${describe(entry.value)}.`, null);
+    return this.y.error('wrong_type', { form: 'expected', what: '"skip"', expected: 'true or a reason', found: describe(entry.value) }, entry.valueLoc);
   }
 
   private instant(entry: MapEntry, what: string): string | null {
@@ -217,6 +221,6 @@ class TestFileParser {
     const instant = typeof value === 'string' ? parseTimestamp(value) : null;
     if (instant !== null) return instant;
     const shown = typeof value === 'string' ? `"${truncate(value)}"` : describe(entry.value);
-    return this.y.error('invalid_value', entry.valueLoc, `${what} is ${shown}, which is not an ISO-8601 date or timestamp.`, TIMESTAMP_HINT);
+    return this.y.error('invalid_value', { form: 'rule', what, problem: `is ${shown}, which is not an ISO-8601 date or timestamp`, fix: TIMESTAMP_HINT }, entry.valueLoc);
   }
 }

@@ -5,12 +5,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkProject } from '../definitions/check-references.js';
-import { reservedColumn } from '../definitions/check-sql-traits.js';
+import { reservedColumn } from '../definitions/checks/sql-traits-check.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
 import { MAX_TEST_FILE_BYTES, readYamlText } from '../definitions/yaml-bounds.js';
 import { YamlFile } from '../definitions/yaml-source.js';
-import { DiagnosticsError, warning, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticsError, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { evaluate, firstLine } from '../evaluation/evaluate.js';
 import type { DialectLookup } from '../evaluation/session.js';
 import { sqlTraitQuery } from '../sql/lower.js';
@@ -153,7 +153,7 @@ function duplicateNames(cases: readonly TestCase[]): Diagnostic[] {
   for (const c of cases) {
     const key = `${c.file}\u0000${c.name}`;
     const first = seen.get(key);
-    if (first) out.push(warning('duplicate_name', c.loc, `${c.file} has two cases named "${c.name}" (the first at line ${first.loc.line}); reports cannot tell them apart.`, 'give each case its own name'));
+    if (first) out.push(diagnostic('duplicate_name', { kind: 'test_case', name: c.name, file: c.file, firstLine: first.loc.line }, c.loc, 'warning'));
     else seen.set(key, c);
   }
   return out;

@@ -1,30 +1,14 @@
 // Why a warehouse could not be reached, named the way SPEC §8 asks (DNS, refused, authentication,
 // TLS, timeout), from the error codes of Node's network layer that every client library passes
 // on somewhere in its error's cause chain. Connectors add their own authentication codes.
-import { DiagnosticsError, error } from '../diagnostics/diagnostic.js';
+import { failure, type DiagnosticsError } from '../diagnostics/diagnostic.js';
 
 /** `warehouse.connect_timeout` when quorum.yml does not set it. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-export type ConnectCause = 'dns' | 'refused' | 'authentication' | 'tls' | 'timeout' | 'network';
+import type { ConnectCause } from '../diagnostics/message-parameters.js';
 
-const CAUSE_WORDS: Readonly<Record<ConnectCause, string>> = {
-  dns: 'DNS lookup failed (the host name does not resolve)',
-  refused: 'connection refused (nothing listens on that host and port)',
-  authentication: 'authentication failed',
-  tls: 'the TLS handshake failed',
-  timeout: 'timed out',
-  network: 'network error',
-};
-
-const CAUSE_HINTS: Readonly<Record<ConnectCause, string>> = {
-  dns: 'check the host name (or account identifier) in quorum.yml, and that this machine can resolve it',
-  refused: 'check the host and port in quorum.yml, and that the server is running and accepts connections from here',
-  authentication: 'check the user name and the password, key or token in quorum.yml (usually from ${VAR}s)',
-  tls: "check the server's certificate and the TLS settings (e.g. sslmode in a Postgres URL)",
-  timeout: 'check the network path to the warehouse (firewall, VPN), or raise warehouse.connect_timeout in quorum.yml',
-  network: 'check the network path to the warehouse',
-};
+export type { ConnectCause };
 
 const CODE_CAUSES: Readonly<Record<string, ConnectCause>> = {
   ENOTFOUND: 'dns',
@@ -90,8 +74,8 @@ export function causeDetail(cause: unknown): string {
 }
 
 /** The warehouse_unreachable diagnostic for `cause`, naming it (`what` is e.g. "Snowflake account x"). */
-export function unreachable(what: string, cause: ConnectCause, detail: string, hint: string | null = null): DiagnosticsError {
-  return new DiagnosticsError([error('warehouse_unreachable', null, `cannot connect to ${what}: ${CAUSE_WORDS[cause]} (${detail}).`, hint ?? CAUSE_HINTS[cause])]);
+export function unreachable(what: string, cause: ConnectCause, detail: string, fix?: string): DiagnosticsError {
+  return failure('warehouse_unreachable', { rule: 'connect', target: what, cause, detail, ...(fix === undefined ? {} : { fix }) });
 }
 
 /**

@@ -1,7 +1,7 @@
 // The one thing quorum asks of a dialect's SQL parser: what a SQL trait's text IS, read from the
 // parser's own tree (never from the text). Each dialect answers with its real parser
 // (dialects/<name>/<name>-sql-parser.ts) and keeps its deny lists next to it; the rules that
-// turn the answer into diagnostics are the same for every warehouse (check-sql-traits.ts).
+// turn the answer into diagnostics are the same for every warehouse (definitions/checks/sql-traits-check.ts).
 
 /** An offset in the text given to `parse`, or null when the parser does not say where. */
 export type SqlOffset = number | null;

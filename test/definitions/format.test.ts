@@ -1,15 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { error, warning } from '../../src/diagnostics/diagnostic.js';
+import { diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { formatDiagnostic, formatDiagnostics } from '../../src/diagnostics/format.js';
 
 const sources = new Map([['audiences/at_risk.yml', 'audience: at_risk\nlevel: account\nwhere:\n  - { trait: logins_past_30d, lt: 10 }\n']]);
+const at = (line: number, col: number, end?: { line: number; col: number }) => ({
+  file: 'audiences/at_risk.yml',
+  line,
+  col,
+  ...(end ? { end } : {}),
+});
+const params = {
+  rule: 'custom_trait',
+  by: 'account-level audience "at_risk"',
+  trait: 'logins_past_30d',
+  level: 'account',
+  table: 'groups',
+  suggestion: 'logins_past_30_days',
+} as const;
 
 describe('formatDiagnostic', () => {
-  it('prints place, code, message, a code frame with a caret and the hint', () => {
-    const d = error('missing_column', { file: 'audiences/at_risk.yml', line: 4, col: 14 }, 'unknown trait "logins_past_30d".', 'did you mean "logins_past_30_days"?');
+  it('prints place, code, message, a code frame underlining the span and the hint', () => {
+    const d = diagnostic('missing_column', params, at(4, 14, { line: 4, col: 29 }));
     expect(formatDiagnostic(d, { sources })).toBe(
       [
-        'audiences/at_risk.yml:4:14 error[missing_column]: unknown trait "logins_past_30d".',
+        `audiences/at_risk.yml:4:14 error[missing_column]: ${d.message}`,
         '  4 |   - { trait: logins_past_30d, lt: 10 }',
         '    |              ^^^^^^^^^^^^^^^',
         'hint: did you mean "logins_past_30_days"?',
@@ -18,13 +32,15 @@ describe('formatDiagnostic', () => {
   });
 
   it('works without a file or a hint', () => {
-    expect(formatDiagnostic(error('warehouse_unreachable', null, 'cannot open warehouse.duckdb.'))).toBe('error[warehouse_unreachable]: cannot open warehouse.duckdb.');
-    const d = warning('unknown_reference', { file: 'missing.yml', line: 2, col: 1 }, 'm', null);
-    expect(formatDiagnostic(d, '/nonexistent')).toBe('missing.yml:2:1 warning[unknown_reference]: m');
+    const unreachable = diagnostic('warehouse_unreachable', { rule: 'missing_file', warehouse: 'DuckDB', path: 'w.duckdb' }, null);
+    expect(formatDiagnostic(unreachable)).toBe(`error[warehouse_unreachable]: ${unreachable.message}\nhint: ${unreachable.hint}`);
+    const d = diagnostic('usage', { problem: 'm', fix: null }, { file: 'missing.yml', line: 2, col: 1 }, 'warning');
+    expect(formatDiagnostic(d, '/nonexistent')).toBe('missing.yml:2:1 warning[usage]: m');
   });
 
   it('summarises a list', () => {
-    const list = [error('cycle', null, 'a'), error('cycle', null, 'b'), warning('unknown_reference', null, 'c')];
+    const cycle = (audience: string) => diagnostic('cycle', { audience, steps: [] }, null);
+    const list = [cycle('a'), cycle('b'), diagnostic('usage', { problem: 'c', fix: null }, null, 'warning')];
     expect(formatDiagnostics(list).endsWith('2 errors, 1 warning')).toBe(true);
   });
 });

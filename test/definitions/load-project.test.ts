@@ -10,8 +10,9 @@ import { dialectNamed } from '../../dialects/registry.js';
 const BASIC = path.resolve(import.meta.dirname, 'projects/basic');
 const ENV = { CRM_WRITE_KEY: 'secret-write-key', HOOK_TOKEN: 'secret-token' };
 
+/** Where a node starts; its end (for the code frame's underline) is pinned in format.test.ts. */
 function at(file: string, line: number, col: number): SourceLocation {
-  return { file, line, col };
+  return expect.objectContaining({ file, line, col }) as SourceLocation;
 }
 
 
@@ -63,8 +64,8 @@ describe('loadProject: a valid project', () => {
             kind: 'all',
             loc: at(A, 6, 3),
             children: [
-              { kind: 'trait', trait: 'logins_past_30_days', predicate: { op: 'lt', value: 10, ignoreCase: false }, loc: at(A, 7, 16) },
-              { kind: 'trait', trait: 'plan', predicate: { op: 'in', value: ['trial', 'starter'], ignoreCase: true }, loc: at(A, 8, 16) },
+              { kind: 'trait', trait: 'logins_past_30_days', predicate: { op: 'lt', value: 10, ignoreCase: false, instants: {} }, loc: at(A, 7, 16) },
+              { kind: 'trait', trait: 'plan', predicate: { op: 'in', value: ['trial', 'starter'], ignoreCase: true, instants: {} }, loc: at(A, 8, 16) },
               {
                 kind: 'quantifier',
                 quantifier: 'any_user',
@@ -74,7 +75,7 @@ describe('loadProject: a valid project', () => {
                   kind: 'all',
                   loc: at(A, 10, 9),
                   children: [
-                    { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false }, loc: at(A, 11, 22) },
+                    { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false, instants: {} }, loc: at(A, 11, 22) },
                     {
                       kind: 'performed',
                       event: { kind: 'track', name: 'Report Created' },
@@ -151,13 +152,13 @@ describe('loadProject: a valid project', () => {
               {
                 kind: 'not',
                 loc: at(M, 12, 9),
-                child: { kind: 'trait', trait: 'email', predicate: { op: 'ends_with', value: '@example.com', ignoreCase: false }, loc: at(M, 12, 23) },
+                child: { kind: 'trait', trait: 'email', predicate: { op: 'ends_with', value: '@example.com', ignoreCase: false, instants: {} }, loc: at(M, 12, 23) },
               },
               {
                 kind: 'performed',
                 event: { kind: 'track', name: 'Clicked' },
                 window: null,
-                filters: [{ property: 'button', predicate: { op: 'in', value: ['buy', 'try'], ignoreCase: false }, loc: at(M, 15, 15) }],
+                filters: [{ property: 'button', predicate: { op: 'in', value: ['buy', 'try'], ignoreCase: false, instants: {} }, loc: at(M, 15, 15) }],
                 count: { op: 'exactly', n: 0 },
                 loc: at(M, 13, 20),
               },
@@ -172,7 +173,7 @@ describe('loadProject: a valid project', () => {
           compute: 'count',
           event: { kind: 'track', name: 'Logged In' },
           window: { kind: 'within', seconds: 30 * 86_400, text: '30d' },
-          filters: [{ property: 'method', predicate: { op: 'equals', value: 'sso', ignoreCase: false }, loc: at(L, 8, 7) }],
+          filters: [{ property: 'method', predicate: { op: 'equals', value: 'sso', ignoreCase: false, instants: {} }, loc: at(L, 8, 7) }],
           property: null,
           minFrequency: 2,
           scope: 'group_context',

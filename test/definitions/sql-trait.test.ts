@@ -33,10 +33,10 @@ describe('parseSqlTemplate', () => {
   it('rejects every other expression', () => {
     for (const sql of ["{{ ref('x') }}", '{{ source(tracks) }}', '{{ as_of() }}', '{{ }}', '{% set x = 1 %}', '{{ as_of', '{# c #}']) {
       const { problems } = parseSqlTemplate(`select 1 ${sql}`);
-      expect(problems.map((p) => p.code), sql).toEqual(['sql_template']);
+      expect(problems.map((p) => p.diagnostic.code), sql).toEqual(['sql_template']);
       expect(problems[0].offset).toBe(9);
     }
-    expect(parseSqlTemplate("{{ source('Logged In') }}").problems.map((p) => p.code)).toEqual(['unknown_reference']);
+    expect(parseSqlTemplate("{{ source('Logged In') }}").problems.map((p) => p.diagnostic.code)).toEqual(['unknown_reference']);
     expect(parseSqlTemplate("{{ source('logged_in') }} {{ source('identifies') }}").problems).toEqual([]);
   });
 });

@@ -101,7 +101,7 @@ const STAGE_EXCEPTIONS: Readonly<Record<string, string>> = {
   // The sandbox check of SPEC §4 renders a SQL trait's template (source tables, as_of) through
   // the dialect's own printer, so that the dialect's parser sees exactly what the warehouse will;
   // a type-only import of the printer's interface, the printer itself is injected.
-  'src/definitions/check-sql-traits.ts -> src/sql/printer.ts':
+  'src/definitions/checks/sql-traits-check.ts -> src/sql/printer.ts':
     'the SQL trait sandbox check renders templates through the injected dialect printer (type only)',
 };
 

@@ -12,6 +12,7 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { makeProject } from '../support/arbitraries.js';
 import { differences } from '../support/compare-results.js';
 import { withDataset } from '../support/small-engines.js';
+import { predicate } from '../../src/definitions/literal-instants.js';
 
 const LOC = { file: 'test/ties.yml', line: 1, col: 1 };
 const AS_OF = '2024-06-01T00:00:00.000Z';
@@ -105,7 +106,7 @@ function definitions(): Definition[] {
     kind: 'audience',
     name: `role_${role}`,
     level: 'user',
-    where: { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: role, ignoreCase: false }, loc: LOC },
+    where: { kind: 'trait', trait: 'role', predicate: predicate('equals', role, false), loc: LOC },
     schedule: null,
     maxExitFraction: null,
     description: null,

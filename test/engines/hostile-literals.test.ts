@@ -12,6 +12,7 @@ import { evaluateReference } from '../../src/reference/evaluate.js';
 import { makeProject } from '../support/arbitraries.js';
 import { differences } from '../support/compare-results.js';
 import { loadDataset } from '../support/load-duckdb.js';
+import { predicate } from '../../src/definitions/literal-instants.js';
 
 export const HOSTILE: readonly string[] = [
   "O'Brien",
@@ -90,13 +91,13 @@ function definitions(): Definition[] {
   const ops: Predicate['op'][] = ['equals', 'not_equals', 'contains', 'starts_with', 'ends_with', 'lt'];
   HOSTILE.forEach((value, i) => {
     const op = ops[i % ops.length];
-    const predicate: Predicate = { op, value, ignoreCase: i % 4 === 1 && op !== 'lt' };
-    const inList: Predicate = { op: 'in', value: [value, HOSTILE[(i + 1) % HOSTILE.length]], ignoreCase: false };
+    const compared: Predicate = predicate(op, value, i % 4 === 1 && op !== 'lt');
+    const inList: Predicate = predicate('in', [value, HOSTILE[(i + 1) % HOSTILE.length]], false);
     const userWhere: Condition = {
       kind: 'any',
       loc: LOC,
       children: [
-        { kind: 'trait', trait: 'nickname', predicate, loc: LOC },
+        { kind: 'trait', trait: 'nickname', predicate: compared, loc: LOC },
         { kind: 'performed', event: { kind: 'track', name: EVENT }, window: null, filters: [{ property: 'label', predicate: inList, loc: LOC }], count: { op: 'at_least', n: 2 }, loc: LOC },
       ],
     };
@@ -106,7 +107,7 @@ function definitions(): Definition[] {
       kind: 'audience',
       name: `hostile_accounts_${i}`,
       level: 'account',
-      where: { kind: 'all', loc: LOC, children: [{ kind: 'trait', trait: 'motto', predicate, loc: LOC }, { kind: 'quantifier', quantifier: 'any_user', atLeast: null, condition: userWhere, loc: LOC }] },
+      where: { kind: 'all', loc: LOC, children: [{ kind: 'trait', trait: 'motto', predicate: compared, loc: LOC }, { kind: 'quantifier', quantifier: 'any_user', atLeast: null, condition: userWhere, loc: LOC }] },
       schedule: null,
       maxExitFraction: null,
     });

@@ -13,6 +13,7 @@ import { AS_OF, LOC, makeProject } from '../support/arbitraries.js';
 import { duckAndPglite } from '../support/duck-and-pglite.js';
 import { arbStitchableDataset, withIdentity } from '../support/identity-arbitraries.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
+import { predicate } from '../../src/definitions/literal-instants.js';
 
 const ON: IdentityConfig = { stitch: 'anonymous_id', conflict: 'first' };
 const OFF: IdentityConfig = { stitch: 'off', conflict: 'first' };
@@ -26,7 +27,7 @@ const active: AudienceDefinition = {
   where: {
     kind: 'any', loc: LOC,
     children: [
-      { kind: 'trait', trait: 'logins', predicate: { op: 'gte', value: 2, ignoreCase: false }, loc: LOC },
+      { kind: 'trait', trait: 'logins', predicate: predicate('gte', 2, false), loc: LOC },
       { kind: 'performed', event: { kind: 'page', name: null }, window: { kind: 'within', seconds: 30 * 86_400, text: '30d' }, filters: [], count: { op: 'at_least', n: 1 }, loc: LOC },
     ],
   },

@@ -58,7 +58,7 @@ const trait = (name: string, window = '30d'): Definition => ({
 const audience = (name: string, where: Extract<Definition, { kind: 'audience' }>['where']): Definition => ({
   kind: 'audience', name, level: 'user', description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null, where,
 });
-const uses = (t: string) => ({ kind: 'trait' as const, trait: t, predicate: { op: 'gte' as const, value: 1, ignoreCase: false }, loc: LOC });
+const uses = (t: string) => ({ kind: 'trait' as const, trait: t, predicate: { op: 'gte' as const, value: 1, ignoreCase: false, instants: {} }, loc: LOC });
 
 function project(definitions: Definition[], patch: Partial<Project['config']> = {}): Project {
   const p = makeProject(definitions);

@@ -21,6 +21,7 @@ import { snakeCase } from '../../src/definitions/snake-case.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
 import { LOC, makeProject } from '../support/arbitraries.js';
+import { betweenWindow, predicate } from '../../src/definitions/literal-instants.js';
 
 export const AS_OF = '2024-06-01T00:00:00Z';
 
@@ -102,7 +103,7 @@ function snake(name: string): string {
 // Definitions
 
 export function pred(op: ComparisonOp, value: Predicate['value'], ignoreCase = false): Predicate {
-  return { op, value, ignoreCase };
+  return predicate(op, value, ignoreCase);
 }
 
 export function trait(name: string, op: ComparisonOp, value: Predicate['value'], ignoreCase = false): Condition {
@@ -119,7 +120,7 @@ export function within(text: string): TimeWindow {
 }
 
 export function between(start: string, end: string): TimeWindow {
-  return { kind: 'between', start, end };
+  return betweenWindow(start, end);
 }
 
 export const all = (...children: Condition[]): Condition => ({ kind: 'all', children, loc: LOC });

@@ -14,7 +14,7 @@ import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { main } from '../../src/cli/main.js';
-import { renderForParsing } from '../../src/definitions/check-sql-traits.js';
+import { renderForParsing } from '../../src/definitions/checks/sql-traits-check.js';
 import { loadProject } from '../../src/definitions/load-project.js';
 import type { SqlTraitDefinition } from '../../src/definitions/model.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';

@@ -24,6 +24,7 @@ import { parseSqlTemplate } from '../../src/definitions/parse-sql.js';
 import { presetLayout } from '../../src/definitions/source-layout.js';
 import type { SourceDataset, SourceRow, SourceTable, SourceValue } from '../../src/reference/dataset.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
+import { betweenWindow, predicate } from '../../src/definitions/literal-instants.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixed parts
@@ -324,7 +325,7 @@ export const arbWindow: fc.Arbitrary<TimeWindow | null> = fc.oneof(
     .uniqueArray(fc.constantFrom(...INSTANT_LITERALS), { minLength: 2, maxLength: 2, selector: (t) => Date.parse(t) })
     .map(([a, b]): TimeWindow => {
       const [start, end] = Date.parse(a) < Date.parse(b) ? [a, b] : [b, a];
-      return { kind: 'between', start, end };
+      return betweenWindow(start, end);
     }) },
 );
 
@@ -388,7 +389,7 @@ function arbPredicate(type: LogicalType, domain: readonly SourceValue[], element
       default:
         value = literal;
     }
-    return fc.record({ op: fc.constant(op), value, ignoreCase });
+    return fc.record({ op: fc.constant(op), value, ignoreCase }).map((p) => predicate(p.op, p.value, p.ignoreCase));
   });
 }
 

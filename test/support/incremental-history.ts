@@ -18,7 +18,7 @@ function trait(name: string, level: Level, compute: ComputeKind, window: TimeWin
     compute,
     event: LOGGED_IN,
     window,
-    filters: filters.map((f) => ({ property: f.property, predicate: { op: 'equals', value: f.value, ignoreCase: false }, loc: LOC })),
+    filters: filters.map((f) => ({ property: f.property, predicate: { op: 'equals', value: f.value, ignoreCase: false, instants: {} }, loc: LOC })),
     property,
     minFrequency: 2,
     scope,

@@ -45,7 +45,7 @@ export function registerHistory(program: Command): void {
         const entries = await history(connection, project.config.stateSchema, { name, limit });
         // a definition since removed from the project still shows its past runs
         if (name !== undefined && entries.length === 0 && !project.definitions.some((d) => d.name === name)) {
-          throw new DiagnosticsError([unknownDefinition(project, `no definition is named "${name}", and no run recorded one`, name)]);
+          throw new DiagnosticsError([unknownDefinition(project, name, { noRun: true })]);
         }
         if (g.json) printJson({ name: name ?? null, runs: entries });
         else printHistory(entries, name);

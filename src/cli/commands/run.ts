@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
-import { DiagnosticsError, error } from '../../diagnostics/diagnostic.js';
+import { DiagnosticsError, diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Session } from '../../evaluation/session.js';
 import { commandLogger, parseLogFormat } from '../../logging/logger.js';
 import { StageClock } from '../../logging/stage-clock.js';
@@ -76,11 +76,11 @@ export function registerRun(program: Command): void {
       const problems = [
         ...output.definitions
           .filter((d) => d.status === 'blocked' && !output.dry_run)
-          .map((d) => error('mass_exit', session.project.definitions.find((x) => x.name === d.name)?.loc ?? null, d.message ?? d.name, 'check the source tables are fully loaded; if the exits are real, run again with --allow-mass-exit')),
+          .map((d) => diagnostic('mass_exit', { definition: d.name, detail: d.message ?? null }, session.project.definitions.find((x) => x.name === d.name)?.loc ?? null)),
         ...Object.entries(output.failed)
           .filter(([, n]) => n > 0)
           .map(([name]) =>
-            error('delivery_failed', null, output.errors.find((e) => e.includes(`"${name}"`)) ?? `destination "${name}" did not take its calls`, 'the calls stay in the outbox and go out first on the next run'),
+            diagnostic('delivery_failed', { destination: name, detail: output.errors.find((e) => e.includes(`"${name}"`)) ?? null }, null),
           ),
       ];
       if (problems.length > 0) throw new DiagnosticsError(problems);

@@ -1,6 +1,6 @@
 // Step `evaluate`: the compiled statement runs inside the warehouse and its rows land in `staging`.
 // A SQL trait that gives one key two values stops the run here, naming the key (docs/semantics.md).
-import { DiagnosticsError, error } from '../../diagnostics/diagnostic.js';
+import { duplicateKey } from '../../definitions/duplicate-key.js';
 import { crashSoon } from '../crash.js';
 import { insertStaging, stagingQuery } from '../diff-sql.js';
 import { clearStagingArea, stagedDuplicateKey } from '../staging-area.js';
@@ -28,15 +28,6 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     await tx.run(insertStaging(stateRefs(schema).staging, stage?.statement ?? staging));
     const duplicate = await stagedDuplicateKey(tx, schema);
     if (duplicate === null) return { incrementalSummary: stage?.summary ?? null };
-    const definition = project.definitions.find((d) => d.name === duplicate.definition);
-    const key = definition?.level === 'account' ? 'group_id' : 'user_id';
-    throw new DiagnosticsError([
-      error(
-        'duplicate_key',
-        definition?.loc ?? null,
-        `SQL trait "${duplicate.definition}" returned ${key} ${JSON.stringify(duplicate.entityId)} more than once with different values`,
-        `make the query return one row per ${key} (GROUP BY ${key})`,
-      ),
-    ]);
+    throw duplicateKey(project, duplicate.definition, duplicate.entityId);
   },
 };

@@ -18,6 +18,7 @@ import type {
 } from '../../../src/definitions/model.js';
 import type { SourceDataset } from '../../../src/reference/dataset.js';
 import { AS_OF, arbDataset, LOC, makeProject, SQL_TEMPLATES } from '../../support/arbitraries.js';
+import { betweenWindow, predicate } from '../../../src/definitions/literal-instants.js';
 
 const LOGGED_IN: EventRef = { kind: 'track', name: 'Logged In' };
 const REPORT: EventRef = { kind: 'track', name: 'Report Created' };
@@ -39,7 +40,7 @@ function computed(
   };
 }
 
-const p = (op: ComparisonOp, value: Scalar | readonly Scalar[], ignoreCase = false): Predicate => ({ op, value, ignoreCase });
+const p = (op: ComparisonOp, value: Scalar | readonly Scalar[], ignoreCase = false): Predicate => predicate(op, value, ignoreCase);
 const trait = (name: string, predicate: Predicate): Condition => ({ kind: 'trait', trait: name, predicate, loc: LOC });
 const all = (...children: Condition[]): Condition => ({ kind: 'all', children, loc: LOC });
 const any = (...children: Condition[]): Condition => ({ kind: 'any', children, loc: LOC });
@@ -72,7 +73,7 @@ export const COMPUTED_TRAITS: readonly ComputedTraitDefinition[] = [
   computed('ct_first', 'user', 'first', LOGGED_IN, 'method'),
   computed('ct_last', 'account', 'last', REPORT, 'title'),
   computed('ct_unique_list', 'user', 'unique_list', FEATURE, 'feature'),
-  computed('ct_unique_count', 'account', 'unique_count', LOGGED_IN, 'method', { window: { kind: 'between', start: '2024-05-01', end: '2024-05-25' } }),
+  computed('ct_unique_count', 'account', 'unique_count', LOGGED_IN, 'method', { window: betweenWindow('2024-05-01', '2024-05-25') }),
   computed('ct_pages', 'user', 'count', { kind: 'page', name: 'Home' }, null, { window: within('7d', 7 * DAY) }),
   computed('ct_screens', 'user', 'count', { kind: 'screen', name: null }, null),
 ];
@@ -102,7 +103,7 @@ export const AUDIENCES: readonly AudienceDefinition[] = [
   audience('a_performed', 'user', performed(LOGGED_IN, { op: 'at_least', n: 2 }, within('30d', 30 * DAY))),
   audience('a_performed_filtered', 'user', performed(LOGGED_IN, { op: 'at_least', n: 1 }, null, [p('starts_with', 's', true), p('gte', 2)])),
   audience('a_at_most', 'user', performed(REPORT, { op: 'at_most', n: 1 }, within('7d', 7 * DAY))),
-  audience('a_exactly', 'user', performed(FEATURE, { op: 'exactly', n: 0 }, { kind: 'between', start: '2024-05-01', end: '2024-05-25T12:00:00Z' })),
+  audience('a_exactly', 'user', performed(FEATURE, { op: 'exactly', n: 0 }, betweenWindow('2024-05-01', '2024-05-25T12:00:00Z'))),
   audience('a_not_tree', 'user', not(all(trait('role', p('exists', true)), any(trait('seats', p('gt', 2)), inAudience('a_equals'))))),
   audience('a_not_in_audience', 'user', inAudience('a_performed', true)),
   audience('acc_traits', 'account', all(trait('plan', p('in', ['pro', 'Pro'])), trait('employees', p('gte', 2.5)))),

@@ -96,7 +96,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 `events:account:logged_in` AS (
   SELECT
     `m`.`group_id` AS `id`,
-    COUNT(DISTINCT CASE WHEN ((`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000') AND (`e`.`timestamp` < TIMESTAMP '2024-05-25 00:00:00.000000')) THEN `e`.`method` END) AS `m_1`
+    COUNT(DISTINCT CASE WHEN (`e`.`timestamp` < TIMESTAMP '2024-05-25 00:00:00.000000') THEN `e`.`method` END) AS `m_1`
   FROM `memberships` AS `m`
   JOIN `app`.`logged_in` AS `e` ON (`e`.`user_id` = `m`.`user_id`)
   WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Logged In')) AND (`e`.`timestamp` >= TIMESTAMP '2024-05-01 00:00:00.000000'))

@@ -3,14 +3,14 @@
 // The template is filled with placeholders first (a source is the table it will read, as_of a
 // timestamp literal), so the parser sees the statement the warehouse would see; offsets are
 // mapped back to the template and from there to the YAML line.
-import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { SqlPrinter } from '../sql/printer.js';
-import type { Dialect } from '../warehouse/connection.js';
-import type { QueryShape, SqlOffset } from '../warehouse/sql-parser.js';
-import type { Project, SourceLocation, SqlTraitDefinition } from './model.js';
-import { sqlLocators } from './parse-definition.js';
-import { sourceTable } from './parse-sql.js';
-import { SQL_TRAIT_KEY_COLUMNS } from './resolve.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { SqlPrinter } from '../../sql/printer.js';
+import type { Dialect } from '../../warehouse/connection.js';
+import type { QueryShape, SqlOffset } from '../../warehouse/sql-parser.js';
+import type { Project, SourceLocation, SqlTraitDefinition } from '../model.js';
+import { sqlLocators } from '../parse-definition.js';
+import { sourceTable } from '../parse-sql.js';
+import { SQL_TRAIT_KEY_COLUMNS } from '../resolve.js';
 
 /**
  * Names quorum's own generated SQL gives its columns next to a SQL trait's (the entity key `id`
@@ -19,12 +19,20 @@ import { SQL_TRAIT_KEY_COLUMNS } from './resolve.js';
  * (`"t"."user_id" AS "id", "t"."id" AS "id"`). Compared case-insensitively. docs/security.md.
  */
 export const RESERVED_OUTPUT_NAMES: readonly string[] = [
-  'id', 'value', 'entity_id', 'definition', 'run_id', 'as_of', 'transition', 'position',
-  'destination', 'payload', 'status',
+  'id',
+  'value',
+  'entity_id',
+  'definition',
+  'run_id',
+  'as_of',
+  'transition',
+  'position',
+  'destination',
+  'payload',
+  'status',
 ];
 
 const PLACEHOLDER_AS_OF = '2000-01-01T00:00:00.000Z';
-const ONE_QUERY = 'a SQL trait is one read-only query: SELECT ... or WITH ... SELECT ...; compute writes elsewhere, e.g. in dbt';
 
 /** The SQL trait as the warehouse would see it, and where each rendered character came from. */
 interface Rendered {
@@ -99,58 +107,50 @@ function subject(definition: SqlTraitDefinition): string {
 async function checkOne(definition: SqlTraitDefinition, project: Project, dialect: Dialect): Promise<Diagnostic[]> {
   const rendered = renderForParsing(definition, project, dialect.printer);
   const locate = sqlLocators.get(definition);
-  const at = (offset: SqlOffset): SourceLocation => (locate ? locate(rendered.templateOffset(offset)) : definition.loc);
+  const at = (offset: SqlOffset, length?: number): SourceLocation =>
+    locate ? locate(rendered.templateOffset(offset), length) : definition.loc;
   const name = subject(definition);
   const parsed = await dialect.sqlParser.parse(rendered.sql);
   if (!parsed.ok) {
-    return [
-      error(
-        'sql_unparsable',
-        at(parsed.offset),
-        `${name}: the ${dialect.name} SQL parser cannot read it: ${excerpt(parsed.message)}.`,
-        `a SQL trait must be SQL that ${dialect.name} itself accepts; quorum never sends SQL it could not read`,
-      ),
-    ];
+    return [diagnostic('sql_unparsable', { subject: name, dialect: dialect.name, detail: excerpt(parsed.message) }, at(parsed.offset))];
   }
   return shapeProblems(parsed.shape, project, dialect, name, at);
 }
 
-function shapeProblems(shape: QueryShape, project: Project, dialect: Dialect, name: string, at: (offset: SqlOffset) => SourceLocation): Diagnostic[] {
+function shapeProblems(
+  shape: QueryShape,
+  project: Project,
+  dialect: Dialect,
+  name: string,
+  at: (offset: SqlOffset, length?: number) => SourceLocation,
+): Diagnostic[] {
   if (shape.statements === 0) {
-    return [error('sql_not_select', at(0), `${name}: the SQL is empty.`, 'write a SELECT that returns the entity key and the trait column(s)')];
+    return [diagnostic('sql_not_select', { rule: 'empty', subject: name }, at(0))];
   }
   if (shape.statements > 1) {
-    return [
-      error(
-        'sql_not_select',
-        at(0),
-        `${name}: the SQL holds ${shape.statements} statements, but a SQL trait must be exactly one SELECT (a trailing ";" is allowed).`,
-        'remove everything after the first statement\'s ";"',
-      ),
-    ];
+    return [diagnostic('sql_not_select', { rule: 'statements', subject: name, count: shape.statements }, at(0))];
   }
   if (shape.notAQuery !== null) {
-    return [error('sql_not_select', at(0), `${name}: the SQL is ${shape.notAQuery}, but a SQL trait must be a read-only SELECT (or WITH ... SELECT).`, ONE_QUERY)];
+    return [diagnostic('sql_not_select', { rule: 'not_a_query', subject: name, is: shape.notAQuery }, at(0))];
   }
   const problems: Diagnostic[] = [];
   for (const write of shape.writes) {
-    problems.push(error('sql_not_select', at(write.offset), `${name}: the SQL uses ${write.what}, which writes or locks; a SQL trait only reads.`, ONE_QUERY));
+    problems.push(diagnostic('sql_not_select', { rule: 'writes', subject: name, uses: write.what }, at(write.offset)));
   }
   for (const fn of shape.functions) {
     const why = dialect.sqlParser.deniedFunction(fn.name);
     if (why !== null) {
-      problems.push(
-        error('sql_forbidden', at(fn.offset), `${name}: the SQL calls ${fn.name}(), which ${why}; a SQL trait may read only the warehouse's tables.`, 'compute the value from the source tables instead'),
-      );
+      problems.push(diagnostic('sql_forbidden', { reads: 'function', subject: name, name: fn.name, why }, at(fn.offset, fn.name.length)));
     }
   }
   const stateSchema = project.config.stateSchema.toLowerCase();
   for (const relation of shape.relations) {
     const schema = relation.path.length > 1 ? relation.path[relation.path.length - 2] : null;
-    const why = schema === stateSchema ? `is quorum's state schema "${project.config.stateSchema}"` : dialect.sqlParser.deniedRelation(relation.path);
+    const why =
+      schema === stateSchema ? `is quorum's state schema "${project.config.stateSchema}"` : dialect.sqlParser.deniedRelation(relation.path);
     if (why !== null) {
       problems.push(
-        error('sql_forbidden', at(relation.offset), `${name}: the SQL reads ${relation.path.join('.')}, which ${why}; a SQL trait may read only the warehouse's tables.`, "read the source tables through {{ source('...') }}"),
+        diagnostic('sql_forbidden', { reads: 'relation', subject: name, name: relation.path.join('.'), why }, at(relation.offset)),
       );
     }
   }
@@ -162,12 +162,5 @@ function shapeProblems(shape: QueryShape, project: Project, dialect: Dialect, na
 export function reservedColumn(column: string, name: string, loc: SourceLocation): Diagnostic[] {
   const lower = column.toLowerCase();
   if (!RESERVED_OUTPUT_NAMES.includes(lower) || (SQL_TRAIT_KEY_COLUMNS as readonly string[]).includes(lower)) return [];
-  return [
-    error(
-      'sql_reserved_column',
-      loc,
-      `${name}: the query returns a column "${column}", a name quorum uses for its own columns (${RESERVED_OUTPUT_NAMES.join(', ')}), so its values would be mixed up.`,
-      `rename it, e.g. "... AS ${lower}_1"; the key column is user_id or group_id`,
-    ),
-  ];
+  return [diagnostic('sql_reserved_column', { subject: name, column, reserved: RESERVED_OUTPUT_NAMES }, loc)];
 }

@@ -1,0 +1,106 @@
+// The warehouse's side of a definition, when the catalog is known: the event tables and property
+// columns it reads, and whether each literal it compares fits the column's type.
+import { assertNever } from '../../diagnostics/assert-never.js';
+import { diagnostic } from '../../diagnostics/diagnostic.js';
+import type { LogicalType } from '../../warehouse/catalog.js';
+import { didYouMean } from '../did-you-mean.js';
+import { computedValueType, eventTable } from '../event-table.js';
+import type { EventRef, Predicate, PropertyFilter, Scalar, SourceLocation } from '../model.js';
+import { parseTimestamp } from '../parse-values.js';
+import type { ResolvedTrait } from '../resolve.js';
+import type { CheckContext } from './check-context.js';
+
+/** Checks an event's table and its property filters; the table name when it exists. */
+export function checkEvents(
+  ctx: CheckContext,
+  event: EventRef,
+  filters: readonly PropertyFilter[],
+  loc: SourceLocation,
+  by: string,
+): string | null {
+  if (!ctx.catalog.known) return null;
+  const table = eventTable(event, ctx.layout);
+  const reason =
+    event.kind === 'track'
+      ? `events "${event.name}" are read from table "${table}" (the event name in snake case)`
+      : `${event.kind} views are read from table "${table}"`;
+  if (!ctx.requireTable(table, loc, `${by}: ${reason}`)) return null;
+  const columns = ctx.catalog.tables.get(table)!.columns;
+  for (const filter of filters) {
+    const type = columns.get(filter.property);
+    if (type === undefined) {
+      const suggestion = didYouMean(filter.property, columns.keys());
+      ctx.report(
+        diagnostic('missing_column', { rule: 'property', by, property: filter.property, table, computes: null, suggestion }, filter.loc),
+      );
+      continue;
+    }
+    checkLiterals(ctx, filter.predicate, type, `property "${filter.property}"`, `column "${filter.property}" of ${table}`, filter.loc);
+  }
+  return table;
+}
+
+/** The type of a resolved trait's values, as far as the catalog knows it. */
+export function traitType(ctx: CheckContext, trait: ResolvedTrait): LogicalType {
+  switch (trait.kind) {
+    case 'custom':
+      return trait.type;
+    case 'sql':
+      return ctx.catalog.sqlTraitColumns.get(trait.definition.name)?.get(trait.column) ?? 'unknown';
+    case 'computed': {
+      const d = trait.definition;
+      const property =
+        d.property === null ? 'unknown' : (ctx.catalog.tables.get(eventTable(d.event, ctx.layout))?.columns.get(d.property) ?? 'unknown');
+      return computedValueType(d.compute, property);
+    }
+    default:
+      return assertNever(trait, 'trait');
+  }
+}
+
+export function checkLiterals(
+  ctx: CheckContext,
+  predicate: Predicate,
+  type: LogicalType,
+  what: string,
+  holder: string,
+  loc: SourceLocation,
+): void {
+  if (predicate.op === 'exists' || type === 'unknown' || type === 'string' || type === 'list') return;
+  const values: readonly Scalar[] = Array.isArray(predicate.value) ? predicate.value : [predicate.value as Scalar];
+  const value = values.find((v) => !castable(v, type));
+  if (value !== undefined) ctx.report(diagnostic('uncastable_literal', { what, type, holder, value, op: predicate.op }, loc));
+}
+
+/** Whether a YAML literal can be cast to a column of `type` (as SQL's CAST would, strictly). */
+export function castable(value: Scalar, type: LogicalType): boolean {
+  switch (type) {
+    case 'string':
+    case 'list':
+    case 'unknown':
+      return true;
+    case 'number':
+    case 'integer':
+      return typeof value === 'number' || (typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value));
+    case 'boolean':
+      return typeof value === 'boolean' || (typeof value === 'string' && /^(true|false)$/i.test(value.trim()));
+    case 'timestamp':
+      return typeof value === 'string' && parseTimestamp(value) !== null;
+    default:
+      return assertNever(type, 'type');
+  }
+}
+
+/** What holds a trait's values, for messages. */
+export function describeTrait(trait: ResolvedTrait, table: string): string {
+  switch (trait.kind) {
+    case 'custom':
+      return `column "${trait.column}" of ${table}`;
+    case 'computed':
+      return `computed trait, ${trait.definition.compute}`;
+    case 'sql':
+      return `column "${trait.column}" of SQL trait "${trait.definition.name}"`;
+    default:
+      return assertNever(trait, 'trait');
+  }
+}

@@ -17,14 +17,14 @@ async function configOf(yml: string) {
 }
 
 describe('quorum.yml incremental:', () => {
-  it('is absent (the defaults: a 1h lag, no schedule) unless set', async () => {
+  it('is absent (the defaults: off, a 1h lag, no schedule) unless set', async () => {
     expect(await configOf('state: { schema: quorum }\n')).toEqual({ incremental: undefined, arrivalTime: undefined, diagnostics: [] });
-    expect(INCREMENTAL_DEFAULTS).toEqual({ enabled: true, arrivalLagSeconds: 3600, fullEverySeconds: null, verifyEverySeconds: null });
+    expect(INCREMENTAL_DEFAULTS).toEqual({ enabled: false, arrivalLagSeconds: 3600, fullEverySeconds: null, verifyEverySeconds: null });
     expect((await configOf('incremental:\n')).incremental).toEqual(INCREMENTAL_DEFAULTS);
   });
 
   it('reads every key as seconds; arrival_lag may be zero', async () => {
-    expect((await configOf('incremental: { arrival_lag: 3h, full_every: 7d, verify_every: 1d }\n')).incremental).toEqual({
+    expect((await configOf('incremental: { enabled: true, arrival_lag: 3h, full_every: 7d, verify_every: 1d }\n')).incremental).toEqual({
       enabled: true, arrivalLagSeconds: 3 * 3600, fullEverySeconds: 7 * 86_400, verifyEverySeconds: 86_400,
     });
     expect((await configOf('incremental: { arrival_lag: 0 }\n')).incremental?.arrivalLagSeconds).toBe(0);

@@ -27,9 +27,16 @@ const outboxCount = async () => Number((await stateRows(`SELECT COUNT(*) AS n FR
 beforeAll(async () => {
   dir = await tempDir('verify');
   await writeProject(dir, { endpoint: 'http://127.0.0.1:9/unused', dataset: makeDataset({ users: 20, logins: 120 }) });
+  await enableIncremental(dir);
 }, 60_000);
 
 afterAll(() => removeTempDirs());
+
+/** Incremental evaluation is opt-in (docs/operating.md): these projects turn it on. */
+async function enableIncremental(project: string): Promise<void> {
+  const config = path.join(project, 'quorum.yml');
+  await writeFile(config, `${await readFile(config, 'utf8')}incremental:\n  enabled: true\n`);
+}
 
 describe('quorum state verify', () => {
   it('says there is nothing to verify before the first run', async () => {
@@ -95,7 +102,7 @@ describe('quorum state verify', () => {
 describe('incremental.verify_every', () => {
   it('verifies after a run when the last verification is older than it, and gives each definition its drift', async () => {
     const config = path.join(dir, 'quorum.yml');
-    await writeFile(config, `${await readFile(config, 'utf8')}incremental:\n  verify_every: 1h\n`);
+    await writeFile(config, (await readFile(config, 'utf8')).replace('incremental:\n  enabled: true\n', 'incremental:\n  enabled: true\n  verify_every: 1h\n'));
     const runAtTime = (now: Date) =>
       withSession(dir, (s) => runThenVerify({ ...s, asOf: AS_OFS[3], definitions: selectDefinitions(s.project, []), destinations: new Map(), allowMassExit: true }, () => now));
     const count = async () => Number((await stateRows(`SELECT COUNT(*) AS n FROM ${S}.verifications`))[0].n);

@@ -142,7 +142,8 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
           const row: SourceRow = Object.fromEntries(Object.keys(table.columns).map((c) => [c, generated[c] ?? null]));
           const batch = batchFor(name, row);
           const arrival = arrivalOf(batch);
-          const loaded: SourceRow = g.arrival === 'uuid_ts' ? { ...row, uuid_ts: arrival } : { ...row, received_at: arrival ?? row.received_at };
+          // a null arrival stays null in either column: the generated received_at is no load time
+          const loaded: SourceRow = g.arrival === 'uuid_ts' ? { ...row, uuid_ts: arrival } : { ...row, received_at: arrival };
           (batches[batch][name] ??= []).push(loaded);
         }
       }

@@ -13,7 +13,10 @@ export const recordModesStep: RunStep<RunContext & InTransaction & Guarded & Eva
   name: 'record-modes',
   run: async ({ tx, schema, passing, summaries, runModes, stamp, incrementalSummary }) => {
     const engine = new Map((incrementalSummary?.definitions ?? []).map((d) => [d.name, d]));
-    const rowsRead = incrementalSummary === null ? runModes.rowsRead : new Map([...engine.values()].map((d) => [d.name, d.rowsRead]));
+    // A definition decided incremental reports what the engine's statements read (counted anyway);
+    // a full one what its statement reads, counted on request (run-modes.ts).
+    const rowsRead = new Map(runModes.rowsRead);
+    for (const d of engine.values()) if (runModes.modes.get(d.name)?.mode === 'incremental') rowsRead.set(d.name, d.rowsRead);
     await recordRunModes(tx, schema, passing, runModes.modes, rowsRead, stamp);
     return {
       summaries: summaries.map((s): DefinitionSummary => {

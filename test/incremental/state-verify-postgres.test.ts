@@ -12,6 +12,7 @@ import { run } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import { verifyState } from '../../src/sync/state-verify.js';
 import { loadIntoPostgres } from '../sync/support/postgres-data.js';
+import { INCREMENTAL_DEFAULTS } from '../../src/definitions/parse-incremental.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 import { AS_OFS, makeDataset, writeProject } from '../sync/support/project.js';
 
@@ -21,7 +22,9 @@ describe('state verify and run modes on PGlite', () => {
   it('is clean after runs, finds the drift a deletion leaves, and a full run repairs it', async () => {
     const dir = await tempDir('verify-pglite');
     await writeProject(dir, { endpoint: 'http://127.0.0.1:9/unused', noWarehouse: true });
-    const project = (await loadProject(dir, { dialects: dialectNamed })).project as Project;
+    const loaded = (await loadProject(dir, { dialects: dialectNamed })).project as Project;
+    // incremental evaluation is opt-in (docs/operating.md): this project turns it on
+    const project: Project = { ...loaded, config: { ...loaded.config, incremental: { ...INCREMENTAL_DEFAULTS, enabled: true } } };
     const connection = await PgliteConnection.open(postgres);
     try {
       await loadIntoPostgres(connection.db, 'app', makeDataset({ users: 20, logins: 120 }));
@@ -31,7 +34,8 @@ describe('state verify and run modes on PGlite', () => {
       expect(first.definitions.map((d) => d.mode_reason)).toEqual(first.definitions.map(() => 'first_run'));
       expect(first.definitions.every((d) => typeof d.rows_read === 'number' && d.rows_read > 0)).toBe(true);
       const second = await runAt(AS_OFS[2]);
-      expect(second.definitions.map((d) => d.mode)).toEqual(second.definitions.map(() => 'incremental'));
+      // the SQL trait is read in full every run (SPEC §6.1)
+      expect(second.definitions.map((d) => d.mode)).toEqual(second.definitions.map((d) => (d.name === 'recent_method' ? 'full' : 'incremental')));
       expect((await verifyState(session, 'v1')).status).toBe('clean');
 
       await connection.db.exec("DELETE FROM app.logged_in WHERE timestamp > '2024-06-03 00:00:00'; DELETE FROM app.tracks WHERE timestamp > '2024-06-03 00:00:00'");

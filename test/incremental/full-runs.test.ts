@@ -10,7 +10,7 @@ import { tablesRead } from '../../src/incremental/rows-read.js';
 import { history } from '../../src/sync/history.js';
 import type { RunOutput } from '../../src/sync/run.js';
 import { removeTempDirs, runAt, tempDir, withSession } from '../sync/support/harness.js';
-import { AS_OFS, makeDataset, writeProject } from '../sync/support/project.js';
+import { AS_OFS, enableIncremental, makeDataset, writeProject } from '../sync/support/project.js';
 import { cliIn } from '../sync/support/cli-in-process.js';
 
 const S = 'quorum_state';
@@ -28,12 +28,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => removeTempDirs());
-
-/** Incremental evaluation is opt-in (docs/operating.md): these projects turn it on. */
-async function enableIncremental(project: string): Promise<void> {
-  const config = path.join(project, 'quorum.yml');
-  await writeFile(config, `${await readFile(config, 'utf8')}incremental:\n  enabled: true\n`);
-}
 
 describe('quorum run chooses full or incremental per definition', () => {
   it('runs full first, incremental after, full on an earlier as_of, on --full, on a changed definition and after full_every', async () => {

@@ -11,7 +11,7 @@ import { selectDefinitions } from '../../src/sync/select.js';
 import type { Verification } from '../../src/sync/state-verify.js';
 import { cliIn } from '../sync/support/cli-in-process.js';
 import { removeTempDirs, runAt, tempDir, withSession } from '../sync/support/harness.js';
-import { AS_OFS, makeDataset, writeProject } from '../sync/support/project.js';
+import { AS_OFS, enableIncremental, makeDataset, writeProject } from '../sync/support/project.js';
 
 const S = 'quorum_state';
 let dir: string;
@@ -31,12 +31,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => removeTempDirs());
-
-/** Incremental evaluation is opt-in (docs/operating.md): these projects turn it on. */
-async function enableIncremental(project: string): Promise<void> {
-  const config = path.join(project, 'quorum.yml');
-  await writeFile(config, `${await readFile(config, 'utf8')}incremental:\n  enabled: true\n`);
-}
 
 describe('quorum state verify', () => {
   it('says there is nothing to verify before the first run', async () => {

@@ -2,7 +2,7 @@
 // move over ten days (users join accounts, log in and stop), definitions that follow them with
 // short windows, and a DuckDB warehouse file holding the data.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceDataset, SourceRow, SourceTable } from '../../../src/reference/dataset.js';
 import { loadDataset } from '../../support/load-duckdb.js';
@@ -150,4 +150,10 @@ export async function writeProject(dir: string, options: ProjectOptions): Promis
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+/** Incremental evaluation is opt-in (docs/operating.md): a project written above turns it on. */
+export async function enableIncremental(project: string): Promise<void> {
+  const config = path.join(project, 'quorum.yml');
+  await writeFile(config, `${await readFile(config, 'utf8')}incremental:\n  enabled: true\n`);
 }

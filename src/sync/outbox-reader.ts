@@ -3,6 +3,7 @@
 // dealt into batches as it is read (outbox-batches.ts). What delivery reads, and nothing else does.
 import { and, bin, col, COUNT, isNull, num, select, str, tableOf, type Expr } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
+import { readOutboxHeads, withHeads } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
 import { type StateWriter, stateTable, toNumber } from './state-sql.js';
@@ -49,7 +50,7 @@ export class OutboxReader {
   constructor(
     private readonly w: StateWriter,
     private readonly schema: string,
-    destination: string,
+    private readonly destination: string,
     private readonly batcher: OutboxBatcher,
     readonly pageSize: number = DEFAULT_PAGE_SIZE,
     private readonly turns?: StatementTurns,
@@ -60,7 +61,7 @@ export class OutboxReader {
   /** The next page dealt, or null once nothing is left; `track` gives each call its position. */
   async next(track?: (sequence: number, index: number) => number): Promise<DealtPage | null> {
     const query = select({
-      columns: ['message_id', 'sequence', 'entity_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
+      columns: ['message_id', 'sequence', 'entity_id', 'run_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
       from: tableOf(stateTable(this.schema, 'outbox')),
       where: and(this.mine, bin('>', col('sequence'), num(this.after))),
       orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
@@ -69,8 +70,10 @@ export class OutboxReader {
     const page = await this.inTurn(() => this.w.rows(query));
     if (page.length === 0) return null;
     crashPoint('page-read');
+    const first = toNumber(page[0].sequence);
     this.after = toNumber(page[page.length - 1].sequence);
-    return this.batcher.deal(page, track);
+    const heads = await this.inTurn(() => readOutboxHeads(this.w, this.schema, this.destination, first, this.after));
+    return this.batcher.deal(withHeads(page, heads), track);
   }
 
   /** Pending calls of the destination now (after a failure: what waits for the next run). */

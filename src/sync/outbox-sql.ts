@@ -27,9 +27,14 @@ import { from, type StateRefs } from './state-sql.js';
 import { asString, nullOf, type ResolvedTarget, type RunStamp, type SyncDefinition } from './sync-definition.js';
 import { joinedTransitions, ofDefinition, type TransitionRows, type TransitionSource } from './transition-sql.js';
 
-/** One INSERT per (target, call type, transition) of a definition, in delivery order. */
+/**
+ * One INSERT per (target, call type, transition) of a definition, in delivery order. Its rows hold
+ * only each call's own part of the record; `head`, the part they share, goes once to outbox_heads.
+ */
 export interface OutboxInsert {
   readonly destination: string;
+  /** the call record's JSON text up to the per-row fields: `head + payload` is the record */
+  readonly head: string;
   build(sequenceBase: number): Statement;
 }
 
@@ -52,9 +57,11 @@ export function outboxInserts(
   for (const target of d.targets) {
     for (const call of target.calls) {
       for (const { transition, rows, context } of transitionsFor(refs, source, d, call, target)) {
+        const options = { d, target, call, transition, rows, groupContext: context, stamp, generation };
         inserts.push({
           destination: target.destination,
-          build: (base) => outboxInsert(outbox, { d, target, call, transition, rows, groupContext: context, stamp, generation, base }),
+          head: callRecordText(options).head,
+          build: (base) => outboxInsert(outbox, { ...options, base }),
         });
       }
     }
@@ -123,7 +130,8 @@ const OUTBOX_COLUMNS = [
   'created_at', 'attempts', 'last_error', 'delivered_at', 'sequence', 'rejected_at',
 ] as const;
 
-function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
+/** The call record of each row: the part every row shares, and an expression for each row's own. */
+function callRecordText(o: Omit<OutboxInsertOptions, 'base'>): { head: string; tail: Expr } {
   const { d, rows, stamp } = o;
   const account = d.level === 'account';
   // Who the call is about. Account audiences: group calls name the account (anonymously, or by its
@@ -134,7 +142,7 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
   const groupId: Expr | null = account && (o.call === 'group' || o.groupContext) ? rows.entity : null;
   const event: string | null =
     o.call !== 'track' ? null : d.kind === 'trait' ? 'Trait Computed' : o.transition === 'entered' ? o.target.trackEvents.entered : o.target.trackEvents.exited;
-  const payload = jsonText(
+  return jsonText(
     {
       type: o.call,
       class: d.kind,
@@ -150,6 +158,11 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
     },
     { user_id: userId, anonymous_id: anonymousId, group_id: groupId, value: d.kind === 'trait' ? rows.value : null },
   );
+}
+
+function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
+  const { d, rows, stamp } = o;
+  const perUser = d.kind === 'audience' && d.level === 'account' && o.call !== 'group';
   const messageId = messageIdExpr([
     str(o.target.destination),
     str(d.name),
@@ -170,7 +183,7 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
     entity_id: rows.entity,
     transition: str(o.transition),
     call_type: str(o.call),
-    payload,
+    payload: callRecordText(o).tail,
     created_at: ts(stamp.now),
     attempts: num(0),
     last_error: nullOf('string'),
@@ -182,21 +195,23 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
 }
 
 /**
- * A call record's JSON text: the fields every row of an insert shares are written once, as one
- * string literal, and only the others are encoded per row. Building the whole object per row
- * (JSON_OBJECT of fifteen keys) cost 2-3x the concatenation on DuckDB (200,000 rows: 196-291 ms
- * against 82-85 ms); the reader parses either the same way.
+ * A call record's JSON text in two parts: `head`, the fields every row of an insert shares (those
+ * null for all of them included), written once to outbox_heads, and `tail`, the rest of the text,
+ * encoded per row into the outbox row. Building the whole object per row (JSON_OBJECT of fifteen
+ * keys) cost 2-3x a concatenation on DuckDB; writing the shared part into every row made it most of
+ * the bytes a run writes: at 300,000 calls the outbox insert took 3-4 s, against 0.5 s for a
+ * column of entity ids (bench/run-memory-bench.ts). The reader puts the two together.
  */
-function jsonText(shared: Record<string, string | boolean | null>, perRow: Record<string, Expr | null>): Expr {
-  const text = JSON.stringify(shared);
-  const parts: Expr[] = [str(text.slice(0, -1))];
+function jsonText(shared: Record<string, string | boolean | null>, perRow: Record<string, Expr | null>): { head: string; tail: Expr } {
+  const constant: Record<string, string | boolean | null> = { ...shared };
+  for (const [key, value] of Object.entries(perRow)) if (value === null) constant[key] = null;
+  const head = JSON.stringify(constant).slice(0, -1);
+  const parts: Expr[] = [];
   for (const [key, value] of Object.entries(perRow)) {
-    const name = `,${JSON.stringify(key)}:`;
-    if (value === null) parts.push(str(`${name}null`));
-    else parts.push(str(name), coalesce(toJsonText(value), str('null')));
+    if (value !== null) parts.push(str(`,${JSON.stringify(key)}:`), coalesce(toJsonText(value), str('null')));
   }
   parts.push(str('}'));
-  return concat(...parts);
+  return { head, tail: parts.length === 1 ? parts[0] : concat(...parts) };
 }
 
 /** Joins the account's earliest user (position 1), from staging or from the previous snapshot. */

@@ -3,8 +3,10 @@
 // grow with every run. Only delivered rows go: undelivered ones wait for their destination however
 // old they are, and calls set aside as too large stay as evidence. Within the retention the outbox
 // still answers `quorum explain --history` about what was sent. The last call written always stays:
-// the consistency check (state-check.ts) compares its sequence with the one `meta` recorded.
+// the consistency check (state-check.ts) compares its sequence with the one `meta` recorded. The
+// heads of runs none of whose calls remain go with them (outbox-heads.ts).
 import { and, bin, col, deleteFrom, isNull, num, ts } from '../sql/ast.js';
+import { pruneOutboxHeads } from './outbox-heads.js';
 import { outboxHighWater } from './snapshot-records.js';
 import { StateWriter, stateTable } from './state-sql.js';
 
@@ -15,4 +17,5 @@ export async function pruneOutbox(writer: StateWriter, schema: string, retention
   const high = await outboxHighWater(writer, writer.printer, schema);
   if (high === null) return;
   await writer.run(deleteFrom(stateTable(schema, 'outbox'), and(isNull(col('delivered_at'), true), bin('<', col('delivered_at'), ts(cutoff)), bin('<', col('sequence'), num(high)))));
+  await pruneOutboxHeads(writer, schema);
 }

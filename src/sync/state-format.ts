@@ -10,8 +10,10 @@ import type { WarehouseConnection } from '../warehouse/connection.js';
 import { ensureStateTables, inList, StateWriter, stateTable } from './state-sql.js';
 import { STATE_TABLES } from './state-tables.js';
 
-// Format 3 adds `run_modes` and `verifications` (incremental runs, SPEC §6.1); its upgrade creates them.
-export const STATE_FORMAT_VERSION = 3;
+// Format 3 adds `run_modes` and `verifications` (incremental runs, SPEC §6.1); format 4 adds
+// `outbox_heads` (a call record's shared part written once per insert, outbox-sql.ts). Each upgrade
+// creates the tables; rows an older format wrote stay as they are (a full payload has no head).
+export const STATE_FORMAT_VERSION = 4;
 
 /** The `meta` keys. */
 export const META = { formatVersion: 'format_version', outboxSequence: 'outbox_sequence', lastRun: 'last_run' } as const;

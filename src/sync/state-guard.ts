@@ -53,7 +53,7 @@ export async function guardState(connection: WarehouseConnection, schema: string
   const report = await checkConsistency(connection, connection.dialect.printer, schema);
   if (report.unfinishedCreation) await insertMetaIfAbsent(connection, schema, META.formatVersion, String(STATE_FORMAT_VERSION));
   if (report.problems.length > 0) throw stateDamaged(schema, report.problems);
-  // Format 2 → 3 added tables only, which openState has created; the version comes last.
+  // Formats 3 and 4 added tables only, which openState has created; the version comes last.
   if (shape.kind === 'current' && shape.upgradeFrom !== undefined) {
     await writeMeta(new StateWriter(connection.dialect.printer, connection), schema, { [META.formatVersion]: String(STATE_FORMAT_VERSION) });
   }

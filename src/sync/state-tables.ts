@@ -101,7 +101,7 @@ export const STATE_TABLES = {
       column('entity_id', 'string'),
       column('transition', 'string'), // entered | exited | changed
       column('call_type', 'string'), // group | identify | track
-      column('payload', 'string'), // the call, JSON text
+      column('payload', 'string'), // the call as JSON text, or (format 4) its per-row tail after an outbox_heads head
       column('created_at', 'timestamp'),
       column('attempts', 'integer'),
       column('last_error', 'string', true),
@@ -111,6 +111,20 @@ export const STATE_TABLES = {
     ],
     primaryKey: ['destination', 'sequence'],
     bulk: true,
+  },
+  outbox_heads: {
+    name: 'outbox_heads',
+    description:
+      "the part of a call record every call of one outbox insert shares (type, definition, transition, run, context), written once; an outbox row of that run and destination whose sequence lies in [first_sequence, last_sequence] holds only the rest",
+    columns: [
+      column('run_id', 'string'),
+      column('destination', 'string'),
+      column('first_sequence', 'integer'),
+      column('last_sequence', 'integer'),
+      column('head', 'string'), // JSON text without its closing brace; head || payload is the call record
+    ],
+    primaryKey: ['run_id', 'destination', 'first_sequence'],
+    addedIn: 4,
   },
   runs: {
     name: 'runs',

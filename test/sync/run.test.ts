@@ -296,7 +296,7 @@ describe('state files', () => {
     expect(lines.length).toBe(receiver.calls('tables').filter((c) => c.event !== 'Trait Computed').length);
     expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(lines.length);
     const tables = await withSession(dir, async (s) => [...(await s.connection.readTables('quorum_state')).keys()].sort());
-    expect(tables).toEqual(['changes', 'lock', 'meta', 'outbox', 'run_modes', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'staging', 'verifications']);
+    expect(tables).toEqual(['changes', 'lock', 'meta', 'outbox', 'outbox_heads', 'run_modes', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'staging', 'verifications']);
   });
 });
 
@@ -323,5 +323,8 @@ describe('outbox pruning', () => {
     expect(rows.filter((r) => r.run_id === first.run_id).length).toBe(1);
     expect(rows.filter((r) => r.run_id === second.run_id).length).toBe(second.delivered.hook - 1);
     expect(rows.every((r) => r.delivered_at !== null)).toBe(true);
+    // a head stays while a call of its run does
+    const heads = await withSession(dir, (s) => s.connection.query('SELECT DISTINCT run_id FROM quorum_state.outbox_heads ORDER BY run_id'));
+    expect(heads.map((h) => h.run_id)).toEqual([first.run_id, second.run_id].sort());
   });
 });

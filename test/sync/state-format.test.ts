@@ -26,6 +26,8 @@ const FORMAT_1: Record<string, string[]> = {
 };
 /** The tables format 3 added (incremental runs). */
 const FORMAT_3_TABLES = ['run_modes', 'verifications'];
+/** The table format 4 added (each outbox insert's shared head). */
+const FORMAT_4_TABLES = ['outbox_heads'];
 /** Forward, back, forward, back, and the same instant twice. */
 const HISTORY = [AS_OFS[1], AS_OFS[3], AS_OFS[0], AS_OFS[5], AS_OFS[3], AS_OFS[3], AS_OFS[4]];
 
@@ -60,7 +62,7 @@ async function downgradeToFormat1(dir: string): Promise<void> {
   await withSession(dir, async (s) => {
     await s.connection.execute(`DROP TABLE ${S}.meta`);
     await s.connection.execute(`DROP TABLE ${S}.changes`); // the change set's scratch table came later too
-    for (const t of FORMAT_3_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+    for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
     for (const c of ['generation', 'row_count', 'user_count']) await s.connection.execute(`ALTER TABLE ${S}.snapshot_runs DROP COLUMN ${c}`);
   });
   expect(await catalog(dir)).toEqual(FORMAT_1);
@@ -111,7 +113,7 @@ describe('state format 1 is upgraded, not called damaged', () => {
     expect(upgraded.map((c) => c.messageId).sort()).toEqual(reference.map((c) => c.messageId).sort());
     expect((await cliIn(old, 'state', 'check')).code).toBe(0);
     const meta = await withSession(old, (s) => s.connection.query(`SELECT key, value FROM ${S}.meta WHERE key = 'format_version'`));
-    expect(meta).toEqual([{ key: 'format_version', value: '3' }]);
+    expect(meta).toEqual([{ key: 'format_version', value: '4' }]);
     const generations = await withSession(old, (s) => s.connection.query(`SELECT DISTINCT CAST(generation AS INTEGER) AS g FROM ${S}.snapshot_runs`));
     expect(generations).toEqual([{ g: 3 }]);
   }, 120_000);
@@ -141,26 +143,55 @@ describe('state format 1 is upgraded, not called damaged', () => {
     });
     await runAt(dir, AS_OFS[3]);
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
-    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', 'changes', ...FORMAT_3_TABLES].sort());
+    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', 'changes', ...FORMAT_3_TABLES, ...FORMAT_4_TABLES].sort());
   }, 60_000);
 });
 
-describe('state format 2 is upgraded to 3, not called damaged', () => {
-  it('the next run creates the tables of format 3 and writes the version; without them a format-3 state is damaged', async () => {
+describe('state format 2 is upgraded to 4, not called damaged', () => {
+  it('the next run creates the tables of formats 3 and 4 and writes the version; without them a format-4 state is damaged', async () => {
     const dir = await deployment('format-2');
     await runAt(dir, AS_OFS[1]);
     await withSession(dir, async (s) => {
-      for (const t of FORMAT_3_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+      for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
       await s.connection.execute(`UPDATE ${S}.meta SET value = '2' WHERE key = 'format_version'`);
     });
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
     await runAt(dir, AS_OFS[3]);
-    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining(FORMAT_3_TABLES));
+    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining([...FORMAT_3_TABLES, ...FORMAT_4_TABLES]));
     const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
-    expect(meta).toEqual([{ value: '3' }]);
+    expect(meta).toEqual([{ value: '4' }]);
     await withSession(dir, (s) => s.connection.execute(`DROP TABLE ${S}.verifications`));
     const check = await cliIn(dir, 'state', 'check');
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(`table ${S}.verifications is missing`);
+  }, 60_000);
+});
+
+describe('state format 3 is upgraded to 4, not called damaged', () => {
+  it('calls a format-3 state left in the outbox (whole payloads, no heads) go out byte for byte as they first went', async () => {
+    const [dir] = await deploymentsAfter(['format-3'], [AS_OFS[1]]);
+    const original = receiver.calls('format-3').map((c) => JSON.stringify(c));
+    expect(original.length).toBeGreaterThan(10);
+    // What format 3 wrote: every row its whole record, no heads; and none of it delivered yet.
+    await withSession(dir, async (s) => {
+      await s.connection.execute(
+        `UPDATE ${S}.outbox AS o SET payload = h.head || o.payload, delivered_at = NULL FROM ${S}.outbox_heads AS h
+         WHERE h.run_id = o.run_id AND h.destination = o.destination AND o.sequence BETWEEN h.first_sequence AND h.last_sequence`,
+      );
+      const whole = await s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox WHERE payload LIKE '{"type":%' AND delivered_at IS NULL`);
+      expect(Number(whole[0].n)).toBe(original.length);
+      await s.connection.execute(`DROP TABLE ${S}.outbox_heads`);
+      await s.connection.execute(`UPDATE ${S}.meta SET value = '3' WHERE key = 'format_version'`);
+    });
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
+    await runAt(dir, AS_OFS[3]);
+    const leftovers = receiver.calls('format-3').slice(original.length, 2 * original.length).map((c) => JSON.stringify(c));
+    expect(leftovers.sort()).toEqual([...original].sort());
+    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining(FORMAT_4_TABLES));
+    const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
+    expect(meta).toEqual([{ value: '4' }]);
+    // the new run's own calls have heads
+    const heads = await withSession(dir, (s) => s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox_heads`));
+    expect(Number(heads[0].n)).toBeGreaterThan(0);
   }, 60_000);
 });

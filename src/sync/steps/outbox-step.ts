@@ -1,8 +1,10 @@
 // Step `outbox` (SPEC §6): one call per change into the outbox, in the transaction that replaces the
 // snapshots. Each definition's next snapshot generation goes into its messageIds (snapshot-records.ts).
+// Each insert's shared head goes once to outbox_heads, over the sequences the insert wrote.
 import { crashPoint } from '../crash.js';
 import { outboxInserts } from '../diff-sql.js';
 import { changeSetTransitions } from '../change-set-sql.js';
+import { writeOutboxHead } from '../outbox-heads.js';
 import { nextGenerations, outboxHighWater, readSnapshotRecords } from '../snapshot-records.js';
 import { stateRefs, stateTable } from '../state-sql.js';
 import type { Guarded } from './guardrail-step.js';
@@ -19,9 +21,13 @@ export const outboxStep: RunStep<RunContext & InTransaction & Guarded, OutboxWri
     const generations = nextGenerations(await readSnapshotRecords(tx, tx.printer, schema), definitions);
     const outbox = stateTable(schema, 'outbox');
     const transitions = changeSetTransitions(stateTable(schema, 'changes'));
+    let high = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
     for (const d of passing) {
       for (const insert of outboxInserts(outbox, stateRefs(schema), d, stamp, generations.get(d.name)!, transitions)) {
-        await tx.run(insert.build((await outboxHighWater(tx, tx.printer, schema)) ?? 0));
+        await tx.run(insert.build(high));
+        const after = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
+        if (after > high) await writeOutboxHead(tx, schema, { runId: stamp.runId, destination: insert.destination, first: high + 1, last: after, head: insert.head });
+        high = after;
         crashPoint('outbox-written');
       }
     }

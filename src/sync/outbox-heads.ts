@@ -1,0 +1,60 @@
+// The shared part of the call records of one outbox insert (state format 4, outbox_heads): written
+// once beside the insert, read back by delivery to complete each row's payload, pruned with the
+// rows it covers. A row of a run and destination that no head covers holds its whole record in
+// `payload` (every row a state of format 3 or older wrote).
+import { and, bin, col, deleteFrom, inQuery, insertInto, not, num, select, str, tableOf } from '../sql/ast.js';
+import { type StateWriter, stateTable, toNumber } from './state-sql.js';
+
+export interface OutboxHead {
+  readonly runId: string;
+  readonly destination: string;
+  readonly first: number;
+  readonly last: number;
+  readonly head: string;
+}
+
+export async function writeOutboxHead(w: StateWriter, schema: string, h: OutboxHead): Promise<void> {
+  await w.run(
+    insertInto(
+      stateTable(schema, 'outbox_heads'),
+      ['run_id', 'destination', 'first_sequence', 'last_sequence', 'head'],
+      select({
+        columns: [
+          { expr: str(h.runId), alias: 'run_id' },
+          { expr: str(h.destination), alias: 'destination' },
+          { expr: num(h.first), alias: 'first_sequence' },
+          { expr: num(h.last), alias: 'last_sequence' },
+          { expr: str(h.head), alias: 'head' },
+        ],
+      }),
+    ),
+  );
+}
+
+/** One destination's heads over the sequences [from, through]. */
+export async function readOutboxHeads(w: StateWriter, schema: string, destination: string, from: number, through: number): Promise<OutboxHead[]> {
+  const rows = await w.rows(
+    select({
+      columns: ['run_id', 'first_sequence', 'last_sequence', 'head'].map((c) => ({ expr: col(c), alias: c })),
+      from: tableOf(stateTable(schema, 'outbox_heads')),
+      where: and(bin('=', col('destination'), str(destination)), bin('<=', col('first_sequence'), num(through)), bin('>=', col('last_sequence'), num(from))),
+    }),
+  );
+  return rows.map((r) => ({ runId: String(r.run_id), destination, first: toNumber(r.first_sequence), last: toNumber(r.last_sequence), head: String(r.head) }));
+}
+
+/** A page's rows with each payload completed by the head that covers it (rows without one keep theirs). */
+export function withHeads<R extends { readonly sequence?: unknown; readonly run_id?: unknown; readonly payload?: unknown }>(rows: readonly R[], heads: readonly OutboxHead[]): R[] {
+  if (heads.length === 0) return [...rows];
+  return rows.map((row) => {
+    const sequence = toNumber(row.sequence);
+    const head = heads.find((h) => h.runId === row.run_id && h.first <= sequence && sequence <= h.last);
+    return head === undefined || typeof row.payload !== 'string' ? row : { ...row, payload: head.head + row.payload };
+  });
+}
+
+/** Deletes the heads of runs that no longer have a row in the outbox (after pruning). */
+export async function pruneOutboxHeads(w: StateWriter, schema: string): Promise<void> {
+  const remaining = select({ columns: [{ expr: col('run_id', 'o'), alias: 'run_id' }], from: tableOf(stateTable(schema, 'outbox'), 'o') });
+  await w.run(deleteFrom(stateTable(schema, 'outbox_heads'), not(inQuery(col('run_id'), remaining))));
+}

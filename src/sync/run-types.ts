@@ -4,6 +4,7 @@ import type { Destination, DestinationOptions } from '../destinations/destinatio
 import type { Project } from '../definitions/model.js';
 import type { RunModeReason } from '../incremental/run-mode.js';
 import type { IncrementalSettings } from '../incremental/incremental-settings.js';
+import type { IncrementalMutation } from '../incremental/evaluate-incremental.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 
@@ -37,6 +38,11 @@ export interface RunRequest {
    * the compiled statement alone, as before.
    */
   readonly incremental?: { readonly settings: IncrementalSettings; readonly rebuild?: boolean };
+  /**
+   * Tests only, never set by the CLI or quorum.yml: a deliberate fault of the incremental engine,
+   * which test/incremental/exactness.test.ts must see fail its property.
+   */
+  readonly incrementalMutation?: IncrementalMutation;
 }
 
 /** The operator log's `stage.*` events (logging/stage-clock.ts); the bench reads them by name. */

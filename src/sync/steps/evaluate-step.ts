@@ -18,13 +18,13 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
   name: 'evaluate',
   stage: { stage: 'execute' },
   crashPoint: 'staged',
-  run: async ({ tx, schema, plan, definitions, stamp, project, log, incremental }) => {
+  run: async ({ request, tx, schema, plan, definitions, stamp, project, log, incremental }) => {
     log(`evaluating ${definitions.length} definitions as of ${stamp.asOf}`);
     await clearStagingArea(tx, schema);
     crashSoon('staging');
     // Incremental: the partials are refreshed in this transaction, so they commit with the snapshot.
     const staging = stagingQuery(plan, definitions);
-    const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, staging });
+    const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, staging, mutation: request.incrementalMutation });
     await tx.run(insertStaging(stateRefs(schema).staging, stage?.statement ?? staging));
     const duplicate = await stagedDuplicateKey(tx, schema);
     if (duplicate === null) return { incrementalSummary: stage?.summary ?? null };

@@ -1,7 +1,9 @@
 // Step `diff` (SPEC §6): the difference against the previous snapshots, computed in the warehouse
-// and written once as the change set, then counted per definition.
+// and written once as the change set, then counted per definition. A definition whose snapshot is
+// empty (a first run) takes every staged row as entered, without the comparison.
 import { changeSetCountsQuery, changeSetInsert } from '../change-set-sql.js';
 import { readCounts, type DefinitionCounts } from '../diff-sql.js';
+import { readSnapshotRecords, type SnapshotRecord } from '../snapshot-records.js';
 import { stateRefs, stateTable } from '../state-sql.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
 
@@ -16,7 +18,11 @@ export const diffStep: RunStep<RunContext & InTransaction, Diffed> = {
   run: async ({ tx, schema, definitions }) => {
     const refs = stateRefs(schema);
     const changes = stateTable(schema, 'changes');
-    await tx.run(changeSetInsert(refs, changes, definitions));
+    // The records say which snapshots are empty (the state check held them to the tables).
+    const records = await readSnapshotRecords(tx, tx.printer, schema);
+    const isEmpty = (r: SnapshotRecord | undefined) => r === undefined || (r.rowCount === 0 && r.userCount === 0);
+    const emptyBefore = new Set(definitions.filter((d) => isEmpty(records.get(d.name))).map((d) => d.name));
+    await tx.run(changeSetInsert(refs, changes, definitions, emptyBefore));
     return { counts: readCounts(await tx.rows(changeSetCountsQuery(refs, changes, definitions)), definitions) };
   },
 };

@@ -10,6 +10,8 @@ const capabilities = declareCapabilities({
   supportsAggregateFilter: true,
   // concat(string, ...): "NULL inputs are skipped". https://duckdb.org/docs/sql/functions/char
   concatSkipsNulls: true,
+  // "DuckDB supports ACID database transactions", DDL included. https://duckdb.org/docs/sql/statements/transactions
+  transactionalDdl: true,
 });
 
 export const duckdb: Dialect<DuckDbWarehouse> = {

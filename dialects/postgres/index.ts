@@ -9,6 +9,8 @@ const capabilities = declareCapabilities({
   supportsAggregateFilter: true,
   // concat: "NULL arguments are ignored". https://www.postgresql.org/docs/current/functions-string.html
   concatSkipsNulls: true,
+  // DROP TABLE is transactional (rolled back with the transaction). https://wiki.postgresql.org/wiki/Transactional_DDL_in_PostgreSQL:_A_Competitive_Analysis
+  transactionalDdl: true,
 });
 
 export const postgres: Dialect<PostgresWarehouse> = {

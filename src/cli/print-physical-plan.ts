@@ -1,5 +1,6 @@
 // `quorum explain --plan` for a person: the statement's CTEs in order, each with its kind and
 // strategy, what it reads and why the strategy applies.
+import type { IncrementalDecisions } from '../plan/physical/incremental-pass.js';
 import type { PhysicalPlan } from '../plan/physical/physical-plan.js';
 
 export function physicalPlanText(name: string, plan: PhysicalPlan): string {
@@ -12,7 +13,19 @@ export function physicalPlanText(name: string, plan: PhysicalPlan): string {
     lines.push(`${' '.repeat(width + 2)}why: ${cte.reason}`);
   });
   lines.push(`outputs: ${plan.outputs.map((o) => `${o.name} (${o.kind}, ${o.level}) from ${o.cte}`).join('; ')}`);
+  if (plan.incremental !== undefined) lines.push(...incrementalLines(plan.incremental));
   return `${lines.join('\n')}\n`;
+}
+
+function incrementalLines(decisions: IncrementalDecisions): string[] {
+  const state = decisions.enabled ? 'on' : 'off (incremental.enabled: false)';
+  const lines = [`incremental runs: ${state}; without a warehouse, each table is taken to have its arrival column`];
+  for (const d of decisions.parts) {
+    lines.push(`  ${d.part}  [${d.kind === 'partials' ? `partials, grain ${d.grain! % 86_400 === 0 ? `${d.grain! / 86_400} day` : `${d.grain} s`}` : 'recomputed each run'}]`);
+    lines.push(`    why: ${d.reason}`);
+  }
+  lines.push(`  definitions: ${decisions.definitions.map((d) => (d.mode === 'incremental' ? `${d.name} incremental` : `${d.name} full (${d.reasons.join('; ')})`)).join('; ')}`);
+  return lines;
 }
 
 export function printPhysicalPlan(name: string, plan: PhysicalPlan): void {

@@ -2,7 +2,7 @@
 // refresh of a state table, the rows that arrived since its watermark (minus the lag), the new
 // watermark, and the bookkeeping row written in the run's transaction.
 import type { Expr, FromItem } from '../sql/ast.js';
-import { aggregate, bin, cast, col, deleteFrom, insertInto, isNull, NULL, or, select, str, tableOf, ts, TRUE } from '../sql/ast.js';
+import { aggregate, bin, cast, col, deleteFrom, insertInto, isNull, NULL, oneOf, or, select, str, tableOf, ts, TRUE, union } from '../sql/ast.js';
 import { toIso, type StateWriter } from '../sync/state-sql.js';
 import { stateRef } from './partial-tables.js';
 
@@ -49,22 +49,30 @@ export async function readWatermark(w: StateWriter, source: FromItem, arrival: E
   return toIso(mark[0]?.w) ?? n.previous?.watermark ?? null;
 }
 
-export async function recordRefresh(w: StateWriter, schema: string, key: string, sourceTable: string, asOf: string, watermark: string | null): Promise<void> {
+/** What a refresh of one state table (or one source of a fact) leaves for the next run. */
+export interface RefreshRecord {
+  readonly key: string;
+  readonly sourceTable: string;
+  readonly asOf: string;
+  readonly watermark: string | null;
+}
+
+/** The bookkeeping rows of every refresh of a run: one DELETE and one INSERT, whatever their number. */
+export async function recordRefreshes(w: StateWriter, schema: string, records: readonly RefreshRecord[]): Promise<void> {
+  if (records.length === 0) return;
   const state = stateRef(schema);
-  await w.run(deleteFrom(state, bin('=', col('partial_table'), str(key))));
-  await w.run(
-    insertInto(
-      state,
-      ['partial_table', 'source_table', 'as_of', 'watermark', 'refreshed_at'],
-      select({
-        columns: [
-          { expr: str(key), alias: 'partial_table' },
-          { expr: str(sourceTable), alias: 'source_table' },
-          { expr: ts(asOf), alias: 'as_of' },
-          { expr: watermark === null ? cast(NULL, 'timestamp') : ts(watermark), alias: 'watermark' },
-          { expr: ts(new Date().toISOString()), alias: 'refreshed_at' },
-        ],
-      }),
-    ),
+  const now = ts(new Date().toISOString());
+  await w.run(deleteFrom(state, oneOf(col('partial_table'), records.map((r) => str(r.key)))));
+  const rows = records.map((r) =>
+    select({
+      columns: [
+        { expr: str(r.key), alias: 'partial_table' },
+        { expr: str(r.sourceTable), alias: 'source_table' },
+        { expr: ts(r.asOf), alias: 'as_of' },
+        { expr: r.watermark === null ? cast(NULL, 'timestamp') : ts(r.watermark), alias: 'watermark' },
+        { expr: now, alias: 'refreshed_at' },
+      ],
+    }),
   );
+  await w.run(insertInto(state, ['partial_table', 'source_table', 'as_of', 'watermark', 'refreshed_at'], rows.length === 1 ? rows[0] : union(rows)));
 }

@@ -6,18 +6,19 @@
 import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { Expr, With } from '../sql/ast.js';
-import { and, bin, col, countAll, or, select, table, ts } from '../sql/ast.js';
+import { and, bin, col, countAll, deleteFrom, or, select, table, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
-import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from './incremental-pass.js';
+import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from '../plan/physical/incremental-pass.js';
 import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { mergedScanQuery } from './merge-sql.js';
 import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } from './partial-columns.js';
-import { readPreviousRefreshes } from './arrival-sql.js';
+import { readPreviousRefreshes, recordRefreshes } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
-import { incrementalDdl } from './partial-tables.js';
+import { incrementalDdl, touchedRef } from './partial-tables.js';
+import { pruneStaleTables } from './prune-partials.js';
 import { cteReferences, replaceCtes, sourceReferences } from './rewrite-ctes.js';
 
 /**
@@ -32,6 +33,8 @@ export interface IncrementalOptions {
   readonly settings: IncrementalSettings;
   /** Rebuild every partial from the source (a full run keeps the partials for the next one). */
   readonly rebuild?: boolean;
+  /** The bookkeeping keys every definition of the project keeps (liveStateKeys); the others are pruned. Absent: nothing is. */
+  readonly liveKeys?: ReadonlySet<string>;
   readonly mutation?: IncrementalMutation;
 }
 
@@ -58,6 +61,12 @@ export function planIncremental(plan: Plan, settings: IncrementalSettings): { pa
   return { pass: incrementalPass(plan, settings, fromState), facts };
 }
 
+/** The bookkeeping keys of what a plan keeps in state: its partial tables and each (fact, source table). */
+export function liveStateKeys(plan: Plan, settings: IncrementalSettings): Set<string> {
+  const { pass, facts } = planIncremental(plan, settings);
+  return new Set([...pass.scans.map((s) => s.partialTable), ...facts.flatMap((f) => f.sources.map((source) => factRefreshKey(f, source)))]);
+}
+
 /** CREATE ... IF NOT EXISTS of the incremental state tables: before the run's transaction, like the other state tables. */
 export async function ensureIncrementalTables(connection: WarehouseConnection, options: Pick<IncrementalOptions, 'plan' | 'stateSchema' | 'settings'>): Promise<IncrementalPlan> {
   const { pass, facts } = planIncremental(options.plan, options.settings);
@@ -70,6 +79,8 @@ export async function ensureIncrementalTables(connection: WarehouseConnection, o
 export async function refreshIncremental(w: StateWriter, options: IncrementalOptions): Promise<IncrementalRun> {
   const { plan, stateSchema: schema } = options;
   const { pass, facts } = planIncremental(plan, options.settings);
+  // What this run keeps is live too: a run of some definitions may plan its scans differently.
+  if (options.liveKeys !== undefined) await pruneStaleTables(w, schema, new Set([...options.liveKeys, ...liveStateKeys(plan, options.settings)]));
   const previous = options.rebuild ? new Map() : await readPreviousRefreshes(w, schema);
   const lagSeconds = options.mutation === 'ignore-arrival-lag' ? 0 : options.settings.arrivalLagSeconds;
   const refreshes: ScanRefresh[] = [];
@@ -77,12 +88,15 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
     const result = await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null });
     refreshes.push({ ...result, cte: s.scan.name, table: s.table, partialTable: s.partialTable });
   }
+  // The scratch pairs are the run's own: none is left for the next one.
+  if (pass.scans.length > 0) await w.run(deleteFrom(touchedRef(schema)));
   for (const f of facts) {
     for (const source of f.sources) {
-      const read = await refreshFact(w, plan, schema, f, source, previous.get(factRefreshKey(f, source)) ?? null, lagSeconds);
-      refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead: read });
+      const { rowsRead, record } = await refreshFact(w, plan, schema, f, source, previous.get(factRefreshKey(f, source)) ?? null, lagSeconds);
+      refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead, record });
     }
   }
+  await recordRefreshes(w, schema, refreshes.map((r) => r.record));
   const mergeOptions = { skipEdgeBucket: options.mutation === 'skip-edge-bucket' };
   const replacements = new Map([
     ...factCtes(plan, schema, facts),

@@ -7,9 +7,6 @@ import { PRESET_ARRIVAL_COLUMNS } from '../definitions/source-layout.js';
 import type { SourceLayout } from '../definitions/model.js';
 import type { Catalog } from '../warehouse/catalog.js';
 
-/** The grain of the partials: one UTC day. Changing it changes every partial table's name. */
-export const BUCKET_SECONDS = 86_400;
-
 // Default `incremental.arrival_lag` (one hour) and the presets' arrival columns are the project's
 // own (definitions/parse-incremental.ts, definitions/source-layout.ts), so they are written once.
 

@@ -6,7 +6,7 @@ import type { Plan } from '../plan/plan.js';
 import { withCtes, type Query, type With } from '../sql/ast.js';
 import type { StateWriter } from '../sync/state-sql.js';
 import { refreshIncremental, rowsReadOf, type IncrementalMutation } from './evaluate-incremental.js';
-import type { DefinitionMode, Recomputed } from './incremental-pass.js';
+import type { DefinitionMode, Recomputed } from '../plan/physical/incremental-pass.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 
 export interface IncrementalSummary {
@@ -31,13 +31,15 @@ export interface StageRequest {
   readonly staging: Query;
   /** A full run: rebuild every partial and fact from the source, so the next run can be incremental. */
   readonly rebuild?: boolean;
+  /** The state keys the whole project keeps (liveStateKeys): the others' tables are pruned in this transaction. */
+  readonly liveKeys?: ReadonlySet<string>;
   /** Tests only. */
   readonly mutation?: IncrementalMutation;
 }
 
 export async function stageIncrementally(tx: StateWriter, request: StageRequest): Promise<IncrementalStage> {
   const { plan } = request;
-  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, mutation: request.mutation });
+  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation });
   // A statement without CTEs (no definition selected) reads nothing to rewrite.
   const statement = request.staging.kind === 'with' ? run.rewrite(request.staging) : withCtes([], request.staging);
   const read = await rowsReadOf(tx, plan, statement, run);

@@ -31,7 +31,7 @@ import {
 import { CTE } from '../plan/physical/cte-names.js';
 import { mostFrequentRanking } from '../sql/lower-ranked.js';
 import type { Measure, Plan } from '../plan/plan.js';
-import type { BucketRange, IncrementalScan, PartialMeasure } from './incremental-pass.js';
+import type { BucketRange, IncrementalScan, PartialMeasure } from '../plan/physical/incremental-pass.js';
 import {
   eventNarrowing,
   eventTimeOf,

@@ -6,7 +6,7 @@ import type { ColumnDefinition, Expr, RankKey, SqlType } from '../sql/ast.js';
 import { aggregate, and, bin, caseWhen, cast, codePointOrder, col, concat, countAll, dayStart, firstValueBy, isNull, NULL, oneOf, or, str, ts } from '../sql/ast.js';
 import { comparison } from '../sql/lower.js';
 import type { Measure, Plan } from '../plan/plan.js';
-import type { IncrementalScan, PartialMeasure, TimeRange } from './incremental-pass.js';
+import type { IncrementalScan, PartialMeasure, TimeRange } from '../plan/physical/incremental-pass.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -10,7 +10,7 @@ import type { Expr } from '../sql/ast.js';
 import { aggregate, and, bin, col, countAll, deleteFrom, exists, insertInto, isNull, num, select, str, table, tableOf, ts } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import { toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
-import { dayFloor, type IncrementalScan } from './incremental-pass.js';
+import { dayFloor, type IncrementalScan } from '../plan/physical/incremental-pass.js';
 import {
   bucketOf,
   eventNarrowing,
@@ -25,13 +25,15 @@ import {
   type RowContext,
 } from './partial-columns.js';
 import { partialRef, partialTableColumns, touchedRef, valueRef, valueTableColumns } from './partial-tables.js';
-import { newness, readWatermark, recordRefresh, type PreviousRefresh } from './arrival-sql.js';
+import { newness, readWatermark, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
 
 export interface RefreshResult {
   readonly rebuilt: boolean;
   readonly touchedPairs: number;
   /** Rows of the source the refresh's statements read (new rows found, then the touched days recomputed). */
   readonly rowsRead: number;
+  /** The bookkeeping row the run writes for it, with the others (recordRefreshes). */
+  readonly record: RefreshRecord;
 }
 
 export interface RefreshOptions {
@@ -57,9 +59,9 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   const rowsOfScan = and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...stored);
   const watermark = await readWatermark(w, source, arrival, n);
 
+  // Only this scan's pairs: the run empties the table once, after the last scan.
   const touched = touchedRef(schema);
-  const mine = bin('=', col('partial_table'), str(s.partialTable));
-  await w.run(deleteFrom(touched, mine));
+  await w.run(deleteFrom(touched, bin('=', col('partial_table'), str(s.partialTable))));
   await w.run(
     insertInto(
       touched,
@@ -148,7 +150,6 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     const read = await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: source, where: and(rowsOfScan, days) }));
     recomputed = toNumber(read[0]?.n);
   }
-  await w.run(deleteFrom(touched, mine));
-  await recordRefresh(w, schema, s.partialTable, s.table, plan.asOf, watermark);
-  return { rebuilt: previous === null, touchedPairs: pairs, rowsRead: found + recomputed };
+  const record = { key: s.partialTable, sourceTable: s.table, asOf: plan.asOf, watermark };
+  return { rebuilt: previous === null, touchedPairs: pairs, rowsRead: found + recomputed, record };
 }

@@ -4,7 +4,7 @@
 // run recomputes. Printed by each dialect's printer like the other state tables.
 import type { ColumnDefinition, Ddl, TableRef } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
-import type { IncrementalScan } from './incremental-pass.js';
+import type { IncrementalScan } from '../plan/physical/incremental-pass.js';
 import { isDistinct, propertyType, scanPartialColumns } from './partial-columns.js';
 
 const column = (name: string, type: ColumnDefinition['type'], nullable = false): ColumnDefinition => ({ name, type, nullable });

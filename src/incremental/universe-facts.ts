@@ -8,7 +8,7 @@ import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
 import { aggregate, and, bin, caseWhen, col, concat, countAll, deleteFrom, exists, insertInto, isNull, num, select, str, table, tableOf, ts } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
-import { newness, readWatermark, recordRefresh, type PreviousRefresh } from './arrival-sql.js';
+import { newness, readWatermark, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { eventTimeOf, rawIdentity, stitches, type RowContext } from './partial-columns.js';
 
@@ -112,7 +112,7 @@ export const factRefreshKey = (f: Fact, source: Fact['sources'][number]): string
 /**
  * Merges one source table's new rows into a fact table: the new keys (with their times) go to the
  * scratch table, the stored rows of those keys join them there, and the keys are rewritten from
- * the scratch table, one row each. Returns the source rows read.
+ * the scratch table, one row each. Returns the source rows read and the bookkeeping row to write.
  */
 export async function refreshFact(
   w: StateWriter,
@@ -122,7 +122,7 @@ export async function refreshFact(
   source: Fact['sources'][number],
   previous: PreviousRefresh | null,
   lagSeconds: number,
-): Promise<number> {
+): Promise<{ rowsRead: number; record: RefreshRecord }> {
   const ctx: RowContext = { plan, table: source.table, alias: 'e' };
   const from = table(source.table, 'e', plan.layout.schema);
   const arrival = col(source.arrivalColumn, 'e');
@@ -182,6 +182,5 @@ export async function refreshFact(
     ),
   );
   await w.run(deleteFrom(scratch));
-  await recordRefresh(w, schema, factRefreshKey(f, source), source.table, plan.asOf, watermark);
-  return toNumber(read[0]?.n);
+  return { rowsRead: toNumber(read[0]?.n), record: { key: factRefreshKey(f, source), sourceTable: source.table, asOf: plan.asOf, watermark } };
 }

@@ -26,6 +26,12 @@ export interface DialectCapabilities {
    * own identifier. Without it a schema name is one identifier.
    */
   readonly supportsQualifiedSchemaNames: boolean;
+  /**
+   * DROP TABLE inside a transaction is undone by its ROLLBACK and does not commit what came
+   * before. Without it (Snowflake commits on DDL), a run's transaction holds no DDL at all: a state
+   * table it stops using is emptied and forgotten there, and stays behind empty.
+   */
+  readonly transactionalDdl: boolean;
 }
 
 export const CONSERVATIVE_CAPABILITIES: DialectCapabilities = Object.freeze({
@@ -33,6 +39,7 @@ export const CONSERVATIVE_CAPABILITIES: DialectCapabilities = Object.freeze({
   listAggregateSkipsNulls: false,
   concatSkipsNulls: false,
   supportsQualifiedSchemaNames: false,
+  transactionalDdl: false,
 });
 
 /** A dialect's capabilities: what it declares, the conservative value for the rest. */

@@ -49,7 +49,12 @@ describe('quorum explain --plan', () => {
         '    reads: memberships, events:account:logged_in:per_user\n',
     );
     expect(r.stdout).toContain('12. quantifiers  [quantifiers: count_every_user]\n');
-    expect(r.stdout).toMatch(/\noutputs: at_risk_accounts \(audience, account\) from audience:at_risk_accounts\n$/);
+    expect(r.stdout).toContain('\noutputs: at_risk_accounts (audience, account) from audience:at_risk_accounts\n');
+    // The incremental pass's decisions follow: each scan's partials with their grain and why, what is recomputed.
+    expect(r.stdout).toContain('\nincremental runs: off (incremental.enabled: false);');
+    expect(r.stdout).toContain('  events:account:logged_in  [partials, grain 1 day]\n    why: per (raw identity, UTC day) partials of the closed days inside its widest window');
+    expect(r.stdout).toContain('  custom traits  [recomputed each run]\n');
+    expect(r.stdout).toMatch(/\n {2}definitions: at_risk_accounts incremental\n$/);
   });
 
   it('--json prints the serialisable plan itself', async () => {
@@ -59,6 +64,7 @@ describe('quorum explain --plan', () => {
     const expected = physicalPlanOf({ project, asOf: '2024-06-01T00:00:00.000Z', targets: ['power_users'] });
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(expected.ctes.find((c) => c.kind === 'features' && c.level === 'user')).toMatchObject({ strategy: 'event_users' });
+    expect(expected.incremental?.parts.filter((p) => p.kind === 'partials').every((p) => p.grain === 86_400)).toBe(true);
   });
 
   it('a misspelt name gets did you mean; an audience with --plan, or neither, is a usage error', async () => {

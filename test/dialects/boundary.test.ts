@@ -153,7 +153,7 @@ describe('the stage order', () => {
 // and destinations below sync (they take calls without knowing where they came from).
 const LATER_STAGES: Readonly<Record<string, readonly string[]>> = {
   definitions: ['plan', 'sql', 'evaluation', 'sync'],
-  plan: ['sql', 'evaluation', 'sync'],
+  plan: ['sql', 'evaluation', 'sync', 'incremental'],
   sql: ['evaluation', 'sync'],
   evaluation: ['sync'],
   destinations: ['evaluation', 'sync'],

@@ -6,7 +6,7 @@ import { DIALECTS } from '../../dialects/registry.js';
 import type { Project } from '../../src/definitions/model.js';
 import { planFor } from '../../src/evaluation/evaluate.js';
 import { refreshIncremental } from '../../src/incremental/evaluate-incremental.js';
-import { incrementalPass } from '../../src/incremental/incremental-pass.js';
+import { incrementalPass } from '../../src/plan/physical/incremental-pass.js';
 import { incrementalSettings } from '../../src/incremental/incremental-settings.js';
 import { incrementalDdl } from '../../src/incremental/partial-tables.js';
 import { lowerPlan } from '../../src/sql/lower.js';

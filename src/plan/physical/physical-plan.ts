@@ -4,6 +4,7 @@
 // by the passes of build-physical-plan.ts; src/sql/ translates it to the AST without deciding
 // anything again.
 import type { Level } from '../../definitions/model.js';
+import type { IncrementalDecisions } from './incremental-pass.js';
 
 /** What a CTE reads: another CTE of the statement or a table of the source schema. */
 export interface PhysicalInput {
@@ -144,6 +145,8 @@ export interface PhysicalPlan {
   readonly outputs: readonly OutputRelation[];
   /** The memberships CTE (user <-> account pairs at as_of, keyed by the layout's column names). */
   readonly memberships: string;
+  /** What an incremental run keeps in state and why (incremental-pass.ts); `quorum explain --plan` sets it. */
+  readonly incremental?: IncrementalDecisions;
 }
 
 /** A CTE of the plan by name; a missing one is a bug in a pass, never bad input. */

@@ -24,7 +24,7 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     crashSoon('staging');
     // Incremental: the partials are refreshed in this transaction, so they commit with the snapshot.
     const staging = stagingQuery(plan, definitions);
-    const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, staging, mutation: request.incrementalMutation });
+    const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation });
     await tx.run(insertStaging(stateRefs(schema).staging, stage?.statement ?? staging));
     const duplicate = await stagedDuplicateKey(tx, schema);
     if (duplicate === null) return { incrementalSummary: stage?.summary ?? null };

@@ -5,19 +5,36 @@
 // `--full`, `full_every`, an earlier as_of) it rebuilds its partials from the source instead of
 // refreshing them, so a full run also leaves the state the next incremental run starts from.
 import { INCREMENTAL_DEFAULTS } from '../../definitions/parse-incremental.js';
-import { ensureIncrementalTables } from '../../incremental/evaluate-incremental.js';
+import { planFor } from '../../evaluation/evaluate.js';
+import { ensureIncrementalTables, liveStateKeys } from '../../incremental/evaluate-incremental.js';
 import { incrementalSettings, type IncrementalSettings } from '../../incremental/incremental-settings.js';
 import type { RunModes } from '../run-modes.js';
 import type { RunContext, RunStep } from './run-step.js';
 
 export interface IncrementalChoice {
-  /** null: the compiled statement alone */
-  readonly incremental: { readonly settings: IncrementalSettings; readonly rebuild: boolean } | null;
+  /** null: the compiled statement alone. liveKeys: what every definition of the project keeps in state (the rest is pruned). */
+  readonly incremental: { readonly settings: IncrementalSettings; readonly rebuild: boolean; readonly liveKeys?: ReadonlySet<string> } | null;
+}
+
+/**
+ * The state the whole project keeps, whatever this run selected, so that a run of some definitions
+ * never prunes the others' partials. A project that does not plan as a whole prunes nothing.
+ */
+function projectLiveKeys(context: RunContext, settings: IncrementalSettings): ReadonlySet<string> | undefined {
+  const { project, plan, request } = context;
+  const all = project.definitions.map((d) => d.name);
+  try {
+    const whole = all.every((name) => request.definitions.includes(name)) ? plan : planFor({ project, catalog: request.catalog, asOf: plan.asOf, targets: all });
+    return liveStateKeys(whole, settings);
+  } catch {
+    return undefined;
+  }
 }
 
 export const prepareIncrementalStep: RunStep<RunContext & { readonly runModes: RunModes }, IncrementalChoice> = {
   name: 'prepare-incremental',
-  run: async ({ request, connection, plan, schema, project, runModes }) => {
+  run: async (context) => {
+    const { request, connection, plan, schema, project, runModes } = context;
     const config = project.config.incremental ?? INCREMENTAL_DEFAULTS;
     const anyFull = [...runModes.modes.values()].some((m) => m.mode === 'full');
     const incremental = request.incremental
@@ -28,7 +45,8 @@ export const prepareIncrementalStep: RunStep<RunContext & { readonly runModes: R
             rebuild: anyFull,
           }
         : null;
-    if (incremental !== null) await ensureIncrementalTables(connection, { plan, stateSchema: schema, settings: incremental.settings });
-    return { incremental };
+    if (incremental === null) return { incremental };
+    await ensureIncrementalTables(connection, { plan, stateSchema: schema, settings: incremental.settings });
+    return { incremental: { ...incremental, liveKeys: projectLiveKeys(context, incremental.settings) } };
   },
 };

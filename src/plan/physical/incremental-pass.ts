@@ -1,12 +1,25 @@
-// The incremental pass over a plan (docs/incremental.md): which event scans keep per-(raw identity,
-// day) partials in the state schema, which parts of the statement are recomputed in full each run
-// and why, and, per definition, whether its answer comes from partials (`incremental`) or not.
-// Warehouse-free and serialisable like the plan itself.
+// The incremental pass (SPEC §6.1, docs/incremental.md): the physical plan's decisions for an
+// incremental run. Which event scans keep per-(raw identity, bucket) partials in the state schema,
+// at what grain and why; which parts of the statement are recomputed in full each run and why; and,
+// per definition, whether its answer comes from partials (`incremental`) or not. Warehouse-free and
+// serialisable like the rest of the physical plan (`quorum explain --plan` prints it); the engine
+// (src/incremental/) carries the decisions out.
 import { createHash } from 'node:crypto';
-import type { Level, TimeWindow } from '../definitions/model.js';
-import type { EventScan, Feature, Measure, Plan, PlanCondition, RankedTrait } from '../plan/plan.js';
-import { CTE } from '../plan/physical/cte-names.js';
-import { BUCKET_SECONDS, type IncrementalSettings } from './incremental-settings.js';
+import type { Level, TimeWindow } from '../../definitions/model.js';
+import type { EventScan, Feature, Measure, Plan, PlanCondition, RankedTrait } from '../plan.js';
+import { PRESET_ARRIVAL_COLUMNS } from '../../definitions/source-layout.js';
+import { CTE } from './cte-names.js';
+
+/** The grain of the partials: one UTC day. Changing it changes every partial table's name. */
+export const BUCKET_SECONDS = 86_400;
+
+/** What the pass needs to know of the warehouse beyond the plan (src/incremental/incremental-settings.ts gives it). */
+export interface ArrivalColumns {
+  /** The arrival column of a source table, or null when it has none (its scans run full). */
+  arrivalColumn(table: string): string | null;
+  /** Offline (`quorum explain --plan`): the catalog was not read, so column types are not checked. */
+  readonly offline?: boolean;
+}
 
 const DAY_MS = BUCKET_SECONDS * 1000;
 
@@ -51,6 +64,10 @@ export interface IncrementalScan {
    * counts); first / last keep each day's earliest / latest matching row (time, id, value).
    */
   readonly ranked: { readonly kind: 'most_frequent'; readonly minFrequency: number } | { readonly kind: 'first' | 'last'; readonly trait: RankedTrait } | null;
+  /** The bucket of the partials, in seconds (one UTC day). */
+  readonly grain: number;
+  /** Why the scan keeps what it keeps, for a person (`quorum explain --plan`). */
+  readonly reason: string;
 }
 
 export interface Recomputed {
@@ -107,15 +124,19 @@ const UNIVERSE_PARTS: readonly string[] = [CTE.userUniverse, CTE.accountUniverse
 const MERGEABLE: ReadonlySet<Measure['aggregate']> = new Set(['count', 'sum', 'avg', 'min', 'max', 'count_distinct', 'sorted_distinct_list']);
 const STORABLE_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'integer', 'boolean', 'timestamp']);
 
-function scanFallback(plan: Plan, scan: EventScan, settings: IncrementalSettings): string | null {
-  const types = plan.columnTypes[scan.table];
-  if (types === undefined) return `the catalog does not know table ${scan.table}`;
+function scanFallback(plan: Plan, scan: EventScan, settings: ArrivalColumns): string | null {
   if (settings.arrivalColumn(scan.table) === null) return `table ${scan.table} has no arrival column (source.arrival_time)`;
-  if (types[plan.layout.columns.userId] !== 'string') return `${scan.table}.${plan.layout.columns.userId} is not a string column`;
+  const types = plan.columnTypes[scan.table];
+  if (types === undefined && !settings.offline) return `the catalog does not know table ${scan.table}`;
+  // Offline the catalog was not read: a column's type is not checked (undefined: unknown, assumed fit).
+  const typeOf = (column: string): string | undefined => types?.[column];
+  const not = (column: string, fit: (type: string) => boolean): boolean => typeOf(column) !== undefined ? !fit(typeOf(column)!) : types !== undefined;
+  const isString = (type: string) => type === 'string';
+  if (not(plan.layout.columns.userId, isString)) return `${scan.table}.${plan.layout.columns.userId} is not a string column`;
   for (const m of scan.measures) {
-    if (m.groupContext && types[plan.layout.columns.contextGroupId] !== 'string') return `${scan.table}.${plan.layout.columns.contextGroupId} is not a string column`;
+    if (m.groupContext && not(plan.layout.columns.contextGroupId, isString)) return `${scan.table}.${plan.layout.columns.contextGroupId} is not a string column`;
     if (!MERGEABLE.has(m.aggregate)) return `${m.aggregate} has no partial`;
-    if (m.property !== null && !STORABLE_TYPES.has(types[m.property] ?? 'unknown')) return `property ${m.property} has no storable type`;
+    if (m.property !== null && not(m.property, (type) => STORABLE_TYPES.has(type))) return `property ${m.property} has no storable type`;
   }
   const distinct = new Set(scan.measures.filter((m) => m.aggregate === 'count_distinct' || m.aggregate === 'sorted_distinct_list').map((m) => m.property));
   if (distinct.size > 1) return 'distinct measures over two properties of one table are not kept in partials yet';
@@ -158,7 +179,17 @@ function incrementalScan(plan: Plan, scan: EventScan, arrivalColumn: string): In
     storedFrom: froms.includes(null) ? null : Math.min(...(froms as number[])),
     closedEnd: dayFloor(asOfMs),
     ranked: null,
+    grain: BUCKET_SECONDS,
+    reason: grainReason(presence.range, measures),
   };
+}
+
+/** Why a scan keeps what it keeps: which days come from partials and which are read raw each run. */
+function grainReason(presence: TimeRange, measures: readonly PartialMeasure[]): string {
+  const windows = measures.filter((m) => m.range.from !== null || m.range.to !== null).length;
+  const kept = presence.from === null ? 'every closed day of history' : 'the closed days inside its widest window';
+  const raw = windows === 0 ? 'the open day that holds as_of' : "the open day that holds as_of and each window's edge day";
+  return `per (raw identity, UTC day) partials of ${kept}, so a new identity edge re-attributes without a rescan; ${raw} read raw each run`;
 }
 
 /**
@@ -230,7 +261,7 @@ function featureReason(f: Feature, scans: ReadonlyMap<string, IncrementalScan>, 
 }
 
 /** `fromState`: the CTEs of the universes, memberships and identity that the run reads from facts in state. */
-export function incrementalPass(plan: Plan, settings: IncrementalSettings, fromState: readonly string[] = []): IncrementalPlan {
+export function incrementalPass(plan: Plan, settings: ArrivalColumns, fromState: readonly string[] = []): IncrementalPlan {
   const scans = new Map<string, IncrementalScan>();
   const fallbacks = new Map<string, string>();
   for (const scan of plan.scans) {
@@ -241,7 +272,7 @@ export function incrementalPass(plan: Plan, settings: IncrementalSettings, fromS
   for (const r of plan.ranked) {
     const scan = rankedScan(r);
     const idType = plan.columnTypes[r.match.table]?.[plan.layout.columns.id];
-    const reason = scanFallback(plan, scan, settings) ?? (r.compute !== 'most_frequent' && !STORABLE_TYPES.has(idType ?? 'unknown') ? 'the event id column has no storable type' : null);
+    const reason = scanFallback(plan, scan, settings) ?? (r.compute !== 'most_frequent' && !(idType === undefined && settings.offline) && !STORABLE_TYPES.has(idType ?? 'unknown') ? 'the event id column has no storable type' : null);
     if (reason !== null) {
       fallbacks.set(r.name, reason);
       continue;
@@ -265,4 +296,42 @@ export function incrementalPass(plan: Plan, settings: IncrementalSettings, fromS
     return { name: o.name, mode: reasons.length === 0 ? 'incremental' : 'full', reasons: [...new Set(reasons)] };
   });
   return { asOf: plan.asOf, scans: [...scans.values()], recomputed, definitions };
+}
+
+/** One part of the statement as `quorum explain --plan` shows it: kept in partials (and at what grain) or recomputed, and why. */
+export interface IncrementalDecision {
+  readonly part: string;
+  readonly kind: 'partials' | 'recomputed';
+  /** partials: the bucket in seconds */
+  readonly grain: number | null;
+  readonly reason: string;
+}
+
+/** The pass's decisions in short, for the physical plan's readers (the engine reads IncrementalPlan itself). */
+export interface IncrementalDecisions {
+  readonly enabled: boolean;
+  readonly parts: readonly IncrementalDecision[];
+  readonly definitions: readonly DefinitionMode[];
+}
+
+export function incrementalDecisions(pass: IncrementalPlan, enabled: boolean): IncrementalDecisions {
+  return {
+    enabled,
+    parts: [
+      ...pass.scans.map((s): IncrementalDecision => ({ part: s.scan.name, kind: 'partials', grain: s.grain, reason: s.reason })),
+      ...pass.recomputed.map((r): IncrementalDecision => ({ part: r.part, kind: 'recomputed', grain: null, reason: r.reason })),
+    ],
+    definitions: pass.definitions,
+  };
+}
+
+/**
+ * The pass as `quorum explain --plan` runs it, without a warehouse: each table is taken to have the
+ * arrival column the project names (or its preset's), column types are not checked, and the
+ * universes, memberships and identity edges are taken to come from facts in state.
+ */
+export function offlineIncrementalPass(plan: Plan): IncrementalPlan {
+  const layout = plan.layout;
+  const column = layout.arrivalTime ?? PRESET_ARRIVAL_COLUMNS[layout.preset].join(' or ');
+  return incrementalPass(plan, { arrivalColumn: () => column, offline: true }, UNIVERSE_PARTS);
 }

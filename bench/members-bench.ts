@@ -5,7 +5,7 @@
 // print the same ids; what the ratio measures is what quorum adds around the statement: loading its
 // modules and the project, reading the catalog, compiling, and reading the rows back.
 //   node dist/bench/members-bench.js [--sf 1] [--reps 5]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,10 @@ const ids = (csv: string) =>
 export async function membersRatios(file: string, repetitions: number, names?: readonly string[]): Promise<MembersFigure[]> {
   const dir = membersProject(file);
   const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'quorum.js');
+  // bin/quorum.js falls back to the unbundled modules after a bare tsc: say so, the figures differ
+  const dist = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const modified = (file: string) => statSync(path.join(dist, file), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (modified('bundle/main.js') < modified('src/cli/main.js')) process.stderr.write('members bench: dist/bundle is older than dist/src, so this measures the unbundled CLI (npm run build bundles it)\n');
   const hand = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hand-members.js');
   const out: MembersFigure[] = [];
   try {

@@ -1,7 +1,7 @@
 // SQL traits read by DuckDB's own parser: `json_serialize_sql` on a private in-memory instance
 // (external access off, configuration locked) returns the parse tree of SELECT statements and
 // refuses every other kind; `extractStatements` counts statements. Nothing is ever executed.
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { charOffsetOfByte, objectNodes, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../../src/warehouse/sql-parser.js';
 import { DUCKDB_SANDBOX } from './duckdb-connector.js';
 import { duckDbDeniedFunction, duckDbDeniedRelation } from './duckdb-deny-list.js';
@@ -11,9 +11,9 @@ type Node = Record<string, unknown>;
 let parserConnection: Promise<DuckDBConnection> | null = null;
 
 function connection(): Promise<DuckDBConnection> {
-  parserConnection ??= import('@duckdb/node-api')
-    .then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:', DUCKDB_SANDBOX))
-    .then((instance) => instance.connect());
+  // a static import: duckdb-connector.ts (DUCKDB_SANDBOX) loads the client anyway, and the
+  // bundled CLI (scripts/bundle-cli.ts) gives a dynamic import of a CommonJS package no named exports
+  parserConnection ??= DuckDBInstance.create(':memory:', DUCKDB_SANDBOX).then((instance) => instance.connect());
   return parserConnection;
 }
 

@@ -4,8 +4,8 @@
 //
 // 1. The warehouse as it stood at SECOND_AS_OF (asItStood), a first run then (full: it builds the
 //    kept state), then bench/append-rows.ts lands APPENDED (1% new rows in every table, 5% of them
-//    late) before a run at THIRD_AS_OF. The six definitions and the project are
-//    bench/run-stages-bench.ts's.
+//    late; or what `append` says) before a run when they have all arrived (an hour later). The six
+//    definitions and the project are bench/run-stages-bench.ts's.
 // 2. On fresh copies of that one prepared directory, side by side, the order rotating with each
 //    repetition: the run a schedule makes (incremental); `quorum run --full` (which also rebuilds
 //    the kept state); and the engine off (`enabled: false`: the compiled statement alone, what a
@@ -15,7 +15,8 @@
 //    both incremental after their own first run and the same append (bench/incremental-run-child.ts
 //    runs them: the varied definitions exist only as TypeScript).
 //
-//   node dist/bench/incremental-bench.js [--sf 1] [--reps 3] [--no-many] [--json]   (--json: every run's figures too)
+//   node dist/bench/incremental-bench.js [--sf 1] [--reps 3] [--no-many] [--json]
+//       [--percent 1 --late 0.05 --minutes 60]   what lands between the runs; --json: every run's figures too
 import { appendFileSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,9 +25,9 @@ import { parseArgs } from 'node:util';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdb } from '../dialects/duckdb/index.js';
 import { bin, col, deleteFrom, ts } from '../src/sql/ast.js';
-import { appendRows } from './append-rows.js';
+import { appendRows, type AppendOptions } from './append-rows.js';
 import { benchProjectDir, median } from './measure.js';
-import { APPENDED, SECOND_AS_OF, THIRD_AS_OF, stageTimes, timeChild, writeRunProject } from './run-stages-bench.js';
+import { APPENDED, SECOND_AS_OF, stageTimes, timeChild, writeRunProject } from './run-stages-bench.js';
 import { SCALE_SCHEMA, SCALE_TABLES } from './scale-generator.js';
 
 const ENGINE_ON = 'incremental:\n  enabled: true\n';
@@ -75,6 +76,8 @@ export interface ManyFigure {
 
 export interface IncrementalFigure {
   readonly sf: number;
+  /** what landed between the first run and the measured ones; they run at `append.arrived` */
+  readonly append: AppendOptions;
   /** rows appended over every table before the measured runs */
   readonly added: number;
   readonly first: MeasuredRun;
@@ -147,8 +150,8 @@ async function asItStood(connection: DuckDBConnection, asOf: string): Promise<vo
     await connection.run(duckdb.printer.printStatement(deleteFrom({ schema: SCALE_SCHEMA, name: table }, bin('>', col('received_at'), ts(asOf)))));
 }
 
-/** The first run of `dir`, then APPENDED lands in its warehouse: the state every measured run starts from. */
-async function prepare(dir: string, run: Runner): Promise<{ first: MeasuredRun; added: number }> {
+/** The first run of `dir`, then `append` lands in its warehouse: the state every measured run starts from. */
+async function prepare(dir: string, run: Runner, append: AppendOptions): Promise<{ first: MeasuredRun; added: number }> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const open = async <T>(work: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
     const instance = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'));
@@ -160,9 +163,9 @@ async function prepare(dir: string, run: Runner): Promise<{ first: MeasuredRun; 
       instance.closeSync();
     }
   };
-  await open((c) => asItStood(c, SECOND_AS_OF));
-  const first = await run(dir, SECOND_AS_OF);
-  const added = await open((c) => appendRows(c, APPENDED));
+  await open((c) => asItStood(c, append.since));
+  const first = await run(dir, append.since);
+  const added = await open((c) => appendRows(c, append));
   return { first, added: Object.values(added).reduce((a, b) => a + b, 0) };
 }
 
@@ -199,14 +202,14 @@ function expectModes(run: MeasuredRun, expected: readonly string[], what: string
 }
 
 /** One repetition: the three sides on fresh copies of `prepared`, starting with side `rep` mod 3. */
-async function sideBySide(prepared: string, rep: number): Promise<SideBySide> {
+async function sideBySide(prepared: string, rep: number, asOf: string): Promise<SideBySide> {
   const dirs = Object.fromEntries(SIDES.map((side) => [side, copyOf(prepared)])) as Record<Side, string>;
   engineOff(dirs.off);
   try {
     const runs = {} as Record<Side, MeasuredRun>;
     for (let k = 0; k < SIDES.length; k += 1) {
       const side = SIDES[(rep + k) % SIDES.length];
-      runs[side] = await cliRun(dirs[side], THIRD_AS_OF, ...(side === 'full' ? ['--full'] : []));
+      runs[side] = await cliRun(dirs[side], asOf, ...(side === 'full' ? ['--full'] : []));
       expectModes(runs[side], [EXPECTED_MODE[side]], `the ${side} run`);
     }
     let compared = 0;
@@ -222,13 +225,13 @@ async function sideBySide(prepared: string, rep: number): Promise<SideBySide> {
 }
 
 /** The 50 definitions and each single candidate, incremental, on fresh copies of one prepared state. */
-async function manyVersusSingles(file: string, reps: number, singles: readonly string[]): Promise<ManyFigure> {
+async function manyVersusSingles(file: string, reps: number, singles: readonly string[], append: AppendOptions): Promise<ManyFigure> {
   const dir = mkdtempSync(path.join(tmpdir(), 'quorum-incremental-bench-'));
   try {
     for (const part of ['quorum.yml', 'traits', 'audiences']) cpSync(path.join(benchProjectDir(), part), path.join(dir, part), { recursive: true });
     copyFileSync(file, path.join(dir, 'warehouse.duckdb'));
     appendFileSync(path.join(dir, 'quorum.yml'), `\n${ENGINE_ON}`);
-    const { first } = await prepare(dir, fiftyRun);
+    const { first } = await prepare(dir, fiftyRun, append);
     const targets: readonly (readonly string[])[] = [[], ...singles.map((name) => [name])];
     const runs = targets.map(() => [] as MeasuredRun[]);
     for (let r = 0; r < reps; r += 1) {
@@ -236,7 +239,7 @@ async function manyVersusSingles(file: string, reps: number, singles: readonly s
         const i = (r + k) % targets.length;
         const copy = copyOf(dir);
         try {
-          runs[i].push(await fiftyRun(copy, THIRD_AS_OF, ...targets[i]));
+          runs[i].push(await fiftyRun(copy, append.arrived, ...targets[i]));
         } finally {
           rmSync(copy, { recursive: true, force: true });
         }
@@ -253,6 +256,8 @@ export interface IncrementalOptions {
   readonly reps: number;
   /** the single definitions the 50 are compared with; empty: the 50-definition rows are skipped */
   readonly singles?: readonly string[];
+  /** what lands after the first run; default APPENDED (1% new rows, 5% late, over the hour after SECOND_AS_OF) */
+  readonly append?: AppendOptions;
 }
 
 /** Every figure of the section on a copy of the scale warehouse `file` (never written to). */
@@ -260,12 +265,13 @@ export async function incrementalFigure(sf: number, file: string, options: Incre
   const dir = writeRunProject(file);
   try {
     appendFileSync(path.join(dir, 'quorum.yml'), ENGINE_ON);
-    const { first, added } = await prepare(dir, cliRun);
+    const append = options.append ?? APPENDED;
+    const { first, added } = await prepare(dir, cliRun, append);
     const pairs: SideBySide[] = [];
-    for (let r = 0; r < options.reps; r += 1) pairs.push(await sideBySide(dir, r));
+    for (let r = 0; r < options.reps; r += 1) pairs.push(await sideBySide(dir, r, append.arrived));
     const singles = options.singles ?? SINGLE_CANDIDATES;
-    const many = singles.length > 0 ? await manyVersusSingles(file, options.reps, singles) : null;
-    return { sf, added, first, pairs, many };
+    const many = singles.length > 0 ? await manyVersusSingles(file, options.reps, singles, append) : null;
+    return { sf, append, added, first, pairs, many };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -289,7 +295,8 @@ const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(2)} s`;
 const x = (a: number, b: number) => `${(a / Math.max(b, 1e-9)).toFixed(2)}x`;
 const n = (v: number) => Math.round(v).toLocaleString('en');
 const stage = (r: MeasuredRun, name: string) => r.stages[name] ?? 0;
-const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+const pct = (v: number) => `${Number((v * 100).toPrecision(2))}%`;
+const minutes = (a: AppendOptions) => `${Math.round((Date.parse(a.arrived) - Date.parse(a.since)) / 60_000)} min`;
 
 export function incrementalRows(f: IncrementalFigure): IncrementalRow[] {
   const at = `SF${f.sf}`;
@@ -298,7 +305,7 @@ export function incrementalRows(f: IncrementalFigure): IncrementalRow[] {
   const reps = `medians of ${f.pairs.length} side-by-side repetition${f.pairs.length === 1 ? '' : 's'}`;
   const rows: IncrementalRow[] = [
     [`${at}, first run (full, builds the kept state): whole process`, s(f.first.wallMs), `execute ${s(stage(f.first, 'execute'))}, diff ${s(stage(f.first, 'diff'))}, deliver ${s(stage(f.first, 'deliver'))}; ${n(f.first.changes)} changes; then ${n(f.added)} rows appended`],
-    [`${at}, after ${pct(APPENDED.fraction)} new rows (${pct(APPENDED.late)} late): incremental / run --full, whole process`, x(inc.wallMs, full.wallMs), `goal <= 0.1; ${s(inc.wallMs)} vs ${s(full.wallMs)}; ${reps}`],
+    [`${at}, after ${pct(f.append.fraction)} new rows (${pct(f.append.late)} late) in ${minutes(f.append)}: incremental / run --full, whole process`, x(inc.wallMs, full.wallMs), `goal <= 0.1; ${s(inc.wallMs)} vs ${s(full.wallMs)}; ${reps}`],
     [`${at}, the same: incremental / run --full, stage.execute`, x(stage(inc, 'execute'), stage(full, 'execute')), `${s(stage(inc, 'execute'))} vs ${s(stage(full, 'execute'))}`],
     [`${at}, the same: incremental / engine off, whole process`, x(inc.wallMs, off.wallMs), `${s(inc.wallMs)} vs ${s(off.wallMs)} (enabled: false: the compiled statement alone)`],
     [`${at}, the same: incremental / engine off, stage.execute`, x(stage(inc, 'execute'), stage(off, 'execute')), `${s(stage(inc, 'execute'))} vs ${s(stage(off, 'execute'))}`],
@@ -334,11 +341,15 @@ function manyRows(at: string, m: ManyFigure): IncrementalRow[] {
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const { scaleWarehouseFile } = await import('./scale-generator.js');
-  const { values } = parseArgs({ options: { sf: { type: 'string', default: '1' }, reps: { type: 'string', default: '3' }, 'no-many': { type: 'boolean' }, json: { type: 'boolean' } } });
+  const text = (value: string) => ({ type: 'string', default: value }) as const;
+  const { values } = parseArgs({
+    options: { sf: text('1'), reps: text('3'), percent: text(String(APPENDED.fraction * 100)), late: text(String(APPENDED.late)), minutes: text('60'), 'no-many': { type: 'boolean' }, json: { type: 'boolean' } },
+  });
   const sf = Number(values.sf);
   const file = scaleWarehouseFile(sf);
   if (!existsSync(file)) throw new Error(`no scale warehouse at ${file}: npm run bench -- --sf ${sf} generates it`);
-  const figure = await incrementalFigure(sf, file, { reps: Number(values.reps), singles: values['no-many'] ? [] : SINGLE_CANDIDATES });
+  const append = { ...APPENDED, fraction: Number(values.percent) / 100, late: Number(values.late), arrived: new Date(Date.parse(APPENDED.since) + Number(values.minutes) * 60_000).toISOString() };
+  const figure = await incrementalFigure(sf, file, { reps: Number(values.reps), singles: values['no-many'] ? [] : SINGLE_CANDIDATES, append });
   const rows = incrementalRows(figure);
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [what, fig, note] of rows) process.stdout.write(`  ${what.padEnd(width)}  ${fig.padStart(9)}  ${note}\n`);

@@ -20,6 +20,7 @@ import { benchCatalog, loadBenchProject, median, time, manyVersusOne, referenceR
 import { membersRatios, membersRows } from './members-bench.js';
 import { runMemoryFigure, runMemoryRows } from './run-memory-bench.js';
 import { runStages, runStageRows, runStagesTable, type RunStagesFigure } from './run-stages-bench.js';
+import { incrementalFigure, incrementalRows } from './incremental-bench.js';
 import { copyToPglite, generateScaleWarehouse, scaleSizes, scaleWarehouseFile, type PgliteLike } from './scale-generator.js';
 import { predicate } from '../src/definitions/literal-instants.js';
 
@@ -350,6 +351,10 @@ async function main(): Promise<void> {
     stages.push(await runStages(sf, file));
   print('a whole quorum run (the CLI, its --log-format json stage events): six definitions, a first run, a second an hour later, a third after new rows', runStageRows(stages));
   process.stdout.write(`\n${runStagesTable(stages)}\n`);
+  // Incremental runs against full ones after new rows land (issue 15): three whole processes a
+  // repetition, so fewer repetitions than the statements.
+  const incremental = await incrementalFigure(args.sf, scale.file, { reps: Math.max(3, Math.floor(REPETITIONS / 2)) });
+  print(`incremental runs (bench/incremental-bench.ts): whole quorum run processes, incremental.enabled, side by side on fresh copies`, incrementalRows(incremental));
   // 1,000,000 changes at SF 1 and above; fewer at smaller scale factors, so that the default bench stays short.
   const changes = Math.min(1_000_000, Math.round(args.sf * 1_000_000));
   print('memory of a whole quorum run (bench/run-memory-bench.ts)', runMemoryRows([await runMemoryFigure(changes)]));

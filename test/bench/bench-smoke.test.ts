@@ -2,12 +2,16 @@
 // hand-written answer agrees with quorum's (referenceRatios throws otherwise). Benchmarks are not
 // timed tests: nothing here asserts on a duration.
 import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { duckdb } from '../../dialects/duckdb/index.js';
 import { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
 import { benchCatalog, loadBenchProject, manyDisagreeWithOne, manyVersusOne, referenceRatios, singleRuns } from '../../bench/measure.js';
 import { generateScaleWarehouse, scaleSizes, scaleWarehouseSql } from '../../bench/scale-generator.js';
 import { REFERENCE_DEFINITIONS } from '../../bench/reference-queries.js';
+import { incrementalFigure, incrementalRows, snapshotDifference } from '../../bench/incremental-bench.js';
 
 describe('bench smoke (SF 0.005)', () => {
   it('generates the scale warehouse with set-based SQL at the requested size', async () => {
@@ -63,6 +67,58 @@ describe('bench smoke (SF 0.005)', () => {
     } finally {
       await source.close();
       await pg.close();
+    }
+  });
+
+  // Whole `quorum run` processes (bin/quorum.js, so dist/ must be built: `npm test` builds first).
+  it('computes the incremental section, and the incremental run answers as run --full and the engine off do', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'quorum-bench-smoke-'));
+    try {
+      const file = path.join(dir, 'scale.duckdb');
+      const instance = await DuckDBInstance.create(file);
+      const connection = await instance.connect();
+      await generateScaleWarehouse(connection, { sf: 0.005 });
+      connection.closeSync();
+      instance.closeSync();
+
+      // Throws when a copy's snapshots differ from run --full's, or a run is not in the mode it is measured as.
+      const figure = await incrementalFigure(0.005, file, { reps: 1, singles: ['logins_past_30_days'] });
+      const [pair] = figure.pairs;
+      expect(figure.added).toBeGreaterThan(0);
+      expect(pair.compared).toBeGreaterThan(0);
+      expect(figure.first.modes).toEqual({ 'full (first_run)': 6 });
+      expect(pair.runs.incremental.modes).toEqual({ incremental: 6 });
+      expect(pair.runs.full.modes).toEqual({ 'full (requested)': 6 });
+      expect(pair.runs.off.modes).toEqual({ 'full (disabled)': 6 });
+      // the incremental run reads the new rows and the edges of windows, not the history
+      expect(pair.runs.incremental.rowsRead).toBeGreaterThan(0);
+      expect(pair.runs.incremental.rowsRead).toBeLessThan(pair.runs.full.rowsRead);
+      expect(figure.many?.many[0].modes.incremental).toBeGreaterThan(0);
+      expect(figure.many?.singles[0].runs[0].modes).toEqual({ incremental: 1 });
+      const rows = incrementalRows(figure);
+      expect(rows).toHaveLength(13);
+      for (const [what, value] of rows) expect(value, what).toMatch(/^(\d+\.\d\dx|\d+\.\d\d s|agree)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  it('finds a snapshot value or account user that differs between two states', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'quorum-bench-smoke-'));
+    try {
+      for (const [name, value, user] of [['a', '3', 'u1'], ['b', '4', 'u2']]) {
+        mkdirSync(path.join(dir, name));
+        const instance = await DuckDBInstance.create(path.join(dir, name, 'warehouse.duckdb'));
+        const c = await instance.connect();
+        await c.run(`CREATE SCHEMA s; CREATE TABLE s.snapshots (definition TEXT, entity_id TEXT, value TEXT); CREATE TABLE s.snapshot_users (definition TEXT, entity_id TEXT, user_id TEXT, position INTEGER)`);
+        await c.run(`INSERT INTO s.snapshots VALUES ('t', 'e1', '1'), ('t', 'e2', '${value}'); INSERT INTO s.snapshot_users VALUES ('a', 'acc', '${user}', 1)`);
+        c.closeSync();
+        instance.closeSync();
+      }
+      expect(await snapshotDifference(path.join(dir, 'a'), path.join(dir, 'a'), 's')).toEqual({ compared: 3, differing: 0 });
+      expect(await snapshotDifference(path.join(dir, 'a'), path.join(dir, 'b'), 's')).toEqual({ compared: 3, differing: 4 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

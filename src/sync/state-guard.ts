@@ -22,18 +22,22 @@ import { recoverHistory } from './state-history.js';
 import { ensureStateTables, StateWriter } from './state-sql.js';
 
 export async function openState(connection: WarehouseConnection, schema: string): Promise<StateShape> {
-  const shape = await inspectShape(connection, schema);
+  let shape = await inspectShape(connection, schema);
+  if (shape.kind === 'damaged' && shape.badTables.length === 0) {
+    if (await beingCreated(connection, schema, shape.missingTables)) {
+      await createState(connection, schema);
+      return { kind: 'current' };
+    }
+    // The catalog and the facts are two reads. Another first run may have created the missing
+    // tables between them, and then written its version or run: the facts then say "written",
+    // though nothing was dropped. A second look at the catalog tells dropped from created.
+    shape = await inspectShape(connection, schema);
+  }
   if (shape.kind === 'fresh') {
     await createState(connection, schema);
     return { kind: 'current' };
   }
-  if (shape.kind === 'damaged') {
-    if (shape.badTables.length === 0 && (await beingCreated(connection, schema, shape.missingTables))) {
-      await createState(connection, schema);
-      return { kind: 'current' };
-    }
-    throw stateDamaged(schema, shape.problems);
-  }
+  if (shape.kind === 'damaged') throw stateDamaged(schema, shape.problems);
   if (shape.kind === 'current' && (shape.scratchMissing || shape.upgradeFrom !== undefined)) await ensureStateTables(connection, schema);
   return shape;
 }

@@ -3,7 +3,8 @@
 // messageId and body), the snapshots must match the data, the outbox must be empty. Also: two
 // runs started at once never both deliver.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,10 @@ import { startReceiver, type ReceivedCall, type Receiver } from './support/recei
 
 const T1 = AS_OFS[1];
 const T2 = AS_OFS[3];
-const CHILD = path.resolve('node_modules/.cache/quorum-sync-tests/run-child.mjs');
+// One bundle per test-file run (pid and random bytes), so runs in parallel checkouts or at once in
+// one checkout never execute each other's half-written child script; removed in afterAll.
+const CHILD_DIR = path.resolve(`node_modules/.cache/quorum-sync-tests-${process.pid}-${randomBytes(3).toString('hex')}`);
+const CHILD = path.join(CHILD_DIR, 'run-child.mjs');
 
 interface Case {
   readonly name: string;
@@ -98,7 +102,7 @@ async function checkState(dir: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await mkdir(path.dirname(CHILD), { recursive: true });
+  await mkdir(CHILD_DIR, { recursive: true });
   await build({ entryPoints: ['test/sync/support/run-child.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: CHILD, logLevel: 'warning' });
   receiver = await startReceiver({ writeKey: WRITE_KEY });
   reference = await Reference.open(dataset);
@@ -119,6 +123,7 @@ afterAll(async () => {
   removeTempDirs();
   await receiver?.close();
   reference?.close();
+  await rm(CHILD_DIR, { recursive: true, force: true });
 });
 
 describe('quorum run killed at any point loses nothing', () => {
@@ -149,7 +154,8 @@ describe('quorum run killed at any point loses nothing', () => {
     await Promise.all([worker(), worker(), worker()]);
     expect(failures).toEqual([]);
     expect(receiver.invalid).toEqual([]);
-  }, 300_000);
+    // about 55 CLI processes: 300 s ran out at load 28 on the 2-core CI machine; this is a hang detector
+  }, 900_000);
 
   it('two runs started at once never both deliver', async () => {
     const dir = await projectFor('concurrent', 'after-t1');

@@ -58,7 +58,9 @@ export interface RefreshRecord {
 }
 
 /** The bookkeeping rows of every refresh of a run: one DELETE and one INSERT, whatever their number. */
-export async function recordRefreshes(w: StateWriter, schema: string, records: readonly RefreshRecord[]): Promise<void> {
+export async function recordRefreshes(w: StateWriter, schema: string, refreshes: readonly RefreshRecord[]): Promise<void> {
+  // Two scans whose partials are the same (say, one measure at user and at account level) share a table and its row.
+  const records = [...new Map(refreshes.map((r) => [r.key, r])).values()];
   if (records.length === 0) return;
   const state = stateRef(schema);
   const now = ts(new Date().toISOString());

@@ -4,7 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // beforeAll hooks generate warehouses (the demo's took over 120 s at load 25 on the 2-core
+    // machine while other work ran); a limit only detects a hang
+    hookTimeout: 300_000,
     pool: 'forks',
+    globalSetup: ['test/support/cli-bundle.global.ts'],
   },
 });

@@ -5,21 +5,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli-bundle.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { writeDemoProject } from '../../fixtures/demo/write-project.js';
 import { physicalPlanOf } from '../../src/evaluation/physical-plan-of.js';
 import { openProject } from '../../src/evaluation/session.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
-const TSX = import.meta.resolve('tsx');
 
 let dir: string;
 let demo: string;
 
 function quorum(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', TSX, CLI, ...args], { cwd: demo, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliArgs(...args), { cwd: demo, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
     });
   });

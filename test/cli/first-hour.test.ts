@@ -6,12 +6,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli-bundle.js';
 import { writeDemoProject } from '../../fixtures/demo/write-project.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
-// resolved here: the commands run in the demo's folder, where `--import tsx` would not be found
-const TSX = import.meta.resolve('tsx');
 
 interface Result {
   readonly code: number;
@@ -24,7 +20,7 @@ let demo: string;
 
 function quorum(args: readonly string[], cwd = demo): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', TSX, CLI, ...args], { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, QUORUM_DEBUG: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliArgs(...args), { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, QUORUM_DEBUG: '' } }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
       resolve({ code, stdout, stderr });
     });
@@ -267,7 +263,7 @@ describe('the environment is the user’s, not a bug', () => {
   });
 
   it('a reader that closes the pipe early ends the command quietly', async () => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, 'members', 'logins_past_30_days', '--as-of', '2024-06-01'], { cwd: demo });
+    const child = spawn(process.execPath, cliArgs('members', 'logins_past_30_days', '--as-of', '2024-06-01'), { cwd: demo });
     child.stdout.destroy(); // `| true`: nobody reads
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -8,8 +8,8 @@ import { promises as fs } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli-bundle.js';
 import { bigquery } from '../../dialects/bigquery/index.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import { snowflake } from '../../dialects/snowflake/index.js';
@@ -19,8 +19,6 @@ import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import type { Dialect } from '../../src/warehouse/connection.js';
 import { withConnectTimeout } from '../../src/warehouse/connect-failure.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
 const dirs: string[] = [];
 
 afterAll(async () => {
@@ -52,7 +50,7 @@ async function cli(config: string, args: readonly string[], env: Record<string, 
   return new Promise((resolve, reject) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
     if (!('QUORUM_DEBUG' in env)) delete childEnv.QUORUM_DEBUG;
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, '--project', dir], { env: childEnv });
+    const child = spawn(process.execPath, cliArgs(...args, '--project', dir), { env: childEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli-bundle.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { connect, openProject } from '../../src/evaluation/session.js';
 import { writeOperateProject } from './support/operate-project.js';
@@ -58,7 +59,7 @@ describe('quorum schedule (a process)', () => {
   it('finishes delivering on SIGTERM and exits 0', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'test/sync/support/quorum-cli.ts'), 'schedule', '--project', dir, '--log-format', 'json'],
+      cliArgs('schedule', '--project', dir, '--log-format', 'json'),
       {
         cwd: ROOT,
         env: { ...process.env, QUORUM_TEST_WRITE_KEY: 'wk_test', QUORUM_BATCH_MAX_CALLS: '4' },

@@ -10,13 +10,10 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli-bundle.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 import { AS_OFS, writeProject } from '../sync/support/project.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(ROOT, 'test/sync/support/quorum-cli.ts');
 
 // Values with characters that URL-encoding, JSON and base64 each write differently.
 const SECRETS = {
@@ -50,7 +47,7 @@ let requests = 0;
 
 function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, '--project', dir], {
+    const child = spawn(process.execPath, cliArgs(...args, '--project', dir), {
       env: {
         ...process.env,
         QUORUM_HTTP_BACKOFF_MS: '1',

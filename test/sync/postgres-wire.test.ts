@@ -6,14 +6,14 @@
 // Every test file run gets its own schemas (tag from the pid and random bytes): one source schema
 // with the test data, and one state schema per scenario, all dropped at the end, so parallel test
 // runs on one server never collide. Child processes are the real CLI (`quorum run --json`), bundled
-// from source with esbuild like crash.test.ts does, so they never run a stale dist/.
+// from source once per test run (test/support/cli-bundle.global.ts), so they never run a stale dist/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli-bundle.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import { PostgresConnection } from '../../dialects/postgres/postgres-connector.js';
 import { loadProject } from '../../src/definitions/load-project.js';
@@ -35,8 +35,6 @@ import type { PostgresWarehouse } from '../../dialects/postgres/postgres-config.
 const URL = process.env.QUORUM_TEST_POSTGRES_URL;
 const TAG = `qwire_${process.pid}_${randomBytes(3).toString('hex')}`;
 const SOURCE = `${TAG}_src`;
-const CLI_DIR = path.resolve(`node_modules/.cache/quorum-wire-tests-${process.pid}`);
-const CLI = path.join(CLI_DIR, 'quorum-cli.mjs');
 const INSTANTS = [AS_OFS[0], AS_OFS[2], AS_OFS[3], AS_OFS[5]];
 const T1 = AS_OFS[1];
 const T2 = AS_OFS[3];
@@ -111,7 +109,7 @@ function runChild(dir: string, asOf: string, crashAt: string | null = null): Pro
     };
     if (crashAt) env.QUORUM_CRASH_AT = crashAt;
     else delete env.QUORUM_CRASH_AT;
-    const child = spawn(process.execPath, [CLI, 'run', '--project', dir, '--as-of', asOf, '--json'], {
+    const child = spawn(process.execPath, cliArgs('run', '--project', dir, '--as-of', asOf, '--json'), {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -169,19 +167,6 @@ async function checkState(schema: string): Promise<void> {
 // Without a server every test below is reported as skipped, under this title.
 describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: export QUORUM_TEST_POSTGRES_URL=$(bash .ci/start-postgres.sh))', () => {
   beforeAll(async () => {
-    await mkdir(CLI_DIR, { recursive: true });
-    // splitting keeps the connectors' dynamic imports lazy, so a child starts in a fraction of a second
-    await build({
-      entryPoints: ['test/sync/support/quorum-cli.ts'],
-      bundle: true,
-      splitting: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outdir: CLI_DIR,
-      outExtension: { '.js': '.mjs' },
-      logLevel: 'warning',
-    });
     admin = new pg.Client({ connectionString: URL });
     await admin.connect();
     await loadIntoPostgres(admin, SOURCE, dataset);
@@ -207,7 +192,6 @@ describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: 
       removeTempDirs();
       await receiver?.close();
       reference?.close();
-      await rm(CLI_DIR, { recursive: true, force: true });
     }
   });
 

@@ -43,10 +43,16 @@ export function newness(previous: PreviousRefresh | null, asOf: string, lagSecon
   return { previous: usable, since, isNew };
 }
 
-/** The new watermark, read before the new rows: a row landing after this read is new to the next run. */
-export async function readWatermark(w: StateWriter, source: FromItem, arrival: Expr, n: Newness): Promise<string | null> {
+/**
+ * The new watermark, read before the new rows: a row landing after this read is new to the next
+ * run. It is capped at the run's `as_of`: a run replayed at an earlier `as_of` (or a warehouse
+ * holding rows stamped after it) must not move the watermark past rows that land later with
+ * earlier stamps. A lower watermark only makes more rows new, which recomputation absorbs.
+ */
+export async function readWatermark(w: StateWriter, source: FromItem, arrival: Expr, n: Newness, asOf: string): Promise<string | null> {
   const mark = await w.rows(select({ columns: [{ expr: aggregate('max', arrival), alias: 'w' }], from: source, where: n.since === null ? null : bin('>', arrival, ts(n.since)) }));
-  return toIso(mark[0]?.w) ?? n.previous?.watermark ?? null;
+  const seen = toIso(mark[0]?.w) ?? n.previous?.watermark ?? null;
+  return seen !== null && Date.parse(seen) > Date.parse(asOf) ? isoOf(Date.parse(asOf)) : seen;
 }
 
 /** What a refresh of one state table (or one source of a fact) leaves for the next run. */

@@ -57,7 +57,7 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   const stored: Expr[] = [bin('<', time, ts(iso(s.closedEnd)))];
   if (s.storedFrom !== null) stored.push(bin('>=', time, ts(iso(s.storedFrom))));
   const rowsOfScan = and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...stored);
-  const watermark = await readWatermark(w, source, arrival, n);
+  const watermark = await readWatermark(w, source, arrival, n, plan.asOf);
 
   // Only this scan's pairs: the run empties the table once, after the last scan.
   const touched = touchedRef(schema);

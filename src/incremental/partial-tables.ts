@@ -15,7 +15,7 @@ export const INCREMENTAL_STATE = {
     column('partial_table', 'string'),
     column('source_table', 'string'),
     column('as_of', 'timestamp'),
-    column('watermark', 'timestamp', true), // the largest arrival value the run saw; null: the table was empty
+    column('watermark', 'timestamp', true), // the largest arrival value the run saw, at most its as_of; null: the table was empty
     column('refreshed_at', 'timestamp'),
   ],
   primaryKey: ['partial_table'],

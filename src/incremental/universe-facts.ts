@@ -128,7 +128,7 @@ export async function refreshFact(
   const arrival = col(source.arrivalColumn, 'e');
   const time = eventTimeOf(ctx);
   const n = newness(previous, plan.asOf, lagSeconds, arrival, time, (p) => p);
-  const watermark = await readWatermark(w, from, arrival, n);
+  const watermark = await readWatermark(w, from, arrival, n, plan.asOf);
   const fact = factRef(schema, f);
   const scratch = scratchRef(schema, f);
   const mine = bin('=', col('source_table'), str(source.table));

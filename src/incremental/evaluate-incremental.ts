@@ -5,7 +5,7 @@
 // is the full lowering's, unchanged: the answer is the full statement's, by construction.
 import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
-import type { Expr, With } from '../sql/ast.js';
+import type { Expr, Query, With } from '../sql/ast.js';
 import { and, bin, col, countAll, or, select, table, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
@@ -18,6 +18,9 @@ import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } f
 import { readPreviousRefreshes } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
 import { incrementalDdl } from './partial-tables.js';
+import { refreshFunnel } from './funnel-refresh.js';
+import { stepFromState } from './funnel-sql.js';
+import { funnelDdl } from './funnel-tables.js';
 import { cteReferences, replaceCtes, sourceReferences } from './rewrite-ctes.js';
 
 /**
@@ -61,7 +64,7 @@ export function planIncremental(plan: Plan, settings: IncrementalSettings): { pa
 /** CREATE ... IF NOT EXISTS of the incremental state tables: before the run's transaction, like the other state tables. */
 export async function ensureIncrementalTables(connection: WarehouseConnection, options: Pick<IncrementalOptions, 'plan' | 'stateSchema' | 'settings'>): Promise<IncrementalPlan> {
   const { pass, facts } = planIncremental(options.plan, options.settings);
-  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts)];
+  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts), ...funnelDdl(options.stateSchema, pass.funnels, options.plan.identity !== null)];
   for (const d of ddl) await connection.execute(connection.dialect.printer.printDdl(d));
   return pass;
 }
@@ -83,9 +86,19 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
       refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead: read });
     }
   }
+  const fromFacts = factCtes(plan, schema, facts);
+  const funnelSteps: [string, { query: Query; comment: string }][] = [];
+  for (const f of pass.funnels) {
+    const result = await refreshFunnel(w, f, { plan, schema, lagSeconds, previous, edges: fromFacts.get(CTE.identityEdges)?.query ?? null });
+    const last = CTE.funnelStep(f.funnel.name, f.funnel.steps.length);
+    const table = f.funnel.steps[0].match.table;
+    refreshes.push({ cte: last, table, partialTable: f.stateTable, rebuilt: result.rebuilt, touchedPairs: result.recomputedUsers ?? 0, rowsRead: result.rowsRead });
+    f.funnel.steps.forEach((_, i) => funnelSteps.push([CTE.funnelStep(f.funnel.name, i + 1), { query: stepFromState(schema, f, i + 1), comment: `${f.funnel.name} step ${i + 1}: the users' answers kept in ${schema}.${f.stateTable}` }]));
+  }
   const mergeOptions = { skipEdgeBucket: options.mutation === 'skip-edge-bucket' };
   const replacements = new Map([
-    ...factCtes(plan, schema, facts),
+    ...fromFacts,
+    ...funnelSteps,
     ...pass.scans.map((s) => [s.scan.name, { query: mergedScanQuery(plan, schema, s, mergeOptions), comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover` }] as const),
   ]);
   return { pass, refreshes, rewrite: (statement) => replaceCtes(statement, replacements) };

@@ -5,7 +5,7 @@
 // is the full lowering's, unchanged: the answer is the full statement's, by construction.
 import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
-import type { Expr, With } from '../sql/ast.js';
+import type { Expr, Query, With } from '../sql/ast.js';
 import { and, bin, col, countAll, deleteFrom, or, select, table, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
@@ -15,10 +15,13 @@ import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { mergedScanQuery } from './merge-sql.js';
 import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } from './partial-columns.js';
-import { readPreviousRefreshes, recordRefreshes } from './arrival-sql.js';
+import { readPreviousRefreshes, recordRefreshes, type RefreshRecord } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
 import { incrementalDdl, touchedRef } from './partial-tables.js';
 import { pruneStaleTables } from './prune-partials.js';
+import { funnelRefreshKey, refreshFunnel } from './funnel-refresh.js';
+import { stepFromState } from './funnel-sql.js';
+import { funnelDdl } from './funnel-tables.js';
 import { cteReferences, replaceCtes, sourceReferences } from './rewrite-ctes.js';
 
 /**
@@ -64,13 +67,17 @@ export function planIncremental(plan: Plan, settings: IncrementalSettings): { pa
 /** The bookkeeping keys of what a plan keeps in state: its partial tables and each (fact, source table). */
 export function liveStateKeys(plan: Plan, settings: IncrementalSettings): Set<string> {
   const { pass, facts } = planIncremental(plan, settings);
-  return new Set([...pass.scans.map((s) => s.partialTable), ...facts.flatMap((f) => f.sources.map((source) => factRefreshKey(f, source)))]);
+  return new Set([
+    ...pass.scans.map((s) => s.partialTable),
+    ...facts.flatMap((f) => f.sources.map((source) => factRefreshKey(f, source))),
+    ...pass.funnels.flatMap((f) => f.tables.map((t) => funnelRefreshKey(f, t.table))),
+  ]);
 }
 
 /** CREATE ... IF NOT EXISTS of the incremental state tables: before the run's transaction, like the other state tables. */
 export async function ensureIncrementalTables(connection: WarehouseConnection, options: Pick<IncrementalOptions, 'plan' | 'stateSchema' | 'settings'>): Promise<IncrementalPlan> {
   const { pass, facts } = planIncremental(options.plan, options.settings);
-  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts)];
+  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts), ...funnelDdl(options.stateSchema, pass.funnels, options.plan.identity !== null)];
   for (const d of ddl) await connection.execute(connection.dialect.printer.printDdl(d));
   return pass;
 }
@@ -96,10 +103,22 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
       refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead, record });
     }
   }
-  await recordRefreshes(w, schema, refreshes.map((r) => r.record));
+  const fromFacts = factCtes(plan, schema, facts);
+  const funnelRecords: RefreshRecord[] = [];
+  const funnelSteps: [string, { query: Query; comment: string }][] = [];
+  for (const f of pass.funnels) {
+    const result = await refreshFunnel(w, f, { plan, schema, lagSeconds, previous, edges: fromFacts.get(CTE.identityEdges)?.query ?? null });
+    const last = CTE.funnelStep(f.funnel.name, f.funnel.steps.length);
+    const table = f.funnel.steps[0].match.table;
+    refreshes.push({ cte: last, table, partialTable: f.stateTable, rebuilt: result.rebuilt, touchedPairs: result.recomputedUsers ?? 0, rowsRead: result.rowsRead, record: result.records[0] });
+    funnelRecords.push(...result.records.slice(1));
+    f.funnel.steps.forEach((_, i) => funnelSteps.push([CTE.funnelStep(f.funnel.name, i + 1), { query: stepFromState(schema, f, i + 1), comment: `${f.funnel.name} step ${i + 1}: the users' answers kept in ${schema}.${f.stateTable}` }]));
+  }
+  await recordRefreshes(w, schema, [...refreshes.map((r) => r.record), ...funnelRecords]);
   const mergeOptions = { skipEdgeBucket: options.mutation === 'skip-edge-bucket' };
   const replacements = new Map([
-    ...factCtes(plan, schema, facts),
+    ...fromFacts,
+    ...funnelSteps,
     ...pass.scans.map((s) => [s.scan.name, { query: mergedScanQuery(plan, schema, s, mergeOptions), comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover` }] as const),
   ]);
   return { pass, refreshes, rewrite: (statement) => replaceCtes(statement, replacements) };

@@ -7,14 +7,18 @@
 // table that a definition uses again is rebuilt, as it has no bookkeeping row).
 import { col, deleteFrom, oneOf, select, str, tableOf } from '../sql/ast.js';
 import type { StateWriter } from '../sync/state-sql.js';
+import { FUNNEL_TABLE_PREFIX } from '../plan/physical/funnel-pass.js';
 import { stateRef } from './partial-tables.js';
 
-/** The tables a bookkeeping key stands for: a partial table (and its per-value table) or a fact table (and its scratch table). */
+/**
+ * The tables a bookkeeping key stands for: a partial table (and its per-value table), a fact table
+ * (and its scratch table) or a funnel's answers (and the identity owners they were computed with).
+ */
 function tablesOf(key: string): { table: string; companions: string[] } {
   const fact = key.indexOf(':');
   if (fact >= 0) {
     const table = key.slice(0, fact);
-    return { table, companions: [`${table}_new`] };
+    return { table, companions: table.startsWith(FUNNEL_TABLE_PREFIX) ? [`${table}_o`, `${table}_on`] : [`${table}_new`] };
   }
   return { table: key, companions: [`${key}_v`] };
 }

@@ -12,7 +12,7 @@ export type RunModeReason =
   | 'dependencies_unknown' // the snapshot was committed without a dependency hash (an older state, a repair)
   | 'as_of_earlier' // as_of before the previous run's: partials cannot be un-merged
   | 'full_every' // the last full run is more than incremental.full_every before as_of
-  | 'not_incremental' // decided incremental, but the engine reads what it needs in full (a SQL trait, a funnel, a table without an arrival column)
+  | 'not_incremental' // decided incremental, but the engine reads what it needs in full (a SQL trait, a funnel that cannot be kept, a table without an arrival column)
   | 'incremental';
 
 export interface PreviousRun {

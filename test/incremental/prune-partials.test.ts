@@ -27,18 +27,34 @@ describe('pruning the incremental state', () => {
   const asOf = () => history()[2].asOf;
   async function runWith(project: Project, definitions = project.definitions.map((d) => d.name)) {
     const catalog = await readCatalog(connection, project);
-    const output = await run({ connection, project, catalog, asOf: asOf(), definitions, destinations: new Map(), allowMassExit: true, incremental: { settings: incrementalSettings(catalog) } });
+    const output = await run({
+      connection,
+      project,
+      catalog,
+      asOf: asOf(),
+      definitions,
+      destinations: new Map(),
+      allowMassExit: true,
+      incremental: { settings: incrementalSettings(catalog) },
+    });
     expect(output.errors).toEqual([]);
     return output;
   }
   async function expected(project: Project): Promise<{ keys: string[]; tables: string[] }> {
     const catalog = await readCatalog(connection, project);
-    const keys = [...liveStateKeys(planFor({ project, catalog, asOf: asOf(), targets: project.definitions.map((d) => d.name) }), incrementalSettings(catalog))].sort();
+    const keys = [
+      ...liveStateKeys(
+        planFor({ project, catalog, asOf: asOf(), targets: project.definitions.map((d) => d.name) }),
+        incrementalSettings(catalog),
+      ),
+    ].sort();
     return { keys, tables: [...new Set(keys.map((k) => k.split(':')[0]))].sort() };
   }
   async function stored(): Promise<{ keys: string[]; tables: string[] }> {
     const keys = (await connection.query('SELECT partial_table FROM quorum.incremental_state')).map((r) => String(r.partial_table)).sort();
-    const tables = [...(await connection.readTables('quorum')).keys()].filter((t) => t.startsWith('inc_') && !t.endsWith('_v') && !t.endsWith('_new')).sort();
+    const tables = [...(await connection.readTables('quorum')).keys()]
+      .filter((t) => t.startsWith('inc_') && !['_v', '_new', '_o', '_on'].some((end) => t.endsWith(end)))
+      .sort();
     return { keys, tables };
   }
 
@@ -73,5 +89,55 @@ describe('pruning the incremental state', () => {
     expect(during.tables).toEqual(expect.arrayContaining(kept.tables));
     await runWith(project);
     expect(await stored()).toEqual(kept);
+  }, 60_000);
+
+  it("drops a removed funnel's answers and owner tables, and keeps a funnel the project still has", async () => {
+    const loggedIn = { kind: 'track' as const, name: 'Logged In' };
+    const funnel: Definition = {
+      kind: 'audience',
+      name: 'logged_in_twice',
+      level: 'user',
+      description: null,
+      sync: [],
+      schedule: null,
+      maxExitFraction: null,
+      loc: DEFINITIONS[0].loc,
+      where: {
+        kind: 'funnel',
+        loc: DEFINITIONS[0].loc,
+        steps: [
+          {
+            event: loggedIn,
+            window: { kind: 'within', seconds: 7 * 86_400, text: '7d' },
+            filters: [],
+            negated: false,
+            loc: DEFINITIONS[0].loc,
+          },
+          {
+            event: loggedIn,
+            window: { kind: 'within', seconds: 86_400, text: '1d' },
+            filters: [],
+            negated: false,
+            loc: DEFINITIONS[0].loc,
+          },
+        ],
+      },
+    };
+    const funnelTables = async () => [...(await connection.readTables('quorum')).keys()].filter((t) => t.startsWith('inc_funnel_')).sort();
+    // With stitching, so that the funnel also keeps the owners its answers were computed with.
+    const stitched = (p: Project): Project => ({ ...p, config: { ...p.config, identity: { stitch: 'anonymous_id', conflict: 'first' } } });
+    const withFunnel = stitched(makeProject([...named('logins_7d'), funnel]));
+    await runWith(withFunnel);
+    const kept = await funnelTables();
+    expect(kept.filter((t) => t.endsWith('_o') || t.endsWith('_on'))).toHaveLength(2);
+    expect(kept).toHaveLength(3);
+    expect(await stored()).toEqual(await expected(withFunnel));
+    await runWith(withFunnel, ['logins_7d']);
+    expect(await funnelTables()).toEqual(kept);
+
+    const without = stitched(makeProject(named('logins_7d')));
+    await runWith(without);
+    expect(await funnelTables()).toEqual([]);
+    expect(await stored()).toEqual(await expected(without));
   }, 60_000);
 });

@@ -140,15 +140,26 @@ function withEpisodes(dataset: SourceDataset, episodes: readonly Episode[], prop
   return { tables };
 }
 
-/** A dataset of a few random rows plus funnel episodes around the events of `chains`. */
-export function arbFunnelDataset(chains: readonly Chain[]): fc.Arbitrary<SourceDataset> {
+/** `base` plus funnel episodes around the events of `chains`. */
+function arbWithEpisodes(base: fc.Arbitrary<SourceDataset>, chains: readonly Chain[]): fc.Arbitrary<SourceDataset> {
   return fc
     .record({
-      base: arbDataset({ identifies: 6, groups: 6, events: 12, pages: 2, screens: 0 }),
+      base,
       episodes: fc.array(arbEpisode(chains), { minLength: 1, maxLength: 6 }),
       properties: fc.array(fc.tuple(...EVENTS.map((spec) => arbColumns(spec.properties, 4))).map((parts) => Object.assign({}, ...parts)), { minLength: 1, maxLength: 4 }),
     })
     .map(({ base, episodes, properties }) => withEpisodes(base, episodes, properties));
+}
+
+/** A dataset of a few random rows plus funnel episodes around the events of `chains`. */
+export function arbFunnelDataset(chains: readonly Chain[]): fc.Arbitrary<SourceDataset> {
+  return arbWithEpisodes(arbDataset({ identifies: 6, groups: 6, events: 12, pages: 2, screens: 0 }), chains);
+}
+
+/** `base` plus funnel episodes around the steps of the definitions' funnels; `base` alone when they have none. */
+export function arbWithFunnelEpisodes(base: fc.Arbitrary<SourceDataset>, definitions: readonly Definition[]): fc.Arbitrary<SourceDataset> {
+  const chains = funnelChains(definitions);
+  return chains.length === 0 ? base : arbWithEpisodes(base, chains);
 }
 
 /** Event indexes of every funnel's steps in a definition set. */

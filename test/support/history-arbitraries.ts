@@ -6,6 +6,9 @@
 //   - identity edges (a row with both ids) can all arrive last, after the anonymous rows they
 //     re-attribute;
 //   - memberships change: group calls arrive late and sit on a run's as_of;
+//   - a third of the histories are funnel audiences (and an account audience quantifying over
+//     one) with event sequences on the funnels' window edges (funnel-arbitraries.ts), whose rows
+//     carry both ids and so also move anonymous ids from one owner to another;
 //   - a batch's arrival values (uuid_ts, or received_at where the tables have no uuid_ts) are out
 //     of order by up to just under `arrival_lag`, batches may be one second apart, and a few rows
 //     have no arrival value at all.
@@ -16,7 +19,7 @@ import type { Definition, IdentityConfig, Project } from '../../src/definitions/
 import type { SourceDataset, SourceRow, SourceTable } from '../../src/reference/dataset.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
 import { AS_OF, arbDefinitions, DAY, EVENTS, makeProject, type DatasetSize } from './arbitraries.js';
-import { arbFunnel } from './funnel-arbitraries.js';
+import { arbFunnel, arbFunnelDefinitions, arbWithFunnelEpisodes } from './funnel-arbitraries.js';
 import { arbStitchableDataset, IDENTITY_MODES, withIdentity } from './identity-arbitraries.js';
 
 const AS_OF_MS = Date.parse(AS_OF);
@@ -86,9 +89,15 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
     .chain((runs) =>
       fc.record({
         offsets: fc.array(fc.constantFrom(...RUN_OFFSETS), { minLength: runs, maxLength: runs }).map((o) => [...o].sort((a, b) => a - b)),
-        definitions: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }),
+        definitionsAndData: fc
+          .oneof(
+            { weight: 2, arbitrary: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }) },
+            { weight: 1, arbitrary: arbFunnelDefinitions },
+          )
+          .chain((definitions) =>
+            arbWithFunnelEpisodes(arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }), definitions).map((dataset) => ({ definitions, dataset })),
+          ),
         identity: fc.constantFrom(...(options.modes ?? IDENTITY_MODES)),
-        dataset: arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }),
         edges: fc.array(arbEdgeRow(runs), { maxLength: 6 }),
         // the batch of each row, drawn per row id; batch 0 (the history before the first run) most often
         batchOf: fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: runs - 1 }) }), { minLength: 64, maxLength: 64 }),
@@ -105,7 +114,8 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
     .map((g) => {
       const runs = g.offsets.map((o) => iso(AS_OF_MS + o * 1000));
       const edgeRows = edgeDataset(g.edges, runs);
-      const all = mergeDatasets(g.dataset, edgeRows.dataset);
+      const { definitions, dataset } = g.definitionsAndData;
+      const all = mergeDatasets(dataset, edgeRows.dataset);
       const batchOfRow = new Map<string, number>();
       let next = 0;
       const batchFor = (table: string, row: SourceRow): number => {
@@ -149,7 +159,7 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
       }
       // received_at is the arrival column when the tables have no uuid_ts, so it is not also the event time
       const eventTime = g.arrival === 'received_at' ? 'timestamp' : g.eventTime;
-      const project = withIdentity(makeProject(g.definitions, eventTime), g.identity);
+      const project = withIdentity(makeProject(definitions, eventTime), g.identity);
       return {
         project: { ...project, config: { ...project.config, incremental: { enabled: true, arrivalLagSeconds: g.lagSeconds, fullEverySeconds: null, verifyEverySeconds: null } } },
         columns,

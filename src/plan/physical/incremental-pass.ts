@@ -20,6 +20,7 @@ export interface ArrivalColumns {
   /** Offline (`quorum explain --plan`): the catalog was not read, so column types are not checked. */
   readonly offline?: boolean;
 }
+import { funnelFallbackOf, funnelPass, type FunnelPass, type IncrementalFunnel } from './funnel-pass.js';
 
 const DAY_MS = BUCKET_SECONDS * 1000;
 
@@ -86,6 +87,8 @@ export interface DefinitionMode {
 export interface IncrementalPlan {
   readonly asOf: string;
   readonly scans: readonly IncrementalScan[];
+  /** Funnels whose per-user answers are kept in state (funnel-pass.ts). */
+  readonly funnels: readonly IncrementalFunnel[];
   readonly recomputed: readonly Recomputed[];
   readonly definitions: readonly DefinitionMode[];
 }
@@ -244,7 +247,7 @@ export function featuresRead(plan: Plan, name: string): Set<string> {
   return out;
 }
 
-function featureReason(f: Feature, scans: ReadonlyMap<string, IncrementalScan>, fallbacks: ReadonlyMap<string, string>): string | null {
+function featureReason(plan: Plan, f: Feature, scans: ReadonlyMap<string, IncrementalScan>, fallbacks: ReadonlyMap<string, string>, funnels: FunnelPass): string | null {
   const s = f.source;
   switch (s.kind) {
     case 'custom_trait':
@@ -253,8 +256,10 @@ function featureReason(f: Feature, scans: ReadonlyMap<string, IncrementalScan>, 
       return scans.has(s.scan) ? null : `${s.scan}: ${fallbacks.get(s.scan) ?? 'not kept in partials'}`;
     case 'ranked':
       return scans.has(s.cte) ? null : `${s.cte}: ${fallbacks.get(s.cte) ?? 'not kept in partials'}`;
-    case 'funnel':
-      return `${s.cte}: funnels are recomputed from the source in this version`;
+    case 'funnel': {
+      const reason = funnelFallbackOf(plan, funnels, s.cte);
+      return reason === null ? null : `${s.cte}: ${reason}`;
+    }
     case 'sql_trait':
       return `${s.cte}: a SQL trait has no partials; it is re-run each run`;
   }
@@ -280,22 +285,23 @@ export function incrementalPass(plan: Plan, settings: ArrivalColumns, fromState:
     const ranked = r.compute === 'most_frequent' ? { kind: r.compute, minFrequency: r.minFrequency } : { kind: r.compute, trait: r };
     scans.set(r.name, { ...incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!), ranked });
   }
+  const funnels = funnelPass(plan, settings, fromState.includes(CTE.identityEdges));
   const recomputed: Recomputed[] = [
     ...[...UNIVERSE_PARTS.filter((p) => !fromState.includes(p)), 'custom traits'].map((part) => ({ part, reason: 'read from the source each run (not kept in state)', makesFull: false })),
     ...[...fallbacks].map(([part, reason]) => ({ part, reason, makesFull: true })),
-    ...plan.funnels.map((f) => ({ part: f.name, reason: 'funnels are recomputed from the source in this version', makesFull: true })),
+    ...[...funnels.fallbacks].map(([part, reason]) => ({ part, reason, makesFull: true })),
     ...plan.sqlTraits.map((t) => ({ part: t.name, reason: 'a SQL trait has no partials: it is re-run each run', makesFull: true })),
   ];
   const featureByColumn = new Map(plan.features.map((f) => [f.column, f]));
   const definitions = plan.outputs.map((o): DefinitionMode => {
     const reasons = [...featuresRead(plan, o.name)].flatMap((column) => {
       const f = featureByColumn.get(column);
-      const reason = f === undefined ? null : featureReason(f, scans, fallbacks);
+      const reason = f === undefined ? null : featureReason(plan, f, scans, fallbacks, funnels);
       return reason === null ? [] : [reason];
     });
     return { name: o.name, mode: reasons.length === 0 ? 'incremental' : 'full', reasons: [...new Set(reasons)] };
   });
-  return { asOf: plan.asOf, scans: [...scans.values()], recomputed, definitions };
+  return { asOf: plan.asOf, scans: [...scans.values()], funnels: funnels.funnels, recomputed, definitions };
 }
 
 /** One part of the statement as `quorum explain --plan` shows it: kept in partials (and at what grain) or recomputed, and why. */

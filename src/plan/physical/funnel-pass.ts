@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Plan, PlanFunnel } from '../plan.js';
 import { CTE } from './cte-names.js';
-import type { ArrivalColumns } from './incremental-pass.js';
+import type { ArrivalColumns } from './arrival-columns.js';
 
 export interface IncrementalFunnel {
   readonly funnel: PlanFunnel;

@@ -8,18 +8,13 @@ import { createHash } from 'node:crypto';
 import type { Level, TimeWindow } from '../../definitions/model.js';
 import type { EventScan, Feature, Measure, Plan, PlanCondition, RankedTrait } from '../plan.js';
 import { PRESET_ARRIVAL_COLUMNS } from '../../definitions/source-layout.js';
+import type { ArrivalColumns } from './arrival-columns.js';
 import { CTE } from './cte-names.js';
 
 /** The grain of the partials: one UTC day. Changing it changes every partial table's name. */
 export const BUCKET_SECONDS = 86_400;
 
-/** What the pass needs to know of the warehouse beyond the plan (src/incremental/incremental-settings.ts gives it). */
-export interface ArrivalColumns {
-  /** The arrival column of a source table, or null when it has none (its scans run full). */
-  arrivalColumn(table: string): string | null;
-  /** Offline (`quorum explain --plan`): the catalog was not read, so column types are not checked. */
-  readonly offline?: boolean;
-}
+export type { ArrivalColumns } from './arrival-columns.js';
 import { funnelFallbackOf, funnelPass, type FunnelPass, type IncrementalFunnel } from './funnel-pass.js';
 
 const DAY_MS = BUCKET_SECONDS * 1000;

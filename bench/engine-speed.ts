@@ -25,6 +25,9 @@ import { appendRows } from './append-rows.js';
 import { median, time } from './measure.js';
 import { APPENDED, SECOND_AS_OF, THIRD_AS_OF, writeRunProject } from './run-stages-bench.js';
 import { scaleWarehouseFile } from './scale-generator.js';
+
+/** A statement on one line, for the profile's labels only (display, never parsing). */
+const oneLine = (sql: string): string => sql.split('\n').map((line) => line.trim()).join(' ');
 import { timeStatements } from './statement-timer.js';
 
 const argv = process.argv.slice(2);
@@ -99,12 +102,12 @@ try {
     process.stdout.write(`${timings.length} statements, ${total.toFixed(0)} ms\n`);
     const byKind = new Map<string, [number, number]>();
     for (const [ms, sql] of timings) {
-      const kind = sql.replace(/\s+/g, ' ').replace(/"inc_[0-9a-z_]+"/g, '"inc_*"').slice(0, 60);
+      const kind = oneLine(sql).slice(0, 60);
       const [n, t] = byKind.get(kind) ?? [0, 0];
       byKind.set(kind, [n + 1, t + ms]);
     }
     for (const [kind, [n, t]] of [...byKind].sort((a, b) => b[1][1] - a[1][1]).slice(0, 20)) process.stdout.write(`${t.toFixed(0).padStart(6)} ms ${String(n).padStart(4)}x  ${kind}\n`);
-    for (const [ms, sql] of timings.sort((a, b) => b[0] - a[0]).slice(0, 5)) process.stdout.write(`${ms.toFixed(0).padStart(6)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 220)}\n`);
+    for (const [ms, sql] of timings.sort((a, b) => b[0] - a[0]).slice(0, 5)) process.stdout.write(`${ms.toFixed(0).padStart(6)} ms  ${oneLine(sql).slice(0, 220)}\n`);
     const tables = await connection.query(`SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = '${schema}' ORDER BY 2 DESC`);
     process.stdout.write(`${tables.map((t) => `${String(t.table_name)} ${String(t.estimated_size)}`).join('; ')}\n`);
   }

@@ -140,8 +140,9 @@ describe('hostile YAML files fail small (SPEC §8)', () => {
       expect(out.stdout.length + out.stderr.length).toBeLessThan(2_000);
       // A few MB above what validating a clean project costs, never the file's size or more.
       expect(out.maxRssKb - baseline.maxRssKb).toBeLessThan(24 * 1024);
-      // Well under a second of work above the clean project (CPU time: the machine may be busy).
-      expect(out.cpuMs - baseline.cpuMs).toBeLessThan(700);
+      // Under a second of work above the clean project (CPU time: the machine may be busy; parsing
+      // any of these files would take many seconds). 700 ms was exceeded by 20 ms once at load 25.
+      expect(out.cpuMs - baseline.cpuMs).toBeLessThan(1_000);
       expect(out.wallMs).toBeLessThan(baseline.wallMs + 5_000);
     });
   }

@@ -1,8 +1,40 @@
 // The quorum CLI in this process, then its peak RSS: `node dist/bench/max-rss.js <quorum args...>`
 // runs `quorum <args>` exactly as bin/quorum.js does and, when it ends, writes one JSON line
-// `{"maxRssMb": ...}` to stderr (after the CLI's own output). Node gives a process's peak RSS
-// (getrusage) only to the process itself, and the bench uses no tool outside the repository.
+// `{"maxRssMb": ..., "peakRssMbBefore": {...}}` to stderr (after the CLI's own output). Node gives
+// a process's peak RSS (getrusage) only to the process itself, and the bench uses no tool outside
+// the repository.
+//
+// `peakRssMbBefore` says where the peak is: the highest RSS sampled (every 20 ms) while each stage
+// ran, keyed by the `stage.*` event that ends it (with `--log-format json`, each stage's event comes
+// when it finishes; "end" is what follows the last one). A single peak did not say whether the
+// evaluation, the transaction's state writes or delivery holds the memory (BENCHMARKS.md).
 import { main } from '../src/cli/main.js';
 
+const peaks = new Map<string, number>();
+let running: number[] = [];
+const sample = () => running.push(process.memoryUsage().rss);
+const timer = setInterval(sample, 20);
+const write = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  for (const line of String(chunk).split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const code = (JSON.parse(line) as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('stage.')) closeStage(code.slice('stage.'.length));
+  }
+  return write(chunk, ...rest);
+}) as typeof process.stderr.write;
+
+/** The samples since the last stage ended belong to `stage` (a stage that runs twice keeps its higher peak). */
+function closeStage(stage: string): void {
+  sample();
+  const peak = Math.max(...running);
+  peaks.set(stage, Math.max(peaks.get(stage) ?? 0, peak));
+  running = [];
+}
+
 process.exitCode = await main(['node', 'quorum', ...process.argv.slice(2)]);
-process.on('exit', () => process.stderr.write(`${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`));
+clearInterval(timer);
+closeStage('end');
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+const peakRssMbBefore = Object.fromEntries([...peaks].map(([stage, bytes]) => [stage, mb(bytes)]));
+process.on('exit', () => write(`${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, peakRssMbBefore })}\n`));

@@ -16,6 +16,8 @@ export interface RunMemoryFigure {
   readonly changes: number;
   readonly delivered: number;
   readonly maxRssMb: number;
+  /** the highest RSS sampled during each stage (bench/max-rss.ts), by stage */
+  readonly peakRssMb: Readonly<Record<string, number>>;
   readonly stages: Readonly<Record<string, number>>;
   readonly wallMs: number;
 }
@@ -47,11 +49,12 @@ export async function runMemoryFigure(changes: number): Promise<RunMemoryFigure>
     const result = await timeChild([probe, 'run', '--project', dir, '--as-of', AS_OF, '--log-format', 'json', '--json']);
     if (result.code !== 0) throw new Error(`quorum run failed (${result.code}): ${result.stderr.slice(-2000)}`);
     const output = JSON.parse(result.stdout) as { delivered: Record<string, number> };
-    const last = result.stderr.trim().split('\n').at(-1)!;
+    const last = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { maxRssMb: number; peakRssMbBefore: Record<string, number> };
     return {
       changes,
       delivered: output.delivered.audit ?? 0,
-      maxRssMb: (JSON.parse(last) as { maxRssMb: number }).maxRssMb,
+      maxRssMb: last.maxRssMb,
+      peakRssMb: last.peakRssMbBefore,
       stages: stageTimes(result.stderr),
       wallMs: result.ms,
     };
@@ -65,7 +68,8 @@ export function runMemoryRows(figures: readonly RunMemoryFigure[]): [string, str
   return figures.map((f) => [
     `peak RSS of quorum run delivering ${f.changes.toLocaleString('en')} changes (embedded DuckDB, file destination)`,
     `${f.maxRssMb.toFixed(0)} MB`,
-    `goal < 300 MB at 1,000,000; ${f.delivered.toLocaleString('en')} delivered; execute ${s(f.stages.execute)}, diff ${s(f.stages.diff)}, deliver ${s(f.stages.deliver)}, whole process ${s(f.wallMs)}`,
+    `goal < 300 MB at 1,000,000; ${f.delivered.toLocaleString('en')} delivered; execute ${s(f.stages.execute)}, diff ${s(f.stages.diff)}, deliver ${s(f.stages.deliver)}, whole process ${s(f.wallMs)}; ` +
+      `peak RSS during execute ${f.peakRssMb.execute ?? '?'} MB, diff ${f.peakRssMb.diff ?? '?'} MB, deliver ${f.peakRssMb.deliver ?? '?'} MB`,
   ]);
 }
 

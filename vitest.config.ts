@@ -8,7 +8,7 @@ export default defineConfig({
     // machine while other work ran); a limit only detects a hang
     hookTimeout: 300_000,
     pool: 'forks',
-    globalSetup: ['test/support/cli-bundle.global.ts', 'test/support/postgres-databases.global.ts'],
+    globalSetup: ['test/support/cli-bundle.global.ts', 'test/support/postgres-databases.global.ts', 'test/support/demo-project.global.ts'],
     setupFiles: ['test/support/postgres-worker-url.ts'],
   },
 });

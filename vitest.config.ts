@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/support/slow-first-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,11 @@ export default defineConfig({
     // machine while other work ran); a limit only detects a hang
     hookTimeout: 300_000,
     pool: 'forks',
-    globalSetup: ['test/support/cli-bundle.global.ts'],
+    // the CI machine's two cores; the wire suites get a database per worker
+    // (postgres-databases.global.ts), the other files make their own temp dirs and ports
+    maxWorkers: 2,
+    globalSetup: ['test/support/cli-bundle.global.ts', 'test/support/postgres-databases.global.ts', 'test/support/demo-project.global.ts'],
+    setupFiles: ['test/support/postgres-worker-url.ts'],
+    sequence: { sequencer: SlowestFirst },
   },
 });

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoProject } from '../../fixtures/demo/write-project.js';
+import { copyDemoProject } from '../support/demo-project.js';
 import { bundleCli } from '../../scripts/bundle-cli.js';
 import { cliIn } from '../sync/support/cli-in-process.js';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await writeFile(RUNNER, "import { main } from './bundle/main.js';\nprocess.exitCode = await main(process.argv);\n");
   dir = await mkdtemp(path.join(tmpdir(), 'quorum-bundled-cli-'));
   demo = path.join(dir, 'demo');
-  await writeDemoProject(demo);
+  await copyDemoProject(demo);
 }, 120_000);
 
 afterAll(async () => {

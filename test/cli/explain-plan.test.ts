@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliArgs } from '../support/cli-bundle.js';
 import { dialectNamed } from '../../dialects/registry.js';
-import { writeDemoProject } from '../../fixtures/demo/write-project.js';
+import { copyDemoProject } from '../support/demo-project.js';
 import { physicalPlanOf } from '../../src/evaluation/physical-plan-of.js';
 import { openProject } from '../../src/evaluation/session.js';
 
@@ -25,7 +25,7 @@ function quorum(args: readonly string[]): Promise<{ code: number; stdout: string
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quorum-explain-plan-'));
   demo = path.join(dir, 'demo');
-  await writeDemoProject(demo);
+  await copyDemoProject(demo);
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliArgs } from '../support/cli-bundle.js';
-import { writeDemoProject } from '../../fixtures/demo/write-project.js';
+import { copyDemoProject } from '../support/demo-project.js';
 
 interface Result {
   readonly code: number;
@@ -48,7 +48,7 @@ async function withEdit(file: string, from: string, to: string, body: (project: 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quorum-first-hour-'));
   demo = path.join(dir, 'demo');
-  await writeDemoProject(demo);
+  await copyDemoProject(demo);
 });
 
 afterAll(async () => {

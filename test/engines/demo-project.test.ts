@@ -8,7 +8,8 @@ import { duckdb } from '../../dialects/duckdb/index.js';
 import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { DEMO_AS_OF } from '../../fixtures/demo/generate-warehouse.js';
-import { demoProjectTemplateDir, writeDemoProject } from '../../fixtures/demo/write-project.js';
+import { demoProjectTemplateDir } from '../../fixtures/demo/write-project.js';
+import { copyDemoProject } from '../support/demo-project.js';
 import type { Project } from '../../src/definitions/model.js';
 import { compileSql, evaluate } from '../../src/evaluation/evaluate.js';
 import { openProject, openSession, type Session } from '../../src/evaluation/session.js';
@@ -49,7 +50,7 @@ describe('the demo project', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'quorum-demo-'));
-    await writeDemoProject(dir);
+    await copyDemoProject(dir);
     session = await openSession(dir, dialectNamed);
   }, 120_000);
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_AS_OF } from '../../fixtures/demo/generate-warehouse.js';
-import { writeDemoProject } from '../../fixtures/demo/write-project.js';
+import { copyDemoProject } from '../support/demo-project.js';
 import { commandNamed } from '../../src/cli/main.js';
 
 const run = promisify(execFile);
@@ -35,7 +35,7 @@ describe('members and preview on an embedded DuckDB', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'quorum-read-only-'));
-    await writeDemoProject(dir);
+    await copyDemoProject(dir);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

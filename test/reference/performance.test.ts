@@ -55,11 +55,14 @@ describe('performance', () => {
     expect(rows).toBeGreaterThan(4000);
     expect(defs.length).toBe(30);
     const project = makeProject(defs);
-    const started = performance.now();
+    // CPU time, not wall time: the evaluator is synchronous JavaScript, and CI runs two test files
+    // side by side on two cores shared with other work, which stretches wall time but not this
+    const started = process.cpuUsage();
     const results = evaluateReference(project, data, AS_OF);
-    const elapsed = performance.now() - started;
+    const used = process.cpuUsage(started);
+    const elapsed = (used.user + used.system) / 1000;
     expect(results.size).toBe(30);
-    console.log(`reference evaluator: ${rows} rows x ${defs.length} definitions in ${elapsed.toFixed(0)} ms`);
+    console.log(`reference evaluator: ${rows} rows x ${defs.length} definitions in ${elapsed.toFixed(0)} ms of CPU`);
     expect(elapsed).toBeLessThan(1000);
   });
 });

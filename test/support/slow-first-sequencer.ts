@@ -1,0 +1,32 @@
+// The order test files start in. Two workers finish together only if the longest files start
+// first; vitest knows the durations from its cache (node_modules/.vite), but a clean clone, which
+// is what CI runs, has none and would start the largest files, which are not the slowest: the
+// identity differential suite, 130 s, is a small file. So the slowest files of the last CI run
+// (README, "Continuous integration") start first, longest first; the rest follow in vitest's order.
+// A file missing from the list only starts later: the list never decides what runs.
+import path from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+const SLOWEST_FIRST = [
+  'test/incremental/exactness.test.ts',
+  'test/engines/identity-differential.test.ts',
+  'test/engines/duckdb-differential.test.ts',
+  'test/engines/funnel-differential.test.ts',
+  'test/incremental/incremental-property.test.ts',
+  'test/sync/state-integrity.test.ts',
+  'test/sync/crash.test.ts',
+  'test/cli/first-hour.test.ts',
+  'test/incremental/incremental-engine.test.ts',
+  'test/engines/demo-project.test.ts',
+];
+
+export default class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const at = SLOWEST_FIRST.indexOf(path.relative(spec.project.config.root, spec.moduleId).split(path.sep).join('/'));
+      return at === -1 ? SLOWEST_FIRST.length : at;
+    };
+    // Array.prototype.sort is stable: the files off the list keep vitest's order
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}

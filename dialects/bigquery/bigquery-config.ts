@@ -2,7 +2,7 @@
 // or from a service-account key file (`key_file`, relative to the project).
 // https://cloud.google.com/docs/authentication/application-default-credentials
 import type { WarehouseConfig } from '../../src/definitions/model.js';
-import { warehouseText, type WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
+import type { WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
 
 export interface BigQuerySettings {
   readonly project: string;
@@ -18,9 +18,9 @@ export interface BigQueryWarehouse extends WarehouseConfig {
 
 export const bigQueryConfig: WarehouseConfigSpec<BigQueryWarehouse> = {
   keys: {
-    project: warehouseText.describe('bigquery: the project the queries run in'),
-    location: warehouseText.optional().describe('bigquery: the location of the datasets'),
-    key_file: warehouseText.optional().describe('bigquery: a service-account key file, relative to the project; default Application Default Credentials'),
+    project: { optional: false, description: 'bigquery: the project the queries run in' },
+    location: { optional: true, description: 'bigquery: the location of the datasets' },
+    key_file: { optional: true, description: 'bigquery: a service-account key file, relative to the project; default Application Default Credentials' },
   },
   parse(section) {
     const project = section.requiredText('project', 'add project: followed by the project the queries run in');

@@ -1,7 +1,6 @@
 // quorum.yml's `warehouse:` for DuckDB: one file, relative to the project, or `:memory:`.
-import { z } from 'zod';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
-import { warehouseText, type WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
+import type { WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
 
 export interface DuckDbWarehouse extends WarehouseConfig {
   readonly type: 'duckdb';
@@ -13,7 +12,7 @@ export const IN_MEMORY = ':memory:';
 
 export const duckDbConfig: WarehouseConfigSpec<DuckDbWarehouse> = {
   keys: {
-    path: warehouseText.optional().describe('duckdb: the database file, relative to the project; default warehouse.duckdb'),
+    path: { optional: true, description: 'duckdb: the database file, relative to the project; default warehouse.duckdb' },
   },
   parse(section) {
     const file = section.optionalText('path');

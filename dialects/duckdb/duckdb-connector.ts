@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, JsonDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
 import { failure } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
-import type { ConnectOptions, Dialect, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { ConnectOptions, Dialect, ResultBatch, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import type { DuckDbWarehouse } from './duckdb-config.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
@@ -27,6 +27,26 @@ export class DuckDbConnection implements WarehouseConnection {
   async query(sql: string): Promise<ResultRow[]> {
     const reader = await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJson() as ResultRow[];
+  }
+
+  /**
+   * The result is materialised in DuckDB (run on every thread, as `query` is) and converted one
+   * column of one chunk at a time, as `getRowObjectsJson` converts each value.
+   */
+  async *readBatches(sql: string): AsyncIterable<ResultBatch> {
+    const result = await this.connection.run(sql);
+    const names = result.columnNames();
+    for (let i = 0; i < result.chunkCount; i += 1) {
+      const chunk = result.getChunk(i);
+      yield {
+        rowCount: chunk.rowCount,
+        column: (name) => {
+          const index = names.indexOf(name);
+          if (index < 0) throw new Error(`internal error: the result has no column "${name}"`);
+          return chunk.convertColumnValues(index, JsonDuckDBValueConverter);
+        },
+      };
+    }
   }
 
   async execute(sql: string): Promise<void> {

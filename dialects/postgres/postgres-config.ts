@@ -1,6 +1,6 @@
 // quorum.yml's `warehouse:` for Postgres: one connection URL, usually from ${DATABASE_URL}.
 import type { WarehouseConfig } from '../../src/definitions/model.js';
-import { warehouseText, type WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
+import type { WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
 import { urlSecrets } from '../../src/secrets/project-secrets.js';
 
 export interface PostgresWarehouse extends WarehouseConfig {
@@ -10,7 +10,7 @@ export interface PostgresWarehouse extends WarehouseConfig {
 
 export const postgresConfig: WarehouseConfigSpec<PostgresWarehouse> = {
   keys: {
-    url: warehouseText.describe('postgres: the connection URL, e.g. ${DATABASE_URL}'),
+    url: { optional: false, description: 'postgres: the connection URL, e.g. ${DATABASE_URL}' },
   },
   parse(section) {
     // Its form is checked by the connector (postgres-url.ts), just before connecting: `quorum test`

@@ -2,7 +2,7 @@
 // passed on as written (secrets through ${VAR}).
 // https://docs.snowflake.com/en/developer-guide/node-js/nodejs-driver-options
 import type { WarehouseConfig } from '../../src/definitions/model.js';
-import { warehouseText, type WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
+import type { WarehouseConfigSpec } from '../../src/definitions/parse-warehouse.js';
 
 const OPTIONAL_KEYS = {
   username: 'the user name',
@@ -27,8 +27,8 @@ export interface SnowflakeWarehouse extends WarehouseConfig {
 
 export const snowflakeConfig: WarehouseConfigSpec<SnowflakeWarehouse> = {
   keys: {
-    account: warehouseText.describe('snowflake: the account identifier'),
-    ...Object.fromEntries(Object.entries(OPTIONAL_KEYS).map(([key, text]) => [key, warehouseText.optional().describe(`snowflake: ${text}`)])),
+    account: { optional: false, description: 'snowflake: the account identifier' },
+    ...Object.fromEntries(Object.entries(OPTIONAL_KEYS).map(([key, text]) => [key, { optional: true, description: `snowflake: ${text}` }])),
   },
   parse(section) {
     const account = section.requiredText('account', 'add account: followed by the account identifier (orgname-accountname)');

@@ -2,7 +2,7 @@
 import type { Project } from '../definitions/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../diagnostics/format.js';
-import type { MembersOutput, PreviewOutput } from '../evaluation/inspect.js';
+import type { MemberList, MembersOutput, PreviewOutput } from '../evaluation/inspect.js';
 
 let jsonPrinted = false;
 
@@ -52,6 +52,23 @@ export function printMembers(result: MembersOutput): void {
   const lines = [columns.join(',')];
   for (const member of result.members) lines.push(columns.map((c) => csvCell(member[c])).join(','));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Lines per write of a long member list: whole lines, so that each write is redacted whole. */
+const LINES_PER_WRITE = 8192;
+
+/** What printMembers prints for the same members, without an object per row. */
+export function printMemberList(list: MemberList): void {
+  const { ids, values } = list;
+  let lines = [values !== null && ids.length > 0 ? 'id,value' : 'id'];
+  for (let i = 0; i < ids.length; i += 1) {
+    lines.push(values === null ? csvCell(ids[i]) : `${csvCell(ids[i])},${csvCell(values[i])}`);
+    if (lines.length === LINES_PER_WRITE) {
+      process.stdout.write(`${lines.join('\n')}\n`);
+      lines = [];
+    }
+  }
+  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function show(value: unknown): string {

@@ -1,28 +1,29 @@
 // quorum.yml's `warehouse:` as the core knows it: a `type` that names a dialect, and the keys
 // every warehouse has. The keys of one warehouse belong to its dialect
-// (dialects/<name>/<name>-config.ts), which declares them as a zod shape (the JSON Schema an editor
-// sees, and the keys allowed here) and reads them through a WarehouseSection (the diagnostics keep
-// their positions). The dialects are injected, as the printers are: nothing in src/ imports one.
-import { z } from 'zod';
+// (dialects/<name>/<name>-config.ts), which declares them (the keys allowed here, and the JSON
+// Schema an editor sees) and reads them through a WarehouseSection (the diagnostics keep their
+// positions). The dialects are injected, as the printers are: nothing in src/ imports one. The
+// declarations are plain data that only schema.ts turns into zod shapes: a command that reads
+// quorum.yml never loads zod, which was most of the code every command compiled at start-up
+// (BENCHMARKS.md, "Read commands as whole processes").
 import type { SourceLocation, WarehouseConfig } from './model.js';
 import { readEnum } from './parse-values.js';
 import type { MapEntry, YamlFile } from './yaml-source.js';
 
-/** A warehouse setting as written: text, `${VAR}` read from the environment. */
-export const warehouseText = z.string().min(1);
+/** A warehouse setting: text as written, `${VAR}` read from the environment. */
+export interface WarehouseKey {
+  readonly optional: boolean;
+  /** What an editor shows for it (the JSON Schema's description). */
+  readonly description: string;
+}
 
-/** The keys of every warehouse, whatever its type (their readers live in parse-config.ts). */
-export const COMMON_WAREHOUSE_KEYS: z.ZodRawShape = {
-  connect_timeout: z
-    .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m)?\s*$/)])
-    .optional()
-    .describe('how long connecting may take before quorum names the cause and gives up: seconds, or 30s, 500ms, 2m (default 30s; browser sign-in is exempt)'),
-};
+/** The keys of every warehouse, whatever its type (their readers live in parse-config.ts, their schema in schema.ts). */
+export const COMMON_WAREHOUSE_KEYS: readonly string[] = ['connect_timeout'];
 
 /** What a dialect gives the core to read its warehouse keys. */
 export interface WarehouseConfigSpec<C extends WarehouseConfig = WarehouseConfig> {
   /** The keys of this warehouse besides `type` and the common ones: schema and documentation. */
-  readonly keys: z.ZodRawShape;
+  readonly keys: Readonly<Record<string, WarehouseKey>>;
   /** The typed config, or null after reporting every problem on the section. */
   parse(section: WarehouseSection): C | null;
   /** Its values that are credentials (SPEC §8): redacted from every message and log. */
@@ -61,7 +62,7 @@ export interface WarehouseReader {
 }
 
 export function warehouseKeys(types: WarehouseTypes, type: string): string[] {
-  return ['type', ...Object.keys(types(type)?.config.keys ?? {}), ...Object.keys(COMMON_WAREHOUSE_KEYS)];
+  return ['type', ...Object.keys(types(type)?.config.keys ?? {}), ...COMMON_WAREHOUSE_KEYS];
 }
 
 /** Reads the type, checks the keys against it, and hands the section to its dialect. */
@@ -91,17 +92,6 @@ export function readWarehouse(reader: WarehouseReader, entries: Map<string, MapE
     projectPath: (file) => reader.projectPath(file),
   };
   return spec.parse(section);
-}
-
-/** The JSON Schema of `warehouse:`: one shape per dialect; the default's `type` may be left out. */
-export function warehouseSchema(types: WarehouseTypes): z.ZodType {
-  const names = types.names.map((name) => (name === types.defaultName ? `${name} (default)` : name));
-  const described = `${names.slice(0, -1).join(', ')}${names.length > 1 ? ' or ' : ''}${names.at(-1) ?? ''}`;
-  const shapes = types.names.map((name) => {
-    const literal = z.literal(name).describe(described);
-    return z.strictObject({ type: name === types.defaultName ? literal.optional() : literal, ...COMMON_WAREHOUSE_KEYS, ...types(name)?.config.keys });
-  });
-  return z.union(shapes);
 }
 
 /** The credentials among a warehouse's settings, as its dialect names them. */

@@ -4,7 +4,7 @@
 // two in agreement on the fixtures.
 import { z } from 'zod';
 import { COMPARISON_OPS, COMPUTE_KINDS } from './model.js';
-import { warehouseSchema, type WarehouseTypes } from './parse-warehouse.js';
+import type { WarehouseKey, WarehouseTypes } from './parse-warehouse.js';
 import { linkSchemaToDocs } from './schema-doc-links.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe('a snake_case name');
@@ -136,6 +136,28 @@ const destinationSchema = z.union([
   z.strictObject({ type: z.literal('file'), path: text }),
   z.strictObject({ type: z.literal('stdout') }),
 ]);
+
+const warehouseText = z.string().min(1);
+const warehouseKey = (key: WarehouseKey) => (key.optional ? warehouseText.optional() : warehouseText).describe(key.description);
+
+/** The JSON Schema of `warehouse:`: one shape per dialect; the default's `type` may be left out. */
+function warehouseSchema(types: WarehouseTypes): z.ZodType {
+  const names = types.names.map((name) => (name === types.defaultName ? `${name} (default)` : name));
+  const described = `${names.slice(0, -1).join(', ')}${names.length > 1 ? ' or ' : ''}${names.at(-1) ?? ''}`;
+  // parse-warehouse.ts's COMMON_WAREHOUSE_KEYS, read by parse-config.ts
+  const common = {
+    connect_timeout: z
+      .union([z.number().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m)?\s*$/)])
+      .optional()
+      .describe('how long connecting may take before quorum names the cause and gives up: seconds, or 30s, 500ms, 2m (default 30s; browser sign-in is exempt)'),
+  };
+  const shapes = types.names.map((name) => {
+    const literal = z.literal(name).describe(described);
+    const keys = Object.entries(types(name)?.config.keys ?? {}).map(([key, spec]) => [key, warehouseKey(spec)] as const);
+    return z.strictObject({ type: name === types.defaultName ? literal.optional() : literal, ...common, ...Object.fromEntries(keys) });
+  });
+  return z.union(shapes);
+}
 
 /** quorum.yml; `warehouse:` takes the shapes of the dialects of this build. */
 export const configSchema = (warehouses: WarehouseTypes) => z

@@ -80,19 +80,24 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
   }
 }
 
-function parseValue(text: unknown): TraitValue | Record<string, TraitValue> {
+export function parseValue(text: unknown): TraitValue | Record<string, TraitValue> {
   if (text === null || text === undefined) return null;
   return JSON.parse(String(text)) as TraitValue;
+}
+
+/** The plan of `options` and its members statement (definition, id, value), its SQL traits' keys checked. */
+export async function membersQuery(connection: WarehouseConnection, options: CompileOptions & { readonly catalog: Catalog }): Promise<{ plan: Plan; query: Query }> {
+  const plan = planFor(options);
+  await checkSqlTraitKeys(connection, options.project, plan);
+  return { plan, query: lowerPlan(plan, { kind: 'members' }) };
 }
 
 export async function evaluate(
   connection: WarehouseConnection,
   options: CompileOptions & { readonly catalog: Catalog },
 ): Promise<Map<string, DefinitionResult>> {
-  const plan = planFor(options);
-  await checkSqlTraitKeys(connection, options.project, plan);
-  const sql = connection.dialect.printer.print(lowerPlan(plan, { kind: 'members' }));
-  return resultsOf(plan, await runQuery(connection, sql));
+  const { plan, query } = await membersQuery(connection, options);
+  return resultsOf(plan, await runQuery(connection, connection.dialect.printer.print(query)));
 }
 
 /** The rows of a members statement (definition, id, value) as one result per output of the plan. */
@@ -126,9 +131,13 @@ export async function runQuery(connection: WarehouseConnection, sql: string) {
   try {
     return await readRows(connection, sql);
   } catch (cause) {
-    // A connector that recognised the error (missing table, permission, ...) already said so.
-    if (cause instanceof DiagnosticsError) throw cause;
-    throw failure('warehouse_error', { rule: 'rejected', warehouse: `the ${connection.dialect.name} warehouse`, detail: firstLine(cause) });
+    throw rejected(connection, cause);
   }
+}
+
+/** What a warehouse's refusal of a read becomes: a connector that recognised the error (missing table, permission, ...) already said so. */
+export function rejected(connection: WarehouseConnection, cause: unknown): unknown {
+  if (cause instanceof DiagnosticsError) return cause;
+  return failure('warehouse_error', { rule: 'rejected', warehouse: `the ${connection.dialect.name} warehouse`, detail: firstLine(cause) });
 }
 

@@ -6,10 +6,11 @@ import { DefinitionIndex, resolveTrait } from '../definitions/resolve.js';
 import { unknownDefinition } from '../definitions/unknown-definition.js';
 import { DiagnosticsError, diagnostic, failure } from '../diagnostics/diagnostic.js';
 import type { TraitValue } from '../reference/dataset.js';
+import { bin, col, select, str, subquery } from '../sql/ast.js';
 import { labelConditions, lowerPlan } from '../sql/lower.js';
 import type { Catalog } from '../warehouse/catalog.js';
-import type { WarehouseConnection } from '../warehouse/connection.js';
-import { evaluate, planFor, runQuery } from './evaluate.js';
+import { readBatches, type WarehouseConnection } from '../warehouse/connection.js';
+import { evaluate, membersQuery, parseValue, planFor, rejected, runQuery } from './evaluate.js';
 import { stitchedEventCounts } from './explain-stitching.js';
 
 export interface InspectContext {
@@ -24,6 +25,19 @@ export interface MembersOutput {
   readonly level: Level;
   readonly as_of: string;
   readonly members: Record<string, unknown>[];
+}
+
+type MemberValue = TraitValue | Readonly<Record<string, TraitValue>>;
+
+/** `members` of one definition without extra columns, column by column: what `quorum members` prints as CSV. */
+export interface MemberList {
+  readonly name: string;
+  readonly level: Level;
+  readonly as_of: string;
+  /** Sorted as `members` sorts them. */
+  readonly ids: readonly string[];
+  /** A trait's value of each id, at the same index; null for an audience. */
+  readonly values: readonly MemberValue[] | null;
 }
 
 export interface PreviewOutput {
@@ -129,6 +143,46 @@ export async function members(ctx: InspectContext, name: string, columns: readon
   return { name, level: definition.level, as_of: ctx.asOf, members: rows };
 }
 
+const inIdOrder = (ids: readonly string[]) => ids.every((id, i) => i === 0 || ids[i - 1] < id);
+
+/**
+ * `members` without its row objects: the ids (and a trait's values) read a batch at a time, in the
+ * order the warehouse sorted them. That order is checked, not trusted: a collation, ids that are
+ * numbers, or code points past U+FFFF (which JavaScript compares by UTF-16 unit) can differ from
+ * `members`' sort, and then the ids are sorted here as `members` sorts them. An id is one entity's
+ * row of the statement; were one repeated, its last row would count, as in `resultsOf`'s map.
+ */
+export async function memberList(ctx: InspectContext, name: string): Promise<MemberList> {
+  const definition = definitionNamed(ctx.project, name);
+  const { plan, query } = await membersQuery(ctx.connection, { project: ctx.project, catalog: ctx.catalog, asOf: ctx.asOf, targets: [name] });
+  const trait = plan.outputs.find((o) => o.name === name)?.kind !== 'audience';
+  const ordered = select({
+    columns: [{ expr: col('id', 'm'), alias: 'id' }, ...(trait ? [{ expr: col('value', 'm'), alias: 'value' }] : [])],
+    from: subquery(query, 'm'),
+    where: bin('=', col('definition', 'm'), str(name)),
+    orderBy: [{ expr: col('id', 'm'), direction: 'ASC' }],
+  });
+  const ids: string[] = [];
+  const values: MemberValue[] = [];
+  try {
+    for await (const batch of readBatches(ctx.connection, ctx.connection.dialect.printer.print(ordered))) {
+      const idColumn = batch.column('id');
+      const valueColumn = trait ? batch.column('value') : [];
+      for (let i = 0; i < batch.rowCount; i += 1) {
+        ids.push(String(idColumn[i]));
+        if (trait) values.push(parseValue(valueColumn[i]));
+      }
+    }
+  } catch (cause) {
+    throw rejected(ctx.connection, cause);
+  }
+  const list = { name, level: definition.level, as_of: ctx.asOf };
+  if (inIdOrder(ids)) return { ...list, ids, values: trait ? values : null };
+  const order = ids.map((_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : a - b));
+  const kept = order.filter((i, k) => k + 1 === order.length || ids[order[k + 1]] !== ids[i]);
+  return { ...list, ids: kept.map((i) => ids[i]), values: trait ? kept.map((i) => values[i]) : null };
+}
+
 function hasValue(value: TraitValue | Record<string, TraitValue> | undefined): boolean {
   if (value === null || value === undefined) return false;
   return !Array.isArray(value) || value.length > 0;
@@ -136,17 +190,20 @@ function hasValue(value: TraitValue | Record<string, TraitValue> | undefined): b
 
 export async function preview(ctx: InspectContext, name: string, sampleSize = 10): Promise<PreviewOutput> {
   const definition = definitionNamed(ctx.project, name);
-  const all = await members(ctx, name);
-  if (definition.kind !== 'audience') {
-    const withValue = all.members.filter((m) => hasValue(m.value as TraitValue));
-    return { name, level: definition.level, as_of: ctx.asOf, size: withValue.length, sample: withValue.slice(0, sampleSize), breakdown: [] };
+  const all = await memberList(ctx, name);
+  if (all.values !== null) {
+    const values = all.values;
+    const withValue = all.ids.flatMap((id, i) => (hasValue(values[i]) ? [i] : []));
+    const sample = withValue.slice(0, sampleSize).map((i) => ({ id: all.ids[i], value: values[i] }));
+    return { name, level: definition.level, as_of: ctx.asOf, size: withValue.length, sample, breakdown: [] };
   }
   const plan = planFor({ project: ctx.project, catalog: ctx.catalog, asOf: ctx.asOf, targets: [name] });
   const audience = plan.audiences.find((a) => a.name === name)!;
   const sql = ctx.connection.dialect.printer.print(lowerPlan(plan, { kind: 'breakdown', audience: name }));
   const [counts] = await runQuery(ctx.connection, sql);
   const breakdown = labelConditions(audience.condition).map((c) => ({ condition: c.label, matched: Number(counts[c.column]), depth: c.depth }));
-  return { name, level: definition.level, as_of: ctx.asOf, size: all.members.length, sample: all.members.slice(0, sampleSize), breakdown };
+  const sample = all.ids.slice(0, sampleSize).map((id) => ({ id }));
+  return { name, level: definition.level, as_of: ctx.asOf, size: all.ids.length, sample, breakdown };
 }
 
 function parseJson(text: unknown): unknown {

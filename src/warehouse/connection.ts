@@ -17,6 +17,13 @@ export interface WarehouseConnection {
    * connector without such a mode leaves it out, and `readRows` falls back to `query`.
    */
   queryReadOnly?(sql: string): Promise<ResultRow[]>;
+  /**
+   * `queryReadOnly`'s rows a batch at a time, column by column, with the values `query` gives: a
+   * caller that prints 100,000 rows then never holds them as 100,000 objects (the whole-process
+   * cost of `quorum members`, BENCHMARKS.md). A connector without it leaves it out, and
+   * `readBatches` falls back to one batch of `readRows`.
+   */
+  readBatches?(sql: string): AsyncIterable<ResultBatch>;
   /** Tables and column types of one schema. */
   readTables(schema: string): Promise<Map<string, CatalogTable>>;
   /** The result columns of a query, without running it to completion. */
@@ -57,6 +64,22 @@ export interface ReadOnlyInput {
 /** Rows of a statement that only reads, read-only where the warehouse can enforce it. */
 export function readRows(connection: WarehouseConnection, sql: string): Promise<ResultRow[]> {
   return connection.queryReadOnly ? connection.queryReadOnly(sql) : connection.query(sql);
+}
+
+/** Rows of a result, column by column: `column(name)[i]` is what `query`'s row i holds under `name`. */
+export interface ResultBatch {
+  readonly rowCount: number;
+  column(name: string): readonly unknown[];
+}
+
+/** `readRows` a batch at a time, where the connector can. */
+export async function* readBatches(connection: WarehouseConnection, sql: string): AsyncIterable<ResultBatch> {
+  if (connection.readBatches) {
+    yield* connection.readBatches(sql);
+    return;
+  }
+  const rows = await readRows(connection, sql);
+  yield { rowCount: rows.length, column: (name) => rows.map((row) => row[name]) };
 }
 
 /** The dialects of this build (dialects/registry.ts), injected: nothing in src/ imports one. */

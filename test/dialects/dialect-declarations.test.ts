@@ -15,7 +15,6 @@ import { duckdb } from '../../dialects/duckdb/index.js';
 import { DIALECTS, dialectNamed } from '../../dialects/registry.js';
 import { loadProject } from '../../src/definitions/load-project.js';
 import type { WarehouseConfig } from '../../src/definitions/model.js';
-import { warehouseText } from '../../src/definitions/parse-warehouse.js';
 import { configSchema } from '../../src/definitions/schema.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { compileSql, evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
@@ -76,7 +75,7 @@ describe('each dialect reads its own warehouse keys', () => {
       capabilities: declareCapabilities({}),
       printer: new DuckDbPrinter(CONSERVATIVE_CAPABILITIES),
       config: {
-        keys: { host: warehouseText.describe('exampledb: the host') },
+        keys: { host: { optional: false, description: 'exampledb: the host' } },
         parse: (section) => {
           const host = section.requiredText('host', 'add host: followed by the server name');
           return host === null ? null : { type: 'exampledb', host };

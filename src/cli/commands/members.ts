@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
-import { members } from '../../evaluation/inspect.js';
+import { memberList, members } from '../../evaluation/inspect.js';
 import { openSession } from '../../evaluation/session.js';
 import { globals, oneOf, splitList } from '../options.js';
-import { printJson, printMembers } from '../print.js';
+import { printJson, printMemberList, printMembers } from '../print.js';
 
 export function registerMembers(program: Command): void {
   program
@@ -16,9 +16,15 @@ export function registerMembers(program: Command): void {
       const g = globals(command);
       const session = await openSession(g.project, dialectNamed, { readOnly: true });
       try {
-        const result = await members({ ...session, asOf: g.asOfIso }, name, splitList(options.columns));
-        if (g.json || options.format === 'json') printJson(result);
-        else printMembers(result);
+        const columns = splitList(options.columns);
+        const json = g.json || options.format === 'json';
+        // the common export, one definition's CSV, skips building an object per member
+        if (!json && columns.length === 0) printMemberList(await memberList({ ...session, asOf: g.asOfIso }, name));
+        else {
+          const result = await members({ ...session, asOf: g.asOfIso }, name, columns);
+          if (json) printJson(result);
+          else printMembers(result);
+        }
       } finally {
         await session.close();
       }

@@ -26,6 +26,10 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     const staging = stagingQuery(plan, definitions);
     const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation });
     await tx.run(insertStaging(stateRefs(schema).staging, stage?.statement ?? staging));
+    // Only a SQL trait's rows, which its author writes, can repeat a key: the compiled statement
+    // gives one row per entity of each definition. Without one, the check's GROUP BY over every
+    // staged row (a few seconds for 50 definitions at SF 1, BENCHMARKS.md) would find nothing.
+    if (plan.sqlTraits.length === 0) return { incrementalSummary: stage?.summary ?? null };
     const duplicate = await stagedDuplicateKey(tx, schema);
     if (duplicate === null) return { incrementalSummary: stage?.summary ?? null };
     throw duplicateKey(project, duplicate.definition, duplicate.entityId);

@@ -2,7 +2,7 @@
 // refresh of a state table, the rows that arrived since its watermark (minus the lag), the new
 // watermark, and the bookkeeping row written in the run's transaction.
 import type { Expr, FromItem } from '../sql/ast.js';
-import { aggregate, bin, cast, col, deleteFrom, insertInto, isNull, NULL, oneOf, or, select, str, tableOf, ts, TRUE, union } from '../sql/ast.js';
+import { aggregate, and, bin, cast, col, deleteFrom, insertInto, isNull, NULL, oneOf, or, select, str, tableOf, ts, TRUE, union } from '../sql/ast.js';
 import { toIso, type StateWriter } from '../sync/state-sql.js';
 import { stateRef } from './partial-tables.js';
 
@@ -30,29 +30,54 @@ export interface Newness {
   /** Arrival values above this are new; null: every row is. */
   readonly since: string | null;
   readonly isNew: Expr;
+  /**
+   * The same rows as isNew, as disjoint conditions that each read one range of one column (which
+   * engines prune by block statistics, where an OR of them reads every block); null: every row.
+   */
+  readonly branches: readonly Expr[] | null;
 }
 
 /**
- * Rows new to a run: arrival later than the previous watermark minus the lag, arrival null, or
- * event time at or after `timeFrom` (at most the previous as_of).
+ * The stored watermark is the largest arrival value the run saw, uncapped; what a run compares
+ * with is capped at that run's as_of: a run replayed at an earlier `as_of` (or a warehouse holding
+ * rows stamped after it) must not move the lag's window past rows that land later with earlier
+ * stamps. A lower bound only makes more rows new, which recomputation absorbs.
+ */
+export function cappedWatermark(previous: PreviousRefresh): number | null {
+  return previous.watermark === null ? null : Math.min(Date.parse(previous.watermark), Date.parse(previous.asOf));
+}
+
+/**
+ * Drivers hand timestamps back in milliseconds while warehouses keep microseconds: a stored
+ * watermark may be up to a millisecond below (truncated) or half of one above (rounded) the value
+ * it stands for. Every arrival value at or below `watermark + 1 ms` is therefore taken as possibly
+ * seen by that run, and only those above it as certainly unseen.
+ */
+export const SEEN_MARGIN_MS = 1;
+export const seenBound = (watermark: string): string => isoOf(Date.parse(watermark) + SEEN_MARGIN_MS);
+
+/**
+ * Rows new to a run: arrival later than the previous (capped) watermark minus the lag, arrival
+ * null, or event time at or after `timeFrom` (at most the previous as_of).
  */
 export function newness(previous: PreviousRefresh | null, asOf: string, lagSeconds: number, arrival: Expr, time: Expr, timeFrom: (previousAsOf: number) => number): Newness {
   const usable = previous !== null && Date.parse(previous.asOf) <= Date.parse(asOf) ? previous : null;
-  const since = usable?.watermark == null ? null : isoOf(Date.parse(usable.watermark) - lagSeconds * 1000);
-  const isNew = usable === null || since === null ? TRUE : or(bin('>', arrival, ts(since)), isNull(arrival), bin('>=', time, ts(isoOf(timeFrom(Date.parse(usable.asOf))))));
-  return { previous: usable, since, isNew };
+  const capped = usable === null ? null : cappedWatermark(usable);
+  const since = capped === null ? null : isoOf(capped - lagSeconds * 1000);
+  if (usable === null || since === null) return { previous: usable, since, isNew: TRUE, branches: null };
+  const recent = bin('>=', time, ts(isoOf(timeFrom(Date.parse(usable.asOf)))));
+  const isNew = or(bin('>', arrival, ts(since)), isNull(arrival), recent);
+  return { previous: usable, since, isNew, branches: [bin('>', arrival, ts(since)), isNull(arrival), and(recent, bin('<=', arrival, ts(since)))] };
 }
 
 /**
  * The new watermark, read before the new rows: a row landing after this read is new to the next
- * run. It is capped at the run's `as_of`: a run replayed at an earlier `as_of` (or a warehouse
- * holding rows stamped after it) must not move the watermark past rows that land later with
- * earlier stamps. A lower watermark only makes more rows new, which recomputation absorbs.
+ * run. Stored uncapped (the next run caps it, cappedWatermark): the partials take it as the
+ * largest arrival value they hold, so that rows above it can be added without a recompute.
  */
-export async function readWatermark(w: StateWriter, source: FromItem, arrival: Expr, n: Newness, asOf: string): Promise<string | null> {
+export async function readWatermark(w: StateWriter, source: FromItem, arrival: Expr, n: Newness): Promise<string | null> {
   const mark = await w.rows(select({ columns: [{ expr: aggregate('max', arrival), alias: 'w' }], from: source, where: n.since === null ? null : bin('>', arrival, ts(n.since)) }));
-  const seen = toIso(mark[0]?.w) ?? n.previous?.watermark ?? null;
-  return seen !== null && Date.parse(seen) > Date.parse(asOf) ? isoOf(Date.parse(asOf)) : seen;
+  return toIso(mark[0]?.w) ?? n.previous?.watermark ?? null;
 }
 
 /** What a refresh of one state table (or one source of a fact) leaves for the next run. */

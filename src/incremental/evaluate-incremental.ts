@@ -91,8 +91,11 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   const previous = options.rebuild ? new Map() : await readPreviousRefreshes(w, schema);
   const lagSeconds = options.mutation === 'ignore-arrival-lag' ? 0 : options.settings.arrivalLagSeconds;
   const refreshes: ScanRefresh[] = [];
+  // Scans sharing a partial table refresh it once: a refresh appends rows, so a second would count them twice.
+  const done = new Map<string, RefreshResult>();
   for (const s of pass.scans) {
-    const result = await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null });
+    const result = done.get(s.partialTable) ?? (await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null }));
+    done.set(s.partialTable, result);
     refreshes.push({ ...result, cte: s.scan.name, table: s.table, partialTable: s.partialTable });
   }
   // The scratch pairs are the run's own: none is left for the next one.
@@ -127,8 +130,12 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
 /** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows. */
 function rawRowsCondition(plan: Plan, s: IncrementalScan): Expr {
   const ctx = { plan, table: s.table, alias: 'e' };
-  const regions = [s.presence, ...s.measures].map((p) => rawRegion(p, ctx));
-  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions));
+  const parts = [s.presence, ...s.measures];
+  const regions = parts.map((p) => rawRegion(p, ctx));
+  // The earliest instant any region reaches, apart from the OR: engines prune blocks on it.
+  const froms = parts.map((p) => p.range.from);
+  const from = froms.includes(null) ? [] : [bin('>=', eventTimeOf(ctx), ts(new Date(Math.min(...(froms as number[]))).toISOString()))];
+  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...from, bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions));
 }
 
 export interface RowsRead {

@@ -95,7 +95,7 @@ export async function refreshFunnel(w: StateWriter, f: IncrementalFunnel, option
   const previousAsOf = tables.every((t) => t.n.previous !== null) ? new Set(tables.map((t) => t.n.previous!.asOf)) : null;
   const rebuild = previousAsOf === null || previousAsOf.size !== 1;
   const watermarks = new Map<string, string | null>();
-  for (const t of tables) watermarks.set(t.table, await readWatermark(w, table(t.table, 'r', plan.layout.schema), col(t.arrivalColumn, 'r'), t.n, plan.asOf));
+  for (const t of tables) watermarks.set(t.table, await readWatermark(w, table(t.table, 'r', plan.layout.schema), col(t.arrivalColumn, 'r'), t.n));
 
   const touched = funnelTouchedRef(schema);
   const mine = bin('=', col('funnel_table'), str(f.stateTable));

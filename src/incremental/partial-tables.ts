@@ -15,7 +15,7 @@ export const INCREMENTAL_STATE = {
     column('partial_table', 'string'),
     column('source_table', 'string'),
     column('as_of', 'timestamp'),
-    column('watermark', 'timestamp', true), // the largest arrival value the run saw, at most its as_of; null: the table was empty
+    column('watermark', 'timestamp', true), // the largest arrival value the run saw (a run caps it at that as_of when it compares); null: the table was empty
     column('refreshed_at', 'timestamp'),
   ],
   primaryKey: ['partial_table'],
@@ -64,9 +64,9 @@ export function incrementalDdl(plan: Plan, schema: string, scans: readonly Incre
     { kind: 'create_table', schema, name: INCREMENTAL_STATE.name, columns: INCREMENTAL_STATE.columns, primaryKey: INCREMENTAL_STATE.primaryKey },
     table(INCREMENTAL_TOUCHED.name, INCREMENTAL_TOUCHED.columns, []),
     ...scans.flatMap((s) => [
-      // A nullable context cannot be part of a primary key; the writer keeps the rows unique anyway.
-      table(s.partialTable, partialTableColumns(plan, s), s.context ? [] : ['rk', 'bucket']),
-      ...(s.valueProperty === null ? [] : [table(`${s.partialTable}_v`, valueTableColumns(plan, s), s.context ? [] : ['rk', 'bucket', 'k'])]),
+      // No key: a (raw key, day) may hold several rows, each run appending the rows it certainly never counted (partial-refresh.ts).
+      table(s.partialTable, partialTableColumns(plan, s), []),
+      ...(s.valueProperty === null ? [] : [table(`${s.partialTable}_v`, valueTableColumns(plan, s), [])]),
     ]),
   ];
 }

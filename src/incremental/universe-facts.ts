@@ -5,7 +5,7 @@
 // read twice changes nothing, and the touched keys are rewritten, never added to.
 import { createHash } from 'node:crypto';
 import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
-import { aggregate, and, bin, caseWhen, col, concat, countAll, deleteFrom, exists, insertInto, isNull, num, select, str, table, tableOf, ts } from '../sql/ast.js';
+import { aggregate, and, bin, caseWhen, col, concat, countAll, deleteFrom, exists, insertInto, isNull, not, num, select, str, table, tableOf, ts, union } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import { newness, readWatermark, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
@@ -128,7 +128,7 @@ export async function refreshFact(
   const arrival = col(source.arrivalColumn, 'e');
   const time = eventTimeOf(ctx);
   const n = newness(previous, plan.asOf, lagSeconds, arrival, time, (p) => p);
-  const watermark = await readWatermark(w, from, arrival, n, plan.asOf);
+  const watermark = await readWatermark(w, from, arrival, n);
   const fact = factRef(schema, f);
   const scratch = scratchRef(schema, f);
   const mine = bin('=', col('source_table'), str(source.table));
@@ -136,30 +136,30 @@ export async function refreshFact(
   const names = factColumnDefinitions(f).map((c) => c.name);
   const scratchNames = names.map((c) => `n_${c}`);
   await w.run(deleteFrom(scratch));
-  await w.run(
-    insertInto(
-      scratch,
-      [...scratchNames, 'n_rows'],
-      select({
-        columns: [
-          { expr: str(source.table), alias: 'source_table' },
-          ...keys.map((expr, i) => ({ expr, alias: f.columns[i].name })),
-          ...(f.times ? [{ expr: aggregate('min', time), alias: 'first_at' }, { expr: aggregate('max', time), alias: 'last_at' }] : []),
-          { expr: countAll(), alias: 'n_rows' },
-        ],
-        from,
-        where: and(f.rowFilter(ctx), bin('<=', time, ts(plan.asOf)), n.isNew),
-        groupBy: keys,
-      }),
-    ),
-  );
+  const newRows = (branch: Expr | null) =>
+    select({
+      columns: [
+        { expr: str(source.table), alias: 'source_table' },
+        ...keys.map((expr, i) => ({ expr, alias: f.columns[i].name })),
+        ...(f.times ? [{ expr: aggregate('min', time), alias: 'first_at' }, { expr: aggregate('max', time), alias: 'last_at' }] : []),
+        { expr: countAll(), alias: 'n_rows' },
+      ],
+      from,
+      where: and(f.rowFilter(ctx), bin('<=', time, ts(plan.asOf)), ...(branch === null ? [] : [branch])),
+      groupBy: keys,
+    });
+  // A key may come from two of the disjoint branches: the merge below groups it into one row.
+  await w.run(insertInto(scratch, [...scratchNames, 'n_rows'], n.branches === null ? newRows(null) : union(n.branches.map(newRows))));
   const keyColumns = f.columns.filter((c) => c.key).map((c) => c.name);
   const sameKey = (scratchAlias: string | null, factAlias: string | null): Expr =>
     and(bin('=', col('n_source_table', scratchAlias), col('source_table', factAlias)), ...keyColumns.map((c) => bin('=', col(`n_${c}`, scratchAlias), col(c, factAlias))));
   const read = await w.rows(select({ columns: [{ expr: aggregate('sum', col('n_rows', 's')), alias: 'n' }], from: tableOf(scratch, 's') }));
+  // Only keys (and functions of them): a stored key stays as it is, and only new keys are added.
+  const keysOnly = n.previous !== null && !f.times;
+  const storedKey = (scratchAlias: string | null) => exists(select({ columns: [{ expr: num(1), alias: null }], from: tableOf(fact, 'f'), where: sameKey(scratchAlias, 'f') }));
   if (n.previous === null) {
     await w.run(deleteFrom(fact, mine));
-  } else {
+  } else if (!keysOnly) {
     // The stored rows of the touched keys join the new ones, then leave the fact table.
     const touched = exists(select({ columns: [{ expr: num(1), alias: null }], from: tableOf(scratch, 's'), where: sameKey('s', 'f') }));
     await w.run(insertInto(scratch, scratchNames, select({ columns: names.map((c) => ({ expr: col(c, 'f'), alias: c })), from: tableOf(fact, 'f'), where: and(bin('=', col('source_table', 'f'), str(source.table)), touched) })));
@@ -177,6 +177,7 @@ export async function refreshFact(
           ...(f.times ? [{ expr: aggregate('min', col('n_first_at', 's')), alias: 'first_at' }, { expr: aggregate('max', col('n_last_at', 's')), alias: 'last_at' }] : []),
         ],
         from: tableOf(scratch, 's'),
+        where: keysOnly ? not(storedKey('s')) : null,
         groupBy: [col('n_source_table', 's'), ...grouped],
       }),
     ),

@@ -144,6 +144,8 @@ function scanFallback(plan: Plan, scan: EventScan, settings: ArrivalColumns): st
 function partialTableName(plan: Plan, scan: EventScan, arrivalColumn: string): string {
   const signature = JSON.stringify({
     grain: BUCKET_SECONDS,
+    // Several rows per (raw key, day), bounded by arrival (partial-refresh.ts): tables of the one-row layout are rebuilt.
+    rows: 'appended',
     schema: plan.layout.schema,
     eventTime: plan.layout.eventTime,
     arrivalColumn,

@@ -25,6 +25,7 @@ function incrementalLines(decisions: IncrementalDecisions): string[] {
     lines.push(`    why: ${d.reason}`);
   }
   lines.push(`  definitions: ${decisions.definitions.map((d) => (d.mode === 'incremental' ? `${d.name} incremental` : `${d.name} full (${d.reasons.join('; ')})`)).join('; ')}`);
+  lines.push(`  entities recomputed: ${decisions.scopes.map((s) => `${s.name} ${s.covers} (${s.reason})`).join('; ')}`);
   return lines;
 }
 

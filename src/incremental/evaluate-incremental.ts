@@ -23,12 +23,13 @@ import { funnelRefreshKey, refreshFunnel } from './funnel-refresh.js';
 import { stepFromState } from './funnel-sql.js';
 import { funnelDdl } from './funnel-tables.js';
 import { cteReferences, replaceCtes, sourceReferences } from './rewrite-ctes.js';
+import { entityScopeDdl, type EntityScopeMutation } from './entity-scope.js';
 
 /**
  * Deliberate faults, for tests only (never reachable from the CLI or quorum.yml): each must make
  * the hand-built history of test/incremental/incremental-engine.test.ts fail.
  */
-export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket';
+export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket' | EntityScopeMutation;
 
 export interface IncrementalOptions {
   readonly plan: Plan;
@@ -77,7 +78,7 @@ export function liveStateKeys(plan: Plan, settings: IncrementalSettings): Set<st
 /** CREATE ... IF NOT EXISTS of the incremental state tables: before the run's transaction, like the other state tables. */
 export async function ensureIncrementalTables(connection: WarehouseConnection, options: Pick<IncrementalOptions, 'plan' | 'stateSchema' | 'settings'>): Promise<IncrementalPlan> {
   const { pass, facts } = planIncremental(options.plan, options.settings);
-  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts), ...funnelDdl(options.stateSchema, pass.funnels, options.plan.identity !== null)];
+  const ddl = [...incrementalDdl(options.plan, options.stateSchema, pass.scans), ...factDdl(options.stateSchema, facts), ...funnelDdl(options.stateSchema, pass.funnels, options.plan.identity !== null), ...entityScopeDdl(options.stateSchema)];
   for (const d of ddl) await connection.execute(connection.dialect.printer.printDdl(d));
   return pass;
 }

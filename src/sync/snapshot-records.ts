@@ -125,8 +125,11 @@ export async function recordSnapshots(
   passing: readonly SyncDefinition[],
   stamp: { readonly runId: string; readonly asOf: string },
   generations: ReadonlyMap<string, number>,
+  /** Definitions staged for some entities only (covered-sql.ts): their snapshot's row count, which staging does not give. */
+  rowCounts: ReadonlyMap<string, number> = new Map(),
 ): Promise<void> {
   const counts = await stagedCounts(w, stateTable(schema, 'staging'), passing);
+  for (const [name, rows] of rowCounts) if (counts.has(name)) counts.set(name, { rows, users: counts.get(name)!.users });
   await writeSnapshotRecords(
     w,
     schema,

@@ -51,7 +51,9 @@ describe('quorum explain --plan', () => {
     expect(r.stdout).toContain('\nincremental runs: off (incremental.enabled: false);');
     expect(r.stdout).toContain('  events:account:logged_in  [partials, grain 1 day]\n    why: per (raw identity, UTC day) partials of the closed days inside its widest window');
     expect(r.stdout).toContain('  custom traits  [recomputed each run]\n');
-    expect(r.stdout).toMatch(/\n {2}definitions: at_risk_accounts incremental\n$/);
+    expect(r.stdout).toContain('\n  definitions: at_risk_accounts incremental\n');
+    // an account audience: its dirty accounts are not bounded yet, so every run covers all of them
+    expect(r.stdout).toMatch(/\n {2}entities recomputed: at_risk_accounts all \(account level: [^\n]*\)\n$/);
   });
 
   it('--json prints the serialisable plan itself', async () => {

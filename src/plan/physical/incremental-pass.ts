@@ -16,6 +16,7 @@ export const BUCKET_SECONDS = 86_400;
 
 export type { ArrivalColumns } from './arrival-columns.js';
 import { funnelFallbackOf, funnelPass, type FunnelPass, type IncrementalFunnel } from './funnel-pass.js';
+import { entityScopePass, type EntityScope, type EntityScopePlan } from './entity-scope-pass.js';
 
 const DAY_MS = BUCKET_SECONDS * 1000;
 
@@ -86,6 +87,8 @@ export interface IncrementalPlan {
   readonly funnels: readonly IncrementalFunnel[];
   readonly recomputed: readonly Recomputed[];
   readonly definitions: readonly DefinitionMode[];
+  /** Per definition, the entities a run recomputes and diffs (entity-scope-pass.ts). */
+  readonly scopes: EntityScopePlan;
 }
 
 export const dayFloor = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
@@ -298,7 +301,8 @@ export function incrementalPass(plan: Plan, settings: ArrivalColumns, fromState:
     });
     return { name: o.name, mode: reasons.length === 0 ? 'incremental' : 'full', reasons: [...new Set(reasons)] };
   });
-  return { asOf: plan.asOf, scans: [...scans.values()], funnels: funnels.funnels, recomputed, definitions };
+  const scopes = entityScopePass(plan, settings, [...scans.values()], definitions, (name) => featuresRead(plan, name));
+  return { asOf: plan.asOf, scans: [...scans.values()], funnels: funnels.funnels, recomputed, definitions, scopes };
 }
 
 /** One part of the statement as `quorum explain --plan` shows it: kept in partials (and at what grain) or recomputed, and why. */
@@ -315,6 +319,7 @@ export interface IncrementalDecisions {
   readonly enabled: boolean;
   readonly parts: readonly IncrementalDecision[];
   readonly definitions: readonly DefinitionMode[];
+  readonly scopes: readonly EntityScope[];
 }
 
 export function incrementalDecisions(pass: IncrementalPlan, enabled: boolean): IncrementalDecisions {
@@ -325,6 +330,7 @@ export function incrementalDecisions(pass: IncrementalPlan, enabled: boolean): I
       ...pass.recomputed.map((r): IncrementalDecision => ({ part: r.part, kind: 'recomputed', grain: null, reason: r.reason })),
     ],
     definitions: pass.definitions,
+    scopes: pass.scopes.definitions,
   };
 }
 

@@ -6,23 +6,25 @@ import { readCounts, type DefinitionCounts } from '../diff-sql.js';
 import { readSnapshotRecords, type SnapshotRecord } from '../snapshot-records.js';
 import { stateRefs, stateTable } from '../state-sql.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
+import type { Evaluated } from './evaluate-step.js';
+import { coveredCounts } from '../covered-sql.js';
 
 export interface Diffed {
   readonly counts: ReadonlyMap<string, DefinitionCounts>;
 }
 
-export const diffStep: RunStep<RunContext & InTransaction, Diffed> = {
+export const diffStep: RunStep<RunContext & InTransaction & Partial<Pick<Evaluated, 'covered'>>, Diffed> = {
   name: 'diff',
   stage: { stage: 'diff' },
   crashPoint: 'counted',
-  run: async ({ tx, schema, definitions }) => {
+  run: async ({ tx, schema, definitions, covered }) => {
     const refs = stateRefs(schema);
     const changes = stateTable(schema, 'changes');
     // The records say which snapshots are empty (the state check held them to the tables).
     const records = await readSnapshotRecords(tx, tx.printer, schema);
     const isEmpty = (r: SnapshotRecord | undefined) => r === undefined || (r.rowCount === 0 && r.userCount === 0);
     const emptyBefore = new Set(definitions.filter((d) => isEmpty(records.get(d.name))).map((d) => d.name));
-    await tx.run(changeSetInsert(refs, changes, definitions, emptyBefore));
-    return { counts: readCounts(await tx.rows(changeSetCountsQuery(refs, changes, definitions)), definitions) };
+    await tx.run(changeSetInsert(refs, changes, definitions, emptyBefore, covered ?? null));
+    return { counts: coveredCounts(readCounts(await tx.rows(changeSetCountsQuery(refs, changes, definitions)), definitions), covered ?? null) };
   },
 };

@@ -7,11 +7,16 @@ import { clearStagingArea, stagedDuplicateKey } from '../staging-area.js';
 import { stateRefs } from '../state-sql.js';
 import { stageIncrementally, type IncrementalSummary } from '../../incremental/incremental-stage.js';
 import type { IncrementalChoice } from './prepare-incremental-step.js';
+import { coverEntities, type CoveredEntities } from '../../incremental/entity-scope.js';
+import { planIncremental } from '../../incremental/evaluate-incremental.js';
+import { onlyCovered } from '../covered-sql.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
 
 /** An incremental run's account of itself: per definition its mode and rows read (src/incremental/incremental-stage.ts). */
 export interface Evaluated {
   readonly incrementalSummary: IncrementalSummary | null;
+  /** Definitions staged for the users whose answers can have changed only (entity-scope.ts); null: all entities. */
+  readonly covered: CoveredEntities | null;
 }
 
 export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoice, Evaluated> = {
@@ -25,13 +30,27 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     // Incremental: the partials are refreshed in this transaction, so they commit with the snapshot.
     const staging = stagingQuery(plan, definitions);
     const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation });
-    await tx.run(insertStaging(stateRefs(schema).staging, stage?.statement ?? staging));
+    const covered =
+      incremental === null
+        ? null
+        : await coverEntities(tx, {
+            plan,
+            schema,
+            scopes: planIncremental(plan, incremental.settings).pass.scopes,
+            runId: stamp.runId,
+            lagSeconds: incremental.settings.arrivalLagSeconds,
+            rebuild: incremental.rebuild,
+            mutation: request.incrementalMutation === 'forget-window-edges' ? request.incrementalMutation : undefined,
+          });
+    if (covered !== null) log(`${covered.definitions.length} definitions recomputed for ${covered.dirtyUsers} users whose answers can have changed`);
+    const statement = stage?.statement ?? staging;
+    await tx.run(insertStaging(stateRefs(schema).staging, covered === null ? statement : onlyCovered(statement, covered)));
     // Only a SQL trait's rows, which its author writes, can repeat a key: the compiled statement
     // gives one row per entity of each definition. Without one, the check's GROUP BY over every
     // staged row (a few seconds for 50 definitions at SF 1, BENCHMARKS.md) would find nothing.
-    if (plan.sqlTraits.length === 0) return { incrementalSummary: stage?.summary ?? null };
+    if (plan.sqlTraits.length === 0) return { incrementalSummary: stage?.summary ?? null, covered };
     const duplicate = await stagedDuplicateKey(tx, schema);
-    if (duplicate === null) return { incrementalSummary: stage?.summary ?? null };
+    if (duplicate === null) return { incrementalSummary: stage?.summary ?? null, covered };
     throw duplicateKey(project, duplicate.definition, duplicate.entityId);
   },
 };

@@ -1,0 +1,35 @@
+// A run that covers only some entities of a definition (src/incremental/entity-scope.ts): staging
+// holds those entities' rows only, the change set compares them with the same entities' snapshot
+// rows (a covered entity without a staged row has exited), and every other entity keeps its
+// snapshot row untouched. The snapshot writes read the change set, so they follow by themselves.
+import { col, inQuery, not, or, select, subquery, tableOf, type Expr, type Query } from '../sql/ast.js';
+import type { CoveredEntities } from '../incremental/entity-scope.js';
+import { inList } from './state-sql.js';
+import type { DefinitionCounts } from './transition-sql.js';
+
+const STAGED = ['definition', 'entity_id', 'user_id', 'value', 'position'] as const;
+
+/** Rows (under `alias`, with `definition` and `entity_id`) of a definition that covers all entities, or of a covered key. */
+export function coveredRows(covered: CoveredEntities, alias: string): Expr {
+  const keys = select({ columns: [{ expr: col('id', 'k'), alias: 'id' }], from: tableOf(covered.keys, 'k') });
+  return or(not(inList(col('definition', alias), covered.definitions)), inQuery(col('entity_id', alias), keys));
+}
+
+/** The staging statement's rows, those of the covered definitions only for their covered keys. */
+export function onlyCovered(statement: Query, covered: CoveredEntities): Query {
+  return select({ columns: STAGED.map((c) => ({ expr: col(c, 'c'), alias: c })), from: subquery(statement, 'c'), where: coveredRows(covered, 'c') });
+}
+
+/**
+ * A covered definition's staging holds only its covered entities, so its size is the previous
+ * snapshot's with the entered added and the exited taken away (the others kept their rows).
+ */
+export function coveredCounts(counts: ReadonlyMap<string, DefinitionCounts>, covered: CoveredEntities | null): Map<string, DefinitionCounts> {
+  const out = new Map(counts);
+  if (covered === null) return out;
+  for (const name of covered.definitions) {
+    const c = counts.get(name);
+    if (c !== undefined) out.set(name, { ...c, size: c.previous + c.entered - c.exited });
+  }
+  return out;
+}

@@ -108,7 +108,7 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   const marks = new Map<string, string | null>();
   const found = scopes.sources.map((s) => dirtyUsersOf(plan, s, basis.get(s.table) ?? { arrivalColumn: s.arrivalColumn, runId: '', asOf: plan.asOf, watermark: null }, request.lagSeconds, request.mutation));
   for (const [i, s] of scopes.sources.entries()) {
-    marks.set(s.table, await readWatermark(w, table(s.table, 'e', plan.layout.schema), col(s.arrivalColumn, 'e'), found[i].isNew, plan.asOf));
+    marks.set(s.table, await readWatermark(w, table(s.table, 'e', plan.layout.schema), col(s.arrivalColumn, 'e'), found[i].isNew));
   }
   let dirtyUsers = 0;
   if (restricted.length > 0) {

@@ -25,7 +25,7 @@ if (!dir || !asOf) throw new Error('usage: incremental-run-child <project dir> <
 const full = rest.includes('--full');
 const profileAt = rest.indexOf('--profile');
 const profileFile = profileAt >= 0 ? rest[profileAt + 1] : undefined;
-const names = rest.filter((a, i) => a !== '--full' && i !== profileAt && i !== profileAt + 1);
+const names = rest.filter((a, i) => a !== '--full' && (profileAt < 0 || (i !== profileAt && i !== profileAt + 1)));
 
 const logger = commandLogger({ format: 'json', json: true });
 const clock = new StageClock(logger);

@@ -16,6 +16,9 @@ if ! su postgres -s /bin/bash -c "'$bin/initdb' -D '$data/db' -A trust -U quorum
   rm -rf "$data/db"
   su postgres -s /bin/bash -c "'$bin/initdb' -D '$data/db' -A trust -U quorum -E UTF8 --locale=C.UTF-8" >&2
 fi
-su postgres -s /bin/bash -c "'$bin/pg_ctl' -D '$data/db' -l '$data/log' -w -o '-p $port -k $data -c listen_addresses=127.0.0.1' start" >&2
+# A throwaway server: durability buys nothing here, and flushing every commit to disk made the
+# wire tests wait on the shared machine's disk more than on PostgreSQL itself.
+durability_off='-c fsync=off -c synchronous_commit=off -c full_page_writes=off'
+su postgres -s /bin/bash -c "'$bin/pg_ctl' -D '$data/db' -l '$data/log' -w -o '-p $port -k $data -c listen_addresses=127.0.0.1 $durability_off' start" >&2
 echo "$data" > /tmp/quorum-pg.current
 echo "postgres://quorum@127.0.0.1:$port/postgres"

@@ -1,5 +1,5 @@
-// The one duplicate_key diagnostic, for both places that find a SQL trait giving one entity two
-// values: `evaluate` (before it reads any result) and a run's evaluate step (over the staging).
+// The duplicate_key diagnostic: a SQL trait gave one entity two values. `checkSqlTraitKeys` finds
+// it before anything reads the trait, for `evaluate`, the read commands and a run alike.
 import { failure, type DiagnosticsError } from '../diagnostics/diagnostic.js';
 import type { Project } from './model.js';
 

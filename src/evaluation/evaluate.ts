@@ -58,9 +58,12 @@ export function firstLine(cause: unknown): string {
   return text.split('\n')[0];
 }
 
-/** A SQL trait must give one value per key; find a key that has two, before anything uses it. */
-async function checkSqlTraitKeys(connection: WarehouseConnection, project: Project, plan: Plan): Promise<void> {
-  const printer = connection.dialect.printer;
+/**
+ * A SQL trait must give one value per key; find a key that has two, before anything uses it.
+ * `rows` reads a query where the caller's statements go: a connection, or a run's transaction
+ * (whose plan reads the SQL traits' sandboxed rows).
+ */
+export async function checkSqlTraitKeys(rows: (query: Query) => Promise<readonly Record<string, unknown>[]>, project: Project, plan: Plan): Promise<void> {
   for (const trait of plan.sqlTraits) {
     const key = trait.level === 'user' ? 'user_id' : 'group_id';
     const distinctRows: Query = select({
@@ -75,8 +78,8 @@ async function checkSqlTraitKeys(connection: WarehouseConnection, project: Proje
       having: bin('>', countAll(), num(1)),
       limit: 1,
     });
-    const rows = await readRows(connection, printer.print(duplicates));
-    if (rows.length > 0) throw duplicateKey(project, trait.trait, rows[0].key);
+    const found = await rows(duplicates);
+    if (found.length > 0) throw duplicateKey(project, trait.trait, found[0].key);
   }
 }
 
@@ -88,7 +91,7 @@ export function parseValue(text: unknown): TraitValue | Record<string, TraitValu
 /** The plan of `options` and its members statement (definition, id, value), its SQL traits' keys checked. */
 export async function membersQuery(connection: WarehouseConnection, options: CompileOptions & { readonly catalog: Catalog }): Promise<{ plan: Plan; query: Query }> {
   const plan = planFor(options);
-  await checkSqlTraitKeys(connection, options.project, plan);
+  await checkSqlTraitKeys((query) => readRows(connection, connection.dialect.printer.print(query)), options.project, plan);
   return { plan, query: lowerPlan(plan, { kind: 'members' }) };
 }
 

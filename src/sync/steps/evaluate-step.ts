@@ -1,9 +1,9 @@
 // Step `evaluate`: the compiled statement runs inside the warehouse and its rows land in `staging`.
 // A SQL trait that gives one key two values stops the run here, naming the key (docs/semantics.md).
-import { duplicateKey } from '../../definitions/duplicate-key.js';
+import { checkSqlTraitKeys } from '../../evaluation/evaluate.js';
 import { crashSoon } from '../crash.js';
 import { insertStaging, stagingQuery } from '../diff-sql.js';
-import { clearStagingArea, stagedDuplicateKey } from '../staging-area.js';
+import { clearStagingArea } from '../staging-area.js';
 import { stateRefs } from '../state-sql.js';
 import { stageIncrementally, type IncrementalSummary } from '../../incremental/incremental-stage.js';
 import type { IncrementalChoice } from './prepare-incremental-step.js';
@@ -26,6 +26,9 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
   run: async ({ request, tx, schema, plan, definitions, stamp, project, log, incremental }) => {
     log(`evaluating ${definitions.length} definitions as of ${stamp.asOf}`);
     await clearStagingArea(tx, schema);
+    // Every SQL trait the statement reads, before it is staged: a repeated key in a trait that only
+    // an audience reads would otherwise reach the audience's rows under the audience's name.
+    await checkSqlTraitKeys((query) => tx.rows(query), project, plan);
     crashSoon('staging');
     // Incremental: the partials are refreshed in this transaction, so they commit with the snapshot.
     const staging = stagingQuery(plan, definitions);
@@ -45,12 +48,6 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     if (covered !== null) log(`${covered.definitions.length} definitions recomputed for ${covered.dirtyUsers} users whose answers can have changed`);
     const statement = stage?.statement ?? staging;
     await tx.run(insertStaging(stateRefs(schema).staging, covered === null ? statement : onlyCovered(statement, covered)));
-    // Only a SQL trait's rows, which its author writes, can repeat a key: the compiled statement
-    // gives one row per entity of each definition. Without one, the check's GROUP BY over every
-    // staged row (a few seconds for 50 definitions at SF 1, BENCHMARKS.md) would find nothing.
-    if (plan.sqlTraits.length === 0) return { incrementalSummary: stage?.summary ?? null, covered };
-    const duplicate = await stagedDuplicateKey(tx, schema);
-    if (duplicate === null) return { incrementalSummary: stage?.summary ?? null, covered };
-    throw duplicateKey(project, duplicate.definition, duplicate.entityId);
+    return { incrementalSummary: stage?.summary ?? null, covered };
   },
 };

@@ -4,22 +4,17 @@
 // edge history of window-edge-history.ts, and the same with a definition that covers all entities
 // reading the same scan) on DuckDB, PGlite and PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL):
 // after every run the committed snapshot must be a full recomputation's, and the reference
-// evaluator's. The mutation `restrict-uncovered-reads` restricts the scan that the covering-all
+// evaluator's (test/support/history-replay.ts). The mutation `restrict-uncovered-reads` restricts the scan that the covering-all
 // definition reads too, and must be caught.
 import { describe, expect, it } from 'vitest';
 import type { Definition, TimeWindow } from '../../src/definitions/model.js';
-import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
 import type { IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
-import type { DefinitionResult } from '../../src/reference/dataset.js';
-import { evaluateReference } from '../../src/reference/evaluate.js';
 import { planFor } from '../../src/evaluation/evaluate.js';
 import { offlineIncrementalPass } from '../../src/plan/physical/incremental-pass.js';
-import { run } from '../../src/sync/run.js';
 import { EVENTS, LOC } from '../support/arbitraries.js';
-import { committedAnswer, withValues } from '../support/committed-answer.js';
-import { differences } from '../support/compare-results.js';
 import { duckAndPglite } from '../support/duck-and-pglite.js';
-import { contentsAfter, type WarehouseHistory } from '../support/history-arbitraries.js';
+import type { WarehouseHistory } from '../support/history-arbitraries.js';
+import { replayHistory } from '../support/history-replay.js';
 import { duckHistoryEngine, liteHistoryEngine, wireHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
 import { windowEdgeHistory } from './window-edge-history.js';
 
@@ -49,27 +44,10 @@ function withCoveringAll(history: WarehouseHistory): WarehouseHistory {
 
 const SCAN_LINE = /scans read the dirty users only: (.*)$/;
 
-/** Replays the history; per run, the scans whose reads were restricted (from the run's log). */
+/** Replays the history (history-replay.ts checks every run's answer); per run, the scans whose reads were restricted, from its log. */
 async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas: { source: string; state: string }, mutation?: IncrementalMutation): Promise<string[][]> {
-  const project = { ...history.project, config: { ...history.project.config, source: { ...history.project.config.source, schema: schemas.source }, stateSchema: schemas.state } };
-  const targets = project.definitions.map((d) => d.name);
   const restricted: string[][] = [];
-  await engine.reset(schemas.source, schemas.state, history.columns);
-  for (const [i, batch] of history.batches.entries()) {
-    for (const [table, rows] of Object.entries(batch.rows)) await engine.append(schemas.source, table, history.columns[table], rows);
-    const connection = engine.connection();
-    const catalog = await readCatalog(connection, project);
-    const asOf = history.runs[i];
-    const lines: string[] = [];
-    const output = await run({ connection, project, catalog, asOf, definitions: targets, destinations: new Map(), allowMassExit: true, incrementalMutation: mutation, log: (line) => lines.push(line) });
-    expect(output.errors).toEqual([]);
-    restricted.push(lines.flatMap((line) => SCAN_LINE.exec(line)?.[1].split(', ') ?? []));
-    const committed = await committedAnswer(connection, project);
-    const fresh = await evaluate(connection, { project, catalog, asOf, targets });
-    expect(differences(withValues(fresh), committed), `the committed snapshot differs from a full recomputation after run ${i + 1}`).toEqual([]);
-    const reference = evaluateReference(project, contentsAfter(history, i), asOf);
-    expect(differences(withValues(reference as Map<string, DefinitionResult>), committed), `the committed snapshot differs from the reference after run ${i + 1}`).toEqual([]);
-  }
+  await replayHistory(engine, history, schemas, { mutation, afterRun: (_, { log }) => void restricted.push(log.flatMap((line) => SCAN_LINE.exec(line)?.[1].split(', ') ?? [])) });
   return restricted;
 }
 

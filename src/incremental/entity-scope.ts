@@ -8,7 +8,7 @@
 // A snapshot kept by the guardrail, written by a repair, or older than a run of other definitions
 // that moved the table's watermark covers all entities once, and the next run restricts again.
 import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
-import { and, bin, cast, col, countAll, deleteFrom, insertInto, isNull, NULL, oneOf, or, select, str, subquery, table, tableOf, ts, union, type Select } from '../sql/ast.js';
+import { and, bin, cast, col, countAll, deleteFrom, insertInto, isNull, NULL, oneOf, select, str, subquery, table, tableOf, ts, union, type Select } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import type { DirtySource, EntityScopePlan } from '../plan/physical/entity-scope-pass.js';
 import { stateTable, toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
@@ -71,8 +71,13 @@ async function snapshotRunIds(w: StateWriter, schema: string): Promise<Map<strin
   return new Map(rows.map((r) => [String(r.definition), String(r.run_id)]));
 }
 
-/** Users of `source` whose rows are new to the run or on a window edge the as_of crossed since `basis`. */
-function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds: number, mutation: EntityScopeMutation | undefined): { query: Select; isNew: ReturnType<typeof newness> } {
+/**
+ * Users of `source` whose rows are new to the run or on a window edge the as_of crossed since
+ * `basis`: one query per range of one column (the newness branches, each window's edge), which an
+ * engine answers from the blocks whose statistics meet the range, where one OR of them reads every
+ * block of the table.
+ */
+function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds: number, mutation: EntityScopeMutation | undefined): { queries: Select[]; isNew: ReturnType<typeof newness> } {
   const user = col(plan.layout.columns.userId, 'e');
   const time = col(plan.layout.eventTime, 'e');
   const n = newness(basis, plan.asOf, lagSeconds, col(source.arrivalColumn, 'e'), time, (p) => p);
@@ -80,10 +85,9 @@ function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds:
   const now = Date.parse(plan.asOf);
   // (previous - W, as_of - W] is where events left a window; both ends taken closed, which only adds users.
   const edges: Expr[] = mutation === 'forget-window-edges' ? [] : source.windows.map((seconds) => and(bin('>=', time, ts(isoOf(previous - seconds * 1000))), bin('<=', time, ts(isoOf(now - seconds * 1000)))));
-  return {
-    query: select({ distinct: true, columns: [{ expr: cast(user, 'string'), alias: 'id' }], from: table(source.table, 'e', plan.layout.schema), where: and(isNull(user, true), or(n.isNew, ...edges)) }),
-    isNew: n,
-  };
+  const ranges: (Expr | null)[] = n.branches === null ? [null] : [...n.branches, ...edges];
+  const usersWhere = (range: Expr | null) => select({ distinct: true, columns: [{ expr: cast(user, 'string'), alias: 'id' }], from: table(source.table, 'e', plan.layout.schema), where: range === null ? isNull(user, true) : and(isNull(user, true), range) });
+  return { queries: ranges.map(usersWhere), isNew: n };
 }
 
 /**
@@ -112,7 +116,7 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   }
   let dirtyUsers = 0;
   if (restricted.length > 0) {
-    const queries = found.map((f) => f.query);
+    const queries = found.flatMap((f) => f.queries);
     await w.run(insertInto(dirty, ['id'], select({ distinct: true, columns: [{ expr: col('id', 'd'), alias: 'id' }], from: subquery(queries.length === 1 ? queries[0] : union(queries), 'd') })));
     const count = await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: tableOf(dirty, 'x') }));
     dirtyUsers = toNumber(count[0]?.n);

@@ -5,7 +5,7 @@
 // is the full lowering's, unchanged: the answer is the full statement's, by construction.
 import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
-import type { Expr, Query, With } from '../sql/ast.js';
+import type { Expr, Query, TableRef, With } from '../sql/ast.js';
 import { and, bin, col, countAll, deleteFrom, or, select, table, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
@@ -13,7 +13,7 @@ import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalSc
 import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
-import { mergedScanQuery } from './merge-sql.js';
+import { amongDirty, mergedScanQuery } from './merge-sql.js';
 import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } from './partial-columns.js';
 import { readPreviousRefreshes, recordRefreshes, type RefreshRecord } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
@@ -29,7 +29,27 @@ import { entityScopeDdl, type EntityScopeMutation } from './entity-scope.js';
  * Deliberate faults, for tests only (never reachable from the CLI or quorum.yml): each must make
  * the hand-built history of test/incremental/incremental-engine.test.ts fail.
  */
-export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket' | EntityScopeMutation;
+export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket' | EntityScopeMutation | ReadScopeMutation;
+
+/**
+ * Deliberate fault, for tests only: every user-level scan read by a definition is restricted to
+ * the dirty users, including those a definition covering all entities reads.
+ */
+export type ReadScopeMutation = 'restrict-uncovered-reads';
+
+/** The run's covered entities (entity-scope.ts): the definitions staged for the dirty users only, and those users. */
+export interface ReadScope {
+  readonly definitions: readonly string[];
+  readonly keys: TableRef;
+}
+
+/** The scans whose merge reads the dirty users only: every definition reading them is covered in this run. */
+export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Set<string> {
+  if (scope === null) return new Set();
+  const covered = new Set(scope.definitions);
+  const reads = pass.scopes.reads.filter((r) => r.readers.length > 0 && (mutation === 'restrict-uncovered-reads' ? pass.scans.some((s) => s.scan.name === r.scan && s.level === 'user') : r.users === 'dirty users' && r.readers.every((d) => covered.has(d))));
+  return new Set(reads.map((r) => r.scan));
+}
 
 export interface IncrementalOptions {
   readonly plan: Plan;
@@ -40,6 +60,8 @@ export interface IncrementalOptions {
   /** The bookkeeping keys every definition of the project keeps (liveStateKeys); the others are pruned. Absent: nothing is. */
   readonly liveKeys?: ReadonlySet<string>;
   readonly mutation?: IncrementalMutation;
+  /** This run's covered entities, known before the statement is rewritten; null or absent: every scan reads all users. */
+  readonly readScope?: ReadScope | null;
 }
 
 export interface ScanRefresh extends RefreshResult {
@@ -51,6 +73,8 @@ export interface ScanRefresh extends RefreshResult {
 export interface IncrementalRun {
   readonly pass: IncrementalPlan;
   readonly refreshes: readonly ScanRefresh[];
+  /** Scans whose merge reads only the dirty users in `keys` (rows_read counts those reads). */
+  readonly restricted: { readonly scans: ReadonlySet<string>; readonly keys: TableRef } | null;
   /** The statement with every incremental scan read from partials; the rest as compiled. */
   rewrite(statement: With): With;
 }
@@ -119,24 +143,27 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
     f.funnel.steps.forEach((_, i) => funnelSteps.push([CTE.funnelStep(f.funnel.name, i + 1), { query: stepFromState(schema, f, i + 1), comment: `${f.funnel.name} step ${i + 1}: the users' answers kept in ${schema}.${f.stateTable}` }]));
   }
   await recordRefreshes(w, schema, [...refreshes.map((r) => r.record), ...funnelRecords]);
-  const mergeOptions = { skipEdgeBucket: options.mutation === 'skip-edge-bucket' };
-  const replacements = new Map([
-    ...fromFacts,
-    ...funnelSteps,
-    ...pass.scans.map((s) => [s.scan.name, { query: mergedScanQuery(plan, schema, s, mergeOptions), comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover` }] as const),
-  ]);
-  return { pass, refreshes, rewrite: (statement) => replaceCtes(statement, replacements) };
+  const skipEdgeBucket = options.mutation === 'skip-edge-bucket';
+  const scope = options.readScope ?? null;
+  const restricted = restrictedScans(pass, scope, options.mutation);
+  const merged = (s: IncrementalScan) => {
+    const dirty = scope !== null && restricted.has(s.scan.name);
+    const query = mergedScanQuery(plan, schema, s, { skipEdgeBucket, dirtyUsers: dirty ? scope.keys : undefined });
+    return { query, comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover${dirty ? ', of the dirty users only' : ''}` };
+  };
+  const replacements = new Map([...fromFacts, ...funnelSteps, ...pass.scans.map((s) => [s.scan.name, merged(s)] as const)]);
+  return { pass, refreshes, restricted: scope === null ? null : { scans: restricted, keys: scope.keys }, rewrite: (statement) => replaceCtes(statement, replacements) };
 }
 
-/** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows. */
-function rawRowsCondition(plan: Plan, s: IncrementalScan): Expr {
+/** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows (of the dirty users, when restricted). */
+function rawRowsCondition(plan: Plan, s: IncrementalScan, dirtyUsers: TableRef | undefined): Expr {
   const ctx = { plan, table: s.table, alias: 'e' };
   const parts = [s.presence, ...s.measures];
   const regions = parts.map((p) => rawRegion(p, ctx));
   // The earliest instant any region reaches, apart from the OR: engines prune blocks on it.
   const froms = parts.map((p) => p.range.from);
   const from = froms.includes(null) ? [] : [bin('>=', eventTimeOf(ctx), ts(new Date(Math.min(...(froms as number[]))).toISOString()))];
-  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...from, bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions));
+  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...from, bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions), ...amongDirty(col(plan.layout.columns.userId, 'e'), dirtyUsers));
 }
 
 export interface RowsRead {
@@ -184,7 +211,8 @@ export async function rowsReadOf(w: StateWriter, plan: Plan, statement: With, ru
   for (const cte of statement.ctes) {
     const s = incremental.get(cte.name);
     if (s !== undefined) {
-      add(cte.name, await count(s.table, rawRowsCondition(plan, s)));
+      const dirty = run?.restricted?.scans.has(s.scan.name) ? run.restricted.keys : undefined;
+      add(cte.name, await count(s.table, rawRowsCondition(plan, s, dirty)));
       continue;
     }
     for (const name of sourceReferences(cte.query, plan.layout.schema)) {

@@ -85,6 +85,8 @@ export interface StepRowsOf {
   readonly table: string;
   /** Rows new to the run (arrival-sql.ts newness), or null: read every row (a rebuild). */
   readonly isNew: Expr | null;
+  /** The same rows as disjoint ranges of one column each (Newness.branches); null: isNew as one condition. */
+  readonly newBranches?: readonly Expr[] | null;
   /** The previous run's as_of (ms); null on a rebuild. */
   readonly previousAsOf: number | null;
 }
@@ -105,33 +107,45 @@ function stitchedRows(plan: Plan, name: string): { from: FromItem; joins: Return
  * fixed once its rows exist (later steps are measured from the previous step, not from as_of).
  */
 function mattersNow(plan: Plan, f: IncrementalFunnel, rows: StepRowsOf, lower: LowerContext): Expr {
+  return and(bin('<=', col(plan.layout.eventTime, 'r'), ts(plan.asOf)), or(...mattersNowRanges(plan, f, rows, lower)));
+}
+
+/** mattersNow's disjuncts, one per step and per range (a newness branch or a crossed window), none on a rebuild. */
+function mattersNowRanges(plan: Plan, f: IncrementalFunnel, rows: StepRowsOf, lower: LowerContext): Expr[] {
   const time = col(plan.layout.eventTime, 'r');
   const asOf = Date.parse(plan.asOf);
   const crossed = (seconds: number): Expr[] =>
     rows.previousAsOf === null ? [] : [and(bin('>', time, ts(isoOf(rows.previousAsOf - seconds * 1000))), bin('<=', time, ts(isoOf(asOf - seconds * 1000))))];
   const { steps } = f.funnel;
-  const parts = steps.flatMap((step, i) => {
+  return steps.flatMap((step, i) => {
     if (step.match.table !== rows.table) return [];
+    const match = lower.matchParts({ ...step, window: null, groupContext: false }, 'r');
+    if (rows.isNew === null) return [and(...match)];
     const edges: Expr[] = [];
     if (i === 0 && step.window?.kind === 'within') edges.push(...crossed(step.window.seconds));
     const next = steps[i + 1];
     if (next?.negated && next.window?.kind === 'within') edges.push(...crossed(next.window.seconds));
-    const when = rows.isNew === null ? [] : [or(rows.isNew, ...edges)];
-    return [and(...lower.matchParts({ ...step, window: null, groupContext: false }, 'r'), ...when)];
+    return [...(rows.newBranches ?? [rows.isNew]), ...edges].map((range) => and(...match, range));
   });
-  return and(bin('<=', time, ts(plan.asOf)), or(...parts));
 }
 
-/** INSERT source: this funnel's users with a row of the table that matters now (the scratch table's columns). */
+/**
+ * INSERT source: this funnel's users with a row of the table that matters now (the scratch table's
+ * columns), one read per range so that an engine skips the blocks outside it.
+ */
 export function touchedUsersQuery(plan: Plan, f: IncrementalFunnel, rows: StepRowsOf, identity: readonly CommonTableExpression[]): Query {
   const { from, joins, user } = stitchedRows(plan, rows.table);
-  const query = select({
-    distinct: true,
-    columns: [{ expr: str(f.stateTable), alias: 'funnel_table' }, { expr: user, alias: 'touched_id' }],
-    from,
-    joins,
-    where: and(isNull(user, true), mattersNow(plan, f, rows, lowering(plan))),
-  });
+  const upToAsOf = bin('<=', col(plan.layout.eventTime, 'r'), ts(plan.asOf));
+  const ranges = mattersNowRanges(plan, f, rows, lowering(plan));
+  const usersWhere = (range: Expr): Query =>
+    select({
+      distinct: true,
+      columns: [{ expr: str(f.stateTable), alias: 'funnel_table' }, { expr: user, alias: 'touched_id' }],
+      from,
+      joins,
+      where: and(isNull(user, true), upToAsOf, range),
+    });
+  const query = ranges.length === 1 ? usersWhere(ranges[0]) : union(ranges.map(usersWhere), false);
   return joins.length === 0 ? query : withCtes(identity, query);
 }
 

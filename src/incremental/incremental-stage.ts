@@ -5,7 +5,7 @@
 import type { Plan } from '../plan/plan.js';
 import { withCtes, type Query, type With } from '../sql/ast.js';
 import type { StateWriter } from '../sync/state-sql.js';
-import { refreshIncremental, rowsReadOf, type IncrementalMutation } from './evaluate-incremental.js';
+import { refreshIncremental, rowsReadOf, type IncrementalMutation, type ReadScope } from './evaluate-incremental.js';
 import type { DefinitionMode, Recomputed } from '../plan/physical/incremental-pass.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 
@@ -19,6 +19,8 @@ export interface IncrementalSummary {
 export interface IncrementalStage {
   readonly statement: With;
   readonly summary: IncrementalSummary;
+  /** The scans whose merge read the dirty users only (empty: every scan read all users). */
+  readonly restrictedScans: readonly string[];
   /** Any other statement over the plan's CTEs (members, a dry run's), read from the same refreshed state. */
   rewrite(statement: With): With;
 }
@@ -35,11 +37,13 @@ export interface StageRequest {
   readonly liveKeys?: ReadonlySet<string>;
   /** Tests only. */
   readonly mutation?: IncrementalMutation;
+  /** The run's covered entities: scans read only by covered definitions read the dirty users only. */
+  readonly readScope?: ReadScope | null;
 }
 
 export async function stageIncrementally(tx: StateWriter, request: StageRequest): Promise<IncrementalStage> {
   const { plan } = request;
-  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation });
+  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope });
   // A statement without CTEs (no definition selected) reads nothing to rewrite.
   const statement = request.staging.kind === 'with' ? run.rewrite(request.staging) : withCtes([], request.staging);
   const read = await rowsReadOf(tx, plan, statement, run);
@@ -50,6 +54,7 @@ export async function stageIncrementally(tx: StateWriter, request: StageRequest)
       recomputed: run.pass.recomputed,
       rowsRead: read.total,
     },
+    restrictedScans: [...(run.restricted?.scans ?? [])],
     rewrite: run.rewrite,
   };
 }

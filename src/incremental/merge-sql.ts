@@ -4,7 +4,7 @@
 // CTE here, so an identity edge that arrived late re-attributes anonymous partials without a
 // rescan. Same columns and the same rows as the full lowering's scan CTE (src/sql/lower.ts):
 // `id`, then one column per measure, for every entity with a row in the scan's narrowing.
-import type { Expr, Query, SelectColumn } from '../sql/ast.js';
+import type { Expr, Query, SelectColumn, TableRef } from '../sql/ast.js';
 import {
   aggregate,
   and,
@@ -15,6 +15,7 @@ import {
   col,
   countAll,
   firstPerGroup,
+  inQuery,
   isNull,
   join,
   num,
@@ -54,6 +55,18 @@ import { partialRef, valueRef } from './partial-tables.js';
 export interface MergeOptions {
   /** Test-only mutation: forget the edge day at each window's lower bound. */
   readonly skipEdgeBucket?: boolean;
+  /**
+   * The dirty users' table (column `id`, as text) when every definition reading this scan stages
+   * only those users (entity-scope-pass.ts, ScanRead): the merge then reads their partials and raw
+   * rows only, and every other user's row, which nothing would stage, is never read.
+   */
+  readonly dirtyUsers?: TableRef;
+}
+
+/** `user` (as text) is one of the dirty users; no condition when the scan reads every user. */
+export function amongDirty(user: Expr, dirtyUsers: TableRef | undefined): Expr[] {
+  if (dirtyUsers === undefined) return [];
+  return [inQuery(cast(user, 'string'), select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(dirtyUsers, 'd') }))];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -84,7 +97,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
     { expr: ra, alias: 'ra' },
     ...context.map((expr) => ({ expr, alias: 'ctx' })),
   ];
-  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf))];
+  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...amongDirty(ru, options.dirtyUsers)];
   const where: Expr[] = [...base, or(...[s.presence, ...s.measures].map(region))];
   if (value) {
     const k = col(s.valueProperty!, 'e');
@@ -120,7 +133,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
 }
 
 /** Rows of the stored days, each partial kept only where its measure takes that day from partials. */
-function storedRows(plan: Plan, schema: string, s: IncrementalScan, value: boolean): Query {
+function storedRows(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions, value: boolean): Query {
   const bucket = col('bucket', 'p');
   const keep = (p: PartialMeasure, name: string): SelectColumn => ({ expr: caseWhen([{ when: inBuckets(p.buckets, bucket), then: col(name, 'p') }]), alias: name });
   const keys: SelectColumn[] = [
@@ -132,7 +145,7 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, value: boole
     return select({
       columns: [...keys, { expr: col('k', 'p'), alias: 'k' }, ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => keep(p, p.measure.column))],
       from: tableOf(valueRef(schema, s), 'p'),
-      where: storedDays(s, bucket),
+      where: and(storedDays(s, bucket), ...amongDirty(col('ru', 'p'), options.dirtyUsers)),
     });
   }
   return select({
@@ -142,13 +155,13 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, value: boole
       ...(firstLast(s) ? plainColumnNames(plan, s).map((name) => keep(s.measures[0], name)) : s.measures.flatMap((p) => measureColumnNames(plan, s, p.measure).map((name) => keep(p, name)))),
     ],
     from: tableOf(partialRef(schema, s), 'p'),
-    where: storedDays(s, bucket),
+    where: and(storedDays(s, bucket), ...amongDirty(col('ru', 'p'), options.dirtyUsers)),
   });
 }
 
 /** Stored and raw rows with each raw identity resolved to its user (`uid`), then grouped by entity. */
 function entityRows(plan: Plan, schema: string, s: IncrementalScan, options: MergeOptions, value: boolean): { from: FromItem; joins: Join[]; entity: Expr; where: Expr } {
-  const rows = subquery(union([storedRows(plan, schema, s, value), rawRows(plan, s, options, value)]), 'r');
+  const rows = subquery(union([storedRows(plan, schema, s, options, value), rawRows(plan, s, options, value)]), 'r');
   const user = plan.identity === null ? col('ru', 'r') : coalesce(col('ru', 'r'), col('user_id', 'o'));
   const owners: Join[] = plan.identity === null ? [] : [join('LEFT', table(CTE.identityOwners, 'o'), bin('=', col('anonymous_id', 'o'), col('ra', 'r')))];
   const passthrough = [...(s.context ? ['ctx'] : []), ...(value ? ['k', ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => p.measure.column)] : ['n_rows', ...plainColumnNames(plan, s)])];

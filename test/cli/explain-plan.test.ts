@@ -1,7 +1,7 @@
 // `quorum explain --plan <name>` as a child process on the demo project: the physical plan of a
 // definition's member list, as text for a person and as the plan's own JSON.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +15,12 @@ let dir: string;
 let demo: string;
 
 function quorum(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return quorumIn(demo, args);
+}
+
+function quorumIn(cwd: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, cliArgs(...args), { cwd: demo, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliArgs(...args), { cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
     });
   });
@@ -53,7 +57,20 @@ describe('quorum explain --plan', () => {
     expect(r.stdout).toContain('  custom traits  [recomputed each run]\n');
     expect(r.stdout).toContain('\n  definitions: at_risk_accounts incremental\n');
     // an account audience: its dirty accounts are not bounded yet, so every run covers all of them
-    expect(r.stdout).toMatch(/\n {2}entities recomputed: at_risk_accounts all \(account level: [^\n]*\)\n$/);
+    expect(r.stdout).toMatch(/\n {2}entities recomputed: at_risk_accounts all \(account level: [^\n]*\)\n/);
+    // so no scan's merge may read the dirty users only: the account scan for its own level, the user scans for their reader
+    expect(r.stdout).toMatch(/\n {2}users read: events:account:logged_in all \(account-level scan: [^\n]*\); events:user:report_created all \(read by at_risk_accounts, which covers all entities\); [^\n]*\n$/);
+  });
+
+  it('a user audience without identity stitching reads the dirty users only in each of its scans', async () => {
+    const off = path.join(dir, 'stitch-off');
+    await copyDemoProject(off);
+    const config = path.join(off, 'quorum.yml');
+    await writeFile(config, (await readFile(config, 'utf8')).replace('stitch: anonymous_id', 'stitch: "off"'));
+    const r = await quorumIn(off, ['explain', '--plan', 'power_users', '--as-of', '2024-06-01']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('\n  entities recomputed: power_users changed entities (');
+    expect(r.stdout).toContain('\n  users read: events:user:logged_in dirty users only; events:user:report_created dirty users only\n');
   });
 
   it('--json prints the serialisable plan itself', async () => {

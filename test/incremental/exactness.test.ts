@@ -13,26 +13,25 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTables, appendRows } from '../../dialects/duckdb/duckdb-fixture-loader.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import type { Project } from '../../src/definitions/model.js';
 import type { IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
-import { evaluate, planFor, readCatalog } from '../../src/evaluation/evaluate.js';
+import { planFor } from '../../src/evaluation/evaluate.js';
 import { featuresRead } from '../../src/plan/physical/incremental-pass.js';
-import type { DefinitionResult, SourceRow } from '../../src/reference/dataset.js';
+import type { SourceRow } from '../../src/reference/dataset.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
-import { run, type DefinitionSummary } from '../../src/sync/run.js';
-import type { Catalog, LogicalType } from '../../src/warehouse/catalog.js';
+import type { DefinitionSummary } from '../../src/sync/run.js';
+import type { Catalog } from '../../src/warehouse/catalog.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { createTablesPg, insertRowsPg } from '../dialects/support/load-pglite.js';
 import { differences } from '../support/compare-results.js';
-import { duckAndPglite, type DuckAndPglite } from '../support/duck-and-pglite.js';
-import { arbWarehouseHistory, contentsAfter, describeHistory, type HistoryOptions, type WarehouseHistory } from '../support/history-arbitraries.js';
-import { committedAnswer, withValues } from '../support/committed-answer.js';
+import { duckAndPglite } from '../support/duck-and-pglite.js';
+import { arbWarehouseHistory, contentsAfter, type HistoryOptions, type WarehouseHistory } from '../support/history-arbitraries.js';
 import { funnelEdgeHistory } from '../support/funnel-history.js';
 import { DIRTY_AFTER_RUN, windowEdgeHistory } from './window-edge-history.js';
-import { runSqlTraits } from '../support/load-duckdb.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
+import { duckHistoryEngine, liteHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
+import { replayHistory } from '../support/history-replay.js';
 
 /**
  * A fifth of the differential suites' count per engine: 100 each by default, 300 in CI (DuckDB,
@@ -51,18 +50,6 @@ const PROGRESS_EVERY = HISTORIES > 200 ? 100 : 0;
  */
 const REGRESSIONS: readonly { readonly seed: number; readonly path: string; readonly what: string }[] = [];
 
-type Columns = Readonly<Record<string, Readonly<Record<string, LogicalType>>>>;
-
-/** A warehouse a history is appended to, batch by batch. */
-interface HistoryEngine {
-  connection(): WarehouseConnection;
-  /** Empty source tables in `schema` and no state schema: the warehouse before the first batch. */
-  reset(schema: string, stateSchema: string, columns: Columns): Promise<void>;
-  append(schema: string, table: string, columns: Columns[string], rows: readonly SourceRow[]): Promise<void>;
-  /** SQL trait rows for the reference, computed on this warehouse's contents (DuckDB only). */
-  sqlTraits?(project: Project, asOf: string): ReturnType<typeof runSqlTraits>;
-}
-
 /** Runs of a definition that reads a funnel, by mode: the property must see funnels run incrementally. */
 const funnelRuns = { incremental: 0, full: 0 };
 
@@ -76,31 +63,15 @@ function tallyFunnels(project: Project, catalog: Catalog, asOf: string, definiti
   }
 }
 
-/** Replays one history: after every batch a run, then its snapshot against both oracles. */
+/** Replays one history: after every batch a run, then its snapshot against both oracles (history-replay.ts). */
 async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas: { source: string; state: string }, mutation?: IncrementalMutation, afterRun?: (run: number, connection: WarehouseConnection) => Promise<void>): Promise<void> {
-  const project: Project = {
-    ...history.project,
-    config: { ...history.project.config, source: { ...history.project.config.source, schema: schemas.source }, stateSchema: schemas.state },
-  };
-  const targets = project.definitions.map((d) => d.name);
-  await engine.reset(schemas.source, schemas.state, history.columns);
-  for (const [i, batch] of history.batches.entries()) {
-    for (const [table, rows] of Object.entries(batch.rows)) await engine.append(schemas.source, table, history.columns[table], rows);
-    const connection = engine.connection();
-    const catalog = await readCatalog(connection, project);
-    const asOf = history.runs[i];
-    const output = await run({ connection, project, catalog, asOf, definitions: targets, destinations: new Map(), allowMassExit: true, incrementalMutation: mutation });
-    expect(output.errors).toEqual([]);
-    tallyFunnels(project, catalog, asOf, output.definitions);
-    const committed = await committedAnswer(connection, project);
-    const where = `after batch ${i} (run as of ${asOf}) of\n${describeHistory(history)}`;
-    const fresh = await evaluate(connection, { project, catalog, asOf, targets });
-    expect(differences(withValues(fresh), committed), `the committed snapshot differs from a full recomputation ${where}`).toEqual([]);
-    const sql = engine.sqlTraits ? await engine.sqlTraits(project, asOf) : null;
-    const reference = evaluateReference(project, contentsAfter(history, i), asOf, sql ? { sqlTraitRows: sql.rows, sqlTraitColumnTypes: sql.types } : {});
-    expect(differences(withValues(reference as Map<string, DefinitionResult>), committed), `the committed snapshot differs from the reference ${where}`).toEqual([]);
-    await afterRun?.(i, connection);
-  }
+  await replayHistory(engine, history, schemas, {
+    mutation,
+    afterRun: async (i, { connection, project, catalog, asOf, output }) => {
+      tallyFunnels(project, catalog, asOf, output.definitions);
+      await afterRun?.(i, connection);
+    },
+  });
 }
 
 type Schemas = { readonly source: string; readonly state: string };
@@ -119,25 +90,8 @@ async function property(engine: () => HistoryEngine, options: HistoryOptions, sc
   await fc.assert(historyProperty(engine, options, schemas), { numRuns: HISTORIES, seed: PROPERTY_SEED, endOnFailure: true });
 }
 
-const duckEngine = (engines: DuckAndPglite): HistoryEngine => ({
-  connection: () => engines.duck,
-  async reset(schema, state, columns) {
-    await engines.duck.execute(`DROP SCHEMA IF EXISTS "${state}" CASCADE`);
-    await engines.duck.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await createTables(engines.duck.connection, schema, columns);
-  },
-  append: (schema, table, columns, rows) => appendRows(engines.duck.connection, schema, table, columns, rows),
-  sqlTraits: (project, asOf) => runSqlTraits(engines.duck.connection, project, asOf),
-});
-
-const liteEngine = (engines: DuckAndPglite): HistoryEngine => ({
-  connection: () => engines.lite,
-  async reset(schema, state, columns) {
-    await engines.lite.db.exec(`DROP SCHEMA IF EXISTS "${state}" CASCADE`);
-    await createTablesPg(engines.lite.db, schema, columns);
-  },
-  append: (schema, table, columns, rows) => insertRowsPg(engines.lite.db, schema, table, columns, rows),
-});
+const duckEngine = duckHistoryEngine;
+const liteEngine = liteHistoryEngine;
 
 describe('incremental runs are exact: the committed answer after every batch is a full recomputation\'s', () => {
   const engines = duckAndPglite();

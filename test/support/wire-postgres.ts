@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { postgres } from '../../dialects/postgres/index.js';
 import type { SourceDataset } from '../../src/reference/dataset.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
-import { loadDatasetPg } from '../dialects/support/load-pglite.js';
+import { loadDatasetPg, type PostgresSession } from '../dialects/support/load-pglite.js';
 
 export interface WirePostgres {
   /** quorum's connection, open between beforeAll and afterAll. */
@@ -15,7 +15,15 @@ export interface WirePostgres {
   load(dataset: SourceDataset): Promise<void>;
 }
 
-export function wirePostgres(url: string): WirePostgres {
+export interface WireSession {
+  /** quorum's connection, open between beforeAll and afterAll. */
+  connection(): WarehouseConnection;
+  /** The plain client's statements, in the shape the loaders take. */
+  session(): PostgresSession;
+}
+
+/** Opens both in the calling describe block's beforeAll; closes them in its afterAll, dropping `dropAfter` first. */
+export function wireSession(url: string, dropAfter: readonly string[]): WireSession {
   let client: pg.Client;
   let connection: WarehouseConnection;
   beforeAll(async () => {
@@ -25,11 +33,16 @@ export function wirePostgres(url: string): WirePostgres {
   });
   afterAll(async () => {
     await connection?.close();
-    await client?.query('DROP SCHEMA IF EXISTS app CASCADE');
+    for (const schema of dropAfter) await client?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client?.end();
   });
   return {
     connection: () => connection,
-    load: (dataset) => loadDatasetPg({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }, dataset),
+    session: () => ({ exec: (sql: string) => client.query(sql), query: (sql: string, params: unknown[]) => client.query(sql, params) }),
   };
+}
+
+export function wirePostgres(url: string): WirePostgres {
+  const wire = wireSession(url, ['app']);
+  return { connection: wire.connection, load: (dataset) => loadDatasetPg(wire.session(), dataset) };
 }

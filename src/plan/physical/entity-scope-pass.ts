@@ -33,8 +33,23 @@ export interface DirtySource {
   readonly windows: readonly number[];
 }
 
+/**
+ * Which users an incremental scan's merge reads from its partials and raw days. Restricting a
+ * scan's reads to the dirty users is exact only where every definition that reads it stages just
+ * those users: then no other user's row of the scan reaches the staging table.
+ */
+export interface ScanRead {
+  readonly scan: string;
+  readonly users: 'dirty users' | 'all';
+  readonly reason: string;
+  /** The definitions that read the scan: at run time it is restricted only if the run covers each of them. */
+  readonly readers: readonly string[];
+}
+
 export interface EntityScopePlan {
   readonly definitions: readonly EntityScope[];
+  /** Per incremental scan, whether its merge reads the dirty users only. */
+  readonly reads: readonly ScanRead[];
   /** What the `changed entities` definitions' dirty users are found from (empty when none is). */
   readonly sources: readonly DirtySource[];
 }
@@ -98,6 +113,19 @@ function scopeOf(plan: Plan, mode: DefinitionMode, scans: ReadonlyMap<string, In
   };
 }
 
+/** The definitions whose features come from `scan`, and whether all of them stage the dirty users only. */
+function scanRead(plan: Plan, scan: IncrementalScan, scopes: readonly EntityScope[], featuresRead: (name: string) => Set<string>): ScanRead {
+  const columns = new Set(plan.features.filter((f) => (f.source.kind === 'measure' ? f.source.scan : f.source.kind === 'ranked' ? f.source.cte : null) === scan.scan.name).map((f) => f.column));
+  const readers = scopes.filter((d) => [...featuresRead(d.name)].some((c) => columns.has(c)));
+  const names = readers.map((d) => d.name);
+  const all = (reason: string): ScanRead => ({ scan: scan.scan.name, users: 'all', reason, readers: names });
+  if (scan.level !== 'user') return all('account-level scan: dirty accounts are not bounded yet');
+  if (readers.length === 0) return all('no definition of the run reads it');
+  const wide = readers.find((d) => d.covers === 'all');
+  if (wide !== undefined) return all(`read by ${wide.name}, which covers all entities`);
+  return { scan: scan.scan.name, users: 'dirty users', reason: `every definition reading it (${names.join(', ')}) stages only the dirty users`, readers: names };
+}
+
 const withinSeconds = (scan: EventScan): number[] => scan.measures.flatMap((m) => (m.window?.kind === 'within' ? [m.window.seconds] : []));
 
 export function entityScopePass(plan: Plan, settings: ArrivalColumns, scans: readonly IncrementalScan[], modes: readonly DefinitionMode[], featuresRead: (name: string) => Set<string>): EntityScopePlan {
@@ -114,6 +142,7 @@ export function entityScopePass(plan: Plan, settings: ArrivalColumns, scans: rea
     plan.userUniverseTables.forEach((t) => add(t, []));
     for (const scan of s.read) add(scan.table, withinSeconds(scan.scan));
   }
+  const reads = scans.map((s) => scanRead(plan, s, scoped.map((x) => x.scope), featuresRead));
   const sources = [...windows].map(([table, w]) => ({ table, arrivalColumn: settings.arrivalColumn(table)!, windows: [...w].sort((a, b) => a - b) }));
-  return { definitions: scoped.map((s) => s.scope), sources };
+  return { definitions: scoped.map((s) => s.scope), reads, sources };
 }

@@ -16,7 +16,7 @@ export const BUCKET_SECONDS = 86_400;
 
 export type { ArrivalColumns } from './arrival-columns.js';
 import { funnelFallbackOf, funnelPass, type FunnelPass, type IncrementalFunnel } from './funnel-pass.js';
-import { entityScopePass, type EntityScope, type EntityScopePlan } from './entity-scope-pass.js';
+import { entityScopePass, type EntityScope, type EntityScopePlan, type ScanRead } from './entity-scope-pass.js';
 
 const DAY_MS = BUCKET_SECONDS * 1000;
 
@@ -320,6 +320,7 @@ export interface IncrementalDecisions {
   readonly parts: readonly IncrementalDecision[];
   readonly definitions: readonly DefinitionMode[];
   readonly scopes: readonly EntityScope[];
+  readonly reads: readonly ScanRead[];
 }
 
 export function incrementalDecisions(pass: IncrementalPlan, enabled: boolean): IncrementalDecisions {
@@ -331,6 +332,7 @@ export function incrementalDecisions(pass: IncrementalPlan, enabled: boolean): I
     ],
     definitions: pass.definitions,
     scopes: pass.scopes.definitions,
+    reads: pass.scopes.reads,
   };
 }
 

@@ -32,7 +32,8 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     crashSoon('staging');
     // Incremental: the partials are refreshed in this transaction, so they commit with the snapshot.
     const staging = stagingQuery(plan, definitions);
-    const stage = incremental === null ? null : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation });
+    // The dirty users come first: the rewritten statement's scans read only them where every
+    // definition reading a scan is staged for them alone (entity-scope-pass.ts, ScanRead).
     const covered =
       incremental === null
         ? null
@@ -46,6 +47,12 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
             mutation: request.incrementalMutation === 'forget-window-edges' ? request.incrementalMutation : undefined,
           });
     if (covered !== null) log(`${covered.definitions.length} definitions recomputed for ${covered.dirtyUsers} users whose answers can have changed`);
+    const stage =
+      incremental === null
+        ? null
+        : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered });
+    const restricted = stage?.restrictedScans ?? [];
+    if (restricted.length > 0) log(`${restricted.length} scans read the dirty users only: ${restricted.join(', ')}`);
     const statement = stage?.statement ?? staging;
     await tx.run(insertStaging(stateRefs(schema).staging, covered === null ? statement : onlyCovered(statement, covered)));
     return { incrementalSummary: stage?.summary ?? null, covered };

@@ -1,0 +1,99 @@
+// Reads restricted to the dirty users (entity-scope-pass.ts ScanRead, merge-sql.ts): where every
+// definition reading a scan stages only the users whose answers can have changed, the scan's merge
+// reads only those users' partials and raw rows. Replays hand-built arrival histories (the window
+// edge history of window-edge-history.ts, and the same with a definition that covers all entities
+// reading the same scan) on DuckDB, PGlite and PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL):
+// after every run the committed snapshot must be a full recomputation's, and the reference
+// evaluator's (test/support/history-replay.ts). The mutation `restrict-uncovered-reads` restricts the scan that the covering-all
+// definition reads too, and must be caught.
+import { describe, expect, it } from 'vitest';
+import type { Definition, TimeWindow } from '../../src/definitions/model.js';
+import type { IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
+import { planFor } from '../../src/evaluation/evaluate.js';
+import { offlineIncrementalPass } from '../../src/plan/physical/incremental-pass.js';
+import { EVENTS, LOC } from '../support/arbitraries.js';
+import { duckAndPglite } from '../support/duck-and-pglite.js';
+import type { WarehouseHistory } from '../support/history-arbitraries.js';
+import { replayHistory } from '../support/history-replay.js';
+import { duckHistoryEngine, liteHistoryEngine, wireHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
+import { windowEdgeHistory } from './window-edge-history.js';
+
+const WEEK: TimeWindow = { kind: 'within', seconds: 7 * 86_400, text: '7d' };
+
+/**
+ * Logged in within a week, or an admin: the custom trait makes it cover all entities, and its
+ * measure lives in the same scan of `logged_in` as the one-day audiences'. u1's only row (run 1)
+ * keeps it a member through run 4, where u1 is not dirty: a scan restricted to the dirty users
+ * would drop it.
+ */
+const WEEKLY_OR_ADMIN: Definition = {
+  kind: 'audience', name: 'weekly_or_admin', level: 'user', description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null,
+  where: {
+    kind: 'any',
+    loc: LOC,
+    children: [
+      { kind: 'performed', event: { kind: 'track', name: EVENTS[0].name }, window: WEEK, filters: [], count: { op: 'at_least', n: 1 }, loc: LOC },
+      { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false, instants: {} }, loc: LOC },
+    ],
+  },
+};
+
+function withCoveringAll(history: WarehouseHistory): WarehouseHistory {
+  return { ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY_OR_ADMIN] } };
+}
+
+const SCAN_LINE = /scans read the dirty users only: (.*)$/;
+
+/** Replays the history (history-replay.ts checks every run's answer); per run, the scans whose reads were restricted, from its log. */
+async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas: { source: string; state: string }, mutation?: IncrementalMutation): Promise<string[][]> {
+  const restricted: string[][] = [];
+  await replayHistory(engine, history, schemas, { mutation, afterRun: (_, { log }) => void restricted.push(log.flatMap((line) => SCAN_LINE.exec(line)?.[1].split(', ') ?? [])) });
+  return restricted;
+}
+
+const SCHEMAS = { source: 'read_scope_app', state: 'read_scope_state' };
+
+function readScopeCases(engine: () => HistoryEngine): void {
+  it('restricted reads: runs 2 to 4 read the dirty users only, and every committed answer is exact', async () => {
+    const restricted = await replay(engine(), windowEdgeHistory(), SCHEMAS);
+    // run 1 is full; the others restrict the one scan of logged_in its two audiences read
+    expect(restricted.map((scans) => scans.length)).toEqual([0, 1, 1, 1]);
+  });
+
+  it('a scan that a definition covering all entities reads is not restricted, and the answer is exact', async () => {
+    const restricted = await replay(engine(), withCoveringAll(windowEdgeHistory()), SCHEMAS);
+    expect(restricted).toEqual([[], [], [], []]);
+  });
+
+  it('restrict-uncovered-reads (that scan restricted all the same) gives a wrong answer', async () => {
+    await expect(replay(engine(), withCoveringAll(windowEdgeHistory()), SCHEMAS, 'restrict-uncovered-reads')).rejects.toThrow(/differs from a full recomputation/);
+  });
+}
+
+describe('the physical plan says which scans read the dirty users only', () => {
+  it('the one-day audiences\' scan does; with a definition covering all entities reading it, it does not, and says why', () => {
+    const asOf = windowEdgeHistory().runs[0];
+    const reads = (history: WarehouseHistory) => offlineIncrementalPass(planFor({ project: history.project, asOf, targets: history.project.definitions.map((d) => d.name) })).scopes.reads;
+    expect(reads(windowEdgeHistory()).map((r) => [r.users, [...r.readers].sort()])).toEqual([['dirty users', ['logged_in_today', 'quiet_today']]]);
+    const wide = reads(withCoveringAll(windowEdgeHistory()));
+    expect(wide.map((r) => r.users)).toEqual(['all']);
+    expect(wide[0].reason).toBe('read by weekly_or_admin, which covers all entities');
+  });
+});
+
+describe('reads restricted to the dirty users: DuckDB', () => {
+  const engines = duckAndPglite();
+  readScopeCases(() => duckHistoryEngine(engines));
+});
+
+describe('reads restricted to the dirty users: PGlite', () => {
+  const engines = duckAndPglite();
+  readScopeCases(() => liteHistoryEngine(engines));
+});
+
+const url = process.env.QUORUM_TEST_POSTGRES_URL;
+
+describe.skipIf(!url)('reads restricted to the dirty users: PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL)', () => {
+  const wire = wireHistoryEngine(url!, [SCHEMAS.source, SCHEMAS.state]);
+  readScopeCases(wire);
+});

@@ -9,7 +9,7 @@
 // A dry run writes nothing, so it keeps the joins (diff-sql.ts's joinedTransitions).
 import { aggregate, and, bin, caseWhen, coalesce, col, COUNT, insertInto, isNull, num, or, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
 import { nullOf, type SyncDefinition } from './sync-definition.js';
-import { ofDefinition, type TransitionRows, type TransitionSource, type Which } from './transition-sql.js';
+import { ofDefinition, type DefinitionCounts, type TransitionRows, type TransitionSource, type Which } from './transition-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 import { coveredRows } from './covered-sql.js';
 import type { CoveredEntities } from '../incremental/entity-scope.js';
@@ -50,14 +50,12 @@ export function transitionSelect(label: string, rows: TransitionRows, position: 
  * a new position (moved). At SF 1 this took 73-92 ms where the six joins took 195 ms (the same
  * 200,000 entities, interleaved).
  */
-export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions: readonly SyncDefinition[], emptyBefore: ReadonlySet<string> = new Set(), covered: CoveredEntities | null = null): Statement {
-  const compared = groups(definitions.filter((d) => !emptyBefore.has(d.name)));
-  const entering = groups(definitions.filter((d) => emptyBefore.has(d.name)));
+export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions: readonly SyncDefinition[], staged: StagedEntries = NOTHING_STAGED, covered: CoveredEntities | null = null): Statement {
+  // Staged definitions' change set is staging itself (StagedEntries): nothing of theirs is written.
+  const compared = groups(definitions.filter((d) => !staged.names.has(d.name)));
   const queries: Query[] = [];
   if (compared.names.length > 0) queries.push(entityChanges(refs, compared.names, compared.traits, covered));
   if (compared.accountAudiences.length > 0) queries.push(userChanges(refs, compared.accountAudiences));
-  if (entering.names.length > 0) queries.push(allEntered(refs, entering.names, 'entered'));
-  if (entering.accountAudiences.length > 0) queries.push(allEntered(refs, entering.accountAudiences, 'user_entered'));
   if (queries.length === 0) queries.push(entityChanges(refs, [], []));
   const columns = ['definition', 'transition', 'entity_id', 'user_id', 'value', 'position'];
   return insertInto(changes, columns, select({ columns: columns.map((c) => ({ expr: col(c, 'r'), alias: c })), from: subquery(union(queries), 'r') }));
@@ -94,27 +92,6 @@ function stackedByKey(key: readonly string[], staged: { ref: TableRef; where: Ex
     columns: [...key.map((c) => ({ expr: col(c, 'x'), alias: c })), ...[...Object.keys(columns), 'in_s', 'in_p'].map(maxOf)],
     from: subquery(union([side('s', staged.ref, staged.where), side('p', previous.ref, previous.where)]), 'x'),
     groupBy: key.map((c) => col(c, 'x')),
-  });
-}
-
-/**
- * A definition whose previous snapshot is empty (its first run): every staged row entered, read
- * straight from staging. Grouping staging with an empty snapshot gave the same rows at the cost of a
- * hash aggregate over every entity (at SF 1, most of a first run's change set).
- */
-function allEntered(refs: StateRefs, names: readonly string[], transition: 'entered' | 'user_entered'): Select {
-  const users = transition === 'user_entered';
-  return select({
-    columns: [
-      { expr: col('definition', 's'), alias: 'definition' },
-      { expr: str(transition), alias: 'transition' },
-      { expr: col('entity_id', 's'), alias: 'entity_id' },
-      { expr: users ? col('user_id', 's') : nullOf('string'), alias: 'user_id' },
-      { expr: users ? nullOf('string') : col('value', 's'), alias: 'value' },
-      { expr: users ? col('position', 's') : nullOf('integer'), alias: 'position' },
-    ],
-    from: from(refs.staging, 's'),
-    where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), users)),
   });
 }
 
@@ -171,8 +148,33 @@ function userChanges(refs: StateRefs, names: readonly string[]): Select {
   });
 }
 
-/** The transition rows, read from the change set. */
-export function changeSetTransitions(changes: TableRef): TransitionSource {
+/**
+ * Definitions whose previous snapshot is empty (their first run): their change set is staging
+ * itself, every row entered. Nothing of theirs is copied into `changes`; the counts, the outbox and
+ * the snapshot writes read staging. On a first run at SF 1 the copy was a third of the diff stage.
+ */
+export interface StagedEntries {
+  readonly staging: TableRef;
+  readonly names: ReadonlySet<string>;
+}
+
+export const NOTHING_STAGED: StagedEntries = { staging: { schema: null, name: 'staging' }, names: new Set() };
+
+/** Staging's entity rows (users = false) or user rows (true) of `name`: what entered on its first run. */
+function stagedRows(staging: TableRef, name: string, users: boolean): TransitionRows {
+  return {
+    from: from(staging, 's'),
+    joins: [],
+    where: and(ofDefinition('s', name), isNull(col('user_id', 's'), users)),
+    entity: col('entity_id', 's'),
+    user: users ? col('user_id', 's') : null,
+    value: users ? null : col('value', 's'),
+    definitionColumn: col('definition', 's'),
+  };
+}
+
+/** The transition rows, read from the change set (and from staging for `staged`'s definitions). */
+export function changeSetTransitions(changes: TableRef, staged: StagedEntries = NOTHING_STAGED): TransitionSource {
   const rows = (kind: ChangeKind, name: Which, withValue: boolean, withUser: boolean): TransitionRows => ({
     from: from(changes, 'c'),
     joins: [],
@@ -182,13 +184,30 @@ export function changeSetTransitions(changes: TableRef): TransitionSource {
     value: withValue ? col('value', 'c') : null,
     definitionColumn: col('definition', 'c'),
   });
+  const entered = (name: Which, users: boolean): TransitionRows => {
+    const list = typeof name === 'string' ? [name] : name;
+    if (!list.some((n) => staged.names.has(n))) return rows(users ? 'user_entered' : 'entered', name, !users, users);
+    // One definition per outbox insert, so a list never mixes the two sources.
+    if (typeof name !== 'string') throw new Error('internal error: the entered rows of several definitions, some of them in staging');
+    return stagedRows(staged.staging, name, users);
+  };
   return {
-    entitiesEntered: (name) => rows('entered', name, true, false),
+    entitiesEntered: (name) => entered(name, false),
     entitiesExited: (name) => rows('exited', name, false, false),
     entitiesChanged: (name) => rows('changed', name, true, false),
-    usersEntered: (name) => rows('user_entered', name, false, true),
+    usersEntered: (name) => entered(name, true),
     usersExited: (name) => rows('user_exited', name, false, true),
   };
+}
+
+/** The counts of `staged`'s definitions: each entered as a whole (its size; nothing before it). */
+export function withStagedEntries(counts: ReadonlyMap<string, DefinitionCounts>, staged: StagedEntries): Map<string, DefinitionCounts> {
+  const out = new Map(counts);
+  for (const name of staged.names) {
+    const c = counts.get(name);
+    if (c !== undefined) out.set(name, { ...c, entered: c.size, exited: 0, changed: 0 });
+  }
+  return out;
 }
 
 /**

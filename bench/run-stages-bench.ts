@@ -9,7 +9,7 @@
 // The scale warehouse is copied for each measurement: a run writes its state schema into it.
 //
 //   node dist/bench/run-stages-bench.js [--sf 1] [--small 0.1]
-//   node dist/bench/run-stages-bench.js --sf 1 --profile      the diff stage's statements, slowest first
+//   node dist/bench/run-stages-bench.js --sf 1 --profile      the diff stage's statements: CPU and wall ms, slowest in CPU first
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,7 +9,7 @@
 // The scale warehouse is copied for each measurement: a run writes its state schema into it.
 //
 //   node dist/bench/run-stages-bench.js [--sf 1] [--small 0.1]
-//   node dist/bench/run-stages-bench.js --sf 1 --profile      the diff stage's statements, slowest first
+//   node dist/bench/run-stages-bench.js --sf 1 --profile      the diff stage's statements: CPU and wall ms, slowest in CPU first
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -219,17 +219,24 @@ async function profileDiff(file: string): Promise<void> {
     for (const asOf of [SCALE_AS_OF, SECOND_AS_OF]) {
       const session = await openSession(dir, dialectNamed);
       let stage = '';
-      const timings: { stage: string; ms: number; sql: string }[] = [];
+      const timings: { stage: string; ms: number; cpuMs: number; sql: string }[] = [];
       // The embedded DuckDB's own connection (its reads go through `run` too), so that BEGIN and COMMIT are timed.
-      timeStatements((session.connection as unknown as { connection: unknown }).connection, ['run'], (sql, ms) =>
-        timings.push({ stage, ms, sql: sql.replace(/\s+/g, ' ') }),
+      timeStatements((session.connection as unknown as { connection: unknown }).connection, ['run'], (sql, ms, cpuMs) =>
+        timings.push({ stage, ms, cpuMs, sql: sql.replace(/\s+/g, ' ') }),
       );
+      // The stage as the operator log counts it: `diff` runs from the end of `execute` to COMMIT.
       await run({ ...session, asOf, definitions: session.project.definitions.map((d) => d.name), onStage: (next) => (stage = next) });
       await session.close();
-      const diff = timings.filter((t) => t.stage === 'diff').sort((a, b) => b.ms - a.ms);
-      const total = diff.reduce((n, t) => n + t.ms, 0);
-      process.stdout.write(`\n${asOf}: diff stage ${total.toFixed(0)} ms in ${diff.length} statements; execute ${timings.filter((t) => t.stage === 'execute').reduce((n, t) => n + t.ms, 0).toFixed(0)} ms\n`);
-      for (const t of diff.slice(0, 25)) process.stdout.write(`  ${t.ms.toFixed(0).padStart(7)} ms  ${t.sql.slice(0, 220)}\n`);
+      const of = (name: string) => timings.filter((t) => t.stage === name);
+      const sum = (list: readonly { ms: number; cpuMs: number }[]) => ({ ms: list.reduce((n, t) => n + t.ms, 0), cpuMs: list.reduce((n, t) => n + t.cpuMs, 0) });
+      const diff = of('diff').sort((a, b) => b.cpuMs - a.cpuMs);
+      const [d, e] = [sum(diff), sum(of('execute'))];
+      process.stdout.write(
+        `\n${asOf}: diff stage ${d.cpuMs.toFixed(0)} ms CPU (${d.ms.toFixed(0)} ms wall) in ${diff.length} statements; ` +
+          `execute ${e.cpuMs.toFixed(0)} ms CPU (${e.ms.toFixed(0)} ms wall); diff / execute in CPU ${(d.cpuMs / Math.max(1, e.cpuMs)).toFixed(2)}x\n`,
+      );
+      process.stdout.write(`  ${'CPU ms'.padStart(7)} ${'wall ms'.padStart(8)}  statement (slowest in CPU first)\n`);
+      for (const t of diff.slice(0, 25)) process.stdout.write(`  ${t.cpuMs.toFixed(0).padStart(7)} ${t.ms.toFixed(0).padStart(8)}  ${t.sql.slice(0, 200)}\n`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -76,7 +76,8 @@ export type FromItem =
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias: string };
 
 export interface Join {
-  readonly type: 'INNER' | 'LEFT';
+  /** FULL: FULL OUTER JOIN, every row of both sides (the change set compares staging and a snapshot by key with one). */
+  readonly type: 'INNER' | 'LEFT' | 'FULL';
   readonly from: FromItem;
   readonly on: Expr;
 }

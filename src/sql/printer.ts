@@ -15,6 +15,7 @@ import {
   type Expr,
   type FirstPerGroup,
   type FromItem,
+  type Join,
   type Literal,
   type OrderItem,
   type RankKey,
@@ -27,6 +28,7 @@ import {
 import { unsupported } from '../diagnostics/unsupported.js';
 import { CONSERVATIVE_CAPABILITIES, type DialectCapabilities } from '../warehouse/capabilities.js';
 
+const JOIN_KEYWORDS: Record<Join['type'], string> = { INNER: 'JOIN', LEFT: 'LEFT JOIN', FULL: 'FULL OUTER JOIN' };
 
 const INDENT = '  ';
 
@@ -220,7 +222,7 @@ export class SqlPrinter {
     const lines = [`SELECT${distinct}\n${pad}${INDENT}${columns}`];
     if (s.from) lines.push(`FROM ${this.visitFrom(s.from, depth)}`);
     for (const join of s.joins) {
-      lines.push(`${join.type === 'LEFT' ? 'LEFT JOIN' : 'JOIN'} ${this.visitFrom(join.from, depth)} ON ${this.visitExpr(join.on)}`);
+      lines.push(`${JOIN_KEYWORDS[join.type]} ${this.visitFrom(join.from, depth)} ON ${this.visitExpr(join.on)}`);
     }
     if (s.where) lines.push(`WHERE ${this.visitExpr(s.where)}`);
     if (s.groupBy.length > 0) lines.push(`GROUP BY ${s.groupBy.map((e) => this.visitExpr(e)).join(', ')}`);

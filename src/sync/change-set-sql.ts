@@ -1,15 +1,15 @@
 // A run's diff, computed once (SPEC §6): every entered, exited and changed entity, and every user
 // who entered or left an account audience's account, written to the `changes` table by one
-// statement that groups staging and the snapshots by key (the joins of transition-sql.ts give the
+// statement that joins staging to the snapshots by key (the joins of transition-sql.ts give the
 // same rows; a dry run and the counts' test use them). The counts, the outbox inserts (one per
 // destination, call type and transition) and the snapshot writes then read this small table
 // instead of joining staging to the snapshots again each: at SF 1, twelve outbox inserts of a run
 // that changed 3,000 of 200,000 rows took 150-300 ms each, almost all of it the join.
 //
 // A dry run writes nothing, so it keeps the joins (diff-sql.ts's joinedTransitions).
-import { aggregate, and, bin, caseWhen, coalesce, col, COUNT, insertInto, isNull, num, or, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
+import { and, bin, caseWhen, coalesce, col, COUNT, insertInto, isNull, join, or, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
 import { nullOf, type SyncDefinition } from './sync-definition.js';
-import { ofDefinition, type TransitionRows, type TransitionSource, type Which } from './transition-sql.js';
+import { ofDefinition, valuesDiffer, type DefinitionCounts, type TransitionRows, type TransitionSource, type Which } from './transition-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 import { coveredRows } from './covered-sql.js';
 import type { CoveredEntities } from '../incremental/entity-scope.js';
@@ -44,135 +44,129 @@ export function transitionSelect(label: string, rows: TransitionRows, position: 
 
 /**
  * INSERT INTO changes: the transition rows of every definition, in one statement. Staging and the
- * previous snapshot are stacked (UNION ALL) and grouped by key, one pass over each instead of a
- * join per transition: the key is in staging only (entered), in the snapshot only (exited), or in
- * both with another value (changed). The same for an account audience's users, where "changed" is
- * a new position (moved). At SF 1 this took 73-92 ms where the six joins took 195 ms (the same
- * 200,000 entities, interleaved).
+ * previous snapshot meet in one FULL OUTER JOIN by key, one pass over each instead of a join per
+ * transition: the key is in staging only (entered), in the snapshot only (exited), or in both with
+ * another value (changed). The same for an account audience's users, where "changed" is a new
+ * position (moved). Stacking the two (UNION ALL) and grouping by key gave the same rows; the hash
+ * aggregate over both sides cost more than the join's hash table over one (BENCHMARKS.md, "Diff
+ * stage: change set by key").
  */
-export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions: readonly SyncDefinition[], emptyBefore: ReadonlySet<string> = new Set(), covered: CoveredEntities | null = null): Statement {
-  const compared = groups(definitions.filter((d) => !emptyBefore.has(d.name)));
-  const entering = groups(definitions.filter((d) => emptyBefore.has(d.name)));
+export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions: readonly SyncDefinition[], staged: StagedEntries = NOTHING_STAGED, covered: CoveredEntities | null = null): Statement {
+  // Staged definitions' change set is staging itself (StagedEntries): nothing of theirs is written.
+  const compared = groups(definitions.filter((d) => !staged.names.has(d.name)));
   const queries: Query[] = [];
   if (compared.names.length > 0) queries.push(entityChanges(refs, compared.names, compared.traits, covered));
   if (compared.accountAudiences.length > 0) queries.push(userChanges(refs, compared.accountAudiences));
-  if (entering.names.length > 0) queries.push(allEntered(refs, entering.names, 'entered'));
-  if (entering.accountAudiences.length > 0) queries.push(allEntered(refs, entering.accountAudiences, 'user_entered'));
   if (queries.length === 0) queries.push(entityChanges(refs, [], []));
   const columns = ['definition', 'transition', 'entity_id', 'user_id', 'value', 'position'];
   return insertInto(changes, columns, select({ columns: columns.map((c) => ({ expr: col(c, 'r'), alias: c })), from: subquery(union(queries), 'r') }));
 }
 
-const ONE = num(1);
-const ZERO = num(0);
-const maxOf = (name: string) => ({ expr: aggregate('max', col(name, 'x')), alias: name });
-const labelled = (entered: ChangeKind, exited: ChangeKind, changed: ChangeKind): Expr =>
+/** Presence of a side's row: `column` is never null in a row of the side's table. */
+const labelled = (present: string, entered: ChangeKind, exited: ChangeKind, changed: ChangeKind): Expr =>
   caseWhen(
     [
-      { when: bin('=', col('in_p', 'g'), ZERO), then: str(entered) },
-      { when: bin('=', col('in_s', 'g'), ZERO), then: str(exited) },
+      { when: isNull(col(present, 'p')), then: str(entered) },
+      { when: isNull(col(present, 's')), then: str(exited) },
     ],
     str(changed),
   );
 /** Only in staging, only in the snapshot, or in both and `differ`. */
-const transitioned = (differ: Expr): Expr => or(bin('=', col('in_p', 'g'), ZERO), bin('=', col('in_s', 'g'), ZERO), differ);
+const transitioned = (present: string, differ: Expr): Expr => or(isNull(col(present, 'p')), isNull(col(present, 's')), differ);
 
-/** Staging's rows (s) and the snapshot's (p) of `key`, stacked, each with its own columns and a presence flag; grouped by key. */
-function stackedByKey(key: readonly string[], staged: { ref: TableRef; where: Expr }, previous: { ref: TableRef; where: Expr }, columns: Record<string, { s: Expr; p: Expr }>): Select {
-  const side = (alias: 's' | 'p', ref: TableRef, where: Expr): Select =>
-    select({
-      columns: [
-        ...key.map((c) => ({ expr: col(c, alias), alias: c })),
-        ...Object.entries(columns).map(([name, sides]) => ({ expr: sides[alias], alias: name })),
-        { expr: alias === 's' ? ONE : ZERO, alias: 'in_s' },
-        { expr: alias === 's' ? ZERO : ONE, alias: 'in_p' },
-      ],
-      from: from(ref, alias),
-      where,
-    });
-  return select({
-    columns: [...key.map((c) => ({ expr: col(c, 'x'), alias: c })), ...[...Object.keys(columns), 'in_s', 'in_p'].map(maxOf)],
-    from: subquery(union([side('s', staged.ref, staged.where), side('p', previous.ref, previous.where)]), 'x'),
-    groupBy: key.map((c) => col(c, 'x')),
-  });
+interface Side {
+  readonly ref: TableRef;
+  readonly where: Expr;
+  readonly columns: readonly string[];
 }
 
 /**
- * A definition whose previous snapshot is empty (its first run): every staged row entered, read
- * straight from staging. Grouping staging with an empty snapshot gave the same rows at the cost of a
- * hash aggregate over every entity (at SF 1, most of a first run's change set).
+ * Staging's rows (s) beside the snapshot's (p) of the same key, in one FULL OUTER JOIN: a key only
+ * in staging has p's columns null, one only in the snapshot s's. Each side is filtered inside its
+ * own subquery (a filter after the join would drop the other side's lone rows). Both sides hold a
+ * key at most once (the snapshots' primary key; staging is the compiled result, one row per key).
  */
-function allEntered(refs: StateRefs, names: readonly string[], transition: 'entered' | 'user_entered'): Select {
-  const users = transition === 'user_entered';
-  return select({
-    columns: [
-      { expr: col('definition', 's'), alias: 'definition' },
-      { expr: str(transition), alias: 'transition' },
-      { expr: col('entity_id', 's'), alias: 'entity_id' },
-      { expr: users ? col('user_id', 's') : nullOf('string'), alias: 'user_id' },
-      { expr: users ? nullOf('string') : col('value', 's'), alias: 'value' },
-      { expr: users ? col('position', 's') : nullOf('integer'), alias: 'position' },
-    ],
-    from: from(refs.staging, 's'),
-    where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), users)),
-  });
+function besideByKey(key: readonly string[], staged: Side, previous: Side): Pick<Select, 'from' | 'joins'> {
+  const side = (alias: 's' | 'p', { ref, where, columns }: Side) =>
+    subquery(select({ columns: [...key, ...columns].map((c) => ({ expr: col(c, alias), alias: c })), from: from(ref, alias), where }), alias);
+  return {
+    from: side('s', staged),
+    joins: [join('FULL', side('p', previous), and(...key.map((c) => bin('=', col(c, 's'), col(c, 'p')))))],
+  };
 }
+
+const eitherSide = (c: string) => coalesce(col(c, 's'), col(c, 'p'));
 
 /** entered / exited / changed entities: (definition, entity_id) of staging's own rows against the snapshots. */
 function entityChanges(refs: StateRefs, names: readonly string[], traits: readonly string[], covered: CoveredEntities | null = null): Select {
-  // JSON text values are never empty, so '' stands for null in the comparison.
-  const grouped = stackedByKey(
+  const sides = besideByKey(
     ['definition', 'entity_id'],
-    { ref: refs.staging, where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'))) },
+    { ref: refs.staging, where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'))), columns: ['value'] },
     // Covered definitions (covered-sql.ts): only their covered keys' snapshot rows are compared.
-    { ref: refs.snapshots, where: covered === null ? inList(col('definition', 'p'), names) : and(inList(col('definition', 'p'), names), coveredRows(covered, 'p')) },
-    {
-      value: { s: col('value', 's'), p: nullOf('string') },
-      s_value: { s: coalesce(col('value', 's'), str('')), p: nullOf('string') },
-      p_value: { s: nullOf('string'), p: coalesce(col('value', 'p'), str('')) },
-    },
+    { ref: refs.snapshots, where: covered === null ? inList(col('definition', 'p'), names) : and(inList(col('definition', 'p'), names), coveredRows(covered, 'p')), columns: ['value'] },
   );
   return select({
     columns: [
-      { expr: col('definition', 'g'), alias: 'definition' },
-      { expr: labelled('entered', 'exited', 'changed'), alias: 'transition' },
-      { expr: col('entity_id', 'g'), alias: 'entity_id' },
+      { expr: eitherSide('definition'), alias: 'definition' },
+      { expr: labelled('entity_id', 'entered', 'exited', 'changed'), alias: 'transition' },
+      { expr: eitherSide('entity_id'), alias: 'entity_id' },
       { expr: nullOf('string'), alias: 'user_id' },
-      { expr: col('value', 'g'), alias: 'value' },
+      { expr: col('value', 's'), alias: 'value' },
       { expr: nullOf('integer'), alias: 'position' },
     ],
-    from: subquery(grouped, 'g'),
-    where: transitioned(and(inList(col('definition', 'g'), traits), bin('<>', col('s_value', 'g'), col('p_value', 'g')))),
+    ...sides,
+    where: transitioned('entity_id', and(inList(col('definition', 's'), traits), valuesDiffer(col('value', 's'), col('value', 'p')))),
   });
 }
 
 /** user_entered / user_exited / user_moved: (definition, account, user) of staging's user rows against snapshot_users. */
 function userChanges(refs: StateRefs, names: readonly string[]): Select {
-  const grouped = stackedByKey(
+  const sides = besideByKey(
     ['definition', 'entity_id', 'user_id'],
-    { ref: refs.staging, where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), true)) },
-    { ref: refs.snapshotUsers, where: inList(col('definition', 'p'), names) },
-    {
-      s_position: { s: col('position', 's'), p: nullOf('integer') },
-      p_position: { s: nullOf('integer'), p: col('position', 'p') },
-    },
+    { ref: refs.staging, where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), true)), columns: ['position'] },
+    { ref: refs.snapshotUsers, where: inList(col('definition', 'p'), names), columns: ['position'] },
   );
   return select({
     columns: [
-      { expr: col('definition', 'g'), alias: 'definition' },
-      { expr: labelled('user_entered', 'user_exited', 'user_moved'), alias: 'transition' },
-      { expr: col('entity_id', 'g'), alias: 'entity_id' },
-      { expr: col('user_id', 'g'), alias: 'user_id' },
+      { expr: eitherSide('definition'), alias: 'definition' },
+      { expr: labelled('user_id', 'user_entered', 'user_exited', 'user_moved'), alias: 'transition' },
+      { expr: eitherSide('entity_id'), alias: 'entity_id' },
+      { expr: eitherSide('user_id'), alias: 'user_id' },
       { expr: nullOf('string'), alias: 'value' },
-      { expr: col('s_position', 'g'), alias: 'position' },
+      { expr: col('position', 's'), alias: 'position' },
     ],
-    from: subquery(grouped, 'g'),
-    where: transitioned(bin('<>', col('s_position', 'g'), col('p_position', 'g'))),
+    ...sides,
+    where: transitioned('user_id', bin('<>', col('position', 's'), col('position', 'p'))),
   });
 }
 
-/** The transition rows, read from the change set. */
-export function changeSetTransitions(changes: TableRef): TransitionSource {
+/**
+ * Definitions whose previous snapshot is empty (their first run): their change set is staging
+ * itself, every row entered. Nothing of theirs is copied into `changes`; the counts, the outbox and
+ * the snapshot writes read staging. On a first run at SF 1 the copy was a third of the diff stage.
+ */
+export interface StagedEntries {
+  readonly staging: TableRef;
+  readonly names: ReadonlySet<string>;
+}
+
+export const NOTHING_STAGED: StagedEntries = { staging: { schema: null, name: 'staging' }, names: new Set() };
+
+/** Staging's entity rows (users = false) or user rows (true) of `name`: what entered on its first run. */
+function stagedRows(staging: TableRef, name: string, users: boolean): TransitionRows {
+  return {
+    from: from(staging, 's'),
+    joins: [],
+    where: and(ofDefinition('s', name), isNull(col('user_id', 's'), users)),
+    entity: col('entity_id', 's'),
+    user: users ? col('user_id', 's') : null,
+    value: users ? null : col('value', 's'),
+    definitionColumn: col('definition', 's'),
+  };
+}
+
+/** The transition rows, read from the change set (and from staging for `staged`'s definitions). */
+export function changeSetTransitions(changes: TableRef, staged: StagedEntries = NOTHING_STAGED): TransitionSource {
   const rows = (kind: ChangeKind, name: Which, withValue: boolean, withUser: boolean): TransitionRows => ({
     from: from(changes, 'c'),
     joins: [],
@@ -182,13 +176,30 @@ export function changeSetTransitions(changes: TableRef): TransitionSource {
     value: withValue ? col('value', 'c') : null,
     definitionColumn: col('definition', 'c'),
   });
+  const entered = (name: Which, users: boolean): TransitionRows => {
+    const list = typeof name === 'string' ? [name] : name;
+    if (!list.some((n) => staged.names.has(n))) return rows(users ? 'user_entered' : 'entered', name, !users, users);
+    // One definition per outbox insert, so a list never mixes the two sources.
+    if (typeof name !== 'string') throw new Error('internal error: the entered rows of several definitions, some of them in staging');
+    return stagedRows(staged.staging, name, users);
+  };
   return {
-    entitiesEntered: (name) => rows('entered', name, true, false),
+    entitiesEntered: (name) => entered(name, false),
     entitiesExited: (name) => rows('exited', name, false, false),
     entitiesChanged: (name) => rows('changed', name, true, false),
-    usersEntered: (name) => rows('user_entered', name, false, true),
+    usersEntered: (name) => entered(name, true),
     usersExited: (name) => rows('user_exited', name, false, true),
   };
+}
+
+/** The counts of `staged`'s definitions: each entered as a whole (its size; nothing before it). */
+export function withStagedEntries(counts: ReadonlyMap<string, DefinitionCounts>, staged: StagedEntries): Map<string, DefinitionCounts> {
+  const out = new Map(counts);
+  for (const name of staged.names) {
+    const c = counts.get(name);
+    if (c !== undefined) out.set(name, { ...c, entered: c.size, exited: 0, changed: 0 });
+  }
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
 // once beside the insert, read back by delivery to complete each row's payload, pruned with the
 // rows it covers. A row of a run and destination that no head covers holds its whole record in
 // `payload` (every row a state of format 3 or older wrote).
-import { and, bin, col, deleteFrom, inQuery, insertInto, not, num, select, str, tableOf } from '../sql/ast.js';
+import { and, bin, col, COUNT, deleteFrom, exists, inQuery, insertInto, isNull, not, num, select, str, stringMatch, tableOf, type Expr } from '../sql/ast.js';
 import { type StateWriter, stateTable, toNumber } from './state-sql.js';
 
 export interface OutboxHead {
@@ -57,4 +57,36 @@ export function withHeads<R extends { readonly sequence?: unknown; readonly run_
 export async function pruneOutboxHeads(w: StateWriter, schema: string): Promise<void> {
   const remaining = select({ columns: [{ expr: col('run_id', 'o'), alias: 'run_id' }], from: tableOf(stateTable(schema, 'outbox'), 'o') });
   await w.run(deleteFrom(stateTable(schema, 'outbox_heads'), not(inQuery(col('run_id'), remaining))));
+}
+
+/**
+ * Pending calls whose head is gone (deleted by hand): their payload holds only the call's own part,
+ * so they can never be sent as written. A row of state format 3 or older holds its whole record (a
+ * JSON object, `{` first; a tail never starts with it) and needs no head.
+ */
+function headless(schema: string): Expr {
+  const covering = select({
+    columns: [{ expr: num(1), alias: 'one' }],
+    from: tableOf(stateTable(schema, 'outbox_heads'), 'h'),
+    where: and(
+      bin('=', col('run_id', 'h'), col('run_id', 'o')),
+      bin('=', col('destination', 'h'), col('destination', 'o')),
+      bin('<=', col('first_sequence', 'h'), col('sequence', 'o')),
+      bin('>=', col('last_sequence', 'h'), col('sequence', 'o')),
+    ),
+  });
+  return and(isNull(col('delivered_at', 'o')), isNull(col('rejected_at', 'o')), not(stringMatch('starts_with', col('payload', 'o'), str('{'))), not(exists(covering)));
+}
+
+/** How many pending calls lost their head (`quorum state check`). */
+export async function countHeadless(w: StateWriter, schema: string): Promise<number> {
+  const [row] = await w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(stateTable(schema, 'outbox'), 'o'), where: headless(schema) }));
+  return toNumber(row.n);
+}
+
+/** Deletes the pending calls that lost their head (`quorum state repair`). */
+export async function deleteHeadless(w: StateWriter, schema: string): Promise<void> {
+  const outbox = stateTable(schema, 'outbox');
+  const lost = select({ columns: [{ expr: col('sequence', 'o'), alias: 'sequence' }], from: tableOf(outbox, 'o'), where: headless(schema) });
+  await w.run(deleteFrom(outbox, inQuery(col('sequence'), lost)));
 }

@@ -12,8 +12,8 @@
 // A key of several columns is one string so that `key IN (subquery)` works on every warehouse
 // (row-value IN does not): each part is prefixed with its length, so two different keys never give
 // the same string. A plain `entity_id IN (...)` first narrows the rows whose key is computed.
-import { and, cast, charLength, col, concat, deleteFrom, inQuery, insertInto, select, str, ts, union, type Expr, type Statement, type TableRef } from '../sql/ast.js';
-import type { ChangeKind } from './change-set-sql.js';
+import { and, cast, charLength, col, concat, deleteFrom, inQuery, insertInto, isNull, select, str, ts, union, type Expr, type Statement, type TableRef } from '../sql/ast.js';
+import { NOTHING_STAGED, type ChangeKind, type StagedEntries } from './change-set-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 import type { RunStamp, SyncDefinition } from './sync-definition.js';
 
@@ -46,15 +46,15 @@ function deleteChanged(table: TableRef, changes: TableRef, names: readonly strin
   );
 }
 
-/** INSERT INTO table the changes of `of` kinds of `names`: `key` columns, then `rest`. */
-function insertChanged(table: TableRef, changes: TableRef, names: readonly string[], key: readonly string[], rest: Record<string, Expr>, of: readonly ChangeKind[]): Statement {
+/** INSERT INTO table the rows of `source` (its alias `c`): `key` columns, then `rest`. */
+function insertRows(table: TableRef, source: TableRef, where: Expr, key: readonly string[], rest: Record<string, Expr>): Statement {
   return insertInto(
     table,
     [...key, ...Object.keys(rest)],
     select({
       columns: [...key.map((c) => ({ expr: col(c, 'c'), alias: c })), ...Object.entries(rest).map(([alias, expr]) => ({ expr, alias }))],
-      from: from(changes, 'c'),
-      where: and(inList(col('definition', 'c'), names), kinds(of)),
+      from: from(source, 'c'),
+      where,
     }),
   );
 }
@@ -62,31 +62,43 @@ function insertChanged(table: TableRef, changes: TableRef, names: readonly strin
 /**
  * The statements that make the snapshot rows of `names` equal to their staging rows, in order,
  * from the change set; `withUsers` (account audiences) keep their users, every other definition of
- * `names` keeps none (a definition that is no longer an account audience loses them).
+ * `names` keeps none (a definition that is no longer an account audience loses them). A staged
+ * definition (change-set-sql.ts's StagedEntries: its snapshot was empty) gets staging's rows as
+ * they are.
  */
-export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: readonly string[], withUsers: readonly string[], stamp: SnapshotStamp): Statement[] {
+export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: readonly string[], withUsers: readonly string[], stamp: SnapshotStamp, staged: StagedEntries = NOTHING_STAGED): Statement[] {
   const withoutUsers = names.filter((n) => !withUsers.includes(n));
+  const compared = names.filter((n) => !staged.names.has(n));
+  const copied = names.filter((n) => staged.names.has(n));
+  const comparedUsers = withUsers.filter((n) => !staged.names.has(n));
+  const copiedUsers = withUsers.filter((n) => staged.names.has(n));
+  const changesOf = (list: readonly string[], of: readonly ChangeKind[]) => and(inList(col('definition', 'c'), list), kinds(of));
+  const stagedOf = (list: readonly string[], users: boolean) => and(inList(col('definition', 'c'), list), isNull(col('user_id', 'c'), users));
+  const entity = { value: col('value', 'c'), run_id: str(stamp.runId), as_of: ts(stamp.asOf) };
+  const user = { position: col('position', 'c'), run_id: str(stamp.runId) };
   const statements: Statement[] = [
-    deleteChanged(refs.snapshots, changes, names, KEYS.entity, ['exited', 'changed']),
-    insertChanged(refs.snapshots, changes, names, KEYS.entity, { value: col('value', 'c'), run_id: str(stamp.runId), as_of: ts(stamp.asOf) }, ['entered', 'changed']),
-    deleteFrom(refs.snapshotUsers, inList(col('definition'), withoutUsers)),
+    deleteChanged(refs.snapshots, changes, compared, KEYS.entity, ['exited', 'changed']),
+    insertRows(refs.snapshots, changes, changesOf(compared, ['entered', 'changed']), KEYS.entity, entity),
   ];
-  if (withUsers.length === 0) return statements;
-  statements.push(
-    deleteChanged(refs.snapshotUsers, changes, withUsers, KEYS.user, ['user_exited', 'user_moved']),
-    insertChanged(refs.snapshotUsers, changes, withUsers, KEYS.user, { position: col('position', 'c'), run_id: str(stamp.runId) }, ['user_entered', 'user_moved']),
-  );
+  if (copied.length > 0) statements.push(insertRows(refs.snapshots, staged.staging, stagedOf(copied, false), KEYS.entity, entity));
+  statements.push(deleteFrom(refs.snapshotUsers, inList(col('definition'), withoutUsers)));
+  if (comparedUsers.length > 0)
+    statements.push(
+      deleteChanged(refs.snapshotUsers, changes, comparedUsers, KEYS.user, ['user_exited', 'user_moved']),
+      insertRows(refs.snapshotUsers, changes, changesOf(comparedUsers, ['user_entered', 'user_moved']), KEYS.user, user),
+    );
+  if (copiedUsers.length > 0) statements.push(insertRows(refs.snapshotUsers, staged.staging, stagedOf(copiedUsers, true), KEYS.user, user));
   return statements;
 }
 
 /** The snapshot writes for the definitions that passed the guardrail, then their snapshot_runs rows. */
-export function replaceSnapshots(refs: StateRefs, changes: TableRef, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp): Statement[] {
+export function replaceSnapshots(refs: StateRefs, changes: TableRef, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp, staged: StagedEntries = NOTHING_STAGED): Statement[] {
   const names = definitions.map((d) => d.name);
   const withUsers = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
   if (names.length === 0) return [];
   const byName = (alias: string | null, list: readonly string[]) => inList(col('definition', alias), list);
   return [
-    ...snapshotDeltaWrites(refs, changes, names, withUsers, stamp),
+    ...snapshotDeltaWrites(refs, changes, names, withUsers, stamp, staged),
     deleteFrom(snapshotRuns, byName(null, names)),
     insertInto(snapshotRuns, ['definition', 'run_id', 'as_of'], union(names.map((name) => select({ columns: [{ expr: str(name), alias: 'definition' }, { expr: str(stamp.runId), alias: 'run_id' }, { expr: ts(stamp.asOf), alias: 'as_of' }] })))),
   ];

@@ -4,7 +4,8 @@
 //   plan       which tables to recreate, which snapshots to recompute (last) or forget (empty)
 //   apply      under the run lock, in one transaction: the snapshots, their records (each
 //              generation one up, never reset), meta, and a `runs` row saying what was repaired.
-//              Nothing is sent: calls waiting in the outbox stay there for the next run.
+//              Nothing is sent: calls waiting in the outbox stay there for the next run, except
+//              those that lost their outbox_heads row (they cannot be sent as written): deleted.
 import type { Project } from '../definitions/model.js';
 import { planFor } from '../evaluation/evaluate.js';
 import type { Catalog } from '../warehouse/catalog.js';
@@ -12,6 +13,7 @@ import type { WarehouseConnection } from '../warehouse/connection.js';
 import { changeSetInsert } from './change-set-sql.js';
 import { insertStaging, replaceSnapshots, stagingQuery } from './diff-sql.js';
 import { acquireLock } from './lock.js';
+import { countHeadless, deleteHeadless } from './outbox-heads.js';
 import { lockTtlFromEnv, newRunId, syncDefinitions } from './run.js';
 import { outboxHighWater, readSnapshotRecords, stagedCounts, writeSnapshotRecords, type NewRecord, type SnapshotRecord } from './snapshot-records.js';
 import { checkFacts, readFacts, type StateFacts } from './state-check.js';
@@ -41,6 +43,12 @@ export async function diagnoseState(connection: WarehouseConnection, schema: str
   const facts = await readFacts(connection, connection.dialect.printer, schema, skip);
   const report = checkFacts(schema, facts, skip);
   const problems = [...(shape.kind === 'damaged' ? shape.problems : []), ...report.problems];
+  // Not part of a run's own check: delivery sets such calls aside one by one and names them. A state
+  // of format 3 or older has no heads to lose (its next run creates outbox_heads).
+  const upgrading = shape.kind === 'current' && shape.upgradeFrom !== undefined;
+  const headsRead = !upgrading && !skip.has('outbox') && !skip.has('outbox_heads');
+  const lost = headsRead ? await countHeadless(new StateWriter(connection.dialect.printer, connection), schema) : 0;
+  if (lost > 0) problems.push({ table: 'outbox_heads', message: `${lost} undelivered calls in the outbox lost their outbox_heads row (deleted outside quorum): they cannot be sent as written` });
   return { schema, shape: shape.kind, problems, recreate, altered: shape.kind === 'damaged' ? shape.badTables : [], facts };
 }
 
@@ -61,7 +69,8 @@ export async function planRepair(connection: WarehouseConnection, project: Proje
   const { facts, problems, schema } = diagnosis;
   if (problems.length === 0 || facts === null) return { from, diagnosis, recompute: new Map(), forget: [], actions: [] };
   const known = new Set([...project.definitions.map((d) => d.name), ...facts.recorded.keys(), ...facts.actual.keys()]);
-  const everything = diagnosis.recreate.some((t) => SNAPSHOT_TABLES.includes(t)) || (from === 'empty' && problems.some((p) => p.table === 'outbox'));
+  const outboxLost = problems.some((p) => p.table === 'outbox' || p.table === 'outbox_heads');
+  const everything = diagnosis.recreate.some((t) => SNAPSHOT_TABLES.includes(t)) || (from === 'empty' && outboxLost);
   const damaged = everything ? [...known].sort() : [...new Set(problems.flatMap((p) => (p.definition === undefined ? [] : [p.definition])))].sort();
   const history = diagnosis.recreate.includes('runs') ? null : await recoverHistory(connection, schema);
   const records = diagnosis.recreate.includes('snapshot_runs') ? new Map<string, SnapshotRecord>() : await readSnapshotRecords(connection, connection.dialect.printer, schema);
@@ -78,7 +87,8 @@ export async function planRepair(connection: WarehouseConnection, project: Proje
   for (const table of diagnosis.recreate) actions.push(`${table === 'meta' ? 'create' : 'recreate'} table ${schema}.${table}${['outbox', 'runs'].includes(table) ? ' (empty: what it held is lost)' : ''}`);
   for (const [asOf, names] of recompute) actions.push(`recompute the snapshots of ${names.join(', ')} as of ${asOf}, the last committed run's as_of, without sending anything`);
   if (forget.length > 0) actions.push(`forget the snapshots of ${forget.join(', ')}: the next run sends every member (every value) again`);
-  if (from === 'last' && problems.some((p) => p.table === 'outbox')) {
+  if (problems.some((p) => p.table === 'outbox_heads')) actions.push('delete the undelivered calls that lost their outbox_heads row');
+  if (from === 'last' && outboxLost) {
     actions.push('accept the outbox as it is: calls deleted from it before they were delivered are not sent (--from empty sends every member again instead)');
   }
   actions.push('record the state-format version, the outbox high-water mark and this repair as the last run');
@@ -129,6 +139,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
         await w.run(deleteFrom(refs.snapshotUsers, inList(col('definition'), plan.forget)));
         for (const name of plan.forget) records.push({ definition: name, runId, asOf: now, generation: generation(name), rowCount: 0, userCount: 0 });
       }
+      if (plan.diagnosis.problems.some((p) => p.table === 'outbox_heads')) await deleteHeadless(w, schema);
       await writeSnapshotRecords(w, schema, records);
       const high = await outboxHighWater(tx, printer, schema);
       await writeMeta(w, schema, { [META.formatVersion]: String(STATE_FORMAT_VERSION), [META.outboxSequence]: high === null ? null : String(high), [META.lastRun]: runId });

@@ -14,6 +14,9 @@ import { snowflakeName } from '../../dialects/snowflake/snowflake-printer.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { compileSql } from '../../src/evaluation/evaluate.js';
 import { STATE_TABLES, stateDdl } from '../../src/sync/state-tables.js';
+import { changeSetInsert } from '../../src/sync/change-set-sql.js';
+import { stateRefs, stateTable } from '../../src/sync/state-sql.js';
+import type { SyncDefinition } from '../../src/sync/sync-definition.js';
 import type { Catalog } from '../../src/warehouse/catalog.js';
 import { HOSTILE_STRINGS } from '../support/arbitraries.js';
 import { COVERAGE_AS_OF, COVERAGE_DEFINITIONS, coverageProject } from './support/coverage-project.js';
@@ -196,6 +199,21 @@ describe('state DDL (SPEC §6) on every dialect', () => {
       await pg.close();
     }
   });
+});
+
+describe('FULL OUTER JOIN (the change set by key) on every dialect', () => {
+  const definitions: SyncDefinition[] = [
+    { name: 'aud', kind: 'audience', level: 'account', multiColumn: false, computationId: 'aud', targets: [] },
+    { name: 'tr', kind: 'trait', level: 'user', multiColumn: false, computationId: 'tr', targets: [] },
+  ];
+  for (const name of NAMES) {
+    it(`${name}: the change set statement prints its joins as FULL OUTER JOIN and parses`, () => {
+      const sql = DIALECTS[name].printer.printStatement(changeSetInsert(stateRefs('quorum'), stateTable('quorum', 'changes'), definitions));
+      // One join for the entities, one for the account audience's users.
+      expect(sql.split('FULL OUTER JOIN').length - 1).toBe(2);
+      if (name !== 'duckdb') expect(() => parseIn(name, sql), sql).not.toThrow();
+    });
+  }
 });
 
 describe('UNSUPPORTED is a diagnostic, never wrong SQL', () => {

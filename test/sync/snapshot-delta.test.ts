@@ -6,7 +6,7 @@ import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js
 import { duckdb } from '../../dialects/duckdb/index.js';
 import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
-import { changeSetCountsQuery, changeSetInsert, transitionSelect } from '../../src/sync/change-set-sql.js';
+import { changeSetCountsQuery, changeSetInsert, changeSetTransitions, NOTHING_STAGED, transitionSelect, withStagedEntries, type StagedEntries } from '../../src/sync/change-set-sql.js';
 import { countsQuery, entitiesChanged, entitiesEntered, entitiesExited, readCounts, replaceSnapshots, usersEntered, usersExited, type SyncDefinition } from '../../src/sync/diff-sql.js';
 import { col, union } from '../../src/sql/ast.js';
 import { ensureStateTables, StateWriter, stateRefs, stateTable } from '../../src/sync/state-sql.js';
@@ -115,18 +115,40 @@ async function check(c: WarehouseConnection): Promise<void> {
     ['aud', 'a4', 'u5', '1', 'r2'],
   ]);
 
-  // A first run (every snapshot empty): staging read as all entered gives the rows the comparison gives.
+  // A first run (every snapshot empty): a staged definition's change set is staging itself. What
+  // the outbox reads, the counts and the snapshot writes equal those of the compared change set.
   await c.execute('DELETE FROM qs.snapshots');
   await c.execute('DELETE FROM qs.snapshot_users');
-  const changeSet = async (emptyBefore: ReadonlySet<string>) => {
+  const stamp = { runId: 'r3', asOf: '2024-03-01T00:00:00Z', now: '', namespace: '', spaceId: '' };
+  const firstRun = async (staged: StagedEntries) => {
     await c.execute('DELETE FROM qs.changes');
-    await w.run(changeSetInsert(refs, changes, DEFINITIONS, emptyBefore));
-    return sorted(await c.query('SELECT definition, transition, entity_id, user_id, value, position FROM qs.changes'));
+    await c.execute('DELETE FROM qs.snapshots');
+    await c.execute('DELETE FROM qs.snapshot_users');
+    if (DEFINITIONS.some((d) => !staged.names.has(d.name))) await w.run(changeSetInsert(refs, changes, DEFINITIONS, staged));
+    const source = changeSetTransitions(changes, staged);
+    const transitions = union(
+      names.flatMap((name) => [
+        transitionSelect('entered', source.entitiesEntered(name)),
+        transitionSelect('exited', source.entitiesExited(name)),
+        transitionSelect('changed', source.entitiesChanged(name)),
+        transitionSelect('user_entered', source.usersEntered(name)),
+        transitionSelect('user_exited', source.usersExited(name)),
+      ]),
+    );
+    const read = sorted(await w.rows(transitions));
+    const counts = withStagedEntries(readCounts(await w.rows(changeSetCountsQuery(refs, changes, DEFINITIONS)), DEFINITIONS), staged);
+    for (const statement of replaceSnapshots(refs, changes, stateTable(SCHEMA, 'snapshot_runs'), DEFINITIONS, stamp, staged)) await w.run(statement);
+    const snapshots = sorted(await c.query('SELECT definition, entity_id, value, run_id FROM qs.snapshots'));
+    const users = sorted(await c.query('SELECT definition, entity_id, user_id, position, run_id FROM qs.snapshot_users'));
+    return { read, counts, snapshots, users };
   };
-  const compared = await changeSet(new Set());
-  expect(compared.length).toBe(11);
-  expect(await changeSet(new Set(names))).toEqual(compared);
-  expect(await changeSet(new Set(['aud']))).toEqual(compared);
+  const compared = await firstRun(NOTHING_STAGED);
+  expect(compared.read.length).toBe(11);
+  expect(compared.counts.get('aud')).toEqual({ size: 3, previous: 0, entered: 3, exited: 0, changed: 0 });
+  expect(compared.snapshots.length).toBe(7);
+  expect(compared.users.length).toBe(4);
+  expect(await firstRun({ staging: refs.staging, names: new Set(names) })).toEqual(compared);
+  expect(await firstRun({ staging: refs.staging, names: new Set(['aud']) })).toEqual(compared);
 }
 
 describe('state writes proportional to the changes', () => {

@@ -1,7 +1,8 @@
 // Step `diff` (SPEC §6): the difference against the previous snapshots, computed in the warehouse
 // and written once as the change set, then counted per definition. A definition whose snapshot is
-// empty (a first run) takes every staged row as entered, without the comparison.
-import { changeSetCountsQuery, changeSetInsert } from '../change-set-sql.js';
+// empty (a first run) takes every staged row as entered, without the comparison: its change set is
+// staging itself (StagedEntries), which the outbox and snapshot steps read in place.
+import { changeSetCountsQuery, changeSetInsert, withStagedEntries, type StagedEntries } from '../change-set-sql.js';
 import { readCounts, type DefinitionCounts } from '../diff-sql.js';
 import { readSnapshotRecords, type SnapshotRecord } from '../snapshot-records.js';
 import { stateRefs, stateTable } from '../state-sql.js';
@@ -11,6 +12,7 @@ import { coveredCounts } from '../covered-sql.js';
 
 export interface Diffed {
   readonly counts: ReadonlyMap<string, DefinitionCounts>;
+  readonly staged: StagedEntries;
 }
 
 export const diffStep: RunStep<RunContext & InTransaction & Partial<Pick<Evaluated, 'covered'>>, Diffed> = {
@@ -23,8 +25,9 @@ export const diffStep: RunStep<RunContext & InTransaction & Partial<Pick<Evaluat
     // The records say which snapshots are empty (the state check held them to the tables).
     const records = await readSnapshotRecords(tx, tx.printer, schema);
     const isEmpty = (r: SnapshotRecord | undefined) => r === undefined || (r.rowCount === 0 && r.userCount === 0);
-    const emptyBefore = new Set(definitions.filter((d) => isEmpty(records.get(d.name))).map((d) => d.name));
-    await tx.run(changeSetInsert(refs, changes, definitions, emptyBefore, covered ?? null));
-    return { counts: coveredCounts(readCounts(await tx.rows(changeSetCountsQuery(refs, changes, definitions)), definitions), covered ?? null) };
+    const staged: StagedEntries = { staging: refs.staging, names: new Set(definitions.filter((d) => isEmpty(records.get(d.name))).map((d) => d.name)) };
+    if (definitions.some((d) => !staged.names.has(d.name))) await tx.run(changeSetInsert(refs, changes, definitions, staged, covered ?? null));
+    const counts = readCounts(await tx.rows(changeSetCountsQuery(refs, changes, definitions)), definitions);
+    return { counts: coveredCounts(withStagedEntries(counts, staged), covered ?? null), staged };
   },
 };

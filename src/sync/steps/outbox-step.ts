@@ -9,18 +9,19 @@ import { nextGenerations, outboxHighWater, readSnapshotRecords } from '../snapsh
 import { stateRefs, stateTable } from '../state-sql.js';
 import type { Guarded } from './guardrail-step.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
+import type { Diffed } from './diff-step.js';
 
 export interface OutboxWritten {
   /** the generation each passing definition's new snapshot gets */
   readonly generations: ReadonlyMap<string, number>;
 }
 
-export const outboxStep: RunStep<RunContext & InTransaction & Guarded, OutboxWritten> = {
+export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Diffed, 'staged'>, OutboxWritten> = {
   name: 'outbox',
-  run: async ({ tx, schema, definitions, passing, stamp }) => {
+  run: async ({ tx, schema, definitions, passing, stamp, staged }) => {
     const generations = nextGenerations(await readSnapshotRecords(tx, tx.printer, schema), definitions);
     const outbox = stateTable(schema, 'outbox');
-    const transitions = changeSetTransitions(stateTable(schema, 'changes'));
+    const transitions = changeSetTransitions(stateTable(schema, 'changes'), staged);
     let high = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
     for (const d of passing) {
       for (const insert of outboxInserts(outbox, stateRefs(schema), d, stamp, generations.get(d.name)!, transitions)) {

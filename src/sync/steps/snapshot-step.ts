@@ -10,11 +10,11 @@ import type { InTransaction, Nothing, RunContext, RunStep } from './run-step.js'
 import type { Diffed } from './diff-step.js';
 import type { Evaluated } from './evaluate-step.js';
 
-export const snapshotStep: RunStep<RunContext & InTransaction & Guarded & OutboxWritten & Partial<Diffed & Pick<Evaluated, 'covered'>>, Nothing> = {
+export const snapshotStep: RunStep<RunContext & InTransaction & Guarded & OutboxWritten & Pick<Diffed, 'staged'> & Partial<Diffed & Pick<Evaluated, 'covered'>>, Nothing> = {
   name: 'snapshot',
   crashPoint: 'snapshots-written',
-  run: async ({ tx, schema, passing, stamp, generations, covered, counts }) => {
-    const replace = replaceSnapshots(stateRefs(schema), stateTable(schema, 'changes'), stateTable(schema, 'snapshot_runs'), passing, stamp);
+  run: async ({ tx, schema, passing, stamp, generations, covered, counts, staged }) => {
+    const replace = replaceSnapshots(stateRefs(schema), stateTable(schema, 'changes'), stateTable(schema, 'snapshot_runs'), passing, stamp, staged);
     for (const [i, statement] of replace.entries()) {
       await tx.run(statement);
       if (i === 0) crashPoint('snapshots-deleted');

@@ -23,10 +23,15 @@ export function duckDbLogicalType(typeName: string): LogicalType {
  * DuckDB's "Out of Memory Error" as the setting that bounds it: the statement failed, its
  * transaction rolls back, and the user's remedy is in quorum.yml, not in DuckDB's SET advice.
  */
+const OUT_OF_MEMORY_AT_COMMIT = ['could not allocate', 'failed to allocate', 'failed to pin'];
+
 export function duckDbOutOfMemory(cause: unknown, config: DuckDbWarehouse): DiagnosticsError | null {
   const text = cause instanceof Error ? cause.message : String(cause);
-  if (!text.startsWith('Out of Memory Error')) return null;
-  const detail = text.split('\n')[0].replace(/^Out of Memory Error:\s*/, '');
+  const first = text.split('\n')[0];
+  // A COMMIT that cannot get the memory to write reports it as a failed commit, not as OOM.
+  const commit = first.startsWith('TransactionContext Error: Failed to commit:') && OUT_OF_MEMORY_AT_COMMIT.some((words) => first.includes(words));
+  if (!first.startsWith('Out of Memory Error') && !commit) return null;
+  const detail = first.replace(/^Out of Memory Error:\s*/, '').replace(/^TransactionContext Error:\s*/, '');
   const raise = config.memoryLimit === undefined
     ? 'set warehouse.memory_limit in quorum.yml below the machine\'s free memory (DuckDB then spills to disk)'
     : `raise warehouse.memory_limit in quorum.yml (now ${config.memoryLimit})`;
@@ -96,7 +101,7 @@ export class DuckDbConnection implements WarehouseConnection {
       return result;
     } catch (cause) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
-      throw cause;
+      throw this.classify(cause);
     }
   }
 
@@ -104,11 +109,9 @@ export class DuckDbConnection implements WarehouseConnection {
     // duckdb_columns() rather than the information_schema view built on it: the view joins several
     // catalog functions, and the first catalog read is part of every command's start-up (the
     // whole-process cost of `quorum members`, BENCHMARKS.md).
-    const prepared = await this.connection.prepare(
-      'select table_name, column_name, data_type from duckdb_columns() where database_name = current_database() and schema_name = $1 order by table_name, column_index',
-    );
-    prepared.bindVarchar(1, schema);
-    const rows = (await prepared.runAndReadAll()).getRowObjectsJson() as { table_name: string; column_name: string; data_type: string }[];
+    const rows = await this.catalogRows(schema).catch((cause: unknown) => {
+      throw this.classify(cause);
+    });
     const tables = new Map<string, { name: string; columns: Map<string, LogicalType> }>();
     for (const row of rows) {
       const entry = tables.get(row.table_name) ?? { name: row.table_name, columns: new Map() };
@@ -118,8 +121,18 @@ export class DuckDbConnection implements WarehouseConnection {
     return tables;
   }
 
+  private async catalogRows(schema: string): Promise<{ table_name: string; column_name: string; data_type: string }[]> {
+    const prepared = await this.connection.prepare(
+      'select table_name, column_name, data_type from duckdb_columns() where database_name = current_database() and schema_name = $1 order by table_name, column_index',
+    );
+    prepared.bindVarchar(1, schema);
+    return (await prepared.runAndReadAll()).getRowObjectsJson() as { table_name: string; column_name: string; data_type: string }[];
+  }
+
   async describe(sql: string): Promise<Map<string, LogicalType>> {
-    const prepared = await this.connection.prepare(sql);
+    const prepared = await this.connection.prepare(sql).catch((cause: unknown) => {
+      throw this.classify(cause);
+    });
     const columns = new Map<string, LogicalType>();
     for (let i = 0; i < prepared.columnCount; i += 1) {
       columns.set(prepared.columnName(i), duckDbLogicalType(String(prepared.columnType(i))));

@@ -12,6 +12,7 @@ import { arbFunnel } from '../support/funnel-arbitraries.js';
 import { differences } from '../support/compare-results.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
 import { loadDataset, runSqlTraits } from '../support/load-duckdb.js';
+import { TEST_DUCKDB } from '../support/test-duckdb.js';
 
 export const PROPERTY_RUNS = Number(process.env.QUORUM_PROPERTY_RUNS ?? 500);
 
@@ -19,7 +20,7 @@ describe('compiled SQL on DuckDB agrees with the reference evaluator', () => {
   it(`on ${PROPERTY_RUNS} generated scenarios (seed ${PROPERTY_SEED})`, async () => {
     await fc.assert(
       fc.asyncProperty(arbScenario({ userLeaves: [arbFunnel] }), async ({ project, dataset, asOf }) => {
-        const connection = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+        const connection = (await duckdb.connect(TEST_DUCKDB)) as DuckDbConnection;
         try {
           await loadDataset(connection.connection, dataset);
           const catalog = await readCatalog(connection, project);

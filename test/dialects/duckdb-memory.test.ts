@@ -81,16 +81,20 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
 
   it('an in-memory database spills into its own folder, which close removes', async () => {
     const connection = await openDuckDb(duckdb, { type: 'duckdb', path: IN_MEMORY, memoryLimit: '16MB', threads: 1 });
-    const [{ temp_directory: spill }] = await connection.query("select current_setting('temp_directory') as temp_directory");
-    // 600,000 rows of 32-character strings: more than 16 MB, so DuckDB keeps part of the table on disk.
-    await connection.execute('create table t as select md5(cast(i as varchar)) as s from range(600000) r(i)');
-    const [{ n }] = await connection.query('select count(*) as n from t');
-    expect(Number(n)).toBe(600000);
-    const [{ spilled }] = await connection.query('select sum(temporary_storage_bytes) as spilled from duckdb_memory()');
-    expect(Number(spilled)).toBeGreaterThan(0);
-    expect(existsSync(String(spill))).toBe(true);
-    await connection.close();
-    expect(existsSync(String(spill))).toBe(false);
+    let spill = '';
+    try {
+      spill = String((await connection.query("select current_setting('temp_directory') as temp_directory"))[0].temp_directory);
+      // 600,000 rows of 32-character strings: more than 16 MB, so DuckDB keeps part of the table on disk.
+      await connection.execute('create table t as select md5(cast(i as varchar)) as s from range(600000) r(i)');
+      const [{ n }] = await connection.query('select count(*) as n from t');
+      expect(Number(n)).toBe(600000);
+      const [{ spilled }] = await connection.query('select sum(temporary_storage_bytes) as spilled from duckdb_memory()');
+      expect(Number(spilled)).toBeGreaterThan(0);
+      expect(existsSync(spill)).toBe(true);
+    } finally {
+      await connection.close();
+    }
+    expect(existsSync(spill)).toBe(false);
   });
 
   it('a size or a thread count DuckDB would refuse is invalid_value at its line', async () => {

@@ -4,16 +4,20 @@
 // in one transaction, then delivers N calls. The CLI runs in a child process (bench/max-rss.ts)
 // that reports its own peak RSS, DuckDB included (it is a library in the process).
 //
-//   node dist/bench/run-memory-bench.js [changes...]        default 100000 1000000
+//   node dist/bench/run-memory-bench.js [--memory-limit 200MB] [--threads 2] [changes...]   default 100000 1000000
+//
+// --memory-limit and --threads go into the project's quorum.yml (warehouse.memory_limit, .threads).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeAdminWarehouse } from './admin-warehouse.js';
 import { stageTimes, timeChild } from './run-stages-bench.js';
 
 export interface RunMemoryFigure {
   readonly changes: number;
+  readonly engine: EngineSettings;
   readonly delivered: number;
   readonly maxRssMb: number;
   /** the highest RSS sampled during each stage (bench/max-rss.ts), by stage */
@@ -24,12 +28,22 @@ export interface RunMemoryFigure {
 
 const AS_OF = '2024-06-01T00:00:00Z';
 
-async function writeProject(dir: string, users: number): Promise<void> {
+/** The embedded engine's settings the run is measured under; absent ones are DuckDB's defaults. */
+export interface EngineSettings {
+  readonly memoryLimit?: string;
+  readonly threads?: number;
+}
+
+async function writeProject(dir: string, users: number, engine: EngineSettings): Promise<void> {
   await writeAdminWarehouse(path.join(dir, 'warehouse.duckdb'), users);
+  const settings = [
+    ...(engine.memoryLimit === undefined ? [] : [`\n  memory_limit: ${JSON.stringify(engine.memoryLimit)}`]),
+    ...(engine.threads === undefined ? [] : [`\n  threads: ${engine.threads}`]),
+  ].join('');
   writeFileSync(
     path.join(dir, 'quorum.yml'),
     [
-      'warehouse:\n  type: duckdb\n  path: warehouse.duckdb',
+      `warehouse:\n  type: duckdb\n  path: warehouse.duckdb${settings}`,
       'source:\n  preset: segment\n  schema: app\n  event_time: timestamp',
       'state:\n  schema: quorum_state',
       'destinations:\n  audit:\n    type: file\n    path: out/calls.ndjson',
@@ -41,10 +55,10 @@ async function writeProject(dir: string, users: number): Promise<void> {
 }
 
 /** A first run that delivers `changes` calls, in a child process; its peak RSS and stage times. */
-export async function runMemoryFigure(changes: number): Promise<RunMemoryFigure> {
+export async function runMemoryFigure(changes: number, engine: EngineSettings = {}): Promise<RunMemoryFigure> {
   const dir = mkdtempSync(path.join(tmpdir(), 'quorum-run-memory-'));
   try {
-    await writeProject(dir, changes);
+    await writeProject(dir, changes, engine);
     const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'max-rss.js');
     const result = await timeChild([probe, 'run', '--project', dir, '--as-of', AS_OF, '--log-format', 'json', '--json']);
     if (result.code !== 0) throw new Error(`quorum run failed (${result.code}): ${result.stderr.slice(-2000)}`);
@@ -52,6 +66,7 @@ export async function runMemoryFigure(changes: number): Promise<RunMemoryFigure>
     const last = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { maxRssMb: number; peakRssMbBefore: Record<string, number> };
     return {
       changes,
+      engine,
       delivered: output.delivered.audit ?? 0,
       maxRssMb: last.maxRssMb,
       peakRssMb: last.peakRssMbBefore,
@@ -63,10 +78,18 @@ export async function runMemoryFigure(changes: number): Promise<RunMemoryFigure>
   }
 }
 
+function engineNote(engine: EngineSettings): string {
+  const parts = [
+    ...(engine.memoryLimit === undefined ? [] : [`memory_limit ${engine.memoryLimit}`]),
+    ...(engine.threads === undefined ? [] : [`threads ${engine.threads}`]),
+  ];
+  return parts.length === 0 ? '' : `, ${parts.join(', ')}`;
+}
+
 export function runMemoryRows(figures: readonly RunMemoryFigure[]): [string, string, string][] {
   const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
   return figures.map((f) => [
-    `peak RSS of quorum run delivering ${f.changes.toLocaleString('en')} changes (embedded DuckDB, file destination)`,
+    `peak RSS of quorum run delivering ${f.changes.toLocaleString('en')} changes (embedded DuckDB${engineNote(f.engine)}, file destination)`,
     `${f.maxRssMb.toFixed(0)} MB`,
     `goal < 300 MB at 1,000,000; ${f.delivered.toLocaleString('en')} delivered; execute ${s(f.stages.execute)}, diff ${s(f.stages.diff)}, deliver ${s(f.stages.deliver)}, whole process ${s(f.wallMs)}; ` +
       `peak RSS during execute ${f.peakRssMb.execute ?? '?'} MB, diff ${f.peakRssMb.diff ?? '?'} MB, deliver ${f.peakRssMb.deliver ?? '?'} MB`,
@@ -75,8 +98,13 @@ export function runMemoryRows(figures: readonly RunMemoryFigure[]): [string, str
 
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
-  const counts = process.argv.slice(2).map(Number);
+  const { values, positionals } = parseArgs({ options: { 'memory-limit': { type: 'string' }, threads: { type: 'string' } }, allowPositionals: true });
+  const engine: EngineSettings = {
+    ...(values['memory-limit'] === undefined ? {} : { memoryLimit: values['memory-limit'] }),
+    ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
+  };
+  const counts = positionals.map(Number);
   const figures: RunMemoryFigure[] = [];
-  for (const n of counts.length > 0 ? counts : [100_000, 1_000_000]) figures.push(await runMemoryFigure(n));
+  for (const n of counts.length > 0 ? counts : [100_000, 1_000_000]) figures.push(await runMemoryFigure(n, engine));
   for (const [what, figure, note] of runMemoryRows(figures)) process.stdout.write(`  ${what.padEnd(90)}  ${figure.padStart(7)}  ${note}\n`);
 }

@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DuckDBInstance, JsonDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
-import { failure } from '../../src/diagnostics/diagnostic.js';
+import { failure, type DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { ConnectOptions, Dialect, ResultBatch, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
-import type { DuckDbWarehouse } from './duckdb-config.js';
+import { IN_MEMORY, type DuckDbWarehouse } from './duckdb-config.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
 export function duckDbLogicalType(typeName: string): LogicalType {
@@ -17,16 +19,47 @@ export function duckDbLogicalType(typeName: string): LogicalType {
   return 'unknown';
 }
 
+/**
+ * DuckDB's "Out of Memory Error" as the setting that bounds it: the statement failed, its
+ * transaction rolls back, and the user's remedy is in quorum.yml, not in DuckDB's SET advice.
+ */
+const OUT_OF_MEMORY_AT_COMMIT = ['could not allocate', 'failed to allocate', 'failed to pin'];
+
+export function duckDbOutOfMemory(cause: unknown, config: DuckDbWarehouse): DiagnosticsError | null {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const first = text.split('\n')[0];
+  // A COMMIT that cannot get the memory to write reports it as a failed commit, not as OOM.
+  const commit = first.startsWith('TransactionContext Error: Failed to commit:') && OUT_OF_MEMORY_AT_COMMIT.some((words) => first.includes(words));
+  if (!first.startsWith('Out of Memory Error') && !commit) return null;
+  const detail = first.replace(/^Out of Memory Error:\s*/, '').replace(/^TransactionContext Error:\s*/, '');
+  const raise = config.memoryLimit === undefined
+    ? 'set warehouse.memory_limit in quorum.yml below the machine\'s free memory (DuckDB then spills to disk)'
+    : `raise warehouse.memory_limit in quorum.yml (now ${config.memoryLimit})`;
+  const threads = config.threads === undefined ? 'set warehouse.threads to 1 or 2' : 'lower warehouse.threads';
+  return failure('warehouse_error', { rule: 'out_of_memory', warehouse: 'DuckDB', detail, fix: `${raise}, or ${threads}: each thread holds its own buffers` });
+}
+
 export class DuckDbConnection implements WarehouseConnection {
   constructor(
     readonly dialect: Dialect,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly config: DuckDbWarehouse = { type: 'duckdb', path: ':memory:' },
+    /** A spill folder quorum made for an in-memory database, removed on close. */
+    private readonly spillDirectory?: string,
   ) {}
 
+  private classify(cause: unknown): unknown {
+    return duckDbOutOfMemory(cause, this.config) ?? cause;
+  }
+
   async query(sql: string): Promise<ResultRow[]> {
-    const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjectsJson() as ResultRow[];
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      return reader.getRowObjectsJson() as ResultRow[];
+    } catch (cause) {
+      throw this.classify(cause);
+    }
   }
 
   /**
@@ -34,7 +67,9 @@ export class DuckDbConnection implements WarehouseConnection {
    * column of one chunk at a time, as `getRowObjectsJson` converts each value.
    */
   async *readBatches(sql: string): AsyncIterable<ResultBatch> {
-    const result = await this.connection.run(sql);
+    const result = await this.connection.run(sql).catch((cause: unknown) => {
+      throw this.classify(cause);
+    });
     const names = result.columnNames();
     for (let i = 0; i < result.chunkCount; i += 1) {
       const chunk = result.getChunk(i);
@@ -50,7 +85,11 @@ export class DuckDbConnection implements WarehouseConnection {
   }
 
   async execute(sql: string): Promise<void> {
-    await this.connection.run(sql);
+    try {
+      await this.connection.run(sql);
+    } catch (cause) {
+      throw this.classify(cause);
+    }
   }
 
   /** https://duckdb.org/docs/sql/statements/transactions — one connection, so one session. */
@@ -62,7 +101,7 @@ export class DuckDbConnection implements WarehouseConnection {
       return result;
     } catch (cause) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
-      throw cause;
+      throw this.classify(cause);
     }
   }
 
@@ -70,11 +109,9 @@ export class DuckDbConnection implements WarehouseConnection {
     // duckdb_columns() rather than the information_schema view built on it: the view joins several
     // catalog functions, and the first catalog read is part of every command's start-up (the
     // whole-process cost of `quorum members`, BENCHMARKS.md).
-    const prepared = await this.connection.prepare(
-      'select table_name, column_name, data_type from duckdb_columns() where database_name = current_database() and schema_name = $1 order by table_name, column_index',
-    );
-    prepared.bindVarchar(1, schema);
-    const rows = (await prepared.runAndReadAll()).getRowObjectsJson() as { table_name: string; column_name: string; data_type: string }[];
+    const rows = await this.catalogRows(schema).catch((cause: unknown) => {
+      throw this.classify(cause);
+    });
     const tables = new Map<string, { name: string; columns: Map<string, LogicalType> }>();
     for (const row of rows) {
       const entry = tables.get(row.table_name) ?? { name: row.table_name, columns: new Map() };
@@ -84,8 +121,18 @@ export class DuckDbConnection implements WarehouseConnection {
     return tables;
   }
 
+  private async catalogRows(schema: string): Promise<{ table_name: string; column_name: string; data_type: string }[]> {
+    const prepared = await this.connection.prepare(
+      'select table_name, column_name, data_type from duckdb_columns() where database_name = current_database() and schema_name = $1 order by table_name, column_index',
+    );
+    prepared.bindVarchar(1, schema);
+    return (await prepared.runAndReadAll()).getRowObjectsJson() as { table_name: string; column_name: string; data_type: string }[];
+  }
+
   async describe(sql: string): Promise<Map<string, LogicalType>> {
-    const prepared = await this.connection.prepare(sql);
+    const prepared = await this.connection.prepare(sql).catch((cause: unknown) => {
+      throw this.classify(cause);
+    });
     const columns = new Map<string, LogicalType>();
     for (let i = 0; i < prepared.columnCount; i += 1) {
       columns.set(prepared.columnName(i), duckDbLogicalType(String(prepared.columnType(i))));
@@ -96,11 +143,29 @@ export class DuckDbConnection implements WarehouseConnection {
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.spillDirectory !== undefined) rmSync(this.spillDirectory, { recursive: true, force: true });
   }
 }
 
 /** Settings every quorum DuckDB session starts with; `lock_configuration` keeps them. */
 export const DUCKDB_SANDBOX: Readonly<Record<string, string>> = { enable_external_access: 'false', lock_configuration: 'true' };
+
+let inMemoryInstances = 0;
+
+/**
+ * The engine settings of quorum.yml, given when the instance opens. A file database spills beside
+ * itself (DuckDB's own `<file>.tmp`); an in-memory one would spill into the working directory, so
+ * it gets a folder of its own under the system's temporary folder, removed on close.
+ */
+export function duckDbEngineSettings(config: DuckDbWarehouse): { settings: Record<string, string>; spillDirectory?: string } {
+  const settings: Record<string, string> = {};
+  if (config.memoryLimit !== undefined) settings.memory_limit = config.memoryLimit;
+  if (config.threads !== undefined) settings.threads = String(config.threads);
+  if (config.path !== IN_MEMORY) return { settings };
+  inMemoryInstances += 1;
+  const spillDirectory = path.join(tmpdir(), `quorum-duckdb-${process.pid}-${inMemoryInstances}`);
+  return { settings: { ...settings, temp_directory: spillDirectory }, spillDirectory };
+}
 
 export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse, options: ConnectOptions = {}): Promise<DuckDbConnection> {
   // DuckDB would silently create an empty database; a missing file is a configuration mistake.
@@ -111,7 +176,8 @@ export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse, opti
   // URL or extension but its own database, and no statement can turn that back on. quorum's own
   // work needs neither (test data is appended through the API, the file destination is Node's).
   // A command that only reads opens the file read-only (an in-memory database has nothing to read).
-  const readOnly = options.readOnly === true && config.path !== ':memory:';
-  const instance = await DuckDBInstance.create(config.path, readOnly ? { ...DUCKDB_SANDBOX, access_mode: 'READ_ONLY' } : DUCKDB_SANDBOX);
-  return new DuckDbConnection(dialect, instance, await instance.connect());
+  const readOnly = options.readOnly === true && config.path !== IN_MEMORY;
+  const { settings, spillDirectory } = duckDbEngineSettings(config);
+  const instance = await DuckDBInstance.create(config.path, { ...settings, ...DUCKDB_SANDBOX, ...(readOnly ? { access_mode: 'READ_ONLY' } : {}) });
+  return new DuckDbConnection(dialect, instance, await instance.connect(), config, spillDirectory);
 }

@@ -15,6 +15,11 @@ export interface WarehouseKey {
   readonly optional: boolean;
   /** What an editor shows for it (the JSON Schema's description). */
   readonly description: string;
+  /**
+   * What the JSON Schema lets an editor accept: text (the default), a whole number ≥ 1, or a size
+   * such as 200MB. The dialect's parser still checks the value itself (`${VAR}` is text here).
+   */
+  readonly form?: 'text' | 'whole_number' | 'size';
 }
 
 /** The keys of every warehouse, whatever its type (their readers live in parse-config.ts, their schema in schema.ts). */
@@ -50,6 +55,8 @@ export interface WarehouseSection {
   requiredText(key: string, hint: string): string | null;
   /** A file setting's path, made absolute against the project folder. */
   projectPath(file: string): string;
+  /** Reports a setting whose value the dialect refuses, at the value; returns null. */
+  invalid(key: string, problem: string, fix: string): null;
 }
 
 export interface WarehouseReader {
@@ -90,6 +97,10 @@ export function readWarehouse(reader: WarehouseReader, entries: Map<string, MapE
       return y.error('missing_key', { form: 'missing', what: `a ${type} ${what}`, key, fix: hint }, loc);
     },
     projectPath: (file) => reader.projectPath(file),
+    invalid: (key, problem, fix) => {
+      const found = entries.get(key);
+      return y.error('invalid_value', { form: 'rule', what: `${what}: "${key}"`, problem, fix }, found?.valueLoc ?? loc);
+    },
   };
   return spec.parse(section);
 }

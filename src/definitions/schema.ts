@@ -138,7 +138,13 @@ const destinationSchema = z.union([
 ]);
 
 const warehouseText = z.string().min(1);
-const warehouseKey = (key: WarehouseKey) => (key.optional ? warehouseText.optional() : warehouseText).describe(key.description);
+const warehouseValue = (key: WarehouseKey): z.ZodType => {
+  if (key.form === 'whole_number') return z.union([z.number().int().min(1), z.string().regex(/^\s*\d+\s*$/)]);
+  // dialects/duckdb/duckdb-config.ts's size units
+  if (key.form === 'size') return z.string().regex(/^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$/);
+  return warehouseText;
+};
+const warehouseKey = (key: WarehouseKey) => (key.optional ? warehouseValue(key).optional() : warehouseValue(key)).describe(key.description);
 
 /** The JSON Schema of `warehouse:`: one shape per dialect; the default's `type` may be left out. */
 function warehouseSchema(types: WarehouseTypes): z.ZodType {

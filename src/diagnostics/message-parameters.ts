@@ -245,7 +245,7 @@ export interface MessageParameters {
     | { readonly rule: 'no_database'; readonly target: string; readonly detail: string; readonly fix: string }
     | { readonly rule: 'missing_file'; readonly warehouse: string; readonly path: string };
   readonly warehouse_error:
-    | { readonly rule: 'permission' | 'timeout'; readonly warehouse: string; readonly detail: string; readonly fix: string }
+    | { readonly rule: 'permission' | 'timeout' | 'out_of_memory'; readonly warehouse: string; readonly detail: string; readonly fix: string }
     | { readonly rule: 'rejected'; readonly warehouse: string; readonly detail: string }
     | { readonly rule: 'sql_trait'; readonly trait: string; readonly detail: string };
   readonly unsupported_feature: { readonly warehouse: string; readonly what: string; readonly fix: string };

@@ -72,6 +72,8 @@ export const RUN_MESSAGES: Formatters<RunCode> = {
         return { message: `permission denied on ${p.warehouse}: ${p.detail}`, hint: p.fix };
       case 'timeout':
         return { message: `${p.warehouse} timed out: ${p.detail}`, hint: p.fix };
+      case 'out_of_memory':
+        return { message: `${p.warehouse} ran out of memory: ${p.detail}`, hint: p.fix };
       case 'rejected':
         return { message: `${p.warehouse} rejected quorum's statement: ${p.detail}`, hint: VALIDATE_AGAINST_WAREHOUSE };
       case 'sql_trait':

@@ -57,7 +57,8 @@ describe('each dialect reads its own warehouse keys', () => {
   it('the JSON Schema offers exactly the keys each parser accepts', () => {
     const keysOf = (name: string) => ['type', ...Object.keys(dialectNamed(name)!.config.keys)];
     for (const name of dialectNamed.names) {
-      const settings = Object.fromEntries(keysOf(name).map((key) => [key, key === 'type' ? name : 'x']));
+      const example = (key: string) => ({ size: '200MB', whole_number: 2, text: 'x' })[dialectNamed(name)!.config.keys[key]?.form ?? 'text'];
+      const settings = Object.fromEntries(keysOf(name).map((key) => [key, key === 'type' ? name : example(key)]));
       expect(configSchema(dialectNamed).safeParse({ warehouse: settings }).success, name).toBe(true);
       expect(configSchema(dialectNamed).safeParse({ warehouse: { ...settings, not_a_key: 'x' } }).success, name).toBe(false);
     }

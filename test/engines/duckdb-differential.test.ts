@@ -12,6 +12,7 @@ import { arbFunnel } from '../support/funnel-arbitraries.js';
 import { differences } from '../support/compare-results.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
 import { loadDataset, quoteIdentifier, runSqlTraits } from '../support/load-duckdb.js';
+import { TEST_DUCKDB } from '../support/test-duckdb.js';
 
 export const PROPERTY_RUNS = Number(process.env.QUORUM_PROPERTY_RUNS ?? 500);
 
@@ -20,7 +21,7 @@ describe('compiled SQL on DuckDB agrees with the reference evaluator', () => {
   // most scenarios' queries. Each scenario drops the source schema, so no table outlives it.
   let connection: DuckDbConnection;
   beforeAll(async () => {
-    connection = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    connection = (await duckdb.connect(TEST_DUCKDB)) as DuckDbConnection;
   });
   afterAll(async () => {
     await connection?.close();

@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childOutput, type ChildOutput } from '../support/child-output.js';
 import { cliArgs } from '../support/cli-bundle.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 import { AS_OFS, writeProject } from '../sync/support/project.js';
@@ -45,9 +46,9 @@ let base: string;
 let dir: string;
 let requests = 0;
 
-function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgs(...args, '--project', dir), {
+function cli(args: readonly string[]): Promise<ChildOutput> {
+  return childOutput(
+    spawn(process.execPath, cliArgs(...args, '--project', dir), {
       env: {
         ...process.env,
         QUORUM_HTTP_BACKOFF_MS: '1',
@@ -57,14 +58,8 @@ function cli(args: readonly string[]): Promise<{ code: number | null; stdout: st
         HOOK_TOKEN: SECRETS.HOOK_TOKEN,
         HOOK_SECRET: SECRETS.HOOK_SECRET,
       },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+    }),
+  );
 }
 
 async function stateRows(): Promise<string> {

@@ -9,6 +9,7 @@ import { postgres } from '../../dialects/postgres/index.js';
 import type { SourceDataset } from '../../src/reference/dataset.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
 import { loadDataset } from './load-duckdb.js';
+import { TEST_DUCKDB } from './test-duckdb.js';
 
 export interface DuckAndPglite {
   readonly duck: DuckDbConnection;
@@ -24,7 +25,7 @@ export function duckAndPglite(): DuckAndPglite {
   let duck: DuckDbConnection | undefined;
   let lite: PgliteConnection | undefined;
   beforeAll(async () => {
-    duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    duck = (await duckdb.connect(TEST_DUCKDB)) as DuckDbConnection;
     lite = await PgliteConnection.open(postgres);
   });
   afterAll(async () => {

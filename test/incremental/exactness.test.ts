@@ -8,6 +8,11 @@
 // wire. QUORUM_PROPERTY_RUNS scales the number of histories (100 per engine by default, 300 in CI
 // with the server; 2,000 per engine under `npm run test:deep`); the seed is fresh on each run and
 // printed (property-seed.ts); a history that once failed is replayed on every run (REGRESSIONS).
+// Beside the answers, every run that recomputes only some users (entity-scope.ts) is checked
+// against the history (history-coverage.ts): each user whose answer changed was recomputed, and
+// the run's dirty users are compared with the ones the history's rows make dirty. What the
+// histories reached (restricted runs, users dirty by a window edge alone, answers that a window
+// edge alone changed) is counted and must reach COVERAGE_FLOORS at CI's count.
 // The mutation check at the end runs the same property with a deliberate fault switched on in the
 // engine and requires it to fail: a property that cannot fail proves nothing.
 import fc from 'fast-check';
@@ -32,6 +37,11 @@ import { committedAnswer, withValues } from '../support/committed-answer.js';
 import { funnelEdgeHistory } from '../support/funnel-history.js';
 import { DIRTY_AFTER_RUN, windowEdgeHistory } from './window-edge-history.js';
 import { runSqlTraits } from '../support/load-duckdb.js';
+import { belowFloors, changedEntities, describeCoverage, dirtyByHistory, emptyCoverage, type HistoryCoverage } from './history-coverage.js';
+import { dirtyRef } from '../../src/incremental/entity-scope.js';
+import { planIncremental } from '../../src/incremental/evaluate-incremental.js';
+import { incrementalSettings } from '../../src/incremental/incremental-settings.js';
+import { col, select, tableOf } from '../../src/sql/ast.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
 
 /**
@@ -42,6 +52,8 @@ import { PROPERTY_SEED } from '../support/property-seed.js';
 const HISTORIES = Math.max(10, Math.round(Number(process.env.QUORUM_PROPERTY_RUNS ?? 500) / 5));
 /** Time for one engine's histories: test:deep's 2,000 take hours, CI's 100 minutes. */
 const TIMEOUT = Math.max(1_800_000, HISTORIES * 20_000);
+/** CI's count: the floors are statistics, checked from there on. */
+const FLOORS_FROM = 100;
 /** test:deep says how far it got, so that a run stopped early still reports what passed. */
 const PROGRESS_EVERY = HISTORIES > 200 ? 100 : 0;
 
@@ -77,19 +89,22 @@ function tallyFunnels(project: Project, catalog: Catalog, asOf: string, definiti
 }
 
 /** Replays one history: after every batch a run, then its snapshot against both oracles. */
-async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas: { source: string; state: string }, mutation?: IncrementalMutation, afterRun?: (run: number, connection: WarehouseConnection) => Promise<void>): Promise<void> {
+async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas: { source: string; state: string }, mutation?: IncrementalMutation, afterRun?: (run: number, connection: WarehouseConnection) => Promise<void>, coverage?: HistoryCoverage): Promise<void> {
   const project: Project = {
     ...history.project,
     config: { ...history.project.config, source: { ...history.project.config.source, schema: schemas.source }, stateSchema: schemas.state },
   };
   const targets = project.definitions.map((d) => d.name);
   await engine.reset(schemas.source, schemas.state, history.columns);
+  let previousReference: Map<string, DefinitionResult> | null = null;
+  let edgeChanged = false;
   for (const [i, batch] of history.batches.entries()) {
     for (const [table, rows] of Object.entries(batch.rows)) await engine.append(schemas.source, table, history.columns[table], rows);
     const connection = engine.connection();
     const catalog = await readCatalog(connection, project);
     const asOf = history.runs[i];
-    const output = await run({ connection, project, catalog, asOf, definitions: targets, destinations: new Map(), allowMassExit: true, incrementalMutation: mutation });
+    const logged: string[] = [];
+    const output = await run({ connection, project, catalog, asOf, definitions: targets, destinations: new Map(), allowMassExit: true, incrementalMutation: mutation, log: (line) => logged.push(line) });
     expect(output.errors).toEqual([]);
     tallyFunnels(project, catalog, asOf, output.definitions);
     const committed = await committedAnswer(connection, project);
@@ -97,26 +112,74 @@ async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas:
     const fresh = await evaluate(connection, { project, catalog, asOf, targets });
     expect(differences(withValues(fresh), committed), `the committed snapshot differs from a full recomputation ${where}`).toEqual([]);
     const sql = engine.sqlTraits ? await engine.sqlTraits(project, asOf) : null;
-    const reference = evaluateReference(project, contentsAfter(history, i), asOf, sql ? { sqlTraitRows: sql.rows, sqlTraitColumnTypes: sql.types } : {});
-    expect(differences(withValues(reference as Map<string, DefinitionResult>), committed), `the committed snapshot differs from the reference ${where}`).toEqual([]);
+    const reference = evaluateReference(project, contentsAfter(history, i), asOf, sql ? { sqlTraitRows: sql.rows, sqlTraitColumnTypes: sql.types } : {}) as Map<string, DefinitionResult>;
+    expect(differences(withValues(reference), committed), `the committed snapshot differs from the reference ${where}`).toEqual([]);
+    if (previousReference !== null) {
+      const restricted = await restrictedRun(connection, project, catalog, asOf, logged);
+      if (restricted !== null) {
+        // the users whose answer truly changed must all have been recomputed, whatever made them change
+        const changed = changedEntities(previousReference, reference, restricted.definitions);
+        expect([...changed].filter((u) => !restricted.dirty.has(u)).sort(), `users whose answers changed but run ${i + 1} did not recompute ${where}`).toEqual([]);
+        if (coverage) edgeChanged = tallyDirty(coverage, history, i, restricted.dirty, changed) || edgeChanged;
+      }
+    }
+    previousReference = reference;
     await afterRun?.(i, connection);
   }
+  if (coverage) {
+    coverage.histories += 1;
+    if (history.scoped) coverage.scopedHistories += 1;
+    if (edgeChanged) coverage.edgeChangedHistories += 1;
+  }
+}
+
+/**
+ * The definitions the run restricted to dirty users (all of the plan's `changed entities` ones, or
+ * null when it restricted none, or only some: then which is not known here) and the dirty users.
+ */
+async function restrictedRun(connection: WarehouseConnection, project: Project, catalog: Catalog, asOf: string, logged: readonly string[]): Promise<{ definitions: string[]; dirty: Set<string> } | null> {
+  const line = logged.map((l) => /^(\d+) definitions recomputed for \d+ users/.exec(l)).find((m) => m !== null);
+  if (line === undefined || line === null) return null;
+  const plan = planFor({ project, catalog, asOf, targets: project.definitions.map((d) => d.name) });
+  const settings = incrementalSettings(catalog, { arrivalLagSeconds: project.config.incremental?.arrivalLagSeconds });
+  const scoped = planIncremental(plan, settings).pass.scopes.definitions.filter((d) => d.covers === 'changed entities').map((d) => d.name);
+  if (scoped.length !== Number(line[1])) return null;
+  const rows = await connection.query(connection.dialect.printer.print(select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(dirtyRef(project.config.stateSchema), 'd') })));
+  return { definitions: scoped, dirty: new Set(rows.map((r) => String(r.id))) };
+}
+
+/** Counts run `i`'s dirty users against the history's; true when a window edge alone changed an answer. */
+function tallyDirty(coverage: HistoryCoverage, history: WarehouseHistory, i: number, dirty: ReadonlySet<string>, changed: ReadonlySet<string>): boolean {
+  const expected = dirtyByHistory(history, i);
+  coverage.restrictedRuns += 1;
+  coverage.missedByRun += [...expected.keys()].filter((u) => !dirty.has(u)).length;
+  coverage.extraInRun += [...dirty].filter((u) => !expected.has(u)).length;
+  const edgeOnly = [...dirty].filter((u) => expected.get(u) === 'window edge');
+  coverage.edgeOnlyDirty += edgeOnly.length;
+  return edgeOnly.some((u) => changed.has(u));
 }
 
 type Schemas = { readonly source: string; readonly state: string };
 
-function historyProperty(engine: () => HistoryEngine, options: HistoryOptions, schemas: Schemas, mutation?: IncrementalMutation) {
+function historyProperty(engine: () => HistoryEngine, options: HistoryOptions, schemas: Schemas, mutation?: IncrementalMutation, coverage?: HistoryCoverage) {
   let passed = 0;
   return fc.asyncProperty(arbWarehouseHistory(options), async (history) => {
-    await replay(engine(), history, schemas, mutation);
+    await replay(engine(), history, schemas, mutation, undefined, coverage);
     passed += 1;
     if (PROGRESS_EVERY > 0 && passed % PROGRESS_EVERY === 0) console.log(`exactness: ${passed} of ${HISTORIES} histories passed (seed ${PROPERTY_SEED})`);
   });
 }
 
+/**
+ * The histories, then the coverage floors: at CI's count and above, so that a quick run with
+ * QUORUM_PROPERTY_RUNS set low still tests exactness without the floors' statistics.
+ */
 async function property(engine: () => HistoryEngine, options: HistoryOptions, schemas: Schemas = { source: 'app', state: 'quorum' }) {
   for (const r of REGRESSIONS) await fc.assert(historyProperty(engine, options, schemas), { seed: r.seed, path: r.path, endOnFailure: true });
-  await fc.assert(historyProperty(engine, options, schemas), { numRuns: HISTORIES, seed: PROPERTY_SEED, endOnFailure: true });
+  const coverage = emptyCoverage();
+  await fc.assert(historyProperty(engine, options, schemas, undefined, coverage), { numRuns: HISTORIES, seed: PROPERTY_SEED, endOnFailure: true });
+  console.log(`exactness coverage (seed ${PROPERTY_SEED}): ${describeCoverage(coverage)}`);
+  if (HISTORIES >= FLOORS_FROM) expect(belowFloors(coverage), `the generated histories fell below their coverage floors (seed ${PROPERTY_SEED}): ${describeCoverage(coverage)}`).toEqual([]);
 }
 
 const duckEngine = (engines: DuckAndPglite): HistoryEngine => ({

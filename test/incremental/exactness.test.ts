@@ -152,8 +152,12 @@ async function restrictedRun(connection: WarehouseConnection, project: Project, 
 function tallyDirty(coverage: HistoryCoverage, history: WarehouseHistory, i: number, dirty: ReadonlySet<string>, changed: ReadonlySet<string>): boolean {
   const expected = dirtyByHistory(history, i);
   coverage.restrictedRuns += 1;
-  coverage.missedByRun += [...expected.keys()].filter((u) => !dirty.has(u)).length;
-  coverage.extraInRun += [...dirty].filter((u) => !expected.has(u)).length;
+  const missed = [...expected.keys()].filter((u) => !dirty.has(u));
+  const extra = [...dirty].filter((u) => !expected.has(u));
+  coverage.missedByRun += missed.length;
+  coverage.extraInRun += extra.length;
+  const at = `run ${i + 1} as of ${history.runs[i]}`;
+  coverage.examples.push(...[...missed.map((u) => `${at} missed ${u} (${expected.get(u)})`), ...extra.map((u) => `${at} added ${u}`)].slice(0, Math.max(0, 3 - coverage.examples.length)));
   const edgeOnly = [...dirty].filter((u) => expected.get(u) === 'window edge');
   coverage.edgeOnlyDirty += edgeOnly.length;
   return edgeOnly.some((u) => changed.has(u));

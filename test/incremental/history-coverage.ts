@@ -23,9 +23,11 @@ export interface HistoryCoverage {
   /** users the history says must be dirty that the run left out, and the reverse (reported, not asserted) */
   missedByRun: number;
   extraInRun: number;
+  /** a few of those users, with the run and what made them dirty, for the report */
+  examples: string[];
 }
 
-export const emptyCoverage = (): HistoryCoverage => ({ histories: 0, scopedHistories: 0, restrictedRuns: 0, edgeOnlyDirty: 0, edgeChangedHistories: 0, missedByRun: 0, extraInRun: 0 });
+export const emptyCoverage = (): HistoryCoverage => ({ histories: 0, scopedHistories: 0, restrictedRuns: 0, edgeOnlyDirty: 0, edgeChangedHistories: 0, missedByRun: 0, extraInRun: 0, examples: [] });
 
 /** Per history, at least: a property run whose generator stops reaching these cases fails. */
 export const COVERAGE_FLOORS = { restrictedRuns: 0.1, edgeOnlyDirty: 0.05, edgeChangedHistories: 0.01 } as const;
@@ -38,7 +40,7 @@ export function belowFloors(coverage: HistoryCoverage): string[] {
 }
 
 export const describeCoverage = (c: HistoryCoverage): string =>
-  `${c.histories} histories (${c.scopedHistories} scoped): ${c.restrictedRuns} restricted runs, ${c.edgeOnlyDirty} edge-only dirty users, ${c.edgeChangedHistories} histories where a window edge alone changed an answer; dirty sets against the history's: ${c.missedByRun} users missed, ${c.extraInRun} extra`;
+  `${c.histories} histories (${c.scopedHistories} scoped): ${c.restrictedRuns} restricted runs, ${c.edgeOnlyDirty} edge-only dirty users, ${c.edgeChangedHistories} histories where a window edge alone changed an answer; dirty sets against the history's: ${c.missedByRun} users missed, ${c.extraInRun} extra${c.examples.length > 0 ? ` (${c.examples.join('; ')})` : ''}`;
 
 export type DirtyReason = 'new row' | 'window edge';
 

@@ -8,6 +8,11 @@
 // wire. QUORUM_PROPERTY_RUNS scales the number of histories (100 per engine by default, 300 in CI
 // with the server; 2,000 per engine under `npm run test:deep`); the seed is fresh on each run and
 // printed (property-seed.ts); a history that once failed is replayed on every run (REGRESSIONS).
+// Beside the answers, every run that recomputes only some users (entity-scope.ts) is checked
+// against the history (history-coverage.ts): each user whose answer changed was recomputed, and
+// the run's dirty users are compared with the ones the history's rows make dirty. What the
+// histories reached (restricted runs, users dirty by a window edge alone, answers that a window
+// edge alone changed) is counted and must reach COVERAGE_FLOORS at CI's count.
 // The mutation check at the end runs the same property with a deliberate fault switched on in the
 // engine and requires it to fail: a property that cannot fail proves nothing.
 import fc from 'fast-check';
@@ -18,7 +23,7 @@ import type { Project } from '../../src/definitions/model.js';
 import type { IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
 import { planFor } from '../../src/evaluation/evaluate.js';
 import { featuresRead } from '../../src/plan/physical/incremental-pass.js';
-import type { SourceRow } from '../../src/reference/dataset.js';
+import type { DefinitionResult, SourceRow } from '../../src/reference/dataset.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import type { DefinitionSummary } from '../../src/sync/run.js';
 import type { Catalog } from '../../src/warehouse/catalog.js';
@@ -26,9 +31,15 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { createTablesPg, insertRowsPg } from '../dialects/support/load-pglite.js';
 import { differences } from '../support/compare-results.js';
 import { duckAndPglite } from '../support/duck-and-pglite.js';
-import { arbWarehouseHistory, contentsAfter, type HistoryOptions, type WarehouseHistory } from '../support/history-arbitraries.js';
+import { arbWarehouseHistory, contentsAfter, describeHistory, type HistoryOptions, type WarehouseHistory } from '../support/history-arbitraries.js';
+import { committedAnswer } from '../support/committed-answer.js';
 import { funnelEdgeHistory } from '../support/funnel-history.js';
-import { DIRTY_AFTER_RUN, windowEdgeHistory } from './window-edge-history.js';
+import { DIRTY_AFTER_RUN, USER_IDS, windowEdgeHistory } from './window-edge-history.js';
+import { belowFloors, changedEntities, describeCoverage, dirtyByHistory, emptyCoverage, type HistoryCoverage } from './history-coverage.js';
+import { dirtyRef } from '../../src/incremental/entity-scope.js';
+import { planIncremental } from '../../src/incremental/evaluate-incremental.js';
+import { incrementalSettings } from '../../src/incremental/incremental-settings.js';
+import { col, select, tableOf } from '../../src/sql/ast.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
 import { duckHistoryEngine, liteHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
 import { replayHistory } from '../support/history-replay.js';
@@ -41,6 +52,8 @@ import { replayHistory } from '../support/history-replay.js';
 const HISTORIES = Math.max(10, Math.round(Number(process.env.QUORUM_PROPERTY_RUNS ?? 500) / 5));
 /** Time for one engine's histories: test:deep's 2,000 take hours, CI's 100 minutes. */
 const TIMEOUT = Math.max(1_800_000, HISTORIES * 20_000);
+/** CI's count: the floors are statistics, checked from there on. */
+const FLOORS_FROM = 100;
 /** test:deep says how far it got, so that a run stopped early still reports what passed. */
 const PROGRESS_EVERY = HISTORIES > 200 ? 100 : 0;
 
@@ -63,31 +76,86 @@ function tallyFunnels(project: Project, catalog: Catalog, asOf: string, definiti
   }
 }
 
-/** Replays one history: after every batch a run, then its snapshot against both oracles (history-replay.ts). */
-async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas: { source: string; state: string }, mutation?: IncrementalMutation, afterRun?: (run: number, connection: WarehouseConnection) => Promise<void>): Promise<void> {
+/** Replays one history (history-replay.ts): after every batch a run, then its snapshot against both oracles, then the coverage checks. */
+async function replay(engine: HistoryEngine, history: WarehouseHistory, schemas: { source: string; state: string }, mutation?: IncrementalMutation, afterRun?: (run: number, connection: WarehouseConnection) => Promise<void>, coverage?: HistoryCoverage): Promise<void> {
+  let previousReference: Map<string, DefinitionResult> | null = null;
+  let edgeChanged = false;
   await replayHistory(engine, history, schemas, {
     mutation,
-    afterRun: async (i, { connection, project, catalog, asOf, output }) => {
+    afterRun: async (i, { connection, project, catalog, asOf, output, log, reference }) => {
       tallyFunnels(project, catalog, asOf, output.definitions);
+      if (previousReference !== null) {
+        const restricted = await restrictedRun(connection, project, catalog, asOf, log);
+        if (restricted !== null) {
+          // the users whose answer truly changed must all have been recomputed, whatever made them change
+          const changed = changedEntities(previousReference, reference, restricted.definitions);
+          const where = `after batch ${i} (run as of ${asOf}) of\n${describeHistory(history)}`;
+          expect([...changed].filter((u) => !restricted.dirty.has(u)).sort(), `users whose answers changed but run ${i + 1} did not recompute ${where}`).toEqual([]);
+          if (coverage) edgeChanged = tallyDirty(coverage, history, i, restricted.dirty, changed) || edgeChanged;
+        }
+      }
+      previousReference = reference;
       await afterRun?.(i, connection);
     },
   });
+  if (coverage) {
+    coverage.histories += 1;
+    if (history.scoped) coverage.scopedHistories += 1;
+    if (edgeChanged) coverage.edgeChangedHistories += 1;
+  }
+}
+
+/**
+ * The definitions the run restricted to dirty users (all of the plan's `changed entities` ones, or
+ * null when it restricted none, or only some: then which is not known here) and the dirty users.
+ */
+async function restrictedRun(connection: WarehouseConnection, project: Project, catalog: Catalog, asOf: string, logged: readonly string[]): Promise<{ definitions: string[]; dirty: Set<string> } | null> {
+  const line = logged.map((l) => /^(\d+) definitions recomputed for \d+ users/.exec(l)).find((m) => m !== null);
+  if (line === undefined || line === null) return null;
+  const plan = planFor({ project, catalog, asOf, targets: project.definitions.map((d) => d.name) });
+  const settings = incrementalSettings(catalog, { arrivalLagSeconds: project.config.incremental?.arrivalLagSeconds });
+  const scoped = planIncremental(plan, settings).pass.scopes.definitions.filter((d) => d.covers === 'changed entities').map((d) => d.name);
+  if (scoped.length !== Number(line[1])) return null;
+  const rows = await connection.query(connection.dialect.printer.print(select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(dirtyRef(project.config.stateSchema), 'd') })));
+  return { definitions: scoped, dirty: new Set(rows.map((r) => String(r.id))) };
+}
+
+/** Counts run `i`'s dirty users against the history's; true when a window edge alone changed an answer. */
+function tallyDirty(coverage: HistoryCoverage, history: WarehouseHistory, i: number, dirty: ReadonlySet<string>, changed: ReadonlySet<string>): boolean {
+  const expected = dirtyByHistory(history, i);
+  coverage.restrictedRuns += 1;
+  const missed = [...expected.keys()].filter((u) => !dirty.has(u));
+  const extra = [...dirty].filter((u) => !expected.has(u));
+  coverage.missedByRun += missed.length;
+  coverage.extraInRun += extra.length;
+  const at = `run ${i + 1} as of ${history.runs[i]}`;
+  coverage.examples.push(...[...missed.map((u) => `${at} missed ${u} (${expected.get(u)})`), ...extra.map((u) => `${at} added ${u}`)].slice(0, Math.max(0, 3 - coverage.examples.length)));
+  const edgeOnly = [...dirty].filter((u) => expected.get(u) === 'window edge');
+  coverage.edgeOnlyDirty += edgeOnly.length;
+  return edgeOnly.some((u) => changed.has(u));
 }
 
 type Schemas = { readonly source: string; readonly state: string };
 
-function historyProperty(engine: () => HistoryEngine, options: HistoryOptions, schemas: Schemas, mutation?: IncrementalMutation) {
+function historyProperty(engine: () => HistoryEngine, options: HistoryOptions, schemas: Schemas, mutation?: IncrementalMutation, coverage?: HistoryCoverage) {
   let passed = 0;
   return fc.asyncProperty(arbWarehouseHistory(options), async (history) => {
-    await replay(engine(), history, schemas, mutation);
+    await replay(engine(), history, schemas, mutation, undefined, coverage);
     passed += 1;
     if (PROGRESS_EVERY > 0 && passed % PROGRESS_EVERY === 0) console.log(`exactness: ${passed} of ${HISTORIES} histories passed (seed ${PROPERTY_SEED})`);
   });
 }
 
+/**
+ * The histories, then the coverage floors: at CI's count and above, so that a quick run with
+ * QUORUM_PROPERTY_RUNS set low still tests exactness without the floors' statistics.
+ */
 async function property(engine: () => HistoryEngine, options: HistoryOptions, schemas: Schemas = { source: 'app', state: 'quorum' }) {
   for (const r of REGRESSIONS) await fc.assert(historyProperty(engine, options, schemas), { seed: r.seed, path: r.path, endOnFailure: true });
-  await fc.assert(historyProperty(engine, options, schemas), { numRuns: HISTORIES, seed: PROPERTY_SEED, endOnFailure: true });
+  const coverage = emptyCoverage();
+  await fc.assert(historyProperty(engine, options, schemas, undefined, coverage), { numRuns: HISTORIES, seed: PROPERTY_SEED, endOnFailure: true });
+  console.log(`exactness coverage (seed ${PROPERTY_SEED}): ${describeCoverage(coverage)}`);
+  if (HISTORIES >= FLOORS_FROM) expect(belowFloors(coverage), `the generated histories fell below their coverage floors (seed ${PROPERTY_SEED}): ${describeCoverage(coverage)}`).toEqual([]);
 }
 
 const duckEngine = duckHistoryEngine;
@@ -131,6 +199,33 @@ describe('answers that change with no new row of the user, in runs that recomput
 
   it.each(['DuckDB', 'PGlite'] as const)('on %s, a run that forgets the users a window edge left behind gives a wrong answer', async (name) => {
     await expect(replay(engineOf(name), windowEdgeHistory(), { source: 'app', state: 'quorum' }, 'forget-window-edges')).rejects.toThrow(/differs from a full recomputation/);
+  });
+});
+
+describe('the same history with numbered users: a user_id column of integers or floating numbers (window-edge-history.ts)', () => {
+  const engines = duckAndPglite();
+  const engineOf = (name: 'DuckDB' | 'PGlite') => (name === 'DuckDB' ? duckEngine(engines) : liteEngine(engines));
+
+  // The partials and universe facts keep ids as text and are built only over text id columns: with
+  // numbered users the scans run full, so no definition can be restricted and every run recomputes
+  // every user. Still exact: the answers are a full recomputation's, with no dirty users recorded.
+  it.each([
+    ['DuckDB', 'integer'],
+    ['PGlite', 'integer'],
+    ['DuckDB', 'number'],
+    ['PGlite', 'number'],
+  ] as const)('on %s with %s user ids, after every run the committed answer is a full recomputation\'s, every user recomputed', async (name, type) => {
+    const recomputed: string[][] = [];
+    const quietAfterEdge: string[] = [];
+    await replay(engineOf(name), windowEdgeHistory(type), { source: 'app', state: 'quorum' }, undefined, async (i, connection) => {
+      const rows = await connection.query('SELECT id FROM quorum.entity_scope_dirty ORDER BY id');
+      recomputed.push(rows.map((r) => String(r.id)));
+      // run 3's window edge moves u1 and u2 into quiet_today with no new row of theirs
+      const quiet = (await committedAnswer(connection, windowEdgeHistory(type).project)).get('quiet_today');
+      if (i === 2 && quiet?.kind === 'audience') quietAfterEdge.push(...[...quiet.members].sort());
+    });
+    expect(recomputed).toEqual([[], [], [], []]);
+    expect(quietAfterEdge).toEqual([String(USER_IDS[type].u1), String(USER_IDS[type].u2)]);
   });
 });
 
@@ -213,24 +308,34 @@ describe('mutation check: the generated histories need arrival_lag', () => {
 
 /** A fault shows within a few dozen histories; the bound is generous because a failing property stops at its first failure. */
 const MUTATION_HISTORIES = Math.max(HISTORIES, 300);
+/** For measuring how soon each fault shows: QUORUM_MUTATION_SEEDS=K checks K seeds from the property's. */
+const MUTATION_SEEDS = Math.max(1, Number(process.env.QUORUM_MUTATION_SEEDS ?? 1));
 
 describe('mutation check: with a deliberate fault in the engine, the exactness property fails', () => {
   const engines = duckAndPglite();
 
   // The faults of src/incremental/evaluate-incremental.ts (IncrementalMutation), switched on through
   // run()'s test-only `incrementalMutation`: never reachable from the CLI or quorum.yml.
-  // (forget-window-edges is checked on window-edge-history.ts above: the generated histories do not
-  // isolate a user whose only change is a window edge often enough to catch it within 300.)
-  it.each(['ignore-arrival-lag', 'skip-edge-bucket'] as const)(`%s fails within ${MUTATION_HISTORIES} generated histories on PGlite (seed ${PROPERTY_SEED})`, async (mutation) => {
-    const result = await fc.check(historyProperty(() => liteEngine(engines), { sqlTraits: false }, { source: 'app', state: 'quorum' }, mutation), {
-      numRuns: MUTATION_HISTORIES,
-      seed: PROPERTY_SEED,
-      endOnFailure: true,
-    });
-    const report = result.failed ? `failed at history ${result.numRuns} (seed ${result.seed}, path "${result.counterexamplePath}")` : `passed all ${result.numRuns} histories (seed ${result.seed})`;
-    console.log(`mutation ${mutation}: ${report}`);
-    expect(result.failed, `the mutation ${mutation} ${report}: the property cannot tell it from a correct engine`).toBe(true);
-    // the fault shows as a wrong answer, not as an error of some other kind
-    expect(String(result.errorInstance)).toMatch(/differs from (a full recomputation|the reference)/);
-  }, TIMEOUT);
+  it.each(['ignore-arrival-lag', 'skip-edge-bucket', 'forget-window-edges'] as const)(`%s fails within ${MUTATION_HISTORIES} generated histories on PGlite (seed ${PROPERTY_SEED}, ${MUTATION_SEEDS} seeds)`, async (mutation) => {
+    const caughtAt: number[] = [];
+    const missed: string[] = [];
+    const otherErrors: string[] = [];
+    for (let k = 0; k < MUTATION_SEEDS; k++) {
+      const seed = (PROPERTY_SEED + k) % 2 ** 31;
+      const result = await fc.check(historyProperty(() => liteEngine(engines), { sqlTraits: false }, { source: 'app', state: 'quorum' }, mutation), {
+        numRuns: MUTATION_HISTORIES,
+        seed,
+        endOnFailure: true,
+      });
+      const report = result.failed ? `failed at history ${result.numRuns} (seed ${result.seed}, path "${result.counterexamplePath}")` : `passed all ${result.numRuns} histories (seed ${result.seed})`;
+      console.log(`mutation ${mutation}: ${report}`);
+      if (!result.failed) missed.push(report);
+      // the fault shows as a wrong answer (or a changed user left out), not as an error of some other kind
+      else if (!/differs from (a full recomputation|the reference)|did not recompute/.test(String(result.errorInstance))) otherErrors.push(`${report}: ${String(result.errorInstance)}`);
+      else caughtAt.push(result.numRuns);
+    }
+    expect(missed, `the mutation ${mutation} went unnoticed: the property cannot tell it from a correct engine`).toEqual([]);
+    expect(otherErrors, `the mutation ${mutation} failed otherwise than with a wrong answer`).toEqual([]);
+    if (MUTATION_SEEDS > 1) console.log(`mutation ${mutation}: caught in ${caughtAt.length} of ${MUTATION_SEEDS} seeds, at histories ${caughtAt.join(', ')} (mean ${(caughtAt.reduce((a, b) => a + b, 0) / caughtAt.length).toFixed(1)})`);
+  }, TIMEOUT * MUTATION_SEEDS);
 });

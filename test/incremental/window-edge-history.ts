@@ -34,18 +34,33 @@ const DEFINITIONS: readonly Definition[] = [performed('logged_in_today', 'at_lea
  */
 export const DIRTY_AFTER_RUN: readonly (readonly string[])[] = [[], ['u1', 'u2', 'u9'], ['u1', 'u2', 'u9'], ['u2', 'u9']];
 
-/** The history, in the table layout (columns, arrival column) of a generated one. */
-export function windowEdgeHistory(): WarehouseHistory {
+/**
+ * The type of every table's user_id: text as Segment loads it, or a warehouse whose users are
+ * numbered (an integer column, or a floating one).
+ */
+export type UserIdType = 'string' | 'integer' | 'number';
+
+/** The user ids of the history (u1, u2, u9) in a user_id column of `type`. */
+export const USER_IDS: Readonly<Record<UserIdType, Readonly<Record<'u1' | 'u2' | 'u9', string | number>>>> = {
+  string: { u1: 'u1', u2: 'u2', u9: 'u9' },
+  integer: { u1: 1, u2: 2, u9: 9 },
+  number: { u1: 1.5, u2: 2.25, u9: 9.75 },
+};
+
+/** The history, in the table layout (columns, arrival column) of a generated one, its user ids of `userIds`' type. */
+export function windowEdgeHistory(userIds: UserIdType = 'string'): WarehouseHistory {
   // funnel-history.ts's tables and columns (a generated history's layout with uuid_ts arrivals)
-  const { columns } = funnelEdgeHistory();
+  const columns = Object.fromEntries(
+    Object.entries(funnelEdgeHistory().columns).map(([name, c]) => [name, 'user_id' in c ? { ...c, user_id: userIds } : c]),
+  );
   const filled = (name: string, row: SourceRow, loadedAt: number): SourceRow =>
     Object.fromEntries(Object.keys(columns[name]).map((c) => [c, c === 'uuid_ts' ? iso(loadedAt) : (row[c] ?? null)]));
   const loads = [T0 + 20 * MINUTE, T0 + 2 * HOUR, T0 + DAY + 2 * HOUR, T0 + DAY + 3 * HOUR];
   const batches: Record<string, SourceRow[]>[] = loads.map(() => ({}));
   let n = 0;
-  const track = (batch: number, user: string, at: number) => {
+  const track = (batch: number, user: 'u1' | 'u2' | 'u9', at: number) => {
     const spec = EVENTS[0];
-    const row: SourceRow = { id: `w${n++}`, user_id: user, anonymous_id: null, event: spec.table, event_text: spec.name, timestamp: iso(at), received_at: iso(at), context_group_id: null };
+    const row: SourceRow = { id: `w${n++}`, user_id: USER_IDS[userIds][user], anonymous_id: null, event: spec.table, event_text: spec.name, timestamp: iso(at), received_at: iso(at), context_group_id: null };
     for (const name of ['tracks', spec.table]) (batches[batch][name] ??= []).push(filled(name, row, loads[batch]));
   };
   track(0, 'u1', T0);

@@ -9,16 +9,21 @@
 //   - a third of the histories are funnel audiences (and an account audience quantifying over
 //     one) with event sequences on the funnels' window edges (funnel-arbitraries.ts), whose rows
 //     carry both ids and so also move anonymous ids from one owner to another;
+//   - a quarter of the histories are "scoped": user-level audiences and computed traits over
+//     `within:` windows, stitching off, no SQL or custom traits, no account data, so that runs
+//     recompute only the users whose answers can have changed (entity-scope-pass.ts); they add
+//     users whose only rows sit, from the first batch on, where a later run's window edge passes
+//     (the answer changes with no new row of the user);
 //   - a batch's arrival values (uuid_ts, or received_at where the tables have no uuid_ts) are out
 //     of order by up to just under `arrival_lag`, batches may be one second apart, and a few rows
 //     have no arrival value at all.
 // Every history keeps SPEC §6.1's premise: rows are only appended, each within arrival_lag of
 // arrival-column order, so an incremental run must give exactly a full run's answer on it.
 import fc from 'fast-check';
-import type { Definition, IdentityConfig, Project } from '../../src/definitions/model.js';
+import type { AudienceDefinition, ComputedTraitDefinition, Condition, Definition, IdentityConfig, Project } from '../../src/definitions/model.js';
 import type { SourceDataset, SourceRow, SourceTable } from '../../src/reference/dataset.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
-import { AS_OF, arbDefinitions, DAY, EVENTS, makeProject, type DatasetSize } from './arbitraries.js';
+import { AS_OF, arbDefinitions, DAY, EVENTS, LOC, makeProject, type DatasetSize } from './arbitraries.js';
 import { arbFunnel, arbFunnelDefinitions, arbWithFunnelEpisodes } from './funnel-arbitraries.js';
 import { arbStitchableDataset, IDENTITY_MODES, withIdentity } from './identity-arbitraries.js';
 
@@ -39,6 +44,8 @@ export interface WarehouseHistory {
   readonly runs: readonly string[];
   /** the arrival column of every table: uuid_ts, or received_at (the preset's fallback) */
   readonly arrival: 'uuid_ts' | 'received_at';
+  /** a scoped history (user-level, no stitching): its runs may recompute only the changed users */
+  readonly scoped?: boolean;
 }
 
 /** The warehouse's contents after batch `last` (inclusive). */
@@ -77,6 +84,79 @@ const arbEdgeRow = (runs: number): fc.Arbitrary<EdgeRow> =>
     batch: fc.integer({ min: 0, max: runs - 1 }),
   });
 
+/** The windows of scoped definitions: short enough that the runs' as_ofs move across their edges. */
+const SCOPED_WINDOWS = [3600, 5400, 12 * 3600, DAY, 7 * DAY];
+const EDGE_ONLY_USER = (k: number) => `edge_only_${k}`;
+const EDGE_BYSTANDER = 'edge_only_bystander';
+
+const within = (seconds: number) => ({ kind: 'within' as const, seconds, text: `${seconds}s` });
+
+/** Mostly Logged In, the event the edge-only users' rows are. */
+const arbScopedEvent = fc.constantFrom(EVENTS[0], EVENTS[0], EVENTS[0], EVENTS[1], EVENTS[2]);
+
+const arbScopedPerformed: fc.Arbitrary<Condition> = fc
+  .record({
+    event: arbScopedEvent,
+    seconds: fc.constantFrom(...SCOPED_WINDOWS),
+    count: fc.constantFrom(
+      { op: 'at_least' as const, n: 1 },
+      { op: 'at_least' as const, n: 1 },
+      { op: 'at_least' as const, n: 2 },
+      { op: 'exactly' as const, n: 0 },
+      { op: 'exactly' as const, n: 1 },
+      { op: 'at_most' as const, n: 1 },
+    ),
+  })
+  .map(({ event, seconds, count }): Condition => ({ kind: 'performed', event: { kind: 'track', name: event.name }, window: within(seconds), filters: [], count, loc: LOC }));
+
+const arbScopedCondition: fc.Arbitrary<Condition> = fc.oneof(
+  { weight: 3, arbitrary: arbScopedPerformed },
+  { weight: 1, arbitrary: fc.array(arbScopedPerformed, { minLength: 2, maxLength: 3 }).map((children): Condition => ({ kind: 'all', children, loc: LOC })) },
+  { weight: 1, arbitrary: fc.array(arbScopedPerformed, { minLength: 2, maxLength: 3 }).map((children): Condition => ({ kind: 'any', children, loc: LOC })) },
+  { weight: 1, arbitrary: arbScopedPerformed.map((child): Condition => ({ kind: 'not', child, loc: LOC })) },
+);
+
+/** User-level definitions that entity-scope-pass.ts restricts to changed users: performed conditions and counts over windows. */
+const arbScopedDefinitions: fc.Arbitrary<Definition[]> = fc
+  .record({
+    audiences: fc.array(arbScopedCondition, { minLength: 1, maxLength: 2 }),
+    counts: fc.array(fc.record({ event: arbScopedEvent, seconds: fc.constantFrom(...SCOPED_WINDOWS) }), { maxLength: 1 }),
+  })
+  .map(({ audiences, counts }) => [
+    ...counts.map(({ event, seconds }, i): ComputedTraitDefinition => ({
+      kind: 'computed_trait', name: `ct_${i}_count`, level: 'user', description: null, sync: [], loc: LOC,
+      compute: 'count', event: { kind: 'track', name: event.name }, window: within(seconds), filters: [], property: null, minFrequency: 2, scope: 'users',
+    })),
+    ...audiences.map((where, i): AudienceDefinition => ({
+      kind: 'audience', name: `aud_${i}`, level: 'user', description: null, sync: [], loc: LOC, schedule: null, where, maxExitFraction: null,
+    })),
+  ]);
+
+/** The `within:` seconds the definitions apply to `event` (performed conditions and computed traits). */
+export function windowsOn(definitions: readonly Definition[], event: string): number[] {
+  const out = new Set<number>();
+  const visit = (c: Condition): void => {
+    if (c.kind === 'performed' && c.event.kind === 'track' && c.event.name === event && c.window?.kind === 'within') out.add(c.window.seconds);
+    else if (c.kind === 'all' || c.kind === 'any') c.children.forEach(visit);
+    else if (c.kind === 'not') visit(c.child);
+  };
+  for (const d of definitions) {
+    if (d.kind === 'audience') visit(d.where);
+    else if (d.kind === 'computed_trait' && d.event.kind === 'track' && d.event.name === event && d.window?.kind === 'within') out.add(d.window.seconds);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * A user with one Logged In event and nothing else, placed where run `run`'s as_of moves a window's
+ * edge past it: between the previous run's edge and this run's (`inside`), or on either end.
+ */
+interface EdgeOnlyUser {
+  readonly run: number;
+  readonly window: number;
+  readonly place: 'inside' | 'upper' | 'lower';
+}
+
 export interface HistoryOptions {
   readonly size?: DatasetSize;
   readonly sqlTraits?: boolean;
@@ -91,14 +171,19 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
         offsets: fc.array(fc.constantFrom(...RUN_OFFSETS), { minLength: runs, maxLength: runs }).map((o) => [...o].sort((a, b) => a - b)),
         definitionsAndData: fc
           .oneof(
-            { weight: 2, arbitrary: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }) },
-            { weight: 1, arbitrary: arbFunnelDefinitions },
+            { weight: 2, arbitrary: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }).map((definitions) => ({ definitions, scoped: false })) },
+            { weight: 1, arbitrary: arbFunnelDefinitions.map((definitions) => ({ definitions, scoped: false })) },
+            { weight: 1, arbitrary: arbScopedDefinitions.map((definitions) => ({ definitions, scoped: true })) },
           )
-          .chain((definitions) =>
-            arbWithFunnelEpisodes(arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }), definitions).map((dataset) => ({ definitions, dataset })),
+          .chain(({ definitions, scoped }) =>
+            arbWithFunnelEpisodes(arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }), definitions).map((dataset) => ({ definitions, dataset, scoped })),
           ),
         identity: fc.constantFrom(...(options.modes ?? IDENTITY_MODES)),
         edges: fc.array(arbEdgeRow(runs), { maxLength: 6 }),
+        edgeOnly: fc.array(
+          fc.record({ run: fc.integer({ min: 1, max: runs - 1 }), window: fc.nat(), place: fc.constantFrom<EdgeOnlyUser['place']>('inside', 'inside', 'upper', 'lower') }),
+          { minLength: 1, maxLength: 3 },
+        ),
         // the batch of each row, drawn per row id; batch 0 (the history before the first run) most often
         batchOf: fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 0, max: runs - 1 }) }), { minLength: 64, maxLength: 64 }),
         lateEdges: fc.boolean(),
@@ -114,8 +199,29 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
     .map((g) => {
       const runs = g.offsets.map((o) => iso(AS_OF_MS + o * 1000));
       const edgeRows = edgeDataset(g.edges, runs);
-      const { definitions, dataset } = g.definitionsAndData;
-      const all = mergeDatasets(dataset, edgeRows.dataset);
+      const { definitions, dataset, scoped } = g.definitionsAndData;
+      let all = mergeDatasets(dataset, edgeRows.dataset);
+      // the edge-only users' rows: in the first batch, arrived long before every run's lag overlap
+      const longAgo = new Set<string>();
+      if (scoped) {
+        const windows = windowsOn(definitions, EVENTS[0].name);
+        const runMs = runs.map((r) => Date.parse(r));
+        const only = edgeOnlyDataset(
+          g.edgeOnly.map((e) => {
+            // a run whose as_of moved, and a window longer than half the move: the event is then
+            // before the previous as_of (no new row) and inside the previous run's window
+            const moved = runMs.flatMap((t, r) => (r > 0 && t > runMs[r - 1] ? [r] : []));
+            const run = moved.length === 0 || moved.includes(e.run) ? e.run : moved[e.run % moved.length];
+            const long = windows.filter((w) => w * 2000 > runMs[run] - runMs[run - 1]);
+            const chosen = long.length > 0 ? long : windows.length > 0 ? windows : SCOPED_WINDOWS;
+            return { ...e, run, window: chosen[e.window % chosen.length] };
+          }),
+          runs,
+        );
+        all = mergeDatasets(all, only);
+        for (const rows of Object.values(only.tables)) for (const row of rows.rows) edgeRows.batch.set(String(row.id), 0);
+        for (const row of only.tables.tracks.rows) longAgo.add(String(row.id));
+      }
       const batchOfRow = new Map<string, number>();
       let next = 0;
       const batchFor = (table: string, row: SourceRow): number => {
@@ -151,7 +257,7 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
           // every column present, so that each engine and the reference read the same nulls
           const row: SourceRow = Object.fromEntries(Object.keys(table.columns).map((c) => [c, generated[c] ?? null]));
           const batch = batchFor(name, row);
-          const arrival = arrivalOf(batch);
+          const arrival = row.id === EDGE_BYSTANDER ? iso(loads[0]) : longAgo.has(String(row.id)) ? iso(AS_OF_MS - 8 * DAY * 1000) : arrivalOf(batch);
           // a null arrival stays null in either column: the generated received_at is no load time
           const loaded: SourceRow = g.arrival === 'uuid_ts' ? { ...row, uuid_ts: arrival } : { ...row, received_at: arrival };
           (batches[batch][name] ??= []).push(loaded);
@@ -159,15 +265,42 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
       }
       // received_at is the arrival column when the tables have no uuid_ts, so it is not also the event time
       const eventTime = g.arrival === 'received_at' ? 'timestamp' : g.eventTime;
-      const project = withIdentity(makeProject(definitions, eventTime), g.identity);
+      // scoped histories stitch nothing: stitching covers all users
+      const project = withIdentity(makeProject(definitions, eventTime), scoped ? { stitch: 'off', conflict: 'first' } : g.identity);
       return {
         project: { ...project, config: { ...project.config, incremental: { enabled: true, arrivalLagSeconds: g.lagSeconds, fullEverySeconds: null, verifyEverySeconds: null } } },
         columns,
         batches: batches.map((rows) => ({ rows })),
         runs,
         arrival: g.arrival,
+        scoped,
       };
     });
+}
+
+/** The edge-only users' Logged In rows (in `tracks` and `logged_in`), timed against the runs' as_ofs. */
+function edgeOnlyDataset(users: readonly EdgeOnlyUser[], runs: readonly string[]): SourceDataset {
+  const tracks: SourceRow[] = [];
+  const loggedIn: SourceRow[] = [];
+  users.forEach((u, k) => {
+    const previous = Date.parse(runs[u.run - 1]);
+    const now = Date.parse(runs[u.run]);
+    // inside: in the previous run's window, before its as_of (so no new row), and out of this run's
+    const half = Math.floor(Math.min(now - previous, u.window * 1000) / 2000) * 1000;
+    const at = u.place === 'upper' ? now - u.window * 1000 : u.place === 'lower' ? previous - u.window * 1000 : previous - u.window * 1000 + half;
+    const time = iso(at);
+    const track: SourceRow = { id: `edge_only${k}`, user_id: EDGE_ONLY_USER(k), anonymous_id: null, timestamp: time, received_at: time, event: EVENTS[0].table, event_text: EVENTS[0].name, context_group_id: null };
+    tracks.push(track);
+    loggedIn.push({ ...track, method: 'sso', duration: 1 });
+  });
+  // a row that arrives with the first load: it moves each table's watermark past the edge-only
+  // rows' arrivals by more than the lag, whatever else the first batch holds
+  const time = iso(AS_OF_MS - 7 * DAY * 1000);
+  const bystander: SourceRow = { id: EDGE_BYSTANDER, user_id: 'edge_bystander', anonymous_id: null, timestamp: time, received_at: time, event: EVENTS[0].table, event_text: EVENTS[0].name, context_group_id: null };
+  tracks.push(bystander);
+  loggedIn.push({ ...bystander, method: 'sso', duration: 1 });
+  const table = (rows: SourceRow[]): SourceTable => ({ columns: {}, rows });
+  return { tables: { tracks: table(tracks), [EVENTS[0].table]: table(loggedIn) } };
 }
 
 /** Rows placed on a run's window edges and on its as_of: track calls (logged_in) and group calls. */

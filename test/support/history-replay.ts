@@ -25,6 +25,8 @@ export interface ReplayedRun {
   readonly output: RunOutput;
   /** The run's log lines. */
   readonly log: readonly string[];
+  /** The reference evaluator's answer after this run's batch. */
+  readonly reference: Map<string, DefinitionResult>;
 }
 
 export interface ReplayOptions {
@@ -54,8 +56,8 @@ export async function replayHistory(engine: HistoryEngine, history: WarehouseHis
     const fresh = await evaluate(connection, { project, catalog, asOf, targets });
     expect(differences(withValues(fresh), committed), `the committed snapshot differs from a full recomputation ${where}`).toEqual([]);
     const sql = engine.sqlTraits ? await engine.sqlTraits(project, asOf) : null;
-    const reference = evaluateReference(project, contentsAfter(history, i), asOf, sql ? { sqlTraitRows: sql.rows, sqlTraitColumnTypes: sql.types } : {});
-    expect(differences(withValues(reference as Map<string, DefinitionResult>), committed), `the committed snapshot differs from the reference ${where}`).toEqual([]);
-    await options.afterRun?.(i, { connection, project, catalog, asOf, output, log });
+    const reference = evaluateReference(project, contentsAfter(history, i), asOf, sql ? { sqlTraitRows: sql.rows, sqlTraitColumnTypes: sql.types } : {}) as Map<string, DefinitionResult>;
+    expect(differences(withValues(reference), committed), `the committed snapshot differs from the reference ${where}`).toEqual([]);
+    await options.afterRun?.(i, { connection, project, catalog, asOf, output, log, reference });
   }
 }

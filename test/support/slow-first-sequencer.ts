@@ -1,7 +1,7 @@
 // The order test files start in. Two workers finish together only if the longest files start
 // first; vitest knows the durations from its cache (node_modules/.vite), but a clean clone, which
 // is what CI runs, has none and would start the largest files, which are not the slowest: the
-// identity differential suite, 130 s, is a small file. So the slowest files of the last CI run
+// identity differential suite, 101 s, is a small file. So the slowest files of the last CI run
 // (README, "Continuous integration") start first, longest first; the rest follow in vitest's order.
 // A file missing from the list only starts later: the list never decides what runs.
 import path from 'node:path';
@@ -10,14 +10,17 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const SLOWEST_FIRST = [
   'test/incremental/exactness.test.ts',
   'test/engines/identity-differential.test.ts',
-  'test/engines/duckdb-differential.test.ts',
-  'test/engines/funnel-differential.test.ts',
-  'test/incremental/incremental-property.test.ts',
   'test/sync/state-integrity.test.ts',
-  'test/sync/crash.test.ts',
+  'test/engines/funnel-differential.test.ts',
   'test/cli/first-hour.test.ts',
+  'test/sync/crash.test.ts',
   'test/incremental/incremental-engine.test.ts',
+  'test/incremental/incremental-property.test.ts',
+  'test/security/sql-trait-sandbox.test.ts',
+  'test/sync/run.test.ts',
   'test/engines/demo-project.test.ts',
+  'test/security/hostile-files.test.ts',
+  'test/engines/duckdb-differential.test.ts',
 ];
 
 export default class SlowestFirst extends BaseSequencer {

@@ -225,13 +225,21 @@ async function sideBySide(prepared: string, rep: number, asOf: string): Promise<
 }
 
 /** The 50 definitions and each single candidate, incremental, on fresh copies of one prepared state. */
+/**
+ * The bench project of the 50 on a copy of `file` in `dir`, after its first run and `append`: the
+ * state every 50-or-single run starts from (also what a profile of one starts from).
+ */
+export async function prepareMany(dir: string, file: string, append: AppendOptions): Promise<MeasuredRun> {
+  for (const part of ['quorum.yml', 'traits', 'audiences']) cpSync(path.join(benchProjectDir(), part), path.join(dir, part), { recursive: true });
+  copyFileSync(file, path.join(dir, 'warehouse.duckdb'));
+  appendFileSync(path.join(dir, 'quorum.yml'), `\n${ENGINE_ON}`);
+  return (await prepare(dir, fiftyRun, append)).first;
+}
+
 async function manyVersusSingles(file: string, reps: number, singles: readonly string[], append: AppendOptions): Promise<ManyFigure> {
   const dir = mkdtempSync(path.join(tmpdir(), 'quorum-incremental-bench-'));
   try {
-    for (const part of ['quorum.yml', 'traits', 'audiences']) cpSync(path.join(benchProjectDir(), part), path.join(dir, part), { recursive: true });
-    copyFileSync(file, path.join(dir, 'warehouse.duckdb'));
-    appendFileSync(path.join(dir, 'quorum.yml'), `\n${ENGINE_ON}`);
-    const { first } = await prepare(dir, fiftyRun, append);
+    const first = await prepareMany(dir, file, append);
     const targets: readonly (readonly string[])[] = [[], ...singles.map((name) => [name])];
     const runs = targets.map(() => [] as MeasuredRun[]);
     for (let r = 0; r < reps; r += 1) {

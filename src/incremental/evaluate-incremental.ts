@@ -6,7 +6,7 @@
 import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { Expr, Query, TableRef, With } from '../sql/ast.js';
-import { and, bin, col, countAll, deleteFrom, or, select, table, ts } from '../sql/ast.js';
+import { and, bin, col, countAll, deleteFrom, select, table, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from '../plan/physical/incremental-pass.js';
@@ -14,7 +14,7 @@ import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './un
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { amongDirty, mergedScanQuery } from './merge-sql.js';
-import { eventNarrowing, eventTimeOf, hasRawKey, rawRegion, scanRowCondition } from './partial-columns.js';
+import { eventNarrowing, eventTimeOf, hasRawKey, rawDays, scanRowCondition } from './partial-columns.js';
 import { readPreviousRefreshes, recordRefreshes, type RefreshRecord } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
 import { incrementalDdl, touchedRef } from './partial-tables.js';
@@ -158,12 +158,8 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
 /** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows (of the dirty users, when restricted). */
 function rawRowsCondition(plan: Plan, s: IncrementalScan, dirtyUsers: TableRef | undefined): Expr {
   const ctx = { plan, table: s.table, alias: 'e' };
-  const parts = [s.presence, ...s.measures];
-  const regions = parts.map((p) => rawRegion(p, ctx));
-  // The earliest instant any region reaches, apart from the OR: engines prune blocks on it.
-  const froms = parts.map((p) => p.range.from);
-  const from = froms.includes(null) ? [] : [bin('>=', eventTimeOf(ctx), ts(new Date(Math.min(...(froms as number[]))).toISOString()))];
-  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...from, bin('<=', eventTimeOf(ctx), ts(plan.asOf)), or(...regions), ...amongDirty(col(plan.layout.columns.userId, 'e'), dirtyUsers));
+  const days = rawDays([s.presence, ...s.measures], ctx);
+  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...days, ...amongDirty(col(plan.layout.columns.userId, 'e'), dirtyUsers));
 }
 
 export interface RowsRead {

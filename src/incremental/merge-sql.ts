@@ -44,6 +44,7 @@ import {
   partialAggregates,
   partialColumns,
   rawIdentity,
+  rawDays,
   rawRegion,
   scanPartialAggregates,
   scanPartialColumns,
@@ -98,7 +99,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
     ...context.map((expr) => ({ expr, alias: 'ctx' })),
   ];
   const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...amongDirty(ru, options.dirtyUsers)];
-  const where: Expr[] = [...base, or(...[s.presence, ...s.measures].map(region))];
+  const where: Expr[] = [...base, ...rawDays([s.presence, ...s.measures], ctx, options)];
   if (value) {
     const k = col(s.valueProperty!, 'e');
     const distinct = s.measures.filter((p) => isDistinct(p.measure));

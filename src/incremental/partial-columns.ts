@@ -3,7 +3,7 @@
 // place, so that a partial stored by one run and the raw edge rows read by the next are the same
 // aggregate of the same rows.
 import type { ColumnDefinition, Expr, RankKey, SqlType } from '../sql/ast.js';
-import { aggregate, and, bin, caseWhen, cast, codePointOrder, col, concat, countAll, dayStart, firstValueBy, isNull, NULL, oneOf, or, str, ts } from '../sql/ast.js';
+import { aggregate, and, bin, caseWhen, cast, codePointOrder, col, concat, countAll, dayStart, FALSE, firstValueBy, isNull, NULL, oneOf, or, str, ts } from '../sql/ast.js';
 import { comparison } from '../sql/lower.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { IncrementalScan, PartialMeasure, TimeRange } from '../plan/physical/incremental-pass.js';
@@ -107,6 +107,69 @@ export function inRange(range: TimeRange, time: Expr, asOf: string): Expr[] {
   if (range.from !== null) parts.push(bin(range.fromInclusive ? '>=' : '>', time, ts(iso(range.from))));
   if (range.to !== null) parts.push(bin('<', time, ts(iso(range.to))));
   return parts;
+}
+
+/** An interval of event times (ms; ±Infinity where unbounded), as rawDays merges them. */
+interface Span {
+  readonly lo: number;
+  readonly loIn: boolean;
+  readonly hi: number;
+  readonly hiIn: boolean;
+}
+
+function intersect(a: Span, b: Span): Span {
+  const lo = a.lo === b.lo ? { lo: a.lo, loIn: a.loIn && b.loIn } : a.lo > b.lo ? { lo: a.lo, loIn: a.loIn } : { lo: b.lo, loIn: b.loIn };
+  const hi = a.hi === b.hi ? { hi: a.hi, hiIn: a.hiIn && b.hiIn } : a.hi < b.hi ? { hi: a.hi, hiIn: a.hiIn } : { hi: b.hi, hiIn: b.hiIn };
+  return { ...lo, ...hi };
+}
+
+const nonEmpty = (s: Span): boolean => s.lo < s.hi || (s.lo === s.hi && s.loIn && s.hiIn);
+
+/** rawRegion's instants as spans (the as_of bound left to the caller). */
+function rawSpans(p: PartialMeasure, options: { skipEdgeBucket?: boolean }): Span[] {
+  const range: Span = { lo: p.range.from ?? -Infinity, loIn: p.range.from !== null && p.range.fromInclusive, hi: p.range.to ?? Infinity, hiIn: false };
+  const outside: Span[] = [{ lo: p.buckets.to, loIn: true, hi: Infinity, hiIn: false }];
+  if (p.buckets.from !== null && !options.skipEdgeBucket) outside.push({ lo: -Infinity, loIn: false, hi: p.buckets.from, hiIn: false });
+  return outside.map((o) => intersect(range, o)).filter(nonEmpty);
+}
+
+/** Overlapping or touching spans joined, in time order. */
+function merged(spans: readonly Span[]): Span[] {
+  const sorted = [...spans].sort((a, b) => a.lo - b.lo || Number(b.loIn) - Number(a.loIn));
+  const out: Span[] = [];
+  for (const next of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && (next.lo < last.hi || (next.lo === last.hi && (next.loIn || last.hiIn)))) {
+      out[out.length - 1] = { ...last, ...(next.hi > last.hi ? { hi: next.hi, hiIn: next.hiIn } : next.hi === last.hi ? { hiIn: last.hiIn || next.hiIn } : {}) };
+    } else out.push(next);
+  }
+  return out;
+}
+
+function spanBounds(s: Span, time: Expr): Expr[] {
+  const parts: Expr[] = [];
+  if (s.lo !== -Infinity) parts.push(bin(s.loIn ? '>=' : '>', time, ts(iso(s.lo))));
+  if (s.hi !== Infinity) parts.push(bin(s.hiIn ? '<=' : '<', time, ts(iso(s.hi))));
+  return parts;
+}
+
+/**
+ * The rows any of `parts` reads raw (the OR of their rawRegions, without the as_of bound the caller
+ * adds), as conjuncts: the earliest instant of them all, then one flat OR of disjoint time ranges.
+ * The scan of many windows repeats the same edge and open days measure after measure; nested, that
+ * OR hides every bound from the engine, which then reads the whole table (DuckDB at SF 1: ~140 ms
+ * of CPU against ~75 ms for this form on `logged_in`, one thread).
+ */
+export function rawDays(parts: readonly PartialMeasure[], ctx: RowContext, options: { skipEdgeBucket?: boolean } = {}): Expr[] {
+  const spans = merged(parts.flatMap((p) => rawSpans(p, options)));
+  const time = eventTimeOf(ctx);
+  if (spans.length === 0) return [FALSE];
+  const each = spans.map((s) => spanBounds(s, time));
+  if (each.some((b) => b.length === 0)) return [];
+  if (each.length === 1) return each[0];
+  const first = spans[0];
+  const earliest = first.lo === -Infinity ? [] : [bin(first.loIn ? '>=' : '>', time, ts(iso(first.lo)))];
+  return [...earliest, or(...each.map((b) => and(...b)))];
 }
 
 /** The part of a measure's range that its stored buckets do not cover: read raw each run. */

@@ -30,6 +30,12 @@ export interface CallRecord {
   readonly run_id: string;
   readonly namespace: string;
   readonly space_id: string;
+  /**
+   * State format 5: the generation of the snapshot the call comes from, the last part of its
+   * messageId, which delivery computes (`messageIdOfCall`); absent where the outbox row stores its
+   * messageId (rows of format 4 and older).
+   */
+  readonly generation?: string;
 }
 
 /**
@@ -43,13 +49,26 @@ export function computationId(definition: Pick<Definition, 'kind' | 'name'>): st
 
 /**
  * The messageId: "quorum-" + MD5 hex over length-prefixed parts (destination, definition, call,
- * entity, user, transition, as_of), 39 characters. The warehouse computes it (diff-sql.ts,
- * `messageIdExpr`); this is the same function in JavaScript, for tests and for the docs.
+ * entity, user, transition, as_of, generation), 39 characters. Delivery computes it
+ * (`messageIdOfCall`); outbox rows of state format 4 and older hold the same value, computed by the
+ * warehouse when they were written.
  * Lengths count code points, as SQL's LENGTH does.
  */
 export function messageIdOf(parts: readonly string[]): string {
   const text = parts.map((p) => `${[...p].length}:${p}`).join('');
   return `quorum-${createHash('md5').update(text, 'utf8').digest('hex')}`;
+}
+
+/**
+ * The messageId of an outbox row's call, from the row and its record: the same parts, in the same
+ * order, as the warehouse hashed into the stored messageId before state format 5, so a call keeps
+ * its id whichever format wrote it. Only the identify and track calls of an account-level audience
+ * name a user in the id (one call per user of the account); they are the audience calls that carry
+ * the account in context.groupId.
+ */
+export function messageIdOfCall(destination: string, entity: string, record: CallRecord, generation: string): string {
+  const perUser = record.class === 'audience' && record.type !== 'group' && record.group_id !== null;
+  return messageIdOf([destination, record.key, record.type, entity, perUser ? record.user_id ?? '' : '', record.transition, record.as_of, generation]);
 }
 
 function traitValues(record: CallRecord): Record<string, JsonValue> {

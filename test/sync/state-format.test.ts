@@ -250,6 +250,23 @@ describe('state format 4 is upgraded to 5, not called damaged', () => {
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
   }, 90_000);
 
+  it('repair of a damaged format-4 state writes format 5 only after making the column nullable; its leftovers keep their ids', async () => {
+    const [dir] = await deploymentsAfter(['format-4-repair'], [AS_OFS[1]]);
+    const original = receiver.calls('format-4-repair');
+    const stored = await outboxAsFormat4(dir);
+    await withSession(dir, (s) => s.connection.execute(`DELETE FROM ${S}.snapshots WHERE entity_id = (SELECT MIN(entity_id) FROM ${S}.snapshots)`));
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(1);
+    expect((await cliIn(dir, 'state', 'repair', '--from', 'last', '--yes')).code).toBe(0);
+    const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
+    expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
+    await runAt(dir, AS_OFS[3]);
+    const after = receiver.calls('format-4-repair').slice(original.length);
+    expect(new Set(after.slice(0, original.length).map((c) => c.messageId))).toEqual(new Set(stored.keys()));
+    const computed = await withSession(dir, (s) => s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox WHERE message_id IS NULL`));
+    expect(Number(computed[0].n)).toBe(after.length - original.length);
+    expect(after.length).toBeGreaterThan(original.length);
+  }, 90_000);
+
   it('a state newer than this quorum is refused with an error naming both formats', async () => {
     const [dir] = await deploymentsAfter(['format-6'], [AS_OFS[1]]);
     await withSession(dir, (s) => s.connection.execute(`UPDATE ${S}.meta SET value = '6' WHERE key = 'format_version'`));

@@ -9,7 +9,7 @@
 // The scale warehouse is copied for each measurement: a run writes its state schema into it.
 //
 //   node dist/bench/run-stages-bench.js [--sf 1] [--small 0.1]
-//   node dist/bench/run-stages-bench.js --sf 1 --profile      the diff stage's statements: CPU and wall ms, slowest in CPU first
+//   node dist/bench/run-stages-bench.js --sf 1 [--small 0.1] --profile   the diff stage's statements: CPU and wall ms, slowest in CPU first
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -249,9 +249,14 @@ if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const argv = process.argv.slice(2);
   const value = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
   const sf = Number(value('--sf') ?? 1);
-  if (argv.includes('--profile')) await profileDiff(scaleWarehouseFile(sf));
-  else {
-    const scales = [Number(value('--small') ?? sf / 10), sf];
+  const scales = [Number(value('--small') ?? sf / 10), sf];
+  if (argv.includes('--profile')) {
+    // the small scale only when asked for: profiling SF 1 alone is the common case
+    for (const x of value('--small') === undefined ? [sf] : scales) {
+      process.stdout.write(`\n# SF ${x}\n`);
+      await profileDiff(scaleWarehouseFile(x));
+    }
+  } else {
     const figures: RunStagesFigure[] = [];
     for (const x of scales) figures.push(await runStages(x, scaleWarehouseFile(x)));
     for (const [what, figure, note] of runStageRows(figures)) process.stdout.write(`  ${what.padEnd(58)}  ${figure.padStart(7)}  ${note}\n`);

@@ -277,6 +277,8 @@ export type Ddl =
   /** `quorum state` upgrades and repairs: a column added to a state table, a damaged table dropped. */
   | { readonly kind: 'add_column'; readonly schema: string; readonly table: string; readonly column: ColumnDefinition }
   | { readonly kind: 'drop_table'; readonly schema: string; readonly name: string }
+  /** A state upgrade: a column that becomes nullable (the same statement on every warehouse quorum targets). */
+  | { readonly kind: 'drop_not_null'; readonly schema: string; readonly table: string; readonly column: string }
   /**
    * An empty temporary table of the session with the columns and types of `query`, which is
    * planned but not run (WITH NO DATA): where a SQL trait's rows land when a READ ONLY

@@ -61,6 +61,8 @@ export class SqlPrinter {
       }
       case 'drop_table':
         return `DROP TABLE IF EXISTS ${this.visitTableName(ddl.schema, ddl.name)}`;
+      case 'drop_not_null':
+        return `ALTER TABLE ${this.visitTableName(ddl.schema, ddl.table)} ALTER COLUMN ${this.quoteIdentifier(ddl.column)} DROP NOT NULL`;
       default:
         return assertNever(ddl, 'SQL node');
     }
@@ -432,7 +434,8 @@ export class SqlPrinter {
   }
 
   visitRowNumber(partitionBy: readonly Expr[], orderBy: readonly OrderItem[]): string {
-    return `ROW_NUMBER() OVER (PARTITION BY ${partitionBy.map((e) => this.visitExpr(e)).join(', ')} ORDER BY ${this.visitOrder(orderBy)})`;
+    const partition = partitionBy.length === 0 ? '' : `PARTITION BY ${partitionBy.map((e) => this.visitExpr(e)).join(', ')} `;
+    return `ROW_NUMBER() OVER (${partition}ORDER BY ${this.visitOrder(orderBy)})`;
   }
 
   visitToJsonText(expr: Expr): string {

@@ -2,7 +2,7 @@
 // record of each call (built in SQL, see diff-sql.ts); `expandCall` turns it into the Segment-spec
 // call at delivery. Both are pure and deterministic, so a retried call is byte-for-byte the same
 // call with the same messageId.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Definition } from '../definitions/model.js';
 import type { CallType, JsonValue, SegmentCall } from '../destinations/segment-call.js';
 import { VERSION } from '../version.js';
@@ -30,6 +30,12 @@ export interface CallRecord {
   readonly run_id: string;
   readonly namespace: string;
   readonly space_id: string;
+  /**
+   * State format 5: the generation of the snapshot the call comes from, the last part of its
+   * messageId, which delivery computes (`messageIdOfCall`); absent where the outbox row stores its
+   * messageId (rows of format 4 and older).
+   */
+  readonly generation?: string;
 }
 
 /**
@@ -38,18 +44,54 @@ export interface CallRecord {
  */
 export function computationId(definition: Pick<Definition, 'kind' | 'name'>): string {
   const prefix = definition.kind === 'audience' ? 'aud' : 'trt';
-  return `${prefix}_${createHash('sha256').update(`${definition.kind}\u0000${definition.name}`).digest('hex').slice(0, 24)}`;
+  return `${prefix}_${crypto.createHash('sha256').update(`${definition.kind}\u0000${definition.name}`).digest('hex').slice(0, 24)}`;
 }
 
 /**
  * The messageId: "quorum-" + MD5 hex over length-prefixed parts (destination, definition, call,
- * entity, user, transition, as_of), 39 characters. The warehouse computes it (diff-sql.ts,
- * `messageIdExpr`); this is the same function in JavaScript, for tests and for the docs.
+ * entity, user, transition, as_of, generation), 39 characters. Delivery computes it
+ * (`messageIdOfCall`); outbox rows of state format 4 and older hold the same value, computed by the
+ * warehouse when they were written.
  * Lengths count code points, as SQL's LENGTH does.
  */
 export function messageIdOf(parts: readonly string[]): string {
-  const text = parts.map((p) => `${[...p].length}:${p}`).join('');
-  return `quorum-${createHash('md5').update(text, 'utf8').digest('hex')}`;
+  let text = '';
+  for (const part of parts) text += `${codePoints(part)}:${part}`;
+  return `quorum-${md5Hex(text)}`;
+}
+
+/**
+ * Delivery hashes every call it sends: the one-shot `crypto.hash` (Node 20.12+) and a counting loop
+ * took 0.36 s for 200,000 ids where `createHash` and `[...part].length` took 0.9 s.
+ */
+const md5Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('md5', text, 'hex') : (text) => crypto.createHash('md5').update(text, 'utf8').digest('hex');
+
+/** The string's length in code points (a surrogate pair is one; a lone surrogate is one too). */
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i + 1 < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      n -= 1;
+      i += 1;
+    }
+  }
+  return n;
+}
+
+/**
+ * The messageId of an outbox row's call, from the row and its record: the same parts, in the same
+ * order, as the warehouse hashed into the stored messageId before state format 5, so a call keeps
+ * its id whichever format wrote it. Only the identify and track calls of an account-level audience
+ * name a user in the id (one call per user of the account); they are the audience calls that carry
+ * the account in context.groupId.
+ */
+export function messageIdOfCall(destination: string, entity: string, record: CallRecord, generation: string): string {
+  const perUser = record.class === 'audience' && record.type !== 'group' && record.group_id !== null;
+  return messageIdOf([destination, record.key, record.type, entity, perUser ? record.user_id ?? '' : '', record.transition, record.as_of, generation]);
 }
 
 function traitValues(record: CallRecord): Record<string, JsonValue> {

@@ -104,7 +104,7 @@ export class OutboxBatcher {
         return;
       }
       if (admitted.bytes >= this.limits.maxCallBytes) {
-        rejected.push({ position, sequence, messageId: String(row.message_id), bytes: admitted.bytes });
+        rejected.push({ position, sequence, messageId: admitted.messageId, bytes: admitted.bytes });
         return;
       }
       const lane = laneOf(String(row.entity_id), this.builders.length);

@@ -61,7 +61,7 @@ export class OutboxReader {
   /** The next page dealt, or null once nothing is left; `track` gives each call its position. */
   async next(track?: (sequence: number, index: number) => number): Promise<DealtPage | null> {
     const query = select({
-      columns: ['message_id', 'sequence', 'entity_id', 'run_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
+      columns: ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
       from: tableOf(stateTable(this.schema, 'outbox')),
       where: and(this.mine, bin('>', col('sequence'), num(this.after))),
       orderBy: [{ expr: col('sequence'), direction: 'ASC' }],

@@ -11,9 +11,12 @@ import { ensureStateTables, inList, StateWriter, stateTable } from './state-sql.
 import { STATE_TABLES } from './state-tables.js';
 
 // Format 3 adds `run_modes` and `verifications` (incremental runs, SPEC §6.1); format 4 adds
-// `outbox_heads` (a call record's shared part written once per insert, outbox-sql.ts). Each upgrade
-// creates the tables; rows an older format wrote stay as they are (a full payload has no head).
-export const STATE_FORMAT_VERSION = 4;
+// `outbox_heads` (a call record's shared part written once per insert, outbox-sql.ts). Format 5
+// stops storing the messageId: `outbox.message_id` becomes nullable, and a head carries the
+// snapshot generation delivery derives the id from. Each upgrade creates the tables and alters the
+// columns; rows an older format wrote stay as they are (a full payload has no head, a stored
+// messageId is sent as stored), so undelivered calls go out with the ids they were written with.
+export const STATE_FORMAT_VERSION = 5;
 
 /** The `meta` keys. */
 export const META = { formatVersion: 'format_version', outboxSequence: 'outbox_sequence', lastRun: 'last_run' } as const;
@@ -179,6 +182,14 @@ export function checkVersion(schema: string, version: string | undefined): State
     throw failure('state_newer', { schema, found: n, reads: STATE_FORMAT_VERSION });
   }
   return null;
+}
+
+/**
+ * The columns formats after 4 changed, made as the current format has them. Each statement can be
+ * repeated, so it runs on every upgrade and repair whatever format it starts from.
+ */
+export function alterDdl(schema: string): Ddl[] {
+  return [{ kind: 'drop_not_null', schema, table: STATE_TABLES.outbox.name, column: 'message_id' }];
 }
 
 /** The DDL that upgrades format 1 (the columns `snapshot_runs` lacks; `meta` comes with createState). */

@@ -7,6 +7,7 @@
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { checkConsistency, readFacts } from './state-check.js';
 import {
+  alterDdl,
   createState,
   insertMetaIfAbsent,
   META,
@@ -39,6 +40,7 @@ export async function openState(connection: WarehouseConnection, schema: string)
   }
   if (shape.kind === 'damaged') throw stateDamaged(schema, shape.problems);
   if (shape.kind === 'current' && (shape.scratchMissing || shape.upgradeFrom !== undefined)) await ensureStateTables(connection, schema);
+  if (shape.kind === 'current' && shape.upgradeFrom !== undefined) await alterStateTables(connection, schema);
   return shape;
 }
 
@@ -57,10 +59,15 @@ export async function guardState(connection: WarehouseConnection, schema: string
   const report = await checkConsistency(connection, connection.dialect.printer, schema);
   if (report.unfinishedCreation) await insertMetaIfAbsent(connection, schema, META.formatVersion, String(STATE_FORMAT_VERSION));
   if (report.problems.length > 0) throw stateDamaged(schema, report.problems);
-  // Formats 3 and 4 added tables only, which openState has created; the version comes last.
+  // Formats 3 to 5 added tables and loosened a column, which openState has done; the version comes last.
   if (shape.kind === 'current' && shape.upgradeFrom !== undefined) {
     await writeMeta(new StateWriter(connection.dialect.printer, connection), schema, { [META.formatVersion]: String(STATE_FORMAT_VERSION) });
   }
+}
+
+/** The column changes of later formats (state-format.ts alterDdl); repeatable. */
+export async function alterStateTables(connection: WarehouseConnection, schema: string): Promise<void> {
+  for (const ddl of alterDdl(schema)) await connection.execute(connection.dialect.printer.printDdl(ddl));
 }
 
 /**
@@ -73,6 +80,7 @@ export async function upgradeState(connection: WarehouseConnection, schema: stri
   const printer = connection.dialect.printer;
   for (const ddl of upgradeDdl(schema, shape.missingColumns)) await connection.execute(printer.printDdl(ddl));
   await ensureStateTables(connection, schema);
+  await alterStateTables(connection, schema);
   // Read before the transaction: on a single-session warehouse (PGlite) a statement outside it waits for it.
   const { generations } = await recoverHistory(connection, schema);
   await connection.transaction(async (tx) => {

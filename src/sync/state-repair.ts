@@ -18,6 +18,7 @@ import { lockTtlFromEnv, newRunId, syncDefinitions } from './run.js';
 import { outboxHighWater, readSnapshotRecords, stagedCounts, writeSnapshotRecords, type NewRecord, type SnapshotRecord } from './snapshot-records.js';
 import { checkFacts, readFacts, type StateFacts } from './state-check.js';
 import { inspectShape, META, STATE_FORMAT_VERSION, writeMeta, type StateProblem, type StateShape } from './state-format.js';
+import { alterStateTables } from './state-guard.js';
 import { recoverHistory, recordRepair } from './state-history.js';
 import { ensureStateTables, inList, StateWriter, stateRefs, stateTable } from './state-sql.js';
 import { col, deleteFrom } from '../sql/ast.js';
@@ -108,6 +109,8 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
   const printer = connection.dialect.printer;
   for (const name of plan.diagnosis.altered) await connection.execute(printer.printDdl({ kind: 'drop_table', schema, name }));
   await ensureStateTables(connection, schema);
+  // repair writes the current version: an older state's columns are brought to it first
+  await alterStateTables(connection, schema);
   const runId = newRunId();
   const lock = await acquireLock(connection, schema, runId, { ttlSeconds: options.lockTtlSeconds ?? lockTtlFromEnv() });
   try {

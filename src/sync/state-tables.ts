@@ -94,7 +94,7 @@ export const STATE_TABLES = {
     name: 'outbox',
     description: 'every call to deliver, written in the same transaction as the snapshot it comes from',
     columns: [
-      column('message_id', 'string'),
+      column('message_id', 'string', true), // null from format 5: delivery computes it (calls.ts, messageIdOfCall)
       column('destination', 'string'),
       column('run_id', 'string'),
       column('definition', 'string'),

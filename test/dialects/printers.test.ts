@@ -15,6 +15,8 @@ import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { compileSql } from '../../src/evaluation/evaluate.js';
 import { STATE_TABLES, stateDdl } from '../../src/sync/state-tables.js';
 import { changeSetInsert } from '../../src/sync/change-set-sql.js';
+import { outboxInserts } from '../../src/sync/outbox-sql.js';
+import { alterDdl } from '../../src/sync/state-format.js';
 import { stateRefs, stateTable } from '../../src/sync/state-sql.js';
 import type { SyncDefinition } from '../../src/sync/sync-definition.js';
 import type { Catalog } from '../../src/warehouse/catalog.js';
@@ -193,6 +195,48 @@ describe('state DDL (SPEC §6) on every dialect', () => {
       for (const connection of [duck, pg]) {
         for (let i = 0; i < 2; i += 1) for (const ddl of stateDdl('quorum')) await connection.execute(connection.dialect.printer.printDdl(ddl));
         expect([...(await connection.readTables('quorum')).keys()].sort()).toEqual(Object.values(STATE_TABLES).map((t) => t.name).sort());
+      }
+    } finally {
+      await duck.close();
+      await pg.close();
+    }
+  });
+});
+
+describe('state format 5 on every dialect: the outbox column made nullable, and outbox inserts numbered without a partition', () => {
+  for (const name of NAMES) {
+    it(`${name}: ALTER TABLE ... DROP NOT NULL and the outbox inserts parse`, () => {
+      const printer = DIALECTS[name].printer;
+      const statements = alterDdl('quorum').map((ddl) => printer.printDdl(ddl));
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toContain('DROP NOT NULL');
+      const definition: SyncDefinition = {
+        name: 'aud',
+        kind: 'audience',
+        level: 'account',
+        multiColumn: false,
+        computationId: 'aud',
+        targets: [{ destination: 'hook', calls: ['identify'], trackEvents: { entered: 'Entered', exited: 'Exited' }, groupIdentity: 'anonymous' }],
+      };
+      const stamp = { runId: 'r1', asOf: '2024-06-01T00:00:00Z', now: '2024-06-01T00:00:00Z', namespace: 'quorum', spaceId: 'quorum' };
+      const inserts = outboxInserts(stateTable('quorum', 'outbox'), stateRefs('quorum'), definition, stamp, 1).map((i) => printer.printStatement(i.build(0)));
+      expect(inserts.length).toBeGreaterThan(0);
+      for (const sql of inserts) expect(sql).not.toContain('PARTITION BY');
+      if (name !== 'duckdb') for (const sql of [...statements, ...inserts]) expect(() => parseIn(name, sql), sql).not.toThrow();
+    });
+  }
+
+  it('runs on duckdb and postgres over a table created NOT NULL, twice (repeatable), and then takes a null messageId', async () => {
+    const duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    const pg = await PgliteConnection.open(postgres);
+    try {
+      for (const connection of [duck, pg]) {
+        await connection.execute('CREATE SCHEMA q5');
+        await connection.execute('CREATE TABLE q5.outbox (message_id VARCHAR NOT NULL, sequence INTEGER NOT NULL)');
+        await expect(connection.execute('INSERT INTO q5.outbox VALUES (NULL, 1)')).rejects.toThrow();
+        for (let i = 0; i < 2; i += 1) for (const ddl of alterDdl('q5')) await connection.execute(connection.dialect.printer.printDdl(ddl));
+        await connection.execute('INSERT INTO q5.outbox VALUES (NULL, 1)');
+        expect(await connection.query('SELECT message_id, sequence FROM q5.outbox')).toEqual([{ message_id: null, sequence: 1 }]);
       }
     } finally {
       await duck.close();

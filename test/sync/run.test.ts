@@ -9,6 +9,7 @@ import { messageIdOf } from '../../src/sync/calls.js';
 import { history } from '../../src/sync/history.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { Reference, runAt, removeTempDirs, tempDir, withSession } from './support/harness.js';
+import { outboxMessageIds } from '../support/outbox-ids.js';
 import { AS_OFS, HOSTILE_USER, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
 
@@ -91,6 +92,13 @@ describe('quorum run over time (DuckDB)', () => {
     const computed = calls.find((c) => c.type === 'track' && c.event === 'Trait Computed' && (c.properties as { trait_key: string }).trait_key === 'logins_3d')!;
     expect(computed.anonymousId).toMatch(/^account:/);
     expect(typeof (computed.properties as { logins_3d: unknown }).logins_3d).toBe('number');
+    // The id of each kind of call, from its parts (delivery derives it; formats before 5 stored the
+    // same value): an account audience's identify / track name the user, one call per user of the account.
+    const accountOf = (c: ReceivedCall) => (c.context as { groupId: string }).groupId;
+    expect(track.messageId).toBe(messageIdOf(['hook', 'active_accounts', 'track', accountOf(track), String(track.userId), 'entered', AS_OFS[1], '1']));
+    expect(computed.messageId).toBe(messageIdOf(['hook', 'logins_3d', 'track', accountOf(computed), '', 'entered', AS_OFS[1], '1']));
+    const admin = calls.find((c) => c.type === 'identify' && (c.context as { personas: { computation_key: string } }).personas.computation_key === 'active_admins')!;
+    expect(admin.messageId).toBe(messageIdOf(['hook', 'active_admins', 'identify', String(admin.userId), '', 'entered', AS_OFS[1], '1']));
     expect(new Set(calls.map((c) => c.messageId)).size).toBe(calls.length);
     expect(receiver.requests.filter((r) => r.prefix === 'shape').every((r) => r.status === 200)).toBe(true);
     expect(receiver.invalid).toEqual([]);
@@ -179,7 +187,7 @@ describe('at-least-once delivery', () => {
       const up = receiver.calls('up').length;
       expect(up).toBe(first.delivered.hook);
       expect(down.calls()).toEqual([]);
-      const pending = await withSession(dir, (s) => s.connection.query("SELECT message_id FROM quorum_state.outbox WHERE destination = 'down' AND delivered_at IS NULL"));
+      const pending = await withSession(dir, (s) => outboxMessageIds(s.connection, 'quorum_state', "destination = 'down' AND delivered_at IS NULL"));
       expect(pending.length).toBe(first.failed.down);
       // still down at the next instant: the old calls and the new ones wait, in order
       const second = await runAt(dir, AS_OFS[2]);
@@ -188,8 +196,8 @@ describe('at-least-once delivery', () => {
       const third = await runAt(dir, AS_OFS[2]);
       expect(third.failed).toEqual({});
       expect(third.delivered.down).toBe(second.failed.down);
-      const all = await withSession(dir, (s) => s.connection.query("SELECT message_id FROM quorum_state.outbox WHERE destination = 'down'"));
-      expect(messageIds(down.calls())).toEqual(new Set(all.map((r) => String(r.message_id))));
+      const all = await withSession(dir, (s) => outboxMessageIds(s.connection, 'quorum_state', "destination = 'down'"));
+      expect(messageIds(down.calls())).toEqual(new Set(all));
       // each entity's calls of the first instant arrived before its calls of the second (batches of
       // different entities travel side by side, so only the order per entity is kept)
       const perEntity = new Map<string, string[]>();

@@ -3,7 +3,9 @@
 //   some, emit identical messageIds, and within each deployment no id repeats;
 // - upgrade: a state in format 1 (no `meta`, no generation or counts) is upgraded by the next run,
 //   not called damaged, and from then on emits the ids a deployment that always had format 2 emits;
-//   an upgrade that stopped half-way finishes on the next run.
+//   an upgrade that stopped half-way finishes on the next run; calls a format-3 or format-4 state
+//   left undelivered (their messageIds stored in the row) go out with those ids, after the upgrade
+//   to format 5 (messageIds computed at delivery).
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,8 @@ const FORMAT_1: Record<string, string[]> = {
 const FORMAT_3_TABLES = ['run_modes', 'verifications'];
 /** The table format 4 added (each outbox insert's shared head). */
 const FORMAT_4_TABLES = ['outbox_heads'];
+/** What `meta` says once a run has upgraded a state. */
+const CURRENT_FORMAT = '5';
 /** Forward, back, forward, back, and the same instant twice. */
 const HISTORY = [AS_OFS[1], AS_OFS[3], AS_OFS[0], AS_OFS[5], AS_OFS[3], AS_OFS[3], AS_OFS[4]];
 
@@ -56,6 +60,27 @@ async function deploymentsAfter(prefixes: readonly string[], asOfs: readonly str
 async function catalog(dir: string): Promise<Record<string, string[]>> {
   return withSession(dir, async (s) => Object.fromEntries([...(await s.connection.readTables(S)).values()].map((t) => [t.name, [...t.columns.keys()]])));
 }
+
+/**
+ * The outbox as format 4 (and 3) wrote it, every call still undelivered: each row stores its
+ * messageId ('stored-<sequence>' here, so that the test sees which id went out), heads carry no
+ * generation, and the column is NOT NULL again.
+ */
+async function outboxAsFormat4(dir: string): Promise<Map<string, string>> {
+  return withSession(dir, async (s) => {
+    await s.connection.execute(`UPDATE ${S}.outbox SET message_id = 'stored-' || CAST(sequence AS VARCHAR), delivered_at = NULL`);
+    await s.connection.execute(`UPDATE ${S}.outbox_heads SET head = regexp_replace(head, ',"generation":"[0-9]+"', '')`);
+    await s.connection.execute(`ALTER TABLE ${S}.outbox ALTER COLUMN message_id SET NOT NULL`);
+    await s.connection.execute(`UPDATE ${S}.meta SET value = '4' WHERE key = 'format_version'`);
+    const heads = await s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox_heads WHERE head LIKE '%"generation"%'`);
+    expect(Number(heads[0].n)).toBe(0);
+    const rows = await s.connection.query(`SELECT message_id, entity_id FROM ${S}.outbox`);
+    return new Map(rows.map((r) => [String(r.message_id), String(r.entity_id)]));
+  });
+}
+
+/** A received call without its messageId, as JSON text: what must be the same whichever format wrote it. */
+const withoutMessageId = (call: object) => JSON.stringify({ ...call, messageId: undefined });
 
 /** What quorum before state integrity left: no meta table, snapshot_runs without the format-2 columns. */
 async function downgradeToFormat1(dir: string): Promise<void> {
@@ -113,7 +138,7 @@ describe('state format 1 is upgraded, not called damaged', () => {
     expect(upgraded.map((c) => c.messageId).sort()).toEqual(reference.map((c) => c.messageId).sort());
     expect((await cliIn(old, 'state', 'check')).code).toBe(0);
     const meta = await withSession(old, (s) => s.connection.query(`SELECT key, value FROM ${S}.meta WHERE key = 'format_version'`));
-    expect(meta).toEqual([{ key: 'format_version', value: '4' }]);
+    expect(meta).toEqual([{ key: 'format_version', value: CURRENT_FORMAT }]);
     const generations = await withSession(old, (s) => s.connection.query(`SELECT DISTINCT CAST(generation AS INTEGER) AS g FROM ${S}.snapshot_runs`));
     expect(generations).toEqual([{ g: 3 }]);
   }, 120_000);
@@ -147,7 +172,7 @@ describe('state format 1 is upgraded, not called damaged', () => {
   }, 60_000);
 });
 
-describe('state format 2 is upgraded to 4, not called damaged', () => {
+describe('state format 2 is upgraded to 5, not called damaged', () => {
   it('the next run creates the tables of formats 3 and 4 and writes the version; without them a format-4 state is damaged', async () => {
     const dir = await deployment('format-2');
     await runAt(dir, AS_OFS[1]);
@@ -159,7 +184,7 @@ describe('state format 2 is upgraded to 4, not called damaged', () => {
     await runAt(dir, AS_OFS[3]);
     expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining([...FORMAT_3_TABLES, ...FORMAT_4_TABLES]));
     const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
-    expect(meta).toEqual([{ value: '4' }]);
+    expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
     await withSession(dir, (s) => s.connection.execute(`DROP TABLE ${S}.verifications`));
     const check = await cliIn(dir, 'state', 'check');
     expect(check.code).toBe(1);
@@ -167,12 +192,13 @@ describe('state format 2 is upgraded to 4, not called damaged', () => {
   }, 60_000);
 });
 
-describe('state format 3 is upgraded to 4, not called damaged', () => {
-  it('calls a format-3 state left in the outbox (whole payloads, no heads) go out byte for byte as they first went', async () => {
+describe('state format 3 is upgraded to 5, not called damaged', () => {
+  it('calls a format-3 state left in the outbox (whole payloads, stored messageIds, no heads) go out as they first went, with their stored ids', async () => {
     const [dir] = await deploymentsAfter(['format-3'], [AS_OFS[1]]);
-    const original = receiver.calls('format-3').map((c) => JSON.stringify(c));
+    const original = receiver.calls('format-3').map(withoutMessageId);
     expect(original.length).toBeGreaterThan(10);
-    // What format 3 wrote: every row its whole record, no heads; and none of it delivered yet.
+    // What format 3 wrote: every row its whole record and its messageId, no heads; none of it delivered yet.
+    const stored = await outboxAsFormat4(dir);
     await withSession(dir, async (s) => {
       await s.connection.execute(
         `UPDATE ${S}.outbox AS o SET payload = h.head || o.payload, delivered_at = NULL FROM ${S}.outbox_heads AS h
@@ -185,13 +211,67 @@ describe('state format 3 is upgraded to 4, not called damaged', () => {
     });
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
     await runAt(dir, AS_OFS[3]);
-    const leftovers = receiver.calls('format-3').slice(original.length, 2 * original.length).map((c) => JSON.stringify(c));
-    expect(leftovers.sort()).toEqual([...original].sort());
+    const resent = receiver.calls('format-3').slice(original.length, 2 * original.length);
+    expect(resent.map(withoutMessageId).sort()).toEqual([...original].sort());
+    expect(new Set(resent.map((c) => c.messageId))).toEqual(new Set(stored.keys()));
     expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining(FORMAT_4_TABLES));
     const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
-    expect(meta).toEqual([{ value: '4' }]);
+    expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
     // the new run's own calls have heads
     const heads = await withSession(dir, (s) => s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox_heads`));
     expect(Number(heads[0].n)).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('state format 4 is upgraded to 5, not called damaged', () => {
+  it('undelivered calls a format-4 state left (stored messageIds) go out with those ids; the next calls get ids computed at delivery', async () => {
+    const [dir, always] = await deploymentsAfter(['format-4', 'format-4-reference'], [AS_OFS[1]]);
+    const original = receiver.calls('format-4');
+    expect(original.length).toBeGreaterThan(10);
+    const stored = await outboxAsFormat4(dir);
+    expect(stored.size).toBe(original.length);
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
+    await runAt(dir, AS_OFS[3]);
+    await runAt(always, AS_OFS[3]);
+    const after = receiver.calls('format-4').slice(original.length);
+    // first the leftovers, each with the id its row stores, nothing lost or sent twice
+    const leftovers = after.slice(0, original.length);
+    expect(leftovers.map(withoutMessageId).sort()).toEqual(original.map(withoutMessageId).sort());
+    expect(new Set(leftovers.map((c) => c.messageId))).toEqual(new Set(stored.keys()));
+    // then the new run's calls, with the same ids as a deployment that was never format 4
+    const reference = receiver.calls('format-4-reference').slice(original.length);
+    expect(reference.length).toBeGreaterThan(0);
+    expect(after.slice(original.length).map((c) => c.messageId).sort()).toEqual(reference.map((c) => c.messageId).sort());
+    const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
+    expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
+    const rows = await withSession(dir, (s) => s.connection.query(`SELECT count(*) FILTER (WHERE message_id IS NULL) AS computed, count(*) FILTER (WHERE delivered_at IS NULL) AS pending FROM ${S}.outbox`));
+    expect(Number(rows[0].computed)).toBe(reference.length);
+    expect(Number(rows[0].pending)).toBe(0);
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
+  }, 90_000);
+
+  it('repair of a damaged format-4 state writes format 5 only after making the column nullable; its leftovers keep their ids', async () => {
+    const [dir] = await deploymentsAfter(['format-4-repair'], [AS_OFS[1]]);
+    const original = receiver.calls('format-4-repair');
+    const stored = await outboxAsFormat4(dir);
+    await withSession(dir, (s) => s.connection.execute(`DELETE FROM ${S}.snapshots WHERE entity_id = (SELECT MIN(entity_id) FROM ${S}.snapshots)`));
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(1);
+    expect((await cliIn(dir, 'state', 'repair', '--from', 'last', '--yes')).code).toBe(0);
+    const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
+    expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
+    await runAt(dir, AS_OFS[3]);
+    const after = receiver.calls('format-4-repair').slice(original.length);
+    expect(new Set(after.slice(0, original.length).map((c) => c.messageId))).toEqual(new Set(stored.keys()));
+    const computed = await withSession(dir, (s) => s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox WHERE message_id IS NULL`));
+    expect(Number(computed[0].n)).toBe(after.length - original.length);
+    expect(after.length).toBeGreaterThan(original.length);
+  }, 90_000);
+
+  it('a state newer than this quorum is refused with an error naming both formats', async () => {
+    const [dir] = await deploymentsAfter(['format-6'], [AS_OFS[1]]);
+    await withSession(dir, (s) => s.connection.execute(`UPDATE ${S}.meta SET value = '6' WHERE key = 'format_version'`));
+    const check = await cliIn(dir, 'state', 'check');
+    expect(check.code).not.toBe(0);
+    expect(check.stdout + check.stderr).toContain(`state schema "${S}" has state format 6, written by a newer quorum; this one reads format ${CURRENT_FORMAT}`);
   }, 60_000);
 });

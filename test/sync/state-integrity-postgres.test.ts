@@ -118,10 +118,16 @@ async function scenario(engine: Engine, label: string): Promise<void> {
     const before = receiver.calls(prefix).length;
     await engine.connection.execute(`DROP TABLE "${state}".meta`);
     for (const c of ['generation', 'row_count', 'user_count']) await engine.connection.execute(`ALTER TABLE "${state}".snapshot_runs DROP COLUMN ${c}`);
+    // formats before 5 stored every call's messageId, in a NOT NULL column
+    await engine.connection.execute(`UPDATE "${state}".outbox SET message_id = 'stored-' || CAST(sequence AS VARCHAR)`);
+    await engine.connection.execute(`ALTER TABLE "${state}".outbox ALTER COLUMN message_id SET NOT NULL`);
     expect((await diagnoseState(engine.connection, state)).shape).toBe('old');
     await runOn(engine, project, T3);
     expect(receiver.calls(prefix).slice(before).map(keyOfReceived).sort()).toEqual(cleanAfterT2);
     expect(await diagnoseState(engine.connection, state)).toMatchObject({ shape: 'current', problems: [] });
+    // the upgrade made the column nullable: the new run's calls store no messageId
+    const computed = await engine.connection.query(`SELECT COUNT(*) AS n FROM "${state}".outbox WHERE message_id IS NULL`);
+    expect(Number(computed[0].n)).toBe(receiver.calls(prefix).length - before);
   }
 
   // a corrupt outbox call: set aside and named, the run goes on
@@ -130,10 +136,10 @@ async function scenario(engine: Engine, label: string): Promise<void> {
   const project = withEndpoint(engine.project(state), prefix);
   await runOn(engine, project, T1);
   await engine.connection.execute(`UPDATE "${state}".outbox SET delivered_at = NULL`);
-  const [row] = await engine.connection.query(`SELECT sequence, message_id FROM "${state}".outbox ORDER BY sequence LIMIT 1`);
+  const [row] = await engine.connection.query(`SELECT sequence FROM "${state}".outbox ORDER BY sequence LIMIT 1`);
   await engine.connection.execute(`UPDATE "${state}".outbox SET payload = '[1, 2' WHERE sequence = ${Number(row.sequence)}`);
   const output = await runOn(engine, project, T2);
-  expect(output.errors.some((e) => e.includes(`${String(row.message_id)} (sequence ${Number(row.sequence)}`) && e.includes('is corrupt and set aside'))).toBe(true);
+  expect(output.errors.some((e) => e.includes(`(sequence ${Number(row.sequence)},`) && e.includes('is corrupt and set aside'))).toBe(true);
   expect(receiver.calls(prefix).length).toBeGreaterThan(5);
   expect(receiver.invalid).toEqual([]);
 }

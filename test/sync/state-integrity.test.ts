@@ -11,6 +11,7 @@ import { ensureStateTables } from '../../src/sync/state-sql.js';
 import { keyOfReceived } from './support/expected.js';
 import { cliIn } from './support/cli-in-process.js';
 import { runAt, removeTempDirs, tempDir, withSession } from './support/harness.js';
+import { outboxMessageIds } from '../support/outbox-ids.js';
 import { AS_OFS, makeDataset, writeProject } from './support/project.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 import { WRITE_KEY } from './support/project.js';
@@ -184,7 +185,7 @@ describe('a damaged state stops the run and sends nothing; state repair restores
     const dir = await deployment(prefix, 'after-t2');
     const waiting = await withSession(dir, async (s) => {
       await s.connection.execute(`UPDATE ${S}.outbox SET delivered_at = NULL WHERE sequence > (SELECT MAX(sequence) - 5 FROM ${S}.outbox)`);
-      return (await s.connection.query(`SELECT message_id FROM ${S}.outbox WHERE delivered_at IS NULL`)).map((r) => String(r.message_id));
+      return outboxMessageIds(s.connection, S, 'delivered_at IS NULL');
     });
     expect(waiting.length).toBe(5);
     await damage(dir, [`DELETE FROM ${S}.snapshot_users`]);
@@ -205,18 +206,19 @@ describe('a damaged state stops the run and sends nothing; state repair restores
       // every call of the run at T2 waits again; one with later calls of its entity gets a broken payload
       await s.connection.execute(`UPDATE ${S}.outbox SET delivered_at = NULL WHERE run_id = (SELECT MAX(run_id) FROM ${S}.outbox)`);
       const rows = await s.connection.query(
-        `SELECT o.sequence, o.entity_id, o.message_id FROM ${S}.outbox o WHERE o.delivered_at IS NULL AND EXISTS (SELECT 1 FROM ${S}.outbox l WHERE l.destination = o.destination AND l.entity_id = o.entity_id AND l.sequence > o.sequence AND l.delivered_at IS NULL) ORDER BY o.sequence LIMIT 1`,
+        `SELECT o.sequence, o.entity_id FROM ${S}.outbox o WHERE o.delivered_at IS NULL AND EXISTS (SELECT 1 FROM ${S}.outbox l WHERE l.destination = o.destination AND l.entity_id = o.entity_id AND l.sequence > o.sequence AND l.delivered_at IS NULL) ORDER BY o.sequence LIMIT 1`,
       );
       await s.connection.execute(`UPDATE ${S}.outbox SET payload = '{"type": "gro' WHERE sequence = ${Number(rows[0].sequence)}`);
-      return { sequence: Number(rows[0].sequence), entity: String(rows[0].entity_id), messageId: String(rows[0].message_id) };
+      // a broken payload has no messageId to derive: it is named by its sequence
+      return { sequence: Number(rows[0].sequence), entity: String(rows[0].entity_id), messageId: `sequence ${Number(rows[0].sequence)}` };
     });
-    const idsOf = async (where: string) => withSession(dir, async (s) => (await s.connection.query(`SELECT message_id FROM ${S}.outbox WHERE ${where} ORDER BY sequence`)).map((r) => String(r.message_id)));
+    const idsOf = async (where: string) => withSession(dir, (s) => outboxMessageIds(s.connection, S, where));
     const behind = await idsOf(`entity_id = '${picked.entity.replaceAll("'", "''")}' AND sequence > ${picked.sequence} AND delivered_at IS NULL`);
     expect(behind.length).toBeGreaterThan(0);
     const waitingBefore = await idsOf('delivered_at IS NULL');
 
     const output = await runAt(dir, T3);
-    const note = output.errors.find((e) => e.includes(picked.messageId));
+    const note = output.errors.find((e) => e.includes(`(sequence ${picked.sequence},`));
     expect(note).toContain(`sequence ${picked.sequence}, entity ${JSON.stringify(picked.entity)}) is corrupt and set aside`);
     expect(note).toContain(`${behind.length} later calls of that entity wait behind it`);
     const held = await idsOf('delivered_at IS NULL');

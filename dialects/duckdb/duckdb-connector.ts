@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance, JsonDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
 import { failure, type DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
+import { processAlive } from '../../src/warehouse/process-alive.js';
 import type { ConnectOptions, Dialect, ResultBatch, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { IN_MEMORY, type DuckDbWarehouse } from './duckdb-config.js';
 
@@ -156,16 +157,6 @@ let inMemoryInstances = 0;
 const SPILL_FOLDER_PREFIX = 'quorum-duckdb-';
 const SPILL_FOLDER_NAME = /^quorum-duckdb-(\d+)-\d+$/;
 
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (cause) {
-    // EPERM: it runs, as another user.
-    return (cause as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Spill folders of in-memory databases whose process ended without closing them (killed, or
  * crashed): close removes a folder, but a SIGKILL leaves it in the temporary folder with whatever
@@ -183,7 +174,7 @@ export function removeAbandonedSpillFolders(folder: string = tmpdir()): string[]
   for (const name of names) {
     if (!name.startsWith(SPILL_FOLDER_PREFIX)) continue;
     const match = SPILL_FOLDER_NAME.exec(name);
-    if (match === null || processRuns(Number(match[1]))) continue;
+    if (match === null || processAlive(Number(match[1]))) continue;
     try {
       rmSync(path.join(folder, name), { recursive: true, force: true });
       removed.push(name);

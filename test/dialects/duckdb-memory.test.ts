@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeAdminWarehouse } from '../../bench/admin-warehouse.js';
 import { duckDbSizeBytes, IN_MEMORY, type DuckDbWarehouse } from '../../dialects/duckdb/duckdb-config.js';
-import { openDuckDb, removeAbandonedSpillFolders } from '../../dialects/duckdb/duckdb-connector.js';
+import { openDuckDb, removeAbandonedSpillFolders, WRITE_BUFFER_LIMIT } from '../../dialects/duckdb/duckdb-connector.js';
 import { duckdb } from '../../dialects/duckdb/index.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { loadProject } from '../../src/definitions/load-project.js';
@@ -59,7 +59,7 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(String(settings.temp_directory).startsWith(path.join(os.tmpdir(), `quorum-duckdb-${process.pid}-`))).toBe(true);
   });
 
-  it('without them DuckDB keeps its defaults, and a file database spills beside itself', async () => {
+  it('without them DuckDB keeps its defaults, a file database spills beside itself, and an INSERT buffers at most 32 MB of row groups', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'warehouse.duckdb');
     (await DuckDBInstance.create(file)).closeSync();
@@ -67,6 +67,13 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(duckDbSizeBytes(String(settings.memory_limit))).toBeGreaterThan(200e6);
     expect(Number(settings.threads)).toBeGreaterThanOrEqual(1);
     expect(settings.temp_directory).toBe(`${file}.tmp`);
+    // quorum's own bound on the rows an INSERT buffers (the outbox insert of a large run)
+    const connection = await openDuckDb(duckdb, { type: 'duckdb', path: file });
+    const [row] = await connection.query("select current_setting('write_buffer_row_group_memory_limit') as write_buffer");
+    await connection.close();
+    const writeBuffer = duckDbSizeBytes(String(row.write_buffer))!;
+    expect(writeBuffer).toBeLessThanOrEqual(duckDbSizeBytes(WRITE_BUFFER_LIMIT)!);
+    expect(writeBuffer).toBeGreaterThan(duckDbSizeBytes(WRITE_BUFFER_LIMIT)! * 0.9);
   });
 
   it("accepts every way of writing a size that DuckDB accepts, and DuckDB reads them as quorum does", async () => {

@@ -4,6 +4,7 @@
 // a process's peak RSS (getrusage) only to the process itself, and the bench uses no tool outside
 // the repository.
 //
+// `peakHeapMbBefore` is the same for the JS heap and external buffers (heapTotal + external).
 // `peakRssMbBefore` says where the peak is: the highest RSS sampled (every 20 ms) while each stage
 // ran, keyed by the `stage.*` event that ends it (with `--log-format json`, each stage's event comes
 // when it finishes; "end" is what follows the last one). A single peak did not say whether the
@@ -11,8 +12,15 @@
 import { main } from '../src/cli/main.js';
 
 const peaks = new Map<string, number>();
+const heapPeaks = new Map<string, number>();
 let running: number[] = [];
-const sample = () => running.push(process.memoryUsage().rss);
+let runningHeap: number[] = [];
+// The JS heap beside the RSS: whatever RSS is not heap (nor Node's own ~50 MB) is DuckDB's.
+const sample = () => {
+  const usage = process.memoryUsage();
+  running.push(usage.rss);
+  runningHeap.push(usage.heapTotal + usage.external);
+};
 const timer = setInterval(sample, 20);
 const write = process.stderr.write.bind(process.stderr);
 process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
@@ -29,7 +37,9 @@ function closeStage(stage: string): void {
   sample();
   const peak = Math.max(...running);
   peaks.set(stage, Math.max(peaks.get(stage) ?? 0, peak));
+  heapPeaks.set(stage, Math.max(heapPeaks.get(stage) ?? 0, Math.max(...runningHeap)));
   running = [];
+  runningHeap = [];
 }
 
 process.exitCode = await main(['node', 'quorum', ...process.argv.slice(2)]);
@@ -37,4 +47,5 @@ clearInterval(timer);
 closeStage('end');
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 const peakRssMbBefore = Object.fromEntries([...peaks].map(([stage, bytes]) => [stage, mb(bytes)]));
-process.on('exit', () => write(`${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, peakRssMbBefore })}\n`));
+const peakHeapMbBefore = Object.fromEntries([...heapPeaks].map(([stage, bytes]) => [stage, mb(bytes)]));
+process.on('exit', () => write(`${JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, peakRssMbBefore, peakHeapMbBefore })}\n`));

@@ -1,9 +1,10 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, JsonDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
 import { failure, type DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
+import { processAlive } from '../../src/warehouse/process-alive.js';
 import type { ConnectOptions, Dialect, ResultBatch, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { IN_MEMORY, type DuckDbWarehouse } from './duckdb-config.js';
 
@@ -153,17 +154,60 @@ export const DUCKDB_SANDBOX: Readonly<Record<string, string>> = { enable_externa
 let inMemoryInstances = 0;
 
 /**
+ * The rows an INSERT may buffer before DuckDB writes them out as row groups. DuckDB's default (here
+ * 1.2 GiB on a 24 GB machine) holds them all in memory. During a run's outbox insert of 1,000,000
+ * calls (its diff stage) RSS peaked at 497, 500, 502 and 585 MB with DuckDB's default against 383,
+ * 383, 390 and 355 MB (and once 467 MB) with 32 MB, alternated (BENCHMARKS.md, "Peak memory at 1 M
+ * changes"). https://duckdb.org/docs/configuration/overview
+ */
+export const WRITE_BUFFER_LIMIT = '32MB';
+
+/** `quorum-duckdb-<pid>-<instance>`: the spill folder of an in-memory database, named after its process. */
+const SPILL_FOLDER_PREFIX = 'quorum-duckdb-';
+const SPILL_FOLDER_NAME = /^quorum-duckdb-(\d+)-\d+$/;
+
+/**
+ * Spill folders of in-memory databases whose process ended without closing them (killed, or
+ * crashed): close removes a folder, but a SIGKILL leaves it in the temporary folder with whatever
+ * DuckDB had spilled. A folder whose process still runs is never touched; a pid reused by another
+ * process keeps its folder until that one ends too.
+ */
+export function removeAbandonedSpillFolders(folder: string = tmpdir()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(SPILL_FOLDER_PREFIX)) continue;
+    const match = SPILL_FOLDER_NAME.exec(name);
+    if (match === null || processAlive(Number(match[1]))) continue;
+    try {
+      rmSync(path.join(folder, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // another user's, or removed by a process opening at the same time: not ours to report
+    }
+  }
+  return removed;
+}
+
+/**
  * The engine settings of quorum.yml, given when the instance opens. A file database spills beside
  * itself (DuckDB's own `<file>.tmp`); an in-memory one would spill into the working directory, so
- * it gets a folder of its own under the system's temporary folder, removed on close.
+ * it gets a folder of its own under the system's temporary folder, removed on close, or by the
+ * next in-memory open once its process has ended without closing.
  */
 export function duckDbEngineSettings(config: DuckDbWarehouse): { settings: Record<string, string>; spillDirectory?: string } {
-  const settings: Record<string, string> = {};
+  const settings: Record<string, string> = { write_buffer_row_group_memory_limit: WRITE_BUFFER_LIMIT };
   if (config.memoryLimit !== undefined) settings.memory_limit = config.memoryLimit;
   if (config.threads !== undefined) settings.threads = String(config.threads);
   if (config.path !== IN_MEMORY) return { settings };
+  removeAbandonedSpillFolders();
   inMemoryInstances += 1;
-  const spillDirectory = path.join(tmpdir(), `quorum-duckdb-${process.pid}-${inMemoryInstances}`);
+  const spillDirectory = path.join(tmpdir(), `${SPILL_FOLDER_PREFIX}${process.pid}-${inMemoryInstances}`);
   return { settings: { ...settings, temp_directory: spillDirectory }, spillDirectory };
 }
 

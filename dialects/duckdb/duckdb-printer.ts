@@ -16,6 +16,19 @@ export class DuckDbPrinter extends SqlPrinter {
     return type === 'number' ? 'DOUBLE' : super.typeName(type);
   }
 
+  // Ids and keys become text, and a floating id holding a whole number must read "2" as it does
+  // in Postgres (float8 text), BigQuery, Snowflake and JavaScript, not DuckDB's own "2.0".
+  // typeof() is known when the statement binds, so for any other type the CASE folds away to the
+  // plain cast; a literal's type is known here, so it is cast plainly. From 1e15 on, the engines'
+  // texts differ anyway (exponents), and DuckDB's is kept.
+  // https://duckdb.org/docs/sql/functions/utility#typeofexpression
+  override visitCast(expr: Expr, type: SqlType): string {
+    if (type !== 'string' || expr.kind === 'literal') return super.visitCast(expr, type);
+    const e = this.visitExpr(expr);
+    const float = `TRY_CAST(${e} AS DOUBLE)`;
+    return `CASE WHEN typeof(${e}) IN ('DOUBLE', 'FLOAT') AND abs(${float}) < 1e15 AND ${float} = trunc(${float}) THEN CAST(CAST(${float} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`;
+  }
+
   // An untyped [] takes the element type of the list it is coalesced with.
   override visitEmptyList(_elementType: SqlType): string {
     return '[]';

@@ -122,6 +122,10 @@ export class SqlPrinter {
     }
   }
 
+  visitCast(expr: Expr, type: SqlType): string {
+    return `CAST(${this.visitExpr(expr)} AS ${this.typeName(type)})`;
+  }
+
   typeName(type: SqlType): string {
     switch (type) {
       case 'string':
@@ -289,7 +293,7 @@ export class SqlPrinter {
         return `CASE ${whens}${e.otherwise ? ` ELSE ${this.visitExpr(e.otherwise)}` : ''} END`;
       }
       case 'cast':
-        return `CAST(${this.visitExpr(e.expr)} AS ${this.typeName(e.type)})`;
+        return this.visitCast(e.expr, e.type);
       case 'lower':
         return `LOWER(${this.visitExpr(e.expr)})`;
       case 'code_point_order':

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { and, bin, col, deleteFrom, inQuery, insertInto, not, select, str, tableOf, ts, update, type Expr } from '../sql/ast.js';
 import { failure } from '../diagnostics/diagnostic.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
+import { processAlive } from '../warehouse/process-alive.js';
 import { StateWriter, stateTable, toIso } from './state-sql.js';
 
 const LOCK_NAME = 'run';
@@ -26,15 +27,6 @@ export function lockTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 export interface LockOptions {
   readonly ttlSeconds: number;
   readonly now?: () => Date;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (cause) {
-    return (cause as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The holder string `host:pid`; a holder on this host whose pid is gone is stale. */

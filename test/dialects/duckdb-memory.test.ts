@@ -3,14 +3,15 @@
 // refuse is a diagnostic at its line, and running out of memory mid-run is a warehouse_error that
 // names the setting, with the state schema as the last good run left it.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeAdminWarehouse } from '../../bench/admin-warehouse.js';
 import { duckDbSizeBytes, IN_MEMORY, type DuckDbWarehouse } from '../../dialects/duckdb/duckdb-config.js';
-import { openDuckDb } from '../../dialects/duckdb/duckdb-connector.js';
+import { openDuckDb, removeAbandonedSpillFolders, WRITE_BUFFER_LIMIT } from '../../dialects/duckdb/duckdb-connector.js';
 import { duckdb } from '../../dialects/duckdb/index.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { loadProject } from '../../src/definitions/load-project.js';
@@ -18,6 +19,7 @@ import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { childOutput, type ChildOutput } from '../support/child-output.js';
 import { cliArgs } from '../support/cli-bundle.js';
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 const made: string[] = [];
 
 afterAll(() => {
@@ -57,7 +59,7 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(String(settings.temp_directory).startsWith(path.join(os.tmpdir(), `quorum-duckdb-${process.pid}-`))).toBe(true);
   });
 
-  it('without them DuckDB keeps its defaults, and a file database spills beside itself', async () => {
+  it('without them DuckDB keeps its defaults, a file database spills beside itself, and an INSERT buffers at most 32 MB of row groups', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'warehouse.duckdb');
     (await DuckDBInstance.create(file)).closeSync();
@@ -65,6 +67,13 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(duckDbSizeBytes(String(settings.memory_limit))).toBeGreaterThan(200e6);
     expect(Number(settings.threads)).toBeGreaterThanOrEqual(1);
     expect(settings.temp_directory).toBe(`${file}.tmp`);
+    // quorum's own bound on the rows an INSERT buffers (the outbox insert of a large run)
+    const connection = await openDuckDb(duckdb, { type: 'duckdb', path: file });
+    const [row] = await connection.query("select current_setting('write_buffer_row_group_memory_limit') as write_buffer");
+    await connection.close();
+    const writeBuffer = duckDbSizeBytes(String(row.write_buffer))!;
+    expect(writeBuffer).toBeLessThanOrEqual(duckDbSizeBytes(WRITE_BUFFER_LIMIT)!);
+    expect(writeBuffer).toBeGreaterThan(duckDbSizeBytes(WRITE_BUFFER_LIMIT)! * 0.9);
   });
 
   it("accepts every way of writing a size that DuckDB accepts, and DuckDB reads them as quorum does", async () => {
@@ -97,6 +106,32 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(existsSync(spill)).toBe(false);
   });
 
+  it("the next in-memory open removes the spill folder of a process killed before closing, never a running process's", async () => {
+    const killed = startSpillingChild();
+    const running = startSpillingChild();
+    try {
+      const [killedFolder, runningFolder] = await Promise.all([killed.folder, running.folder]);
+      expect(readdirSync(killedFolder).length, 'DuckDB spilled into the folder').toBeGreaterThan(0);
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+      expect(existsSync(killedFolder)).toBe(true);
+      const connection = await openDuckDb(duckdb, { type: 'duckdb', path: IN_MEMORY });
+      const own = String((await connection.query("select current_setting('temp_directory') as folder"))[0].folder);
+      await connection.close();
+      expect(own).not.toBe(killedFolder);
+      expect(existsSync(killedFolder)).toBe(false);
+      expect(existsSync(runningFolder)).toBe(true);
+      expect(readdirSync(runningFolder).length).toBeGreaterThan(0);
+    } finally {
+      for (const { child, exited } of [killed, running]) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    // the second child is gone now too: the next open removes its folder
+    expect(removeAbandonedSpillFolders()).toContain(path.basename(await running.folder));
+  });
+
   it('a size or a thread count DuckDB would refuse is invalid_value at its line', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'quorum.yml'), 'warehouse:\n  type: duckdb\n  memory_limit: 200XB\n  threads: 0\n');
@@ -111,6 +146,21 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(second.diagnostics.map((d) => [d.code, d.loc?.line])).toEqual([['invalid_value', 3]]);
   });
 });
+
+/** spill-child.ts as a child process: the spill folder it prints once DuckDB has spilled, and its end. */
+function startSpillingChild(): { child: ChildProcess; folder: Promise<string>; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'support', 'spill-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const folder = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`spill-child.ts ended (${code}) before printing its spill folder`)));
+  });
+  return { child, folder, exited };
+}
 
 /** `quorum run` of the test CLI as a child process. */
 function run(project: string, asOf: string): Promise<ChildOutput> {

@@ -12,6 +12,7 @@ import { postgres } from '../../dialects/postgres/index.js';
 import { DIALECTS } from '../../dialects/registry.js';
 import { snowflakeName } from '../../dialects/snowflake/snowflake-printer.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
+import { cast, col, select, table } from '../../src/sql/ast.js';
 import { compileSql } from '../../src/evaluation/evaluate.js';
 import { STATE_TABLES, stateDdl } from '../../src/sync/state-tables.js';
 import { changeSetInsert } from '../../src/sync/change-set-sql.js';
@@ -174,6 +175,42 @@ describe('the hostile literal corpus', () => {
     }
     const rows = await pg.query(`SELECT 1 AS ${postgres.printer.quoteIdentifier('a"b')}`);
     expect(Object.keys(rows[0])).toEqual(['a"b']);
+  });
+});
+
+describe('ids cast to text: a floating id holding a whole number is "2" on every dialect', () => {
+  // The text JavaScript gives the number (what `evaluate` and the reference evaluator compare):
+  // every value is below 1e15, where the engines' texts of a double have no exponent.
+  const FLOAT_IDS = [2, 1.5, -3, 0, 0.1, 2.25, 123456789012345, -98765.5];
+  const idText = (name: (typeof NAMES)[number], from: string) => DIALECTS[name].printer.print(select({ columns: [{ expr: cast(col('id', 't'), 'string'), alias: 'id' }], from: table(from, 't') }));
+
+  it('duckdb and postgres (PGlite) give each double the text JavaScript gives it, and leave text and integer ids as they are', async () => {
+    const duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    const pg = await PgliteConnection.open(postgres);
+    try {
+      for (const connection of [duck, pg]) {
+        const name = connection.dialect.name as 'duckdb' | 'postgres';
+        const doubles = FLOAT_IDS.map((v) => `(CAST(${v} AS DOUBLE PRECISION))`).join(', ');
+        await connection.execute(`CREATE TABLE float_ids AS SELECT * FROM (VALUES ${doubles}) AS v(id)`);
+        await connection.execute(`CREATE TABLE text_ids AS SELECT * FROM (VALUES ('2.0'), ('u1')) AS v(id)`);
+        await connection.execute(`CREATE TABLE integer_ids AS SELECT * FROM (VALUES (CAST(2 AS BIGINT))) AS v(id)`);
+        const texts = async (from: string) => (await connection.query(idText(name, from))).map((r) => r.id);
+        expect(await texts('float_ids'), name).toEqual(FLOAT_IDS.map(String));
+        expect(await texts('text_ids'), name).toEqual(['2.0', 'u1']);
+        expect(await texts('integer_ids'), name).toEqual(['2']);
+      }
+    } finally {
+      await duck.close();
+      await pg.close();
+    }
+  });
+
+  it('bigquery and snowflake print a plain CAST, which gives "2" for 2.0 there, and it parses', () => {
+    for (const name of ['bigquery', 'snowflake'] as const) {
+      const sql = idText(name, 'float_ids');
+      expect(sql).not.toContain('typeof');
+      expect(() => parseIn(name, sql), sql).not.toThrow();
+    }
   });
 });
 

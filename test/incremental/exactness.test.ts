@@ -202,7 +202,7 @@ describe('answers that change with no new row of the user, in runs that recomput
   });
 });
 
-describe('the same history with numbered users: a user_id column of integers or floating numbers (window-edge-history.ts)', () => {
+describe('the same history with numbered users: a user_id column of integers or floating numbers, fractional or whole (window-edge-history.ts)', () => {
   const engines = duckAndPglite();
   const engineOf = (name: 'DuckDB' | 'PGlite') => (name === 'DuckDB' ? duckEngine(engines) : liteEngine(engines));
 
@@ -214,6 +214,8 @@ describe('the same history with numbered users: a user_id column of integers or 
     ['PGlite', 'integer'],
     ['DuckDB', 'number'],
     ['PGlite', 'number'],
+    ['DuckDB', 'whole_number'],
+    ['PGlite', 'whole_number'],
   ] as const)('on %s with %s user ids, after every run the committed answer is a full recomputation\'s, every user recomputed', async (name, type) => {
     const recomputed: string[][] = [];
     const quietAfterEdge: string[] = [];

@@ -36,22 +36,26 @@ export const DIRTY_AFTER_RUN: readonly (readonly string[])[] = [[], ['u1', 'u2',
 
 /**
  * The type of every table's user_id: text as Segment loads it, or a warehouse whose users are
- * numbered (an integer column, or a floating one).
+ * numbered (an integer column, or a floating one holding fractions or whole numbers: 2.0 must be
+ * the user "2" on every engine, as the reference evaluator says).
  */
-export type UserIdType = 'string' | 'integer' | 'number';
+export type UserIdType = 'string' | 'integer' | 'number' | 'whole_number';
 
 /** The user ids of the history (u1, u2, u9) in a user_id column of `type`. */
 export const USER_IDS: Readonly<Record<UserIdType, Readonly<Record<'u1' | 'u2' | 'u9', string | number>>>> = {
   string: { u1: 'u1', u2: 'u2', u9: 'u9' },
   integer: { u1: 1, u2: 2, u9: 9 },
   number: { u1: 1.5, u2: 2.25, u9: 9.75 },
+  whole_number: { u1: 1, u2: 2, u9: 9 },
 };
+
+const COLUMN_TYPE: Readonly<Record<UserIdType, 'string' | 'integer' | 'number'>> = { string: 'string', integer: 'integer', number: 'number', whole_number: 'number' };
 
 /** The history, in the table layout (columns, arrival column) of a generated one, its user ids of `userIds`' type. */
 export function windowEdgeHistory(userIds: UserIdType = 'string'): WarehouseHistory {
   // funnel-history.ts's tables and columns (a generated history's layout with uuid_ts arrivals)
   const columns = Object.fromEntries(
-    Object.entries(funnelEdgeHistory().columns).map(([name, c]) => [name, 'user_id' in c ? { ...c, user_id: userIds } : c]),
+    Object.entries(funnelEdgeHistory().columns).map(([name, c]) => [name, 'user_id' in c ? { ...c, user_id: COLUMN_TYPE[userIds] } : c]),
   );
   const filled = (name: string, row: SourceRow, loadedAt: number): SourceRow =>
     Object.fromEntries(Object.keys(columns[name]).map((c) => [c, c === 'uuid_ts' ? iso(loadedAt) : (row[c] ?? null)]));

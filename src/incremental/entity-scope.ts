@@ -107,7 +107,7 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   });
   const runIds = usable ? new Set(scopes.sources.map((s) => basis.get(s.table)!.runId)) : new Set<string>();
   const snapshots = usable && runIds.size === 1 ? await snapshotRunIds(w, schema) : new Map<string, string>();
-  const restricted = scopes.definitions.filter((d) => d.covers === 'changed entities' && runIds.size === 1 && snapshots.get(d.name) === [...runIds][0]).map((d) => d.name);
+  const restricted = scopes.definitions.filter((d) => d.covers === 'changed entities' && d.level === 'user' && runIds.size === 1 && snapshots.get(d.name) === [...runIds][0]).map((d) => d.name);
 
   const marks = new Map<string, string | null>();
   const found = scopes.sources.map((s) => dirtyUsersOf(plan, s, basis.get(s.table) ?? { arrivalColumn: s.arrivalColumn, runId: '', asOf: plan.asOf, watermark: null }, request.lagSeconds, request.mutation));

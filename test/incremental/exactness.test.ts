@@ -114,7 +114,7 @@ async function restrictedRun(connection: WarehouseConnection, project: Project, 
   if (line === undefined || line === null) return null;
   const plan = planFor({ project, catalog, asOf, targets: project.definitions.map((d) => d.name) });
   const settings = incrementalSettings(catalog, { arrivalLagSeconds: project.config.incremental?.arrivalLagSeconds });
-  const scoped = planIncremental(plan, settings).pass.scopes.definitions.filter((d) => d.covers === 'changed entities').map((d) => d.name);
+  const scoped = planIncremental(plan, settings).pass.scopes.definitions.filter((d) => d.covers === 'changed entities' && d.level === 'user').map((d) => d.name);
   if (scoped.length !== Number(line[1])) return null;
   const rows = await connection.query(connection.dialect.printer.print(select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(dirtyRef(project.config.stateSchema), 'd') })));
   return { definitions: scoped, dirty: new Set(rows.map((r) => String(r.id))) };

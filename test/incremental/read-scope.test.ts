@@ -22,6 +22,7 @@ import { windowEdgeHistory } from './window-edge-history.js';
 import { accountHistory, DIRTY_ACCOUNTS_AFTER_RUN } from '../support/history-accounts.js';
 import { col, select, tableOf } from '../../src/sql/ast.js';
 import { dirtyAccountsRef } from '../../src/incremental/entity-scope.js';
+import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 
 const WEEK: TimeWindow = { kind: 'within', seconds: 7 * 86_400, text: '7d' };
 
@@ -82,14 +83,35 @@ function readScopeCases(engine: () => HistoryEngine): void {
         runs.push({ restricted: log.map((line) => ACCOUNT_LINE.exec(line)?.[1] ?? null).find((m) => m !== null) ?? null, dirty: rows.map((r) => String(r.id)).sort() });
       },
     });
-    // run 1 is full; every later run restricts the three account-level definitions
-    expect(runs.map((r) => r.restricted)).toEqual([null, '3', '3', '3']);
+    // run 1 is full; every later run restricts the four account-level definitions
+    expect(runs.map((r) => r.restricted)).toEqual([null, '4', '4', '4']);
     expect(runs.map((r) => r.dirty)).toEqual(DIRTY_ACCOUNTS_AFTER_RUN.map((a) => [...a]));
+  });
+
+  it("account-level definitions: the accounts' users kept in the state are those of a run with the engine off, after every run", async () => {
+    const users = async (history: WarehouseHistory) => {
+      const out: string[][] = [];
+      await replayHistory(engine(), history, SCHEMAS, { afterRun: async (_, { connection, project }) => void out.push(await snapshotUsers(connection, project.config.stateSchema)) });
+      return out;
+    };
+    const restricted = await users(accountHistory());
+    const off = accountHistory();
+    const engineOff = await users({ ...off, project: { ...off.project, config: { ...off.project.config, incremental: { ...off.project.config.incremental!, enabled: false } } } });
+    expect(restricted).toEqual(engineOff);
+    // umbrella, not dirty in run 4, is a member of quiet_accounts_today with its user
+    expect(restricted[3]).toContain('quiet_accounts_today umbrella u5 1');
   });
 
   it('forget-previous-memberships (a dirty user dirties only the accounts it newly joined) gives a wrong answer', async () => {
     await expect(replayHistory(engine(), accountHistory(), SCHEMAS, { mutation: 'forget-previous-memberships' })).rejects.toThrow(/differs from a full recomputation/);
   });
+}
+
+/** Every (definition, account, user, position) row of snapshot_users, sorted. */
+async function snapshotUsers(connection: WarehouseConnection, schema: string): Promise<string[]> {
+  const columns = ['definition', 'entity_id', 'user_id', 'position'].map((c) => ({ expr: col(c, 'u'), alias: c }));
+  const rows = await connection.query(connection.dialect.printer.print(select({ columns, from: tableOf({ schema, name: 'snapshot_users' }, 'u') })));
+  return rows.map((r) => [r.definition, r.entity_id, r.user_id, Number(r.position)].join(' ')).sort();
 }
 
 const ACCOUNT_LINE = /^(\d+) account-level definitions recomputed for \d+ accounts/;

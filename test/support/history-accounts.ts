@@ -3,7 +3,8 @@
 // over one-day windows and an account-level count, and a bystander, u9, with rows in every later
 // batch so that the others' rows stop being new to the runs. acme's members are u1 and u2, whose
 // group calls and logins are in the first batch only; globex's is u9; initech has a group call
-// without a user (an account with no members).
+// without a user (an account with no members); umbrella's member u5 last logged in days before, so
+// nothing moves it after run 3 (its users' rows must stay as they are in the state).
 //   - run 3: the 1-day window has left u1's and u2's logins behind with no new row of theirs: acme
 //     leaves `active_accounts_today` through its members' window edges; u3 joins globex by a group
 //     call and no login, so globex leaves `all_active_today` through a new membership alone;
@@ -20,7 +21,7 @@ import type { WarehouseHistory } from './history-arbitraries.js';
 const DAY_WINDOW = { kind: 'within' as const, seconds: 86_400, text: '1d' };
 const LOGGED_IN_TODAY: Condition = { kind: 'performed', event: { kind: 'track', name: EVENTS[0].name }, window: DAY_WINDOW, filters: [], count: { op: 'at_least', n: 1 }, loc: LOC };
 
-const quantified = (name: string, quantifier: 'any_user' | 'all_users'): Definition => ({
+const quantified = (name: string, quantifier: 'any_user' | 'all_users' | 'no_user'): Definition => ({
   kind: 'audience', name, level: 'account', description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null,
   where: { kind: 'quantifier', quantifier, atLeast: null, condition: LOGGED_IN_TODAY, loc: LOC },
 });
@@ -28,6 +29,7 @@ const quantified = (name: string, quantifier: 'any_user' | 'all_users'): Definit
 export const ACCOUNT_DEFINITIONS: readonly Definition[] = [
   quantified('active_accounts_today', 'any_user'),
   quantified('all_active_today', 'all_users'),
+  quantified('quiet_accounts_today', 'no_user'),
   {
     kind: 'computed_trait', name: 'account_logins_today', level: 'account', description: null, sync: [], loc: LOC,
     compute: 'count', event: { kind: 'track', name: EVENTS[0].name }, window: DAY_WINDOW, filters: [], property: null, minFrequency: 2, scope: 'users',
@@ -39,7 +41,7 @@ export const ACCOUNT_DEFINITIONS: readonly Definition[] = [
  * first batch's group calls: `groups` gets no row in batch 1, so its own watermark stays within
  * arrival_lag of them until run 4.
  */
-export const DIRTY_ACCOUNTS_AFTER_RUN: readonly (readonly string[])[] = [[], ['acme', 'globex', 'initech'], ['acme', 'globex', 'initech'], ['acme', 'globex']];
+export const DIRTY_ACCOUNTS_AFTER_RUN: readonly (readonly string[])[] = [[], ['acme', 'globex', 'initech', 'umbrella'], ['acme', 'globex', 'initech', 'umbrella'], ['acme', 'globex']];
 
 export function accountHistory(): WarehouseHistory {
   const { columns } = funnelEdgeHistory();
@@ -61,6 +63,8 @@ export function accountHistory(): WarehouseHistory {
   group(0, 'u2', 'acme', T0 - DAY);
   group(0, 'u9', 'globex', T0 - DAY);
   group(0, null, 'initech', T0 - DAY);
+  group(0, 'u5', 'umbrella', T0 - DAY);
+  track(0, 'u5', T0 - 2 * DAY);
   track(0, 'u1', T0);
   track(0, 'u2', T0 + 5 * MINUTE);
   for (const batch of [1, 2, 3]) track(batch, 'u9', loads[batch] - MINUTE);

@@ -1,6 +1,8 @@
 // Carrying out the entity scopes of the physical plan (entity-scope-pass.ts) inside the run's
 // transaction: the users whose answers can have changed since the previous run go to a scratch
-// table; the definitions whose scope is `changed entities` then stage and diff only those users.
+// table, and the accounts that can have changed to another (those named by a group call new to the
+// run, and every account of a dirty user at as_of); the definitions whose scope is `changed
+// entities` then stage and diff only the dirty entities of their level.
 //
 // The argument holds only against the snapshot the dirty users are counted from. So each run
 // records, per source table, its own run id with the watermark and as_of it read up to; a
@@ -8,14 +10,18 @@
 // A snapshot kept by the guardrail, written by a repair, or older than a run of other definitions
 // that moved the table's watermark covers all entities once, and the next run restricts again.
 import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
-import { and, bin, cast, col, countAll, deleteFrom, insertInto, isNull, NULL, oneOf, select, str, subquery, table, tableOf, ts, union, type Select } from '../sql/ast.js';
+import { and, bin, cast, col, countAll, deleteFrom, inQuery, insertInto, isNull, NULL, oneOf, select, str, subquery, table, tableOf, TRUE, ts, union, type Select } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import type { DirtySource, EntityScopePlan } from '../plan/physical/entity-scope-pass.js';
 import { stateTable, toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
 import { isoOf, newness, readWatermark, type PreviousRefresh } from './arrival-sql.js';
 
-/** Deliberate fault, for tests only: the users a window edge left behind are not dirty. */
-export type EntityScopeMutation = 'forget-window-edges';
+/**
+ * Deliberate faults, for tests only. `forget-window-edges`: the users a window edge left behind
+ * are not dirty. `forget-previous-memberships`: a dirty user makes dirty only the accounts it
+ * joined by a group call new to the run, not those it was already a member of.
+ */
+export type EntityScopeMutation = 'forget-window-edges' | 'forget-previous-memberships';
 
 const column = (name: string, type: ColumnDefinition['type'], nullable = false): ColumnDefinition => ({ name, type, nullable });
 
@@ -24,15 +30,18 @@ const BASIS = {
   columns: [column('source_table', 'string'), column('arrival_column', 'string'), column('run_id', 'string'), column('as_of', 'timestamp'), column('watermark', 'timestamp', true)],
 } as const;
 const DIRTY = { name: 'entity_scope_dirty', columns: [column('id', 'string')] } as const;
+const DIRTY_ACCOUNTS = { name: 'entity_scope_dirty_accounts', columns: [column('id', 'string')] } as const;
 
 export const dirtyRef = (schema: string): TableRef => ({ schema, name: DIRTY.name });
+export const dirtyAccountsRef = (schema: string): TableRef => ({ schema, name: DIRTY_ACCOUNTS.name });
 const basisRef = (schema: string): TableRef => ({ schema, name: BASIS.name });
 
-/** CREATE ... IF NOT EXISTS of the two tables, before the run's transaction like the other state tables. */
+/** CREATE ... IF NOT EXISTS of the scratch and basis tables, before the run's transaction like the other state tables. */
 export function entityScopeDdl(schema: string): Ddl[] {
   return [
     { kind: 'create_table', schema, name: BASIS.name, columns: BASIS.columns, primaryKey: ['source_table'] },
     { kind: 'create_table', schema, name: DIRTY.name, columns: DIRTY.columns, primaryKey: [], bulk: true },
+    { kind: 'create_table', schema, name: DIRTY_ACCOUNTS.name, columns: DIRTY_ACCOUNTS.columns, primaryKey: [], bulk: true },
   ];
 }
 
@@ -48,12 +57,17 @@ export interface ScopeRequest {
 }
 
 export interface CoveredEntities {
-  /** Definitions staged and diffed for the dirty users only. */
+  /** User-level definitions staged and diffed for the dirty users only. */
   readonly definitions: readonly string[];
   /** Their keys: column `id`. */
   readonly keys: TableRef;
   /** How many users are dirty, for the run's log. */
   readonly dirtyUsers: number;
+  /** Account-level definitions staged and diffed for the dirty accounts only (empty: none is). */
+  readonly accountDefinitions: readonly string[];
+  /** Their keys: column `id`. */
+  readonly accountKeys: TableRef;
+  readonly dirtyAccounts: number;
 }
 
 interface Basis extends PreviousRefresh {
@@ -91,6 +105,25 @@ function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds:
 }
 
 /**
+ * Accounts whose answers can have changed: those a group call new to the run names (a new account,
+ * custom trait or membership, with or without a user), and every account a dirty user is a member
+ * of at as_of. Memberships only grow while rows are appended, so the members an account had at the
+ * previous run are among those; the mutation keeps only the memberships new to the run.
+ */
+function dirtyAccountsQuery(plan: Plan, isNew: ReturnType<typeof newness>, users: TableRef, mutation: EntityScopeMutation | undefined): Select {
+  const { groupId, userId } = plan.layout.columns;
+  // alias `e`, which the newness branches name
+  const account = col(groupId, 'e');
+  const accountsWhere = (where: Expr) => select({ distinct: true, columns: [{ expr: cast(account, 'string'), alias: 'id' }], from: table(plan.layout.tables.groups, 'e', plan.layout.schema), where: and(isNull(account, true), where) });
+  const named: readonly Expr[] = isNew.branches === null ? [TRUE] : isNew.branches;
+  const dirtyUsers = select({ columns: [{ expr: col('id', 'u'), alias: 'id' }], from: tableOf(users, 'u') });
+  const member = and(isNull(col(userId, 'e'), true), inQuery(cast(col(userId, 'e'), 'string'), dirtyUsers));
+  const memberships = mutation === 'forget-previous-memberships' ? named.map((n) => and(member, n)) : [and(member, bin('<=', col(plan.layout.eventTime, 'e'), ts(plan.asOf)))];
+  const queries = [...named, ...memberships].map(accountsWhere);
+  return select({ distinct: true, columns: [{ expr: col('id', 'd'), alias: 'id' }], from: subquery(union(queries), 'd') });
+}
+
+/**
  * Fills the scratch table with the dirty users and returns the definitions restricted to them
  * (null: none is), then records this run's basis for the next one. Inside the run's transaction,
  * before the staging statement.
@@ -98,7 +131,9 @@ function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds:
 export async function coverEntities(w: StateWriter, request: ScopeRequest): Promise<CoveredEntities | null> {
   const { plan, schema, scopes } = request;
   const dirty = dirtyRef(schema);
+  const dirtyAccounts = dirtyAccountsRef(schema);
   await w.run(deleteFrom(dirty));
+  await w.run(deleteFrom(dirtyAccounts));
   if (scopes.sources.length === 0) return null;
   const basis = request.rebuild ? new Map<string, Basis>() : await readBasis(w, schema);
   const usable = scopes.sources.every((s) => {
@@ -107,19 +142,29 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   });
   const runIds = usable ? new Set(scopes.sources.map((s) => basis.get(s.table)!.runId)) : new Set<string>();
   const snapshots = usable && runIds.size === 1 ? await snapshotRunIds(w, schema) : new Map<string, string>();
-  const restricted = scopes.definitions.filter((d) => d.covers === 'changed entities' && runIds.size === 1 && snapshots.get(d.name) === [...runIds][0]).map((d) => d.name);
+  const restrictedOf = (level: 'user' | 'account') => scopes.definitions.filter((d) => d.covers === 'changed entities' && d.level === level && runIds.size === 1 && snapshots.get(d.name) === [...runIds][0]).map((d) => d.name);
+  const restricted = restrictedOf('user');
+  const accountDefinitions = scopes.accounts === null ? [] : restrictedOf('account');
 
   const marks = new Map<string, string | null>();
   const found = scopes.sources.map((s) => dirtyUsersOf(plan, s, basis.get(s.table) ?? { arrivalColumn: s.arrivalColumn, runId: '', asOf: plan.asOf, watermark: null }, request.lagSeconds, request.mutation));
   for (const [i, s] of scopes.sources.entries()) {
     marks.set(s.table, await readWatermark(w, table(s.table, 'e', plan.layout.schema), col(s.arrivalColumn, 'e'), found[i].isNew));
   }
+  const countOf = async (ref: TableRef) => toNumber((await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: tableOf(ref, 'x') })))[0]?.n);
   let dirtyUsers = 0;
-  if (restricted.length > 0) {
+  let accounts = 0;
+  // Dirty accounts are found through dirty users, so those are filled for either level.
+  if (restricted.length > 0 || accountDefinitions.length > 0) {
     const queries = found.flatMap((f) => f.queries);
     await w.run(insertInto(dirty, ['id'], select({ distinct: true, columns: [{ expr: col('id', 'd'), alias: 'id' }], from: subquery(queries.length === 1 ? queries[0] : union(queries), 'd') })));
-    const count = await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: tableOf(dirty, 'x') }));
-    dirtyUsers = toNumber(count[0]?.n);
+    dirtyUsers = await countOf(dirty);
+  }
+  if (accountDefinitions.length > 0 && scopes.accounts !== null) {
+    // The group calls' newness against their own basis: the plan puts the groups table among the sources.
+    const groups = scopes.sources.findIndex((s) => s.table === scopes.accounts!.table);
+    await w.run(insertInto(dirtyAccounts, ['id'], dirtyAccountsQuery(plan, found[groups].isNew, dirty, request.mutation)));
+    accounts = await countOf(dirtyAccounts);
   }
   const ref = basisRef(schema);
   await w.run(deleteFrom(ref, oneOf(col('source_table'), scopes.sources.map((s) => str(s.table)))));
@@ -135,5 +180,5 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
     }),
   );
   await w.run(insertInto(ref, BASIS.columns.map((c) => c.name), rows.length === 1 ? rows[0] : union(rows)));
-  return restricted.length === 0 ? null : { definitions: restricted, keys: dirty, dirtyUsers };
+  return restricted.length === 0 && accountDefinitions.length === 0 ? null : { definitions: restricted, keys: dirty, dirtyUsers, accountDefinitions, accountKeys: dirtyAccounts, dirtyAccounts: accounts };
 }

@@ -56,7 +56,7 @@ export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions:
   const compared = groups(definitions.filter((d) => !staged.names.has(d.name)));
   const queries: Query[] = [];
   if (compared.names.length > 0) queries.push(entityChanges(refs, compared.names, compared.traits, covered));
-  if (compared.accountAudiences.length > 0) queries.push(userChanges(refs, compared.accountAudiences));
+  if (compared.accountAudiences.length > 0) queries.push(userChanges(refs, compared.accountAudiences, covered));
   if (queries.length === 0) queries.push(entityChanges(refs, [], []));
   const columns = ['definition', 'transition', 'entity_id', 'user_id', 'value', 'position'];
   return insertInto(changes, columns, select({ columns: columns.map((c) => ({ expr: col(c, 'r'), alias: c })), from: subquery(union(queries), 'r') }));
@@ -120,11 +120,12 @@ function entityChanges(refs: StateRefs, names: readonly string[], traits: readon
 }
 
 /** user_entered / user_exited / user_moved: (definition, account, user) of staging's user rows against snapshot_users. */
-function userChanges(refs: StateRefs, names: readonly string[]): Select {
+function userChanges(refs: StateRefs, names: readonly string[], covered: CoveredEntities | null): Select {
   const sides = besideByKey(
     ['definition', 'entity_id', 'user_id'],
     { ref: refs.staging, where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), true)), columns: ['position'] },
-    { ref: refs.snapshotUsers, where: inList(col('definition', 'p'), names), columns: ['position'] },
+    // A covered account's users only: the others keep their rows, as their accounts do.
+    { ref: refs.snapshotUsers, where: covered === null ? inList(col('definition', 'p'), names) : and(inList(col('definition', 'p'), names), coveredRows(covered, 'p')), columns: ['position'] },
   );
   return select({
     columns: [

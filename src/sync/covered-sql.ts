@@ -1,18 +1,24 @@
 // A run that covers only some entities of a definition (src/incremental/entity-scope.ts): staging
-// holds those entities' rows only, the change set compares them with the same entities' snapshot
+// holds those entities' rows only (the dirty users of a user-level definition, the dirty accounts,
+// with all their members' rows, of an account-level one), the change set compares them with the same entities' snapshot
 // rows (a covered entity without a staged row has exited), and every other entity keeps its
 // snapshot row untouched. The snapshot writes read the change set, so they follow by themselves.
-import { col, inQuery, not, or, select, subquery, tableOf, type Expr, type Query } from '../sql/ast.js';
+import { and, col, inQuery, not, or, select, subquery, tableOf, type Expr, type Query, type TableRef } from '../sql/ast.js';
 import type { CoveredEntities } from '../incremental/entity-scope.js';
 import { inList } from './state-sql.js';
 import type { DefinitionCounts } from './transition-sql.js';
 
 const STAGED = ['definition', 'entity_id', 'user_id', 'value', 'position'] as const;
 
-/** Rows (under `alias`, with `definition` and `entity_id`) of a definition that covers all entities, or of a covered key. */
+/** Rows (under `alias`, with `definition` and `entity_id`) of a definition that covers all entities, or of a covered key of its level. */
 export function coveredRows(covered: CoveredEntities, alias: string): Expr {
-  const keys = select({ columns: [{ expr: col('id', 'k'), alias: 'id' }], from: tableOf(covered.keys, 'k') });
-  return or(not(inList(col('definition', alias), covered.definitions)), inQuery(col('entity_id', alias), keys));
+  const among = (ref: TableRef) => inQuery(col('entity_id', alias), select({ columns: [{ expr: col('id', 'k'), alias: 'id' }], from: tableOf(ref, 'k') }));
+  const definition = col('definition', alias);
+  const levels = [
+    { definitions: covered.definitions, keys: covered.keys },
+    { definitions: covered.accountDefinitions, keys: covered.accountKeys },
+  ].filter((l) => l.definitions.length > 0);
+  return or(not(inList(definition, [...covered.definitions, ...covered.accountDefinitions])), ...levels.map((l) => (levels.length === 1 ? among(l.keys) : and(inList(definition, l.definitions), among(l.keys)))));
 }
 
 /** The staging statement's rows, those of the covered definitions only for their covered keys. */
@@ -27,7 +33,7 @@ export function onlyCovered(statement: Query, covered: CoveredEntities): Query {
 export function coveredCounts(counts: ReadonlyMap<string, DefinitionCounts>, covered: CoveredEntities | null): Map<string, DefinitionCounts> {
   const out = new Map(counts);
   if (covered === null) return out;
-  for (const name of covered.definitions) {
+  for (const name of [...covered.definitions, ...covered.accountDefinitions]) {
     const c = counts.get(name);
     if (c !== undefined) out.set(name, { ...c, size: c.previous + c.entered - c.exited });
   }

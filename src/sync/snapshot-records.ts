@@ -127,9 +127,12 @@ export async function recordSnapshots(
   generations: ReadonlyMap<string, number>,
   /** Definitions staged for some entities only (covered-sql.ts): their snapshot's row count, which staging does not give. */
   rowCounts: ReadonlyMap<string, number> = new Map(),
+  /** The same for their snapshot_users rows (the covered account-level definitions). */
+  userCounts: ReadonlyMap<string, number> = new Map(),
 ): Promise<void> {
   const counts = await stagedCounts(w, stateTable(schema, 'staging'), passing);
   for (const [name, rows] of rowCounts) if (counts.has(name)) counts.set(name, { rows, users: counts.get(name)!.users });
+  for (const [name, users] of userCounts) if (counts.has(name)) counts.set(name, { rows: counts.get(name)!.rows, users });
   await writeSnapshotRecords(
     w,
     schema,

@@ -26,6 +26,15 @@ function quorumIn(cwd: string, args: readonly string[]): Promise<{ code: number;
   });
 }
 
+/** A copy of the demo project with identity stitching off, which every dirty-entity restriction needs. */
+async function stitchOff(name: string): Promise<string> {
+  const off = path.join(dir, name);
+  await copyDemoProject(off);
+  const config = path.join(off, 'quorum.yml');
+  await writeFile(config, (await readFile(config, 'utf8')).replace('stitch: anonymous_id', 'stitch: "off"'));
+  return off;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quorum-explain-plan-'));
   demo = path.join(dir, 'demo');
@@ -56,21 +65,31 @@ describe('quorum explain --plan', () => {
     expect(r.stdout).toContain('  events:account:logged_in  [partials, grain 1 day]\n    why: per (raw identity, UTC day) partials of the closed days inside its widest window');
     expect(r.stdout).toContain('  custom traits  [recomputed each run]\n');
     expect(r.stdout).toContain('\n  definitions: at_risk_accounts incremental\n');
-    // an account audience: its dirty accounts are not bounded yet, so every run covers all of them
-    expect(r.stdout).toMatch(/\n {2}entities recomputed: at_risk_accounts all \(account level: [^\n]*\)\n/);
+    // the demo stitches identities: an edge re-attributes rows, so every run covers all accounts
+    expect(r.stdout).toMatch(/\n {2}entities recomputed: at_risk_accounts all \(identity stitching is on: [^\n]*\)\n/);
     // so no scan's merge may read the dirty users only: the account scan for its own level, the user scans for their reader
     expect(r.stdout).toMatch(/\n {2}users read: events:account:logged_in all \(account-level scan: [^\n]*\); events:user:report_created all \(read by at_risk_accounts, which covers all entities\); [^\n]*\n$/);
   });
 
   it('a user audience without identity stitching reads the dirty users only in each of its scans', async () => {
-    const off = path.join(dir, 'stitch-off');
-    await copyDemoProject(off);
-    const config = path.join(off, 'quorum.yml');
-    await writeFile(config, (await readFile(config, 'utf8')).replace('stitch: anonymous_id', 'stitch: "off"'));
+    const off = await stitchOff('stitch-off');
     const r = await quorumIn(off, ['explain', '--plan', 'power_users', '--as-of', '2024-06-01']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('\n  entities recomputed: power_users changed entities (');
     expect(r.stdout).toContain('\n  users read: events:user:logged_in dirty users only; events:user:report_created dirty users only\n');
+  });
+
+  it('an account audience without identity stitching covers its dirty accounts, and reads its members whole', async () => {
+    const off = await stitchOff('stitch-off-accounts');
+    const r = await quorumIn(off, ['explain', '--plan', 'at_risk_accounts', '--as-of', '2024-06-01']);
+    expect(r.stderr).toBe('');
+    // its custom traits (groups.plan, identifies.role) and the members' event tables bound it
+    expect(r.stdout).toContain('\n  entities recomputed: at_risk_accounts changed entities (only accounts named by a group call new to the run, or with a member who has a row new to the run in groups, identifies, logged_in, report_created or an event a window edge left behind, can change; every other account keeps its previous answer)\n');
+    // a dirty account's members are not all dirty users: the user scans its quantifier reads are read whole
+    expect(r.stdout).toContain('events:user:report_created all (read by at_risk_accounts, which stages the dirty accounts with all their members)');
+    // an account audience read through a user's accounts: any of them can move the user
+    const passthrough = await quorumIn(off, ['explain', '--plan', 'users_in_high_adoption_accounts', '--as-of', '2024-06-01']);
+    expect(passthrough.stdout).toContain("\n  entities recomputed: users_in_high_adoption_accounts all (it reads a user's membership of an account audience, which any of the user's accounts can change)\n");
   });
 
   it('--json prints the serialisable plan itself', async () => {

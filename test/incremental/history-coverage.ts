@@ -20,6 +20,14 @@ export interface HistoryCoverage {
   edgeOnlyDirty: number;
   /** histories where such a user's answer changed: the case a run that forgets window edges gets wrong */
   edgeChangedHistories: number;
+  /** runs that recomputed only the dirty accounts of some account-level definitions */
+  restrictedAccountRuns: number;
+  /**
+   * histories where an account's answer changed in such a run with no group call naming it new to
+   * the run (only its members' rows moved it): about 3 in 100, too few for a floor at CI's count;
+   * reported, and the mutation check forget-previous-memberships must be caught instead
+   */
+  memberChangedHistories: number;
   /** users the history says must be dirty that the run left out, and the reverse (reported, not asserted) */
   missedByRun: number;
   extraInRun: number;
@@ -27,10 +35,10 @@ export interface HistoryCoverage {
   examples: string[];
 }
 
-export const emptyCoverage = (): HistoryCoverage => ({ histories: 0, scopedHistories: 0, restrictedRuns: 0, edgeOnlyDirty: 0, edgeChangedHistories: 0, missedByRun: 0, extraInRun: 0, examples: [] });
+export const emptyCoverage = (): HistoryCoverage => ({ histories: 0, scopedHistories: 0, restrictedRuns: 0, edgeOnlyDirty: 0, edgeChangedHistories: 0, restrictedAccountRuns: 0, memberChangedHistories: 0, missedByRun: 0, extraInRun: 0, examples: [] });
 
 /** Per history, at least: a property run whose generator stops reaching these cases fails. */
-export const COVERAGE_FLOORS = { restrictedRuns: 0.1, edgeOnlyDirty: 0.05, edgeChangedHistories: 0.01 } as const;
+export const COVERAGE_FLOORS = { restrictedRuns: 0.1, edgeOnlyDirty: 0.05, edgeChangedHistories: 0.01, restrictedAccountRuns: 0.05 } as const;
 
 /** The floors that `coverage` falls below, as readable lines. */
 export function belowFloors(coverage: HistoryCoverage): string[] {
@@ -40,7 +48,7 @@ export function belowFloors(coverage: HistoryCoverage): string[] {
 }
 
 export const describeCoverage = (c: HistoryCoverage): string =>
-  `${c.histories} histories (${c.scopedHistories} scoped): ${c.restrictedRuns} restricted runs, ${c.edgeOnlyDirty} edge-only dirty users, ${c.edgeChangedHistories} histories where a window edge alone changed an answer; dirty sets against the history's: ${c.missedByRun} users missed, ${c.extraInRun} extra${c.examples.length > 0 ? ` (${c.examples.join('; ')})` : ''}`;
+  `${c.histories} histories (${c.scopedHistories} scoped): ${c.restrictedRuns} restricted runs, ${c.edgeOnlyDirty} edge-only dirty users, ${c.edgeChangedHistories} histories where a window edge alone changed an answer, ${c.restrictedAccountRuns} runs restricted to dirty accounts, ${c.memberChangedHistories} histories where only members' rows changed an account's answer; dirty sets against the history's: ${c.missedByRun} users missed, ${c.extraInRun} extra${c.examples.length > 0 ? ` (${c.examples.join('; ')})` : ''}`;
 
 export type DirtyReason = 'new row' | 'window edge';
 
@@ -70,6 +78,24 @@ export function dirtyByHistory(history: WarehouseHistory, run: number): Map<stri
       if (since === null || arrival === null || arrival > since || (time !== null && time >= previous)) out.set(user, 'new row');
       else if (time !== null && !out.has(user) && (windowsOf.get(table) ?? []).some((w) => time >= previous - w * 1000 && time <= now - w * 1000)) out.set(user, 'window edge');
     }
+  }
+  return out;
+}
+
+/** Accounts named by a group call new to run `run` (1 or later), by SPEC §6.1's rule of newness. */
+export function accountsNamedByNewRows(history: WarehouseHistory, run: number): Set<string> {
+  const groups = history.project.config.source.tables.groups;
+  const lag = (history.project.config.incremental?.arrivalLagSeconds ?? 3600) * 1000;
+  const eventTime = history.project.config.source.eventTime;
+  const previous = Date.parse(history.runs[run - 1]);
+  const arrivals = history.batches.slice(0, run).flatMap((b) => b.rows[groups] ?? []).map((r) => ms(r[history.arrival])).filter((a): a is number => a !== null);
+  const since = arrivals.length === 0 ? null : Math.min(Math.max(...arrivals), previous) - lag;
+  const out = new Set<string>();
+  for (const row of history.batches.slice(0, run + 1).flatMap((b) => b.rows[groups] ?? [])) {
+    if (row.group_id === null || row.group_id === undefined) continue;
+    const arrival = ms(row[history.arrival]);
+    const time = ms(row[eventTime]);
+    if (since === null || arrival === null || arrival > since || (time !== null && time >= previous)) out.add(String(row.group_id));
   }
   return out;
 }

@@ -5,7 +5,9 @@
 // reading the same scan) on DuckDB, PGlite and PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL):
 // after every run the committed snapshot must be a full recomputation's, and the reference
 // evaluator's (test/support/history-replay.ts). The mutation `restrict-uncovered-reads` restricts the scan that the covering-all
-// definition reads too, and must be caught.
+// definition reads too, and must be caught. The account history (test/support/history-accounts.ts)
+// does the same for account-level definitions, which stage only the dirty accounts: each run's dirty
+// accounts are checked exactly, and `forget-previous-memberships` must be caught.
 import { describe, expect, it } from 'vitest';
 import type { Definition, TimeWindow } from '../../src/definitions/model.js';
 import type { IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
@@ -17,6 +19,10 @@ import type { WarehouseHistory } from '../support/history-arbitraries.js';
 import { replayHistory } from '../support/history-replay.js';
 import { duckHistoryEngine, liteHistoryEngine, wireHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
 import { windowEdgeHistory } from './window-edge-history.js';
+import { accountHistory, DIRTY_ACCOUNTS_AFTER_RUN } from '../support/history-accounts.js';
+import { col, select, tableOf } from '../../src/sql/ast.js';
+import { dirtyAccountsRef } from '../../src/incremental/entity-scope.js';
+import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 
 const WEEK: TimeWindow = { kind: 'within', seconds: 7 * 86_400, text: '7d' };
 
@@ -68,7 +74,47 @@ function readScopeCases(engine: () => HistoryEngine): void {
   it('restrict-uncovered-reads (that scan restricted all the same) gives a wrong answer', async () => {
     await expect(replay(engine(), withCoveringAll(windowEdgeHistory()), SCHEMAS, 'restrict-uncovered-reads')).rejects.toThrow(/differs from a full recomputation/);
   });
+
+  it('account-level definitions: runs 2 to 4 stage the dirty accounts only, exactly those that can have changed, and every committed answer is exact', async () => {
+    const runs: { restricted: string | null; dirty: string[] }[] = [];
+    await replayHistory(engine(), accountHistory(), SCHEMAS, {
+      afterRun: async (_, { connection, project, log }) => {
+        const rows = await connection.query(connection.dialect.printer.print(select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(dirtyAccountsRef(project.config.stateSchema), 'd') })));
+        runs.push({ restricted: log.map((line) => ACCOUNT_LINE.exec(line)?.[1] ?? null).find((m) => m !== null) ?? null, dirty: rows.map((r) => String(r.id)).sort() });
+      },
+    });
+    // run 1 is full; every later run restricts the four account-level definitions
+    expect(runs.map((r) => r.restricted)).toEqual([null, '4', '4', '4']);
+    expect(runs.map((r) => r.dirty)).toEqual(DIRTY_ACCOUNTS_AFTER_RUN.map((a) => [...a]));
+  });
+
+  it("account-level definitions: the accounts' users kept in the state are those of a run with the engine off, after every run", async () => {
+    const users = async (history: WarehouseHistory) => {
+      const out: string[][] = [];
+      await replayHistory(engine(), history, SCHEMAS, { afterRun: async (_, { connection, project }) => void out.push(await snapshotUsers(connection, project.config.stateSchema)) });
+      return out;
+    };
+    const restricted = await users(accountHistory());
+    const off = accountHistory();
+    const engineOff = await users({ ...off, project: { ...off.project, config: { ...off.project.config, incremental: { ...off.project.config.incremental!, enabled: false } } } });
+    expect(restricted).toEqual(engineOff);
+    // umbrella, not dirty in run 4, is a member of quiet_accounts_today with its user
+    expect(restricted[3]).toContain('quiet_accounts_today umbrella u5 1');
+  });
+
+  it('forget-previous-memberships (a dirty user dirties only the accounts it newly joined) gives a wrong answer', async () => {
+    await expect(replayHistory(engine(), accountHistory(), SCHEMAS, { mutation: 'forget-previous-memberships' })).rejects.toThrow(/differs from a full recomputation/);
+  });
 }
+
+/** Every (definition, account, user, position) row of snapshot_users, sorted. */
+async function snapshotUsers(connection: WarehouseConnection, schema: string): Promise<string[]> {
+  const columns = ['definition', 'entity_id', 'user_id', 'position'].map((c) => ({ expr: col(c, 'u'), alias: c }));
+  const rows = await connection.query(connection.dialect.printer.print(select({ columns, from: tableOf({ schema, name: 'snapshot_users' }, 'u') })));
+  return rows.map((r) => [r.definition, r.entity_id, r.user_id, Number(r.position)].join(' ')).sort();
+}
+
+const ACCOUNT_LINE = /^(\d+) account-level definitions recomputed for \d+ accounts/;
 
 describe('the physical plan says which scans read the dirty users only', () => {
   it('the one-day audiences\' scan does; with a definition covering all entities reading it, it does not, and says why', () => {

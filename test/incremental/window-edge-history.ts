@@ -9,16 +9,11 @@
 //   - run 4: u2 logs in again (a late row: an old timestamp, a new arrival) and re-enters.
 import type { Definition, TimeWindow } from '../../src/definitions/model.js';
 import type { SourceRow } from '../../src/reference/dataset.js';
-import { AS_OF, EVENTS, LOC, makeProject } from '../support/arbitraries.js';
+import { EVENTS, LOC } from '../support/arbitraries.js';
+import { DAY, HOUR, iso, LOADS, MINUTE, T0, timelineHistory } from '../support/history-timeline.js';
 import type { WarehouseHistory } from '../support/history-arbitraries.js';
 import { funnelEdgeHistory } from '../support/funnel-history.js';
-import { withIdentity } from '../support/identity-arbitraries.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const T0 = Date.parse(AS_OF) - 3 * DAY;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const DAY_WINDOW: TimeWindow = { kind: 'within', seconds: 86_400, text: '1d' };
 const performed = (name: string, op: 'at_least' | 'exactly', n: number): Definition => ({
@@ -59,7 +54,7 @@ export function windowEdgeHistory(userIds: UserIdType = 'string'): WarehouseHist
   );
   const filled = (name: string, row: SourceRow, loadedAt: number): SourceRow =>
     Object.fromEntries(Object.keys(columns[name]).map((c) => [c, c === 'uuid_ts' ? iso(loadedAt) : (row[c] ?? null)]));
-  const loads = [T0 + 20 * MINUTE, T0 + 2 * HOUR, T0 + DAY + 2 * HOUR, T0 + DAY + 3 * HOUR];
+  const loads = LOADS;
   const batches: Record<string, SourceRow[]>[] = loads.map(() => ({}));
   let n = 0;
   const track = (batch: number, user: 'u1' | 'u2' | 'u9', at: number) => {
@@ -72,12 +67,5 @@ export function windowEdgeHistory(userIds: UserIdType = 'string'): WarehouseHist
   for (const batch of [1, 2, 3]) track(batch, 'u9', loads[batch] - MINUTE);
   // late: loaded two hours after its timestamp, inside the window of run 4
   track(3, 'u2', T0 + DAY + HOUR);
-  const project = withIdentity(makeProject(DEFINITIONS, 'timestamp'), { stitch: 'off', conflict: 'first' });
-  return {
-    project: { ...project, config: { ...project.config, incremental: { enabled: true, arrivalLagSeconds: 3600, fullEverySeconds: null, verifyEverySeconds: null } } },
-    columns,
-    batches: batches.map((rows) => ({ rows })),
-    runs: [T0 + 30 * MINUTE, T0 + 2 * HOUR, T0 + DAY + 2 * HOUR, T0 + DAY + 3 * HOUR].map(iso),
-    arrival: 'uuid_ts',
-  };
+  return timelineHistory(DEFINITIONS, columns, batches);
 }

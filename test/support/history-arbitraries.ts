@@ -10,10 +10,12 @@
 //     one) with event sequences on the funnels' window edges (funnel-arbitraries.ts), whose rows
 //     carry both ids and so also move anonymous ids from one owner to another;
 //   - a quarter of the histories are "scoped": user-level audiences and computed traits over
-//     `within:` windows, stitching off, no SQL or custom traits, no account data, so that runs
-//     recompute only the users whose answers can have changed (entity-scope-pass.ts); they add
+//     `within:` windows, and most often account-level audiences quantifying over such conditions
+//     and an account-level count, stitching off, no SQL or custom traits, so that runs recompute
+//     only the users (and accounts) whose answers can have changed (entity-scope-pass.ts); they add
 //     users whose only rows sit, from the first batch on, where a later run's window edge passes
-//     (the answer changes with no new row of the user);
+//     (the answer changes with no new row of the user), each a member since long before of one
+//     account, whose answer then changes with no new row of any of its members;
 //   - a batch's arrival values (uuid_ts, or received_at where the tables have no uuid_ts) are out
 //     of order by up to just under `arrival_lag`, batches may be one second apart, and a few rows
 //     have no arrival value at all.
@@ -88,6 +90,9 @@ const arbEdgeRow = (runs: number): fc.Arbitrary<EdgeRow> =>
 const SCOPED_WINDOWS = [3600, 5400, 12 * 3600, DAY, 7 * DAY];
 const EDGE_ONLY_USER = (k: number) => `edge_only_${k}`;
 const EDGE_BYSTANDER = 'edge_only_bystander';
+const EDGE_BYSTANDER_GROUP = 'edge_only_bystander_group';
+/** The account the edge-only users have been members of since long before every run. */
+const EDGE_ONLY_ACCOUNT = 'edge_only_account';
 
 const within = (seconds: number) => ({ kind: 'within' as const, seconds, text: `${seconds}s` });
 
@@ -132,6 +137,23 @@ const arbScopedDefinitions: fc.Arbitrary<Definition[]> = fc
     })),
   ]);
 
+/** Account-level definitions over the scoped conditions: quantifiers over the members, and a count of the members' events. */
+const arbScopedAccountDefinitions: fc.Arbitrary<Definition[]> = fc
+  .record({
+    quantified: fc.array(fc.record({ quantifier: fc.constantFrom<'any_user' | 'all_users' | 'no_user'>('any_user', 'any_user', 'all_users', 'no_user'), condition: arbScopedCondition }), { maxLength: 2 }),
+    counts: fc.array(fc.record({ event: arbScopedEvent, seconds: fc.constantFrom(...SCOPED_WINDOWS) }), { maxLength: 1 }),
+  })
+  .map(({ quantified, counts }) => [
+    ...counts.map(({ event, seconds }, i): ComputedTraitDefinition => ({
+      kind: 'computed_trait', name: `account_ct_${i}_count`, level: 'account', description: null, sync: [], loc: LOC,
+      compute: 'count', event: { kind: 'track', name: event.name }, window: within(seconds), filters: [], property: null, minFrequency: 2, scope: 'users',
+    })),
+    ...quantified.map(({ quantifier, condition }, i): AudienceDefinition => ({
+      kind: 'audience', name: `account_aud_${i}`, level: 'account', description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null,
+      where: { kind: 'quantifier', quantifier, atLeast: null, condition, loc: LOC },
+    })),
+  ]);
+
 /** The `within:` seconds the definitions apply to `event` (performed conditions and computed traits). */
 export function windowsOn(definitions: readonly Definition[], event: string): number[] {
   const out = new Set<number>();
@@ -139,6 +161,7 @@ export function windowsOn(definitions: readonly Definition[], event: string): nu
     if (c.kind === 'performed' && c.event.kind === 'track' && c.event.name === event && c.window?.kind === 'within') out.add(c.window.seconds);
     else if (c.kind === 'all' || c.kind === 'any') c.children.forEach(visit);
     else if (c.kind === 'not') visit(c.child);
+    else if (c.kind === 'quantifier') visit(c.condition);
   };
   for (const d of definitions) {
     if (d.kind === 'audience') visit(d.where);
@@ -173,7 +196,12 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
           .oneof(
             { weight: 2, arbitrary: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }).map((definitions) => ({ definitions, scoped: false })) },
             { weight: 1, arbitrary: arbFunnelDefinitions.map((definitions) => ({ definitions, scoped: false })) },
-            { weight: 1, arbitrary: arbScopedDefinitions.map((definitions) => ({ definitions, scoped: true })) },
+            {
+              weight: 1,
+              arbitrary: fc
+                .record({ users: arbScopedDefinitions, accounts: fc.oneof({ weight: 2, arbitrary: arbScopedAccountDefinitions }, { weight: 1, arbitrary: fc.constant([]) }) })
+                .map(({ users, accounts }) => ({ definitions: [...users, ...accounts], scoped: true })),
+            },
           )
           .chain(({ definitions, scoped }) =>
             arbWithFunnelEpisodes(arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }), definitions).map((dataset) => ({ definitions, dataset, scoped })),
@@ -220,7 +248,7 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
         );
         all = mergeDatasets(all, only);
         for (const rows of Object.values(only.tables)) for (const row of rows.rows) edgeRows.batch.set(String(row.id), 0);
-        for (const row of only.tables.tracks.rows) longAgo.add(String(row.id));
+        for (const row of [...only.tables.tracks.rows, ...only.tables.groups.rows]) longAgo.add(String(row.id));
       }
       const batchOfRow = new Map<string, number>();
       let next = 0;
@@ -257,7 +285,7 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
           // every column present, so that each engine and the reference read the same nulls
           const row: SourceRow = Object.fromEntries(Object.keys(table.columns).map((c) => [c, generated[c] ?? null]));
           const batch = batchFor(name, row);
-          const arrival = row.id === EDGE_BYSTANDER ? iso(loads[0]) : longAgo.has(String(row.id)) ? iso(AS_OF_MS - 8 * DAY * 1000) : arrivalOf(batch);
+          const arrival = row.id === EDGE_BYSTANDER || row.id === EDGE_BYSTANDER_GROUP ? iso(loads[0]) : longAgo.has(String(row.id)) ? iso(AS_OF_MS - 8 * DAY * 1000) : arrivalOf(batch);
           // a null arrival stays null in either column: the generated received_at is no load time
           const loaded: SourceRow = g.arrival === 'uuid_ts' ? { ...row, uuid_ts: arrival } : { ...row, received_at: arrival };
           (batches[batch][name] ??= []).push(loaded);
@@ -282,7 +310,11 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
 function edgeOnlyDataset(users: readonly EdgeOnlyUser[], runs: readonly string[]): SourceDataset {
   const tracks: SourceRow[] = [];
   const loggedIn: SourceRow[] = [];
+  const groups: SourceRow[] = [];
+  // each a member of one account since before every run: its answer changes with theirs, and no row of it is new
+  const joined = iso(AS_OF_MS - 8 * DAY * 1000);
   users.forEach((u, k) => {
+    groups.push({ id: `edge_only_group${k}`, user_id: EDGE_ONLY_USER(k), anonymous_id: null, group_id: EDGE_ONLY_ACCOUNT, timestamp: joined, received_at: joined });
     const previous = Date.parse(runs[u.run - 1]);
     const now = Date.parse(runs[u.run]);
     // inside: in the previous run's window, before its as_of (so no new row), and out of this run's
@@ -299,8 +331,9 @@ function edgeOnlyDataset(users: readonly EdgeOnlyUser[], runs: readonly string[]
   const bystander: SourceRow = { id: EDGE_BYSTANDER, user_id: 'edge_bystander', anonymous_id: null, timestamp: time, received_at: time, event: EVENTS[0].table, event_text: EVENTS[0].name, context_group_id: null };
   tracks.push(bystander);
   loggedIn.push({ ...bystander, method: 'sso', duration: 1 });
+  groups.push({ id: EDGE_BYSTANDER_GROUP, user_id: 'edge_bystander', anonymous_id: null, group_id: 'edge_bystander_account', timestamp: time, received_at: time });
   const table = (rows: SourceRow[]): SourceTable => ({ columns: {}, rows });
-  return { tables: { tracks: table(tracks), [EVENTS[0].table]: table(loggedIn) } };
+  return { tables: { tracks: table(tracks), [EVENTS[0].table]: table(loggedIn), groups: table(groups) } };
 }
 
 /** Rows placed on a run's window edges and on its as_of: track calls (logged_in) and group calls. */

@@ -1,10 +1,14 @@
-// Which entities an incremental run recomputes, per definition (SPEC §6.1, docs/incremental.md):
-// `changed entities` or `all`, and why. A user's answer can change between two runs only through
-// rows that reach it: a row new to the run in a table the definition reads for users, or one of its
-// events that a `within:` window's edge left behind when as_of moved. Where the plan can name those
-// rows, the run recomputes and diffs only their users and keeps every other user's previous answer;
-// anything it cannot bound that way (account levels and memberships, identity stitching, funnels,
-// custom and SQL traits) covers all entities, as a run without this pass does: correctness first.
+// Which entities an incremental run recomputes, per definition (docs/incremental.md): `changed
+// entities` or `all`, and why. A user's answer can change between two runs only through rows that
+// reach it: a row new to the run in a table the definition reads for users, or one of its events
+// that a `within:` window's edge left behind when as_of moved. An account's answer is made of its
+// members' rows, its own group calls (custom traits, the universe) and its memberships: it can
+// change only when one of its members is dirty, or a group call naming it is new to the run (a new
+// membership among them). Memberships only grow while rows are appended, so every member an account
+// had at the previous run is a member now. Where the plan can name those rows, the run recomputes
+// and diffs only their entities and keeps every other entity's previous answer; anything it cannot
+// bound that way (identity stitching, funnels, SQL traits, an account audience read through a
+// user's other accounts) covers all entities, as a run without this pass does: correctness first.
 import type { EventScan, Feature, Plan, PlanCondition } from '../plan.js';
 import type { ArrivalColumns } from './arrival-columns.js';
 
@@ -21,6 +25,7 @@ interface DefinitionMode {
 
 export interface EntityScope {
   readonly name: string;
+  readonly level: 'user' | 'account';
   readonly covers: 'changed entities' | 'all';
   readonly reason: string;
 }
@@ -46,8 +51,19 @@ export interface ScanRead {
   readonly readers: readonly string[];
 }
 
+/**
+ * Where an account-level definition's dirty accounts come from: the accounts named by group calls
+ * new to the run, and every account a dirty user is a member of at as_of.
+ */
+export interface DirtyAccounts {
+  readonly table: string;
+  readonly arrivalColumn: string;
+}
+
 export interface EntityScopePlan {
   readonly definitions: readonly EntityScope[];
+  /** Null when no account-level definition covers changed entities only. */
+  readonly accounts: DirtyAccounts | null;
   /** Per incremental scan, whether its merge reads the dirty users only. */
   readonly reads: readonly ScanRead[];
   /** What the `changed entities` definitions' dirty users are found from (empty when none is). */
@@ -77,40 +93,59 @@ function conditionsReached(plan: Plan, name: string): PlanCondition[] {
 }
 
 /** The incremental scan a feature reads, or why it is not bounded by its users' rows. */
-function scanOf(f: Feature, scans: ReadonlyMap<string, IncrementalScan>): IncrementalScan | string {
+/**
+ * The incremental scan a feature reads, or why it is not bounded by its users' rows. `accounts`: an
+ * account-level definition, whose account-level scans (its members' events) and custom traits
+ * (latest group call, latest identify call of a member) are bounded by dirty users and new group calls.
+ */
+function scanOf(plan: Plan, f: Feature, scans: ReadonlyMap<string, IncrementalScan>, accounts: boolean): IncrementalScan | { readonly table: string } | string {
   const s = f.source;
-  if (s.kind === 'custom_trait') return 'it reads custom traits, which are read from the source each run';
+  if (s.kind === 'custom_trait') return accounts ? { table: f.level === 'user' ? plan.layout.tables.identifies : plan.layout.tables.groups } : 'it reads custom traits, which are read from the source each run';
   if (s.kind === 'funnel') return 'it reads a funnel, whose users are recomputed by the funnel refresh';
   if (s.kind === 'sql_trait') return 'it reads a SQL trait, which is opaque and re-run each run';
   const scan = scans.get(s.kind === 'measure' ? s.scan : s.cte);
   if (scan === undefined) return 'one of its scans is not kept in partials';
-  return scan.level === 'user' ? scan : 'it reads account-level events';
+  return scan.level === 'user' || accounts ? scan : 'it reads account-level events';
 }
 
-function scopeOf(plan: Plan, mode: DefinitionMode, scans: ReadonlyMap<string, IncrementalScan>, settings: ArrivalColumns, featuresRead: (name: string) => Set<string>): { scope: EntityScope; read: IncrementalScan[] } {
-  const all = (reason: string) => ({ scope: { name: mode.name, covers: 'all' as const, reason }, read: [] });
+interface Scoped {
+  readonly scope: EntityScope;
+  /** The scans whose users' new and edge rows make the definition's entities dirty. */
+  readonly read: IncrementalScan[];
+  /** Other tables whose new rows make their users dirty (the user universe, custom traits). */
+  readonly tables: string[];
+}
+
+function scopeOf(plan: Plan, mode: DefinitionMode, scans: ReadonlyMap<string, IncrementalScan>, settings: ArrivalColumns, featuresRead: (name: string) => Set<string>): Scoped {
   const output = plan.outputs.find((o) => o.name === mode.name);
+  const level = output?.level ?? 'user';
+  const all = (reason: string): Scoped => ({ scope: { name: mode.name, level, covers: 'all', reason }, read: [], tables: [] });
   if (output === undefined || mode.mode !== 'incremental') return all('the definition runs full');
-  if (output.level !== 'user') return all('account level: dirty accounts (members, memberships, account tables) are not bounded yet');
+  const accounts = level === 'account';
   if (plan.identity !== null) return all('identity stitching is on: an edge re-attributes rows to users the new rows do not name');
   if (plan.sqlTraits.length > 0) return all("the plan has SQL traits: they are opaque, re-run each run, and their associations can add users");
-  if (conditionsReached(plan, mode.name).some((c) => c.kind === 'member_of_account_audience' || c.kind === 'quantifier')) return all('it reads account memberships');
+  const reached = conditionsReached(plan, mode.name);
+  // A user in an account audience: its answer moves with any of the user's accounts, which its own rows do not name.
+  if (reached.some((c) => c.kind === 'member_of_account_audience')) return all("it reads a user's membership of an account audience, which any of the user's accounts can change");
+  if (!accounts && reached.some((c) => c.kind === 'quantifier')) return all('it reads account memberships');
   const features = new Map(plan.features.map((f) => [f.column, f]));
   const read: IncrementalScan[] = [];
+  const tables = new Set<string>(accounts ? [plan.layout.tables.groups] : plan.userUniverseTables);
   for (const column of featuresRead(mode.name)) {
     const f = features.get(column);
     if (f === undefined) continue;
-    const scan = scanOf(f, scans);
+    const scan = scanOf(plan, f, scans, accounts);
     if (typeof scan === 'string') return all(scan);
-    read.push(scan);
+    if ('scan' in scan) read.push(scan);
+    else tables.add(scan.table);
   }
-  const missing = plan.userUniverseTables.find((t) => settings.arrivalColumn(t) === null);
-  if (missing !== undefined) return all(`table ${missing} (user universe) has no arrival column`);
-  const tables = [...new Set([...plan.userUniverseTables, ...read.map((s) => s.table)])];
-  return {
-    scope: { name: mode.name, covers: 'changed entities', reason: `only users with a row new to the run in ${tables.join(', ')}, or an event a window edge left behind, can change; every other user keeps its previous answer` },
-    read,
-  };
+  const missing = [...tables].find((t) => settings.arrivalColumn(t) === null);
+  if (missing !== undefined) return all(`table ${missing} (${accounts ? 'memberships or custom traits' : 'user universe'}) has no arrival column`);
+  const named = [...new Set([...tables, ...read.map((s) => s.table)])];
+  const reason = accounts
+    ? `only accounts named by a group call new to the run, or with a member who has a row new to the run in ${named.join(', ')} or an event a window edge left behind, can change; every other account keeps its previous answer`
+    : `only users with a row new to the run in ${named.join(', ')}, or an event a window edge left behind, can change; every other user keeps its previous answer`;
+  return { scope: { name: mode.name, level, covers: 'changed entities', reason }, read, tables: [...tables] };
 }
 
 /** The definitions whose features come from `scan`, and whether all of them stage the dirty users only. */
@@ -123,6 +158,9 @@ function scanRead(plan: Plan, scan: IncrementalScan, scopes: readonly EntityScop
   if (readers.length === 0) return all('no definition of the run reads it');
   const wide = readers.find((d) => d.covers === 'all');
   if (wide !== undefined) return all(`read by ${wide.name}, which covers all entities`);
+  // A dirty account's members need not be dirty users: they are read whole.
+  const accounts = readers.find((d) => d.level === 'account');
+  if (accounts !== undefined) return all(`read by ${accounts.name}, which stages the dirty accounts with all their members`);
   return { scan: scan.scan.name, users: 'dirty users', reason: `every definition reading it (${names.join(', ')}) stages only the dirty users`, readers: names };
 }
 
@@ -139,10 +177,12 @@ export function entityScopePass(plan: Plan, settings: ArrivalColumns, scans: rea
   };
   for (const s of scoped) {
     if (s.scope.covers === 'all') continue;
-    plan.userUniverseTables.forEach((t) => add(t, []));
+    s.tables.forEach((t) => add(t, []));
     for (const scan of s.read) add(scan.table, withinSeconds(scan.scan));
   }
   const reads = scans.map((s) => scanRead(plan, s, scoped.map((x) => x.scope), featuresRead));
   const sources = [...windows].map(([table, w]) => ({ table, arrivalColumn: settings.arrivalColumn(table)!, windows: [...w].sort((a, b) => a - b) }));
-  return { definitions: scoped.map((s) => s.scope), reads, sources };
+  const groups = plan.layout.tables.groups;
+  const accounts = scoped.some((s) => s.scope.level === 'account' && s.scope.covers === 'changed entities') ? { table: groups, arrivalColumn: settings.arrivalColumn(groups)! } : null;
+  return { definitions: scoped.map((s) => s.scope), accounts, reads, sources };
 }

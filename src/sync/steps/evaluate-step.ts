@@ -44,9 +44,10 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
             runId: stamp.runId,
             lagSeconds: incremental.settings.arrivalLagSeconds,
             rebuild: incremental.rebuild,
-            mutation: request.incrementalMutation === 'forget-window-edges' ? request.incrementalMutation : undefined,
+            mutation: request.incrementalMutation === 'forget-window-edges' || request.incrementalMutation === 'forget-previous-memberships' ? request.incrementalMutation : undefined,
           });
-    if (covered !== null) log(`${covered.definitions.length} definitions recomputed for ${covered.dirtyUsers} users whose answers can have changed`);
+    if (covered !== null && covered.definitions.length > 0) log(`${covered.definitions.length} definitions recomputed for ${covered.dirtyUsers} users whose answers can have changed`);
+    if (covered !== null && covered.accountDefinitions.length > 0) log(`${covered.accountDefinitions.length} account-level definitions recomputed for ${covered.dirtyAccounts} accounts whose answers can have changed`);
     const stage =
       incremental === null
         ? null

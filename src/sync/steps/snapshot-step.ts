@@ -3,7 +3,8 @@
 import { crashPoint } from '../crash.js';
 import { replaceSnapshots } from '../diff-sql.js';
 import { recordSnapshots } from '../snapshot-records.js';
-import { stateRefs, stateTable } from '../state-sql.js';
+import { inList, stateRefs, stateTable, toNumber, type StateWriter } from '../state-sql.js';
+import { col, countAll, select, tableOf } from '../../sql/ast.js';
 import type { Guarded } from './guardrail-step.js';
 import type { OutboxWritten } from './outbox-step.js';
 import type { InTransaction, Nothing, RunContext, RunStep } from './run-step.js';
@@ -20,8 +21,19 @@ export const snapshotStep: RunStep<RunContext & InTransaction & Guarded & Outbox
       if (i === 0) crashPoint('snapshots-deleted');
     }
     // A covered definition's staging holds its covered entities only: its size is the diff's (covered-sql.ts).
-    const sizes = new Map((covered?.definitions ?? []).map((name) => [name, counts?.get(name)?.size ?? 0]));
-    await recordSnapshots(tx, tx, schema, passing, stamp, generations, sizes);
+    const restricted = [...(covered?.definitions ?? []), ...(covered?.accountDefinitions ?? [])];
+    const sizes = new Map(restricted.map((name) => [name, counts?.get(name)?.size ?? 0]));
+    // A covered account-level definition's users: the replaced snapshot's, counted (the diff counts accounts only).
+    const users = await snapshotUserCounts(tx, schema, (covered?.accountDefinitions ?? []).filter((name) => passing.some((d) => d.name === name)));
+    await recordSnapshots(tx, tx, schema, passing, stamp, generations, sizes, users);
     return {};
   },
 };
+
+async function snapshotUserCounts(w: StateWriter, schema: string, names: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map(names.map((name) => [name, 0]));
+  if (names.length === 0) return out;
+  const rows = await w.rows(select({ columns: [{ expr: col('definition', 'u'), alias: 'definition' }, { expr: countAll(), alias: 'n' }], from: tableOf(stateRefs(schema).snapshotUsers, 'u'), where: inList(col('definition', 'u'), names), groupBy: [col('definition', 'u')] }));
+  for (const r of rows) out.set(String(r.definition), toNumber(r.n));
+  return out;
+}

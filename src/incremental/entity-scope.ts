@@ -31,9 +31,11 @@ const BASIS = {
 } as const;
 const DIRTY = { name: 'entity_scope_dirty', columns: [column('id', 'string')] } as const;
 const DIRTY_ACCOUNTS = { name: 'entity_scope_dirty_accounts', columns: [column('id', 'string')] } as const;
+const ACCOUNT_MEMBERS = { name: 'entity_scope_account_members', columns: [column('id', 'string')] } as const;
 
 export const dirtyRef = (schema: string): TableRef => ({ schema, name: DIRTY.name });
 export const dirtyAccountsRef = (schema: string): TableRef => ({ schema, name: DIRTY_ACCOUNTS.name });
+export const accountMembersRef = (schema: string): TableRef => ({ schema, name: ACCOUNT_MEMBERS.name });
 const basisRef = (schema: string): TableRef => ({ schema, name: BASIS.name });
 
 /** CREATE ... IF NOT EXISTS of the scratch and basis tables, before the run's transaction like the other state tables. */
@@ -42,6 +44,7 @@ export function entityScopeDdl(schema: string): Ddl[] {
     { kind: 'create_table', schema, name: BASIS.name, columns: BASIS.columns, primaryKey: ['source_table'] },
     { kind: 'create_table', schema, name: DIRTY.name, columns: DIRTY.columns, primaryKey: [], bulk: true },
     { kind: 'create_table', schema, name: DIRTY_ACCOUNTS.name, columns: DIRTY_ACCOUNTS.columns, primaryKey: [], bulk: true },
+    { kind: 'create_table', schema, name: ACCOUNT_MEMBERS.name, columns: ACCOUNT_MEMBERS.columns, primaryKey: [], bulk: true },
   ];
 }
 
@@ -68,6 +71,8 @@ export interface CoveredEntities {
   /** Their keys: column `id`. */
   readonly accountKeys: TableRef;
   readonly dirtyAccounts: number;
+  /** The dirty accounts' members at as_of (column `id`): the users an account-level definition's scans read. */
+  readonly accountMembers: TableRef;
 }
 
 interface Basis extends PreviousRefresh {
@@ -124,6 +129,23 @@ function dirtyAccountsQuery(plan: Plan, isNew: ReturnType<typeof newness>, users
 }
 
 /**
+ * The users who are members of a dirty account at as_of, as the memberships CTE pairs them (a group
+ * call with both ids at or before as_of; stitching is off wherever accounts are covered). Their rows
+ * are all that a dirty account's answer is made of.
+ */
+function accountMembersQuery(plan: Plan, accounts: TableRef): Select {
+  const { groupId, userId } = plan.layout.columns;
+  const dirtyAccounts = select({ columns: [{ expr: col('id', 'a'), alias: 'id' }], from: tableOf(accounts, 'a') });
+  const user = col(userId, 'g');
+  return select({
+    distinct: true,
+    columns: [{ expr: cast(user, 'string'), alias: 'id' }],
+    from: table(plan.layout.tables.groups, 'g', plan.layout.schema),
+    where: and(isNull(user, true), isNull(col(groupId, 'g'), true), bin('<=', col(plan.layout.eventTime, 'g'), ts(plan.asOf)), inQuery(cast(col(groupId, 'g'), 'string'), dirtyAccounts)),
+  });
+}
+
+/**
  * Fills the scratch table with the dirty users and returns the definitions restricted to them
  * (null: none is), then records this run's basis for the next one. Inside the run's transaction,
  * before the staging statement.
@@ -132,8 +154,10 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   const { plan, schema, scopes } = request;
   const dirty = dirtyRef(schema);
   const dirtyAccounts = dirtyAccountsRef(schema);
+  const members = accountMembersRef(schema);
   await w.run(deleteFrom(dirty));
   await w.run(deleteFrom(dirtyAccounts));
+  await w.run(deleteFrom(members));
   if (scopes.sources.length === 0) return null;
   const basis = request.rebuild ? new Map<string, Basis>() : await readBasis(w, schema);
   const usable = scopes.sources.every((s) => {
@@ -165,6 +189,7 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
     const groups = scopes.sources.findIndex((s) => s.table === scopes.accounts!.table);
     await w.run(insertInto(dirtyAccounts, ['id'], dirtyAccountsQuery(plan, found[groups].isNew, dirty, request.mutation)));
     accounts = await countOf(dirtyAccounts);
+    await w.run(insertInto(members, ['id'], accountMembersQuery(plan, dirtyAccounts)));
   }
   const ref = basisRef(schema);
   await w.run(deleteFrom(ref, oneOf(col('source_table'), scopes.sources.map((s) => str(s.table)))));
@@ -180,5 +205,5 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
     }),
   );
   await w.run(insertInto(ref, BASIS.columns.map((c) => c.name), rows.length === 1 ? rows[0] : union(rows)));
-  return restricted.length === 0 && accountDefinitions.length === 0 ? null : { definitions: restricted, keys: dirty, dirtyUsers, accountDefinitions, accountKeys: dirtyAccounts, dirtyAccounts: accounts };
+  return restricted.length === 0 && accountDefinitions.length === 0 ? null : { definitions: restricted, keys: dirty, dirtyUsers, accountDefinitions, accountKeys: dirtyAccounts, dirtyAccounts: accounts, accountMembers: members };
 }

@@ -13,7 +13,7 @@ import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalSc
 import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
-import { amongDirty, mergedScanQuery } from './merge-sql.js';
+import { amongRead, mergedScanQuery } from './merge-sql.js';
 import { eventNarrowing, eventTimeOf, hasRawKey, rawDays, scanRowCondition } from './partial-columns.js';
 import { readPreviousRefreshes, recordRefreshes, type RefreshRecord } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
@@ -32,23 +32,40 @@ import { entityScopeDdl, type EntityScopeMutation } from './entity-scope.js';
 export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket' | EntityScopeMutation | ReadScopeMutation;
 
 /**
- * Deliberate fault, for tests only: every user-level scan read by a definition is restricted to
- * the dirty users, including those a definition covering all entities reads.
+ * Deliberate faults, for tests only. `restrict-uncovered-reads`: every user-level scan read by a
+ * definition is restricted to the dirty users, including those a definition covering all entities
+ * reads. `read-dirty-users-for-accounts`: a scan an account-level definition reads is restricted to
+ * the dirty users, without the dirty accounts' other members.
  */
-export type ReadScopeMutation = 'restrict-uncovered-reads';
+export type ReadScopeMutation = 'restrict-uncovered-reads' | 'read-dirty-users-for-accounts';
 
-/** The run's covered entities (entity-scope.ts): the definitions staged for the dirty users only, and those users. */
+/** The run's covered entities (entity-scope.ts): the definitions staged for the dirty users or accounts only, and the users their scans read. */
 export interface ReadScope {
   readonly definitions: readonly string[];
+  /** The dirty users. */
   readonly keys: TableRef;
+  readonly accountDefinitions: readonly string[];
+  /** The dirty accounts' members at as_of. */
+  readonly accountMembers: TableRef;
 }
 
-/** The scans whose merge reads the dirty users only: every definition reading them is covered in this run. */
-export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Set<string> {
-  if (scope === null) return new Set();
-  const covered = new Set(scope.definitions);
-  const reads = pass.scopes.reads.filter((r) => r.readers.length > 0 && (mutation === 'restrict-uncovered-reads' ? pass.scans.some((s) => s.scan.name === r.scan && s.level === 'user') : r.users === 'dirty users' && r.readers.every((d) => covered.has(d))));
-  return new Set(reads.map((r) => r.scan));
+/** Per scan whose merge reads only some users (every definition reading it is covered in this run), the tables of those users. */
+export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Map<string, TableRef[]> {
+  const out = new Map<string, TableRef[]>();
+  if (scope === null) return out;
+  const covered = new Set([...scope.definitions, ...scope.accountDefinitions]);
+  const members = mutation === 'read-dirty-users-for-accounts' ? [] : [scope.accountMembers];
+  for (const r of pass.scopes.reads) {
+    if (r.readers.length === 0) continue;
+    if (mutation === 'restrict-uncovered-reads') {
+      if (pass.scans.some((s) => s.scan.name === r.scan && s.level === 'user')) out.set(r.scan, [scope.keys]);
+      continue;
+    }
+    if (r.users === 'all' || !r.readers.every((d) => covered.has(d))) continue;
+    const read = r.users === 'dirty users' ? [scope.keys] : r.users === 'members of dirty accounts' ? members : [scope.keys, ...members];
+    out.set(r.scan, read.length === 0 ? [scope.keys] : read);
+  }
+  return out;
 }
 
 export interface IncrementalOptions {
@@ -74,7 +91,7 @@ export interface IncrementalRun {
   readonly pass: IncrementalPlan;
   readonly refreshes: readonly ScanRefresh[];
   /** Scans whose merge reads only the dirty users in `keys` (rows_read counts those reads). */
-  readonly restricted: { readonly scans: ReadonlySet<string>; readonly keys: TableRef } | null;
+  readonly restricted: ReadonlyMap<string, readonly TableRef[]> | null;
   /** The statement with every incremental scan read from partials; the rest as compiled. */
   rewrite(statement: With): With;
 }
@@ -147,19 +164,20 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   const scope = options.readScope ?? null;
   const restricted = restrictedScans(pass, scope, options.mutation);
   const merged = (s: IncrementalScan) => {
-    const dirty = scope !== null && restricted.has(s.scan.name);
-    const query = mergedScanQuery(plan, schema, s, { skipEdgeBucket, dirtyUsers: dirty ? scope.keys : undefined });
-    return { query, comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover${dirty ? ', of the dirty users only' : ''}` };
+    const readUsers = restricted.get(s.scan.name);
+    const query = mergedScanQuery(plan, schema, s, { skipEdgeBucket, readUsers });
+    const only = readUsers === undefined ? '' : `, of the users in ${readUsers.map((r) => `${r.schema}.${r.name}`).join(' and ')} only`;
+    return { query, comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover${only}` };
   };
   const replacements = new Map([...fromFacts, ...funnelSteps, ...pass.scans.map((s) => [s.scan.name, merged(s)] as const)]);
-  return { pass, refreshes, restricted: scope === null ? null : { scans: restricted, keys: scope.keys }, rewrite: (statement) => replaceCtes(statement, replacements) };
+  return { pass, refreshes, restricted: scope === null ? null : restricted, rewrite: (statement) => replaceCtes(statement, replacements) };
 }
 
 /** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows (of the dirty users, when restricted). */
-function rawRowsCondition(plan: Plan, s: IncrementalScan, dirtyUsers: TableRef | undefined): Expr {
+function rawRowsCondition(plan: Plan, s: IncrementalScan, readUsers: readonly TableRef[] | undefined): Expr {
   const ctx = { plan, table: s.table, alias: 'e' };
   const days = rawDays([s.presence, ...s.measures], ctx);
-  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...days, ...amongDirty(col(plan.layout.columns.userId, 'e'), dirtyUsers));
+  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...days, ...amongRead(col(plan.layout.columns.userId, 'e'), readUsers));
 }
 
 export interface RowsRead {
@@ -207,8 +225,7 @@ export async function rowsReadOf(w: StateWriter, plan: Plan, statement: With, ru
   for (const cte of statement.ctes) {
     const s = incremental.get(cte.name);
     if (s !== undefined) {
-      const dirty = run?.restricted?.scans.has(s.scan.name) ? run.restricted.keys : undefined;
-      add(cte.name, await count(s.table, rawRowsCondition(plan, s, dirty)));
+      add(cte.name, await count(s.table, rawRowsCondition(plan, s, run?.restricted?.get(s.scan.name))));
       continue;
     }
     for (const name of sourceReferences(cte.query, plan.layout.schema)) {

@@ -3,7 +3,7 @@
 // per definition how it was computed and how many source rows it read (`run --json`: mode,
 // rows_read; SPEC §6.1). The statement keeps the staging table's columns, so the diff is unchanged.
 import type { Plan } from '../plan/plan.js';
-import { withCtes, type Query, type With } from '../sql/ast.js';
+import { withCtes, type Query, type TableRef, type With } from '../sql/ast.js';
 import type { StateWriter } from '../sync/state-sql.js';
 import { refreshIncremental, rowsReadOf, type IncrementalMutation, type ReadScope } from './evaluate-incremental.js';
 import type { DefinitionMode, Recomputed } from '../plan/physical/incremental-pass.js';
@@ -19,8 +19,8 @@ export interface IncrementalSummary {
 export interface IncrementalStage {
   readonly statement: With;
   readonly summary: IncrementalSummary;
-  /** The scans whose merge read the dirty users only (empty: every scan read all users). */
-  readonly restrictedScans: readonly string[];
+  /** Per scan whose merge read only some users, the tables of those users (empty: every scan read all users). */
+  readonly restrictedScans: readonly { readonly scan: string; readonly users: readonly TableRef[] }[];
   /** Any other statement over the plan's CTEs (members, a dry run's), read from the same refreshed state. */
   rewrite(statement: With): With;
 }
@@ -54,7 +54,7 @@ export async function stageIncrementally(tx: StateWriter, request: StageRequest)
       recomputed: run.pass.recomputed,
       rowsRead: read.total,
     },
-    restrictedScans: [...(run.restricted?.scans ?? [])],
+    restrictedScans: [...(run.restricted ?? [])].map(([scan, users]) => ({ scan, users })),
     rewrite: run.rewrite,
   };
 }

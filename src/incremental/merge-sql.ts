@@ -57,17 +57,19 @@ export interface MergeOptions {
   /** Test-only mutation: forget the edge day at each window's lower bound. */
   readonly skipEdgeBucket?: boolean;
   /**
-   * The dirty users' table (column `id`, as text) when every definition reading this scan stages
-   * only those users (entity-scope-pass.ts, ScanRead): the merge then reads their partials and raw
-   * rows only, and every other user's row, which nothing would stage, is never read.
+   * The tables (column `id`, as text) whose users are all the staged entities of every definition
+   * reading this scan (entity-scope-pass.ts, ScanRead: the dirty users, the dirty accounts'
+   * members, or both): the merge then reads their partials and raw rows only, and every other
+   * user's row, which nothing would stage, is never read.
    */
-  readonly dirtyUsers?: TableRef;
+  readonly readUsers?: readonly TableRef[];
 }
 
-/** `user` (as text) is one of the dirty users; no condition when the scan reads every user. */
-export function amongDirty(user: Expr, dirtyUsers: TableRef | undefined): Expr[] {
-  if (dirtyUsers === undefined) return [];
-  return [inQuery(cast(user, 'string'), select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(dirtyUsers, 'd') }))];
+/** `user` (as text) is in one of `readUsers`; no condition when the scan reads every user. */
+export function amongRead(user: Expr, readUsers: readonly TableRef[] | undefined): Expr[] {
+  if (readUsers === undefined) return [];
+  const ids = readUsers.map((ref) => select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(ref, 'd') }));
+  return [inQuery(cast(user, 'string'), ids.length === 1 ? ids[0] : union(ids))];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -98,7 +100,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
     { expr: ra, alias: 'ra' },
     ...context.map((expr) => ({ expr, alias: 'ctx' })),
   ];
-  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...amongDirty(ru, options.dirtyUsers)];
+  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...amongRead(ru, options.readUsers)];
   const where: Expr[] = [...base, ...rawDays([s.presence, ...s.measures], ctx, options)];
   if (value) {
     const k = col(s.valueProperty!, 'e');
@@ -146,7 +148,7 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, options: Mer
     return select({
       columns: [...keys, { expr: col('k', 'p'), alias: 'k' }, ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => keep(p, p.measure.column))],
       from: tableOf(valueRef(schema, s), 'p'),
-      where: and(storedDays(s, bucket), ...amongDirty(col('ru', 'p'), options.dirtyUsers)),
+      where: and(storedDays(s, bucket), ...amongRead(col('ru', 'p'), options.readUsers)),
     });
   }
   return select({
@@ -156,7 +158,7 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, options: Mer
       ...(firstLast(s) ? plainColumnNames(plan, s).map((name) => keep(s.measures[0], name)) : s.measures.flatMap((p) => measureColumnNames(plan, s, p.measure).map((name) => keep(p, name)))),
     ],
     from: tableOf(partialRef(schema, s), 'p'),
-    where: and(storedDays(s, bucket), ...amongDirty(col('ru', 'p'), options.dirtyUsers)),
+    where: and(storedDays(s, bucket), ...amongRead(col('ru', 'p'), options.readUsers)),
   });
 }
 

@@ -7,9 +7,11 @@
 // evaluator's (test/support/history-replay.ts). The mutation `restrict-uncovered-reads` restricts the scan that the covering-all
 // definition reads too, and must be caught. The account history (test/support/history-accounts.ts)
 // does the same for account-level definitions, which stage only the dirty accounts: each run's dirty
-// accounts are checked exactly, and `forget-previous-memberships` must be caught.
+// accounts are checked exactly, and `forget-previous-memberships` must be caught. Their scans read
+// the dirty accounts' members only (with a user-level reader too, the dirty users as well), and
+// `read-dirty-users-for-accounts`, which reads the dirty users alone for them, must be caught.
 import { describe, expect, it } from 'vitest';
-import type { Definition, TimeWindow } from '../../src/definitions/model.js';
+import type { Condition, Definition, TimeWindow } from '../../src/definitions/model.js';
 import type { IncrementalMutation } from '../../src/incremental/evaluate-incremental.js';
 import { planFor } from '../../src/evaluation/evaluate.js';
 import { offlineIncrementalPass } from '../../src/plan/physical/incremental-pass.js';
@@ -43,6 +45,9 @@ const WEEKLY_OR_ADMIN: Definition = {
     ],
   },
 };
+
+/** Logged in within a week: a user-level reader of the user scan that the account history's quantifiers read. */
+const WEEKLY: Definition = { ...WEEKLY_OR_ADMIN, name: 'weekly', where: (WEEKLY_OR_ADMIN.where as Extract<Condition, { kind: 'any' }>).children[0] };
 
 function withCoveringAll(history: WarehouseHistory): WarehouseHistory {
   return { ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY_OR_ADMIN] } };
@@ -102,6 +107,25 @@ function readScopeCases(engine: () => HistoryEngine): void {
     expect(restricted[3]).toContain('quiet_accounts_today umbrella u5 1');
   });
 
+  it("account-level definitions: runs 2 to 4 read their scans for the dirty accounts' members only", async () => {
+    const restricted: string[][] = [];
+    await replayHistory(engine(), accountHistory(), SCHEMAS, { afterRun: (_, { log }) => void restricted.push(log.flatMap((line) => MEMBERS_LINE.exec(line)?.[1].split(', ') ?? []).sort()) });
+    expect(restricted).toEqual([[], ...[2, 3, 4].map(() => ['events:account:logged_in', 'events:user:logged_in'])]);
+  });
+
+  it('a user-level reader beside them: the user scan reads the dirty users and the members, and every committed answer is exact', async () => {
+    const history = accountHistory();
+    const restricted: string[][] = [];
+    await replayHistory(engine(), { ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY] } }, SCHEMAS, {
+      afterRun: (_, { log }) => void restricted.push(log.flatMap((line) => MEMBERS_LINE.exec(line)?.[1].split(', ') ?? []).sort()),
+    });
+    expect(restricted).toEqual([[], ...[2, 3, 4].map(() => ['events:account:logged_in', 'events:user:logged_in'])]);
+  });
+
+  it('read-dirty-users-for-accounts (an account reader reads the dirty users only) gives a wrong answer', async () => {
+    await expect(replayHistory(engine(), accountHistory(), SCHEMAS, { mutation: 'read-dirty-users-for-accounts' })).rejects.toThrow(/differs from a full recomputation/);
+  });
+
   it('forget-previous-memberships (a dirty user dirties only the accounts it newly joined) gives a wrong answer', async () => {
     await expect(replayHistory(engine(), accountHistory(), SCHEMAS, { mutation: 'forget-previous-memberships' })).rejects.toThrow(/differs from a full recomputation/);
   });
@@ -114,6 +138,7 @@ async function snapshotUsers(connection: WarehouseConnection, schema: string): P
   return rows.map((r) => [r.definition, r.entity_id, r.user_id, Number(r.position)].join(' ')).sort();
 }
 
+const MEMBERS_LINE = /scans read the dirty accounts' members \(and the dirty users their other readers need\) only: (.*)$/;
 const ACCOUNT_LINE = /^(\d+) account-level definitions recomputed for \d+ accounts/;
 
 describe('the physical plan says which scans read the dirty users only', () => {
@@ -124,6 +149,16 @@ describe('the physical plan says which scans read the dirty users only', () => {
     const wide = reads(withCoveringAll(windowEdgeHistory()));
     expect(wide.map((r) => r.users)).toEqual(['all']);
     expect(wide[0].reason).toBe('read by weekly_or_admin, which covers all entities');
+  });
+
+  it("account-level readers read their dirty accounts' members; with a user-level reader too, the dirty users as well", () => {
+    const asOf = accountHistory().runs[0];
+    const reads = (history: WarehouseHistory) => offlineIncrementalPass(planFor({ project: history.project, asOf, targets: history.project.definitions.map((d) => d.name) })).scopes.reads;
+    const accounts = reads(accountHistory());
+    expect(accounts.map((r) => [r.scan, r.users]).sort()).toEqual([['events:account:logged_in', 'members of dirty accounts'], ['events:user:logged_in', 'members of dirty accounts']]);
+    const history = accountHistory();
+    const both = reads({ ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY] } });
+    expect(both.map((r) => [r.scan, r.users, [...r.readers].sort()])).toContainEqual(['events:user:logged_in', 'dirty users and members of dirty accounts', ['active_accounts_today', 'all_active_today', 'quiet_accounts_today', 'weekly']]);
   });
 });
 

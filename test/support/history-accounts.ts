@@ -10,6 +10,10 @@
 //     call and no login, so globex leaves `all_active_today` through a new membership alone;
 //   - run 4: u2 logs in again (a late row) and acme re-enters: u2 is dirty, and acme is dirty only
 //     through u2's membership from the first batch, which `forget-previous-memberships` misses.
+//     acme's third member u6 is not dirty in run 4: its one login, from a client whose clock ran
+//     ahead, was loaded in the second batch with a timestamp ten hours later, still inside run 4's
+//     window. acme's login count needs it, so a read of the dirty users alone for an account-level
+//     definition (`read-dirty-users-for-accounts`) misses it.
 import type { Condition, Definition } from '../../src/definitions/model.js';
 import type { SourceRow } from '../../src/reference/dataset.js';
 import { EVENTS, LOC } from './arbitraries.js';
@@ -64,10 +68,12 @@ export function accountHistory(): WarehouseHistory {
   group(0, 'u9', 'globex', T0 - DAY);
   group(0, null, 'initech', T0 - DAY);
   group(0, 'u5', 'umbrella', T0 - DAY);
+  group(0, 'u6', 'acme', T0 - DAY);
   track(0, 'u5', T0 - 2 * DAY);
   track(0, 'u1', T0);
   track(0, 'u2', T0 + 5 * MINUTE);
   for (const batch of [1, 2, 3]) track(batch, 'u9', loads[batch] - MINUTE);
+  track(1, 'u6', loads[1] + 10 * HOUR);
   group(2, 'u3', 'globex', loads[2] - MINUTE);
   // late: loaded two hours after its timestamp, inside the window of run 4
   track(3, 'u2', T0 + DAY + HOUR);

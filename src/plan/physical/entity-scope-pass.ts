@@ -39,13 +39,20 @@ export interface DirtySource {
 }
 
 /**
+ * The users whose partials and raw rows a scan's merge reads. A user-level reader stages the dirty
+ * users; an account-level one stages the dirty accounts, each with all its members' rows; a dirty
+ * user need not be a member of any account, so a scan both kinds read reads the union.
+ */
+export type UsersRead = 'dirty users' | 'members of dirty accounts' | 'dirty users and members of dirty accounts' | 'all';
+
+/**
  * Which users an incremental scan's merge reads from its partials and raw days. Restricting a
- * scan's reads to the dirty users is exact only where every definition that reads it stages just
- * those users: then no other user's row of the scan reaches the staging table.
+ * scan's reads is exact only where every definition that reads it stages just the entities those
+ * users make up: then no other user's row of the scan reaches the staging table.
  */
 export interface ScanRead {
   readonly scan: string;
-  readonly users: 'dirty users' | 'all';
+  readonly users: UsersRead;
   readonly reason: string;
   /** The definitions that read the scan: at run time it is restricted only if the run covers each of them. */
   readonly readers: readonly string[];
@@ -148,20 +155,21 @@ function scopeOf(plan: Plan, mode: DefinitionMode, scans: ReadonlyMap<string, In
   return { scope: { name: mode.name, level, covers: 'changed entities', reason }, read, tables: [...tables] };
 }
 
-/** The definitions whose features come from `scan`, and whether all of them stage the dirty users only. */
+/** The definitions whose features come from `scan`, and which users all of them together need read. */
 function scanRead(plan: Plan, scan: IncrementalScan, scopes: readonly EntityScope[], featuresRead: (name: string) => Set<string>): ScanRead {
   const columns = new Set(plan.features.filter((f) => (f.source.kind === 'measure' ? f.source.scan : f.source.kind === 'ranked' ? f.source.cte : null) === scan.scan.name).map((f) => f.column));
   const readers = scopes.filter((d) => [...featuresRead(d.name)].some((c) => columns.has(c)));
   const names = readers.map((d) => d.name);
   const all = (reason: string): ScanRead => ({ scan: scan.scan.name, users: 'all', reason, readers: names });
-  if (scan.level !== 'user') return all('account-level scan: dirty accounts are not bounded yet');
   if (readers.length === 0) return all('no definition of the run reads it');
   const wide = readers.find((d) => d.covers === 'all');
   if (wide !== undefined) return all(`read by ${wide.name}, which covers all entities`);
-  // A dirty account's members need not be dirty users: they are read whole.
-  const accounts = readers.find((d) => d.level === 'account');
-  if (accounts !== undefined) return all(`read by ${accounts.name}, which stages the dirty accounts with all their members`);
-  return { scan: scan.scan.name, users: 'dirty users', reason: `every definition reading it (${names.join(', ')}) stages only the dirty users`, readers: names };
+  const levels = new Set(readers.map((d) => d.level));
+  const read = (users: UsersRead, reason: string): ScanRead => ({ scan: scan.scan.name, users, reason, readers: names });
+  // Partials are keyed by the members' raw ids for an account-level scan too (no stitching here): its merge meets the memberships after.
+  if (!levels.has('account')) return read('dirty users', `every definition reading it (${names.join(', ')}) stages only the dirty users`);
+  if (!levels.has('user')) return read('members of dirty accounts', `every definition reading it (${names.join(', ')}) stages only the dirty accounts, each from all its members' rows`);
+  return read('dirty users and members of dirty accounts', `its readers (${names.join(', ')}) stage the dirty users, and the dirty accounts from all their members' rows; a dirty user need not be a member of any account`);
 }
 
 const withinSeconds = (scan: EventScan): number[] => scan.measures.flatMap((m) => (m.window?.kind === 'within' ? [m.window.seconds] : []));

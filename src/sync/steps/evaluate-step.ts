@@ -53,7 +53,10 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
         ? null
         : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered });
     const restricted = stage?.restrictedScans ?? [];
-    if (restricted.length > 0) log(`${restricted.length} scans read the dirty users only: ${restricted.join(', ')}`);
+    const dirtyOnly = restricted.filter((r) => r.users.length === 1 && r.users[0].name === covered?.keys.name).map((r) => r.scan);
+    const withMembers = restricted.map((r) => r.scan).filter((scan) => !dirtyOnly.includes(scan));
+    if (dirtyOnly.length > 0) log(`${dirtyOnly.length} scans read the dirty users only: ${dirtyOnly.join(', ')}`);
+    if (withMembers.length > 0) log(`${withMembers.length} scans read the dirty accounts' members (and the dirty users their other readers need) only: ${withMembers.join(', ')}`);
     const statement = stage?.statement ?? staging;
     await tx.run(insertStaging(stateRefs(schema).staging, covered === null ? statement : onlyCovered(statement, covered)));
     return { incrementalSummary: stage?.summary ?? null, covered };

@@ -35,6 +35,13 @@ async function stitchOff(name: string): Promise<string> {
   return off;
 }
 
+/** `explain --plan` of `definition` in the stitch-off project `off`, which must print no error. */
+async function planWithoutStitching(off: string, definition: string): Promise<string> {
+  const r = await quorumIn(off, ['explain', '--plan', definition, '--as-of', '2024-06-01']);
+  expect(r.stderr).toBe('');
+  return r.stdout;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quorum-explain-plan-'));
   demo = path.join(dir, 'demo');
@@ -72,24 +79,21 @@ describe('quorum explain --plan', () => {
   });
 
   it('a user audience without identity stitching reads the dirty users only in each of its scans', async () => {
-    const off = await stitchOff('stitch-off');
-    const r = await quorumIn(off, ['explain', '--plan', 'power_users', '--as-of', '2024-06-01']);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('\n  entities recomputed: power_users changed entities (');
-    expect(r.stdout).toContain('\n  users read: events:user:logged_in dirty users only; events:user:report_created dirty users only\n');
+    const plan = await planWithoutStitching(await stitchOff('stitch-off'), 'power_users');
+    expect(plan).toContain('\n  entities recomputed: power_users changed entities (');
+    expect(plan).toContain('\n  users read: events:user:logged_in dirty users only; events:user:report_created dirty users only\n');
   });
 
   it('an account audience without identity stitching covers its dirty accounts, and reads its members whole', async () => {
     const off = await stitchOff('stitch-off-accounts');
-    const r = await quorumIn(off, ['explain', '--plan', 'at_risk_accounts', '--as-of', '2024-06-01']);
-    expect(r.stderr).toBe('');
+    const plan = await planWithoutStitching(off, 'at_risk_accounts');
     // its custom traits (groups.plan, identifies.role) and the members' event tables bound it
-    expect(r.stdout).toContain('\n  entities recomputed: at_risk_accounts changed entities (only accounts named by a group call new to the run, or with a member who has a row new to the run in groups, identifies, logged_in, report_created or an event a window edge left behind, can change; every other account keeps its previous answer)\n');
+    expect(plan).toContain('\n  entities recomputed: at_risk_accounts changed entities (only accounts named by a group call new to the run, or with a member who has a row new to the run in groups, identifies, logged_in, report_created or an event a window edge left behind, can change; every other account keeps its previous answer)\n');
     // a dirty account is made of all its members' rows, dirty users or not: its own scan and the user scans its quantifiers read are read for those members
-    expect(r.stdout).toContain('\n  users read: events:account:logged_in members of dirty accounts only; events:user:report_created members of dirty accounts only; events:user:logged_in members of dirty accounts only\n');
+    expect(plan).toContain('\n  users read: events:account:logged_in members of dirty accounts only; events:user:report_created members of dirty accounts only; events:user:logged_in members of dirty accounts only\n');
     // an account audience read through a user's accounts: any of them can move the user
-    const passthrough = await quorumIn(off, ['explain', '--plan', 'users_in_high_adoption_accounts', '--as-of', '2024-06-01']);
-    expect(passthrough.stdout).toContain("\n  entities recomputed: users_in_high_adoption_accounts all (it reads a user's membership of an account audience, which any of the user's accounts can change)\n");
+    const passthrough = await planWithoutStitching(off, 'users_in_high_adoption_accounts');
+    expect(passthrough).toContain("\n  entities recomputed: users_in_high_adoption_accounts all (it reads a user's membership of an account audience, which any of the user's accounts can change)\n");
   });
 
   it('--json prints the serialisable plan itself', async () => {

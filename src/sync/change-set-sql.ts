@@ -203,8 +203,18 @@ export function withStagedEntries(counts: ReadonlyMap<string, DefinitionCounts>,
   return out;
 }
 
+/** The measure of changeSetCountsQuery that counts staging's user rows (not a DefinitionCounts field). */
+export const STAGED_USERS = 'staged_users';
+
+/** Staging's user rows per definition, from changeSetCountsQuery's rows. */
+export function stagedUserCounts(rows: readonly Record<string, unknown>[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const row of rows) if (row.measure === STAGED_USERS) out.set(String(row.definition), (out.get(String(row.definition)) ?? 0) + Number(row.n));
+  return out;
+}
+
 /**
- * (definition, measure, n), as diff-sql.ts's countsQuery gives them. An account audience's users
+ * (definition, measure, n), as diff-sql.ts's countsQuery gives them, and staging's user rows (STAGED_USERS). An account audience's users
  * who joined or left count as changed when the account stays: a user of the new staging belongs to
  * an account of the new result, and a user of the previous snapshot to one of the previous, so the
  * account stays exactly when it did not enter (or exit).
@@ -224,8 +234,20 @@ export function changeSetCountsQuery(refs: StateRefs, changes: TableRef, definit
       groupBy: [col('definition', 'c')],
     });
   const kind = (k: ChangeKind) => bin('=', col('transition', 'c'), str(k));
+  // Staging is scanned once for both of its counts: its entities (`size`) and its users (`users`,
+  // what the snapshot step records for snapshot_users), rather than again by the snapshot step.
+  const stagedRows = caseWhen([{ when: isNull(col('user_id', 'c')), then: str('size') }], str(STAGED_USERS));
   const queries: Query[] = [
-    measure('size', from(refs.staging, 'c'), and(inList(col('definition', 'c'), names), isNull(col('user_id', 'c')))),
+    select({
+      columns: [
+        { expr: col('definition', 'c'), alias: 'definition' },
+        { expr: stagedRows, alias: 'measure' },
+        { expr: COUNT, alias: 'n' },
+      ],
+      from: from(refs.staging, 'c'),
+      where: inList(col('definition', 'c'), names),
+      groupBy: [col('definition', 'c'), stagedRows],
+    }),
     measure('previous', from(refs.snapshots, 'c'), inList(col('definition', 'c'), names)),
     measure('entered', from(changes, 'c'), kind('entered')),
     measure('exited', from(changes, 'c'), kind('exited')),

@@ -125,12 +125,17 @@ export async function recordSnapshots(
   passing: readonly SyncDefinition[],
   stamp: { readonly runId: string; readonly asOf: string },
   generations: ReadonlyMap<string, number>,
-  /** Definitions staged for some entities only (covered-sql.ts): their snapshot's row count, which staging does not give. */
+  /**
+   * Definitions staged for some entities only (covered-sql.ts): their snapshot's row count, which
+   * staging does not give; or every definition's, when the caller has counted them.
+   */
   rowCounts: ReadonlyMap<string, number> = new Map(),
-  /** The same for their snapshot_users rows (the covered account-level definitions). */
+  /** The same for their snapshot_users rows (the covered account-level definitions; 0 for a definition without users). */
   userCounts: ReadonlyMap<string, number> = new Map(),
 ): Promise<void> {
-  const counts = await stagedCounts(w, stateTable(schema, 'staging'), passing);
+  // Counts given for every definition (the diff step counted staging) spare a second scan of it.
+  const given = passing.every((d) => rowCounts.has(d.name) && userCounts.has(d.name));
+  const counts = given ? new Map(passing.map((d) => [d.name, { rows: 0, users: 0 }])) : await stagedCounts(w, stateTable(schema, 'staging'), passing);
   for (const [name, rows] of rowCounts) if (counts.has(name)) counts.set(name, { rows, users: counts.get(name)!.users });
   for (const [name, users] of userCounts) if (counts.has(name)) counts.set(name, { rows: counts.get(name)!.rows, users });
   await writeSnapshotRecords(

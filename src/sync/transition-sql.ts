@@ -153,6 +153,7 @@ export function readCounts(rows: readonly Record<string, unknown>[], definitions
     const entry = counts.get(String(row.definition));
     if (!entry) continue;
     const measureName = String(row.measure) as keyof DefinitionCounts;
+    if (!(measureName in entry)) continue; // a measure read elsewhere (change-set-sql.ts STAGED_USERS)
     entry[measureName] += Number(row.n);
   }
   return counts;

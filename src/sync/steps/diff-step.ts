@@ -2,7 +2,7 @@
 // and written once as the change set, then counted per definition. A definition whose snapshot is
 // empty (a first run) takes every staged row as entered, without the comparison: its change set is
 // staging itself (StagedEntries), which the outbox and snapshot steps read in place.
-import { changeSetCountsQuery, changeSetInsert, withStagedEntries, type StagedEntries } from '../change-set-sql.js';
+import { changeSetCountsQuery, changeSetInsert, stagedUserCounts, withStagedEntries, type StagedEntries } from '../change-set-sql.js';
 import { readCounts, type DefinitionCounts } from '../diff-sql.js';
 import { readSnapshotRecords, type SnapshotRecord } from '../snapshot-records.js';
 import { stateRefs, stateTable } from '../state-sql.js';
@@ -13,6 +13,8 @@ import { coveredCounts } from '../covered-sql.js';
 export interface Diffed {
   readonly counts: ReadonlyMap<string, DefinitionCounts>;
   readonly staged: StagedEntries;
+  /** staging's user rows per definition: the snapshot_users rows an account audience's snapshot gets */
+  readonly stagedUsers: ReadonlyMap<string, number>;
 }
 
 export const diffStep: RunStep<RunContext & InTransaction & Partial<Pick<Evaluated, 'covered'>>, Diffed> = {
@@ -27,7 +29,8 @@ export const diffStep: RunStep<RunContext & InTransaction & Partial<Pick<Evaluat
     const isEmpty = (r: SnapshotRecord | undefined) => r === undefined || (r.rowCount === 0 && r.userCount === 0);
     const staged: StagedEntries = { staging: refs.staging, names: new Set(definitions.filter((d) => isEmpty(records.get(d.name))).map((d) => d.name)) };
     if (definitions.some((d) => !staged.names.has(d.name))) await tx.run(changeSetInsert(refs, changes, definitions, staged, covered ?? null));
-    const counts = readCounts(await tx.rows(changeSetCountsQuery(refs, changes, definitions)), definitions);
-    return { counts: coveredCounts(withStagedEntries(counts, staged), covered ?? null), staged };
+    const rows = await tx.rows(changeSetCountsQuery(refs, changes, definitions));
+    const counts = readCounts(rows, definitions);
+    return { counts: coveredCounts(withStagedEntries(counts, staged), covered ?? null), staged, stagedUsers: stagedUserCounts(rows) };
   },
 };

@@ -14,17 +14,20 @@ import type { Evaluated } from './evaluate-step.js';
 export const snapshotStep: RunStep<RunContext & InTransaction & Guarded & OutboxWritten & Pick<Diffed, 'staged'> & Partial<Diffed & Pick<Evaluated, 'covered'>>, Nothing> = {
   name: 'snapshot',
   crashPoint: 'snapshots-written',
-  run: async ({ tx, schema, passing, stamp, generations, covered, counts, staged }) => {
+  run: async ({ tx, schema, passing, stamp, generations, covered, counts, staged, stagedUsers }) => {
     const replace = replaceSnapshots(stateRefs(schema), stateTable(schema, 'changes'), stateTable(schema, 'snapshot_runs'), passing, stamp, staged);
     for (const [i, statement] of replace.entries()) {
       await tx.run(statement);
       if (i === 0) crashPoint('snapshots-deleted');
     }
     // A covered definition's staging holds its covered entities only: its size is the diff's (covered-sql.ts).
-    const restricted = [...(covered?.definitions ?? []), ...(covered?.accountDefinitions ?? [])];
+    // Every other definition's size is staging's, which the diff counted too, as it counted staging's users.
+    const restricted = counts === undefined ? [...(covered?.definitions ?? []), ...(covered?.accountDefinitions ?? [])] : passing.map((d) => d.name);
     const sizes = new Map(restricted.map((name) => [name, counts?.get(name)?.size ?? 0]));
     // A covered account-level definition's users: the replaced snapshot's, counted (the diff counts accounts only).
     const users = await snapshotUserCounts(tx, schema, (covered?.accountDefinitions ?? []).filter((name) => passing.some((d) => d.name === name)));
+    if (counts !== undefined && stagedUsers !== undefined)
+      for (const d of passing) if (!users.has(d.name)) users.set(d.name, d.kind === 'audience' && d.level === 'account' ? (stagedUsers.get(d.name) ?? 0) : 0);
     await recordSnapshots(tx, tx, schema, passing, stamp, generations, sizes, users);
     return {};
   },

@@ -6,7 +6,7 @@ import type { DuckDbConnection } from '../../dialects/duckdb/duckdb-connector.js
 import { duckdb } from '../../dialects/duckdb/index.js';
 import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
-import { changeSetCountsQuery, changeSetInsert, changeSetTransitions, NOTHING_STAGED, transitionSelect, withStagedEntries, type StagedEntries } from '../../src/sync/change-set-sql.js';
+import { changeSetCountsQuery, changeSetInsert, changeSetTransitions, NOTHING_STAGED, stagedUserCounts, transitionSelect, withStagedEntries, type StagedEntries } from '../../src/sync/change-set-sql.js';
 import { countsQuery, entitiesChanged, entitiesEntered, entitiesExited, readCounts, replaceSnapshots, usersEntered, usersExited, type SyncDefinition } from '../../src/sync/diff-sql.js';
 import { col, union } from '../../src/sql/ast.js';
 import { ensureStateTables, StateWriter, stateRefs, stateTable } from '../../src/sync/state-sql.js';
@@ -78,8 +78,11 @@ async function check(c: WarehouseConnection): Promise<void> {
 
   const joined = readCounts(await w.rows(countsQuery(refs, DEFINITIONS)), DEFINITIONS);
   await w.run(changeSetInsert(refs, changes, DEFINITIONS));
-  const fromChanges = readCounts(await w.rows(changeSetCountsQuery(refs, changes, DEFINITIONS)), DEFINITIONS);
+  const countRows = await w.rows(changeSetCountsQuery(refs, changes, DEFINITIONS));
+  const fromChanges = readCounts(countRows, DEFINITIONS);
   expect(fromChanges).toEqual(joined);
+  // The same statement counts staging's user rows: the user_count the snapshot step records.
+  const stagedUsers = stagedUserCounts(countRows);
   // The grouped change set holds exactly the rows of the joins it replaces.
   const names = DEFINITIONS.map((d) => d.name);
   const byJoins = union([
@@ -114,6 +117,9 @@ async function check(c: WarehouseConnection): Promise<void> {
     ['aud', 'a2', 'u4', '2', 'r2'],
     ['aud', 'a4', 'u5', '1', 'r2'],
   ]);
+  const usersWritten = await c.query('SELECT definition, COUNT(*) AS n FROM qs.snapshot_users GROUP BY definition');
+  expect(stagedUsers).toEqual(new Map(usersWritten.map((r) => [String(r.definition), Number(r.n)])));
+  expect(stagedUsers.get('aud')).toBe(4);
 
   // A first run (every snapshot empty): a staged definition's change set is staging itself. What
   // the outbox reads, the counts and the snapshot writes equal those of the compared change set.

@@ -20,6 +20,8 @@ export interface RunMemoryFigure {
   readonly engine: EngineSettings;
   readonly delivered: number;
   readonly maxRssMb: number;
+  /** the CLI process's CPU time, user + system, DuckDB's threads included */
+  readonly cpuMs: number;
   /** the highest RSS sampled during each stage (bench/max-rss.ts), by stage */
   readonly peakRssMb: Readonly<Record<string, number>>;
   /** the same for the JS heap and external buffers (heapTotal + external): the rest of RSS is DuckDB's and Node's own */
@@ -65,12 +67,13 @@ export async function runMemoryFigure(changes: number, engine: EngineSettings = 
     const result = await timeChild([probe, 'run', '--project', dir, '--as-of', AS_OF, '--log-format', 'json', '--json']);
     if (result.code !== 0) throw new Error(`quorum run failed (${result.code}): ${result.stderr.slice(-2000)}`);
     const output = JSON.parse(result.stdout) as { delivered: Record<string, number> };
-    const last = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { maxRssMb: number; peakRssMbBefore: Record<string, number>; peakHeapMbBefore: Record<string, number> };
+    const last = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { maxRssMb: number; cpuMs: number; peakRssMbBefore: Record<string, number>; peakHeapMbBefore: Record<string, number> };
     return {
       changes,
       engine,
       delivered: output.delivered.audit ?? 0,
       maxRssMb: last.maxRssMb,
+      cpuMs: last.cpuMs,
       peakRssMb: last.peakRssMbBefore,
       peakHeapMb: last.peakHeapMbBefore,
       stages: stageTimes(result.stderr),
@@ -94,7 +97,7 @@ export function runMemoryRows(figures: readonly RunMemoryFigure[]): [string, str
   return figures.map((f) => [
     `peak RSS of quorum run delivering ${f.changes.toLocaleString('en')} changes (embedded DuckDB${engineNote(f.engine)}, file destination)`,
     `${f.maxRssMb.toFixed(0)} MB`,
-    `goal < 300 MB at 1,000,000; ${f.delivered.toLocaleString('en')} delivered; execute ${s(f.stages.execute)}, diff ${s(f.stages.diff)}, deliver ${s(f.stages.deliver)}, whole process ${s(f.wallMs)}; ` +
+    `goal < 300 MB at 1,000,000; ${f.delivered.toLocaleString('en')} delivered; execute ${s(f.stages.execute)}, diff ${s(f.stages.diff)}, deliver ${s(f.stages.deliver)}, whole process ${s(f.wallMs)} (CPU ${s(f.cpuMs)}); ` +
       `peak RSS during execute ${f.peakRssMb.execute ?? '?'} MB, diff ${f.peakRssMb.diff ?? '?'} MB, deliver ${f.peakRssMb.deliver ?? '?'} MB ` +
       `(JS heap + external ${f.peakHeapMb.execute ?? '?'}, ${f.peakHeapMb.diff ?? '?'}, ${f.peakHeapMb.deliver ?? '?'} MB)`,
   ]);

@@ -40,7 +40,7 @@ export interface DeliveryOptions {
   readonly schema: string;
   readonly destinations: ReadonlyMap<string, Destination>;
   readonly lock: LockHandle | null;
-  /** Outbox rows read at a time (default 5,000, or the destination's batch size if larger). */
+  /** Outbox rows read at a time (default 2,500, or the destination's batch size if larger). */
   readonly pageSize?: number;
   readonly log?: (line: string) => void;
 }

@@ -6,11 +6,11 @@
 import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { Expr, Query, TableRef, With } from '../sql/ast.js';
-import { and, bin, col, countAll, deleteFrom, select, table, ts } from '../sql/ast.js';
+import { aggregate, and, bin, col, countAll, deleteFrom, select, table, tableOf, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from '../plan/physical/incremental-pass.js';
-import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
+import { factDdl, factRef, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { amongRead, mergedScanQuery } from './merge-sql.js';
@@ -51,7 +51,17 @@ export interface ReadScope {
   readonly accountMembers: TableRef;
   /** The dirty accounts. */
   readonly accountKeys: TableRef;
+  /** How many accounts are dirty. */
+  readonly dirtyAccounts: number;
 }
+
+/**
+ * Above this share of the accounts dirty, the shared parts are read whole: the semi-joins on the
+ * scratch tables cost more than the few accounts they leave out (BENCHMARKS.md, "Universe and
+ * custom traits restricted": +27% CPU for the staging statement after 1% new rows, where almost
+ * every account is dirty; -11% after 15 minutes, where about half are).
+ */
+const SHARED_RESTRICTION_MAX_SHARE = 0.75;
 
 /** Per scan whose merge reads only some users (every definition reading it is covered in this run), the tables of those users. */
 export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Map<string, TableRef[]> {
@@ -87,6 +97,12 @@ export function restrictedShared(pass: IncrementalPlan, scope: ReadScope | null,
     out.set(r.part, keys);
   }
   return out;
+}
+
+/** Accounts in the groups fact (every account seen at or before as_of). */
+async function countAccounts(w: StateWriter, schema: string, groups: Fact): Promise<number> {
+  const rows = await w.rows(select({ columns: [{ expr: aggregate('count_distinct', col('group_id', 'g')), alias: 'n' }], from: tableOf(factRef(schema, groups), 'g') }));
+  return toNumber(rows[0]?.n);
 }
 
 /** The source table and key column of a custom-trait part, which the full lowering reads from the source. */
@@ -185,7 +201,10 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
     }
   }
   const scope = options.readScope ?? null;
-  const shared = restrictedShared(pass, scope, options.mutation);
+  const groups = facts.find((f) => f.kind === 'groups');
+  const accounts = scope === null || scope.accountDefinitions.length === 0 || groups === undefined ? null : await countAccounts(w, schema, groups);
+  const mostlyDirty = accounts !== null && scope !== null && scope.dirtyAccounts > SHARED_RESTRICTION_MAX_SHARE * accounts;
+  const shared = mostlyDirty ? new Map<string, TableRef[]>() : restrictedShared(pass, scope, options.mutation);
   const fromFacts = factCtes(plan, schema, facts, shared);
   const funnelRecords: RefreshRecord[] = [];
   const funnelSteps: [string, { query: Query; comment: string }][] = [];

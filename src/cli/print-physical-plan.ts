@@ -26,6 +26,7 @@ function incrementalLines(decisions: IncrementalDecisions): string[] {
   }
   lines.push(`  definitions: ${decisions.definitions.map((d) => (d.mode === 'incremental' ? `${d.name} incremental` : `${d.name} full (${d.reasons.join('; ')})`)).join('; ')}`);
   lines.push(`  entities recomputed: ${decisions.scopes.map((s) => `${s.name} ${s.covers} (${s.reason})`).join('; ')}`);
+  lines.push(`  shared parts read: ${decisions.shared.map((r) => `${r.part} ${r.keys === 'all' ? `all (${r.reason})` : `${r.keys} only`}`).join('; ')}`);
   lines.push(`  users read: ${decisions.reads.map((r) => `${r.scan} ${r.users === 'all' ? `all (${r.reason})` : `${r.users} only`}`).join('; ')}`);
   return lines;
 }

@@ -6,11 +6,11 @@
 import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { Expr, Query, TableRef, With } from '../sql/ast.js';
-import { and, bin, col, countAll, deleteFrom, select, table, ts } from '../sql/ast.js';
+import { aggregate, and, bin, col, countAll, deleteFrom, select, table, tableOf, ts } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from '../plan/physical/incremental-pass.js';
-import { factDdl, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
+import { factDdl, factRef, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { amongRead, mergedScanQuery } from './merge-sql.js';
@@ -22,7 +22,7 @@ import { pruneStaleTables } from './prune-partials.js';
 import { funnelRefreshKey, refreshFunnel } from './funnel-refresh.js';
 import { stepFromState } from './funnel-sql.js';
 import { funnelDdl } from './funnel-tables.js';
-import { cteReferences, replaceCtes, sourceReferences } from './rewrite-ctes.js';
+import { cteReferences, narrowCtes, replaceCtes, sourceReferences, type Narrowing } from './rewrite-ctes.js';
 import { entityScopeDdl, type EntityScopeMutation } from './entity-scope.js';
 
 /**
@@ -35,9 +35,11 @@ export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket' | En
  * Deliberate faults, for tests only. `restrict-uncovered-reads`: every user-level scan read by a
  * definition is restricted to the dirty users, including those a definition covering all entities
  * reads. `read-dirty-users-for-accounts`: a scan an account-level definition reads is restricted to
- * the dirty users, without the dirty accounts' other members.
+ * the dirty users, without the dirty accounts' other members. `shared-parts-for-dirty-users`: the
+ * user universe and the users' custom traits are read for the dirty users alone, without the dirty
+ * accounts' members.
  */
-export type ReadScopeMutation = 'restrict-uncovered-reads' | 'read-dirty-users-for-accounts';
+export type ReadScopeMutation = 'restrict-uncovered-reads' | 'read-dirty-users-for-accounts' | 'shared-parts-for-dirty-users';
 
 /** The run's covered entities (entity-scope.ts): the definitions staged for the dirty users or accounts only, and the users their scans read. */
 export interface ReadScope {
@@ -47,7 +49,19 @@ export interface ReadScope {
   readonly accountDefinitions: readonly string[];
   /** The dirty accounts' members at as_of. */
   readonly accountMembers: TableRef;
+  /** The dirty accounts. */
+  readonly accountKeys: TableRef;
+  /** How many accounts are dirty. */
+  readonly dirtyAccounts: number;
 }
+
+/**
+ * Above this share of the accounts dirty, the shared parts are read whole: the semi-joins on the
+ * scratch tables cost more than the few accounts they leave out (BENCHMARKS.md, "Universe and
+ * custom traits restricted": +27% CPU for the staging statement after 1% new rows, where almost
+ * every account is dirty; -11% after 15 minutes, where about half are).
+ */
+const SHARED_RESTRICTION_MAX_SHARE = 0.75;
 
 /** Per scan whose merge reads only some users (every definition reading it is covered in this run), the tables of those users. */
 export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Map<string, TableRef[]> {
@@ -68,6 +82,38 @@ export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, 
   return out;
 }
 
+/**
+ * Per shared part (entity-scope-pass.ts SharedRead) read for some entities only (every definition
+ * of the run is covered in this run), the tables of those entities' keys.
+ */
+export function restrictedShared(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Map<string, TableRef[]> {
+  const out = new Map<string, TableRef[]>();
+  if (scope === null) return out;
+  const covered = new Set([...scope.definitions, ...scope.accountDefinitions]);
+  for (const r of pass.scopes.shared) {
+    if (r.keys === 'all' || !r.readers.every((d) => covered.has(d))) continue;
+    const keys =
+      r.keys === 'dirty accounts' ? [scope.accountKeys] : r.keys === 'dirty users' || mutation === 'shared-parts-for-dirty-users' ? [scope.keys] : r.keys === 'members of dirty accounts' ? [scope.accountMembers] : [scope.keys, scope.accountMembers];
+    out.set(r.part, keys);
+  }
+  return out;
+}
+
+/** Accounts in the groups fact (every account seen at or before as_of). */
+async function countAccounts(w: StateWriter, schema: string, groups: Fact): Promise<number> {
+  const rows = await w.rows(select({ columns: [{ expr: aggregate('count_distinct', col('group_id', 'g')), alias: 'n' }], from: tableOf(factRef(schema, groups), 'g') }));
+  return toNumber(rows[0]?.n);
+}
+
+/** The source table and key column of a custom-trait part, which the full lowering reads from the source. */
+function customTraitNarrowings(plan: Plan, shared: ReadonlyMap<string, readonly TableRef[]>): Narrowing[] {
+  const { columns, tables } = plan.layout;
+  return (['user', 'account'] as const).flatMap((level) => {
+    const ids = shared.get(CTE.customTraits(level));
+    return ids === undefined ? [] : [{ cte: CTE.customTraits(level), table: level === 'user' ? tables.identifies : tables.groups, column: level === 'user' ? columns.userId : columns.groupId, ids }];
+  });
+}
+
 export interface IncrementalOptions {
   readonly plan: Plan;
   readonly stateSchema: string;
@@ -79,6 +125,8 @@ export interface IncrementalOptions {
   readonly mutation?: IncrementalMutation;
   /** This run's covered entities, known before the statement is rewritten; null or absent: every scan reads all users. */
   readonly readScope?: ReadScope | null;
+  /** The caller's own CTEs (the sync staging statement's) read for some keys only. */
+  readonly narrowings?: readonly Narrowing[];
 }
 
 export interface ScanRefresh extends RefreshResult {
@@ -92,6 +140,10 @@ export interface IncrementalRun {
   readonly refreshes: readonly ScanRefresh[];
   /** Scans whose merge reads only the dirty users in `keys` (rows_read counts those reads). */
   readonly restricted: ReadonlyMap<string, readonly TableRef[]> | null;
+  /** CTEs of the compiled statement whose source reads the rewrite restricts to some keys (rows_read counts those reads). */
+  readonly narrowed: readonly Narrowing[];
+  /** Shared parts (universes, memberships, custom traits) read for the covered entities only. */
+  readonly sharedRestricted: readonly string[];
   /** The statement with every incremental scan read from partials; the rest as compiled. */
   rewrite(statement: With): With;
 }
@@ -148,7 +200,12 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
       refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead, record });
     }
   }
-  const fromFacts = factCtes(plan, schema, facts);
+  const scope = options.readScope ?? null;
+  const groups = facts.find((f) => f.kind === 'groups');
+  const accounts = scope === null || scope.accountDefinitions.length === 0 || groups === undefined ? null : await countAccounts(w, schema, groups);
+  const mostlyDirty = accounts !== null && scope !== null && scope.dirtyAccounts > SHARED_RESTRICTION_MAX_SHARE * accounts;
+  const shared = mostlyDirty ? new Map<string, TableRef[]>() : restrictedShared(pass, scope, options.mutation);
+  const fromFacts = factCtes(plan, schema, facts, shared);
   const funnelRecords: RefreshRecord[] = [];
   const funnelSteps: [string, { query: Query; comment: string }][] = [];
   for (const f of pass.funnels) {
@@ -161,7 +218,6 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   }
   await recordRefreshes(w, schema, [...refreshes.map((r) => r.record), ...funnelRecords]);
   const skipEdgeBucket = options.mutation === 'skip-edge-bucket';
-  const scope = options.readScope ?? null;
   const restricted = restrictedScans(pass, scope, options.mutation);
   const merged = (s: IncrementalScan) => {
     const readUsers = restricted.get(s.scan.name);
@@ -170,7 +226,8 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
     return { query, comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover${only}` };
   };
   const replacements = new Map([...fromFacts, ...funnelSteps, ...pass.scans.map((s) => [s.scan.name, merged(s)] as const)]);
-  return { pass, refreshes, restricted: scope === null ? null : restricted, rewrite: (statement) => replaceCtes(statement, replacements) };
+  const narrowed = [...customTraitNarrowings(plan, shared), ...(options.narrowings ?? [])];
+  return { pass, refreshes, restricted: scope === null ? null : restricted, narrowed, sharedRestricted: [...shared.keys()], rewrite: (statement) => replaceCtes(narrowCtes(statement, plan.layout.schema, narrowed), replacements) };
 }
 
 /** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows (of the dirty users, when restricted). */
@@ -222,14 +279,21 @@ export async function rowsReadOf(w: StateWriter, plan: Plan, statement: With, ru
   const perCte = new Map<string, number>();
   const add = (cte: string, n: number) => perCte.set(cte, (perCte.get(cte) ?? 0) + n);
   for (const r of run?.refreshes ?? []) add(r.cte, r.rowsRead);
+  const narrowed = new Map((run?.narrowed ?? []).map((n) => [n.cte, n]));
+  const upToAsOfCondition = bin('<=', col(plan.layout.eventTime, 'e'), ts(plan.asOf));
   for (const cte of statement.ctes) {
     const s = incremental.get(cte.name);
     if (s !== undefined) {
       add(cte.name, await count(s.table, rawRowsCondition(plan, s, run?.restricted?.get(s.scan.name))));
       continue;
     }
+    const n = narrowed.get(cte.name);
     for (const name of sourceReferences(cte.query, plan.layout.schema)) {
-      if (!upToAsOf.has(name)) upToAsOf.set(name, await count(name, bin('<=', col(plan.layout.eventTime, 'e'), ts(plan.asOf))));
+      if (n !== undefined && n.table === name) {
+        add(cte.name, await count(name, and(upToAsOfCondition, ...amongRead(col(n.column, 'e'), n.ids))));
+        continue;
+      }
+      if (!upToAsOf.has(name)) upToAsOf.set(name, await count(name, upToAsOfCondition));
       add(cte.name, upToAsOf.get(name)!);
     }
   }

@@ -8,6 +8,7 @@ import type { StateWriter } from '../sync/state-sql.js';
 import { refreshIncremental, rowsReadOf, type IncrementalMutation, type ReadScope } from './evaluate-incremental.js';
 import type { DefinitionMode, Recomputed } from '../plan/physical/incremental-pass.js';
 import type { IncrementalSettings } from './incremental-settings.js';
+import type { Narrowing } from './rewrite-ctes.js';
 
 export interface IncrementalSummary {
   readonly definitions: readonly (DefinitionMode & { readonly rowsRead: number })[];
@@ -21,6 +22,8 @@ export interface IncrementalStage {
   readonly summary: IncrementalSummary;
   /** Per scan whose merge read only some users, the tables of those users (empty: every scan read all users). */
   readonly restrictedScans: readonly { readonly scan: string; readonly users: readonly TableRef[] }[];
+  /** Shared parts (universes, memberships, custom traits) read for the covered entities only. */
+  readonly sharedRestricted: readonly string[];
   /** Any other statement over the plan's CTEs (members, a dry run's), read from the same refreshed state. */
   rewrite(statement: With): With;
 }
@@ -39,11 +42,13 @@ export interface StageRequest {
   readonly mutation?: IncrementalMutation;
   /** The run's covered entities: scans read only by covered definitions read the dirty users only. */
   readonly readScope?: ReadScope | null;
+  /** CTEs of `staging` itself (not the plan's) that need reading for some keys only. */
+  readonly narrowings?: readonly Narrowing[];
 }
 
 export async function stageIncrementally(tx: StateWriter, request: StageRequest): Promise<IncrementalStage> {
   const { plan } = request;
-  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope });
+  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope, narrowings: request.narrowings });
   // A statement without CTEs (no definition selected) reads nothing to rewrite.
   const statement = request.staging.kind === 'with' ? run.rewrite(request.staging) : withCtes([], request.staging);
   const read = await rowsReadOf(tx, plan, statement, run);
@@ -55,6 +60,7 @@ export async function stageIncrementally(tx: StateWriter, request: StageRequest)
       rowsRead: read.total,
     },
     restrictedScans: [...(run.restricted ?? [])].map(([scan, users]) => ({ scan, users })),
+    sharedRestricted: run.sharedRestricted,
     rewrite: run.rewrite,
   };
 }

@@ -1,8 +1,9 @@
 // Replacing CTEs of a compiled statement by name, and dropping those nothing reads any more. The
 // incremental engine works on the full lowering's output (the members statement or the sync
 // staging statement alike), so everything downstream of the scans stays exactly as compiled.
-import type { CommonTableExpression, Query, With } from '../sql/ast.js';
-import { withCtes } from '../sql/ast.js';
+import type { CommonTableExpression, Query, TableRef, With } from '../sql/ast.js';
+import { and, col, withCtes } from '../sql/ast.js';
+import { amongRead } from './merge-sql.js';
 
 /** Names of the tables a node reads without a schema: the CTEs it refers to. */
 export function cteReferences(node: unknown, out = new Set<string>()): Set<string> {
@@ -40,6 +41,52 @@ export function replaceCtes(statement: With, replacements: ReadonlyMap<string, {
   }
   return withCtes(
     ctes.filter((c) => needed.has(c.name)),
+    statement.body,
+  );
+}
+
+/**
+ * A CTE whose rows are keyed by one column of one source table (a custom trait per user or
+ * account, the first group call per account and user), narrowed to the keys in `ids`: every
+ * SELECT of it that reads `table` directly keeps only those keys' rows. Each key's rows are what
+ * they were, so the CTE's row of a kept key is unchanged; other keys' rows are never read.
+ */
+export interface Narrowing {
+  readonly cte: string;
+  readonly table: string;
+  readonly column: string;
+  /** Tables of the kept keys (column `id`, as text). */
+  readonly ids: readonly TableRef[];
+}
+
+function narrowQuery(query: Query, schema: string, n: Narrowing): Query {
+  switch (query.kind) {
+    case 'select':
+    case 'first_per_group': {
+      const from = query.from;
+      const reads = from?.kind === 'table' && from.schema === schema && from.name === n.table;
+      const inner = from?.kind === 'subquery' ? { ...from, query: narrowQuery(from.query, schema, n) } : from;
+      const joins = query.joins.map((j) => (j.from.kind === 'subquery' ? { ...j, from: { ...j.from, query: narrowQuery(j.from.query, schema, n) } } : j));
+      const where = reads ? and(...(query.where === null ? [] : [query.where]), ...amongRead(col(n.column, from.alias), n.ids)) : query.where;
+      return { ...query, from: inner, joins, where } as Query;
+    }
+    case 'union':
+      return { ...query, queries: query.queries.map((q) => narrowQuery(q, schema, n)) };
+    case 'with':
+      return { ...query, ctes: query.ctes.map((c) => ({ ...c, query: narrowQuery(c.query, schema, n) })), body: narrowQuery(query.body, schema, n) };
+    case 'template':
+      return query;
+  }
+}
+
+/** The statement with each narrowed CTE's reads of its source table restricted to the kept keys. */
+export function narrowCtes(statement: With, schema: string, narrowings: readonly Narrowing[]): With {
+  const byCte = new Map(narrowings.map((n) => [n.cte, n]));
+  return withCtes(
+    statement.ctes.map((c) => {
+      const n = byCte.get(c.name);
+      return n === undefined ? c : { ...c, query: narrowQuery(c.query, schema, n) };
+    }),
     statement.body,
   );
 }

@@ -7,6 +7,10 @@ import { and, col, inQuery, not, or, select, subquery, tableOf, type Expr, type 
 import type { CoveredEntities } from '../incremental/entity-scope.js';
 import { inList } from './state-sql.js';
 import type { DefinitionCounts } from './transition-sql.js';
+import type { Narrowing } from '../incremental/rewrite-ctes.js';
+import type { Plan } from '../plan/plan.js';
+import { FIRST_SEEN_CTE } from './staging-sql.js';
+import type { SyncDefinition } from './sync-definition.js';
 
 const STAGED = ['definition', 'entity_id', 'user_id', 'value', 'position'] as const;
 
@@ -38,4 +42,17 @@ export function coveredCounts(counts: ReadonlyMap<string, DefinitionCounts>, cov
     if (c !== undefined) out.set(name, { ...c, size: c.previous + c.entered - c.exited });
   }
   return out;
+}
+
+/**
+ * Each user's first group call per account only orders the users staged with an account-level
+ * definition's accounts. When every such definition stages the dirty accounts only, the other
+ * accounts' group calls are never needed: the CTE reads the dirty accounts' calls, and each of
+ * those accounts keeps all its calls, so its users' order is unchanged.
+ */
+export function firstSeenNarrowing(plan: Plan, definitions: readonly SyncDefinition[], covered: CoveredEntities | null): Narrowing[] {
+  if (covered === null) return [];
+  const accountLevel = definitions.filter((d) => d.level === 'account').map((d) => d.name);
+  if (accountLevel.length === 0 || !accountLevel.every((name) => covered.accountDefinitions.includes(name))) return [];
+  return [{ cte: FIRST_SEEN_CTE, table: plan.layout.tables.groups, column: plan.layout.columns.groupId, ids: [covered.accountKeys] }];
 }

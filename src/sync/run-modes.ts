@@ -127,15 +127,19 @@ export interface RunModes {
 }
 
 /**
- * Each definition's mode for this run. `state`: `current` under the lock (format 3, checked);
+ * Each definition's mode for this run, and rows_read counted on request; `engineCounts`: a run
+ * whose incremental engine counts the incremental definitions' reads itself. `state`: `current` under the lock (format 3, checked);
  * `readable` for a dry run on a state that may predate `run_modes`; `none` before a first run.
  */
-export async function runModes(request: RunRequest, definitions: readonly SyncDefinition[], asOf: string, state: 'current' | 'readable' | 'none'): Promise<RunModes> {
+export async function runModes(request: RunRequest, definitions: readonly SyncDefinition[], asOf: string, state: 'current' | 'readable' | 'none', engineCounts = false): Promise<RunModes> {
   const { connection, project } = request;
   const schema = project.config.stateSchema;
   const hasTable = state === 'current' || (state === 'readable' && (await connection.readTables(schema)).has('run_modes'));
   const previous = state === 'none' ? new Map<string, PreviousRun>() : await readPreviousRuns(connection, connection.dialect.printer, schema, hasTable);
   const modes = decideRunModes(project, definitions, previous, asOf, request.full ?? false);
-  const rowsRead = request.countRowsRead ? await countRowsRead(connection, project, request.catalog, asOf, definitions.map((d) => d.name)) : new Map<string, number>();
+  // With `engineCounts`, the incremental engine counts what it reads for the definitions decided
+  // incremental (record-modes-step.ts reports that): a COUNT of their whole tables would be thrown away.
+  const counted = definitions.filter((d) => !engineCounts || modes.get(d.name)?.mode !== 'incremental').map((d) => d.name);
+  const rowsRead = request.countRowsRead && counted.length > 0 ? await countRowsRead(connection, project, request.catalog, asOf, counted) : new Map<string, number>();
   return { modes, rowsRead };
 }

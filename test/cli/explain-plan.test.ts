@@ -75,6 +75,8 @@ describe('quorum explain --plan', () => {
     // the demo stitches identities: an edge re-attributes rows, so every run covers all accounts
     expect(r.stdout).toMatch(/\n {2}entities recomputed: at_risk_accounts all \(identity stitching is on: [^\n]*\)\n/);
     // so no scan's merge may read only some users: each is read by that definition, which covers all accounts
+    // nor any shared part: the universes, memberships and custom traits are read for every entity
+    expect(r.stdout).toContain('\n  shared parts read: universe:user all (at_risk_accounts covers all entities); custom_traits:user all (at_risk_accounts covers all entities); universe:account all (at_risk_accounts covers all entities); memberships all (at_risk_accounts covers all entities); custom_traits:account all (at_risk_accounts covers all entities)\n');
     expect(r.stdout).toMatch(/\n {2}users read: events:account:logged_in all \(read by at_risk_accounts, which covers all entities\); events:user:report_created all \(read by at_risk_accounts, which covers all entities\); [^\n]*\n$/);
   });
 
@@ -82,6 +84,8 @@ describe('quorum explain --plan', () => {
     const plan = await planWithoutStitching(await stitchOff('stitch-off'), 'power_users');
     expect(plan).toContain('\n  entities recomputed: power_users changed entities (');
     expect(plan).toContain('\n  users read: events:user:logged_in dirty users only; events:user:report_created dirty users only\n');
+    // the user universe is read for the dirty users; no account-level definition reads the accounts' parts
+    expect(plan).toContain('\n  shared parts read: universe:user dirty users only; universe:account all (no account-level definition of the run reads it); memberships all (no account-level definition of the run reads it)\n');
   });
 
   it('an account audience without identity stitching covers its dirty accounts, and reads its members whole', async () => {
@@ -91,6 +95,8 @@ describe('quorum explain --plan', () => {
     expect(plan).toContain('\n  entities recomputed: at_risk_accounts changed entities (only accounts named by a group call new to the run, or with a member who has a row new to the run in groups, identifies, logged_in, report_created or an event a window edge left behind, can change; every other account keeps its previous answer)\n');
     // a dirty account is made of all its members' rows, dirty users or not: its own scan and the user scans its quantifiers read are read for those members
     expect(plan).toContain('\n  users read: events:account:logged_in members of dirty accounts only; events:user:report_created members of dirty accounts only; events:user:logged_in members of dirty accounts only\n');
+    // its quantifiers read the members' features (the role custom trait among them); its own parts are keyed by account
+    expect(plan).toContain('\n  shared parts read: universe:user members of dirty accounts only; custom_traits:user members of dirty accounts only; universe:account dirty accounts only; memberships dirty accounts only; custom_traits:account dirty accounts only\n');
     // an account audience read through a user's accounts: any of them can move the user
     const passthrough = await planWithoutStitching(off, 'users_in_high_adoption_accounts');
     expect(passthrough).toContain("\n  entities recomputed: users_in_high_adoption_accounts all (it reads a user's membership of an account audience, which any of the user's accounts can change)\n");

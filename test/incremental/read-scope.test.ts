@@ -49,6 +49,23 @@ const WEEKLY_OR_ADMIN: Definition = {
 /** Logged in within a week: a user-level reader of the user scan that the account history's quantifiers read. */
 const WEEKLY: Definition = { ...WEEKLY_OR_ADMIN, name: 'weekly', where: (WEEKLY_OR_ADMIN.where as Extract<Condition, { kind: 'any' }>).children[0] };
 
+/**
+ * Accounts with two members logged in today, beside a user-level reader (WEEKLY, so that the
+ * statement builds every user's features row from the user universe, and the quantifier counts
+ * those rows): the user universe must hold every member of a dirty account. In run 4, acme's u2
+ * (dirty) and u6 (not dirty, its login still inside the window) make two; a universe of the dirty
+ * users alone would count one.
+ */
+function withTwoActive(history: WarehouseHistory): WarehouseHistory {
+  // the account history's own condition: logged in within a day
+  const loggedInToday = ((history.project.definitions[0] as Extract<Definition, { kind: 'audience' }>).where as Extract<Condition, { kind: 'quantifier' }>).condition;
+  const twoActiveToday: Definition = {
+    kind: 'audience', name: 'two_active_today', level: 'account', description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null,
+    where: { kind: 'quantifier', quantifier: 'at_least_users', atLeast: { count: 2 }, condition: loggedInToday, loc: LOC },
+  };
+  return { ...history, project: { ...history.project, definitions: [...history.project.definitions, twoActiveToday, WEEKLY] } };
+}
+
 function withCoveringAll(history: WarehouseHistory): WarehouseHistory {
   return { ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY_OR_ADMIN] } };
 }
@@ -122,6 +139,17 @@ function readScopeCases(engine: () => HistoryEngine): void {
     expect(restricted).toEqual([[], ...[2, 3, 4].map(() => ['events:account:logged_in', 'events:user:logged_in'])]);
   });
 
+  it('the universes and memberships are read for the entities recomputed only where few accounts are dirty, and every committed answer is exact', async () => {
+    const shared: string[][] = [];
+    await replayHistory(engine(), withTwoActive(accountHistory()), SCHEMAS, { afterRun: (_, { log }) => void shared.push(log.flatMap((line) => SHARED_LINE.exec(line)?.[1].split(', ') ?? []).sort()) });
+    // runs 2 and 3 make all four accounts dirty: the parts are read whole; run 4 makes two of them dirty
+    expect(shared).toEqual([[], [], [], ['memberships', 'universe:account', 'universe:user']]);
+  });
+
+  it('shared-parts-for-dirty-users (the user universe without the dirty accounts\' other members) gives a wrong answer', async () => {
+    await expect(replayHistory(engine(), withTwoActive(accountHistory()), SCHEMAS, { mutation: 'shared-parts-for-dirty-users' })).rejects.toThrow(/differs from a full recomputation/);
+  });
+
   it('read-dirty-users-for-accounts (an account reader reads the dirty users only) gives a wrong answer', async () => {
     await expect(replayHistory(engine(), accountHistory(), SCHEMAS, { mutation: 'read-dirty-users-for-accounts' })).rejects.toThrow(/differs from a full recomputation/);
   });
@@ -139,6 +167,7 @@ async function snapshotUsers(connection: WarehouseConnection, schema: string): P
 }
 
 const MEMBERS_LINE = /scans read the dirty accounts' members \(and the dirty users their other readers need\) only: (.*)$/;
+const SHARED_LINE = /shared parts read for the entities recomputed only: (.*)$/;
 const ACCOUNT_LINE = /^(\d+) account-level definitions recomputed for \d+ accounts/;
 
 describe('the physical plan says which scans read the dirty users only', () => {

@@ -11,6 +11,7 @@
 // user's other accounts) covers all entities, as a run without this pass does: correctness first.
 import type { EventScan, Feature, Plan, PlanCondition } from '../plan.js';
 import type { ArrivalColumns } from './arrival-columns.js';
+import { CTE } from './cte-names.js';
 
 /** What this pass reads of the incremental pass's decisions (incremental-pass.ts calls it). */
 interface IncrementalScan {
@@ -67,8 +68,23 @@ export interface DirtyAccounts {
   readonly arrivalColumn: string;
 }
 
+/**
+ * Parts of the statement every definition shares, keyed by user or by account: the user universe
+ * and the users' custom traits (keyed by user), the account universe, the memberships and the
+ * accounts' custom traits (keyed by account). `all`, or the entities they need to be read for.
+ */
+export interface SharedRead {
+  readonly part: string;
+  readonly keys: UsersRead | 'dirty accounts';
+  readonly reason: string;
+  /** Every definition of the run: at run time the part is restricted only if the run covers each of them. */
+  readonly readers: readonly string[];
+}
+
 export interface EntityScopePlan {
   readonly definitions: readonly EntityScope[];
+  /** Per shared part of the statement (universes, memberships, custom traits), which entities it is read for. */
+  readonly shared: readonly SharedRead[];
   /** Null when no account-level definition covers changed entities only. */
   readonly accounts: DirtyAccounts | null;
   /** Per incremental scan, whether its merge reads the dirty users only. */
@@ -172,6 +188,31 @@ function scanRead(plan: Plan, scan: IncrementalScan, scopes: readonly EntityScop
   return read('dirty users and members of dirty accounts', `its readers (${names.join(', ')}) stage the dirty users, and the dirty accounts from all their members' rows; a dirty user need not be a member of any account`);
 }
 
+/**
+ * Which entities the shared parts need. A user-level definition covering changed entities stages
+ * the dirty users, and reads no membership or custom trait; an account-level one stages the dirty
+ * accounts, each from its members' features (custom traits included), memberships and group
+ * calls. So with every definition covering changed entities, the users' parts are needed for the
+ * dirty users and the dirty accounts' members, and the accounts' parts for the dirty accounts; a
+ * definition covering all entities needs every entity of every part it can read.
+ */
+function sharedReads(plan: Plan, scopes: readonly EntityScope[]): SharedRead[] {
+  const readers = scopes.map((d) => d.name);
+  const wide = scopes.find((d) => d.covers === 'all');
+  const levels = new Set(scopes.map((d) => d.level));
+  const userParts = [CTE.userUniverse, ...(plan.customTraits.user.length > 0 ? [CTE.customTraits('user')] : [])];
+  const accountParts = [CTE.accountUniverse, CTE.memberships, ...(plan.customTraits.account.length > 0 ? [CTE.customTraits('account')] : [])];
+  const read = (part: string, keys: SharedRead['keys'], reason: string): SharedRead => ({ part, keys, reason, readers });
+  if (readers.length === 0) return [...userParts, ...accountParts].map((p) => read(p, 'all', 'no definition of the run reads it'));
+  if (wide !== undefined) return [...userParts, ...accountParts].map((p) => read(p, 'all', `${wide.name} covers all entities`));
+  const users: UsersRead = !levels.has('account') ? 'dirty users' : !levels.has('user') ? 'members of dirty accounts' : 'dirty users and members of dirty accounts';
+  const userReason = levels.has('account') ? 'the user-level definitions stage the dirty users, and the account-level ones read their dirty accounts\' members\' features' : 'every definition stages the dirty users only';
+  return [
+    ...userParts.map((p) => read(p, users, userReason)),
+    ...accountParts.map((p) => (levels.has('account') ? read(p, 'dirty accounts', 'every account-level definition stages the dirty accounts only, and no user-level one reads accounts') : read(p, 'all', 'no account-level definition of the run reads it'))),
+  ];
+}
+
 const withinSeconds = (scan: EventScan): number[] => scan.measures.flatMap((m) => (m.window?.kind === 'within' ? [m.window.seconds] : []));
 
 export function entityScopePass(plan: Plan, settings: ArrivalColumns, scans: readonly IncrementalScan[], modes: readonly DefinitionMode[], featuresRead: (name: string) => Set<string>): EntityScopePlan {
@@ -192,5 +233,5 @@ export function entityScopePass(plan: Plan, settings: ArrivalColumns, scans: rea
   const sources = [...windows].map(([table, w]) => ({ table, arrivalColumn: settings.arrivalColumn(table)!, windows: [...w].sort((a, b) => a - b) }));
   const groups = plan.layout.tables.groups;
   const accounts = scoped.some((s) => s.scope.level === 'account' && s.scope.covers === 'changed entities') ? { table: groups, arrivalColumn: settings.arrivalColumn(groups)! } : null;
-  return { definitions: scoped.map((s) => s.scope), accounts, reads, sources };
+  return { definitions: scoped.map((s) => s.scope), shared: sharedReads(plan, scoped.map((s) => s.scope)), accounts, reads, sources };
 }

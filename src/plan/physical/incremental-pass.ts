@@ -16,7 +16,7 @@ export const BUCKET_SECONDS = 86_400;
 
 export type { ArrivalColumns } from './arrival-columns.js';
 import { funnelFallbackOf, funnelPass, type FunnelPass, type IncrementalFunnel } from './funnel-pass.js';
-import { entityScopePass, type EntityScope, type EntityScopePlan, type ScanRead } from './entity-scope-pass.js';
+import { entityScopePass, type EntityScope, type EntityScopePlan, type ScanRead, type SharedRead } from './entity-scope-pass.js';
 
 const DAY_MS = BUCKET_SECONDS * 1000;
 
@@ -321,6 +321,7 @@ export interface IncrementalDecisions {
   readonly definitions: readonly DefinitionMode[];
   readonly scopes: readonly EntityScope[];
   readonly reads: readonly ScanRead[];
+  readonly shared: readonly SharedRead[];
 }
 
 export function incrementalDecisions(pass: IncrementalPlan, enabled: boolean): IncrementalDecisions {
@@ -333,6 +334,7 @@ export function incrementalDecisions(pass: IncrementalPlan, enabled: boolean): I
     definitions: pass.definitions,
     scopes: pass.scopes.definitions,
     reads: pass.scopes.reads,
+    shared: pass.scopes.shared,
   };
 }
 

@@ -9,7 +9,7 @@ import { stageIncrementally, type IncrementalSummary } from '../../incremental/i
 import type { IncrementalChoice } from './prepare-incremental-step.js';
 import { coverEntities, type CoveredEntities } from '../../incremental/entity-scope.js';
 import { planIncremental } from '../../incremental/evaluate-incremental.js';
-import { onlyCovered } from '../covered-sql.js';
+import { firstSeenNarrowing, onlyCovered } from '../covered-sql.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
 
 /** An incremental run's account of itself: per definition its mode and rows read (src/incremental/incremental-stage.ts). */
@@ -51,12 +51,14 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     const stage =
       incremental === null
         ? null
-        : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered });
+        : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered, narrowings: firstSeenNarrowing(plan, definitions, covered) });
     const restricted = stage?.restrictedScans ?? [];
     const dirtyOnly = restricted.filter((r) => r.users.length === 1 && r.users[0].name === covered?.keys.name).map((r) => r.scan);
     const withMembers = restricted.map((r) => r.scan).filter((scan) => !dirtyOnly.includes(scan));
     if (dirtyOnly.length > 0) log(`${dirtyOnly.length} scans read the dirty users only: ${dirtyOnly.join(', ')}`);
     if (withMembers.length > 0) log(`${withMembers.length} scans read the dirty accounts' members (and the dirty users their other readers need) only: ${withMembers.join(', ')}`);
+    const shared = stage?.sharedRestricted ?? [];
+    if (shared.length > 0) log(`${shared.length} shared parts read for the entities recomputed only: ${shared.join(', ')}`);
     const statement = stage?.statement ?? staging;
     await tx.run(insertStaging(stateRefs(schema).staging, covered === null ? statement : onlyCovered(statement, covered)));
     return { incrementalSummary: stage?.summary ?? null, covered };

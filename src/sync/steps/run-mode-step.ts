@@ -8,5 +8,6 @@ import type { RunContext, RunStep } from './run-step.js';
 
 export const runModeStep: RunStep<RunContext & Locked, { readonly runModes: RunModes }> = {
   name: 'run-mode',
-  run: async ({ request, definitions, stamp }) => ({ runModes: await runModes(request, definitions, stamp.asOf, 'current') }),
+  // A definition decided incremental runs through the engine (incremental.enabled is on, or it would be `disabled`), which counts its reads.
+  run: async ({ request, definitions, stamp }) => ({ runModes: await runModes(request, definitions, stamp.asOf, 'current', true) }),
 };

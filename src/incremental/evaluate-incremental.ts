@@ -17,6 +17,7 @@ import { amongRead, mergedScanQuery } from './merge-sql.js';
 import { eventNarrowing, eventTimeOf, hasRawKey, rawDays, scanRowCondition } from './partial-columns.js';
 import { readPreviousRefreshes, recordRefreshes, type RefreshRecord } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
+import type { CompactionMutation } from './partial-compaction.js';
 import { incrementalDdl, touchedRef } from './partial-tables.js';
 import { pruneStaleTables } from './prune-partials.js';
 import { funnelRefreshKey, refreshFunnel } from './funnel-refresh.js';
@@ -29,7 +30,7 @@ import { entityScopeDdl, type EntityScopeMutation } from './entity-scope.js';
  * Deliberate faults, for tests only (never reachable from the CLI or quorum.yml): each must make
  * the hand-built history of test/incremental/incremental-engine.test.ts fail.
  */
-export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket' | EntityScopeMutation | ReadScopeMutation;
+export type IncrementalMutation = 'ignore-arrival-lag' | 'skip-edge-bucket' | EntityScopeMutation | ReadScopeMutation | CompactionMutation;
 
 /**
  * Deliberate faults, for tests only. `restrict-uncovered-reads`: every user-level scan read by a
@@ -188,7 +189,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   // Scans sharing a partial table refresh it once: a refresh appends rows, so a second would count them twice.
   const done = new Map<string, RefreshResult>();
   for (const s of pass.scans) {
-    const result = done.get(s.partialTable) ?? (await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null }));
+    const result = done.get(s.partialTable) ?? (await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null, mutation: options.mutation === 'keep-losing-row' ? options.mutation : undefined }));
     done.set(s.partialTable, result);
     refreshes.push({ ...result, cte: s.scan.name, table: s.table, partialTable: s.partialTable });
   }

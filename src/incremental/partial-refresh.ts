@@ -35,6 +35,7 @@ import {
   type RowContext,
 } from './partial-columns.js';
 import { partialRef, partialTableColumns, touchedRef, valueRef, valueTableColumns } from './partial-tables.js';
+import { keepWinners, type CompactionMutation } from './partial-compaction.js';
 import { newness, readWatermark, seenBound, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
 
 export interface RefreshResult {
@@ -51,6 +52,7 @@ export interface RefreshOptions {
   readonly schema: string;
   readonly lagSeconds: number;
   readonly previous: PreviousRefresh | null;
+  readonly mutation?: CompactionMutation;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -113,6 +115,7 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     await insertRows([where]);
     // Every row written is one the rebuild read: the partials count them, in far fewer rows.
     const read = await w.rows(select({ columns: [{ expr: aggregate('sum', col('n_rows', 'p')), alias: 'n' }], from: tableOf(partial, 'p') }));
+    await keepWinners(w, plan, schema, s, options.mutation);
     return { rebuilt: true, touchedPairs: 0, rowsRead: toNumber(read[0]?.n), record };
   }
 
@@ -194,5 +197,6 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     if (closed > 0) branches.push(closedSince);
   }
   await insertRows(branches);
+  await keepWinners(w, plan, schema, s, options.mutation);
   return { rebuilt: false, touchedPairs: pairs, rowsRead: toNumber(summary[0]?.found) + recomputed + added + closed, record };
 }

@@ -39,10 +39,11 @@ import { accountsNamedByNewRows, belowFloors, changedEntities, describeCoverage,
 import { dirtyAccountsRef, dirtyRef } from '../../src/incremental/entity-scope.js';
 import { planIncremental } from '../../src/incremental/evaluate-incremental.js';
 import { incrementalSettings } from '../../src/incremental/incremental-settings.js';
-import { col, select, tableOf } from '../../src/sql/ast.js';
+import { aggregate, coalesce, col, concat, countAll, select, str, tableOf } from '../../src/sql/ast.js';
 import { PROPERTY_SEED } from '../support/property-seed.js';
 import { duckHistoryEngine, liteHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
-import { replayHistory } from '../support/history-replay.js';
+import { replayHistory, type ReplayedRun } from '../support/history-replay.js';
+import { firstLastHistory } from '../support/first-last-history.js';
 
 /**
  * A fifth of the differential suites' count per engine: 100 each by default, 300 in CI (DuckDB,
@@ -199,6 +200,53 @@ describe('funnel answers that change with no new row of the user (test/support/f
     await replay(name === 'DuckDB' ? duckEngine(engines) : liteEngine(engines), funnelEdgeHistory(), { source: 'app', state: 'quorum' });
     // runs 2 to 5 of both funnel audiences
     expect(funnelRuns.incremental - before).toBe(8);
+  });
+});
+
+describe('all-history first / last keep one winning row per raw key (test/support/first-last-history.ts)', () => {
+  const engines = duckAndPglite();
+  const engineOf = (name: 'DuckDB' | 'PGlite') => (name === 'DuckDB' ? duckEngine(engines) : liteEngine(engines));
+
+  /** Per winner-only partial table: its rows, and its distinct (raw key, context account) pairs. */
+  async function winnerTables({ connection, project, catalog, asOf }: ReplayedRun): Promise<{ rows: number; keys: number }[]> {
+    const plan = planFor({ project, catalog, asOf, targets: project.definitions.map((d) => d.name) });
+    const scans = planIncremental(plan, incrementalSettings(catalog, { arrivalLagSeconds: project.config.incremental?.arrivalLagSeconds })).pass.scans.filter((s) => s.keep === 'winner per key');
+    const out: { rows: number; keys: number }[] = [];
+    for (const s of new Map(scans.map((x) => [x.partialTable, x])).values()) {
+      const keys = s.context ? ['rk', 'ctx'] : ['rk'];
+      const [row] = await connection.query(
+        connection.dialect.printer.print(
+          select({
+            columns: [
+              { expr: countAll(), alias: 'n' },
+              { expr: aggregate('count_distinct', concat(...keys.map((k) => coalesce(col(k, 'p'), str('-'))), str('|'))), alias: 'k' },
+            ],
+            from: tableOf({ schema: project.config.stateSchema, name: s.partialTable }, 'p'),
+          }),
+        ),
+      );
+      out.push({ rows: Number(row.n), keys: Number(row.k) });
+    }
+    return out;
+  }
+
+  it.each(['DuckDB', 'PGlite'] as const)('on %s, after every run the committed answer is a full recomputation\'s and those tables hold one row per raw key', async (name) => {
+    const history = firstLastHistory();
+    const seen: { rows: number; keys: number }[][] = [];
+    await replayHistory(engineOf(name), history, { source: 'app', state: 'quorum' }, {
+      afterRun: async (_i, replayed) => {
+        seen.push(await winnerTables(replayed));
+      },
+    });
+    // first_method and account_first_method share one table (the same rows, kept per raw key), last_method and context_last_method one each
+    expect(seen.map((run) => run.length)).toEqual(history.runs.map(() => 3));
+    for (const run of seen) for (const t of run) expect(t.rows).toBe(t.keys);
+    // a9, u1, u2 and u3, from the first run on
+    expect(seen.flat().every((t) => t.keys >= 3)).toBe(true);
+  });
+
+  it.each(['DuckDB', 'PGlite'] as const)('on %s, keeping the losing row instead of the winner gives a wrong answer', async (name) => {
+    await expect(replayHistory(engineOf(name), firstLastHistory(), { source: 'app', state: 'quorum' }, { mutation: 'keep-losing-row' })).rejects.toThrow(/differs from a full recomputation/);
   });
 });
 

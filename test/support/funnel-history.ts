@@ -6,11 +6,11 @@
 //     own), and u2's `not_performed` window after its first step elapses;
 //   - run 4: the first step's 1-day window leaves u1's and u3's first steps behind;
 //   - run 5: the 7-day window leaves u2's behind.
-import fc from 'fast-check';
 import type { Definition, FunnelStep, TimeWindow } from '../../src/definitions/model.js';
 import type { SourceRow } from '../../src/reference/dataset.js';
 import { AS_OF, EVENTS, LOC, makeProject } from './arbitraries.js';
-import { arbWarehouseHistory, type WarehouseHistory } from './history-arbitraries.js';
+import type { WarehouseHistory } from './history-arbitraries.js';
+import { uuidTsLayout } from './history-layout.js';
 import { withIdentity } from './identity-arbitraries.js';
 
 const MINUTE = 60_000;
@@ -33,14 +33,7 @@ const DEFINITIONS: readonly Definition[] = [
 
 /** The history, in the table layout (columns, arrival column) of a generated one. */
 export function funnelEdgeHistory(): WarehouseHistory {
-  const template = fc.sample(arbWarehouseHistory({ sqlTraits: false }), { numRuns: 30, seed: 15 }).find((h) => h.arrival === 'uuid_ts');
-  if (template === undefined) throw new Error('no generated history with uuid_ts to take the layout from');
-  const { columns } = template;
-  const filled = (name: string, row: SourceRow, loadedAt: number): SourceRow => ({
-    ...Object.fromEntries(Object.keys(columns[name]).map((c) => [c, null])),
-    ...row,
-    uuid_ts: iso(loadedAt),
-  });
+  const { columns, filled } = uuidTsLayout();
   const batches: Record<string, SourceRow[]>[] = [{}, {}, {}, {}, {}];
   const loads = [T0 + 20 * MINUTE, T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + DAY + 20 * MINUTE, T0 + 8 * DAY];
   let n = 0;

@@ -61,6 +61,15 @@ export interface IncrementalScan {
    * counts); first / last keep each day's earliest / latest matching row (time, id, value).
    */
   readonly ranked: { readonly kind: 'most_frequent'; readonly minFrequency: number } | { readonly kind: 'first' | 'last'; readonly trait: RankedTrait } | null;
+  /**
+   * Which stored rows are kept. `every day`: each (raw key, day)'s rows. `winner per key`: an
+   * all-history first / last keeps, per raw key (and context account), only the rows that rank
+   * first among its stored rows: with rows only appended, a row that lost once loses at every
+   * later run, and a recomputed (raw key, day) only gains rows, so its new chosen row ranks at
+   * least as high as the one it replaces. The kept row stays in its own day's bucket, so the
+   * refresh's (raw key, day) bookkeeping is unchanged.
+   */
+  readonly keep: 'every day' | 'winner per key';
   /** The bucket of the partials, in seconds (one UTC day). */
   readonly grain: number;
   /** Why the scan keeps what it keeps, for a person (`quorum explain --plan`). */
@@ -182,6 +191,7 @@ function incrementalScan(plan: Plan, scan: EventScan, arrivalColumn: string): In
     storedFrom: froms.includes(null) ? null : Math.min(...(froms as number[])),
     closedEnd: dayFloor(asOfMs),
     ranked: null,
+    keep: 'every day',
     grain: BUCKET_SECONDS,
     reason: grainReason(presence.range, measures),
   };
@@ -194,6 +204,9 @@ function grainReason(presence: TimeRange, measures: readonly PartialMeasure[]): 
   const raw = windows === 0 ? 'the open day that holds as_of' : "the open day that holds as_of and each window's edge day";
   return `per (raw identity, UTC day) partials of ${kept}, so a new identity edge re-attributes without a rescan; ${raw} read raw each run`;
 }
+
+const WINNER_REASON =
+  'per raw identity, only the winning row over all history (in its UTC day): a row that lost once never wins again, and a late row that beats it replaces it; keyed by raw identity, so a new identity edge re-attributes without a rescan; the open day that holds as_of read raw each run';
 
 /**
  * A ranked trait as a scan of one measure. most_frequent: a distinct measure, whose per-(raw key,
@@ -283,7 +296,10 @@ export function incrementalPass(plan: Plan, settings: ArrivalColumns, fromState:
       continue;
     }
     const ranked = r.compute === 'most_frequent' ? { kind: r.compute, minFrequency: r.minFrequency } : { kind: r.compute, trait: r };
-    scans.set(r.name, { ...incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!), ranked });
+    const base = incrementalScan(plan, scan, settings.arrivalColumn(scan.table)!);
+    // A window moves with as_of and can leave the winner behind; over all history nothing leaves.
+    const winnerOnly = r.compute !== 'most_frequent' && r.window === null;
+    scans.set(r.name, winnerOnly ? { ...base, ranked, keep: 'winner per key', reason: WINNER_REASON } : { ...base, ranked });
   }
   const funnels = funnelPass(plan, settings, fromState.includes(CTE.identityEdges));
   const recomputed: Recomputed[] = [

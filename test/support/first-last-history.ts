@@ -11,10 +11,10 @@
 //   - run 4, days later: only time passes (the 3-day window leaves days behind).
 import type { Definition, Level, TimeWindow } from '../../src/definitions/model.js';
 import type { SourceRow } from '../../src/reference/dataset.js';
-import { AS_OF, EVENTS, LOC, makeProject } from './arbitraries.js';
+import { AS_OF, EVENTS, LOC } from './arbitraries.js';
 import type { WarehouseHistory } from './history-arbitraries.js';
 import { uuidTsLayout } from './history-layout.js';
-import { withIdentity } from './identity-arbitraries.js';
+import { incrementalHistory } from './history-timeline.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -69,12 +69,5 @@ export function firstLastHistory(): WarehouseHistory {
   login(2, 'u2', null, D + HOUR, 'password', secondLoad - 30 * MINUTE);
   login(2, 'u3', null, runs[2] - HOUR, 'magic link', runs[2] - 50 * MINUTE);
   login(3, 'u9', null, runs[3] - HOUR, 'sso', runs[3] - 50 * MINUTE);
-  const project = withIdentity(makeProject(FIRST_LAST_DEFINITIONS, 'timestamp'), { stitch: 'anonymous_id', conflict: 'first' });
-  return {
-    project: { ...project, config: { ...project.config, incremental: { enabled: true, arrivalLagSeconds: 3600, fullEverySeconds: null, verifyEverySeconds: null } } },
-    columns,
-    batches: batches.map((rows) => ({ rows })),
-    runs: runs.map(iso),
-    arrival: 'uuid_ts',
-  };
+  return incrementalHistory(FIRST_LAST_DEFINITIONS, { stitch: 'anonymous_id', conflict: 'first' }, columns, batches, runs);
 }

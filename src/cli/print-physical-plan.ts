@@ -2,6 +2,7 @@
 // strategy, what it reads and why the strategy applies.
 import type { IncrementalDecisions } from '../plan/physical/incremental-pass.js';
 import type { PhysicalPlan } from '../plan/physical/physical-plan.js';
+import { gatesText } from '../plan/physical/read-gate.js';
 
 export function physicalPlanText(name: string, plan: PhysicalPlan): string {
   const width = String(plan.ctes.length).length;
@@ -28,6 +29,8 @@ function incrementalLines(decisions: IncrementalDecisions): string[] {
   lines.push(`  entities recomputed: ${decisions.scopes.map((s) => `${s.name} ${s.covers} (${s.reason})`).join('; ')}`);
   lines.push(`  shared parts read: ${decisions.shared.map((r) => `${r.part} ${r.keys === 'all' ? `all (${r.reason})` : `${r.keys} only`}`).join('; ')}`);
   lines.push(`  users read: ${decisions.reads.map((r) => `${r.scan} ${r.users === 'all' ? `all (${r.reason})` : `${r.users} only`}`).join('; ')}`);
+  const gates = gatesText([...decisions.shared.map((r) => ({ name: r.part, gate: r.gate })), ...decisions.reads.map((r) => ({ name: r.scan, gate: r.gate }))]);
+  if (gates !== null) lines.push(`  ${gates}`);
   return lines;
 }
 

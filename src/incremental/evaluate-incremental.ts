@@ -10,6 +10,7 @@ import { aggregate, and, bin, col, countAll, deleteFrom, select, table, tableOf,
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from '../plan/physical/incremental-pass.js';
+import { gateOpen } from '../plan/physical/read-gate.js';
 import { factDdl, factRef, factRefreshKey, planFacts, refreshFact, type Fact } from './universe-facts.js';
 import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
@@ -57,15 +58,11 @@ export interface ReadScope {
 }
 
 /**
- * Above this share of the accounts dirty, the shared parts are read whole: the semi-joins on the
- * scratch tables cost more than the few accounts they leave out (BENCHMARKS.md, "Universe and
- * custom traits restricted": +27% CPU for the staging statement after 1% new rows, where almost
- * every account is dirty; -11% after 15 minutes, where about half are).
+ * Per scan whose merge reads only some users (every definition reading it is covered in this run,
+ * and its gate open at this run's `accounts`: how many accounts there are, null when not counted),
+ * the tables of those users.
  */
-const SHARED_RESTRICTION_MAX_SHARE = 0.75;
-
-/** Per scan whose merge reads only some users (every definition reading it is covered in this run), the tables of those users. */
-export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Map<string, TableRef[]> {
+export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation, accounts: number | null = null): Map<string, TableRef[]> {
   const out = new Map<string, TableRef[]>();
   if (scope === null) return out;
   const covered = new Set([...scope.definitions, ...scope.accountDefinitions]);
@@ -76,7 +73,7 @@ export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, 
       if (pass.scans.some((s) => s.scan.name === r.scan && s.level === 'user')) out.set(r.scan, [scope.keys]);
       continue;
     }
-    if (r.users === 'all' || !r.readers.every((d) => covered.has(d))) continue;
+    if (r.users === 'all' || !r.readers.every((d) => covered.has(d)) || !gateOpen(r.gate, scope.dirtyAccounts, accounts)) continue;
     const read = r.users === 'dirty users' ? [scope.keys] : r.users === 'members of dirty accounts' ? members : [scope.keys, ...members];
     out.set(r.scan, read.length === 0 ? [scope.keys] : read);
   }
@@ -85,14 +82,14 @@ export function restrictedScans(pass: IncrementalPlan, scope: ReadScope | null, 
 
 /**
  * Per shared part (entity-scope-pass.ts SharedRead) read for some entities only (every definition
- * of the run is covered in this run), the tables of those entities' keys.
+ * of the run is covered in this run, and its gate open at `accounts`), the tables of those entities' keys.
  */
-export function restrictedShared(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation): Map<string, TableRef[]> {
+export function restrictedShared(pass: IncrementalPlan, scope: ReadScope | null, mutation?: IncrementalMutation, accounts: number | null = null): Map<string, TableRef[]> {
   const out = new Map<string, TableRef[]>();
   if (scope === null) return out;
   const covered = new Set([...scope.definitions, ...scope.accountDefinitions]);
   for (const r of pass.scopes.shared) {
-    if (r.keys === 'all' || !r.readers.every((d) => covered.has(d))) continue;
+    if (r.keys === 'all' || !r.readers.every((d) => covered.has(d)) || !gateOpen(r.gate, scope.dirtyAccounts, accounts)) continue;
     const keys =
       r.keys === 'dirty accounts' ? [scope.accountKeys] : r.keys === 'dirty users' || mutation === 'shared-parts-for-dirty-users' ? [scope.keys] : r.keys === 'members of dirty accounts' ? [scope.accountMembers] : [scope.keys, scope.accountMembers];
     out.set(r.part, keys);
@@ -204,8 +201,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   const scope = options.readScope ?? null;
   const groups = facts.find((f) => f.kind === 'groups');
   const accounts = scope === null || scope.accountDefinitions.length === 0 || groups === undefined ? null : await countAccounts(w, schema, groups);
-  const mostlyDirty = accounts !== null && scope !== null && scope.dirtyAccounts > SHARED_RESTRICTION_MAX_SHARE * accounts;
-  const shared = mostlyDirty ? new Map<string, TableRef[]>() : restrictedShared(pass, scope, options.mutation);
+  const shared = restrictedShared(pass, scope, options.mutation, accounts);
   const fromFacts = factCtes(plan, schema, facts, shared);
   const funnelRecords: RefreshRecord[] = [];
   const funnelSteps: [string, { query: Query; comment: string }][] = [];
@@ -219,7 +215,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   }
   await recordRefreshes(w, schema, [...refreshes.map((r) => r.record), ...funnelRecords]);
   const skipEdgeBucket = options.mutation === 'skip-edge-bucket';
-  const restricted = restrictedScans(pass, scope, options.mutation);
+  const restricted = restrictedScans(pass, scope, options.mutation, accounts);
   const merged = (s: IncrementalScan) => {
     const readUsers = restricted.get(s.scan.name);
     const query = mergedScanQuery(plan, schema, s, { skipEdgeBucket, readUsers });

@@ -84,6 +84,8 @@ describe('quorum explain --plan', () => {
     const plan = await planWithoutStitching(await stitchOff('stitch-off'), 'power_users');
     expect(plan).toContain('\n  entities recomputed: power_users changed entities (');
     expect(plan).toContain('\n  users read: events:user:logged_in dirty users only; events:user:report_created dirty users only\n');
+    // the dirty users alone are read restricted at any share: no gate
+    expect(plan).not.toContain('read whole above');
     // the user universe is read for the dirty users; no account-level definition reads the accounts' parts
     expect(plan).toContain('\n  shared parts read: universe:user dirty users only; universe:account all (no account-level definition of the run reads it); memberships all (no account-level definition of the run reads it)\n');
   });
@@ -97,6 +99,11 @@ describe('quorum explain --plan', () => {
     expect(plan).toContain('\n  users read: events:account:logged_in members of dirty accounts only; events:user:report_created members of dirty accounts only; events:user:logged_in members of dirty accounts only\n');
     // its quantifiers read the members' features (the role custom trait among them); its own parts are keyed by account
     expect(plan).toContain('\n  shared parts read: universe:user members of dirty accounts only; custom_traits:user members of dirty accounts only; universe:account dirty accounts only; memberships dirty accounts only; custom_traits:account dirty accounts only\n');
+    // with most accounts dirty those semi-joins cost more than they leave out: every read keyed by the dirty accounts is gated, and says why
+    expect(plan).toContain(
+      '\n  read whole above 75% of the accounts dirty: universe:user, custom_traits:user, universe:account, memberships, custom_traits:account, events:account:logged_in, events:user:report_created, events:user:logged_in' +
+        ' (with most accounts dirty, the semi-join on their keys costs more than the few rows it leaves out)\n',
+    );
     // an account audience read through a user's accounts: any of them can move the user
     const passthrough = await planWithoutStitching(off, 'users_in_high_adoption_accounts');
     expect(passthrough).toContain("\n  entities recomputed: users_in_high_adoption_accounts all (it reads a user's membership of an account audience, which any of the user's accounts can change)\n");

@@ -127,7 +127,8 @@ function readScopeCases(engine: () => HistoryEngine): void {
   it("account-level definitions: runs 2 to 4 read their scans for the dirty accounts' members only", async () => {
     const restricted: string[][] = [];
     await replayHistory(engine(), accountHistory(), SCHEMAS, { afterRun: (_, { log }) => void restricted.push(log.flatMap((line) => MEMBERS_LINE.exec(line)?.[1].split(', ') ?? []).sort()) });
-    expect(restricted).toEqual([[], ...[2, 3, 4].map(() => ['events:account:logged_in', 'events:user:logged_in'])]);
+    // runs 2 and 3 make all four accounts dirty: past the gate (read-gate.ts) the scans are read whole; run 4 makes two of them dirty
+    expect(restricted).toEqual([[], [], [], ['events:account:logged_in', 'events:user:logged_in']]);
   });
 
   it('a user-level reader beside them: the user scan reads the dirty users and the members, and every committed answer is exact', async () => {
@@ -136,7 +137,7 @@ function readScopeCases(engine: () => HistoryEngine): void {
     await replayHistory(engine(), { ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY] } }, SCHEMAS, {
       afterRun: (_, { log }) => void restricted.push(log.flatMap((line) => MEMBERS_LINE.exec(line)?.[1].split(', ') ?? []).sort()),
     });
-    expect(restricted).toEqual([[], ...[2, 3, 4].map(() => ['events:account:logged_in', 'events:user:logged_in'])]);
+    expect(restricted).toEqual([[], [], [], ['events:account:logged_in', 'events:user:logged_in']]);
   });
 
   it('the universes and memberships are read for the entities recomputed only where few accounts are dirty, and every committed answer is exact', async () => {

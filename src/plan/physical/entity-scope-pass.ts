@@ -12,6 +12,7 @@
 import type { EventScan, Feature, Plan, PlanCondition } from '../plan.js';
 import type { ArrivalColumns } from './arrival-columns.js';
 import { CTE } from './cte-names.js';
+import { readGate, type ReadGate } from './read-gate.js';
 
 /** What this pass reads of the incremental pass's decisions (incremental-pass.ts calls it). */
 interface IncrementalScan {
@@ -55,6 +56,8 @@ export interface ScanRead {
   readonly scan: string;
   readonly users: UsersRead;
   readonly reason: string;
+  /** Above which share of the accounts dirty the run reads it whole anyway (read-gate.ts). */
+  readonly gate: ReadGate | null;
   /** The definitions that read the scan: at run time it is restricted only if the run covers each of them. */
   readonly readers: readonly string[];
 }
@@ -77,6 +80,8 @@ export interface SharedRead {
   readonly part: string;
   readonly keys: UsersRead | 'dirty accounts';
   readonly reason: string;
+  /** Above which share of the accounts dirty the run reads it whole anyway (read-gate.ts). */
+  readonly gate: ReadGate | null;
   /** Every definition of the run: at run time the part is restricted only if the run covers each of them. */
   readonly readers: readonly string[];
 }
@@ -176,12 +181,12 @@ function scanRead(plan: Plan, scan: IncrementalScan, scopes: readonly EntityScop
   const columns = new Set(plan.features.filter((f) => (f.source.kind === 'measure' ? f.source.scan : f.source.kind === 'ranked' ? f.source.cte : null) === scan.scan.name).map((f) => f.column));
   const readers = scopes.filter((d) => [...featuresRead(d.name)].some((c) => columns.has(c)));
   const names = readers.map((d) => d.name);
-  const all = (reason: string): ScanRead => ({ scan: scan.scan.name, users: 'all', reason, readers: names });
+  const all = (reason: string): ScanRead => ({ scan: scan.scan.name, users: 'all', reason, gate: null, readers: names });
   if (readers.length === 0) return all('no definition of the run reads it');
   const wide = readers.find((d) => d.covers === 'all');
   if (wide !== undefined) return all(`read by ${wide.name}, which covers all entities`);
   const levels = new Set(readers.map((d) => d.level));
-  const read = (users: UsersRead, reason: string): ScanRead => ({ scan: scan.scan.name, users, reason, readers: names });
+  const read = (users: UsersRead, reason: string): ScanRead => ({ scan: scan.scan.name, users, reason, gate: readGate(users), readers: names });
   // Partials are keyed by the members' raw ids for an account-level scan too (no stitching here): its merge meets the memberships after.
   if (!levels.has('account')) return read('dirty users', `every definition reading it (${names.join(', ')}) stages only the dirty users`);
   if (!levels.has('user')) return read('members of dirty accounts', `every definition reading it (${names.join(', ')}) stages only the dirty accounts, each from all its members' rows`);
@@ -202,7 +207,7 @@ function sharedReads(plan: Plan, scopes: readonly EntityScope[]): SharedRead[] {
   const levels = new Set(scopes.map((d) => d.level));
   const userParts = [CTE.userUniverse, ...(plan.customTraits.user.length > 0 ? [CTE.customTraits('user')] : [])];
   const accountParts = [CTE.accountUniverse, CTE.memberships, ...(plan.customTraits.account.length > 0 ? [CTE.customTraits('account')] : [])];
-  const read = (part: string, keys: SharedRead['keys'], reason: string): SharedRead => ({ part, keys, reason, readers });
+  const read = (part: string, keys: SharedRead['keys'], reason: string): SharedRead => ({ part, keys, reason, gate: readGate(keys), readers });
   if (readers.length === 0) return [...userParts, ...accountParts].map((p) => read(p, 'all', 'no definition of the run reads it'));
   if (wide !== undefined) return [...userParts, ...accountParts].map((p) => read(p, 'all', `${wide.name} covers all entities`));
   const users: UsersRead = !levels.has('account') ? 'dirty users' : !levels.has('user') ? 'members of dirty accounts' : 'dirty users and members of dirty accounts';

@@ -15,6 +15,7 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { syncDefinition } from '../support/sync-definitions.js';
 
 const SCHEMA = 'qs';
+const WIRE_URL = process.env.QUORUM_TEST_POSTGRES_URL;
 const target = { destination: 'audit', calls: ['identify', 'track', 'group'] as const, trackEvents: { entered: 'Entered', exited: 'Exited' }, groupIdentity: 'member' as const };
 const definition = (name: string, kind: SyncDefinition['kind'], level: SyncDefinition['level']) => syncDefinition(name, kind, level, [{ ...target, calls: [...target.calls] }]);
 const DEFINITIONS = [definition('tr', 'trait', 'user'), definition('aud', 'audience', 'user'), definition('acc', 'audience', 'account')];
@@ -90,6 +91,7 @@ async function check(open: () => Promise<WarehouseConnection>, sliceSizes: reado
         expect(run.rows).toEqual(whole.rows);
       }
     }
+    await c.execute(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   } finally {
     await c.close();
   }
@@ -102,5 +104,9 @@ describe('an outbox insert in slices of entities', () => {
 
   it('writes the rows and sequences of one statement, on Postgres (PGlite)', async () => {
     await check(() => PgliteConnection.open(postgres), [3, 5]);
+  });
+
+  it.skipIf(!WIRE_URL)('writes the rows and sequences of one statement, on PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL)', async () => {
+    await check(() => postgres.connect({ type: 'postgres', url: WIRE_URL! }), [3, 5]);
   });
 });

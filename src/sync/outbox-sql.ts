@@ -172,7 +172,7 @@ const perUserCalls = (d: SyncDefinition, call: CallType) => d.kind === 'audience
 
 /**
  * The first `limit` rows by entity after `afterEntity`, as rows of their own. Numbering a
- * million-row insert at once made DuckDB sort all of it in one window: 150 MB above what the
+ * million-row insert at once made DuckDB sort all of it in one window: 60-150 MB above what the
  * evaluation had left, the peak of a run delivering 1,000,000 changes (BENCHMARKS.md, "Peak memory,
  * partitioned diff"). A top-N of `limit` rows holds only those.
  */

@@ -16,7 +16,9 @@ import {
   rowNumber,
   select,
   str,
+  subquery,
   toJsonText,
+  TRUE,
   ts,
   type Expr,
   type Statement,
@@ -33,9 +35,17 @@ import { joinedTransitions, ofDefinition, type TransitionRows, type TransitionSo
  */
 export interface OutboxInsert {
   readonly destination: string;
+  readonly transition: Transition;
   /** the call record's JSON text up to the per-row fields: `head + payload` is the record */
   readonly head: string;
   build(sequenceBase: number): Statement;
+  /**
+   * The same rows in slices by entity, or null where a row's order is not its entity alone (an
+   * account audience's per-user calls): the rows after `afterEntity` (all of them for null), at
+   * most `limit`, numbered from `sequenceBase`. Slices in entity order give every row the sequence
+   * `build` would, so the head still covers the whole insert.
+   */
+  readonly slice: ((sequenceBase: number, afterEntity: string | null, limit: number) => Statement) | null;
 }
 
 export function outboxInserts(
@@ -51,10 +61,13 @@ export function outboxInserts(
     for (const call of target.calls) {
       for (const { transition, rows, context } of transitionsFor(refs, source, d, call, target)) {
         const options = { d, target, call, transition, rows, groupContext: context, stamp, generation };
+        const byEntity = !perUserCalls(d, call);
         inserts.push({
           destination: target.destination,
+          transition,
           head: callRecordText(options).head,
           build: (base) => outboxInsert(outbox, { ...options, base }),
+          slice: byEntity ? (base, after, limit) => outboxInsert(outbox, { ...options, rows: entitySlice(rows, after, limit), base }) : null,
         });
       }
     }
@@ -129,7 +142,7 @@ function callRecordText(o: Omit<OutboxInsertOptions, 'base'>): { head: string; t
   const account = d.level === 'account';
   // Who the call is about. Account audiences: group calls name the account (anonymously, or by its
   // earliest user), identify / track name each user. Account traits: the account, as for group.
-  const perUser = d.kind === 'audience' && account && o.call !== 'group';
+  const perUser = perUserCalls(d, o.call);
   const userId: Expr | null = perUser ? rows.user! : !account ? rows.entity : rows.user;
   const anonymousId: Expr | null = account && !perUser && rows.user === null ? concat(str('account:'), rows.entity) : null;
   const groupId: Expr | null = account && (o.call === 'group' || o.groupContext) ? rows.entity : null;
@@ -154,9 +167,44 @@ function callRecordText(o: Omit<OutboxInsertOptions, 'base'>): { head: string; t
   );
 }
 
+/** An account audience's identify / track calls: one per user of each account, ordered by entity, then user. */
+const perUserCalls = (d: SyncDefinition, call: CallType) => d.kind === 'audience' && d.level === 'account' && call !== 'group';
+
+/**
+ * The first `limit` rows by entity after `afterEntity`, as rows of their own. Numbering a
+ * million-row insert at once made DuckDB sort all of it in one window: 60-150 MB above what the
+ * evaluation had left, the peak of a run delivering 1,000,000 changes (BENCHMARKS.md, "Peak memory,
+ * partitioned diff"). A top-N of `limit` rows holds only those.
+ */
+function entitySlice(rows: TransitionRows, afterEntity: string | null, limit: number): TransitionRows {
+  const alias = 'sl';
+  const carried = [
+    { expr: rows.entity, alias: 'entity_id' },
+    ...(rows.user === null ? [] : [{ expr: rows.user, alias: 'user_id' }]),
+    ...(rows.value === null ? [] : [{ expr: rows.value, alias: 'value' }]),
+  ];
+  const inner = select({
+    columns: [...carried, { expr: rows.definitionColumn, alias: 'definition' }],
+    from: rows.from,
+    joins: rows.joins,
+    where: afterEntity === null ? rows.where : and(rows.where, bin('>', rows.entity, str(afterEntity))),
+    orderBy: [{ expr: rows.entity, direction: 'ASC' }],
+    limit,
+  });
+  return {
+    from: subquery(inner, alias),
+    joins: [],
+    where: TRUE,
+    entity: col('entity_id', alias),
+    user: rows.user === null ? null : col('user_id', alias),
+    value: rows.value === null ? null : col('value', alias),
+    definitionColumn: col('definition', alias),
+  };
+}
+
 function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
   const { d, rows, stamp } = o;
-  const perUser = d.kind === 'audience' && d.level === 'account' && o.call !== 'group';
+  const perUser = perUserCalls(d, o.call);
   const order = [{ expr: rows.entity, direction: 'ASC' as const }, ...(perUser ? [{ expr: rows.user!, direction: 'ASC' as const }] : [])];
   // Every insert reads one definition: a PARTITION BY its (constant) name made DuckDB sort by
   // partition too, 300 of the 450 ms CPU of numbering 200,000 rows.

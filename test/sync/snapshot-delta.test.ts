@@ -7,20 +7,14 @@ import { duckdb } from '../../dialects/duckdb/index.js';
 import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import { changeSetCountsQuery, changeSetInsert, changeSetTransitions, NOTHING_STAGED, stagedUserCounts, transitionSelect, withStagedEntries, type StagedEntries } from '../../src/sync/change-set-sql.js';
-import { countsQuery, entitiesChanged, entitiesEntered, entitiesExited, readCounts, replaceSnapshots, usersEntered, usersExited, type SyncDefinition } from '../../src/sync/diff-sql.js';
+import { countsQuery, entitiesChanged, entitiesEntered, entitiesExited, readCounts, replaceSnapshots, usersEntered, usersExited } from '../../src/sync/diff-sql.js';
 import { col, union } from '../../src/sql/ast.js';
 import { ensureStateTables, StateWriter, stateRefs, stateTable } from '../../src/sync/state-sql.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
+import { syncDefinition } from '../support/sync-definitions.js';
 
 const SCHEMA = 'qs';
-const definition = (name: string, kind: SyncDefinition['kind'], level: SyncDefinition['level']): SyncDefinition => ({
-  name,
-  kind,
-  level,
-  multiColumn: false,
-  computationId: name,
-  targets: [],
-});
+const definition = syncDefinition;
 // `flip` was an audience in the previous run and is a trait now (same name, values appear).
 const DEFINITIONS = [definition('aud', 'audience', 'account'), definition('tr', 'trait', 'user'), definition('flip', 'trait', 'user')];
 

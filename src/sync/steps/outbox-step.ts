@@ -2,11 +2,12 @@
 // snapshots. Each definition's next snapshot generation goes into its messageIds (snapshot-records.ts).
 // Each insert's shared head goes once to outbox_heads, over the sequences the insert wrote.
 import { crashPoint } from '../crash.js';
-import { outboxInserts } from '../diff-sql.js';
+import { outboxInserts, type OutboxInsert } from '../diff-sql.js';
+import { and, bin, col, num, select, str, tableOf, type Statement } from '../../sql/ast.js';
 import { changeSetTransitions } from '../change-set-sql.js';
 import { writeOutboxHead } from '../outbox-heads.js';
 import { nextGenerations, outboxHighWater, readSnapshotRecords } from '../snapshot-records.js';
-import { stateRefs, stateTable } from '../state-sql.js';
+import { stateRefs, stateTable, type StateWriter } from '../state-sql.js';
 import type { Guarded } from './guardrail-step.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
 import type { Diffed } from './diff-step.js';
@@ -16,17 +17,24 @@ export interface OutboxWritten {
   readonly generations: ReadonlyMap<string, number>;
 }
 
-export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Diffed, 'staged'>, OutboxWritten> = {
+/**
+ * The most rows one outbox statement numbers. A larger insert is written in slices of entities,
+ * each a top-N of at most this many rows, so DuckDB's working memory follows the slice, not the
+ * change set; an insert of this size or less (every insert of the SF 1 bench: its largest is
+ * 100,000) stays one statement.
+ */
+export const OUTBOX_SLICE_ROWS = 100_000;
+
+export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Diffed, 'staged'> & Partial<Pick<Diffed, 'counts'>>, OutboxWritten> = {
   name: 'outbox',
-  run: async ({ tx, schema, definitions, passing, stamp, staged }) => {
+  run: async ({ tx, schema, definitions, passing, stamp, staged, counts }) => {
     const generations = nextGenerations(await readSnapshotRecords(tx, tx.printer, schema), definitions);
     const outbox = stateTable(schema, 'outbox');
     const transitions = changeSetTransitions(stateTable(schema, 'changes'), staged);
     let high = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
     for (const d of passing) {
       for (const insert of outboxInserts(outbox, stateRefs(schema), d, stamp, generations.get(d.name)!, transitions)) {
-        await tx.run(insert.build(high));
-        const after = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
+        const after = await writeOutboxInsert(tx, schema, insert, high, counts?.get(d.name)?.[insert.transition] ?? 0);
         if (after > high) await writeOutboxHead(tx, schema, { runId: stamp.runId, destination: insert.destination, first: high + 1, last: after, head: insert.head });
         high = after;
         crashPoint('outbox-written');
@@ -35,3 +43,44 @@ export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Dif
     return { generations };
   },
 };
+
+/**
+ * One insert's rows after the sequence `high`, given about how many rows it has; the new high-water
+ * mark. Above `sliceRows` rows, in slices of equal size by entity where the insert allows it.
+ */
+export async function writeOutboxInsert(tx: StateWriter, schema: string, insert: OutboxInsert, high: number, expectedRows: number, sliceRows = OUTBOX_SLICE_ROWS): Promise<number> {
+  if (insert.slice === null || expectedRows <= sliceRows) return writeWhole(tx, schema, insert.build(high), high);
+  return writeSliced(tx, schema, insert.destination, insert.slice, high, Math.ceil(expectedRows / Math.ceil(expectedRows / sliceRows)));
+}
+
+async function writeWhole(tx: StateWriter, schema: string, statement: Statement, high: number): Promise<number> {
+  await tx.run(statement);
+  return (await outboxHighWater(tx, tx.printer, schema)) ?? high;
+}
+
+/**
+ * The insert's rows, `limit` at a time in entity order, each slice after the last entity the one
+ * before wrote (the row at the high-water mark): the same rows and sequences as one statement, in
+ * the same transaction. Ends at the first slice that writes fewer than `limit` rows.
+ */
+async function writeSliced(tx: StateWriter, schema: string, destination: string, slice: NonNullable<OutboxInsert['slice']>, high: number, limit: number): Promise<number> {
+  let last: string | null = null;
+  for (;;) {
+    const base = high;
+    high = await writeWhole(tx, schema, slice(base, last, limit), base);
+    if (high - base < limit) return high;
+    last = await entityAtSequence(tx, schema, destination, high);
+  }
+}
+
+async function entityAtSequence(tx: StateWriter, schema: string, destination: string, sequence: number): Promise<string> {
+  const rows = await tx.rows(
+    select({
+      columns: [{ expr: col('entity_id'), alias: 'entity_id' }],
+      from: tableOf(stateTable(schema, 'outbox')),
+      where: and(bin('=', col('destination'), str(destination)), bin('=', col('sequence'), num(sequence))),
+    }),
+  );
+  if (rows.length !== 1) throw new Error(`internal error: ${rows.length} outbox rows at sequence ${sequence} of ${destination}`);
+  return String(rows[0].entity_id);
+}

@@ -29,25 +29,32 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 const WEEK: TimeWindow = { kind: 'within', seconds: 7 * 86_400, text: '7d' };
 
 /**
- * Logged in within a week, or an admin: the custom trait makes it cover all entities, and its
- * measure lives in the same scan of `logged_in` as the one-day audiences'. u1's only row (run 1)
- * keeps it a member through run 4, where u1 is not dirty: a scan restricted to the dirty users
- * would drop it.
+ * Logged in within a week, or logged in and then created a report: the funnel makes it cover all
+ * entities, and its measure lives in the same scan of `logged_in` as the one-day audiences'. u1's
+ * only row (run 1) keeps it a member through run 4, where u1 is not dirty: a scan restricted to the
+ * dirty users would drop it.
  */
-const WEEKLY_OR_ADMIN: Definition = {
-  kind: 'audience', name: 'weekly_or_admin', level: 'user', description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null,
+const WEEKLY_OR_FUNNEL: Definition = {
+  kind: 'audience', name: 'weekly_or_funnel', level: 'user', description: null, sync: [], loc: LOC, schedule: null, maxExitFraction: null,
   where: {
     kind: 'any',
     loc: LOC,
     children: [
       { kind: 'performed', event: { kind: 'track', name: EVENTS[0].name }, window: WEEK, filters: [], count: { op: 'at_least', n: 1 }, loc: LOC },
-      { kind: 'trait', trait: 'role', predicate: { op: 'equals', value: 'Admin', ignoreCase: false, instants: {} }, loc: LOC },
+      {
+        kind: 'funnel',
+        loc: LOC,
+        steps: [
+          { event: { kind: 'track', name: EVENTS[0].name }, window: WEEK, filters: [], negated: false, loc: LOC },
+          { event: { kind: 'track', name: EVENTS[1].name }, window: { kind: 'within', seconds: 86_400, text: '1d' }, filters: [], negated: false, loc: LOC },
+        ],
+      },
     ],
   },
 };
 
 /** Logged in within a week: a user-level reader of the user scan that the account history's quantifiers read. */
-const WEEKLY: Definition = { ...WEEKLY_OR_ADMIN, name: 'weekly', where: (WEEKLY_OR_ADMIN.where as Extract<Condition, { kind: 'any' }>).children[0] };
+const WEEKLY: Definition = { ...WEEKLY_OR_FUNNEL, name: 'weekly', where: (WEEKLY_OR_FUNNEL.where as Extract<Condition, { kind: 'any' }>).children[0] };
 
 /**
  * Accounts with two members logged in today, beside a user-level reader (WEEKLY, so that the
@@ -67,7 +74,7 @@ function withTwoActive(history: WarehouseHistory): WarehouseHistory {
 }
 
 function withCoveringAll(history: WarehouseHistory): WarehouseHistory {
-  return { ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY_OR_ADMIN] } };
+  return { ...history, project: { ...history.project, definitions: [...history.project.definitions, WEEKLY_OR_FUNNEL] } };
 }
 
 const SCAN_LINE = /scans read the dirty users only: (.*)$/;
@@ -178,7 +185,7 @@ describe('the physical plan says which scans read the dirty users only', () => {
     expect(reads(windowEdgeHistory()).map((r) => [r.users, [...r.readers].sort()])).toEqual([['dirty users', ['logged_in_today', 'quiet_today']]]);
     const wide = reads(withCoveringAll(windowEdgeHistory()));
     expect(wide.map((r) => r.users)).toEqual(['all']);
-    expect(wide[0].reason).toBe('read by weekly_or_admin, which covers all entities');
+    expect(wide[0].reason).toBe('read by weekly_or_funnel, which covers all entities');
   });
 
   it("account-level readers read their dirty accounts' members; with a user-level reader too, the dirty users as well", () => {

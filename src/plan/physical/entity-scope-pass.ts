@@ -120,7 +120,6 @@ function conditionsReached(plan: Plan, name: string): PlanCondition[] {
   return out;
 }
 
-/** The incremental scan a feature reads, or why it is not bounded by its users' rows. */
 /**
  * The incremental scan a feature reads, or why it is not bounded by its users' rows. `accounts`: an
  * account-level definition, whose account-level scans (its members' events) and custom traits
@@ -128,7 +127,8 @@ function conditionsReached(plan: Plan, name: string): PlanCondition[] {
  */
 function scanOf(plan: Plan, f: Feature, scans: ReadonlyMap<string, IncrementalScan>, accounts: boolean): IncrementalScan | { readonly table: string } | string {
   const s = f.source;
-  if (s.kind === 'custom_trait') return accounts ? { table: f.level === 'user' ? plan.layout.tables.identifies : plan.layout.tables.groups } : 'it reads custom traits, which are read from the source each run';
+  // A custom trait is the latest identify (user) or group call (account) of its entity: new rows of that table name it.
+  if (s.kind === 'custom_trait') return f.level === 'user' ? { table: plan.layout.tables.identifies } : accounts ? { table: plan.layout.tables.groups } : "it reads an account's custom trait";
   if (s.kind === 'funnel') return 'it reads a funnel, whose users are recomputed by the funnel refresh';
   if (s.kind === 'sql_trait') return 'it reads a SQL trait, which is opaque and re-run each run';
   const scan = scans.get(s.kind === 'measure' ? s.scan : s.cte);
@@ -168,7 +168,7 @@ function scopeOf(plan: Plan, mode: DefinitionMode, scans: ReadonlyMap<string, In
     else tables.add(scan.table);
   }
   const missing = [...tables].find((t) => settings.arrivalColumn(t) === null);
-  if (missing !== undefined) return all(`table ${missing} (${accounts ? 'memberships or custom traits' : 'user universe'}) has no arrival column`);
+  if (missing !== undefined) return all(`table ${missing} (${accounts ? 'memberships or custom traits' : 'user universe or custom traits'}) has no arrival column`);
   const named = [...new Set([...tables, ...read.map((s) => s.table)])];
   const reason = accounts
     ? `only accounts named by a group call new to the run, or with a member who has a row new to the run in ${named.join(', ')} or an event a window edge left behind, can change; every other account keeps its previous answer`
@@ -195,7 +195,7 @@ function scanRead(plan: Plan, scan: IncrementalScan, scopes: readonly EntityScop
 
 /**
  * Which entities the shared parts need. A user-level definition covering changed entities stages
- * the dirty users, and reads no membership or custom trait; an account-level one stages the dirty
+ * the dirty users, and reads no membership or account; an account-level one stages the dirty
  * accounts, each from its members' features (custom traits included), memberships and group
  * calls. So with every definition covering changed entities, the users' parts are needed for the
  * dirty users and the dirty accounts' members, and the accounts' parts for the dirty accounts; a

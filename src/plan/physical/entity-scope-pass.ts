@@ -12,7 +12,7 @@
 import type { EventScan, Feature, Plan, PlanCondition } from '../plan.js';
 import type { ArrivalColumns } from './arrival-columns.js';
 import { CTE } from './cte-names.js';
-import { readGate, type ReadGate } from './read-gate.js';
+import { readGate, type ReadGate, type UsersRead } from './read-gate.js';
 
 /** What this pass reads of the incremental pass's decisions (incremental-pass.ts calls it). */
 interface IncrementalScan {
@@ -40,12 +40,7 @@ export interface DirtySource {
   readonly windows: readonly number[];
 }
 
-/**
- * The users whose partials and raw rows a scan's merge reads. A user-level reader stages the dirty
- * users; an account-level one stages the dirty accounts, each with all its members' rows; a dirty
- * user need not be a member of any account, so a scan both kinds read reads the union.
- */
-export type UsersRead = 'dirty users' | 'members of dirty accounts' | 'dirty users and members of dirty accounts' | 'all';
+export type { UsersRead };
 
 /**
  * Which users an incremental scan's merge reads from its partials and raw days. Restricting a

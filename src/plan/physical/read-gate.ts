@@ -6,7 +6,13 @@
 // staging statement's CPU by 19-32%; the dirty users alone (58% of the users) still paid. So a
 // read keyed by the dirty accounts or their members is gated on the share of the accounts dirty, a
 // number the run knows before it rewrites the statement; a read of the dirty users only is not.
-import type { UsersRead } from './entity-scope-pass.js';
+
+/**
+ * The users whose partials and raw rows a scan's merge reads. A user-level reader stages the dirty
+ * users; an account-level one stages the dirty accounts, each with all its members' rows; a dirty
+ * user need not be a member of any account, so a scan both kinds read reads the union.
+ */
+export type UsersRead = 'dirty users' | 'members of dirty accounts' | 'dirty users and members of dirty accounts' | 'all';
 
 /** A restricted read that the run reads whole above a share of the accounts dirty. */
 export interface ReadGate {

@@ -18,10 +18,9 @@ import type { SourceRow } from '../../src/reference/dataset.js';
 import { planFor } from '../../src/evaluation/evaluate.js';
 import { offlineIncrementalPass } from '../../src/plan/physical/incremental-pass.js';
 import { LOC } from '../support/arbitraries.js';
-import { duckAndPglite } from '../support/duck-and-pglite.js';
 import type { WarehouseHistory } from '../support/history-arbitraries.js';
 import { accountHistory } from '../support/history-accounts.js';
-import { duckHistoryEngine, liteHistoryEngine, wireHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
+import { describeOnHistoryEngines, type HistoryEngine } from '../support/history-engines.js';
 import { replayHistory } from '../support/history-replay.js';
 import { DAY, iso, LOADS, MINUTE, T0 } from '../support/history-timeline.js';
 
@@ -130,18 +129,4 @@ describe('the physical plan restricts a user-level definition that reads a custo
   });
 });
 
-describe('custom traits read for the entities recomputed only: DuckDB', () => {
-  const engines = duckAndPglite();
-  customTraitCases(() => duckHistoryEngine(engines));
-});
-
-describe('custom traits read for the entities recomputed only: PGlite', () => {
-  const engines = duckAndPglite();
-  customTraitCases(() => liteHistoryEngine(engines));
-});
-
-const url = process.env.QUORUM_TEST_POSTGRES_URL;
-
-describe.skipIf(!url)('custom traits read for the entities recomputed only: PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL)', () => {
-  customTraitCases(wireHistoryEngine(url!, [SCHEMAS.source, SCHEMAS.state]));
-});
+describeOnHistoryEngines('custom traits read for the entities recomputed only', [SCHEMAS.source, SCHEMAS.state], customTraitCases);

@@ -16,10 +16,9 @@ import type { IncrementalMutation } from '../../src/incremental/evaluate-increme
 import { planFor } from '../../src/evaluation/evaluate.js';
 import { offlineIncrementalPass } from '../../src/plan/physical/incremental-pass.js';
 import { EVENTS, LOC } from '../support/arbitraries.js';
-import { duckAndPglite } from '../support/duck-and-pglite.js';
 import type { WarehouseHistory } from '../support/history-arbitraries.js';
 import { replayHistory } from '../support/history-replay.js';
-import { duckHistoryEngine, liteHistoryEngine, wireHistoryEngine, type HistoryEngine } from '../support/history-engines.js';
+import { describeOnHistoryEngines, type HistoryEngine } from '../support/history-engines.js';
 import { windowEdgeHistory } from './window-edge-history.js';
 import { accountHistory, DIRTY_ACCOUNTS_AFTER_RUN } from '../support/history-accounts.js';
 import { col, select, tableOf } from '../../src/sql/ast.js';
@@ -199,19 +198,4 @@ describe('the physical plan says which scans read the dirty users only', () => {
   });
 });
 
-describe('reads restricted to the dirty users: DuckDB', () => {
-  const engines = duckAndPglite();
-  readScopeCases(() => duckHistoryEngine(engines));
-});
-
-describe('reads restricted to the dirty users: PGlite', () => {
-  const engines = duckAndPglite();
-  readScopeCases(() => liteHistoryEngine(engines));
-});
-
-const url = process.env.QUORUM_TEST_POSTGRES_URL;
-
-describe.skipIf(!url)('reads restricted to the dirty users: PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL)', () => {
-  const wire = wireHistoryEngine(url!, [SCHEMAS.source, SCHEMAS.state]);
-  readScopeCases(wire);
-});
+describeOnHistoryEngines('reads restricted to the dirty users', [SCHEMAS.source, SCHEMAS.state], readScopeCases);

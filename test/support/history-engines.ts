@@ -2,13 +2,14 @@
 // batch by batch: the file's DuckDB and PGlite (duck-and-pglite.ts), and a PostgreSQL server over
 // the wire when QUORUM_TEST_POSTGRES_URL is set. Each replays into schemas it names, so that suites
 // sharing one server do not meet.
+import { describe } from 'vitest';
 import { createTables, appendRows } from '../../dialects/duckdb/duckdb-fixture-loader.js';
 import type { Project } from '../../src/definitions/model.js';
 import type { SourceRow } from '../../src/reference/dataset.js';
 import type { LogicalType } from '../../src/warehouse/catalog.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { createTablesPg, insertRowsPg } from '../dialects/support/load-pglite.js';
-import type { DuckAndPglite } from './duck-and-pglite.js';
+import { duckAndPglite, type DuckAndPglite } from './duck-and-pglite.js';
 import { runSqlTraits } from './load-duckdb.js';
 import { wireSession } from './wire-postgres.js';
 
@@ -54,5 +55,24 @@ export function wireHistoryEngine(url: string, dropAfter: readonly string[]): ()
       await createTablesPg(wire.session(), schema, columns);
     },
     append: (schema, table, columns, rows) => insertRowsPg(wire.session(), schema, table, columns, rows),
+  });
+}
+
+/**
+ * `cases` once per warehouse a history is appended to: the file's DuckDB, its PGlite, and PostgreSQL
+ * over the wire when QUORUM_TEST_POSTGRES_URL is set (`schemas`: those its histories use, dropped after).
+ */
+export function describeOnHistoryEngines(title: string, schemas: readonly string[], cases: (engine: () => HistoryEngine) => void): void {
+  describe(`${title}: DuckDB`, () => {
+    const engines = duckAndPglite();
+    cases(() => duckHistoryEngine(engines));
+  });
+  describe(`${title}: PGlite`, () => {
+    const engines = duckAndPglite();
+    cases(() => liteHistoryEngine(engines));
+  });
+  const url = process.env.QUORUM_TEST_POSTGRES_URL;
+  describe.skipIf(!url)(`${title}: PostgreSQL over the wire (QUORUM_TEST_POSTGRES_URL)`, () => {
+    cases(wireHistoryEngine(url!, schemas));
   });
 }

@@ -49,6 +49,9 @@ export class BigQueryPrinter extends SqlPrinter {
         return 'FLOAT64';
       case 'integer':
         return 'INT64';
+      // NUMERIC is DECIMAL(38, 9) itself; a parameterised NUMERIC(38, 9) would add nothing.
+      case 'decimal':
+        return 'NUMERIC';
       case 'boolean':
         return 'BOOL';
       case 'timestamp':

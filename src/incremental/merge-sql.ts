@@ -31,6 +31,7 @@ import {
 } from '../sql/ast.js';
 import { CTE } from '../plan/physical/cte-names.js';
 import { mostFrequentRanking } from '../sql/lower-ranked.js';
+import { meanValue, sumValue } from '../sql/exact-sum.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { BucketRange, IncrementalScan, PartialMeasure } from '../plan/physical/incremental-pass.js';
 import {
@@ -202,12 +203,9 @@ function combined(plan: Plan, s: IncrementalScan, m: Measure): Expr {
     case 'count':
       return coalesce(total(m.column), num(0));
     case 'sum':
-      return total(`${m.column}_sum`);
-    case 'avg': {
-      const n = total(`${m.column}_n`);
-      const quotient = bin('/', cast(total(`${m.column}_sum`), 'number'), cast(n, 'number'));
-      return caseWhen([{ when: bin('>', n, num(0)), then: quotient }]);
-    }
+      return sumValue(total(`${m.column}_sum`));
+    case 'avg':
+      return meanValue(total(`${m.column}_sum`), total(`${m.column}_n`));
     case 'min':
     case 'max':
       return aggregate(m.aggregate, ordered(plan, s.table, m.property, x(m.column)), only);

@@ -5,6 +5,7 @@
 import type { ColumnDefinition, Expr, RankKey, SqlType } from '../sql/ast.js';
 import { aggregate, and, bin, caseWhen, cast, codePointOrder, col, concat, countAll, dayStart, FALSE, firstValueBy, isNull, NULL, oneOf, or, str, ts } from '../sql/ast.js';
 import { comparison } from '../sql/lower.js';
+import { storedTotal, summand, summandCount } from '../sql/exact-sum.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { IncrementalScan, PartialMeasure, TimeRange } from '../plan/physical/incremental-pass.js';
 
@@ -208,9 +209,9 @@ export function partialColumns(plan: Plan, table: string, m: Measure): ColumnDef
     case 'count':
       return [column(m.column, 'integer')];
     case 'sum':
-      return [column(`${m.column}_sum`, 'number')];
+      return [column(`${m.column}_sum`, 'decimal')];
     case 'avg':
-      return [column(`${m.column}_sum`, 'number'), column(`${m.column}_n`, 'integer')];
+      return [column(`${m.column}_sum`, 'decimal'), column(`${m.column}_n`, 'integer')];
     case 'min':
     case 'max':
       return [column(m.column, propertyType(plan, table, m.property!))];
@@ -228,9 +229,11 @@ export function partialAggregates(plan: Plan, table: string, m: Measure, ctx: Ro
     case 'count':
       return [countAll(filter)];
     case 'sum':
-      return [cast(aggregate('sum', property, filter), 'number')];
-    case 'avg':
-      return [cast(aggregate('sum', property, filter), 'number'), countAll(filter)];
+      return [storedTotal(summand(property!, plan.columnTypes[table]?.[m.property!]), filter)];
+    case 'avg': {
+      const s = summand(property!, plan.columnTypes[table]?.[m.property!]);
+      return [storedTotal(s, filter), summandCount(s, filter)];
+    }
     case 'min':
     case 'max':
       return [aggregate(m.aggregate, ordered(plan, table, m.property, property!), filter)];

@@ -20,16 +20,13 @@ export function aggregateEvents(definition: ComputedTraitDefinition, events: rea
   const comparable = (value: unknown): Comparable => toComparable(value, type);
 
   switch (definition.compute) {
-    case 'sum': {
-      let sum = 0;
-      for (const value of present) sum += comparable(value) as number;
-      return sum;
-    }
+    case 'sum':
     case 'avg': {
-      if (present.length === 0) return null;
-      let sum = 0;
-      for (const value of present) sum += comparable(value) as number;
-      return sum / present.length;
+      // As the warehouse adds them (src/sql/exact-sum.ts): in billionths, exactly.
+      const summands = present.map((value) => billionths(value, type)).filter((b): b is bigint => b !== null);
+      if (definition.compute === 'avg' && summands.length === 0) return null;
+      const total = fromBillionths(summands.reduce((a, b) => a + b, 0n));
+      return definition.compute === 'sum' ? total : total / summands.length;
     }
     case 'min':
     case 'max': {
@@ -95,4 +92,27 @@ export function aggregateEvents(definition: ComputedTraitDefinition, events: rea
     default:
       throw new Error(`unknown compute kind ${definition.compute as string}`);
   }
+}
+
+const SUMMAND_LIMIT = 1e18;
+
+/**
+ * A summand in billionths: an integer exactly, any other number rounded to 9 decimals (half away
+ * from zero, as the warehouses cast a double to DECIMAL(38, 9)); null for what the warehouse leaves
+ * out (NaN, the infinities, magnitudes of 10^18 and more).
+ */
+function billionths(value: unknown, type: LogicalType): bigint | null {
+  if (typeof value === 'bigint') return value * 1_000_000_000n;
+  const n = toComparable(value, type) as number;
+  if (type === 'integer' && Number.isSafeInteger(n)) return BigInt(n) * 1_000_000_000n;
+  if (!(n > -SUMMAND_LIMIT && n < SUMMAND_LIMIT)) return null;
+  // toFixed gives the exact decimal nearest the double below 10^21, so no digit comes from rounding twice.
+  return BigInt(n.toFixed(9).replace('.', ''));
+}
+
+/** The double nearest a total in billionths (what CAST(total AS DOUBLE) gives). */
+function fromBillionths(total: bigint): number {
+  const negative = total < 0n;
+  const digits = (negative ? -total : total).toString().padStart(10, '0');
+  return Number(`${negative ? '-' : ''}${digits.slice(0, -9)}.${digits.slice(-9)}`);
 }

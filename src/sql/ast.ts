@@ -2,7 +2,12 @@
 // dialect's printer; nothing concatenates SQL text. Values live in `literal` nodes and are
 // escaped in exactly one place (the printer's `visitLiteral`).
 
-export type SqlType = 'string' | 'number' | 'integer' | 'boolean' | 'timestamp' | 'string_list' | 'json';
+/**
+ * `decimal` is fixed point with 38 digits, 9 of them after the point (BigQuery's NUMERIC, which
+ * every other warehouse can hold): sums of decimal properties are added up in it, because a sum of
+ * doubles depends on the order of its terms and an engine's parallel order is not fixed.
+ */
+export type SqlType = 'string' | 'number' | 'integer' | 'decimal' | 'boolean' | 'timestamp' | 'string_list' | 'json';
 
 export type Literal =
   | { readonly type: 'string'; readonly value: string }

@@ -9,8 +9,6 @@ import {
   aggregate,
   and,
   bin,
-  caseWhen,
-  cast,
   col,
   countAll,
   isNull,
@@ -26,6 +24,7 @@ import {
   type Select,
 } from './ast.js';
 import { sameNode } from './expr-equal.js';
+import { meanValue, summand, summandCount, sumValue, summandTotal, type Summand } from './exact-sum.js';
 import type { LowerContext } from './lower-context.js';
 import { CTE } from '../plan/physical/cte-names.js';
 
@@ -77,6 +76,11 @@ function joinedScanCte(ctx: LowerContext, scan: Plan['scans'][number]): CommonTa
       narrowing,
       m.aggregate === 'sorted_distinct_list' && property !== null ? [isNull(property, true)] : [],
     );
+    if (property !== null && (m.aggregate === 'sum' || m.aggregate === 'avg')) {
+      const s = summand(property, ctx.plan.columnTypes[scan.table]?.[m.property!]);
+      const sum = summandTotal(s, filter);
+      return { expr: m.aggregate === 'sum' ? sumValue(sum) : meanValue(sum, summandCount(s, filter)), alias: m.column };
+    }
     const arg = property !== null && ORDER_SENSITIVE.has(m.aggregate) ? ctx.ordered(property, scan.table, m.property) : property;
     return { expr: aggregate(m.aggregate, arg, filter), alias: m.column };
   });
@@ -200,7 +204,7 @@ function preAggregation(ctx: LowerContext, node: ScanCte): PreAggregation {
 /**
  * A measure as the combination of its partial aggregates over one entity's per-user groups;
  * `partial` adds a partial to the groups' query and names it. count / sum / min / max combine
- * exactly, avg as the total sum over the total count (the same mean, up to float rounding), a
+ * exactly (sums in fixed point, exact-sum.ts), avg as the total sum over the total count, a
  * distinct measure counts or lists the keys its partial count saw. `only` restricts which groups
  * an entity combines (group_context: the events of the account's context, or of none).
  */
@@ -220,21 +224,20 @@ function partialMeasure(
   const total = (alias: string): Expr => aggregate('sum', col(alias, 'p'), only);
   const byOrder = (e: Expr) => (m.property === null ? e : ctx.ordered(e, scanTable, m.property));
   const counted = () => partial(countAll(filter), name);
+  const summands = (): Summand => summand(property!, ctx.plan.columnTypes[scanTable]?.[m.property!]);
   switch (m.aggregate) {
     case 'count':
       return total(counted());
     case 'sum':
-      return total(partial(aggregate('sum', property, filter), name));
+      return sumValue(total(partial(summandTotal(summands(), filter), name)));
     case 'min':
     case 'max': {
       if (property === null) throw new Error(`internal error: measure ${m.column} (${m.aggregate}) has no property`);
       return aggregate(m.aggregate, byOrder(col(partial(aggregate(m.aggregate, byOrder(property), filter), name), 'p')), only);
     }
     case 'avg': {
-      const sum = total(partial(aggregate('sum', property, filter), `${name}_sum`));
-      const count = total(partial(countAll(filter), `${name}_count`));
-      const quotient = bin('/', cast(sum, 'number'), cast(count, 'number'));
-      return caseWhen([{ when: bin('>', count, num(0)), then: quotient }]);
+      const sum = total(partial(summandTotal(summands(), filter), `${name}_sum`));
+      return meanValue(sum, total(partial(summandCount(summands(), filter), `${name}_count`)));
     }
     case 'count_distinct':
     case 'sorted_distinct_list': {

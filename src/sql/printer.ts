@@ -134,6 +134,8 @@ export class SqlPrinter {
         return 'DOUBLE PRECISION';
       case 'integer':
         return 'BIGINT';
+      case 'decimal':
+        return 'DECIMAL(38, 9)';
       case 'boolean':
         return 'BOOLEAN';
       case 'timestamp':

@@ -12,6 +12,7 @@ import { evaluateReference } from '../../src/reference/evaluate.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { makeProject } from '../support/arbitraries.js';
 import { differences } from '../support/compare-results.js';
+import { eventTrait, membershipRows, SEGMENT_COLUMNS } from '../support/segment-rows.js';
 import { withDataset } from '../support/small-engines.js';
 
 const LOC = { file: 'test/shared-groups.yml', line: 1, col: 1 };
@@ -28,7 +29,7 @@ const EVENTS: Record<string, readonly (readonly [string, string])[]> = {
 const ACCOUNTS: Record<string, readonly string[]> = { acc_a: ['u1', 'u2'], acc_b: ['u3'] };
 
 function dataset(): SourceDataset {
-  const base = { id: 'string', user_id: 'string', anonymous_id: 'string', timestamp: 'timestamp', received_at: 'timestamp' } as const;
+  const base = SEGMENT_COLUMNS;
   const eventColumns = { ...base, event: 'string', event_text: 'string', context_group_id: 'string', feature: 'string', area: 'string' } as const;
   const events: SourceRow[] = Object.entries(EVENTS).flatMap(([user, rows]) =>
     rows.map(([feature, area], k) => {
@@ -36,9 +37,7 @@ function dataset(): SourceDataset {
       return { id: `e_${user}_${k}`, user_id: user, anonymous_id: null, event: 'feature_used', event_text: 'Feature Used', timestamp: at, received_at: at, context_group_id: null, feature, area };
     }),
   );
-  const groups: SourceRow[] = Object.entries(ACCOUNTS).flatMap(([account, users]) =>
-    users.map((user) => ({ id: `g_${account}_${user}`, user_id: user, anonymous_id: null, group_id: account, timestamp: JOINED, received_at: JOINED })),
-  );
+  const groups = membershipRows(ACCOUNTS, JOINED);
   return {
     tables: {
       identifies: { columns: base, rows: [] },
@@ -50,21 +49,7 @@ function dataset(): SourceDataset {
 }
 
 function computed(name: string, level: 'user' | 'account', compute: ComputedTraitDefinition['compute'], property: string): ComputedTraitDefinition {
-  return {
-    kind: 'computed_trait',
-    name,
-    level,
-    compute,
-    event: { kind: 'track', name: 'Feature Used' },
-    property,
-    description: null,
-    sync: [],
-    loc: LOC,
-    window: null,
-    filters: [],
-    minFrequency: 1,
-    scope: 'users',
-  };
+  return eventTrait(name, level, compute, 'Feature Used', property, LOC);
 }
 
 const DEFINITIONS: readonly Definition[] = [

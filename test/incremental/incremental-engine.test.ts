@@ -23,7 +23,7 @@ import { StateWriter } from '../../src/sync/state-sql.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { loadDatasetPg } from '../dialects/support/load-pglite.js';
 import { makeProject } from '../support/arbitraries.js';
-import { differences } from '../support/compare-results.js';
+import { differences, exactDifferences } from '../support/compare-results.js';
 import { DEFINITIONS, datasetUpTo, history } from '../support/incremental-history.js';
 import { loadDataset } from '../support/load-duckdb.js';
 
@@ -89,7 +89,7 @@ async function runHistory(kind: 'duckdb' | 'pglite', project: Project, mutation?
       const stagedDiff = sameRows(fullStaged, incremental.staged) ? [] : ['staging rows differ from the full staging statement'];
       const full = await evaluate(connection, { project, catalog, asOf, targets });
       const reference = evaluateReference(project, dataset, asOf);
-      const mismatches = [...stagedDiff, ...differences(full, incremental.results).map((d) => `full vs incremental: ${d}`), ...differences(reference, incremental.results).map((d) => `reference vs incremental: ${d}`)];
+      const mismatches = [...stagedDiff, ...exactDifferences(full, incremental.results).map((d) => `full vs incremental: ${d}`), ...differences(reference, incremental.results).map((d) => `reference vs incremental: ${d}`)];
       const modes = Object.fromEntries(incremental.read.definitions.map((d) => [d.name, d.mode]));
       const perDefinition = Object.fromEntries(incremental.read.definitions.map((d) => [d.name, { incremental: d.rowsRead, full: incremental.full.byDefinition.get(d.name) ?? 0 }]));
       records.push({ asOf, mismatches, rowsRead: { incremental: incremental.read.rowsRead, full: incremental.full.total }, perDefinition, modes });

@@ -12,7 +12,7 @@ import { run, type RunOutput } from '../../src/sync/run.js';
 import type { Catalog } from '../../src/warehouse/catalog.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { committedAnswer, withValues } from './committed-answer.js';
-import { differences } from './compare-results.js';
+import { differences, exactDifferences } from './compare-results.js';
 import { contentsAfter, describeHistory, type WarehouseHistory } from './history-arbitraries.js';
 import type { HistoryEngine } from './history-engines.js';
 
@@ -54,7 +54,7 @@ export async function replayHistory(engine: HistoryEngine, history: WarehouseHis
     const committed = await committedAnswer(connection, project);
     const where = `after batch ${i} (run as of ${asOf}) of\n${describeHistory(history)}`;
     const fresh = await evaluate(connection, { project, catalog, asOf, targets });
-    expect(differences(withValues(fresh), committed), `the committed snapshot differs from a full recomputation ${where}`).toEqual([]);
+    expect(exactDifferences(withValues(fresh), committed), `the committed snapshot differs from a full recomputation ${where}`).toEqual([]);
     const sql = engine.sqlTraits ? await engine.sqlTraits(project, asOf) : null;
     const reference = evaluateReference(project, contentsAfter(history, i), asOf, sql ? { sqlTraitRows: sql.rows, sqlTraitColumnTypes: sql.types } : {}) as Map<string, DefinitionResult>;
     expect(differences(withValues(reference), committed), `the committed snapshot differs from the reference ${where}`).toEqual([]);

@@ -166,6 +166,8 @@ function partialTableName(plan: Plan, scan: EventScan, arrivalColumn: string): s
     // group_context keeps partials per context account too: another table.
     context: scan.level === 'account' && scan.measures.some((m) => m.groupContext),
     measures: scan.measures.map((m) => [m.column, m.aggregate, m.property, m.match, m.window, m.filters]),
+    // Sums were kept as doubles before they were kept in fixed point (exact-sum.ts): such tables are rebuilt.
+    ...(scan.measures.some((m) => m.aggregate === 'sum' || m.aggregate === 'avg') ? { sums: 'decimal(38,9)' } : {}),
   });
   return `inc_${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
 }

@@ -193,8 +193,8 @@ WITH
   JOIN (
     SELECT
       `e`.`user_id` AS `user_id`,
-      SUM(CASE WHEN (`e`.`score` IS NOT NULL) THEN `e`.`score` END) AS `p_m_1_sum`,
-      COUNTIF((`e`.`score` IS NOT NULL)) AS `p_m_1_count`
+      SUM(CASE WHEN (`e`.`score` IS NOT NULL) THEN CASE WHEN ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)) THEN CAST(`e`.`score` AS NUMERIC) END END) AS `p_m_1_sum`,
+      COUNT(CASE WHEN (`e`.`score` IS NOT NULL) THEN CASE WHEN ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)) THEN CAST(`e`.`score` AS NUMERIC) END END) AS `p_m_1_count`
     FROM (
       SELECT
         `raw`.`id` AS `id`,

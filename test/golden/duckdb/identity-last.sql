@@ -181,8 +181,8 @@ WITH
   JOIN (
     SELECT
       "e"."user_id" AS "user_id",
-      SUM("e"."score") FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_sum",
-      COUNT(*) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_count"
+      SUM(CASE WHEN (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)) THEN CAST("e"."score" AS DECIMAL(38, 9)) END) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_sum",
+      COUNT(CASE WHEN (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)) THEN CAST("e"."score" AS DECIMAL(38, 9)) END) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_count"
     FROM (
       SELECT
         "raw"."id" AS "id",

@@ -7,6 +7,7 @@ import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import { processAlive } from '../../src/warehouse/process-alive.js';
 import type { ConnectOptions, Dialect, ResultBatch, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { IN_MEMORY, type DuckDbWarehouse } from './duckdb-config.js';
+import { AllocatorRelease } from './duckdb-allocator.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
 export function duckDbLogicalType(typeName: string): LogicalType {
@@ -41,6 +42,8 @@ export function duckDbOutOfMemory(cause: unknown, config: DuckDbWarehouse): Diag
 }
 
 export class DuckDbConnection implements WarehouseConnection {
+  private readonly allocator = new AllocatorRelease();
+
   constructor(
     readonly dialect: Dialect,
     private readonly instance: DuckDBInstance,
@@ -57,7 +60,9 @@ export class DuckDbConnection implements WarehouseConnection {
   async query(sql: string): Promise<ResultRow[]> {
     try {
       const reader = await this.connection.runAndReadAll(sql);
-      return reader.getRowObjectsJson() as ResultRow[];
+      const rows = reader.getRowObjectsJson() as ResultRow[];
+      await this.allocator.afterStatement();
+      return rows;
     } catch (cause) {
       throw this.classify(cause);
     }
@@ -91,6 +96,7 @@ export class DuckDbConnection implements WarehouseConnection {
     } catch (cause) {
       throw this.classify(cause);
     }
+    await this.allocator.afterStatement();
   }
 
   /** https://duckdb.org/docs/sql/statements/transactions — one connection, so one session. */
@@ -99,6 +105,7 @@ export class DuckDbConnection implements WarehouseConnection {
     try {
       const result = await work({ query: (sql) => this.query(sql), execute: (sql) => this.execute(sql) });
       await this.connection.run('COMMIT');
+      await this.allocator.afterStatement();
       return result;
     } catch (cause) {
       await this.connection.run('ROLLBACK').catch(() => undefined);

@@ -7,19 +7,20 @@
 // its own: when `memory_limit` or `threads` is SET, and when an instance starts or closes. quorum's
 // sessions lock their configuration (the sandbox, SPEC §4), so the SETs are refused; an empty
 // instance opened and closed beside the session purges the same process-wide allocator without
-// touching the session or its settings. That costs 10-50 ms, so it is done only once the process
-// has grown by `GROWTH` since the last purge (or since its lowest point after it).
+// touching the session or its settings. Delivery asks for it before its first page (deliver.ts).
+// A purge costs 10-50 ms, so it is done only once the process has grown by `GROWTH` since the last
+// one (or since its lowest point after it).
 import { DuckDBInstance } from '@duckdb/node-api';
 import { IN_MEMORY } from './duckdb-config.js';
 
-/** RSS growth (bytes) after which the end of a statement purges the allocator. */
+/** RSS growth (bytes) below which a release does nothing. */
 export const GROWTH = 64 * 2 ** 20;
 
 export class AllocatorRelease {
   private baseline = process.memoryUsage.rss();
 
   /** Purges DuckDB's allocator if the process grew by `GROWTH`; whether it did. */
-  async afterStatement(): Promise<boolean> {
+  async release(): Promise<boolean> {
     const rss = process.memoryUsage.rss();
     if (rss - this.baseline < GROWTH) {
       this.baseline = Math.min(this.baseline, rss);

@@ -60,9 +60,7 @@ export class DuckDbConnection implements WarehouseConnection {
   async query(sql: string): Promise<ResultRow[]> {
     try {
       const reader = await this.connection.runAndReadAll(sql);
-      const rows = reader.getRowObjectsJson() as ResultRow[];
-      await this.allocator.afterStatement();
-      return rows;
+      return reader.getRowObjectsJson() as ResultRow[];
     } catch (cause) {
       throw this.classify(cause);
     }
@@ -96,7 +94,6 @@ export class DuckDbConnection implements WarehouseConnection {
     } catch (cause) {
       throw this.classify(cause);
     }
-    await this.allocator.afterStatement();
   }
 
   /** https://duckdb.org/docs/sql/statements/transactions — one connection, so one session. */
@@ -105,12 +102,16 @@ export class DuckDbConnection implements WarehouseConnection {
     try {
       const result = await work({ query: (sql) => this.query(sql), execute: (sql) => this.execute(sql) });
       await this.connection.run('COMMIT');
-      await this.allocator.afterStatement();
       return result;
     } catch (cause) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw this.classify(cause);
     }
+  }
+
+  /** Gives back what finished statements freed, if the process grew since the last time (duckdb-allocator.ts). */
+  async releaseFreedMemory(): Promise<void> {
+    await this.allocator.release();
   }
 
   async readTables(schema: string): Promise<Map<string, CatalogTable>> {

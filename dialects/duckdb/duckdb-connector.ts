@@ -7,6 +7,7 @@ import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import { processAlive } from '../../src/warehouse/process-alive.js';
 import type { ConnectOptions, Dialect, ResultBatch, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { IN_MEMORY, type DuckDbWarehouse } from './duckdb-config.js';
+import { AllocatorRelease } from './duckdb-allocator.js';
 
 /** DuckDB type names -> quorum's logical types. https://duckdb.org/docs/sql/data_types/overview */
 export function duckDbLogicalType(typeName: string): LogicalType {
@@ -41,6 +42,8 @@ export function duckDbOutOfMemory(cause: unknown, config: DuckDbWarehouse): Diag
 }
 
 export class DuckDbConnection implements WarehouseConnection {
+  private readonly allocator = new AllocatorRelease();
+
   constructor(
     readonly dialect: Dialect,
     private readonly instance: DuckDBInstance,
@@ -104,6 +107,11 @@ export class DuckDbConnection implements WarehouseConnection {
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw this.classify(cause);
     }
+  }
+
+  /** Gives back what finished statements freed, if the process grew since the last time (duckdb-allocator.ts). */
+  async releaseFreedMemory(): Promise<void> {
+    await this.allocator.release();
   }
 
   async readTables(schema: string): Promise<Map<string, CatalogTable>> {

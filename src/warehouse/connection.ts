@@ -52,6 +52,13 @@ export interface WarehouseConnection {
    * it out, and quorum runs the SQL traits inside `transaction`'s statement instead.
    */
   transactionAfterReadOnly?<T>(inputs: readonly ReadOnlyInput[], work: (statements: Statements) => Promise<T>): Promise<T>;
+  /**
+   * Gives the system back the memory that finished statements freed and the engine kept for
+   * itself: an embedded engine is part of quorum's process, and what its evaluation freed would
+   * otherwise stay under the delivery that follows. Delivery asks for it before its first page.
+   * Connectors to a server leave it out.
+   */
+  releaseFreedMemory?(): Promise<void>;
   close(): Promise<void>;
 }
 

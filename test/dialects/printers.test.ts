@@ -191,6 +191,7 @@ describe('ids cast to text: a floating id reads as JavaScript writes the number,
     1e15, -1e15, 1234567890123456, 9007199254740993, 123456789012345678, 2 ** 68, 1e20, 2.5e20,
     1e21, -1e21, 1.2345e22, 1.7976931348623157e308,
     1e-4, 0.000123, 1e-5, 1e-6, -1.25e-6, 1.5e-7, 1e-7, 1.23e-18, 5e-324,
+    NaN, Infinity, -Infinity,
   ];
   const idText = (name: (typeof NAMES)[number], from: string, schema?: string) =>
     DIALECTS[name].printer.print(select({ columns: [{ expr: cast(col('id', 't'), 'string'), alias: 'id' }], from: table(from, 't', schema) }));

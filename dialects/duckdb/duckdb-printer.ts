@@ -2,6 +2,7 @@
 // https://duckdb.org/docs/sql/data_types/list ; https://duckdb.org/docs/sql/functions/list
 import { aggregate, and, bin, col, firstValueBy, join, select, subquery, type Expr, type FirstPerGroup, type OrderItem, type RankKey, type Select, type SqlType } from '../../src/sql/ast.js';
 import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
+import { exponentTextAsJavaScript } from '../float-text.js';
 
 export class DuckDbPrinter extends SqlPrinter {
   override readonly dialectName = 'duckdb';
@@ -16,17 +17,24 @@ export class DuckDbPrinter extends SqlPrinter {
     return type === 'number' ? 'DOUBLE' : super.typeName(type);
   }
 
-  // Ids and keys become text, and a floating id holding a whole number must read "2" as it does
-  // in Postgres (float8 text), BigQuery, Snowflake and JavaScript, not DuckDB's own "2.0".
+  // Ids and keys become text, and a floating id must read as JavaScript writes the number
+  // (float-text.ts): "2" where DuckDB writes "2.0", "1000000000000000" where it writes
+  // "1000000000000000.0", "1e+21" and "1.5e-7" where it writes "1e+21" and "1.5e-07".
   // typeof() is known when the statement binds, so for any other type the CASE folds away to the
-  // plain cast; a literal's type is known here, so it is cast plainly. From 1e15 on, the engines'
-  // texts differ anyway (exponents), and DuckDB's is kept.
+  // plain cast; a literal's type is known here, so it is cast plainly. A FLOAT is read as the
+  // double JavaScript receives for it.
   // https://duckdb.org/docs/sql/functions/utility#typeofexpression
   override visitCast(expr: Expr, type: SqlType): string {
     if (type !== 'string' || expr.kind === 'literal') return super.visitCast(expr, type);
     const e = this.visitExpr(expr);
-    const float = `TRY_CAST(${e} AS DOUBLE)`;
-    return `CASE WHEN typeof(${e}) IN ('DOUBLE', 'FLOAT') AND abs(${float}) < 1e15 AND ${float} = trunc(${float}) THEN CAST(CAST(${float} AS BIGINT) AS VARCHAR) ELSE CAST(${e} AS VARCHAR) END`;
+    const text = `CAST(TRY_CAST(${e} AS DOUBLE) AS VARCHAR)`;
+    const asJavaScript = [
+      `CASE WHEN strpos(${text}, 'e') > 0 THEN ${exponentTextAsJavaScript(text)}`,
+      `WHEN ${text} = 'nan' THEN 'NaN' WHEN ${text} = 'inf' THEN 'Infinity' WHEN ${text} = '-inf' THEN '-Infinity'`,
+      `WHEN ${text} IN ('0.0', '-0.0') THEN '0'`,
+      `WHEN right(${text}, 2) = '.0' THEN left(${text}, length(${text}) - 2) ELSE ${text} END`,
+    ].join(' ');
+    return `CASE WHEN typeof(${e}) IN ('DOUBLE', 'FLOAT') THEN ${asJavaScript} ELSE CAST(${e} AS VARCHAR) END`;
   }
 
   // An untyped [] takes the element type of the list it is coalesced with.

@@ -23,6 +23,7 @@ export const CRASH_POINTS = [
   'staging', // while the compiled statement runs (fires asynchronously, mid-statement)
   'staged',
   'counted',
+  'outbox-slice-written', // between two slices of one outbox INSERT (steps/outbox-step.ts)
   'outbox-written', // after each outbox INSERT
   'snapshots-deleted',
   'snapshots-written',

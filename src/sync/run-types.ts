@@ -43,6 +43,11 @@ export interface RunRequest {
    * which test/incremental/exactness.test.ts must see fail its property.
    */
   readonly incrementalMutation?: IncrementalMutation;
+  /**
+   * Tests only, never set by the CLI or quorum.yml: the outbox step's slice size in place of
+   * OUTBOX_SLICE_ROWS, so that a crash test's small change sets are written in several slices.
+   */
+  readonly outboxSliceRows?: number;
 }
 
 /** The operator log's `stage.*` events (logging/stage-clock.ts); the bench reads them by name. */

@@ -382,7 +382,7 @@ describe('mutation check: with a deliberate fault in the engine, the exactness p
 
   // The faults of src/incremental/evaluate-incremental.ts (IncrementalMutation), switched on through
   // run()'s test-only `incrementalMutation`: never reachable from the CLI or quorum.yml.
-  it.each(['ignore-arrival-lag', 'skip-edge-bucket', 'forget-window-edges', 'forget-previous-memberships'] as const)(`%s fails within ${MUTATION_HISTORIES} generated histories on PGlite (seed ${PROPERTY_SEED}, ${MUTATION_SEEDS} seeds)`, async (mutation) => {
+  it.each(['ignore-arrival-lag', 'skip-edge-bucket', 'forget-window-edges', 'forget-previous-memberships', 'keep-losing-row'] as const)(`%s fails within ${MUTATION_HISTORIES} generated histories on PGlite (seed ${PROPERTY_SEED}, ${MUTATION_SEEDS} seeds)`, async (mutation) => {
     const caughtAt: number[] = [];
     const missed: string[] = [];
     const otherErrors: string[] = [];

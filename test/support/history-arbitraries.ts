@@ -16,6 +16,9 @@
 //     users whose only rows sit, from the first batch on, where a later run's window edge passes
 //     (the answer changes with no new row of the user), each a member since long before of one
 //     account, whose answer then changes with no new row of any of its members;
+//   - an eighth of the histories are all-history `first` / `last` traits (user, account, group
+//     context), with logins that move a winner after the first run: a first that arrives days
+//     late, an identity edge bringing an older anonymous login, two logins at one instant;
 //   - a batch's arrival values (uuid_ts, or received_at where the tables have no uuid_ts) are out
 //     of order by up to just under `arrival_lag`, batches may be one second apart, and a few rows
 //     have no arrival value at all.
@@ -154,6 +157,28 @@ const arbScopedAccountDefinitions: fc.Arbitrary<Definition[]> = fc
     })),
   ]);
 
+/**
+ * All-history `first` / `last` traits on Logged In, whose partial tables keep only each raw key's
+ * winning row (partial-compaction.ts): the history's late rows, identity edges and rows on one
+ * instant then move a winner that the kept row must follow.
+ */
+const arbFirstLastDefinitions: fc.Arbitrary<Definition[]> = fc
+  .array(
+    fc.record({
+      compute: fc.constantFrom<'first' | 'last'>('first', 'last'),
+      property: fc.constantFrom('method', 'method', 'duration'),
+      level: fc.constantFrom<'user' | 'account'>('user', 'user', 'account'),
+      scope: fc.constantFrom<'users' | 'group_context'>('users', 'group_context'),
+    }),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((traits) =>
+    traits.map(({ compute, property, level, scope }, i): ComputedTraitDefinition => ({
+      kind: 'computed_trait', name: `ct_${i}_${compute}`, level, description: null, sync: [], loc: LOC,
+      compute, event: { kind: 'track', name: EVENTS[0].name }, window: null, filters: [], property, minFrequency: 2, scope: level === 'account' ? scope : 'users',
+    })),
+  );
+
 /** The `within:` seconds the definitions apply to `event` (performed conditions and computed traits). */
 export function windowsOn(definitions: readonly Definition[], event: string): number[] {
   const out = new Set<number>();
@@ -194,17 +219,18 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
         offsets: fc.array(fc.constantFrom(...RUN_OFFSETS), { minLength: runs, maxLength: runs }).map((o) => [...o].sort((a, b) => a - b)),
         definitionsAndData: fc
           .oneof(
-            { weight: 2, arbitrary: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }).map((definitions) => ({ definitions, scoped: false })) },
-            { weight: 1, arbitrary: arbFunnelDefinitions.map((definitions) => ({ definitions, scoped: false })) },
+            { weight: 3, arbitrary: arbDefinitions({ maxComputedTraits: 3, maxAudiences: 2, maxDepth: 2, sqlTraits: options.sqlTraits, userLeaves: [arbFunnel] }).map((definitions) => ({ definitions, scoped: false })) },
+            { weight: 2, arbitrary: arbFunnelDefinitions.map((definitions) => ({ definitions, scoped: false })) },
+            { weight: 1, arbitrary: arbFirstLastDefinitions.map((definitions) => ({ definitions, scoped: false, firstLast: true })) },
             {
-              weight: 1,
+              weight: 2,
               arbitrary: fc
                 .record({ users: arbScopedDefinitions, accounts: fc.oneof({ weight: 2, arbitrary: arbScopedAccountDefinitions }, { weight: 1, arbitrary: fc.constant([]) }) })
                 .map(({ users, accounts }) => ({ definitions: [...users, ...accounts], scoped: true })),
             },
           )
-          .chain(({ definitions, scoped }) =>
-            arbWithFunnelEpisodes(arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }), definitions).map((dataset) => ({ definitions, dataset, scoped })),
+          .chain(({ definitions, scoped, firstLast }: { definitions: Definition[]; scoped: boolean; firstLast?: boolean }) =>
+            arbWithFunnelEpisodes(arbStitchableDataset(options.size ?? { identifies: 8, groups: 8, events: 30, pages: 6, screens: 2 }), definitions).map((dataset) => ({ definitions, dataset, scoped, firstLast: firstLast === true })),
           ),
         identity: fc.constantFrom(...(options.modes ?? IDENTITY_MODES)),
         edges: fc.array(arbEdgeRow(runs), { maxLength: 6 }),
@@ -227,8 +253,13 @@ export function arbWarehouseHistory(options: HistoryOptions = {}): fc.Arbitrary<
     .map((g) => {
       const runs = g.offsets.map((o) => iso(AS_OF_MS + o * 1000));
       const edgeRows = edgeDataset(g.edges, runs);
-      const { definitions, dataset, scoped } = g.definitionsAndData;
+      const { definitions, dataset, scoped, firstLast } = g.definitionsAndData;
       let all = mergeDatasets(dataset, edgeRows.dataset);
+      if (firstLast) {
+        const winners = winnerDataset(runs.length);
+        all = mergeDatasets(all, winners.dataset);
+        for (const [id, batch] of winners.batch) edgeRows.batch.set(id, batch);
+      }
       // the edge-only users' rows: in the first batch, arrived long before every run's lag overlap
       const longAgo = new Set<string>();
       if (scoped) {
@@ -334,6 +365,41 @@ function edgeOnlyDataset(users: readonly EdgeOnlyUser[], runs: readonly string[]
   groups.push({ id: EDGE_BYSTANDER_GROUP, user_id: 'edge_bystander', anonymous_id: null, group_id: 'edge_bystander_account', timestamp: time, received_at: time });
   const table = (rows: SourceRow[]): SourceTable => ({ columns: {}, rows });
   return { tables: { tracks: table(tracks), [EVENTS[0].table]: table(loggedIn), groups: table(groups) } };
+}
+
+/**
+ * Logins that move a `first` / `last` winner after the first run (firstLastHistory's cases, drawn
+ * into a generated history): fl_u1's first arrives days late in the last batch, an identity edge
+ * in the last batch gives fl_u1 an anonymous id whose login is older still, fl_u2 has two logins
+ * at one instant (a tie: the smaller event id wins), and fl_u3 only ever has its first two.
+ */
+function winnerDataset(runs: number): { dataset: SourceDataset; batch: Map<string, number> } {
+  const batch = new Map<string, number>();
+  const tracks: SourceRow[] = [];
+  const loggedIn: SourceRow[] = [];
+  const last = runs - 1;
+  const login = (id: string, user: string | null, anonymous: string | null, daysBefore: number, method: string, duration: number, into: number) => {
+    const time = iso(AS_OF_MS - daysBefore * DAY * 1000);
+    const track: SourceRow = { id, user_id: user, anonymous_id: anonymous, timestamp: time, received_at: time, event: EVENTS[0].table, event_text: EVENTS[0].name, context_group_id: 'fl_account' };
+    tracks.push(track);
+    loggedIn.push({ ...track, method, duration });
+    batch.set(id, into);
+  };
+  for (const user of ['fl_u1', 'fl_u3']) {
+    login(`${user}_a`, user, null, 10, 'sso', 1, 0);
+    login(`${user}_b`, user, null, 9, 'password', 2, 0);
+  }
+  login('fl_u1_late', 'fl_u1', null, 12, 'magic link', 3, last);
+  login('fl_anon', null, 'fl_a1', 13, 'SSO', 5, 0);
+  login('fl_u2_x', 'fl_u2', null, 11, "it's", 0, 0);
+  login('fl_u2_y', 'fl_u2', null, 11, '%', 5, 0);
+  const time = iso(AS_OF_MS - 8 * DAY * 1000);
+  const identifies: SourceRow[] = [{ id: 'fl_edge', user_id: 'fl_u1', anonymous_id: 'fl_a1', timestamp: time, received_at: time }];
+  batch.set('fl_edge', last);
+  const groups: SourceRow[] = ['fl_u1', 'fl_u2', 'fl_u3'].map((user) => ({ id: `fl_group_${user}`, user_id: user, anonymous_id: null, group_id: 'fl_account', timestamp: iso(AS_OF_MS - 14 * DAY * 1000), received_at: iso(AS_OF_MS - 14 * DAY * 1000) }));
+  for (const g of groups) batch.set(String(g.id), 0);
+  const table = (rows: SourceRow[]): SourceTable => ({ columns: {}, rows });
+  return { dataset: { tables: { tracks: table(tracks), [EVENTS[0].table]: table(loggedIn), identifies: table(identifies), groups: table(groups) } }, batch };
 }
 
 /** Rows placed on a run's window edges and on its as_of: track calls (logged_in) and group calls. */

@@ -2,12 +2,12 @@
 // then run again: the receiver must hold every expected call (duplicates only with the same
 // messageId and body), the snapshots must match the data, the outbox must be empty. Also: two
 // runs started at once never both deliver.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEnv, runNode, type ChildResult } from './support/child-process.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { Reference, runAt, removeTempDirs, tempDir, withSession } from './support/harness.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
@@ -47,19 +47,8 @@ const dataset = makeDataset({ users: 30, logins: 150 });
 let expected: { t1: string[]; t2: string[] };
 let results2: Awaited<ReturnType<Reference['at']>>;
 
-function runChild(dir: string, asOf: string, crashAt: string | null): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, QUORUM_TEST_WRITE_KEY: WRITE_KEY, QUORUM_BATCH_MAX_CALLS: '25', QUORUM_HTTP_BACKOFF_MS: '5' };
-    if (crashAt) env.QUORUM_CRASH_AT = crashAt;
-    else delete env.QUORUM_CRASH_AT;
-    const child = spawn(process.execPath, [CHILD, dir, asOf], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+function runChild(dir: string, asOf: string, crashAt: string | null): Promise<ChildResult> {
+  return runNode([CHILD, dir, asOf], runEnv(crashAt));
 }
 
 /** A project whose warehouse is fresh, or already holds the state of a run at T1 (all delivered). */

@@ -7,7 +7,6 @@
 // with the test data, and one state schema per scenario, all dropped at the end, so parallel test
 // runs on one server never collide. Child processes are the real CLI (`quorum run --json`), bundled
 // from source once per test run (test/support/cli-bundle.global.ts), so they never run a stale dist/.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +23,7 @@ import { history } from '../../src/sync/history.js';
 import { run } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import { ensureStateTables, stateTablesExist } from '../../src/sync/state-sql.js';
+import { runEnv, runNode, type ChildResult } from './support/child-process.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harness.js';
 import { loadIntoPostgres } from './support/postgres-data.js';
@@ -91,35 +91,9 @@ async function runInProcess(dir: string, asOf: string): Promise<Awaited<ReturnTy
   }
 }
 
-interface ChildResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `quorum run --project <dir> --as-of <asOf> --json` as a child process. */
 function runChild(dir: string, asOf: string, crashAt: string | null = null): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      QUORUM_TEST_WRITE_KEY: WRITE_KEY,
-      QUORUM_BATCH_MAX_CALLS: '25',
-      QUORUM_HTTP_BACKOFF_MS: '5',
-    };
-    if (crashAt) env.QUORUM_CRASH_AT = crashAt;
-    else delete env.QUORUM_CRASH_AT;
-    const child = spawn(process.execPath, cliArgs('run', '--project', dir, '--as-of', asOf, '--json'), {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runNode(cliArgs('run', '--project', dir, '--as-of', asOf, '--json'), runEnv(crashAt));
 }
 
 const delivered = (r: ChildResult): number =>

@@ -27,14 +27,15 @@ export const OUTBOX_SLICE_ROWS = 100_000;
 
 export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Diffed, 'staged'> & Partial<Pick<Diffed, 'counts'>>, OutboxWritten> = {
   name: 'outbox',
-  run: async ({ tx, schema, definitions, passing, stamp, staged, counts }) => {
+  run: async ({ request, tx, schema, definitions, passing, stamp, staged, counts }) => {
+    const sliceRows = request.outboxSliceRows ?? OUTBOX_SLICE_ROWS;
     const generations = nextGenerations(await readSnapshotRecords(tx, tx.printer, schema), definitions);
     const outbox = stateTable(schema, 'outbox');
     const transitions = changeSetTransitions(stateTable(schema, 'changes'), staged);
     let high = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
     for (const d of passing) {
       for (const insert of outboxInserts(outbox, stateRefs(schema), d, stamp, generations.get(d.name)!, transitions)) {
-        const after = await writeOutboxInsert(tx, schema, insert, high, counts?.get(d.name)?.[insert.transition] ?? 0);
+        const after = await writeOutboxInsert(tx, schema, insert, high, counts?.get(d.name)?.[insert.transition] ?? 0, sliceRows);
         if (after > high) await writeOutboxHead(tx, schema, { runId: stamp.runId, destination: insert.destination, first: high + 1, last: after, head: insert.head });
         high = after;
         crashPoint('outbox-written');
@@ -70,6 +71,7 @@ async function writeSliced(tx: StateWriter, schema: string, destination: string,
     high = await writeWhole(tx, schema, slice(base, last, limit), base);
     if (high - base < limit) return high;
     last = await entityAtSequence(tx, schema, destination, high);
+    crashPoint('outbox-slice-written');
   }
 }
 

@@ -3,7 +3,6 @@
 import { select, type BinaryOp, type Expr, type FirstPerGroup, type SqlType, type TableRef } from '../../src/sql/ast.js';
 import { SqlPrinter, wholeSeconds } from '../../src/sql/printer.js';
 import { unsupported } from '../../src/diagnostics/unsupported.js';
-import { exponentTextAsJavaScript } from '../float-text.js';
 
 /** NAMEDATALEN - 1: longer names are silently truncated, so two could collide. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -30,20 +29,6 @@ export class PostgresPrinter extends SqlPrinter {
     if (!value.includes('\\')) return super.visitStringLiteral(value);
     if (value.includes('\u0000')) throw new Error('string literal holds a NUL character');
     return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
-  }
-
-  // Ids and keys become text, and a double id must read as JavaScript writes the number
-  // (float-text.ts): "1000000000000000" where Postgres writes "1e+15", "1.5e-7" for "1.5e-07", "0"
-  // for "-0". Postgres has no type test that folds when the statement is planned, so the CASE
-  // asks pg_typeof for each row; a literal's type is known here, so it is cast plainly. A real
-  // (float4) is taken as written: drivers read its text into the double JavaScript compares.
-  // https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-CATALOG
-  override visitCast(expr: Expr, type: SqlType): string {
-    if (type !== 'string' || expr.kind === 'literal') return super.visitCast(expr, type);
-    const e = this.visitExpr(expr);
-    const text = `CAST(${e} AS TEXT)`;
-    const asJavaScript = `CASE WHEN strpos(${text}, 'e') > 0 THEN ${exponentTextAsJavaScript(text)} WHEN ${text} = '-0' THEN '0' ELSE ${text} END`;
-    return `CASE WHEN pg_typeof(${e}) IN (CAST('double precision' AS REGTYPE), CAST('real' AS REGTYPE)) THEN ${asJavaScript} ELSE ${text} END`;
   }
 
   // https://www.postgresql.org/docs/current/datatype.html

@@ -181,11 +181,12 @@ describe('the hostile literal corpus', () => {
   });
 });
 
-describe('ids cast to text: a floating id reads as JavaScript writes the number, on every executable dialect', () => {
+describe('ids cast to text: a floating id reads as JavaScript writes the number', () => {
   // The text JavaScript gives the number is what `evaluate` and the reference evaluator compare.
   // Below 1e15 and from 1e-4 the engines' texts already agree with it but for DuckDB's "2.0"; from
   // 1e15 and below 1e-4 they write exponents ("1e+15", "1.5e-07") where JavaScript writes plain
-  // digits up to 1e21 and from 1e-7, and "1.5e-7" beyond.
+  // digits up to 1e21 and from 1e-7, and "1.5e-7" beyond. DuckDB's are rewritten (its type test is
+  // settled when the statement binds); Postgres's are not, since its test would run on every row.
   const FLOAT_IDS = [
     2, 1.5, -3, 0, -0, 0.1, 2.25, 123456789012345, -98765.5,
     1e15, -1e15, 1234567890123456, 9007199254740993, 123456789012345678, 2 ** 68, 1e20, 2.5e20,
@@ -193,6 +194,8 @@ describe('ids cast to text: a floating id reads as JavaScript writes the number,
     1e-4, 0.000123, 1e-5, 1e-6, -1.25e-6, 1.5e-7, 1e-7, 1.23e-18, 5e-324,
     NaN, Infinity, -Infinity,
   ];
+  // Where Postgres writes a double as JavaScript does: plain digits, from 1e-4 to below 1e15.
+  const plainEverywhere = (v: number) => v === 0 ? !Object.is(v, -0) : Math.abs(v) >= 1e-4 && Math.abs(v) < 1e15;
   const idText = (name: (typeof NAMES)[number], from: string, schema?: string) =>
     DIALECTS[name].printer.print(select({ columns: [{ expr: cast(col('id', 't'), 'string'), alias: 'id' }], from: table(from, 't', schema) }));
 
@@ -205,12 +208,20 @@ describe('ids cast to text: a floating id reads as JavaScript writes the number,
     await connection.execute(`CREATE TABLE ${schema}.text_ids AS SELECT * FROM (VALUES ('2.0'), ('u1'), ('1e+15'), ('1.5e-07')) AS v(id)`);
     await connection.execute(`CREATE TABLE ${schema}.integer_ids AS SELECT * FROM (VALUES (CAST(2 AS BIGINT)), (CAST(1000000000000000000 AS BIGINT))) AS v(id)`);
     const texts = async (from: string, order = '') => (await connection.query(idText(name, from, schema) + order)).map((r) => r.id);
-    expect(await texts('float_ids', ' ORDER BY t.i'), name).toEqual(FLOAT_IDS.map(String));
+    const floats = await texts('float_ids', ' ORDER BY t.i');
+    if (name === 'duckdb') expect(floats, name).toEqual(FLOAT_IDS.map(String));
+    else {
+      // Postgres keeps its own notation outside the plain range (docs/warehouses.md): the same
+      // number, written as JavaScript writes it where the notations agree.
+      expect(floats.filter((_, i) => plainEverywhere(FLOAT_IDS[i])), name).toEqual(FLOAT_IDS.filter(plainEverywhere).map(String));
+      expect(floats.map(Number), name).toEqual(FLOAT_IDS);
+      expect(floats.filter((_, i) => !plainEverywhere(FLOAT_IDS[i]) && Number.isFinite(FLOAT_IDS[i])), name).toContain('1e+15');
+    }
     expect(await texts('text_ids'), name).toEqual(['2.0', 'u1', '1e+15', '1.5e-07']);
     expect(await texts('integer_ids'), name).toEqual(['2', '1000000000000000000']);
   };
 
-  it('duckdb and postgres (PGlite) give each double the text JavaScript gives it, and leave text and integer ids as they are', async () => {
+  it('duckdb gives each double the text JavaScript gives it, postgres (PGlite) where their notations agree, and both leave text and integer ids as they are', async () => {
     const duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
     const pg = await PgliteConnection.open(postgres);
     try {
@@ -222,7 +233,7 @@ describe('ids cast to text: a floating id reads as JavaScript writes the number,
     }
   });
 
-  it.skipIf(!WIRE_URL)('postgres over the wire (QUORUM_TEST_POSTGRES_URL) gives each double the text JavaScript gives it', async () => {
+  it.skipIf(!WIRE_URL)('postgres over the wire (QUORUM_TEST_POSTGRES_URL) writes each double as PGlite does', async () => {
     const wire = await postgres.connect({ type: 'postgres', url: WIRE_URL! });
     const schema = `qfloat_${process.pid}_${randomBytes(3).toString('hex')}`;
     try {

@@ -194,7 +194,7 @@ WITH
     SELECT
       `e`.`user_id` AS `user_id`,
       SUM(CASE WHEN (`e`.`score` IS NOT NULL) THEN CASE WHEN ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)) THEN CAST(`e`.`score` AS NUMERIC) END END) AS `p_m_1_sum`,
-      COUNT(CASE WHEN (`e`.`score` IS NOT NULL) THEN CASE WHEN ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)) THEN CAST(`e`.`score` AS NUMERIC) END END) AS `p_m_1_count`
+      COUNTIF(((`e`.`score` IS NOT NULL) AND ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)))) AS `p_m_1_count`
     FROM (
       SELECT
         `raw`.`id` AS `id`,

@@ -182,7 +182,7 @@ WITH
     SELECT
       "e"."user_id" AS "user_id",
       SUM(CASE WHEN (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)) THEN CAST("e"."score" AS DECIMAL(38, 9)) END) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_sum",
-      COUNT(CASE WHEN (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)) THEN CAST("e"."score" AS DECIMAL(38, 9)) END) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_count"
+      COUNT(*) FILTER (WHERE (("e"."score" IS NOT NULL) AND (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)))) AS "p_m_1_count"
     FROM (
       SELECT
         "raw"."id" AS "id",

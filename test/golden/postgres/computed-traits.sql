@@ -76,7 +76,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     SELECT
       "e"."user_id" AS "user_id",
       SUM(CASE WHEN (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)) THEN CAST("e"."score" AS DECIMAL(38, 9)) END) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_sum",
-      COUNT(CASE WHEN (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)) THEN CAST("e"."score" AS DECIMAL(38, 9)) END) FILTER (WHERE ("e"."score" IS NOT NULL)) AS "p_m_1_count"
+      COUNT(*) FILTER (WHERE (("e"."score" IS NOT NULL) AND (("e"."score" > -1000000000000000000) AND ("e"."score" < 1000000000000000000)))) AS "p_m_1_count"
     FROM "app"."report_created" AS "e"
     WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Report Created'))
     GROUP BY "e"."user_id"

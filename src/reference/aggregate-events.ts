@@ -104,7 +104,8 @@ const SUMMAND_LIMIT = 1e18;
 function billionths(value: unknown, type: LogicalType): bigint | null {
   if (typeof value === 'bigint') return value * 1_000_000_000n;
   const n = toComparable(value, type) as number;
-  if (type === 'integer' && Number.isSafeInteger(n)) return BigInt(n) * 1_000_000_000n;
+  // an integer column is summed as it is, whatever its magnitude (exact-sum.ts)
+  if (type === 'integer' && Number.isInteger(n)) return BigInt(n) * 1_000_000_000n;
   if (!(n > -SUMMAND_LIMIT && n < SUMMAND_LIMIT)) return null;
   // toFixed gives the exact decimal nearest the double below 10^21, so no digit comes from rounding twice.
   return BigInt(n.toFixed(9).replace('.', ''));

@@ -10,6 +10,7 @@
 // when it finishes; "end" is what follows the last one). A single peak did not say whether the
 // evaluation, the transaction's state writes or delivery holds the memory (BENCHMARKS.md).
 import { main } from '../src/cli/main.js';
+import { watchStatements } from './statement-memory.js';
 
 const peaks = new Map<string, number>();
 const heapPeaks = new Map<string, number>();
@@ -23,6 +24,8 @@ const sample = () => {
 };
 const timer = setInterval(sample, 20);
 const write = process.stderr.write.bind(process.stderr);
+// bench/statement-memory.ts: a line per statement that holds memory, before the last line.
+if (process.env.QUORUM_BENCH_STATEMENTS === '1') watchStatements((figure) => write(`${JSON.stringify({ statementMemory: figure })}\n`));
 process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
   for (const line of String(chunk).split('\n')) {
     if (!line.startsWith('{')) continue;

@@ -4,8 +4,10 @@
 // in one transaction, then delivers N calls. The CLI runs in a child process (bench/max-rss.ts)
 // that reports its own peak RSS, DuckDB included (it is a library in the process).
 //
-//   node dist/bench/run-memory-bench.js [--memory-limit 200MB] [--threads 2] [changes...]   default 100000 1000000
+//   node dist/bench/run-memory-bench.js [--memory-limit 200MB] [--threads 2] [--statements] [changes...]   default 100000 1000000
 //
+// --statements also prints each statement that grew the process or took CPU, with DuckDB's memory by
+// tag while it ran (bench/statement-memory.ts).
 // --memory-limit and --threads go into the project's quorum.yml (warehouse.memory_limit, .threads).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeAdminWarehouse } from './admin-warehouse.js';
 import { stageTimes, timeChild } from './run-stages-bench.js';
+import type { StatementMemory } from './statement-memory.js';
 
 export interface RunMemoryFigure {
   readonly changes: number;
@@ -28,6 +31,8 @@ export interface RunMemoryFigure {
   readonly peakHeapMb: Readonly<Record<string, number>>;
   readonly stages: Readonly<Record<string, number>>;
   readonly wallMs: number;
+  /** with QUORUM_BENCH_STATEMENTS=1 (`--statements`): the statements that held memory, in order */
+  readonly statements: readonly StatementMemory[];
 }
 
 const AS_OF = '2024-06-01T00:00:00Z';
@@ -78,10 +83,23 @@ export async function runMemoryFigure(changes: number, engine: EngineSettings = 
       peakHeapMb: last.peakHeapMbBefore,
       stages: stageTimes(result.stderr),
       wallMs: result.ms,
+      statements: statementLines(result.stderr),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function statementLines(stderr: string): StatementMemory[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{"statementMemory"'))
+    .map((line) => (JSON.parse(line) as { statementMemory: StatementMemory }).statementMemory);
+}
+
+function statementRow(s: StatementMemory): string {
+  const tags = Object.entries(s.duckdbMb).map(([tag, size]) => `${tag} ${size}`).join(', ');
+  return `    ${s.rssMb.before} -> ${s.rssMb.peak} -> ${s.rssMb.after} MB, CPU ${s.cpuMs} ms, DuckDB's MB: ${tags || 'none'}; ${s.statement}`;
 }
 
 function engineNote(engine: EngineSettings): string {
@@ -105,7 +123,9 @@ export function runMemoryRows(figures: readonly RunMemoryFigure[]): [string, str
 
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
-  const { values, positionals } = parseArgs({ options: { 'memory-limit': { type: 'string' }, threads: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { 'memory-limit': { type: 'string' }, threads: { type: 'string' }, statements: { type: 'boolean' } }, allowPositionals: true });
+  // The CLI child inherits it (bench/max-rss.ts).
+  if (values.statements === true) process.env.QUORUM_BENCH_STATEMENTS = '1';
   const engine: EngineSettings = {
     ...(values['memory-limit'] === undefined ? {} : { memoryLimit: values['memory-limit'] }),
     ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
@@ -114,4 +134,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const figures: RunMemoryFigure[] = [];
   for (const n of counts.length > 0 ? counts : [100_000, 1_000_000]) figures.push(await runMemoryFigure(n, engine));
   for (const [what, figure, note] of runMemoryRows(figures)) process.stdout.write(`  ${what.padEnd(90)}  ${figure.padStart(7)}  ${note}\n`);
+  for (const figure of figures.filter((f) => f.statements.length > 0)) {
+    process.stdout.write(`  statements of the run delivering ${figure.changes.toLocaleString('en')} changes (RSS before -> peak -> after):\n`);
+    for (const statement of figure.statements) process.stdout.write(`${statementRow(statement)}\n`);
+  }
 }

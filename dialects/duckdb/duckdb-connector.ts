@@ -46,7 +46,7 @@ export class DuckDbConnection implements WarehouseConnection {
 
   constructor(
     readonly dialect: Dialect,
-    private readonly instance: DuckDBInstance,
+    readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     private readonly config: DuckDbWarehouse = { type: 'duckdb', path: ':memory:' },
     /** A spill folder quorum made for an in-memory database, removed on close. */

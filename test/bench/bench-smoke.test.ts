@@ -96,7 +96,7 @@ describe('bench smoke (SF 0.005)', () => {
       expect(figure.many?.many[0].modes.incremental).toBeGreaterThan(0);
       expect(figure.many?.singles[0].runs[0].modes).toEqual({ incremental: 1 });
       const rows = incrementalRows(figure);
-      expect(rows).toHaveLength(13);
+      expect(rows).toHaveLength(14);
       for (const [what, value] of rows) expect(value, what).toMatch(/^(\d+\.\d\dx|\d+\.\d\d s|agree)$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

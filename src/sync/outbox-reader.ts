@@ -1,8 +1,11 @@
 // Reading the outbox (SPEC §6): which calls are pending (neither delivered nor set aside as too
 // large), how many wait per destination, and one destination's pages in sequence order, each
 // dealt into batches as it is read (outbox-batches.ts). What delivery reads, and nothing else does.
-import { and, bin, col, COUNT, isNull, num, select, str, tableOf, type Expr } from '../sql/ast.js';
+// Each reads the ordinary rows together with the calls of a first run's records by generation
+// (outbox-generations.ts), so that it sees the calls the outbox held before state format 6.
+import { and, bin, col, COUNT, isNull, num, select, str, tableOf, type Expr, type FromItem } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
+import { ofDestination, outboxCalls, withPending } from './outbox-generations.js';
 import { readOutboxHeads, withHeads } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
@@ -16,9 +19,17 @@ export function pendingFor(destination: string): Expr {
   return and(bin('=', col('destination'), str(destination)), PENDING);
 }
 
+/**
+ * The outbox's calls for a reader: its rows and the calls of the records `which` selects (alias
+ * `g`); only its rows for a state of format 5 or older, which has no records (`withGenerations`).
+ */
+function calls(schema: string, which: Expr, withGenerations: boolean): FromItem {
+  return withGenerations ? outboxCalls(schema, 'o', which) : tableOf(stateTable(schema, 'outbox'), 'o');
+}
+
 /** Calls waiting in the outbox, over every destination. */
-export async function countPendingCalls(w: StateWriter, schema: string): Promise<number> {
-  const rows = await w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(stateTable(schema, 'outbox')), where: PENDING }));
+export async function countPendingCalls(w: StateWriter, schema: string, withGenerations = true): Promise<number> {
+  const rows = await w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: calls(schema, withPending, withGenerations), where: PENDING }));
   return toNumber(rows[0]?.n);
 }
 
@@ -30,7 +41,7 @@ export async function waitingByDestination(w: StateWriter, schema: string): Prom
         { expr: col('destination'), alias: 'destination' },
         { expr: COUNT, alias: 'n' },
       ],
-      from: tableOf(stateTable(schema, 'outbox')),
+      from: calls(schema, withPending, true),
       where: PENDING,
       groupBy: [col('destination')],
       orderBy: [{ expr: col('destination'), direction: 'ASC' }],
@@ -66,9 +77,10 @@ export class OutboxReader {
 
   /** The next page dealt, or null once nothing is left; `track` gives each call its position. */
   async next(track?: (sequence: number, index: number) => number): Promise<DealtPage | null> {
+    const records = and(ofDestination(this.destination), withPending, bin('>', col('last_sequence', 'g'), num(this.after)));
     const query = select({
       columns: ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
-      from: tableOf(stateTable(this.schema, 'outbox')),
+      from: calls(this.schema, records, true),
       where: and(this.mine, bin('>', col('sequence'), num(this.after))),
       orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
       limit: this.pageSize,
@@ -84,7 +96,8 @@ export class OutboxReader {
 
   /** Pending calls of the destination now (after a failure: what waits for the next run). */
   async pending(): Promise<number> {
-    const rows = await this.inTurn(() => this.w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(stateTable(this.schema, 'outbox')), where: this.mine })));
+    const records = and(ofDestination(this.destination), withPending);
+    const rows = await this.inTurn(() => this.w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: calls(this.schema, records, true), where: this.mine })));
     return toNumber(rows[0]?.n);
   }
 
@@ -94,7 +107,7 @@ export class OutboxReader {
 }
 
 /** The transitions each run wrote to the outbox for one entity of a definition, by run (`quorum explain --history`). */
-export async function transitionsByRun(w: StateWriter, schema: string, definition: string, entity: string): Promise<Map<string, string[]>> {
+export async function transitionsByRun(w: StateWriter, schema: string, definition: string, entity: string, withGenerations = true): Promise<Map<string, string[]>> {
   const rows = await w.rows(
     select({
       distinct: true,
@@ -102,7 +115,7 @@ export async function transitionsByRun(w: StateWriter, schema: string, definitio
         { expr: col('run_id'), alias: 'run_id' },
         { expr: col('transition'), alias: 'transition' },
       ],
-      from: tableOf(stateTable(schema, 'outbox')),
+      from: calls(schema, bin('=', col('definition', 'g'), str(definition)), withGenerations),
       where: and(bin('=', col('definition'), str(definition)), bin('=', col('entity_id'), str(entity))),
       orderBy: [{ expr: col('transition'), direction: 'ASC' }],
     }),

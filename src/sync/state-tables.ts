@@ -126,6 +126,26 @@ export const STATE_TABLES = {
     primaryKey: ['run_id', 'destination', 'first_sequence'],
     addedIn: 4,
   },
+  outbox_generations: {
+    name: 'outbox_generations',
+    description:
+      "a first run's entered calls of one user-level definition to one destination, written as one row instead of one outbox row per call (state format 6): its calls are the snapshot rows of the definition that still carry the run's run_id, with the outbox rows in [first_sequence, last_sequence], numbered in entity order; a later run writes a call out as an ordinary outbox row before it changes that snapshot row",
+    columns: [
+      column('run_id', 'string'),
+      column('destination', 'string'),
+      column('first_sequence', 'integer'),
+      column('last_sequence', 'integer'),
+      column('definition', 'string'),
+      column('transition', 'string'),
+      column('call_type', 'string'),
+      column('with_value', 'integer'), // 1: a trait's call, whose record carries the snapshot's value
+      column('created_at', 'timestamp'),
+      column('delivered_through', 'integer'), // its calls from the snapshot up to this sequence are delivered
+      column('delivered_at', 'timestamp', true), // when delivered_through last moved
+    ],
+    primaryKey: ['destination', 'first_sequence'],
+    addedIn: 6,
+  },
   runs: {
     name: 'runs',
     description: 'one row per run: when, how long, sizes, entered / exited, delivered',

@@ -25,7 +25,7 @@ export const CRASH_POINTS = [
   'counted',
   'outbox-slice-written', // between two slices of one outbox INSERT (steps/outbox-step.ts)
   'outbox-written', // after each outbox INSERT
-  'records-written-out', // a first run's calls written out before the snapshot delta (steps/snapshot-step.ts)
+  'record-rows-kept', // the snapshot rows a first run's record stands on, kept before the snapshot delta (steps/snapshot-step.ts)
   'snapshots-deleted',
   'snapshots-written',
   'staging-cleared',

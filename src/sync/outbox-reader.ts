@@ -3,9 +3,10 @@
 // dealt into batches as it is read (outbox-batches.ts). What delivery reads, and nothing else does.
 // Each reads the ordinary rows together with the calls of a first run's records by generation
 // (outbox-generations.ts), so that it sees the calls the outbox held before state format 6.
-import { and, bin, col, COUNT, isNull, num, select, str, tableOf, type Expr, type FromItem } from '../sql/ast.js';
+import { and, bin, col, COUNT, isNull, num, select, str, subquery, tableOf, union, type Expr, type FromItem, type Select } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
-import { ofDestination, outboxCalls, withPending } from './outbox-generations.js';
+import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordPosition } from './outbox-generations.js';
+import { OUTBOX_COLUMNS } from './outbox-sql.js';
 import { readOutboxHeads, withHeads } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
@@ -23,8 +24,8 @@ export function pendingFor(destination: string): Expr {
  * The outbox's calls for a reader: its rows and the calls of the records `which` selects (alias
  * `g`); only its rows for a state of format 5 or older, which has no records (`withGenerations`).
  */
-function calls(schema: string, which: Expr, withGenerations: boolean): FromItem {
-  return withGenerations ? outboxCalls(schema, 'o', which) : tableOf(stateTable(schema, 'outbox'), 'o');
+function calls(schema: string, which: Expr, withGenerations: boolean, picked: Expr = pendingCall): FromItem {
+  return withGenerations ? outboxCalls(schema, 'o', which, picked) : tableOf(stateTable(schema, 'outbox'), 'o');
 }
 
 /** Calls waiting in the outbox, over every destination. */
@@ -63,6 +64,8 @@ export const DEFAULT_PAGE_SIZE = 2_500;
 export class OutboxReader {
   private after = -1;
   private readonly mine: Expr;
+  /** Where the reader stands in each record by generation, by its first sequence. */
+  private readonly positions = new Map<number, Omit<RecordPosition, 'limit'>>();
 
   constructor(
     private readonly w: StateWriter,
@@ -75,14 +78,47 @@ export class OutboxReader {
     this.mine = pendingFor(destination);
   }
 
-  /** The next page dealt, or null once nothing is left; `track` gives each call its position. */
+  /**
+   * The next page dealt, or null once nothing is left; `track` gives each call its position. A page
+   * is the first `pageSize` pending calls by sequence of the ordinary rows and of each record by
+   * generation, which is numbered from where the reader stands in it.
+   */
   async next(track?: (sequence: number, index: number) => number): Promise<DealtPage | null> {
-    const records = and(ofDestination(this.destination), withPending, bin('>', col('last_sequence', 'g'), num(this.after)));
+    const columns = ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'];
+    const generations = stateTable(this.schema, 'outbox_generations');
+    const records = await this.inTurn(() =>
+      this.w.rows(
+        select({
+          columns: ['first_sequence', 'last_sequence', 'delivered_through'].map((c) => ({ expr: col(c, 'g'), alias: c })),
+          from: tableOf(generations, 'g'),
+          where: and(ofDestination(this.destination), withPending, bin('>', col('last_sequence', 'g'), num(this.after))),
+        }),
+      ),
+    );
+    const parts: Select[] = [
+      select({
+        columns: OUTBOX_COLUMNS.map((c) => ({ expr: col(c), alias: c })),
+        from: tableOf(stateTable(this.schema, 'outbox')),
+        where: and(this.mine, bin('>', col('sequence'), num(this.after))),
+        orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
+        limit: this.pageSize,
+      }),
+    ];
+    const ranges: { first: number; last: number }[] = [];
+    for (const r of records) {
+      const first = toNumber(r.first_sequence);
+      const last = toNumber(r.last_sequence);
+      ranges.push({ first, last });
+      const position = this.positions.get(first) ?? (await this.start(first, toNumber(r.delivered_through)));
+      this.positions.set(first, position);
+      const which = and(ofDestination(this.destination), bin('=', col('first_sequence', 'g'), num(first)));
+      parts.push(expandedCalls(this.schema, which, pendingCall, { ...position, limit: this.pageSize }));
+    }
     const query = select({
-      columns: ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
-      from: calls(this.schema, records, true),
-      where: and(this.mine, bin('>', col('sequence'), num(this.after))),
-      orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
+      columns: columns.map((c) => ({ expr: col(c, 'p'), alias: c })),
+      from: subquery(union(parts.map((part, i) => select({ columns: OUTBOX_COLUMNS.map((c) => ({ expr: col(c, `b${i}`), alias: c })), from: subquery(part, `b${i}`) }))), 'p'),
+      where: and(isNull(col('delivered_at', 'p')), isNull(col('rejected_at', 'p')), bin('>', col('sequence', 'p'), num(this.after))),
+      orderBy: [{ expr: col('sequence', 'p'), direction: 'ASC' }],
       limit: this.pageSize,
     });
     const page = await this.inTurn(() => this.w.rows(query));
@@ -90,8 +126,24 @@ export class OutboxReader {
     crashPoint('page-read');
     const first = toNumber(page[0].sequence);
     this.after = toNumber(page[page.length - 1].sequence);
+    for (const range of ranges) {
+      let at: Omit<RecordPosition, 'limit'> | null = null;
+      for (const row of page) {
+        const sequence = toNumber(row.sequence);
+        if (sequence >= range.first && sequence <= range.last) at = { entity: String(row.entity_id), sequence };
+      }
+      if (at !== null) this.positions.set(range.first, at);
+    }
     const heads = await this.inTurn(() => readOutboxHeads(this.w, this.schema, this.destination, first, this.after));
     return this.batcher.deal(withHeads(page, heads), track);
+  }
+
+  /** Where a reader starts in a record: at its watermark (the entity there found by numbering the record once). */
+  private async start(first: number, watermark: number): Promise<Omit<RecordPosition, 'limit'>> {
+    if (watermark < first) return { entity: null, sequence: first - 1 };
+    const entity = await this.inTurn(() => entityAt(this.w, this.schema, this.destination, first, watermark));
+    if (entity === null) throw new Error(`internal error: the outbox record of ${this.destination} from sequence ${first} has no call at its watermark ${watermark}`);
+    return { entity, sequence: watermark };
   }
 
   /** Pending calls of the destination now (after a failure: what waits for the next run). */
@@ -115,7 +167,7 @@ export async function transitionsByRun(w: StateWriter, schema: string, definitio
         { expr: col('run_id'), alias: 'run_id' },
         { expr: col('transition'), alias: 'transition' },
       ],
-      from: calls(schema, bin('=', col('definition', 'g'), str(definition)), withGenerations),
+      from: calls(schema, bin('=', col('definition', 'g'), str(definition)), withGenerations, bin('=', col('entity_id', 'e'), str(entity))),
       where: and(bin('=', col('definition'), str(definition)), bin('=', col('entity_id'), str(entity))),
       orderBy: [{ expr: col('transition'), direction: 'ASC' }],
     }),

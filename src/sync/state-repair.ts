@@ -13,7 +13,7 @@ import type { WarehouseConnection } from '../warehouse/connection.js';
 import { changeSetInsert } from './change-set-sql.js';
 import { insertStaging, replaceSnapshots, stagingQuery } from './diff-sql.js';
 import { acquireLock } from './lock.js';
-import { writeOutChangedEntities, writeOutDefinitions } from './outbox-generations.js';
+import { keepChangedEntities, keepDefinitions } from './outbox-generations.js';
 import { countHeadless, deleteHeadless } from './outbox-heads.js';
 import { lockTtlFromEnv, newRunId, syncDefinitions } from './run.js';
 import { outboxHighWater, readSnapshotRecords, stagedCounts, writeSnapshotRecords, type NewRecord, type SnapshotRecord } from './snapshot-records.js';
@@ -132,7 +132,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
         const changes = stateTable(schema, 'changes');
         await w.run(deleteFrom(changes));
         await w.run(changeSetInsert(refs, changes, definitions));
-        await writeOutChangedEntities(w, schema, changes, definitions.map((d) => d.name));
+        await keepChangedEntities(w, schema, changes, definitions.map((d) => d.name));
         for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, { runId, asOf, now, namespace: '', spaceId: '' })) await w.run(statement);
         await w.run(deleteFrom(changes));
         const counts = await stagedCounts(w, refs.staging, definitions);
@@ -140,7 +140,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
         for (const d of definitions) records.push({ definition: d.name, runId, asOf, generation: generation(d.name), rowCount: counts.get(d.name)!.rows, userCount: counts.get(d.name)!.users });
       }
       if (plan.forget.length > 0) {
-        await writeOutDefinitions(w, schema, plan.forget);
+        await keepDefinitions(w, schema, plan.forget);
         await w.run(deleteFrom(refs.snapshots, inList(col('definition'), plan.forget)));
         await w.run(deleteFrom(refs.snapshotUsers, inList(col('definition'), plan.forget)));
         for (const name of plan.forget) records.push({ definition: name, runId, asOf: now, generation: generation(name), rowCount: 0, userCount: 0 });

@@ -146,6 +146,20 @@ export const STATE_TABLES = {
     primaryKey: ['destination', 'first_sequence'],
     addedIn: 6,
   },
+  outbox_generation_rows: {
+    name: 'outbox_generation_rows',
+    description:
+      "the snapshot rows a later run deleted or rewrote while a first run's record by generation still stood for their calls: copied as they were, so that the record's calls and their numbering stay what they were",
+    columns: [
+      column('definition', 'string'),
+      column('entity_id', 'string'),
+      column('value', 'string', true),
+      column('run_id', 'string'), // the record's run: the run that wrote the snapshot row
+    ],
+    primaryKey: ['definition', 'run_id', 'entity_id'],
+    bulk: true,
+    addedIn: 6,
+  },
   runs: {
     name: 'runs',
     description: 'one row per run: when, how long, sizes, entered / exited, delivered',

@@ -42,7 +42,8 @@ async function project(prefix: string, endpoint = `${receiver.url}/${prefix}`): 
   return dir;
 }
 
-const runAs = (dir: string, side: Side, asOf: string, runId: string) => runAt(dir, asOf, { runId, outboxByGeneration: side === 'generations' });
+// pages of 7 calls: records are read a page at a time, from wherever a failed delivery left them
+const runAs = (dir: string, side: Side, asOf: string, runId: string) => runAt(dir, asOf, { runId, outboxByGeneration: side === 'generations', outboxPageSize: 7 });
 
 /** Every call the outbox holds, as readers see it: sequence, identity, record text and delivery state. */
 async function calls(dir: string): Promise<string[]> {

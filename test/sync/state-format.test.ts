@@ -32,8 +32,8 @@ const FORMAT_1: Record<string, string[]> = {
 const FORMAT_3_TABLES = ['run_modes', 'verifications'];
 /** The table format 4 added (each outbox insert's shared head). */
 const FORMAT_4_TABLES = ['outbox_heads'];
-/** The table format 6 added (a first run's calls by generation). */
-const FORMAT_6_TABLES = ['outbox_generations'];
+/** The tables format 6 added (a first run's calls by generation). */
+const FORMAT_6_TABLES = ['outbox_generations', 'outbox_generation_rows'];
 /** What `meta` says once a run has upgraded a state. */
 const CURRENT_FORMAT = '6';
 /** Forward, back, forward, back, and the same instant twice. */
@@ -78,7 +78,7 @@ async function outboxAsFormat4(dir: string): Promise<Map<string, string>> {
     await s.connection.execute(`UPDATE ${S}.outbox SET message_id = 'stored-' || CAST(sequence AS VARCHAR), delivered_at = NULL`);
     await s.connection.execute(`UPDATE ${S}.outbox_heads SET head = regexp_replace(head, ',"generation":"[0-9]+"', '')`);
     await s.connection.execute(`ALTER TABLE ${S}.outbox ALTER COLUMN message_id SET NOT NULL`);
-    await s.connection.execute(`DROP TABLE ${S}.outbox_generations`);
+    for (const t of FORMAT_6_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
     await s.connection.execute(`UPDATE ${S}.meta SET value = '4' WHERE key = 'format_version'`);
     const heads = await s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox_heads WHERE head LIKE '%"generation"%'`);
     expect(Number(heads[0].n)).toBe(0);
@@ -298,7 +298,7 @@ describe('state format 5 is upgraded to 6, not called damaged', () => {
     }
     await writeProject(dir, { endpoint: `${receiver.url}/format-5`, noWarehouse: true });
     await withSession(dir, async (s) => {
-      await s.connection.execute(`DROP TABLE ${S}.outbox_generations`);
+      for (const t of FORMAT_6_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
       await s.connection.execute(`UPDATE ${S}.meta SET value = '5' WHERE key = 'format_version'`);
     });
     const check = await cliIn(dir, 'state', 'check', '--json');

@@ -164,10 +164,12 @@ function numbered(schema: string, which: Expr, after: RecordPosition | null): Se
  * text is built, which is most of the cost of reading a few calls of a large record.
  *
  * With `after` (one record's position: the entity at a sequence of it), only the next `limit`
- * entities are numbered, from that sequence on: a reader going through a record a page at a time
- * numbers each page, not the whole record again (which made a first run's delivery cost 1.7x).
+ * entities are numbered, from that sequence on: a reader going through a record a chunk at a time
+ * numbers each chunk, not the whole record again (which made a first run's delivery cost 1.7x).
+ * `withWritten` keeps the entities whose call is an ordinary row too, with a column `written`
+ * (their record text is not theirs): a reader needs them to know where a chunk ended.
  */
-export function expandedCalls(schema: string, which: Expr, calls: Expr = TRUE, after: RecordPosition | null = null): Select {
+export function expandedCalls(schema: string, which: Expr, calls: Expr = TRUE, after: RecordPosition | null = null, withWritten = false): Select {
   const generations = stateTable(schema, 'outbox_generations');
   const ranked = numbered(schema, which, after);
   const delivered = bin('<=', col('sequence', 'e'), col('delivered_through', 'g'));
@@ -189,10 +191,10 @@ export function expandedCalls(schema: string, which: Expr, calls: Expr = TRUE, a
     rejected_at: nullOf('timestamp'),
   };
   return select({
-    columns: OUTBOX_COLUMNS.map((name) => ({ expr: values[name], alias: name })),
+    columns: [...OUTBOX_COLUMNS.map((name) => ({ expr: values[name], alias: name })), ...(withWritten ? [{ expr: col('written', 'e'), alias: 'written' }] : [])],
     from: subquery(ranked, 'e'),
     joins: [join('INNER', tableOf(generations, 'g'), and(bin('=', col('destination', 'g'), col('destination', 'e')), bin('=', col('first_sequence', 'g'), col('first_sequence', 'e'))))],
-    where: and(bin('=', col('written', 'e'), num(0)), calls),
+    where: withWritten ? calls : and(bin('=', col('written', 'e'), num(0)), calls),
   });
 }
 

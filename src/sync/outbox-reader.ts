@@ -62,7 +62,7 @@ export const DEFAULT_PAGE_SIZE = 2_500;
 /** The columns of a page. */
 const PAGE_COLUMNS = ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'];
 /** A record's calls are numbered this many pages at a time. */
-const RECORD_CHUNK_PAGES = 8;
+const RECORD_CHUNK_PAGES = 4;
 type Row = Record<string, unknown>;
 
 /** One destination's pending calls, a page at a time in sequence order, dealt into batches. */

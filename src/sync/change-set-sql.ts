@@ -190,6 +190,7 @@ export function changeSetTransitions(changes: TableRef, staged: StagedEntries = 
     entitiesChanged: (name) => rows('changed', name, true, false),
     usersEntered: (name) => entered(name, true),
     usersExited: (name) => rows('user_exited', name, false, true),
+    staged: (name) => staged.names.has(name),
   };
 }
 

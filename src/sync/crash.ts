@@ -25,6 +25,7 @@ export const CRASH_POINTS = [
   'counted',
   'outbox-slice-written', // between two slices of one outbox INSERT (steps/outbox-step.ts)
   'outbox-written', // after each outbox INSERT
+  'record-rows-kept', // the snapshot rows a first run's record stands on, kept before the snapshot delta (steps/snapshot-step.ts)
   'snapshots-deleted',
   'snapshots-written',
   'staging-cleared',

@@ -11,7 +11,7 @@ import type { DefinitionSummary, RunOutput, RunRequest } from './run-types.js';
 import { modeFields, runModes } from './run-modes.js';
 import { checkConsistency } from './state-check.js';
 import { inspectShape, stateDamaged } from './state-format.js';
-import { StateWriter, stateTablesExist } from './state-sql.js';
+import { generationsExist, StateWriter, stateTablesExist } from './state-sql.js';
 
 type Sample = NonNullable<DefinitionSummary['sample']>;
 
@@ -41,7 +41,7 @@ export async function dryRun(request: RunRequest, plan: Plan, definitions: reado
   });
   const errors: string[] = [];
   if (exists) {
-    const n = await countPendingCalls(new StateWriter(printer, connection), schema);
+    const n = await countPendingCalls(new StateWriter(printer, connection), schema, await generationsExist(connection, schema));
     if (n > 0) errors.push(`${n} calls of earlier runs wait in the outbox; a real run delivers them first`);
   }
   return { run_id: stamp.runId, as_of: stamp.asOf, dry_run: true, definitions: summaries, delivered: {}, failed: {}, errors };
@@ -52,6 +52,6 @@ async function checkReadOnly(connection: WarehouseConnection, schema: string): P
   const shape = await inspectShape(connection, schema);
   if (shape.kind === 'damaged') throw stateDamaged(schema, shape.problems);
   if (shape.kind !== 'current') return;
-  const report = await checkConsistency(connection, connection.dialect.printer, schema);
+  const report = await checkConsistency(connection, connection.dialect.printer, schema, new Set((await generationsExist(connection, schema)) ? [] : ['outbox_generations']));
   if (report.problems.length > 0) throw stateDamaged(schema, report.problems);
 }

@@ -4,7 +4,7 @@
 import { explain, type ExplainHistoryEntry, type ExplainOutput, type InspectContext } from '../evaluation/inspect.js';
 import { history } from './history.js';
 import { transitionsByRun } from './outbox-reader.js';
-import { StateWriter, stateTablesExist } from './state-sql.js';
+import { generationsExist, StateWriter, stateTablesExist } from './state-sql.js';
 
 /**
  * `explain` plus when the entity entered or left the audience and which conditions changed: the
@@ -21,7 +21,7 @@ export async function explainWithHistory(ctx: InspectContext, name: string, id: 
   const shown = runs.slice(-limit);
   const baseline = runs.length > shown.length ? runs[runs.length - shown.length - 1] : null;
   const recorded = (await stateTablesExist(ctx.connection, schema))
-    ? await transitionsByRun(new StateWriter(ctx.connection.dialect.printer, ctx.connection), schema, name, id)
+    ? await transitionsByRun(new StateWriter(ctx.connection.dialect.printer, ctx.connection), schema, name, id, await generationsExist(ctx.connection, schema))
     : new Map<string, string[]>();
   const points: { run_id: string | null; as_of: string }[] = shown.map((r) => ({ run_id: r.run_id, as_of: r.as_of! }));
   if (shown.length === 0 || Date.parse(shown[shown.length - 1].as_of!) < asOf) points.push({ run_id: null, as_of: ctx.asOf });

@@ -1,8 +1,11 @@
 // Reading the outbox (SPEC §6): which calls are pending (neither delivered nor set aside as too
 // large), how many wait per destination, and one destination's pages in sequence order, each
 // dealt into batches as it is read (outbox-batches.ts). What delivery reads, and nothing else does.
-import { and, bin, col, COUNT, isNull, num, select, str, tableOf, type Expr } from '../sql/ast.js';
+// Each reads the ordinary rows together with the calls of a first run's records by generation
+// (outbox-generations.ts), so that it sees the calls the outbox held before state format 6.
+import { and, bin, col, COUNT, isNull, num, select, str, subquery, tableOf, TRUE, type Expr, type FromItem } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
+import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordPosition } from './outbox-generations.js';
 import { readOutboxHeads, withHeads } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
@@ -16,9 +19,17 @@ export function pendingFor(destination: string): Expr {
   return and(bin('=', col('destination'), str(destination)), PENDING);
 }
 
+/**
+ * The outbox's calls for a reader: its rows and the calls of the records `which` selects (alias
+ * `g`); only its rows for a state of format 5 or older, which has no records (`withGenerations`).
+ */
+function calls(schema: string, which: Expr, withGenerations: boolean, picked: Expr = pendingCall): FromItem {
+  return withGenerations ? outboxCalls(schema, 'o', which, picked) : tableOf(stateTable(schema, 'outbox'), 'o');
+}
+
 /** Calls waiting in the outbox, over every destination. */
-export async function countPendingCalls(w: StateWriter, schema: string): Promise<number> {
-  const rows = await w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(stateTable(schema, 'outbox')), where: PENDING }));
+export async function countPendingCalls(w: StateWriter, schema: string, withGenerations = true): Promise<number> {
+  const rows = await w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: calls(schema, withPending, withGenerations), where: PENDING }));
   return toNumber(rows[0]?.n);
 }
 
@@ -30,7 +41,7 @@ export async function waitingByDestination(w: StateWriter, schema: string): Prom
         { expr: col('destination'), alias: 'destination' },
         { expr: COUNT, alias: 'n' },
       ],
-      from: tableOf(stateTable(schema, 'outbox')),
+      from: calls(schema, withPending, true),
       where: PENDING,
       groupBy: [col('destination')],
       orderBy: [{ expr: col('destination'), direction: 'ASC' }],
@@ -48,10 +59,18 @@ export async function waitingByDestination(w: StateWriter, schema: string): Prom
  */
 export const DEFAULT_PAGE_SIZE = 2_500;
 
+/** The columns of a page. */
+const PAGE_COLUMNS = ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'];
+/** A record's calls are numbered this many pages at a time. */
+const RECORD_CHUNK_PAGES = 4;
+type Row = Record<string, unknown>;
+
 /** One destination's pending calls, a page at a time in sequence order, dealt into batches. */
 export class OutboxReader {
   private after = -1;
   private readonly mine: Expr;
+  /** Per record by generation (by its first sequence): where the reader stands in it, and the calls numbered and not yet read. */
+  private readonly buffers = new Map<number, { rows: Row[]; position: Omit<RecordPosition, 'limit'>; exhausted: boolean }>();
 
   constructor(
     private readonly w: StateWriter,
@@ -64,16 +83,33 @@ export class OutboxReader {
     this.mine = pendingFor(destination);
   }
 
-  /** The next page dealt, or null once nothing is left; `track` gives each call its position. */
+  /**
+   * The next page dealt, or null once nothing is left; `track` gives each call its position. A page
+   * is the first `pageSize` pending calls by sequence of the ordinary rows and of each record by
+   * generation, which is numbered from where the reader stands in it.
+   */
   async next(track?: (sequence: number, index: number) => number): Promise<DealtPage | null> {
-    const query = select({
-      columns: ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'].map((c) => ({ expr: col(c), alias: c })),
+    const generations = stateTable(this.schema, 'outbox_generations');
+    const records = await this.inTurn(() =>
+      this.w.rows(
+        select({
+          columns: ['first_sequence', 'last_sequence', 'delivered_through'].map((c) => ({ expr: col(c, 'g'), alias: c })),
+          from: tableOf(generations, 'g'),
+          where: and(ofDestination(this.destination), withPending, bin('>', col('last_sequence', 'g'), num(this.after))),
+        }),
+      ),
+    );
+    const ordinary = select({
+      columns: PAGE_COLUMNS.map((c) => ({ expr: col(c), alias: c })),
       from: tableOf(stateTable(this.schema, 'outbox')),
       where: and(this.mine, bin('>', col('sequence'), num(this.after))),
       orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
       limit: this.pageSize,
     });
-    const page = await this.inTurn(() => this.w.rows(query));
+    const candidates: Row[] = await this.inTurn(() => this.w.rows(ordinary));
+    for (const r of records) candidates.push(...(await this.recordCalls(toNumber(r.first_sequence), toNumber(r.delivered_through))));
+    candidates.sort((a, b) => toNumber(a.sequence) - toNumber(b.sequence));
+    const page = candidates.slice(0, this.pageSize);
     if (page.length === 0) return null;
     crashPoint('page-read');
     const first = toNumber(page[0].sequence);
@@ -82,9 +118,51 @@ export class OutboxReader {
     return this.batcher.deal(withHeads(page, heads), track);
   }
 
+  /**
+   * A record's pending calls after the last one read, at least a page of them unless it has fewer:
+   * numbered a chunk of RECORD_CHUNK_PAGES pages at a time from where the reader stands, since each
+   * chunk scans the definition's snapshot rows (at 1,000,000 calls a scan per page of 2,500 made
+   * delivery several times slower).
+   */
+  private async recordCalls(first: number, watermark: number): Promise<Row[]> {
+    let buffer = this.buffers.get(first);
+    if (buffer === undefined) {
+      buffer = { rows: [], position: await this.start(first, watermark), exhausted: false };
+      this.buffers.set(first, buffer);
+    }
+    buffer.rows = buffer.rows.filter((row) => toNumber(row.sequence) > this.after);
+    const chunk = this.pageSize * RECORD_CHUNK_PAGES;
+    while (!buffer.exhausted && buffer.rows.length < this.pageSize) {
+      const which = and(ofDestination(this.destination), bin('=', col('first_sequence', 'g'), num(first)));
+      const numbered = select({
+        columns: [...PAGE_COLUMNS, 'delivered_at', 'written'].map((c) => ({ expr: col(c, 'x'), alias: c })),
+        from: subquery(expandedCalls(this.schema, which, TRUE, { ...buffer.position, limit: chunk }, true), 'x'),
+        orderBy: [{ expr: col('sequence', 'x'), direction: 'ASC' }],
+      });
+      const rows = await this.inTurn(() => this.w.rows(numbered));
+      if (rows.length > 0) {
+        const last = rows[rows.length - 1];
+        buffer.position = { entity: String(last.entity_id), sequence: toNumber(last.sequence) };
+      }
+      buffer.exhausted = rows.length < chunk;
+      // an entity whose call is an ordinary row is read with the ordinary rows
+      for (const row of rows) if (toNumber(row.written) === 0 && row.delivered_at === null) buffer.rows.push(row);
+    }
+    return buffer.rows;
+  }
+
+  /** Where a reader starts in a record: at its watermark (the entity there found by numbering the record once). */
+  private async start(first: number, watermark: number): Promise<Omit<RecordPosition, 'limit'>> {
+    if (watermark < first) return { entity: null, sequence: first - 1 };
+    const entity = await this.inTurn(() => entityAt(this.w, this.schema, this.destination, first, watermark));
+    if (entity === null) throw new Error(`internal error: the outbox record of ${this.destination} from sequence ${first} has no call at its watermark ${watermark}`);
+    return { entity, sequence: watermark };
+  }
+
   /** Pending calls of the destination now (after a failure: what waits for the next run). */
   async pending(): Promise<number> {
-    const rows = await this.inTurn(() => this.w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: tableOf(stateTable(this.schema, 'outbox')), where: this.mine })));
+    const records = and(ofDestination(this.destination), withPending);
+    const rows = await this.inTurn(() => this.w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: calls(this.schema, records, true), where: this.mine })));
     return toNumber(rows[0]?.n);
   }
 
@@ -94,7 +172,7 @@ export class OutboxReader {
 }
 
 /** The transitions each run wrote to the outbox for one entity of a definition, by run (`quorum explain --history`). */
-export async function transitionsByRun(w: StateWriter, schema: string, definition: string, entity: string): Promise<Map<string, string[]>> {
+export async function transitionsByRun(w: StateWriter, schema: string, definition: string, entity: string, withGenerations = true): Promise<Map<string, string[]>> {
   const rows = await w.rows(
     select({
       distinct: true,
@@ -102,7 +180,7 @@ export async function transitionsByRun(w: StateWriter, schema: string, definitio
         { expr: col('run_id'), alias: 'run_id' },
         { expr: col('transition'), alias: 'transition' },
       ],
-      from: tableOf(stateTable(schema, 'outbox')),
+      from: calls(schema, bin('=', col('definition', 'g'), str(definition)), withGenerations, bin('=', col('entity_id', 'e'), str(entity))),
       where: and(bin('=', col('definition'), str(definition)), bin('=', col('entity_id'), str(entity))),
       orderBy: [{ expr: col('transition'), direction: 'ASC' }],
     }),

@@ -46,6 +46,12 @@ export interface OutboxInsert {
    * `build` would, so the head still covers the whole insert.
    */
   readonly slice: ((sequenceBase: number, afterEntity: string | null, limit: number) => Statement) | null;
+  /**
+   * Set where the insert's rows can be written as one outbox_generations row instead (a first
+   * run's entered calls of a user-level definition, read from staging): the call type, and whether
+   * each call's record carries the entity's value. Its per-row text is then `entityCallTail`'s.
+   */
+  readonly generation: { readonly callType: CallType; readonly withValue: boolean } | null;
 }
 
 export function outboxInserts(
@@ -62,12 +68,18 @@ export function outboxInserts(
       for (const { transition, rows, context } of transitionsFor(refs, source, d, call, target)) {
         const options = { d, target, call, transition, rows, groupContext: context, stamp, generation };
         const byEntity = !perUserCalls(d, call);
+        const value = d.kind === 'trait' ? rows.value : null;
+        // Only where the record's own part is exactly what the expansion rebuilds from a snapshot row.
+        const expandable =
+          source.staged?.(d.name) === true && transition === 'entered' && d.level === 'user' && byEntity && rows.user === null &&
+          JSON.stringify(callRecordText(options).tail) === JSON.stringify(entityCallTail(rows.entity, value));
         inserts.push({
           destination: target.destination,
           transition,
           head: callRecordText(options).head,
           build: (base) => outboxInsert(outbox, { ...options, base }),
           slice: byEntity ? (base, after, limit) => outboxInsert(outbox, { ...options, rows: entitySlice(rows, after, limit), base }) : null,
+          generation: expandable ? { callType: call, withValue: value !== null } : null,
         });
       }
     }
@@ -131,7 +143,7 @@ interface OutboxInsertOptions {
   readonly base: number;
 }
 
-const OUTBOX_COLUMNS = [
+export const OUTBOX_COLUMNS = [
   'message_id', 'destination', 'run_id', 'definition', 'entity_id', 'transition', 'call_type', 'payload',
   'created_at', 'attempts', 'last_error', 'delivered_at', 'sequence', 'rejected_at',
 ] as const;
@@ -247,6 +259,11 @@ function jsonText(shared: Record<string, string | boolean | null>, perRow: Recor
   }
   parts.push(str('}'));
   return { head, tail: parts.length === 1 ? parts[0] : concat(...parts) };
+}
+
+/** The per-row text of a user-level entity's call: its user id, and its value for a trait. */
+export function entityCallTail(entity: Expr, value: Expr | null): Expr {
+  return jsonText({}, { user_id: entity, anonymous_id: null, group_id: null, value }).tail;
 }
 
 /** Joins the account's earliest user (position 1), from staging or from the previous snapshot. */

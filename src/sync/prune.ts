@@ -4,11 +4,13 @@
 // old they are, and calls set aside as too large stay as evidence. Within the retention the outbox
 // still answers `quorum explain --history` about what was sent. The last call written always stays:
 // the consistency check (state-check.ts) compares its sequence with the one `meta` recorded. The
-// heads of runs none of whose calls remain go with them (outbox-heads.ts).
-import { and, bin, col, deleteFrom, isNull, num, ts } from '../sql/ast.js';
+// heads of runs none of whose calls remain go with them (outbox-heads.ts). A first run's record by
+// generation goes once all its calls from the snapshot are delivered, the rows in its range with it
+// (outbox-generations.ts).
 import { pruneOutboxHeads } from './outbox-heads.js';
+import { pruneWithGenerations } from './outbox-generations.js';
 import { outboxHighWater } from './snapshot-records.js';
-import { StateWriter, stateTable } from './state-sql.js';
+import { StateWriter } from './state-sql.js';
 
 export const DEFAULT_OUTBOX_RETENTION_DAYS = 7;
 
@@ -16,6 +18,6 @@ export async function pruneOutbox(writer: StateWriter, schema: string, retention
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
   const high = await outboxHighWater(writer, writer.printer, schema);
   if (high === null) return;
-  await writer.run(deleteFrom(stateTable(schema, 'outbox'), and(isNull(col('delivered_at'), true), bin('<', col('delivered_at'), ts(cutoff)), bin('<', col('sequence'), num(high)))));
+  await pruneWithGenerations(writer, schema, cutoff, high);
   await pruneOutboxHeads(writer, schema);
 }

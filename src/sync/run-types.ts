@@ -48,6 +48,10 @@ export interface RunRequest {
    * OUTBOX_SLICE_ROWS, so that a crash test's small change sets are written in several slices.
    */
   readonly outboxSliceRows?: number;
+  /** false: a first run writes one outbox row per call even where a record by generation would do (tests compare the two) */
+  readonly outboxByGeneration?: boolean;
+  /** Tests only: delivery's page size in place of its default, so that small outboxes are read in several pages. */
+  readonly outboxPageSize?: number;
 }
 
 /** The operator log's `stage.*` events (logging/stage-clock.ts); the bench reads them by name. */

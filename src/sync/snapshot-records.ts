@@ -8,7 +8,7 @@
 // messageId, so the same history gives the same ids on every deployment and a replayed as_of gets
 // new ones. It is never reset: when its record is lost, `state repair` recovers it from the runs
 // table, whose summaries name every definition each committed run wrote.
-import { aggregate, cast, col, COUNT, countAll, deleteFrom, insertInto, isNull, num, select, str, tableOf, ts, union, type Expr, type Query, type TableRef } from '../sql/ast.js';
+import { aggregate, cast, col, COUNT, countAll, deleteFrom, insertInto, isNull, num, select, str, subquery, tableOf, ts, union, type Expr, type Query, type TableRef } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements } from '../warehouse/connection.js';
 import type { SyncDefinition } from './diff-sql.js';
@@ -103,10 +103,12 @@ export async function writeSnapshotRecords(w: StateWriter, schema: string, recor
   await w.run(insertInto(table, ['definition', 'run_id', 'as_of', 'generation', 'row_count', 'user_count'], rows.length === 1 ? rows[0] : union(rows)));
 }
 
-/** The outbox's last sequence, or null when it is empty. */
+/** The outbox's last sequence (its records by generation included), or null when it is empty. */
 export async function outboxHighWater(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<number | null> {
+  const highest = (table: 'outbox' | 'outbox_generations', column: string) =>
+    select({ columns: [{ expr: aggregate('max', col(column)), alias: 'n' }], from: tableOf(stateTable(schema, table)) });
   const rows = await target.query(
-    printer.print(select({ columns: [{ expr: aggregate('max', col('sequence')), alias: 'n' }], from: tableOf(stateTable(schema, 'outbox')) })),
+    printer.print(select({ columns: [{ expr: aggregate('max', col('n', 'h')), alias: 'n' }], from: subquery(union([highest('outbox', 'sequence'), highest('outbox_generations', 'last_sequence')]), 'h') })),
   );
   return nullable(rows[0]?.n);
 }

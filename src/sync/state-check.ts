@@ -5,7 +5,7 @@
 //   every definition with snapshot rows has a record in snapshot_runs, with a generation;
 //   its rows in snapshots and snapshot_users are as many as the record says;
 //   meta holds the state-format version;
-//   the outbox still holds the last sequence written (pruning keeps it);
+//   the outbox (with its records by generation) still holds the last sequence written (pruning keeps it);
 //   the runs table still holds the last run that committed.
 //
 // A scan of the two snapshot tables, grouped: the same order of cost as the diff that follows.
@@ -46,6 +46,8 @@ export function consistencyQuery(schema: string, skip: ReadonlySet<string> = new
     ['snapshots', branch(schema, 'snapshots', 'rows', definition, COUNT, NULL, { groupBy: [definition] })],
     ['snapshot_users', branch(schema, 'snapshot_users', 'users', definition, COUNT, NULL, { groupBy: [definition] })],
     ['outbox', branch(schema, 'outbox', 'outbox_max', NULL, aggregate('max', col('sequence')), NULL)],
+    // A first run's record by generation holds sequences up to its last (outbox-generations.ts).
+    ['outbox_generations', branch(schema, 'outbox_generations', 'outbox_max', NULL, aggregate('max', col('last_sequence')), NULL)],
     ['runs', branch(schema, 'runs', 'runs', NULL, COUNT, NULL)],
     ['meta', branch(schema, 'meta', 'meta', col('key'), NULL, col('value'))],
   ];
@@ -92,7 +94,7 @@ export async function readFacts(target: Pick<Statements, 'query'>, printer: SqlP
       const entry = actual.get(name) ?? { rows: 0, users: 0 };
       entry[measure] = n ?? 0;
       actual.set(name, entry);
-    } else if (measure === 'outbox_max') outboxMax = n;
+    } else if (measure === 'outbox_max') outboxMax = n === null ? outboxMax : Math.max(outboxMax ?? n, n);
     else if (measure === 'runs') runs = n ?? 0;
     else if (measure === 'meta') meta.set(name, String(r.text));
     else if (measure === 'last_run') lastRunFound = true;
@@ -100,8 +102,8 @@ export async function readFacts(target: Pick<Statements, 'query'>, printer: SqlP
   return { recorded, actual, meta, outboxMax, runs, lastRunFound };
 }
 
-export async function checkConsistency(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<ConsistencyReport> {
-  return checkFacts(schema, await readFacts(target, printer, schema));
+export async function checkConsistency(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string, skip: ReadonlySet<string> = new Set()): Promise<ConsistencyReport> {
+  return checkFacts(schema, await readFacts(target, printer, schema, skip), skip);
 }
 
 /** The problems the facts show; checks that need a table in `skip` are not made. */

@@ -16,7 +16,11 @@ import { STATE_TABLES } from './state-tables.js';
 // snapshot generation delivery derives the id from. Each upgrade creates the tables and alters the
 // columns; rows an older format wrote stay as they are (a full payload has no head, a stored
 // messageId is sent as stored), so undelivered calls go out with the ids they were written with.
-export const STATE_FORMAT_VERSION = 5;
+// Format 6 adds `outbox_generations`: a first run's calls of a user-level definition as one record,
+// expanded from the snapshot (outbox-generations.ts); an older state has none, so its outbox reads
+// as before.
+export const STATE_FORMAT_VERSION = 6;
+
 
 /** The `meta` keys. */
 export const META = { formatVersion: 'format_version', outboxSequence: 'outbox_sequence', lastRun: 'last_run' } as const;

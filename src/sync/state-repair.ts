@@ -13,6 +13,7 @@ import type { WarehouseConnection } from '../warehouse/connection.js';
 import { changeSetInsert } from './change-set-sql.js';
 import { insertStaging, replaceSnapshots, stagingQuery } from './diff-sql.js';
 import { acquireLock } from './lock.js';
+import { keepChangedEntities, keepDefinitions } from './outbox-generations.js';
 import { countHeadless, deleteHeadless } from './outbox-heads.js';
 import { lockTtlFromEnv, newRunId, syncDefinitions } from './run.js';
 import { outboxHighWater, readSnapshotRecords, stagedCounts, writeSnapshotRecords, type NewRecord, type SnapshotRecord } from './snapshot-records.js';
@@ -20,7 +21,7 @@ import { checkFacts, readFacts, type StateFacts } from './state-check.js';
 import { inspectShape, META, STATE_FORMAT_VERSION, writeMeta, type StateProblem, type StateShape } from './state-format.js';
 import { alterStateTables } from './state-guard.js';
 import { recoverHistory, recordRepair } from './state-history.js';
-import { ensureStateTables, inList, StateWriter, stateRefs, stateTable } from './state-sql.js';
+import { ensureStateTables, generationsExist, inList, StateWriter, stateRefs, stateTable } from './state-sql.js';
 import { col, deleteFrom } from '../sql/ast.js';
 
 export type RepairFrom = 'last' | 'empty';
@@ -40,7 +41,7 @@ export async function diagnoseState(connection: WarehouseConnection, schema: str
   const shape = await inspectShape(connection, schema);
   if (shape.kind === 'fresh' || shape.kind === 'old') return { schema, shape: shape.kind, problems: [], recreate: [], altered: [], facts: null };
   const recreate = shape.kind === 'damaged' ? [...shape.missingTables, ...shape.badTables] : [];
-  const skip = new Set(recreate);
+  const skip = new Set([...recreate, ...((await generationsExist(connection, schema)) ? [] : ['outbox_generations'])]);
   const facts = await readFacts(connection, connection.dialect.printer, schema, skip);
   const report = checkFacts(schema, facts, skip);
   const problems = [...(shape.kind === 'damaged' ? shape.problems : []), ...report.problems];
@@ -131,6 +132,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
         const changes = stateTable(schema, 'changes');
         await w.run(deleteFrom(changes));
         await w.run(changeSetInsert(refs, changes, definitions));
+        await keepChangedEntities(w, schema, changes, definitions.map((d) => d.name));
         for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, { runId, asOf, now, namespace: '', spaceId: '' })) await w.run(statement);
         await w.run(deleteFrom(changes));
         const counts = await stagedCounts(w, refs.staging, definitions);
@@ -138,6 +140,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
         for (const d of definitions) records.push({ definition: d.name, runId, asOf, generation: generation(d.name), rowCount: counts.get(d.name)!.rows, userCount: counts.get(d.name)!.users });
       }
       if (plan.forget.length > 0) {
+        await keepDefinitions(w, schema, plan.forget);
         await w.run(deleteFrom(refs.snapshots, inList(col('definition'), plan.forget)));
         await w.run(deleteFrom(refs.snapshotUsers, inList(col('definition'), plan.forget)));
         for (const name of plan.forget) records.push({ definition: name, runId, asOf: now, generation: generation(name), rowCount: 0, userCount: 0 });

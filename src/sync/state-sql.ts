@@ -89,6 +89,11 @@ export async function stateTablesExist(connection: WarehouseConnection, schema: 
   return Object.values(STATE_TABLES).every((t) => ('scratch' in t && t.scratch) || 'addedIn' in t || t.name === STATE_TABLES.meta.name || tables.has(t.name));
 }
 
+/** Whether the state has `outbox_generations` (format 6; an older state gets it at its next run): readers of an older one read the outbox alone. */
+export async function generationsExist(connection: WarehouseConnection, schema: string): Promise<boolean> {
+  return (await connection.readTables(schema)).has(STATE_TABLES.outbox_generations.name);
+}
+
 export function toNumber(value: unknown): number {
   if (value === null || value === undefined) return 0;
   return typeof value === 'bigint' ? Number(value) : Number(value);

@@ -126,6 +126,40 @@ export const STATE_TABLES = {
     primaryKey: ['run_id', 'destination', 'first_sequence'],
     addedIn: 4,
   },
+  outbox_generations: {
+    name: 'outbox_generations',
+    description:
+      "a first run's entered calls of one user-level definition to one destination, written as one row instead of one outbox row per call (state format 6): its calls are the snapshot rows of the definition that still carry the run's run_id, with the outbox rows in [first_sequence, last_sequence], numbered in entity order; a later run writes a call out as an ordinary outbox row before it changes that snapshot row",
+    columns: [
+      column('run_id', 'string'),
+      column('destination', 'string'),
+      column('first_sequence', 'integer'),
+      column('last_sequence', 'integer'),
+      column('definition', 'string'),
+      column('transition', 'string'),
+      column('call_type', 'string'),
+      column('with_value', 'integer'), // 1: a trait's call, whose record carries the snapshot's value
+      column('created_at', 'timestamp'),
+      column('delivered_through', 'integer'), // its calls from the snapshot up to this sequence are delivered
+      column('delivered_at', 'timestamp', true), // when delivered_through last moved
+    ],
+    primaryKey: ['destination', 'first_sequence'],
+    addedIn: 6,
+  },
+  outbox_generation_rows: {
+    name: 'outbox_generation_rows',
+    description:
+      "the snapshot rows a later run deleted or rewrote while a first run's record by generation still stood for their calls: copied as they were, so that the record's calls and their numbering stay what they were",
+    columns: [
+      column('definition', 'string'),
+      column('entity_id', 'string'),
+      column('value', 'string', true),
+      column('run_id', 'string'), // the record's run: the run that wrote the snapshot row
+    ],
+    primaryKey: ['definition', 'run_id', 'entity_id'],
+    bulk: true,
+    addedIn: 6,
+  },
   runs: {
     name: 'runs',
     description: 'one row per run: when, how long, sizes, entered / exited, delivered',

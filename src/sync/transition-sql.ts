@@ -88,6 +88,8 @@ export interface TransitionSource {
   entitiesChanged(name: Which): TransitionRows;
   usersEntered(name: Which): TransitionRows;
   usersExited(name: Which): TransitionRows;
+  /** True where every staged row of the definition entered (its snapshot was empty), read from staging as it is. */
+  staged?(name: string): boolean;
 }
 
 export function joinedTransitions(refs: StateRefs): TransitionSource {

@@ -4,9 +4,9 @@
 // its destinations are sinks that take every call; what it sent is read back from its outbox.
 import type { Project } from '../definitions/model.js';
 import { SEGMENT_LIMITS, type Destination } from '../destinations/destination.js';
-import { bin, col, select, str, tableOf } from '../sql/ast.js';
+import { bin, col, select, str } from '../sql/ast.js';
 import { run } from '../sync/run.js';
-import { stateTable } from '../sync/state-sql.js';
+import { outboxCalls } from '../sync/outbox-generations.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import type { StepSent } from './compare-sent.js';
@@ -44,7 +44,8 @@ export async function stepSends(request: StepSendsRequest): Promise<StepSent> {
       select({
         distinct: true,
         columns: ['destination', 'definition', 'transition', 'entity_id'].map((name) => ({ expr: col(name), alias: name })),
-        from: tableOf(stateTable(schema, 'outbox')),
+        // A first run's calls may be records by generation: read the outbox as delivery does.
+        from: outboxCalls(schema, 'o', bin('=', col('run_id', 'g'), str(runId))),
         where: bin('=', col('run_id'), str(runId)),
       }),
     ),

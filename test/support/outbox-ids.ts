@@ -1,9 +1,13 @@
 // The messageIds of outbox rows, as delivery sends them. From state format 5 a row stores no
 // messageId: delivery derives it from the row and its head (src/sync/outbox-rows.ts), so a test
 // that compares what was received with what the outbox holds reads the ids through the same path.
+// From format 6 a first run's calls may be a record by generation: they are read as delivery reads them.
+import { col, select, TRUE } from '../../src/sql/ast.js';
+import { outboxCalls } from '../../src/sync/outbox-generations.js';
 import { readOutboxHeads, withHeads } from '../../src/sync/outbox-heads.js';
+import { OUTBOX_COLUMNS } from '../../src/sync/outbox-sql.js';
 import { messageIdOfRow, readCallRecord, type OutboxRow } from '../../src/sync/outbox-rows.js';
-import { StateWriter, toNumber } from '../../src/sync/state-sql.js';
+import { generationsExist, StateWriter, toNumber } from '../../src/sync/state-sql.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 
 /**
@@ -11,9 +15,11 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
  * A row whose payload is not a call record has no id to derive: it is named `sequence <n>`.
  */
 export async function outboxMessageIds(connection: WarehouseConnection, schema: string, where = 'TRUE'): Promise<string[]> {
-  const rows: OutboxRow[] = await connection.query(
-    `SELECT message_id, destination, entity_id, sequence, run_id, payload FROM ${schema}.outbox WHERE ${where} ORDER BY destination, sequence`,
-  );
+  const columns = ['message_id', 'destination', 'entity_id', 'sequence', 'run_id', 'payload'];
+  const calls = (await generationsExist(connection, schema))
+    ? `(${connection.dialect.printer.print(select({ columns: OUTBOX_COLUMNS.map((c) => ({ expr: col(c), alias: c })), from: outboxCalls(schema, 'o', TRUE) }))}) AS calls`
+    : `${schema}.outbox`;
+  const rows: OutboxRow[] = await connection.query(`SELECT ${columns.join(', ')} FROM ${calls} WHERE ${where} ORDER BY destination, sequence`);
   const w = new StateWriter(connection.dialect.printer, connection);
   const ids: { sequence: number; id: string }[] = [];
   for (const destination of new Set(rows.map((r) => String(r.destination)))) {

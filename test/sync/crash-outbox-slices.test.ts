@@ -116,7 +116,8 @@ if (WIRE_URL) {
 }
 
 function runChild(w: Warehouse, asOf: string, crashAt: string | null): Promise<ChildResult> {
-  return runNode([CHILD, w.dir, asOf, '--outbox-slice-rows', String(SLICE_ROWS), ...w.args], runEnv(crashAt));
+  // one row per call: a first run's user-level inserts would otherwise be records by generation, not slices
+  return runNode([CHILD, w.dir, asOf, '--outbox-slice-rows', String(SLICE_ROWS), '--row-per-call', ...w.args], runEnv(crashAt));
 }
 
 /** A clean run: exit 0; its run id, which the calls and heads carry and the comparison blanks out. */

@@ -31,10 +31,12 @@ interface Case {
 const CASES: Case[] = [
   ...[
     'lock-acquired', 'run-recorded', 'transaction-begun', 'staging', 'staged', 'counted', 'outbox-written:1', 'outbox-written:7',
-    'snapshots-deleted', 'snapshots-written', 'staging-cleared', 'run-summarised', 'committed', 'page-read:1', 'batch-sent:1',
+    'record-rows-kept', 'snapshots-deleted', 'snapshots-written', 'staging-cleared', 'run-summarised', 'committed', 'page-read:1', 'batch-sent:1',
     'batch-sent:4', 'batch-marked:2', 'delivered', 'run-finished',
   ].map((point) => ({ name: point, crashes: [point] })),
   { name: 'first run: batch-sent:2', crashes: ['batch-sent:2'], firstRun: true },
+  // a first run's calls by generation: killed after a mark moved a record's watermark
+  { name: 'first run: batch-marked:1', crashes: ['batch-marked:1'], firstRun: true },
   // killed again while the next run delivers the leftovers of the first kill
   { name: 'twice: batch-marked:1, then page-read:1', crashes: ['batch-marked:1', 'page-read:1'] },
   { name: 'twice: committed, then batch-sent:1', crashes: ['committed', 'batch-sent:1'] },

@@ -5,7 +5,9 @@
 //   not called damaged, and from then on emits the ids a deployment that always had format 2 emits;
 //   an upgrade that stopped half-way finishes on the next run; calls a format-3 or format-4 state
 //   left undelivered (their messageIds stored in the row) go out with those ids, after the upgrade
-//   to format 5 (messageIds computed at delivery).
+//   to format 5 (messageIds computed at delivery); a format-5 state gets format 6's table of records
+//   by generation and its leftovers go out as before. States of an older format are made by runs
+//   that write one outbox row per call (`outboxByGeneration: false`), as those formats did.
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,10 +32,15 @@ const FORMAT_1: Record<string, string[]> = {
 const FORMAT_3_TABLES = ['run_modes', 'verifications'];
 /** The table format 4 added (each outbox insert's shared head). */
 const FORMAT_4_TABLES = ['outbox_heads'];
+/** The tables format 6 added (a first run's calls by generation). */
+const FORMAT_6_TABLES = ['outbox_generations', 'outbox_generation_rows'];
 /** What `meta` says once a run has upgraded a state. */
-const CURRENT_FORMAT = '5';
+const CURRENT_FORMAT = '6';
 /** Forward, back, forward, back, and the same instant twice. */
 const HISTORY = [AS_OFS[1], AS_OFS[3], AS_OFS[0], AS_OFS[5], AS_OFS[3], AS_OFS[3], AS_OFS[4]];
+
+/** Runs that build a state to be turned into an older format write the outbox those formats wrote. */
+const LEGACY_OUTBOX = { outboxByGeneration: false } as const;
 
 let receiver: Receiver;
 let fresh: string;
@@ -51,7 +58,7 @@ async function deploymentsAfter(prefixes: readonly string[], asOfs: readonly str
   const dirs: string[] = [];
   for (const prefix of prefixes) {
     const dir = await deployment(prefix);
-    for (const asOf of asOfs) await runAt(dir, asOf);
+    for (const asOf of asOfs) await runAt(dir, asOf, LEGACY_OUTBOX);
     dirs.push(dir);
   }
   return dirs;
@@ -71,6 +78,7 @@ async function outboxAsFormat4(dir: string): Promise<Map<string, string>> {
     await s.connection.execute(`UPDATE ${S}.outbox SET message_id = 'stored-' || CAST(sequence AS VARCHAR), delivered_at = NULL`);
     await s.connection.execute(`UPDATE ${S}.outbox_heads SET head = regexp_replace(head, ',"generation":"[0-9]+"', '')`);
     await s.connection.execute(`ALTER TABLE ${S}.outbox ALTER COLUMN message_id SET NOT NULL`);
+    for (const t of FORMAT_6_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
     await s.connection.execute(`UPDATE ${S}.meta SET value = '4' WHERE key = 'format_version'`);
     const heads = await s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox_heads WHERE head LIKE '%"generation"%'`);
     expect(Number(heads[0].n)).toBe(0);
@@ -87,7 +95,7 @@ async function downgradeToFormat1(dir: string): Promise<void> {
   await withSession(dir, async (s) => {
     await s.connection.execute(`DROP TABLE ${S}.meta`);
     await s.connection.execute(`DROP TABLE ${S}.changes`); // the change set's scratch table came later too
-    for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+    for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
     for (const c of ['generation', 'row_count', 'user_count']) await s.connection.execute(`ALTER TABLE ${S}.snapshot_runs DROP COLUMN ${c}`);
   });
   expect(await catalog(dir)).toEqual(FORMAT_1);
@@ -161,28 +169,28 @@ describe('state format 1 is upgraded, not called damaged', () => {
 
   it('an upgrade that stopped after adding the columns finishes on the next run', async () => {
     const dir = await deployment('half');
-    await runAt(dir, AS_OFS[1]);
+    await runAt(dir, AS_OFS[1], LEGACY_OUTBOX);
     await downgradeToFormat1(dir);
     await withSession(dir, async (s) => {
       for (const c of ['generation', 'row_count', 'user_count']) await s.connection.execute(`ALTER TABLE ${S}.snapshot_runs ADD COLUMN ${c} BIGINT`);
     });
     await runAt(dir, AS_OFS[3]);
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
-    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', 'changes', ...FORMAT_3_TABLES, ...FORMAT_4_TABLES].sort());
+    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', 'changes', ...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES].sort());
   }, 60_000);
 });
 
-describe('state format 2 is upgraded to 5, not called damaged', () => {
-  it('the next run creates the tables of formats 3 and 4 and writes the version; without them a format-4 state is damaged', async () => {
+describe('state format 2 is upgraded to 6, not called damaged', () => {
+  it('the next run creates the tables of formats 3, 4 and 6 and writes the version; without them a format-4 state is damaged', async () => {
     const dir = await deployment('format-2');
-    await runAt(dir, AS_OFS[1]);
+    await runAt(dir, AS_OFS[1], LEGACY_OUTBOX);
     await withSession(dir, async (s) => {
-      for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+      for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
       await s.connection.execute(`UPDATE ${S}.meta SET value = '2' WHERE key = 'format_version'`);
     });
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
     await runAt(dir, AS_OFS[3]);
-    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining([...FORMAT_3_TABLES, ...FORMAT_4_TABLES]));
+    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining([...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES]));
     const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
     expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
     await withSession(dir, (s) => s.connection.execute(`DROP TABLE ${S}.verifications`));
@@ -192,7 +200,7 @@ describe('state format 2 is upgraded to 5, not called damaged', () => {
   }, 60_000);
 });
 
-describe('state format 3 is upgraded to 5, not called damaged', () => {
+describe('state format 3 is upgraded to 6, not called damaged', () => {
   it('calls a format-3 state left in the outbox (whole payloads, stored messageIds, no heads) go out as they first went, with their stored ids', async () => {
     const [dir] = await deploymentsAfter(['format-3'], [AS_OFS[1]]);
     const original = receiver.calls('format-3').map(withoutMessageId);
@@ -223,7 +231,7 @@ describe('state format 3 is upgraded to 5, not called damaged', () => {
   }, 60_000);
 });
 
-describe('state format 4 is upgraded to 5, not called damaged', () => {
+describe('state format 4 is upgraded to 6, not called damaged', () => {
   it('undelivered calls a format-4 state left (stored messageIds) go out with those ids; the next calls get ids computed at delivery', async () => {
     const [dir, always] = await deploymentsAfter(['format-4', 'format-4-reference'], [AS_OFS[1]]);
     const original = receiver.calls('format-4');
@@ -250,7 +258,7 @@ describe('state format 4 is upgraded to 5, not called damaged', () => {
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
   }, 90_000);
 
-  it('repair of a damaged format-4 state writes format 5 only after making the column nullable; its leftovers keep their ids', async () => {
+  it('repair of a damaged format-4 state writes format 6 only after making the column nullable; its leftovers keep their ids', async () => {
     const [dir] = await deploymentsAfter(['format-4-repair'], [AS_OFS[1]]);
     const original = receiver.calls('format-4-repair');
     const stored = await outboxAsFormat4(dir);
@@ -268,10 +276,44 @@ describe('state format 4 is upgraded to 5, not called damaged', () => {
   }, 90_000);
 
   it('a state newer than this quorum is refused with an error naming both formats', async () => {
-    const [dir] = await deploymentsAfter(['format-6'], [AS_OFS[1]]);
-    await withSession(dir, (s) => s.connection.execute(`UPDATE ${S}.meta SET value = '6' WHERE key = 'format_version'`));
+    const [dir] = await deploymentsAfter(['format-7'], [AS_OFS[1]]);
+    await withSession(dir, (s) => s.connection.execute(`UPDATE ${S}.meta SET value = '7' WHERE key = 'format_version'`));
     const check = await cliIn(dir, 'state', 'check');
     expect(check.code).not.toBe(0);
-    expect(check.stdout + check.stderr).toContain(`state schema "${S}" has state format 6, written by a newer quorum; this one reads format ${CURRENT_FORMAT}`);
+    expect(check.stdout + check.stderr).toContain(`state schema "${S}" has state format 7, written by a newer quorum; this one reads format ${CURRENT_FORMAT}`);
   }, 60_000);
+});
+
+describe('state format 5 is upgraded to 6, not called damaged', () => {
+  it("the next run creates outbox_generations; calls a format-5 state left go out as written, and the next first run's calls by generation as a format-6 deployment sends them", async () => {
+    const [dir, always] = [await deployment('format-5'), await deployment('format-5-reference')];
+    const down = await startReceiver({ writeKey: WRITE_KEY, faults: { always: 503 } });
+    try {
+      // a format-5 state whose first run's calls all wait: the destination was down
+      await writeProject(dir, { endpoint: down.url, noWarehouse: true });
+      const first = await runAt(dir, AS_OFS[1], LEGACY_OUTBOX);
+      expect(first.failed.hook).toBeGreaterThan(10);
+    } finally {
+      await down.close();
+    }
+    await writeProject(dir, { endpoint: `${receiver.url}/format-5`, noWarehouse: true });
+    await withSession(dir, async (s) => {
+      for (const t of FORMAT_6_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+      await s.connection.execute(`UPDATE ${S}.meta SET value = '5' WHERE key = 'format_version'`);
+    });
+    const check = await cliIn(dir, 'state', 'check', '--json');
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ problems: [] });
+    await runAt(always, AS_OFS[1]);
+    const generations = await withSession(always, (s) => s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox_generations`));
+    expect(Number(generations[0].n)).toBeGreaterThan(0);
+    await runAt(dir, AS_OFS[3]);
+    await runAt(always, AS_OFS[3]);
+    expect(receiver.calls('format-5').map(keyOfReceived).sort()).toEqual(receiver.calls('format-5-reference').map(keyOfReceived).sort());
+    expect(new Set(receiver.calls('format-5').map((c) => c.messageId))).toEqual(new Set(receiver.calls('format-5-reference').map((c) => c.messageId)));
+    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining(FORMAT_6_TABLES));
+    const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
+    expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
+    expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
+  }, 90_000);
 });

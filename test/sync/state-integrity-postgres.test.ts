@@ -14,7 +14,7 @@ import { loadProject } from '../../src/definitions/load-project.js';
 import type { Project } from '../../src/definitions/model.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { readCatalog } from '../../src/evaluation/evaluate.js';
-import { run } from '../../src/sync/run.js';
+import { run, type RunRequest } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import { applyRepair, diagnoseState, planRepair, type RepairFrom } from '../../src/sync/state-repair.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
@@ -54,9 +54,9 @@ interface Engine {
 let receiver: Receiver;
 let base: Project;
 
-async function runOn(engine: Engine, project: Project, asOf: string) {
+async function runOn(engine: Engine, project: Project, asOf: string, extra: Partial<RunRequest> = {}) {
   const catalog = await readCatalog(engine.connection, project);
-  return run({ connection: engine.connection, project, catalog, asOf, definitions: selectDefinitions(project, []), destinationOptions: { retry: FAST_RETRY, maxCalls: 30 } });
+  return run({ connection: engine.connection, project, catalog, asOf, definitions: selectDefinitions(project, []), destinationOptions: { retry: FAST_RETRY, maxCalls: 30 }, ...extra });
 }
 
 /** A project whose calls go to `/<prefix>` on the receiver. */
@@ -113,10 +113,11 @@ async function scenario(engine: Engine, label: string): Promise<void> {
     const prefix = `${label}_format1`;
     const state = `${TAG}_${prefix}`;
     const project = withEndpoint(engine.project(state), prefix);
-    await runOn(engine, project, T1);
-    await runOn(engine, project, T2);
+    // format 1 wrote one outbox row per call
+    await runOn(engine, project, T1, { outboxByGeneration: false });
+    await runOn(engine, project, T2, { outboxByGeneration: false });
     const before = receiver.calls(prefix).length;
-    await engine.connection.execute(`DROP TABLE "${state}".meta`);
+    for (const t of ['meta', 'outbox_generations', 'outbox_generation_rows']) await engine.connection.execute(`DROP TABLE "${state}".${t}`);
     for (const c of ['generation', 'row_count', 'user_count']) await engine.connection.execute(`ALTER TABLE "${state}".snapshot_runs DROP COLUMN ${c}`);
     // formats before 5 stored every call's messageId, in a NOT NULL column
     await engine.connection.execute(`UPDATE "${state}".outbox SET message_id = 'stored-' || CAST(sequence AS VARCHAR)`);

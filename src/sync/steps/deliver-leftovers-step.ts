@@ -7,8 +7,8 @@ import type { RunContext, RunStep } from './run-step.js';
 export const deliverLeftoversStep: RunStep<RunContext & Locked, { readonly leftovers: DeliveryReport }> = {
   name: 'deliver-leftovers',
   stage: { stage: 'deliver', detail: 'leftovers' },
-  run: async ({ connection, schema, destinations, lock, log }) => {
+  run: async ({ request, connection, schema, destinations, lock, log }) => {
     log('delivering calls left in the outbox by earlier runs');
-    return { leftovers: await deliverOutbox({ connection, schema, destinations, lock, log }) };
+    return { leftovers: await deliverOutbox({ connection, schema, destinations, lock, log, pageSize: request.outboxPageSize }) };
   },
 };

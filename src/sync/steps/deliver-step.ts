@@ -8,8 +8,8 @@ export const deliverStep: RunStep<RunContext & Locked, { readonly fresh: Deliver
   name: 'deliver',
   stage: { stage: 'deliver' },
   crashPoint: 'delivered',
-  run: async ({ connection, schema, destinations, lock, log }) => {
+  run: async ({ request, connection, schema, destinations, lock, log }) => {
     log('delivering');
-    return { fresh: await deliverOutbox({ connection, schema, destinations, lock, log }) };
+    return { fresh: await deliverOutbox({ connection, schema, destinations, lock, log, pageSize: request.outboxPageSize }) };
   },
 };

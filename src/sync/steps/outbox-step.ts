@@ -1,10 +1,13 @@
 // Step `outbox` (SPEC §6): one call per change into the outbox, in the transaction that replaces the
 // snapshots. Each definition's next snapshot generation goes into its messageIds (snapshot-records.ts).
-// Each insert's shared head goes once to outbox_heads, over the sequences the insert wrote.
+// Each insert's shared head goes once to outbox_heads, over the sequences the insert wrote. A first
+// run's entered calls of a user-level definition are one outbox_generations row instead of an
+// insert (outbox-generations.ts): the same sequences, rebuilt from the snapshot when read.
 import { crashPoint } from '../crash.js';
 import { outboxInserts, type OutboxInsert } from '../diff-sql.js';
 import { and, bin, col, num, select, str, tableOf, type Statement } from '../../sql/ast.js';
 import { changeSetTransitions } from '../change-set-sql.js';
+import { writeOutboxGeneration } from '../outbox-generations.js';
 import { writeOutboxHead } from '../outbox-heads.js';
 import { nextGenerations, outboxHighWater, readSnapshotRecords } from '../snapshot-records.js';
 import { stateRefs, stateTable, type StateWriter } from '../state-sql.js';
@@ -35,7 +38,11 @@ export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Dif
     let high = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
     for (const d of passing) {
       for (const insert of outboxInserts(outbox, stateRefs(schema), d, stamp, generations.get(d.name)!, transitions)) {
-        const after = await writeOutboxInsert(tx, schema, insert, high, counts?.get(d.name)?.[insert.transition] ?? 0, sliceRows);
+        const expected = counts?.get(d.name)?.[insert.transition];
+        const after =
+          insert.generation !== null && expected !== undefined && request.outboxByGeneration !== false
+            ? await writeGeneration(tx, schema, insert, insert.generation, d.name, stamp, high, expected)
+            : await writeOutboxInsert(tx, schema, insert, high, expected ?? 0, sliceRows);
         if (after > high) await writeOutboxHead(tx, schema, { runId: stamp.runId, destination: insert.destination, first: high + 1, last: after, head: insert.head });
         high = after;
         crashPoint('outbox-written');
@@ -44,6 +51,34 @@ export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Dif
     return { generations };
   },
 };
+
+/**
+ * A first run's insert as one record of its `entered` calls, sequences `high + 1` to `high + rows`:
+ * `rows` is the diff's count of the definition's staged entities, every one of which entered.
+ */
+async function writeGeneration(
+  tx: StateWriter,
+  schema: string,
+  insert: OutboxInsert,
+  generation: NonNullable<OutboxInsert['generation']>,
+  definition: string,
+  stamp: { readonly runId: string; readonly now: string },
+  high: number,
+  rows: number,
+): Promise<number> {
+  if (rows === 0) return high;
+  await writeOutboxGeneration(tx, schema, {
+    runId: stamp.runId,
+    destination: insert.destination,
+    first: high + 1,
+    last: high + rows,
+    definition,
+    callType: generation.callType,
+    withValue: generation.withValue,
+    createdAt: stamp.now,
+  });
+  return high + rows;
+}
 
 /**
  * One insert's rows after the sequence `high`, given about how many rows it has; the new high-water

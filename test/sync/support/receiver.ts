@@ -31,6 +31,8 @@ export interface Faults {
   slowMs?: number;
   /** answer every request with this status (a destination that is down) */
   always?: number;
+  /** answer 500 to every request after this many batches were taken (a destination that goes down midway) */
+  failAfter?: number;
 }
 
 export interface Receiver {
@@ -82,6 +84,7 @@ export async function startReceiver(options: { writeKey?: string; faults?: Fault
     if (state.expectedAuth !== null && req.headers.authorization !== state.expectedAuth) return answer(401, { error: 'bad write key' });
     const f = state.faults;
     if (f.always) return answer(f.always, { error: 'down' });
+    if (f.failAfter !== undefined && requests.filter((r) => r.status === 200).length >= f.failAfter) return answer(500, { error: 'went down' });
     const roll = random();
     let edge = 0;
     if (roll < (edge += f.dropBefore ?? 0)) {

@@ -1,6 +1,7 @@
 // `quorum run` for the crash tests, as a child process: the same pipeline as the CLI's run
 // command, with only the DuckDB dialect loaded so that a process starts in well under a second.
-// Usage: run-child.ts <project> <as-of> [--outbox-slice-rows N] [--postgres | --pglite <data dir>];
+// Usage: run-child.ts <project> <as-of> [--outbox-slice-rows N] [--row-per-call] [--postgres | --pglite <data dir>];
+// `--row-per-call`: a first run writes one outbox row per call, no records by generation;
 // prints the run's JSON; exit 1 on a diagnostic. `--postgres` loads the postgres dialect too (a
 // project on a server); `--pglite` runs a postgres project on a PGlite kept in that directory, so
 // that a process killed mid-transaction leaves a database the next process recovers.
@@ -12,7 +13,7 @@ import { openSession, type DialectLookup } from '../../../src/evaluation/session
 import { run } from '../../../src/sync/run.js';
 import { selectDefinitions } from '../../../src/sync/select.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { 'outbox-slice-rows': { type: 'string' }, postgres: { type: 'boolean' }, pglite: { type: 'string' } } });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { 'outbox-slice-rows': { type: 'string' }, 'row-per-call': { type: 'boolean' }, postgres: { type: 'boolean' }, pglite: { type: 'string' } } });
 const [project, asOf] = positionals;
 const outboxSliceRows = values['outbox-slice-rows'] === undefined ? undefined : Number(values['outbox-slice-rows']);
 
@@ -37,7 +38,7 @@ async function dialects(): Promise<DialectLookup> {
 try {
   const session = await openSession(project, await dialects());
   try {
-    const output = await run({ ...session, asOf, definitions: selectDefinitions(session.project, []), outboxSliceRows });
+    const output = await run({ ...session, asOf, definitions: selectDefinitions(session.project, []), outboxSliceRows, outboxByGeneration: !values['row-per-call'] });
     process.stdout.write(`${JSON.stringify(output)}\n`);
     process.exitCode = Object.keys(output.failed).length > 0 ? 1 : 0;
   } finally {

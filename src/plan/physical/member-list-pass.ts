@@ -1,6 +1,7 @@
 // PASS: what a member list may skip. A member list reads only who is in each output, not every
 // condition's value (preview and explain do): the users who reached a funnel's earlier steps are
-// not read, and users with no event row that some output's condition needs are not listed at all (an event, identify or ranked-trait row: a `performed` count of at least one, a trait comparison that a missing value fails).
+// not read, and users without a row that some output's condition needs (an event scan's, a ranked
+// trait's, their latest identify's) are not listed at all.
 import { assertNever } from '../../diagnostics/assert-never.js';
 import type { Feature, FeatureSource, Plan, PlanAudience, PlanCondition } from '../plan.js';
 import { CTE } from './cte-names.js';

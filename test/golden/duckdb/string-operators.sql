@@ -4,38 +4,6 @@ WITH
   select distinct context_group_id as group_id, user_id, 'context' as sql_context_members from "app"."tracks"
 where context_group_id is not null and user_id is not null and timestamp <= TIMESTAMP '2024-06-01 12:00:00.000000'
 ),
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."identifies" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."groups" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."tracks" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."pages" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "s"."user_id" AS "id"
-  FROM "app"."screens" AS "s"
-  WHERE (("s"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("s"."user_id" IS NOT NULL))
-  UNION
-  SELECT
-    "s"."user_id" AS "id"
-  FROM "sql_trait:sql_context_members" AS "s"
-  WHERE ("s"."user_id" IS NOT NULL)
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -83,7 +51,15 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     "j1"."role" AS "f_1",
     "j1"."email" AS "f_2",
     COALESCE("j2"."m_1", []) AS "f_3"
-  FROM "universe:user" AS "u"
+  FROM (
+    SELECT
+      "p"."id" AS "id"
+    FROM "custom_traits:user" AS "p"
+    UNION
+    SELECT
+      "p"."id" AS "id"
+    FROM "events:user:feature_used" AS "p"
+  ) AS "u"
   LEFT JOIN "custom_traits:user" AS "j1" ON ("j1"."id" = "u"."id")
   LEFT JOIN "events:user:feature_used" AS "j2" ON ("j2"."id" = "u"."id")
 ),

@@ -4,38 +4,6 @@ WITH
   select distinct context_group_id as group_id, user_id, 'context' as sql_context_members from "APP"."TRACKS"
 where context_group_id is not null and user_id is not null and timestamp <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)
 ),
--- every user_id seen at or before as_of
-"universe:user" AS (
-  SELECT DISTINCT
-    "S"."USER_ID" AS "ID"
-  FROM "APP"."IDENTIFIES" AS "S"
-  WHERE (("S"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("S"."USER_ID" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "S"."USER_ID" AS "ID"
-  FROM "APP"."GROUPS" AS "S"
-  WHERE (("S"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("S"."USER_ID" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "S"."USER_ID" AS "ID"
-  FROM "APP"."TRACKS" AS "S"
-  WHERE (("S"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("S"."USER_ID" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "S"."USER_ID" AS "ID"
-  FROM "APP"."PAGES" AS "S"
-  WHERE (("S"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("S"."USER_ID" IS NOT NULL))
-  UNION
-  SELECT DISTINCT
-    "S"."USER_ID" AS "ID"
-  FROM "APP"."SCREENS" AS "S"
-  WHERE (("S"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("S"."USER_ID" IS NOT NULL))
-  UNION
-  SELECT
-    "S"."USER_ID" AS "ID"
-  FROM "sql_trait:sql_context_members" AS "S"
-  WHERE ("S"."USER_ID" IS NOT NULL)
-),
 -- every group_id seen at or before as_of
 "universe:account" AS (
   SELECT DISTINCT
@@ -83,7 +51,15 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
     "J1"."ROLE" AS "F_1",
     "J1"."EMAIL" AS "F_2",
     COALESCE("J2"."M_1", ARRAY_CONSTRUCT()) AS "F_3"
-  FROM "universe:user" AS "U"
+  FROM (
+    SELECT
+      "P"."ID" AS "ID"
+    FROM "custom_traits:user" AS "P"
+    UNION
+    SELECT
+      "P"."ID" AS "ID"
+    FROM "events:user:feature_used" AS "P"
+  ) AS "U"
   LEFT JOIN "custom_traits:user" AS "J1" ON ("J1"."ID" = "U"."ID")
   LEFT JOIN "events:user:feature_used" AS "J2" ON ("J2"."ID" = "U"."ID")
 ),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliArgs } from '../support/cli-bundle.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { connect, openProject } from '../../src/evaluation/session.js';
-import { outboxMessageIds } from '../support/outbox-ids.js';
+import { outboxCallsFrom, outboxMessageIds } from '../support/outbox-ids.js';
 import { writeOperateProject } from './support/operate-project.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -89,7 +89,7 @@ describe('quorum schedule (a process)', () => {
     const { project } = await openProject(dir, dialectNamed);
     const connection = await connect(project, dialectNamed);
     try {
-      const rows = await connection.query('SELECT delivered_at FROM quorum_state.outbox');
+      const rows = await connection.query(`SELECT delivered_at FROM ${await outboxCallsFrom(connection, 'quorum_state')}`);
       expect(rows.length).toBeGreaterThan(8); // more than two batches of four
       expect(rows.filter((r) => r.delivered_at === null)).toEqual([]);
       expect(new Set(received)).toEqual(new Set(await outboxMessageIds(connection, 'quorum_state')));

@@ -17,6 +17,7 @@ import { Scheduler, stopOnSignals } from '../../src/schedule/scheduler.js';
 import { acquireLock } from '../../src/sync/lock.js';
 import { history } from '../../src/sync/history.js';
 import { ensureStateTables } from '../../src/sync/state-sql.js';
+import { outboxCallsFrom } from '../support/outbox-ids.js';
 import { RecordingDestination, writeOperateProject, type OperateProjectOptions } from './support/operate-project.js';
 
 const STATE = 'quorum_state';
@@ -196,7 +197,7 @@ describe('quorum schedule', () => {
     expect(exits).toEqual([]);
     dispose();
 
-    const outbox = await withConnection(dir, (c) => c.query(`SELECT count(*) AS n, count(delivered_at) AS delivered FROM ${STATE}.outbox`));
+    const outbox = await withConnection(dir, async (c) => c.query(`SELECT count(*) AS n, count(delivered_at) AS delivered FROM ${await outboxCallsFrom(c, STATE)}`));
     expect(Number(outbox[0].n)).toBeGreaterThan(3 * 3);
     expect(Number(outbox[0].delivered)).toBe(Number(outbox[0].n));
     expect(h.audit.calls).toHaveLength(Number(outbox[0].n));

@@ -2,13 +2,23 @@
 // messageId: delivery derives it from the row and its head (src/sync/outbox-rows.ts), so a test
 // that compares what was received with what the outbox holds reads the ids through the same path.
 // From format 6 a first run's calls may be a record by generation: they are read as delivery reads them.
-import { col, select, TRUE } from '../../src/sql/ast.js';
+import { col, select, tableOf, TRUE } from '../../src/sql/ast.js';
 import { outboxCalls } from '../../src/sync/outbox-generations.js';
 import { readOutboxHeads, withHeads } from '../../src/sync/outbox-heads.js';
 import { OUTBOX_COLUMNS } from '../../src/sync/outbox-sql.js';
 import { messageIdOfRow, readCallRecord, type OutboxRow } from '../../src/sync/outbox-rows.js';
-import { generationsExist, StateWriter, toNumber } from '../../src/sync/state-sql.js';
+import { generationsExist, StateWriter, stateTable, toNumber } from '../../src/sync/state-sql.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
+
+/**
+ * Every call the outbox holds, as readers see it, for a test's FROM: the outbox table, with the
+ * calls of a first run's records by generation where the state has them (format 6).
+ */
+export async function outboxCallsFrom(connection: WarehouseConnection, schema: string): Promise<string> {
+  const from = (await generationsExist(connection, schema)) ? outboxCalls(schema, 'o', TRUE) : tableOf(stateTable(schema, 'outbox'));
+  const calls = select({ columns: OUTBOX_COLUMNS.map((c) => ({ expr: col(c), alias: c })), from });
+  return `(${connection.dialect.printer.print(calls)}) AS calls`;
+}
 
 /**
  * The ids of the outbox rows matching `where` (SQL over the outbox's columns), in sequence order.
@@ -16,9 +26,7 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
  */
 export async function outboxMessageIds(connection: WarehouseConnection, schema: string, where = 'TRUE'): Promise<string[]> {
   const columns = ['message_id', 'destination', 'entity_id', 'sequence', 'run_id', 'payload'];
-  const calls = (await generationsExist(connection, schema))
-    ? `(${connection.dialect.printer.print(select({ columns: OUTBOX_COLUMNS.map((c) => ({ expr: col(c), alias: c })), from: outboxCalls(schema, 'o', TRUE) }))}) AS calls`
-    : `${schema}.outbox`;
+  const calls = await outboxCallsFrom(connection, schema);
   const rows: OutboxRow[] = await connection.query(`SELECT ${columns.join(', ')} FROM ${calls} WHERE ${where} ORDER BY destination, sequence`);
   const w = new StateWriter(connection.dialect.printer, connection);
   const ids: { sequence: number; id: string }[] = [];

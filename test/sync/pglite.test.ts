@@ -12,7 +12,7 @@ import { run } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harness.js';
-import { outboxMessageIds } from '../support/outbox-ids.js';
+import { outboxCallsFrom, outboxMessageIds } from '../support/outbox-ids.js';
 import { loadIntoPostgres } from './support/postgres-data.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
@@ -64,7 +64,7 @@ describe('quorum run on Postgres (PGlite)', () => {
       const runs = await history(connection, project.config.stateSchema);
       expect(runs.length).toBe(INSTANTS.length + 1);
       expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
-      const pending = await connection.query('SELECT COUNT(*) AS n FROM quorum_state.outbox WHERE delivered_at IS NULL');
+      const pending = await connection.query(`SELECT COUNT(*) AS n FROM ${await outboxCallsFrom(connection, 'quorum_state')} WHERE delivered_at IS NULL`);
       expect(Number(pending[0].n)).toBe(0);
       // every call the outbox holds went out with the id delivery derives from its row
       const ids = await outboxMessageIds(connection, 'quorum_state');

@@ -30,7 +30,7 @@ export function featuresCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind
   return {
     name: node.name,
     comment: `every value the ${node.level}-level conditions read, one row per ${node.level}`,
-    query: featuresQuery(ctx, node.level, node.columns, featureRows(ctx, node), col('id', 'u'), []),
+    query: featuresQuery(ctx, node.level, node.columns, featureRows(ctx, node), col('id', 'u'), [], rowsCte(node)),
   };
 }
 
@@ -53,6 +53,15 @@ function featureRows(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'feat
     default:
       return assertNever(node.strategy, 'features strategy');
   }
+}
+
+/**
+ * The CTE whose rows are the features' rows, read as `u`: the one CTE of an event-users list. Its
+ * values are read from `u` itself; a join of it with itself on its own key would add nothing but
+ * a second hash table of every listed user.
+ */
+function rowsCte(node: Extract<PhysicalCte, { kind: 'features' }>): string | null {
+  return node.strategy === 'event_users' && node.rows.length === 1 ? node.rows[0] : null;
 }
 
 function featureExpr(f: Feature, aliases: ReadonlyMap<string, string>): Expr {
@@ -91,6 +100,7 @@ export function featuresQuery(
   rows: FromItem,
   key: Expr,
   extra: readonly SelectColumn[],
+  rowsFrom: string | null = null,
 ): Select {
   const features = ctx.plan.features.filter((f) => f.level === level && columns.includes(f.column));
   const joinedCtes: string[] = [];
@@ -112,11 +122,13 @@ export function featuresQuery(
       );
     }
   }
-  const aliases = new Map(joinedCtes.map((cte, i) => [cte, `j${i + 1}`]));
+  const joined = joinedCtes.filter((cte) => cte !== rowsFrom);
+  const aliases = new Map<string, string>(joined.map((cte, i) => [cte, `j${i + 1}`]));
+  if (rowsFrom !== null) aliases.set(rowsFrom, 'u');
   return select({
     columns: [{ expr: key, alias: 'id' }, ...extra, ...features.map((f) => ({ expr: featureExpr(f, aliases), alias: f.column }))],
     from: rows,
-    joins: joinedCtes.map((cte, i) => {
+    joins: joined.map((cte, i) => {
       const alias = `j${i + 1}`;
       const keyed = sqlKeyed.get(cte);
       return join('LEFT', keyed ? subquery(keyed, alias) : table(cte, alias), bin('=', col('id', alias), key));

@@ -102,11 +102,10 @@ WITH
 "features:user" AS (
   SELECT
     "u"."id" AS "id",
-    COALESCE("j1"."m_1", 0) AS "f_1",
-    COALESCE("j2"."m_1", 0) AS "f_2"
+    COALESCE("u"."m_1", 0) AS "f_1",
+    COALESCE("j1"."m_1", 0) AS "f_2"
   FROM "events:user:logged_in" AS "u"
-  LEFT JOIN "events:user:logged_in" AS "j1" ON ("j1"."id" = "u"."id")
-  LEFT JOIN "events:user:report_created" AS "j2" ON ("j2"."id" = "u"."id")
+  LEFT JOIN "events:user:report_created" AS "j1" ON ("j1"."id" = "u"."id")
 ),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (

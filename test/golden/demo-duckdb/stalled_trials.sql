@@ -104,9 +104,8 @@ WITH
 "features:user" AS (
   SELECT
     "u"."id" AS "id",
-    COALESCE("j1"."reached", 0) AS "f_2"
+    COALESCE("u"."reached", 0) AS "f_2"
   FROM "funnel:1:step_2" AS "u"
-  LEFT JOIN "funnel:1:step_2" AS "j1" ON ("j1"."id" = "u"."id")
 ),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (

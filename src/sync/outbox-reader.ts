@@ -3,7 +3,7 @@
 // dealt into batches as it is read (outbox-batches.ts). What delivery reads, and nothing else does.
 // Each reads the ordinary rows together with the calls of a first run's records by generation
 // (outbox-generations.ts), so that it sees the calls the outbox held before state format 6.
-import { and, bin, col, COUNT, isNull, num, select, str, subquery, tableOf, TRUE, type Expr, type FromItem } from '../sql/ast.js';
+import { aggregate, and, bin, col, COUNT, isNull, join, num, select, str, subquery, tableOf, TRUE, type Expr, type FromItem } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
 import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordPosition } from './outbox-generations.js';
 import { readOutboxHeads, withHeads } from './outbox-heads.js';
@@ -29,25 +29,63 @@ function calls(schema: string, which: Expr, withGenerations: boolean, picked: Ex
 
 /** Calls waiting in the outbox, over every destination. */
 export async function countPendingCalls(w: StateWriter, schema: string, withGenerations = true): Promise<number> {
-  const rows = await w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: calls(schema, withPending, withGenerations), where: PENDING }));
-  return toNumber(rows[0]?.n);
+  let n = 0;
+  for (const waiting of (await pendingByDestination(w, schema, withGenerations)).values()) n += waiting;
+  return n;
 }
 
 /** Pending calls per destination, by destination name. */
 export async function waitingByDestination(w: StateWriter, schema: string): Promise<{ destination: string; waiting: number }[]> {
-  const rows = await w.rows(
+  const byDestination = await pendingByDestination(w, schema, true);
+  return [...byDestination.keys()].sort().map((destination) => ({ destination, waiting: byDestination.get(destination)! }));
+}
+
+/**
+ * Pending calls by destination (of one, with `only`), counted without numbering any record: a
+ * record's calls past its watermark are pending but those written out as ordinary rows, which the
+ * ordinary rows count with their own state. Numbering a first run's record of 1,000,000 calls to
+ * count them raised delivery's peak RSS by 150 MB (BENCHMARKS.md, "Delivery reads no whole record").
+ */
+async function pendingByDestination(w: StateWriter, schema: string, withGenerations: boolean, only: string | null = null): Promise<Map<string, number>> {
+  const byDestination = new Map<string, number>();
+  const add = (destination: unknown, n: number) => {
+    if (n > 0) byDestination.set(String(destination), (byDestination.get(String(destination)) ?? 0) + n);
+  };
+  const ordinary = await w.rows(
     select({
       columns: [
         { expr: col('destination'), alias: 'destination' },
         { expr: COUNT, alias: 'n' },
       ],
-      from: calls(schema, withPending, true),
-      where: PENDING,
+      from: tableOf(stateTable(schema, 'outbox')),
+      where: only === null ? PENDING : pendingFor(only),
       groupBy: [col('destination')],
-      orderBy: [{ expr: col('destination'), direction: 'ASC' }],
     }),
   );
-  return rows.map((row) => ({ destination: String(row.destination), waiting: toNumber(row.n) }));
+  for (const r of ordinary) add(r.destination, toNumber(r.n));
+  if (!withGenerations) return byDestination;
+  const recordKey = ['destination', 'first_sequence', 'last_sequence', 'delivered_through'].map((c) => col(c, 'g'));
+  const records = await w.rows(
+    select({
+      columns: [
+        { expr: col('destination', 'g'), alias: 'destination' },
+        { expr: bin('-', col('last_sequence', 'g'), col('delivered_through', 'g')), alias: 'past_watermark' },
+        { expr: aggregate('count', col('sequence', 'o')), alias: 'written' },
+      ],
+      from: tableOf(stateTable(schema, 'outbox_generations'), 'g'),
+      joins: [
+        join(
+          'LEFT',
+          tableOf(stateTable(schema, 'outbox'), 'o'),
+          and(bin('=', col('destination', 'o'), col('destination', 'g')), bin('>', col('sequence', 'o'), col('delivered_through', 'g')), bin('<=', col('sequence', 'o'), col('last_sequence', 'g'))),
+        ),
+      ],
+      where: only === null ? withPending : and(ofDestination(only), withPending),
+      groupBy: recordKey,
+    }),
+  );
+  for (const r of records) add(r.destination, toNumber(r.past_watermark) - toNumber(r.written));
+  return byDestination;
 }
 
 /**
@@ -61,8 +99,15 @@ export const DEFAULT_PAGE_SIZE = 2_500;
 
 /** The columns of a page. */
 const PAGE_COLUMNS = ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'];
-/** A record's calls are numbered this many pages at a time. */
+/** A record's calls are numbered this many pages at a time, up to RECORD_CHUNK_MAX calls. */
 const RECORD_CHUNK_PAGES = 4;
+/**
+ * DuckDB answers ORDER BY ... LIMIT n with a top-N heap up to n = 5,000 and with a sort of every
+ * row beyond that: at 1,000,000 calls a chunk of 10,000 sorted the record's snapshot rows (0.22 s
+ * and 40 MB per chunk), one of 5,000 kept a heap (0.07 s; BENCHMARKS.md, "Delivery reads no whole
+ * record").
+ */
+const RECORD_CHUNK_MAX = 5_000;
 type Row = Record<string, unknown>;
 
 /** One destination's pending calls, a page at a time in sequence order, dealt into batches. */
@@ -120,7 +165,7 @@ export class OutboxReader {
 
   /**
    * A record's pending calls after the last one read, at least a page of them unless it has fewer:
-   * numbered a chunk of RECORD_CHUNK_PAGES pages at a time from where the reader stands, since each
+   * numbered a chunk of RECORD_CHUNK_PAGES pages (at most RECORD_CHUNK_MAX calls) at a time from where the reader stands, since each
    * chunk scans the definition's snapshot rows (at 1,000,000 calls a scan per page of 2,500 made
    * delivery several times slower).
    */
@@ -131,7 +176,7 @@ export class OutboxReader {
       this.buffers.set(first, buffer);
     }
     buffer.rows = buffer.rows.filter((row) => toNumber(row.sequence) > this.after);
-    const chunk = this.pageSize * RECORD_CHUNK_PAGES;
+    const chunk = Math.min(this.pageSize * RECORD_CHUNK_PAGES, RECORD_CHUNK_MAX);
     while (!buffer.exhausted && buffer.rows.length < this.pageSize) {
       const which = and(ofDestination(this.destination), bin('=', col('first_sequence', 'g'), num(first)));
       const numbered = select({
@@ -161,9 +206,8 @@ export class OutboxReader {
 
   /** Pending calls of the destination now (after a failure: what waits for the next run). */
   async pending(): Promise<number> {
-    const records = and(ofDestination(this.destination), withPending);
-    const rows = await this.inTurn(() => this.w.rows(select({ columns: [{ expr: COUNT, alias: 'n' }], from: calls(this.schema, records, true), where: this.mine })));
-    return toNumber(rows[0]?.n);
+    const byDestination = await this.inTurn(() => pendingByDestination(this.w, this.schema, true, this.destination));
+    return byDestination.get(this.destination) ?? 0;
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { col, select, TRUE } from '../../src/sql/ast.js';
-import { outboxCalls } from '../../src/sync/outbox-generations.js';
-import { transitionsByRun } from '../../src/sync/outbox-reader.js';
+import { outboxCalls, writeOutSequences } from '../../src/sync/outbox-generations.js';
+import { countPendingCalls, transitionsByRun, waitingByDestination } from '../../src/sync/outbox-reader.js';
 import { pruneOutbox } from '../../src/sync/prune.js';
 import { diagnoseState } from '../../src/sync/state-repair.js';
 import { StateWriter } from '../../src/sync/state-sql.js';
@@ -71,6 +71,10 @@ async function plainRows(dir: string): Promise<number> {
   return withSession(dir, async (s) => Number((await s.connection.query(`SELECT COUNT(*) AS n FROM ${SCHEMA}.outbox`))[0].n));
 }
 
+async function plainRowsIn(dir: string, low: number, high: number): Promise<number> {
+  return withSession(dir, async (s) => Number((await s.connection.query(`SELECT COUNT(*) AS n FROM ${SCHEMA}.outbox WHERE destination = 'hook' AND sequence BETWEEN ${low} AND ${high}`))[0].n));
+}
+
 const fileLines = async (dir: string) => (await readFile(path.join(dir, 'out', 'calls.ndjson'), 'utf8')).split('\n').filter((l) => l.length > 0);
 
 /** `explain --history`'s record of every entity of every definition, by run. */
@@ -86,6 +90,27 @@ async function histories(dir: string, entities: readonly string[]): Promise<stri
     }
     return out;
   });
+}
+
+/**
+ * The pending calls per destination as delivery counts them (arithmetic on each record's watermark,
+ * no numbering), and as the expanded outbox shows them: they must agree.
+ */
+async function expectPendingCountsAgree(dir: string, when: string): Promise<number> {
+  const expanded = new Map<string, number>();
+  for (const line of await calls(dir)) {
+    const fields = line.split(' | ');
+    if (fields[10] === 'pending' && fields[11] === '') expanded.set(fields[0], (expanded.get(fields[0]) ?? 0) + 1);
+  }
+  const counted = await withSession(dir, async (s) => {
+    const w = new StateWriter(s.connection.dialect.printer, s.connection);
+    return { byDestination: await waitingByDestination(w, SCHEMA), total: await countPendingCalls(w, SCHEMA) };
+  });
+  const expected = [...expanded.keys()].sort().map((destination) => ({ destination, waiting: expanded.get(destination)! }));
+  expect(counted.byDestination, when).toEqual(expected);
+  const total = [...expanded.values()].reduce((a, b) => a + b, 0);
+  expect(counted.total, when).toBe(total);
+  return total;
 }
 
 /** Calls by messageId; a repeated id must repeat the same call. */
@@ -150,10 +175,13 @@ describe('a first run written by generation', () => {
         if (side === 'generations') {
           const { problems } = await withSession(dirs[side], (s) => diagnoseState(s.connection, SCHEMA));
           expect(problems).toEqual([]);
+          // records part delivered, with calls written out by the failed batches
+          expect(await expectPendingCountsAgree(dirs[side], 'after the second run')).toBeGreaterThan(0);
         }
         down[side].faults = {};
         const third = await runAs(dirs[side], side, AS_OFS[4], 'third');
         expect(third.failed, side).toEqual({});
+        if (side === 'generations') expect(await expectPendingCountsAgree(dirs[side], 'after the third run')).toBe(0);
       }
       expect(await generationRows(dirs.generations)).toBeGreaterThan(0);
       const rows = byMessageId(down.rows.calls());
@@ -185,6 +213,25 @@ describe('a first run written by generation', () => {
       await down.generations.close();
     }
   }, 180_000);
+
+  it('counts pending calls from the records\' watermarks, calls written out as ordinary rows once', async () => {
+    const down = await startReceiver({ writeKey: WRITE_KEY, faults: { always: 500 } });
+    try {
+      const dir = await project('counts', down.url);
+      const first = await runAs(dir, 'generations', AS_OFS[1], 'first');
+      expect(first.failed.hook).toBeGreaterThan(0);
+      const before = await expectPendingCountsAgree(dir, 'nothing delivered to hook');
+      const record = await withSession(dir, async (s) => (await s.connection.query(`SELECT first_sequence, last_sequence FROM ${SCHEMA}.outbox_generations WHERE destination = 'hook' ORDER BY first_sequence LIMIT 1`))[0]);
+      const [low, high] = [Number(record.first_sequence), Number(record.last_sequence)];
+      expect(high).toBeGreaterThan(low);
+      // what a failed batch or a call set aside does first: two of the record's calls become ordinary rows
+      await withSession(dir, (s) => writeOutSequences(new StateWriter(s.connection.dialect.printer, s.connection), SCHEMA, 'hook', [low, high]));
+      expect(await plainRowsIn(dir, low, high)).toBe(2);
+      expect(await expectPendingCountsAgree(dir, 'two calls written out')).toBe(before);
+    } finally {
+      await down.close();
+    }
+  }, 120_000);
 
   it('pruning deletes a record only once its calls are delivered and old, with the rows in its range', async () => {
     const dir = await project('prune');

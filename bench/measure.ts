@@ -170,11 +170,11 @@ export async function manyVersusOne(
   project: Project,
   catalog: Catalog,
   repetitions: number,
-  options: { readonly asOf?: string; readonly stage?: (sql: string) => string } = {},
+  options: { readonly asOf?: string } = {},
 ): Promise<ManyResult> {
   const asOf = options.asOf ?? SCALE_AS_OF;
   const names = project.definitions.map((d) => d.name);
-  const stage = options.stage ?? ((sql: string) => `CREATE OR REPLACE TEMP TABLE bench_staging AS ${sql}`);
+  const stage = stageIn(connection.dialect.name === 'duckdb' ? 'duckdb' : 'postgres');
   const sqlFor = (targets: readonly string[]) => stage(compileSql({ project, catalog, asOf, targets }, connection.dialect.printer));
   const many = sqlFor(names);
   const singles = names.map((name) => sqlFor([name]));

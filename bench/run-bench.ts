@@ -258,7 +258,7 @@ async function pgliteSection(pgSf: number, project: Project): Promise<{ refs: Re
     const catalog = await benchCatalog(pg, project);
     const reps = Math.max(3, Math.floor(REPETITIONS / 2));
     const refs = await referenceRatios(pg, 'postgres', project, catalog, REFERENCE_REPETITIONS);
-    const many = await manyVersusOne(pg, project, catalog, reps, { stage: (sql) => `DROP TABLE IF EXISTS bench_staging; CREATE TEMP TABLE bench_staging AS ${sql}` });
+    const many = await manyVersusOne(pg, project, catalog, reps);
     return { refs, many };
   } finally {
     await pg.close();

@@ -44,7 +44,8 @@ export async function waitingByDestination(w: StateWriter, schema: string): Prom
  * Pending calls by destination (of one, with `only`), counted without numbering any record: a
  * record's calls past its watermark are pending but those written out as ordinary rows, which the
  * ordinary rows count with their own state. Numbering a first run's record of 1,000,000 calls to
- * count them raised delivery's peak RSS by 150 MB (BENCHMARKS.md, "Delivery reads no whole record").
+ * count them raised delivery's peak RSS by 150 MB (BENCHMARKS.md, "Peak memory below 300 MB at 1 M
+ * changes").
  */
 async function pendingByDestination(w: StateWriter, schema: string, withGenerations: boolean, only: string | null = null): Promise<Map<string, number>> {
   const byDestination = new Map<string, number>();
@@ -104,8 +105,8 @@ const RECORD_CHUNK_PAGES = 4;
 /**
  * DuckDB answers ORDER BY ... LIMIT n with a top-N heap up to n = 5,000 and with a sort of every
  * row beyond that: at 1,000,000 calls a chunk of 10,000 sorted the record's snapshot rows (0.22 s
- * and 40 MB per chunk), one of 5,000 kept a heap (0.07 s; BENCHMARKS.md, "Delivery reads no whole
- * record").
+ * and 40 MB per chunk), one of 5,000 kept a heap (0.07 s; BENCHMARKS.md, "Peak memory below 300 MB
+ * at 1 M changes").
  */
 const RECORD_CHUNK_MAX = 5_000;
 type Row = Record<string, unknown>;
@@ -165,9 +166,9 @@ export class OutboxReader {
 
   /**
    * A record's pending calls after the last one read, at least a page of them unless it has fewer:
-   * numbered a chunk of RECORD_CHUNK_PAGES pages (at most RECORD_CHUNK_MAX calls) at a time from where the reader stands, since each
-   * chunk scans the definition's snapshot rows (at 1,000,000 calls a scan per page of 2,500 made
-   * delivery several times slower).
+   * numbered a chunk of RECORD_CHUNK_PAGES pages (at most RECORD_CHUNK_MAX calls) at a time from
+   * where the reader stands, since each chunk scans the definition's snapshot rows (at 1,000,000
+   * calls a scan per page of 2,500 made delivery several times slower).
    */
   private async recordCalls(first: number, watermark: number): Promise<Row[]> {
     let buffer = this.buffers.get(first);

@@ -91,39 +91,28 @@ export async function writeOutboxGeneration(w: StateWriter, schema: string, g: O
 function numbered(schema: string, which: Expr, after: RecordPosition | null): Select {
   const beyond = (entity: Expr) => (after === null || after.entity === null ? TRUE : bin('>', entity, str(after.entity)));
   const generations = stateTable(schema, 'outbox_generations');
-  const fromSnapshot = (table: 'snapshots' | 'outbox_generation_rows') =>
-    select({
+  // One side of the record's entities: the rows of `table` (as `alias`) that `on` joins to a record,
+  // past the position and the next `limit` of them by entity where one is given.
+  const side = (table: TableRef, alias: string, on: Expr, value: Expr, written: number): Select => {
+    const entity = col('entity_id', alias);
+    return select({
       columns: [
         { expr: col('destination', 'g'), alias: 'destination' },
         { expr: col('first_sequence', 'g'), alias: 'first_sequence' },
-        { expr: col('entity_id', 's'), alias: 'entity_id' },
-        { expr: col('value', 's'), alias: 'value' },
-        { expr: num(0), alias: 'written' },
+        { expr: entity, alias: 'entity_id' },
+        { expr: value, alias: 'value' },
+        { expr: num(written), alias: 'written' },
       ],
       from: tableOf(generations, 'g'),
-      joins: [join('INNER', tableOf(stateTable(schema, table), 's'), and(bin('=', col('definition', 's'), col('definition', 'g')), bin('=', col('run_id', 's'), col('run_id', 'g'))))],
-      where: and(which, beyond(col('entity_id', 's'))),
-      ...(after === null ? {} : { orderBy: [{ expr: col('entity_id', 's'), direction: 'ASC' as const }], limit: after.limit }),
+      joins: [join('INNER', tableOf(table, alias), on)],
+      where: and(which, beyond(entity)),
+      ...(after === null ? {} : { orderBy: [{ expr: entity, direction: 'ASC' as const }], limit: after.limit }),
     });
-  const written = select({
-    columns: [
-      { expr: col('destination', 'g'), alias: 'destination' },
-      { expr: col('first_sequence', 'g'), alias: 'first_sequence' },
-      { expr: col('entity_id', 'o'), alias: 'entity_id' },
-      { expr: nullOf('string'), alias: 'value' },
-      { expr: num(1), alias: 'written' },
-    ],
-    from: tableOf(generations, 'g'),
-    joins: [
-      join(
-        'INNER',
-        tableOf(stateTable(schema, 'outbox'), 'o'),
-        and(bin('=', col('destination', 'o'), col('destination', 'g')), between(col('sequence', 'o'), col('first_sequence', 'g'), col('last_sequence', 'g'))),
-      ),
-    ],
-    where: and(which, beyond(col('entity_id', 'o'))),
-    ...(after === null ? {} : { orderBy: [{ expr: col('entity_id', 'o'), direction: 'ASC' as const }], limit: after.limit }),
-  });
+  };
+  const ofRecordRun = and(bin('=', col('definition', 's'), col('definition', 'g')), bin('=', col('run_id', 's'), col('run_id', 'g')));
+  const fromSnapshot = (table: 'snapshots' | 'outbox_generation_rows') => side(stateTable(schema, table), 's', ofRecordRun, col('value', 's'), 0);
+  const inRecordRange = and(bin('=', col('destination', 'o'), col('destination', 'g')), between(col('sequence', 'o'), col('first_sequence', 'g'), col('last_sequence', 'g')));
+  const written = side(stateTable(schema, 'outbox'), 'o', inRecordRange, nullOf('string'), 1);
   // An entity can be on both sides for a moment (written out by delivery, its snapshot row not yet changed): once.
   const entities = select({
     columns: [

@@ -122,12 +122,16 @@ class DestinationDelivery {
 
   /** Reads pages and hands their batches to the lanes, a bounded distance ahead of the acknowledgements. */
   private async read(): Promise<void> {
-    for (;;) {
-      await this.wakeup.until(() => this.stopped() || this.acks.waiting < this.reader.pageSize * 2);
-      if (this.stopped()) return;
-      const page = await this.reader.next((sequence) => this.acks.add(sequence));
-      if (page === null) return;
-      await this.take(page);
+    try {
+      for (;;) {
+        await this.wakeup.until(() => this.stopped() || this.acks.waiting < this.reader.pageSize * 2);
+        if (this.stopped()) return;
+        const page = await this.reader.next((sequence) => this.acks.add(sequence));
+        if (page === null) return;
+        await this.take(page);
+      }
+    } finally {
+      await this.reader.settle();
     }
   }
 

@@ -17,7 +17,7 @@
 //
 //   node dist/bench/incremental-bench.js [--sf 1] [--reps 3] [--no-many] [--json]
 //       [--percent 1 --late 0.05 --minutes 60]   what lands between the runs; --json: every run's figures too
-import { appendFileSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { duckdb } from '../dialects/duckdb/index.js';
 import { bin, col, deleteFrom, ts } from '../src/sql/ast.js';
 import { appendRows, type AppendOptions } from './append-rows.js';
 import { benchProjectDir, median } from './measure.js';
+import { copyFileDurably, copyTreeDurably } from './durable-copy.js';
 import { APPENDED, SECOND_AS_OF, stageTimes, timeChild, writeRunProject } from './run-stages-bench.js';
 import { SCALE_SCHEMA, SCALE_TABLES } from './scale-generator.js';
 
@@ -126,7 +127,7 @@ const fiftyRun: Runner = (dir, asOf, ...extra) => measuredRun([path.join(repoRoo
 
 function copyOf(dir: string): string {
   const to = mkdtempSync(path.join(tmpdir(), 'quorum-incremental-bench-'));
-  cpSync(dir, to, { recursive: true });
+  copyTreeDurably(dir, to);
   return to;
 }
 
@@ -231,7 +232,7 @@ async function sideBySide(prepared: string, rep: number, asOf: string): Promise<
  */
 export async function prepareMany(dir: string, file: string, append: AppendOptions): Promise<MeasuredRun> {
   for (const part of ['quorum.yml', 'traits', 'audiences']) cpSync(path.join(benchProjectDir(), part), path.join(dir, part), { recursive: true });
-  copyFileSync(file, path.join(dir, 'warehouse.duckdb'));
+  copyFileDurably(file, path.join(dir, 'warehouse.duckdb'));
   appendFileSync(path.join(dir, 'quorum.yml'), `\n${ENGINE_ON}`);
   return (await prepare(dir, fiftyRun, append)).first;
 }

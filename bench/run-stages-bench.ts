@@ -11,12 +11,13 @@
 //   node dist/bench/run-stages-bench.js [--sf 1] [--small 0.1]
 //   node dist/bench/run-stages-bench.js --sf 1 [--small 0.1] --profile   the diff stage's statements: CPU and wall ms, slowest in CPU first
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { appendRows } from './append-rows.js';
+import { copyFileDurably } from './durable-copy.js';
 import { SCALE_AS_OF, SCALE_SCHEMA } from './scale-generator.js';
 import { cpuMsSince, timeStatements } from './statement-timer.js';
 
@@ -50,7 +51,7 @@ const SYNC: Record<string, string> = {
 /** A project over a copy of the scale warehouse `file`, in a fresh temp folder. */
 export function writeRunProject(file: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'quorum-run-bench-'));
-  copyFileSync(file, path.join(dir, 'warehouse.duckdb'));
+  copyFileDurably(file, path.join(dir, 'warehouse.duckdb'));
   writeFileSync(
     path.join(dir, 'quorum.yml'),
     [

@@ -227,12 +227,20 @@ async function anyRecord(w: StateWriter, schema: string, which: Expr): Promise<b
  * and `changed` of `names`) that a record's calls still stand on, copied as they are.
  */
 export async function keepChangedEntities(w: StateWriter, schema: string, changes: TableRef, names: readonly string[]): Promise<void> {
-  const changed = select({
-    columns: [{ expr: keyExpr([col('definition', 'c'), col('entity_id', 'c')]), alias: 'k' }],
-    from: tableOf(changes, 'c'),
-    where: and(inList(col('definition', 'c'), names), inList(col('transition', 'c'), ['exited', 'changed'])),
-  });
-  await keepRows(w, schema, names, inQuery(keyExpr([col('definition', 's'), col('entity_id', 's')]), changed));
+  const changed = (expr: Expr) =>
+    select({
+      columns: [{ expr, alias: 'k' }],
+      from: tableOf(changes, 'c'),
+      where: and(inList(col('definition', 'c'), names), inList(col('transition', 'c'), ['exited', 'changed'])),
+    });
+  // The plain entity_id narrows the snapshot rows first, as the snapshot delta's deletes do, so that
+  // the composite key is computed for the changed entities' rows only, not for every snapshot row.
+  await keepRows(
+    w,
+    schema,
+    names,
+    and(inQuery(col('entity_id', 's'), changed(col('entity_id', 'c'))), inQuery(keyExpr([col('definition', 's'), col('entity_id', 's')]), changed(keyExpr([col('definition', 'c'), col('entity_id', 'c')])))),
+  );
 }
 
 /** Before a definition's snapshot rows are deleted whole (`quorum state repair`): every row a record stands on. */

@@ -44,8 +44,18 @@ export type StateShape =
   | { readonly kind: 'current'; readonly scratchMissing?: boolean; readonly upgradeFrom?: number }
   /** format 1, or an upgrade from it that stopped half-way */
   | { readonly kind: 'old'; readonly missingColumns: readonly ColumnDefinition[] }
-  /** tables or columns missing: `missingTables` / `badTables` name them for repair */
-  | { readonly kind: 'damaged'; readonly problems: readonly StateProblem[]; readonly missingTables: readonly string[]; readonly badTables: readonly string[] };
+  /**
+   * tables or columns missing: `missingTables` / `badTables` name them for repair; `absentTables`
+   * is every state table the catalog lacks, those a version would excuse included (with no `meta`
+   * the version reads as 1, yet the table may be one a first run has not created yet)
+   */
+  | {
+      readonly kind: 'damaged';
+      readonly problems: readonly StateProblem[];
+      readonly missingTables: readonly string[];
+      readonly badTables: readonly string[];
+      readonly absentTables: readonly string[];
+    };
 
 /** What the warehouse catalog says about the state schema, before anything else is read. */
 export async function inspectShape(connection: WarehouseConnection, schema: string): Promise<StateShape> {
@@ -101,7 +111,7 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
     missingTables.push(name);
     problems.push({ table: name, message: `table ${schema}.${name} is missing (dropped outside quorum)` });
   }
-  if (problems.length > 0) return { kind: 'damaged', problems, missingTables, badTables };
+  if (problems.length > 0) return { kind: 'damaged', problems, missingTables, badTables, absentTables: tables.map((t) => t.name).filter((name) => !found.has(name)) };
   return { kind: 'current', scratchMissing, ...(upgradeFrom === undefined ? {} : { upgradeFrom }) };
 }
 

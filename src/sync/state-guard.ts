@@ -25,7 +25,7 @@ import { ensureStateTables, StateWriter } from './state-sql.js';
 export async function openState(connection: WarehouseConnection, schema: string): Promise<StateShape> {
   let shape = await inspectShape(connection, schema);
   if (shape.kind === 'damaged' && shape.badTables.length === 0) {
-    if (await beingCreated(connection, schema, shape.missingTables)) {
+    if (await beingCreated(connection, schema, shape.absentTables)) {
       await createState(connection, schema);
       return { kind: 'current' };
     }
@@ -49,8 +49,8 @@ export async function openState(connection: WarehouseConnection, schema: string)
  * the state this moment (it stops at the lock), or one died while creating it. Finishing the
  * creation is safe; a state that ever committed has a version and rows in `runs`.
  */
-async function beingCreated(connection: WarehouseConnection, schema: string, missing: readonly string[]): Promise<boolean> {
-  const facts = await readFacts(connection, connection.dialect.printer, schema, new Set(missing));
+async function beingCreated(connection: WarehouseConnection, schema: string, absent: readonly string[]): Promise<boolean> {
+  const facts = await readFacts(connection, connection.dialect.printer, schema, new Set(absent));
   return !facts.meta.has(META.formatVersion) && facts.runs === 0 && facts.outboxMax === null && facts.recorded.size === 0 && facts.actual.size === 0;
 }
 

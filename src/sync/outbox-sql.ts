@@ -47,6 +47,12 @@ export interface OutboxInsert {
    */
   readonly slice: ((sequenceBase: number, afterEntity: string | null, limit: number) => Statement) | null;
   /**
+   * Each row is a call about one entity the diff counted under `transition` (at most one row per
+   * entity): where that count is 0 the insert writes nothing, and need not be sent. An account
+   * audience's per-user calls are not: its users join and leave accounts that stay.
+   */
+  readonly byEntity: boolean;
+  /**
    * Set where the insert's rows can be written as one outbox_generations row instead (a first
    * run's entered calls of a user-level definition, read from staging): the call type, and whether
    * each call's record carries the entity's value. Its per-row text is then `entityCallTail`'s.
@@ -79,6 +85,7 @@ export function outboxInserts(
           head: callRecordText(options).head,
           build: (base) => outboxInsert(outbox, { ...options, base }),
           slice: byEntity ? (base, after, limit) => outboxInsert(outbox, { ...options, rows: entitySlice(rows, after, limit), base }) : null,
+          byEntity,
           generation: expandable ? { callType: call, withValue: value !== null } : null,
         });
       }

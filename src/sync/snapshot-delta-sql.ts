@@ -76,10 +76,12 @@ export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: r
   const stagedOf = (list: readonly string[], users: boolean) => and(inList(col('definition', 'c'), list), isNull(col('user_id', 'c'), users));
   const entity = { value: col('value', 'c'), run_id: str(stamp.runId), as_of: ts(stamp.asOf) };
   const user = { position: col('position', 'c'), run_id: str(stamp.runId) };
-  const statements: Statement[] = [
-    deleteChanged(refs.snapshots, changes, compared, KEYS.entity, ['exited', 'changed']),
-    insertRows(refs.snapshots, changes, changesOf(compared, ['entered', 'changed']), KEYS.entity, entity),
-  ];
+  const statements: Statement[] = [];
+  if (compared.length > 0)
+    statements.push(
+      deleteChanged(refs.snapshots, changes, compared, KEYS.entity, ['exited', 'changed']),
+      insertRows(refs.snapshots, changes, changesOf(compared, ['entered', 'changed']), KEYS.entity, entity),
+    );
   if (copied.length > 0) statements.push(insertRows(refs.snapshots, staged.staging, stagedOf(copied, false), KEYS.entity, entity));
   statements.push(deleteFrom(refs.snapshotUsers, inList(col('definition'), withoutUsers)));
   if (comparedUsers.length > 0)
@@ -91,14 +93,20 @@ export function snapshotDeltaWrites(refs: StateRefs, changes: TableRef, names: r
   return statements;
 }
 
+/** The snapshot writes of `definitions`, without their snapshot_runs rows (a run writes those with the records, snapshot-records.ts). */
+export function definitionSnapshotWrites(refs: StateRefs, changes: TableRef, definitions: readonly SyncDefinition[], stamp: SnapshotStamp, staged: StagedEntries = NOTHING_STAGED): Statement[] {
+  if (definitions.length === 0) return [];
+  const withUsers = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
+  return snapshotDeltaWrites(refs, changes, definitions.map((d) => d.name), withUsers, stamp, staged);
+}
+
 /** The snapshot writes for the definitions that passed the guardrail, then their snapshot_runs rows. */
 export function replaceSnapshots(refs: StateRefs, changes: TableRef, snapshotRuns: TableRef, definitions: readonly SyncDefinition[], stamp: RunStamp, staged: StagedEntries = NOTHING_STAGED): Statement[] {
   const names = definitions.map((d) => d.name);
-  const withUsers = definitions.filter((d) => d.kind === 'audience' && d.level === 'account').map((d) => d.name);
   if (names.length === 0) return [];
   const byName = (alias: string | null, list: readonly string[]) => inList(col('definition', alias), list);
   return [
-    ...snapshotDeltaWrites(refs, changes, names, withUsers, stamp, staged),
+    ...definitionSnapshotWrites(refs, changes, definitions, stamp, staged),
     deleteFrom(snapshotRuns, byName(null, names)),
     insertInto(snapshotRuns, ['definition', 'run_id', 'as_of'], union(names.map((name) => select({ columns: [{ expr: str(name), alias: 'definition' }, { expr: str(stamp.runId), alias: 'run_id' }, { expr: ts(stamp.asOf), alias: 'as_of' }] })))),
   ];

@@ -1,8 +1,8 @@
 // Step `snapshot`: the passing definitions' snapshots replaced from the change set, and their
 // records (generation, row counts: what the next run's state check compares) written.
 import { crashPoint } from '../crash.js';
-import { replaceSnapshots } from '../diff-sql.js';
 import { keepChangedEntities } from '../outbox-generations.js';
+import { definitionSnapshotWrites } from '../snapshot-delta-sql.js';
 import { recordSnapshots } from '../snapshot-records.js';
 import { inList, stateRefs, stateTable, toNumber, type StateWriter } from '../state-sql.js';
 import { col, countAll, select, tableOf } from '../../sql/ast.js';
@@ -19,7 +19,8 @@ export const snapshotStep: RunStep<RunContext & InTransaction & Guarded & Outbox
     // Snapshot rows that earlier first runs' records stand on are kept before this delta changes them.
     await keepChangedEntities(tx, schema, stateTable(schema, 'changes'), passing.filter((d) => !staged.names.has(d.name)).map((d) => d.name));
     crashPoint('record-rows-kept');
-    const replace = replaceSnapshots(stateRefs(schema), stateTable(schema, 'changes'), stateTable(schema, 'snapshot_runs'), passing, stamp, staged);
+    // recordSnapshots below writes the snapshot_runs rows, whole.
+    const replace = definitionSnapshotWrites(stateRefs(schema), stateTable(schema, 'changes'), passing, stamp, staged);
     for (const [i, statement] of replace.entries()) {
       await tx.run(statement);
       if (i === 0) crashPoint('snapshots-deleted');

@@ -146,6 +146,15 @@ function accountMembersQuery(plan: Plan, accounts: TableRef): Select {
 }
 
 /**
+ * Empties the run's dirty keys before COMMIT. They are the run's own (the next run empties and
+ * fills them again); committed, DuckDB's checkpoint would write them, 320,000 ids in an
+ * incremental run at SF 1 (BENCHMARKS.md, "First-run diff: no statement that writes nothing").
+ */
+export async function clearCoveredEntities(w: StateWriter, covered: CoveredEntities): Promise<void> {
+  for (const ref of [covered.keys, covered.accountKeys, covered.accountMembers]) await w.run(deleteFrom(ref));
+}
+
+/**
  * Fills the scratch table with the dirty users and returns the definitions restricted to them
  * (null: none is), then records this run's basis for the next one. Inside the run's transaction,
  * before the staging statement.

@@ -50,6 +50,11 @@ export interface RunRequest {
   readonly outboxSliceRows?: number;
   /** false: a first run writes one outbox row per call even where a record by generation would do (tests compare the two) */
   readonly outboxByGeneration?: boolean;
+  /**
+   * Tests only, never set by the CLI or quorum.yml: an incremental run's dirty keys stay committed
+   * instead of being emptied before COMMIT, so that a test can read which entities it recomputed.
+   */
+  readonly keepDirtyKeys?: boolean;
   /** Tests only: delivery's page size in place of its default, so that small outboxes are read in several pages. */
   readonly outboxPageSize?: number;
 }

@@ -21,8 +21,8 @@ import { replayHistory } from '../support/history-replay.js';
 import { describeOnHistoryEngines, type HistoryEngine } from '../support/history-engines.js';
 import { windowEdgeHistory } from './window-edge-history.js';
 import { accountHistory, DIRTY_ACCOUNTS_AFTER_RUN } from '../support/history-accounts.js';
-import { col, select, tableOf } from '../../src/sql/ast.js';
-import { dirtyAccountsRef } from '../../src/incremental/entity-scope.js';
+import { col, countAll, select, tableOf, type TableRef } from '../../src/sql/ast.js';
+import { accountMembersRef, dirtyAccountsRef, dirtyRef } from '../../src/incremental/entity-scope.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 
 const WEEK: TimeWindow = { kind: 'within', seconds: 7 * 86_400, text: '7d' };
@@ -114,6 +114,20 @@ function readScopeCases(engine: () => HistoryEngine): void {
     // run 1 is full; every later run restricts the four account-level definitions
     expect(runs.map((r) => r.restricted)).toEqual([null, '4', '4', '4']);
     expect(runs.map((r) => r.dirty)).toEqual(DIRTY_ACCOUNTS_AFTER_RUN.map((a) => [...a]));
+  });
+
+  it("as a deployment runs them (the dirty keys emptied before COMMIT), every committed answer is exact and no run leaves its dirty keys behind", async () => {
+    const left: { restricted: string | null; rows: number[] }[] = [];
+    await replayHistory(engine(), accountHistory(), SCHEMAS, {
+      keepDirtyKeys: false,
+      afterRun: async (_, { connection, project, log }) => {
+        const schema = project.config.stateSchema;
+        const count = async (ref: TableRef) => Number((await connection.query(connection.dialect.printer.print(select({ columns: [{ expr: countAll(), alias: 'n' }], from: tableOf(ref, 'd') }))))[0].n);
+        left.push({ restricted: log.map((line) => ACCOUNT_LINE.exec(line)?.[1] ?? null).find((m) => m !== null) ?? null, rows: [await count(dirtyRef(schema)), await count(dirtyAccountsRef(schema)), await count(accountMembersRef(schema))] });
+      },
+    });
+    // runs 2 to 4 filled all three (the test above reads their dirty accounts when they are kept)
+    expect(left).toEqual([null, '4', '4', '4'].map((restricted) => ({ restricted, rows: [0, 0, 0] })));
   });
 
   it("account-level definitions: the accounts' users kept in the state are those of a run with the engine off, after every run", async () => {

@@ -32,6 +32,8 @@ export interface ReplayedRun {
 export interface ReplayOptions {
   /** A deliberate fault of the engine (run()'s test-only incrementalMutation). */
   readonly mutation?: IncrementalMutation;
+  /** false: the runs empty their dirty keys before COMMIT, as a deployment's do; by default they stay for afterRun to read. */
+  readonly keepDirtyKeys?: boolean;
   /** Called after run `index` (0-based) passed both comparisons. */
   readonly afterRun?: (index: number, replayed: ReplayedRun) => Promise<void> | void;
 }
@@ -49,7 +51,7 @@ export async function replayHistory(engine: HistoryEngine, history: WarehouseHis
     const catalog = await readCatalog(connection, project);
     const asOf = history.runs[i];
     const log: string[] = [];
-    const output = await run({ connection, project, catalog, asOf, definitions: targets, destinations: new Map(), allowMassExit: true, incrementalMutation: options.mutation, log: (line) => log.push(line) });
+    const output = await run({ connection, project, catalog, asOf, definitions: targets, destinations: new Map(), allowMassExit: true, incrementalMutation: options.mutation, keepDirtyKeys: options.keepDirtyKeys ?? true, log: (line) => log.push(line) });
     expect(output.errors).toEqual([]);
     const committed = await committedAnswer(connection, project);
     const where = `after batch ${i} (run as of ${asOf}) of\n${describeHistory(history)}`;

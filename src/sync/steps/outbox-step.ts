@@ -39,7 +39,7 @@ export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Dif
     for (const d of passing) {
       for (const insert of outboxInserts(outbox, stateRefs(schema), d, stamp, generations.get(d.name)!, transitions)) {
         const expected = counts?.get(d.name)?.[insert.transition];
-        // A first run has no exits or changes, and most later runs few kinds: about a statement and a half each.
+        // Nothing to write (a first run's exits and changes, say): the insert and its high-water read are not sent.
         if (expected === 0 && insert.byEntity) continue;
         const after =
           insert.generation !== null && expected !== undefined && request.outboxByGeneration !== false

@@ -1,7 +1,8 @@
 // NDJSON, one call a line, appended and flushed to disk before the batch counts as delivered.
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { DestinationConfig } from '../definitions/model.js';
+import { makeFolders } from '../files/make-folders.js';
 import type { SegmentCall } from './segment-call.js';
 import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
 
@@ -17,7 +18,7 @@ export function openFileDestination(
     async sendJson(calls: readonly string[]) {
       if (calls.length === 0) return;
       try {
-        await mkdir(path.dirname(config.path), { recursive: true });
+        await makeFolders(path.dirname(config.path));
         const file = await open(config.path, 'a');
         try {
           await file.appendFile(`${calls.join('\n')}\n`, 'utf8');

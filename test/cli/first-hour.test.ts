@@ -2,6 +2,7 @@
 // its exact message, hint and exit code (SPEC §7: 1 invalid input, 2 usage), and never a stack
 // trace, a "bug in quorum" for the user's own mistake, or a dependency's warning.
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,9 +19,9 @@ interface Result {
 let dir: string;
 let demo: string;
 
-function quorum(args: readonly string[], cwd = demo): Promise<Result> {
+function quorum(args: readonly string[], cwd = demo, timeout = 0): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, cliArgs(...args), { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, QUORUM_DEBUG: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliArgs(...args), { cwd, timeout, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, QUORUM_DEBUG: '' } }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
       resolve({ code, stdout, stderr });
     });
@@ -258,8 +259,39 @@ describe('the environment is the user’s, not a bug', () => {
   it('test --output under a file: a user error with a hint', async () => {
     const r = await quorum(['test', '--output', path.join(demo, 'quorum.yml', 'report.xml')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error\[file_system\]: cannot mkdir .*quorum\.yml: .*\((EEXIST|ENOTDIR)\)\./);
+    expect(r.stderr).toContain(`error[file_system]: cannot open ${path.join(demo, 'quorum.yml', 'report.xml')}: not a directory (ENOTDIR).`);
+    expect(r.stderr).toContain('hint: part of the path is a file, not a folder; check the path');
     expectClean(r);
+  });
+
+  // Node 20's recursive mkdir never settles under /proc (a new folder's mkdir answers ENOENT while
+  // its parent exists); each command gets a time limit, so that a hang fails the test.
+  describe.runIf(existsSync('/proc/self/status'))('a folder that cannot be made under /proc: an error, not a hang', () => {
+    const refused = `error[file_system]: cannot mkdir /proc/quorum-no-such: no such file or directory (ENOENT).`;
+    for (const args of [
+      ['init', '/proc/quorum-no-such/demo'],
+      ['report', '--out', '/proc/quorum-no-such/report.html'],
+      ['test', '--output', '/proc/quorum-no-such/junit.xml'],
+    ]) {
+      it(`quorum ${args.join(' ')}`, async () => {
+        const r = await quorum(args, demo, 60_000);
+        expect(r.stderr).toContain(refused);
+        expect(r.code).toBe(1);
+        expectClean(r);
+      });
+    }
+
+    it('a file destination there fails its delivery, and the calls wait in the outbox', async () => {
+      await withEdit('quorum.yml', 'path: out/calls.ndjson', 'path: /proc/quorum-no-such/calls.ndjson', async (project) => {
+        const r = await quorum(['run', '--project', project, '--as-of', '2024-06-01', '--json'], dir, 60_000);
+        expect(r.code).toBe(1);
+        const summary = JSON.parse(r.stdout) as { delivered: Record<string, number>; failed: Record<string, number>; errors: string[] };
+        expect(summary.delivered.audit).toBe(0);
+        expect(summary.failed.audit).toBeGreaterThan(0);
+        expect(summary.errors).toEqual([`destination "audit": cannot append to /proc/quorum-no-such/calls.ndjson (ENOENT); ${summary.failed.audit} calls wait in the outbox for the next run`]);
+        expectClean(r);
+      });
+    });
   });
 
   it('a reader that closes the pipe early ends the command quietly', async () => {

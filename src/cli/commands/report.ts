@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dialectNamed } from '../../../dialects/registry.js';
 import { openSession } from '../../evaluation/session.js';
+import { makeFolders } from '../../files/make-folders.js';
 import { reportData } from '../../report/report-data.js';
 import { reportHtml } from '../../report/report-html.js';
 import { redactSecrets } from '../../secrets/secret-redactor.js';
@@ -29,7 +30,7 @@ export function registerReport(program: Command): void {
         await session.close();
       }
       const out = path.resolve(options.out);
-      await mkdir(path.dirname(out), { recursive: true });
+      await makeFolders(path.dirname(out));
       await writeFile(out, redactSecrets(reportHtml(data)), 'utf8');
       if (g.json) printJson({ out, definitions: data.definitions.length, runs: data.runs });
       else process.stdout.write(`wrote ${out}: ${data.definitions.length} definitions, ${data.runs} runs\n`);

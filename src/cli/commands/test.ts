@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { dialectNamed, FIXTURES } from '../../../dialects/registry.js';
 import { DiagnosticsError } from '../../diagnostics/diagnostic.js';
+import { makeFolders } from '../../files/make-folders.js';
 import { formatJUnit } from '../../testing/report-junit.js';
 import { counts, formatTextReport } from '../../testing/report-text.js';
 import { runFailed, runTests, type TestRun } from '../../testing/run-tests.js';
@@ -29,7 +30,7 @@ export function registerTest(program: Command): void {
       const report = options.reporter === 'junit' ? formatJUnit(run) : formatTextReport(run);
       if (options.output !== undefined) {
         const file = path.resolve(options.output);
-        await fs.mkdir(path.dirname(file), { recursive: true });
+        await makeFolders(path.dirname(file));
         await fs.writeFile(file, report);
       }
       const problems = run.diagnostics.filter((d) => d.severity === 'error');

@@ -13,6 +13,13 @@ export interface BatchLimits {
 
 export const SEGMENT_LIMITS: BatchLimits = { maxCalls: 2500, maxBatchBytes: 500 * 1024, maxCallBytes: 32 * 1024 };
 
+/**
+ * A file's batch is one append and one fsync, not a request: Segment's 500 KB would cut a page of
+ * 2,500 calls into four syncs, each a few milliseconds of waiting. The call limit stays Segment's, so
+ * that what the file holds can be replayed to Segment as it is.
+ */
+export const FILE_BATCH_BYTES = 8 * 1024 * 1024;
+
 export interface Destination {
   readonly name: string;
   readonly limits: BatchLimits;

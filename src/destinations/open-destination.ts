@@ -1,6 +1,6 @@
 // Opens a destination of quorum.yml by its type.
 import type { DestinationConfig } from '../definitions/model.js';
-import { httpTuning, SEGMENT_LIMITS, retryFromEnv, type BatchLimits, type Destination, type DestinationOptions } from './destination.js';
+import { FILE_BATCH_BYTES, httpTuning, SEGMENT_LIMITS, retryFromEnv, type BatchLimits, type Destination, type DestinationOptions } from './destination.js';
 import { openFileDestination } from './file-destination.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './http-post.js';
 import { openSegmentDestination } from './segment-destination.js';
@@ -19,7 +19,7 @@ export function openDestination(name: string, config: DestinationConfig, options
     case 'webhook':
       return openWebhookDestination(name, config, retry, limits, tuning);
     case 'file':
-      return openFileDestination(name, config, limits);
+      return openFileDestination(name, config, { ...limits, maxBatchBytes: FILE_BATCH_BYTES });
     case 'stdout':
       return openStdoutDestination(name, limits, process.stdout, options.stdoutReserved ?? false);
     default: {

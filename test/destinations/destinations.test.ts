@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { batchBody, DeliveryError, SEGMENT_LIMITS } from '../../src/destinations/destination.js';
@@ -166,6 +167,16 @@ describe('batching', () => {
     // A quorum call is over 200 bytes, so 500 KB binds first; without it, 2,500 calls a batch do.
     const roomy = toBatches(many.slice(0, 5_001), { limits: { ...SEGMENT_LIMITS, maxBatchBytes: 10 * 1024 * 1024 } });
     expect(roomy.batches.map((b) => b.calls.length)).toEqual([2500, 2500, 1]);
+  });
+
+  it("a file destination's page of 2,500 calls of 1.4 KB is one batch (one fsync), where Segment's 500 KB makes seven", () => {
+    const page = Array.from({ length: 2_500 }, (_, i) => row(i, 1_000));
+    const file = openDestination('audit', { type: 'file', path: path.join(tmpdir(), 'never-written.ndjson') });
+    expect(toBatches(page, { limits: file.limits }).batches.map((b) => b.calls.length)).toEqual([2500]);
+    expect(toBatches(page, { limits: SEGMENT_LIMITS }).batches).toHaveLength(7);
+    // QUORUM_BATCH_MAX_CALLS still caps a file's batches
+    const capped = openDestination('audit', { type: 'file', path: path.join(tmpdir(), 'never-written.ndjson') }, { maxCalls: 1_000 });
+    expect(toBatches(page, { limits: capped.limits }).batches.map((b) => b.calls.length)).toEqual([1000, 1000, 500]);
   });
 
   it('deals calls into lanes by entity, in order, across pages, and holds an entity behind a corrupt call', () => {

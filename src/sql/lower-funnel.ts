@@ -1,13 +1,13 @@
 // Funnels (SPEC §5) -> CTEs. Each step reads its own events once; a step's instances that follow
 // some instance of the previous step are a semi-join (EXISTS) on the user and the window
 // `prev.t < e.t <= prev.t + W`, so a user with many events never multiplies rows as a join would.
-// A `not_performed` last step is the anti-join, over the previous step's instances whose window
-// has fully elapsed. `<funnel>:step_<k>` holds the users who completed the first k steps.
+// A `not_performed` last step is the anti-join (a LEFT JOIN whose unmatched rows are kept), over
+// the previous step's instances whose window has fully elapsed. `<funnel>:step_<k>` holds the users who completed the first k steps.
 import { assertNever } from '../diagnostics/assert-never.js';
 import { CTE } from '../plan/physical/cte-names.js';
 import type { PhysicalCte } from '../plan/physical/physical-plan.js';
 import type { Plan, PlanFunnel, PlanFunnelStep } from '../plan/plan.js';
-import { addSeconds, and, bin, col, exists, isNull, not, num, select, table, ts, type CommonTableExpression, type Expr, type FromItem, type Select } from './ast.js';
+import { addSeconds, and, bin, col, exists, isNull, join, num, select, subquery, table, ts, type CommonTableExpression, type Expr, type FromItem, type Select } from './ast.js';
 
 export interface FunnelLoweringContext {
   readonly plan: Plan;
@@ -87,17 +87,24 @@ export function funnelStepCte(ctx: FunnelLoweringContext, node: StepCte): Common
   const reached = (query: Select): CommonTableExpression => ({ name: node.name, comment: comment(`users who completed step ${k}`), query });
   switch (node.strategy) {
     case 'not_performed': {
-      // No instance of step k in (p.t, p.t + W], the window over by as_of.
+      // No instance of step k in (p.t, p.t + W], the window over by as_of: the previous step's
+      // instances that a LEFT JOIN to step k's events leaves unmatched. DuckDB decorrelated the
+      // NOT EXISTS form into a DISTINCT of every (user, time) and two more joins (1.4-1.6x the
+      // hand-written anti-join at SF 1; this form about 1.05x, BENCHMARKS.md "The funnel's anti-join");
+      // Postgres plans LEFT JOIN ... IS NULL on a strict join key as an anti-join. The key is never
+      // null on a matched row (the step's events have a user id), so IS NULL means unmatched.
       const end = plusWindow(col('t', 'p'), step);
-      const none = not(exists(
+      const events = select({ columns: [{ expr: userId('e'), alias: 'id' }, { expr: time('e'), alias: 't' }], from: ctx.source(step.match.table, 'e'), where: and(...matching(k, 'e')) });
+      const within = and(bin('=', col('id', 'n'), col('id', 'p')), bin('>', col('t', 'n'), col('t', 'p')), bin('<=', col('t', 'n'), end));
+      return reached(
         select({
-          columns: [{ expr: num(1), alias: null }],
-          from: ctx.source(step.match.table, 'e'),
-          where: and(...matching(k, 'e'), bin('=', userId('e'), col('id', 'p')), bin('>', time('e'), col('t', 'p')), bin('<=', time('e'), end)),
+          distinct: true,
+          columns: [{ expr: col('id', 'p'), alias: 'id' }, { expr: num(1), alias: 'reached' }],
+          from: table(CTE.funnelInstances(funnel.name, k - 1), 'p'),
+          joins: [join('LEFT', subquery(events, 'n'), within)],
+          where: and(bin('<=', end, ts(ctx.plan.asOf)), isNull(col('id', 'n'))),
         }),
-      ));
-      const where = and(bin('<=', end, ts(ctx.plan.asOf)), none);
-      return reached(select({ distinct: true, columns: [{ expr: col('id', 'p'), alias: 'id' }, { expr: num(1), alias: 'reached' }], from: table(CTE.funnelInstances(funnel.name, k - 1), 'p'), where }));
+      );
     }
     case 'last_step_users':
       return reached(select({ distinct: true, columns: [{ expr: userId('e'), alias: 'id' }, { expr: num(1), alias: 'reached' }], ...stepRows(k) }));

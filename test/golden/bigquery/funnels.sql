@@ -90,10 +90,14 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     `p`.`id` AS `id`,
     1 AS `reached`
   FROM `funnel:2:events_1` AS `p`
-  WHERE ((TIMESTAMP_ADD(`p`.`t`, INTERVAL 3600 SECOND) <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (NOT EXISTS (SELECT
-      1
+  LEFT JOIN (
+    SELECT
+      `e`.`user_id` AS `id`,
+      `e`.`timestamp` AS `t`
     FROM `app`.`logged_in` AS `e`
-    WHERE (((((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Logged In')) AND COALESCE((`e`.`method` IN ('sso', 'password')), FALSE)) AND (`e`.`user_id` = `p`.`id`)) AND (`e`.`timestamp` > `p`.`t`)) AND (`e`.`timestamp` <= TIMESTAMP_ADD(`p`.`t`, INTERVAL 3600 SECOND))))))
+    WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Logged In')) AND COALESCE((`e`.`method` IN ('sso', 'password')), FALSE))
+  ) AS `n` ON (((`n`.`id` = `p`.`id`) AND (`n`.`t` > `p`.`t`)) AND (`n`.`t` <= TIMESTAMP_ADD(`p`.`t`, INTERVAL 3600 SECOND)))
+  WHERE ((TIMESTAMP_ADD(`p`.`t`, INTERVAL 3600 SECOND) <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`n`.`id` IS NULL))
 ),
 -- funnel funnel:3 (generated.yml): instances of step 1
 `funnel:3:events_1` AS (
@@ -139,10 +143,14 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
     `p`.`id` AS `id`,
     1 AS `reached`
   FROM `funnel:4:events_1` AS `p`
-  WHERE ((TIMESTAMP_ADD(`p`.`t`, INTERVAL 86400 SECOND) <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (NOT EXISTS (SELECT
-      1
+  LEFT JOIN (
+    SELECT
+      `e`.`user_id` AS `id`,
+      `e`.`timestamp` AS `t`
     FROM `app`.`feature_used` AS `e`
-    WHERE ((((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Feature Used')) AND (`e`.`user_id` = `p`.`id`)) AND (`e`.`timestamp` > `p`.`t`)) AND (`e`.`timestamp` <= TIMESTAMP_ADD(`p`.`t`, INTERVAL 86400 SECOND))))))
+    WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Feature Used'))
+  ) AS `n` ON (((`n`.`id` = `p`.`id`) AND (`n`.`t` > `p`.`t`)) AND (`n`.`t` <= TIMESTAMP_ADD(`p`.`t`, INTERVAL 86400 SECOND)))
+  WHERE ((TIMESTAMP_ADD(`p`.`t`, INTERVAL 86400 SECOND) <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`n`.`id` IS NULL))
 ),
 -- every value the user-level conditions read, one row per user
 `features:user` AS (

@@ -86,8 +86,10 @@ WITH
     "p"."id" AS "id",
     1 AS "reached"
   FROM "funnel:1:events_1" AS "p"
-  WHERE ((("p"."t" + INTERVAL 259200 SECOND) <= TIMESTAMP '2024-06-01 00:00:00.000000') AND (NOT EXISTS (SELECT
-      1
+  LEFT JOIN (
+    SELECT
+      "e"."user_id" AS "id",
+      "e"."timestamp" AS "t"
     FROM (
       SELECT
         "raw"."id" AS "id",
@@ -98,7 +100,9 @@ WITH
       FROM "app"."invite_sent" AS "raw"
       LEFT JOIN "identity" AS "owner" ON ("owner"."anonymous_id" = "raw"."anonymous_id")
     ) AS "e"
-    WHERE (((((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Invite Sent')) AND ("e"."user_id" = "p"."id")) AND ("e"."timestamp" > "p"."t")) AND ("e"."timestamp" <= ("p"."t" + INTERVAL 259200 SECOND))))))
+    WHERE ((("e"."timestamp" <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Invite Sent'))
+  ) AS "n" ON ((("n"."id" = "p"."id") AND ("n"."t" > "p"."t")) AND ("n"."t" <= ("p"."t" + INTERVAL 259200 SECOND)))
+  WHERE ((("p"."t" + INTERVAL 259200 SECOND) <= TIMESTAMP '2024-06-01 00:00:00.000000') AND ("n"."id" IS NULL))
 ),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (

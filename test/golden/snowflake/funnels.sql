@@ -90,10 +90,14 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
     "P"."ID" AS "ID",
     1 AS "REACHED"
   FROM "funnel:2:events_1" AS "P"
-  WHERE ((DATEADD(SECOND, 3600, "P"."T") <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND (NOT EXISTS (SELECT
-      1
+  LEFT JOIN (
+    SELECT
+      "E"."USER_ID" AS "ID",
+      "E"."TIMESTAMP" AS "T"
     FROM "APP"."LOGGED_IN" AS "E"
-    WHERE ((((((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND COALESCE(("E"."METHOD" IN ('sso', 'password')), FALSE)) AND ("E"."USER_ID" = "P"."ID")) AND ("E"."TIMESTAMP" > "P"."T")) AND ("E"."TIMESTAMP" <= DATEADD(SECOND, 3600, "P"."T"))))))
+    WHERE (((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Logged In')) AND COALESCE(("E"."METHOD" IN ('sso', 'password')), FALSE))
+  ) AS "N" ON ((("N"."ID" = "P"."ID") AND ("N"."T" > "P"."T")) AND ("N"."T" <= DATEADD(SECOND, 3600, "P"."T")))
+  WHERE ((DATEADD(SECOND, 3600, "P"."T") <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("N"."ID" IS NULL))
 ),
 -- funnel funnel:3 (generated.yml): instances of step 1
 "funnel:3:events_1" AS (
@@ -139,10 +143,14 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
     "P"."ID" AS "ID",
     1 AS "REACHED"
   FROM "funnel:4:events_1" AS "P"
-  WHERE ((DATEADD(SECOND, 86400, "P"."T") <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND (NOT EXISTS (SELECT
-      1
+  LEFT JOIN (
+    SELECT
+      "E"."USER_ID" AS "ID",
+      "E"."TIMESTAMP" AS "T"
     FROM "APP"."FEATURE_USED" AS "E"
-    WHERE (((((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Feature Used')) AND ("E"."USER_ID" = "P"."ID")) AND ("E"."TIMESTAMP" > "P"."T")) AND ("E"."TIMESTAMP" <= DATEADD(SECOND, 86400, "P"."T"))))))
+    WHERE ((("E"."TIMESTAMP" <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("E"."USER_ID" IS NOT NULL)) AND ("E"."EVENT_TEXT" = 'Feature Used'))
+  ) AS "N" ON ((("N"."ID" = "P"."ID") AND ("N"."T" > "P"."T")) AND ("N"."T" <= DATEADD(SECOND, 86400, "P"."T")))
+  WHERE ((DATEADD(SECOND, 86400, "P"."T") <= CAST('2024-06-01 12:00:00.000000' AS TIMESTAMP_NTZ)) AND ("N"."ID" IS NULL))
 ),
 -- every value the user-level conditions read, one row per user
 "features:user" AS (

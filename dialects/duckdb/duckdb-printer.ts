@@ -21,11 +21,13 @@ export class DuckDbPrinter extends SqlPrinter {
   // (float-text.ts): "2" where DuckDB writes "2.0", "1000000000000000" where it writes
   // "1000000000000000.0", "1e+21" and "1.5e-7" where it writes "1e+21" and "1.5e-07".
   // typeof() is known when the statement binds, so for any other type the CASE folds away to the
-  // plain cast; a literal's type is known here, so it is cast plainly. A FLOAT is read as the
-  // double JavaScript receives for it.
+  // plain cast; a literal's type is known here, and a caller may know the input's (`from`), so
+  // those are cast plainly: DuckDB binds the whole CASE before it folds it, about 1.4 ms for each
+  // (a statement of 23 took 39 ms to plan against 6 ms; BENCHMARKS.md, "Casts that bind"). A FLOAT
+  // is read as the double JavaScript receives for it.
   // https://duckdb.org/docs/sql/functions/utility#typeofexpression
-  override visitCast(expr: Expr, type: SqlType): string {
-    if (type !== 'string' || expr.kind === 'literal') return super.visitCast(expr, type);
+  override visitCast(expr: Expr, type: SqlType, from?: SqlType): string {
+    if (type !== 'string' || expr.kind === 'literal' || (from !== undefined && from !== 'number')) return super.visitCast(expr, type);
     const e = this.visitExpr(expr);
     const text = `CAST(TRY_CAST(${e} AS DOUBLE) AS VARCHAR)`;
     const asJavaScript = [

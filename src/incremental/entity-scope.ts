@@ -13,6 +13,7 @@ import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
 import { and, bin, cast, col, countAll, deleteFrom, inQuery, insertInto, isNull, NULL, oneOf, select, str, subquery, table, tableOf, TRUE, ts, union, type Select } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import type { DirtySource, EntityScopePlan } from '../plan/physical/entity-scope-pass.js';
+import { sourceText } from '../sql/source-text.js';
 import { stateTable, toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
 import { isoOf, newness, readWatermark, type PreviousRefresh } from './arrival-sql.js';
 
@@ -105,7 +106,7 @@ function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds:
   // (previous - W, as_of - W] is where events left a window; both ends taken closed, which only adds users.
   const edges: Expr[] = mutation === 'forget-window-edges' ? [] : source.windows.map((seconds) => and(bin('>=', time, ts(isoOf(previous - seconds * 1000))), bin('<=', time, ts(isoOf(now - seconds * 1000)))));
   const ranges: (Expr | null)[] = n.branches === null ? [null] : [...n.branches, ...edges];
-  const usersWhere = (range: Expr | null) => select({ distinct: true, columns: [{ expr: cast(user, 'string'), alias: 'id' }], from: table(source.table, 'e', plan.layout.schema), where: range === null ? isNull(user, true) : and(isNull(user, true), range) });
+  const usersWhere = (range: Expr | null) => select({ distinct: true, columns: [{ expr: sourceText(plan, source.table, plan.layout.columns.userId, 'e'), alias: 'id' }], from: table(source.table, 'e', plan.layout.schema), where: range === null ? isNull(user, true) : and(isNull(user, true), range) });
   return { queries: ranges.map(usersWhere), isNew: n };
 }
 
@@ -119,10 +120,10 @@ function dirtyAccountsQuery(plan: Plan, isNew: ReturnType<typeof newness>, users
   const { groupId, userId } = plan.layout.columns;
   // alias `e`, which the newness branches name
   const account = col(groupId, 'e');
-  const accountsWhere = (where: Expr) => select({ distinct: true, columns: [{ expr: cast(account, 'string'), alias: 'id' }], from: table(plan.layout.tables.groups, 'e', plan.layout.schema), where: and(isNull(account, true), where) });
+  const accountsWhere = (where: Expr) => select({ distinct: true, columns: [{ expr: sourceText(plan, plan.layout.tables.groups, groupId, 'e'), alias: 'id' }], from: table(plan.layout.tables.groups, 'e', plan.layout.schema), where: and(isNull(account, true), where) });
   const named: readonly Expr[] = isNew.branches === null ? [TRUE] : isNew.branches;
   const dirtyUsers = select({ columns: [{ expr: col('id', 'u'), alias: 'id' }], from: tableOf(users, 'u') });
-  const member = and(isNull(col(userId, 'e'), true), inQuery(cast(col(userId, 'e'), 'string'), dirtyUsers));
+  const member = and(isNull(col(userId, 'e'), true), inQuery(sourceText(plan, plan.layout.tables.groups, userId, 'e'), dirtyUsers));
   const memberships = mutation === 'forget-previous-memberships' ? named.map((n) => and(member, n)) : [and(member, bin('<=', col(plan.layout.eventTime, 'e'), ts(plan.asOf)))];
   const queries = [...named, ...memberships].map(accountsWhere);
   return select({ distinct: true, columns: [{ expr: col('id', 'd'), alias: 'id' }], from: subquery(union(queries), 'd') });
@@ -139,9 +140,9 @@ function accountMembersQuery(plan: Plan, accounts: TableRef): Select {
   const user = col(userId, 'g');
   return select({
     distinct: true,
-    columns: [{ expr: cast(user, 'string'), alias: 'id' }],
+    columns: [{ expr: sourceText(plan, plan.layout.tables.groups, userId, 'g'), alias: 'id' }],
     from: table(plan.layout.tables.groups, 'g', plan.layout.schema),
-    where: and(isNull(user, true), isNull(col(groupId, 'g'), true), bin('<=', col(plan.layout.eventTime, 'g'), ts(plan.asOf)), inQuery(cast(col(groupId, 'g'), 'string'), dirtyAccounts)),
+    where: and(isNull(user, true), isNull(col(groupId, 'g'), true), bin('<=', col(plan.layout.eventTime, 'g'), ts(plan.asOf)), inQuery(sourceText(plan, plan.layout.tables.groups, groupId, 'g'), dirtyAccounts)),
   });
 }
 

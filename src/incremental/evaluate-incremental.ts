@@ -7,6 +7,7 @@ import { CTE } from '../plan/physical/cte-names.js';
 import type { Plan } from '../plan/plan.js';
 import type { Expr, Query, TableRef, With } from '../sql/ast.js';
 import { aggregate, and, bin, col, countAll, deleteFrom, select, table, tableOf, ts } from '../sql/ast.js';
+import { sourceType } from '../sql/source-text.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import { featuresRead, incrementalPass, type IncrementalPlan, type IncrementalScan } from '../plan/physical/incremental-pass.js';
@@ -231,7 +232,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
 function rawRowsCondition(plan: Plan, s: IncrementalScan, readUsers: readonly TableRef[] | undefined): Expr {
   const ctx = { plan, table: s.table, alias: 'e' };
   const days = rawDays([s.presence, ...s.measures], ctx);
-  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...days, ...amongRead(col(plan.layout.columns.userId, 'e'), readUsers));
+  return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...days, ...amongRead(col(plan.layout.columns.userId, 'e'), readUsers, sourceType(plan, s.table, plan.layout.columns.userId)));
 }
 
 export interface RowsRead {
@@ -287,7 +288,7 @@ export async function rowsReadOf(w: StateWriter, plan: Plan, statement: With, ru
     const n = narrowed.get(cte.name);
     for (const name of sourceReferences(cte.query, plan.layout.schema)) {
       if (n !== undefined && n.table === name) {
-        add(cte.name, await count(name, and(upToAsOfCondition, ...amongRead(col(n.column, 'e'), n.ids))));
+        add(cte.name, await count(name, and(upToAsOfCondition, ...amongRead(col(n.column, 'e'), n.ids, sourceType(plan, name, n.column)))));
         continue;
       }
       if (!upToAsOf.has(name)) upToAsOf.set(name, await count(name, upToAsOfCondition));

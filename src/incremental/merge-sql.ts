@@ -4,7 +4,7 @@
 // CTE here, so an identity edge that arrived late re-attributes anonymous partials without a
 // rescan. Same columns and the same rows as the full lowering's scan CTE (src/sql/lower.ts):
 // `id`, then one column per measure, for every entity with a row in the scan's narrowing.
-import type { Expr, Query, SelectColumn, TableRef } from '../sql/ast.js';
+import type { Expr, Query, SelectColumn, SqlType, TableRef } from '../sql/ast.js';
 import {
   aggregate,
   and,
@@ -66,11 +66,11 @@ export interface MergeOptions {
   readonly readUsers?: readonly TableRef[];
 }
 
-/** `user` (as text) is in one of `readUsers`; no condition when the scan reads every user. */
-export function amongRead(user: Expr, readUsers: readonly TableRef[] | undefined): Expr[] {
+/** `user` (as text; `from`: its type where known) is in one of `readUsers`; no condition when the scan reads every user. */
+export function amongRead(user: Expr, readUsers: readonly TableRef[] | undefined, from?: SqlType): Expr[] {
   if (readUsers === undefined) return [];
   const ids = readUsers.map((ref) => select({ columns: [{ expr: col('id', 'd'), alias: 'id' }], from: tableOf(ref, 'd') }));
-  return [inQuery(cast(user, 'string'), ids.length === 1 ? ids[0] : union(ids))];
+  return [inQuery(cast(user, 'string', from), ids.length === 1 ? ids[0] : union(ids))];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -149,7 +149,7 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, options: Mer
     return select({
       columns: [...keys, { expr: col('k', 'p'), alias: 'k' }, ...s.measures.filter((p) => isDistinct(p.measure)).map((p) => keep(p, p.measure.column))],
       from: tableOf(valueRef(schema, s), 'p'),
-      where: and(storedDays(s, bucket), ...amongRead(col('ru', 'p'), options.readUsers)),
+      where: and(storedDays(s, bucket), ...amongRead(col('ru', 'p'), options.readUsers, 'string')),
     });
   }
   return select({
@@ -159,7 +159,7 @@ function storedRows(plan: Plan, schema: string, s: IncrementalScan, options: Mer
       ...(firstLast(s) ? plainColumnNames(plan, s).map((name) => keep(s.measures[0], name)) : s.measures.flatMap((p) => measureColumnNames(plan, s, p.measure).map((name) => keep(p, name)))),
     ],
     from: tableOf(partialRef(schema, s), 'p'),
-    where: and(storedDays(s, bucket), ...amongRead(col('ru', 'p'), options.readUsers)),
+    where: and(storedDays(s, bucket), ...amongRead(col('ru', 'p'), options.readUsers, 'string')),
   });
 }
 

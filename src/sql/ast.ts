@@ -39,7 +39,8 @@ export type Expr =
   | { readonly kind: 'between'; readonly expr: Expr; readonly low: Expr; readonly high: Expr }
   | { readonly kind: 'coalesce'; readonly args: readonly Expr[] }
   | { readonly kind: 'case'; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null }
-  | { readonly kind: 'cast'; readonly expr: Expr; readonly type: SqlType }
+  /** `from`: the input's type where the caller knows it, so that a printer may cast it more simply. */
+  | { readonly kind: 'cast'; readonly expr: Expr; readonly type: SqlType; readonly from?: SqlType }
   | { readonly kind: 'lower'; readonly expr: Expr }
   /** A string value ordered (compared, sorted, min / max) by Unicode code point, whatever the warehouse's collation. */
   | { readonly kind: 'code_point_order'; readonly expr: Expr }
@@ -231,7 +232,7 @@ export const oneOf = (expr: Expr, list: readonly Expr[]): Expr => ({ kind: 'in_l
 export const inQuery = (expr: Expr, query: Query): Expr => ({ kind: 'in_query', expr, query });
 export const between = (expr: Expr, low: Expr, high: Expr): Expr => ({ kind: 'between', expr, low, high });
 export const caseWhen = (whens: readonly { readonly when: Expr; readonly then: Expr }[], otherwise: Expr | null = null): Expr => ({ kind: 'case', whens, otherwise });
-export const cast = (expr: Expr, type: SqlType): Expr => ({ kind: 'cast', expr, type });
+export const cast = (expr: Expr, type: SqlType, from?: SqlType): Expr => (from === undefined ? { kind: 'cast', expr, type } : { kind: 'cast', expr, type, from });
 export const lowerCase = (expr: Expr): Expr => ({ kind: 'lower', expr });
 export const codePointOrder = (expr: Expr): Expr => ({ kind: 'code_point_order', expr });
 export const stringMatch = (match: 'contains' | 'starts_with' | 'ends_with', expr: Expr, pattern: Expr): Expr => ({ kind: 'string_match', match, expr, pattern });

@@ -122,7 +122,7 @@ export class SqlPrinter {
     }
   }
 
-  visitCast(expr: Expr, type: SqlType): string {
+  visitCast(expr: Expr, type: SqlType, _from?: SqlType): string {
     return `CAST(${this.visitExpr(expr)} AS ${this.typeName(type)})`;
   }
 
@@ -295,7 +295,7 @@ export class SqlPrinter {
         return `CASE ${whens}${e.otherwise ? ` ELSE ${this.visitExpr(e.otherwise)}` : ''} END`;
       }
       case 'cast':
-        return this.visitCast(e.expr, e.type);
+        return this.visitCast(e.expr, e.type, e.from);
       case 'lower':
         return `LOWER(${this.visitExpr(e.expr)})`;
       case 'code_point_order':

@@ -25,7 +25,7 @@ export interface SnapshotStamp {
 /** `<length>:<part>` for each part, concatenated: one string per distinct tuple of non-null parts. */
 export function keyExpr(parts: readonly Expr[]): Expr {
   const args: Expr[] = [];
-  for (const part of parts) args.push(cast(charLength(part), 'string'), str(':'), part);
+  for (const part of parts) args.push(cast(charLength(part), 'string', 'integer'), str(':'), part);
   return concat(...args);
 }
 

@@ -26,9 +26,10 @@ function branch(schema: string, table: StateTableName, measure: string, name: Ex
   return select({
     columns: [
       { expr: str(measure), alias: 'measure' },
-      { expr: cast(name, 'string'), alias: 'name' },
+      // state columns: text already, or NULL
+      { expr: cast(name, 'string', 'string'), alias: 'name' },
       { expr: cast(n, 'integer'), alias: 'n' },
-      { expr: cast(text, 'string'), alias: 'text' },
+      { expr: cast(text, 'string', 'string'), alias: 'text' },
     ],
     from: tableOf(stateTable(schema, table)),
     ...extra,

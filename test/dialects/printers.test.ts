@@ -14,6 +14,8 @@ import { DIALECTS } from '../../dialects/registry.js';
 import { snowflakeName } from '../../dialects/snowflake/snowflake-printer.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { cast, col, select, table } from '../../src/sql/ast.js';
+import { sourceText } from '../../src/sql/source-text.js';
+import type { Plan } from '../../src/plan/plan.js';
 import { compileSql } from '../../src/evaluation/evaluate.js';
 import { STATE_TABLES, stateDdl } from '../../src/sync/state-tables.js';
 import { changeSetInsert } from '../../src/sync/change-set-sql.js';
@@ -230,6 +232,24 @@ describe('ids cast to text: a floating id reads as JavaScript writes the number'
     } finally {
       await duck.close();
       await pg.close();
+    }
+  });
+
+  it("duckdb casts a column the catalog knows as text or integer plainly, with the CASE's texts, and keeps the CASE for a number column", async () => {
+    const duck = (await duckdb.connect({ type: 'duckdb', path: ':memory:' })) as DuckDbConnection;
+    try {
+      await duck.execute(`CREATE TABLE text_ids AS SELECT * FROM (VALUES ('2.0'), ('u1'), ('1e+15'), ('1.5e-07'), (NULL)) AS v(id)`);
+      await duck.execute(`CREATE TABLE integer_ids AS SELECT * FROM (VALUES (CAST(2 AS BIGINT)), (CAST(-1000000000000000000 AS BIGINT)), (NULL)) AS v(id)`);
+      const plan = { columnTypes: { text_ids: { id: 'string' }, integer_ids: { id: 'integer' }, float_ids: { id: 'number' } } } as unknown as Plan;
+      for (const from of ['text_ids', 'integer_ids']) {
+        const plain = DIALECTS.duckdb.printer.print(select({ columns: [{ expr: sourceText(plan, from, 'id', 't'), alias: 'id' }], from: table(from, 't') }));
+        expect(plain, from).not.toContain('typeof');
+        expect((await duck.query(plain)).map((r) => r.id), from).toEqual((await duck.query(idText('duckdb', from))).map((r) => r.id));
+      }
+      expect(DIALECTS.duckdb.printer.print(select({ columns: [{ expr: sourceText(plan, 'float_ids', 'id', 't'), alias: 'id' }], from: table('float_ids', 't') }))).toContain('typeof');
+      expect(DIALECTS.duckdb.printer.print(select({ columns: [{ expr: sourceText(plan, 'unknown_ids', 'id', 't'), alias: 'id' }], from: table('unknown_ids', 't') }))).toContain('typeof');
+    } finally {
+      await duck.close();
     }
   });
 

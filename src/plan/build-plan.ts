@@ -148,7 +148,6 @@ class PlanBuilder {
   }
 
   private columnTypes(): Record<string, Record<string, LogicalType>> {
-    const { tables } = this.request.project.config.source;
     const read = new Set([...this.userUniverseTables(), ...[...this.scans.values()].map((s) => s.table), ...[...this.ranked.values()].map((r) => r.match.table), ...this.funnelTables()]);
     const out: Record<string, Record<string, LogicalType>> = {};
     for (const name of read) {

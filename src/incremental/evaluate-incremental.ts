@@ -225,7 +225,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   };
   const replacements = new Map([...fromFacts, ...funnelSteps, ...pass.scans.map((s) => [s.scan.name, merged(s)] as const)]);
   const narrowed = [...customTraitNarrowings(plan, shared), ...(options.narrowings ?? [])];
-  return { pass, refreshes, restricted: scope === null ? null : restricted, narrowed, sharedRestricted: [...shared.keys()], rewrite: (statement) => replaceCtes(narrowCtes(statement, plan.layout.schema, narrowed), replacements) };
+  return { pass, refreshes, restricted: scope === null ? null : restricted, narrowed, sharedRestricted: [...shared.keys()], rewrite: (statement) => replaceCtes(narrowCtes(statement, plan, narrowed), replacements) };
 }
 
 /** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows (of the dirty users, when restricted). */

@@ -53,6 +53,7 @@ import {
   type RowContext,
 } from './partial-columns.js';
 import { partialRef, valueRef } from './partial-tables.js';
+import { sourceType } from '../sql/source-text.js';
 
 export interface MergeOptions {
   /** Test-only mutation: forget the edge day at each window's lower bound. */
@@ -101,7 +102,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
     { expr: ra, alias: 'ra' },
     ...context.map((expr) => ({ expr, alias: 'ctx' })),
   ];
-  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...amongRead(ru, options.readUsers)];
+  const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...amongRead(ru, options.readUsers, sourceType(plan, s.table, plan.layout.columns.userId))];
   const where: Expr[] = [...base, ...rawDays([s.presence, ...s.measures], ctx, options)];
   if (value) {
     const k = col(s.valueProperty!, 'e');

@@ -1,8 +1,10 @@
 // Replacing CTEs of a compiled statement by name, and dropping those nothing reads any more. The
 // incremental engine works on the full lowering's output (the members statement or the sync
 // staging statement alike), so everything downstream of the scans stays exactly as compiled.
+import type { Plan } from '../plan/plan.js';
 import type { CommonTableExpression, Query, TableRef, With } from '../sql/ast.js';
 import { and, col, withCtes } from '../sql/ast.js';
+import { sourceType } from '../sql/source-text.js';
 import { amongRead } from './merge-sql.js';
 
 /** Names of the tables a node reads without a schema: the CTEs it refers to. */
@@ -59,33 +61,34 @@ export interface Narrowing {
   readonly ids: readonly TableRef[];
 }
 
-function narrowQuery(query: Query, schema: string, n: Narrowing): Query {
+function narrowQuery(query: Query, plan: Plan, n: Narrowing): Query {
+  const schema = plan.layout.schema;
   switch (query.kind) {
     case 'select':
     case 'first_per_group': {
       const from = query.from;
       const reads = from?.kind === 'table' && from.schema === schema && from.name === n.table;
-      const inner = from?.kind === 'subquery' ? { ...from, query: narrowQuery(from.query, schema, n) } : from;
-      const joins = query.joins.map((j) => (j.from.kind === 'subquery' ? { ...j, from: { ...j.from, query: narrowQuery(j.from.query, schema, n) } } : j));
-      const where = reads ? and(...(query.where === null ? [] : [query.where]), ...amongRead(col(n.column, from.alias), n.ids)) : query.where;
+      const inner = from?.kind === 'subquery' ? { ...from, query: narrowQuery(from.query, plan, n) } : from;
+      const joins = query.joins.map((j) => (j.from.kind === 'subquery' ? { ...j, from: { ...j.from, query: narrowQuery(j.from.query, plan, n) } } : j));
+      const where = reads ? and(...(query.where === null ? [] : [query.where]), ...amongRead(col(n.column, from.alias), n.ids, sourceType(plan, n.table, n.column))) : query.where;
       return { ...query, from: inner, joins, where } as Query;
     }
     case 'union':
-      return { ...query, queries: query.queries.map((q) => narrowQuery(q, schema, n)) };
+      return { ...query, queries: query.queries.map((q) => narrowQuery(q, plan, n)) };
     case 'with':
-      return { ...query, ctes: query.ctes.map((c) => ({ ...c, query: narrowQuery(c.query, schema, n) })), body: narrowQuery(query.body, schema, n) };
+      return { ...query, ctes: query.ctes.map((c) => ({ ...c, query: narrowQuery(c.query, plan, n) })), body: narrowQuery(query.body, plan, n) };
     case 'template':
       return query;
   }
 }
 
 /** The statement with each narrowed CTE's reads of its source table restricted to the kept keys. */
-export function narrowCtes(statement: With, schema: string, narrowings: readonly Narrowing[]): With {
+export function narrowCtes(statement: With, plan: Plan, narrowings: readonly Narrowing[]): With {
   const byCte = new Map(narrowings.map((n) => [n.cte, n]));
   return withCtes(
     statement.ctes.map((c) => {
       const n = byCte.get(c.name);
-      return n === undefined ? c : { ...c, query: narrowQuery(c.query, schema, n) };
+      return n === undefined ? c : { ...c, query: narrowQuery(c.query, plan, n) };
     }),
     statement.body,
   );

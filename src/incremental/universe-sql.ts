@@ -39,7 +39,8 @@ function associations(plan: Plan, columns: 'user' | 'membership'): Query[] {
 export function factCtes(plan: Plan, schema: string, facts: readonly Fact[], only: ReadonlyMap<string, readonly TableRef[]> = new Map()): Map<string, { query: Query; comment: string }> {
   const out = new Map<string, { query: Query; comment: string }>();
   const { groupId, userId } = plan.layout.columns;
-  const among = (cte: string, key: Expr) => amongRead(key, only.get(cte));
+  // the facts' ids are text (partial-tables.ts)
+  const among = (cte: string, key: Expr) => amongRead(key, only.get(cte), 'string');
   const of = (cte: string) => (only.has(cte) ? `, for the ${only.get(cte)!.map((r) => `${r.schema}.${r.name}`).join(' and ')} only` : '');
   for (const f of facts) {
     const comment = (what: string, cte: string) => `${what}, from the facts in ${schema}.${f.stateTable}${of(cte)}`;

@@ -16,3 +16,37 @@ export function sourceType(plan: Plan, table: string, column: string): SqlType |
 export function sourceText(plan: Plan, table: string, column: string, alias: string): Expr {
   return cast(col(column, alias), 'string', sourceType(plan, table, column));
 }
+
+/** Catalog types of an id whose text is the plain cast: nothing the DuckDB printer must spell as JavaScript would. */
+const PLAIN_ID: ReadonlySet<string> = new Set(['string', 'integer']);
+
+/**
+ * The `from` of a cast of any entity or user id of `plan` to text, where every column an id can
+ * come from is known to hold text or integers: each user, anonymous and group id column of every
+ * table the plan reads. Undefined (a floating-point id is possible) when the catalog does not know
+ * one of those tables, when one of those columns is another type, or when a SQL trait gives ids:
+ * its result's types are its own.
+ */
+export function idTextType(plan: Plan): SqlType | undefined {
+  if (plan.sqlTraits.length > 0) return undefined;
+  const { userId, anonymousId, groupId, contextGroupId } = plan.layout.columns;
+  const tables = new Set([
+    ...plan.userUniverseTables,
+    ...plan.scans.map((s) => s.table),
+    ...plan.ranked.map((r) => r.match.table),
+    ...plan.funnels.flatMap((f) => f.steps.map((s) => s.match.table)),
+    ...(plan.identity?.edgeTables ?? []),
+  ]);
+  const seen = new Set<string>();
+  for (const name of tables) {
+    const types = plan.columnTypes[name];
+    if (types === undefined) return undefined;
+    for (const column of [userId, anonymousId, groupId, contextGroupId]) {
+      const type = types[column];
+      if (type === undefined) continue;
+      if (!PLAIN_ID.has(type)) return undefined;
+      seen.add(type);
+    }
+  }
+  return seen.size === 1 && seen.has('integer') ? 'integer' : 'string';
+}

@@ -7,6 +7,7 @@ import {
   aggregate,
   and,
   bin,
+  cast,
   col,
   insertInto,
   isNull,
@@ -36,7 +37,8 @@ import {
 import { outputRelation } from '../plan/physical/physical-plan.js';
 import { lowerStatement } from '../sql/lower.js';
 import { membershipCalls } from '../sql/lower-identity.js';
-import { asString, nullOf, type SyncDefinition } from './sync-definition.js';
+import { nullOf, type SyncDefinition } from './sync-definition.js';
+import { idTextType } from '../sql/source-text.js';
 
 const STAGING_COLUMNS = ['definition', 'entity_id', 'user_id', 'value', 'position'] as const;
 export const FIRST_SEEN_CTE = 'quorum:first_seen';
@@ -57,6 +59,10 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
   const { statement: lowered, physical } = lowerStatement(plan, { kind: 'members' });
   const layout = plan.layout;
   const byName = new Map(definitions.map((d) => [d.name, d]));
+  // Ids become text; where none can be floating-point the cast is the plain one (source-text.ts).
+  const idFrom = idTextType(plan);
+  const asId: AsId = (expr) => cast(expr, 'string', idFrom);
+  const stagingColumns = columnsOf(asId);
   const branches: Query[] = [];
   let needsFirstSeen = false;
   for (const output of plan.outputs) {
@@ -85,7 +91,7 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
     const users = stagesUsers(d);
     if (users === 'none') continue;
     needsFirstSeen = true;
-    const usersOf = usersSelect(layout, physical.memberships, d, output.kind === 'audience' ? outputRelation(physical, output.name).cte : null);
+    const usersOf = usersSelect(layout, asId, physical.memberships, d, output.kind === 'audience' ? outputRelation(physical, output.name).cte : null);
     branches.push(
       users === 'all'
         ? usersOf
@@ -107,18 +113,21 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
   return withCtes(ctes, body);
 }
 
-function stagingColumns(definition: Expr, entity: Expr, user: Expr, value: Expr, position: Expr): SelectColumn[] {
-  return [
+type AsId = (id: Expr) => Expr;
+
+/** The staging columns, the entity id as text. */
+const columnsOf =
+  (asId: AsId) =>
+  (definition: Expr, entity: Expr, user: Expr, value: Expr, position: Expr): SelectColumn[] => [
     { expr: definition, alias: 'definition' },
-    { expr: asString(entity), alias: 'entity_id' },
+    { expr: asId(entity), alias: 'entity_id' },
     { expr: user, alias: 'user_id' },
     { expr: value, alias: 'value' },
     { expr: position, alias: 'position' },
   ];
-}
 
 /** (account, user, position) of an audience's accounts, or of every account; position 1 = earliest user. */
-function usersSelect(layout: SourceLayout, memberships: string, d: SyncDefinition, audienceCte: string | null): Select {
+function usersSelect(layout: SourceLayout, asId: AsId, memberships: string, d: SyncDefinition, audienceCte: string | null): Select {
   const { groupId, userId } = layout.columns;
   const joins: Join[] = [
     {
@@ -127,9 +136,9 @@ function usersSelect(layout: SourceLayout, memberships: string, d: SyncDefinitio
       on: and(bin('=', col('group_id', 'fs'), col(groupId, 'm')), bin('=', col('user_id', 'fs'), col(userId, 'm'))),
     },
   ];
-  const position: Expr = rowNumber([col(groupId, 'm')], [ { expr: col('first_seen', 'fs'), direction: 'ASC' }, { expr: asString(col(userId, 'm')), direction: 'ASC' }, ]);
+  const position: Expr = rowNumber([col(groupId, 'm')], [ { expr: col('first_seen', 'fs'), direction: 'ASC' }, { expr: asId(col(userId, 'm')), direction: 'ASC' }, ]);
   return select({
-    columns: stagingColumns(str(d.name), col(groupId, 'm'), asString(col(userId, 'm')), nullOf('string'), position),
+    columns: columnsOf(asId)(str(d.name), col(groupId, 'm'), asId(col(userId, 'm')), nullOf('string'), position),
     from: audienceCte === null ? table(memberships, 'm') : table(audienceCte, 'a'),
     joins: audienceCte === null ? joins : [join('INNER', table(memberships, 'm'), bin('=', col(groupId, 'm'), col('id', 'a'))), ...joins],
   });

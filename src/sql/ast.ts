@@ -78,7 +78,7 @@ export type Expr =
   | { readonly kind: 'exists'; readonly query: Query };
 
 export type FromItem =
-  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null }
+  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly scratch?: true }
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias: string };
 
 export interface Join {
@@ -213,7 +213,8 @@ export const table = (name: string, alias: string | null = null, schema: string 
 });
 
 /** A state table (or any schema-qualified reference) in FROM. */
-export const tableOf = (ref: TableRef, alias: string | null = null): FromItem => ({ kind: 'table', schema: ref.schema, name: ref.name, alias });
+export const tableOf = (ref: TableRef, alias: string | null = null): FromItem =>
+  ref.scratch ? { kind: 'table', schema: ref.schema, name: ref.name, alias, scratch: true } : { kind: 'table', schema: ref.schema, name: ref.name, alias };
 export const subquery = (query: Query, alias: string): FromItem => ({ kind: 'subquery', query, alias });
 export const join = (type: Join['type'], from: FromItem, on: Expr): Join => ({ type, from, on });
 
@@ -279,6 +280,8 @@ export type Ddl =
        * (SqlPrinter.declaresKeyOfBulkTables: whether the key is declared all the same).
        */
       readonly bulk?: boolean;
+      /** A scratch table (TableRef.scratch): created where the printer keeps scratch tables. */
+      readonly scratch?: true;
     }
   /** `quorum state` upgrades and repairs: a column added to a state table, a damaged table dropped. */
   | { readonly kind: 'add_column'; readonly schema: string; readonly table: string; readonly column: ColumnDefinition }
@@ -299,6 +302,11 @@ export type Ddl =
 export interface TableRef {
   readonly schema: string | null;
   readonly name: string;
+  /**
+   * A scratch table: a run fills and empties it inside its transaction, so its rows never need to
+   * outlive the session. A printer may place it in the session (SqlPrinter.scratchTablesInSession).
+   */
+  readonly scratch?: true;
 }
 
 export type Statement =

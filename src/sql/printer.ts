@@ -51,7 +51,7 @@ export class SqlPrinter {
       case 'create_table': {
         const columns = ddl.columns.map((c) => `  ${this.quoteIdentifier(c.name)} ${this.typeName(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
         if (ddl.primaryKey.length > 0 && (this.declaresKeyOfBulkTables || ddl.bulk !== true)) columns.push(`  ${this.primaryKeyClause(ddl.primaryKey.map((c) => this.quoteIdentifier(c)))}`);
-        return `CREATE TABLE IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name)} (\n${columns.join(',\n')}\n)`;
+        return `CREATE ${ddl.scratch && this.scratchTablesInSession ? 'TEMPORARY TABLE' : 'TABLE'} IF NOT EXISTS ${this.visitTableName(ddl.schema, ddl.name, ddl.scratch)} (\n${columns.join(',\n')}\n)`;
       }
       case 'create_temporary_table_as':
         return `CREATE TEMPORARY TABLE ${this.quoteIdentifier(ddl.name)} AS\n${this.visitQuery(ddl.query, 0)}\nWITH NO DATA`;
@@ -240,14 +240,27 @@ export class SqlPrinter {
     return lines.join(`\n${pad}`);
   }
 
-  visitTableName(schema: string | null, name: string): string {
+  /**
+   * Whether scratch tables (TableRef.scratch) are temporary tables of the session rather than tables
+   * of the state schema. Their rows are written and deleted inside one transaction, so a warehouse
+   * that writes a table's rows to its file as they are inserted (DuckDB) does that work for nothing.
+   */
+  readonly scratchTablesInSession: boolean = false;
+
+  /** Where the session's temporary tables are named; used only when scratchTablesInSession. */
+  visitSessionTableName(name: string): string {
+    return this.quoteIdentifier(name);
+  }
+
+  visitTableName(schema: string | null, name: string, scratch?: true): string {
+    if (scratch && this.scratchTablesInSession) return this.visitSessionTableName(name);
     return schema === null ? this.quoteIdentifier(name) : `${this.visitSchemaName(schema)}.${this.quoteIdentifier(name)}`;
   }
 
   visitFrom(from: FromItem, depth: number): string {
     switch (from.kind) {
       case 'table': {
-        const name = this.visitTableName(from.schema, from.name);
+        const name = this.visitTableName(from.schema, from.name, from.scratch);
         return from.alias ? `${name} AS ${this.quoteIdentifier(from.alias)}` : name;
       }
       case 'subquery':
@@ -470,12 +483,12 @@ export class SqlPrinter {
   printStatement(statement: Statement): string {
     switch (statement.kind) {
       case 'insert':
-        return `INSERT INTO ${this.visitTableName(statement.table.schema, statement.table.name)} (${statement.columns.map((c) => this.quoteIdentifier(c)).join(', ')})\n${this.visitQuery(statement.query, 0)}`;
+        return `INSERT INTO ${this.visitTableName(statement.table.schema, statement.table.name, statement.table.scratch)} (${statement.columns.map((c) => this.quoteIdentifier(c)).join(', ')})\n${this.visitQuery(statement.query, 0)}`;
       case 'delete':
-        return `DELETE FROM ${this.visitTableName(statement.table.schema, statement.table.name)}${statement.where ? ` WHERE ${this.visitExpr(statement.where)}` : ''}`;
+        return `DELETE FROM ${this.visitTableName(statement.table.schema, statement.table.name, statement.table.scratch)}${statement.where ? ` WHERE ${this.visitExpr(statement.where)}` : ''}`;
       case 'update': {
         const set = statement.set.map((s) => `${this.quoteIdentifier(s.column)} = ${this.visitExpr(s.value)}`).join(', ');
-        return `UPDATE ${this.visitTableName(statement.table.schema, statement.table.name)} SET ${set}${statement.where ? ` WHERE ${this.visitExpr(statement.where)}` : ''}`;
+        return `UPDATE ${this.visitTableName(statement.table.schema, statement.table.name, statement.table.scratch)} SET ${set}${statement.where ? ` WHERE ${this.visitExpr(statement.where)}` : ''}`;
       }
       default:
         return assertNever(statement, 'SQL node');

@@ -28,7 +28,7 @@ import { changeSetInsert, transitionSelect } from './change-set-sql.js';
 import { newRunId, syncDefinitions } from './run.js';
 import { nextGenerations, readSnapshotRecords, recordSnapshots } from './snapshot-records.js';
 import { createState } from './state-format.js';
-import { from, StateWriter, stateRefs, stateTable } from './state-sql.js';
+import { ensureSessionScratchTables, from, StateWriter, stateRefs, stateTable } from './state-sql.js';
 
 export interface DiffEntitiesRequest {
   readonly connection: WarehouseConnection;
@@ -81,6 +81,7 @@ export async function diffEntities(request: DiffEntitiesRequest): Promise<Map<st
   const refs = stateRefs(schema);
   return connection.transaction(async (tx) => {
     const w = new StateWriter(connection.dialect.printer, tx);
+    await ensureSessionScratchTables(w, schema);
     await w.run(deleteFrom(refs.staging));
     await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
     const rows = definitions.length === 0 ? [] : await w.rows(changesQuery(definitions, schema));

@@ -75,7 +75,8 @@ export async function inspectShape(connection: WarehouseConnection, schema: stri
     if (columns === undefined) {
       if (t.name === STATE_TABLES.meta.name) continue; // decided below
       if ('scratch' in t && t.scratch) {
-        scratchMissing = true; // emptied before every commit: it holds nothing to lose
+        // emptied before every commit: it holds nothing to lose; kept in the session, never in the schema
+        if (!connection.dialect.printer.scratchTablesInSession) scratchMissing = true;
         continue;
       }
       if ('addedIn' in t) {

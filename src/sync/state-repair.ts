@@ -21,7 +21,7 @@ import { checkFacts, readFacts, type StateFacts } from './state-check.js';
 import { inspectShape, META, STATE_FORMAT_VERSION, writeMeta, type StateProblem, type StateShape } from './state-format.js';
 import { alterStateTables } from './state-guard.js';
 import { recoverHistory, recordRepair } from './state-history.js';
-import { ensureStateTables, generationsExist, inList, StateWriter, stateRefs, stateTable } from './state-sql.js';
+import { ensureSessionScratchTables, ensureStateTables, generationsExist, inList, StateWriter, stateRefs, stateTable } from './state-sql.js';
 import { col, deleteFrom } from '../sql/ast.js';
 
 export type RepairFrom = 'last' | 'empty';
@@ -122,6 +122,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
     await connection.transaction(async (tx) => {
       const w = new StateWriter(printer, tx);
       const refs = stateRefs(schema);
+      await ensureSessionScratchTables(w, schema);
       const records: NewRecord[] = [];
       for (const [asOf, names] of plan.recompute) {
         const plan2 = planFor({ project, catalog: session.catalog, asOf, targets: names });

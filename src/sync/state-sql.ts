@@ -1,7 +1,7 @@
 // Small helpers shared by the statements of src/sync: references to the state tables, the
 // printing of statements and DDL, and the reading of values the warehouses return in their own
 // types (DuckDB gives BIGINT as a string and TIMESTAMP as text, pg gives Date objects).
-import type { Expr, FromItem, Query, Statement, TableRef } from '../sql/ast.js';
+import type { Ddl, Expr, FromItem, Query, Statement, TableRef } from '../sql/ast.js';
 import { col, FALSE, oneOf, str, tableOf } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements, WarehouseConnection } from '../warehouse/connection.js';
@@ -17,7 +17,8 @@ export interface StateRefs {
 }
 
 export function stateTable(schema: string, name: StateTableName): TableRef {
-  return { schema, name: STATE_TABLES[name].name };
+  const table = STATE_TABLES[name];
+  return 'scratch' in table && table.scratch ? { schema, name: table.name, scratch: true } : { schema, name: table.name };
 }
 
 export function stateRefs(schema: string): StateRefs {
@@ -54,6 +55,20 @@ export class StateWriter {
   async query(sql: string): Promise<Record<string, unknown>[]> {
     return this.target.query(sql);
   }
+
+  async ddl(ddl: Ddl): Promise<void> {
+    await this.target.execute(this.printer.printDdl(ddl));
+  }
+}
+
+/**
+ * The scratch tables of this session, where the printer keeps them in the session (DuckDB's
+ * temporary tables, SqlPrinter.scratchTablesInSession): every session that stages makes its own.
+ * Elsewhere they are tables of the state schema, which ensureStateTables makes.
+ */
+export async function ensureSessionScratchTables(w: StateWriter, schema: string): Promise<void> {
+  if (!w.printer.scratchTablesInSession) return;
+  for (const ddl of stateDdl(schema)) if (ddl.kind === 'create_table' && ddl.scratch) await w.ddl(ddl);
 }
 
 /**

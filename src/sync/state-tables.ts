@@ -233,7 +233,15 @@ export function stateDdl(schema: string): Ddl[] {
   return [
     { kind: 'create_schema', schema },
     ...Object.values(STATE_TABLES).map(
-      (t): Ddl => ({ kind: 'create_table', schema, name: t.name, columns: t.columns, primaryKey: t.primaryKey, bulk: 'bulk' in t && t.bulk }),
+      (t): Ddl => ({
+        kind: 'create_table',
+        schema,
+        name: t.name,
+        columns: t.columns,
+        primaryKey: t.primaryKey,
+        bulk: 'bulk' in t && t.bulk,
+        ...('scratch' in t && t.scratch ? { scratch: true as const } : {}),
+      }),
     ),
   ];
 }

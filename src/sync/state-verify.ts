@@ -18,7 +18,7 @@ import { readOnlyInputs } from './read-only-inputs.js';
 import { syncDefinitions } from './run-definitions.js';
 import { readSnapshotRecords } from './snapshot-records.js';
 import { META } from './state-format.js';
-import { StateWriter, stateRefs, stateTable, toIso, toNumber } from './state-sql.js';
+import { ensureSessionScratchTables, StateWriter, stateRefs, stateTable, toIso, toNumber } from './state-sql.js';
 
 /** How many entity ids a drifted definition names. */
 export const DRIFT_SAMPLE = 5;
@@ -106,6 +106,7 @@ export async function verifyState(session: VerifySession, verificationId: string
 async function compare(w: StateWriter, schema: string, plan: ReturnType<typeof planFor>, definitions: readonly SyncDefinition[], asOf: string): Promise<DefinitionDrift[]> {
   const refs = stateRefs(schema);
   const changes = stateTable(schema, 'changes');
+  await ensureSessionScratchTables(w, schema);
   await w.run(deleteFrom(refs.staging));
   await w.run(deleteFrom(changes));
   await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));

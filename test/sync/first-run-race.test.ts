@@ -66,10 +66,14 @@ describe('a first run that meets another first run creating the state', () => {
   // the version reads as 1 and the tables of later formats are excused from the damage, yet it
   // still read them. Every point of the creation order is tried, with the winner finishing between
   // the loser's catalog read and its facts, and with no winner at all (one that died there).
-  const creationOrder = Object.values(STATE_TABLES).map((t) => t.name);
   for (const engine of ['duck', 'lite'] as const) {
     it(`${engine === 'duck' ? 'DuckDB' : 'PGlite'}: a loser that meets the creation after any of its tables reaches the lock or finishes the creation`, async () => {
       const connection = engines[engine];
+      // the tables of the schema, in creation order (DuckDB keeps the scratch tables in the session)
+      const inSession = connection.dialect.printer.scratchTablesInSession;
+      const creationOrder = Object.values(STATE_TABLES)
+        .filter((t) => !(inSession && 'scratch' in t && t.scratch))
+        .map((t) => t.name);
       for (let made = 1; made < creationOrder.length; made += 1) {
         for (const winnerFinishes of [true, false]) {
           const schema = `cut_${engine}_${made}_${winnerFinishes ? 'won' : 'died'}`;

@@ -110,7 +110,7 @@ async function expected(dir: string, dataset: SourceDataset, asOf: string): Prom
 }
 
 const stagingStatement = (statements: readonly string[]): string => {
-  const found = statements.filter((sql) => sql.startsWith('INSERT INTO "quorum_state"."staging"'));
+  const found = statements.filter((sql) => sql.startsWith('INSERT INTO "temp"."main"."staging"'));
   expect(found).toHaveLength(1);
   return found[0];
 };

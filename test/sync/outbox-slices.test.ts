@@ -15,6 +15,11 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { syncDefinition } from '../support/sync-definitions.js';
 
 const SCHEMA = 'qs';
+/** A state table's name as the connection's printer writes it (DuckDB keeps staging and changes in the session). */
+const named = (c: WarehouseConnection, name: 'staging' | 'changes'): string => {
+  const ref = stateTable(SCHEMA, name);
+  return c.dialect.printer.visitTableName(ref.schema, ref.name, ref.scratch);
+};
 const WIRE_URL = process.env.QUORUM_TEST_POSTGRES_URL;
 const target = { destination: 'audit', calls: ['identify', 'track', 'group'] as const, trackEvents: { entered: 'Entered', exited: 'Exited' }, groupIdentity: 'member' as const };
 const definition = (name: string, kind: SyncDefinition['kind'], level: SyncDefinition['level']) => syncDefinition(name, kind, level, [{ ...target, calls: [...target.calls] }]);
@@ -28,6 +33,8 @@ const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `
 /** Staging of 14 trait values, 11 audience members and 2 accounts with 3 users each; with `previous`, a snapshot it differs from. */
 async function state(c: WarehouseConnection, previous: boolean): Promise<void> {
   await ensureStateTables(c, SCHEMA);
+  // the schema was dropped, but a session's scratch tables (DuckDB) outlive it
+  for (const name of ['staging', 'changes'] as const) await c.execute(`DELETE FROM ${named(c, name)}`);
   const staged = [
     ...ids('u', 14).map((id) => ['tr', id, null, `"v-${id}"`, null]),
     ...ids('m', 11).map((id) => ['aud', id, null, null, null]),
@@ -35,7 +42,7 @@ async function state(c: WarehouseConnection, previous: boolean): Promise<void> {
     ['acc', 'a2', null, null, null],
     ...['x1', 'x2', 'x3'].flatMap((user, i) => [['acc', 'a1', user, null, i + 1], ['acc', 'a2', `y${i}`, null, i + 1]]),
   ];
-  await c.execute(`INSERT INTO qs.staging (definition, entity_id, user_id, value, position) VALUES ${values(staged)}`);
+  await c.execute(`INSERT INTO ${named(c, 'staging')} (definition, entity_id, user_id, value, position) VALUES ${values(staged)}`);
   if (!previous) return;
   // Half the trait's values differ, a third of the members left and others entered before them.
   const before = [...ids('u', 14).map((id, i) => ['tr', id, i % 2 === 0 ? `"v-${id}"` : '"old"']), ...ids('m', 20).filter((_, i) => i % 3 !== 0).map((id) => ['aud', id, null])];

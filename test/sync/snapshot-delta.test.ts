@@ -14,6 +14,11 @@ import type { WarehouseConnection } from '../../src/warehouse/connection.js';
 import { syncDefinition } from '../support/sync-definitions.js';
 
 const SCHEMA = 'qs';
+/** A state table's name as the connection's printer writes it (DuckDB keeps staging and changes in the session). */
+const named = (c: WarehouseConnection, name: 'staging' | 'changes'): string => {
+  const ref = stateTable(SCHEMA, name);
+  return c.dialect.printer.visitTableName(ref.schema, ref.name, ref.scratch);
+};
 const definition = syncDefinition;
 // `flip` was an audience in the previous run and is a trait now (same name, values appear).
 const DEFINITIONS = [definition('aud', 'audience', 'account'), definition('tr', 'trait', 'user'), definition('flip', 'trait', 'user')];
@@ -46,7 +51,7 @@ async function previousState(c: WarehouseConnection): Promise<void> {
   // New result: a3 leaves, a4 enters; u1 leaves a1 (u2 becomes its earliest), u4 joins a2;
   // tr: u2 changes, u3 loses its value, u4 gets one; flip: x gets a value.
   await c.execute(
-    `INSERT INTO qs.staging (definition, entity_id, user_id, value, position) VALUES ${values([
+    `INSERT INTO ${named(c, 'staging')} (definition, entity_id, user_id, value, position) VALUES ${values([
       ['aud', 'a1', null, null, null],
       ['aud', 'a2', null, null, null],
       ['aud', 'a4', null, null, null],
@@ -86,7 +91,7 @@ async function check(c: WarehouseConnection): Promise<void> {
     transitionSelect('user_entered', usersEntered(refs, ['aud']), col('position', 's')),
     transitionSelect('user_exited', usersExited(refs, ['aud'])),
   ]);
-  const written = sorted(await c.query('SELECT definition, transition, entity_id, user_id, value, position FROM qs.changes'));
+  const written = sorted(await c.query(`SELECT definition, transition, entity_id, user_id, value, position FROM ${named(c, 'changes')}`));
   expect(written.filter((r) => r[1] !== 'user_moved')).toEqual(sorted(await w.rows(byJoins)));
   expect(written.filter((r) => r[1] === 'user_moved')).toEqual([['aud', 'user_moved', 'a1', 'u2', null, '1']]);
   expect(joined.get('aud')).toEqual({ size: 3, previous: 3, entered: 1, exited: 1, changed: 2 });
@@ -121,7 +126,7 @@ async function check(c: WarehouseConnection): Promise<void> {
   await c.execute('DELETE FROM qs.snapshot_users');
   const stamp = { runId: 'r3', asOf: '2024-03-01T00:00:00Z', now: '', namespace: '', spaceId: '' };
   const firstRun = async (staged: StagedEntries) => {
-    await c.execute('DELETE FROM qs.changes');
+    await c.execute(`DELETE FROM ${named(c, 'changes')}`);
     await c.execute('DELETE FROM qs.snapshots');
     await c.execute('DELETE FROM qs.snapshot_users');
     if (DEFINITIONS.some((d) => !staged.names.has(d.name))) await w.run(changeSetInsert(refs, changes, DEFINITIONS, staged));

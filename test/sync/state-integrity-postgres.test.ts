@@ -108,6 +108,21 @@ async function scenario(engine: Engine, label: string): Promise<void> {
   }
   expect(failures).toEqual([]);
 
+  // the scratch tables (staging, changes) are tables of the schema here, empty between runs:
+  // dropped, they hold nothing to lose, and the next run makes them again and goes on
+  {
+    const prefix = `${label}_scratch`;
+    const state = `${TAG}_${prefix}`;
+    const project = withEndpoint(engine.project(state), prefix);
+    await runOn(engine, project, T1);
+    await runOn(engine, project, T2);
+    const before = receiver.calls(prefix).length;
+    for (const t of ['staging', 'changes']) await engine.connection.execute(`DROP TABLE "${state}".${t}`);
+    await runOn(engine, project, T3);
+    expect(receiver.calls(prefix).slice(before).map(keyOfReceived).sort()).toEqual(cleanAfterT2);
+    expect([...(await engine.connection.readTables(state)).keys()]).toEqual(expect.arrayContaining(['staging', 'changes']));
+  }
+
   // a state in format 1 (no meta, no generation or counts) is upgraded by the next run, not called damaged
   {
     const prefix = `${label}_format1`;

@@ -76,6 +76,41 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(writeBuffer).toBeGreaterThan(duckDbSizeBytes(WRITE_BUFFER_LIMIT)! * 0.9);
   });
 
+  it('a session that writes stores strings without FSST, and its configuration is still locked; a read-only one keeps DuckDB\'s choice', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'warehouse.duckdb');
+    (await DuckDBInstance.create(file)).closeSync();
+    const writer = await openDuckDb(duckdb, { type: 'duckdb', path: file });
+    try {
+      // ids like a state's: FSST is what DuckDB picks for them when it may
+      await writer.execute("create table ids as select 'user-' || (i * 7919 % 1000003)::varchar || '-acct' as id from range(200000) t(i)");
+      await writer.execute('checkpoint');
+      const methods = (await writer.query("select distinct compression from pragma_storage_info('ids') where column_name = 'id'")).map((r) => r.compression);
+      expect(methods.length).toBeGreaterThan(0);
+      expect(methods).not.toContain('FSST');
+      await expect(writer.execute("set disabled_compression_methods = ''")).rejects.toThrow(/lock|configuration/i);
+      await expect(writer.execute('set enable_external_access = true')).rejects.toThrow(/lock|configuration/i);
+    } finally {
+      await writer.close();
+    }
+    const reader = await openDuckDb(duckdb, { type: 'duckdb', path: file }, { readOnly: true });
+    try {
+      const [row] = await reader.query("select current_setting('disabled_compression_methods') as disabled, current_setting('lock_configuration') as locked");
+      expect(row).toEqual({ disabled: '', locked: true });
+    } finally {
+      await reader.close();
+    }
+    // the same strings, written by a DuckDB left to itself, are FSST: what the setting removes
+    const plain = await DuckDBInstance.create(file);
+    const connection = await plain.connect();
+    await connection.run("create table ids2 as select 'user-' || (i * 7919 % 1000003)::varchar || '-acct' as id from range(200000) t(i)");
+    await connection.run('checkpoint');
+    const chosen = (await connection.runAndReadAll("select distinct compression from pragma_storage_info('ids2') where column_name = 'id'")).getRowObjectsJson();
+    connection.closeSync();
+    plain.closeSync();
+    expect(chosen.map((r) => r.compression)).toContain('FSST');
+  });
+
   it("accepts every way of writing a size that DuckDB accepts, and DuckDB reads them as quorum does", async () => {
     for (const [written, bytes] of [['200MB', 200e6], ['200 mb', 200e6], ['1.5GB', 1.5e9], ['512MiB', 512 * 1024 ** 2], ['300 megabytes', 300e6], ['64KiB', 65536]] as const) {
       expect(duckDbSizeBytes(written), written).toBe(bytes);

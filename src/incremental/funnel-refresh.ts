@@ -120,8 +120,7 @@ export async function refreshFunnel(w: StateWriter, f: IncrementalFunnel, option
   }
   let rowsRead = 0;
   for (const t of tables) {
-    const read = await w.rows(rowsReadQuery(plan, f, rowsOf(t), identity, schema));
-    rowsRead += toNumber(read[0]?.n);
+    for (const part of await w.rows(rowsReadQuery(plan, f, rowsOf(t), identity, schema))) rowsRead += toNumber(part.n);
   }
   await w.run(deleteFrom(touched, mine));
   const records = tables.map((t) => ({ key: funnelRefreshKey(f, t.table), sourceTable: t.table, asOf: plan.asOf, watermark: watermarks.get(t.table) ?? null }));

@@ -171,12 +171,15 @@ let inMemoryInstances = 0;
 export const WRITE_BUFFER_LIMIT = '32MB';
 
 /**
- * Settings of a session that writes (quorum's state schema). DuckDB tries FSST on every string
- * column segment it writes; on state rows (ids, definition names, JSON values) that analysis is most
- * of an INSERT's time. Without it, a first run at SF 1 inserts its 196,350 snapshot rows in 104-116
- * ms instead of 167-190, and whole runs are 4-8% faster; the state takes about 1.7x the space
- * (10.5 MB against 6.3 MB after that run). Dictionary compression stays. BENCHMARKS.md, "String
- * compression of the state".
+ * Settings of a session that writes (quorum's state schema) a state of snapshots and outbox rows.
+ * DuckDB tries FSST on every string column segment it writes; on those rows (ids, definition names,
+ * JSON values) that analysis was most of an INSERT's time. Without it, a first run at SF 1 inserts
+ * its 196,350 snapshot rows in 104-116 ms instead of 167-190 and its diff stage takes 292 instead
+ * of 360 ms; the state takes about 1.7x the space (10.5 MB against 6.3 MB after that run). With the
+ * incremental engine on (ConnectOptions.largeState) the partials dominate the state, which FSST
+ * keeps at less than half the size (156 against 347 MiB for the bench's 50 definitions at SF 1)
+ * for runs no slower, so DuckDB keeps its choice there. BENCHMARKS.md, "String compression of the
+ * state".
  */
 export const STATE_WRITE_SETTINGS: Readonly<Record<string, string>> = { disabled_compression_methods: 'fsst,dict_fsst' };
 
@@ -250,7 +253,7 @@ export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse, opti
   const instance = await DuckDBInstance.create(config.path, { ...settings, ...unlocked });
   const connection = await instance.connect();
   try {
-    for (const [name, value] of Object.entries(STATE_WRITE_SETTINGS)) {
+    for (const [name, value] of Object.entries(options.largeState === true ? {} : STATE_WRITE_SETTINGS)) {
       // only speed is at stake: a DuckDB that no longer knows a method name still runs correctly
       await connection.run(`SET ${name} = '${value}'`).catch(() => undefined);
     }

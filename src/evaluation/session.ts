@@ -39,7 +39,7 @@ export async function connect(project: Project, dialects: DialectLookup, options
     throw failure('warehouse_unreachable', { rule: 'no_connector', type: config.type }, project.config.loc);
   }
   try {
-    return await dialect.connect(config, options);
+    return await dialect.connect(config, { largeState: project.config.incremental?.enabled === true, ...options });
   } catch (cause) {
     if (cause instanceof DiagnosticsError) {
       throw new DiagnosticsError(cause.diagnostics.map((d) => ({ ...d, loc: d.loc ?? project.config.loc })));

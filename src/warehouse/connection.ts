@@ -110,6 +110,12 @@ export interface ConnectOptions {
    * so that nothing it does can write, and an embedded one skips what writing needs.
    */
   readonly readOnly?: boolean;
+  /**
+   * The state it writes holds large tables of ids (the incremental engine's partials), so an
+   * embedded engine keeps their strings compact rather than fast to write (duckdb-connector.ts
+   * STATE_WRITE_SETTINGS).
+   */
+  readonly largeState?: boolean;
 }
 
 /**

@@ -15,6 +15,7 @@ import { openDuckDb, removeAbandonedSpillFolders, WRITE_BUFFER_LIMIT } from '../
 import { duckdb } from '../../dialects/duckdb/index.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { loadProject } from '../../src/definitions/load-project.js';
+import { connect } from '../../src/evaluation/session.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { childOutput, type ChildOutput } from '../support/child-output.js';
 import { cliArgs } from '../support/cli-bundle.js';
@@ -76,7 +77,7 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     expect(writeBuffer).toBeGreaterThan(duckDbSizeBytes(WRITE_BUFFER_LIMIT)! * 0.9);
   });
 
-  it('a session that writes stores strings without FSST, and its configuration is still locked; a read-only one keeps DuckDB\'s choice', async () => {
+  it('a session that writes stores strings without FSST unless its state is large, its configuration still locked; a read-only one keeps DuckDB\'s choice', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'warehouse.duckdb');
     (await DuckDBInstance.create(file)).closeSync();
@@ -100,15 +101,37 @@ describe('quorum.yml sets the embedded DuckDB memory and threads', () => {
     } finally {
       await reader.close();
     }
-    // the same strings, written by a DuckDB left to itself, are FSST: what the setting removes
-    const plain = await DuckDBInstance.create(file);
-    const connection = await plain.connect();
-    await connection.run("create table ids2 as select 'user-' || (i * 7919 % 1000003)::varchar || '-acct' as id from range(200000) t(i)");
-    await connection.run('checkpoint');
-    const chosen = (await connection.runAndReadAll("select distinct compression from pragma_storage_info('ids2') where column_name = 'id'")).getRowObjectsJson();
-    connection.closeSync();
-    plain.closeSync();
-    expect(chosen.map((r) => r.compression)).toContain('FSST');
+    // with the incremental engine's large state, the same strings are FSST, as DuckDB chooses
+    const large = await openDuckDb(duckdb, { type: 'duckdb', path: file }, { largeState: true });
+    try {
+      await large.execute("create table ids2 as select 'user-' || (i * 7919 % 1000003)::varchar || '-acct' as id from range(200000) t(i)");
+      await large.execute('checkpoint');
+      const chosen = (await large.query("select distinct compression from pragma_storage_info('ids2') where column_name = 'id'")).map((r) => r.compression);
+      expect(chosen).toContain('FSST');
+      await expect(large.execute('set enable_external_access = true')).rejects.toThrow(/lock|configuration/i);
+    } finally {
+      await large.close();
+    }
+  });
+
+  it('a project with the incremental engine on opens its DuckDB for a large state, one without it does not', async () => {
+    const compressionOf = async (incremental: boolean): Promise<unknown[]> => {
+      const dir = tempDir();
+      (await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'))).closeSync();
+      writeFileSync(path.join(dir, 'quorum.yml'), `warehouse:\n  type: duckdb\n  path: warehouse.duckdb\nincremental:\n  enabled: ${incremental}\n`);
+      const { project, diagnostics } = await loadProject(dir, { env: {}, dialects: dialectNamed });
+      expect(diagnostics).toEqual([]);
+      const connection = await connect(project!, dialectNamed);
+      try {
+        await connection.execute("create table ids as select 'user-' || (i * 7919 % 1000003)::varchar || '-acct' as id from range(200000) t(i)");
+        await connection.execute('checkpoint');
+        return (await connection.query("select distinct compression from pragma_storage_info('ids') where column_name = 'id'")).map((r) => r.compression);
+      } finally {
+        await connection.close();
+      }
+    };
+    expect(await compressionOf(true)).toContain('FSST');
+    expect(await compressionOf(false)).not.toContain('FSST');
   });
 
   it("accepts every way of writing a size that DuckDB accepts, and DuckDB reads them as quorum does", async () => {

@@ -179,7 +179,7 @@ export const WRITE_BUFFER_LIMIT = '32MB';
  * incremental engine on (ConnectOptions.largeState) the partials dominate the state, which FSST
  * keeps at less than half the size (156 against 347 MiB for the bench's 50 definitions at SF 1)
  * for runs no slower, so DuckDB keeps its choice there. BENCHMARKS.md, "String compression of the
- * state".
+ * state, and a funnel's rows_read".
  */
 export const STATE_WRITE_SETTINGS: Readonly<Record<string, string>> = { disabled_compression_methods: 'fsst,dict_fsst' };
 

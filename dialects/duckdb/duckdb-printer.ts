@@ -22,6 +22,11 @@ export class DuckDbPrinter extends SqlPrinter {
   // https://duckdb.org/docs/sql/statements/create_table#temporary-tables
   override readonly scratchTablesInSession: boolean = true;
 
+  // DuckDB answers `IN (SELECT ...)` inside an OR with a MARK join over every row: reading the 50
+  // bench definitions' covered snapshot rows took 148-171 ms as one condition, 33-67 ms as parts
+  // (BENCHMARKS.md, "The change set's covered rows as parts").
+  override readonly coveredRowsAsParts: boolean = true;
+
   override visitSessionTableName(name: string): string {
     return `"temp"."main".${this.quoteIdentifier(name)}`;
   }

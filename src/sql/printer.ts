@@ -247,6 +247,14 @@ export class SqlPrinter {
    */
   readonly scratchTablesInSession: boolean = false;
 
+  /**
+   * Whether the change set reads a covered definition's snapshot rows (covered-sql.ts) as disjoint
+   * parts stacked with UNION ALL, one key test each, rather than as one condition whose OR holds
+   * the key tests: an engine that answers a subquery inside an OR by testing every row pays for all
+   * of them, while each part's test is a semi join of its own rows.
+   */
+  readonly coveredRowsAsParts: boolean = false;
+
   /** Where the session's temporary tables are named; used only when scratchTablesInSession. */
   visitSessionTableName(name: string): string {
     return this.quoteIdentifier(name);

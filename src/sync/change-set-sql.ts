@@ -11,7 +11,7 @@ import { and, bin, caseWhen, coalesce, col, COUNT, insertInto, isNull, join, or,
 import { nullOf, type SyncDefinition } from './sync-definition.js';
 import { ofDefinition, valuesDiffer, type DefinitionCounts, type TransitionRows, type TransitionSource, type Which } from './transition-sql.js';
 import { from, inList, type StateRefs } from './state-sql.js';
-import { coveredRows } from './covered-sql.js';
+import { coveredParts, coveredRows } from './covered-sql.js';
 import type { CoveredEntities } from '../incremental/entity-scope.js';
 
 /** user_moved: a user who stays in an account of the audience at a new position (snapshot writes only). */
@@ -51,12 +51,25 @@ export function transitionSelect(label: string, rows: TransitionRows, position: 
  * aggregate over both sides cost more than the join's hash table over one (BENCHMARKS.md, "Diff
  * stage: change set by key").
  */
-export function changeSetInsert(refs: StateRefs, changes: TableRef, definitions: readonly SyncDefinition[], staged: StagedEntries = NOTHING_STAGED, covered: CoveredEntities | null = null): Statement {
+export function changeSetInsert(
+  refs: StateRefs,
+  changes: TableRef,
+  definitions: readonly SyncDefinition[],
+  staged: StagedEntries = NOTHING_STAGED,
+  covered: CoveredEntities | null = null,
+  coveredAsParts = false,
+): Statement {
   // Staged definitions' change set is staging itself (StagedEntries): nothing of theirs is written.
   const compared = groups(definitions.filter((d) => !staged.names.has(d.name)));
+  const previous = (names: readonly string[]): readonly Expr[] =>
+    covered === null
+      ? [inList(col('definition', 'p'), names)]
+      : coveredAsParts
+        ? coveredParts(covered, names, 'p')
+        : [and(inList(col('definition', 'p'), names), coveredRows(covered, 'p'))];
   const queries: Query[] = [];
-  if (compared.names.length > 0) queries.push(entityChanges(refs, compared.names, compared.traits, covered));
-  if (compared.accountAudiences.length > 0) queries.push(userChanges(refs, compared.accountAudiences, covered));
+  if (compared.names.length > 0) queries.push(entityChanges(refs, compared.names, compared.traits, previous(compared.names)));
+  if (compared.accountAudiences.length > 0) queries.push(userChanges(refs, compared.accountAudiences, previous(compared.accountAudiences)));
   if (queries.length === 0) queries.push(entityChanges(refs, [], []));
   const columns = ['definition', 'transition', 'entity_id', 'user_id', 'value', 'position'];
   return insertInto(changes, columns, select({ columns: columns.map((c) => ({ expr: col(c, 'r'), alias: c })), from: subquery(union(queries), 'r') }));
@@ -76,7 +89,8 @@ const transitioned = (present: string, differ: Expr): Expr => or(isNull(col(pres
 
 interface Side {
   readonly ref: TableRef;
-  readonly where: Expr;
+  /** One condition, or disjoint ones whose rows are stacked (UNION ALL). */
+  readonly where: Expr | readonly Expr[];
   readonly columns: readonly string[];
 }
 
@@ -87,8 +101,11 @@ interface Side {
  * key at most once (the snapshots' primary key; staging is the compiled result, one row per key).
  */
 function besideByKey(key: readonly string[], staged: Side, previous: Side): Pick<Select, 'from' | 'joins'> {
-  const side = (alias: 's' | 'p', { ref, where, columns }: Side) =>
-    subquery(select({ columns: [...key, ...columns].map((c) => ({ expr: col(c, alias), alias: c })), from: from(ref, alias), where }), alias);
+  const side = (alias: 's' | 'p', { ref, where, columns }: Side) => {
+    const rows = (condition: Expr) => select({ columns: [...key, ...columns].map((c) => ({ expr: col(c, alias), alias: c })), from: from(ref, alias), where: condition });
+    const parts = Array.isArray(where) ? (where as readonly Expr[]) : [where as Expr];
+    return subquery(parts.length === 1 ? rows(parts[0]) : union(parts.map(rows)), alias);
+  };
   return {
     from: side('s', staged),
     joins: [join('FULL', side('p', previous), and(...key.map((c) => bin('=', col(c, 's'), col(c, 'p')))))],
@@ -98,12 +115,12 @@ function besideByKey(key: readonly string[], staged: Side, previous: Side): Pick
 const eitherSide = (c: string) => coalesce(col(c, 's'), col(c, 'p'));
 
 /** entered / exited / changed entities: (definition, entity_id) of staging's own rows against the snapshots. */
-function entityChanges(refs: StateRefs, names: readonly string[], traits: readonly string[], covered: CoveredEntities | null = null): Select {
+function entityChanges(refs: StateRefs, names: readonly string[], traits: readonly string[], previous: readonly Expr[] = [inList(col('definition', 'p'), names)]): Select {
   const sides = besideByKey(
     ['definition', 'entity_id'],
     { ref: refs.staging, where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'))), columns: ['value'] },
     // Covered definitions (covered-sql.ts): only their covered keys' snapshot rows are compared.
-    { ref: refs.snapshots, where: covered === null ? inList(col('definition', 'p'), names) : and(inList(col('definition', 'p'), names), coveredRows(covered, 'p')), columns: ['value'] },
+    { ref: refs.snapshots, where: previous, columns: ['value'] },
   );
   return select({
     columns: [
@@ -120,12 +137,12 @@ function entityChanges(refs: StateRefs, names: readonly string[], traits: readon
 }
 
 /** user_entered / user_exited / user_moved: (definition, account, user) of staging's user rows against snapshot_users. */
-function userChanges(refs: StateRefs, names: readonly string[], covered: CoveredEntities | null): Select {
+function userChanges(refs: StateRefs, names: readonly string[], previous: readonly Expr[]): Select {
   const sides = besideByKey(
     ['definition', 'entity_id', 'user_id'],
     { ref: refs.staging, where: and(inList(col('definition', 's'), names), isNull(col('user_id', 's'), true)), columns: ['position'] },
     // A covered account's users only: the others keep their rows, as their accounts do.
-    { ref: refs.snapshotUsers, where: covered === null ? inList(col('definition', 'p'), names) : and(inList(col('definition', 'p'), names), coveredRows(covered, 'p')), columns: ['position'] },
+    { ref: refs.snapshotUsers, where: previous, columns: ['position'] },
   );
   return select({
     columns: [

@@ -25,6 +25,29 @@ export function coveredRows(covered: CoveredEntities, alias: string): Expr {
   return or(not(inList(definition, [...covered.definitions, ...covered.accountDefinitions])), ...levels.map((l) => (levels.length === 1 ? among(l.keys) : and(inList(definition, l.definitions), among(l.keys)))));
 }
 
+/**
+ * coveredRows among the rows of `names`, as conditions on disjoint sets of definitions (those that
+ * cover all entities, the covered user-level ones, the covered account-level ones), each row
+ * meeting exactly one: read as parts stacked with UNION ALL, each key test is a semi join of its
+ * own part (SqlPrinter.coveredRowsAsParts).
+ */
+export function coveredParts(covered: CoveredEntities, names: readonly string[], alias: string): Expr[] {
+  const among = (ref: TableRef) => inQuery(col('entity_id', alias), select({ columns: [{ expr: col('id', 'k'), alias: 'id' }], from: tableOf(ref, 'k') }));
+  const definition = col('definition', alias);
+  const coveredNames = new Set([...covered.definitions, ...covered.accountDefinitions]);
+  const parts: Expr[] = [];
+  const whole = names.filter((n) => !coveredNames.has(n));
+  if (whole.length > 0) parts.push(inList(definition, whole));
+  for (const level of [
+    { definitions: covered.definitions, keys: covered.keys },
+    { definitions: covered.accountDefinitions, keys: covered.accountKeys },
+  ]) {
+    const mine = names.filter((n) => level.definitions.includes(n));
+    if (mine.length > 0) parts.push(and(inList(definition, mine), among(level.keys)));
+  }
+  return parts.length > 0 ? parts : [inList(definition, names)];
+}
+
 /** The staging statement's rows, those of the covered definitions only for their covered keys. */
 export function onlyCovered(statement: Query, covered: CoveredEntities): Query {
   return select({ columns: STAGED.map((c) => ({ expr: col(c, 'c'), alias: c })), from: subquery(statement, 'c'), where: coveredRows(covered, 'c') });

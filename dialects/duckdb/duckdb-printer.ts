@@ -24,7 +24,8 @@ export class DuckDbPrinter extends SqlPrinter {
 
   // DuckDB answers `IN (SELECT ...)` inside an OR with a MARK join over every row: reading the 50
   // bench definitions' covered snapshot rows took 148-171 ms as one condition, 33-67 ms as parts
-  // (BENCHMARKS.md, "The change set's covered rows as parts").
+  // (BENCHMARKS.md, "The change set's covered rows as parts", in "String compression of the state,
+  // and a funnel's rows_read").
   override readonly coveredRowsAsParts: boolean = true;
 
   override visitSessionTableName(name: string): string {

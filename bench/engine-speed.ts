@@ -61,7 +61,7 @@ async function engine(asOf: string, rebuild: boolean, keep: boolean): Promise<{ 
       const stage = await stageIncrementally(new StateWriter(printer, statements), { plan, stateSchema: schema, settings, staging, rebuild });
       lastStatement = printer.print(stage.statement);
       await statements.execute(`CREATE OR REPLACE TEMP TABLE engine_staging AS ${lastStatement}`);
-      read = stage.summary.rowsRead;
+      read = stage.summary.rowsRead ?? 0;
       if (!keep) throw new Rollback();
     });
   } catch (e) {

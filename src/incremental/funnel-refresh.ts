@@ -27,6 +27,8 @@ export interface FunnelRefreshOptions {
   readonly previous: ReadonlyMap<string, PreviousRefresh>;
   /** The run's identity:edges from the facts in state (universe-sql.ts); null without stitching. */
   readonly edges: Query | null;
+  /** Count the rows read (rowsRead); false: a run not asked for rows_read, rowsRead 0. Default true. */
+  readonly countRowsRead?: boolean;
 }
 
 export interface FunnelRefresh {
@@ -119,7 +121,7 @@ export async function refreshFunnel(w: StateWriter, f: IncrementalFunnel, option
     recomputedUsers = toNumber(count[0]?.n);
   }
   let rowsRead = 0;
-  for (const t of tables) {
+  for (const t of options.countRowsRead === false ? [] : tables) {
     for (const part of await w.rows(rowsReadQuery(plan, f, rowsOf(t), identity, schema))) rowsRead += toNumber(part.n);
   }
   await w.run(deleteFrom(touched, mine));

@@ -11,10 +11,11 @@ import type { IncrementalSettings } from './incremental-settings.js';
 import type { Narrowing } from './rewrite-ctes.js';
 
 export interface IncrementalSummary {
-  readonly definitions: readonly (DefinitionMode & { readonly rowsRead: number })[];
+  /** rowsRead: null where the run was not asked to count (`countRowsRead: false`). */
+  readonly definitions: readonly (DefinitionMode & { readonly rowsRead: number | null })[];
   /** Parts of the statement read from the source each run, and why (SQL traits always are). */
   readonly recomputed: readonly Recomputed[];
-  readonly rowsRead: number;
+  readonly rowsRead: number | null;
 }
 
 export interface IncrementalStage {
@@ -44,20 +45,26 @@ export interface StageRequest {
   readonly readScope?: ReadScope | null;
   /** CTEs of `staging` itself (not the plan's) that need reading for some keys only. */
   readonly narrowings?: readonly Narrowing[];
+  /**
+   * Count rows_read (default true). Counting sends COUNT statements of the source tables that the
+   * run needs for nothing else, so a run not asked for rows_read (run-types.ts) leaves them out.
+   */
+  readonly countRowsRead?: boolean;
 }
 
 export async function stageIncrementally(tx: StateWriter, request: StageRequest): Promise<IncrementalStage> {
   const { plan } = request;
-  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope, narrowings: request.narrowings });
+  const countRowsRead = request.countRowsRead ?? true;
+  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope, narrowings: request.narrowings, countRowsRead });
   // A statement without CTEs (no definition selected) reads nothing to rewrite.
   const statement = request.staging.kind === 'with' ? run.rewrite(request.staging) : withCtes([], request.staging);
-  const read = await rowsReadOf(tx, plan, statement, run);
+  const read = countRowsRead ? await rowsReadOf(tx, plan, statement, run) : null;
   return {
     statement,
     summary: {
-      definitions: run.pass.definitions.map((d) => ({ ...d, rowsRead: read.byDefinition.get(d.name) ?? 0 })),
+      definitions: run.pass.definitions.map((d) => ({ ...d, rowsRead: read === null ? null : (read.byDefinition.get(d.name) ?? 0) })),
       recomputed: run.pass.recomputed,
-      rowsRead: read.total,
+      rowsRead: read?.total ?? null,
     },
     restrictedScans: [...(run.restricted ?? [])].map(([scan, users]) => ({ scan, users })),
     sharedRestricted: run.sharedRestricted,

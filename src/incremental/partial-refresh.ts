@@ -53,6 +53,8 @@ export interface RefreshOptions {
   readonly lagSeconds: number;
   readonly previous: PreviousRefresh | null;
   readonly mutation?: CompactionMutation;
+  /** Count the recomputed days' rows, which only rows_read needs (default true). */
+  readonly countRowsRead?: boolean;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -106,6 +108,8 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     if (values !== null) await w.run(insertInto(values, valueTableColumns(plan, s).map((c) => c.name), many(valueRows)));
   };
   const countRows = async (where: Expr): Promise<number> => toNumber((await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: source, where })))[0]?.n);
+  // Counts that only rows_read needs are left out of a run not asked for it.
+  const counting = options.countRowsRead !== false;
 
   const previous = n.previous;
   if (previous === null || previous.watermark === null || n.since === null) {
@@ -114,7 +118,7 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     const where = and(rowsOfScan, written);
     await insertRows([where]);
     // Every row written is one the rebuild read: the partials count them, in far fewer rows.
-    const read = await w.rows(select({ columns: [{ expr: aggregate('sum', col('n_rows', 'p')), alias: 'n' }], from: tableOf(partial, 'p') }));
+    const read = !counting ? [] : await w.rows(select({ columns: [{ expr: aggregate('sum', col('n_rows', 'p')), alias: 'n' }], from: tableOf(partial, 'p') }));
     await keepWinners(w, plan, schema, s, options.mutation);
     return { rebuilt: true, touchedPairs: 0, rowsRead: toNumber(read[0]?.n), record };
   }
@@ -184,16 +188,17 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     const days = and(storedBefore, bin('>=', time, ts(iso(firstDay))), bin('<', time, ts(iso(lastDay + DAY_MS))));
     branches.push(and(days, written, isTouched(rawKey(ctx), bucketOf(ctx))));
     // The recompute reads the touched days of the scan's rows: what a day-partitioned warehouse scans.
-    recomputed = await countRows(days);
+    if (counting) recomputed = await countRows(days);
   }
+  // Counted, a branch without rows is left out; not counted, it costs the insert what the count would have.
   let added = 0;
   if (unseen !== null) {
-    added = await countRows(unseen);
+    added = counting ? await countRows(unseen) : 1;
     if (added > 0) branches.push(pairs > 0 ? and(unseen, not(isTouched(rawKey(ctx), bucketOf(ctx)))) : unseen);
   }
   let closed = 0;
   if (closedSince !== null) {
-    closed = await countRows(closedSince);
+    closed = counting ? await countRows(closedSince) : 1;
     if (closed > 0) branches.push(closedSince);
   }
   await insertRows(branches);

@@ -122,6 +122,7 @@ export async function refreshFact(
   source: Fact['sources'][number],
   previous: PreviousRefresh | null,
   lagSeconds: number,
+  countRowsRead = true,
 ): Promise<{ rowsRead: number; record: RefreshRecord }> {
   const ctx: RowContext = { plan, table: source.table, alias: 'e' };
   const from = table(source.table, 'e', plan.layout.schema);
@@ -153,7 +154,7 @@ export async function refreshFact(
   const keyColumns = f.columns.filter((c) => c.key).map((c) => c.name);
   const sameKey = (scratchAlias: string | null, factAlias: string | null): Expr =>
     and(bin('=', col('n_source_table', scratchAlias), col('source_table', factAlias)), ...keyColumns.map((c) => bin('=', col(`n_${c}`, scratchAlias), col(c, factAlias))));
-  const read = await w.rows(select({ columns: [{ expr: aggregate('sum', col('n_rows', 's')), alias: 'n' }], from: tableOf(scratch, 's') }));
+  const read = countRowsRead ? await w.rows(select({ columns: [{ expr: aggregate('sum', col('n_rows', 's')), alias: 'n' }], from: tableOf(scratch, 's') })) : [];
   // Only keys (and functions of them): a stored key stays as it is, and only new keys are added.
   const keysOnly = n.previous !== null && !f.times;
   const storedKey = (scratchAlias: string | null) => exists(select({ columns: [{ expr: num(1), alias: null }], from: tableOf(fact, 'f'), where: sameKey(scratchAlias, 'f') }));

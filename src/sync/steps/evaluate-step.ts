@@ -51,7 +51,7 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     const stage =
       incremental === null
         ? null
-        : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered, narrowings: firstSeenNarrowing(plan, definitions, covered) });
+        : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered, narrowings: firstSeenNarrowing(plan, definitions, covered), countRowsRead: request.countRowsRead ?? false });
     const restricted = stage?.restrictedScans ?? [];
     const dirtyOnly = restricted.filter((r) => r.users.length === 1 && r.users[0].name === covered?.keys.name).map((r) => r.scan);
     const withMembers = restricted.map((r) => r.scan).filter((scan) => !dirtyOnly.includes(scan));

@@ -13,10 +13,10 @@ export const recordModesStep: RunStep<RunContext & InTransaction & Guarded & Eva
   name: 'record-modes',
   run: async ({ tx, schema, passing, summaries, runModes, stamp, incrementalSummary }) => {
     const engine = new Map((incrementalSummary?.definitions ?? []).map((d) => [d.name, d]));
-    // A definition decided incremental reports what the engine's statements read (counted anyway);
-    // a full one what its statement reads, counted on request (run-modes.ts).
+    // A definition decided incremental reports what the engine's statements read, a full one what
+    // its statement reads; both are counted on request only (run-modes.ts, incremental-stage.ts).
     const rowsRead = new Map(runModes.rowsRead);
-    for (const d of engine.values()) if (runModes.modes.get(d.name)?.mode === 'incremental') rowsRead.set(d.name, d.rowsRead);
+    for (const d of engine.values()) if (runModes.modes.get(d.name)?.mode === 'incremental' && d.rowsRead !== null) rowsRead.set(d.name, d.rowsRead);
     await recordRunModes(tx, schema, passing, runModes.modes, rowsRead, stamp);
     return {
       summaries: summaries.map((s): DefinitionSummary => {

@@ -55,6 +55,18 @@ export interface RecordPosition {
   readonly limit: number;
 }
 
+/** One record, as a reader going through it a chunk at a time names it. */
+export interface RecordKey {
+  readonly destination: string;
+  readonly first: number;
+  readonly last: number;
+  readonly definition: string;
+  readonly runId: string;
+}
+
+/** The next chunk of one record: from a position on, `limit` calls. */
+export type RecordChunk = RecordPosition & { readonly record: RecordKey };
+
 export interface OutboxGeneration {
   readonly runId: string;
   readonly destination: string;
@@ -86,33 +98,45 @@ export async function writeOutboxGeneration(w: StateWriter, schema: string, g: O
 /**
  * The entities of the records `which` selects (a condition on alias `g`), numbered: destination,
  * first_sequence, entity_id, value (from the snapshot), written (1: an ordinary outbox row holds
- * its call), sequence. Every record is numbered whole, or with `after` from a position on.
+ * its call), sequence. Every record is numbered whole, or with `after` one record from a position on.
  */
-function numbered(schema: string, which: Expr, after: RecordPosition | null): Select {
-  const beyond = (entity: Expr) => (after === null || after.entity === null ? TRUE : bin('>', entity, str(after.entity)));
+function numbered(schema: string, which: Expr, after: RecordChunk | null): Select {
   const generations = stateTable(schema, 'outbox_generations');
-  // One side of the record's entities: the rows of `table` (as `alias`) that `on` joins to a record,
-  // past the position and the next `limit` of them by entity where one is given.
-  const side = (table: TableRef, alias: string, on: Expr, value: Expr, written: number): Select => {
+  // One side of the record's entities: the rows of `table` (as `alias`) that `on` joins to a record;
+  // for a chunk, the rows of its record past the position, the next `limit` of them by entity. A
+  // chunk names its record by value: joined to outbox_generations, DuckDB took 22-39 ms for a chunk
+  // of 5,000 at SF 1 where the same rows by value took 4-7 ms (BENCHMARKS.md, "Delivery: ordinary
+  // rows read once, a record's chunk by value").
+  const side = (table: TableRef, alias: string, on: Expr, own: Expr, value: Expr, written: number): Select => {
     const entity = col('entity_id', alias);
+    const values = [
+      { expr: entity, alias: 'entity_id' },
+      { expr: value, alias: 'value' },
+      { expr: num(written), alias: 'written' },
+    ];
+    if (after === null) {
+      return select({
+        columns: [{ expr: col('destination', 'g'), alias: 'destination' }, { expr: col('first_sequence', 'g'), alias: 'first_sequence' }, ...values],
+        from: tableOf(generations, 'g'),
+        joins: [join('INNER', tableOf(table, alias), on)],
+        where: which,
+      });
+    }
     return select({
-      columns: [
-        { expr: col('destination', 'g'), alias: 'destination' },
-        { expr: col('first_sequence', 'g'), alias: 'first_sequence' },
-        { expr: entity, alias: 'entity_id' },
-        { expr: value, alias: 'value' },
-        { expr: num(written), alias: 'written' },
-      ],
-      from: tableOf(generations, 'g'),
-      joins: [join('INNER', tableOf(table, alias), on)],
-      where: and(which, beyond(entity)),
-      ...(after === null ? {} : { orderBy: [{ expr: entity, direction: 'ASC' as const }], limit: after.limit }),
+      columns: [{ expr: str(after.record.destination), alias: 'destination' }, { expr: num(after.record.first), alias: 'first_sequence' }, ...values],
+      from: tableOf(table, alias),
+      where: and(own, after.entity === null ? TRUE : bin('>', entity, str(after.entity))),
+      orderBy: [{ expr: entity, direction: 'ASC' as const }],
+      limit: after.limit,
     });
   };
+  const record = after?.record;
   const ofRecordRun = and(bin('=', col('definition', 's'), col('definition', 'g')), bin('=', col('run_id', 's'), col('run_id', 'g')));
-  const fromSnapshot = (table: 'snapshots' | 'outbox_generation_rows') => side(stateTable(schema, table), 's', ofRecordRun, col('value', 's'), 0);
+  const ofThisRun = record === undefined ? TRUE : and(bin('=', col('definition', 's'), str(record.definition)), bin('=', col('run_id', 's'), str(record.runId)));
+  const fromSnapshot = (table: 'snapshots' | 'outbox_generation_rows') => side(stateTable(schema, table), 's', ofRecordRun, ofThisRun, col('value', 's'), 0);
   const inRecordRange = and(bin('=', col('destination', 'o'), col('destination', 'g')), between(col('sequence', 'o'), col('first_sequence', 'g'), col('last_sequence', 'g')));
-  const written = side(stateTable(schema, 'outbox'), 'o', inRecordRange, nullOf('string'), 1);
+  const inThisRange = record === undefined ? TRUE : and(bin('=', col('destination', 'o'), str(record.destination)), between(col('sequence', 'o'), num(record.first), num(record.last)));
+  const written = side(stateTable(schema, 'outbox'), 'o', inRecordRange, inThisRange, nullOf('string'), 1);
   // An entity can be on both sides for a moment (written out by delivery, its snapshot row not yet changed): once.
   const entities = select({
     columns: [
@@ -152,13 +176,13 @@ function numbered(schema: string, which: Expr, after: RecordPosition | null): Se
  * numbered entities, alias `e`: entity_id, sequence; and on `g`) picks calls before their record
  * text is built, which is most of the cost of reading a few calls of a large record.
  *
- * With `after` (one record's position: the entity at a sequence of it), only the next `limit`
+ * With `after` (one record, by value, and a position in it: the entity at a sequence), only the next `limit`
  * entities are numbered, from that sequence on: a reader going through a record a chunk at a time
  * numbers each chunk, not the whole record again (which made a first run's delivery cost 1.7x).
  * `withWritten` keeps the entities whose call is an ordinary row too, with a column `written`
  * (their record text is not theirs): a reader needs them to know where a chunk ended.
  */
-export function expandedCalls(schema: string, which: Expr, calls: Expr = TRUE, after: RecordPosition | null = null, withWritten = false): Select {
+export function expandedCalls(schema: string, which: Expr, calls: Expr = TRUE, after: RecordChunk | null = null, withWritten = false): Select {
   const generations = stateTable(schema, 'outbox_generations');
   const ranked = numbered(schema, which, after);
   const delivered = bin('<=', col('sequence', 'e'), col('delivered_through', 'g'));

@@ -5,7 +5,7 @@
 // (outbox-generations.ts), so that it sees the calls the outbox held before state format 6.
 import { aggregate, and, bin, col, COUNT, isNull, join, num, select, str, subquery, tableOf, TRUE, type Expr, type FromItem } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
-import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordPosition } from './outbox-generations.js';
+import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordKey, type RecordPosition } from './outbox-generations.js';
 import { readOutboxHeads, withHeads } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
@@ -113,6 +113,7 @@ type Row = Record<string, unknown>;
 
 /** Where the reader stands in one record by generation. */
 interface RecordBuffer {
+  readonly record: RecordKey;
   /** calls numbered and not yet read */
   rows: Row[];
   position: Omit<RecordPosition, 'limit'>;
@@ -128,7 +129,9 @@ export class OutboxReader {
   /** Per record by generation (by its first sequence): where the reader stands in it, and the calls numbered and not yet read. */
   private readonly buffers = new Map<number, RecordBuffer>();
   /** The destination's records with pending calls, as the delivery found them (`pendingRecords`). */
-  private records: { first: number; last: number; watermark: number }[] | null = null;
+  private records: (RecordKey & { watermark: number })[] | null = null;
+  /** Ordinary rows read and not yet in a page, and whether none is left past them. */
+  private readonly ordinary: { rows: Row[]; exhausted: boolean } = { rows: [], exhausted: false };
 
   constructor(
     private readonly w: StateWriter,
@@ -149,15 +152,8 @@ export class OutboxReader {
   async next(track?: (sequence: number, index: number) => number): Promise<DealtPage | null> {
     this.records ??= await this.pendingRecords();
     const records = this.records.filter((r) => r.last > this.after);
-    const ordinary = select({
-      columns: PAGE_COLUMNS.map((c) => ({ expr: col(c), alias: c })),
-      from: tableOf(stateTable(this.schema, 'outbox')),
-      where: and(this.mine, bin('>', col('sequence'), num(this.after))),
-      orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
-      limit: this.pageSize,
-    });
-    const candidates: Row[] = await this.inTurn(() => this.w.rows(ordinary));
-    for (const r of records) candidates.push(...(await this.recordCalls(r.first, r.watermark)));
+    const candidates: Row[] = [...(await this.ordinaryCalls())];
+    for (const r of records) candidates.push(...(await this.recordCalls(r)));
     candidates.sort((a, b) => toNumber(a.sequence) - toNumber(b.sequence));
     const page = candidates.slice(0, this.pageSize);
     if (page.length === 0) return null;
@@ -170,22 +166,58 @@ export class OutboxReader {
   }
 
   /**
+   * The ordinary rows' pending calls after the last one read, at least a page of them unless fewer
+   * are left. While a record's calls fill the pages, the ordinary rows past them wait: reading a
+   * page of them afresh for every page read the same rows again and again (81 reads of 11 ms in a
+   * first run at SF 1, BENCHMARKS.md, "Delivery: ordinary rows read once"). Rows past the last one
+   * read do not change while the delivery holds the lock: its marks, the calls it sets aside and
+   * the calls it writes out all concern sequences it has read.
+   */
+  private async ordinaryCalls(): Promise<Row[]> {
+    const buffer = this.ordinary;
+    buffer.rows = buffer.rows.filter((row) => toNumber(row.sequence) > this.after);
+    if (buffer.exhausted || buffer.rows.length >= this.pageSize) return buffer.rows;
+    const from = buffer.rows.length === 0 ? this.after : toNumber(buffer.rows[buffer.rows.length - 1].sequence);
+    const rows = await this.inTurn(() =>
+      this.w.rows(
+        select({
+          columns: PAGE_COLUMNS.map((c) => ({ expr: col(c), alias: c })),
+          from: tableOf(stateTable(this.schema, 'outbox')),
+          where: and(this.mine, bin('>', col('sequence'), num(from))),
+          orderBy: [{ expr: col('sequence'), direction: 'ASC' }],
+          limit: this.pageSize,
+        }),
+      ),
+    );
+    buffer.exhausted = rows.length < this.pageSize;
+    buffer.rows.push(...rows);
+    return buffer.rows;
+  }
+
+  /**
    * The destination's records by generation with pending calls, read once per delivery: no record
    * is written while a delivery holds the lock, and what the delivery's own marks change (the
    * watermarks) matters only where the reader starts in a record, which is fixed on the first page.
    * A query per page cost 3 ms, 80 times for a first run at SF 1.
    */
-  private async pendingRecords(): Promise<{ first: number; last: number; watermark: number }[]> {
+  private async pendingRecords(): Promise<(RecordKey & { watermark: number })[]> {
     const rows = await this.inTurn(() =>
       this.w.rows(
         select({
-          columns: ['first_sequence', 'last_sequence', 'delivered_through'].map((c) => ({ expr: col(c, 'g'), alias: c })),
+          columns: ['first_sequence', 'last_sequence', 'delivered_through', 'definition', 'run_id'].map((c) => ({ expr: col(c, 'g'), alias: c })),
           from: tableOf(stateTable(this.schema, 'outbox_generations'), 'g'),
           where: and(ofDestination(this.destination), withPending),
         }),
       ),
     );
-    return rows.map((r) => ({ first: toNumber(r.first_sequence), last: toNumber(r.last_sequence), watermark: toNumber(r.delivered_through) }));
+    return rows.map((r) => ({
+      destination: this.destination,
+      first: toNumber(r.first_sequence),
+      last: toNumber(r.last_sequence),
+      definition: String(r.definition),
+      runId: String(r.run_id),
+      watermark: toNumber(r.delivered_through),
+    }));
   }
 
   /**
@@ -196,12 +228,12 @@ export class OutboxReader {
    * concerns this page's calls and earlier ones, so the chunk reads as it would later.
    */
   private readAhead(): void {
-    for (const [first, buffer] of this.buffers) {
+    for (const buffer of this.buffers.values()) {
       if (buffer.exhausted || buffer.ahead !== null) continue;
       let left = 0;
       for (const row of buffer.rows) if (toNumber(row.sequence) > this.after) left += 1;
       if (left >= this.pageSize) continue;
-      buffer.ahead = this.readChunk(first, buffer.position);
+      buffer.ahead = this.readChunk(buffer.record, buffer.position);
       // awaited when the chunk is taken, or by `settle` when the delivery ends without it
       buffer.ahead.catch(() => undefined);
     }
@@ -218,15 +250,15 @@ export class OutboxReader {
    * where the reader stands, since each chunk scans the definition's snapshot rows (at 1,000,000
    * calls a scan per page of 2,500 made delivery several times slower).
    */
-  private async recordCalls(first: number, watermark: number): Promise<Row[]> {
-    let buffer = this.buffers.get(first);
+  private async recordCalls(record: RecordKey & { watermark: number }): Promise<Row[]> {
+    let buffer = this.buffers.get(record.first);
     if (buffer === undefined) {
-      buffer = { rows: [], position: await this.start(first, watermark), exhausted: false, ahead: null };
-      this.buffers.set(first, buffer);
+      buffer = { record, rows: [], position: await this.start(record.first, record.watermark), exhausted: false, ahead: null };
+      this.buffers.set(record.first, buffer);
     }
     buffer.rows = buffer.rows.filter((row) => toNumber(row.sequence) > this.after);
     while (!buffer.exhausted && buffer.rows.length < this.pageSize) {
-      const rows = await (buffer.ahead ?? this.readChunk(first, buffer.position));
+      const rows = await (buffer.ahead ?? this.readChunk(record, buffer.position));
       buffer.ahead = null;
       if (rows.length > 0) {
         const last = rows[rows.length - 1];
@@ -244,11 +276,11 @@ export class OutboxReader {
   }
 
   /** The record's next chunk of calls after `position`, numbered. */
-  private readChunk(first: number, position: Omit<RecordPosition, 'limit'>): Promise<Row[]> {
-    const which = and(ofDestination(this.destination), bin('=', col('first_sequence', 'g'), num(first)));
+  private readChunk(record: RecordKey, position: Omit<RecordPosition, 'limit'>): Promise<Row[]> {
+    const which = and(ofDestination(this.destination), bin('=', col('first_sequence', 'g'), num(record.first)));
     const numbered = select({
       columns: [...PAGE_COLUMNS, 'delivered_at', 'written'].map((c) => ({ expr: col(c, 'x'), alias: c })),
-      from: subquery(expandedCalls(this.schema, which, TRUE, { ...position, limit: this.chunkSize() }, true), 'x'),
+      from: subquery(expandedCalls(this.schema, which, TRUE, { ...position, limit: this.chunkSize(), record }, true), 'x'),
       orderBy: [{ expr: col('sequence', 'x'), direction: 'ASC' }],
     });
     return this.inTurn(() => this.w.rows(numbered));

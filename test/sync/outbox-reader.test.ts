@@ -8,7 +8,7 @@ import type { SegmentCall } from '../../src/sync/calls.js';
 import { OutboxBatcher } from '../../src/sync/outbox-batches.js';
 import { countPendingCalls, OutboxReader, waitingByDestination } from '../../src/sync/outbox-reader.js';
 import { ensureStateTables, StateWriter } from '../../src/sync/state-sql.js';
-import type { WarehouseConnection } from '../../src/warehouse/connection.js';
+import type { ResultRow, WarehouseConnection } from '../../src/warehouse/connection.js';
 
 const SCHEMA = 'quorum_state';
 let connection: WarehouseConnection;
@@ -76,5 +76,62 @@ describe('the outbox reader', () => {
     expect(rejected).toEqual([77]);
     expect(sent.sort((a, b) => a - b)).toEqual(pending.filter((s) => s !== 77));
     expect(await reader.pending()).toBe(269);
+  });
+});
+
+/** Whether DuckDB's own parser reads `sql` as one SELECT straight from the table `table` (no subquery, no join). */
+async function selectsFromTable(on: WarehouseConnection, sql: string, table: string): Promise<boolean> {
+  const [{ tree }] = await on.query(`SELECT json_serialize_sql(${quote(sql)}) AS tree`);
+  const from = (JSON.parse(String(tree)) as { statements: { node: { from_table: { type: string; table_name?: string } } }[] }).statements[0]?.node.from_table;
+  return from?.type === 'BASE_TABLE' && from.table_name === table;
+}
+
+describe('the outbox reader, with a record by generation between ordinary rows', () => {
+  it("reads the ordinary rows past a record's calls once, not once per page", async () => {
+    const own = await duckdb.connect({ type: 'duckdb', path: ':memory:' });
+    try {
+      await ensureStateTables(own, SCHEMA);
+      // ordinary rows 1..40 and 141..240; a first run's record of 100 calls at 41..140
+      const rows: string[] = [];
+      for (const s of [...Array.from({ length: 40 }, (_, i) => i + 1), ...Array.from({ length: 100 }, (_, i) => i + 141)]) {
+        rows.push(`('m${s}', 'rec', 'r', 't', 'u${s}', 'changed', 'identify', ${quote(payload(`u${s}`))}, TIMESTAMP '2024-06-01 00:00:00', 0, NULL, NULL, ${s}, NULL)`);
+      }
+      await own.execute(
+        `INSERT INTO ${SCHEMA}.outbox (message_id, destination, run_id, definition, entity_id, transition, call_type, payload, created_at, attempts, last_error, delivered_at, sequence, rejected_at) VALUES ${rows.join(',\n')}`,
+      );
+      const entities = Array.from({ length: 100 }, (_, i) => `e${String(i).padStart(3, '0')}`);
+      await own.execute(`INSERT INTO ${SCHEMA}.snapshots (definition, entity_id, value, run_id, as_of) VALUES ${entities.map((e) => `('d', '${e}', '"x"', 'g', TIMESTAMP '2024-06-01 00:00:00')`).join(', ')}`);
+      await own.execute(
+        `INSERT INTO ${SCHEMA}.outbox_generations (run_id, destination, first_sequence, last_sequence, definition, transition, call_type, with_value, created_at, delivered_through, delivered_at) VALUES ('g', 'rec', 41, 140, 'd', 'entered', 'identify', 1, TIMESTAMP '2024-06-01 00:00:00', 40, NULL)`,
+      );
+      const head = JSON.stringify({ type: 'identify', class: 'trait', key: 'd', computation_id: 'trt_d', transition: 'entered', anonymous_id: null, group_id: null, event: null, columns: false, as_of: '2024-06-01T00:00:00.000Z', run_id: 'g', namespace: 'quorum', space_id: 'quorum', generation: '1' }).slice(0, -1);
+      await own.execute(`INSERT INTO ${SCHEMA}.outbox_heads (run_id, destination, first_sequence, last_sequence, head) VALUES ('g', 'rec', 41, 140, ${quote(head)})`);
+
+      const sent: string[] = [];
+      const counting: WarehouseConnection = Object.assign(Object.create(own) as WarehouseConnection, {
+        query: async (sql: string): Promise<ResultRow[]> => {
+          sent.push(sql);
+          return own.query(sql);
+        },
+      });
+      const reader = new OutboxReader(new StateWriter(own.dialect.printer, counting), SCHEMA, 'rec', new OutboxBatcher({ ...SEGMENT_LIMITS, maxCalls: 5 }, 1), 10);
+      const seen: number[] = [];
+      const users: string[] = [];
+      for (let page = await reader.next((s) => (seen.push(s), s)); page !== null; page = await reader.next((s) => (seen.push(s), s))) {
+        for (const { batch } of page.batches) users.push(...batch.calls.map((json) => String((JSON.parse(json) as SegmentCall).userId)));
+        expect(page.held).toEqual([]);
+      }
+      await reader.settle();
+      expect(seen).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
+      expect(users.slice(40, 140)).toEqual(entities);
+      // 24 pages of 10: a read of ordinary rows per page before the record, one while its 10 pages
+      // go out, one per page after it, and the last (empty) one; reading afresh per page took 25
+      let ordinaryReads = 0;
+      for (const sql of sent) if (await selectsFromTable(own, sql, 'outbox')) ordinaryReads += 1;
+      expect(ordinaryReads).toBeGreaterThan(0);
+      expect(ordinaryReads).toBeLessThanOrEqual(4 + 1 + 10 + 1);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -105,8 +105,8 @@ function numbered(schema: string, which: Expr, after: RecordChunk | null): Selec
   // One side of the record's entities: the rows of `table` (as `alias`) that `on` joins to a record;
   // for a chunk, the rows of its record past the position, the next `limit` of them by entity. A
   // chunk names its record by value: joined to outbox_generations, DuckDB took 22-39 ms for a chunk
-  // of 5,000 at SF 1 where the same rows by value took 4-7 ms (BENCHMARKS.md, "Delivery: ordinary
-  // rows read once, a record's chunk by value").
+  // of 5,000 at SF 1 where the same rows by value took 4-7 ms (BENCHMARKS.md, "Delivery of a first
+  // run: its reads and its bytes").
   const side = (table: TableRef, alias: string, on: Expr, own: Expr, value: Expr, written: number): Select => {
     const entity = col('entity_id', alias);
     const values = [

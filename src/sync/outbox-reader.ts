@@ -6,7 +6,7 @@
 import { aggregate, and, bin, col, COUNT, isNull, join, num, select, str, subquery, tableOf, TRUE, type Expr, type FromItem } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
 import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordKey, type RecordPosition } from './outbox-generations.js';
-import { readOutboxHeads, withHeads } from './outbox-heads.js';
+import { readOutboxHeads, withHeads, type OutboxHead } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
 import { type StateWriter, stateTable, toNumber } from './state-sql.js';
@@ -100,6 +100,13 @@ export const DEFAULT_PAGE_SIZE = 2_500;
 
 /** The columns of a page. */
 const PAGE_COLUMNS = ['message_id', 'destination', 'sequence', 'entity_id', 'run_id', 'payload'];
+/**
+ * Heads are read for this many pages' worth of sequences at a time. A head covers at least one
+ * sequence, so a read holds at most that many heads (a few in practice: one per run's insert).
+ */
+const HEADS_PAGES = 10;
+/** The columns of a record's chunk: its calls' own (their message_id is computed at delivery). */
+const CHUNK_COLUMNS = ['sequence', 'entity_id', 'payload', 'delivered_at', 'written'];
 /** A record's calls are numbered this many pages at a time, up to RECORD_CHUNK_MAX calls. */
 const RECORD_CHUNK_PAGES = 4;
 /**
@@ -130,6 +137,8 @@ export class OutboxReader {
   private readonly buffers = new Map<number, RecordBuffer>();
   /** The destination's records with pending calls, as the delivery found them (`pendingRecords`). */
   private records: (RecordKey & { watermark: number })[] | null = null;
+  /** The heads read last, over the sequences [from, through] (`headsOver`). */
+  private heads: { from: number; through: number; heads: OutboxHead[] } | null = null;
   /** Ordinary rows read and not yet in a page, and whether none is left past them. */
   private readonly ordinary: { rows: Row[]; exhausted: boolean } = { rows: [], exhausted: false };
 
@@ -160,18 +169,32 @@ export class OutboxReader {
     crashPoint('page-read');
     const first = toNumber(page[0].sequence);
     this.after = toNumber(page[page.length - 1].sequence);
-    const heads = await this.inTurn(() => readOutboxHeads(this.w, this.schema, this.destination, first, this.after));
+    const heads = await this.headsOver(first, this.after);
     this.readAhead();
     return this.batcher.deal(withHeads(page, heads), track);
+  }
+
+  /**
+   * The heads over a page's sequences, read HEADS_PAGES pages' worth of sequences at a time: a read
+   * per page waited behind the marks for the connection, 80 times in a first run at SF 1. No run
+   * writes or prunes a head while the delivery holds the lock.
+   */
+  private async headsOver(first: number, last: number): Promise<OutboxHead[]> {
+    if (this.heads === null || first < this.heads.from || last > this.heads.through) {
+      const from = first;
+      const through = Math.max(last, first + this.pageSize * HEADS_PAGES);
+      this.heads = { from, through, heads: await this.inTurn(() => readOutboxHeads(this.w, this.schema, this.destination, from, through)) };
+    }
+    return this.heads.heads.filter((h) => h.first <= last && h.last >= first);
   }
 
   /**
    * The ordinary rows' pending calls after the last one read, at least a page of them unless fewer
    * are left. While a record's calls fill the pages, the ordinary rows past them wait: reading a
    * page of them afresh for every page read the same rows again and again (81 reads of 11 ms in a
-   * first run at SF 1, BENCHMARKS.md, "Delivery: ordinary rows read once"). Rows past the last one
-   * read do not change while the delivery holds the lock: its marks, the calls it sets aside and
-   * the calls it writes out all concern sequences it has read.
+   * first run at SF 1, BENCHMARKS.md, "Delivery of a first run: its reads and its bytes"). Rows past
+   * the last one read do not change while the delivery holds the lock: its marks, the calls it sets
+   * aside and the calls it writes out all concern sequences it has read.
    */
   private async ordinaryCalls(): Promise<Row[]> {
     const buffer = this.ordinary;
@@ -276,14 +299,17 @@ export class OutboxReader {
   }
 
   /** The record's next chunk of calls after `position`, numbered. */
-  private readChunk(record: RecordKey, position: Omit<RecordPosition, 'limit'>): Promise<Row[]> {
+  private async readChunk(record: RecordKey, position: Omit<RecordPosition, 'limit'>): Promise<Row[]> {
     const which = and(ofDestination(this.destination), bin('=', col('first_sequence', 'g'), num(record.first)));
     const numbered = select({
-      columns: [...PAGE_COLUMNS, 'delivered_at', 'written'].map((c) => ({ expr: col(c, 'x'), alias: c })),
+      columns: CHUNK_COLUMNS.map((c) => ({ expr: col(c, 'x'), alias: c })),
       from: subquery(expandedCalls(this.schema, which, TRUE, { ...position, limit: this.chunkSize(), record }, true), 'x'),
       orderBy: [{ expr: col('sequence', 'x'), direction: 'ASC' }],
     });
-    return this.inTurn(() => this.w.rows(numbered));
+    const rows = await this.inTurn(() => this.w.rows(numbered));
+    // what every call of the record shares is not read per call: each text column read costs a
+    // conversion of every value (BENCHMARKS.md, "Delivery of a first run: its reads and its bytes")
+    return rows.map((row) => ({ message_id: null, destination: record.destination, run_id: record.runId, ...row }));
   }
 
   /** Where a reader starts in a record: at its watermark (the entity there found by numbering the record once). */

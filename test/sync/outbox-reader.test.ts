@@ -87,7 +87,7 @@ async function selectsFromTable(on: WarehouseConnection, sql: string, table: str
 }
 
 describe('the outbox reader, with a record by generation between ordinary rows', () => {
-  it("reads the ordinary rows past a record's calls once, not once per page", async () => {
+  it("reads the ordinary rows past a record's calls once, and the heads ten pages at a time, not once per page", async () => {
     const own = await duckdb.connect({ type: 'duckdb', path: ':memory:' });
     try {
       await ensureStateTables(own, SCHEMA);
@@ -127,9 +127,16 @@ describe('the outbox reader, with a record by generation between ordinary rows',
       // 24 pages of 10: a read of ordinary rows per page before the record, one while its 10 pages
       // go out, one per page after it, and the last (empty) one; reading afresh per page took 25
       let ordinaryReads = 0;
-      for (const sql of sent) if (await selectsFromTable(own, sql, 'outbox')) ordinaryReads += 1;
+      let headReads = 0;
+      for (const sql of sent) {
+        if (await selectsFromTable(own, sql, 'outbox')) ordinaryReads += 1;
+        if (await selectsFromTable(own, sql, 'outbox_heads')) headReads += 1;
+      }
       expect(ordinaryReads).toBeGreaterThan(0);
       expect(ordinaryReads).toBeLessThanOrEqual(4 + 1 + 10 + 1);
+      // the heads over ten pages' worth of sequences at a time: 240 sequences, three reads (24 a page at a time)
+      expect(headReads).toBeGreaterThan(0);
+      expect(headReads).toBeLessThanOrEqual(3);
     } finally {
       await own.close();
     }

@@ -44,10 +44,33 @@ export function sendJsonTo(destination: Destination, calls: readonly string[]): 
   return destination.send(calls.map((c) => JSON.parse(c) as SegmentCall));
 }
 
-/** A batch body `{"batch":[...],<rest>}` from serialised calls, without re-serialising them. */
-export function batchBody(calls: readonly string[], rest: Readonly<Record<string, unknown>>): string {
+/** A batch body `{"batch":[...],<rest>}` from serialised calls, without re-serialising them, as UTF-8 bytes. */
+export function batchBody(calls: readonly string[], rest: Readonly<Record<string, unknown>>): Buffer {
   const tail = JSON.stringify(rest);
-  return `{"batch":[${calls.join(',')}]${tail === '{}' ? '' : `,${tail.slice(1, -1)}`}}`;
+  return utf8Joined('{"batch":[', calls, ',', `]${tail === '{}' ? '' : `,${tail.slice(1, -1)}`}}`);
+}
+
+/**
+ * `prefix`, the texts with `separator` between them, and `suffix`, as UTF-8 bytes written straight
+ * into one buffer of the right size: joining a batch's calls into one string and encoding that took
+ * 3-4x as long (1.44 s against 0.33-0.53 s for 200,000 calls of 500 bytes; BENCHMARKS.md,
+ * "Delivery of a first run: its reads and its bytes"). Each piece is encoded on its own: for
+ * well-formed texts (every JSON.stringify output is one) the bytes are those of
+ * `Buffer.from(prefix + texts.join(separator) + suffix)`.
+ */
+export function utf8Joined(prefix: string, texts: readonly string[], separator: string, suffix: string): Buffer {
+  const separatorBytes = Buffer.byteLength(separator, 'utf8');
+  let size = Buffer.byteLength(prefix, 'utf8') + Buffer.byteLength(suffix, 'utf8') + Math.max(0, texts.length - 1) * separatorBytes;
+  for (const text of texts) size += Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(prefix, 0, 'utf8');
+  texts.forEach((text, i) => {
+    if (i > 0) at += out.write(separator, at, 'utf8');
+    at += out.write(text, at, 'utf8');
+  });
+  at += out.write(suffix, at, 'utf8');
+  if (at !== size) throw new Error(`internal error: ${at} of ${size} bytes written`);
+  return out;
 }
 
 /** A batch that did not get through. The message never holds a URL, a header or a secret. */

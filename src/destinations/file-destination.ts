@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DestinationConfig } from '../definitions/model.js';
 import { makeFolders } from '../files/make-folders.js';
 import type { SegmentCall } from './segment-call.js';
-import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
+import { DeliveryError, SEGMENT_LIMITS, utf8Joined, type BatchLimits, type Destination } from './destination.js';
 
 export function openFileDestination(
   name: string,
@@ -21,7 +21,7 @@ export function openFileDestination(
         await makeFolders(path.dirname(config.path));
         const file = await open(config.path, 'a');
         try {
-          await file.appendFile(`${calls.join('\n')}\n`, 'utf8');
+          await file.appendFile(utf8Joined('', calls, '\n', '\n'));
           await file.sync();
         } finally {
           await file.close();

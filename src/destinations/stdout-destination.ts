@@ -6,7 +6,7 @@
 // run without --json delivers them (at-least-once, with their original messageIds). It does not
 // fall back to stderr, where they would mix with the logs and could not be told apart reliably.
 import type { SegmentCall } from './segment-call.js';
-import { DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
+import { DeliveryError, SEGMENT_LIMITS, utf8Joined, type BatchLimits, type Destination } from './destination.js';
 
 export const STDOUT_RESERVED_MESSAGE =
   'standard output carries the --json run summary, so no calls were written to it; they wait in the outbox: run without --json to deliver them, or use a file destination';
@@ -24,7 +24,7 @@ export function openStdoutDestination(
     async sendJson(calls: readonly string[]) {
       if (reserved) throw new DeliveryError(name, STDOUT_RESERVED_MESSAGE);
       if (calls.length === 0) return;
-      const text = `${calls.join('\n')}\n`;
+      const text = utf8Joined('', calls, '\n', '\n');
       await new Promise<void>((resolve, reject) => stream.write(text, (cause) => (cause ? reject(cause) : resolve())));
     },
     async close() {},

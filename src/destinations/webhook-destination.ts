@@ -12,8 +12,10 @@ import type { HttpTuning } from './segment-destination.js';
 
 export const SIGNATURE_HEADER = 'X-Quorum-Signature';
 
-export function signBody(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+export function signBody(body: string | Buffer, secret: string): string {
+  return `sha256=${createHmac('sha256', secret)
+    .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
+    .digest('hex')}`;
 }
 
 export function openWebhookDestination(

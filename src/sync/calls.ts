@@ -90,48 +90,104 @@ function codePoints(text: string): number {
  * the account in context.groupId.
  */
 export function messageIdOfCall(destination: string, entity: string, record: CallRecord, generation: string): string {
-  const perUser = record.class === 'audience' && record.type !== 'group' && record.group_id !== null;
-  return messageIdOf([destination, record.key, record.type, entity, perUser ? record.user_id ?? '' : '', record.transition, record.as_of, generation]);
+  return messageIdOfParts(destination, entity, record, record, generation);
 }
 
-function traitValues(record: CallRecord): Record<string, JsonValue> {
-  const value = record.value === null ? null : (JSON.parse(record.value) as JsonValue);
-  if (record.columns && value !== null && typeof value === 'object' && !Array.isArray(value)) return { ...value };
-  return { [record.key]: value };
+function messageIdOfParts(destination: string, entity: string, shared: SharedFields, own: OwnFields, generation: string): string {
+  const perUser = shared.class === 'audience' && shared.type !== 'group' && own.group_id !== null;
+  return messageIdOf([destination, shared.key, shared.type, entity, perUser ? own.user_id ?? '' : '', shared.transition, shared.as_of, generation]);
+}
+
+/** The fields each outbox row holds itself (its payload); a head holds every other field of its rows' records. */
+export const OWN_FIELDS = ['user_id', 'anonymous_id', 'group_id', 'value'] as const;
+export type OwnFields = Pick<CallRecord, (typeof OWN_FIELDS)[number]>;
+type SharedFields = Omit<CallRecord, (typeof OWN_FIELDS)[number]>;
+
+/** A trait call's traits (and a track call's properties but its key), from its value parsed. */
+function traitValues(key: string, columns: boolean, value: JsonValue): Record<string, JsonValue> {
+  if (columns && value !== null && typeof value === 'object' && !Array.isArray(value)) return { ...value };
+  return { [key]: value };
+}
+
+/** The record's value parsed (a trait's value is JSON text; an audience's is null). */
+export function parsedValue(record: Pick<CallRecord, 'class' | 'value'>): JsonValue {
+  return record.class === 'trait' && record.value !== null ? (JSON.parse(record.value) as JsonValue) : null;
 }
 
 /**
  * The call as JSON text, byte for byte `JSON.stringify(expandCall(record, messageId))` (a test
- * holds them equal), built without the intermediate object: delivery serialises every call once,
- * and the context block (the same for every call of a run and definition) once per run.
+ * holds them equal), built without the intermediate object.
  */
 export function callJson(record: CallRecord, messageId: string): string {
-  const q = JSON.stringify;
-  const identity = record.user_id !== null ? `"userId":${q(record.user_id)}` : `"anonymousId":${q(record.anonymous_id ?? '')}`;
-  const head = `{"type":${q(record.type)},"messageId":${q(messageId)},"timestamp":${q(record.as_of)},${identity}`;
-  const context = `${contextPrefix(record)}${record.type !== 'group' && record.group_id !== null ? `,"groupId":${q(record.group_id)}` : ''}}`;
-  const tail = `,"context":${context},"integrations":{}}`;
-  const values: Record<string, JsonValue> = record.class === 'audience' ? { [record.key]: record.transition === 'entered' } : traitValues(record);
-  switch (record.type) {
-    case 'group':
-      return `${head},"groupId":${q(record.group_id ?? '')},"traits":${q(values)}${tail}`;
-    case 'identify':
-      return `${head},"traits":${q(values)}${tail}`;
-    case 'track': {
-      const properties = record.class === 'audience' ? { audience_key: record.key, ...values } : { trait_key: record.key, ...values };
-      return `${head},"event":${q(record.event ?? '')},"properties":${q(properties)}${tail}`;
+  return new CallTemplate(record).json(record, parsedValue(record), messageId);
+}
+
+/**
+ * The calls that share every field but their own (OWN_FIELDS), serialised from text made once:
+ * delivery builds one per outbox head and reuses it for every call the head covers, where building
+ * each call whole cost most of its serialisation (BENCHMARKS.md, "Delivery: one template per
+ * head"). `callJson` builds every call through one too, so the two cannot differ.
+ */
+export class CallTemplate {
+  /** `{"type":...,"messageId":` */
+  private readonly opening: string;
+  /** `,"timestamp":...,` */
+  private readonly timestamp: string;
+  /** `,"context":{...` without the closing brace */
+  private readonly context: string;
+  /** an audience's traits (group, identify) or properties (track); null for a trait */
+  private readonly audienceValues: string | null;
+  /** a track call's event */
+  private readonly event: string;
+
+  constructor(readonly shared: SharedFields) {
+    const q = JSON.stringify;
+    this.opening = `{"type":${q(shared.type)},"messageId":`;
+    this.timestamp = `,"timestamp":${q(shared.as_of)},`;
+    this.context = `,"context":${contextPrefix(shared)}`;
+    this.event = q(shared.event ?? '');
+    if (shared.class === 'audience') {
+      const values = { [shared.key]: shared.transition === 'entered' };
+      this.audienceValues = shared.type === 'track' ? q({ audience_key: shared.key, ...values }) : q(values);
+    } else {
+      this.audienceValues = null;
     }
-    default: {
-      const never: never = record.type;
-      throw new Error(`unknown call type ${String(never)}`);
+  }
+
+  /** One call: its own fields, its value parsed (`parsedValue`), its messageId. */
+  json(own: OwnFields, value: JsonValue, messageId: string): string {
+    const q = JSON.stringify;
+    const shared = this.shared;
+    const identity = own.user_id !== null ? `"userId":${q(own.user_id)}` : `"anonymousId":${q(own.anonymous_id ?? '')}`;
+    const head = `${this.opening}${q(messageId)}${this.timestamp}${identity}`;
+    const groupContext = shared.type !== 'group' && own.group_id !== null ? `,"groupId":${q(own.group_id)}` : '';
+    const tail = `${this.context}${groupContext}},"integrations":{}}`;
+    switch (shared.type) {
+      case 'group':
+        return `${head},"groupId":${q(own.group_id ?? '')},"traits":${this.audienceValues ?? q(traitValues(shared.key, shared.columns, value))}${tail}`;
+      case 'identify':
+        return `${head},"traits":${this.audienceValues ?? q(traitValues(shared.key, shared.columns, value))}${tail}`;
+      case 'track': {
+        const properties = this.audienceValues ?? q({ trait_key: shared.key, ...traitValues(shared.key, shared.columns, value) });
+        return `${head},"event":${this.event},"properties":${properties}${tail}`;
+      }
+      default: {
+        const never: never = shared.type;
+        throw new Error(`unknown call type ${String(never)}`);
+      }
     }
+  }
+
+  /** A call's messageId (`messageIdOfCall`). */
+  messageId(destination: string, entity: string, own: OwnFields, generation: string): string {
+    return messageIdOfParts(destination, entity, this.shared, own, generation);
   }
 }
 
 const contextPrefixes = new Map<string, string>();
 
 /** `{"library":...,"personas":{...},"quorum":{...}` without the closing brace, cached. */
-function contextPrefix(record: CallRecord): string {
+function contextPrefix(record: SharedFields): string {
   const key = [record.class, record.key, record.computation_id, record.namespace, record.space_id, record.run_id, record.as_of].join('\u0000');
   let prefix = contextPrefixes.get(key);
   if (prefix === undefined) {
@@ -165,7 +221,7 @@ export function expandCall(record: CallRecord, messageId: string): SegmentCall {
   if (record.type !== 'group' && record.group_id !== null) context.groupId = record.group_id;
   const identity = record.user_id !== null ? { userId: record.user_id } : { anonymousId: record.anonymous_id ?? '' };
   const envelope = { messageId, timestamp: record.as_of, ...identity };
-  const values: Record<string, JsonValue> = record.class === 'audience' ? { [record.key]: record.transition === 'entered' } : traitValues(record);
+  const values: Record<string, JsonValue> = record.class === 'audience' ? { [record.key]: record.transition === 'entered' } : traitValues(record.key, record.columns, parsedValue(record));
   switch (record.type) {
     case 'group':
       return { type: 'group', ...envelope, groupId: record.group_id ?? '', traits: values, context, integrations: {} };

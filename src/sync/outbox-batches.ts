@@ -90,15 +90,18 @@ export class OutboxBatcher {
     return this.builders.length;
   }
 
-  /** `track` gives each row's position in the acknowledgement tracker (default: its index in the page). */
-  deal(rows: readonly OutboxRow[], track: (sequence: number, index: number) => number = (_, i) => i): DealtPage {
+  /**
+   * `track` gives each row's position in the acknowledgement tracker (default: its index in the
+   * page); `heads`, the shared part of each row's record where its payload holds only its own part.
+   */
+  deal(rows: readonly OutboxRow[], track: (sequence: number, index: number) => number = (_, i) => i, heads: readonly (string | undefined)[] = []): DealtPage {
     const batches: { lane: number; batch: Batch }[] = [];
     const rejected: RejectedCall[] = [];
     const held: HeldCall[] = [];
     rows.forEach((row, index) => {
       const sequence = toNumber(row.sequence);
       const position = track(sequence, index);
-      const admitted = this.held.admit(row, sequence);
+      const admitted = this.held.admit(row, sequence, heads[index]);
       if ('held' in admitted) {
         held.push({ position, sequence, corrupt: admitted.corrupt });
         return;

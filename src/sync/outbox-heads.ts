@@ -44,13 +44,16 @@ export async function readOutboxHeads(w: StateWriter, schema: string, destinatio
   return rows.map((r) => ({ runId: String(r.run_id), destination, first: toNumber(r.first_sequence), last: toNumber(r.last_sequence), head: String(r.head) }));
 }
 
-/** A page's rows with each payload completed by the head that covers it (rows without one keep theirs). */
-export function withHeads<R extends { readonly sequence?: unknown; readonly run_id?: unknown; readonly payload?: unknown }>(rows: readonly R[], heads: readonly OutboxHead[]): R[] {
-  if (heads.length === 0) return [...rows];
+/**
+ * The head that covers each of a page's rows, in the page's order (undefined: the row holds its
+ * whole record). The payloads are not completed here: delivery serialises the calls under a head
+ * from text made once for it (outbox-rows.ts `serialiseRow`).
+ */
+export function headsOf(rows: readonly { readonly sequence?: unknown; readonly run_id?: unknown; readonly payload?: unknown }[], heads: readonly OutboxHead[]): (string | undefined)[] {
   return rows.map((row) => {
+    if (heads.length === 0 || typeof row.payload !== 'string') return undefined;
     const sequence = toNumber(row.sequence);
-    const head = heads.find((h) => h.runId === row.run_id && h.first <= sequence && sequence <= h.last);
-    return head === undefined || typeof row.payload !== 'string' ? row : { ...row, payload: head.head + row.payload };
+    return heads.find((h) => h.runId === row.run_id && h.first <= sequence && sequence <= h.last)?.head;
   });
 }
 

@@ -6,7 +6,7 @@
 import { aggregate, and, bin, col, COUNT, isNull, join, num, select, str, subquery, tableOf, TRUE, type Expr, type FromItem } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
 import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordKey, type RecordPosition } from './outbox-generations.js';
-import { readOutboxHeads, withHeads, type OutboxHead } from './outbox-heads.js';
+import { headsOf, readOutboxHeads, type OutboxHead } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
 import { type StateWriter, stateTable, toNumber } from './state-sql.js';
@@ -171,7 +171,7 @@ export class OutboxReader {
     this.after = toNumber(page[page.length - 1].sequence);
     const heads = await this.headsOver(first, this.after);
     this.readAhead();
-    return this.batcher.deal(withHeads(page, heads), track);
+    return this.batcher.deal(page, track, headsOf(page, heads));
   }
 
   /**

@@ -4,7 +4,7 @@
 // From format 6 a first run's calls may be a record by generation: they are read as delivery reads them.
 import { col, select, tableOf, TRUE } from '../../src/sql/ast.js';
 import { outboxCalls } from '../../src/sync/outbox-generations.js';
-import { readOutboxHeads, withHeads } from '../../src/sync/outbox-heads.js';
+import { headsOf, readOutboxHeads } from '../../src/sync/outbox-heads.js';
 import { OUTBOX_COLUMNS } from '../../src/sync/outbox-sql.js';
 import { messageIdOfRow, readCallRecord, type OutboxRow } from '../../src/sync/outbox-rows.js';
 import { generationsExist, StateWriter, stateTable, toNumber } from '../../src/sync/state-sql.js';
@@ -33,8 +33,9 @@ export async function outboxMessageIds(connection: WarehouseConnection, schema: 
   for (const destination of new Set(rows.map((r) => String(r.destination)))) {
     const mine = rows.filter((r) => r.destination === destination);
     const heads = await readOutboxHeads(w, schema, destination, toNumber(mine[0].sequence), toNumber(mine[mine.length - 1].sequence));
-    for (const row of withHeads(mine, heads)) {
-      const record = readCallRecord(row.payload);
+    const covering = headsOf(mine, heads);
+    for (const [index, row] of mine.entries()) {
+      const record = readCallRecord(row.payload, covering[index]);
       const id = typeof record === 'string' ? null : messageIdOfRow(row, record);
       ids.push({ sequence: toNumber(row.sequence), id: id ?? `sequence ${toNumber(row.sequence)}` });
     }

@@ -64,8 +64,11 @@ export interface RecordKey {
   readonly runId: string;
 }
 
-/** The next chunk of one record: from a position on, `limit` calls. */
-export type RecordChunk = RecordPosition & { readonly record: RecordKey };
+/**
+ * The next chunk of one record: from a position on, `limit` calls. `snapshotOnly`: the record's
+ * calls past the position are its snapshot rows alone (`callsAreSnapshotRows`).
+ */
+export type RecordChunk = RecordPosition & { readonly record: RecordKey; readonly snapshotOnly: boolean };
 
 export interface OutboxGeneration {
   readonly runId: string;
@@ -137,6 +140,10 @@ function numbered(schema: string, which: Expr, after: RecordChunk | null): Selec
   const inRecordRange = and(bin('=', col('destination', 'o'), col('destination', 'g')), between(col('sequence', 'o'), col('first_sequence', 'g'), col('last_sequence', 'g')));
   const inThisRange = record === undefined ? TRUE : and(bin('=', col('destination', 'o'), str(record.destination)), between(col('sequence', 'o'), num(record.first), num(record.last)));
   const written = side(stateTable(schema, 'outbox'), 'o', inRecordRange, inThisRange, nullOf('string'), 1);
+  // A chunk of a record with nothing but snapshot rows reads those alone: the union of three sides
+  // and the GROUP BY that takes each entity once cost a first run's delivery at SF 1 about 0.45 s in
+  // 36 chunks (BENCHMARKS.md, "Delivery: one template per head, and chunks of snapshot rows").
+  if (after?.snapshotOnly === true) return numberedFrom(fromSnapshot('snapshots'), after);
   // An entity can be on both sides for a moment (written out by delivery, its snapshot row not yet changed): once.
   const entities = select({
     columns: [
@@ -150,6 +157,11 @@ function numbered(schema: string, which: Expr, after: RecordChunk | null): Selec
     groupBy: [col('destination', 'k'), col('first_sequence', 'k'), col('entity_id', 'k')],
     ...(after === null ? {} : { orderBy: [{ expr: col('entity_id', 'k'), direction: 'ASC' as const }], limit: after.limit }),
   });
+  return numberedFrom(entities, after);
+}
+
+/** The entities of `entities` (destination, first_sequence, entity_id, value, written) numbered from where `after` stands, or from each record's first sequence. */
+function numberedFrom(entities: Select, after: RecordChunk | null): Select {
   return select({
     columns: [
       { expr: col('destination', 'u'), alias: 'destination' },
@@ -218,6 +230,34 @@ export function expandedCalls(schema: string, which: Expr, calls: Expr = TRUE, a
 export function outboxCalls(schema: string, alias: string, which: Expr, calls: Expr = TRUE): FromItem {
   const rows = select({ columns: OUTBOX_COLUMNS.map((name) => ({ expr: col(name), alias: name })), from: tableOf(stateTable(schema, 'outbox')) });
   return subquery(union([rows, expandedCalls(schema, which, calls)]), alias);
+}
+
+/**
+ * Whether a record's calls, for one delivery from the reader's start in it on, are its snapshot
+ * rows alone: no snapshot row of its run was kept aside for it (outbox_generation_rows) and no
+ * call in its range is an ordinary outbox row. Neither can appear past the reader while the
+ * delivery holds the lock: rows are kept aside only by a run's snapshot delta, and delivery writes
+ * a call out only once it has read it (outbox-marks.ts), which puts it behind the reader.
+ */
+export async function callsAreSnapshotRows(w: Pick<StateWriter, 'rows'>, schema: string, record: RecordKey): Promise<boolean> {
+  const kept = await w.rows(
+    select({
+      columns: [{ expr: num(1), alias: 'one' }],
+      from: tableOf(stateTable(schema, 'outbox_generation_rows'), 's'),
+      where: and(bin('=', col('definition', 's'), str(record.definition)), bin('=', col('run_id', 's'), str(record.runId))),
+      limit: 1,
+    }),
+  );
+  if (kept.length > 0) return false;
+  const written = await w.rows(
+    select({
+      columns: [{ expr: num(1), alias: 'one' }],
+      from: tableOf(stateTable(schema, 'outbox'), 'o'),
+      where: and(bin('=', col('destination', 'o'), str(record.destination)), between(col('sequence', 'o'), num(record.first), num(record.last))),
+      limit: 1,
+    }),
+  );
+  return written.length === 0;
 }
 
 /** The numbered calls not yet delivered through their record's watermark (for `calls`). */

@@ -5,7 +5,7 @@
 // (outbox-generations.ts), so that it sees the calls the outbox held before state format 6.
 import { aggregate, and, bin, col, COUNT, isNull, join, num, select, str, subquery, tableOf, TRUE, type Expr, type FromItem } from '../sql/ast.js';
 import { crashPoint } from './crash.js';
-import { entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordKey, type RecordPosition } from './outbox-generations.js';
+import { callsAreSnapshotRows, entityAt, expandedCalls, ofDestination, outboxCalls, pendingCall, withPending, type RecordKey, type RecordPosition } from './outbox-generations.js';
 import { headsOf, readOutboxHeads, type OutboxHead } from './outbox-heads.js';
 import type { DealtPage, OutboxBatcher } from './outbox-batches.js';
 import type { StatementTurns } from './statement-turns.js';
@@ -121,6 +121,8 @@ type Row = Record<string, unknown>;
 /** Where the reader stands in one record by generation. */
 interface RecordBuffer {
   readonly record: RecordKey;
+  /** its calls are its snapshot rows alone (`callsAreSnapshotRows`), read so from its start */
+  readonly snapshotOnly: boolean;
   /** calls numbered and not yet read */
   rows: Row[];
   position: Omit<RecordPosition, 'limit'>;
@@ -256,7 +258,7 @@ export class OutboxReader {
       let left = 0;
       for (const row of buffer.rows) if (toNumber(row.sequence) > this.after) left += 1;
       if (left >= this.pageSize) continue;
-      buffer.ahead = this.readChunk(buffer.record, buffer.position);
+      buffer.ahead = this.readChunk(buffer);
       // awaited when the chunk is taken, or by `settle` when the delivery ends without it
       buffer.ahead.catch(() => undefined);
     }
@@ -276,12 +278,14 @@ export class OutboxReader {
   private async recordCalls(record: RecordKey & { watermark: number }): Promise<Row[]> {
     let buffer = this.buffers.get(record.first);
     if (buffer === undefined) {
-      buffer = { record, rows: [], position: await this.start(record.first, record.watermark), exhausted: false, ahead: null };
+      const position = await this.start(record.first, record.watermark);
+      const snapshotOnly = await this.inTurn(() => callsAreSnapshotRows(this.w, this.schema, record));
+      buffer = { record, snapshotOnly, rows: [], position, exhausted: false, ahead: null };
       this.buffers.set(record.first, buffer);
     }
     buffer.rows = buffer.rows.filter((row) => toNumber(row.sequence) > this.after);
     while (!buffer.exhausted && buffer.rows.length < this.pageSize) {
-      const rows = await (buffer.ahead ?? this.readChunk(record, buffer.position));
+      const rows = await (buffer.ahead ?? this.readChunk(buffer));
       buffer.ahead = null;
       if (rows.length > 0) {
         const last = rows[rows.length - 1];
@@ -298,12 +302,12 @@ export class OutboxReader {
     return Math.min(this.pageSize * RECORD_CHUNK_PAGES, RECORD_CHUNK_MAX);
   }
 
-  /** The record's next chunk of calls after `position`, numbered. */
-  private async readChunk(record: RecordKey, position: Omit<RecordPosition, 'limit'>): Promise<Row[]> {
+  /** The record's next chunk of calls after where the reader stands in it, numbered. */
+  private async readChunk({ record, position, snapshotOnly }: RecordBuffer): Promise<Row[]> {
     const which = and(ofDestination(this.destination), bin('=', col('first_sequence', 'g'), num(record.first)));
     const numbered = select({
       columns: CHUNK_COLUMNS.map((c) => ({ expr: col(c, 'x'), alias: c })),
-      from: subquery(expandedCalls(this.schema, which, TRUE, { ...position, limit: this.chunkSize(), record }, true), 'x'),
+      from: subquery(expandedCalls(this.schema, which, TRUE, { ...position, limit: this.chunkSize(), record, snapshotOnly }, true), 'x'),
       orderBy: [{ expr: col('sequence', 'x'), direction: 'ASC' }],
     });
     const rows = await this.inTurn(() => this.w.rows(numbered));

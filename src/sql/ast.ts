@@ -189,6 +189,22 @@ export function or(...parts: Expr[]): Expr {
   return parts.reduce((left, right) => bin('OR', left, right));
 }
 
+/**
+ * A condition as a WHERE clause needs it. A WHERE keeps the rows where its predicate is true, so
+ * there a NULL is as good as FALSE, and `COALESCE(p, FALSE)` (which a condition needs under a NOT)
+ * can be `p`, through AND and OR: each keeps a row exactly when the other does. Bare comparisons are
+ * null-rejecting, so Postgres turns the LEFT JOINs they read into inner joins and filters before
+ * joining (BENCHMARKS.md, "PGlite: conditions as WHERE clauses").
+ */
+export function whereHolds(predicate: Expr): Expr {
+  if (predicate.kind === 'coalesce' && predicate.args.length === 2) {
+    const fallback = predicate.args[1];
+    if (fallback.kind === 'literal' && fallback.literal.type === 'boolean' && !fallback.literal.value) return whereHolds(predicate.args[0]);
+  }
+  if (predicate.kind === 'binary' && (predicate.op === 'AND' || predicate.op === 'OR')) return bin(predicate.op, whereHolds(predicate.left), whereHolds(predicate.right));
+  return predicate;
+}
+
 export function select(partial: Partial<Select> & Pick<Select, 'columns'>): Select {
   return {
     kind: 'select',

@@ -17,6 +17,7 @@ import {
   select,
   subquery,
   table,
+  whereHolds,
   type CommonTableExpression,
   type Expr,
   type FromItem,
@@ -95,7 +96,7 @@ export function quantifiersCte(ctx: LowerContext, node: QuantifiersCte): CommonT
     case 'matching_rows_only': {
       const [a] = audiences;
       const q = a.quantifiers[0];
-      return perAccount([{ expr: countAll(), alias: columnOf(a.name, q.column) }], condition(ctx, q.condition, FEATURES_ONLY));
+      return perAccount([{ expr: countAll(), alias: columnOf(a.name, q.column) }], whereHolds(condition(ctx, q.condition, FEATURES_ONLY)));
     }
     case 'count_every_user': {
       const counts = audiences.flatMap((a) =>
@@ -117,7 +118,7 @@ export function audienceCte(ctx: LowerContext, node: AudienceCte): CommonTableEx
         select({
           columns: [{ expr: col('id', 'f'), alias: 'id' }],
           ...audienceFrom(a, node),
-          where: condition(ctx, a.condition, audienceScope(node)),
+          where: whereHolds(condition(ctx, a.condition, audienceScope(node))),
         }),
       );
     case 'quantifier_only': {
@@ -126,7 +127,7 @@ export function audienceCte(ctx: LowerContext, node: AudienceCte): CommonTableEx
         select({
           columns: [{ expr: col('id', 'q'), alias: 'id' }],
           from: table(node.quantifiers.cte, 'q'),
-          where: condition(ctx, a.condition, audienceScope(node, null)),
+          where: whereHolds(condition(ctx, a.condition, audienceScope(node, null))),
         }),
       );
     }

@@ -103,7 +103,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   SELECT
     `f`.`id` AS `id`
   FROM `features:user` AS `f`
-  WHERE COALESCE((`f`.`f_3` >= 2), FALSE)
+  WHERE (`f`.`f_3` >= 2)
 ),
 -- audience: acc_no_user (generated.yml) — users of each account that satisfy its quantifiers
 `quantifiers:acc_no_user` AS (

@@ -209,7 +209,7 @@ WITH
     "f"."id" AS "id"
   FROM "features:account" AS "f"
   LEFT JOIN "quantifiers" AS "q" ON ("q"."id" = "f"."id")
-  WHERE (((COALESCE(("f"."f_1" < 10), FALSE) AND COALESCE(("f"."f_2" IN ('starter', 'pro', 'enterprise')), FALSE)) AND (COALESCE("q"."a2_q_1", 0) >= 1)) AND (NOT ("f"."id" IN (SELECT
+  WHERE (((("f"."f_1" < 10) AND ("f"."f_2" IN ('starter', 'pro', 'enterprise'))) AND (COALESCE("q"."a2_q_1", 0) >= 1)) AND (NOT ("f"."id" IN (SELECT
       "a"."id"
     FROM "audience:churned_accounts" AS "a"))))
 )

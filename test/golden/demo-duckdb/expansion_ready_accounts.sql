@@ -116,7 +116,7 @@ group by 1
   SELECT
     "f"."id" AS "id"
   FROM "features:account" AS "f"
-  WHERE (COALESCE(("f"."f_1" = 'starter'), FALSE) AND COALESCE(("f"."f_2" >= 10), FALSE))
+  WHERE (("f"."f_1" = 'starter') AND ("f"."f_2" >= 10))
 )
 SELECT
   'expansion_ready_accounts' AS "definition",

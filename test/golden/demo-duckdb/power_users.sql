@@ -118,7 +118,7 @@ WITH
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE (COALESCE(("f"."f_1" >= 20), FALSE) AND COALESCE(("f"."f_2" >= 2), FALSE))
+  WHERE (("f"."f_1" >= 20) AND ("f"."f_2" >= 2))
 )
 SELECT
   'power_users' AS "definition",

@@ -123,7 +123,7 @@ WITH
     FROM "memberships" AS "m"
     LEFT JOIN "funnel:1:step_2" AS "j1" ON ("j1"."id" = "m"."user_id")
   ) AS "f"
-  WHERE COALESCE(("f"."f_2" >= 1), FALSE)
+  WHERE ("f"."f_2" >= 1)
   GROUP BY "f"."account_id"
 ),
 -- audience: stalled_trial_accounts (audiences/stalled_trial_accounts.yml)

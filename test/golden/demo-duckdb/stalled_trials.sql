@@ -122,7 +122,7 @@ WITH
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_2" >= 1), FALSE)
+  WHERE ("f"."f_2" >= 1)
 )
 SELECT
   'stalled_trials' AS "definition",

@@ -158,7 +158,7 @@ WITH
     "f"."id" AS "id"
   FROM "features:account" AS "f"
   LEFT JOIN "quantifiers:trial_upgrade_candidates" AS "q" ON ("q"."id" = "f"."id")
-  WHERE ((COALESCE(("f"."f_1" = 'trial'), FALSE) AND (COALESCE("q"."q_1", 0) >= 3)) AND COALESCE(("f"."f_3" >= 3), FALSE))
+  WHERE ((("f"."f_1" = 'trial') AND (COALESCE("q"."q_1", 0) >= 3)) AND ("f"."f_3" >= 3))
 )
 SELECT
   'trial_upgrade_candidates' AS "definition",

@@ -270,14 +270,14 @@ WITH
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_5" = 'Admin'), FALSE)
+  WHERE ("f"."f_5" = 'Admin')
 ),
 -- audience: a_performed (generated.yml)
 "audience:a_performed" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_6" >= 2), FALSE)
+  WHERE ("f"."f_6" >= 2)
 ),
 -- audience: acc_any_user (generated.yml) — users of each account that satisfy its quantifiers
 "quantifiers:acc_any_user" AS (
@@ -286,7 +286,7 @@ WITH
     COUNT(*) AS "q_1"
   FROM "memberships" AS "m"
   JOIN "features:user" AS "f" ON ("f"."id" = "m"."user_id")
-  WHERE COALESCE(("f"."f_5" = 'Admin'), FALSE)
+  WHERE ("f"."f_5" = 'Admin')
   GROUP BY "m"."group_id"
 ),
 -- audience: acc_any_user (generated.yml)

@@ -177,14 +177,14 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_2" >= 1), FALSE)
+  WHERE ("f"."f_2" >= 1)
 ),
 -- audience: a_funnel_abandoned (generated.yml)
 "audience:a_funnel_abandoned" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_4" >= 1), FALSE)
+  WHERE ("f"."f_4" >= 1)
 ),
 -- audience: a_funnel_chain (generated.yml)
 "audience:a_funnel_chain" AS (

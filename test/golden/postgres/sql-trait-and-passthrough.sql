@@ -130,7 +130,7 @@ group by user_id
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_3" = 'Admin'), FALSE)
+  WHERE ("f"."f_3" = 'Admin')
 ),
 -- audience: a_not_tree (generated.yml)
 "audience:a_not_tree" AS (

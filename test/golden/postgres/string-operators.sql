@@ -74,49 +74,49 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE((LOWER("f"."f_1") = LOWER('admin')), FALSE)
+  WHERE (LOWER("f"."f_1") = LOWER('admin'))
 ),
 -- audience: a_lt_string (generated.yml)
 "audience:a_lt_string" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_2" < ('a' COLLATE "C")), FALSE)
+  WHERE ("f"."f_2" < ('a' COLLATE "C"))
 ),
 -- audience: a_between_string (generated.yml)
 "audience:a_between_string" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(("f"."f_2" BETWEEN ('Z' COLLATE "C") AND ('é' COLLATE "C")), FALSE)
+  WHERE ("f"."f_2" BETWEEN ('Z' COLLATE "C") AND ('é' COLLATE "C"))
 ),
 -- audience: a_contains (generated.yml)
 "audience:a_contains" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE((STRPOS("f"."f_2", '''') > 0), FALSE)
+  WHERE (STRPOS("f"."f_2", '''') > 0)
 ),
 -- audience: a_starts_with (generated.yml)
 "audience:a_starts_with" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE((LEFT("f"."f_2", LENGTH(E'back\\')) = E'back\\'), FALSE)
+  WHERE (LEFT("f"."f_2", LENGTH(E'back\\')) = E'back\\')
 ),
 -- audience: a_ends_with_ci (generated.yml)
 "audience:a_ends_with_ci" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE((RIGHT(LOWER("f"."f_2"), LENGTH(LOWER('ÏVE'))) = LOWER('ÏVE')), FALSE)
+  WHERE (RIGHT(LOWER("f"."f_2"), LENGTH(LOWER('ÏVE'))) = LOWER('ÏVE'))
 ),
 -- audience: a_includes (generated.yml)
 "audience:a_includes" AS (
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE COALESCE(('export' = ANY("f"."f_3")), FALSE)
+  WHERE ('export' = ANY("f"."f_3"))
 )
 SELECT
   'a_equals_ci' AS "definition",

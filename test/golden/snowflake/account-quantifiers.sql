@@ -103,7 +103,7 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_3" >= 2), FALSE)
+  WHERE ("F"."F_3" >= 2)
 ),
 -- audience: acc_no_user (generated.yml) — users of each account that satisfy its quantifiers
 "quantifiers:acc_no_user" AS (

@@ -177,14 +177,14 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_2" >= 1), FALSE)
+  WHERE ("F"."F_2" >= 1)
 ),
 -- audience: a_funnel_abandoned (generated.yml)
 "audience:a_funnel_abandoned" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_4" >= 1), FALSE)
+  WHERE ("F"."F_4" >= 1)
 ),
 -- audience: a_funnel_chain (generated.yml)
 "audience:a_funnel_chain" AS (

@@ -268,14 +268,14 @@ WITH
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_5" = 'Admin'), FALSE)
+  WHERE ("F"."F_5" = 'Admin')
 ),
 -- audience: a_performed (generated.yml)
 "audience:a_performed" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_6" >= 2), FALSE)
+  WHERE ("F"."F_6" >= 2)
 ),
 -- audience: acc_any_user (generated.yml) — users of each account that satisfy its quantifiers
 "quantifiers:acc_any_user" AS (
@@ -284,7 +284,7 @@ WITH
     COUNT(*) AS "Q_1"
   FROM "MEMBERSHIPS" AS "M"
   JOIN "features:user" AS "F" ON ("F"."ID" = "M"."USER_ID")
-  WHERE COALESCE(("F"."F_5" = 'Admin'), FALSE)
+  WHERE ("F"."F_5" = 'Admin')
   GROUP BY "M"."GROUP_ID"
 ),
 -- audience: acc_any_user (generated.yml)

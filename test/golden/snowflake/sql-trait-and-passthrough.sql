@@ -130,7 +130,7 @@ group by user_id
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_3" = 'Admin'), FALSE)
+  WHERE ("F"."F_3" = 'Admin')
 ),
 -- audience: a_not_tree (generated.yml)
 "audience:a_not_tree" AS (

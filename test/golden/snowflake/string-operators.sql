@@ -74,49 +74,49 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE((LOWER("F"."F_1") = LOWER('admin')), FALSE)
+  WHERE (LOWER("F"."F_1") = LOWER('admin'))
 ),
 -- audience: a_lt_string (generated.yml)
 "audience:a_lt_string" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_2" < 'a'), FALSE)
+  WHERE ("F"."F_2" < 'a')
 ),
 -- audience: a_between_string (generated.yml)
 "audience:a_between_string" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(("F"."F_2" BETWEEN 'Z' AND 'é'), FALSE)
+  WHERE ("F"."F_2" BETWEEN 'Z' AND 'é')
 ),
 -- audience: a_contains (generated.yml)
 "audience:a_contains" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(CONTAINS("F"."F_2", ''''), FALSE)
+  WHERE CONTAINS("F"."F_2", '''')
 ),
 -- audience: a_starts_with (generated.yml)
 "audience:a_starts_with" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE((LEFT("F"."F_2", LENGTH('back\\')) = 'back\\'), FALSE)
+  WHERE (LEFT("F"."F_2", LENGTH('back\\')) = 'back\\')
 ),
 -- audience: a_ends_with_ci (generated.yml)
 "audience:a_ends_with_ci" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE((RIGHT(LOWER("F"."F_2"), LENGTH(LOWER('ÏVE'))) = LOWER('ÏVE')), FALSE)
+  WHERE (RIGHT(LOWER("F"."F_2"), LENGTH(LOWER('ÏVE'))) = LOWER('ÏVE'))
 ),
 -- audience: a_includes (generated.yml)
 "audience:a_includes" AS (
   SELECT
     "F"."ID" AS "ID"
   FROM "features:user" AS "F"
-  WHERE COALESCE(ARRAY_CONTAINS(CAST('export' AS VARIANT), "F"."F_3"), FALSE)
+  WHERE ARRAY_CONTAINS(CAST('export' AS VARIANT), "F"."F_3")
 )
 SELECT
   'a_equals_ci' AS "DEFINITION",

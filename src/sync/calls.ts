@@ -124,9 +124,10 @@ export function callJson(record: CallRecord, messageId: string): string {
 
 /**
  * The calls that share every field but their own (OWN_FIELDS), serialised from text made once:
- * delivery builds one per outbox head and reuses it for every call the head covers, where building
- * each call whole cost most of its serialisation (BENCHMARKS.md, "Delivery: one template per
- * head"). `callJson` builds every call through one too, so the two cannot differ.
+ * delivery builds one per outbox head and reuses it for every call the head covers, where parsing
+ * and building each call whole cost most of its serialisation (BENCHMARKS.md, "Delivery: one
+ * template per head, and chunks of snapshot rows"). `callJson` builds every call through one too,
+ * so the two cannot differ.
  */
 export class CallTemplate {
   /** `{"type":...,"messageId":` */

@@ -89,6 +89,7 @@ export async function diffEntities(request: DiffEntitiesRequest): Promise<Map<st
     const changes = stateTable(schema, 'changes');
     await w.run(deleteFrom(changes));
     await w.run(changeSetInsert(refs, changes, definitions));
+    await w.refreshStatistics(changes);
     for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, stamp)) await w.run(statement);
     await recordSnapshots(w, w, schema, definitions, stamp, generations); // the state stays consistent for a run after it
     await w.run(deleteFrom(refs.staging));

@@ -133,6 +133,7 @@ export async function applyRepair(session: RepairSession, plan: RepairPlan, opti
         const changes = stateTable(schema, 'changes');
         await w.run(deleteFrom(changes));
         await w.run(changeSetInsert(refs, changes, definitions));
+        await w.refreshStatistics(changes);
         await keepChangedEntities(w, schema, changes, definitions.map((d) => d.name));
         for (const statement of replaceSnapshots(refs, changes, stateTable(schema, 'snapshot_runs'), definitions, { runId, asOf, now, namespace: '', spaceId: '' })) await w.run(statement);
         await w.run(deleteFrom(changes));

@@ -59,6 +59,15 @@ export class StateWriter {
   async ddl(ddl: Ddl): Promise<void> {
     await this.target.execute(this.printer.printDdl(ddl));
   }
+
+  /**
+   * After filling a scratch table that the next statements join on, the statistics the planner
+   * needs for it, where the printer has a statement for them (Postgres' ANALYZE; SqlPrinter.refreshStatistics).
+   */
+  async refreshStatistics(table: TableRef): Promise<void> {
+    const sql = this.printer.refreshStatistics(table);
+    if (sql !== null) await this.target.execute(sql);
+  }
 }
 
 /**

@@ -111,6 +111,7 @@ async function compare(w: StateWriter, schema: string, plan: ReturnType<typeof p
   await w.run(deleteFrom(changes));
   await w.run(insertStaging(refs.staging, stagingQuery(plan, definitions)));
   await w.run(changeSetInsert(refs, changes, definitions));
+  await w.refreshStatistics(changes);
   const counts = await w.rows(
     select({
       columns: [

@@ -28,7 +28,10 @@ export const diffStep: RunStep<RunContext & InTransaction & Partial<Pick<Evaluat
     const records = await readSnapshotRecords(tx, tx.printer, schema);
     const isEmpty = (r: SnapshotRecord | undefined) => r === undefined || (r.rowCount === 0 && r.userCount === 0);
     const staged: StagedEntries = { staging: refs.staging, names: new Set(definitions.filter((d) => isEmpty(records.get(d.name))).map((d) => d.name)) };
-    if (definitions.some((d) => !staged.names.has(d.name))) await tx.run(changeSetInsert(refs, changes, definitions, staged, covered ?? null, tx.printer.coveredRowsAsParts));
+    if (definitions.some((d) => !staged.names.has(d.name))) {
+      await tx.run(changeSetInsert(refs, changes, definitions, staged, covered ?? null, tx.printer.coveredRowsAsParts));
+      await tx.refreshStatistics(changes);
+    }
     const rows = await tx.rows(changeSetCountsQuery(refs, changes, definitions));
     const counts = readCounts(rows, definitions);
     return { counts: coveredCounts(withStagedEntries(counts, staged), covered ?? null), staged, stagedUsers: stagedUserCounts(rows) };

@@ -10,7 +10,7 @@
 // A snapshot kept by the guardrail, written by a repair, or older than a run of other definitions
 // that moved the table's watermark covers all entities once, and the next run restricts again.
 import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
-import { and, bin, cast, col, countAll, deleteFrom, inQuery, insertInto, isNull, NULL, oneOf, select, str, subquery, table, tableOf, TRUE, ts, union, type Select } from '../sql/ast.js';
+import { and, bin, cast, col, countAll, deleteFrom, inQuery, insertInto, isNull, NULL, oneOf, or, select, str, subquery, table, tableOf, TRUE, ts, union, type Select } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import type { DirtySource, EntityScopePlan } from '../plan/physical/entity-scope-pass.js';
 import { sourceText } from '../sql/source-text.js';
@@ -95,9 +95,10 @@ async function snapshotRunIds(w: StateWriter, schema: string): Promise<Map<strin
  * Users of `source` whose rows are new to the run or on a window edge the as_of crossed since
  * `basis`: one query per range of one column (the newness branches, each window's edge), which an
  * engine answers from the blocks whose statistics meet the range, where one OR of them reads every
- * block of the table.
+ * block of the table; one query of their OR where the engine prunes no block by range (`perRange`
+ * false, SqlPrinter.prunesBlocksByRange) and would read the whole table once per range.
  */
-function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds: number, mutation: EntityScopeMutation | undefined): { queries: Select[]; isNew: ReturnType<typeof newness> } {
+function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds: number, mutation: EntityScopeMutation | undefined, perRange: boolean): { queries: Select[]; isNew: ReturnType<typeof newness> } {
   const user = col(plan.layout.columns.userId, 'e');
   const time = col(plan.layout.eventTime, 'e');
   const n = newness(basis, plan.asOf, lagSeconds, col(source.arrivalColumn, 'e'), time, (p) => p);
@@ -109,7 +110,7 @@ function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds:
   // No DISTINCT per range, only around their union: DuckDB gave each range's DISTINCT a hash table
   // sized for hundreds of thousands of rows where it found hundreds, about 15 ms of a run at SF 1.
   const usersWhere = (range: Expr | null) => select({ columns: [{ expr: sourceText(plan, source.table, plan.layout.columns.userId, 'e'), alias: 'id' }], from: table(source.table, 'e', plan.layout.schema), where: range === null ? isNull(user, true) : and(isNull(user, true), range) });
-  return { queries: ranges.map(usersWhere), isNew: n };
+  return { queries: perRange || n.branches === null ? ranges.map(usersWhere) : [usersWhere(or(...(ranges as Expr[])))], isNew: n };
 }
 
 /**
@@ -118,7 +119,7 @@ function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds:
  * of at as_of. Memberships only grow while rows are appended, so the members an account had at the
  * previous run are among those; the mutation keeps only the memberships new to the run.
  */
-function dirtyAccountsQuery(plan: Plan, isNew: ReturnType<typeof newness>, users: TableRef, mutation: EntityScopeMutation | undefined): Select {
+function dirtyAccountsQuery(plan: Plan, isNew: ReturnType<typeof newness>, users: TableRef, mutation: EntityScopeMutation | undefined, perRange: boolean): Select {
   const { groupId, userId } = plan.layout.columns;
   // alias `e`, which the newness branches name
   const account = col(groupId, 'e');
@@ -127,7 +128,7 @@ function dirtyAccountsQuery(plan: Plan, isNew: ReturnType<typeof newness>, users
   const dirtyUsers = select({ columns: [{ expr: col('id', 'u'), alias: 'id' }], from: tableOf(users, 'u') });
   const member = and(isNull(col(userId, 'e'), true), inQuery(sourceText(plan, plan.layout.tables.groups, userId, 'e'), dirtyUsers));
   const memberships = mutation === 'forget-previous-memberships' ? named.map((n) => and(member, n)) : [and(member, bin('<=', col(plan.layout.eventTime, 'e'), ts(plan.asOf)))];
-  const queries = [...named, ...memberships].map(accountsWhere);
+  const queries = perRange ? [...named, ...memberships].map(accountsWhere) : [accountsWhere(or(...named, ...memberships))];
   return select({ distinct: true, columns: [{ expr: col('id', 'd'), alias: 'id' }], from: subquery(union(queries), 'd') });
 }
 
@@ -183,7 +184,8 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   const accountDefinitions = scopes.accounts === null ? [] : restrictedOf('account');
 
   const marks = new Map<string, string | null>();
-  const found = scopes.sources.map((s) => dirtyUsersOf(plan, s, basis.get(s.table) ?? { arrivalColumn: s.arrivalColumn, runId: '', asOf: plan.asOf, watermark: null }, request.lagSeconds, request.mutation));
+  const perRange = w.printer.prunesBlocksByRange;
+  const found = scopes.sources.map((s) => dirtyUsersOf(plan, s, basis.get(s.table) ?? { arrivalColumn: s.arrivalColumn, runId: '', asOf: plan.asOf, watermark: null }, request.lagSeconds, request.mutation, perRange));
   for (const [i, s] of scopes.sources.entries()) {
     marks.set(s.table, await readWatermark(w, table(s.table, 'e', plan.layout.schema), col(s.arrivalColumn, 'e'), found[i].isNew));
   }
@@ -199,7 +201,7 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   if (accountDefinitions.length > 0 && scopes.accounts !== null) {
     // The group calls' newness against their own basis: the plan puts the groups table among the sources.
     const groups = scopes.sources.findIndex((s) => s.table === scopes.accounts!.table);
-    await w.run(insertInto(dirtyAccounts, ['id'], dirtyAccountsQuery(plan, found[groups].isNew, dirty, request.mutation)));
+    await w.run(insertInto(dirtyAccounts, ['id'], dirtyAccountsQuery(plan, found[groups].isNew, dirty, request.mutation, perRange)));
     accounts = await countOf(dirtyAccounts);
     await w.run(insertInto(members, ['id'], accountMembersQuery(plan, dirtyAccounts)));
   }

@@ -104,7 +104,7 @@ export async function refreshFunnel(w: StateWriter, f: IncrementalFunnel, option
   const answers = answerRef(schema, f);
   await w.run(deleteFrom(touched, mine));
   const rowsOf = (t: (typeof tables)[number]): StepRowsOf =>
-    rebuild ? { table: t.table, isNew: null, previousAsOf: null } : { table: t.table, isNew: t.n.isNew, newBranches: t.n.branches, previousAsOf: Date.parse([...previousAsOf!][0]) };
+    rebuild ? { table: t.table, isNew: null, previousAsOf: null } : { table: t.table, isNew: t.n.isNew, newBranches: w.printer.prunesBlocksByRange ? t.n.branches : null, previousAsOf: Date.parse([...previousAsOf!][0]) };
   if (!rebuild) for (const t of tables) await w.run(insertInto(touched, ['funnel_table', 'touched_id'], touchedUsersQuery(plan, f, rowsOf(t), identity)));
   if (plan.identity !== null) await compareOwners(w, schema, f, identity, rebuild);
 

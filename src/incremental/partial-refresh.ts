@@ -103,7 +103,8 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   };
   const insertRows = async (branches: readonly Expr[]): Promise<void> => {
     if (branches.length === 0) return;
-    const many = (of: (where: Expr) => Query): Query => (branches.length === 1 ? of(branches[0]) : union(branches.map(of)));
+    // Disjoint branches: as one OR they select the same rows, grouped into fewer partial rows that merge alike.
+    const many = (of: (where: Expr) => Query): Query => (branches.length === 1 ? of(branches[0]) : perRange ? union(branches.map(of)) : of(or(...branches)));
     await w.run(insertInto(partial, partialTableColumns(plan, s).map((c) => c.name), many(partialRows)));
     if (values !== null) await w.run(insertInto(values, valueTableColumns(plan, s).map((c) => c.name), many(valueRows)));
   };
@@ -131,7 +132,8 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   const previousEnd = dayFloor(previousMs);
   const storedBefore = and(rowsOfScan, bin('<', time, ts(iso(previousEnd))));
   const bound = seenBound(previous.watermark);
-  // Possibly seen: two ranges, each pruned on its own (one OR of them would read every block).
+  // Possibly seen: two ranges, each pruned on its own where the engine prunes by range (one OR of them would read every block).
+  const perRange = w.printer.prunesBlocksByRange;
   const possiblySeen = [and(storedBefore, bin('>', arrival, ts(n.since)), bin('<=', arrival, ts(bound))), and(storedBefore, isNull(arrival))];
   const unseen = watermark === null || Date.parse(watermark) <= Date.parse(previous.watermark) ? null : and(storedBefore, bin('>', arrival, ts(bound)), bin('<=', arrival, ts(seenBound(watermark))));
   const closedSince = s.closedEnd > previousEnd ? and(rowsOfScan, bin('>=', time, ts(iso(previousEnd))), written) : null;
@@ -139,7 +141,8 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   // Only this scan's pairs: the run empties the table once, after the last scan.
   const touched = touchedRef(schema);
   await w.run(deleteFrom(touched, bin('=', col('partial_table'), str(s.partialTable))));
-  const found = union(possiblySeen.map((where) => select({ columns: [{ expr: rawKey(ctx), alias: 'k' }, { expr: bucketOf(ctx), alias: 'b' }], from: source, where })));
+  const foundWhere = (where: Expr) => select({ columns: [{ expr: rawKey(ctx), alias: 'k' }, { expr: bucketOf(ctx), alias: 'b' }], from: source, where });
+  const found = perRange ? union(possiblySeen.map(foundWhere)) : foundWhere(or(...possiblySeen));
   await w.run(
     insertInto(
       touched,

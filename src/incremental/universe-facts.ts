@@ -5,7 +5,7 @@
 // read twice changes nothing, and the touched keys are rewritten, never added to.
 import { createHash } from 'node:crypto';
 import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
-import { aggregate, and, bin, caseWhen, col, concat, countAll, deleteFrom, exists, insertInto, isNull, not, num, select, str, table, tableOf, ts, union } from '../sql/ast.js';
+import { aggregate, and, bin, caseWhen, col, concat, countAll, deleteFrom, exists, insertInto, isNull, not, num, or, select, str, table, tableOf, ts, union } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
 import { newness, readWatermark, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
@@ -150,7 +150,8 @@ export async function refreshFact(
       groupBy: keys,
     });
   // A key may come from two of the disjoint branches: the merge below groups it into one row.
-  await w.run(insertInto(scratch, [...scratchNames, 'n_rows'], n.branches === null ? newRows(null) : union(n.branches.map(newRows))));
+  const rows = n.branches === null ? newRows(null) : w.printer.prunesBlocksByRange ? union(n.branches.map(newRows)) : newRows(or(...n.branches));
+  await w.run(insertInto(scratch, [...scratchNames, 'n_rows'], rows));
   const keyColumns = f.columns.filter((c) => c.key).map((c) => c.name);
   const sameKey = (scratchAlias: string | null, factAlias: string | null): Expr =>
     and(bin('=', col('n_source_table', scratchAlias), col('source_table', factAlias)), ...keyColumns.map((c) => bin('=', col(`n_${c}`, scratchAlias), col(c, factAlias))));

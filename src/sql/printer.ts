@@ -255,6 +255,15 @@ export class SqlPrinter {
    */
   readonly coveredRowsAsParts: boolean = false;
 
+  /**
+   * Whether a scan restricted to one range of one column reads only the blocks whose statistics meet
+   * it (DuckDB's row groups, BigQuery's partitions and clusters, Snowflake's micro-partitions). Then
+   * the rows new to a run are read as one query per range, stacked, which skips the blocks an OR
+   * of the ranges would read. Postgres reads the whole table per query unless an index serves the
+   * range: there one OR of them is one scan (a BitmapOr where indexes exist).
+   */
+  readonly prunesBlocksByRange: boolean = true;
+
   /** Where the session's temporary tables are named; used only when scratchTablesInSession. */
   visitSessionTableName(name: string): string {
     return this.quoteIdentifier(name);

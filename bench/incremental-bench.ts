@@ -146,7 +146,7 @@ function engineOff(dir: string): void {
  * `arrival_lag` of arrival order), and an incremental run would rightly miss the late ones. A real
  * warehouse at the time of a run holds no row that arrives after it.
  */
-async function asItStood(connection: DuckDBConnection, asOf: string): Promise<void> {
+export async function asItStood(connection: DuckDBConnection, asOf: string): Promise<void> {
   for (const table of SCALE_TABLES)
     await connection.run(duckdb.printer.printStatement(deleteFrom({ schema: SCALE_SCHEMA, name: table }, bin('>', col('received_at'), ts(asOf)))));
 }

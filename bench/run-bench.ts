@@ -21,6 +21,7 @@ import { membersRatios, membersRows } from './members-bench.js';
 import { runMemoryFigure, runMemoryRows } from './run-memory-bench.js';
 import { runStages, runStageRows, runStagesTable, type RunStagesFigure } from './run-stages-bench.js';
 import { incrementalFigure, incrementalRows } from './incremental-bench.js';
+import { pgliteRunsFigure, pgliteRunsRows } from './pglite-runs.js';
 import { copyToPglite, generateScaleWarehouse, scaleSizes, scaleWarehouseFile, type PgliteLike } from './scale-generator.js';
 import { predicate } from '../src/definitions/literal-instants.js';
 
@@ -238,6 +239,9 @@ function memoryProbe(file: string, mode: 'run' | 'members'): { rssMb: number; he
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { rssMb: number; heapMb: number; baseRssMb: number };
 }
 
+/** bench/pglite-runs.ts's scale factor: 1 M events, about a minute to prepare. */
+const PGLITE_RUNS_SF = 0.1;
+
 async function pgliteSection(pgSf: number, project: Project): Promise<{ refs: ReferenceResult[]; many: ManyResult } | string> {
   let PgliteConnection: typeof import('../dialects/postgres/pglite-connection.js').PgliteConnection;
   let postgres: typeof import('../dialects/postgres/index.js').postgres;
@@ -363,6 +367,9 @@ async function main(): Promise<void> {
   const pg = await pgliteSection(args.pgSf, benchProject);
   if (typeof pg === 'string') print(`Postgres (PGlite) at SF${args.pgSf}`, [['postgres', '-', pg]]);
   else print(`Postgres (PGlite) at SF${args.pgSf}`, [...referenceRows(pg.refs, 'pglite'), ...manyRow(pg.many, 'pglite')]);
+  // Whole runs after the first on Postgres; SF 0.1, where a plan that grows with the change set times the snapshots shows.
+  const pgRuns = await pgliteRunsFigure(PGLITE_RUNS_SF, 3);
+  print(`whole runs on Postgres (PGlite) after the first (bench/pglite-runs.ts)`, pgliteRunsRows(pgRuns));
   process.stdout.write(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 }
 

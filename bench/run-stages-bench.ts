@@ -52,6 +52,12 @@ const SYNC: Record<string, string> = {
 export function writeRunProject(file: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'quorum-run-bench-'));
   copyFileDurably(file, path.join(dir, 'warehouse.duckdb'));
+  writeRunDefinitions(dir);
+  return dir;
+}
+
+/** quorum.yml (a DuckDB warehouse at `warehouse.duckdb`, which this does not write) and the six definitions, into `dir`. */
+export function writeRunDefinitions(dir: string): void {
   writeFileSync(
     path.join(dir, 'quorum.yml'),
     [
@@ -67,7 +73,6 @@ export function writeRunProject(file: string): string {
     const name = path.basename(file, '.yml');
     writeFileSync(path.join(dir, file), `${yaml}sync:\n  - to: audit\n    calls: [${SYNC[name]}]\n`);
   }
-  return dir;
 }
 
 function repoRoot(): string {

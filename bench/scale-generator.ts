@@ -266,16 +266,29 @@ export async function copyToPglite(duck: DuckDBConnection, pg: PgliteLike, schem
     );
     const columns = reader.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: types[String(row.data_type)] ?? 'TEXT' }));
     await pg.exec(`DROP TABLE IF EXISTS ${s}.${ident(table)}; CREATE TABLE ${s}.${ident(table)} (${columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
-    const file = path.join(tmpdir(), `quorum-bench-${process.pid}-${table}.csv`);
-    try {
-      await duck.run(`COPY ${s}.${ident(table)} TO ${lit(file)} (FORMAT csv, HEADER false, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f')`);
-      const blob = new Blob([await readFile(file)]);
-      await pg.query(`COPY ${s}.${ident(table)} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob });
-    } finally {
-      await rm(file, { force: true });
-    }
-    await pg.exec(`ANALYZE ${s}.${ident(table)}`);
+    await copyRows(duck, pg, schema, table, null);
   }
+}
+
+/** Adds to PGlite's copy of the scale tables the rows bench/append-rows.ts appended in DuckDB (batch `batch`). */
+export async function appendToPglite(duck: DuckDBConnection, pg: PgliteLike, batch: number, schema = SCALE_SCHEMA): Promise<void> {
+  if (!Number.isSafeInteger(batch)) throw new Error(`batch must be an integer, got ${batch}`);
+  for (const table of SCALE_TABLES) await copyRows(duck, pg, schema, table, `id LIKE 'b${batch}-%'`);
+}
+
+/** `table`'s rows (those of `where`, a condition of this file's own making) from DuckDB into PGlite through a CSV file, then ANALYZE. */
+async function copyRows(duck: DuckDBConnection, pg: PgliteLike, schema: string, table: string, where: string | null): Promise<void> {
+  const s = ident(schema);
+  const file = path.join(tmpdir(), `quorum-bench-${process.pid}-${table}.csv`);
+  const rows = where === null ? `${s}.${ident(table)}` : `(SELECT * FROM ${s}.${ident(table)} WHERE ${where})`;
+  try {
+    await duck.run(`COPY ${rows} TO ${lit(file)} (FORMAT csv, HEADER false, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f')`);
+    const blob = new Blob([await readFile(file)]);
+    await pg.query(`COPY ${s}.${ident(table)} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob });
+  } finally {
+    await rm(file, { force: true });
+  }
+  await pg.exec(`ANALYZE ${s}.${ident(table)}`);
 }
 
 /** Bump when the generator's output changes: cached warehouse files carry it in their name. */

@@ -1,0 +1,151 @@
+// Whole runs on Postgres (PGlite, in process), after the first one: the run a schedule makes there.
+// The statements of the PGlite section above time one query each; a run's state writes, its diff
+// and its incremental refresh only show in a run that has a state to build on. Without this, a
+// change set that Postgres planned as one row cost 48 s where 5 were due, and no bench saw it
+// (BENCHMARKS.md, "Postgres: the change set's statistics").
+//
+// The scale warehouse at `sf`, cut as it stood at SECOND_AS_OF, goes into PGlite; the bench's six
+// definitions (incremental.enabled) make a first run there; then APPENDED lands (1% new rows, 5%
+// late) and PGlite's data directory is kept. Each repetition loads it into a fresh PGlite and runs
+// at THIRD_AS_OF twice, alternating: incremental, and with the engine off (the same diff and state
+// writes after a full recomputation). Their snapshots must be the same.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { PGlite } from '@electric-sql/pglite';
+import { dialectNamed } from '../dialects/registry.js';
+import { loadProject } from '../src/definitions/load-project.js';
+import type { Project } from '../src/definitions/model.js';
+import { readCatalog } from '../src/evaluation/evaluate.js';
+import { runThenVerify } from '../src/sync/run-and-verify.js';
+import type { WarehouseConnection } from '../src/warehouse/connection.js';
+import { appendRows } from './append-rows.js';
+import { asItStood } from './incremental-bench.js';
+import { median } from './measure.js';
+import { APPENDED, writeRunDefinitions } from './run-stages-bench.js';
+import { appendToPglite, copyToPglite, generateScaleWarehouse, type PgliteLike } from './scale-generator.js';
+
+export interface PgliteRunsFigure {
+  readonly sf: number;
+  readonly firstMs: number;
+  readonly incrementalMs: readonly number[];
+  readonly engineOffMs: readonly number[];
+  /** entered + exited + changed of the measured run */
+  readonly changes: number;
+  /** snapshot and snapshot-user rows, identical after the incremental and the engine-off run */
+  readonly snapshotRows: number;
+  readonly agree: boolean;
+}
+
+interface Opened {
+  readonly db: PGlite;
+  readonly connection: WarehouseConnection;
+}
+
+async function open(data?: Blob): Promise<Opened> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PgliteConnection } = await import('../dialects/postgres/pglite-connection.js');
+  const { postgres } = await import('../dialects/postgres/index.js');
+  const db = await PGlite.create(data === undefined ? {} : { loadDataDir: data });
+  await db.exec("SET TIME ZONE 'UTC'");
+  return { db, connection: new PgliteConnection(postgres, db) };
+}
+
+async function timedRun(connection: WarehouseConnection, project: Project, asOf: string): Promise<{ ms: number; changes: number }> {
+  const catalog = await readCatalog(connection, project);
+  const session = { project, connection, catalog, diagnostics: [], close: async () => undefined };
+  const started = performance.now();
+  const output = await runThenVerify({ ...session, asOf, definitions: project.definitions.map((d) => d.name), countRowsRead: false });
+  const ms = performance.now() - started;
+  if (Object.keys(output.failed).length > 0) throw new Error(`a PGlite run failed: ${JSON.stringify(output.failed)}`);
+  return { ms, changes: output.definitions.reduce((sum, d) => sum + d.entered + d.exited + d.changed, 0) };
+}
+
+/** An md5 over the sorted snapshot and snapshot-user rows, and their number. */
+async function snapshotDigest(connection: WarehouseConnection): Promise<{ rows: number; digest: string }> {
+  const rows = await connection.query(
+    `SELECT 's' AS t, definition, entity_id, COALESCE(value, '') AS v FROM quorum_state.snapshots
+     UNION ALL SELECT 'u', definition, entity_id, user_id || ':' || position FROM quorum_state.snapshot_users
+     ORDER BY 1, 2, 3, 4`,
+  );
+  const hash = createHash('md5');
+  for (const r of rows) hash.update(`${r.t}\u0000${r.definition}\u0000${r.entity_id}\u0000${r.v}\n`);
+  return { rows: rows.length, digest: hash.digest('hex') };
+}
+
+function projectDir(engine: boolean): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'quorum-pglite-runs-'));
+  writeRunDefinitions(dir);
+  appendFileSync(path.join(dir, 'quorum.yml'), `incremental:\n  enabled: ${engine}\n`);
+  writeFileSync(path.join(dir, 'warehouse.duckdb'), ''); // never opened: the runs here are given PGlite
+  return dir;
+}
+
+async function loadRunProject(dir: string): Promise<Project> {
+  const loaded = await loadProject(dir, { dialects: dialectNamed });
+  if (!loaded.project) throw new Error(`the bench's run project in ${dir} does not load`);
+  return loaded.project;
+}
+
+export async function pgliteRunsFigure(sf: number, reps: number): Promise<PgliteRunsFigure> {
+  const dirs = [projectDir(true), projectDir(false)];
+  try {
+    const [incremental, engineOff] = await Promise.all(dirs.map(loadRunProject));
+    const duck = await DuckDBInstance.create(':memory:');
+    const raw = await duck.connect();
+    let first: Opened | null = null;
+    let data: Blob;
+    let firstMs: number;
+    try {
+      await generateScaleWarehouse(raw, { sf });
+      await asItStood(raw, APPENDED.since);
+      first = await open();
+      await copyToPglite(raw, first.db as unknown as PgliteLike);
+      firstMs = (await timedRun(first.connection, incremental, APPENDED.since)).ms;
+      await appendRows(raw, APPENDED);
+      await appendToPglite(raw, first.db as unknown as PgliteLike, APPENDED.batch);
+      data = await first.db.dumpDataDir('none');
+    } finally {
+      raw.closeSync();
+      duck.closeSync();
+      await first?.db.close();
+    }
+    const times: [number[], number[]] = [[], []];
+    const digests: [Set<string>, Set<string>] = [new Set(), new Set()];
+    let changes = 0;
+    let snapshotRows = 0;
+    for (let r = 0; r < reps; r += 1) {
+      for (const k of r % 2 === 0 ? [0, 1] : [1, 0]) {
+        const opened = await open(data);
+        try {
+          const measured = await timedRun(opened.connection, k === 0 ? incremental : engineOff, APPENDED.arrived);
+          times[k].push(measured.ms);
+          changes = measured.changes;
+          const digest = await snapshotDigest(opened.connection);
+          snapshotRows = digest.rows;
+          digests[k].add(digest.digest);
+        } finally {
+          await opened.db.close();
+        }
+      }
+    }
+    const agree = digests[0].size === 1 && digests[1].size === 1 && [...digests[0]][0] === [...digests[1]][0];
+    return { sf, firstMs, incrementalMs: times[0], engineOffMs: times[1], changes, snapshotRows, agree };
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function pgliteRunsRows(f: PgliteRunsFigure): [string, string, string][] {
+  const inc = median(f.incrementalMs);
+  const off = median(f.engineOffMs);
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const label = `pglite: a run after ${(APPENDED.fraction * 100).toFixed(0)}% new rows (${(APPENDED.late * 100).toFixed(0)}% late), SF${f.sf}, in process`;
+  return [
+    [`${label}: incremental / engine off`, `${(inc / off).toFixed(2)}x`, `${s(inc)} vs ${s(off)}; medians of ${f.incrementalMs.length}; ${f.changes.toLocaleString('en')} changes`],
+    [`${label}: incremental / the first run (full, builds the kept state)`, `${(inc / f.firstMs).toFixed(2)}x`, `first run ${s(f.firstMs)}`],
+    [`${label}: answers of incremental and engine off`, f.agree ? 'agree' : 'DIFFER', `${f.snapshotRows.toLocaleString('en')} snapshot rows (values, members, account users)`],
+  ];
+}

@@ -112,6 +112,7 @@ export async function refreshFunnel(w: StateWriter, f: IncrementalFunnel, option
   if (rebuild) {
     await w.run(deleteFrom(answers));
     await w.run(insertInto(answers, ['id', 'step'], recomputeQuery(plan, f, identity, null)));
+    await w.refreshStatistics(answers); // written whole: partial-refresh.ts says why
   } else {
     const only = (user: Expr) => isTouched(schema, f, user);
     await w.run(deleteFrom(answers, only(col('id'))));

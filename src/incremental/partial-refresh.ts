@@ -121,6 +121,10 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     // Every row written is one the rebuild read: the partials count them, in far fewer rows.
     const read = !counting ? [] : await w.rows(select({ columns: [{ expr: aggregate('sum', col('n_rows', 'p')), alias: 'n' }], from: tableOf(partial, 'p') }));
     await keepWinners(w, plan, schema, s, options.mutation);
+    // Written whole in this transaction: without statistics Postgres took the new partials for a few
+    // rows and the staging statement that reads them ran 5 to 80 s at random where 1 s was due
+    // (BENCHMARKS.md, "Postgres: statistics of a rebuilt state"). Later runs change a small share.
+    for (const t of targets) await w.refreshStatistics(t);
     return { rebuilt: true, touchedPairs: 0, rowsRead: toNumber(read[0]?.n), record };
   }
 

@@ -185,5 +185,6 @@ export async function refreshFact(
     ),
   );
   await w.run(deleteFrom(scratch));
+  if (n.previous === null) await w.refreshStatistics(fact); // this source's facts written whole: partial-refresh.ts says why
   return { rowsRead: toNumber(read[0]?.n), record: { key: factRefreshKey(f, source), sourceTable: source.table, asOf: plan.asOf, watermark } };
 }

@@ -40,14 +40,14 @@ export async function pgliteProject(prefix: string, receiver: Receiver, edit?: (
 
 export type Watch = (sql: string, query: Transaction['query']) => Promise<void>;
 
-/** Loads `dataset` into a fresh PGlite, runs every definition at `first`, then at `second` under `watch`. */
-export async function watchSecondRun(project: Project, dataset: SourceDataset, first: string, second: string, watch: Watch): Promise<{ first: RunOutput; second: RunOutput }> {
+/** Loads `dataset` into a fresh PGlite, runs every definition at `first`, then at `second` under `watch` (of `secondProject`, if given). */
+export async function watchSecondRun(project: Project, dataset: SourceDataset, first: string, second: string, watch: Watch, secondProject: Project = project): Promise<{ first: RunOutput; second: RunOutput }> {
   const connection = await PgliteConnection.open(postgres);
   try {
     await loadIntoPostgres(connection.db, 'app', dataset);
     const catalog = await readCatalog(connection, project);
-    const runAt = (asOf: string) => run({ connection, project, catalog, asOf, definitions: selectDefinitions(project, []), destinationOptions: { retry: FAST_RETRY } });
-    const firstOutput = await runAt(first);
+    const runAt = (asOf: string, p: Project) => run({ connection, project: p, catalog, asOf, definitions: selectDefinitions(p, []), destinationOptions: { retry: FAST_RETRY } });
+    const firstOutput = await runAt(first, project);
     const transaction = connection.db.transaction.bind(connection.db);
     connection.db.transaction = <T>(work: (tx: Transaction) => Promise<T>) =>
       transaction(async (tx) => {
@@ -58,7 +58,7 @@ export async function watchSecondRun(project: Project, dataset: SourceDataset, f
         }) as Transaction['query'];
         return work(tx);
       });
-    return { first: firstOutput, second: await runAt(second) };
+    return { first: firstOutput, second: await runAt(second, secondProject) };
   } finally {
     await connection.close();
   }

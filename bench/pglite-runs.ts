@@ -34,6 +34,8 @@ export interface PgliteRunsFigure {
   readonly engineOffMs: readonly number[];
   /** entered + exited + changed of the measured run */
   readonly changes: number;
+  /** the measured runs' definitions per mode, e.g. { incremental: 6 } and { full: 6 } */
+  readonly modes: { readonly incremental: Readonly<Record<string, number>>; readonly engineOff: Readonly<Record<string, number>> };
   /** snapshot and snapshot-user rows, identical after the incremental and the engine-off run */
   readonly snapshotRows: number;
   readonly agree: boolean;
@@ -53,14 +55,16 @@ async function open(data?: Blob): Promise<Opened> {
   return { db, connection: new PgliteConnection(postgres, db) };
 }
 
-async function timedRun(connection: WarehouseConnection, project: Project, asOf: string): Promise<{ ms: number; changes: number }> {
+async function timedRun(connection: WarehouseConnection, project: Project, asOf: string): Promise<{ ms: number; changes: number; modes: Record<string, number> }> {
   const catalog = await readCatalog(connection, project);
   const session = { project, connection, catalog, diagnostics: [], close: async () => undefined };
   const started = performance.now();
   const output = await runThenVerify({ ...session, asOf, definitions: project.definitions.map((d) => d.name), countRowsRead: false });
   const ms = performance.now() - started;
   if (Object.keys(output.failed).length > 0) throw new Error(`a PGlite run failed: ${JSON.stringify(output.failed)}`);
-  return { ms, changes: output.definitions.reduce((sum, d) => sum + d.entered + d.exited + d.changed, 0) };
+  const modes: Record<string, number> = {};
+  for (const d of output.definitions) modes[d.mode ?? 'none'] = (modes[d.mode ?? 'none'] ?? 0) + 1;
+  return { ms, changes: output.definitions.reduce((sum, d) => sum + d.entered + d.exited + d.changed, 0), modes };
 }
 
 /** An md5 over the sorted snapshot and snapshot-user rows, and their number. */
@@ -116,6 +120,7 @@ export async function pgliteRunsFigure(sf: number, reps: number): Promise<Pglite
     const digests: [Set<string>, Set<string>] = [new Set(), new Set()];
     let changes = 0;
     let snapshotRows = 0;
+    const modes: [Record<string, number>, Record<string, number>] = [{}, {}];
     for (let r = 0; r < reps; r += 1) {
       for (const k of r % 2 === 0 ? [0, 1] : [1, 0]) {
         const opened = await open(data);
@@ -123,6 +128,7 @@ export async function pgliteRunsFigure(sf: number, reps: number): Promise<Pglite
           const measured = await timedRun(opened.connection, k === 0 ? incremental : engineOff, APPENDED.arrived);
           times[k].push(measured.ms);
           changes = measured.changes;
+          modes[k] = measured.modes;
           const digest = await snapshotDigest(opened.connection);
           snapshotRows = digest.rows;
           digests[k].add(digest.digest);
@@ -132,7 +138,7 @@ export async function pgliteRunsFigure(sf: number, reps: number): Promise<Pglite
       }
     }
     const agree = digests[0].size === 1 && digests[1].size === 1 && [...digests[0]][0] === [...digests[1]][0];
-    return { sf, firstMs, incrementalMs: times[0], engineOffMs: times[1], changes, snapshotRows, agree };
+    return { sf, firstMs, incrementalMs: times[0], engineOffMs: times[1], changes, modes: { incremental: modes[0], engineOff: modes[1] }, snapshotRows, agree };
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }

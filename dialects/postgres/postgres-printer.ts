@@ -90,7 +90,6 @@ export class PostgresPrinter extends SqlPrinter {
   }
 
   // The same "C" collation for values quorum sorts or takes the min / max of (unique_list, ties).
-
   override visitCodePointOrder(expr: Expr): string {
     return `(${this.visitExpr(expr)} COLLATE "C")`;
   }

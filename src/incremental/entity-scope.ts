@@ -106,11 +106,12 @@ function dirtyUsersOf(plan: Plan, source: DirtySource, basis: Basis, lagSeconds:
   const now = Date.parse(plan.asOf);
   // (previous - W, as_of - W] is where events left a window; both ends taken closed, which only adds users.
   const edges: Expr[] = mutation === 'forget-window-edges' ? [] : source.windows.map((seconds) => and(bin('>=', time, ts(isoOf(previous - seconds * 1000))), bin('<=', time, ts(isoOf(now - seconds * 1000)))));
-  const ranges: (Expr | null)[] = n.branches === null ? [null] : [...n.branches, ...edges];
   // No DISTINCT per range, only around their union: DuckDB gave each range's DISTINCT a hash table
   // sized for hundreds of thousands of rows where it found hundreds, about 15 ms of a run at SF 1.
   const usersWhere = (range: Expr | null) => select({ columns: [{ expr: sourceText(plan, source.table, plan.layout.columns.userId, 'e'), alias: 'id' }], from: table(source.table, 'e', plan.layout.schema), where: range === null ? isNull(user, true) : and(isNull(user, true), range) });
-  return { queries: perRange || n.branches === null ? ranges.map(usersWhere) : [usersWhere(or(...(ranges as Expr[])))], isNew: n };
+  if (n.branches === null) return { queries: [usersWhere(null)], isNew: n };
+  const ranges = [...n.branches, ...edges];
+  return { queries: perRange ? ranges.map(usersWhere) : [usersWhere(or(...ranges))], isNew: n };
 }
 
 /**

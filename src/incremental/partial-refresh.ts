@@ -101,6 +101,8 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
       groupBy: [...keys, k],
     });
   };
+  // One query per range where the engine skips the blocks outside each, one OR of them elsewhere (SqlPrinter.prunesBlocksByRange).
+  const perRange = w.printer.prunesBlocksByRange;
   const insertRows = async (branches: readonly Expr[]): Promise<void> => {
     if (branches.length === 0) return;
     // Disjoint branches: as one OR they select the same rows, grouped into fewer partial rows that merge alike.
@@ -137,7 +139,6 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   const storedBefore = and(rowsOfScan, bin('<', time, ts(iso(previousEnd))));
   const bound = seenBound(previous.watermark);
   // Possibly seen: two ranges, each pruned on its own where the engine prunes by range (one OR of them would read every block).
-  const perRange = w.printer.prunesBlocksByRange;
   const possiblySeen = [and(storedBefore, bin('>', arrival, ts(n.since)), bin('<=', arrival, ts(bound))), and(storedBefore, isNull(arrival))];
   const unseen = watermark === null || Date.parse(watermark) <= Date.parse(previous.watermark) ? null : and(storedBefore, bin('>', arrival, ts(bound)), bin('<=', arrival, ts(seenBound(watermark))));
   const closedSince = s.closedEnd > previousEnd ? and(rowsOfScan, bin('>=', time, ts(iso(previousEnd))), written) : null;

@@ -106,6 +106,19 @@ describe('bench smoke (SF 0.005)', () => {
     }
   }, 600_000);
 
+  it('computes the whole runs on Postgres (PGlite) after the first, and the incremental run answers as the engine off does', async () => {
+    const { pgliteRunsFigure, pgliteRunsRows } = await import('../../bench/pglite-runs.js');
+    const figure = await pgliteRunsFigure(0.005, 1);
+    expect(figure.modes.incremental).toEqual({ incremental: 6 });
+    expect(figure.modes.engineOff).toEqual({ full: 6 });
+    expect(figure.changes).toBeGreaterThan(0);
+    expect(figure.snapshotRows).toBeGreaterThan(0);
+    expect(figure.agree).toBe(true);
+    const rows = pgliteRunsRows(figure);
+    expect(rows).toHaveLength(3);
+    for (const [what, value] of rows) expect(value, what).toMatch(/^(\d+\.\d\dx|agree)$/);
+  }, 600_000);
+
   it('finds a snapshot value or account user that differs between two states', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'quorum-bench-smoke-'));
     try {

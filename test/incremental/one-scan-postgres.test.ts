@@ -9,7 +9,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { objectNodes } from '../../src/warehouse/sql-parser.js';
-import { pgliteProject, receiverForFile, watchSecondRun } from '../sync/support/pglite-second-run.js';
+import { receiverForFile } from '../sync/support/harness.js';
+import { pgliteProject, watchSecondRun } from '../sync/support/pglite-second-run.js';
 import { AS_OFS, enableIncremental, makeDataset } from '../sync/support/project.js';
 
 type Node = Record<string, unknown>;

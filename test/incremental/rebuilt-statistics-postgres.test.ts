@@ -5,7 +5,8 @@
 // rebuilt state"). Before the staging statement, every state table the refresh filled must be
 // analysed with the rows it holds. A real Postgres planner (PGlite), a real run.
 import { describe, expect, it } from 'vitest';
-import { pgliteProject, receiverForFile, watchSecondRun } from '../sync/support/pglite-second-run.js';
+import { receiverForFile } from '../sync/support/harness.js';
+import { pgliteProject, watchSecondRun } from '../sync/support/pglite-second-run.js';
 import { AS_OFS, enableIncremental, makeDataset } from '../sync/support/project.js';
 
 const STAGING = 'INSERT INTO "quorum_state"."staging"';

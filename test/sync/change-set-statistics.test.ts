@@ -5,7 +5,8 @@
 // set's statistics"). Every statement that reads the change set must find it analysed with the rows
 // the run wrote into it. A real Postgres planner (PGlite), a real run.
 import { describe, expect, it } from 'vitest';
-import { pgliteProject, receiverForFile, watchSecondRun } from './support/pglite-second-run.js';
+import { receiverForFile } from './support/harness.js';
+import { pgliteProject, watchSecondRun } from './support/pglite-second-run.js';
 import { AS_OFS, makeDataset } from './support/project.js';
 
 const CHANGES = '"quorum_state"."changes"';

@@ -4,18 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRASH_POINTS } from '../../src/sync/crash.js';
 import { RUN_STEPS } from '../../src/sync/steps/run-steps.js';
-import { runAt, removeTempDirs, tempDir, withSession } from './support/harness.js';
+import { receiverForFile, runAt, tempDir, withSession } from './support/harness.js';
 import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
-import { startReceiver, type Receiver } from './support/receiver.js';
+import { startReceiver } from './support/receiver.js';
 
-let receiver: Receiver;
-beforeAll(async () => {
-  receiver = await startReceiver({ writeKey: WRITE_KEY });
-});
-afterAll(async () => {
-  removeTempDirs();
-  await receiver.close();
-});
+const receiver = receiverForFile();
 
 describe('the steps of quorum run', () => {
   it('are lock, check state, evaluate, diff, outbox, snapshot, deliver, prune, in that order', () => {
@@ -51,7 +44,7 @@ describe('the steps of quorum run', () => {
 
   it('log each step and begin the stages compile, deliver (leftovers), execute, diff, deliver', async () => {
     const dir = await tempDir('steps');
-    await writeProject(dir, { endpoint: `${receiver.url}/steps`, dataset: makeDataset({ users: 12, logins: 40 }) });
+    await writeProject(dir, { endpoint: `${receiver().url}/steps`, dataset: makeDataset({ users: 12, logins: 40 }) });
     const stages: string[] = [];
     const lines: string[] = [];
     const output = await runAt(dir, AS_OFS[1], { onStage: (stage, detail) => stages.push(detail ? `${stage}:${detail}` : stage), log: (line) => lines.push(line) });
@@ -63,7 +56,7 @@ describe('the steps of quorum run', () => {
 
   it('stop at a failing step: the run row is failed, the lock released, nothing after it done', async () => {
     const dir = await tempDir('steps-fail');
-    await writeProject(dir, { endpoint: `${receiver.url}/steps-fail`, dataset: makeDataset({ users: 12, logins: 40 }) });
+    await writeProject(dir, { endpoint: `${receiver().url}/steps-fail`, dataset: makeDataset({ users: 12, logins: 40 }) });
     const lines: string[] = [];
     // The stage hook throws as the diff stage begins, inside the transaction: the diff never starts.
     const onStage = (stage: string) => {
@@ -90,7 +83,7 @@ describe('the steps of quorum run', () => {
     try {
       const dir = await tempDir('steps-leftovers');
       await writeProject(dir, {
-        endpoint: `${receiver.url}/steps-leftovers`,
+        endpoint: `${receiver().url}/steps-leftovers`,
         dataset: makeDataset({ users: 12, logins: 40 }),
         extraDestinations: { down: `{ type: segment, write_key: "\${QUORUM_TEST_WRITE_KEY}", endpoint: "${down.url}" }` },
         extraTargets: ['- to: down'],

@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { dialectNamed } from '../../../dialects/registry.js';
 import type { Project } from '../../../src/definitions/model.js';
 import { openSession, type Session } from '../../../src/evaluation/session.js';
@@ -13,6 +14,7 @@ import { run, type RunOutput, type RunRequest } from '../../../src/sync/run.js';
 import { selectDefinitions } from '../../../src/sync/select.js';
 import { loadDataset, runSqlTraits } from '../../support/load-duckdb.js';
 import { WRITE_KEY } from './project.js';
+import { startReceiver, type Receiver } from './receiver.js';
 
 process.env.QUORUM_TEST_WRITE_KEY = WRITE_KEY;
 
@@ -23,6 +25,19 @@ const created: string[] = [];
 /** Call from afterAll: removes every directory `tempDir` made in this test file. */
 export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** For a test file: a receiver started before its tests and closed after them, with the file's temp folders. */
+export function receiverForFile(): () => Receiver {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver({ writeKey: WRITE_KEY });
+  });
+  afterAll(async () => {
+    removeTempDirs();
+    await receiver.close();
+  });
+  return () => receiver;
 }
 
 /** A fresh directory, removed by `removeTempDirs` (QUORUM_KEEP_TEMP=1 keeps it). */

@@ -2,7 +2,6 @@
 // is shown to `watch` first, which may query the same transaction (to read what the planner knows,
 // say) before the statement runs. For tests of what quorum's statements do on a real Postgres.
 import type { Transaction } from '@electric-sql/pglite';
-import { afterAll, beforeAll } from 'vitest';
 import { PgliteConnection } from '../../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../../dialects/postgres/index.js';
 import { dialectNamed } from '../../../dialects/registry.js';
@@ -12,23 +11,10 @@ import { readCatalog } from '../../../src/evaluation/evaluate.js';
 import type { SourceDataset } from '../../../src/reference/dataset.js';
 import { run, type RunOutput } from '../../../src/sync/run.js';
 import { selectDefinitions } from '../../../src/sync/select.js';
-import { FAST_RETRY, removeTempDirs, tempDir } from './harness.js';
+import { FAST_RETRY, tempDir } from './harness.js';
 import { loadIntoPostgres } from './postgres-data.js';
-import { WRITE_KEY, writeProject } from './project.js';
-import { startReceiver, type Receiver } from './receiver.js';
-
-/** For a test file: a receiver started before its tests and closed after them, with the file's temp folders. */
-export function receiverForFile(): () => Receiver {
-  let receiver: Receiver;
-  beforeAll(async () => {
-    receiver = await startReceiver({ writeKey: WRITE_KEY });
-  });
-  afterAll(async () => {
-    removeTempDirs();
-    await receiver.close();
-  });
-  return () => receiver;
-}
+import { writeProject } from './project.js';
+import type { Receiver } from './receiver.js';
 
 /** The sync tests' project (project.ts) in a fresh folder, delivering to `receiver`, with no warehouse file; `edit` may change its files before it loads. */
 export async function pgliteProject(prefix: string, receiver: Receiver, edit?: (dir: string) => Promise<void>): Promise<Project> {

@@ -1,8 +1,8 @@
 // What is new to a run (SPEC §6.1), shared by the partials and the universe facts: the previous
 // refresh of a state table, the rows that arrived since its watermark (minus the lag), the new
 // watermark, and the bookkeeping row written in the run's transaction.
-import type { Expr, FromItem } from '../sql/ast.js';
-import { aggregate, and, bin, cast, col, deleteFrom, insertInto, isNull, NULL, oneOf, or, select, str, tableOf, ts, TRUE, union } from '../sql/ast.js';
+import type { Expr } from '../sql/ast.js';
+import { aggregate, and, bin, cast, col, deleteFrom, insertInto, isNull, NULL, oneOf, or, select, str, table, tableOf, ts, TRUE, union } from '../sql/ast.js';
 import { toIso, type StateWriter } from '../sync/state-sql.js';
 import { stateRef } from './partial-tables.js';
 
@@ -71,13 +71,35 @@ export function newness(previous: PreviousRefresh | null, asOf: string, lagSecon
 }
 
 /**
- * The new watermark, read before the new rows: a row landing after this read is new to the next
- * run. Stored uncapped (the next run caps it, cappedWatermark): the partials take it as the
- * largest arrival value they hold, so that rows above it can be added without a recompute.
+ * The new watermarks of one run, each read once per (source table, arrival column, lower bound)
+ * however many state tables of the run read that table, and before their new rows: a row landing
+ * after the read is new to the next run. Stored uncapped (the next run caps it, cappedWatermark):
+ * the partials take it as the largest arrival value they hold, so that rows above it can be added
+ * without a recompute.
+ *
+ * One read serves a later refresh as well as its own read would: the partials write only rows at or
+ * below the watermark they record, and the facts, dirty users and a funnel's touched users hold the
+ * same answer when they also read rows above it (sets, minimums and maximums, recomputation), which
+ * the next run reads again as new. On Postgres, without an index on the arrival column, every read
+ * is a scan of the table: the six bench definitions read fifteen watermarks of six tables.
  */
-export async function readWatermark(w: StateWriter, source: FromItem, arrival: Expr, n: Newness): Promise<string | null> {
-  const mark = await w.rows(select({ columns: [{ expr: aggregate('max', arrival), alias: 'w' }], from: source, where: n.since === null ? null : bin('>', arrival, ts(n.since)) }));
-  return toIso(mark[0]?.w) ?? n.previous?.watermark ?? null;
+export class WatermarkReads {
+  private readonly reads = new Map<string, Promise<string | null>>();
+
+  constructor(private readonly w: StateWriter) {}
+
+  async read(schema: string, tableName: string, arrivalColumn: string, n: Newness): Promise<string | null> {
+    const key = JSON.stringify([schema, tableName, arrivalColumn, n.since]);
+    let read = this.reads.get(key);
+    if (read === undefined) {
+      const arrival = col(arrivalColumn, 'e');
+      const query = select({ columns: [{ expr: aggregate('max', arrival), alias: 'w' }], from: table(tableName, 'e', schema), where: n.since === null ? null : bin('>', arrival, ts(n.since)) });
+      read = this.w.rows(query).then((rows) => toIso(rows[0]?.w));
+      this.reads.set(key, read);
+    }
+    // No row above the lower bound: the previous watermark stands.
+    return (await read) ?? n.previous?.watermark ?? null;
+  }
 }
 
 /** What a refresh of one state table (or one source of a fact) leaves for the next run. */

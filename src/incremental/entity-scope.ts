@@ -15,7 +15,7 @@ import type { Plan } from '../plan/plan.js';
 import type { DirtySource, EntityScopePlan } from '../plan/physical/entity-scope-pass.js';
 import { sourceText } from '../sql/source-text.js';
 import { stateTable, toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
-import { isoOf, newness, readWatermark, type PreviousRefresh } from './arrival-sql.js';
+import { isoOf, newness, WatermarkReads, type PreviousRefresh } from './arrival-sql.js';
 
 /**
  * Deliberate faults, for tests only. `forget-window-edges`: the users a window edge left behind
@@ -58,6 +58,8 @@ export interface ScopeRequest {
   /** A full run: every entity is covered, and the basis is written for the next run. */
   readonly rebuild: boolean;
   readonly mutation?: EntityScopeMutation;
+  /** The run's watermark reads, which its refreshes share (default: this call's own). */
+  readonly watermarks?: WatermarkReads;
 }
 
 export interface CoveredEntities {
@@ -185,10 +187,11 @@ export async function coverEntities(w: StateWriter, request: ScopeRequest): Prom
   const accountDefinitions = scopes.accounts === null ? [] : restrictedOf('account');
 
   const marks = new Map<string, string | null>();
+  const watermarks = request.watermarks ?? new WatermarkReads(w);
   const perRange = w.printer.prunesBlocksByRange;
   const found = scopes.sources.map((s) => dirtyUsersOf(plan, s, basis.get(s.table) ?? { arrivalColumn: s.arrivalColumn, runId: '', asOf: plan.asOf, watermark: null }, request.lagSeconds, request.mutation, perRange));
   for (const [i, s] of scopes.sources.entries()) {
-    marks.set(s.table, await readWatermark(w, table(s.table, 'e', plan.layout.schema), col(s.arrivalColumn, 'e'), found[i].isNew));
+    marks.set(s.table, await watermarks.read(plan.layout.schema, s.table, s.arrivalColumn, found[i].isNew));
   }
   const countOf = async (ref: TableRef) => toNumber((await w.rows(select({ columns: [{ expr: countAll(), alias: 'n' }], from: tableOf(ref, 'x') })))[0]?.n);
   let dirtyUsers = 0;

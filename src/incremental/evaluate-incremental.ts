@@ -17,7 +17,7 @@ import { factCtes } from './universe-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { amongRead, mergedScanQuery } from './merge-sql.js';
 import { eventNarrowing, eventTimeOf, hasRawKey, rawDays, scanRowCondition } from './partial-columns.js';
-import { readPreviousRefreshes, recordRefreshes, type RefreshRecord } from './arrival-sql.js';
+import { readPreviousRefreshes, recordRefreshes, WatermarkReads, type RefreshRecord } from './arrival-sql.js';
 import { refreshScan, type RefreshResult } from './partial-refresh.js';
 import type { CompactionMutation } from './partial-compaction.js';
 import { incrementalDdl, touchedRef } from './partial-tables.js';
@@ -126,6 +126,8 @@ export interface IncrementalOptions {
   readonly readScope?: ReadScope | null;
   /** The caller's own CTEs (the sync staging statement's) read for some keys only. */
   readonly narrowings?: readonly Narrowing[];
+  /** The run's watermark reads, shared with its entity scope (default: this refresh's own). */
+  readonly watermarks?: WatermarkReads;
   /**
    * Send the statements that only count rows for rows_read (default true). A run not asked for
    * rows_read skips them: on a warehouse that bills bytes scanned each is a scan of its own.
@@ -189,11 +191,12 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   const previous = options.rebuild ? new Map() : await readPreviousRefreshes(w, schema);
   const lagSeconds = options.mutation === 'ignore-arrival-lag' ? 0 : options.settings.arrivalLagSeconds;
   const countRowsRead = options.countRowsRead ?? true;
+  const watermarks = options.watermarks ?? new WatermarkReads(w);
   const refreshes: ScanRefresh[] = [];
   // Scans sharing a partial table refresh it once: a refresh appends rows, so a second would count them twice.
   const done = new Map<string, RefreshResult>();
   for (const s of pass.scans) {
-    const result = done.get(s.partialTable) ?? (await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null, mutation: options.mutation === 'keep-losing-row' ? options.mutation : undefined, countRowsRead }));
+    const result = done.get(s.partialTable) ?? (await refreshScan(w, s, { plan, schema, lagSeconds, previous: previous.get(s.partialTable) ?? null, watermarks, mutation: options.mutation === 'keep-losing-row' ? options.mutation : undefined, countRowsRead }));
     done.set(s.partialTable, result);
     refreshes.push({ ...result, cte: s.scan.name, table: s.table, partialTable: s.partialTable });
   }
@@ -201,7 +204,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   if (pass.scans.length > 0) await w.run(deleteFrom(touchedRef(schema)));
   for (const f of facts) {
     for (const source of f.sources) {
-      const { rowsRead, record } = await refreshFact(w, plan, schema, f, source, previous.get(factRefreshKey(f, source)) ?? null, lagSeconds, countRowsRead);
+      const { rowsRead, record } = await refreshFact(w, plan, schema, f, source, previous.get(factRefreshKey(f, source)) ?? null, lagSeconds, watermarks, countRowsRead);
       refreshes.push({ cte: FACT_CTE[f.kind], table: source.table, partialTable: f.stateTable, rebuilt: !previous.has(factRefreshKey(f, source)), touchedPairs: 0, rowsRead, record });
     }
   }
@@ -213,7 +216,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   const funnelRecords: RefreshRecord[] = [];
   const funnelSteps: [string, { query: Query; comment: string }][] = [];
   for (const f of pass.funnels) {
-    const result = await refreshFunnel(w, f, { plan, schema, lagSeconds, previous, edges: fromFacts.get(CTE.identityEdges)?.query ?? null, countRowsRead });
+    const result = await refreshFunnel(w, f, { plan, schema, lagSeconds, previous, watermarks, edges: fromFacts.get(CTE.identityEdges)?.query ?? null, countRowsRead });
     const last = CTE.funnelStep(f.funnel.name, f.funnel.steps.length);
     const table = f.funnel.steps[0].match.table;
     refreshes.push({ cte: last, table, partialTable: f.stateTable, rebuilt: result.rebuilt, touchedPairs: result.recomputedUsers ?? 0, rowsRead: result.rowsRead, record: result.records[0] });

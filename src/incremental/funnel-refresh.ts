@@ -14,7 +14,7 @@ import type { Plan } from '../plan/plan.js';
 import type { CommonTableExpression, Expr, Query, TableRef } from '../sql/ast.js';
 import { and, bin, col, countAll, deleteFrom, exists, insertInto, not, num, select, str, subquery, table, tableOf, union, withCtes } from '../sql/ast.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
-import { newness, readWatermark, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
+import { newness, type PreviousRefresh, type RefreshRecord, type WatermarkReads } from './arrival-sql.js';
 import type { IncrementalFunnel } from '../plan/physical/funnel-pass.js';
 import { identityCtes, isTouched, recomputeQuery, rowsReadQuery, touchedUsersQuery, type StepRowsOf } from './funnel-sql.js';
 import { answerRef, funnelTouchedRef, ownersNowRef, ownersRef } from './funnel-tables.js';
@@ -25,6 +25,8 @@ export interface FunnelRefreshOptions {
   readonly lagSeconds: number;
   /** Every state table's previous refresh (arrival-sql.ts); a funnel's are keyed `<state table>:<source table>`. */
   readonly previous: ReadonlyMap<string, PreviousRefresh>;
+  /** The run's watermark reads, shared by every state table it refreshes. */
+  readonly watermarks: WatermarkReads;
   /** The run's identity:edges from the facts in state (universe-sql.ts); null without stitching. */
   readonly edges: Query | null;
   /** Count the rows read (rowsRead); false: a run not asked for rows_read, rowsRead 0. Default true. */
@@ -97,7 +99,7 @@ export async function refreshFunnel(w: StateWriter, f: IncrementalFunnel, option
   const previousAsOf = tables.every((t) => t.n.previous !== null) ? new Set(tables.map((t) => t.n.previous!.asOf)) : null;
   const rebuild = previousAsOf === null || previousAsOf.size !== 1;
   const watermarks = new Map<string, string | null>();
-  for (const t of tables) watermarks.set(t.table, await readWatermark(w, table(t.table, 'r', plan.layout.schema), col(t.arrivalColumn, 'r'), t.n));
+  for (const t of tables) watermarks.set(t.table, await options.watermarks.read(plan.layout.schema, t.table, t.arrivalColumn, t.n));
 
   const touched = funnelTouchedRef(schema);
   const mine = bin('=', col('funnel_table'), str(f.stateTable));

@@ -5,6 +5,7 @@
 import type { Plan } from '../plan/plan.js';
 import { withCtes, type Query, type TableRef, type With } from '../sql/ast.js';
 import type { StateWriter } from '../sync/state-sql.js';
+import type { WatermarkReads } from './arrival-sql.js';
 import { refreshIncremental, rowsReadOf, type IncrementalMutation, type ReadScope } from './evaluate-incremental.js';
 import type { DefinitionMode, Recomputed } from '../plan/physical/incremental-pass.js';
 import type { IncrementalSettings } from './incremental-settings.js';
@@ -45,6 +46,8 @@ export interface StageRequest {
   readonly readScope?: ReadScope | null;
   /** CTEs of `staging` itself (not the plan's) that need reading for some keys only. */
   readonly narrowings?: readonly Narrowing[];
+  /** The run's watermark reads, shared with its entity scope. */
+  readonly watermarks?: WatermarkReads;
   /**
    * Count rows_read (default true). Counting sends COUNT statements of the source tables that the
    * run needs for nothing else, so a run not asked for rows_read (run-types.ts) leaves them out.
@@ -55,7 +58,7 @@ export interface StageRequest {
 export async function stageIncrementally(tx: StateWriter, request: StageRequest): Promise<IncrementalStage> {
   const { plan } = request;
   const countRowsRead = request.countRowsRead ?? true;
-  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope, narrowings: request.narrowings, countRowsRead });
+  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope, narrowings: request.narrowings, watermarks: request.watermarks, countRowsRead });
   // A statement without CTEs (no definition selected) reads nothing to rewrite.
   const statement = request.staging.kind === 'with' ? run.rewrite(request.staging) : withCtes([], request.staging);
   const read = countRowsRead ? await rowsReadOf(tx, plan, statement, run) : null;

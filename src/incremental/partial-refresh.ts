@@ -36,7 +36,7 @@ import {
 } from './partial-columns.js';
 import { partialRef, partialTableColumns, touchedRef, valueRef, valueTableColumns } from './partial-tables.js';
 import { keepWinners, type CompactionMutation } from './partial-compaction.js';
-import { newness, readWatermark, seenBound, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
+import { newness, seenBound, type PreviousRefresh, type RefreshRecord, type WatermarkReads } from './arrival-sql.js';
 
 export interface RefreshResult {
   readonly rebuilt: boolean;
@@ -52,6 +52,8 @@ export interface RefreshOptions {
   readonly schema: string;
   readonly lagSeconds: number;
   readonly previous: PreviousRefresh | null;
+  /** The run's watermark reads, shared by every state table it refreshes. */
+  readonly watermarks: WatermarkReads;
   readonly mutation?: CompactionMutation;
   /** Count the recomputed days' rows, which only rows_read needs (default true). */
   readonly countRowsRead?: boolean;
@@ -76,7 +78,7 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
   const stored: Expr[] = [bin('<', time, ts(iso(s.closedEnd)))];
   if (s.storedFrom !== null) stored.push(bin('>=', time, ts(iso(s.storedFrom))));
   const rowsOfScan = and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), ...stored);
-  const watermark = await readWatermark(w, source, arrival, n);
+  const watermark = await options.watermarks.read(plan.layout.schema, s.table, s.arrivalColumn, n);
   // Every write stops at this run's watermark: a row above it is certainly unseen by the next run.
   const written = watermark === null ? TRUE : or(bin('<=', arrival, ts(seenBound(watermark))), isNull(arrival));
   const partial = partialRef(schema, s);

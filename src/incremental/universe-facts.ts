@@ -8,7 +8,7 @@ import type { ColumnDefinition, Ddl, Expr, TableRef } from '../sql/ast.js';
 import { aggregate, and, bin, caseWhen, col, concat, countAll, deleteFrom, exists, insertInto, isNull, not, num, or, select, str, table, tableOf, ts, union } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
 import { toNumber, type StateWriter } from '../sync/state-sql.js';
-import { newness, readWatermark, type PreviousRefresh, type RefreshRecord } from './arrival-sql.js';
+import { newness, type PreviousRefresh, type RefreshRecord, type WatermarkReads } from './arrival-sql.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 import { eventTimeOf, rawIdentity, stitches, type RowContext } from './partial-columns.js';
 
@@ -122,6 +122,7 @@ export async function refreshFact(
   source: Fact['sources'][number],
   previous: PreviousRefresh | null,
   lagSeconds: number,
+  watermarks: WatermarkReads,
   countRowsRead = true,
 ): Promise<{ rowsRead: number; record: RefreshRecord }> {
   const ctx: RowContext = { plan, table: source.table, alias: 'e' };
@@ -129,7 +130,7 @@ export async function refreshFact(
   const arrival = col(source.arrivalColumn, 'e');
   const time = eventTimeOf(ctx);
   const n = newness(previous, plan.asOf, lagSeconds, arrival, time, (p) => p);
-  const watermark = await readWatermark(w, from, arrival, n);
+  const watermark = await watermarks.read(plan.layout.schema, source.table, source.arrivalColumn, n);
   const fact = factRef(schema, f);
   const scratch = scratchRef(schema, f);
   const mine = bin('=', col('source_table'), str(source.table));

@@ -8,6 +8,7 @@ import { stateRefs } from '../state-sql.js';
 import { stageIncrementally, type IncrementalSummary } from '../../incremental/incremental-stage.js';
 import type { IncrementalChoice } from './prepare-incremental-step.js';
 import { coverEntities, type CoveredEntities } from '../../incremental/entity-scope.js';
+import { WatermarkReads } from '../../incremental/arrival-sql.js';
 import { planIncremental } from '../../incremental/evaluate-incremental.js';
 import { firstSeenNarrowing, onlyCovered } from '../covered-sql.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
@@ -32,6 +33,8 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     crashSoon('staging');
     // Incremental: the partials are refreshed in this transaction, so they commit with the snapshot.
     const staging = stagingQuery(plan, definitions);
+    // One read per source table's watermark for the entity scope and every refresh (arrival-sql.ts).
+    const watermarks = new WatermarkReads(tx);
     // The dirty users come first: the rewritten statement's scans read only them where every
     // definition reading a scan is staged for them alone (entity-scope-pass.ts, ScanRead).
     const covered =
@@ -44,6 +47,7 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
             runId: stamp.runId,
             lagSeconds: incremental.settings.arrivalLagSeconds,
             rebuild: incremental.rebuild,
+            watermarks,
             mutation: request.incrementalMutation === 'forget-window-edges' || request.incrementalMutation === 'forget-previous-memberships' ? request.incrementalMutation : undefined,
           });
     if (covered !== null && covered.definitions.length > 0) log(`${covered.definitions.length} definitions recomputed for ${covered.dirtyUsers} users whose answers can have changed`);
@@ -51,7 +55,7 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     const stage =
       incremental === null
         ? null
-        : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered, narrowings: firstSeenNarrowing(plan, definitions, covered), countRowsRead: request.countRowsRead ?? false });
+        : await stageIncrementally(tx, { plan, stateSchema: schema, settings: incremental.settings, rebuild: incremental.rebuild, liveKeys: incremental.liveKeys, staging, mutation: request.incrementalMutation, readScope: covered, narrowings: firstSeenNarrowing(plan, definitions, covered), watermarks, countRowsRead: request.countRowsRead ?? false });
     const restricted = stage?.restrictedScans ?? [];
     const dirtyOnly = restricted.filter((r) => r.users.length === 1 && r.users[0].name === covered?.keys.name).map((r) => r.scan);
     const withMembers = restricted.map((r) => r.scan).filter((scan) => !dirtyOnly.includes(scan));

@@ -2,9 +2,10 @@
 // tables and columns, for the checks that need one), an optional env.json (the environment),
 // and expected.txt: one diagnostic a line, `<code> <file>:<line>:<col> <message substring>`
 // (`-` instead of the place for a diagnostic without one); lines starting with # are comments.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { dialectNamed } from '../../dialects/registry.js';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { validateProject } from '../../src/definitions/load-project.js';
@@ -62,9 +63,10 @@ export function placeOf(d: Diagnostic): string {
   return d.loc ? `${d.loc.file}:${d.loc.line}:${d.loc.col}` : '-';
 }
 
-/** A throwaway project from a map of project-relative paths to file texts. */
+/** A throwaway project from a map of project-relative paths to file texts, removed when the calling test ends. */
 export function tempProject(files: Record<string, string>): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'quorum-defs-'));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), text);

@@ -111,11 +111,13 @@ describe('bench smoke (SF 0.005)', () => {
     const figure = await pgliteRunsFigure(0.005, 1);
     expect(figure.modes.incremental).toEqual({ incremental: 6 });
     expect(figure.modes.engineOff).toEqual({ full: 6 });
+    expect(figure.modes.indexed).toEqual({ incremental: 6 });
+    expect(figure.indexedMs).toHaveLength(1);
     expect(figure.changes).toBeGreaterThan(0);
     expect(figure.snapshotRows).toBeGreaterThan(0);
     expect(figure.agree).toBe(true);
     const rows = pgliteRunsRows(figure);
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     for (const [what, value] of rows) expect(value, what).toMatch(/^(\d+\.\d\dx|agree)$/);
   }, 600_000);
 

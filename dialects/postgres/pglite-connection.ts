@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ReadOnlyInput, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
 import { tablesFromColumns } from './postgres-connector.js';
+import { indexedColumnsOf, indexedColumnsSql } from './postgres-indexes.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresOidLogicalType } from './postgres-types.js';
 
@@ -98,6 +99,11 @@ export class PgliteConnection implements WarehouseConnection {
       [schema],
     );
     return tablesFromColumns(result.rows);
+  }
+
+  async readIndexedColumns(schema: string): Promise<Map<string, Set<string>>> {
+    const result = await this.db.query<{ table_name: string; column_name: string }>(indexedColumnsSql('$1'), [schema]);
+    return indexedColumnsOf(result.rows);
   }
 
   async describe(sql: string): Promise<Map<string, LogicalType>> {

@@ -6,6 +6,7 @@ import type { Dialect, ReadOnlyInput, ResultRow, Statements, WarehouseConnection
 import { dependencyLogger } from '../../src/logging/dependency-log.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.js';
 import { classifyPostgresError } from './postgres-errors.js';
+import { indexedColumnsOf, indexedColumnsSql } from './postgres-indexes.js';
 import { checkConnectionUrl } from './postgres-url.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
 import type { PostgresWarehouse } from './postgres-config.js';
@@ -158,6 +159,15 @@ export class PostgresConnection implements WarehouseConnection {
       throw classifyPostgresError(cause);
     }
     return tablesFromColumns(rows);
+  }
+
+  async readIndexedColumns(schema: string): Promise<Map<string, Set<string>>> {
+    try {
+      const result = await this.knex.raw(indexedColumnsSql('?'), [schema]);
+      return indexedColumnsOf(result.rows);
+    } catch (cause) {
+      throw classifyPostgresError(cause);
+    }
   }
 
   /** The result columns of a query, described through a cursor that fetches no row. */

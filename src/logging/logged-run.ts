@@ -45,6 +45,7 @@ export async function loggedRun(request: LoggedRunRequest): Promise<RunOutput> {
       destinations: request.destinations,
       destinationOptions: request.destinationOptions,
       log: (line) => logger.event('debug', 'run.progress', line),
+      onWarning: (w) => logger.event('warn', w.code, w.message, w.fields),
       onStage: (stage, detail) => clock.begin(stage, detail),
     };
     const output = await runThenVerify(runRequest);

@@ -26,6 +26,7 @@ export const EVENT_CODES = [
   'run.failed', // finished, but a destination kept calls or the guardrail blocked an audience; or it threw
   'run.retry', // a run that could not start or finish (warehouse down, lock held) is tried again later
   'run.progress', // a line of progress inside a stage (delivered batches, ...): debug level
+  'incremental.unindexed', // Postgres: source tables an incremental run reads whole to find its new rows (no index on the columns)
   // the scheduler
   'schedule.started',
   'schedule.unscheduled', // definitions without a schedule and no project default

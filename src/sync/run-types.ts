@@ -24,6 +24,8 @@ export interface RunRequest {
   readonly runId?: string;
   /** Progress lines (the CLI shows them on an interactive terminal only). */
   readonly log?: (line: string) => void;
+  /** What an operator should change, found by a run that goes on (the CLI logs it as a `warn` event). */
+  readonly onWarning?: (warning: RunWarning) => void;
   /** Dry run: changed entities listed per definition and transition. */
   readonly sampleSize?: number;
   /** Called as each stage begins (the previous one ends there), for stage timings in the logs. */
@@ -57,6 +59,13 @@ export interface RunRequest {
   readonly keepDirtyKeys?: boolean;
   /** Tests only: delivery's page size in place of its default, so that small outboxes are read in several pages. */
   readonly outboxPageSize?: number;
+}
+
+/** A `warn` event of the operator log (docs/operating.md, "Logs"), with its flat fields. */
+export interface RunWarning {
+  readonly code: 'incremental.unindexed';
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 
 /** The operator log's `stage.*` events (logging/stage-clock.ts); the bench reads them by name. */

@@ -15,7 +15,7 @@ import { RUN_STEPS } from './steps/run-steps.js';
 import { ExitWork } from './steps/step-list.js';
 import { syncDefinitions } from './run-definitions.js';
 
-export type { DefinitionSummary, RunOutput, RunRequest, RunStage } from './run-types.js';
+export type { DefinitionSummary, RunOutput, RunRequest, RunStage, RunWarning } from './run-types.js';
 export type { LockHandle } from './lock.js';
 export { lockTtlFromEnv } from './lock.js';
 export { syncDefinitions } from './run-definitions.js';

@@ -26,6 +26,11 @@ export interface WarehouseConnection {
   readBatches?(sql: string): AsyncIterable<ResultBatch>;
   /** Tables and column types of one schema. */
   readTables(schema: string): Promise<Map<string, CatalogTable>>;
+  /**
+   * Per table of one schema, the columns some index starts with. Only where an index decides
+   * whether a statement reads a table whole (Postgres): the others leave it out.
+   */
+  readIndexedColumns?(schema: string): Promise<Map<string, Set<string>>>;
   /** The result columns of a query, without running it to completion. */
   describe(sql: string): Promise<Map<string, LogicalType>>;
   /**

@@ -46,4 +46,19 @@ describe.skipIf(!url)('postgres over the wire: needs QUORUM_TEST_POSTGRES_URL (.
     const expected = evaluateReference(project, coverageDataset(), COVERAGE_AS_OF, { sqlTraitRows: sqlTraits.rows, sqlTraitColumnTypes: sqlTraits.types });
     expect(differences(new Map([...expected].filter(([name]) => targets.includes(name))), actual, 50)).toEqual([]);
   });
+
+  // What an incremental run's incremental.unindexed warning is made of (src/incremental/new-row-indexes.ts).
+  it('reads the leading column of each index of the source schema, through knex placeholders', async () => {
+    const table = [...(await connection.readTables('app')).keys()].sort()[0];
+    await client.query(`CREATE INDEX quorum_wire_two ON app."${table}" (received_at, "timestamp")`);
+    try {
+      const indexed = await connection.readIndexedColumns!('app');
+      expect(indexed.get(table)).toContain('received_at');
+      // only an index's first column decides whether Postgres can find the rows by it
+      expect(indexed.get(table) ?? new Set()).not.toContain('timestamp');
+      expect((await connection.readIndexedColumns!('no_such_schema')).size).toBe(0);
+    } finally {
+      await client.query('DROP INDEX app.quorum_wire_two');
+    }
+  });
 });

@@ -5,7 +5,7 @@ import type { Session } from '../../evaluation/session.js';
 import { commandLogger, parseLogFormat } from '../../logging/logger.js';
 import { StageClock } from '../../logging/stage-clock.js';
 import { openTimedSession } from '../../logging/timed-session.js';
-import { type RunOutput, type RunStage } from '../../sync/run.js';
+import { type RunOutput, type RunStage, type RunWarning } from '../../sync/run.js';
 import { runThenVerify } from '../../sync/run-and-verify.js';
 import { selectDefinitions } from '../../sync/select.js';
 import { globals, UsageError } from '../options.js';
@@ -59,10 +59,11 @@ export function registerRun(program: Command): void {
         try {
           const definitions = selectDefinitions(session.project, [...names, ...(g.select ?? [])]);
           const log = (line: string) => logger.event('debug', 'run.progress', line);
+          const onWarning = (w: RunWarning) => logger.event('warn', w.code, w.message, w.fields);
           const onStage = (stage: RunStage, detail?: string) => clock.begin(stage, detail);
           // rows_read costs a COUNT per source table: counted for machine-readable output only
           const countRowsRead = g.json === true || format === 'json';
-          output = await runThenVerify({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, full: options.full, countRowsRead, log, onStage, destinationOptions: { stdoutReserved: g.json === true } });
+          output = await runThenVerify({ ...session, asOf: g.asOfIso, definitions, dryRun: options.dryRun, allowMassExit: options.allowMassExit, full: options.full, countRowsRead, log, onWarning, onStage, destinationOptions: { stdoutReserved: g.json === true } });
           clock.end();
         } finally {
           clock.end({ failed: true }); // only when a stage threw

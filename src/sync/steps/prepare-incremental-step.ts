@@ -8,6 +8,7 @@ import { INCREMENTAL_DEFAULTS } from '../../definitions/parse-incremental.js';
 import { planFor } from '../../evaluation/evaluate.js';
 import { ensureIncrementalTables, liveStateKeys } from '../../incremental/evaluate-incremental.js';
 import { incrementalSettings, type IncrementalSettings } from '../../incremental/incremental-settings.js';
+import { unindexedNewRowReads } from '../../incremental/new-row-indexes.js';
 import type { RunModes } from '../run-modes.js';
 import type { RunContext, RunStep } from './run-step.js';
 
@@ -31,6 +32,19 @@ function projectLiveKeys(context: RunContext, settings: IncrementalSettings): Re
   }
 }
 
+/** Source tables the run will read whole to find its new rows, where an index would decide that (Postgres). */
+async function warnUnindexed(context: RunContext, settings: IncrementalSettings): Promise<void> {
+  const { request, connection, plan } = context;
+  if (request.onWarning === undefined || connection.readIndexedColumns === undefined) return;
+  const unindexed = unindexedNewRowReads(plan, settings, await connection.readIndexedColumns(plan.layout.schema));
+  if (unindexed.length === 0) return;
+  request.onWarning({
+    code: 'incremental.unindexed',
+    message: 'each incremental run reads these source tables whole to find its new rows: index the columns listed (docs/warehouses.md, "Indexes for incremental runs")',
+    fields: { tables: unindexed.map((t) => `${plan.layout.schema}.${t.table}(${t.columns.join(', ')})`) },
+  });
+}
+
 export const prepareIncrementalStep: RunStep<RunContext & { readonly runModes: RunModes }, IncrementalChoice> = {
   name: 'prepare-incremental',
   run: async (context) => {
@@ -47,6 +61,7 @@ export const prepareIncrementalStep: RunStep<RunContext & { readonly runModes: R
         : null;
     if (incremental === null) return { incremental };
     await ensureIncrementalTables(connection, { plan, stateSchema: schema, settings: incremental.settings });
+    await warnUnindexed(context, incremental.settings);
     return { incremental: { ...incremental, liveKeys: projectLiveKeys(context, incremental.settings) } };
   },
 };

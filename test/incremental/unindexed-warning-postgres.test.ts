@@ -1,0 +1,63 @@
+// On Postgres an incremental run finds its new rows through each source table's arrival column and
+// event time; without an index on both, every such statement reads the table whole (BENCHMARKS.md,
+// "Postgres: indexes on the arrival column and the event time"). The run warns, naming the table
+// and columns: indexing exactly what it named silences it.
+import { describe, expect, it } from 'vitest';
+import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
+import { postgres } from '../../dialects/postgres/index.js';
+import { readCatalog } from '../../src/evaluation/evaluate.js';
+import { run, type RunWarning } from '../../src/sync/run.js';
+import { selectDefinitions } from '../../src/sync/select.js';
+import type { Project } from '../../src/definitions/model.js';
+import type { WarehouseConnection } from '../../src/warehouse/connection.js';
+import { FAST_RETRY, receiverForFile } from '../sync/support/harness.js';
+import { pgliteProject } from '../sync/support/pglite-second-run.js';
+import { loadIntoPostgres } from '../sync/support/postgres-data.js';
+import { AS_OFS, enableIncremental, makeDataset } from '../sync/support/project.js';
+
+const receiver = receiverForFile();
+
+async function warningsOfRun(connection: WarehouseConnection, project: Project, asOf: string): Promise<RunWarning[]> {
+  const warnings: RunWarning[] = [];
+  const catalog = await readCatalog(connection, project);
+  const output = await run({ connection, project, catalog, asOf, definitions: selectDefinitions(project, []), destinationOptions: { retry: FAST_RETRY }, onWarning: (w) => warnings.push(w) });
+  expect(output.failed).toEqual({});
+  return warnings;
+}
+
+/** `app.tracks(received_at, timestamp)` -> ['tracks', ['received_at', 'timestamp']] */
+function named(entry: string): [string, string[]] {
+  const table = entry.slice('app.'.length, entry.indexOf('('));
+  return [table, entry.slice(entry.indexOf('(') + 1, -1).split(', ')];
+}
+
+describe('an incremental run on Postgres (PGlite) without indexes on its new rows', () => {
+  it('warns with the tables and columns to index, and not once they are', async () => {
+    const project = await pgliteProject('unindexed', receiver(), enableIncremental);
+    const connection = await PgliteConnection.open(postgres);
+    try {
+      await loadIntoPostgres(connection.db, 'app', makeDataset({ users: 20, logins: 100 }));
+      const first = await warningsOfRun(connection, project, AS_OFS[0]);
+      expect(first.map((w) => w.code)).toEqual(['incremental.unindexed']);
+      const tables = first[0].fields.tables as string[];
+      // the events the definitions read, the identifies and the groups of the universe and memberships
+      expect(tables.length).toBeGreaterThan(2);
+      for (const entry of tables) expect(entry).toMatch(/^app\.\w+\((received_at|timestamp)(, (received_at|timestamp))?\)$/);
+      expect(tables.some((t) => t.includes('received_at, timestamp'))).toBe(true);
+
+      // an index on only one of the two columns is still named, with the other
+      const [someTable] = named(tables[0]);
+      await connection.db.exec(`CREATE INDEX ON app."${someTable}" (received_at)`);
+      const partly = await warningsOfRun(connection, project, AS_OFS[1]);
+      expect(partly[0].fields.tables as string[]).toContain(`app.${someTable}(timestamp)`);
+
+      for (const entry of partly[0].fields.tables as string[]) {
+        const [table, columns] = named(entry);
+        for (const column of columns) await connection.db.exec(`CREATE INDEX ON app."${table}" ("${column}")`);
+      }
+      expect(await warningsOfRun(connection, project, AS_OFS[2])).toEqual([]);
+    } finally {
+      await connection.close();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import type { Dialect, ReadOnlyInput, ResultRow, Statements, WarehouseConnection
 import { dependencyLogger } from '../../src/logging/dependency-log.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../src/warehouse/connect-failure.js';
 import { classifyPostgresError } from './postgres-errors.js';
-import { indexedColumnsOf, indexedColumnsSql } from './postgres-indexes.js';
+import { indexedColumnsOf, indexedColumnsSql, REDSHIFT_SQL } from './postgres-indexes.js';
 import { checkConnectionUrl } from './postgres-url.js';
 import { postgresLogicalType, postgresOidLogicalType } from './postgres-types.js';
 import type { PostgresWarehouse } from './postgres-config.js';
@@ -161,8 +161,11 @@ export class PostgresConnection implements WarehouseConnection {
     return tablesFromColumns(rows);
   }
 
-  async readIndexedColumns(schema: string): Promise<Map<string, Set<string>>> {
+  async readIndexedColumns(schema: string): Promise<Map<string, Set<string>> | null> {
     try {
+      // Redshift speaks this protocol but has no indexes: it prunes by sort keys instead.
+      const server = await this.knex.raw(REDSHIFT_SQL);
+      if (server.rows[0]?.redshift === true) return null;
       const result = await this.knex.raw(indexedColumnsSql('?'), [schema]);
       return indexedColumnsOf(result.rows);
     } catch (cause) {

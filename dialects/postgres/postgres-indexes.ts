@@ -10,6 +10,9 @@ export const indexedColumnsSql = (placeholder: '$1' | '?'): string =>
   ' join pg_attribute a on a.attrelid = c.oid and a.attnum = i.indkey[0]' +
   ` where n.nspname = ${placeholder} and i.indisvalid`;
 
+/** One row, `redshift`: whether the server is Redshift, whose version string names it. */
+export const REDSHIFT_SQL = "select position('Redshift' in version()) > 0 as redshift";
+
 export function indexedColumnsOf(rows: readonly { table_name: string; column_name: string }[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const r of rows) out.set(r.table_name, (out.get(r.table_name) ?? new Set()).add(r.column_name));

@@ -28,9 +28,10 @@ export interface WarehouseConnection {
   readTables(schema: string): Promise<Map<string, CatalogTable>>;
   /**
    * Per table of one schema, the columns some index starts with. Only where an index decides
-   * whether a statement reads a table whole (Postgres): the others leave it out.
+   * whether a statement reads a table whole (Postgres): the others leave it out, and a server of
+   * the protocol without indexes (Redshift) answers null.
    */
-  readIndexedColumns?(schema: string): Promise<Map<string, Set<string>>>;
+  readIndexedColumns?(schema: string): Promise<Map<string, Set<string>> | null>;
   /** The result columns of a query, without running it to completion. */
   describe(sql: string): Promise<Map<string, LogicalType>>;
   /**

@@ -52,11 +52,12 @@ describe.skipIf(!url)('postgres over the wire: needs QUORUM_TEST_POSTGRES_URL (.
     const table = [...(await connection.readTables('app')).keys()].sort()[0];
     await client.query(`CREATE INDEX quorum_wire_two ON app."${table}" (received_at, "timestamp")`);
     try {
-      const indexed = await connection.readIndexedColumns!('app');
+      // not Redshift: a map, not null
+      const indexed = (await connection.readIndexedColumns!('app'))!;
       expect(indexed.get(table)).toContain('received_at');
       // only an index's first column decides whether Postgres can find the rows by it
       expect(indexed.get(table) ?? new Set()).not.toContain('timestamp');
-      expect((await connection.readIndexedColumns!('no_such_schema')).size).toBe(0);
+      expect((await connection.readIndexedColumns!('no_such_schema'))?.size).toBe(0);
     } finally {
       await client.query('DROP INDEX app.quorum_wire_two');
     }

@@ -36,7 +36,14 @@ function projectLiveKeys(context: RunContext, settings: IncrementalSettings): Re
 async function warnUnindexed(context: RunContext, settings: IncrementalSettings): Promise<void> {
   const { request, connection, plan } = context;
   if (request.onWarning === undefined || connection.readIndexedColumns === undefined) return;
-  const unindexed = unindexedNewRowReads(plan, settings, await connection.readIndexedColumns(plan.layout.schema));
+  let indexed: Map<string, Set<string>> | null;
+  try {
+    indexed = await connection.readIndexedColumns(plan.layout.schema);
+  } catch {
+    return; // advice only: a catalog that cannot be read this way never stops the run
+  }
+  if (indexed === null) return;
+  const unindexed = unindexedNewRowReads(plan, settings, indexed);
   if (unindexed.length === 0) return;
   request.onWarning({
     code: 'incremental.unindexed',

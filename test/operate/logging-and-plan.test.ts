@@ -78,14 +78,15 @@ describe('operator logs', () => {
 });
 
 describe('schedule plan', () => {
-  let dir: string | null = null;
+  // a test may make more than one project
+  const dirs: string[] = [];
   afterEach(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-    dir = null;
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
   });
 
   async function project(config: string): Promise<string> {
-    dir = await mkdtemp(path.join(tmpdir(), 'quorum-plan-'));
+    const dir = await mkdtemp(path.join(tmpdir(), 'quorum-plan-'));
+    dirs.push(dir);
     await mkdir(path.join(dir, 'audiences'));
     await mkdir(path.join(dir, 'traits'));
     await writeFile(path.join(dir, 'quorum.yml'), `warehouse:\n  type: duckdb\n  path: w.duckdb\ndestinations: {}\n${config}`);

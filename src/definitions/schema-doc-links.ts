@@ -106,7 +106,7 @@ const KEYS: Readonly<Record<string, Keys>> = {
     timezone: ['config-schedule', 'the IANA time zone every cron expression is read in; default UTC'],
   },
   incremental: {
-    enabled: ['config-incremental', 'false: every run is a full run; default true'],
+    enabled: ['config-incremental', 'true: runs evaluate incrementally from the partials in the state; default false (every run is a full run)'],
     arrival_lag: ['config-incremental', 'rows may be loaded up to this long out of arrival-column order; default 1h'],
     full_every: ['config-incremental', 'a full, reconciling run at least this often; default only when needed'],
     verify_every: ['config-incremental', 'quorum state verify after a run when the last verification is older than this; default never'],

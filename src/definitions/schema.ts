@@ -200,7 +200,7 @@ export const configSchema = (warehouses: WarehouseTypes) => z
       .describe('identity stitching; off unless set'),
     incremental: z
       .strictObject({
-        enabled: z.boolean().optional().describe('false: every run is a full run; default true'),
+        enabled: z.boolean().optional().describe('true: runs evaluate incrementally from the partials in the state; default false (every run is a full run)'),
         arrival_lag: z.union([duration, z.literal(0), z.literal('0')]).optional().describe('rows may be loaded up to this long out of arrival-column order; default 1h'),
         full_every: duration.optional().describe('a full, reconciling run at least this often; default only when needed'),
         verify_every: duration.optional().describe('quorum state verify after a run when the last verification is older than this; default never'),

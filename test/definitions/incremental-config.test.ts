@@ -6,6 +6,7 @@ import { INCREMENTAL_DEFAULTS } from '../../src/definitions/parse-incremental.js
 import { arrivalColumn, presetLayout } from '../../src/definitions/source-layout.js';
 import { tempProject } from './fixture-helpers.js';
 import { dialectNamed } from '../../dialects/registry.js';
+import { quorumJsonSchema } from '../../src/definitions/schema.js';
 
 async function configOf(yml: string) {
   const { project, diagnostics } = await loadProject(tempProject({ 'quorum.yml': yml }), { env: {}, dialects: dialectNamed });
@@ -21,6 +22,13 @@ describe('quorum.yml incremental:', () => {
     expect(await configOf('state: { schema: quorum }\n')).toEqual({ incremental: undefined, arrivalTime: undefined, diagnostics: [] });
     expect(INCREMENTAL_DEFAULTS).toEqual({ enabled: false, arrivalLagSeconds: 3600, fullEverySeconds: null, verifyEverySeconds: null });
     expect((await configOf('incremental:\n')).incremental).toEqual(INCREMENTAL_DEFAULTS);
+  });
+
+  it("states the default of enabled as it is in the editor's completion (the JSON schema)", () => {
+    const config = (quorumJsonSchema(dialectNamed) as { anyOf: { properties: Record<string, { properties: Record<string, { description: string }> }> }[] }).anyOf[0];
+    const described = config.properties.incremental.properties.enabled.description;
+    expect(described).toContain(`default ${INCREMENTAL_DEFAULTS.enabled}`);
+    expect(described).not.toContain(`default ${!INCREMENTAL_DEFAULTS.enabled}`);
   });
 
   it('reads every key as seconds; arrival_lag may be zero', async () => {

@@ -259,6 +259,8 @@ export interface IncrementalConfig {
   readonly fullEverySeconds: number | null;
   /** `quorum state verify` after a run when the last verification is older than this; null: never */
   readonly verifyEverySeconds: number | null;
+  /** Where quorum.yml turns it on (`enabled:`), for advice about it; absent for the defaults. */
+  readonly loc?: SourceLocation;
 }
 
 export interface ProjectConfig {

@@ -33,6 +33,7 @@ export function parseIncremental(y: YamlFile, entry: MapEntry | undefined): Incr
     arrivalLagSeconds: lag === undefined ? DEFAULT_ARRIVAL_LAG_SECONDS : lag,
     fullEverySeconds: fullEvery ?? null,
     verifyEverySeconds: verifyEvery ?? null,
+    loc: enabledEntry?.keyLoc ?? entry.keyLoc,
   };
 }
 

@@ -233,6 +233,8 @@ export interface MessageParameters {
       }
     | { readonly rule: 'group_context'; readonly by: string; readonly table: string; readonly column: string }
     | { readonly rule: 'warehouse'; readonly warehouse: string; readonly detail: string; readonly fix: string };
+  /** A warning of `quorum validate` (Postgres, incremental runs on): per table, the columns no index starts with. */
+  readonly unindexed_new_rows: { readonly schema: string; readonly tables: readonly { readonly table: string; readonly columns: readonly string[] }[] };
   readonly warehouse_unreachable:
     | {
         readonly rule: 'connect';

@@ -35,6 +35,9 @@ const TYPE_HINTS: Readonly<Record<LogicalType, string>> = {
 const SNAKE_CASE_PROPERTY = "check the property's name: Segment writes it in snake case (e.g. plan.tier -> plan_tier)";
 const ONE_QUERY = 'a SQL trait is one read-only query: SELECT ... or WITH ... SELECT ...; compute writes elsewhere, e.g. in dbt';
 const READS_ONLY_TABLES = "a SQL trait may read only the warehouse's tables";
+/** Tables an unindexed_new_rows message names before "and N more" (its parameters hold them all). */
+const TABLES_NAMED = 8;
+const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 type CatalogCode =
   | 'sql_not_select'
@@ -44,7 +47,8 @@ type CatalogCode =
   | 'sql_reserved_column'
   | 'uncastable_literal'
   | 'missing_table'
-  | 'missing_column';
+  | 'missing_column'
+  | 'unindexed_new_rows';
 
 export const CATALOG_MESSAGES: Formatters<CatalogCode> = {
   sql_not_select: (p) => {
@@ -150,5 +154,14 @@ export const CATALOG_MESSAGES: Formatters<CatalogCode> = {
       default:
         return assertNever(p, 'column rule');
     }
+  },
+  unindexed_new_rows: (p) => {
+    const named = p.tables.map((t) => `${p.schema}.${t.table}(${t.columns.join(', ')})`);
+    const listed = named.length > TABLES_NAMED ? [...named.slice(0, TABLES_NAMED), `and ${named.length - TABLES_NAMED} more`] : named;
+    const [first] = p.tables;
+    return {
+      message: `incremental runs are on, and each run would read ${p.tables.length === 1 ? 'this source table' : `these ${p.tables.length} source tables`} whole to find its new rows, because no index starts with the columns named: ${listed.join(', ')}.`,
+      hint: `create an index on each column named, e.g. CREATE INDEX ON ${quoted(p.schema)}.${quoted(first.table)} (${quoted(first.columns[0])}); without them a full run (incremental.enabled: false) costs less (docs/warehouses.md, "Indexes for incremental runs")`,
+    };
   },
 };

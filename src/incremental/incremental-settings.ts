@@ -1,10 +1,10 @@
 // What an incremental run needs to know beyond the plan (SPEC §6.1): which column of each source
 // table says when a row arrived, and how far behind the watermark a row may still land. The
-// project's `source.arrival_time` / `incremental.arrival_lag` keys feed this interface; until
-// they are parsed, the defaults below apply (docs/incremental.md).
+// project's `source.arrival_time` / `incremental.arrival_lag` keys feed this interface
+// (projectIncrementalSettings); where they are absent, the defaults below apply (docs/incremental.md).
 import { DEFAULT_ARRIVAL_LAG_SECONDS } from '../definitions/parse-incremental.js';
 import { PRESET_ARRIVAL_COLUMNS } from '../definitions/source-layout.js';
-import type { SourceLayout } from '../definitions/model.js';
+import type { Project, SourceLayout } from '../definitions/model.js';
 import type { Catalog } from '../warehouse/catalog.js';
 
 // Default `incremental.arrival_lag` (one hour) and the presets' arrival columns are the project's
@@ -33,4 +33,10 @@ export function incrementalSettings(catalog: Catalog, options: { arrivalTime?: s
       return PRESET_ARRIVAL_COLUMNS[options.preset ?? 'segment'].find((c) => columns.get(c) === 'timestamp') ?? null;
     },
   };
+}
+
+/** The settings a project's quorum.yml gives (`source.arrival_time`, `incremental.arrival_lag`). */
+export function projectIncrementalSettings(project: Project, catalog: Catalog): IncrementalSettings {
+  const { source, incremental } = project.config;
+  return incrementalSettings(catalog, { arrivalTime: source.arrivalTime ?? null, arrivalLagSeconds: incremental?.arrivalLagSeconds, preset: source.preset });
 }

@@ -5,6 +5,7 @@
 // (BENCHMARKS.md, "Postgres: indexes on the arrival column and the event time"). quorum's role only
 // reads the source, so the run says which indexes would help instead of making them.
 import type { Plan } from '../plan/plan.js';
+import type { WarehouseConnection } from '../warehouse/connection.js';
 import { planIncremental } from './evaluate-incremental.js';
 import type { IncrementalSettings } from './incremental-settings.js';
 
@@ -29,4 +30,19 @@ export function unindexedNewRowReads(plan: Plan, settings: IncrementalSettings, 
     .map(([table, columns]) => ({ table, columns: [...columns].filter((c) => !indexed.get(table)?.has(c)).sort() }))
     .filter((t) => t.columns.length > 0)
     .sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/**
+ * The same, with the indexes read from the warehouse. Advice only: a warehouse without indexes
+ * (DuckDB, Redshift, BigQuery, Snowflake) or a catalog that cannot be read this way gives none.
+ */
+export async function readUnindexedNewRows(connection: WarehouseConnection, plan: Plan, settings: IncrementalSettings): Promise<UnindexedTable[]> {
+  if (connection.readIndexedColumns === undefined) return [];
+  let indexed: Map<string, Set<string>> | null;
+  try {
+    indexed = await connection.readIndexedColumns(plan.layout.schema);
+  } catch {
+    return [];
+  }
+  return indexed === null ? [] : unindexedNewRowReads(plan, settings, indexed);
 }

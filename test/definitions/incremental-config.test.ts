@@ -33,10 +33,15 @@ describe('quorum.yml incremental:', () => {
 
   it('reads every key as seconds; arrival_lag may be zero', async () => {
     expect((await configOf('incremental: { enabled: true, arrival_lag: 3h, full_every: 7d, verify_every: 1d }\n')).incremental).toEqual({
-      enabled: true, arrivalLagSeconds: 3 * 3600, fullEverySeconds: 7 * 86_400, verifyEverySeconds: 86_400,
+      enabled: true, arrivalLagSeconds: 3 * 3600, fullEverySeconds: 7 * 86_400, verifyEverySeconds: 86_400, loc: expect.objectContaining({ file: 'quorum.yml', line: 1, col: 16 }),
     });
     expect((await configOf('incremental: { arrival_lag: 0 }\n')).incremental?.arrivalLagSeconds).toBe(0);
     expect((await configOf('incremental: { arrival_lag: 0s, enabled: false }\n')).incremental).toMatchObject({ enabled: false, arrivalLagSeconds: 0 });
+  });
+
+  it('keeps where it is turned on, for advice that names the line (quorum validate)', async () => {
+    expect((await configOf('state: { schema: quorum }\nincremental:\n  arrival_lag: 2h\n  enabled: true\n')).incremental?.loc).toMatchObject({ file: 'quorum.yml', line: 4, col: 3 });
+    expect((await configOf('state: { schema: quorum }\nincremental:\n  arrival_lag: 2h\n')).incremental?.loc).toMatchObject({ file: 'quorum.yml', line: 2, col: 1 });
   });
 
   it('names an unknown key with a did-you-mean, a wrong type and a bad duration with their positions', async () => {

@@ -1,8 +1,11 @@
 // On Postgres an incremental run finds its new rows through each source table's arrival column and
 // event time; without an index on both, every such statement reads the table whole (BENCHMARKS.md,
 // "Postgres: indexes on the arrival column and the event time"). The run warns, naming the table
-// and columns: indexing exactly what it named silences it.
+// and columns: indexing exactly what it named silences it. `quorum validate` says the same before the
+// first run, as a warning at quorum.yml's `enabled:` line.
 import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../../src/diagnostics/format.js';
+import { newRowIndexAdvice } from '../../src/evaluation/index-advice.js';
 import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
 import { readCatalog } from '../../src/evaluation/evaluate.js';
@@ -10,10 +13,12 @@ import { run, type RunWarning } from '../../src/sync/run.js';
 import { selectDefinitions } from '../../src/sync/select.js';
 import type { Project } from '../../src/definitions/model.js';
 import type { WarehouseConnection } from '../../src/warehouse/connection.js';
-import { FAST_RETRY, receiverForFile } from '../sync/support/harness.js';
+import { FAST_RETRY, receiverForFile, tempDir, withSession } from '../sync/support/harness.js';
 import { pgliteProject } from '../sync/support/pglite-second-run.js';
 import { loadIntoPostgres } from '../sync/support/postgres-data.js';
-import { AS_OFS, enableIncremental, makeDataset } from '../sync/support/project.js';
+import { AS_OFS, enableIncremental, makeDataset, writeProject } from '../sync/support/project.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 const receiver = receiverForFile();
 
@@ -64,5 +69,62 @@ describe('an incremental run on Postgres (PGlite) without indexes on its new row
     } finally {
       await connection.close();
     }
+  });
+});
+
+async function adviceOf(connection: WarehouseConnection, project: Project) {
+  return newRowIndexAdvice({ project, connection, catalog: await readCatalog(connection, project) }, AS_OFS[0]);
+}
+
+describe('quorum validate on Postgres (PGlite) with incremental runs on', () => {
+  it('warns at the enabled: line with the tables the run would name, and its example index is one of them', async () => {
+    const project = await pgliteProject('unindexed-validate', receiver(), enableIncremental);
+    const connection = await PgliteConnection.open(postgres);
+    try {
+      await loadIntoPostgres(connection.db, 'app', makeDataset({ users: 20, logins: 100 }));
+      const [advice, ...more] = await adviceOf(connection, project);
+      expect(more).toEqual([]);
+      expect(advice).toMatchObject({ code: 'unindexed_new_rows', severity: 'warning' });
+      if (advice.code !== 'unindexed_new_rows') throw new Error(advice.code);
+      // the same tables and columns as the run's own warning, before any run
+      const run = await warningsOfRun(connection, project, AS_OFS[0]);
+      expect(advice.params.tables.map((t) => `app.${t.table}(${t.columns.join(', ')})`)).toEqual(run[0].fields.tables);
+      const yml = (await readFile(path.join(project.root, 'quorum.yml'), 'utf8')).split('\n');
+      expect(yml[advice.loc!.line - 1].trim()).toBe('enabled: true');
+      expect(formatDiagnostic(advice, project.root)).toContain(`quorum.yml:${advice.loc!.line}:${advice.loc!.col} warning[unindexed_new_rows]: `);
+
+      // the hint's example is a statement Postgres runs, and it indexes one of the columns named
+      const example = advice.hint!.slice(advice.hint!.indexOf('CREATE INDEX'), advice.hint!.indexOf(';'));
+      await connection.db.exec(example);
+      const [after] = await adviceOf(connection, project);
+      if (after?.code !== 'unindexed_new_rows') throw new Error('no advice after one index');
+      const columnsNamed = (a: typeof after) => a.params.tables.reduce((n, t) => n + t.columns.length, 0);
+      expect(columnsNamed(after)).toBe(columnsNamed(advice) - 1);
+
+      for (const t of after.params.tables) for (const column of t.columns) await connection.db.exec(`CREATE INDEX ON app."${t.table}" ("${column}")`);
+      expect(await adviceOf(connection, project)).toEqual([]);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('says nothing with incremental runs off, nor on a warehouse without indexes', async () => {
+    const off = await pgliteProject('unindexed-off', receiver());
+    expect(off.config.incremental?.enabled ?? false).toBe(false);
+    const connection = await PgliteConnection.open(postgres);
+    try {
+      await loadIntoPostgres(connection.db, 'app', makeDataset({ users: 5, logins: 20 }));
+      expect(await adviceOf(connection, off)).toEqual([]);
+    } finally {
+      await connection.close();
+    }
+    const dir = await tempDir('unindexed-duckdb');
+    await writeProject(dir, { endpoint: receiver().url });
+    await enableIncremental(dir);
+    await withSession(dir, async (session) => {
+      expect(session.project.config.incremental?.enabled).toBe(true);
+      expect(session.connection.readIndexedColumns).toBeUndefined();
+      expect(await newRowIndexAdvice(session, AS_OFS[0])).toEqual([]);
+    });
   });
 });

@@ -27,7 +27,7 @@ import { runEnv, runNode, type ChildResult } from './support/child-process.js';
 import { expectedCalls, keyOfReceived } from './support/expected.js';
 import { FAST_RETRY, Reference, removeTempDirs, tempDir } from './support/harness.js';
 import { loadIntoPostgres } from './support/postgres-data.js';
-import { AS_OFS, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
+import { AS_OFS, enableIncremental, makeDataset, WRITE_KEY, writeProject } from './support/project.js';
 import { startReceiver, type ReceivedCall, type Receiver } from './support/receiver.js';
 import { outboxCallsFrom } from '../support/outbox-ids.js';
 import { dialectNamed } from '../../dialects/registry.js';
@@ -298,5 +298,28 @@ describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: 
       );
       expect(receiver.invalid).toEqual([]);
     }, 300_000);
+  });
+
+  describe('quorum validate on Postgres over the wire', () => {
+    it('with incremental runs on, warns about the source tables that have no index on their arrival column and event time', async () => {
+      const dir = await wireProject('validate', stateSchema('validate'));
+      await enableIncremental(dir);
+      const json = await runNode(cliArgs('validate', '--project', dir, '--json'), runEnv(null));
+      expect(json.code, json.stderr).toBe(0);
+      const output = JSON.parse(json.stdout) as { valid: boolean; diagnostics: { code: string; severity: string; loc: { file: string; line: number }; params: { schema: string; tables: { table: string; columns: string[] }[] } }[] };
+      expect(output.valid).toBe(true);
+      const [advice] = output.diagnostics.filter((d) => d.code === 'unindexed_new_rows');
+      // (the file's name is not compared: the test server's user, quorum, is the URL's userinfo, so a secret)
+      expect(advice).toMatchObject({ severity: 'warning', params: { schema: SOURCE } });
+      expect((await readFile(path.join(dir, 'quorum.yml'), 'utf8')).split('\n')[advice.loc.line - 1]).toBe('  enabled: true');
+      // the definitions read logins, and the universe and memberships read identifies and groups
+      expect(advice.params.tables.map((t) => t.table)).toEqual(expect.arrayContaining(['groups', 'identifies', 'logged_in']));
+      for (const t of advice.params.tables) expect(t.columns).toEqual(['received_at', 'timestamp']);
+
+      const text = await runNode(cliArgs('validate', '--project', dir), runEnv(null));
+      expect(text.code, text.stderr).toBe(0);
+      expect(`${text.stdout}${text.stderr}`).toContain(`.yml:${advice.loc.line}:3 warning[unindexed_new_rows]: incremental runs are on`);
+      expect(text.stdout).toContain('definitions are valid');
+    }, 120_000);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
+import { newRowIndexAdvice } from '../../evaluation/index-advice.js';
 import { openProject, openSession } from '../../evaluation/session.js';
 import { globals } from '../options.js';
 import { printValidation } from '../print.js';
@@ -18,7 +19,8 @@ export function registerValidate(program: Command): void {
       }
       const session = await openSession(g.project, dialectNamed);
       try {
-        printValidation(session.project, session.diagnostics, { offline: false, json: g.json });
+        const advice = await newRowIndexAdvice(session, g.asOfIso);
+        printValidation(session.project, [...session.diagnostics, ...advice], { offline: false, json: g.json });
       } finally {
         await session.close();
       }

@@ -7,8 +7,8 @@
 import { INCREMENTAL_DEFAULTS } from '../../definitions/parse-incremental.js';
 import { planFor } from '../../evaluation/evaluate.js';
 import { ensureIncrementalTables, liveStateKeys } from '../../incremental/evaluate-incremental.js';
-import { incrementalSettings, type IncrementalSettings } from '../../incremental/incremental-settings.js';
-import { unindexedNewRowReads } from '../../incremental/new-row-indexes.js';
+import { projectIncrementalSettings, type IncrementalSettings } from '../../incremental/incremental-settings.js';
+import { readUnindexedNewRows } from '../../incremental/new-row-indexes.js';
 import type { RunModes } from '../run-modes.js';
 import type { RunContext, RunStep } from './run-step.js';
 
@@ -35,15 +35,8 @@ function projectLiveKeys(context: RunContext, settings: IncrementalSettings): Re
 /** Source tables the run will read whole to find its new rows, where an index would decide that (Postgres). */
 async function warnUnindexed(context: RunContext, settings: IncrementalSettings): Promise<void> {
   const { request, connection, plan } = context;
-  if (request.onWarning === undefined || connection.readIndexedColumns === undefined) return;
-  let indexed: Map<string, Set<string>> | null;
-  try {
-    indexed = await connection.readIndexedColumns(plan.layout.schema);
-  } catch {
-    return; // advice only: a catalog that cannot be read this way never stops the run
-  }
-  if (indexed === null) return;
-  const unindexed = unindexedNewRowReads(plan, settings, indexed);
+  if (request.onWarning === undefined) return;
+  const unindexed = await readUnindexedNewRows(connection, plan, settings);
   if (unindexed.length === 0) return;
   request.onWarning({
     code: 'incremental.unindexed',
@@ -61,10 +54,7 @@ export const prepareIncrementalStep: RunStep<RunContext & { readonly runModes: R
     const incremental = request.incremental
       ? { settings: request.incremental.settings, rebuild: request.incremental.rebuild ?? false }
       : config.enabled
-        ? {
-            settings: incrementalSettings(request.catalog, { arrivalTime: project.config.source.arrivalTime ?? null, arrivalLagSeconds: config.arrivalLagSeconds, preset: project.config.source.preset }),
-            rebuild: anyFull,
-          }
+        ? { settings: projectIncrementalSettings(project, request.catalog), rebuild: anyFull }
         : null;
     if (incremental === null) return { incremental };
     await ensureIncrementalTables(connection, { plan, stateSchema: schema, settings: incremental.settings });

@@ -228,7 +228,7 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
   const restricted = restrictedScans(pass, scope, options.mutation, accounts);
   const merged = (s: IncrementalScan) => {
     const readUsers = restricted.get(s.scan.name);
-    const query = mergedScanQuery(plan, schema, s, { skipEdgeBucket, readUsers });
+    const query = mergedScanQuery(plan, schema, s, { skipEdgeBucket, readUsers, earliestBound: w.printer.prunesBlocksByRange });
     const only = readUsers === undefined ? '' : `, of the users in ${readUsers.map((r) => `${r.schema}.${r.name}`).join(' and ')} only`;
     return { query, comment: `${s.scan.name} from the partials in ${schema}.${s.partialTable} and the raw rows of the days they do not cover${only}` };
   };
@@ -238,9 +238,9 @@ export async function refreshIncremental(w: StateWriter, options: IncrementalOpt
 }
 
 /** Rows of a scan's table that its merge reads raw: the edge and open days inside its windows (of the dirty users, when restricted). */
-function rawRowsCondition(plan: Plan, s: IncrementalScan, readUsers: readonly TableRef[] | undefined): Expr {
+function rawRowsCondition(plan: Plan, s: IncrementalScan, readUsers: readonly TableRef[] | undefined, earliestBound: boolean): Expr {
   const ctx = { plan, table: s.table, alias: 'e' };
-  const days = rawDays([s.presence, ...s.measures], ctx);
+  const days = rawDays([s.presence, ...s.measures], ctx, { earliestBound });
   return and(hasRawKey(ctx), ...eventNarrowing(s, ctx), ...scanRowCondition(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...days, ...amongRead(col(plan.layout.columns.userId, 'e'), readUsers, sourceType(plan, s.table, plan.layout.columns.userId)));
 }
 
@@ -291,7 +291,7 @@ export async function rowsReadOf(w: StateWriter, plan: Plan, statement: With, ru
   for (const cte of statement.ctes) {
     const s = incremental.get(cte.name);
     if (s !== undefined) {
-      add(cte.name, await count(s.table, rawRowsCondition(plan, s, run?.restricted?.get(s.scan.name))));
+      add(cte.name, await count(s.table, rawRowsCondition(plan, s, run?.restricted?.get(s.scan.name), w.printer.prunesBlocksByRange)));
       continue;
     }
     const n = narrowed.get(cte.name);

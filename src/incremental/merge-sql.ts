@@ -58,6 +58,8 @@ import { sourceType } from '../sql/source-text.js';
 export interface MergeOptions {
   /** Test-only mutation: forget the edge day at each window's lower bound. */
   readonly skipEdgeBucket?: boolean;
+  /** rawDays' earliest bound as its own conjunct (RawDaysOptions): where the engine skips blocks by range. */
+  readonly earliestBound?: boolean;
   /**
    * The tables (column `id`, as text) whose users are all the staged entities of every definition
    * reading this scan (entity-scope-pass.ts, ScanRead: the dirty users, the dirty accounts'

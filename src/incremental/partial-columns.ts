@@ -154,6 +154,19 @@ function spanBounds(s: Span, time: Expr): Expr[] {
   return parts;
 }
 
+export interface RawDaysOptions {
+  readonly skipEdgeBucket?: boolean;
+  /**
+   * The earliest instant as a conjunct of its own: where the engine skips blocks by range (DuckDB's
+   * zone maps). Elsewhere (SqlPrinter.prunesBlocksByRange false: Postgres) it is left out: with
+   * the caller's as_of bound it makes one range from the earliest edge day to as_of, which
+   * Postgres then reads through the event-time index whole, keeping only the OR's days (a 30-day
+   * window for its edge and open days); without it each day of the OR is a range of its own
+   * (BitmapOr). BENCHMARKS.md, "Postgres: the raw days by index".
+   */
+  readonly earliestBound?: boolean;
+}
+
 /**
  * The rows any of `parts` reads raw (the OR of their rawRegions, without the as_of bound the caller
  * adds), as conjuncts: the earliest instant of them all, then one flat OR of disjoint time ranges.
@@ -161,7 +174,7 @@ function spanBounds(s: Span, time: Expr): Expr[] {
  * OR hides every bound from the engine, which then reads the whole table (DuckDB at SF 1: ~140 ms
  * of CPU against ~75 ms for this form on `logged_in`, one thread).
  */
-export function rawDays(parts: readonly PartialMeasure[], ctx: RowContext, options: { skipEdgeBucket?: boolean } = {}): Expr[] {
+export function rawDays(parts: readonly PartialMeasure[], ctx: RowContext, options: RawDaysOptions = {}): Expr[] {
   const spans = merged(parts.flatMap((p) => rawSpans(p, options)));
   const time = eventTimeOf(ctx);
   if (spans.length === 0) return [FALSE];
@@ -169,7 +182,7 @@ export function rawDays(parts: readonly PartialMeasure[], ctx: RowContext, optio
   if (each.some((b) => b.length === 0)) return [];
   if (each.length === 1) return each[0];
   const first = spans[0];
-  const earliest = first.lo === -Infinity ? [] : [bin(first.loIn ? '>=' : '>', time, ts(iso(first.lo)))];
+  const earliest = first.lo === -Infinity || options.earliestBound === false ? [] : [bin(first.loIn ? '>=' : '>', time, ts(iso(first.lo)))];
   return [...earliest, or(...each.map((b) => and(...b)))];
 }
 

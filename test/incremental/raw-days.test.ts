@@ -1,7 +1,8 @@
 // rawDays (partial-columns.ts) is how the merge and rows_read select a scan's raw rows: one flat OR
 // of merged time ranges instead of every measure's rawRegion. It must select exactly the rows the
 // OR of the rawRegions selects, instant for instant, on a real DuckDB: the instants are every
-// bound of the generated ranges and buckets, a millisecond either side, and random ones.
+// bound of the generated ranges and buckets, a millisecond either side, and random ones. Both of
+// its forms: with the earliest bound as its own conjunct (DuckDB) and without it (Postgres).
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,8 +46,8 @@ describe('rawDays selects exactly the rows of the OR of its measures’ rawRegio
   });
   afterAll(() => instance.closeSync());
 
-  for (const skipEdgeBucket of [false, true]) {
-    it(`on DuckDB, generated ranges${skipEdgeBucket ? ' (with the skip-edge-bucket mutation on both sides)' : ''}`, async () => {
+  for (const [skipEdgeBucket, earliestBound] of [[false, true], [false, false], [true, true]]) {
+    it(`on DuckDB, generated ranges${earliestBound ? '' : ', without the earliest bound'}${skipEdgeBucket ? ' (with the skip-edge-bucket mutation on both sides)' : ''}`, async () => {
       const c = await instance.connect();
       const p = duckdb.printer;
       const ids = (where: Expr) => p.visitQuery(select({ columns: [{ expr: col('id', 'e'), alias: 'id' }], from: table('e', 'e'), where, orderBy: [{ expr: col('id', 'e'), direction: 'ASC' }] }), 0);
@@ -60,7 +61,7 @@ describe('rawDays selects exactly the rows of the OR of its measures’ rawRegio
           const asOf = bin('<=', col('t', 'e'), ts(AS_OF));
           const regions = or(...parts.map((q) => rawRegion(q, ctx, { skipEdgeBucket })));
           const expected = (await c.runAndReadAll(ids(and(asOf, regions)))).getRows();
-          const actual = (await c.runAndReadAll(ids(and(asOf, ...rawDays(parts, ctx, { skipEdgeBucket }))))).getRows();
+          const actual = (await c.runAndReadAll(ids(and(asOf, ...rawDays(parts, ctx, { skipEdgeBucket, earliestBound }))))).getRows();
           expect(actual).toEqual(expected);
           compared += expected.length;
         }),

@@ -321,5 +321,21 @@ describe.skipIf(!URL)('needs QUORUM_TEST_POSTGRES_URL (.ci/run starts a server: 
       expect(`${text.stdout}${text.stderr}`).toContain(`.yml:${advice.loc.line}:3 warning[unindexed_new_rows]: incremental runs are on`);
       expect(text.stdout).toContain('definitions are valid');
     }, 120_000);
+
+    it('and quorum run says the same in its summary, JSON or text, which a piped run without --log-format still shows', async () => {
+      const dir = await wireProject('warned', stateSchema('warned'));
+      await enableIncremental(dir);
+      const json = await runChild(dir, T1);
+      expect(json.code, json.stderr).toBe(0);
+      const output = JSON.parse(json.stdout) as { warnings?: { code: string; fields: { tables: string[] } }[] };
+      expect(output.warnings?.map((w) => w.code)).toEqual(['incremental.unindexed']);
+      expect(output.warnings![0].fields.tables).toContain(`${SOURCE}.logged_in(received_at, timestamp)`);
+      expect(json.stderr).toBe('');
+
+      const text = await runNode(cliArgs('run', '--project', dir, '--as-of', T2), runEnv(null));
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(`warning[incremental.unindexed]: each incremental run reads these source tables whole`);
+      expect(text.stdout).toContain(`${SOURCE}.logged_in(received_at, timestamp)`);
+    }, 120_000);
   });
 });

@@ -11,7 +11,7 @@ import { selectDefinitions } from '../../sync/select.js';
 import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
-function printRun(output: RunOutput): void {
+function printRun(output: RunOutput, warnings: readonly RunWarning[]): void {
   const out: string[] = [];
   out.push(`${output.dry_run ? 'dry run (nothing written, nothing delivered)' : `run ${output.run_id}`} as of ${output.as_of}`);
   const width = Math.max(10, ...output.definitions.map((d) => d.name.length));
@@ -34,6 +34,7 @@ function printRun(output: RunOutput): void {
     }
   }
   for (const e of output.errors) out.push(`note: ${e}`);
+  for (const w of warnings) out.push(`warning[${w.code}]: ${w.message}${Object.entries(w.fields).map(([key, value]) => `; ${key}: ${Array.isArray(value) ? value.join(', ') : String(value)}`).join('')}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -54,12 +55,17 @@ export function registerRun(program: Command): void {
       const clock = new StageClock(logger);
       let output: RunOutput;
       let session: Session;
+      const warnings: RunWarning[] = [];
       try {
         session = await openTimedSession(g.project, dialectNamed, clock);
         try {
           const definitions = selectDefinitions(session.project, [...names, ...(g.select ?? [])]);
           const log = (line: string) => logger.event('debug', 'run.progress', line);
-          const onWarning = (w: RunWarning) => logger.event('warn', w.code, w.message, w.fields);
+          // Also in the summary: without --log-format a piped run (cron, CI) logs nothing.
+          const onWarning = (w: RunWarning) => {
+            warnings.push(w);
+            logger.event('warn', w.code, w.message, w.fields);
+          };
           const onStage = (stage: RunStage, detail?: string) => clock.begin(stage, detail);
           // rows_read costs a COUNT per source table: counted for machine-readable output only
           const countRowsRead = g.json === true || format === 'json';
@@ -72,8 +78,8 @@ export function registerRun(program: Command): void {
       } finally {
         logger.close();
       }
-      if (g.json) printJson(output);
-      else printRun(output);
+      if (g.json) printJson(warnings.length > 0 ? { ...output, warnings } : output);
+      else printRun(output, warnings);
       const problems = [
         ...output.definitions
           .filter((d) => d.status === 'blocked' && !output.dry_run)

@@ -36,12 +36,21 @@ function named(entry: string): [string, string[]] {
   return [table, entry.slice(entry.indexOf('(') + 1, -1).split(', ')];
 }
 
+/** A fresh PGlite holding `dataset` in schema app, closed when `work` ends. */
+async function onPglite(dataset: ReturnType<typeof makeDataset>, work: (connection: PgliteConnection) => Promise<void>): Promise<void> {
+  const connection = await PgliteConnection.open(postgres);
+  try {
+    await loadIntoPostgres(connection.db, 'app', dataset);
+    await work(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
 describe('an incremental run on Postgres (PGlite) without indexes on its new rows', () => {
   it('warns with the tables and columns to index, and not once they are', async () => {
     const project = await pgliteProject('unindexed', receiver(), enableIncremental);
-    const connection = await PgliteConnection.open(postgres);
-    try {
-      await loadIntoPostgres(connection.db, 'app', makeDataset({ users: 20, logins: 100 }));
+    await onPglite(makeDataset({ users: 20, logins: 100 }), async (connection) => {
       const first = await warningsOfRun(connection, project, AS_OFS[0]);
       expect(first.map((w) => w.code)).toEqual(['incremental.unindexed']);
       const tables = first[0].fields.tables as string[];
@@ -66,9 +75,7 @@ describe('an incremental run on Postgres (PGlite) without indexes on its new row
       await connection.db.exec(`DROP INDEX app."${someTable}_received_at_idx"`);
       connection.readIndexedColumns = () => Promise.reject(new Error('permission denied for table pg_index'));
       expect(await warningsOfRun(connection, project, AS_OFS[3])).toEqual([]);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 });
 
@@ -79,9 +86,7 @@ async function adviceOf(connection: WarehouseConnection, project: Project) {
 describe('quorum validate on Postgres (PGlite) with incremental runs on', () => {
   it('warns at the enabled: line with the tables the run would name, and its example index is one of them', async () => {
     const project = await pgliteProject('unindexed-validate', receiver(), enableIncremental);
-    const connection = await PgliteConnection.open(postgres);
-    try {
-      await loadIntoPostgres(connection.db, 'app', makeDataset({ users: 20, logins: 100 }));
+    await onPglite(makeDataset({ users: 20, logins: 100 }), async (connection) => {
       const [advice, ...more] = await adviceOf(connection, project);
       expect(more).toEqual([]);
       expect(advice).toMatchObject({ code: 'unindexed_new_rows', severity: 'warning' });
@@ -103,21 +108,15 @@ describe('quorum validate on Postgres (PGlite) with incremental runs on', () => 
 
       for (const t of after.params.tables) for (const column of t.columns) await connection.db.exec(`CREATE INDEX ON app."${t.table}" ("${column}")`);
       expect(await adviceOf(connection, project)).toEqual([]);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   it('says nothing with incremental runs off, nor on a warehouse without indexes', async () => {
     const off = await pgliteProject('unindexed-off', receiver());
     expect(off.config.incremental?.enabled ?? false).toBe(false);
-    const connection = await PgliteConnection.open(postgres);
-    try {
-      await loadIntoPostgres(connection.db, 'app', makeDataset({ users: 5, logins: 20 }));
+    await onPglite(makeDataset({ users: 5, logins: 20 }), async (connection) => {
       expect(await adviceOf(connection, off)).toEqual([]);
-    } finally {
-      await connection.close();
-    }
+    });
     const dir = await tempDir('unindexed-duckdb');
     await writeProject(dir, { endpoint: receiver().url });
     await enableIncremental(dir);

@@ -5,11 +5,8 @@
 import type { Plan } from '../plan/plan.js';
 import { withCtes, type Query, type TableRef, type With } from '../sql/ast.js';
 import type { StateWriter } from '../sync/state-sql.js';
-import type { WatermarkReads } from './arrival-sql.js';
-import { refreshIncremental, rowsReadOf, type IncrementalMutation, type ReadScope } from './evaluate-incremental.js';
+import { refreshIncremental, rowsReadOf, type IncrementalOptions } from './evaluate-incremental.js';
 import type { DefinitionMode, Recomputed } from '../plan/physical/incremental-pass.js';
-import type { IncrementalSettings } from './incremental-settings.js';
-import type { Narrowing } from './rewrite-ctes.js';
 
 export interface IncrementalSummary {
   /** rowsRead: null where the run was not asked to count (`countRowsRead: false`). */
@@ -30,37 +27,19 @@ export interface IncrementalStage {
   rewrite(statement: With): With;
 }
 
-export interface StageRequest {
-  readonly plan: Plan;
-  readonly stateSchema: string;
-  readonly settings: IncrementalSettings;
+/** What the evaluate step asks for: the refresh's options (evaluate-incremental.ts) and the statement to rewrite. */
+export interface StageRequest extends IncrementalOptions {
   /** The compiled staging statement (src/sync/diff-sql.ts stagingQuery), or any statement over the plan's CTEs. */
   readonly staging: Query;
-  /** A full run: rebuild every partial and fact from the source, so the next run can be incremental. */
-  readonly rebuild?: boolean;
-  /** The state keys the whole project keeps (liveStateKeys): the others' tables are pruned in this transaction. */
-  readonly liveKeys?: ReadonlySet<string>;
-  /** Tests only. */
-  readonly mutation?: IncrementalMutation;
-  /** The run's covered entities: scans read only by covered definitions read the dirty users only. */
-  readonly readScope?: ReadScope | null;
-  /** CTEs of `staging` itself (not the plan's) that need reading for some keys only. */
-  readonly narrowings?: readonly Narrowing[];
-  /** The run's watermark reads, shared with its entity scope. */
-  readonly watermarks?: WatermarkReads;
-  /**
-   * Count rows_read (default true). Counting sends COUNT statements of the source tables that the
-   * run needs for nothing else, so a run not asked for rows_read (run-types.ts) leaves them out.
-   */
-  readonly countRowsRead?: boolean;
 }
 
 export async function stageIncrementally(tx: StateWriter, request: StageRequest): Promise<IncrementalStage> {
   const { plan } = request;
   const countRowsRead = request.countRowsRead ?? true;
-  const run = await refreshIncremental(tx, { plan, stateSchema: request.stateSchema, settings: request.settings, rebuild: request.rebuild, liveKeys: request.liveKeys, mutation: request.mutation, readScope: request.readScope, narrowings: request.narrowings, watermarks: request.watermarks, countRowsRead });
+  const { staging, ...options } = request;
+  const run = await refreshIncremental(tx, { ...options, countRowsRead });
   // A statement without CTEs (no definition selected) reads nothing to rewrite.
-  const statement = request.staging.kind === 'with' ? run.rewrite(request.staging) : withCtes([], request.staging);
+  const statement = staging.kind === 'with' ? run.rewrite(staging) : withCtes([], staging);
   const read = countRowsRead ? await rowsReadOf(tx, plan, statement, run) : null;
   return {
     statement,

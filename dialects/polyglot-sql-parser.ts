@@ -35,7 +35,7 @@ function outputColumns(node: Node, columns: { name: string; offset: SqlOffset }[
   return star;
 }
 
-async function parseWith(dialect: PolyglotDialect, sql: string): Promise<ParsedSql> {
+async function parseWith(dialect: PolyglotDialect, sql: string, deniedCall?: DeniedCall): Promise<ParsedSql> {
   // Loaded on first use: `quorum compile` and the other warehouses never pay for the WebAssembly.
   const { parse } = await import('@polyglot-sql/sdk');
   const result = parse(sql, dialect) as { success: boolean; ast: Node[] | null; error: string | null; errorStart?: number };
@@ -56,7 +56,14 @@ async function parseWith(dialect: PolyglotDialect, sql: string): Promise<ParsedS
     if (select?.into) writes.push({ what: 'SELECT ... INTO', offset: null });
     if (Array.isArray(select?.locks) && select.locks.length > 0) writes.push({ what: 'a row lock (FOR UPDATE)', offset: null });
     const fn = node.function as Node | undefined;
-    if (typeof fn?.name === 'string') functions.push({ name: fn.name.toLowerCase(), offset: null });
+    if (typeof fn?.name === 'string') {
+      const name = fn.name.toLowerCase();
+      const why = deniedCall?.(name, Array.isArray(fn.args) ? (fn.args as Node[]) : []) ?? null;
+      functions.push({ name, offset: null, ...(why === null ? {} : { why }) });
+    }
+    // Snowflake's FROM @stage reads the stage's files
+    const stage = node.stage_reference as Node | undefined;
+    if (typeof stage?.name === 'string') relations.push({ path: [stage.name.toLowerCase()], offset: null });
     const method = node.method_call as Node | undefined;
     if (method) {
       const owner = identifierName(((method.this as Node | undefined)?.column as Node | undefined)?.name);
@@ -74,10 +81,14 @@ async function parseWith(dialect: PolyglotDialect, sql: string): Promise<ParsedS
   return { ok: true, shape: { ...empty, writes, functions, relations, columns, star } };
 }
 
+/** Why a call may not be made with these arguments (polyglot's nodes), where its name alone does not say. */
+export type DeniedCall = (name: string, args: readonly Record<string, unknown>[]) => string | null;
+
 export function polyglotSqlParser(
   dialect: PolyglotDialect,
   deniedFunction: (name: string) => string | null,
   deniedRelation: (path: readonly string[]) => string | null,
+  deniedCall?: DeniedCall,
 ): SqlTraitParser {
-  return { parse: (sql) => parseWith(dialect, sql), deniedFunction, deniedRelation };
+  return { parse: (sql) => parseWith(dialect, sql, deniedCall), deniedFunction, deniedRelation };
 }

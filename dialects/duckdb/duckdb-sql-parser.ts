@@ -4,7 +4,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { charOffsetOfByte, objectNodes, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../../src/warehouse/sql-parser.js';
 import { DUCKDB_SANDBOX } from './duckdb-connector.js';
-import { duckDbDeniedFunction, duckDbDeniedRelation } from './duckdb-deny-list.js';
+import { duckDbDeniedFunction, duckDbDeniedRelation, duckDbDeniedTableFunction } from './duckdb-deny-list.js';
 
 type Node = Record<string, unknown>;
 
@@ -57,10 +57,19 @@ async function parseDuckDb(sql: string): Promise<ParsedSql> {
   const root = json.statements![0].node;
   const functions: QueryShape['functions'][number][] = [];
   const relations: QueryShape['relations'][number][] = [];
+  const tableFunctions = new Set<unknown>();
   for (const node of objectNodes(root)) {
+    // a TABLE_FUNCTION comes before its function node in this depth-first walk
+    if (node.type === 'TABLE_FUNCTION') tableFunctions.add(node.function);
     if (node.class === 'FUNCTION' && typeof node.function_name === 'string') {
-      const name = [node.catalog, node.schema, node.function_name].filter((p) => typeof p === 'string' && p !== '').join('.');
-      functions.push({ name: name.toLowerCase(), offset: charOffsetOfByte(sql, node.query_location) });
+      const name = [node.catalog, node.schema, node.function_name].filter((p) => typeof p === 'string' && p !== '').join('.').toLowerCase();
+      const why = tableFunctions.has(node) ? (duckDbDeniedTableFunction(name) ?? undefined) : undefined;
+      functions.push({ name, offset: charOffsetOfByte(sql, node.query_location), ...(why === undefined ? {} : { why }) });
+    }
+    if (node.type === 'SHOW_REF') {
+      // SHOW, DESCRIBE and SUMMARIZE inside a query list the catalog (SHOW TABLES names the state's tables)
+      const what = node.show_type === 'DESCRIBE' ? 'DESCRIBE' : node.show_type === 'SUMMARY' ? 'SUMMARIZE' : 'SHOW';
+      relations.push({ path: [typeof node.table_name === 'string' && node.table_name !== '' ? `${what} ${node.table_name}` : what], offset: null, why: 'describes the database' });
     }
     if (node.type === 'BASE_TABLE' && typeof node.table_name === 'string') {
       const path = [node.catalog_name, node.schema_name, node.table_name].filter((p): p is string => typeof p === 'string' && p !== '');

@@ -2,7 +2,7 @@
 // there, in one place (SPEC §4): SYSTEM$ functions, stages and files, external functions, the
 // account's metadata (SNOWFLAKE.ACCOUNT_USAGE, INFORMATION_SCHEMA and its table functions).
 import type { Dialect as Polyglot } from '@polyglot-sql/sdk';
-import { polyglotSqlParser } from '../polyglot-sql-parser.js';
+import { polyglotSqlParser, type DeniedCall } from '../polyglot-sql-parser.js';
 
 const FUNCTIONS: Readonly<Record<string, string>> = {
   get_ddl: 'reads the account metadata', get_stage_location: 'reads stages', get_presigned_url: 'reads stages',
@@ -11,7 +11,16 @@ const FUNCTIONS: Readonly<Record<string, string>> = {
   current_account: 'reads the account', current_role: 'reads the session', current_user: 'reads the session',
   current_session: 'reads the session', current_ip_address: 'reads the session', current_available_roles: 'reads the session',
   is_role_in_session: 'reads the session', query_history: 'reads the account metadata', login_history: 'reads the account metadata',
+  identifier: 'reads a table named in a string', to_query: 'runs SQL given as a string', directory: 'reads stages',
+  get_query_operator_stats: "reads other queries' results",
 };
+
+/**
+ * TABLE(...) reads a table function's rows (TABLE(FLATTEN(...)), TABLE(GENERATOR(...))), whose
+ * call is checked on its own, or a table named by a string or a variable, which no parser sees.
+ */
+const snowflakeDeniedCall: DeniedCall = (name, args) =>
+  name === 'table' && !(args.length === 1 && typeof (args[0].function as { name?: unknown } | undefined)?.name === 'string') ? 'reads a table named in a string' : null;
 
 export function snowflakeDeniedFunction(name: string): string | null {
   const bare = name.split('.').at(-1) ?? name;
@@ -28,4 +37,4 @@ export function snowflakeDeniedRelation(path: readonly string[]): string | null 
   return null;
 }
 
-export const snowflakeSqlParser = polyglotSqlParser('snowflake' as Polyglot, snowflakeDeniedFunction, snowflakeDeniedRelation);
+export const snowflakeSqlParser = polyglotSqlParser('snowflake' as Polyglot, snowflakeDeniedFunction, snowflakeDeniedRelation, snowflakeDeniedCall);

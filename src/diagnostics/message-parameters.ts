@@ -179,7 +179,8 @@ export interface MessageParameters {
     | { readonly rule: 'empty'; readonly subject: string }
     | { readonly rule: 'statements'; readonly subject: string; readonly count: number }
     | { readonly rule: 'not_a_query'; readonly subject: string; readonly is: string }
-    | { readonly rule: 'writes'; readonly subject: string; readonly uses: string };
+    | { readonly rule: 'writes'; readonly subject: string; readonly uses: string }
+    | { readonly rule: 'embedded'; readonly subject: string };
   readonly sql_template:
     | { readonly rule: 'block'; readonly subject: string; readonly block: string }
     | { readonly rule: 'unclosed'; readonly subject: string }
@@ -249,7 +250,8 @@ export interface MessageParameters {
   readonly warehouse_error:
     | { readonly rule: 'permission' | 'timeout' | 'out_of_memory'; readonly warehouse: string; readonly detail: string; readonly fix: string }
     | { readonly rule: 'rejected'; readonly warehouse: string; readonly detail: string }
-    | { readonly rule: 'sql_trait'; readonly trait: string; readonly detail: string };
+    | { readonly rule: 'sql_trait'; readonly trait: string; readonly detail: string }
+    | { readonly rule: 'evaluation'; readonly warehouse: string; readonly detail: string };
   readonly unsupported_feature: { readonly warehouse: string; readonly what: string; readonly fix: string };
   readonly duplicate_key: { readonly trait: string; readonly key: string; readonly value: unknown };
   readonly missing_env: { readonly what: string; readonly key: string; readonly variable: string };

@@ -67,6 +67,11 @@ export const CATALOG_MESSAGES: Formatters<CatalogCode> = {
         };
       case 'writes':
         return { message: `${p.subject}: the SQL uses ${p.uses}, which writes or locks; a SQL trait only reads.`, hint: ONE_QUERY };
+      case 'embedded':
+        return {
+          message: `${p.subject}: the SQL goes on after its query (a comment after the final ";"?), and quorum runs the query inside a statement of its own, where that text would not parse.`,
+          hint: 'end the SQL with the query, or with its ";" alone; put comments before the ";"',
+        };
       default:
         return assertNever(p, 'SQL shape');
     }

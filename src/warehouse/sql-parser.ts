@@ -13,10 +13,16 @@ export interface QueryShape {
   readonly notAQuery: string | null;
   /** Anything inside the query that writes or locks: a data-modifying CTE, INTO, FOR UPDATE. */
   readonly writes: readonly { readonly what: string; readonly offset: SqlOffset }[];
-  /** Every function called, scalar or table function, lower case, qualified as written. */
-  readonly functions: readonly { readonly name: string; readonly offset: SqlOffset }[];
-  /** Every table or view read, its name parts lower case as written ("pg_catalog", "pg_class"). */
-  readonly relations: readonly { readonly path: readonly string[]; readonly offset: SqlOffset }[];
+  /**
+   * Every function called, scalar or table function, lower case, qualified as written; `why` where
+   * the parser itself refuses it (DuckDB's table functions outside its short allow list).
+   */
+  readonly functions: readonly { readonly name: string; readonly offset: SqlOffset; readonly why?: string }[];
+  /**
+   * Every table or view read, its name parts lower case as written ("pg_catalog", "pg_class"); `why`
+   * where the parser itself refuses it (DuckDB's SHOW or DESCRIBE inside a query).
+   */
+  readonly relations: readonly { readonly path: readonly string[]; readonly offset: SqlOffset; readonly why?: string }[];
   /** The names of the outer query's columns that the text names (an alias or a column). */
   readonly columns: readonly { readonly name: string; readonly offset: SqlOffset }[];
   /** The outer query selects `*` or `t.*`: its names are known only when the query is described. */

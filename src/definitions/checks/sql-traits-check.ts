@@ -114,7 +114,13 @@ async function checkOne(definition: SqlTraitDefinition, project: Project, dialec
   if (!parsed.ok) {
     return [diagnostic('sql_unparsable', { subject: name, dialect: dialect.name, detail: excerpt(parsed.message) }, at(parsed.offset))];
   }
-  return shapeProblems(parsed.shape, project, dialect, name, at);
+  const problems = shapeProblems(parsed.shape, project, dialect, name, at);
+  if (problems.length > 0) return problems;
+  // quorum runs the query inside its own statement (a subquery, the text trimmed, src/sql/printer.ts):
+  // what reads as one statement alone must still read there, e.g. not "select ...; -- note"
+  const embedded = await dialect.sqlParser.parse(`SELECT * FROM (\n${rendered.sql.trim()}\n) AS quorum_sql_trait`);
+  if (!embedded.ok || embedded.shape.statements !== 1) return [diagnostic('sql_not_select', { rule: 'embedded', subject: name }, at(rendered.sql.trimEnd().length))];
+  return [];
 }
 
 function shapeProblems(
@@ -138,7 +144,7 @@ function shapeProblems(
     problems.push(diagnostic('sql_not_select', { rule: 'writes', subject: name, uses: write.what }, at(write.offset)));
   }
   for (const fn of shape.functions) {
-    const why = dialect.sqlParser.deniedFunction(fn.name);
+    const why = fn.why ?? dialect.sqlParser.deniedFunction(fn.name);
     if (why !== null) {
       problems.push(diagnostic('sql_forbidden', { reads: 'function', subject: name, name: fn.name, why }, at(fn.offset, fn.name.length)));
     }
@@ -147,7 +153,8 @@ function shapeProblems(
   for (const relation of shape.relations) {
     const schema = relation.path.length > 1 ? relation.path[relation.path.length - 2] : null;
     const why =
-      schema === stateSchema ? `is quorum's state schema "${project.config.stateSchema}"` : dialect.sqlParser.deniedRelation(relation.path);
+      relation.why ??
+      (schema === stateSchema ? `is quorum's state schema "${project.config.stateSchema}"` : dialect.sqlParser.deniedRelation(relation.path));
     if (why !== null) {
       problems.push(
         diagnostic('sql_forbidden', { reads: 'relation', subject: name, name: relation.path.join('.'), why }, at(relation.offset)),

@@ -41,6 +41,23 @@ export function duckDbOutOfMemory(cause: unknown, config: DuckDbWarehouse): Diag
   return failure('warehouse_error', { rule: 'out_of_memory', warehouse: 'DuckDB', detail, fix: `${raise}, or ${threads}: each thread holds its own buffers` });
 }
 
+/**
+ * Errors DuckDB raises while evaluating a statement that parsed and bound: a value that does not
+ * fit its type, a function refusing its input, a file the sandbox keeps closed. The statement's
+ * SQL traits and the warehouse's data cause them, not quorum, so they are the warehouse's refusal,
+ * with DuckDB's excerpt of the line ("LINE 8: select user_id, cast(...") that shows which part;
+ * without this they read as a bug in quorum. The Postgres connector does the same by SQLSTATE.
+ */
+const EVALUATION_ERRORS = ['Conversion Error', 'Out of Range Error', 'Invalid Input Error', 'Permission Error'];
+
+export function duckDbEvaluationError(cause: unknown): DiagnosticsError | null {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const [first, ...rest] = text.split('\n');
+  if (!EVALUATION_ERRORS.some((kind) => first.startsWith(`${kind}:`))) return null;
+  const excerpt = rest.find((line) => line.startsWith('LINE '))?.replace(/\s+/g, ' ').trim();
+  return failure('warehouse_error', { rule: 'evaluation', warehouse: 'DuckDB', detail: excerpt === undefined ? first : `${first} (${excerpt})` });
+}
+
 export class DuckDbConnection implements WarehouseConnection {
   private readonly allocator = new AllocatorRelease();
 
@@ -54,7 +71,7 @@ export class DuckDbConnection implements WarehouseConnection {
   ) {}
 
   private classify(cause: unknown): unknown {
-    return duckDbOutOfMemory(cause, this.config) ?? cause;
+    return duckDbOutOfMemory(cause, this.config) ?? duckDbEvaluationError(cause) ?? cause;
   }
 
   async query(sql: string): Promise<ResultRow[]> {
@@ -243,17 +260,19 @@ export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse, opti
   // A command that only reads opens the file read-only (an in-memory database has nothing to read).
   const readOnly = options.readOnly === true && config.path !== IN_MEMORY;
   const { settings, spillDirectory } = duckDbEngineSettings(config);
-  if (readOnly) {
-    const instance = await DuckDBInstance.create(config.path, { ...settings, ...DUCKDB_SANDBOX, access_mode: 'READ_ONLY' });
-    return new DuckDbConnection(dialect, instance, await instance.connect(), config, spillDirectory);
-  }
-  // DuckDB 1.5 ignores `disabled_compression_methods` given when the instance opens, so it is SET on
-  // the only connection before the configuration is locked; nothing runs on it in between.
+  // Settings that DuckDB takes only by SET are set on the only connection before the configuration
+  // is locked; nothing runs on it in between.
   const { lock_configuration: _locked, ...unlocked } = DUCKDB_SANDBOX;
-  const instance = await DuckDBInstance.create(config.path, { ...settings, ...unlocked });
+  const instance = await DuckDBInstance.create(config.path, { ...settings, ...unlocked, ...(readOnly ? { access_mode: 'READ_ONLY' } : {}) });
   const connection = await instance.connect();
   try {
-    for (const [name, value] of Object.entries(options.largeState === true ? {} : STATE_WRITE_SETTINGS)) {
+    // SPEC §2: as_of and every window bound are UTC instants. quorum prints them as TIMESTAMP
+    // literals, which DuckDB compares with a TIMESTAMPTZ column in the session's time zone, by
+    // default the machine's: on a machine in Tokyo an event at 20:00 UTC fell outside the last day.
+    // The time zone needs ICU, built into the client, and cannot be given when the instance opens.
+    await connection.run("SET TimeZone = 'UTC'");
+    // DuckDB 1.5 ignores `disabled_compression_methods` given when the instance opens.
+    for (const [name, value] of Object.entries(readOnly || options.largeState === true ? {} : STATE_WRITE_SETTINGS)) {
       // only speed is at stake: a DuckDB that no longer knows a method name still runs correctly
       await connection.run(`SET ${name} = '${value}'`).catch(() => undefined);
     }

@@ -81,6 +81,11 @@ export const RUN_MESSAGES: Formatters<RunCode> = {
           message: `the warehouse rejected SQL trait "${p.trait}": ${p.detail}`,
           hint: 'run the query by hand in the warehouse and fix it there',
         };
+      case 'evaluation':
+        return {
+          message: `${p.warehouse} could not evaluate quorum's statement: ${p.detail}`,
+          hint: 'a SQL trait, or a value compared with a definition\'s literal, does not fit its type; the excerpt names the line (`quorum compile <name>` prints the statement), and running that SQL trait by hand shows the row',
+        };
       default:
         return assertNever(p, 'warehouse failure');
     }

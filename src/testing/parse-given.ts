@@ -26,9 +26,19 @@ export interface TestFileContext {
   readonly project: Project;
 }
 
+/**
+ * What a test file may make quorum write (SPEC §8, hostile input is bounded): `repeat` per call, and
+ * rows over the whole file, repeats included. A 300-byte file with `repeat: 1000000000` grew to
+ * 2.5 GB before it was stopped; a case needs hundreds of rows, not millions.
+ */
+export const MAX_REPEAT = 100_000;
+export const MAX_GIVEN_ROWS = 1_000_000;
+
 export class GivenParser {
   /** Layout columns that the row being read misspelt: their "missing" errors would repeat it. */
   private readonly meant = new Set<string>();
+  /** Rows the file's calls write so far, repeats included (MAX_GIVEN_ROWS). */
+  private rowsWritten = 0;
 
   constructor(
     private readonly y: YamlFile,
@@ -56,7 +66,16 @@ export class GivenParser {
       if (!rows) continue;
       for (const row of rows) {
         const call = role === 'events' ? this.event(row, e.valueLoc) : this.row(row, e.valueLoc, e.key, role ?? 'raw');
-        if (call) calls.push(call);
+        if (!call) continue;
+        this.rowsWritten += call.kind === 'event' ? call.repeat : 1;
+        if (this.rowsWritten > MAX_GIVEN_ROWS) {
+          // named once, at the row that crossed the bound; the file is refused, so the rest is not kept
+          if (this.rowsWritten - (call.kind === 'event' ? call.repeat : 1) > MAX_GIVEN_ROWS) return calls;
+          const fix = 'lower the repeats, or split the cases into several files; quorum bounds what a test file writes so that a small file cannot exhaust memory';
+          y.error('invalid_value', { form: 'rule', what: 'this test file', problem: `would write more than ${MAX_GIVEN_ROWS.toLocaleString('en-US')} rows here, repeats included`, fix }, call.loc);
+          return calls;
+        }
+        calls.push(call);
       }
     }
     return calls;
@@ -137,7 +156,10 @@ export class GivenParser {
     const repeatEntry = entries.get('repeat');
     if (repeatEntry) {
       const n = readWholeNumber(y, repeatEntry, what, 1);
-      if (n === null) ok = false;
+      if (n !== null && n > MAX_REPEAT) {
+        y.error('invalid_value', { form: 'range', what, key: 'repeat', value: n, low: 1, high: MAX_REPEAT }, repeatEntry.valueLoc);
+        ok = false;
+      } else if (n === null) ok = false;
       else repeat = n;
     }
     this.requireTime(entries, loc, what, meant);

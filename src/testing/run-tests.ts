@@ -1,16 +1,13 @@
 // `quorum test`: find the project's test files, parse them, load each case into its own
 // in-memory DuckDB in the project's source layout, evaluate the definitions it expects at each
 // evaluation time, and collect every difference. Cases are independent and run in parallel.
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkProject } from '../definitions/check-references.js';
 import { reservedColumn } from '../definitions/checks/sql-traits-check.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
-import { MAX_TEST_FILE_BYTES, readYamlText } from '../definitions/yaml-bounds.js';
-import { YamlFile } from '../definitions/yaml-source.js';
-import { DiagnosticsError, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticsError, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { evaluate, firstLine } from '../evaluation/evaluate.js';
 import type { DialectLookup } from '../evaluation/session.js';
 import { sqlTraitQuery } from '../sql/lower.js';
@@ -22,13 +19,13 @@ import { compareStep, type Changes, type Difference, type Results } from './comp
 import type { StepSent } from './compare-sent.js';
 import { stepSends } from './step-sends.js';
 import type { FixtureEngine, FixtureWarehouse, TableColumns } from './fixture-engine.js';
-import { parseTestFile, testFileContext } from './parse-test-file.js';
+import { readTestFiles } from './read-test-files.js';
 import { projectShape } from './project-shape.js';
 import { selectCases } from './select.js';
 import { definitionsOf, type TestCase } from './test-case.js';
 import type { SourceLocation } from '../definitions/model.js';
 
-export const TESTS_FOLDER = 'tests';
+export { TESTS_FOLDER, testFiles } from './read-test-files.js';
 
 export interface RunTestsOptions {
   readonly root: string;
@@ -91,19 +88,7 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   }
   const project = loaded.project;
   const shape = projectShape(project);
-  const context = testFileContext(project, shape);
-  const files = await testFiles(root);
-  const diagnostics: Diagnostic[] = [];
-  const cases: TestCase[] = [];
-  for (const file of files) {
-    const { text, diagnostic } = await readYamlText(path.join(root, file), file, MAX_TEST_FILE_BYTES, 'test file');
-    if (diagnostic) diagnostics.push(diagnostic);
-    if (text === null) continue;
-    const y = new YamlFile(file, text);
-    if (y.ok) cases.push(...parseTestFile(y, context));
-    diagnostics.push(...y.diagnostics);
-  }
-  diagnostics.push(...duplicateNames(cases));
+  const { files, cases, diagnostics } = await readTestFiles(root, project, shape);
   if (diagnostics.some((d) => d.severity === 'error')) return done({ files, diagnostics: sortDiagnostics(diagnostics), results: [], totalCases: cases.length });
 
   const selected = selectCases(cases, options.select);
@@ -119,44 +104,12 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   return done({ files, diagnostics: sortDiagnostics(diagnostics), results, totalCases: cases.length });
 }
 
-/** Project-relative paths of every `*.test.yml` under tests/, sorted. */
-export async function testFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await fs.readdir(path.join(root, dir), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const rel = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) await walk(rel);
-      else if (/\.test\.ya?ml$/.test(entry.name)) out.push(rel);
-    }
-  };
-  await walk(TESTS_FOLDER);
-  return out.sort();
-}
-
 /**
  * Tests never reach a destination or a real warehouse, so a `${VAR}` of quorum.yml that CI does
  * not set must not stop them: unset variables read as a placeholder.
  */
 function withPlaceholders(env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
   return new Proxy(env, { get: (target, key) => (typeof key === 'string' ? (target[key] || `unset-${key}`) : undefined) });
-}
-
-function duplicateNames(cases: readonly TestCase[]): Diagnostic[] {
-  const seen = new Map<string, TestCase>();
-  const out: Diagnostic[] = [];
-  for (const c of cases) {
-    const key = `${c.file}\u0000${c.name}`;
-    const first = seen.get(key);
-    if (first) out.push(diagnostic('duplicate_name', { kind: 'test_case', name: c.name, file: c.file, firstLine: first.loc.line }, c.loc, 'warning'));
-    else seen.set(key, c);
-  }
-  return out;
 }
 
 interface SuiteContext {

@@ -85,6 +85,12 @@ function fiftyMegabytes(prefix: string): Buffer {
   return Buffer.concat([Buffer.from(prefix), body]);
 }
 
+/** A test case whose given events are one login per entry, each repeated so many times. */
+function repeatedLogins(repeats: readonly number[]): string {
+  const events = repeats.map((n) => `    - { user_id: u1, event: Logged In, timestamp: 2024-05-31, repeat: ${n} }`);
+  return ['test: rep', 'as_of: 2024-06-01', 'given:', '  events:', ...events, 'expect:', '  fine: []', ''].join('\n');
+}
+
 interface Case {
   readonly name: string;
   readonly files: () => Record<string, string | Uint8Array>;
@@ -113,6 +119,18 @@ const CASES: readonly Case[] = [
   },
   // Messages and code frames quote a bounded excerpt of a 200,000-character key.
   { name: 'a 200 KB line', files: () => ({ 'audiences/long.yml': `audience: long\nlevel: account\nwhere: { ${'y'.repeat(200_000)}: plan, equals: pro }\n` }), command: ['validate', '--offline'], expected: 'missing_key audiences/long.yml:3', says: 'names no trait' },
+  // Test files are read by validate too (an audit on 5 December found them read by `quorum test` only).
+  { name: 'a test file nested 100 deep, at validate', files: () => ({ 'tests/deep.test.yml': `test: deep\nx: ${'['.repeat(100)}1${']'.repeat(100)}\n` }), command: ['validate', '--offline'], expected: 'nesting_too_deep tests/deep.test.yml:2', says: 'more than 64 levels' },
+  {
+    name: 'invalid UTF-8 in a test file, at validate',
+    files: () => ({ 'tests/latin1.test.yml': Buffer.concat([Buffer.from('test: caf'), Buffer.from([0xe9]), Buffer.from('\n')]) }),
+    command: ['validate', '--offline'],
+    expected: 'invalid_utf8 tests/latin1.test.yml:1',
+    says: 'byte 0xe9',
+  },
+  // A 300-byte file that asked for a billion rows grew to 2.5 GB before it was stopped.
+  { name: 'a repeat of a billion', files: () => ({ 'tests/rep.test.yml': repeatedLogins([1_000_000_000]) }), command: ['test'], expected: 'invalid_value tests/rep.test.yml:5', says: 'outside the allowed range 1 to 100000' },
+  { name: 'repeats adding up past a million rows, at validate', files: () => ({ 'tests/rep.test.yml': repeatedLogins(Array.from({ length: 11 }, () => 100_000)) }), command: ['validate', '--offline'], expected: 'invalid_value tests/rep.test.yml:15', says: 'more than 1,000,000 rows' },
   { name: 'an alias bomb in quorum.yml', files: () => ({ 'quorum.yml': `${CONFIG}${aliasBomb().split('\n').slice(2).join('\n').replace('where:', 'x:')}` }), command: ['validate', '--offline'], expected: 'alias_limit quorum.yml:7', says: 'more than 10000 nodes' },
 ];
 

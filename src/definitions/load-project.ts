@@ -14,7 +14,7 @@ import { notAProject } from './not-a-project.js';
 import { warehouseSecrets } from './parse-warehouse.js';
 import { MAX_DEFINITION_BYTES, readYamlText } from './yaml-bounds.js';
 import { YamlFile } from './yaml-source.js';
-import { projectSecrets } from '../secrets/project-secrets.js';
+import { projectSecrets, secretsWrittenInline } from '../secrets/project-secrets.js';
 import { secrets } from '../secrets/secret-redactor.js';
 
 export const DEFINITION_FOLDERS = ['audiences', 'traits'] as const;
@@ -51,6 +51,7 @@ export async function loadProject(root: string, options: LoadOptions): Promise<L
   } else if (configText === null) {
     diagnostics.push(await notAProject(absolute, CONFIG_FILE));
   } else {
+    secrets.add(secretsWrittenInline(configText));
     const y = new YamlFile(CONFIG_FILE, configText);
     if (y.ok) config = parseConfig(y, absolute, env, options.dialects);
     if (config !== null) secrets.add([...warehouseSecrets(options.dialects, config.warehouse), ...projectSecrets(config)]);

@@ -71,6 +71,34 @@ export function secretsOfSetting(key: string, what: string, value: string): stri
   return [];
 }
 
+/**
+ * The values written inline after a credential key in quorum.yml's text, read line by line before
+ * the YAML is parsed: a file with a syntax error on that line, or a value of the wrong shape
+ * (`write_key: [abc]`), yields no setting, and its code frame would show the value as written. A
+ * block scalar's lines (`private_key: |`) count too. `${VAR}` references are not secrets themselves.
+ */
+export function secretsWrittenInline(text: string): string[] {
+  const found: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim().replace(/^-\s*/, '').replace(/^["']|["']$/g, '').toLowerCase();
+    if (!CREDENTIAL_KEYS.has(key)) continue;
+    const rest = line.slice(colon + 1).trim();
+    if (/^[|>][-+0-9]*$/.test(rest)) {
+      const indent = line.length - line.trimStart().length;
+      for (let j = i + 1; j < lines.length && (lines[j].trim() === '' || lines[j].length - lines[j].trimStart().length > indent); j += 1) {
+        if (lines[j].trim() !== '') found.push(lines[j].trim());
+      }
+    } else if (rest !== '' && !rest.includes('${')) {
+      found.push(rest, rest.replace(/^["'[{]\s*|\s*["'\]}]$/g, ''));
+    }
+  }
+  return found;
+}
+
 /** Every secret of a project's destinations; the warehouse's dialect names its own (parse-warehouse.ts). */
 export function projectSecrets(config: ProjectConfig): string[] {
   return Object.values(config.destinations).flatMap(destinationSecrets);

@@ -6,7 +6,7 @@
 // row of every state table are searched for each secret in each encoding, and hold none.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -154,5 +154,26 @@ describe('secrets never leave quorum (SPEC §8)', () => {
       }
     }
     expect(leaks).toEqual([]);
+  });
+});
+
+// Found by an audit on 5 December: a value written inline after a credential key was shown in the
+// code frame when the line did not parse, or held a list or a mapping, since no setting came out of
+// it to be known as a secret. Each variant goes through `validate --offline` as a child process.
+describe('a secret written inline in a quorum.yml that does not parse', () => {
+  const inline = 'Secr3tWr1teKey';
+  const variants = [`@${inline}`, `[${inline}]`, `{ nested: ${inline} }`, `'ok' junk: ${inline}`];
+  it.each(variants)('never shows write_key: %s', async (value) => {
+    const project = await tempDir('secrets-inline');
+    await writeProject(project, { endpoint: 'http://127.0.0.1:9', noWarehouse: true });
+    const yml = path.join(project, 'quorum.yml');
+    const text = await readFile(yml, 'utf8');
+    await writeFile(yml, text.replace('    write_key: ${QUORUM_TEST_WRITE_KEY}', `    write_key: ${value}`));
+    expect(await readFile(yml, 'utf8')).toContain(inline);
+    const out = await childOutput(spawn(process.execPath, cliArgs('validate', '--offline', '--project', project)));
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toMatch(/error\[(yaml_syntax|wrong_type|unknown_key|invalid_value)\]/);
+    expect(out.stderr).toContain('write_key: [redacted]');
+    expect(`${out.stdout}${out.stderr}`).not.toContain(inline);
   });
 });

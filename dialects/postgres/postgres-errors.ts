@@ -35,7 +35,16 @@ export function classifyPostgresError(cause: unknown, what = 'postgres'): Diagno
       return failure('warehouse_error', { rule: 'timeout', warehouse: what, detail: text, fix: "raise statement_timeout for quorum's role, or select fewer definitions per run" });
     default: {
       const network = connectCause(cause);
-      if (network !== null) return unreachable(`the ${what} server`, network, causeDetail(cause));
+      // knex's own words for its pool's wait ("The pool is probably full. Are you missing a
+      // .transacting(trx) call?") are about its API, not about the server that did not answer
+      const detail = text.startsWith('Knex: Timeout acquiring a connection') ? 'no connection within warehouse.connect_timeout' : causeDetail(cause);
+      if (network !== null) return unreachable(`the ${what} server`, network, detail);
+      // pg's words when the server hangs up during the startup exchange: not a PostgreSQL server on
+      // that port, a TLS setting it refuses, or a proxy in between; no socket error code says so
+      if (text.startsWith('Connection terminated')) {
+        const fix = 'the server closed the connection while quorum connected: check that the host and port in `warehouse.url` are a PostgreSQL server\'s, and the TLS it expects (sslmode=require or sslmode=disable in the URL)';
+        return unreachable(`the ${what} server`, 'network', text, fix);
+      }
       if (/timeout/i.test(text)) return unreachable(what, 'timeout', text, 'check the network path to the server, or raise the timeout');
       return failure('warehouse_error', { rule: 'rejected', warehouse: `the ${what} warehouse`, detail: text });
     }

@@ -123,7 +123,7 @@ export const RUN_MESSAGES: Formatters<RunCode> = {
   }),
   delivery_failed: (p) => ({
     message: p.detail ?? `destination "${p.destination}" did not take its calls`,
-    hint: 'the calls stay in the outbox and go out first on the next run',
+    hint: 'calls the destination did not take stay in the outbox and go out first on the next run; a call set aside as too large (rejected_at in the outbox) is never sent (docs/operating.md, "Delivery and the outbox")',
   }),
   not_a_project: (p) => {
     switch (p.rule) {

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 /** Connects, expecting a failure: the diagnostic and how long it took. */
-async function failure(dialect: Dialect, config: WarehouseConfig): Promise<{ code: string; message: string; ms: number }> {
+async function failure(dialect: Dialect, config: WarehouseConfig): Promise<{ code: string; message: string; hint: string | null; ms: number }> {
   const started = Date.now();
   try {
     const connection = await dialect.connect(config);
@@ -34,7 +34,7 @@ async function failure(dialect: Dialect, config: WarehouseConfig): Promise<{ cod
   } catch (cause) {
     expect(cause).toBeInstanceOf(DiagnosticsError);
     const d = (cause as DiagnosticsError).diagnostics[0];
-    return { code: d.code, message: d.message, ms: Date.now() - started };
+    return { code: d.code, message: d.message, hint: d.hint ?? null, ms: Date.now() - started };
   }
   throw new Error('connected, but a failure was expected');
 }
@@ -79,6 +79,13 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
   };
 }
 
+/** A TCP server that reads the first packet of each connection and hangs up: not a PostgreSQL server. */
+async function hangingUpServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((socket) => socket.once('data', () => socket.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 describe('connecting fails fast and names the cause', () => {
   it('snowflake: an account whose host does not resolve fails within the timeout, naming DNS', async () => {
     const result = await failure(snowflake, {
@@ -107,12 +114,26 @@ describe('connecting fails fast and names the cause', () => {
     expect(result.ms).toBeLessThan(10_000);
   });
 
+  // Found by an audit on 5 December: "the postgres warehouse rejected quorum's statement", with a hint to run validate.
+  it('postgres: a server that hangs up while quorum connects is unreachable, with what to check', async () => {
+    const server = await hangingUpServer();
+    try {
+      const result = await failure(postgres, { type: 'postgres', url: `postgres://quorum:pw@127.0.0.1:${server.port}/quorum`, connectTimeoutMs: 5_000 });
+      expect(result.code).toBe('warehouse_unreachable');
+      expect(result.message).toContain('cannot connect to the postgres server: network error (Connection terminated unexpectedly');
+      expect(result.hint).toContain('are a PostgreSQL server');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('postgres: a server that never answers times out at warehouse.connect_timeout', async () => {
     const server = await silentServer();
     try {
       const result = await failure(postgres, { type: 'postgres', url: `postgres://quorum:pw@127.0.0.1:${server.port}/quorum`, connectTimeoutMs: 1_000 });
       expect(result.code).toBe('warehouse_unreachable');
       expect(result.message).toMatch(/timed out|timeout/);
+      expect(result.message).not.toContain('Knex');
       expect(result.ms).toBeGreaterThanOrEqual(900);
       expect(result.ms).toBeLessThan(6_000);
     } finally {

@@ -7,38 +7,11 @@
 // definition is written (file, line), its description, its destinations, its schedule and its
 // max_exit_fraction.
 import { createHash } from 'node:crypto';
-import type { Condition, Definition, Project } from '../definitions/model.js';
+import { conditionReferences } from '../definitions/condition-references.js';
+import type { Definition, Project } from '../definitions/model.js';
 import { IDENTITY_OFF } from '../definitions/parse-identity.js';
-import { assertNever } from '../diagnostics/assert-never.js';
 
 const IRRELEVANT = new Set(['loc', 'description', 'sync', 'schedule', 'maxExitFraction']);
-
-/** The names a condition refers to: traits (a multi-column SQL trait's `name.column` as `name`) and audiences. */
-function references(condition: Condition, out: Set<string>): void {
-  switch (condition.kind) {
-    case 'all':
-    case 'any':
-      for (const child of condition.children) references(child, out);
-      return;
-    case 'not':
-      references(condition.child, out);
-      return;
-    case 'quantifier':
-      references(condition.condition, out);
-      return;
-    case 'trait':
-      out.add(condition.trait.split('.')[0]);
-      return;
-    case 'in_audience':
-      out.add(condition.audience);
-      return;
-    case 'performed':
-    case 'funnel':
-      return;
-    default:
-      assertNever(condition);
-  }
-}
 
 /** The definition and every definition it reaches through trait and audience references, by name. */
 export function dependencyClosure(project: Project, name: string): Definition[] {
@@ -55,7 +28,7 @@ export function dependencyClosure(project: Project, name: string): Definition[] 
       out.push(d);
       if (d.kind !== 'audience') continue;
       const refs = new Set<string>();
-      references(d.where, refs);
+      conditionReferences(d.where, refs);
       pending.push(...refs);
     }
   }

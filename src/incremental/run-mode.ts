@@ -8,6 +8,7 @@ export type RunModeReason =
   | 'requested' // quorum run --full
   | 'disabled' // incremental.enabled: false
   | 'first_run' // no committed snapshot yet
+  | 'new_destination' // its sync names a destination its snapshot was not sent to: that one gets every member (snapshot-targets.ts)
   | 'dependencies_changed' // the dependency hash differs from the one the snapshot was computed with
   | 'dependencies_unknown' // the snapshot was committed without a dependency hash (an older state, a repair)
   | 'as_of_earlier' // as_of before the previous run's: partials cannot be un-merged
@@ -32,6 +33,8 @@ export interface RunModeInput {
   readonly requestedFull: boolean;
   readonly incrementalEnabled: boolean;
   readonly fullEverySeconds: number | null;
+  /** destinations the definition's sync names that its committed snapshot was not sent to */
+  readonly newDestinations?: readonly string[];
 }
 
 export interface RunModeDecision {
@@ -48,6 +51,9 @@ export function chooseRunMode(input: RunModeInput): RunModeDecision {
   if (input.requestedFull) return full('requested', 'quorum run --full');
   if (!input.incrementalEnabled) return full('disabled', 'incremental.enabled is false in quorum.yml');
   if (previous === null) return full('first_run', 'the first run: no snapshot was committed before');
+  if (input.newDestinations !== undefined && input.newDestinations.length > 0) {
+    return full('new_destination', `the destination ${input.newDestinations.join(', ')} is new to it: it gets every current member, read in full`);
+  }
   if (previous.dependencyHash === null) return full('dependencies_unknown', 'the committed snapshot records no dependency hash');
   if (previous.dependencyHash !== input.dependencyHash) {
     return full('dependencies_changed', 'the definition, a definition it uses, or the quorum.yml keys it depends on changed since the last run');

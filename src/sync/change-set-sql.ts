@@ -171,7 +171,7 @@ export interface StagedEntries {
 export const NOTHING_STAGED: StagedEntries = { staging: { schema: null, name: 'staging' }, names: new Set() };
 
 /** Staging's entity rows (users = false) or user rows (true) of `name`: what entered on its first run. */
-function stagedRows(staging: TableRef, name: string, users: boolean): TransitionRows {
+export function stagedRows(staging: TableRef, name: Which, users: boolean): TransitionRows {
   return {
     from: from(staging, 's'),
     joins: [],

@@ -13,6 +13,7 @@ import type { Statements } from '../warehouse/connection.js';
 import type { RunStamp, SyncDefinition } from './diff-sql.js';
 import type { RunRequest } from './run-types.js';
 import { countRowsRead } from '../incremental/rows-read.js';
+import { newTargets, readSnapshotTargets } from './snapshot-targets.js';
 import { STATE_FORMAT_VERSION } from './state-format.js';
 import { inList, stateTable, toIso, type StateWriter } from './state-sql.js';
 
@@ -58,6 +59,7 @@ export function decideRunModes(
   previous: ReadonlyMap<string, PreviousRun>,
   asOf: string,
   requestedFull: boolean,
+  fresh: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Map<string, DefinitionMode> {
   const settings = project.config.incremental ?? INCREMENTAL_DEFAULTS;
   const out = new Map<string, DefinitionMode>();
@@ -71,6 +73,7 @@ export function decideRunModes(
       requestedFull,
       incrementalEnabled: settings.enabled,
       fullEverySeconds: settings.fullEverySeconds,
+      newDestinations: [...(fresh.get(d.name) ?? [])],
     });
     out.set(d.name, { ...decision, dependencyHash: hash, fullAsOf: decision.mode === 'full' ? asOf : (before?.fullAsOf ?? null) });
   }
@@ -120,10 +123,11 @@ export function modeFields(
   return { mode: m.mode, mode_reason: m.reason, rows_read: rowsRead.get(name) ?? null };
 }
 
-/** A run's modes, and rows_read where it was asked for. */
+/** A run's modes, rows_read where it was asked for, and the destinations new to each definition (snapshot-targets.ts). */
 export interface RunModes {
   readonly modes: ReadonlyMap<string, DefinitionMode>;
   readonly rowsRead: ReadonlyMap<string, number>;
+  readonly newTargets: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -136,10 +140,14 @@ export async function runModes(request: RunRequest, definitions: readonly SyncDe
   const schema = project.config.stateSchema;
   const hasTable = state === 'current' || (state === 'readable' && (await connection.readTables(schema)).has('run_modes'));
   const previous = state === 'none' ? new Map<string, PreviousRun>() : await readPreviousRuns(connection, connection.dialect.printer, schema, hasTable);
-  const modes = decideRunModes(project, definitions, previous, asOf, request.full ?? false);
+  // A dry run on a state older than format 7 reads no record: no destination is new to it.
+  const targetsKept = state === 'current' || (state === 'readable' && (await connection.readTables(schema)).has('snapshot_targets'));
+  const recorded = targetsKept ? await readSnapshotTargets(connection, connection.dialect.printer, schema) : new Map<string, Set<string>>();
+  const fresh = newTargets(definitions, recorded, (name) => previous.has(name));
+  const modes = decideRunModes(project, definitions, previous, asOf, request.full ?? false, fresh);
   // With `engineCounts`, the incremental engine counts what it reads for the definitions decided
   // incremental (record-modes-step.ts reports that): a COUNT of their whole tables would be thrown away.
   const counted = definitions.filter((d) => !engineCounts || modes.get(d.name)?.mode !== 'incremental').map((d) => d.name);
   const rowsRead = request.countRowsRead && counted.length > 0 ? await countRowsRead(connection, project, request.catalog, asOf, counted) : new Map<string, number>();
-  return { modes, rowsRead };
+  return { modes, rowsRead, newTargets: fresh };
 }

@@ -18,8 +18,10 @@ import { STATE_TABLES } from './state-tables.js';
 // messageId is sent as stored), so undelivered calls go out with the ids they were written with.
 // Format 6 adds `outbox_generations`: a first run's calls of a user-level definition as one record,
 // expanded from the snapshot (outbox-generations.ts); an older state has none, so its outbox reads
-// as before.
-export const STATE_FORMAT_VERSION = 6;
+// as before. Format 7 adds `snapshot_targets`, the destinations each snapshot was sent to
+// (snapshot-targets.ts); a definition an older state records none for sends no backfill, and its
+// next run records them.
+export const STATE_FORMAT_VERSION = 7;
 
 
 /** The `meta` keys. */

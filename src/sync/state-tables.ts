@@ -63,6 +63,18 @@ export const STATE_TABLES = {
     ],
     primaryKey: ['definition'],
   },
+  snapshot_targets: {
+    name: 'snapshot_targets',
+    description:
+      "for every definition, the destinations its calls went to when its current snapshot was committed (state format 7): a destination a definition's sync names and this table does not is new to it, and its next run sends that destination every current member (or value) as entered, the others only the changes",
+    columns: [
+      column('definition', 'string'),
+      column('destination', 'string'),
+      column('run_id', 'string'), // the run that recorded it
+    ],
+    primaryKey: ['definition', 'destination'],
+    addedIn: 7,
+  },
   staging: {
     name: 'staging',
     description: "the new result of a run, written by the compiled statement inside the run's transaction and emptied before it commits",

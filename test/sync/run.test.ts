@@ -305,7 +305,7 @@ describe('state files', () => {
     expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(lines.length);
     const tables = await withSession(dir, async (s) => [...(await s.connection.readTables('quorum_state')).keys()].sort());
     // staging and changes are the session's temporary tables on DuckDB: not in the schema
-    expect(tables).toEqual(['lock', 'meta', 'outbox', 'outbox_generation_rows', 'outbox_generations', 'outbox_heads', 'run_modes', 'runs', 'snapshot_runs', 'snapshot_users', 'snapshots', 'verifications']);
+    expect(tables).toEqual(['lock', 'meta', 'outbox', 'outbox_generation_rows', 'outbox_generations', 'outbox_heads', 'run_modes', 'runs', 'snapshot_runs', 'snapshot_targets', 'snapshot_users', 'snapshots', 'verifications']);
   });
 });
 

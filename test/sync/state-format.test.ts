@@ -34,8 +34,10 @@ const FORMAT_3_TABLES = ['run_modes', 'verifications'];
 const FORMAT_4_TABLES = ['outbox_heads'];
 /** The tables format 6 added (a first run's calls by generation). */
 const FORMAT_6_TABLES = ['outbox_generations', 'outbox_generation_rows'];
+/** The table format 7 added (the destinations each snapshot was sent to). */
+const FORMAT_7_TABLES = ['snapshot_targets'];
 /** What `meta` says once a run has upgraded a state. */
-const CURRENT_FORMAT = '6';
+const CURRENT_FORMAT = '7';
 /** Forward, back, forward, back, and the same instant twice. */
 const HISTORY = [AS_OFS[1], AS_OFS[3], AS_OFS[0], AS_OFS[5], AS_OFS[3], AS_OFS[3], AS_OFS[4]];
 
@@ -78,7 +80,7 @@ async function outboxAsFormat4(dir: string): Promise<Map<string, string>> {
     await s.connection.execute(`UPDATE ${S}.outbox SET message_id = 'stored-' || CAST(sequence AS VARCHAR), delivered_at = NULL`);
     await s.connection.execute(`UPDATE ${S}.outbox_heads SET head = regexp_replace(head, ',"generation":"[0-9]+"', '')`);
     await s.connection.execute(`ALTER TABLE ${S}.outbox ALTER COLUMN message_id SET NOT NULL`);
-    for (const t of FORMAT_6_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+    for (const t of [...FORMAT_6_TABLES, ...FORMAT_7_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
     await s.connection.execute(`UPDATE ${S}.meta SET value = '4' WHERE key = 'format_version'`);
     const heads = await s.connection.query(`SELECT count(*) AS n FROM ${S}.outbox_heads WHERE head LIKE '%"generation"%'`);
     expect(Number(heads[0].n)).toBe(0);
@@ -97,7 +99,7 @@ async function downgradeToFormat1(dir: string): Promise<void> {
     // format 1 kept staging in the schema; the change set's scratch table came later (and is now the session's)
     await s.connection.execute(`CREATE TABLE IF NOT EXISTS ${S}.staging (definition VARCHAR NOT NULL, entity_id VARCHAR NOT NULL, user_id VARCHAR, value VARCHAR, position BIGINT)`);
     await s.connection.execute(`DROP TABLE IF EXISTS ${S}.changes`);
-    for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+    for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES, ...FORMAT_7_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
     for (const c of ['generation', 'row_count', 'user_count']) await s.connection.execute(`ALTER TABLE ${S}.snapshot_runs DROP COLUMN ${c}`);
   });
   expect(await catalog(dir)).toEqual(FORMAT_1);
@@ -179,21 +181,21 @@ describe('state format 1 is upgraded, not called damaged', () => {
     await runAt(dir, AS_OFS[3]);
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
     // format 1's staging is left in the schema, unused: DuckDB's scratch tables are the session's
-    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', ...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES].sort());
+    expect(Object.keys(await catalog(dir)).sort()).toEqual([...Object.keys(FORMAT_1), 'meta', ...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES, ...FORMAT_7_TABLES].sort());
   }, 60_000);
 });
 
-describe('state format 2 is upgraded to 6, not called damaged', () => {
-  it('the next run creates the tables of formats 3, 4 and 6 and writes the version; without them a format-4 state is damaged', async () => {
+describe('state format 2 is upgraded to 7, not called damaged', () => {
+  it('the next run creates the tables of formats 3, 4, 6 and 7 and writes the version; without them a format-4 state is damaged', async () => {
     const dir = await deployment('format-2');
     await runAt(dir, AS_OFS[1], LEGACY_OUTBOX);
     await withSession(dir, async (s) => {
-      for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+      for (const t of [...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES, ...FORMAT_7_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
       await s.connection.execute(`UPDATE ${S}.meta SET value = '2' WHERE key = 'format_version'`);
     });
     expect((await cliIn(dir, 'state', 'check')).code).toBe(0);
     await runAt(dir, AS_OFS[3]);
-    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining([...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES]));
+    expect(Object.keys(await catalog(dir))).toEqual(expect.arrayContaining([...FORMAT_3_TABLES, ...FORMAT_4_TABLES, ...FORMAT_6_TABLES, ...FORMAT_7_TABLES]));
     const meta = await withSession(dir, (s) => s.connection.query(`SELECT value FROM ${S}.meta WHERE key = 'format_version'`));
     expect(meta).toEqual([{ value: CURRENT_FORMAT }]);
     await withSession(dir, (s) => s.connection.execute(`DROP TABLE ${S}.verifications`));
@@ -279,11 +281,11 @@ describe('state format 4 is upgraded to 6, not called damaged', () => {
   }, 90_000);
 
   it('a state newer than this quorum is refused with an error naming both formats', async () => {
-    const [dir] = await deploymentsAfter(['format-7'], [AS_OFS[1]]);
-    await withSession(dir, (s) => s.connection.execute(`UPDATE ${S}.meta SET value = '7' WHERE key = 'format_version'`));
+    const [dir] = await deploymentsAfter(['format-8'], [AS_OFS[1]]);
+    await withSession(dir, (s) => s.connection.execute(`UPDATE ${S}.meta SET value = '8' WHERE key = 'format_version'`));
     const check = await cliIn(dir, 'state', 'check');
     expect(check.code).not.toBe(0);
-    expect(check.stdout + check.stderr).toContain(`state schema "${S}" has state format 7, written by a newer quorum; this one reads format ${CURRENT_FORMAT}`);
+    expect(check.stdout + check.stderr).toContain(`state schema "${S}" has state format 8, written by a newer quorum; this one reads format ${CURRENT_FORMAT}`);
   }, 60_000);
 });
 
@@ -301,7 +303,7 @@ describe('state format 5 is upgraded to 6, not called damaged', () => {
     }
     await writeProject(dir, { endpoint: `${receiver.url}/format-5`, noWarehouse: true });
     await withSession(dir, async (s) => {
-      for (const t of FORMAT_6_TABLES) await s.connection.execute(`DROP TABLE ${S}.${t}`);
+      for (const t of [...FORMAT_6_TABLES, ...FORMAT_7_TABLES]) await s.connection.execute(`DROP TABLE ${S}.${t}`);
       await s.connection.execute(`UPDATE ${S}.meta SET value = '5' WHERE key = 'format_version'`);
     });
     const check = await cliIn(dir, 'state', 'check', '--json');

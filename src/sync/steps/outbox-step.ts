@@ -10,6 +10,8 @@ import { changeSetTransitions } from '../change-set-sql.js';
 import { writeOutboxGeneration } from '../outbox-generations.js';
 import { writeOutboxHead } from '../outbox-heads.js';
 import { nextGenerations, outboxHighWater, readSnapshotRecords } from '../snapshot-records.js';
+import { everyoneEntered, recordSnapshotTargets } from '../snapshot-targets.js';
+import type { RunModes } from '../run-modes.js';
 import { stateRefs, stateTable, type StateWriter } from '../state-sql.js';
 import type { Guarded } from './guardrail-step.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
@@ -28,17 +30,25 @@ export interface OutboxWritten {
  */
 export const OUTBOX_SLICE_ROWS = 100_000;
 
-export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Diffed, 'staged'> & Partial<Pick<Diffed, 'counts'>>, OutboxWritten> = {
+export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Diffed, 'staged'> & Partial<Pick<Diffed, 'counts'>> & { readonly runModes?: Pick<RunModes, 'newTargets'> }, OutboxWritten> = {
   name: 'outbox',
-  run: async ({ request, tx, schema, definitions, passing, stamp, staged, counts }) => {
+  run: async ({ request, tx, schema, definitions, passing, stamp, staged, counts, runModes }) => {
     const sliceRows = request.outboxSliceRows ?? OUTBOX_SLICE_ROWS;
     const generations = nextGenerations(await readSnapshotRecords(tx, tx.printer, schema), definitions);
     const outbox = stateTable(schema, 'outbox');
+    const refs = stateRefs(schema);
     const transitions = changeSetTransitions(stateTable(schema, 'changes'), staged);
     let high = (await outboxHighWater(tx, tx.printer, schema)) ?? 0;
     for (const d of passing) {
-      for (const insert of outboxInserts(outbox, stateRefs(schema), d, stamp, generations.get(d.name)!, transitions)) {
-        const expected = counts?.get(d.name)?.[insert.transition];
+      // A destination new to the definition is told every current member; the others, the changes.
+      const fresh = runModes?.newTargets.get(d.name) ?? new Set<string>();
+      const told = { ...d, targets: d.targets.filter((t) => !fresh.has(t.destination)) };
+      const backfilled = { ...d, targets: d.targets.filter((t) => fresh.has(t.destination)) };
+      const inserts = [
+        ...outboxInserts(outbox, refs, told, stamp, generations.get(d.name)!, transitions).map((insert) => ({ insert, expected: counts?.get(d.name)?.[insert.transition] })),
+        ...outboxInserts(outbox, refs, backfilled, stamp, generations.get(d.name)!, everyoneEntered(refs)).map((insert) => ({ insert, expected: undefined })),
+      ];
+      for (const { insert, expected } of inserts) {
         // Nothing to write (a first run's exits and changes, say): the insert and its high-water read are not sent.
         if (expected === 0 && insert.byEntity) continue;
         const after =
@@ -50,6 +60,7 @@ export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Dif
         crashPoint('outbox-written');
       }
     }
+    await recordSnapshotTargets(tx, schema, passing, stamp.runId);
     return { generations };
   },
 };

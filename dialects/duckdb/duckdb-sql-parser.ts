@@ -61,7 +61,8 @@ async function parseDuckDb(sql: string): Promise<ParsedSql> {
   for (const node of objectNodes(root)) {
     // a TABLE_FUNCTION comes before its function node in this depth-first walk
     if (node.type === 'TABLE_FUNCTION') tableFunctions.add(node.function);
-    if (node.class === 'FUNCTION' && typeof node.function_name === 'string') {
+    // a function called as a window function is a WINDOW node: `getenv('HOME') OVER ()` parses
+    if ((node.class === 'FUNCTION' || node.class === 'WINDOW') && typeof node.function_name === 'string') {
       const name = [node.catalog, node.schema, node.function_name].filter((p) => typeof p === 'string' && p !== '').join('.').toLowerCase();
       const why = tableFunctions.has(node) ? (duckDbDeniedTableFunction(name) ?? undefined) : undefined;
       functions.push({ name, offset: charOffsetOfByte(sql, node.query_location), ...(why === undefined ? {} : { why }) });

@@ -123,6 +123,7 @@ describe('dialect specifics', () => {
     ['duckdb', "select user_id, 1 as t from x, enable_logging(storage = 'file', storage_path = 'logs')", 'enable_logging()'],
     ['duckdb', "select user_id, 1 as t from read_text('x')", 'read_text(), which reads files'],
     ['duckdb', "select user_id, getvariable('v') as t from x", 'getvariable(), which reads settings'],
+    ['duckdb', "select user_id, getenv('HOME') over () as t from x", 'getenv(), which reads the environment'],
     ['postgres', "select user_id, (select count(*) from ts_stat('select to_tsvector(payload) from quorum.outbox')) as t from x", 'ts_stat(), which runs SQL given as a string'],
     ['postgres', "select user_id, ts_rewrite(to_tsquery('a'), 'select a, b from pg_authid')::text as t from x", 'ts_rewrite()'],
     ['postgres', 'select user_id, 1 as t from x, pg_hba_file_rules()', 'pg_hba_file_rules(), which describes or acts on the server'],

@@ -33,6 +33,8 @@ export interface DeliveryReport {
   /** Calls left in the outbox for a destination that failed (or rejected as too large). */
   readonly failed: Record<string, number>;
   readonly errors: string[];
+  /** The errors naming a corrupt call set aside, by `destination sequence`: a later delivery's name for the same call supersedes it. */
+  readonly corrupt: Record<string, string>;
 }
 
 export interface DeliveryOptions {
@@ -51,7 +53,7 @@ export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryR
   // diff stage took up to twice its time (BENCHMARKS.md, "Peak memory below 300 MB").
   await options.connection.releaseFreedMemory?.();
   const writer = new StateWriter(options.connection.dialect.printer, options.connection);
-  const report: DeliveryReport = { delivered: {}, failed: {}, errors: [] };
+  const report: DeliveryReport = { delivered: {}, failed: {}, errors: [], corrupt: {} };
   const turns = new StatementTurns();
   await Promise.all(
     (await waitingByDestination(writer, options.schema)).map(async ({ destination: name, waiting }) => {

@@ -206,13 +206,14 @@ export class HeldCalls {
   }
 
   /** Into the delivery report: each corrupt call named, with what waits behind it. */
-  report(destination: string, report: { failed: Record<string, number>; errors: string[] }): void {
+  report(destination: string, report: { failed: Record<string, number>; errors: string[]; corrupt: Record<string, string> }): void {
     for (const [entity, h] of this.byEntity) {
       report.failed[destination] = (report.failed[destination] ?? 0) + 1 + h.waiting;
-      report.errors.push(
+      const message =
         `destination "${destination}": outbox call ${h.messageId} (sequence ${h.sequence}, entity ${JSON.stringify(entity)}) is corrupt and set aside; ` +
-          `${h.waiting} later calls of that entity wait behind it. Its last_error says why; fix or delete the row (docs/operating.md, "State integrity")`,
-      );
+        `${h.waiting} later calls of that entity wait behind it. Its last_error says why; fix or delete the row (docs/operating.md, "State integrity")`;
+      report.errors.push(message);
+      report.corrupt[`${destination} ${h.sequence}`] = message;
     }
   }
 }

@@ -25,5 +25,7 @@ function mergeReports(a: DeliveryReport, b: DeliveryReport, more: readonly strin
   // The second delivery tries every destination that still has calls waiting, so what it says
   // failed is what is left; a destination that failed first and then caught up is not failed.
   const failed: Record<string, number> = { ...b.failed };
-  return { delivered, failed, errors: [...a.errors, ...b.errors, ...more] };
+  // a corrupt call both deliveries held is named once, as the second saw it (with this run's calls behind it)
+  const superseded = new Set(Object.entries(a.corrupt).filter(([call]) => call in b.corrupt).map(([, message]) => message));
+  return { delivered, failed, errors: [...a.errors.filter((e) => !superseded.has(e)), ...b.errors, ...more] };
 }

@@ -4,8 +4,16 @@
 // Before state format 7 it heard of the next changes alone (an audit on 5 December). Checked against
 // deployments that never changed their destinations, with the incremental engine off and on.
 import { describe, expect, it } from 'vitest';
-import { receiverForFile, runAt, tempDir } from './support/harness.js';
-import { AS_OFS, enableIncremental, writeProject } from './support/project.js';
+import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
+import { postgres } from '../../dialects/postgres/index.js';
+import type { Project } from '../../src/definitions/model.js';
+import { readCatalog } from '../../src/evaluation/evaluate.js';
+import { run } from '../../src/sync/run.js';
+import { selectDefinitions } from '../../src/sync/select.js';
+import { FAST_RETRY, receiverForFile, runAt, tempDir } from './support/harness.js';
+import { pgliteProject } from './support/pglite-second-run.js';
+import { loadIntoPostgres } from './support/postgres-data.js';
+import { AS_OFS, enableIncremental, makeDataset, writeProject } from './support/project.js';
 import type { ReceivedCall } from './support/receiver.js';
 
 const receiverOf = receiverForFile();
@@ -85,5 +93,31 @@ describe.each([false, true])('a destination new to definitions (incremental engi
     const again = since(`${mode}-readded-second`, before);
     expect(again.length).toBeGreaterThan(20);
     expect(sorted(again, withoutId)).toEqual(sorted(receiverOf().calls(`${mode}-fresh2-second`), withoutId));
+  }, 120_000);
+});
+
+// The same on PGlite, a real Postgres: the backfill's statements read staging as a first run does.
+describe('a destination new to definitions, on PGlite', () => {
+  it('gets every current member once, as a first run at that as_of would send it', async () => {
+    const added = await pgliteProject('new-destination-pg', receiverOf(), (dir) => deployment('pg-added', false, false, dir).then(() => undefined));
+    const withSecond = await pgliteProject('new-destination-pg2', receiverOf(), (dir) => deployment('pg-added', false, true, dir).then(() => undefined));
+    const fresh = await pgliteProject('new-destination-pg3', receiverOf(), (dir) => deployment('pg-fresh', false, true, dir).then(() => undefined));
+    const runOn = async (steps: readonly (readonly [Project, string])[]) => {
+      const connection = await PgliteConnection.open(postgres);
+      try {
+        await loadIntoPostgres(connection.db, 'app', makeDataset());
+        for (const [project, asOf] of steps) {
+          const catalog = await readCatalog(connection, project);
+          await run({ connection, project, catalog, asOf, definitions: selectDefinitions(project, []), destinationOptions: { retry: FAST_RETRY } });
+        }
+      } finally {
+        await connection.close();
+      }
+    };
+    await runOn([[added, AS_OFS[0]], [withSecond, AS_OFS[1]]]);
+    await runOn([[fresh, AS_OFS[1]]]);
+    const backfill = receiverOf().calls('pg-added-second');
+    expect(backfill.length).toBeGreaterThan(20);
+    expect(sorted(backfill, withoutId)).toEqual(sorted(receiverOf().calls('pg-fresh-second'), withoutId));
   }, 120_000);
 });

@@ -31,6 +31,8 @@ describe('chooseRunMode', () => {
     expect(reason({ dependencyHash: 'h2' })).toMatchObject({ mode: 'full', reason: 'dependencies_changed' });
     expect(reason({ previous: { ...base.previous!, dependencyHash: null } })).toMatchObject({ mode: 'full', reason: 'dependencies_unknown' });
     expect(reason({ asOf: '2024-05-31T23:59:59.999Z' })).toMatchObject({ mode: 'full', reason: 'as_of_earlier' });
+    expect(reason({ newDestinations: ['crm'] })).toMatchObject({ mode: 'full', reason: 'new_destination' });
+    expect(reason({ newDestinations: [] })).toMatchObject({ mode: 'incremental' });
   });
 
   it('runs full when as_of is more than full_every after the last full run, not at exactly full_every', () => {
@@ -46,6 +48,8 @@ describe('chooseRunMode', () => {
     expect(reason({ requestedFull: true, incrementalEnabled: false, previous: null }).reason).toBe('requested');
     expect(reason({ incrementalEnabled: false, previous: null }).reason).toBe('disabled');
     expect(reason({ previous: null, dependencyHash: 'h2' }).reason).toBe('first_run');
+    // a first run sends every member to every destination anyway
+    expect(reason({ previous: null, newDestinations: ['crm'] }).reason).toBe('first_run');
     expect(reason({ dependencyHash: 'h2', asOf: '2024-01-01T00:00:00.000Z' }).reason).toBe('dependencies_changed');
   });
 });

@@ -35,6 +35,7 @@ const SLOWEST_FIRST = [
   'test/engines/identity-membership.test.ts',
   'test/testing/quorum-test.test.ts',
   'test/engines/exact-sums.test.ts',
+  'test/sync/new-destination.test.ts',
   'test/demo/demo-project.test.ts',
   'test/sync/outbox-heads-check.test.ts',
 ];

@@ -54,7 +54,8 @@ describe.each([false, true])('a destination new to definitions (incremental engi
     const firstBefore = receiverOf().calls(`${mode}-added-first`).length;
     const neverBefore = receiverOf().calls(`${mode}-never-first`).length;
     const alwaysBefore = receiverOf().calls(`${mode}-always-second`).length;
-    const output = await runAt(dir, AS_OFS[1]);
+    // written in slices of 7 entities where an insert allows it, as a large backfill would be
+    const output = await runAt(dir, AS_OFS[1], { outboxSliceRows: 7 });
     await runAt(never, AS_OFS[1]);
     await runAt(always, AS_OFS[1]);
     if (incremental) expect(output.definitions.map((d) => d.mode_reason)).toEqual(output.definitions.map(() => 'new_destination'));

@@ -46,7 +46,11 @@ export const outboxStep: RunStep<RunContext & InTransaction & Guarded & Pick<Dif
       const backfilled = { ...d, targets: d.targets.filter((t) => fresh.has(t.destination)) };
       const inserts = [
         ...outboxInserts(outbox, refs, told, stamp, generations.get(d.name)!, transitions).map((insert) => ({ insert, expected: counts?.get(d.name)?.[insert.transition] })),
-        ...outboxInserts(outbox, refs, backfilled, stamp, generations.get(d.name)!, everyoneEntered(refs)).map((insert) => ({ insert, expected: undefined })),
+        // every staged entity enters (so a large one is written in slices), nothing exits or changes
+        ...outboxInserts(outbox, refs, backfilled, stamp, generations.get(d.name)!, everyoneEntered(refs)).map((insert) => ({
+          insert,
+          expected: insert.transition === 'entered' ? counts?.get(d.name)?.size : 0,
+        })),
       ];
       for (const { insert, expected } of inserts) {
         // Nothing to write (a first run's exits and changes, say): the insert and its high-water read are not sent.

@@ -3,7 +3,7 @@
 // part, one statement so that it reads one consistent picture even while another run commits:
 //
 //   every definition with snapshot rows has a record in snapshot_runs, with a generation;
-//   its rows in snapshots and snapshot_users are as many as the record says;
+//   its rows in snapshots and snapshot_users are as many as the record says, one per entity in snapshots;
 //   meta holds the state-format version;
 //   the outbox (with its records by generation) still holds the last sequence written (pruning keeps it);
 //   the runs table still holds the last run that committed.
@@ -45,6 +45,8 @@ export function consistencyQuery(schema: string, skip: ReadonlySet<string> = new
     ['snapshot_runs', branch(schema, 'snapshot_runs', 'user_count', definition, col('user_count'), NULL)],
     ['snapshot_runs', branch(schema, 'snapshot_runs', 'generation', definition, col('generation'), NULL)],
     ['snapshots', branch(schema, 'snapshots', 'rows', definition, COUNT, NULL, { groupBy: [definition] })],
+    // an entity id edited by hand into another's keeps the count and doubles that entity
+    ['snapshots', branch(schema, 'snapshots', 'entities', definition, aggregate('count_distinct', col('entity_id')), NULL, { groupBy: [definition] })],
     ['snapshot_users', branch(schema, 'snapshot_users', 'users', definition, COUNT, NULL, { groupBy: [definition] })],
     ['outbox', branch(schema, 'outbox', 'outbox_max', NULL, aggregate('max', col('sequence')), NULL)],
     // A first run's record by generation holds sequences up to its last (outbox-generations.ts).
@@ -65,7 +67,7 @@ export interface Recorded {
 /** What the state holds, as the consistency query reads it. */
 export interface StateFacts {
   readonly recorded: ReadonlyMap<string, Recorded>;
-  readonly actual: ReadonlyMap<string, { readonly rows: number; readonly users: number }>;
+  readonly actual: ReadonlyMap<string, { readonly rows: number; readonly users: number; readonly entities: number | null }>;
   readonly meta: ReadonlyMap<string, string>;
   readonly outboxMax: number | null;
   readonly runs: number;
@@ -75,7 +77,7 @@ export interface StateFacts {
 export async function readFacts(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string, skip: ReadonlySet<string> = new Set()): Promise<StateFacts> {
   const rows = await target.query(printer.print(consistencyQuery(schema, skip)));
   const recorded = new Map<string, Recorded>();
-  const actual = new Map<string, { rows: number; users: number }>();
+  const actual = new Map<string, { rows: number; users: number; entities: number | null }>();
   const meta = new Map<string, string>();
   let outboxMax: number | null = null;
   let runs = 0;
@@ -91,8 +93,8 @@ export async function readFacts(target: Pick<Statements, 'query'>, printer: SqlP
       else if (measure === 'user_count') entry.userCount = n;
       else entry.generation = n;
       recorded.set(name, entry);
-    } else if (measure === 'rows' || measure === 'users') {
-      const entry = actual.get(name) ?? { rows: 0, users: 0 };
+    } else if (measure === 'rows' || measure === 'users' || measure === 'entities') {
+      const entry = actual.get(name) ?? { rows: 0, users: 0, entities: null };
       entry[measure] = n ?? 0;
       actual.set(name, entry);
     } else if (measure === 'outbox_max') outboxMax = n === null ? outboxMax : Math.max(outboxMax ?? n, n);
@@ -123,7 +125,7 @@ export function checkFacts(schema: string, facts: StateFacts, skip: ReadonlySet<
   const snapshotsReadable = !['snapshot_runs', 'snapshots', 'snapshot_users'].some((t) => skip.has(t));
   for (const name of snapshotsReadable ? [...new Set([...recorded.keys(), ...actual.keys()])].sort() : []) {
     const r = recorded.get(name);
-    const a = actual.get(name) ?? { rows: 0, users: 0 };
+    const a = actual.get(name) ?? { rows: 0, users: 0, entities: null };
     const q = JSON.stringify(name);
     if (r === undefined) {
       problems.push({ table: 'snapshot_runs', definition: name, message: `snapshot_runs has no record of the snapshot of ${q} (${a.rows} rows in snapshots)` });
@@ -135,6 +137,8 @@ export function checkFacts(schema: string, facts: StateFacts, skip: ReadonlySet<
     }
     if (a.rows !== r.rowCount) {
       problems.push({ table: 'snapshots', definition: name, message: `snapshots holds ${a.rows} rows of ${q}, its committed snapshot had ${r.rowCount}` });
+    } else if (a.entities !== null && a.entities < a.rows) {
+      problems.push({ table: 'snapshots', definition: name, message: `snapshots holds ${a.rows} rows of ${q} for only ${a.entities} entities: rows were changed outside quorum` });
     }
     if (a.users !== r.userCount) {
       problems.push({ table: 'snapshot_users', definition: name, message: `snapshot_users holds ${a.users} rows of ${q}, its committed snapshot had ${r.userCount}` });

@@ -50,6 +50,14 @@ const DAMAGES: Damage[] = [
     error: 'rows of "logins_3d", its committed snapshot had',
   },
   {
+    // found by an audit on 5 December: the counts still matched, and the next run re-sent entries
+    name: "snapshots: an entity id changed by hand into another's",
+    sql: [
+      `UPDATE ${S}.snapshots SET entity_id = (SELECT MIN(entity_id) FROM ${S}.snapshots WHERE definition = 'logins_3d') WHERE definition = 'logins_3d' AND entity_id = (SELECT MAX(entity_id) FROM ${S}.snapshots WHERE definition = 'logins_3d')`,
+    ],
+    error: 'rows of "logins_3d" for only',
+  },
+  {
     name: 'snapshots: a column dropped',
     sql: [`ALTER TABLE ${S}.snapshots DROP COLUMN as_of`],
     error: `table ${S}.snapshots has no column as_of`,

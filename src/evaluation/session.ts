@@ -1,5 +1,6 @@
 // Opening a project for a command: load and validate the definitions, connect to the warehouse,
 // read its catalog and check the definitions against it. Every failure is a Diagnostic.
+import type { Env } from '../definitions/env-placeholders.js';
 import { checkProject } from '../definitions/check-references.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
@@ -24,8 +25,8 @@ function throwIfErrors(diagnostics: readonly Diagnostic[]): void {
 }
 
 /** Definitions only, no warehouse: what `compile` and `validate --offline` need. */
-export async function openProject(root: string, dialects: DialectLookup): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
-  const loaded = await loadProject(root, { dialects });
+export async function openProject(root: string, dialects: DialectLookup, options: { readonly env?: Env } = {}): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
+  const loaded = await loadProject(root, { dialects, env: options.env });
   throwIfErrors(loaded.diagnostics);
   const diagnostics = [...loaded.diagnostics, ...checkProject(loaded.project!, OFFLINE_CATALOG)];
   throwIfErrors(diagnostics);

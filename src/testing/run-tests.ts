@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkProject } from '../definitions/check-references.js';
 import { reservedColumn } from '../definitions/checks/sql-traits-check.js';
+import { withPlaceholders } from '../definitions/env-placeholders.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
 import { DiagnosticsError, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -102,14 +103,6 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
     runCase(testCase, { fixtures: options.fixtures, project, catalog, schema, tables, rows: rows.get(testCase)!, sqlTraitProblems }),
   );
   return done({ files, diagnostics: sortDiagnostics(diagnostics), results, totalCases: cases.length });
-}
-
-/**
- * Tests never reach a destination or a real warehouse, so a `${VAR}` of quorum.yml that CI does
- * not set must not stop them: unset variables read as a placeholder.
- */
-function withPlaceholders(env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
-  return new Proxy(env, { get: (target, key) => (typeof key === 'string' ? (target[key] || `unset-${key}`) : undefined) });
 }
 
 interface SuiteContext {

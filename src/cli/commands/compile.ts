@@ -5,6 +5,7 @@ import type { Project } from '../../definitions/model.js';
 import { DiagnosticsError, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { compileSql, planFor, readCatalog } from '../../evaluation/evaluate.js';
 import { definitionNamed } from '../../evaluation/inspect.js';
+import { withPlaceholders } from '../../definitions/env-placeholders.js';
 import { connect, openProject } from '../../evaluation/session.js';
 import type { Plan } from '../../plan/plan.js';
 import { OFFLINE_CATALOG, type Catalog } from '../../warehouse/catalog.js';
@@ -45,7 +46,8 @@ export function registerCompile(program: Command): void {
     .option('--catalog', "read column types from the project's warehouse first (needs it reachable)")
     .action(async (name: string, options: { dialect?: string; catalog?: boolean }, command: Command) => {
       const g = globals(command);
-      const { project, diagnostics } = await openProject(g.project, dialectNamed);
+      // without --catalog nothing connects, so an unset ${VAR} is a placeholder (env-placeholders.ts)
+      const { project, diagnostics } = await openProject(g.project, dialectNamed, options.catalog ? {} : { env: withPlaceholders(process.env) });
       definitionNamed(project, name);
       // --dialect is checked by oneOf and warehouse.type by the config parser
       const dialect = dialectNamed(options.dialect ?? project.config.warehouse.type)!;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
 import { newRowIndexAdvice } from '../../evaluation/index-advice.js';
 import { openProject, openSession } from '../../evaluation/session.js';
+import { withPlaceholders } from '../../definitions/env-placeholders.js';
 import { sortDiagnostics } from '../../definitions/load-project.js';
 import type { Project } from '../../definitions/model.js';
 import { DiagnosticsError, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -27,7 +28,8 @@ export function registerValidate(program: Command): void {
     .action(async (options: { offline?: boolean }, command: Command) => {
       const g = globals(command);
       if (options.offline) {
-        const { project, diagnostics } = await openProject(g.project, dialectNamed);
+        // offline: nothing connects, so an unset ${VAR} is a placeholder (env-placeholders.ts)
+        const { project, diagnostics } = await openProject(g.project, dialectNamed, { env: withPlaceholders(process.env) });
         printValidation(project, await withTestFiles(project, diagnostics), { offline: true, json: g.json });
         return;
       }

@@ -263,7 +263,13 @@ export async function openDuckDb(dialect: Dialect, config: DuckDbWarehouse, opti
   // Settings that DuckDB takes only by SET are set on the only connection before the configuration
   // is locked; nothing runs on it in between.
   const { lock_configuration: _locked, ...unlocked } = DUCKDB_SANDBOX;
-  const instance = await DuckDBInstance.create(config.path, { ...settings, ...unlocked, ...(readOnly ? { access_mode: 'READ_ONLY' } : {}) });
+  const instance = await DuckDBInstance.create(config.path, { ...settings, ...unlocked, ...(readOnly ? { access_mode: 'READ_ONLY' } : {}) }).catch((cause: unknown) => {
+    // DuckDB's file lock is the embedded warehouse's run lock: a second run while one writes
+    // (quorum keeps its state in the same file) is state_locked, as the lock row says elsewhere
+    const text = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    if (text.includes('Could not set lock on file')) throw failure('state_locked', { rule: 'file', path: config.path, detail: text.replace(/^IO Error:\s*/, '') });
+    throw cause;
+  });
   const connection = await instance.connect();
   try {
     // SPEC §2: as_of and every window bound are UTC instants. quorum prints them as TIMESTAMP

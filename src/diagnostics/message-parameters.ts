@@ -257,7 +257,8 @@ export interface MessageParameters {
   readonly missing_env: { readonly what: string; readonly key: string; readonly variable: string };
   readonly state_locked:
     | { readonly rule: 'held'; readonly schema: string; readonly holder: string; readonly until: string }
-    | { readonly rule: 'lost'; readonly schema: string; readonly runId: string };
+    | { readonly rule: 'lost'; readonly schema: string; readonly runId: string }
+    | { readonly rule: 'file'; readonly path: string; readonly detail: string };
   readonly state_damaged: { readonly schema: string; readonly problems: readonly string[] };
   readonly state_newer: { readonly schema: string; readonly found: number; readonly reads: number };
   readonly mass_exit: { readonly definition: string; readonly detail: string | null };

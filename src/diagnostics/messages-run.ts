@@ -99,16 +99,27 @@ export const RUN_MESSAGES: Formatters<RunCode> = {
     message: `${p.what}: "${p.key}" reads the environment variable ${p.variable}, which is not set.`,
     hint: `set it before running quorum, e.g. export ${p.variable}=...; secrets enter quorum only through \${VAR}`,
   }),
-  state_locked: (p) =>
-    p.rule === 'held'
-      ? {
+  state_locked: (p) => {
+    switch (p.rule) {
+      case 'held':
+        return {
           message: `another quorum run (${p.holder}) holds the lock on state schema "${p.schema}" until ${p.until}`,
           hint: 'wait for it to finish; a run that died releases the lock when it expires (QUORUM_LOCK_TTL_SECONDS, default 900)',
-        }
-      : {
+        };
+      case 'lost':
+        return {
           message: `run ${p.runId} lost the lock on state schema "${p.schema}" (it expired and another run took it)`,
           hint: 'raise QUORUM_LOCK_TTL_SECONDS above the time a run takes',
-        },
+        };
+      case 'file':
+        return {
+          message: `another process has the DuckDB database ${p.path} open for writing, so this one cannot open it (${p.detail})`,
+          hint: 'wait for the other quorum run (or program) to finish: DuckDB lets one process at a time write a database file, and quorum keeps its state in it',
+        };
+      default:
+        return assertNever(p, 'lock problem');
+    }
+  },
   state_damaged: (p) => ({
     message: `state schema "${p.schema}" is damaged: ${p.problems.join('; ')}; nothing was sent`,
     hint: '`quorum state repair --from last` recomputes the damaged snapshots without sending anything; `--from empty` makes the next run send every member again (docs/operating.md, "State integrity")',

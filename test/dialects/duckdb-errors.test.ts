@@ -1,7 +1,8 @@
-// A statement that parsed and bound can still fail on the data: a SQL trait's cast of a value that
+// DuckDB's errors as the user reads them. A statement that parsed and bound can still fail on the data: a SQL trait's cast of a value that
 // does not fit, a function refusing its input. That is the warehouse refusing the definitions, a
 // warehouse_error with DuckDB's excerpt of the line, not a bug in quorum (an audit on 5 December
 // found `members` and `run` calling it one). Errors of quorum's own SQL (binding) stay as they are.
+import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,4 +51,24 @@ describe('DuckDB errors of evaluation', () => {
       expect(out.stderr).not.toContain('looks like a bug');
     }
   }, 120_000);
+});
+
+// docs: "a second run exits 1 with state_locked". On the embedded DuckDB the state lives in the
+// warehouse file, and DuckDB's own file lock stops the second process before quorum's lock row
+// can: that is state_locked too, naming the file (it was warehouse_unreachable, an audit found).
+describe('a DuckDB file another process writes', () => {
+  it('quorum run exits 1 with state_locked, naming the file', async () => {
+    const dir = await tempDir('duckdb-file-lock');
+    await writeProject(dir, { endpoint: 'http://127.0.0.1:9', dataset: makeDataset({ users: 3, accounts: 1, logins: 2 }) });
+    const holder = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'));
+    try {
+      const child = spawn(process.execPath, cliArgs('run', '--as-of', '2024-06-05', '--project', dir), { env: { ...process.env, QUORUM_TEST_WRITE_KEY: WRITE_KEY } });
+      const out = await childOutput(child);
+      expect(out.code, out.stderr).toBe(1);
+      expect(out.stderr).toContain('error[state_locked]: another process has the DuckDB database');
+      expect(out.stderr).toContain('warehouse.duckdb');
+    } finally {
+      holder.closeSync();
+    }
+  }, 60_000);
 });

@@ -42,8 +42,9 @@ export function printValidation(project: Project, diagnostics: readonly Diagnost
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  // Cells starting with = + - @ are quoted with a leading apostrophe so spreadsheets don't run them.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  // Cells starting with = + - @ are quoted with a leading apostrophe so spreadsheets don't run them;
+  // a number is no formula, and -5 stays a number a spreadsheet can add up.
+  const safe = typeof value !== 'number' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) || safe !== text ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

@@ -183,9 +183,15 @@ export async function memberList(ctx: InspectContext, name: string): Promise<Mem
   return { ...list, ids: kept.map((i) => ids[i]), values: trait ? kept.map((i) => values[i]) : null };
 }
 
+/**
+ * Whether `run` stages the entity's value (staging-sql.ts), so that preview's size is run's: a value
+ * that is not null, an empty list (`unique_list`'s value without events) included; a multi-column
+ * SQL trait's when any of its columns is not null.
+ */
 function hasValue(value: TraitValue | Record<string, TraitValue> | undefined): boolean {
   if (value === null || value === undefined) return false;
-  return !Array.isArray(value) || value.length > 0;
+  if (typeof value === 'object' && !Array.isArray(value)) return Object.values(value).some((field) => field !== null && field !== undefined);
+  return true;
 }
 
 export async function preview(ctx: InspectContext, name: string, sampleSize = 10): Promise<PreviewOutput> {

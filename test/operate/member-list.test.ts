@@ -99,6 +99,8 @@ function definitions(): Definition[] {
     trait('amount_sum', 'user', 'sum', 'amount'),
     trait('clicks', 'user', 'count', null),
     trait('account_labels', 'account', 'unique_list', 'label'),
+    // a user without events has [] (SPEC: unique_list without any), a value run stages and counts
+    trait('labels', 'user', 'unique_list', 'label'),
   ];
 }
 
@@ -127,8 +129,9 @@ async function expectSameOutput(ctx: InspectContext): Promise<void> {
     const objects = await members(ctx, name);
     const list = await memberList(ctx, name);
     expect(printed(() => printMemberList(list)), name).toBe(printed(() => printMembers(objects)));
-    // preview reads the list: its size and sample are what the object path gave
-    const withValue = objects.members.filter((m) => !('value' in m) || (m.value !== null && !(Array.isArray(m.value) && m.value.length === 0)));
+    // preview reads the list: its size and sample are the members run stages, [] included (an
+    // audit on 5 December found preview leaving empty lists out of its size, unlike run)
+    const withValue = objects.members.filter((m) => !('value' in m) || m.value !== null);
     const shown = await preview(ctx, name);
     expect({ size: shown.size, sample: shown.sample }, name).toEqual({ size: withValue.length, sample: withValue.slice(0, 10) });
   }
@@ -136,6 +139,9 @@ async function expectSameOutput(ctx: InspectContext): Promise<void> {
   const clickers = await memberList(ctx, 'clickers');
   expect(clickers.ids.length).toBe(TEXTS.filter((_, i) => i % 3 !== 2).length);
   expect(clickers.ids).toContain('emoji 😀');
+  const labels = await preview(ctx, 'labels');
+  expect(labels.size).toBe(TEXTS.length);
+  expect(labels.sample.some((m) => Array.isArray(m.value) && m.value.length === 0)).toBe(true);
 }
 
 describe('memberList prints what members printed', () => {
@@ -149,5 +155,13 @@ describe('memberList prints what members printed', () => {
   it('on PGlite', async () => {
     await engines.loadLite(dataset());
     await expectSameOutput(await context(engines.lite));
+  });
+});
+
+describe('CSV cells', () => {
+  // an audit on 5 December: a negative sum printed as the text "'-5", which a spreadsheet cannot add
+  it('defuse text that starts a formula, and leave numbers, negative ones included, as numbers', () => {
+    const out = printed(() => printMembers({ name: 'x', level: 'user', as_of: AS_OF, members: [{ id: '-minus', value: -5 }, { id: '=1+1', value: -0.5 }, { id: 'plain', value: '-text' }] }));
+    expect(out).toBe(`id,value\n"'-minus",-5\n"'=1+1",-0.5\nplain,"'-text"\n`);
   });
 });

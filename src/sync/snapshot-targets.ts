@@ -4,9 +4,12 @@
 // members already in: Engage sends a newly connected destination the whole audience. Here a
 // destination the definition's sync names and its snapshot was not sent to is new; the run
 // evaluates that definition in full and sends the new destination every current member (or value)
-// as entered, while the others get the changes (outbox-step.ts). A definition with no record (a
-// first run, or a state older than format 7) has no new destinations: a first run sends everyone
-// to every destination, and an upgraded state records its destinations on its next run.
+// as entered, while the others get the changes (outbox-step.ts). A definition whose sync named no
+// destination is recorded too, under the name "" (destination names are plain names, never empty):
+// an audience run first without a sync, then given one, is new to every destination it names. A
+// definition with no record (a first run, or a state older than format 7) has no new destinations:
+// a first run sends everyone to every destination, and an upgraded state records its destinations
+// on its next run.
 import { col, deleteFrom, FALSE, insertInto, select, str, tableOf, union } from '../sql/ast.js';
 import type { SqlPrinter } from '../sql/printer.js';
 import type { Statements } from '../warehouse/connection.js';
@@ -15,7 +18,10 @@ import { inList, stateTable, type StateRefs, type StateWriter } from './state-sq
 import type { SyncDefinition } from './sync-definition.js';
 import type { TransitionRows, TransitionSource, Which } from './transition-sql.js';
 
-/** Per definition, the destinations recorded for its committed snapshot. */
+/** The record of a snapshot whose definition's sync named no destination. */
+const SENT_NOWHERE = '';
+
+/** Per definition, the destinations recorded for its committed snapshot (an empty set: none). */
 export async function readSnapshotTargets(target: Pick<Statements, 'query'>, printer: SqlPrinter, schema: string): Promise<Map<string, Set<string>>> {
   const rows = await target.query(
     printer.print(
@@ -31,7 +37,9 @@ export async function readSnapshotTargets(target: Pick<Statements, 'query'>, pri
   const out = new Map<string, Set<string>>();
   for (const row of rows) {
     const name = String(row.definition);
-    out.set(name, (out.get(name) ?? new Set()).add(String(row.destination)));
+    const told = out.get(name) ?? new Set<string>();
+    if (row.destination !== SENT_NOWHERE) told.add(String(row.destination));
+    out.set(name, told);
   }
   return out;
 }
@@ -41,7 +49,7 @@ export function newTargets(definitions: readonly SyncDefinition[], recorded: Rea
   const out = new Map<string, Set<string>>();
   for (const d of definitions) {
     const told = recorded.get(d.name);
-    if (told === undefined || told.size === 0 || !committed(d.name)) continue;
+    if (told === undefined || !committed(d.name)) continue;
     const fresh = new Set(d.targets.map((t) => t.destination).filter((destination) => !told.has(destination)));
     if (fresh.size > 0) out.set(d.name, fresh);
   }
@@ -53,8 +61,10 @@ export async function recordSnapshotTargets(w: StateWriter, schema: string, pass
   if (passing.length === 0) return;
   const table = stateTable(schema, 'snapshot_targets');
   await w.run(deleteFrom(table, inList(col('definition'), passing.map((d) => d.name))));
-  const pairs = passing.flatMap((d) => [...new Set(d.targets.map((t) => t.destination))].map((destination) => ({ definition: d.name, destination })));
-  if (pairs.length === 0) return;
+  const pairs = passing.flatMap((d) => {
+    const destinations = d.targets.length === 0 ? [SENT_NOWHERE] : [...new Set(d.targets.map((t) => t.destination))];
+    return destinations.map((destination) => ({ definition: d.name, destination }));
+  });
   const rows = pairs.map((p) =>
     select({
       columns: [

@@ -3,6 +3,8 @@
 // destinations they already had get the changes only, and the new one only changes from then on.
 // Before state format 7 it heard of the next changes alone (an audit on 5 December). Checked against
 // deployments that never changed their destinations, with the incremental engine off and on.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PgliteConnection } from '../../dialects/postgres/pglite-connection.js';
 import { postgres } from '../../dialects/postgres/index.js';
@@ -27,6 +29,17 @@ async function deployment(name: string, incremental: boolean, second: boolean, d
   await writeProject(at, { endpoint: `${receiverOf().url}/${name}-first`, extraDestinations: { second: destination }, extraTargets: second ? SECOND : [], noWarehouse: dir !== undefined });
   if (incremental) await enableIncremental(at);
   return at;
+}
+
+/** The project's definitions with their `sync:` cut off: they run and are sent nowhere. */
+async function withoutSync(dir: string): Promise<void> {
+  for (const folder of ['audiences', 'traits']) {
+    for (const file of await readdir(path.join(dir, folder))) {
+      const at = path.join(dir, folder, file);
+      const text = await readFile(at, 'utf8');
+      await writeFile(at, text.slice(0, text.indexOf('\nsync:') + 1));
+    }
+  }
 }
 
 /** A call without its context.quorum.run_id, which names the deployment's run. */
@@ -94,6 +107,23 @@ describe.each([false, true])('a destination new to definitions (incremental engi
     const again = since(`${mode}-readded-second`, before);
     expect(again.length).toBeGreaterThan(20);
     expect(sorted(again, withoutId)).toEqual(sorted(receiverOf().calls(`${mode}-fresh2-second`), withoutId));
+  }, 120_000);
+
+  it('definitions that ran with no sync are sent every current member once one is added', async () => {
+    const mode = incremental ? 'inc' : 'full';
+    const dir = await deployment(`${mode}-unsynced`, incremental, true);
+    await withoutSync(dir);
+    await runAt(dir, AS_OFS[0]);
+    await deployment(`${mode}-unsynced`, incremental, true, dir);
+    const output = await runAt(dir, AS_OFS[1]);
+    if (incremental) expect(output.definitions.map((d) => d.mode_reason)).toEqual(output.definitions.map(() => 'new_destination'));
+    const fresh = await deployment(`${mode}-fresh3`, incremental, true);
+    await runAt(fresh, AS_OFS[1]);
+    for (const destination of ['first', 'second']) {
+      const backfill = receiverOf().calls(`${mode}-unsynced-${destination}`);
+      expect(backfill.length).toBeGreaterThan(20);
+      expect(sorted(backfill, withoutId)).toEqual(sorted(receiverOf().calls(`${mode}-fresh3-${destination}`), withoutId));
+    }
   }, 120_000);
 });
 

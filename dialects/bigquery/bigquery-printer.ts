@@ -152,6 +152,15 @@ export class BigQueryPrinter extends SqlPrinter {
   override visitToJsonText(expr: Expr): string {
     return `TO_JSON_STRING(${this.visitExpr(expr)})`;
   }
+
+  // %E3S: seconds with three digits of fraction; without a time zone argument FORMAT_TIMESTAMP
+  // prints in UTC. A DATETIME or DATE (quorum reads both as timestamps) is cast to a TIMESTAMP in
+  // UTC, the default time zone of the cast.
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions#format_timestamp
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/format-elements#format_elements_date_time
+  override visitInstantText(expr: Expr): string {
+    return `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', CAST(${this.visitExpr(expr)} AS TIMESTAMP))`;
+  }
 }
 
 function isNeverNull(e: Expr): boolean {

@@ -126,6 +126,13 @@ export class PostgresPrinter extends SqlPrinter {
     return `CAST(TO_JSON(${this.visitExpr(expr)}) AS TEXT)`;
   }
 
+  // to_char of a timestamptz prints it in the session's time zone, UTC (the connector sets it); a
+  // timestamp without a zone or a date is cast to one in that zone, so every kind prints its UTC time.
+  // https://www.postgresql.org/docs/current/functions-formatting.html
+  override visitInstantText(expr: Expr): string {
+    return `TO_CHAR(CAST(${this.visitExpr(expr)} AS TIMESTAMPTZ), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  }
+
   override visitJsonObject(entries: readonly { key: string; value: Expr }[]): string {
     return `JSON_BUILD_OBJECT(${entries.map((en) => `${this.visitStringLiteral(en.key)}, ${this.visitExpr(en.value)}`).join(', ')})`;
   }

@@ -108,6 +108,14 @@ export class SnowflakePrinter extends SqlPrinter {
     return `TO_JSON(TO_VARIANT(${this.visitExpr(expr)}))`;
   }
 
+  // A TIMESTAMP_TZ keeps its own offset, which TO_CHAR prints: CONVERT_TIMEZONE moves it to UTC (an
+  // NTZ or LTZ value is cast in the session's time zone, UTC, first). FF3: milliseconds, truncated.
+  // https://docs.snowflake.com/en/sql-reference/functions/convert_timezone
+  // https://docs.snowflake.com/en/sql-reference/functions-conversion#date-and-time-formats-in-conversion-functions
+  override visitInstantText(expr: Expr): string {
+    return `TO_CHAR(CONVERT_TIMEZONE('UTC', CAST(${this.visitExpr(expr)} AS TIMESTAMP_TZ)), 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"')`;
+  }
+
   // OBJECT_CONSTRUCT drops keys whose value is NULL; the _KEEP_NULL form keeps them as JSON null.
   // https://docs.snowflake.com/en/sql-reference/functions/object_construct_keep_null
   override visitJsonObject(entries: readonly { key: string; value: Expr }[]): string {

@@ -60,6 +60,8 @@ export type Expr =
   | { readonly kind: 'first_value_by'; readonly value: Expr; readonly orderBy: readonly RankKey[] }
   | { readonly kind: 'row_number'; readonly partitionBy: readonly Expr[]; readonly orderBy: readonly OrderItem[] }
   | { readonly kind: 'to_json_text'; readonly expr: Expr }
+  /** An instant as ISO-8601 text in UTC to the millisecond, `2024-06-01T09:30:00.000Z` (JavaScript's toISOString). */
+  | { readonly kind: 'instant_text'; readonly expr: Expr }
   | { readonly kind: 'json_object'; readonly entries: readonly { readonly key: string; readonly value: Expr }[] }
   /** String concatenation. Arguments must not be NULL (warehouses disagree on CONCAT(NULL, ...)). */
   | { readonly kind: 'concat'; readonly args: readonly Expr[] }
@@ -263,6 +265,7 @@ export const latestNonNull = (value: Expr, orderBy: readonly OrderItem[]): Expr 
 export const firstValueBy = (value: Expr, orderBy: readonly RankKey[]): Expr => ({ kind: 'first_value_by', value, orderBy });
 export const rowNumber = (partitionBy: readonly Expr[], orderBy: readonly OrderItem[]): Expr => ({ kind: 'row_number', partitionBy, orderBy });
 export const toJsonText = (expr: Expr): Expr => ({ kind: 'to_json_text', expr });
+export const instantText = (expr: Expr): Expr => ({ kind: 'instant_text', expr });
 export const jsonObject = (entries: readonly { readonly key: string; readonly value: Expr }[]): Expr => ({ kind: 'json_object', entries });
 export const concat = (...args: Expr[]): Expr => ({ kind: 'concat', args });
 export const md5Hex = (expr: Expr): Expr => ({ kind: 'md5_hex', expr });

@@ -12,7 +12,6 @@ import {
   coalesce,
   col,
   countAll,
-  jsonObject,
   NULL,
   num,
   select,
@@ -22,7 +21,6 @@ import {
   union,
   withCtes,
   type CommonTableExpression,
-  type Expr,
   type Query,
   type SelectColumn,
   type With,
@@ -34,6 +32,7 @@ import { featuresCte } from './lower-features.js';
 import { funnelInstancesCte, funnelStepCte, type FunnelLoweringContext } from './lower-funnel.js';
 import { identityEdgesCte, identityOwnersCte } from './lower-identity.js';
 import { rankedCte } from './lower-ranked.js';
+import { featureValue, outputValue } from './lower-values.js';
 import { eventScanCte, userGroupsCte, userScanFromGroupsCte } from './lower-scan.js';
 import { accountUniverseCte, customTraitCte, membershipsCte, sqlTraitCte, userUniverseCte } from './lower-universe.js';
 
@@ -101,15 +100,11 @@ function membersBody(ctx: LowerContext): Query {
         from: table(o.cte, 'a'),
       });
     }
-    const value: Expr =
-      output.columns.length === 1
-        ? col(output.columns[0].feature, 'f')
-        : jsonObject(output.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })));
     return select({
       columns: [
         { expr: str(o.name), alias: 'definition' },
         { expr: col('id', 'f'), alias: 'id' },
-        { expr: toJsonText(value), alias: 'value' },
+        { expr: toJsonText(outputValue(ctx.plan, output, 'f')), alias: 'value' },
       ],
       from: table(o.cte, 'f'),
     });
@@ -139,7 +134,7 @@ function explainBody(ctx: LowerContext, name: string, id: string): Query {
   const columns: SelectColumn[] = [{ expr: col('id', 'f'), alias: 'id' }];
   for (const c of labelConditions(a.condition)) columns.push({ expr: condition(ctx, c.node, scope), alias: c.column });
   for (const f of ctx.plan.features.filter((x) => x.level === a.level))
-    columns.push({ expr: toJsonText(col(f.column, 'f')), alias: f.column });
+    columns.push({ expr: toJsonText(featureValue(f, col(f.column, 'f'))), alias: f.column });
   if (a.quantifiers.length > 0) {
     columns.push({ expr: coalesce(usersColumn(scope), num(0)), alias: 'users' });
     for (const q of a.quantifiers) columns.push({ expr: coalesce(quantifierColumn(scope, q.column), num(0)), alias: q.column });

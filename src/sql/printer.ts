@@ -346,6 +346,8 @@ export class SqlPrinter {
         return this.visitRowNumber(e.partitionBy, e.orderBy);
       case 'to_json_text':
         return this.visitToJsonText(e.expr);
+      case 'instant_text':
+        return this.visitInstantText(e.expr);
       case 'json_object':
         return this.visitJsonObject(e.entries);
       case 'concat':
@@ -476,6 +478,18 @@ export class SqlPrinter {
 
   visitToJsonText(expr: Expr): string {
     return `CAST(TO_JSON(${this.visitExpr(expr)}) AS VARCHAR)`;
+  }
+
+  /**
+   * A trait's instant as the text every warehouse gives the same: each renders a timestamp in JSON
+   * its own way (DuckDB "2024-06-01 09:30:00", without a zone; Postgres with a "T"; Snowflake and
+   * BigQuery otherwise), so a `last` of a date property reached destinations in a different form per
+   * warehouse, and none in Segment's ISO-8601. Truncated to the millisecond, as DuckDB's `%g` and
+   * Postgres' `MS` do. The sessions run in UTC (the connectors set it), so a TIMESTAMPTZ prints its UTC time.
+   * https://duckdb.org/docs/sql/functions/dateformat
+   */
+  visitInstantText(expr: Expr): string {
+    return `STRFTIME(${this.visitExpr(expr)}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
   }
 
   visitJsonObject(entries: readonly { key: string; value: Expr }[]): string {

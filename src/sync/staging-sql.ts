@@ -12,7 +12,6 @@ import {
   insertInto,
   isNull,
   join,
-  jsonObject,
   NO_ROWS,
   num,
   or,
@@ -37,6 +36,7 @@ import {
 import { outputRelation } from '../plan/physical/physical-plan.js';
 import { lowerStatement } from '../sql/lower.js';
 import { membershipCalls } from '../sql/lower-identity.js';
+import { outputValue } from '../sql/lower-values.js';
 import { nullOf, type SyncDefinition } from './sync-definition.js';
 import { idTextType } from '../sql/source-text.js';
 
@@ -76,13 +76,9 @@ export function stagingQuery(plan: Plan, definitions: readonly SyncDefinition[])
         }),
       );
     } else {
-      const value: Expr =
-        output.columns.length === 1
-          ? col(output.columns[0].feature, 'f')
-          : jsonObject(output.columns.map((c) => ({ key: c.name, value: col(c.feature, 'f') })));
       branches.push(
         select({
-          columns: stagingColumns(str(d.name), col('id', 'f'), nullOf('string'), toJsonText(value), nullOf('integer')),
+          columns: stagingColumns(str(d.name), col('id', 'f'), nullOf('string'), toJsonText(outputValue(plan, output, 'f')), nullOf('integer')),
           from: table(outputRelation(physical, output.name).cte, 'f'),
           where: or(...output.columns.map((c) => isNull(col(c.feature, 'f'), true))),
         }),

@@ -12,13 +12,12 @@ function closeNumber(a: number, b: number): boolean {
 
 const identicalNumber = (a: number, b: number): boolean => a === b;
 
-/** Values as an engine returns them: timestamps as text, numbers possibly as strings. */
+/**
+ * Values as an engine returns them: numbers possibly as strings. Timestamps are not normalised:
+ * every warehouse must give an instant the reference evaluator's text (ISO-8601 in UTC to the
+ * millisecond), since that text is what the calls carry.
+ */
 function normalise(value: unknown): unknown {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/.test(value)) {
-    const iso = value.includes('T') ? value : `${value.replace(' ', 'T')}Z`;
-    const time = Date.parse(iso.endsWith('Z') || /[+-]\d{2}:?\d{2}$/.test(iso) ? iso : `${iso}Z`);
-    if (!Number.isNaN(time)) return `ts:${time}`;
-  }
   return value;
 }
 

@@ -76,6 +76,9 @@ export const COMPUTED_TRAITS: readonly ComputedTraitDefinition[] = [
   computed('ct_unique_count', 'account', 'unique_count', LOGGED_IN, 'method', { window: betweenWindow('2024-05-01', '2024-05-25') }),
   computed('ct_pages', 'user', 'count', { kind: 'page', name: 'Home' }, null, { window: within('7d', 7 * DAY) }),
   computed('ct_screens', 'user', 'count', { kind: 'screen', name: null }, null),
+  // instants as values: every warehouse must send the reference's ISO-8601 text, to the millisecond in UTC
+  computed('ct_last_login_at', 'account', 'last', LOGGED_IN, 'timestamp'),
+  computed('ct_first_report_received', 'user', 'first', REPORT, 'received_at'),
 ];
 
 export const AUDIENCES: readonly AudienceDefinition[] = [

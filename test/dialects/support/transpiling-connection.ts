@@ -47,10 +47,22 @@ export function unwrapVariantInToJson(sql: string): string {
   return out;
 }
 
+/**
+ * polyglot carries a format string over unchanged: Snowflake's TO_CHAR pattern and BigQuery's %E3S
+ * (seconds with three digits of fraction) reach DuckDB's STRFTIME, which prints the first as text
+ * and refuses the second. The one pattern quorum prints for an instant's text (the printers'
+ * visitInstantText) is given DuckDB's equivalent, in the translation only.
+ */
+const INSTANT_FORMATS: Readonly<Record<string, readonly [string, string]>> = {
+  snowflake: [`'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"'`, "'%Y-%m-%dT%H:%M:%S.%gZ'"],
+  bigquery: ["'%Y-%m-%dT%H:%M:%E3SZ'", "'%Y-%m-%dT%H:%M:%S.%gZ'"],
+};
+
 export function toDuckDb(dialect: keyof typeof POLYGLOT_DIALECTS, sql: string): string {
   const result = transpile(sql, POLYGLOT_DIALECTS[dialect], Polyglot.DuckDB);
   if (!result.success || !result.sql) throw new TranslationError(`${dialect} -> duckdb: ${result.error}`);
-  const translated = result.sql.join(';\n');
+  const formats = INSTANT_FORMATS[dialect];
+  const translated = formats === undefined ? result.sql.join(';\n') : result.sql.join(';\n').replaceAll(formats[0], formats[1]);
   return dialect === 'snowflake' ? unwrapVariantInToJson(translated) : translated;
 }
 

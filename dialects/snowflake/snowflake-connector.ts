@@ -166,7 +166,10 @@ export async function openSnowflake(dialect: Dialect, config: SnowflakeWarehouse
   }
   const connection = new SnowflakeConnection(dialect, raw);
   // Source timestamps are UTC (docs/semantics.md); quorum's quoted names must be matched exactly;
-  // a call carries one statement (SPEC §4), pinned for the session as well as per statement.
-  await connection.query("ALTER SESSION SET TIMEZONE = 'UTC', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE, MULTI_STATEMENT_COUNT = 1");
+  // a call carries one statement (SPEC §4), pinned for the session as well as per statement; the
+  // printer's timestamp literals ('2024-06-01 00:00:00.000000') are read by AUTO detection, which an
+  // account or user may have set to another format.
+  // https://docs.snowflake.com/en/sql-reference/parameters#timestamp-input-format
+  await connection.query("ALTER SESSION SET TIMEZONE = 'UTC', TIMESTAMP_INPUT_FORMAT = 'AUTO', QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE, MULTI_STATEMENT_COUNT = 1");
   return connection;
 }

@@ -41,6 +41,15 @@ export class SnowflakePrinter extends SqlPrinter {
     return `CAST(${this.visitStringLiteral(formatTimestamp(iso))} AS TIMESTAMP_NTZ)`;
   }
 
+  // The day an event falls in, in UTC, for the incremental engine's daily buckets: a TIMESTAMP_TZ
+  // keeps each value's own offset and its DATE is the local one ("all operations are performed
+  // with the time zone offset specific to each record"), so 23:30Z stored as 01:30 +02:00 fell in
+  // the next day, outside the buckets a run merges and the raw rows it reads.
+  // https://docs.snowflake.com/en/sql-reference/data-types-datetime#timestamp-ltz-timestamp-ntz-timestamp-tz
+  override visitDayStart(expr: Expr): string {
+    return `CAST(CAST(CONVERT_TIMEZONE('UTC', CAST(${this.visitExpr(expr)} AS TIMESTAMP_TZ)) AS DATE) AS TIMESTAMP_NTZ)`;
+  }
+
   override typeName(type: SqlType): string {
     switch (type) {
       case 'number':

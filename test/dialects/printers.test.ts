@@ -13,7 +13,7 @@ import { postgres } from '../../dialects/postgres/index.js';
 import { DIALECTS } from '../../dialects/registry.js';
 import { snowflakeName } from '../../dialects/snowflake/snowflake-printer.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
-import { cast, col, select, table } from '../../src/sql/ast.js';
+import { cast, col, dayStart, select, table } from '../../src/sql/ast.js';
 import { sourceText } from '../../src/sql/source-text.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { compileSql } from '../../src/evaluation/evaluate.js';
@@ -85,6 +85,14 @@ describe('the coverage project compiles on every dialect', () => {
     expect(sql).toContain('"APP"."IDENTIFIES"');
     expect(sql).toContain('"USER_ID"');
     expect(snowflakeName('Mixed Case')).toBe('Mixed Case');
+  });
+
+  it("snowflake buckets an event by its day in UTC, not its TIMESTAMP_TZ value's own offset", () => {
+    // Snowflake keeps a TIMESTAMP_TZ's offset per value, which nothing here can hold: the printed
+    // conversion is what can be checked here, and that it parses in Snowflake's grammar.
+    const sql = DIALECTS.snowflake.printer.print(select({ columns: [{ expr: dayStart(col('timestamp', 'e')), alias: 'day' }], from: table('tracks', 'e') }));
+    expect(sql).toContain(`CAST(CAST(CONVERT_TIMEZONE('UTC', CAST("E"."TIMESTAMP" AS TIMESTAMP_TZ)) AS DATE) AS TIMESTAMP_NTZ)`);
+    parseIn('snowflake', sql);
   });
 
   it('bigquery qualifies a project.dataset schema part by part', () => {

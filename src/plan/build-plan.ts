@@ -192,6 +192,9 @@ class PlanBuilder {
       const verb = `${i === 0 ? '' : 'then '}${step.negated ? 'not performed' : 'performed'}`;
       return `${verb} ${describeEvent(step.event)}${describeWindow(step.window)}${describeFilters(step.filters)}`;
     });
+    // explain's values are keyed by a feature's label: each names its funnel by its steps (two
+    // funnels may share a step's text, never all of them), not by the plan's internal CTE name
+    const whole = labels.join(', ');
     const counts = labels.map((text, i) => {
       const label = `step ${i + 1}: ${text}`;
       const feature = this.feature(`funnel:${cte}:${i + 1}`, (column) => ({
@@ -199,7 +202,7 @@ class PlanBuilder {
         level: 'user',
         type: 'integer',
         source: { kind: 'funnel', cte: CTE.funnelStep(cte, i + 1), step: i + 1, final: i === labels.length - 1 },
-        label: `${cte} ${label}`,
+        label: `step ${i + 1} of ${whole}`,
       }));
       return { kind: 'count' as const, feature: feature.column, op: 'at_least' as const, n: 1, label };
     });

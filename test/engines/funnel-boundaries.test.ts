@@ -132,5 +132,8 @@ describe('funnel edges, fixed', () => {
     // signed up, invited within the hour, but the report came 1 h 1 s after the invite
     expect(out.conditions.map((c) => c.value)).toEqual([false, true, true, false]);
     expect(out.member).toBe(false);
+    // each step's value is named by the user's own funnel, not the plan's internal name ("funnel:1 step 1: ...")
+    const funnel = out.conditions[0].condition;
+    expect(Object.entries(out.values)).toEqual([1, 1, 0].map((reached, i) => [`step ${i + 1} of ${funnel}`, reached]));
   });
 });

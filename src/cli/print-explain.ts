@@ -1,10 +1,7 @@
 // `quorum explain` for a person: every condition's value, the values behind them, quantifiers
 // worded as counts of users against what the quantifier needs, and the entity's history.
 import type { ExplainHistoryEntry, ExplainOutput, ExplainQuantifier } from '../evaluation/inspect.js';
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
+import { shownValue, terminalText } from './terminal-text.js';
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -54,14 +51,15 @@ function historyLines(history: readonly ExplainHistoryEntry[], level: string): s
 
 export function printExplain(result: ExplainOutput): void {
   const out: string[] = [];
-  out.push(`${result.name} for ${result.level} ${result.id} as of ${result.as_of}: ${result.member ? 'MEMBER' : 'not a member'}`);
-  if (!result.known) out.push(`(no ${result.level} "${result.id}" exists at this time)`);
+  const id = terminalText(result.id);
+  out.push(`${result.name} for ${result.level} ${id} as of ${result.as_of}: ${result.member ? 'MEMBER' : 'not a member'}`);
+  if (!result.known) out.push(`(no ${result.level} "${id}" exists at this time)`);
   out.push('', 'conditions:');
   for (const c of result.conditions) out.push(`  ${c.value ? '✓' : '✗'} ${'  '.repeat(c.depth)}${c.condition}`);
   out.push('', 'values:');
   for (const [label, value] of Object.entries(result.values)) {
     const stitched = result.stitched?.[label];
-    out.push(`  ${label} = ${show(value)}${stitched === undefined ? '' : ` (${stitched} through identity stitching)`}`);
+    out.push(`  ${label} = ${shownValue(value)}${stitched === undefined ? '' : ` (${stitched} through identity stitching)`}`);
   }
   if (result.users) {
     out.push('', `users of the account: ${result.users.total}`);

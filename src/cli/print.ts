@@ -3,6 +3,7 @@ import type { Project } from '../definitions/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic } from '../diagnostics/format.js';
 import type { MemberList, MembersOutput, PreviewOutput } from '../evaluation/inspect.js';
+import { shownValue, terminalText } from './terminal-text.js';
 
 let jsonPrinted = false;
 
@@ -72,10 +73,6 @@ export function printMemberList(list: MemberList): void {
   if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
 export function printPreview(result: PreviewOutput): void {
   const out: string[] = [];
   out.push(`${result.name} (${result.level} level) as of ${result.as_of}`);
@@ -85,6 +82,6 @@ export function printPreview(result: PreviewOutput): void {
     for (const b of result.breakdown) out.push(`  ${String(b.matched).padStart(8)}  ${'  '.repeat(b.depth)}${b.condition}`);
   }
   out.push('', `sample (${result.sample.length}):`);
-  for (const s of result.sample) out.push(`  ${s.id}${'value' in s ? ` = ${show(s.value)}` : ''}`);
+  for (const s of result.sample) out.push(`  ${terminalText(String(s.id))}${'value' in s ? ` = ${shownValue(s.value)}` : ''}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

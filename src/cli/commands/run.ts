@@ -10,6 +10,7 @@ import { runThenVerify } from '../../sync/run-and-verify.js';
 import { selectDefinitions } from '../../sync/select.js';
 import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
+import { terminalText } from '../terminal-text.js';
 
 function printRun(output: RunOutput, warnings: readonly RunWarning[]): void {
   const out: string[] = [];
@@ -22,7 +23,7 @@ function printRun(output: RunOutput, warnings: readonly RunWarning[]): void {
     out.push(`  ${d.name.padEnd(width)}  ${String(d.size).padStart(8)}  ${String(d.entered).padStart(8)}  ${String(d.exited).padStart(8)}  ${String(d.changed).padStart(8)}${mode}${flag}`);
     if (d.sample) {
       for (const [transition, ids] of Object.entries(d.sample)) {
-        if (ids.length > 0) out.push(`    ${transition}: ${ids.join(', ')}${ids.length >= 10 ? ', ...' : ''}`);
+        if (ids.length > 0) out.push(`    ${transition}: ${ids.map(terminalText).join(', ')}${ids.length >= 10 ? ', ...' : ''}`);
       }
     }
   }

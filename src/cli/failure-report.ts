@@ -50,10 +50,14 @@ function bugDiagnostic(cause: unknown): Diagnostic {
   return diagnostic('internal_error', { detail: message.split('\n')[0] }, null);
 }
 
+/** The body of `{"error": {...}}` (SPEC §8): one diagnostic, for commands that print it with more. */
+export function jsonErrorBody(d: Diagnostic): { code: string; message: string; hint: string | null; file: string | null; line: number | null } {
+  return { code: d.code, message: d.message, hint: d.hint, file: d.loc?.file ?? null, line: d.loc?.line ?? null };
+}
+
 /** `{"error": {...}}` on stdout under --json (SPEC §8), the human text still on stderr. */
 function printJsonError(d: Diagnostic): void {
-  const body = { code: d.code, message: d.message, hint: d.hint, file: d.loc?.file ?? null, line: d.loc?.line ?? null };
-  process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ error: jsonErrorBody(d) }, null, 2)}\n`);
 }
 
 function report(diagnostics: readonly Diagnostic[], root: string, json: boolean): void {

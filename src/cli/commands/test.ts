@@ -7,6 +7,7 @@ import { makeFolders } from '../../files/make-folders.js';
 import { formatJUnit } from '../../testing/report-junit.js';
 import { counts, formatTextReport } from '../../testing/report-text.js';
 import { runFailed, runTests, type TestRun } from '../../testing/run-tests.js';
+import { jsonErrorBody } from '../failure-report.js';
 import { CommandFailed, globals, oneOf, UsageError } from '../options.js';
 import { printDiagnostics, printJson } from '../print.js';
 
@@ -24,7 +25,10 @@ export function registerTest(program: Command): void {
         throw new UsageError(`--concurrency "${options.concurrency}" must be a whole number of at least 1`);
       }
       const run = await runTests({ root: g.project, select: g.select, concurrency, dialects: dialectNamed, fixtures: FIXTURES });
-      if (g.select && g.select.length > 0 && run.results.length === 0 && run.totalCases > 0) {
+      const problems = run.diagnostics.filter((d) => d.severity === 'error');
+      // A broken project or test file runs no case, so --select matches none: the problems are
+      // the news, not the selection.
+      if (problems.length === 0 && g.select && g.select.length > 0 && run.results.length === 0 && run.totalCases > 0) {
         throw new UsageError(`--select ${g.select.join(' ')} matched no test case, test file or expected definition`, 'patterns match case names, test file names and the definitions the cases expect; without --select every case runs');
       }
       const report = options.reporter === 'junit' ? formatJUnit(run) : formatTextReport(run);
@@ -33,8 +37,9 @@ export function registerTest(program: Command): void {
         await makeFolders(path.dirname(file));
         await fs.writeFile(file, report);
       }
-      const problems = run.diagnostics.filter((d) => d.severity === 'error');
-      if (g.json) printJson(jsonReport(run));
+      // SPEC §8: invalid input under --json is {"error": ...} as for every command, with all the
+      // problems beside it (a test file usually has several); main prints the human text.
+      if (g.json) printJson(problems.length > 0 ? { error: jsonErrorBody(problems[0]), diagnostics: run.diagnostics } : jsonReport(run));
       else if (options.reporter === 'junit' && options.output === undefined) process.stdout.write(report);
       else if (problems.length === 0) process.stdout.write(formatTextReport(run, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
       const warnings = run.diagnostics.filter((d) => d.severity === 'warning');

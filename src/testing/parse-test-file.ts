@@ -100,6 +100,7 @@ class TestFileParser {
     if (!items) return null;
     const steps: TestStep[] = initial.length > 0 ? [{ number: 0, given: initial, at: null, expectations: [], loc: caseLoc }] : [];
     let evaluates = false;
+    let checks = false;
     for (const [index, item] of items.entries()) {
       const loc = y.loc(item, entry.valueLoc);
       const e = y.map(item, loc, 'a step', 'given:, at:, expect:, expect_entered:, expect_exited:, expect_changed:');
@@ -121,10 +122,15 @@ class TestFileParser {
       const problem = 'needs "given:" (more data), "at:" (an evaluation), or both';
       if (!atEntry && !e.has('given') && !expects) y.error('missing_key', { form: 'rule', what: 'a step', problem, fix: null }, loc);
       if (atEntry) evaluates = true;
+      if (expects) checks = true;
       steps.push({ number: index + 1, given, at, expectations, loc });
     }
     const fix = 'add a step such as { at: 2024-06-01T00:00:00Z, expect: { ... } }';
     if (!evaluates) y.error('missing_key', { form: 'rule', what: 'no step of this case', problem: 'has "at:", so nothing is evaluated', fix }, entry.keyLoc);
+    else if (!checks) {
+      const problem = 'expects anything (expect:, expect_entered:, expect_exited:, expect_changed:, expect_calls: or expect_guardrail:), so the case checks nothing';
+      y.error('missing_key', { form: 'rule', what: 'no step of this case', problem, fix: 'add what you expect to the step whose at: it belongs to, e.g. expect: { active_users: [u1] }' }, entry.keyLoc);
+    }
     return steps;
   }
 
@@ -136,6 +142,14 @@ class TestFileParser {
     const what = kind === 'members' ? '"expect"' : `"expect_${kind}"`;
     const entries = y.map(entry.value, entry.valueLoc, what, 'definition names, each with its expected members or values');
     if (!entries) return [];
+    // `{}` names no definition, so nothing is evaluated or compared: a green case that tests
+    // nothing, where a missing expect: is already an error.
+    if (entries.size === 0) {
+      const example = kind === 'members' ? 'expect: { at_risk_accounts: [acme] }' : kind === 'changed' ? 'expect_changed: { logins_7d: { u1: 3 } }' : `expect_${kind}: { active_users: [] } for none`;
+      const fix = `name at least one audience or trait with what you expect of it, e.g. ${example}; to keep a case that is not ready, write skip: <reason>`;
+      y.error('invalid_value', { form: 'empty', what, consequence: 'it checks nothing', fix }, entry.valueLoc);
+      return [];
+    }
     const out: Expectation[] = [];
     const definitions = this.context.shape.definitions;
     for (const e of entries.values()) {

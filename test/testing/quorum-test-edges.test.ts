@@ -1,5 +1,7 @@
 // `quorum test` where it once disagreed with `quorum run` or hid the real problem.
 import { describe, expect, it } from 'vitest';
+import { runTests } from '../../src/testing/run-tests.js';
+import { dialectNamed, FIXTURES } from '../../dialects/registry.js';
 import { tempProject } from '../definitions/fixture-helpers.js';
 import { cliIn } from '../sync/support/cli-in-process.js';
 
@@ -11,6 +13,8 @@ destinations: { audit: { type: file, path: out/calls.ndjson } }
 `,
   'audiences/active_users.yml': 'audience: active_users\nlevel: user\nwhere: { performed: Logged In, within: 7d }\n',
 };
+
+const COMPOSED = { dialects: dialectNamed, fixtures: FIXTURES };
 
 describe('invalid test files come before --select, and --json says so as every command does', () => {
   const broken = { ...PROJECT, 'tests/broken.test.yml': 'test: a typo\nas_of: 2024-06-01\nexpect: { active_user: [] }\n' };
@@ -43,5 +47,35 @@ describe('invalid test files come before --select, and --json says so as every c
     expect(result.code).toBe(1);
     const data = JSON.parse(result.stdout) as { error: { file: string; line: number; code: string } };
     expect(data.error).toMatchObject({ file: 'quorum.yml', line: 1 });
+  });
+});
+
+describe('a case that checks nothing', () => {
+  it('expect: {} and a case whose steps expect nothing are errors with a fix', async () => {
+    const root = tempProject({
+      ...PROJECT,
+      'tests/empty.test.yml': `- test: nothing expected
+  as_of: 2024-06-01
+  expect: {}
+- test: steps that expect nothing
+  steps:
+    - at: 2024-06-01
+- test: an empty expect_exited
+  steps:
+    - at: 2024-06-01
+      expect: { active_users: [] }
+      expect_exited: {}
+`,
+    });
+    const run = await runTests({ ...COMPOSED, root });
+    expect(run.results).toEqual([]);
+    expect(run.diagnostics.map((d) => `${d.loc?.line}:${d.loc?.col} ${d.code}: ${d.message}`)).toEqual([
+      '3:11 invalid_value: "expect" is empty, so it checks nothing.',
+      '5:3 missing_key: no step of this case expects anything (expect:, expect_entered:, expect_exited:, expect_changed:, expect_calls: or expect_guardrail:), so the case checks nothing.',
+      '11:22 invalid_value: "expect_exited" is empty, so it checks nothing.',
+    ]);
+    expect(run.diagnostics[0].hint).toBe(
+      'name at least one audience or trait with what you expect of it, e.g. expect: { at_risk_accounts: [acme] }; to keep a case that is not ready, write skip: <reason>',
+    );
   });
 });

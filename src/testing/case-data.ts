@@ -48,11 +48,16 @@ function addCall(call: GivenCall, layout: SourceLayout, add: (table: string, row
     return;
   }
   const eventTable = snakeCase(call.event);
+  // A run reads an event from the table of its snake-case name. When that is a table of the
+  // layout (an event named "Tracks"), the warehouse has no second table of that name: a call is
+  // one row of tracks, and writing the own-table row too would count it twice (or, in pages,
+  // count it as a page view).
+  const ownTable = (Object.values(layout.tables) as string[]).includes(eventTable) ? null : eventTable;
   for (let i = 0; i < call.repeat; i += 1) {
     const id = nextId('event');
     const track: LoadRow = { [c.id]: id, ...call.columns, [c.event]: eventTable, [c.eventText]: call.event };
-    add(layout.tables.tracks, track);
-    add(eventTable, { ...call.properties, ...track });
+    add(layout.tables.tracks, eventTable === layout.tables.tracks ? { ...call.properties, ...track } : track);
+    if (ownTable !== null) add(ownTable, { ...call.properties, ...track });
   }
 }
 

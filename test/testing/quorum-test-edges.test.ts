@@ -1,5 +1,6 @@
 // `quorum test` where it once disagreed with `quorum run` or hid the real problem.
 import { describe, expect, it } from 'vitest';
+import { formatTextReport } from '../../src/testing/report-text.js';
 import { runTests } from '../../src/testing/run-tests.js';
 import { dialectNamed, FIXTURES } from '../../dialects/registry.js';
 import { tempProject } from '../definitions/fixture-helpers.js';
@@ -12,6 +13,8 @@ state: { schema: quorum }
 destinations: { audit: { type: file, path: out/calls.ndjson } }
 `,
   'audiences/active_users.yml': 'audience: active_users\nlevel: user\nwhere: { performed: Logged In, within: 7d }\n',
+  'traits/tracks_sent.yml': 'computed_trait: tracks_sent\nlevel: user\ncompute: count\nevent: Tracks\n',
+  'traits/page_views.yml': 'computed_trait: page_views\nlevel: user\ncompute: count\nevent: page\n',
 };
 
 const COMPOSED = { dialects: dialectNamed, fixtures: FIXTURES };
@@ -77,5 +80,26 @@ describe('a case that checks nothing', () => {
     expect(run.diagnostics[0].hint).toBe(
       'name at least one audience or trait with what you expect of it, e.g. expect: { at_risk_accounts: [acme] }; to keep a case that is not ready, write skip: <reason>',
     );
+  });
+});
+
+describe('the test tables are those of a Segment warehouse', () => {
+  it('an event whose table is tracks is one row, and an event named Pages is no page view', async () => {
+    const root = tempProject({
+      ...PROJECT,
+      'tests/tracks.test.yml': `test: one call is one row
+as_of: 2024-06-01
+given:
+  events:
+    - { user_id: u1, event: Tracks, timestamp: 2024-05-01, properties: { plan: pro } }
+    - { user_id: u1, event: Pages, timestamp: 2024-05-01 }
+expect:
+  tracks_sent: { u1: 1 }
+  page_views: { u1: 0 }
+`,
+    });
+    const run = await runTests({ ...COMPOSED, root });
+    expect(run.diagnostics).toEqual([]);
+    expect(run.results.map((r) => r.status), formatTextReport(run)).toEqual(['passed']);
   });
 });

@@ -6,7 +6,7 @@ import type { SourceLayout } from '../definitions/model.js';
 import { snakeCase } from '../definitions/snake-case.js';
 import type { LogicalType } from '../warehouse/catalog.js';
 import type { LoadRow, TableColumns } from './fixture-engine.js';
-import { layoutColumns, unionTypes, valueType, type ProjectShape, type TableKind, type TypeHint } from './project-shape.js';
+import { presetColumns, unionTypes, valueType, type ProjectShape, type TableKind, type TypeHint } from './project-shape.js';
 import type { GivenCall, TestCase } from './test-case.js';
 
 /** Rows by physical table name. */
@@ -79,7 +79,7 @@ export function suiteTables(shape: ProjectShape, rowsOfAllCases: readonly TableR
     if (!columns) {
       columns = new Map();
       inferred.set(table, columns);
-      if (withLayout) fixed.set(table, layoutColumns(layout, kindOf(table)));
+      if (withLayout) fixed.set(table, presetColumns(layout, kindOf(table)));
     }
     return columns;
   };

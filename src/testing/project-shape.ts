@@ -43,6 +43,28 @@ export function layoutColumns(layout: SourceLayout, kind: TableKind): Map<string
   return columns;
 }
 
+const CALL_TIMES: Readonly<Record<string, LogicalType>> = { received_at: 'timestamp', sent_at: 'timestamp', original_timestamp: 'timestamp' };
+
+/**
+ * Columns that Segment's and RudderStack's loaders write in every row of a kind (SPEC §2) though
+ * quorum itself does not read them: a SQL trait may, and a case that leaves them out gets nulls.
+ */
+const STANDARD_COLUMNS: Readonly<Record<TableKind, Readonly<Record<string, LogicalType>>>> = {
+  identifies: CALL_TIMES,
+  groups: CALL_TIMES,
+  tracks: CALL_TIMES,
+  event: CALL_TIMES,
+  pages: { ...CALL_TIMES, path: 'string', url: 'string', title: 'string', referrer: 'string', search: 'string' },
+  screens: CALL_TIMES,
+};
+
+/** The columns of a table of this kind in a warehouse the preset wrote: layoutColumns and the standard ones. */
+export function presetColumns(layout: SourceLayout, kind: TableKind): Map<string, LogicalType> {
+  const columns = layoutColumns(layout, kind);
+  for (const [column, type] of Object.entries(STANDARD_COLUMNS[kind])) if (!columns.has(column)) columns.set(column, type);
+  return columns;
+}
+
 /** The type a predicate's literal suggests for the column it compares. */
 export function literalType(predicate: Predicate): TypeHint {
   if (predicate.op === 'exists') return null;

@@ -15,6 +15,13 @@ destinations: { audit: { type: file, path: out/calls.ndjson } }
   'audiences/active_users.yml': 'audience: active_users\nlevel: user\nwhere: { performed: Logged In, within: 7d }\n',
   'traits/tracks_sent.yml': 'computed_trait: tracks_sent\nlevel: user\ncompute: count\nevent: Tracks\n',
   'traits/page_views.yml': 'computed_trait: page_views\nlevel: user\ncompute: count\nevent: page\n',
+  'traits/last_received.yml': `sql_trait: last_received
+level: user
+sql: |
+  SELECT t.user_id, MAX(t.received_at) AS last_received, MAX(p.title) AS last_title
+  FROM {{ source('tracks') }} t LEFT JOIN {{ source('pages') }} p ON p.user_id = t.user_id
+  GROUP BY t.user_id
+`,
 };
 
 const COMPOSED = { dialects: dialectNamed, fixtures: FIXTURES };
@@ -96,6 +103,23 @@ given:
 expect:
   tracks_sent: { u1: 1 }
   page_views: { u1: 0 }
+`,
+    });
+    const run = await runTests({ ...COMPOSED, root });
+    expect(run.diagnostics).toEqual([]);
+    expect(run.results.map((r) => r.status), formatTextReport(run)).toEqual(['passed']);
+  });
+
+  it("a SQL trait reads the preset's standard columns that no case gives, as nulls", async () => {
+    const root = tempProject({
+      ...PROJECT,
+      'tests/columns.test.yml': `test: received_at and title are there, null
+as_of: 2024-06-01
+given:
+  events: [{ user_id: u1, event: Logged In, timestamp: 2024-05-30 }]
+  pages: [{ user_id: u1, timestamp: 2024-05-30, name: Pricing }]
+expect:
+  last_received: { u1: { last_received: null, last_title: null } }
 `,
     });
     const run = await runTests({ ...COMPOSED, root });

@@ -13,6 +13,11 @@ const TYPE_NAMES: Readonly<Record<LogicalType, string>> = {
   list: 'lists',
   unknown: 'values',
 };
+/** What a column of this type holds, for a message worded outside this file ("holds text"). */
+export function typeName(type: LogicalType): string {
+  return TYPE_NAMES[type];
+}
+
 const ARTICLE_TYPE_NAMES: Readonly<Record<LogicalType, string>> = {
   string: 'text',
   number: 'a number',

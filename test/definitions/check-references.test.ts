@@ -81,6 +81,19 @@ describe('checkProject', () => {
     expect(await check(files, OFFLINE_CATALOG)).toEqual(['error level_mismatch audiences/a.yml:3:17']);
   });
 
+  it('sum and avg need a numeric property column; min and max also order text', async () => {
+    const trait = (compute: string, property: string) => ({ [`traits/${compute}_${property}.yml`]: `computed_trait: ${compute}_${property}\nlevel: user\ncompute: ${compute}\nevent: Logged In\nproperty: ${property}\n` });
+    const text = await check({ ...trait('sum', 'method'), ...trait('avg', 'method'), ...trait('max', 'method'), ...trait('min', 'timestamp') });
+    expect(text).toEqual(['error wrong_type traits/avg_method.yml:5:1', 'error wrong_type traits/sum_method.yml:5:1']);
+    const root = tempProject({ 'quorum.yml': 'destinations: { crm: { type: stdout } }', ...trait('sum', 'method') });
+    const { project } = await loadProject(root, { env: {}, dialects: dialectNamed });
+    expect(checkProject(project!, catalog).map((d) => `${d.message} / ${d.hint}`)).toEqual([
+      'computed trait "sum_method" computes sum of property "method", but column "method" of logged_in holds text, and sum adds up numbers. / send the property as a number (the warehouse typed the column by the values it received), or choose a compute that does not add up, such as last, most_frequent or unique_count',
+    ]);
+    expect(await check(trait('sum', 'method'), OFFLINE_CATALOG)).toEqual([]);
+    expect(await check({ 'traits/s.yml': 'computed_trait: s\nlevel: user\ncompute: avg\nevent: Report Created\nproperty: score\n' })).toEqual([]);
+  });
+
   it('reports a missing table once, at its first use', async () => {
     const files = {
       'audiences/a.yml': 'audience: a\nlevel: user\nwhere: [ { performed: Signed Up }, { not_performed: Signed Up } ]\n',

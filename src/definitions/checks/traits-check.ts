@@ -1,6 +1,7 @@
 // Computed and SQL traits against the catalog: the event table, the property, the group context
 // column, and every source table a SQL trait's template reads.
 import { diagnostic } from '../../diagnostics/diagnostic.js';
+import { typeName } from '../../diagnostics/messages-catalog.js';
 import { didYouMean } from '../did-you-mean.js';
 import type { ComputedTraitDefinition, SqlTraitDefinition } from '../model.js';
 import { keyLocation, sqlLocators } from '../parse-definition.js';
@@ -16,10 +17,19 @@ export function checkComputedTrait(ctx: CheckContext, definition: ComputedTraitD
   const table = checkEvents(ctx, definition.event, definition.filters, keyLocation(definition, 'event'), by);
   if (table === null || !ctx.catalog.known) return;
   const columns = ctx.catalog.tables.get(table)!.columns;
-  if (definition.property !== null && !columns.has(definition.property)) {
+  const propertyType = definition.property === null ? undefined : columns.get(definition.property);
+  if (definition.property !== null && propertyType === undefined) {
     const suggestion = didYouMean(definition.property, columns.keys());
     const params = { rule: 'property', by, property: definition.property, table, computes: definition.compute, suggestion } as const;
     ctx.report(diagnostic('missing_column', params, keyLocation(definition, 'property')));
+  }
+  // sum and avg add numbers up (SPEC §3); on a text column the warehouse refuses the statement at
+  // run time. min and max also order text and timestamps (docs/language.md), so they may.
+  const numeric = definition.compute === 'sum' || definition.compute === 'avg';
+  if (numeric && propertyType !== undefined && propertyType !== 'number' && propertyType !== 'integer' && propertyType !== 'unknown') {
+    const problem = `computes ${definition.compute} of property "${definition.property}", but column "${definition.property}" of ${table} holds ${typeName(propertyType)}, and ${definition.compute} adds up numbers`;
+    const fix = `send the property as a number (the warehouse typed the column by the values it received), or choose a compute that does not add up, such as last, most_frequent or unique_count`;
+    ctx.report(diagnostic('wrong_type', { form: 'rule', what: by, problem, fix }, keyLocation(definition, 'property')));
   }
   const column = ctx.layout.columns.contextGroupId;
   if (definition.scope === 'group_context' && definition.level === 'account' && !columns.has(column)) {

@@ -23,6 +23,7 @@ import type { FixtureEngine, FixtureWarehouse, TableColumns } from './fixture-en
 import { readTestFiles } from './read-test-files.js';
 import { projectShape } from './project-shape.js';
 import { selectCases } from './select.js';
+import { textSums } from './text-sums.js';
 import { definitionsOf, type TestCase } from './test-case.js';
 import type { SourceLocation } from '../definitions/model.js';
 
@@ -97,10 +98,11 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const tables = suiteTables(shape, [...rows.values()].flat());
   const schema = shape.layout.schema;
   const { catalog, sqlTraitProblems } = await describeSuite(options.fixtures, project, schema, tables);
+  const columnProblems = textSums(project, tables, selected);
 
   const concurrency = Math.max(1, options.concurrency ?? Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
   const results = await pool(selected, concurrency, (testCase) =>
-    runCase(testCase, { fixtures: options.fixtures, project, catalog, schema, tables, rows: rows.get(testCase)!, sqlTraitProblems }),
+    runCase(testCase, { fixtures: options.fixtures, project, catalog, schema, tables, rows: rows.get(testCase)!, sqlTraitProblems, columnProblems }),
   );
   return done({ files, diagnostics: sortDiagnostics(diagnostics), results, totalCases: cases.length });
 }
@@ -114,6 +116,8 @@ interface SuiteContext {
   readonly rows: readonly TableRows[];
   /** SQL traits that DuckDB could not describe on the suite's tables, with its message. */
   readonly sqlTraitProblems: ReadonlyMap<string, string>;
+  /** sum / avg traits whose property the cases made text (text-sums.ts), with why. */
+  readonly columnProblems: ReadonlyMap<string, string>;
 }
 
 /**
@@ -196,8 +200,9 @@ async function runCase(testCase: TestCase, suite: SuiteContext): Promise<CaseRes
 }
 
 function explainFailure(cause: unknown, testCase: TestCase, suite: SuiteContext, at: string): string {
-  // A SQL trait that could not even be described is the likely cause; name it rather than the
-  // statement that failed because of it.
+  // A column the cases typed wrong, or a SQL trait that could not even be described, is the
+  // likely cause; name it rather than the statement that failed because of it.
+  if (suite.columnProblems.size > 0) return `${[...suite.columnProblems.values()].join('; ')}.`;
   if (suite.sqlTraitProblems.size > 0) {
     const problems = [...suite.sqlTraitProblems].map(([name, message]) => `SQL trait "${name}" cannot run on the test tables: ${message.replace(/[.!]+$/, '')}`);
     return `${problems.join('; ')}. Give the tables it reads as rows under given: in at least one case (columns come from the rows).`;

@@ -1,4 +1,6 @@
-// `quorum test` where it once disagreed with `quorum run` or hid the real problem.
+// `quorum test` where it once disagreed with `quorum run` or hid the real problem: --select over a
+// broken test file, --json on invalid input, an empty expect, an event named after a layout table,
+// the standard Segment columns a case leaves out, and a sum over a column the cases made text.
 import { describe, expect, it } from 'vitest';
 import { formatTextReport } from '../../src/testing/report-text.js';
 import { runTests } from '../../src/testing/run-tests.js';
@@ -15,6 +17,7 @@ destinations: { audit: { type: file, path: out/calls.ndjson } }
   'audiences/active_users.yml': 'audience: active_users\nlevel: user\nwhere: { performed: Logged In, within: 7d }\n',
   'traits/tracks_sent.yml': 'computed_trait: tracks_sent\nlevel: user\ncompute: count\nevent: Tracks\n',
   'traits/page_views.yml': 'computed_trait: page_views\nlevel: user\ncompute: count\nevent: page\n',
+  'traits/revenue.yml': 'computed_trait: revenue\nlevel: user\ncompute: sum\nevent: Order Completed\nproperty: amount\n',
   'traits/last_received.yml': `sql_trait: last_received
 level: user
 sql: |
@@ -125,5 +128,31 @@ expect:
     const run = await runTests({ ...COMPOSED, root });
     expect(run.diagnostics).toEqual([]);
     expect(run.results.map((r) => r.status), formatTextReport(run)).toEqual(['passed']);
+  });
+});
+
+describe('a sum over a column the cases made text', () => {
+  it('names the case and the value that made it text, not a binder error', async () => {
+    const root = tempProject({
+      ...PROJECT,
+      'tests/revenue.test.yml': `- test: numbers add up
+  as_of: 2024-06-01
+  given:
+    events: [{ user_id: u1, event: Order Completed, timestamp: 2024-05-01, properties: { amount: 1 } }]
+  expect: { revenue: { u1: 1 } }
+- test: a text amount
+  as_of: 2024-06-01
+  given:
+    events:
+      - { user_id: u2, event: Order Completed, timestamp: 2024-05-01, properties: { amount: 2 } }
+      - { user_id: u2, event: Order Completed, timestamp: 2024-05-02, properties: { amount: abc } }
+  expect: { revenue: { u2: 2 } }
+`,
+    });
+    const run = await runTests({ ...COMPOSED, root });
+    expect(run.results.map((r) => r.status)).toEqual(['error', 'error']);
+    const why =
+      'computed trait "revenue" computes sum of property "amount", but case "a text amount" (tests/revenue.test.yml:11) gives it "abc", which makes column "amount" of order_completed text in every case (a column has one type across the cases of a run, as in a warehouse). Give "amount" numbers in every case.';
+    expect(run.results.map((r) => r.error)).toEqual([why, why]);
   });
 });

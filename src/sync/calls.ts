@@ -26,6 +26,12 @@ export interface CallRecord {
   readonly value: string | null;
   /** a multi-column SQL trait: `value` is an object of columns, each its own trait */
   readonly columns: boolean;
+  /**
+   * A multi-column SQL trait's columns, each nulled when the entity drops out (SPEC §6): its
+   * `value` is then null, and the column names are nowhere else. Absent in records written before
+   * it was added, which null the definition's name alone.
+   */
+  readonly column_names?: readonly string[];
   readonly as_of: string;
   readonly run_id: string;
   readonly namespace: string;
@@ -104,9 +110,11 @@ export type OwnFields = Pick<CallRecord, (typeof OWN_FIELDS)[number]>;
 type SharedFields = Omit<CallRecord, (typeof OWN_FIELDS)[number]>;
 
 /** A trait call's traits (and a track call's properties but its key), from its value parsed. */
-function traitValues(key: string, columns: boolean, value: JsonValue): Record<string, JsonValue> {
-  if (columns && value !== null && typeof value === 'object' && !Array.isArray(value)) return { ...value };
-  return { [key]: value };
+function traitValues(shared: Pick<CallRecord, 'key' | 'columns' | 'column_names'>, value: JsonValue): Record<string, JsonValue> {
+  if (!shared.columns) return { [shared.key]: value };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { ...value };
+  if (value === null && shared.column_names !== undefined && shared.column_names.length > 0) return Object.fromEntries(shared.column_names.map((name) => [name, null]));
+  return { [shared.key]: value };
 }
 
 /** The record's value parsed (a trait's value is JSON text; an audience's is null). */
@@ -165,11 +173,11 @@ export class CallTemplate {
     const tail = `${this.context}${groupContext}},"integrations":{}}`;
     switch (shared.type) {
       case 'group':
-        return `${head},"groupId":${q(own.group_id ?? '')},"traits":${this.audienceValues ?? q(traitValues(shared.key, shared.columns, value))}${tail}`;
+        return `${head},"groupId":${q(own.group_id ?? '')},"traits":${this.audienceValues ?? q(traitValues(shared, value))}${tail}`;
       case 'identify':
-        return `${head},"traits":${this.audienceValues ?? q(traitValues(shared.key, shared.columns, value))}${tail}`;
+        return `${head},"traits":${this.audienceValues ?? q(traitValues(shared, value))}${tail}`;
       case 'track': {
-        const properties = this.audienceValues ?? q({ trait_key: shared.key, ...traitValues(shared.key, shared.columns, value) });
+        const properties = this.audienceValues ?? q({ trait_key: shared.key, ...traitValues(shared, value) });
         return `${head},"event":${this.event},"properties":${properties}${tail}`;
       }
       default: {
@@ -222,7 +230,7 @@ export function expandCall(record: CallRecord, messageId: string): SegmentCall {
   if (record.type !== 'group' && record.group_id !== null) context.groupId = record.group_id;
   const identity = record.user_id !== null ? { userId: record.user_id } : { anonymousId: record.anonymous_id ?? '' };
   const envelope = { messageId, timestamp: record.as_of, ...identity };
-  const values: Record<string, JsonValue> = record.class === 'audience' ? { [record.key]: record.transition === 'entered' } : traitValues(record.key, record.columns, parsedValue(record));
+  const values: Record<string, JsonValue> = record.class === 'audience' ? { [record.key]: record.transition === 'entered' } : traitValues(record, parsedValue(record));
   switch (record.type) {
     case 'group':
       return { type: 'group', ...envelope, groupId: record.group_id ?? '', traits: values, context, integrations: {} };

@@ -34,6 +34,9 @@ function recordOrReason(value: unknown): CallRecord | string {
   for (const key of NULLABLE_STRINGS) if (r[key] !== null && typeof r[key] !== 'string') return `its payload's ${key} is not a string or null`;
   if (typeof r.columns !== 'boolean') return "its payload's columns is not true or false";
   if (r.generation !== undefined && typeof r.generation !== 'string') return "its payload's generation is not a string";
+  if (r.column_names !== undefined && !(Array.isArray(r.column_names) && r.column_names.every((name) => typeof name === 'string'))) {
+    return "its payload's column_names is not a list of strings";
+  }
   if (r.value !== null && r.class === 'trait') {
     try {
       JSON.parse(r.value as string);

@@ -176,6 +176,7 @@ function callRecordText(o: Omit<OutboxInsertOptions, 'base'>): { head: string; t
       transition: o.transition,
       event,
       columns: d.multiColumn,
+      ...(d.multiColumn && d.columnNames !== undefined ? { column_names: d.columnNames } : {}),
       as_of: stamp.asOf,
       run_id: stamp.runId,
       namespace: stamp.namespace,
@@ -256,8 +257,8 @@ function outboxInsert(outbox: TableRef, o: OutboxInsertOptions): Statement {
  * the bytes a run writes: at 300,000 calls the outbox insert took 3-4 s, against 0.5 s for a
  * column of entity ids (bench/run-memory-bench.ts). The reader puts the two together.
  */
-function jsonText(shared: Record<string, string | boolean | null>, perRow: Record<string, Expr | null>): { head: string; tail: Expr } {
-  const constant: Record<string, string | boolean | null> = { ...shared };
+function jsonText(shared: Record<string, string | boolean | null | readonly string[]>, perRow: Record<string, Expr | null>): { head: string; tail: Expr } {
+  const constant: Record<string, string | boolean | null | readonly string[]> = { ...shared };
   for (const [key, value] of Object.entries(perRow)) if (value === null) constant[key] = null;
   const head = JSON.stringify(constant).slice(0, -1);
   const parts: Expr[] = [];

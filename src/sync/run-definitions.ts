@@ -26,11 +26,13 @@ export function syncDefinitions(project: Project, plan: Plan): SyncDefinition[] 
   for (const output of plan.outputs) {
     const d = byName.get(output.name);
     if (!d) continue;
+    const columns = output.kind === 'trait' ? output.columns.map((c) => c.name) : [];
     out.push({
       name: d.name,
       kind: d.kind === 'audience' ? 'audience' : 'trait',
       level: d.level,
-      multiColumn: output.kind === 'trait' && output.columns.length > 1,
+      multiColumn: columns.length > 1,
+      ...(columns.length > 1 ? { columnNames: columns } : {}),
       computationId: computationId(d),
       targets: resolveTargets(project, d),
     });

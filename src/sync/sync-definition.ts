@@ -20,6 +20,8 @@ export interface SyncDefinition {
   readonly level: Level;
   /** a SQL trait with several columns: its value is an object, each column its own trait */
   readonly multiColumn: boolean;
+  /** a multi-column SQL trait's columns, which its calls null when an entity drops out */
+  readonly columnNames?: readonly string[];
   readonly computationId: string;
   readonly targets: readonly ResolvedTarget[];
 }

@@ -26,13 +26,14 @@ const record: fc.Arbitrary<CallRecord> = fc
     event: nullableText,
     value: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
     columns: fc.boolean(),
+    column_names: fc.option(fc.array(text, { maxLength: 3 }), { nil: undefined }),
     as_of: fc.constantFrom('2024-06-01T00:00:00.000Z', '2024-06-01T01:15:00.000Z'),
     run_id: text,
     namespace: text,
     space_id: text,
     generation: text,
   })
-  .map(({ value, ...r }) => ({ ...r, value: value === undefined ? null : JSON.stringify(value) }) as CallRecord);
+  .map(({ value, column_names, ...r }) => ({ ...r, ...(column_names === undefined ? {} : { column_names }), value: value === undefined ? null : JSON.stringify(value) }) as CallRecord);
 
 describe(`call templates (seed ${PROPERTY_SEED})`, () => {
   it('callJson is byte for byte JSON.stringify(expandCall(...)) for generated records', () => {

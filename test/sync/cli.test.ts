@@ -71,7 +71,7 @@ describe('quorum run / history on the command line', () => {
 });
 
 describe('a stdout destination and --json', () => {
-  it('keeps stdout for the summary: the calls wait in the outbox with a diagnostic, and go out on a run without --json', async () => {
+  it('keeps stdout for the summary: the calls wait in the outbox with a diagnostic, and go out on a run without --json, alone on stdout', async () => {
     const main = dir;
     dir = await tempDir('cli-stdout');
     try {
@@ -84,9 +84,18 @@ describe('a stdout destination and --json', () => {
       expect(json.stderr).toContain('standard output carries the --json run summary');
       const plain = await cli('run', '--as-of', AS_OFS[1]);
       expect(plain.code).toBe(0);
-      const lines = plain.stdout.split('\n').filter((l) => l.startsWith('{'));
+      // standard output is the calls, one a line, and nothing else; the summary went to stderr
+      const lines = plain.stdout.split('\n').slice(0, -1);
       expect(lines.length).toBe(output.failed.out);
       expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(lines.length);
+      expect(plain.stderr).toMatch(/^run \S+ as of /m);
+      expect(plain.stderr).toMatch(/^ {2}out: \d+ delivered$/m);
+      // ... in a run with nothing for it too, and a dry run (which delivers nothing) keeps its summary on stdout
+      const quiet = await cli('run', '--as-of', AS_OFS[1]);
+      expect([quiet.code, quiet.stdout]).toEqual([0, '']);
+      expect(quiet.stderr).toMatch(/^run \S+ as of /);
+      const dry = await cli('run', '--dry-run', '--as-of', AS_OFS[2]);
+      expect(dry.stdout).toMatch(/^dry run \(nothing written, nothing delivered\) as of /);
     } finally {
       dir = main;
     }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
 import { DiagnosticsError, diagnostic } from '../../diagnostics/diagnostic.js';
+import type { Project } from '../../definitions/model.js';
 import type { Session } from '../../evaluation/session.js';
 import { commandLogger, parseLogFormat } from '../../logging/logger.js';
 import { StageClock } from '../../logging/stage-clock.js';
@@ -12,7 +13,17 @@ import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 import { terminalText } from '../terminal-text.js';
 
-function printRun(output: RunOutput, warnings: readonly RunWarning[]): void {
+/**
+ * Where the human summary goes: standard error when a stdout destination may write calls to
+ * standard output in this run (delivery sends every configured destination's waiting calls,
+ * whichever definitions are selected), so that `quorum run | jq` reads calls and nothing else.
+ */
+function summaryStream(project: Project, dryRun: boolean): NodeJS.WritableStream {
+  const callsOnStdout = !dryRun && Object.values(project.config.destinations).some((d) => d.type === 'stdout');
+  return callsOnStdout ? process.stderr : process.stdout;
+}
+
+function printRun(output: RunOutput, warnings: readonly RunWarning[], stream: NodeJS.WritableStream): void {
   const out: string[] = [];
   out.push(`${output.dry_run ? 'dry run (nothing written, nothing delivered)' : `run ${output.run_id}`} as of ${output.as_of}`);
   const width = Math.max(10, ...output.definitions.map((d) => d.name.length));
@@ -36,7 +47,7 @@ function printRun(output: RunOutput, warnings: readonly RunWarning[]): void {
   }
   for (const e of output.errors) out.push(`note: ${e}`);
   for (const w of warnings) out.push(`warning[${w.code}]: ${w.message}${Object.entries(w.fields).map(([key, value]) => `; ${key}: ${Array.isArray(value) ? value.join(', ') : String(value)}`).join('')}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  stream.write(`${out.join('\n')}\n`);
 }
 
 export function registerRun(program: Command): void {
@@ -80,7 +91,7 @@ export function registerRun(program: Command): void {
         logger.close();
       }
       if (g.json) printJson(warnings.length > 0 ? { ...output, warnings } : output);
-      else printRun(output, warnings);
+      else printRun(output, warnings, summaryStream(session.project, options.dryRun === true));
       const problems = [
         ...output.definitions
           .filter((d) => d.status === 'blocked' && !output.dry_run)

@@ -1,5 +1,5 @@
 // NDJSON, one call a line, appended and flushed to disk before the batch counts as delivered.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { DestinationConfig } from '../definitions/model.js';
 import { makeFolders } from '../files/make-folders.js';
@@ -19,8 +19,9 @@ export function openFileDestination(
       if (calls.length === 0) return;
       try {
         await makeFolders(path.dirname(config.path));
-        const file = await open(config.path, 'a');
+        const file = await open(config.path, 'a+');
         try {
+          await dropTornLine(file);
           await file.appendFile(utf8Joined('', calls, '\n', '\n'));
           await file.sync();
         } finally {
@@ -34,4 +35,31 @@ export function openFileDestination(
     async close() {},
   };
   return destination;
+}
+
+const NEWLINE = 0x0a;
+const CHUNK = 64 * 1024;
+
+/**
+ * A file that does not end in a newline ends in a call cut short by a crash mid-write; appending
+ * after it would glue the next call onto it. It is cut back to the last newline rather than closed
+ * with one: that batch was never acknowledged (its fsync did not return), so its calls go out again
+ * whole, with the same messageIds, and the file stays one whole call a line, replayable as it is.
+ * Only bytes after the last newline go, never a whole line, so a reader that takes complete lines
+ * (tail -f, a log shipper) has read none of them.
+ */
+async function dropTornLine(file: FileHandle): Promise<void> {
+  const { size } = await file.stat();
+  if (size === 0) return;
+  const buffer = Buffer.alloc(Math.min(CHUNK, size));
+  let end = size;
+  do {
+    const start = Math.max(0, end - buffer.length);
+    const { bytesRead } = await file.read(buffer, 0, end - start, start);
+    const last = buffer.subarray(0, bytesRead).lastIndexOf(NEWLINE);
+    if (last === bytesRead - 1 && end === size) return;
+    if (last >= 0) return file.truncate(start + last + 1);
+    end = start;
+  } while (end > 0);
+  await file.truncate(0);
 }

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -126,6 +126,31 @@ describe('file and stdout destinations', () => {
     await d.send([call(3)]);
     const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as SegmentCall).messageId);
     expect(lines).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  // A crash mid-write leaves a call cut short at the end of the file; its batch was never
+  // acknowledged, so it is sent again whole. Appending after the fragment glued the next call onto it.
+  it('cuts a torn last line back to the last newline before appending, and leaves a whole line alone', async () => {
+    const dir = await tempDir('file-torn');
+    const file = path.join(dir, 'calls.ndjson');
+    const whole = JSON.stringify(call(0));
+    const torn = JSON.stringify(call(1));
+    const cases = [
+      { before: `${whole}\n${torn.slice(0, -100)}`, kept: ['m0'] },
+      // no newline at all: the first batch's write was torn
+      { before: torn.slice(0, 50), kept: [] },
+      // a fragment longer than one read back from the end
+      { before: `${whole}\n${'x'.repeat(200_000)}`, kept: ['m0'] },
+      { before: `${whole}\n`, kept: ['m0'] },
+    ];
+    for (const { before, kept } of cases) {
+      await writeFile(file, before);
+      const d = openDestination('audit', { type: 'file', path: file });
+      await d.send([call(1), call(2)]);
+      const text = await readFile(file, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text.slice(0, -1).split('\n').map((l) => (JSON.parse(l) as SegmentCall).messageId)).toEqual([...kept, 'm1', 'm2']);
+    }
   });
 });
 

@@ -263,6 +263,16 @@ export interface MessageParameters {
   readonly state_newer: { readonly schema: string; readonly found: number; readonly reads: number };
   readonly mass_exit: { readonly definition: string; readonly detail: string | null };
   readonly delivery_failed: { readonly destination: string; readonly detail: string | null };
+  /** the first call of a definition over a destination's call limit in a run, and how many more */
+  readonly call_too_large: {
+    readonly destination: string;
+    readonly definition: string;
+    readonly entity: string;
+    readonly call: string;
+    readonly bytes: number;
+    readonly limit: number;
+    readonly more: number;
+  };
   readonly not_a_project: {
     readonly rule: 'missing_folder' | 'a_file' | 'unreadable' | 'no_config';
     readonly dir: string;

@@ -35,6 +35,7 @@ type RunCode =
   | 'state_newer'
   | 'mass_exit'
   | 'delivery_failed'
+  | 'call_too_large'
   | 'not_a_project'
   | 'file_system'
   | 'internal_error'
@@ -134,8 +135,18 @@ export const RUN_MESSAGES: Formatters<RunCode> = {
   }),
   delivery_failed: (p) => ({
     message: p.detail ?? `destination "${p.destination}" did not take its calls`,
-    hint: 'calls the destination did not take stay in the outbox and go out first on the next run; a call set aside as too large (rejected_at in the outbox) is never sent (docs/operating.md, "Delivery and the outbox")',
+    hint: 'calls the destination did not take stay in the outbox and go out first on the next run (docs/operating.md, "Delivery and the outbox")',
   }),
+  call_too_large: (p) => {
+    const which = `the ${p.call} call of "${p.definition}" for entity ${JSON.stringify(p.entity)} is ${p.bytes} bytes`;
+    const more = p.more === 0 ? 'it was set aside and will never be sent' : `so are ${p.more} more of its calls; they were set aside and will never be sent`;
+    return {
+      message: `destination "${p.destination}": ${which}, over the ${p.limit}-byte limit of one call; ${more} (rejected_at in the outbox)`,
+      hint:
+        `make the value of "${p.definition}" smaller (a SQL trait: fewer or shorter columns; a list: fewer or shorter items); ` +
+        'the next run then sends the smaller value as a change. Retrying cannot help: the same value makes the same call (docs/operating.md, "Delivery and the outbox")',
+    };
+  },
   not_a_project: (p) => {
     switch (p.rule) {
       case 'missing_folder':

@@ -3,6 +3,7 @@
 // inside run(). What `quorum schedule` calls for each run.
 import type { Destination, DestinationOptions } from '../destinations/destination.js';
 import type { DialectLookup } from '../evaluation/session.js';
+import { tooLargeProblems } from '../sync/delivery-problems.js';
 import type { RunOutput, RunRequest } from '../sync/run.js';
 import { runThenVerify } from '../sync/run-and-verify.js';
 import type { Logger } from './logger.js';
@@ -54,7 +55,7 @@ export async function loggedRun(request: LoggedRunRequest): Promise<RunOutput> {
     logger.event(
       failed ? 'warn' : 'info',
       failed ? 'run.failed' : 'run.succeeded',
-      failed ? output.errors.concat(output.definitions.filter((d) => d.message).map((d) => d.message!)).join('; ') : '',
+      failed ? [...output.errors, ...tooLargeProblems(output, project).map((d) => d.message), ...output.definitions.filter((d) => d.message).map((d) => d.message!)].join('; ') : '',
       {
         ms: Math.round(performance.now() - started),
         run_id: output.run_id,
@@ -64,6 +65,7 @@ export async function loggedRun(request: LoggedRunRequest): Promise<RunOutput> {
         ),
         delivered: output.delivered,
         failed: output.failed,
+        ...(output.too_large ? { too_large: output.too_large.length } : {}),
         ...request.context,
       },
     );

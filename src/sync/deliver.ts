@@ -22,6 +22,7 @@ import { crashPoint } from './crash.js';
 import { ACKNOWLEDGED, DeliveryAcks, NOT_SENT } from './delivery-acks.js';
 import { Lanes, Wakeup } from './delivery-lanes.js';
 import type { LockHandle } from './lock.js';
+import type { TooLargeCall } from './run-types.js';
 import { OutboxBatcher, type Batch, type DealtPage, type RejectedCall } from './outbox-batches.js';
 import { OutboxMarks } from './outbox-marks.js';
 import { DEFAULT_PAGE_SIZE, OutboxReader, waitingByDestination } from './outbox-reader.js';
@@ -30,8 +31,10 @@ import { StateWriter } from './state-sql.js';
 
 export interface DeliveryReport {
   readonly delivered: Record<string, number>;
-  /** Calls left in the outbox for a destination that failed (or rejected as too large). */
+  /** Calls left in the outbox for a destination that failed, and those set aside as too large. */
   readonly failed: Record<string, number>;
+  /** The calls set aside as too large, each counted in `failed` too. */
+  readonly tooLarge: TooLargeCall[];
   readonly errors: string[];
   /** The errors naming a corrupt call set aside, by `destination sequence`: a later delivery's name for the same call supersedes it. */
   readonly corrupt: Record<string, string>;
@@ -53,7 +56,7 @@ export async function deliverOutbox(options: DeliveryOptions): Promise<DeliveryR
   // diff stage took up to twice its time (BENCHMARKS.md, "Peak memory below 300 MB").
   await options.connection.releaseFreedMemory?.();
   const writer = new StateWriter(options.connection.dialect.printer, options.connection);
-  const report: DeliveryReport = { delivered: {}, failed: {}, errors: [], corrupt: {} };
+  const report: DeliveryReport = { delivered: {}, failed: {}, tooLarge: [], errors: [], corrupt: {} };
   const turns = new StatementTurns();
   await Promise.all(
     (await waitingByDestination(writer, options.schema)).map(async ({ destination: name, waiting }) => {
@@ -149,9 +152,7 @@ class DestinationDelivery {
     await this.marks.rejected(r.sequence, r.bytes, limits.maxCallBytes);
     this.acks.done(r.position, NOT_SENT);
     this.report.failed[name] = (this.report.failed[name] ?? 0) + 1;
-    this.report.errors.push(
-      `destination "${name}": call ${r.messageId} is ${r.bytes} bytes, over the ${limits.maxCallBytes}-byte limit; it was set aside (rejected_at in the outbox)`,
-    );
+    this.report.tooLarge.push({ destination: name, definition: r.definition, entity_id: r.entity, call_type: r.callType, message_id: r.messageId, bytes: r.bytes, limit: limits.maxCallBytes });
     this.requestMark();
   }
 

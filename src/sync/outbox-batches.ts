@@ -4,6 +4,7 @@
 // set aside; every other call is dealt into a lane by a hash of its entity, so one entity's calls
 // stay in one lane, in order. This is the one batching delivery uses, and what the tests exercise.
 import type { BatchLimits } from '../destinations/destination.js';
+import type { CallType } from './calls.js';
 import { HeldCalls, laneOf, type OutboxRow } from './outbox-rows.js';
 import { toNumber } from './state-sql.js';
 
@@ -26,6 +27,9 @@ export interface RejectedCall {
   readonly sequence: number;
   readonly messageId: string;
   readonly bytes: number;
+  readonly definition: string;
+  readonly entity: string;
+  readonly callType: CallType;
 }
 
 /** A call not sent this time: corrupt (`corrupt` says why) or waiting behind a corrupt one (null). */
@@ -107,7 +111,8 @@ export class OutboxBatcher {
         return;
       }
       if (admitted.bytes >= this.limits.maxCallBytes) {
-        rejected.push({ position, sequence, messageId: admitted.messageId, bytes: admitted.bytes });
+        const { messageId, bytes, definition, callType } = admitted;
+        rejected.push({ position, sequence, messageId, bytes, definition, entity: String(row.entity_id), callType });
         return;
       }
       const lane = laneOf(String(row.entity_id), this.builders.length);

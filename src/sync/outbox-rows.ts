@@ -1,7 +1,7 @@
 // Reading an outbox row's payload back (SPEC §6: "a corrupt outbox row is set aside and named").
 // The payload is JSON text quorum wrote itself, but it lives in a table anyone with access can edit;
 // a row that does not hold a call record is reported by name, never passed on as a malformed call.
-import { CallTemplate, callJson, messageIdOfCall, OWN_FIELDS, type CallRecord, type JsonValue, type OwnFields } from './calls.js';
+import { CallTemplate, callJson, messageIdOfCall, OWN_FIELDS, type CallRecord, type CallType, type JsonValue, type OwnFields } from './calls.js';
 
 const CALL_TYPES = new Set(['group', 'identify', 'track']);
 const TRANSITIONS = new Set(['entered', 'exited', 'changed']);
@@ -66,7 +66,8 @@ export function messageIdOfRow(row: OutboxRow, record: CallRecord): string | nul
   return messageIdOfCall(row.destination, row.entity_id, record, record.generation);
 }
 
-type Serialised = { json: string; bytes: number; messageId: string };
+/** A call ready to send; its definition and type name it when it cannot be sent (over the call limit). */
+type Serialised = { json: string; bytes: number; messageId: string; definition: string; callType: CallType };
 
 /**
  * A call as JSON text, its size and messageId; the record is the outbox's compact payload (after
@@ -80,7 +81,7 @@ export function serialiseRow(row: OutboxRow, head?: string): Serialised | { corr
   const messageId = messageIdOfRow(row, record);
   if (messageId === null) return { corrupt: 'it has no messageId' };
   const json = callJson(record, messageId);
-  return { json, bytes: Buffer.byteLength(json, 'utf8'), messageId };
+  return { json, bytes: Buffer.byteLength(json, 'utf8'), messageId, definition: record.key, callType: record.type };
 }
 
 /** A head's calls: its template, the own fields where a row's part leaves them out, its generation. */
@@ -137,7 +138,7 @@ export function serialisedUnderHead(row: OutboxRow, head: string): Serialised | 
   }
   const messageId = calls.template.messageId(row.destination, row.entity_id, fields, calls.generation);
   const json = calls.template.json(fields, value, messageId);
-  return { json, bytes: Buffer.byteLength(json, 'utf8'), messageId };
+  return { json, bytes: Buffer.byteLength(json, 'utf8'), messageId, definition: calls.template.shared.key, callType: calls.template.shared.type };
 }
 
 function headCallsOf(head: string): HeadCalls | null {

@@ -7,6 +7,7 @@ import type { IncrementalSettings } from '../incremental/incremental-settings.js
 import type { IncrementalMutation } from '../incremental/evaluate-incremental.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
+import type { CallType } from './calls.js';
 
 export interface RunRequest {
   readonly connection: WarehouseConnection;
@@ -90,6 +91,20 @@ export interface DefinitionSummary {
   readonly drift?: { entered: number; exited: number; changed: number; users: number; entities: number; sample: string[] };
 }
 
+/**
+ * A call over its destination's call limit (Segment's 32 KB): set aside (`rejected_at` in the
+ * outbox) and never sent, by this run or a later one, since the same value makes the same call.
+ */
+export interface TooLargeCall {
+  readonly destination: string;
+  readonly definition: string;
+  readonly entity_id: string;
+  readonly call_type: CallType;
+  readonly message_id: string;
+  readonly bytes: number;
+  readonly limit: number;
+}
+
 /** SPEC §7's `quorum run --json` shape, plus `status` per definition, `dry_run` and `errors`. */
 export interface RunOutput {
   readonly run_id: string;
@@ -97,7 +112,10 @@ export interface RunOutput {
   readonly dry_run: boolean;
   readonly definitions: DefinitionSummary[];
   readonly delivered: Record<string, number>;
+  /** calls not delivered: those waiting in the outbox, and those in `too_large` */
   readonly failed: Record<string, number>;
+  /** present when some are: calls over their destination's call limit, set aside and never sent */
+  readonly too_large?: readonly TooLargeCall[];
   readonly errors: string[];
   /** set when incremental.verify_every verified the state after the run */
   readonly verification?: { verification_id: string; status: 'clean' | 'drift'; drifted_definitions: number; drifted_entities: number };

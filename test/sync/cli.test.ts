@@ -1,5 +1,7 @@
 // `quorum run` and `quorum history` through the CLI's own entry point (in-process): SPEC §7's
 // --json shapes, selection, exit codes.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn } from './support/cli-in-process.js';
 import { removeTempDirs, tempDir } from './support/harness.js';
@@ -96,6 +98,34 @@ describe('a stdout destination and --json', () => {
       expect(quiet.stderr).toMatch(/^run \S+ as of /);
       const dry = await cli('run', '--dry-run', '--as-of', AS_OFS[2]);
       expect(dry.stdout).toMatch(/^dry run \(nothing written, nothing delivered\) as of /);
+    } finally {
+      dir = main;
+    }
+  });
+});
+
+describe('a call over 32 KB', () => {
+  it('is reported as set aside and never sent, naming the definition and entity, with a hint of its own', async () => {
+    const main = dir;
+    dir = await tempDir('cli-too-large');
+    try {
+      await writeProject(dir, { endpoint: `${receiver.url}/too-large` });
+      const big = ['sql_trait: big', 'level: user', 'sql: |', "  select user_id, case when user_id = 'u001' then repeat('x', 40000) else 'small' end as big", "  from {{ source('identifies') }}", 'sync:', '  - to: hook', ''];
+      writeFileSync(path.join(dir, 'traits', 'big.yml'), big.join('\n'));
+      const run = await cli('run', 'big', '--as-of', AS_OFS[1]);
+      expect(run.code).toBe(1);
+      expect(receiver.calls('too-large').length).toBeGreaterThan(0);
+      expect(receiver.calls('too-large').some((c) => JSON.stringify(c).includes('xxxx'))).toBe(false);
+      expect(run.stdout).toMatch(/^ {2}hook: \d+ delivered, 1 set aside as too large \(never sent\)$/m);
+      expect(run.stdout).not.toContain('waiting in the outbox');
+      expect(run.stderr).toContain('traits/big.yml:1:');
+      expect(run.stderr).toContain('error[call_too_large]: destination "hook": the identify call of "big" for entity "u001" is');
+      expect(run.stderr).toContain('set aside and will never be sent');
+      expect(run.stderr).toContain('make the value of "big" smaller');
+      expect(run.stderr).not.toContain('go out first on the next run');
+      const again = await cli('run', 'big', '--as-of', AS_OFS[1], '--json');
+      expect(again.code).toBe(0);
+      expect((JSON.parse(again.stdout) as { too_large?: unknown }).too_large).toBeUndefined();
     } finally {
       dir = main;
     }

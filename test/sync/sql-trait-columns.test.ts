@@ -26,12 +26,16 @@ const TRAIT = [
   '',
 ].join('\n');
 
-const ofMc = (calls: readonly ReceivedCall[]) => calls.filter((c) => (c.context as { personas: { computation_key: string } }).personas.computation_key === 'mc');
+const ofMc = (calls: readonly ReceivedCall[]) =>
+  calls.filter((c) => (c.context as { personas: { computation_key: string } }).personas.computation_key === 'mc');
 
 describe('a multi-column SQL trait', () => {
   it('nulls every column of an entity that drops out, in traits and properties, on every destination', async () => {
     const dir = await tempDir('columns');
-    await writeProject(dir, { endpoint: `${receiver().url}/columns`, extraDestinations: { audit: '{ type: file, path: out/calls.ndjson }' } });
+    await writeProject(dir, {
+      endpoint: `${receiver().url}/columns`,
+      extraDestinations: { audit: '{ type: file, path: out/calls.ndjson }' },
+    });
     writeFileSync(path.join(dir, 'traits', 'mc.yml'), TRAIT);
     await runAt(dir, AS_OFS[1]);
     const first = ofMc(receiver().calls('columns'));
@@ -42,9 +46,14 @@ describe('a multi-column SQL trait', () => {
       expect(Object.keys(values as object).sort()).toEqual(call.type === 'identify' ? ['mc', 'mc_n'] : ['mc', 'mc_n', 'trait_key']);
     }
     await runAt(dir, AS_OFS[2]);
-    const file = readFileSync(path.join(dir, 'out/calls.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ReceivedCall);
+    const file = readFileSync(path.join(dir, 'out/calls.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ReceivedCall);
     for (const calls of [ofMc(receiver().calls('columns')).slice(first.length), ofMc(file)]) {
-      const exits = calls.filter((c) => (c.type === 'identify' ? (c.traits as { mc: unknown }).mc : (c.properties as { mc: unknown }).mc) === null);
+      const exits = calls.filter(
+        (c) => (c.type === 'identify' ? (c.traits as { mc: unknown }).mc : (c.properties as { mc: unknown }).mc) === null,
+      );
       expect(exits.length).toBeGreaterThan(1);
       expect(new Set(exits.map((c) => c.type))).toEqual(new Set(['identify', 'track']));
       for (const call of exits) {

@@ -7,6 +7,7 @@ import { commandLogger, parseLogFormat } from '../../logging/logger.js';
 import { StageClock } from '../../logging/stage-clock.js';
 import { openTimedSession } from '../../logging/timed-session.js';
 import { type RunOutput, type RunStage, type RunWarning } from '../../sync/run.js';
+import { deliveryProblems, waitingCalls } from '../../sync/delivery-problems.js';
 import { runThenVerify } from '../../sync/run-and-verify.js';
 import { selectDefinitions } from '../../sync/select.js';
 import { globals, UsageError } from '../options.js';
@@ -42,7 +43,11 @@ function printRun(output: RunOutput, warnings: readonly RunWarning[], stream: No
   if (destinations.size > 0) {
     out.push('', 'delivery:');
     for (const name of [...destinations].sort()) {
-      out.push(`  ${name}: ${output.delivered[name] ?? 0} delivered${output.failed[name] ? `, ${output.failed[name]} waiting in the outbox` : ''}`);
+      const waiting = waitingCalls(output, name);
+      const tooLarge = (output.failed[name] ?? 0) - waiting;
+      out.push(
+        `  ${name}: ${output.delivered[name] ?? 0} delivered${waiting > 0 ? `, ${waiting} waiting in the outbox` : ''}${tooLarge > 0 ? `, ${tooLarge} set aside as too large (never sent)` : ''}`,
+      );
     }
   }
   for (const e of output.errors) out.push(`note: ${e}`);
@@ -96,11 +101,7 @@ export function registerRun(program: Command): void {
         ...output.definitions
           .filter((d) => d.status === 'blocked' && !output.dry_run)
           .map((d) => diagnostic('mass_exit', { definition: d.name, detail: d.message ?? null }, session.project.definitions.find((x) => x.name === d.name)?.loc ?? null)),
-        ...Object.entries(output.failed)
-          .filter(([, n]) => n > 0)
-          .map(([name]) =>
-            diagnostic('delivery_failed', { destination: name, detail: output.errors.find((e) => e.includes(`"${name}"`)) ?? null }, null),
-          ),
+        ...deliveryProblems(output, session.project),
       ];
       if (problems.length > 0) throw new DiagnosticsError(problems);
     });

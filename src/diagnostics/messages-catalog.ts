@@ -114,7 +114,7 @@ export const CATALOG_MESSAGES: Formatters<CatalogCode> = {
           hint: "read the source tables through {{ source('...') }}",
         },
   sql_reserved_column: (p) => ({
-    message: `${p.subject}: the query returns a column "${p.column}", a name quorum uses for its own columns (${p.reserved.join(', ')}), so its values would be mixed up.`,
+    message: `${p.subject}: the query returns a column "${p.column}", a name quorum uses for its own columns and call properties (${p.reserved.join(', ')}), so its values would be mixed up.`,
     hint: `rename it, e.g. "... AS ${p.column.toLowerCase()}_1"; the key column is user_id or group_id`,
   }),
   uncastable_literal: (p) => ({

@@ -15,8 +15,10 @@ import { SQL_TRAIT_KEY_COLUMNS } from '../resolve.js';
 /**
  * Names quorum's own generated SQL gives its columns next to a SQL trait's (the entity key `id`
  * of every features row, the `value`, `entity_id`, `definition`, ... of the diff and the state
- * tables). A trait column of one of these names would be shadowed or duplicated, silently
- * (`"t"."user_id" AS "id", "t"."id" AS "id"`). Compared case-insensitively. docs/security.md.
+ * tables), and the keys a Track call's properties carry next to a trait's columns (`trait_key`,
+ * and `audience_key` for an audience's). A trait column of one of these names would be shadowed or
+ * duplicated, silently (`"t"."user_id" AS "id", "t"."id" AS "id"`; a column `trait_key` replaced
+ * `properties.trait_key`). Compared case-insensitively. docs/security.md.
  */
 export const RESERVED_OUTPUT_NAMES: readonly string[] = [
   'id',
@@ -30,6 +32,8 @@ export const RESERVED_OUTPUT_NAMES: readonly string[] = [
   'destination',
   'payload',
   'status',
+  'trait_key',
+  'audience_key',
 ];
 
 const PLACEHOLDER_AS_OF = '2000-01-01T00:00:00.000Z';

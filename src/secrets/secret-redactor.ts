@@ -1,8 +1,11 @@
 // The one place that knows the project's secrets and removes them from text (SPEC §8). A secret
 // reaches text in more shapes than it was written in: a server that echoes a request back may
-// URL-encode it, JSON-escape it or show the Authorization header, whose Basic credentials are
-// base64 of "user:secret" at any byte alignment. Every shape becomes one alternative of a single
-// regular expression, so redacting a message is one pass whatever the number of secrets.
+// URL-encode it (either case of hex, some characters or all), JSON-escape it (`\/`, `\u002f`),
+// HTML-escape it or show the Authorization header, whose Basic credentials are base64 of
+// "user:secret" at any byte alignment. Escapers differ in which characters they touch, so each
+// character of a secret is matched in any of its forms rather than each whole form listed; every
+// secret becomes one alternative of a single regular expression, so redacting a message is one
+// pass whatever the number of secrets.
 
 export const REDACTED = '[redacted]';
 /** Shorter values would redact ordinary words; credential fields are never this short in practice. */
@@ -10,21 +13,40 @@ export const MIN_SECRET_LENGTH = 4;
 /** Below this, a base64 fragment of a secret is too short to tell from other base64 text. */
 const MIN_BASE64_FRAGMENT = 8;
 
-/** Every text form in which `secret` may come back. */
-export function secretForms(secret: string): string[] {
-  const forms = new Set<string>([secret]);
-  const uri = encodeURIComponent(secret);
-  forms.add(uri);
-  forms.add(uri.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
-  forms.add(new URLSearchParams({ s: secret }).toString().slice(2));
-  forms.add(encodeURI(secret));
-  forms.add(JSON.stringify(secret).slice(1, -1));
-  forms.add(JSON.stringify(JSON.stringify(secret).slice(1, -1)).slice(1, -1));
-  forms.add(secret.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
-  forms.add(secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Hex digits as servers write them, upper or lower case: `%2F`, `%2f`, `\u002F`. */
+const hexPattern = (value: number, width: number) =>
+  value.toString(16).padStart(width, '0').replace(/[a-f]/g, (digit) => `[${digit}${digit.toUpperCase()}]`);
+const HTML_NAMED: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** The regular expression of every form in which one character of a secret may come back. */
+function characterPattern(character: string): string {
+  // Letters and digits pass through every escaper unchanged.
+  if (/^[A-Za-z0-9]$/.test(character)) return character;
+  const forms = new Set<string>([escapeRegExp(character)]);
+  const json = JSON.stringify(character).slice(1, -1);
+  forms.add(escapeRegExp(json));
+  forms.add(escapeRegExp(JSON.stringify(json).slice(1, -1)));
+  if (character === '/') forms.add(escapeRegExp('\\/'));
+  if (character === ' ') forms.add(escapeRegExp('+'));
+  const units = Array.from({ length: character.length }, (_, i) => character.charCodeAt(i));
+  forms.add(units.map((unit) => `\\\\u${hexPattern(unit, 4)}`).join(''));
+  forms.add([...Buffer.from(character, 'utf8')].map((byte) => `%${hexPattern(byte, 2)}`).join(''));
+  forms.add(`&#0*${character.codePointAt(0)};`);
+  forms.add(`&#[xX]0*${hexPattern(character.codePointAt(0)!, 1)};`);
+  if (HTML_NAMED[character]) forms.add(HTML_NAMED[character]);
+  return `(?:${[...forms].join('|')})`;
+}
+
+/** The regular expression of a secret written raw or with any mix of URL, JSON and HTML escapes. */
+export function secretPattern(secret: string): string {
+  return [...secret].map(characterPattern).join('');
+}
+
+/** The base64 texts that hold `secret`, alone or inside a longer base64 text. */
+export function base64Forms(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
-  forms.add(bytes.toString('base64'));
-  forms.add(bytes.toString('base64url'));
+  const forms = new Set<string>([bytes.toString('base64'), bytes.toString('base64url')]);
   // Inside a longer base64 text (Basic "user:secret", "secret:"), the secret's bytes start at any
   // of three offsets of a 3-byte group; the characters of the groups it fills alone are the same
   // whatever surrounds it.
@@ -50,11 +72,14 @@ export class SecretRedactor {
       changed = true;
     }
     if (!changed) return;
-    const forms = new Set<string>();
-    for (const secret of this.secrets) for (const form of secretForms(secret)) forms.add(form);
-    // Longest first: a secret's URL-encoded form contains shorter forms of nothing else it matches.
-    const alternatives = [...forms].sort((a, b) => b.length - a.length).map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    this.pattern = new RegExp(alternatives.join('|'), 'g');
+    // Longest first, so that a secret that holds a shorter one is redacted whole.
+    const alternatives: { length: number; pattern: string }[] = [];
+    for (const secret of this.secrets) {
+      alternatives.push({ length: secret.length, pattern: secretPattern(secret) });
+      for (const form of base64Forms(secret)) alternatives.push({ length: form.length, pattern: escapeRegExp(form) });
+    }
+    alternatives.sort((a, b) => b.length - a.length);
+    this.pattern = new RegExp([...new Set(alternatives.map((a) => a.pattern))].join('|'), 'g');
   }
 
   get size(): number {

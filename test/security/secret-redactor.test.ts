@@ -25,6 +25,27 @@ describe('SecretRedactor', () => {
     }
   });
 
+  // Found by an audit on 5 December: PHP's and Java's JSON write "/" as "\\/", others write
+  // "\\u002f" or "\\u002F", and a percent-encoder may use either case of hex, or mix escaped and
+  // raw characters; none of these were matched.
+  it('removes the secret under any mix of JSON escapes and percent-encoding in either case', () => {
+    const secret = 'sk/live+key=a&b<c';
+    const r = redactor(secret);
+    const unicode = (c: string, upper: boolean) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')[upper ? 'toUpperCase' : 'toLowerCase']()}`;
+    const forms = [
+      JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'),
+      secret.replace(/[^A-Za-z0-9]/g, (c) => unicode(c, false)),
+      secret.replace(/[^A-Za-z0-9]/g, (c) => unicode(c, true)),
+      secret.replace(/[<>&]/g, (c) => unicode(c, false)),
+      encodeURIComponent(secret).replace('%2B', '%2b'),
+      secret.replace('/', '%2f').replace('=', '%3D'),
+    ];
+    for (const form of forms) {
+      expect(form).not.toBe(secret);
+      expect(r.redact(`{"error":"bad key ${form}"}`), form).toBe(`{"error":"bad key ${REDACTED}"}`);
+    }
+  });
+
   it('finds the secret inside base64 text at any alignment (Basic auth of any user name)', () => {
     const r = redactor(SECRET);
     for (const user of ['', 'a', 'ab', 'abc', 'a-longer-user']) {

@@ -8,7 +8,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { SecretRedactor, secrets as projectSecrets } from '../secrets/secret-redactor.js';
+import { longestForm, SecretRedactor, secrets as projectSecrets } from '../secrets/secret-redactor.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -52,14 +52,20 @@ function networkReason(cause: unknown): string {
   return code ? `network error ${code}` : 'network error';
 }
 
+/** Only an excerpt of an error body is ever shown; this much of it is read. */
+const ERROR_BODY_BYTES = 4096;
+const EXCERPT_CHARACTERS = 200;
+
 /**
- * Strips every secret from text that came back from a server before it reaches a message: the
- * destination's own and every other secret of the project, in each form a server may echo.
+ * What a message may quote of an error body: every secret stripped (the destination's own and
+ * every other secret of the project, in each form a server may echo), whitespace collapsed, cut
+ * short after redaction. A body read only in part may end in the start of a secret, which no
+ * pattern matches: `margin` more bytes than ever shown are read (the longest form of any secret)
+ * and dropped after redaction, so that a secret that starts before them is read whole.
  */
-export function redact(text: string, secrets: readonly string[]): string {
-  const own = new SecretRedactor();
-  own.add(secrets);
-  return projectSecrets.redact(own.redact(text));
+function errorExcerpt(response: RawResponse, redactor: SecretRedactor, margin: number): string {
+  const end = response.truncated ? response.text.length - margin : response.text.length;
+  return redactor.redactBefore(response.text, end).replace(/\s+/g, ' ').slice(0, EXCERPT_CHARACTERS);
 }
 
 /** Keep-alive connections for one destination: a run sends many batches to one endpoint. */
@@ -78,7 +84,10 @@ export function keepAliveAgents(maxSockets = 8): { http: HttpAgent; https: Https
 
 interface RawResponse {
   readonly status: number;
+  /** The start of the body, at most the number of bytes asked for. */
   readonly text: string;
+  /** Whether the body went on past `text`. */
+  readonly truncated: boolean;
   readonly retryAfter: string | null;
 }
 
@@ -88,6 +97,7 @@ function post(
   headers: Readonly<Record<string, string>>,
   timeoutMs: number,
   agents: ReturnType<typeof keepAliveAgents> | null,
+  keepBytes: number,
 ): Promise<RawResponse> {
   const secure = url.protocol === 'https:';
   const send = secure ? httpsRequest : httpRequest;
@@ -104,8 +114,7 @@ function post(
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
-          // Only an excerpt of an error body is ever shown; keep a little of it.
-          if (size < 4096) chunks.push(chunk);
+          if (size < keepBytes) chunks.push(chunk.subarray(0, keepBytes - size));
           size += chunk.length;
         });
         response.on('end', () => {
@@ -113,6 +122,7 @@ function post(
           resolve({
             status: response.statusCode ?? 0,
             text: Buffer.concat(chunks).toString('utf8'),
+            truncated: size > keepBytes,
             retryAfter: Array.isArray(header) ? header[0] : (header ?? null),
           });
         });
@@ -152,13 +162,13 @@ export async function postWithRetry(
     bytes = await gzipAsync(bytes, { level: 1 });
     sent['Content-Encoding'] = 'gzip';
   }
+  const margin = Math.max(projectSecrets.longestForm, ...secrets.map(longestForm));
   for (let attempt = 0; attempt < policy.attempts; attempt += 1) {
     let wait: number | null = null;
     try {
-      const response = await post(target, bytes, sent, policy.timeoutMs, options.agents ?? null);
+      const response = await post(target, bytes, sent, policy.timeoutMs, options.agents ?? null, ERROR_BODY_BYTES + margin);
       if (response.status >= 200 && response.status < 300) return { ok: true, reason: '', attempts: attempt + 1 };
-      // Redacted before it is cut short, so that no part of a secret survives at the cut.
-      const excerpt = redact(response.text.replace(/\s+/g, ' '), secrets).slice(0, 200);
+      const excerpt = errorExcerpt(response, projectSecrets.with(secrets), margin);
       reason = `HTTP ${response.status}${excerpt ? ` (${excerpt})` : ''}`;
       if (response.status !== 429 && response.status < 500) return { ok: false, reason, attempts: attempt + 1 };
       wait = retryAfterMs(response.retryAfter);

@@ -59,9 +59,21 @@ export function base64Forms(secret: string): string[] {
   return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
 }
 
+/**
+ * At least the length of the longest form in which `secret` can come back: a letter or digit is
+ * itself, any other character at most 12 characters (`%F0%9F%94%91`, `\ud83d\udd11`).
+ */
+export function longestForm(secret: string): number {
+  let escaped = 0;
+  for (const character of secret) escaped += /^[A-Za-z0-9]$/.test(character) ? 1 : 12;
+  return Math.max(escaped, Math.ceil((Buffer.byteLength(secret, 'utf8') * 4) / 3) + 4);
+}
+
 export class SecretRedactor {
   private readonly secrets = new Set<string>();
   private pattern: RegExp | null = null;
+  /** The length of the longest form of any secret: text cut short may end in a prefix of one this long. */
+  longestForm = 0;
 
   /** Adds secrets (values of credential fields); short or empty values are ignored. */
   add(secrets: Iterable<string | null | undefined>): void {
@@ -69,6 +81,7 @@ export class SecretRedactor {
     for (const secret of secrets) {
       if (typeof secret !== 'string' || secret.trim().length < MIN_SECRET_LENGTH || this.secrets.has(secret)) continue;
       this.secrets.add(secret);
+      this.longestForm = Math.max(this.longestForm, longestForm(secret));
       changed = true;
     }
     if (!changed) return;
@@ -89,6 +102,31 @@ export class SecretRedactor {
   redact(text: string): string {
     if (this.pattern === null || text.length === 0) return text;
     return text.replace(this.pattern, REDACTED);
+  }
+
+  /**
+   * Redacts the part of `text` before offset `end`, for text that was cut short: what follows
+   * `end` may hold the start of a secret, which no pattern matches, and is dropped; a secret that
+   * starts before `end` and runs past it is redacted whole.
+   */
+  redactBefore(text: string, end: number): string {
+    if (this.pattern === null) return text.slice(0, end);
+    let kept = '';
+    let last = 0;
+    for (const match of text.matchAll(this.pattern)) {
+      if (match.index >= end) break;
+      kept += `${text.slice(last, match.index)}${REDACTED}`;
+      last = match.index + match[0].length;
+    }
+    return kept + text.slice(last, Math.max(last, end));
+  }
+
+  /** A redactor of these secrets and `more`. */
+  with(more: Iterable<string>): SecretRedactor {
+    const both = new SecretRedactor();
+    both.add(this.secrets);
+    both.add(more);
+    return both;
   }
 
   /** Redacts every string inside a JSON-like value (for rows and summaries before they are stored). */

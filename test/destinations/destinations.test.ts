@@ -117,6 +117,50 @@ describe('webhook destination', () => {
   });
 });
 
+// Found by an audit on 5 December: only the first 4 KB of an error body is read, and a secret that
+// straddled the cut was shown in part ("HTTP 400 ( token=sk_live_0123456789ab)"): no pattern
+// matches half a secret. The receiver writes the body the way the audit's did, in two parts.
+describe('an error body longer than what is read', () => {
+  const TOKEN = 'sk_live_0123456789abcdefghij';
+
+  async function splitter(): Promise<string> {
+    const s = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const pad = Number(/\/pad\/(\d+)/.exec(req.url ?? '')?.[1]);
+        const first = `${' '.repeat(pad)}token=${TOKEN.slice(0, TOKEN.length / 2)}`;
+        res.writeHead(400);
+        res.write(first);
+        setTimeout(() => res.end(`${TOKEN.slice(TOKEN.length / 2)} rejected ${'x'.repeat(300)}`), pad === 4200 ? 200 : 0);
+      });
+    });
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => { s.closeAllConnections(); s.close(); } });
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  }
+
+  const leaked = (message: string) => Array.from({ length: TOKEN.length - 3 }, (_, i) => TOKEN.slice(0, i + 4)).filter((prefix) => message.includes(prefix));
+
+  it('shows no part of a secret cut at the end, wherever the cut falls', async () => {
+    const base = await splitter();
+    // The audit's body, then the token starting at every offset around the first 4 KB.
+    const pads = [4200, ...Array.from({ length: 140 }, (_, i) => 4000 + i)];
+    for (const pad of pads) {
+      const d = openDestination('hook', { type: 'webhook', url: `${base}/pad/${pad}`, headers: { 'X-Token': TOKEN }, secret: null }, { retry: { ...FAST, attempts: 1 } });
+      const error = (await d.send([call(1)]).catch((e: unknown) => e)) as Error;
+      expect(error.message, `pad ${pad}`).toMatch(/^destination "hook": HTTP 400/);
+      expect(leaked(error.message), `pad ${pad}: ${error.message}`).toEqual([]);
+    }
+  });
+
+  it('still quotes the start of a long body', async () => {
+    const s = await server([{ status: 400, body: `invalid batch: ${'y'.repeat(20_000)}` }]);
+    const d = openDestination('hook', { type: 'webhook', url: s.url, headers: { 'X-Token': TOKEN }, secret: null }, { retry: FAST });
+    const error = (await d.send([call(1)]).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(`destination "hook": HTTP 400 (invalid batch: ${'y'.repeat(185)})`);
+  });
+});
+
 describe('file and stdout destinations', () => {
   it('appends NDJSON, one call a line', async () => {
     const dir = await tempDir('file');

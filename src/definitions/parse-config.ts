@@ -10,6 +10,7 @@ import { COLUMN_PATTERN, checkCron, readEnum, readNumberInRange, scalarOf } from
 import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
 import { secretsOfSetting } from '../secrets/project-secrets.js';
+import { substitute } from './env-references.js';
 import { secrets } from '../secrets/secret-redactor.js';
 import { readConnectTimeout } from './parse-warehouse-values.js';
 import { describe, truncate, type MapEntry, type YamlFile } from './yaml-source.js';
@@ -83,19 +84,16 @@ class ConfigReader {
       return this.y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: 'text', found: describe(entry.value) }, entry.valueLoc);
     }
     const raw = String(value);
-    let missing: string | null = null;
-    const result = raw.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
-      const variable = name.trim();
-      const found = this.env[variable];
-      if (found === undefined) {
-        missing ??= variable;
-        return whole;
-      }
-      return found;
-    });
-    if (missing !== null) {
-      return this.y.error('missing_env', { what, key: entry.key, variable: missing }, entry.valueLoc);
+    const substituted = substitute(raw, this.env);
+    if (substituted.kind === 'malformed') {
+      const problem = `holds "${substituted.shown}", which is not a reference to an environment variable`;
+      const fix = 'write ${NAME}, a name of letters, digits and "_" (no defaults, no nesting); write $${ for a literal "${"';
+      return this.y.error('invalid_value', { form: 'rule', what: `${what}: "${entry.key}"`, problem, fix }, entry.valueLoc);
     }
+    if (substituted.kind === 'missing') {
+      return this.y.error('missing_env', { what, key: entry.key, variable: substituted.variable }, entry.valueLoc);
+    }
+    const result = substituted.value;
     secrets.add(secretsOfSetting(entry.key, what, result));
     if (result.trim() === '') {
       return this.y.error('invalid_value', { form: 'empty', what: `${what}: "${entry.key}"`, fix: raw.includes('${') ? 'the environment variable it reads is set but empty' : null }, entry.valueLoc);

@@ -4,6 +4,7 @@
 // from ${VAR} is not a secret, and redacting it everywhere would garble every message.
 import type { DestinationConfig, ProjectConfig } from '../definitions/model.js';
 import { assertNever } from '../diagnostics/assert-never.js';
+import { malformedReference } from '../definitions/env-references.js';
 
 /**
  * Query parameters of a connection URL that configure rather than authenticate; every other
@@ -75,7 +76,8 @@ export function secretsOfSetting(key: string, what: string, value: string): stri
  * The values written inline after a credential key in quorum.yml's text, read line by line before
  * the YAML is parsed: a file with a syntax error on that line, or a value of the wrong shape
  * (`write_key: [abc]`), yields no setting, and its code frame would show the value as written. A
- * block scalar's lines (`private_key: |`) count too. `${VAR}` references are not secrets themselves.
+ * block scalar's lines (`private_key: |`) count too. `${VAR}` references are not secrets themselves,
+ * but a malformed one (`${KEY:-sk_live_...}`) is text written inline, and its error quotes it.
  */
 export function secretsWrittenInline(text: string): string[] {
   const found: string[] = [];
@@ -92,7 +94,10 @@ export function secretsWrittenInline(text: string): string[] {
       for (let j = i + 1; j < lines.length && (lines[j].trim() === '' || lines[j].length - lines[j].trimStart().length > indent); j += 1) {
         if (lines[j].trim() !== '') found.push(lines[j].trim());
       }
-    } else if (rest !== '' && !rest.includes('${')) {
+    } else if (rest.includes('${')) {
+      const malformed = malformedReference(rest);
+      if (malformed !== null) found.push(malformed);
+    } else if (rest !== '') {
       found.push(rest, rest.replace(/^["'[{]\s*|\s*["'\]}]$/g, ''));
     }
   }

@@ -3,15 +3,23 @@
 // advice); the online `validate`, which connects, still says missing_env. An audit on 5 December
 // found `validate --offline` failing with missing_env on a project with ${DATABASE_URL}.
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadProject } from '../../src/definitions/load-project.js';
+import { dialectNamed } from '../../dialects/registry.js';
 import { childOutput } from '../support/child-output.js';
 import { cliArgs } from '../support/cli-bundle.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 import { writeProject } from '../sync/support/project.js';
 
 afterAll(() => removeTempDirs());
+
+/** A project whose `quorum test` cases run offline; its only ${VAR} is CRM_WRITE_KEY. */
+const CUSTOM_LAYOUT = path.resolve(import.meta.dirname, '../../fixtures/test-projects/custom-layout');
+
+/** `file:line code` of every diagnostic in a command's stderr. */
+const diagnosticsOf = (stderr: string) => [...stderr.matchAll(/^(quorum\.yml):(\d+):\d+ error\[(\w+)\]/gm)].map((m) => `${m[1]}:${m[2]} ${m[3]}`);
 
 async function quorum(dir: string, ...args: string[]) {
   const env = { ...process.env };
@@ -36,4 +44,38 @@ describe('commands that never connect read unset ${VAR}s as placeholders', () =>
     expect(online.code).toBe(1);
     expect(online.stderr).toMatch(/error\[missing_env\]: .*QUORUM_(UNSET_DATABASE_URL|TEST_WRITE_KEY)/);
   }, 60_000);
+});
+
+// Found by an audit on 5 December: `out/${${X}}.ndjson`, `${X:-def}` and `${}` passed `validate
+// --offline` and `quorum test` (the braces stayed in a file name or a URL), and online gave
+// messages about variables nobody named.
+describe('a malformed ${...} is an invalid_value at its line', () => {
+  it('under validate --offline and quorum test, quoting no default written inline', async () => {
+    const dir = await tempDir('malformed-references');
+    await cp(CUSTOM_LAYOUT, dir, { recursive: true });
+    const yml = path.join(dir, 'quorum.yml');
+    const text = await readFile(yml, 'utf8');
+    await writeFile(yml, text.replace('write_key: ${CRM_WRITE_KEY}', 'write_key: "${CRM_WRITE_KEY:-sk_inline_default_42}"'));
+    await appendFile(yml, ['  calls: { type: file, path: "out/${${QUORUM_X}}.ndjson" }', '  hook:', '    type: webhook', '    url: http://127.0.0.1:9/${}', '    headers: { X-Env: "${ QUORUM_X }" }', '  open: { type: file, path: "out/${QUORUM_X.ndjson" }', ''].join('\n'));
+    const lines = (await readFile(yml, 'utf8')).split('\n');
+    const lineOf = (needle: string) => `quorum.yml:${lines.findIndex((l) => l.includes(needle)) + 1} invalid_value`;
+    const expected = [lineOf('sk_inline_default_42'), lineOf('${${QUORUM_X}}'), lineOf('${}'), lineOf('${ QUORUM_X }'), lineOf('${QUORUM_X.ndjson')];
+    for (const args of [['validate', '--offline'], ['test']]) {
+      const out = await quorum(dir, ...args);
+      expect(out.code, out.stderr).toBe(1);
+      expect(diagnosticsOf(out.stderr), out.stderr).toEqual(expected);
+      expect(out.stderr).toContain('"write_key" holds "${CRM_WRITE_KEY:…", which is not a reference to an environment variable');
+      expect(out.stderr).toContain('hint: write ${NAME}');
+      expect(out.stderr).not.toContain('sk_inline_default_42');
+    }
+  }, 60_000);
+
+  it('$${ writes a literal ${', async () => {
+    const dir = await tempDir('escaped-reference');
+    await cp(CUSTOM_LAYOUT, dir, { recursive: true });
+    await appendFile(path.join(dir, 'quorum.yml'), '  calls: { type: file, path: "out/$${QUORUM_X}-${CRM_WRITE_KEY}.ndjson" }\n');
+    const { project, diagnostics } = await loadProject(dir, { env: { CRM_WRITE_KEY: 'k' }, dialects: dialectNamed });
+    expect(diagnostics).toEqual([]);
+    expect(project?.config.destinations.calls).toEqual({ type: 'file', path: path.join(dir, 'out/${QUORUM_X}-k.ndjson') });
+  });
 });

@@ -94,7 +94,7 @@ class ConfigReader {
       return this.y.error('missing_env', { what, key: entry.key, variable: substituted.variable }, entry.valueLoc);
     }
     const result = substituted.value;
-    secrets.add(secretsOfSetting(entry.key, what, result));
+    secrets.add(secretsOfSetting(entry.key, what, result, substituted.variables));
     if (result.trim() === '') {
       return this.y.error('invalid_value', { form: 'empty', what: `${what}: "${entry.key}"`, fix: raw.includes('${') ? 'the environment variable it reads is set but empty' : null }, entry.valueLoc);
     }

@@ -4,6 +4,7 @@
 // JSON before compression (what the receiver has after decoding Content-Encoding).
 import { createHmac } from 'node:crypto';
 import type { DestinationConfig } from '../definitions/model.js';
+import { destinationSecrets } from '../secrets/project-secrets.js';
 import type { SegmentCall } from './segment-call.js';
 import { VERSION } from '../version.js';
 import { batchBody, DeliveryError, SEGMENT_LIMITS, type BatchLimits, type Destination } from './destination.js';
@@ -25,8 +26,7 @@ export function openWebhookDestination(
   limits: BatchLimits = SEGMENT_LIMITS,
   tuning: HttpTuning = { concurrency: 1, gzip: false },
 ): Destination {
-  // Header values may hold tokens: treat them all as secrets, with the URL (it may embed one).
-  const secrets = [config.url, ...Object.values(config.headers), ...(config.secret ? [config.secret] : [])];
+  const secrets = destinationSecrets(config);
   const agents = keepAliveAgents(tuning.concurrency);
   const destination: Destination = {
     name,

@@ -1,7 +1,10 @@
 // Which values of a project are secrets (SPEC §8): the values of credential fields (passwords,
-// keys, tokens, write keys, webhook secrets, header values) and the userinfo and query string of
-// URLs, whether written inline or through ${VAR}. Only credential fields count: a schema name read
-// from ${VAR} is not a secret, and redacting it everywhere would garble every message.
+// keys, tokens, write keys, webhook secrets, header values), the userinfo and query string of
+// URLs and a webhook URL's path, whether written inline or through ${VAR}. A variable read into
+// one of these (or into any part of a URL) is a secret on its own too: a server echoes the token
+// of "Bearer ${TOKEN}" or of "/services/${HOOK}" without what surrounds it. Only these fields
+// count: a schema name or a path read from ${VAR} is not a secret, and the redactor, which
+// matches text anywhere, would garble every SQL statement and message that names it.
 import type { DestinationConfig, ProjectConfig } from '../definitions/model.js';
 import { assertNever } from '../diagnostics/assert-never.js';
 import { malformedReference } from '../definitions/env-references.js';
@@ -12,9 +15,13 @@ import { malformedReference } from '../definitions/env-references.js';
  */
 const SETTING_PARAMETERS = new Set(['sslmode', 'application_name', 'connect_timeout', 'options', 'target_session_attrs', 'search_path', 'schema', 'host', 'port', 'dbname', 'user']);
 
-/** The secret parts of a URL: its userinfo, its password, its query string and values. */
-export function urlSecrets(url: string, options: { whole?: boolean } = {}): string[] {
-  const found: string[] = options.whole ? [url] : [];
+/**
+ * The secret parts of a URL: its userinfo, its password, its query string and values; with
+ * `tokenInPath` (a webhook's: hooks such as Slack's carry their token in the path), the whole URL
+ * and its path too, which a server's "Cannot POST /services/..." echoes without the host.
+ */
+export function urlSecrets(url: string, options: { tokenInPath?: boolean } = {}): string[] {
+  const found: string[] = options.tokenInPath ? [url, ...pathOf(url)] : [];
   // A scheme-relative or malformed URL still carries "user:password@" and "?query" as written.
   const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(url)?.[1];
   if (userinfo) {
@@ -32,6 +39,15 @@ export function urlSecrets(url: string, options: { whole?: boolean } = {}): stri
   return found;
 }
 
+function pathOf(url: string): string[] {
+  try {
+    const { pathname } = new URL(url);
+    return [pathname, safeDecode(pathname)];
+  } catch {
+    return [];
+  }
+}
+
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
@@ -45,8 +61,7 @@ export function destinationSecrets(destination: DestinationConfig): string[] {
     case 'segment':
       return [destination.writeKey, ...urlSecrets(destination.endpoint)];
     case 'webhook':
-      // The whole URL too: hooks such as Slack's carry their token in the path.
-      return [...urlSecrets(destination.url, { whole: true }), ...Object.values(destination.headers), ...(destination.secret ? [destination.secret] : [])];
+      return [...urlSecrets(destination.url, { tokenInPath: true }), ...Object.values(destination.headers), ...(destination.secret ? [destination.secret] : [])];
     case 'file':
     case 'stdout':
       return [];
@@ -64,11 +79,12 @@ const CREDENTIAL_KEYS = new Set(['password', 'private_key', 'private_key_passphr
 /**
  * The secrets in one value of quorum.yml as it is read (`what` names where, as the config
  * parser's messages do), so that they are known before any message about that value is shown,
- * including when the file has errors and no configuration comes out of it.
+ * including when the file has errors and no configuration comes out of it. `variables`: the
+ * values its ${VAR}s read, each a secret of its own in a field that holds secrets.
  */
-export function secretsOfSetting(key: string, what: string, value: string): string[] {
-  if (what.startsWith('"headers"') || CREDENTIAL_KEYS.has(key)) return [value];
-  if (key === 'url' || key === 'endpoint') return urlSecrets(value, { whole: what.startsWith('destination') && key === 'url' });
+export function secretsOfSetting(key: string, what: string, value: string, variables: readonly string[] = []): string[] {
+  if (what.startsWith('"headers"') || CREDENTIAL_KEYS.has(key)) return [value, ...variables];
+  if (key === 'url' || key === 'endpoint') return [...urlSecrets(value, { tokenInPath: what.startsWith('destination') && key === 'url' }), ...variables];
   return [];
 }
 

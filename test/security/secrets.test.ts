@@ -46,9 +46,9 @@ let base: string;
 let dir: string;
 let requests = 0;
 
-function cli(args: readonly string[]): Promise<ChildOutput> {
+function cli(args: readonly string[], project = dir, env: Record<string, string> = {}): Promise<ChildOutput> {
   return childOutput(
-    spawn(process.execPath, cliArgs(...args, '--project', dir), {
+    spawn(process.execPath, cliArgs(...args, '--project', project), {
       env: {
         ...process.env,
         QUORUM_HTTP_BACKOFF_MS: '1',
@@ -57,13 +57,14 @@ function cli(args: readonly string[]): Promise<ChildOutput> {
         HOOK_PASSWORD: encodeURIComponent(SECRETS.HOOK_PASSWORD),
         HOOK_TOKEN: SECRETS.HOOK_TOKEN,
         HOOK_SECRET: SECRETS.HOOK_SECRET,
+        ...env,
       },
     }),
   );
 }
 
-async function stateRows(): Promise<string> {
-  const instance = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'));
+async function stateRows(project = dir): Promise<string> {
+  const instance = await DuckDBInstance.create(path.join(project, 'warehouse.duckdb'));
   const connection = await instance.connect();
   try {
     const tables = await connection.runAndReadAll(`select table_name from information_schema.tables where table_schema = 'quorum_state'`);
@@ -152,6 +153,65 @@ describe('secrets never leave quorum (SPEC §8)', () => {
           if (text.includes(form)) leaks.push(`${name} as ${JSON.stringify(form)} in ${where}`);
         }
       }
+    }
+    expect(leaks).toEqual([]);
+  });
+});
+
+// Found by an audit on 5 December: only the whole value of a credential field was a secret, so a
+// receiver that answered "invalid token <token>" to "Bearer ${TOKEN}", or "Cannot POST <path>" to
+// a token in a webhook's path or a Segment endpoint's, put the token in stderr, the summary,
+// outbox.last_error and runs.summary. Each variable's value is a secret on its own now, and so is
+// a webhook URL's path, written inline or not.
+describe('a token that is part of a credential field or a URL', () => {
+  const TOKENS = { BEARER_TOKEN: 'tok_S3cretValue42', SLACK_HOOK: 'XsLaCkH00kT0ken', PROXY_TOKEN: 'prx_T0kenInPath' };
+  const INLINE_PATH_TOKEN = 'InL1nePathT0ken';
+  let receiver: Server;
+
+  afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+
+  it('never appears, whichever part of the value comes back', async () => {
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const url = req.url ?? '';
+        if (url.startsWith('/bearer')) {
+          res.writeHead(401);
+          res.end(`invalid token ${String(req.headers.authorization).replace(/^Bearer /, '')}`);
+        } else {
+          res.writeHead(404, { 'Content-Type': 'text/html' });
+          res.end(`<pre>Cannot POST ${url}</pre>`);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const at = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const project = await tempDir('secrets-parts');
+    await writeProject(project, {
+      endpoint: `${at}/proxy/\${PROXY_TOKEN}`,
+      extraDestinations: {
+        bearer: `{ type: webhook, url: "${at}/bearer", headers: { Authorization: "Bearer \${BEARER_TOKEN}" } }`,
+        slack: `{ type: webhook, url: "${at}/services/T000/B000/\${SLACK_HOOK}" }`,
+        inline: `{ type: webhook, url: "${at}/services/T111/B111/${INLINE_PATH_TOKEN}" }`,
+      },
+      extraTargets: ['- { to: bearer }', '- { to: slack }', '- { to: inline }'],
+    });
+    const env = { ...TOKENS, QUORUM_HTTP_ATTEMPTS: '1' };
+    const outputs: Record<string, string> = {};
+    const run = await cli(['run', '--as-of', AS_OFS[2]], project, env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('HTTP 401 (invalid token [redacted])');
+    expect(run.stderr).toContain('HTTP 404 (<pre>Cannot POST [redacted]');
+    outputs['run stdout'] = run.stdout;
+    outputs['run stderr'] = run.stderr;
+    const history = await cli(['history', '--json'], project, env);
+    expect(history.code, history.stderr).toBe(0);
+    outputs['history --json'] = history.stdout;
+    outputs['state tables'] = await stateRows(project);
+    expect(outputs['state tables']).toContain('HTTP 401');
+    const leaks: string[] = [];
+    for (const [name, secret] of [...Object.entries(TOKENS), ['inline path token', INLINE_PATH_TOKEN]]) {
+      for (const [where, text] of Object.entries(outputs)) if (text.includes(secret)) leaks.push(`${name} in ${where}`);
     }
     expect(leaks).toEqual([]);
   });

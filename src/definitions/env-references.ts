@@ -3,13 +3,16 @@
 // `${}`) and a "${" that is never closed are errors at their line, rather than text that keeps
 // its braces into a file name, a URL or a message about a variable nobody set. "$${" writes a
 // literal "${", the one way to have those two characters in a value.
-import type { Env } from './env-placeholders.js';
+import { isPlaceholder, type Env } from './env-placeholders.js';
 
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type Substitution =
-  /** `variables`: the values read from the environment, in order. */
-  | { readonly kind: 'value'; readonly value: string; readonly variables: readonly string[] }
+  /**
+   * `variables`: the values read from the environment, in order; `placeholder`: whether one of
+   * them is a placeholder for an unset variable (env-placeholders.ts), which is not among them.
+   */
+  | { readonly kind: 'value'; readonly value: string; readonly variables: readonly string[]; readonly placeholder: boolean }
   /** `reference`: as written, to its "}" or the end; `shown`: up to its first wrong character, which is all a message quotes (a default may be a secret written inline). */
   | { readonly kind: 'malformed'; readonly reference: string; readonly shown: string }
   | { readonly kind: 'missing'; readonly variable: string };
@@ -18,6 +21,7 @@ export type Substitution =
 export function substitute(raw: string, env: Env): Substitution {
   let value = '';
   const variables: string[] = [];
+  let placeholder = false;
   let missing: string | null = null;
   let at = 0;
   for (let start = raw.indexOf('${'); start >= 0; start = raw.indexOf('${', at)) {
@@ -35,12 +39,13 @@ export function substitute(raw: string, env: Env): Substitution {
     }
     const found = env[name];
     if (found === undefined) missing ??= name;
+    else if (isPlaceholder(env, name)) placeholder = true;
     else variables.push(found);
     value += raw.slice(at, start) + (found ?? '');
     at = close + 1;
   }
   if (missing !== null) return { kind: 'missing', variable: missing };
-  return { kind: 'value', value: value + raw.slice(at), variables };
+  return { kind: 'value', value: value + raw.slice(at), variables, placeholder };
 }
 
 /** The first malformed `${...}` of `raw`, or null. */

@@ -70,6 +70,9 @@ export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: War
 }
 
 class ConfigReader {
+  /** Values read with a placeholder for an unset ${VAR}: their form is not known (env-placeholders.ts). */
+  private readonly placeholders = new WeakSet<MapEntry>();
+
   constructor(
     private readonly y: YamlFile,
     private readonly root: string,
@@ -94,6 +97,7 @@ class ConfigReader {
       return this.y.error('missing_env', { what, key: entry.key, variable: substituted.variable }, entry.valueLoc);
     }
     const result = substituted.value;
+    if (substituted.placeholder) this.placeholders.add(entry);
     secrets.add(secretsOfSetting(entry.key, what, result, substituted.variables));
     if (result.trim() === '') {
       return this.y.error('invalid_value', { form: 'empty', what: `${what}: "${entry.key}"`, fix: raw.includes('${') ? 'the environment variable it reads is set but empty' : null }, entry.valueLoc);
@@ -121,7 +125,7 @@ class ConfigReader {
     } catch {
       ok = false;
     }
-    if (!ok) {
+    if (!ok && !this.placeholders.has(entry)) {
       const problem = `is "${truncate(String(scalarOf(entry.value)))}", which is not an http(s) URL`;
       return this.y.error('invalid_value', { form: 'rule', what: `${what}: "${entry.key}"`, problem, fix: 'write a full URL such as https://api.segment.io' }, entry.valueLoc);
     }

@@ -3,7 +3,7 @@
 // advice); the online `validate`, which connects, still says missing_env. An audit on 5 December
 // found `validate --offline` failing with missing_env on a project with ${DATABASE_URL}.
 import { spawn } from 'node:child_process';
-import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/definitions/load-project.js';
@@ -17,6 +17,15 @@ afterAll(() => removeTempDirs());
 
 /** A project whose `quorum test` cases run offline; its only ${VAR} is CRM_WRITE_KEY. */
 const CUSTOM_LAYOUT = path.resolve(import.meta.dirname, '../../fixtures/test-projects/custom-layout');
+
+/** A copy of the custom-layout fixture, its quorum.yml edited and destinations appended. */
+async function customLayout(name: string, edit: (yml: string) => string, destinations: readonly string[]): Promise<string> {
+  const dir = await tempDir(name);
+  await cp(CUSTOM_LAYOUT, dir, { recursive: true });
+  const yml = path.join(dir, 'quorum.yml');
+  await writeFile(yml, `${edit(await readFile(yml, 'utf8'))}${destinations.map((line) => `${line}\n`).join('')}`);
+  return dir;
+}
 
 /** `file:line code` of every diagnostic in a command's stderr. */
 const diagnosticsOf = (stderr: string) => [...stderr.matchAll(/^(quorum\.yml):(\d+):\d+ error\[(\w+)\]/gm)].map((m) => `${m[1]}:${m[2]} ${m[3]}`);
@@ -46,18 +55,39 @@ describe('commands that never connect read unset ${VAR}s as placeholders', () =>
   }, 60_000);
 });
 
+// Found by an audit on 5 December: an unset ${VAR} in source.schema or state.schema failed `quorum
+// test` and `validate --offline` ("${SCHEMA} is not a plain table, schema or column name"), since
+// the placeholder was "unset-SCHEMA"; a webhook `url: ${HOOK_URL}` failed the same way.
+describe('an unset ${VAR} where quorum.yml wants a name or a URL', () => {
+  it('passes quorum test and validate --offline', async () => {
+    const dir = await customLayout(
+      'placeholder-names',
+      (yml) => yml.replace('schema: events_prod', 'schema: ${QUORUM_UNSET_SOURCE_SCHEMA}').replace('schema: quorum_state', 'schema: ${QUORUM_UNSET_STATE_SCHEMA}').replace('tracks: all_tracks', 'tracks: ${QUORUM_UNSET_TRACKS}'),
+      ['  hook: { type: webhook, url: "${QUORUM_UNSET_HOOK_URL}", headers: { Authorization: "Bearer ${QUORUM_UNSET_TOKEN}" } }'],
+    );
+    const tested = await quorum(dir, 'test');
+    expect(tested.code, tested.stderr).toBe(0);
+    expect(tested.stdout).toMatch(/\b1 passed\b/);
+    const offline = await quorum(dir, 'validate', '--offline');
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stdout).toContain('definitions are valid (offline');
+    const online = await quorum(dir, 'validate');
+    expect(online.code).toBe(1);
+    expect(online.stderr).toContain('error[missing_env]');
+  }, 60_000);
+});
+
 // Found by an audit on 5 December: `out/${${X}}.ndjson`, `${X:-def}` and `${}` passed `validate
 // --offline` and `quorum test` (the braces stayed in a file name or a URL), and online gave
 // messages about variables nobody named.
 describe('a malformed ${...} is an invalid_value at its line', () => {
   it('under validate --offline and quorum test, quoting no default written inline', async () => {
-    const dir = await tempDir('malformed-references');
-    await cp(CUSTOM_LAYOUT, dir, { recursive: true });
-    const yml = path.join(dir, 'quorum.yml');
-    const text = await readFile(yml, 'utf8');
-    await writeFile(yml, text.replace('write_key: ${CRM_WRITE_KEY}', 'write_key: "${CRM_WRITE_KEY:-sk_inline_default_42}"'));
-    await appendFile(yml, ['  calls: { type: file, path: "out/${${QUORUM_X}}.ndjson" }', '  hook:', '    type: webhook', '    url: http://127.0.0.1:9/${}', '    headers: { X-Env: "${ QUORUM_X }" }', '  open: { type: file, path: "out/${QUORUM_X.ndjson" }', ''].join('\n'));
-    const lines = (await readFile(yml, 'utf8')).split('\n');
+    const dir = await customLayout(
+      'malformed-references',
+      (yml) => yml.replace('write_key: ${CRM_WRITE_KEY}', 'write_key: "${CRM_WRITE_KEY:-sk_inline_default_42}"'),
+      ['  calls: { type: file, path: "out/${${QUORUM_X}}.ndjson" }', '  hook:', '    type: webhook', '    url: http://127.0.0.1:9/${}', '    headers: { X-Env: "${ QUORUM_X }" }', '  open: { type: file, path: "out/${QUORUM_X.ndjson" }'],
+    );
+    const lines = (await readFile(path.join(dir, 'quorum.yml'), 'utf8')).split('\n');
     const lineOf = (needle: string) => `quorum.yml:${lines.findIndex((l) => l.includes(needle)) + 1} invalid_value`;
     const expected = [lineOf('sk_inline_default_42'), lineOf('${${QUORUM_X}}'), lineOf('${}'), lineOf('${ QUORUM_X }'), lineOf('${QUORUM_X.ndjson')];
     for (const args of [['validate', '--offline'], ['test']]) {
@@ -71,9 +101,7 @@ describe('a malformed ${...} is an invalid_value at its line', () => {
   }, 60_000);
 
   it('$${ writes a literal ${', async () => {
-    const dir = await tempDir('escaped-reference');
-    await cp(CUSTOM_LAYOUT, dir, { recursive: true });
-    await appendFile(path.join(dir, 'quorum.yml'), '  calls: { type: file, path: "out/$${QUORUM_X}-${CRM_WRITE_KEY}.ndjson" }\n');
+    const dir = await customLayout('escaped-reference', (yml) => yml, ['  calls: { type: file, path: "out/$${QUORUM_X}-${CRM_WRITE_KEY}.ndjson" }']);
     const { project, diagnostics } = await loadProject(dir, { env: { CRM_WRITE_KEY: 'k' }, dialects: dialectNamed });
     expect(diagnostics).toEqual([]);
     expect(project?.config.destinations.calls).toEqual({ type: 'file', path: path.join(dir, 'out/${QUORUM_X}-k.ndjson') });

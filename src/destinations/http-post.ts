@@ -65,7 +65,7 @@ const EXCERPT_CHARACTERS = 200;
  */
 function errorExcerpt(response: RawResponse, redactor: SecretRedactor, margin: number): string {
   const end = response.truncated ? response.text.length - margin : response.text.length;
-  return redactor.redactBefore(response.text, end).replace(/\s+/g, ' ').slice(0, EXCERPT_CHARACTERS);
+  return redactor.redactBefore(response.text, end).replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARACTERS);
 }
 
 /** Keep-alive connections for one destination: a run sends many batches to one endpoint. */

@@ -19,5 +19,5 @@ export const postgresConfig: WarehouseConfigSpec<PostgresWarehouse> = {
     return url === null ? null : { type: 'postgres', url };
   },
   // The user name and password, and the query string (sslpassword, ...), of the URL.
-  secrets: (config) => urlSecrets(config.url),
+  secrets: (config) => urlSecrets(config.url, { userIsName: true }),
 };

@@ -18,15 +18,18 @@ const SETTING_PARAMETERS = new Set(['sslmode', 'application_name', 'connect_time
 /**
  * The secret parts of a URL: its userinfo, its password, its query string and values; with
  * `tokenInPath` (a webhook's: hooks such as Slack's carry their token in the path), the whole URL
- * and its path too, which a server's "Cannot POST /services/..." echoes without the host.
+ * and its path too, which a server's "Cannot POST /services/..." echoes without the host. A user
+ * name without a password is a token in an HTTP URL (https://TOKEN@hooks.example.com), but in a
+ * warehouse's connection URL it is a role name such as "quorum", whose password comes some other
+ * way: `userIsName` keeps it out, since the redactor would blank that word in every message.
  */
-export function urlSecrets(url: string, options: { tokenInPath?: boolean } = {}): string[] {
+export function urlSecrets(url: string, options: { tokenInPath?: boolean; userIsName?: boolean } = {}): string[] {
   const found: string[] = options.tokenInPath ? [url, ...pathOf(url)] : [];
   // A scheme-relative or malformed URL still carries "user:password@" and "?query" as written.
   const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(url)?.[1];
   if (userinfo) {
-    found.push(userinfo);
     const colon = userinfo.indexOf(':');
+    if (colon >= 0 || !options.userIsName) found.push(userinfo);
     if (colon >= 0) found.push(userinfo.slice(colon + 1), safeDecode(userinfo.slice(colon + 1)));
   }
   const query = /\?([^#]*)/.exec(url)?.[1];
@@ -84,7 +87,10 @@ const CREDENTIAL_KEYS = new Set(['password', 'private_key', 'private_key_passphr
  */
 export function secretsOfSetting(key: string, what: string, value: string, variables: readonly string[] = []): string[] {
   if (what.startsWith('"headers"') || CREDENTIAL_KEYS.has(key)) return [value, ...variables];
-  if (key === 'url' || key === 'endpoint') return [...urlSecrets(value, { tokenInPath: what.startsWith('destination') && key === 'url' }), ...variables];
+  if (key === 'url' || key === 'endpoint') {
+    const destination = what.startsWith('destination');
+    return [...urlSecrets(value, { tokenInPath: destination && key === 'url', userIsName: !destination }), ...variables];
+  }
   return [];
 }
 

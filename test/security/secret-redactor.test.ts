@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadProject } from '../../src/definitions/load-project.js';
 import { formatDiagnostics } from '../../src/diagnostics/format.js';
-import { urlSecrets } from '../../src/secrets/project-secrets.js';
+import { secretsOfSetting, urlSecrets } from '../../src/secrets/project-secrets.js';
 import { REDACTED, SecretRedactor, redactSecrets } from '../../src/secrets/secret-redactor.js';
 import { dialectNamed } from '../../dialects/registry.js';
 
@@ -70,6 +70,15 @@ describe('SecretRedactor', () => {
     expect(found).toEqual(expect.arrayContaining(['me:p%40ss', 'p%40ss', 'p@ss', 'sslmode=require&sslpassword=hunter22', 'hunter22']));
     expect(found).not.toContain('require');
     expect(found).not.toContain('me');
+  });
+
+  it("keeps a connection URL's user name without a password out, and an HTTP URL's in (a token)", () => {
+    // a Postgres role named quorum would blank the word "quorum" in every message of the process
+    expect(urlSecrets('postgres://quorum@db.example.com/app', { userIsName: true })).toEqual([]);
+    expect(urlSecrets('postgres://quorum:hunter22@db.example.com/app', { userIsName: true })).toEqual(expect.arrayContaining(['quorum:hunter22', 'hunter22']));
+    expect(urlSecrets('https://tok3n-abcdef@hooks.example.com/x')).toEqual(['tok3n-abcdef']);
+    expect(secretsOfSetting('url', 'the warehouse "url"', 'postgres://quorum@db.example.com/app')).toEqual([]);
+    expect(secretsOfSetting('url', 'destination "hook"', 'https://tok3n-abcdef@hooks.example.com/x')).toContain('tok3n-abcdef');
   });
 
   it('knows an inline secret of a quorum.yml that has errors, before its diagnostic is shown', async () => {

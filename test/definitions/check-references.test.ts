@@ -94,6 +94,18 @@ describe('checkProject', () => {
     expect(await check({ 'traits/s.yml': 'computed_trait: s\nlevel: user\ncompute: avg\nevent: Report Created\nproperty: score\n' })).toEqual([]);
   });
 
+  it("an event named after a layout table other than tracks is an error, offline too (its rows are not the event's)", async () => {
+    const files = {
+      'traits/p.yml': 'computed_trait: p\nlevel: user\ncompute: count\nevent: Pages\n',
+      'audiences/i.yml': 'audience: i\nlevel: user\nwhere: [ { performed: IDENTIFIES } ]\n',
+      // read from tracks by its event_text, as every event is
+      'traits/t.yml': 'computed_trait: t\nlevel: user\ncompute: count\nevent: Tracks\n',
+    };
+    const expected = ['error invalid_value audiences/i.yml:3:23', 'error invalid_value traits/p.yml:4:1'];
+    expect(await check(files)).toEqual(expected);
+    expect(await check(files, OFFLINE_CATALOG)).toEqual(expected);
+  });
+
   it('reports a missing table once, at its first use', async () => {
     const files = {
       'audiences/a.yml': 'audience: a\nlevel: user\nwhere: [ { performed: Signed Up }, { not_performed: Signed Up } ]\n',

@@ -18,8 +18,18 @@ export function checkEvents(
   loc: SourceLocation,
   by: string,
 ): string | null {
-  if (!ctx.catalog.known) return null;
   const table = eventTable(event, ctx.layout);
+  // An event named "Pages" or "Identifies" would be read from the layout's own table of that name,
+  // whose rows are not its calls and which has no event_text: the warehouse refuses the statement
+  // at run time. ("Tracks" is read from tracks by its event_text, as every event is.)
+  const { tracks, ...others } = ctx.layout.tables;
+  if (event.kind === 'track' && table !== tracks && (Object.values(others) as string[]).includes(table)) {
+    const problem = `is read from the table of its name in snake case, "${table}", which holds the source's own ${table} calls, not this event's`;
+    const fix = `rename the event where it is sent, or read its rows from "${tracks}" with a SQL trait (where event_text = '${event.name.replaceAll("'", "''")}')`;
+    ctx.report(diagnostic('invalid_value', { form: 'rule', what: `${by}: event "${event.name}"`, problem, fix }, loc));
+    return null;
+  }
+  if (!ctx.catalog.known) return null;
   const reason =
     event.kind === 'track'
       ? `events "${event.name}" are read from table "${table}" (the event name in snake case)`

@@ -66,5 +66,6 @@ export function printExplain(result: ExplainOutput): void {
     for (const q of result.users.quantifiers) out.push(`  ${quantifierLine(q, result.users.total)}`);
   }
   if (result.history !== undefined) out.push(...historyLines(result.history, result.level));
+  if (result.unreadable_runs) out.push(`  left out: ${result.unreadable_runs.join(', ')}: their summary in the state is unreadable (edited outside quorum), so whether they ran this audience is not known`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -64,6 +64,8 @@ export interface ExplainOutput {
   readonly stitched?: Record<string, number>;
   /** `quorum explain` with run history: the entity at each recorded run of the audience, oldest first. */
   readonly history?: ExplainHistoryEntry[];
+  /** Runs up to as_of left out of `history`: their summary in the state is unreadable (edited by hand), so whether they evaluated the audience is not known. */
+  readonly unreadable_runs?: string[];
 }
 
 export interface ExplainQuantifier {

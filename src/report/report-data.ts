@@ -44,6 +44,8 @@ export interface ReportData {
   readonly warehouse: string;
   readonly state_schema: string;
   readonly runs: number;
+  /** Runs whose summary in the state is unreadable (edited by hand): counted in `runs`, in no definition's runs. */
+  readonly unreadable_runs: string[];
   readonly definitions: ReportDefinition[];
 }
 
@@ -110,6 +112,7 @@ export async function reportData(ctx: Omit<InspectContext, 'asOf'>, options: { l
     warehouse: project.config.warehouse.type,
     state_schema: project.config.stateSchema,
     runs: entries.length,
+    unreadable_runs: entries.filter((e) => e.summary_unreadable).map((e) => e.run_id),
     definitions,
   };
 }

@@ -184,6 +184,13 @@ function breakdownTable(d: ReportDefinition): string {
   return `<table class="breakdown"><thead><tr><th>condition (as of ${esc(d.breakdown.as_of)})</th><th class="n">matched</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** Runs the report cannot place: their summary in the state was edited by hand. */
+function unreadableNote(runIds: readonly string[]): string {
+  if (runIds.length === 0) return '';
+  const shown = runIds.slice(0, 5).join(', ') + (runIds.length > 5 ? ', ...' : '');
+  return `<p class="meta">${esc(runIds.length)} ${runIds.length === 1 ? 'run is not shown: its' : 'runs are not shown: their'} summary in the state is unreadable (edited outside quorum; <code>quorum state check</code> names them): ${esc(shown)}</p>`;
+}
+
 function section(d: ReportDefinition, i: number): string {
   const kind = d.kind.replace('_', ' ');
   const charts =
@@ -213,7 +220,7 @@ export function reportHtml(data: ReportData): string {
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>${esc(title)}</h1><p>${esc(data.definitions.length)} definitions · ${esc(data.runs)} runs in ${esc(data.warehouse)} state schema "${esc(data.state_schema)}" · generated ${esc(data.generated_at)}</p></header>
+<header><h1>${esc(title)}</h1><p>${esc(data.definitions.length)} definitions · ${esc(data.runs)} runs in ${esc(data.warehouse)} state schema "${esc(data.state_schema)}" · generated ${esc(data.generated_at)}</p>${unreadableNote(data.unreadable_runs)}</header>
 <nav>${data.definitions.map((d) => `<a href="#def-${esc(d.name)}">${esc(d.name)}</a>`).join('')}</nav>
 <main>
 ${data.definitions.map(section).join('\n')}

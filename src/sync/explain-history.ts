@@ -15,9 +15,9 @@ export async function explainWithHistory(ctx: InspectContext, name: string, id: 
   const now = await explain(ctx, name, id);
   const schema = ctx.project.config.stateSchema;
   const asOf = Date.parse(ctx.asOf);
-  const runs = (await history(ctx.connection, schema, { name }))
-    .filter((r) => r.as_of !== null && Date.parse(r.as_of) <= asOf && r.definitions.some((d) => d.name === name && d.status === 'ok'))
-    .reverse(); // oldest first
+  const past = (await history(ctx.connection, schema, { name })).filter((r) => r.as_of !== null && Date.parse(r.as_of) <= asOf);
+  const unreadable = past.filter((r) => r.summary_unreadable).map((r) => r.run_id);
+  const runs = past.filter((r) => r.definitions.some((d) => d.name === name && d.status === 'ok')).reverse(); // oldest first
   const shown = runs.slice(-limit);
   const baseline = runs.length > shown.length ? runs[runs.length - shown.length - 1] : null;
   const recorded = (await stateTablesExist(ctx.connection, schema))
@@ -46,5 +46,5 @@ export async function explainWithHistory(ctx: InspectContext, name: string, id: 
     });
     previous = current;
   }
-  return { ...now, history: entries };
+  return { ...now, history: entries, ...(unreadable.length > 0 ? { unreadable_runs: unreadable.reverse() } : {}) };
 }

@@ -2,6 +2,7 @@
 import { col, select, tableOf } from '../sql/ast.js';
 import type { WarehouseConnection } from '../warehouse/connection.js';
 import type { RunOutput } from './run.js';
+import { readRunSummary } from './state-history.js';
 import { stateTable, stateTablesExist, toIso } from './state-sql.js';
 import { readVerifications, type Verification } from './state-verify.js';
 
@@ -17,6 +18,8 @@ export interface HistoryEntry {
   readonly delivered: Record<string, number>;
   readonly failed: Record<string, number>;
   readonly errors: string[];
+  /** The row's summary is not the JSON a run writes (edited by hand): definitions, delivered, failed and errors are empty. */
+  readonly summary_unreadable?: true;
   /** `quorum state verify` runs that verified this run's state (SPEC §6.1), newest first */
   readonly verifications?: Verification[];
 }
@@ -38,9 +41,11 @@ export async function history(connection: WarehouseConnection, schema: string, o
   const verifications = (await connection.readTables(schema)).has('verifications') ? await readVerifications(connection, connection.dialect.printer, schema, 100) : [];
   const out: HistoryEntry[] = [];
   for (const row of rows) {
-    const summary = row.summary === null || row.summary === undefined ? null : (JSON.parse(String(row.summary)) as Partial<RunOutput>);
+    const read = readRunSummary<Partial<RunOutput>>(row.summary);
+    const summary = read === 'unreadable' ? null : read;
     const definitions = summary?.definitions ?? [];
-    if (options.name !== undefined && !definitions.some((d) => d.name === options.name)) continue;
+    // a run whose summary is unreadable may have evaluated the definition: it is shown, flagged
+    if (options.name !== undefined && read !== 'unreadable' && !definitions.some((d) => d.name === options.name)) continue;
     const started = toIso(row.started_at);
     const finished = toIso(row.finished_at);
     out.push({
@@ -54,6 +59,7 @@ export async function history(connection: WarehouseConnection, schema: string, o
       delivered: summary?.delivered ?? {},
       failed: summary?.failed ?? {},
       errors: summary?.errors ?? [],
+      ...(read === 'unreadable' ? { summary_unreadable: true as const } : {}),
       ...verificationsOf(verifications, String(row.run_id), options.name),
     });
     if (options.limit !== undefined && out.length >= options.limit) break;

@@ -21,31 +21,57 @@ interface Summary {
   readonly definitions?: unknown;
 }
 
-function committedDefinitions(text: unknown): string[] {
-  let summary: Summary | null;
+/**
+ * A `runs` row's summary: null when it has none, 'unreadable' when it is not the JSON object a run
+ * writes (edited by hand). The summary is history, not memory of what was sent, so readers show
+ * the run without it and `state check` warns (docs/operating.md, "The check").
+ */
+export function readRunSummary<T extends object>(text: unknown): T | null | 'unreadable' {
+  if (text === null || text === undefined) return null;
+  let value: unknown;
   try {
-    summary = typeof text === 'string' ? (JSON.parse(text) as Summary | null) : null;
+    value = JSON.parse(String(text));
   } catch {
-    return []; // a corrupt summary counts nothing; the recorded generation still does
+    return 'unreadable';
   }
-  if (summary === null || typeof summary !== 'object' || summary.dry_run === true || !Array.isArray(summary.definitions)) return [];
-  const out: string[] = [];
-  for (const d of summary.definitions as { name?: unknown; status?: unknown }[]) {
-    if (d !== null && typeof d === 'object' && typeof d.name === 'string' && d.status !== 'blocked') out.push(d.name);
-  }
-  return out;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'unreadable';
+  const definitions = (value as Summary).definitions;
+  if (definitions !== undefined && !(Array.isArray(definitions) && definitions.every((d) => d !== null && typeof d === 'object' && typeof (d as { name?: unknown }).name === 'string'))) return 'unreadable';
+  return value as T;
 }
 
-export async function recoverHistory(connection: WarehouseConnection, schema: string): Promise<RunHistory> {
-  const rows = await connection.query(
+function committedDefinitions(text: unknown): string[] {
+  const summary = readRunSummary<Summary>(text);
+  // a corrupt summary counts nothing; the recorded generation still does
+  if (summary === null || summary === 'unreadable' || summary.dry_run === true || !Array.isArray(summary.definitions)) return [];
+  return (summary.definitions as { name: string; status?: unknown }[]).filter((d) => d.status !== 'blocked').map((d) => d.name);
+}
+
+/** The runs whose summary cannot be read, oldest first: `state check` warns about them. */
+export async function unreadableSummaries(connection: WarehouseConnection, schema: string): Promise<StateProblem[]> {
+  const rows = await readRuns(connection, schema, ['run_id', 'as_of', 'summary']);
+  return rows
+    .filter((r) => readRunSummary(r.summary) === 'unreadable')
+    .map((r) => ({
+      table: 'runs',
+      message: `the summary of run ${String(r.run_id)} (as of ${toIso(r.as_of) ?? '?'}) in runs is not the JSON a run writes (edited outside quorum): history, explain and the report show that run without its per-definition sizes and deliveries`,
+    }));
+}
+
+function readRuns(connection: WarehouseConnection, schema: string, columns: readonly string[]): Promise<Record<string, unknown>[]> {
+  return connection.query(
     connection.dialect.printer.print(
       select({
-        columns: ['as_of', 'started_at', 'summary'].map((c) => ({ expr: col(c), alias: c })),
+        columns: columns.map((c) => ({ expr: col(c), alias: c })),
         from: tableOf(stateTable(schema, 'runs')),
         orderBy: [{ expr: col('started_at'), direction: 'ASC' }, { expr: col('run_id'), direction: 'ASC' }],
       }),
     ),
   );
+}
+
+export async function recoverHistory(connection: WarehouseConnection, schema: string): Promise<RunHistory> {
+  const rows = await readRuns(connection, schema, ['as_of', 'summary']);
   const generations = new Map<string, number>();
   const lastAsOf = new Map<string, string>();
   for (const row of rows) {

@@ -20,7 +20,7 @@ import { outboxHighWater, readSnapshotRecords, stagedCounts, writeSnapshotRecord
 import { checkFacts, readFacts, type StateFacts } from './state-check.js';
 import { inspectShape, META, STATE_FORMAT_VERSION, writeMeta, type StateProblem, type StateShape } from './state-format.js';
 import { alterStateTables } from './state-guard.js';
-import { recoverHistory, recordRepair } from './state-history.js';
+import { recoverHistory, recordRepair, unreadableSummaries } from './state-history.js';
 import { ensureSessionScratchTables, ensureStateTables, generationsExist, inList, StateWriter, stateRefs, stateTable } from './state-sql.js';
 import { col, deleteFrom } from '../sql/ast.js';
 
@@ -31,6 +31,8 @@ export interface Diagnosis {
   /** fresh: no state yet; old: format 1, which the next run upgrades */
   readonly shape: StateShape['kind'];
   readonly problems: readonly StateProblem[];
+  /** Not damage: what is wrong but changes nothing a run sends (a `runs` summary edited by hand). */
+  readonly warnings: readonly StateProblem[];
   /** tables repair creates (missing, or altered: those are dropped first) */
   readonly recreate: readonly string[];
   readonly altered: readonly string[];
@@ -39,7 +41,7 @@ export interface Diagnosis {
 
 export async function diagnoseState(connection: WarehouseConnection, schema: string): Promise<Diagnosis> {
   const shape = await inspectShape(connection, schema);
-  if (shape.kind === 'fresh' || shape.kind === 'old') return { schema, shape: shape.kind, problems: [], recreate: [], altered: [], facts: null };
+  if (shape.kind === 'fresh' || shape.kind === 'old') return { schema, shape: shape.kind, problems: [], warnings: [], recreate: [], altered: [], facts: null };
   const recreate = shape.kind === 'damaged' ? [...shape.missingTables, ...shape.badTables] : [];
   const skip = new Set([...recreate, ...((await generationsExist(connection, schema)) ? [] : ['outbox_generations'])]);
   const facts = await readFacts(connection, connection.dialect.printer, schema, skip);
@@ -51,7 +53,8 @@ export async function diagnoseState(connection: WarehouseConnection, schema: str
   const headsRead = !upgrading && !skip.has('outbox') && !skip.has('outbox_heads');
   const lost = headsRead ? await countHeadless(new StateWriter(connection.dialect.printer, connection), schema) : 0;
   if (lost > 0) problems.push({ table: 'outbox_heads', message: `${lost} undelivered calls in the outbox lost their outbox_heads row (deleted outside quorum): they cannot be sent as written` });
-  return { schema, shape: shape.kind, problems, recreate, altered: shape.kind === 'damaged' ? shape.badTables : [], facts };
+  const warnings = skip.has('runs') ? [] : await unreadableSummaries(connection, schema);
+  return { schema, shape: shape.kind, problems, warnings, recreate, altered: shape.kind === 'damaged' ? shape.badTables : [], facts };
 }
 
 export interface RepairPlan {

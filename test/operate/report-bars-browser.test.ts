@@ -35,6 +35,7 @@ const DATA: ReportData = {
   warehouse: 'duckdb',
   state_schema: 'quorum',
   runs: SKEWED.length + MANY.length,
+  unreadable_runs: [],
   definitions: [audience('skewed', SKEWED), audience('many_runs', MANY)],
 };
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dialectNamed } from '../../dialects/registry.js';
-import { connect, openProject } from '../../src/evaluation/session.js';
+import { openProject } from '../../src/evaluation/session.js';
 import { loggedRun } from '../../src/logging/logged-run.js';
 import { memoryLogger, type LogEvent } from '../../src/logging/logger.js';
 import { lastRuns } from '../../src/schedule/last-runs.js';
@@ -18,19 +18,9 @@ import { acquireLock } from '../../src/sync/lock.js';
 import { history } from '../../src/sync/history.js';
 import { ensureStateTables } from '../../src/sync/state-sql.js';
 import { outboxCallsFrom } from '../support/outbox-ids.js';
-import { RecordingDestination, writeOperateProject, type OperateProjectOptions } from './support/operate-project.js';
+import { RecordingDestination, withConnection, writeOperateProject, type OperateProjectOptions } from './support/operate-project.js';
 
 const STATE = 'quorum_state';
-
-async function withConnection<T>(dir: string, work: (c: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
-  const { project } = await openProject(dir, dialectNamed);
-  const connection = await connect(project, dialectNamed);
-  try {
-    return await work(connection);
-  } finally {
-    await connection.close();
-  }
-}
 
 interface Harness {
   readonly scheduler: Scheduler;

@@ -16,6 +16,7 @@ function printHistory(entries: readonly HistoryEntry[], name: string | undefined
   for (const e of entries) {
     const took = e.seconds === null ? '' : ` in ${e.seconds.toFixed(1)}s`;
     out.push(`${e.started_at ?? '?'}  ${e.run_id}  as of ${e.as_of ?? '?'}  ${e.status}${took}`);
+    if (e.summary_unreadable) out.push("    summary unreadable (edited outside quorum): this run's definitions, sizes and deliveries are not known");
     for (const d of e.definitions) {
       const mode = d.mode === undefined ? '' : `, ${d.mode}${typeof d.rows_read === 'number' ? ` (${d.rows_read} rows read)` : ''}`;
       out.push(`    ${d.name}: size ${d.size}, +${d.entered} -${d.exited} ~${d.changed}${mode}${d.status === 'blocked' ? ' (blocked by max_exit_fraction)' : ''}`);

@@ -32,7 +32,8 @@ export function registerReport(program: Command): void {
       const out = path.resolve(options.out);
       await makeFolders(path.dirname(out));
       await writeFile(out, redactSecrets(reportHtml(data)), 'utf8');
-      if (g.json) printJson({ out, definitions: data.definitions.length, runs: data.runs });
-      else process.stdout.write(`wrote ${out}: ${data.definitions.length} definitions, ${data.runs} runs\n`);
+      const unreadable = data.unreadable_runs.length;
+      if (g.json) printJson({ out, definitions: data.definitions.length, runs: data.runs, ...(unreadable > 0 ? { unreadable_runs: unreadable } : {}) });
+      else process.stdout.write(`wrote ${out}: ${data.definitions.length} definitions, ${data.runs} runs${unreadable > 0 ? ` (${unreadable} with an unreadable summary, not shown)` : ''}\n`);
     });
 }

@@ -11,14 +11,15 @@ import { CommandFailed, globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
 function diagnosisJson(d: Diagnosis): Record<string, unknown> {
-  return { schema: d.schema, status: d.problems.length > 0 ? 'damaged' : d.shape === 'fresh' ? 'absent' : d.shape === 'old' ? 'upgradable' : 'consistent', problems: d.problems };
+  return { schema: d.schema, status: d.problems.length > 0 ? 'damaged' : d.shape === 'fresh' ? 'absent' : d.shape === 'old' ? 'upgradable' : 'consistent', problems: d.problems, warnings: d.warnings };
 }
 
 function describe(d: Diagnosis): string[] {
-  if (d.problems.length > 0) return [`state schema "${d.schema}" is damaged:`, ...d.problems.map((p) => `  - ${p.message}`)];
+  const warnings = d.warnings.map((w) => `warning: ${w.message}`);
+  if (d.problems.length > 0) return [`state schema "${d.schema}" is damaged:`, ...d.problems.map((p) => `  - ${p.message}`), ...warnings];
   if (d.shape === 'fresh') return [`state schema "${d.schema}" does not exist yet; the first run creates it`];
   if (d.shape === 'old') return [`state schema "${d.schema}" has state format 1; the next run upgrades it`];
-  return [`state schema "${d.schema}" is consistent`];
+  return [`state schema "${d.schema}" is consistent${warnings.length > 0 ? ' (runs and deliveries are safe), with warnings:' : ''}`, ...warnings];
 }
 
 function registerCheck(state: Command): void {

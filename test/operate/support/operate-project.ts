@@ -4,7 +4,9 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { dialectNamed } from '../../../dialects/registry.js';
 import type { BatchLimits, Destination } from '../../../src/destinations/destination.js';
+import { connect, openProject } from '../../../src/evaluation/session.js';
 import type { SegmentCall } from '../../../src/sync/calls.js';
 import { loadDataset } from '../../support/load-duckdb.js';
 import { makeDataset } from '../../sync/support/project.js';
@@ -52,6 +54,17 @@ export async function writeOperateProject(dir: string, options: OperateProjectOp
   } finally {
     connection.closeSync();
     instance.closeSync();
+  }
+}
+
+/** `work` on a connection to the project's warehouse, closed after it. */
+export async function withConnection<T>(dir: string, work: (c: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
+  const { project } = await openProject(dir, dialectNamed);
+  const connection = await connect(project, dialectNamed);
+  try {
+    return await work(connection);
+  } finally {
+    await connection.close();
   }
 }
 

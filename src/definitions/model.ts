@@ -189,6 +189,8 @@ export type SqlTemplatePart =
 export interface AudienceDefinition extends DefinitionBase {
   readonly kind: 'audience';
   readonly schedule: string | null;
+  /** Where `schedule:`'s value is written, for `quorum schedule`'s errors about it. */
+  readonly scheduleLoc?: SourceLocation;
   readonly where: Condition;
   readonly maxExitFraction: number | null;
 }
@@ -283,7 +285,7 @@ export interface ProjectConfig {
    * `quorum schedule`: the cron of definitions without their own `schedule` (traits, and audiences
    * that leave it out; null: those are not scheduled) and the IANA time zone every cron is read in.
    */
-  readonly schedule?: { readonly default: string | null; readonly timezone: string };
+  readonly schedule?: { readonly default: string | null; readonly timezone: string; readonly defaultLoc?: SourceLocation };
   readonly loc: SourceLocation;
 }
 

@@ -206,7 +206,7 @@ class ConfigReader {
   }
 
   /** `schedule: { default: "0 * * * *", timezone: Europe/Berlin }`; both optional (none, UTC). */
-  schedule(entry: MapEntry | undefined): { default: string | null; timezone: string } | null {
+  schedule(entry: MapEntry | undefined): NonNullable<ProjectConfig['schedule']> | null {
     const entries = this.section(entry, '"schedule"', 'default:, timezone:');
     if (!entries) return null;
     this.y.checkKeys(entries, ['default', 'timezone'], '"schedule"');
@@ -230,7 +230,7 @@ class ConfigReader {
       }
       timezone = zone;
     }
-    return { default: cron, timezone };
+    return { default: cron, timezone, ...(cronEntry ? { defaultLoc: cronEntry.valueLoc } : {}) };
   }
 
   personas(entry: MapEntry | undefined): { namespace: string; spaceId: string } | null {

@@ -293,7 +293,8 @@ function readAudience(y: YamlFile, entries: Map<string, MapEntry>, subject: stri
   if (name === null || base.level === null || !base.descriptionOk || !scheduleOk || where === null || (fractionEntry && maxExitFraction === null) || sync === null) {
     return null;
   }
-  return { kind: 'audience', name, level: base.level, description: base.description, sync, loc: base.loc, schedule, where, maxExitFraction };
+  const scheduleLoc = scheduleEntry ? { scheduleLoc: scheduleEntry.valueLoc } : {};
+  return { kind: 'audience', name, level: base.level, description: base.description, sync, loc: base.loc, schedule, ...scheduleLoc, where, maxExitFraction };
 }
 
 function readComputedTrait(y: YamlFile, entries: Map<string, MapEntry>, subject: string, name: string | null, base: Base): ComputedTraitDefinition | null {

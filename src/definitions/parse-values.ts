@@ -1,5 +1,6 @@
 // Readers for the small values of the definition language: names, durations, timestamps,
 // counts, comparison predicates, property filters and event references.
+import { Cron } from 'croner';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { COMPARISON_OPS } from './model.js';
 import type { ComparisonOp, EventRef, Predicate, PropertyFilter, Scalar, SourceLocation, TimeWindow } from './model.js';
@@ -82,13 +83,28 @@ export function readNumberInRange(y: YamlFile, entry: MapEntry, what: string, mi
   return value;
 }
 
-/** `text` when it is a cron expression of five (or six) fields or a nickname such as @hourly; croner reads it later. */
+/**
+ * `text` when it is a cron expression of five (or six) fields or a nickname such as @hourly that
+ * croner, which `quorum schedule` reads it with, accepts and that falls due at some time: checked
+ * here so that `validate` names the value's own line, not `quorum schedule` at start.
+ */
 export function checkCron(y: YamlFile, text: string, what: string, loc: SourceLocation): string | null {
   const fields = text.trim().split(/\s+/);
   const nickname = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(text.trim());
-  if (nickname || ((fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,\-?LW#]+$/.test(f)))) return text;
-  const fix = 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *" (quote it)';
-  return y.error('invalid_value', { form: 'rule', what, problem: `is "${truncate(text)}", which is not a cron expression`, fix }, loc);
+  const invalid = (problem: string, fix: string) => y.error('invalid_value', { form: 'rule', what, problem: `is "${truncate(text)}", ${problem}`, fix }, loc);
+  if (!nickname && !((fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,\-?LW#]+$/.test(f)))) {
+    return invalid('which is not a cron expression', 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *" (quote it)');
+  }
+  let cron: Cron;
+  try {
+    // paused: only parsed, never started; the time zone (quorum.yml) changes no field's range
+    cron = new Cron(text, { paused: true });
+  } catch (cause) {
+    const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/^CronPattern:\s*/, '');
+    return invalid(`which is not a valid cron expression: ${detail}`, 'minutes run from 0 to 59, hours 0-23, days of the month 1-31, months 1-12, days of the week 0-7 (0 and 7 are Sunday)');
+  }
+  if (cron.nextRun() === null) return invalid('which never falls due: no date matches it', 'pick days that every chosen month has, e.g. "0 0 L 2 *" for the last day of February');
+  return text;
 }
 
 /** One of a fixed set of words. */

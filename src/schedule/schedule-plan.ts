@@ -69,18 +69,10 @@ export function schedulePlan(project: Project, only?: ReadonlySet<string>): Sche
     try {
       new CronSlots(cron, timezone);
     } catch (cause) {
-      problems.push(
-        diagnostic(
-          'invalid_value',
-          {
-            form: 'rule',
-            what: own ? `audience "${d.name}"` : 'quorum.yml "schedule.default"',
-            problem: `has the schedule "${cron}", which croner cannot read: ${cause instanceof Error ? cause.message : String(cause)}`,
-            fix: 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *"',
-          },
-          own ? d.loc : project.config.loc,
-        ),
-      );
+      // validate reads every cron with croner too: only a time zone croner refuses gets here
+      const loc = own ? ((d.kind === 'audience' ? d.scheduleLoc : undefined) ?? d.loc) : (project.config.schedule?.defaultLoc ?? project.config.loc);
+      const problem = `has the schedule "${cron}", which croner cannot read in the time zone ${timezone}: ${cause instanceof Error ? cause.message : String(cause)}`;
+      problems.push(diagnostic('invalid_value', { form: 'rule', what: own ? `audience "${d.name}"` : 'quorum.yml "schedule.default"', problem, fix: 'write five fields: minute hour day-of-month month day-of-week, e.g. "0 */1 * * *"' }, loc));
       continue;
     }
     scheduled.push({ name: d.name, cron, from: own ? 'definition' : 'project default' });

@@ -57,6 +57,7 @@ describe('loadProject: a valid project', () => {
           level: 'account',
           description: 'Accounts whose users logged in fewer than 10 times in 30 days',
           schedule: '0 */1 * * *',
+          scheduleLoc: at(A, 4, 11),
           maxExitFraction: null,
           loc: at(A, 1, 1),
           sync: [{ to: 'crm', calls: ['group', 'identify', 'track'], trackEvents: { entered: 'Audience Entered', exited: 'Audience Exited' }, loc: at(A, 15, 5) }],

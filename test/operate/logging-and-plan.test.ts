@@ -136,6 +136,30 @@ describe('schedule plan', () => {
     expect(zone.diagnostics.map((d) => d.message)).toEqual(['"schedule": "timezone" is "Mars/Olympus", which is not an IANA time zone.']);
   });
 
+  it('checks each cron with croner at load, at its value\'s line and column', async () => {
+    const dir = await project('schedule:\n  default: "0 25 * * *"\n');
+    await writeFile(path.join(dir, 'audiences', 'c.yml'), 'audience: bad\nlevel: user\nschedule: "61 * * * *"\nwhere: { trait: role, equals: Admin }\n');
+    await writeFile(path.join(dir, 'audiences', 'd.yml'), 'audience: never\nlevel: user\nschedule: "0 0 31 2 *"\nwhere: { trait: role, equals: Admin }\n');
+    const { diagnostics } = await loadProject(dir, { dialects: dialectNamed });
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => [d.loc?.file, d.loc?.line, d.loc?.col])).toEqual([
+      ['quorum.yml', 6, 12],
+      ['audiences/c.yml', 3, 11],
+      ['audiences/d.yml', 3, 11],
+    ]);
+    expect(errors[0].message).toBe('"schedule": "default" is "0 25 * * *", which is not a valid cron expression: Invalid value for hour: 25.');
+    expect(errors[1].message).toContain('"61 * * * *", which is not a valid cron expression: Invalid value for minute: 61');
+    expect(errors[2].message).toContain('"0 0 31 2 *", which never falls due');
+  });
+
+  it("names a cron's own line when the plan cannot read it", async () => {
+    const { project: p } = await loadProject(await project('schedule:\n  default: "0 9 * * 1"\n'), { dialects: dialectNamed });
+    const broken = { ...p!, definitions: p!.definitions.map((d) => (d.kind === 'audience' && d.name === 'own' ? { ...d, schedule: '61 * * * *' } : d)) };
+    expect(() => schedulePlan(broken)).toThrow(expect.objectContaining({ diagnostics: [expect.objectContaining({ loc: expect.objectContaining({ file: 'audiences/a.yml', line: 3, col: 11 }) as unknown })] }) as Error);
+    const config = { ...p!.config, schedule: { ...p!.config.schedule!, default: '0 25 * * *' } };
+    expect(() => schedulePlan({ ...p!, config }, new Set(['plain']))).toThrow(expect.objectContaining({ diagnostics: [expect.objectContaining({ loc: expect.objectContaining({ file: 'quorum.yml', line: 6, col: 12 }) as unknown })] }) as Error);
+  });
+
   it('counts missed slots and finds the latest one', () => {
     const hourly = new CronSlots('0 * * * *', 'UTC');
     expect(hourly.atOrBefore(new Date('2024-06-03T10:40:00Z'))!.toISOString()).toBe('2024-06-03T10:00:00.000Z');

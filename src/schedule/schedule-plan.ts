@@ -1,8 +1,8 @@
 // Which definition runs when: an audience's own `schedule`, else quorum.yml's `schedule.default`;
 // traits have no schedule of their own. Every cron is read in `schedule.timezone` (default UTC).
 import { Cron } from 'croner';
-import type { Project } from '../definitions/model.js';
-import { DiagnosticsError, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Definition, Project } from '../definitions/model.js';
+import { DiagnosticsError, diagnostic, failure, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 export interface ScheduledDefinition {
   readonly name: string;
@@ -52,18 +52,22 @@ export class CronSlots {
   }
 }
 
+/**
+ * What `quorum schedule` runs. Nothing to run is an error, not a process that waits for ever: every
+ * selected definition lacks a schedule, and quorum.yml has no default.
+ */
 export function schedulePlan(project: Project, only?: ReadonlySet<string>): SchedulePlan {
   const timezone = project.config.schedule?.timezone ?? 'UTC';
   const fallback = project.config.schedule?.default ?? null;
   const scheduled: ScheduledDefinition[] = [];
-  const unscheduled: string[] = [];
+  const unscheduled: Definition[] = [];
   const problems: Diagnostic[] = [];
   for (const d of project.definitions) {
     if (only && !only.has(d.name)) continue;
     const own = d.kind === 'audience' ? d.schedule : null;
     const cron = own ?? fallback;
     if (cron === null) {
-      unscheduled.push(d.name);
+      unscheduled.push(d);
       continue;
     }
     try {
@@ -78,5 +82,17 @@ export function schedulePlan(project: Project, only?: ReadonlySet<string>): Sche
     scheduled.push({ name: d.name, cron, from: own ? 'definition' : 'project default' });
   }
   if (problems.length > 0) throw new DiagnosticsError(problems);
-  return { timezone, scheduled, unscheduled };
+  if (scheduled.length === 0) throw nothingScheduled(project, unscheduled);
+  return { timezone, scheduled, unscheduled: unscheduled.map((d) => d.name) };
+}
+
+function nothingScheduled(project: Project, unscheduled: readonly Definition[]): DiagnosticsError {
+  const names = unscheduled.map((d) => d.name);
+  const shown = `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`;
+  const listed = names.length === 0 ? 'no definition is selected' : names.length === 1 ? `"${names[0]}" has no schedule of its own` : `none of the ${names.length} definitions (${shown}) has a schedule of its own`;
+  return failure(
+    'invalid_value',
+    { form: 'rule', what: 'quorum schedule', problem: `has nothing to run: ${listed}, and quorum.yml has no "schedule": "default"`, fix: 'add schedule: "<cron>" to an audience, or schedule: { default: "0 * * * *" } to quorum.yml (traits run on the default); `quorum run` runs definitions once' },
+    unscheduled[0]?.loc ?? project.config.loc,
+  );
 }

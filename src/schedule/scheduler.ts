@@ -13,6 +13,8 @@
 //   A run that finished with problems (guardrail, failing destination) is not retried: its calls
 //   wait in the outbox and go out first in the next run.
 // - stop() (SIGTERM / SIGINT) lets the run in flight finish delivering, then start() resolves.
+//   So does a schedule whose crons have no slot ahead any more (schedulePlan refuses one with
+//   nothing to run at all, and validate a cron that never falls due).
 //
 // Time comes from Date.now() and setTimeout only, so tests drive it with fake timers.
 import type { DiagnosticCode } from '../diagnostics/diagnostic.js';
@@ -102,7 +104,7 @@ export class Scheduler {
     this.wake?.();
   }
 
-  /** Runs until stop(); resolves with the process exit code (0). */
+  /** Runs until stop(), or until no cron has a slot ahead; resolves with the process exit code (0). */
   async start(): Promise<number> {
     const { logger, plan } = this.options;
     logger.event('info', 'schedule.started', '', {
@@ -123,6 +125,11 @@ export class Scheduler {
         const due = [...this.next].filter(([, at]) => at.getTime() <= now.getTime()).map(([name]) => name);
         if (due.length === 0) {
           attempt = 1;
+          if (this.next.size === 0) {
+            // Waiting for nothing would leave the process with no timer, and Node would end it with 13.
+            logger.event('info', 'schedule.next', 'nothing is scheduled any more: no cron has a slot ahead; stopping', {});
+            break;
+          }
           await this.sleepUntilNext(now);
           continue;
         }
@@ -214,11 +221,6 @@ export class Scheduler {
 
   private async sleepUntilNext(now: Date): Promise<void> {
     const upcoming = [...this.next].sort((a, b) => a[1].getTime() - b[1].getTime());
-    if (upcoming.length === 0) {
-      this.options.logger.event('info', 'schedule.next', 'nothing is scheduled any more', {});
-      await this.sleep(Number.POSITIVE_INFINITY);
-      return;
-    }
     const at = upcoming[0][1];
     const names = upcoming.filter(([, t]) => t.getTime() === at.getTime()).map(([n]) => n);
     this.options.logger.event('info', 'schedule.next', '', { at: at.toISOString(), definitions: names });
@@ -228,10 +230,10 @@ export class Scheduler {
   private sleep(ms: number): Promise<void> {
     if (this.stopping !== null) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms)) : null;
+      const timer = setTimeout(done, Math.max(0, ms));
       const self = this;
       function done(): void {
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
         self.wake = null;
         resolve();
       }

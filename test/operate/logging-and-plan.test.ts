@@ -160,6 +160,12 @@ describe('schedule plan', () => {
     expect(() => schedulePlan({ ...p!, config }, new Set(['plain']))).toThrow(expect.objectContaining({ diagnostics: [expect.objectContaining({ loc: expect.objectContaining({ file: 'quorum.yml', line: 6, col: 12 }) as unknown })] }) as Error);
   });
 
+  it('refuses a plan with nothing to run, naming why', async () => {
+    const { project: p } = await loadProject(await project(''), { dialects: dialectNamed });
+    expect(() => schedulePlan(p!, new Set(['plain']))).toThrow('quorum schedule has nothing to run: "plain" has no schedule of its own, and quorum.yml has no "schedule": "default".');
+    expect(() => schedulePlan(p!, new Set(['plain', 'logins']))).toThrow('none of the 2 definitions (plain, logins) has a schedule of its own');
+  });
+
   it('counts missed slots and finds the latest one', () => {
     const hourly = new CronSlots('0 * * * *', 'UTC');
     expect(hourly.atOrBefore(new Date('2024-06-03T10:40:00Z'))!.toISOString()).toBe('2024-06-03T10:00:00.000Z');

@@ -35,11 +35,16 @@ function historyLines(history: readonly ExplainHistoryEntry[], level: string): s
   if (runs.length === 0) {
     const now = history[history.length - 1];
     out.push('history: no run of this audience is recorded yet (quorum run records one)');
-    if (now) out.push(`  a run as of ${now.as_of} would ${now.member ? `add this ${level} (entered)` : `leave this ${level} out`}`);
+    if (now) out.push(`  a run as of ${now.as_of} would ${wouldDo(now, level)}`);
     return out;
   }
   out.push('history (the conditions replayed at each run of the audience, oldest first):');
-  for (const h of history) {
+  for (const [i, h] of history.entries()) {
+    const replayed = history[i - 1]?.member;
+    if (h.snapshot && replayed !== undefined && replayed !== h.snapshot.member) {
+      // the next run's diff is against what was committed, so that is what "now" compares with
+      out.push(`  (the last run's snapshot holds this ${level} as ${h.snapshot.member ? 'a member' : 'not a member'}: the warehouse changed since that run, e.g. rows loaded late, and "now" compares with the snapshot)`);
+    }
     const state = h.transition ? h.transition.toUpperCase() : h.member ? 'member' : 'not a member';
     const when = h.run_id === null ? `now, after the last run: ${h.transition ? `would be ${state}` : state}` : `${h.run_id}  ${state}`;
     const sent = h.recorded.length > 0 ? `  (sent: ${h.recorded.join(', ')})` : '';
@@ -47,6 +52,12 @@ function historyLines(history: readonly ExplainHistoryEntry[], level: string): s
     for (const c of h.changed) out.push(`      ${c.to ? '✓' : '✗'} ${c.condition}${h.first ? '' : `  (became ${c.to ? 'true' : 'false'})`}`);
   }
   return out;
+}
+
+function wouldDo(h: ExplainHistoryEntry, level: string): string {
+  if (h.transition === 'entered') return `add this ${level} (entered)`;
+  if (h.transition === 'exited') return `take this ${level} out (exited)`;
+  return h.member ? `keep this ${level} (its committed snapshot holds it)` : `leave this ${level} out`;
 }
 
 export function printExplain(result: ExplainOutput): void {

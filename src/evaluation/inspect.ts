@@ -93,6 +93,11 @@ export interface ExplainHistoryEntry {
   readonly recorded: string[];
   /** No earlier run to compare with: `changed` lists the conditions that hold, not changes. */
   readonly first: boolean;
+  /**
+   * The explain's own as_of only: the committed snapshot `transition` is measured against (as the
+   * next run's diff is), when one was committed at or before it. `changed` still compares the replays.
+   */
+  readonly snapshot?: { readonly as_of: string; readonly member: boolean };
 }
 
 export function definitionNamed(project: Project, name: string): Definition {

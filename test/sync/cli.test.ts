@@ -69,6 +69,13 @@ describe('quorum run / history on the command line', () => {
     expect(one.code).toBe(0);
     expect(one.stdout.match(/logins_3d: size/g)?.length).toBe(2);
     expect(one.stdout).not.toContain('active_admins');
+    // a run's deliveries are the whole run's, never shown as if they were one definition's
+    expect(one.stdout).toContain('the whole run delivered (all its definitions): hook ');
+    expect(one.stdout).not.toMatch(/^ {4}delivered:/m);
+    const named = (JSON.parse((await cli('history', 'logins_3d', '--json')).stdout) as { runs: Record<string, unknown>[] }).runs;
+    expect(named.map((r) => [r.run_delivered, 'delivered' in r, 'failed' in r, 'errors' in r])).toEqual(
+      runs.filter((r) => r.definitions.some((d) => (d as { name: string }).name === 'logins_3d')).map((r) => [(r as unknown as { delivered: unknown }).delivered, false, false, false]),
+    );
   });
 });
 

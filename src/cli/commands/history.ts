@@ -25,9 +25,17 @@ function printHistory(entries: readonly HistoryEntry[], name: string | undefined
       out.push(`    verified ${v.started_at}: ${v.status === 'clean' ? 'no drift' : `drift in ${v.drift.map((d) => `${d.name} (${d.entities} entities)`).join(', ')}`}`);
     }
     const destinations = [...new Set([...Object.keys(e.delivered), ...Object.keys(e.failed)])].sort();
-    if (destinations.length > 0) out.push(`    delivered: ${destinations.map((d) => `${d} ${e.delivered[d] ?? 0}${e.failed[d] ? ` (${e.failed[d]} failed)` : ''}`).join(', ')}`);
+    // a run counts its deliveries, not each definition's: with a name they would read as that one's
+    const label = name === undefined ? 'delivered' : 'the whole run delivered (all its definitions)';
+    if (destinations.length > 0) out.push(`    ${label}: ${destinations.map((d) => `${d} ${e.delivered[d] ?? 0}${e.failed[d] ? ` (${e.failed[d]} failed)` : ''}`).join(', ')}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** With a name, the run-wide counts and errors are named as the run's, so that none reads as the definition's. */
+function runTotalsNamed(e: HistoryEntry): Omit<HistoryEntry, 'delivered' | 'failed' | 'errors'> & { run_delivered: Record<string, number>; run_failed: Record<string, number>; run_errors: string[] } {
+  const { delivered, failed, errors, ...rest } = e;
+  return { ...rest, run_delivered: delivered, run_failed: failed, run_errors: errors };
 }
 
 export function registerHistory(program: Command): void {
@@ -48,7 +56,7 @@ export function registerHistory(program: Command): void {
         if (name !== undefined && entries.length === 0 && !project.definitions.some((d) => d.name === name)) {
           throw new DiagnosticsError([unknownDefinition(project, name, { noRun: true })]);
         }
-        if (g.json) printJson({ name: name ?? null, runs: entries });
+        if (g.json) printJson({ name: name ?? null, runs: name === undefined ? entries : entries.map(runTotalsNamed) });
         else printHistory(entries, name);
       } finally {
         await connection.close();

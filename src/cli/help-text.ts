@@ -7,7 +7,10 @@ const DAY = DEMO_AS_OF.slice(0, 10);
 
 type Global = '--project' | '--as-of' | '--json' | '--select';
 
-/** The global options each command reads; any other is ignored by it, so help does not list it. */
+/**
+ * The global options each command reads; help lists no other. --as-of is refused (exit 2) by
+ * history, report, state and schedule (options.ts refuseAsOf); other options they ignore.
+ */
 export const COMMAND_GLOBALS: Readonly<Record<string, readonly Global[]>> = {
   init: ['--json'],
   validate: ['--project', '--json'],

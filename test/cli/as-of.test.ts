@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { readAsOf } from '../../src/cli/as-of.js';
 import { parseAsOf, UsageError } from '../../src/cli/options.js';
+import { cliIn } from '../sync/support/cli-in-process.js';
 
 const iso = (text: string) => readAsOf(text);
 
@@ -80,5 +81,15 @@ describe('parseAsOf', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toBe('--as-of "2024-02-30" is not a real date: February 2024 has 29 days.');
     expect((error as UsageError).hint).toContain('quorum help as-of');
+  });
+});
+
+describe('--as-of on a command that cannot honour it', () => {
+  // refused before the project is read: this one does not exist
+  const nowhere = '/nonexistent/quorum-as-of-project';
+  it.each(['history', 'history x', 'report', 'state check', 'state verify', 'state repair --from last', 'schedule'])('quorum %s: a usage error, exit 2', async (command) => {
+    const result = await cliIn(nowhere, ...command.split(' '), '--as-of', '2024-06-01');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/error\[usage\]: quorum (history|report|state \w+|schedule) .*; --as-of does not apply \(/);
   });
 });

@@ -7,7 +7,7 @@ import { lastRuns } from '../../schedule/last-runs.js';
 import { schedulePlan } from '../../schedule/schedule-plan.js';
 import { Scheduler, stopOnSignals } from '../../schedule/scheduler.js';
 import { selectDefinitions } from '../../sync/select.js';
-import { globals, UsageError } from '../options.js';
+import { globals, refuseAsOf, UsageError } from '../options.js';
 
 export function registerSchedule(program: Command): void {
   program
@@ -18,9 +18,7 @@ export function registerSchedule(program: Command): void {
       const g = globals(command);
       const format = parseLogFormat(options.logFormat);
       if (format === null) throw new UsageError(`--log-format "${options.logFormat}" is not text or json`);
-      if (command.optsWithGlobals().asOf !== undefined) {
-        throw new UsageError('quorum schedule evaluates every run as of its slot; --as-of does not apply (use quorum run --as-of)');
-      }
+      refuseAsOf(command, 'quorum schedule evaluates every run as of its slot', 'use quorum run --as-of');
       const { project } = await openProject(g.project, dialectNamed);
       const only = g.select ? new Set(selectDefinitions(project, g.select)) : undefined;
       const plan = schedulePlan(project, only);

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
  * lazily (pg, knex, BigQuery, Snowflake, the SQL parsers, PGlite) and the report's assets stay
  * packages: a DuckDB command never loads them, and some of them read files beside themselves.
  */
-const EVERY_COMMAND = ['zod', 'yaml', 'commander'];
+const EVERY_COMMAND = ['zod', 'yaml', 'commander', 'croner'];
 
 /**
  * The DuckDB client's JavaScript is bundled only when the native half it requires

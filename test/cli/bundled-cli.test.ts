@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe('the bundled CLI', () => {
   it('bundles the packages every command loads, the DuckDB client among them', () => {
-    expect(bundled).toEqual(['zod', 'yaml', 'commander', '@duckdb/node-api']);
+    expect(bundled).toEqual(['zod', 'yaml', 'commander', 'croner', '@duckdb/node-api']);
   });
 
   for (const args of [

@@ -87,9 +87,9 @@ describe('parseAsOf', () => {
 describe('--as-of on a command that cannot honour it', () => {
   // refused before the project is read: this one does not exist
   const nowhere = '/nonexistent/quorum-as-of-project';
-  it.each(['history', 'history x', 'report', 'state check', 'state verify', 'state repair --from last', 'schedule'])('quorum %s: a usage error, exit 2', async (command) => {
+  it.each(['history', 'history x', 'report', 'state check', 'state verify', 'state repair --from last', 'schedule', 'test', 'init /nonexistent/quorum-as-of-init'])('quorum %s: a usage error, exit 2', async (command) => {
     const result = await cliIn(nowhere, ...command.split(' '), '--as-of', '2024-06-01');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/error\[usage\]: quorum (history|report|state \w+|schedule) .*; --as-of does not apply \(/);
+    expect(result.stderr).toMatch(/error\[usage\]: quorum (history|report|state \w+|schedule|test|init) .*; --as-of does not apply \(/);
   });
 });

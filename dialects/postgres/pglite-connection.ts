@@ -3,7 +3,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { CatalogTable, LogicalType } from '../../src/warehouse/catalog.js';
 import type { Dialect, ReadOnlyInput, ResultRow, Statements, WarehouseConnection } from '../../src/warehouse/connection.js';
-import { tablesFromColumns } from './postgres-connector.js';
+import { SESSION_SETUP, tablesFromColumns } from './postgres-connector.js';
 import { indexedColumnsOf, indexedColumnsSql } from './postgres-indexes.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresOidLogicalType } from './postgres-types.js';
@@ -14,11 +14,11 @@ export class PgliteConnection implements WarehouseConnection {
     readonly db: PGlite,
   ) {}
 
-  /** Opens an in-memory PGlite with the session in UTC, as the postgres connector sets it. */
+  /** Opens an in-memory PGlite with the session the postgres connector sets up: UTC, search path public. */
   static async open(dialect: Dialect): Promise<PgliteConnection> {
     const { PGlite } = await import('@electric-sql/pglite');
     const db = await PGlite.create();
-    await db.exec("SET TIME ZONE 'UTC'");
+    for (const statement of SESSION_SETUP) await db.query(statement);
     return new PgliteConnection(dialect, db);
   }
 

@@ -54,8 +54,15 @@ async function raw(runner: Runner, sql: string): Promise<{ rows: ResultRow[]; fi
   }
 }
 
-/** Timestamps in the source are UTC (docs/semantics.md): the session reads and writes them so. */
-const SESSION_SETUP = "SET TIME ZONE 'UTC'";
+/**
+ * Timestamps in the source are UTC (docs/semantics.md): the session reads and writes them so. The
+ * search path is pinned to public: Postgres' default, "$user", public, resolves a SQL trait's
+ * unqualified `from snapshots` into a schema named like the role, which is the state schema when
+ * both are called quorum (docs/warehouses.md's own setup), and a role's own setting may name more.
+ * Every name quorum prints is schema-qualified; a SQL trait qualifies other schemas (SPEC §4).
+ * SET rather than set_config(), whose EXECUTE docs/warehouses.md revokes; one statement each.
+ */
+export const SESSION_SETUP: readonly string[] = ["SET TIME ZONE 'UTC'", 'SET search_path = public'];
 
 export class PostgresConnection implements WarehouseConnection {
   constructor(
@@ -225,7 +232,7 @@ export async function openPostgres(dialect: Dialect, config: PostgresWarehouse):
         conn: { query: (sql: string, cb: (err: Error | null) => void) => void },
         done: (err: Error | null, conn: unknown) => void,
       ) => {
-        conn.query(SESSION_SETUP, (err) => done(err, conn));
+        conn.query(SESSION_SETUP[0], (err) => (err ? done(err, conn) : conn.query(SESSION_SETUP[1], (next) => done(next, conn))));
       },
     },
     acquireConnectionTimeout: timeoutMs,

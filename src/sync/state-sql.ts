@@ -89,16 +89,28 @@ export async function ensureSessionScratchTables(w: StateWriter, schema: string)
  * object exists, so the statement is tried again (at most 3 times); IF NOT EXISTS then passes.
  */
 export async function ensureStateTables(connection: WarehouseConnection, schema: string): Promise<void> {
+  // Postgres checks CREATE on the database before IF NOT EXISTS finds the schema, so a role that
+  // was given the schema but not the right to make schemas (docs/warehouses.md's least-privilege
+  // setup) fails on it. The schema's failure counts only if the tables cannot be made either.
+  let schemaFailure: unknown = null;
   for (const ddl of stateDdl(schema)) {
-    const sql = connection.dialect.printer.printDdl(ddl);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await connection.execute(sql);
-        break;
-      } catch (cause) {
-        if (attempt >= 3) throw cause;
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-      }
+    try {
+      await executeRetried(connection, connection.dialect.printer.printDdl(ddl));
+    } catch (cause) {
+      if (ddl.kind === 'create_schema') schemaFailure = cause;
+      else throw schemaFailure ?? cause;
+    }
+  }
+}
+
+async function executeRetried(connection: WarehouseConnection, sql: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await connection.execute(sql);
+      return;
+    } catch (cause) {
+      if (attempt >= 3) throw cause;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
 }

@@ -221,6 +221,26 @@ describe('on PGlite: the parser gate refuses every attack, and the engine alone 
     expect(await connection.query('select v from app.canary')).toEqual([{ v: 42 }]);
   });
 
+  it.skipIf(!postgresUrl)(`an unqualified name never reaches a schema named like the role over the wire ($user on the default search path; set ${URL_VARIABLE} to run)`, async () => {
+    // with a role and a state schema both named quorum, "from snapshots" read quorum.snapshots
+    const wire = await postgres.connect({ type: 'postgres', url: postgresUrl! });
+    try {
+      const [{ role }] = await wire.query('select current_user as role');
+      const schema = `"${String(role).replaceAll('"', '""')}"`;
+      const [{ existed }] = await wire.query(`select count(*)::int as existed from pg_namespace where nspname = current_user`);
+      await wire.execute(`create schema if not exists ${schema}`);
+      await wire.execute(`create table if not exists ${schema}.quorum_peek (v integer)`);
+      try {
+        await expect(wire.query('select v from quorum_peek')).rejects.toThrow(/does not exist/);
+        expect(await wire.query(`select v from ${schema}.quorum_peek`)).toEqual([]);
+      } finally {
+        await wire.execute(Number(existed) === 0 ? `drop schema ${schema} cascade` : `drop table ${schema}.quorum_peek`);
+      }
+    } finally {
+      await wire.close();
+    }
+  });
+
   it.skipIf(!postgresUrl)(`the server refuses a two-statement string and a write in the read-only step over the wire (set ${URL_VARIABLE} to run)`, async () => {
     const wire = await postgres.connect({ type: 'postgres', url: postgresUrl! });
     try {

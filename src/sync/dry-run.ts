@@ -5,7 +5,7 @@ import type { Plan } from '../plan/plan.js';
 import type { Query } from '../sql/ast.js';
 import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
 import { countsQuery, dryRunQuery, dryRunRefs, readCounts, sampleQuery, stagingQuery, type RunStamp, type SyncDefinition } from './diff-sql.js';
-import { definitionSummary, guardrailBreach } from './guardrail.js';
+import { definitionSummary, guardrailBreaches } from './guardrail.js';
 import { countPendingCalls } from './outbox-reader.js';
 import type { DefinitionSummary, RunOutput, RunRequest } from './run-types.js';
 import { modeFields, runModes } from './run-modes.js';
@@ -34,10 +34,10 @@ export async function dryRun(request: RunRequest, plan: Plan, definitions: reado
       entry?.[transition].push(String(row.entity_id));
     }
   }
+  const breaches = guardrailBreaches(project, definitions, counts, request.allowMassExit ?? false);
   const summaries: DefinitionSummary[] = definitions.map((d) => {
-    const c = counts.get(d.name)!;
-    const breach = guardrailBreach(project, d, c, request.allowMassExit ?? false);
-    return { name: d.name, ...definitionSummary(c, breach, 'dry-run'), sample: samples.get(d.name), ...modeFields(d.name, modes.modes, modes.rowsRead) };
+    const breach = breaches.get(d.name) ?? null;
+    return { name: d.name, ...definitionSummary(counts.get(d.name)!, breach, 'dry-run'), sample: samples.get(d.name), ...modeFields(d.name, modes.modes, modes.rowsRead) };
   });
   const errors: string[] = [];
   if (exists) {

@@ -142,6 +142,10 @@ describe('the max_exit_fraction guardrail', () => {
   it('keeps the snapshot and sends nothing for an audience losing most members, until --allow-mass-exit', async () => {
     const dir = await tempDir('guard');
     await writeProject(dir, { endpoint: `${receiver.url}/guard`, maxExitFraction: 0.5 });
+    // reads the guarded audience: blocked with it, or its members would be computed from a
+    // membership destinations never hear of
+    const reader = 'audience: quiet_accounts\nlevel: account\nwhere:\n  - { not_in_audience: active_accounts }\nsync:\n  - to: hook\n    calls: [group]\n';
+    writeFileSync(path.join(dir, 'audiences', 'quiet_accounts.yml'), reader);
     const first = await runAt(dir, AS_OFS[3]);
     const size = first.definitions.find((d) => d.name === 'active_accounts')!.size;
     expect(size).toBeGreaterThan(2);
@@ -156,12 +160,18 @@ describe('the max_exit_fraction guardrail', () => {
     expect(accounts.status).toBe('blocked');
     expect(accounts.message).toMatch(/would lose \d+ of its \d+ members .* more than max_exit_fraction 0.5/);
     expect(accounts.size).toBe(size);
+    const quiet = blocked.definitions.find((d) => d.name === 'quiet_accounts')!;
+    expect(quiet).toMatchObject({ status: 'blocked', size: first.definitions.find((d) => d.name === 'quiet_accounts')!.size });
+    expect(quiet.entered).toBeGreaterThan(0);
+    expect(quiet.message).toMatch(/reads audience "active_accounts", which the guardrail blocked/);
     const sent = since(receiver.calls('guard'), before);
-    expect(sent.some((c) => (c.context as { personas: { computation_key: string } }).personas.computation_key === 'active_accounts')).toBe(false);
+    const keyOf = (c: ReceivedCall) => (c.context as { personas: { computation_key: string } }).personas.computation_key;
+    expect(sent.some((c) => keyOf(c) === 'active_accounts' || keyOf(c) === 'quiet_accounts')).toBe(false);
     // traits are not guarded: the recent_method values went to null
     expect(sent.some((c) => c.type === 'identify' && (c.traits as Record<string, unknown>).recent_method === null)).toBe(true);
     const allowed = await runAt(dir, AS_OFS[3], { allowMassExit: true });
     expect(allowed.definitions.find((d) => d.name === 'active_accounts')).toMatchObject({ status: 'ok', exited: size, size: 0 });
+    expect(allowed.definitions.find((d) => d.name === 'quiet_accounts')).toMatchObject({ status: 'ok', entered: quiet.entered });
     const exits = since(receiver.calls('guard'), before).filter((c) => c.type === 'group' && (c.traits as Record<string, unknown>).active_accounts === false);
     expect(exits.length).toBe(size);
     const runs = await withSession(dir, (s) => history(s.connection, s.project.config.stateSchema, { name: 'active_accounts' }));

@@ -1,7 +1,8 @@
 // Step `guardrail` (SPEC §6): an audience that would lose more than max_exit_fraction of its
-// members is blocked: the next steps write neither its calls nor its snapshot.
+// members is blocked, and so is every audience that reads it: the next steps write neither their
+// calls nor their snapshots.
 import type { SyncDefinition } from '../diff-sql.js';
-import { definitionSummary, guardrailBreach } from '../guardrail.js';
+import { definitionSummary, guardrailBreaches } from '../guardrail.js';
 import type { DefinitionSummary } from '../run-types.js';
 import type { Diffed } from './diff-step.js';
 import type { RunContext, RunStep } from './run-step.js';
@@ -18,10 +19,10 @@ export const guardrailStep: RunStep<RunContext & Diffed, Guarded> = {
   run: async ({ project, definitions, counts, request }) => {
     const summaries: DefinitionSummary[] = [];
     const passing: SyncDefinition[] = [];
+    const breaches = guardrailBreaches(project, definitions, counts, request.allowMassExit ?? false);
     for (const d of definitions) {
-      const c = counts.get(d.name)!;
-      const breach = guardrailBreach(project, d, c, request.allowMassExit ?? false);
-      summaries.push({ name: d.name, ...definitionSummary(c, breach, 'run') });
+      const breach = breaches.get(d.name) ?? null;
+      summaries.push({ name: d.name, ...definitionSummary(counts.get(d.name)!, breach, 'run') });
       if (breach === null) passing.push(d);
     }
     return { summaries, passing };

@@ -24,13 +24,22 @@ export function classifyPostgresError(cause: unknown, what = 'postgres'): Diagno
         rule: 'permission',
         warehouse: what,
         detail: text,
-        fix: "grant quorum's role USAGE and SELECT on the source schema and USAGE, CREATE on the state schema (docs/warehouses.md)",
+        fix: "grant quorum's role USAGE and SELECT on the source schema, and make it the state schema's owner (CREATE SCHEMA quorum AUTHORIZATION quorum; docs/warehouses.md)",
       });
     case '28P01': // invalid_password
     case '28000': // invalid_authorization_specification
       return unreachable(what, 'authentication', text, 'check the user and password in `warehouse.url` (from ${DATABASE_URL})');
     case '3D000': // invalid_catalog_name
       return failure('warehouse_unreachable', { rule: 'no_database', target: what, detail: text, fix: 'check the database name in `warehouse.url`' });
+    case '57P01': // admin_shutdown: pg_terminate_backend, or the server shutting down
+    case '57P02': // crash_shutdown
+    case '57P03': // cannot_connect_now: the server is starting or in recovery
+      return unreachable(
+        `the ${what} server`,
+        'network',
+        text,
+        'the server ended the session (an administrator, a restart or a failover); nothing quorum was writing was committed: run again once the server is back',
+      );
     case '57014': // query_canceled (statement_timeout)
       return failure('warehouse_error', { rule: 'timeout', warehouse: what, detail: text, fix: "raise statement_timeout for quorum's role, or select fewer definitions per run" });
     default: {

@@ -1,11 +1,13 @@
 // docs/warehouses.md's least-privilege Postgres role, over the wire: a role that owns its state
 // schema but may not create schemas in the database. Its first run failed on CREATE SCHEMA IF NOT
-// EXISTS (Postgres checks CREATE on the database before it finds the schema), and a helper session
-// setup through set_config() would fail where the docs revoke it. Skipped without a server.
+// EXISTS (Postgres checks CREATE on the database before it finds the schema), and a session setup
+// through set_config() would fail where the docs revoke it. And a session the server ends is named
+// as such. Skipped without a server.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgres } from '../../dialects/postgres/index.js';
+import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { ensureStateTables } from '../../src/sync/state-sql.js';
 import { STATE_TABLES } from '../../src/sync/state-tables.js';
 
@@ -15,7 +17,7 @@ const role = `quorum_lp_${suffix}`;
 const schema = `lp_state_${suffix}`;
 const password = `pw-${randomBytes(8).toString('hex')}`;
 
-describe.skipIf(!url)('postgres least-privilege role: needs QUORUM_TEST_POSTGRES_URL', () => {
+describe.skipIf(!url)('postgres roles and sessions over the wire: needs QUORUM_TEST_POSTGRES_URL', () => {
   let admin: pg.Client;
 
   beforeAll(async () => {
@@ -46,6 +48,27 @@ describe.skipIf(!url)('postgres least-privilege role: needs QUORUM_TEST_POSTGRES
       expect([...tables.keys()].sort()).toEqual(expect.arrayContaining([STATE_TABLES.snapshots.name, STATE_TABLES.outbox.name, STATE_TABLES.runs.name]));
       // the session is set up (UTC, search path) though set_config is revoked
       expect(await connection.query('SELECT current_setting($$TimeZone$$) AS zone')).toEqual([{ zone: 'UTC' }]);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('a session the server ends mid-statement is warehouse_unreachable, saying so, not a refused statement', async () => {
+    const connection = await postgres.connect({ type: 'postgres', url: url! });
+    try {
+      const marker = `quorum_terminated_${suffix}`;
+      const running = connection.query(`SELECT pg_sleep(30) AS ${marker}`);
+      const outcome = running.then(() => null, (cause: unknown) => cause);
+      for (let i = 0; i < 100; i += 1) {
+        const ended = await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query LIKE '%${marker}%' AND pid <> pg_backend_pid()`);
+        if (ended.rows.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const cause = await outcome;
+      expect(cause).toBeInstanceOf(DiagnosticsError);
+      const [d] = (cause as DiagnosticsError).diagnostics;
+      expect(d.code).toBe('warehouse_unreachable');
+      expect(d.hint).toMatch(/the server ended the session/);
     } finally {
       await connection.close();
     }

@@ -51,8 +51,13 @@ export const duckDbConfig: WarehouseConfigSpec<DuckDbWarehouse> = {
   },
   parse(section) {
     const file = section.optionalText('path');
-    const memoryLimit = section.optionalText('memory_limit');
-    const threadsText = section.optionalText('threads');
+    // a placeholder for an unset ${VAR} (offline commands; read first) is no setting: DuckDB's default stands in
+    const setting = (key: string) => {
+      const text = section.optionalText(key);
+      return section.isPlaceholder(key) ? undefined : text;
+    };
+    const memoryLimit = setting('memory_limit');
+    const threadsText = setting('threads');
     let ok = file !== null && memoryLimit !== null && threadsText !== null;
     if (typeof memoryLimit === 'string' && duckDbSizeBytes(memoryLimit) === null) {
       ok = section.invalid('memory_limit', `is "${memoryLimit}", which is not a size DuckDB reads`, 'write a number and a unit, e.g. 200MB, 1.5GB or 512MiB') ?? false;

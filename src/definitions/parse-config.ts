@@ -143,7 +143,13 @@ class ConfigReader {
     const timeoutEntry = entries.get('connect_timeout');
     const connectTimeoutMs = timeoutEntry ? readConnectTimeout(this.y, timeoutEntry) : undefined;
     if (connectTimeoutMs === null) return null;
-    const reader = { y: this.y, entry, text: (e: MapEntry, what: string) => this.text(e, what), projectPath: (file: string) => path.resolve(this.root, file) };
+    const reader = {
+      y: this.y,
+      entry,
+      text: (e: MapEntry, what: string) => this.text(e, what),
+      isPlaceholder: (e: MapEntry) => this.placeholders.has(e),
+      projectPath: (file: string) => path.resolve(this.root, file),
+    };
     const warehouse = readWarehouse(reader, entries, this.warehouses);
     return warehouse === null || connectTimeoutMs === undefined ? warehouse : { ...warehouse, connectTimeoutMs };
   }
@@ -215,7 +221,8 @@ class ConfigReader {
     let cron: string | null = null;
     if (cronEntry) {
       const text = this.text(cronEntry, '"schedule"');
-      cron = text === null ? null : checkCron(this.y, text, '"schedule": "default"', cronEntry.valueLoc);
+      // an unset ${VAR} offline: no cron to check, and nothing is scheduled offline
+      cron = text === null ? null : this.placeholders.has(cronEntry) ? text : checkCron(this.y, text, '"schedule": "default"', cronEntry.valueLoc);
       if (cron === null) return null;
     }
     let timezone = 'UTC';
@@ -224,11 +231,14 @@ class ConfigReader {
       if (zone === null) return null;
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        timezone = zone;
       } catch {
         const problem = `is "${truncate(zone)}", which is not an IANA time zone`;
-        return this.y.error('invalid_value', { form: 'rule', what: '"schedule": "timezone"', problem, fix: 'write a zone such as UTC, Europe/Berlin or America/New_York' }, zoneEntry.valueLoc);
+        // an unset ${VAR} offline: UTC stands in, as nothing is scheduled offline
+        if (!this.placeholders.has(zoneEntry)) {
+          return this.y.error('invalid_value', { form: 'rule', what: '"schedule": "timezone"', problem, fix: 'write a zone such as UTC, Europe/Berlin or America/New_York' }, zoneEntry.valueLoc);
+        }
       }
-      timezone = zone;
     }
     return { default: cron, timezone, ...(cronEntry ? { defaultLoc: cronEntry.valueLoc } : {}) };
   }

@@ -57,6 +57,11 @@ export interface WarehouseSection {
   projectPath(file: string): string;
   /** Reports a setting whose value the dialect refuses, at the value; returns null. */
   invalid(key: string, problem: string, fix: string): null;
+  /**
+   * Whether a setting was read with a placeholder for an unset ${VAR} (`validate --offline`,
+   * `compile`, `quorum test`; env-placeholders.ts): its form is unknown, so it is not checked.
+   */
+  isPlaceholder(key: string): boolean;
 }
 
 export interface WarehouseReader {
@@ -65,6 +70,8 @@ export interface WarehouseReader {
   readonly entry: MapEntry | undefined;
   /** A setting's text, ${VAR} filled in; null after a diagnostic. */
   text(entry: MapEntry, what: string): string | null;
+  /** Whether `text` read the setting with a placeholder for an unset ${VAR}. */
+  isPlaceholder(entry: MapEntry): boolean;
   projectPath(file: string): string;
 }
 
@@ -100,6 +107,10 @@ export function readWarehouse(reader: WarehouseReader, entries: Map<string, MapE
     invalid: (key, problem, fix) => {
       const found = entries.get(key);
       return y.error('invalid_value', { form: 'rule', what: `${what}: "${key}"`, problem, fix }, found?.valueLoc ?? loc);
+    },
+    isPlaceholder: (key) => {
+      const found = entries.get(key);
+      return found !== undefined && reader.isPlaceholder(found);
     },
   };
   return spec.parse(section);

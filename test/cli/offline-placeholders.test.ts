@@ -62,7 +62,14 @@ describe('an unset ${VAR} where quorum.yml wants a name or a URL', () => {
   it('passes quorum test and validate --offline', async () => {
     const dir = await customLayout(
       'placeholder-names',
-      (yml) => yml.replace('schema: events_prod', 'schema: ${QUORUM_UNSET_SOURCE_SCHEMA}').replace('schema: quorum_state', 'schema: ${QUORUM_UNSET_STATE_SCHEMA}').replace('tracks: all_tracks', 'tracks: ${QUORUM_UNSET_TRACKS}'),
+      (yml) =>
+        yml
+          .replace('schema: events_prod', 'schema: ${QUORUM_UNSET_SOURCE_SCHEMA}')
+          .replace('schema: quorum_state', 'schema: ${QUORUM_UNSET_STATE_SCHEMA}')
+          .replace('tracks: all_tracks', 'tracks: ${QUORUM_UNSET_TRACKS}')
+          // a cron, a time zone, a size and a number: none is checked where a placeholder stands
+          .replace('path: warehouse.duckdb', 'path: warehouse.duckdb\n  memory_limit: ${QUORUM_UNSET_MEMORY}\n  threads: ${QUORUM_UNSET_THREADS}')
+          .replace('state:\n', 'schedule:\n  default: ${QUORUM_UNSET_CRON}\n  timezone: ${QUORUM_UNSET_ZONE}\nstate:\n'),
       ['  hook: { type: webhook, url: "${QUORUM_UNSET_HOOK_URL}", headers: { Authorization: "Bearer ${QUORUM_UNSET_TOKEN}" } }'],
     );
     const tested = await quorum(dir, 'test');

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Catalog } from '../warehouse/catalog.js';
 import type { Project } from './model.js';
 import { CheckContext } from './checks/check-context.js';
+import { checkArrivalTime } from './checks/catalog-check.js';
 import { audienceCycles } from './checks/cycles-check.js';
 import { checkNames, checkSyncTargets } from './checks/names-check.js';
 import { checkComputedTrait, checkSqlTraitSources } from './checks/traits-check.js';
@@ -16,6 +17,7 @@ import { checkAudienceTree } from './checks/trees-check.js';
 export function checkProject(project: Project, catalog: Catalog): Diagnostic[] {
   const ctx = new CheckContext(project, catalog);
   checkNames(ctx);
+  checkArrivalTime(ctx);
   for (const definition of project.definitions) {
     checkSyncTargets(ctx, definition);
     switch (definition.kind) {

@@ -286,6 +286,11 @@ export interface ProjectConfig {
    * that leave it out; null: those are not scheduled) and the IANA time zone every cron is read in.
    */
   readonly schedule?: { readonly default: string | null; readonly timezone: string; readonly defaultLoc?: SourceLocation };
+  /**
+   * Where `source.arrival_time` is written, for validate's check of it against the catalog. Not
+   * in `source`, whose every key is part of the dependency hash: moving a line must not run full.
+   */
+  readonly arrivalTimeLoc?: SourceLocation;
   readonly loc: SourceLocation;
 }
 

@@ -3,7 +3,7 @@
 // a message (messages quote the text as written, with the ${VAR} in it).
 import path from 'node:path';
 import { isScalar } from 'yaml';
-import type { DestinationConfig, ProjectConfig, SourceLayout, WarehouseConfig } from './model.js';
+import type { DestinationConfig, ProjectConfig, SourceLayout, SourceLocation, WarehouseConfig } from './model.js';
 import { parseIdentity } from './parse-identity.js';
 import { parseIncremental, readArrivalTime } from './parse-incremental.js';
 import { COLUMN_PATTERN, checkCron, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
@@ -66,10 +66,12 @@ export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: War
   const incremental = parseIncremental(y, entries.get('incremental'));
   if (!warehouse || !source || stateSchema === null || !identity || !incremental || !destinations || maxExitFraction === null || !personas || !schedule) return null;
   const retention = state?.outboxRetentionDays;
-  return { warehouse, source, stateSchema, ...(entries.has('identity') ? { identity } : {}), ...(entries.has('incremental') ? { incremental } : {}), ...(retention === undefined ? {} : { outboxRetentionDays: retention }), destinations, maxExitFraction, personas, schedule, loc };
+  return { warehouse, source, stateSchema, ...(r.arrivalTimeLoc ? { arrivalTimeLoc: r.arrivalTimeLoc } : {}), ...(entries.has('identity') ? { identity } : {}), ...(entries.has('incremental') ? { incremental } : {}), ...(retention === undefined ? {} : { outboxRetentionDays: retention }), destinations, maxExitFraction, personas, schedule, loc };
 }
 
 class ConfigReader {
+  /** Where `source.arrival_time` is written, when it is (ProjectConfig.arrivalTimeLoc). */
+  arrivalTimeLoc: SourceLocation | undefined;
   /** Values read with a placeholder for an unset ${VAR}: their form is not known (env-placeholders.ts). */
   private readonly placeholders = new WeakSet<MapEntry>();
 
@@ -165,6 +167,7 @@ class ConfigReader {
     const timeEntry = entries.get('event_time');
     const eventTime = timeEntry ? this.identifier(timeEntry, '"source"') : 'timestamp';
     const arrivalTime = readArrivalTime(this.y, entries.get('arrival_time'));
+    this.arrivalTimeLoc = entries.get('arrival_time')?.valueLoc;
     if (preset === null || schema === null || eventTime === null || arrivalTime === null) return null;
     const layout = { ...presetLayout(preset, schema, eventTime), ...(arrivalTime === undefined ? {} : { arrivalTime }) };
     const tables = { ...layout.tables };

@@ -106,6 +106,14 @@ describe('checkProject', () => {
     expect(await check(files, OFFLINE_CATALOG)).toEqual(expected);
   });
 
+  it("source.arrival_time names a timestamp column some table has, at its own line (else every run was full, silently)", async () => {
+    const withArrival = (column: string) => ({ 'quorum.yml': `source:\n  arrival_time: ${column}\ndestinations: { crm: { type: stdout } }\n` });
+    expect(await check(withArrival('loaded_at'))).toEqual(['error invalid_value quorum.yml:2:17']);
+    expect(await check(withArrival('anonymous_id'))).toEqual(['error wrong_type quorum.yml:2:17']);
+    expect(await check(withArrival('received_at'))).toEqual([]);
+    expect(await check(withArrival('loaded_at'), OFFLINE_CATALOG)).toEqual([]);
+  });
+
   it('reports a missing table once, at its first use', async () => {
     const files = {
       'audiences/a.yml': 'audience: a\nlevel: user\nwhere: [ { performed: Signed Up }, { not_performed: Signed Up } ]\n',

@@ -10,6 +10,33 @@ import { parseTimestamp } from '../parse-values.js';
 import type { ResolvedTrait } from '../resolve.js';
 import type { CheckContext } from './check-context.js';
 
+/**
+ * `source.arrival_time` against the catalog: a column no source table has, or one that holds no
+ * timestamps, left every definition running full with nothing said (incremental-settings.ts reads
+ * such a table as one without arrival values). A table that lacks it alone still runs full, and
+ * the run says so (SPEC §6.1).
+ */
+export function checkArrivalTime(ctx: CheckContext): void {
+  const column = ctx.layout.arrivalTime;
+  const loc = ctx.project.config.arrivalTimeLoc;
+  if (column === undefined || loc === undefined || !ctx.catalog.known) return;
+  const tables = [...ctx.catalog.tables.values()];
+  const holding = tables.filter((t) => t.columns.has(column));
+  const what = '"source": "arrival_time"';
+  const fix = "name the column your loader stamps each row with as it loads it (uuid_ts for Segment's and RudderStack's), or leave arrival_time out for the preset's (uuid_ts, else received_at)";
+  if (holding.length === 0) {
+    const problem = `names column "${column}", which no table of schema "${ctx.layout.schema}" has`;
+    ctx.report(diagnostic('invalid_value', { form: 'rule', what, problem, fix }, loc));
+    return;
+  }
+  const wrong = holding.filter((t) => t.columns.get(column) !== 'timestamp' && t.columns.get(column) !== 'unknown');
+  if (wrong.length > 0) {
+    const names = wrong.map((t) => t.name);
+    const problem = `names column "${column}", which holds no timestamps in ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more tables` : ''}`;
+    ctx.report(diagnostic('wrong_type', { form: 'rule', what, problem, fix }, loc));
+  }
+}
+
 /** Checks an event's table and its property filters; the table name when it exists. */
 export function checkEvents(
   ctx: CheckContext,

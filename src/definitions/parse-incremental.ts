@@ -45,6 +45,11 @@ function readDurationSetting(y: YamlFile, entry: MapEntry | undefined, zeroAllow
   if (!entry) return undefined;
   const value = scalarOf(entry.value);
   if (typeof value === 'number' && value === 0 && zeroAllowed) return 0;
+  // a zero where only a positive duration will do: said as such, not as a missing unit
+  if (!zeroAllowed && ((typeof value === 'number' && value === 0) || (typeof value === 'string' && /^\s*0+\s*[smhdw]?\s*$/.test(value)))) {
+    const problem = `is ${describe(entry.value)}, but it must be longer than zero (leave it out for the default)`;
+    return y.error('invalid_value', { form: 'rule', what: `"incremental": "${entry.key}"`, problem, fix: 'write a positive whole number and a unit, e.g. 1h or 7d' }, entry.valueLoc);
+  }
   if (typeof value !== 'string') {
     const fix = typeof value === 'number' ? `add a unit: ${value}s, ${value}m, ${value}h or ${value}d` : 'write a whole number and a unit: s, m, h, d or w, e.g. 1h';
     return y.error('wrong_type', { form: 'expected', what: '"incremental"', key: entry.key, expected: 'a duration such as 1h', found: describe(entry.value), fix }, entry.valueLoc);

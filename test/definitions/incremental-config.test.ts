@@ -49,6 +49,10 @@ describe('quorum.yml incremental:', () => {
     expect((await configOf('incremental:\n  full_every: 7\n')).diagnostics).toEqual(['wrong_type quorum.yml:2:15 add a unit: 7s, 7m, 7h or 7d']);
     expect((await configOf('incremental:\n  verify_every: 1.5d\n')).diagnostics.map((d) => d.split(' ').slice(0, 2).join(' '))).toEqual(['invalid_value quorum.yml:2:17']);
     expect((await configOf('incremental:\n  full_every: 0s\n')).diagnostics.map((d) => d.split(' ')[0])).toEqual(['invalid_value']);
+    // a zero is said to be one, not "not a duration" or a missing unit ("0s" would fail too)
+    for (const zero of ['full_every: 0', 'verify_every: 0s', 'full_every: 00h']) {
+      expect((await configOf(`incremental:\n  ${zero}\n`)).diagnostics.map((d) => d.split(' ').slice(2).join(' '))).toEqual(['write a positive whole number and a unit, e.g. 1h or 7d']);
+    }
     expect((await configOf('incremental:\n  enabled: yes please\n')).diagnostics.map((d) => d.split(' ')[0])).toEqual(['wrong_type']);
     expect((await configOf('incremental: 1h\n')).diagnostics.map((d) => d.split(' ').slice(0, 2).join(' '))).toEqual(['wrong_type quorum.yml:1:14']);
   });

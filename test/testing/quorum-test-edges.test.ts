@@ -29,6 +29,13 @@ sql: |
 
 const COMPOSED = { dialects: dialectNamed, fixtures: FIXTURES };
 
+/** A project whose one case must pass, without a diagnostic. */
+async function expectPassing(files: Record<string, string>): Promise<void> {
+  const run = await runTests({ ...COMPOSED, root: tempProject(files) });
+  expect(run.diagnostics).toEqual([]);
+  expect(run.results.map((r) => r.status), formatTextReport(run)).toEqual(['passed']);
+}
+
 describe('invalid test files come before --select, and --json says so as every command does', () => {
   const broken = { ...PROJECT, 'tests/broken.test.yml': 'test: a typo\nas_of: 2024-06-01\nexpect: { active_user: [] }\n' };
 
@@ -95,7 +102,7 @@ describe('a case that checks nothing', () => {
 
 describe('the test tables are those of a Segment warehouse', () => {
   it('an event whose table is tracks is one row, and an event named Pages is no page view', async () => {
-    const root = tempProject({
+    await expectPassing({
       ...PROJECT,
       'tests/tracks.test.yml': `test: one call is one row
 as_of: 2024-06-01
@@ -108,13 +115,28 @@ expect:
   page_views: { u1: 0 }
 `,
     });
-    const run = await runTests({ ...COMPOSED, root });
-    expect(run.diagnostics).toEqual([]);
-    expect(run.results.map((r) => r.status), formatTextReport(run)).toEqual(['passed']);
+  });
+
+  it('given timestamps keep their microseconds: funnel steps a microsecond apart follow each other, as in the warehouse', async () => {
+    await expectPassing({
+      ...PROJECT,
+      'audiences/quick_funnel.yml': 'audience: quick_funnel\nlevel: user\nwhere: { performed: Added, within: 7d, then: { performed: Ordered, within: 2d } }\n',
+      'tests/micro.test.yml': `test: a step one microsecond later follows; one at the same instant does not
+as_of: 2024-06-10T00:00:00Z
+given:
+  events:
+    - { user_id: w7, event: Added, timestamp: "2024-06-04T00:00:00.000001Z" }
+    - { user_id: w7, event: Ordered, timestamp: "2024-06-04T00:00:00.000002Z" }
+    - { user_id: w8, event: Added, timestamp: "2024-06-04T00:00:00.000002Z" }
+    - { user_id: w8, event: Ordered, timestamp: "2024-06-04T00:00:00.000002Z" }
+expect:
+  quick_funnel: [w7]
+`,
+    });
   });
 
   it("a SQL trait reads the preset's standard columns that no case gives, as nulls", async () => {
-    const root = tempProject({
+    await expectPassing({
       ...PROJECT,
       'tests/columns.test.yml': `test: received_at and title are there, null
 as_of: 2024-06-01
@@ -125,9 +147,6 @@ expect:
   last_received: { u1: { last_received: null, last_title: null } }
 `,
     });
-    const run = await runTests({ ...COMPOSED, root });
-    expect(run.diagnostics).toEqual([]);
-    expect(run.results.map((r) => r.status), formatTextReport(run)).toEqual(['passed']);
   });
 });
 

@@ -86,6 +86,8 @@ export interface DefinitionSummary {
   /** SPEC §6.1: full | incremental, why (incremental/run-mode.ts), and the rows read from source tables (null: not counted) */
   readonly mode?: 'full' | 'incremental';
   readonly mode_reason?: RunModeReason;
+  /** `not_incremental`: what the engine read in full, and why (a SQL trait, a table without arrival values, ...) */
+  readonly mode_detail?: string;
   readonly rows_read?: number | null;
   /** set when incremental.verify_every verified the state after the run (run-and-verify.ts) */
   readonly drift?: { entered: number; exited: number; changed: number; users: number; entities: number; sample: string[] };

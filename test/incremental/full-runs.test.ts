@@ -33,7 +33,12 @@ describe('quorum run chooses full or incremental per definition', () => {
   it('runs full first, incremental after, full on an earlier as_of, on --full, on a changed definition and after full_every', async () => {
     const first = await quietRun(AS_OFS[1]);
     expect(Object.values(modes(first))).toEqual(first.definitions.map(() => 'full first_run'));
-    expect(Object.values(modes(await quietRun(AS_OFS[2])))).toEqual(first.definitions.map((d) => INCREMENTAL_ALL(d.name)));
+    const second = await quietRun(AS_OFS[2]);
+    expect(Object.values(modes(second))).toEqual(first.definitions.map((d) => INCREMENTAL_ALL(d.name)));
+    // what the engine read in full is said, with why (SPEC §6.1: "say so in the run summary")
+    expect(second.definitions.map((d) => d.mode_detail ?? null)).toEqual(
+      second.definitions.map((d) => (d.name === 'recent_method' ? 'sql_trait:recent_method: a SQL trait has no partials; it is re-run each run' : null)),
+    );
     expect(Object.values(modes(await quietRun(AS_OFS[0])))).toEqual(first.definitions.map(() => 'full as_of_earlier'));
     expect(Object.values(modes(await quietRun(AS_OFS[3], { full: true })))).toEqual(first.definitions.map(() => 'full requested'));
 

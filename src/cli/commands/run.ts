@@ -31,7 +31,8 @@ function printRun(output: RunOutput, warnings: readonly RunWarning[], stream: No
   out.push(`  ${'definition'.padEnd(width)}  ${'size'.padStart(8)}  ${'entered'.padStart(8)}  ${'exited'.padStart(8)}  ${'changed'.padStart(8)}  mode`);
   for (const d of output.definitions) {
     const flag = d.status === 'blocked' ? '  BLOCKED' : '';
-    const mode = d.mode === undefined ? '' : `  ${d.mode}${d.mode_reason && d.mode_reason !== 'incremental' ? ` (${d.mode_reason.replace(/_/g, ' ')})` : ''}${typeof d.rows_read === 'number' ? `, ${d.rows_read} rows read` : ''}`;
+    const reason = d.mode_reason && d.mode_reason !== 'incremental' ? ` (${d.mode_reason.replace(/_/g, ' ')}${d.mode_detail ? `: ${d.mode_detail}` : ''})` : '';
+    const mode = d.mode === undefined ? '' : `  ${d.mode}${reason}${typeof d.rows_read === 'number' ? `, ${d.rows_read} rows read` : ''}`;
     out.push(`  ${d.name.padEnd(width)}  ${String(d.size).padStart(8)}  ${String(d.entered).padStart(8)}  ${String(d.exited).padStart(8)}  ${String(d.changed).padStart(8)}${mode}${flag}`);
     if (d.sample) {
       for (const [transition, ids] of Object.entries(d.sample)) {

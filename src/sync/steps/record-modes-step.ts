@@ -23,7 +23,9 @@ export const recordModesStep: RunStep<RunContext & InTransaction & Guarded & Eva
         const fields = modeFields(s.name, runModes.modes, rowsRead);
         const byEngine = engine.get(s.name);
         const readInFull = fields.mode === 'incremental' && byEngine !== undefined && byEngine.mode === 'full';
-        return { ...s, ...fields, ...(readInFull ? { mode: 'full' as const, mode_reason: 'not_incremental' as const } : {}) };
+        // SPEC §6.1: a part read in full each run is said, with why, in the run's summary
+        const detail = readInFull && byEngine.reasons.length > 0 ? { mode_detail: byEngine.reasons.join('; ') } : {};
+        return { ...s, ...fields, ...(readInFull ? { mode: 'full' as const, mode_reason: 'not_incremental' as const, ...detail } : {}) };
       }),
     };
   },

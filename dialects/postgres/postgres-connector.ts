@@ -232,7 +232,12 @@ export async function openPostgres(dialect: Dialect, config: PostgresWarehouse):
         conn: { query: (sql: string, cb: (err: Error | null) => void) => void },
         done: (err: Error | null, conn: unknown) => void,
       ) => {
-        conn.query(SESSION_SETUP[0], (err) => (err ? done(err, conn) : conn.query(SESSION_SETUP[1], (next) => done(next, conn))));
+        // each statement of SESSION_SETUP in turn, as its own query
+        const next = (at: number): void => {
+          if (at === SESSION_SETUP.length) return done(null, conn);
+          conn.query(SESSION_SETUP[at], (err) => (err ? done(err, conn) : next(at + 1)));
+        };
+        next(0);
       },
     },
     acquireConnectionTimeout: timeoutMs,

@@ -26,7 +26,9 @@ export interface LabelledCondition {
 
 export function labelConditions(condition: PlanCondition): LabelledCondition[] {
   const out: LabelledCondition[] = [];
-  const walk = (node: PlanCondition, depth: number) => {
+  const walk = (node: PlanCondition, depth: number): void => {
+    // `where: [ x ]` is an all of one: the same condition, said once (preview printed it twice)
+    if ((node.kind === 'all' || node.kind === 'any') && node.children.length === 1) return walk(node.children[0], depth);
     out.push({ column: `c_${out.length + 1}`, label: node.label, depth, node });
     if (node.kind === 'all' || node.kind === 'any') node.children.forEach((child) => walk(child, depth + 1));
     else if (node.kind === 'funnel') node.steps.forEach((step) => walk(step, depth + 1));

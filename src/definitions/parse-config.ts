@@ -9,6 +9,7 @@ import { parseIncremental, readArrivalTime } from './parse-incremental.js';
 import { COLUMN_PATTERN, checkCron, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
+import { misplacedWrite } from '../files/inside-project.js';
 import { secretsOfSetting } from '../secrets/project-secrets.js';
 import { substitute } from './env-references.js';
 import { secrets } from '../secrets/secret-redactor.js';
@@ -257,6 +258,21 @@ class ConfigReader {
     return namespace === null || spaceId === null ? null : { namespace, spaceId };
   }
 
+  /**
+   * A file destination's path, resolved against the project. quorum.yml comes in pull requests, so
+   * it may name only a file inside the project (src/files/inside-project.ts). There is no opt-out:
+   * one set in a scheduler's environment would stand for every later pull request.
+   */
+  projectFile(entry: MapEntry, file: string, what: string): { type: 'file'; path: string } | null {
+    const resolved = path.resolve(this.root, file);
+    const misplaced = misplacedWrite(this.root, resolved);
+    if (misplaced === null) return { type: 'file', path: resolved };
+    const where = { outside: `outside the project folder ${this.root}`, the_project: 'the project folder itself', git: "inside the project's .git folder, whose hooks git runs" }[misplaced];
+    const problem = `is "${truncate(String(scalarOf(entry.value)))}", which resolves to ${resolved}, ${where}`;
+    const fix = 'write a path inside the project, e.g. out/calls.ndjson; quorum.yml comes in pull requests, so a file destination writes nowhere else (docs/language.md, "destinations", says how to keep the calls elsewhere)';
+    return this.y.error('invalid_value', { form: 'rule', what: `${what}: "${entry.key}"`, problem, fix }, entry.valueLoc);
+  }
+
   destinations(entry: MapEntry | undefined): Record<string, DestinationConfig> | null {
     const entries = this.section(entry, '"destinations"', 'name: { type: segment | webhook | file | stdout, ... }');
     if (!entries) return null;
@@ -326,7 +342,7 @@ class ConfigReader {
       case 'file': {
         const pathEntry = need('path', 'add path: out/calls.ndjson');
         const file = pathEntry ? this.text(pathEntry, what) : null;
-        return file === null ? null : { type, path: path.resolve(this.root, file) };
+        return file === null || pathEntry === null ? null : this.projectFile(pathEntry, file, what);
       }
       case 'stdout':
         return { type };

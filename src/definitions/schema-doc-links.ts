@@ -95,7 +95,7 @@ const KEYS: Readonly<Record<string, Keys>> = {
     url: ['dest-webhook', 'webhook: the http(s) URL batches are POSTed to'],
     headers: ['dest-webhook', 'webhook: extra HTTP headers'],
     secret: ['dest-webhook', 'webhook: signs each batch with HMAC-SHA256 in X-Quorum-Signature'],
-    path: ['dest-file', 'file: the NDJSON file calls are appended to, relative to the project'],
+    path: ['dest-file', 'file: the NDJSON file calls are appended to, inside the project (relative to it, or absolute)'],
   },
   personas: {
     namespace: ['config-personas', 'context.personas.namespace of every call; default quorum'],

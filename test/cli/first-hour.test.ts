@@ -281,14 +281,15 @@ describe('the environment is the user’s, not a bug', () => {
       });
     }
 
-    it('a file destination there fails its delivery, and the calls wait in the outbox', async () => {
+    // quorum.yml comes in pull requests: a file destination outside the project is refused when the
+    // project loads, before anything connects or is made (test/cli/file-destination-paths.test.ts)
+    it('a file destination there is refused when quorum.yml loads', async () => {
       await withEdit('quorum.yml', 'path: out/calls.ndjson', 'path: /proc/quorum-no-such/calls.ndjson', async (project) => {
         const r = await quorum(['run', '--project', project, '--as-of', '2024-06-01', '--json'], dir, 60_000);
         expect(r.code).toBe(1);
-        const summary = JSON.parse(r.stdout) as { delivered: Record<string, number>; failed: Record<string, number>; errors: string[] };
-        expect(summary.delivered.audit).toBe(0);
-        expect(summary.failed.audit).toBeGreaterThan(0);
-        expect(summary.errors).toEqual([`destination "audit": cannot append to /proc/quorum-no-such/calls.ndjson (ENOENT); ${summary.failed.audit} calls wait in the outbox for the next run`]);
+        const { error } = JSON.parse(r.stdout) as { error: { code: string; message: string; file: string; line: number } };
+        expect(error).toMatchObject({ code: 'invalid_value', file: 'quorum.yml', line: 39 });
+        expect(error.message).toBe(`destination "audit": "path" is "/proc/quorum-no-such/calls.ndjson", which resolves to /proc/quorum-no-such/calls.ndjson, outside the project folder ${project}.`);
         expectClean(r);
       });
     });

@@ -1,14 +1,15 @@
 // NDJSON, one call a line, appended and flushed to disk before the batch counts as delivered.
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { DestinationConfig } from '../definitions/model.js';
-import { makeFolders } from '../files/make-folders.js';
+import { openInsideProject, RefusedPath } from '../files/inside-project.js';
 import type { SegmentCall } from './segment-call.js';
 import { DeliveryError, SEGMENT_LIMITS, utf8Joined, type BatchLimits, type Destination } from './destination.js';
 
+/** `root` is the project's folder: the file must lie inside it (src/files/inside-project.ts). */
 export function openFileDestination(
   name: string,
   config: Extract<DestinationConfig, { type: 'file' }>,
+  root: string,
   limits: BatchLimits = SEGMENT_LIMITS,
 ): Destination {
   const destination: Destination = {
@@ -18,8 +19,7 @@ export function openFileDestination(
     async sendJson(calls: readonly string[]) {
       if (calls.length === 0) return;
       try {
-        await makeFolders(path.dirname(config.path));
-        const file = await open(config.path, 'a+');
+        const file = await openInsideProject(root, config.path);
         try {
           await dropTornLine(file);
           await file.appendFile(utf8Joined('', calls, '\n', '\n'));
@@ -28,6 +28,7 @@ export function openFileDestination(
           await file.close();
         }
       } catch (cause) {
+        if (cause instanceof RefusedPath) throw new DeliveryError(name, `will not append to ${config.path}: ${cause.message}`);
         const code = (cause as NodeJS.ErrnoException).code;
         throw new DeliveryError(name, `cannot append to ${config.path}${code ? ` (${code})` : ''}`);
       }

@@ -7,7 +7,8 @@ import { openSegmentDestination } from './segment-destination.js';
 import { openStdoutDestination } from './stdout-destination.js';
 import { openWebhookDestination } from './webhook-destination.js';
 
-export function openDestination(name: string, config: DestinationConfig, options: DestinationOptions = {}): Destination {
+/** `root`: the project's folder, the only place a file destination may write. */
+export function openDestination(name: string, config: DestinationConfig, root: string, options: DestinationOptions = {}): Destination {
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...retryFromEnv(), ...options.retry };
   const wanted = options.maxCalls ?? Number(process.env.QUORUM_BATCH_MAX_CALLS ?? NaN);
   const limits: BatchLimits =
@@ -19,7 +20,7 @@ export function openDestination(name: string, config: DestinationConfig, options
     case 'webhook':
       return openWebhookDestination(name, config, retry, limits, tuning);
     case 'file':
-      return openFileDestination(name, config, { ...limits, maxBatchBytes: FILE_BATCH_BYTES });
+      return openFileDestination(name, config, root, { ...limits, maxBatchBytes: FILE_BATCH_BYTES });
     case 'stdout':
       return openStdoutDestination(name, limits, process.stdout, options.stdoutReserved ?? false);
     default: {

@@ -1,7 +1,8 @@
-// `mkdir -p` for the folders quorum writes into (a file destination, `report --out`, `test
-// --output`, `init`). Node 20's `mkdir(..., { recursive: true })` never settles where a folder's
-// mkdir answers ENOENT although its parent exists, as under /proc: it makes the parent again, finds
-// it there, and tries the child again, forever (a `quorum run` would hang holding its lock). Here
+// `mkdir -p` for the folders of the paths an operator gives on the command line (`report --out`,
+// `test --output`, `init`); a file destination's folders are made by inside-project.ts, one at a
+// time and never through a link. Node 20's `mkdir(..., { recursive: true })` never settles where
+// a folder's mkdir answers ENOENT although its parent exists, as under /proc: it makes the parent
+// again, finds it there, and tries the child again, forever (a command would hang). Here
 // every missing folder is made once, from the deepest existing one down, and the first refusal is
 // the error, with the code and path Node gives it.
 import { mkdir, stat } from 'node:fs/promises';

@@ -65,5 +65,5 @@ export async function run(request: RunRequest): Promise<RunOutput> {
 }
 
 function openAll(project: Project, options: DestinationOptions | undefined): Map<string, Destination> {
-  return new Map(Object.entries(project.config.destinations).map(([name, config]) => [name, openDestination(name, config, options)]));
+  return new Map(Object.entries(project.config.destinations).map(([name, config]) => [name, openDestination(name, config, project.root, options)]));
 }

@@ -76,3 +76,57 @@ describe('a file destination outside the project is invalid input', () => {
     expect(await readdir(project)).not.toContain('out');
   }, 60_000);
 });
+
+describe('a file destination refuses to write through a symbolic link', () => {
+  it('a linked folder: delivery fails, nothing is made outside, and the calls go out once the link is gone', async () => {
+    const { project, outside } = await projectWithAudit('linked-folder', '{ type: file, path: out/calls.ndjson }');
+    await symlink(outside, path.join(project, 'out'));
+    const first = await runJson(project, AS_OFS[1]);
+    expect(first.code).toBe(1);
+    const waiting = first.summary.failed.audit;
+    expect(waiting).toBeGreaterThan(0);
+    expect(first.summary.delivered.audit ?? 0).toBe(0);
+    expect(first.summary.delivered.hook).toBeGreaterThan(0);
+    const refused = `destination "audit": will not append to ${path.join(project, 'out', 'calls.ndjson')}: ${path.join(project, 'out')} is a symbolic link; a file destination writes only to a real file through real folders inside the project (replace the link with a folder); ${waiting} calls wait in the outbox for the next run`;
+    expect(first.summary.errors).toEqual([refused]);
+    expect(first.stderr).toContain(`error[delivery_failed]: ${refused}`);
+    noStackTrace(first.stderr);
+    expect(await readdir(outside)).toEqual([]);
+    const history = await quorum(project, 'history', '--json');
+    expect(history.stdout).toContain(JSON.stringify(refused));
+
+    await rm(path.join(project, 'out'));
+    const second = await runJson(project, AS_OFS[1]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.summary.delivered.audit).toBe(waiting);
+    const lines = (await readFile(path.join(project, 'out', 'calls.ndjson'), 'utf8')).trim().split('\n');
+    expect(new Set(lines.map((l) => (JSON.parse(l) as { messageId: string }).messageId)).size).toBe(waiting);
+  }, 60_000);
+
+  it('a linked file: delivery fails and its target keeps every byte, the last line too', async () => {
+    const { project, outside } = await projectWithAudit('linked-file', '{ type: file, path: out/calls.ndjson }');
+    const target = path.join(outside, '.bashrc');
+    const precious = 'export PATH=/usr/bin\nalias ll="ls -l"';
+    await writeFile(target, precious);
+    const before = await stat(target);
+    await mkdir(path.join(project, 'out'));
+    await symlink(target, path.join(project, 'out', 'calls.ndjson'));
+    const first = await runJson(project, AS_OFS[1]);
+    expect(first.code).toBe(1);
+    const waiting = first.summary.failed.audit;
+    expect(waiting).toBeGreaterThan(0);
+    expect(first.summary.errors).toEqual([
+      `destination "audit": will not append to ${path.join(project, 'out', 'calls.ndjson')}: ${path.join(project, 'out', 'calls.ndjson')} is a symbolic link; a file destination writes only to a real file through real folders inside the project (replace the link with a file); ${waiting} calls wait in the outbox for the next run`,
+    ]);
+    noStackTrace(first.stderr);
+    expect(await readFile(target, 'utf8')).toBe(precious);
+    expect((await stat(target)).mtimeMs).toBe(before.mtimeMs);
+
+    await rm(path.join(project, 'out', 'calls.ndjson'));
+    const second = await runJson(project, AS_OFS[1]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.summary.delivered.audit).toBe(waiting);
+    expect((await readFile(path.join(project, 'out', 'calls.ndjson'), 'utf8')).trim().split('\n')).toHaveLength(waiting);
+    expect(await readFile(target, 'utf8')).toBe(precious);
+  }, 60_000);
+});

@@ -17,6 +17,8 @@ import type { OutboxRow } from '../../src/sync/outbox-rows.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 
 const SECRET_KEY = 'wk_live_DO_NOT_LEAK_123';
+/** The project folder of the HTTP destinations' tests, which write no file. */
+const NO_FILES = tmpdir();
 const FAST = { attempts: 4, baseDelayMs: 10, maxDelayMs: 2_000, timeoutMs: 300 };
 
 type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; drop?: boolean };
@@ -58,7 +60,7 @@ const call = (i: number, extra: Partial<SegmentCall> = {}): SegmentCall => ({
 describe('segment destination', () => {
   it('POSTs /v1/batch with Basic auth and retries 500, dropped connections and timeouts', async () => {
     const s = await server([{ status: 500 }, { status: 200, drop: true }, { status: 200, delayMs: 1_000 }, { status: 200 }]);
-    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, NO_FILES, { retry: FAST });
     await d.send([call(1), call(2)]);
     expect(s.seen.length).toBe(4);
     expect(s.seen.every((r) => r.url === '/v1/batch')).toBe(true);
@@ -70,18 +72,18 @@ describe('segment destination', () => {
 
   it('waits as long as Retry-After asks on a 429', async () => {
     const s = await server([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 200 }]);
-    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, NO_FILES, { retry: FAST });
     await d.send([call(1)]);
     expect(s.seen[1].at - s.seen[0].at).toBeGreaterThanOrEqual(950);
   });
 
   it('leaves a long Retry-After to the next run, and does not retry other 4xx', async () => {
     const slow = await server([{ status: 429, headers: { 'Retry-After': '3600' } }]);
-    const d1 = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: slow.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const d1 = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: slow.url, groupIdentity: 'anonymous' }, NO_FILES, { retry: FAST });
     await expect(d1.send([call(1)])).rejects.toThrow(/HTTP 429.*Retry-After asks for 3600s/);
     expect(slow.seen.length).toBe(1);
     const bad = await server([{ status: 400, body: `{"error":"bad key ${SECRET_KEY}"}` }]);
-    const d2 = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: bad.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const d2 = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: bad.url, groupIdentity: 'anonymous' }, NO_FILES, { retry: FAST });
     const error = (await d2.send([call(1)]).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(DeliveryError);
     expect(bad.seen.length).toBe(1);
@@ -92,13 +94,13 @@ describe('segment destination', () => {
 
   it('gives up after the attempts with a message that names no secret', async () => {
     const s = await server([{ status: 503 }]);
-    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const d = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: s.url, groupIdentity: 'anonymous' }, NO_FILES, { retry: FAST });
     const error = (await d.send([call(1)]).catch((e: unknown) => e)) as Error;
     expect(error.message).toBe('destination "crm": HTTP 503 ({}) after 4 attempts');
     expect(s.seen.length).toBe(4);
     const closed = await server([{ status: 200 }]);
     servers.pop()!.close(); // a port nobody listens on any more
-    const refused = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: closed.url, groupIdentity: 'anonymous' }, { retry: FAST });
+    const refused = openDestination('crm', { type: 'segment', writeKey: SECRET_KEY, endpoint: closed.url, groupIdentity: 'anonymous' }, NO_FILES, { retry: FAST });
     const network = (await refused.send([call(1)]).catch((e: unknown) => e)) as Error;
     expect(network.message).toMatch(/^destination "crm": network error ECONNREFUSED after 4 attempts$/);
   });
@@ -107,7 +109,7 @@ describe('segment destination', () => {
 describe('webhook destination', () => {
   it('signs the exact body with HMAC-SHA256 and sends the configured headers', async () => {
     const s = await server([{ status: 204 }]);
-    const d = openDestination('hook', { type: 'webhook', url: `${s.url}/in`, headers: { 'X-Token': 'tok_secret' }, secret: 'shh' }, { retry: FAST });
+    const d = openDestination('hook', { type: 'webhook', url: `${s.url}/in`, headers: { 'X-Token': 'tok_secret' }, secret: 'shh' }, NO_FILES, { retry: FAST });
     await d.send([call(1)]);
     const [req] = s.seen;
     expect(req.url).toBe('/in');
@@ -146,7 +148,7 @@ describe('an error body longer than what is read', () => {
     // The audit's body, then the token starting at every offset around the first 4 KB.
     const pads = [4200, ...Array.from({ length: 140 }, (_, i) => 4000 + i)];
     for (const pad of pads) {
-      const d = openDestination('hook', { type: 'webhook', url: `${base}/pad/${pad}`, headers: { 'X-Token': TOKEN }, secret: null }, { retry: { ...FAST, attempts: 1 } });
+      const d = openDestination('hook', { type: 'webhook', url: `${base}/pad/${pad}`, headers: { 'X-Token': TOKEN }, secret: null }, NO_FILES, { retry: { ...FAST, attempts: 1 } });
       const error = (await d.send([call(1)]).catch((e: unknown) => e)) as Error;
       expect(error.message, `pad ${pad}`).toMatch(/^destination "hook": HTTP 400( \(\S[^)]*\))?$/);
       expect(leaked(error.message), `pad ${pad}: ${error.message}`).toEqual([]);
@@ -155,7 +157,7 @@ describe('an error body longer than what is read', () => {
 
   it('still quotes the start of a long body', async () => {
     const s = await server([{ status: 400, body: `invalid batch: ${'y'.repeat(20_000)}` }]);
-    const d = openDestination('hook', { type: 'webhook', url: s.url, headers: { 'X-Token': TOKEN }, secret: null }, { retry: FAST });
+    const d = openDestination('hook', { type: 'webhook', url: s.url, headers: { 'X-Token': TOKEN }, secret: null }, NO_FILES, { retry: FAST });
     const error = (await d.send([call(1)]).catch((e: unknown) => e)) as Error;
     expect(error.message).toBe(`destination "hook": HTTP 400 (invalid batch: ${'y'.repeat(185)})`);
   });
@@ -165,7 +167,7 @@ describe('file and stdout destinations', () => {
   it('appends NDJSON, one call a line', async () => {
     const dir = await tempDir('file');
     const file = path.join(dir, 'out', 'calls.ndjson');
-    const d = openDestination('audit', { type: 'file', path: file });
+    const d = openDestination('audit', { type: 'file', path: file }, dir);
     await d.send([call(1), call(2)]);
     await d.send([call(3)]);
     const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as SegmentCall).messageId);
@@ -189,7 +191,7 @@ describe('file and stdout destinations', () => {
     ];
     for (const { before, kept } of cases) {
       await writeFile(file, before);
-      const d = openDestination('audit', { type: 'file', path: file });
+      const d = openDestination('audit', { type: 'file', path: file }, dir);
       await d.send([call(1), call(2)]);
       const text = await readFile(file, 'utf8');
       expect(text.endsWith('\n')).toBe(true);
@@ -240,11 +242,11 @@ describe('batching', () => {
 
   it("a file destination's page of 2,500 calls of 1.4 KB is one batch (one fsync), where Segment's 500 KB makes seven", () => {
     const page = Array.from({ length: 2_500 }, (_, i) => row(i, 1_000));
-    const file = openDestination('audit', { type: 'file', path: path.join(tmpdir(), 'never-written.ndjson') });
+    const file = openDestination('audit', { type: 'file', path: path.join(tmpdir(), 'never-written.ndjson') }, tmpdir());
     expect(toBatches(page, { limits: file.limits }).batches.map((b) => b.calls.length)).toEqual([2500]);
     expect(toBatches(page, { limits: SEGMENT_LIMITS }).batches).toHaveLength(7);
     // QUORUM_BATCH_MAX_CALLS still caps a file's batches
-    const capped = openDestination('audit', { type: 'file', path: path.join(tmpdir(), 'never-written.ndjson') }, { maxCalls: 1_000 });
+    const capped = openDestination('audit', { type: 'file', path: path.join(tmpdir(), 'never-written.ndjson') }, tmpdir(), { maxCalls: 1_000 });
     expect(toBatches(page, { limits: capped.limits }).batches.map((b) => b.calls.length)).toEqual([1000, 1000, 500]);
   });
 

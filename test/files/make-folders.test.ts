@@ -1,4 +1,5 @@
-// makeFolders: every folder quorum writes into is made through it (src/files/make-folders.ts).
+// makeFolders: the folders of the paths an operator names on the command line are made through it
+// (src/files/make-folders.ts; a file destination's, by src/files/inside-project.ts).
 // Under /proc, where Node's own recursive mkdir never settles, the CLI is tried as a child process
 // with a time limit (test/cli/first-hour.test.ts), so that a regression fails instead of hanging.
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';

@@ -23,6 +23,11 @@ export interface LoadOptions {
   /** Where ${VAR} values come from; process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
+   * Where the `destinations:` section reads its ${VAR}s; `env` by default. A command that never
+   * sends gives it placeholders (env-placeholders.ts), so that it needs no destination's secret.
+   */
+  readonly destinationEnv?: Readonly<Record<string, string | undefined>>;
+  /**
    * The dialects of this build (dialects/registry.ts): each reads its own `warehouse:` keys and
    * says which of its values are secrets, and the warehouse's real parser reads every SQL trait
    * (SPEC §4, the sandbox), with `alsoParseWith` (`quorum test`, which runs on DuckDB, adds it).
@@ -53,7 +58,7 @@ export async function loadProject(root: string, options: LoadOptions): Promise<L
   } else {
     secrets.add(secretsWrittenInline(configText));
     const y = new YamlFile(CONFIG_FILE, configText);
-    if (y.ok) config = parseConfig(y, absolute, env, options.dialects);
+    if (y.ok) config = parseConfig(y, absolute, env, options.dialects, options.destinationEnv ?? env);
     if (config !== null) secrets.add([...warehouseSecrets(options.dialects, config.warehouse), ...projectSecrets(config)]);
     diagnostics.push(...y.diagnostics);
   }

@@ -43,7 +43,7 @@ const COLUMN_ROLE_FIELDS: Readonly<Record<(typeof COLUMN_ROLES)[number], keyof S
   name: 'name',
 };
 
-export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: WarehouseTypes): ProjectConfig | null {
+export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: WarehouseTypes, destinationEnv: Env = env): ProjectConfig | null {
   const loc = { file: y.file, line: 1, col: 1 };
   const rootNode = y.root;
   const empty = rootNode === null || (isScalar(rootNode) && rootNode.value === null);
@@ -58,7 +58,7 @@ export function parseConfig(y: YamlFile, root: string, env: Env, warehouses: War
   const source = r.source(entries.get('source'));
   const state = r.state(entries.get('state'));
   const stateSchema = state?.schema ?? null;
-  const destinations = r.destinations(entries.get('destinations'));
+  const destinations = (destinationEnv === env ? r : new ConfigReader(y, root, destinationEnv, warehouses)).destinations(entries.get('destinations'));
   const fractionEntry = entries.get('max_exit_fraction');
   const maxExitFraction = fractionEntry ? readNumberInRange(y, fractionEntry, y.file, 0, 1) : 0.5;
   const personas = r.personas(entries.get('personas'));

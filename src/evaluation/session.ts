@@ -1,6 +1,6 @@
 // Opening a project for a command: load and validate the definitions, connect to the warehouse,
 // read its catalog and check the definitions against it. Every failure is a Diagnostic.
-import type { Env } from '../definitions/env-placeholders.js';
+import { withPlaceholders, type Env } from '../definitions/env-placeholders.js';
 import { checkProject } from '../definitions/check-references.js';
 import { loadProject, sortDiagnostics } from '../definitions/load-project.js';
 import type { Project } from '../definitions/model.js';
@@ -24,9 +24,12 @@ function throwIfErrors(diagnostics: readonly Diagnostic[]): void {
   if (diagnostics.some((d) => d.severity === 'error')) throw new DiagnosticsError(sortDiagnostics(diagnostics));
 }
 
+/** The destinations' environment of a command that never sends: their unset ${VAR}s are placeholders. */
+export const NEVER_SENDS = (): Env => withPlaceholders(process.env);
+
 /** Definitions only, no warehouse: what `compile` and `validate --offline` need. */
-export async function openProject(root: string, dialects: DialectLookup, options: { readonly env?: Env } = {}): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
-  const loaded = await loadProject(root, { dialects, env: options.env });
+export async function openProject(root: string, dialects: DialectLookup, options: { readonly env?: Env; readonly destinationEnv?: Env } = {}): Promise<{ project: Project; diagnostics: Diagnostic[] }> {
+  const loaded = await loadProject(root, { dialects, env: options.env, destinationEnv: options.destinationEnv });
   throwIfErrors(loaded.diagnostics);
   const diagnostics = [...loaded.diagnostics, ...checkProject(loaded.project!, OFFLINE_CATALOG)];
   throwIfErrors(diagnostics);
@@ -49,8 +52,13 @@ export async function connect(project: Project, dialects: DialectLookup, options
   }
 }
 
+/**
+ * A session for a command that connects to the warehouse and never sends (`run` and `schedule` load
+ * the project themselves): the destinations' ${VAR}s are placeholders when unset, so `validate` in
+ * CI on a pull request needs the warehouse's credentials only, never a destination's (docs/security.md).
+ */
 export async function openSession(root: string, dialects: DialectLookup, options: ConnectOptions = {}): Promise<Session> {
-  const loaded = await loadProject(root, { dialects });
+  const loaded = await loadProject(root, { dialects, destinationEnv: NEVER_SENDS() });
   throwIfErrors(loaded.diagnostics);
   const project = loaded.project!;
   const diagnostics = loaded.diagnostics;

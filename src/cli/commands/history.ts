@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { dialectNamed } from '../../../dialects/registry.js';
 import { unknownDefinition } from '../../definitions/unknown-definition.js';
 import { DiagnosticsError } from '../../diagnostics/diagnostic.js';
-import { connect, openProject } from '../../evaluation/session.js';
+import { connect, NEVER_SENDS, openProject } from '../../evaluation/session.js';
 import { history, type HistoryEntry } from '../../sync/history.js';
 import { globals, refuseAsOf, UsageError } from '../options.js';
 import { printJson } from '../print.js';
@@ -49,7 +49,7 @@ export function registerHistory(program: Command): void {
       const g = globals(command);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit "${options.limit}" is not a positive whole number`);
-      const { project } = await openProject(g.project, dialectNamed);
+      const { project } = await openProject(g.project, dialectNamed, { destinationEnv: NEVER_SENDS() });
       const connection = await connect(project, dialectNamed);
       try {
         const entries = await history(connection, project.config.stateSchema, { name, limit });

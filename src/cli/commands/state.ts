@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { dialectNamed } from '../../../dialects/registry.js';
-import { connect, openProject, openSession } from '../../evaluation/session.js';
+import { connect, NEVER_SENDS, openProject, openSession } from '../../evaluation/session.js';
 import { stateDamaged } from '../../sync/state-format.js';
 import { applyRepair, diagnoseState, planRepair, type Diagnosis, type RepairFrom } from '../../sync/state-repair.js';
 import { registerVerify } from './state-verify.js';
@@ -28,7 +28,7 @@ function registerCheck(state: Command): void {
     .description('check the state schema: every table and column, every snapshot row count; exit 1 when damaged')
     .action(async (_options: unknown, command: Command) => {
       const g = globals(command);
-      const { project } = await openProject(g.project, dialectNamed);
+      const { project } = await openProject(g.project, dialectNamed, { destinationEnv: NEVER_SENDS() });
       const connection = await connect(project, dialectNamed);
       let diagnosis: Diagnosis;
       try {

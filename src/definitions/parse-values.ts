@@ -199,8 +199,20 @@ export function readWindow(y: YamlFile, entry: MapEntry, what: string): TimeWind
 // Predicates
 
 const CASE_OPS: readonly ComparisonOp[] = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'starts_with', 'ends_with'];
-const TEXT_OPS: readonly ComparisonOp[] = ['contains', 'starts_with', 'ends_with'];
+export const TEXT_OPS: readonly ComparisonOp[] = ['contains', 'starts_with', 'ends_with'];
 const ORDER_OPS: readonly ComparisonOp[] = ['lt', 'lte', 'gt', 'gte'];
+
+/** Where a predicate's operator key (and its ignore_case key) is written, for checks against the catalog. */
+export interface PredicateKeys {
+  readonly operator: SourceLocation;
+  readonly ignoreCase: SourceLocation | null;
+}
+const predicateKeys = new WeakMap<Predicate, PredicateKeys>();
+
+/** The keys of a predicate read from a file; undefined for one built in code. */
+export function predicateKeysOf(predicate: Predicate): PredicateKeys | undefined {
+  return predicateKeys.get(predicate);
+}
 
 /**
  * The predicate of a trait leaf or a property filter: exactly one operator key among the
@@ -237,7 +249,9 @@ export function readPredicate(
   }
   const value = readOperand(y, opEntry, op, what);
   if (value === undefined) return null;
-  return predicate(op, value, ignoreCase);
+  const read = predicate(op, value, ignoreCase);
+  predicateKeys.set(read, { operator: opEntry.keyLoc, ignoreCase: ignore?.keyLoc ?? null });
+  return read;
 }
 
 function readOperand(y: YamlFile, entry: MapEntry, op: ComparisonOp, what: string): Scalar | readonly Scalar[] | undefined {

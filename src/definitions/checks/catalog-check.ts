@@ -5,8 +5,9 @@ import { diagnostic } from '../../diagnostics/diagnostic.js';
 import type { LogicalType } from '../../warehouse/catalog.js';
 import { didYouMean } from '../did-you-mean.js';
 import { computedValueType, eventTable } from '../event-table.js';
-import type { EventRef, Predicate, PropertyFilter, Scalar, SourceLocation } from '../model.js';
-import { parseTimestamp } from '../parse-values.js';
+import { typeName } from '../../diagnostics/messages-catalog.js';
+import type { ComparisonOp, EventRef, Predicate, PropertyFilter, Scalar, SourceLocation } from '../model.js';
+import { parseTimestamp, predicateKeysOf, TEXT_OPS } from '../parse-values.js';
 import type { ResolvedTrait } from '../resolve.js';
 import type { CheckContext } from './check-context.js';
 
@@ -72,7 +73,7 @@ export function checkEvents(
       );
       continue;
     }
-    checkLiterals(ctx, filter.predicate, type, `property "${filter.property}"`, `column "${filter.property}" of ${table}`, filter.loc);
+    checkComparison(ctx, filter.predicate, type, `property "${filter.property}"`, `column "${filter.property}" of ${table}`, filter.loc);
   }
   return table;
 }
@@ -95,7 +96,13 @@ export function traitType(ctx: CheckContext, trait: ResolvedTrait): LogicalType 
   }
 }
 
-export function checkLiterals(
+/**
+ * A comparison against what it compares, when its type is known: the operator first (each
+ * mismatch below is a statement the warehouse refuses at run time: strpos(DOUBLE, ...),
+ * list_contains(BIGINT, ...), LOWER(BIGINT), a list compared with 3), then every literal's cast.
+ * An unknown type (offline, a column type quorum does not map) is left to the warehouse.
+ */
+export function checkComparison(
   ctx: CheckContext,
   predicate: Predicate,
   type: LogicalType,
@@ -103,10 +110,56 @@ export function checkLiterals(
   holder: string,
   loc: SourceLocation,
 ): void {
-  if (predicate.op === 'exists' || type === 'unknown' || type === 'string' || type === 'list') return;
+  if (predicate.op === 'exists' || type === 'unknown') return;
+  const mismatch = operatorMismatch(predicate, type);
+  if (mismatch !== null) {
+    const keys = predicateKeysOf(predicate);
+    const at = (mismatch.atIgnoreCase ? keys?.ignoreCase : keys?.operator) ?? loc;
+    const problem = `holds ${typeName(type)} (${holder}), but ${mismatch.operator} ${mismatch.needs}`;
+    ctx.report(diagnostic('wrong_type', { form: 'rule', what, problem, fix: mismatch.fix }, at));
+    return;
+  }
+  if (type === 'string' || type === 'list') return;
   const values: readonly Scalar[] = Array.isArray(predicate.value) ? predicate.value : [predicate.value as Scalar];
   const value = values.find((v) => !castable(v, type));
   if (value !== undefined) ctx.report(diagnostic('uncastable_literal', { what, type, holder, value, op: predicate.op }, loc));
+}
+
+const ORDER_OPS: readonly ComparisonOp[] = ['lt', 'lte', 'gt', 'gte', 'between'];
+
+const ONE_VALUE_COMPARISONS: Readonly<Record<Exclude<LogicalType, 'string' | 'list' | 'unknown'>, string>> = {
+  number: 'compare numbers with equals, in, lt, lte, gt, gte or between',
+  integer: 'compare numbers with equals, in, lt, lte, gt, gte or between',
+  boolean: 'compare booleans with equals: true or equals: false',
+  timestamp: 'compare timestamps with lt, lte, gt, gte or between and an ISO-8601 date, e.g. gte: 2024-01-31',
+};
+
+interface OperatorMismatch {
+  /** The operator as the message names it. */
+  readonly operator: string;
+  readonly needs: string;
+  readonly fix: string;
+  /** The problem is ignore_case, not the operator: point there. */
+  readonly atIgnoreCase: boolean;
+}
+
+/** What the predicate's operator needs that values of a known `type` are not; null when it fits. */
+function operatorMismatch(predicate: Predicate, type: Exclude<LogicalType, 'unknown'>): OperatorMismatch | null {
+  const { op } = predicate;
+  const mismatch = (needs: string, fix: string, atIgnoreCase = false): OperatorMismatch => ({ operator: `"${op}"`, needs, fix, atIgnoreCase });
+  if (type === 'list') {
+    return op === 'includes' ? null : mismatch('compares one value, not a list', 'test a list with includes: value (or with exists)');
+  }
+  if (op === 'includes') {
+    return mismatch('tests a list', type === 'string' ? 'compare the value with equals (or in: [a, b]); contains finds text inside it' : 'compare the value with equals (or in: [a, b])');
+  }
+  if (type === 'string') return null;
+  if (TEXT_OPS.includes(op)) return mismatch('tests text', ONE_VALUE_COMPARISONS[type]);
+  if (predicate.ignoreCase) {
+    return { operator: 'ignore_case', needs: 'lower-cases text', fix: 'remove ignore_case', atIgnoreCase: true };
+  }
+  if (type === 'boolean' && ORDER_OPS.includes(op)) return mismatch('orders values, and booleans have no order', ONE_VALUE_COMPARISONS.boolean);
+  return null;
 }
 
 /** Whether a YAML literal can be cast to a column of `type` (as SQL's CAST would, strictly). */

@@ -7,7 +7,7 @@ import { didYouMean } from '../did-you-mean.js';
 import type { AudienceDefinition, Condition, EventRef, Level, SourceLocation, SqlTraitDefinition } from '../model.js';
 import { resolveTrait, sqlTraitColumns } from '../resolve.js';
 import { KIND_NAMES, named, subjectOf } from '../subject.js';
-import { checkEvents, checkLiterals, describeTrait, traitType } from './catalog-check.js';
+import { checkEvents, checkComparison, describeTrait, traitType } from './catalog-check.js';
 import type { CheckContext } from './check-context.js';
 
 interface Place {
@@ -81,7 +81,7 @@ function checkTraitLeaf(ctx: CheckContext, condition: Extract<Condition, { kind:
       if (definedAt(ctx, trait, other)) return reportTraitLevel(ctx, trait, other, place, loc);
       warnLikelyTypo(ctx, trait, place, loc);
     }
-    checkLiterals(ctx, condition.predicate, traitType(ctx, resolved), `trait "${trait}"`, describeTrait(resolved, table), loc);
+    checkComparison(ctx, condition.predicate, traitType(ctx, resolved), `trait "${trait}"`, describeTrait(resolved, table), loc);
     return;
   }
   switch (resolution.reason) {

@@ -60,12 +60,25 @@ export function readBoolean(y: YamlFile, entry: MapEntry, what: string): boolean
   return y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: 'true or false', found: describe(entry.value) }, entry.valueLoc);
 }
 
+/**
+ * `value` when it is finite, else null after an invalid_value diagnostic. YAML reads .inf, -.inf,
+ * .nan and numbers beyond a double (1e400) as numbers, but no warehouse column holds one and no SQL
+ * literal writes one: refused where they are read, quoted as written.
+ */
+export function finiteNumber(y: YamlFile, node: YamlNode | null, value: number, what: string, loc: SourceLocation, verb: 'is' | 'holds' = 'is'): number | null {
+  if (Number.isFinite(value)) return value;
+  const written = isScalar(node) && typeof node.source === 'string' ? node.source : String(value);
+  const fix = 'write a finite number; YAML reads .inf, .nan and numbers beyond about 1.8e308 as infinite or not a number';
+  return y.error('invalid_value', { form: 'rule', what, problem: `${verb} ${truncate(written)}, which is not a finite number`, fix }, loc);
+}
+
 /** A whole number >= min. */
 export function readWholeNumber(y: YamlFile, entry: MapEntry, what: string, min = 0): number | null {
   const value = scalarOf(entry.value);
   if (typeof value !== 'number') {
     return y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: 'a whole number', found: describe(entry.value) }, entry.valueLoc);
   }
+  if (finiteNumber(y, entry.value, value, `${what}: "${entry.key}"`, entry.valueLoc) === null) return null;
   if (!Number.isInteger(value) || value < min) {
     return y.error('invalid_value', { form: 'range', what, key: entry.key, value, low: min, high: null }, entry.valueLoc);
   }
@@ -74,9 +87,10 @@ export function readWholeNumber(y: YamlFile, entry: MapEntry, what: string, min 
 
 export function readNumberInRange(y: YamlFile, entry: MapEntry, what: string, min: number, max: number): number | null {
   const value = scalarOf(entry.value);
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  if (typeof value !== 'number') {
     return y.error('wrong_type', { form: 'expected', what, key: entry.key, expected: `a number between ${min} and ${max}`, found: describe(entry.value) }, entry.valueLoc);
   }
+  if (finiteNumber(y, entry.value, value, `${what}: "${entry.key}"`, entry.valueLoc) === null) return null;
   if (value < min || value > max) {
     return y.error('invalid_value', { form: 'range', what, key: entry.key, value, low: min, high: max }, entry.valueLoc);
   }
@@ -152,6 +166,7 @@ export function readWindow(y: YamlFile, entry: MapEntry, what: string): TimeWind
     return { kind: 'within', seconds: parsed.seconds, text: parsed.text };
   }
   if (typeof value === 'number') {
+    if (finiteNumber(y, node, value, `${what}: "within"`, entry.valueLoc) === null) return null;
     const fix = `add a unit (s, m, h, d or w), e.g. ${value}d`;
     return y.error('invalid_value', { form: 'rule', what: `${what}: "within"`, problem: `is the number ${value}, which has no unit`, fix }, entry.valueLoc);
   }
@@ -278,6 +293,7 @@ function readOperand(y: YamlFile, entry: MapEntry, op: ComparisonOp, what: strin
         y.error('wrong_type', { form: 'rule', what: `${what}: the list of "${op}"`, problem, fix: value === null ? 'to match a missing value use exists: false' : null }, y.loc(item, entry.valueLoc));
         return undefined;
       }
+      if (typeof value === 'number' && finiteNumber(y, item, value, `${what}: the list of "${op}"`, y.loc(item, entry.valueLoc), 'holds') === null) return undefined;
       values.push(value);
     }
     if (op === 'between') {
@@ -298,6 +314,7 @@ function readOperand(y: YamlFile, entry: MapEntry, op: ComparisonOp, what: strin
   if (value === null) {
     return fail('wrong_type', 'has no value', op === 'equals' || op === 'not_equals' ? 'to test for a missing value use exists: false (or exists: true)' : `write ${op}: value`);
   }
+  if (typeof value === 'number' && finiteNumber(y, node, value, `${what}: "${op}"`, entry.valueLoc) === null) return undefined;
   if (TEXT_OPS.includes(op) && typeof value !== 'string') {
     return fail('wrong_type', `compares text, but the value is ${describe(node)}`, `quote it: ${op}: "${String(value)}"`);
   }

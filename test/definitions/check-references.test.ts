@@ -73,6 +73,11 @@ describe('checkProject', () => {
     expect(await check(files, OFFLINE_CATALOG)).toEqual([]);
   });
 
+  it('a quoted number beyond a double is uncastable_literal against a number column (Postgres refuses it as out of range)', async () => {
+    const files = { 'audiences/a.yml': 'audience: a\nlevel: account\nwhere: { any: [ { trait: seats, lt: "1e400" }, { trait: seats, gt: "1e300" } ] }\n' };
+    expect(await check(files)).toEqual(['error uncastable_literal audiences/a.yml:3:26']);
+  });
+
   it('reports an account-level computed trait in a user audience offline too', async () => {
     const files = {
       'traits/t.yml': 'computed_trait: logins\nlevel: account\ncompute: count\nevent: Logged In\n',

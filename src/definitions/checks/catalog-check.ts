@@ -171,7 +171,8 @@ export function castable(value: Scalar, type: LogicalType): boolean {
       return true;
     case 'number':
     case 'integer':
-      return typeof value === 'number' || (typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value));
+      // "1e400" reads as a number but overflows a double: Postgres refuses it as out of range
+      return typeof value === 'number' || (typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value) && Number.isFinite(Number(value)));
     case 'boolean':
       return typeof value === 'boolean' || (typeof value === 'string' && /^(true|false)$/i.test(value.trim()));
     case 'timestamp':

@@ -99,3 +99,16 @@ function withoutTerminator(parts: SqlTemplatePart[]): SqlTemplatePart[] {
 export function sourceTable(layout: SourceLayout, source: string): string {
   return (SOURCE_ROLES as readonly string[]).includes(source) ? layout.tables[source as (typeof SOURCE_ROLES)[number]] : source;
 }
+
+/** The `{{ source('x') }}` parts of a template whose table is not among `tables` (the source schema's). */
+export function missingSources(
+  template: readonly SqlTemplatePart[],
+  layout: SourceLayout,
+  tables: ReadonlyMap<string, unknown>,
+): { readonly part: Extract<SqlTemplatePart, { kind: 'source' }>; readonly table: string }[] {
+  return template.flatMap((part) => {
+    if (part.kind !== 'source') return [];
+    const table = sourceTable(layout, part.table);
+    return tables.has(table) ? [] : [{ part, table }];
+  });
+}

@@ -2,6 +2,7 @@
 import type { Project } from '../definitions/model.js';
 import { reservedColumn } from '../definitions/checks/sql-traits-check.js';
 import { duplicateKey } from '../definitions/duplicate-key.js';
+import { missingSources } from '../definitions/parse-sql.js';
 import { DiagnosticsError, failure } from '../diagnostics/diagnostic.js';
 import { buildPlan, type PlanRequest } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
@@ -34,6 +35,10 @@ export async function readCatalog(connection: WarehouseConnection, project: Proj
   const sqlTraitColumns = new Map<string, ReadonlyMap<string, LogicalType>>();
   for (const d of project.definitions) {
     if (d.kind !== 'sql_trait') continue;
+    // A source() table the schema lacks is known before the query is sent: checkProject, which
+    // follows, reports it as missing_table at the source() on every warehouse. Sent, the query
+    // failed in each warehouse's own words (on DuckDB a warehouse_error, "Catalog Error: ...").
+    if (missingSources(d.template, project.config.source, tables).length > 0) continue;
     const sql = connection.dialect.printer.print(sqlTraitQuery(d.template, project.config.source, new Date().toISOString()));
     let described: Map<string, LogicalType>;
     try {

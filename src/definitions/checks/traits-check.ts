@@ -5,7 +5,7 @@ import { typeName } from '../../diagnostics/messages-catalog.js';
 import { didYouMean } from '../did-you-mean.js';
 import type { ComputedTraitDefinition, SqlTraitDefinition } from '../model.js';
 import { keyLocation, sqlLocators } from '../parse-definition.js';
-import { sourceTable } from '../parse-sql.js';
+import { missingSources } from '../parse-sql.js';
 import { subjectOf } from '../subject.js';
 import { checkEvents } from './catalog-check.js';
 import type { CheckContext } from './check-context.js';
@@ -41,10 +41,7 @@ export function checkComputedTrait(ctx: CheckContext, definition: ComputedTraitD
 export function checkSqlTraitSources(ctx: CheckContext, definition: SqlTraitDefinition): void {
   if (!ctx.catalog.known) return;
   const locate = sqlLocators.get(definition);
-  for (const part of definition.template) {
-    if (part.kind !== 'source') continue;
-    const table = sourceTable(ctx.layout, part.table);
-    if (ctx.catalog.tables.has(table)) continue;
+  for (const { part, table } of missingSources(definition.template, ctx.layout, ctx.catalog.tables)) {
     const suggestion = didYouMean(table, ctx.catalog.tables.keys());
     const loc = locate ? locate(part.offset) : definition.loc;
     ctx.report(

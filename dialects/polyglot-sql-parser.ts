@@ -1,8 +1,8 @@
 // SQL traits for the warehouses quorum cannot run locally (BigQuery, Snowflake), read by
 // @polyglot-sql/sdk's parser for that dialect. Each dialect folder wraps this with its own deny
-// lists (dialects/<name>/<name>-sql-parser.ts).
+// lists (dialects/<name>/<name>-sql-parser.ts). DuckDB's parser asks it one question (pivotOfOneStatement).
 import type { Dialect as PolyglotDialect } from '@polyglot-sql/sdk';
-import { objectNodes, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../src/warehouse/sql-parser.js';
+import { objectNodes, statementOfKind, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../src/warehouse/sql-parser.js';
 
 type Node = Record<string, unknown>;
 
@@ -44,7 +44,7 @@ async function parseWith(dialect: PolyglotDialect, sql: string, deniedCall?: Den
   if (result.ast.length !== 1) return { ok: true, shape: empty };
   const root = result.ast[0];
   const [kind] = Object.keys(root);
-  if (!QUERY_KINDS.has(kind)) return { ok: true, shape: { ...empty, notAQuery: `a ${kind.toUpperCase()} statement` } };
+  if (!QUERY_KINDS.has(kind)) return { ok: true, shape: { ...empty, notAQuery: statementOfKind(kind.toUpperCase()) } };
   const writes: QueryShape['writes'][number][] = [];
   const functions: QueryShape['functions'][number][] = [];
   const relations: QueryShape['relations'][number][] = [];
@@ -79,6 +79,26 @@ async function parseWith(dialect: PolyglotDialect, sql: string, deniedCall?: Den
   const columns: { name: string; offset: SqlOffset }[] = [];
   const star = outputColumns(root, columns);
   return { ok: true, shape: { ...empty, writes, functions, relations, columns, star } };
+}
+
+/**
+ * Where a PIVOT (not an UNPIVOT) is when polyglot reads `sql`, in `dialect`, as one statement that
+ * holds one; else null. DuckDB's own parser makes a PIVOT without an IN (...) list into two
+ * statements, and its statement list cannot say which came from where: this tells a SQL trait that
+ * is one query with such a PIVOT from one that really is several statements. It only picks the
+ * message; DuckDB's parser still decides that the text is refused.
+ */
+export async function pivotOfOneStatement(dialect: PolyglotDialect, sql: string): Promise<{ offset: SqlOffset } | null> {
+  const { parse } = await import('@polyglot-sql/sdk');
+  const result = parse(sql, dialect) as { success: boolean; ast: Node[] | null };
+  if (!result.success || result.ast?.length !== 1) return null;
+  for (const node of objectNodes(result.ast[0])) {
+    const pivot = node.pivot as Node | undefined;
+    if (pivot === undefined || pivot === null || typeof pivot !== 'object' || pivot.unpivot === true) continue;
+    const located = [...objectNodes(pivot)].find((inner) => typeof (inner.span as Node | undefined)?.start === 'number');
+    return { offset: located ? spanStart(located) : null };
+  }
+  return null;
 }
 
 /** Why a call may not be made with these arguments (polyglot's nodes), where its name alone does not say. */

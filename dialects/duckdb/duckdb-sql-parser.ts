@@ -1,8 +1,12 @@
 // SQL traits read by DuckDB's own parser: `json_serialize_sql` on a private in-memory instance
 // (external access off, configuration locked) returns the parse tree of SELECT statements and
 // refuses every other kind; `extractStatements` counts statements. Nothing is ever executed.
+// A PIVOT without an IN (...) list is two statements to DuckDB; polyglot's DuckDB grammar only
+// tells that apart from two written statements, for the message.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { Dialect as Polyglot } from '@polyglot-sql/sdk';
 import { charOffsetOfByte, objectNodes, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../../src/warehouse/sql-parser.js';
+import { pivotOfOneStatement } from '../polyglot-sql-parser.js';
 import { DUCKDB_SANDBOX } from './duckdb-connector.js';
 import { duckDbDeniedFunction, duckDbDeniedRelation, duckDbDeniedTableFunction } from './duckdb-deny-list.js';
 
@@ -50,7 +54,11 @@ async function parseDuckDb(sql: string): Promise<ParsedSql> {
   const empty: QueryShape = { statements: json.statements?.length ?? 1, notAQuery: null, writes: [], functions: [], relations: [], columns: [], star: false };
   if (json.error && json.error_type === 'not implemented') {
     const statements = await countStatements(db, sql);
-    return { ok: true, shape: { ...empty, statements, notAQuery: statements === 1 ? 'a statement other than a query' : null } };
+    const pivot = statements > 1 ? await pivotOfOneStatement('duckdb' as Polyglot, sql) : null;
+    return {
+      ok: true,
+      shape: { ...empty, statements, notAQuery: statements === 1 ? 'a statement other than a query' : null, ...(pivot ? { pivotWithoutIn: pivot } : {}) },
+    };
   }
   if (json.error) return { ok: false, message: json.error_message ?? 'unreadable', offset: charOffsetOfByte(sql, Number(json.position ?? NaN)) };
   if (empty.statements !== 1) return { ok: true, shape: empty };

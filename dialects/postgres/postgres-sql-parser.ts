@@ -1,7 +1,7 @@
 // SQL traits read by the real Postgres parser (libpg-query: the server's own grammar compiled to
 // WebAssembly), so a statement the server would split, a comment it would end or a string it
 // would close is split, ended and closed here exactly as there.
-import { charOffsetOfByte, objectNodes, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../../src/warehouse/sql-parser.js';
+import { charOffsetOfByte, objectNodes, statementOfKind, type ParsedSql, type QueryShape, type SqlOffset, type SqlTraitParser } from '../../src/warehouse/sql-parser.js';
 import { postgresDeniedFunction, postgresDeniedRelation } from './postgres-deny-list.js';
 
 type Node = Record<string, unknown>;
@@ -25,7 +25,7 @@ function names(list: unknown): string[] {
 function statementName(key: string): string {
   const known: Record<string, string> = { VariableSetStmt: 'SET', VariableShowStmt: 'SHOW', CopyStmt: 'COPY', ExplainStmt: 'EXPLAIN', DoStmt: 'DO', CallStmt: 'CALL' };
   const word = known[key] ?? key.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
-  return `a ${word} statement`;
+  return statementOfKind(word);
 }
 
 /** The outer SELECT's named columns; a set operation takes its names from its first branch. */

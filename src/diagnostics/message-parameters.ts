@@ -178,6 +178,7 @@ export interface MessageParameters {
   readonly sql_not_select:
     | { readonly rule: 'empty'; readonly subject: string }
     | { readonly rule: 'statements'; readonly subject: string; readonly count: number }
+    | { readonly rule: 'pivot'; readonly subject: string }
     | { readonly rule: 'not_a_query'; readonly subject: string; readonly is: string }
     | { readonly rule: 'writes'; readonly subject: string; readonly uses: string }
     | { readonly rule: 'embedded'; readonly subject: string };

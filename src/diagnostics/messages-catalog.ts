@@ -65,6 +65,11 @@ export const CATALOG_MESSAGES: Formatters<CatalogCode> = {
           message: `${p.subject}: the SQL holds ${p.count} statements, but a SQL trait must be exactly one SELECT (a trailing ";" is allowed).`,
           hint: 'remove everything after the first statement\'s ";"',
         };
+      case 'pivot':
+        return {
+          message: `${p.subject}: the SQL has a PIVOT without an IN (...) list, which DuckDB runs as two statements (the first reads the values to pivot on), but a SQL trait must be exactly one SELECT.`,
+          hint: "list the values to pivot on, e.g. PIVOT t ON status IN ('active', 'churned') USING count(*)",
+        };
       case 'not_a_query':
         return {
           message: `${p.subject}: the SQL is ${p.is}, but a SQL trait must be a read-only SELECT (or WITH ... SELECT).`,

@@ -27,6 +27,19 @@ export interface QueryShape {
   readonly columns: readonly { readonly name: string; readonly offset: SqlOffset }[];
   /** The outer query selects `*` or `t.*`: its names are known only when the query is described. */
   readonly star: boolean;
+  /**
+   * DuckDB only: the text is one query, and `statements` counts more only because a PIVOT in it has
+   * no IN (...) list, which DuckDB's parser turns into a statement of its own (reading the values to
+   * pivot on) before the query; where that PIVOT is.
+   */
+  readonly pivotWithoutIn?: { readonly offset: SqlOffset };
+}
+
+/** "a SELECT statement", "an EXPLAIN statement": a statement's kind, as a message names it. */
+export function statementOfKind(keyword: string): string {
+  // by the sound: an UPDATE, an UNLISTEN, but a USE
+  const vowelSound = /^[AEIO]/i.test(keyword) || (/^U/i.test(keyword) && !/^U(S|NI)/i.test(keyword));
+  return `${vowelSound ? 'an' : 'a'} ${keyword} statement`;
 }
 
 export type ParsedSql =

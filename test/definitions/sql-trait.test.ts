@@ -157,6 +157,35 @@ describe('dialect specifics', () => {
   });
 });
 
+describe('what the refusal of a statement that is not one query says', () => {
+  // found by an audit: "the SQL is a EXPLAIN statement"
+  it.each([
+    ['postgres', 'explain select user_id, 1 as t from x', 'the SQL is an EXPLAIN statement'],
+    ['postgres', 'delete from x', 'the SQL is a DELETE statement'],
+    ['postgres', 'update x set t = 1', 'the SQL is an UPDATE statement'],
+    ['bigquery', 'update x set t = 1 where true', 'the SQL is an UPDATE statement'],
+    ['snowflake', 'insert into x values (1)', 'the SQL is an INSERT statement'],
+  ])('%s: %j names its kind with its article', async (dialect, sql, message) => {
+    const problems = await problemsOf(dialect, sql);
+    expect(problems.map((p) => p.message).join('\n')).toContain(message);
+  });
+
+  // found by an audit: DuckDB makes a PIVOT without IN (...) two statements, and the message said
+  // "the SQL holds 2 statements" of one query
+  it('on DuckDB, a PIVOT without an IN list is refused as such, at the PIVOT', async () => {
+    const sql = "select user_id, 1 as t from {{ source('tracks') }}\nwhere exists (select * from (pivot {{ source('tracks') }} on event using count(*)))";
+    const problems = await problemsOf('duckdb', sql);
+    expect(problems.map((p) => [p.code, p.loc?.line])).toEqual([['sql_not_select', 5]]);
+    expect(problems[0].message).toContain('the SQL has a PIVOT without an IN (...) list, which DuckDB runs as two statements');
+    expect(problems[0].hint).toContain("IN ('active', 'churned')");
+    // with its values listed, the same query is one statement and passes
+    expect(await problemsOf('duckdb', sql.replace('on event using', "on event in ('a', 'b') using"))).toEqual([]);
+    // two statements written as two are still counted as such
+    const two = await problemsOf('duckdb', "select user_id, 1 as t from {{ source('tracks') }}; pivot {{ source('tracks') }} on event using count(*)");
+    expect(two[0].message).toContain('statements, but a SQL trait must be exactly one SELECT');
+  });
+});
+
 describe('quorum test parses with the project dialect and DuckDB', () => {
   const postgresProject = (sql: string) =>
     tempProject({

@@ -137,6 +137,9 @@ function shapeProblems(
   if (shape.statements === 0) {
     return [diagnostic('sql_not_select', { rule: 'empty', subject: name }, at(0))];
   }
+  if (shape.statements > 1 && shape.pivotWithoutIn !== undefined) {
+    return [diagnostic('sql_not_select', { rule: 'pivot', subject: name }, at(shape.pivotWithoutIn.offset))];
+  }
   if (shape.statements > 1) {
     return [diagnostic('sql_not_select', { rule: 'statements', subject: name, count: shape.statements }, at(0))];
   }

@@ -15,15 +15,26 @@ function text(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
+/** The tables that users and identity edges are read from, as Segment writes them (docs/semantics.md, "Entities"). */
+export function userTables(layout: SourceLayout): string[] {
+  const { identifies, groups, tracks, pages, screens } = layout.tables;
+  return [identifies, groups, tracks, pages, screens];
+}
+
 /**
- * Each anonymous_id's owner at `asOfMs`. An identity edge is a row of any table that has both id
- * columns, with both ids present and its time at or before as_of. `first`: the user of the earliest
- * edge; `last`: of the latest; at equal times the smallest user_id (by code point).
+ * Each anonymous_id's owner at `asOfMs`. An identity edge is a row of identifies, groups, tracks,
+ * pages or screens with both ids present and its time at or before as_of: Segment writes every
+ * track call to `tracks` as well as to its event's table, so an event table holds no edge of its
+ * own, and an edge that a hand-edited one alone holds links nobody (docs/semantics.md, "Entities").
+ * `first`: the user of the earliest edge; `last`: of the latest; at equal times the smallest
+ * user_id (by code point).
  */
 export function owners(dataset: SourceDataset, layout: SourceLayout, conflict: IdentityConfig['conflict'], asOfMs: number): Map<string, Owner> {
   const { anonymousId, userId } = layout.columns;
   const result = new Map<string, Owner>();
-  for (const table of Object.values(dataset.tables)) {
+  for (const name of userTables(layout)) {
+    const table = dataset.tables[name];
+    if (table === undefined) continue;
     if (!(anonymousId in table.columns) || !(userId in table.columns) || !(layout.eventTime in table.columns)) continue;
     for (const row of table.rows) {
       const anonymous = text(row[anonymousId]);

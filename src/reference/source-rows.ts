@@ -7,7 +7,7 @@ import { stitches } from '../definitions/parse-identity.js';
 import { snakeCase } from '../definitions/snake-case.js';
 import type { LogicalType } from '../warehouse/catalog.js';
 import type { SourceDataset, SourceRow } from './dataset.js';
-import { owners, stitchRow, type Owner } from './identity.js';
+import { owners, stitchRow, userTables, type Owner } from './identity.js';
 import { compareCodePoints, evaluatePredicate, parseInstant, toInstant } from './values.js';
 
 /** A source row that exists at as_of, with its event time in epoch milliseconds. */
@@ -74,7 +74,7 @@ export class SourceRows {
     // Universes and membership.
     const { columns, tables: names } = this.layout;
     const users = new Set<string>();
-    for (const table of [names.identifies, names.groups, names.tracks, names.pages, names.screens]) {
+    for (const table of userTables(this.layout)) {
       for (const { row } of this.live(table)) {
         const user = entityKey(row[columns.userId]);
         if (user !== null) users.add(user);

@@ -15,8 +15,10 @@ import {
   not,
   num,
   select,
+  STAR,
   subquery,
   table,
+  union,
   whereHolds,
   type CommonTableExpression,
   type Expr,
@@ -39,10 +41,17 @@ export function audienceScope(node: AudienceCte, features: string | null = 'f'):
   return { features, quantifiers: node.quantifiers === null ? null : { alias: 'q', columns: node.quantifiers.columns } };
 }
 
-/** FROM features f [LEFT JOIN quantifiers q] for an audience. */
+/**
+ * FROM features f [LEFT JOIN quantifiers q] for an audience; its features rows and those of the
+ * users outside the universe, when it reads those too (both CTEs have the same columns).
+ */
 export function audienceFrom(a: PlanAudience, node: AudienceCte): Pick<Select, 'from' | 'joins'> {
+  const everyColumn = (cte: string): Select => select({ columns: [{ expr: STAR, alias: null }], from: table(cte) });
   return {
-    from: table(CTE.features(a.level), 'f'),
+    from:
+      node.outside === null
+        ? table(CTE.features(a.level), 'f')
+        : subquery(union([everyColumn(CTE.features(a.level)), everyColumn(node.outside)]), 'f'),
     joins: node.quantifiers === null ? [] : [join('LEFT', table(node.quantifiers.cte, 'q'), bin('=', col('id', 'q'), col('id', 'f')))],
   };
 }

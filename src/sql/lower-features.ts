@@ -11,6 +11,7 @@ import {
   coalesce,
   col,
   emptyList,
+  isNull,
   join,
   num,
   select,
@@ -29,7 +30,10 @@ import type { LowerContext } from './lower-context.js';
 export function featuresCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'features' }>): CommonTableExpression {
   return {
     name: node.name,
-    comment: `every value the ${node.level}-level conditions read, one row per ${node.level}`,
+    comment:
+      node.strategy === 'users_outside_universe'
+        ? `the same values for each user of ${node.rows.join(', ')} that the user universe lacks`
+        : `every value the ${node.level}-level conditions read, one row per ${node.level}`,
     query: featuresQuery(ctx, node.level, node.columns, featureRows(ctx, node), col('id', 'u'), [], rowsCte(node)),
   };
 }
@@ -49,6 +53,16 @@ function featureRows(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'feat
       if (node.rows.length === 1) return table(node.rows[0], 'u');
       const queries: Query[] = node.rows.map((cte) => select({ columns: [{ expr: col('id', 'p'), alias: 'id' }], from: table(cte, 'p') }));
       return subquery(union(queries, false), 'u');
+    }
+    case 'users_outside_universe': {
+      const listed: Query[] = node.rows.map((cte) => select({ columns: [{ expr: col('id', 'p'), alias: 'id' }], from: table(cte, 'p') }));
+      const outside = select({
+        columns: [{ expr: col('id', 'l'), alias: 'id' }],
+        from: subquery(listed.length === 1 ? listed[0] : union(listed, false), 'l'),
+        joins: [join('LEFT', table(CTE.userUniverse, 'uu'), bin('=', col('id', 'uu'), col('id', 'l')))],
+        where: isNull(col('id', 'uu')),
+      });
+      return subquery(outside, 'u');
     }
     default:
       return assertNever(node.strategy, 'features strategy');

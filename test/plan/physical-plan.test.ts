@@ -86,6 +86,35 @@ describe('the passes on demo definitions', () => {
     expect(features).toMatchObject({ strategy: 'event_users' });
     expect(features!.reason).toMatch(/^a member list: every user-level output needs a row of events:user:/);
   });
+
+  it('power_users where the universe is read: the users its scans list and the universe lacks get a features row it reads too', () => {
+    const outside = (p: PhysicalPlan) => {
+      const features = p.ctes.find((c) => c.name === 'features:user:outside_universe');
+      const audience = p.ctes.find((c) => c.kind === 'audience' && c.audience === 'power_users');
+      return {
+        rows: features?.kind === 'features' ? features.rows : undefined,
+        reads: audience?.inputs.map((i) => i.name),
+        outside: audience?.kind === 'audience' ? audience.outside : undefined,
+      };
+    };
+    for (const p of [
+      physical(demo as Project, ['power_users', 'favourite_feature']),
+      physical(demo as Project, ['power_users'], { kind: 'breakdown', audience: 'power_users' }),
+      physical(demo as Project, ['power_users'], { kind: 'explain', audience: 'power_users', id: 'u' }),
+    ]) {
+      // all: needs a row of one child's scan, the first
+      expect(outside(p)).toMatchObject({ rows: ['events:user:logged_in'], outside: 'features:user:outside_universe' });
+      expect(outside(p).reads).toContain('features:user:outside_universe');
+      // trait outputs read the universe's rows alone
+      expect(p.outputs.find((o) => o.kind === 'trait')?.cte ?? 'features:user').toBe('features:user');
+    }
+    // an audience that holds without events reads the universe alone
+    const breakdown = physical(demo as Project, ['users_in_high_adoption_accounts'], {
+      kind: 'breakdown',
+      audience: 'users_in_high_adoption_accounts',
+    });
+    expect(breakdown.ctes.some((c) => c.name === 'features:user:outside_universe')).toBe(false);
+  });
 });
 
 /** An account audience of one `any_user` over one `performed` leaf: the coverage project has only the all_users one. */
@@ -215,6 +244,7 @@ describe('every plan of the demo and coverage projects', () => {
         'features:user_universe',
         'features:membership_users',
         'features:event_users',
+        'features:users_outside_universe',
         'quantifiers:count_every_user',
         'quantifiers:matching_rows_only',
         'audience:features_where',

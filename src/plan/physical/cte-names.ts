@@ -10,6 +10,8 @@ export const CTE = {
   identityOwners: 'identity',
   customTraits: (level: Level) => `custom_traits:${level}`,
   features: (level: Level) => `features:${level}`,
+  /** The features of users that some event CTE lists and the user universe lacks (member-list-pass.ts). */
+  usersOutsideUniverse: 'features:user:outside_universe',
   audience: (name: string) => `audience:${name}`,
   quantifiers: (name: string) => `quantifiers:${name}`,
   sharedQuantifiers: 'quantifiers',

@@ -213,6 +213,7 @@ export function featuresInputs(
     user_universe: [CTE.userUniverse],
     membership_users: [CTE.memberships],
     event_users: rows,
+    users_outside_universe: [CTE.userUniverse, ...rows],
   };
   const values = plan.features.filter((f) => f.level === level && columns.includes(f.column)).map((f) => featureCte(f));
   return distinctInputs([...entities[strategy], ...values].map(cteInput));
@@ -302,6 +303,7 @@ function audienceCte(
         ? null
         : { cte: quantifiers.cte, columns: quantifiers.columns.map(({ quantifier, column }) => ({ quantifier, column })) },
     performers: null,
+    outside: null,
     reason: `${a.name} (${a.file}): ${reason}`,
   };
 }

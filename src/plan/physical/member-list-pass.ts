@@ -1,49 +1,99 @@
-// PASS: what a member list may skip. A member list reads only who is in each output, not every
-// condition's value (preview and explain do): the users who reached a funnel's earlier steps are
-// not read, and users without a row that some output's condition needs (an event scan's, a ranked
-// trait's, their latest identify's) are not listed at all.
+// PASS: what a member list may skip, and which users outside the universe an audience still lists.
+// A member list reads only who is in each output, not every condition's value (preview and
+// explain do): the users who reached a funnel's earlier steps are not read, and users without a
+// row that some output's condition needs (an event scan's, a ranked trait's, their latest
+// identify's) are not listed at all.
+//
+// An audience that only users with such a row satisfy is evaluated over those rows, wherever they
+// come from, and a per-event table can hold a user_id that the universe lacks (Segment writes every
+// track call to `tracks` too; a hand-edited or half-loaded warehouse may not). Finding those users
+// through the universe would mean reading every event table in full, so the rule is the member
+// list's (docs/semantics.md, "Entities"): such a user is a member of an audience that needs an
+// event row where its rows qualify, and a user of nothing else. Where the universe is read anyway
+// (another output needs it, preview's breakdown, explain), the users of those event CTEs that it
+// lacks get a features row of their own, read by the audiences that need a row only: so an
+// audience has the same members whichever statement computes it.
 import { assertNever } from '../../diagnostics/assert-never.js';
 import type { Feature, FeatureSource, Plan, PlanAudience, PlanCondition } from '../plan.js';
 import { CTE } from './cte-names.js';
 import { featuresInputs } from './initial-plan.js';
-import { withCtes, type PhysicalPass } from './pass-context.js';
-import type { PhysicalCte } from './physical-plan.js';
+import { distinctInputs, withCtes, type PhysicalPass } from './pass-context.js';
+import { cteInput, type PhysicalCte } from './physical-plan.js';
+
+type FeaturesCte = Extract<PhysicalCte, { kind: 'features' }>;
 
 export const memberListPass: PhysicalPass = (physical, ctx) => {
-  if (ctx.body.kind !== 'members') return physical;
-  const unread = new Set(ctx.plan.features.filter((f) => f.source.kind === 'funnel' && !f.source.final).map((f) => f.column));
+  const members = ctx.body.kind === 'members';
+  const unread = new Set(
+    members ? ctx.plan.features.filter((f) => f.source.kind === 'funnel' && !f.source.final).map((f) => f.column) : [],
+  );
   const read = new Set(ctx.plan.features.flatMap((f) => (f.source.kind === 'funnel' && !unread.has(f.column) ? [f.source.cte] : [])));
-  const performers = performerRows(ctx.plan, new Set(physical.ctes.map((c) => c.name)));
+  const needed = rowsNeeded(ctx.plan, new Set(physical.ctes.map((c) => c.name)));
+  const performers = members ? performerRows(ctx.plan, needed) : null;
+  const outside = performers === null ? outsideRows(ctx.plan, needed) : [];
   const ctes = physical.ctes.flatMap((c): PhysicalCte[] => {
     switch (c.kind) {
       case 'funnel_step':
-        return c.strategy === 'distinct_instances' && !read.has(c.name) ? [] : [c];
+        return members && c.strategy === 'distinct_instances' && !read.has(c.name) ? [] : [c];
       case 'features': {
         const columns = c.columns.filter((column) => !unread.has(column));
-        const listed = c.level === 'user' && performers !== null;
+        if (c.name !== CTE.features('user')) return [{ ...c, columns }];
+        const listed = performers !== null;
         const strategy = listed ? 'event_users' : c.strategy;
         const rows = listed ? performers : c.rows;
-        return [
-          {
-            ...c,
-            columns,
-            strategy,
-            rows,
-            inputs: featuresInputs(ctx.plan, c.level, strategy, rows, columns),
-            reason: listed
-              ? `a member list: every user-level output needs a row of ${performers.join(' or ')} (a performed count of at least 1, a trait comparison that a missing value fails, or membership of such an audience), so only those users are listed, not the universe; the run's staging statement is such a list`
-              : c.reason,
-          },
-        ];
+        const features: FeaturesCte = {
+          ...c,
+          columns,
+          strategy,
+          rows,
+          inputs: featuresInputs(ctx.plan, c.level, strategy, rows, columns),
+          reason: listed
+            ? `a member list: every user-level output needs a row of ${performers.join(' or ')} (a performed count of at least 1, a trait comparison that a missing value fails, or membership of such an audience), so only those users are listed, not the universe; the run's staging statement is such a list`
+            : c.reason,
+        };
+        return outside.length === 0 ? [features] : [features, outsideFeatures(ctx.plan, outside, columns)];
       }
       case 'quantifiers':
         return [{ ...c, featureColumns: c.featureColumns.filter((column) => !unread.has(column)) }];
+      case 'audience': {
+        if (!needed.get(c.audience)?.some((cte) => outside.includes(cte))) return [c];
+        return [{ ...c, outside: CTE.usersOutsideUniverse, inputs: distinctInputs([...c.inputs, cteInput(CTE.usersOutsideUniverse)]) }];
+      }
       default:
         return [c];
     }
   });
   return withCtes(physical, ctes);
 };
+
+function outsideFeatures(plan: Plan, rows: readonly string[], columns: readonly string[]): FeaturesCte {
+  return {
+    kind: 'features',
+    name: CTE.usersOutsideUniverse,
+    level: 'user',
+    inputs: featuresInputs(plan, 'user', 'users_outside_universe', rows, columns),
+    strategy: 'users_outside_universe',
+    rows,
+    columns,
+    reason: `the users of ${rows.join(', ')} that the user universe lacks (a per-event table can hold a user_id that tracks lacks): members of the audiences that need a row of those, as their member lists would list them, and users of nothing else`,
+  };
+}
+
+/**
+ * Each user-level audience's rows (impliedRows), null where it can hold for a user without any
+ * or where a CTE of them is not in the statement.
+ */
+function rowsNeeded(plan: Plan, emitted: ReadonlySet<string>): Map<string, readonly string[] | null> {
+  const features = new Map(plan.features.map((f) => [f.column, f]));
+  const audiences = new Map(plan.audiences.map((a) => [a.name, a]));
+  const out = new Map<string, readonly string[] | null>();
+  for (const a of plan.audiences) {
+    if (a.level !== 'user') continue;
+    const rows = impliedRows(a.condition, features, audiences);
+    out.set(a.name, rows === null || rows.some((cte) => !emitted.has(cte)) ? null : rows);
+  }
+  return out;
+}
 
 /**
  * The CTEs (each keyed by `id`, one row per user) of which a user satisfying `c` is in at least
@@ -164,30 +214,48 @@ function zeroFails(c: Comparison): boolean {
  * The CTEs whose users a member list evaluates user-level conditions over, in place of the user
  * universe: the event scans, funnels, ranked traits and the user custom traits (the latest
  * identify of each user) of which every user-level output's condition needs a row. Null when some
- * output needs the universe (a trait output, an audience that holds without events) or when
- * account quantifiers count every user of a membership. The run's staging statement is a member
- * list too: it stages an audience's members only, and a user who leaves is found in the previous
- * snapshot, not among the staged rows.
+ * output needs the universe (a trait output, an audience that holds without events), when an
+ * audience the outputs read holds without events (over these rows it would count users the
+ * universe lacks), or when account quantifiers count every user of a membership. The run's
+ * staging statement is a member list too: it stages an audience's members only, and a user who
+ * leaves is found in the previous snapshot, not among the staged rows.
  *
- * Exact because (1) every such user is in the universe: its id comes from an identify or event
- * row at or before as_of, and docs/semantics.md makes every user_id of those tables a user (with
- * stitching, the owners of anonymous ids are in the universe too, lower-identity.ts); (2) a user's
- * features do not depend on which other users are listed, so a condition, `member:` of another
- * audience computed over the same users included, has the same value for a listed user as over
- * the universe; (3) no user outside these CTEs satisfies an output's condition (impliedRows).
- * Preview, explain and the breakdown read every user and keep the universe.
+ * Exact because (1) a user's features do not depend on which other users are listed, so a
+ * condition, `member:` of another audience computed over the same users included, has the same
+ * value for a listed user as over any other rows; (2) no user outside these CTEs satisfies an
+ * output's condition (impliedRows); (3) the users of these CTEs that the universe lacks are what
+ * outsideRows adds where the universe is read. Preview, explain and the breakdown read the universe.
  */
-function performerRows(plan: Plan, emitted: ReadonlySet<string>): readonly string[] | null {
+function performerRows(plan: Plan, needed: ReadonlyMap<string, readonly string[] | null>): readonly string[] | null {
   const userOutputs = plan.outputs.filter((o) => o.level === 'user');
   if (userOutputs.length === 0 || plan.audiences.some((a) => a.quantifiers.length > 0)) return null;
-  const features = new Map(plan.features.map((f) => [f.column, f]));
-  const audiences = new Map(plan.audiences.map((a) => [a.name, a]));
+  if ([...needed.values()].some((rows) => rows === null)) return null;
   const ctes = new Set<string>();
   for (const o of userOutputs) {
-    const audience = o.kind === 'audience' ? audiences.get(o.name) : undefined;
-    const rows = audience === undefined ? null : impliedRows(audience.condition, features, audiences);
-    if (rows === null || rows.some((cte) => !emitted.has(cte))) return null;
+    const rows = o.kind === 'audience' ? needed.get(o.name) : null;
+    if (rows === undefined || rows === null) return null;
     for (const cte of rows) ctes.add(cte);
   }
+  return [...ctes];
+}
+
+/**
+ * Where the statement reads the user universe: the CTEs of the audiences that need a row whose
+ * users the universe may lack. A user's latest identify, and a scan or ranked trait of a table
+ * the universe is read from, name only users of the universe (with stitching, an anonymous row's
+ * owner is one too); every other event table can hold a user_id that the universe lacks. Nothing
+ * when no user-level output keeps the universe (user-universe-pass.ts): users are then read only
+ * through memberships, whose users are all in it.
+ */
+function outsideRows(plan: Plan, needed: ReadonlyMap<string, readonly string[] | null>): readonly string[] {
+  if (!plan.outputs.some((o) => o.level === 'user')) return [];
+  const universeTables = new Set(plan.userUniverseTables);
+  const inUniverse = (cte: string): boolean => {
+    if (cte === CTE.customTraits('user')) return true;
+    const table = plan.scans.find((s) => s.name === cte)?.table ?? plan.ranked.find((r) => r.name === cte)?.match.table;
+    return table !== undefined && universeTables.has(table);
+  };
+  const ctes = new Set<string>();
+  for (const rows of needed.values()) for (const cte of rows ?? []) if (!inUniverse(cte)) ctes.add(cte);
   return [...ctes];
 }

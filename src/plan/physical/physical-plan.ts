@@ -95,9 +95,12 @@ export type PhysicalCte =
   | (Common & {
       readonly kind: 'features';
       readonly level: Level;
-      /** Which entities get a row: the universe, the users of the memberships, or the users of some event CTEs. */
-      readonly strategy: 'account_universe' | 'user_universe' | 'membership_users' | 'event_users';
-      /** event_users: the CTEs (one row per user each) whose users are listed. */
+      /**
+       * Which entities get a row: the universe, the users of the memberships, the users of some
+       * event CTEs, or the users of some event CTEs that the user universe lacks.
+       */
+      readonly strategy: 'account_universe' | 'user_universe' | 'membership_users' | 'event_users' | 'users_outside_universe';
+      /** event_users, users_outside_universe: the CTEs (one row per user each) whose users are listed. */
       readonly rows: readonly string[];
       /** The feature columns of the row (the logical plan's), those some reader needs. */
       readonly columns: readonly string[];
@@ -119,6 +122,8 @@ export type PhysicalCte =
       /** The quantifiers CTE this audience reads, and its quantifiers' columns there. */
       readonly quantifiers: { readonly cte: string; readonly columns: readonly QuantifierColumn[] } | null;
       readonly performers: Performers | null;
+      /** The features CTE of the users outside the universe that this audience reads as well (member-list-pass.ts), or null. */
+      readonly outside: string | null;
     });
 
 export type PhysicalCteKind = PhysicalCte['kind'];

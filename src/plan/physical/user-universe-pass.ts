@@ -10,7 +10,9 @@ import type { PhysicalCte } from './physical-plan.js';
 
 export const userUniversePass: PhysicalPass = (physical, ctx) => {
   const { plan } = ctx;
-  const features = physical.ctes.find((c): c is Extract<PhysicalCte, { kind: 'features' }> => c.kind === 'features' && c.level === 'user');
+  const features = physical.ctes.find(
+    (c): c is Extract<PhysicalCte, { kind: 'features' }> => c.kind === 'features' && c.name === CTE.features('user'),
+  );
   if (features === undefined) throw new Error('internal error: the physical plan has no user features CTE');
   const universe = features.strategy === 'user_universe' && plan.outputs.some((o) => o.level === 'user');
   if (universe) return physical;

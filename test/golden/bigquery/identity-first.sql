@@ -253,6 +253,30 @@ WITH
   LEFT JOIN `events:user:feature_used` AS `j2` ON (`j2`.`id` = `u`.`id`)
   LEFT JOIN `custom_traits:user` AS `j3` ON (`j3`.`id` = `u`.`id`)
 ),
+-- the same values for each user of events:user:logged_in that the user universe lacks
+`features:user:outside_universe` AS (
+  SELECT
+    `u`.`id` AS `id`,
+    COALESCE(`j1`.`m_1`, 0) AS `f_1`,
+    COALESCE(`j2`.`m_1`, []) AS `f_3`,
+    `j3`.`role` AS `f_5`,
+    COALESCE(`j1`.`m_2`, 0) AS `f_6`,
+    COALESCE(`j1`.`m_3`, 0) AS `f_7`
+  FROM (
+    SELECT
+      `l`.`id` AS `id`
+    FROM (
+      SELECT
+        `p`.`id` AS `id`
+      FROM `events:user:logged_in` AS `p`
+    ) AS `l`
+    LEFT JOIN `universe:user` AS `uu` ON (`uu`.`id` = `l`.`id`)
+    WHERE (`uu`.`id` IS NULL)
+  ) AS `u`
+  LEFT JOIN `events:user:logged_in` AS `j1` ON (`j1`.`id` = `u`.`id`)
+  LEFT JOIN `events:user:feature_used` AS `j2` ON (`j2`.`id` = `u`.`id`)
+  LEFT JOIN `custom_traits:user` AS `j3` ON (`j3`.`id` = `u`.`id`)
+),
 -- every value the account-level conditions read, one row per account
 `features:account` AS (
   SELECT
@@ -274,7 +298,15 @@ WITH
 `audience:a_performed` AS (
   SELECT
     `f`.`id` AS `id`
-  FROM `features:user` AS `f`
+  FROM (
+    SELECT
+      *
+    FROM `features:user`
+    UNION ALL
+    SELECT
+      *
+    FROM `features:user:outside_universe`
+  ) AS `f`
   WHERE (`f`.`f_6` >= 2)
 ),
 -- audience: acc_any_user (generated.yml) — users of each account that satisfy its quantifiers

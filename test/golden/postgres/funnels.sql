@@ -166,6 +166,34 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   LEFT JOIN "funnel:3:step_3" AS "j3" ON ("j3"."id" = "u"."id")
   LEFT JOIN "funnel:4:step_2" AS "j4" ON ("j4"."id" = "u"."id")
 ),
+-- the same values for each user of funnel:1:step_2, funnel:2:step_2 that the user universe lacks
+"features:user:outside_universe" AS (
+  SELECT
+    "u"."id" AS "id",
+    COALESCE("j1"."reached", 0) AS "f_2",
+    COALESCE("j2"."reached", 0) AS "f_4",
+    COALESCE("j3"."reached", 0) AS "f_7",
+    COALESCE("j4"."reached", 0) AS "f_9"
+  FROM (
+    SELECT
+      "l"."id" AS "id"
+    FROM (
+      SELECT
+        "p"."id" AS "id"
+      FROM "funnel:1:step_2" AS "p"
+      UNION
+      SELECT
+        "p"."id" AS "id"
+      FROM "funnel:2:step_2" AS "p"
+    ) AS "l"
+    LEFT JOIN "universe:user" AS "uu" ON ("uu"."id" = "l"."id")
+    WHERE ("uu"."id" IS NULL)
+  ) AS "u"
+  LEFT JOIN "funnel:1:step_2" AS "j1" ON ("j1"."id" = "u"."id")
+  LEFT JOIN "funnel:2:step_2" AS "j2" ON ("j2"."id" = "u"."id")
+  LEFT JOIN "funnel:3:step_3" AS "j3" ON ("j3"."id" = "u"."id")
+  LEFT JOIN "funnel:4:step_2" AS "j4" ON ("j4"."id" = "u"."id")
+),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT
@@ -176,14 +204,30 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 "audience:a_funnel" AS (
   SELECT
     "f"."id" AS "id"
-  FROM "features:user" AS "f"
+  FROM (
+    SELECT
+      *
+    FROM "features:user"
+    UNION ALL
+    SELECT
+      *
+    FROM "features:user:outside_universe"
+  ) AS "f"
   WHERE ("f"."f_2" >= 1)
 ),
 -- audience: a_funnel_abandoned (generated.yml)
 "audience:a_funnel_abandoned" AS (
   SELECT
     "f"."id" AS "id"
-  FROM "features:user" AS "f"
+  FROM (
+    SELECT
+      *
+    FROM "features:user"
+    UNION ALL
+    SELECT
+      *
+    FROM "features:user:outside_universe"
+  ) AS "f"
   WHERE ("f"."f_4" >= 1)
 ),
 -- audience: a_funnel_chain (generated.yml)

@@ -166,6 +166,34 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
   LEFT JOIN "funnel:3:step_3" AS "J3" ON ("J3"."ID" = "U"."ID")
   LEFT JOIN "funnel:4:step_2" AS "J4" ON ("J4"."ID" = "U"."ID")
 ),
+-- the same values for each user of funnel:1:step_2, funnel:2:step_2 that the user universe lacks
+"features:user:outside_universe" AS (
+  SELECT
+    "U"."ID" AS "ID",
+    COALESCE("J1"."REACHED", 0) AS "F_2",
+    COALESCE("J2"."REACHED", 0) AS "F_4",
+    COALESCE("J3"."REACHED", 0) AS "F_7",
+    COALESCE("J4"."REACHED", 0) AS "F_9"
+  FROM (
+    SELECT
+      "L"."ID" AS "ID"
+    FROM (
+      SELECT
+        "P"."ID" AS "ID"
+      FROM "funnel:1:step_2" AS "P"
+      UNION
+      SELECT
+        "P"."ID" AS "ID"
+      FROM "funnel:2:step_2" AS "P"
+    ) AS "L"
+    LEFT JOIN "universe:user" AS "UU" ON ("UU"."ID" = "L"."ID")
+    WHERE ("UU"."ID" IS NULL)
+  ) AS "U"
+  LEFT JOIN "funnel:1:step_2" AS "J1" ON ("J1"."ID" = "U"."ID")
+  LEFT JOIN "funnel:2:step_2" AS "J2" ON ("J2"."ID" = "U"."ID")
+  LEFT JOIN "funnel:3:step_3" AS "J3" ON ("J3"."ID" = "U"."ID")
+  LEFT JOIN "funnel:4:step_2" AS "J4" ON ("J4"."ID" = "U"."ID")
+),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT
@@ -176,14 +204,30 @@ where context_group_id is not null and user_id is not null and timestamp <= CAST
 "audience:a_funnel" AS (
   SELECT
     "F"."ID" AS "ID"
-  FROM "features:user" AS "F"
+  FROM (
+    SELECT
+      *
+    FROM "features:user"
+    UNION ALL
+    SELECT
+      *
+    FROM "features:user:outside_universe"
+  ) AS "F"
   WHERE ("F"."F_2" >= 1)
 ),
 -- audience: a_funnel_abandoned (generated.yml)
 "audience:a_funnel_abandoned" AS (
   SELECT
     "F"."ID" AS "ID"
-  FROM "features:user" AS "F"
+  FROM (
+    SELECT
+      *
+    FROM "features:user"
+    UNION ALL
+    SELECT
+      *
+    FROM "features:user:outside_universe"
+  ) AS "F"
   WHERE ("F"."F_4" >= 1)
 ),
 -- audience: a_funnel_chain (generated.yml)

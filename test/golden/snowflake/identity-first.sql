@@ -253,6 +253,30 @@ WITH
   LEFT JOIN "events:user:feature_used" AS "J2" ON ("J2"."ID" = "U"."ID")
   LEFT JOIN "custom_traits:user" AS "J3" ON ("J3"."ID" = "U"."ID")
 ),
+-- the same values for each user of events:user:logged_in that the user universe lacks
+"features:user:outside_universe" AS (
+  SELECT
+    "U"."ID" AS "ID",
+    COALESCE("J1"."M_1", 0) AS "F_1",
+    COALESCE("J2"."M_1", ARRAY_CONSTRUCT()) AS "F_3",
+    "J3"."ROLE" AS "F_5",
+    COALESCE("J1"."M_2", 0) AS "F_6",
+    COALESCE("J1"."M_3", 0) AS "F_7"
+  FROM (
+    SELECT
+      "L"."ID" AS "ID"
+    FROM (
+      SELECT
+        "P"."ID" AS "ID"
+      FROM "events:user:logged_in" AS "P"
+    ) AS "L"
+    LEFT JOIN "universe:user" AS "UU" ON ("UU"."ID" = "L"."ID")
+    WHERE ("UU"."ID" IS NULL)
+  ) AS "U"
+  LEFT JOIN "events:user:logged_in" AS "J1" ON ("J1"."ID" = "U"."ID")
+  LEFT JOIN "events:user:feature_used" AS "J2" ON ("J2"."ID" = "U"."ID")
+  LEFT JOIN "custom_traits:user" AS "J3" ON ("J3"."ID" = "U"."ID")
+),
 -- every value the account-level conditions read, one row per account
 "features:account" AS (
   SELECT
@@ -274,7 +298,15 @@ WITH
 "audience:a_performed" AS (
   SELECT
     "F"."ID" AS "ID"
-  FROM "features:user" AS "F"
+  FROM (
+    SELECT
+      *
+    FROM "features:user"
+    UNION ALL
+    SELECT
+      *
+    FROM "features:user:outside_universe"
+  ) AS "F"
   WHERE ("F"."F_6" >= 2)
 ),
 -- audience: acc_any_user (generated.yml) — users of each account that satisfy its quantifiers

@@ -12,7 +12,7 @@ type Global = '--project' | '--as-of' | '--json' | '--select';
  * history, report, state and schedule (options.ts refuseAsOf); other options they ignore.
  */
 export const COMMAND_GLOBALS: Readonly<Record<string, readonly Global[]>> = {
-  init: ['--json'],
+  init: ['--project', '--json'],
   validate: ['--project', '--json'],
   compile: ['--project', '--as-of'],
   preview: ['--project', '--as-of', '--json'],

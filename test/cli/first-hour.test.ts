@@ -3,7 +3,7 @@
 // trace, a "bug in quorum" for the user's own mistake, or a dependency's warning.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,6 +233,24 @@ describe('init', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${demo} already holds the quorum demo project; left it as it is (quorum init --force writes it all again)`);
     expect((await readFile(path.join(demo, 'warehouse.duckdb'))).equals(before)).toBe(true);
+  });
+
+  it('--project names the folder when no [dir] is given, as for every command', async () => {
+    const cwd = await mkdtemp(path.join(dir, 'init-cwd-'));
+    const r = await quorum(['init', '--project', demo], cwd);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${demo} already holds the quorum demo project; left it as it is`);
+    expect(await readdir(cwd)).toEqual([]);
+    // the same folder both ways is no conflict
+    expect((await quorum(['init', demo, '--project', demo], cwd)).code).toBe(0);
+  });
+
+  it('[dir] and --project naming two folders is a usage error that says which to keep', async () => {
+    const r = await quorum(['init', 'a', '--project', 'b'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error[usage]: quorum init was given two folders: a (the [dir] argument) and b (--project)\nhint: keep the one you mean: quorum init a, or quorum init --project b');
+    expect(existsSync(path.join(dir, 'a')) || existsSync(path.join(dir, 'b'))).toBe(false);
   });
 
   it('a changed project is refused as a usage error that names --force', async () => {

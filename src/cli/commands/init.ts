@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_AS_OF, type DemoStats } from '../../../fixtures/demo/generate-warehouse.js';
 import { DEMO_WAREHOUSE_FILE, holdsDemoProject, writeDemoProject } from '../../../fixtures/demo/write-project.js';
-import { globals, refuseAsOf } from '../options.js';
+import { globals, refuseAsOf, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 import { progressLine } from '../progress-line.js';
 
@@ -26,15 +26,31 @@ async function generate(target: string, force: boolean, json: boolean): Promise<
   }
 }
 
+/**
+ * Where the demo goes: [dir], or the global --project (SPEC §7) when no [dir] is given, as every
+ * other command reads its project from --project. Both, naming two folders, is a usage error
+ * rather than a guess at which one was meant.
+ */
+function targetFolder(dir: string | undefined, command: Command): string {
+  const project = globals(command).project;
+  if (dir === undefined) return project;
+  const target = path.resolve(dir);
+  if (command.getOptionValueSourceWithGlobals('project') === 'cli' && project !== target) {
+    const given = (command.optsWithGlobals() as { project: string }).project;
+    throw new UsageError(`quorum init was given two folders: ${dir} (the [dir] argument) and ${given} (--project)`, `keep the one you mean: quorum init ${dir}, or quorum init --project ${given}`);
+  }
+  return target;
+}
+
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .argument('[dir]', 'where to create the project', '.')
+    .argument('[dir]', 'where to create the project (default: --project, else the current folder)')
     .description('scaffold a project with a demo DuckDB warehouse and example definitions; a re-run on the same demo leaves it alone')
     .option('--force', "overwrite the demo's files and warehouse where they exist (your other files are kept)")
-    .action(async (dir: string, options: { force?: boolean }, command: Command) => {
+    .action(async (dir: string | undefined, options: { force?: boolean }, command: Command) => {
       refuseAsOf(command, 'quorum init writes the demo project, whose data is laid out around 2024-06-01', 'pass --as-of to the commands you run on it');
-      const target = path.resolve(dir);
+      const target = targetFolder(dir, command);
       const { json } = globals(command);
       const force = options.force === true;
       if (!force && (await holdsDemoProject(target))) {

@@ -50,20 +50,24 @@ function bugDiagnostic(cause: unknown): Diagnostic {
   return diagnostic('internal_error', { detail: message.split('\n')[0] }, null);
 }
 
-/** The body of `{"error": {...}}` (SPEC §8): one diagnostic, for commands that print it with more. */
-export function jsonErrorBody(d: Diagnostic): { code: string; message: string; hint: string | null; file: string | null; line: number | null } {
+/** The body of `{"error": {...}}` (SPEC §8): the first error, read without the list beside it. */
+function jsonErrorBody(d: Diagnostic): { code: string; message: string; hint: string | null; file: string | null; line: number | null } {
   return { code: d.code, message: d.message, hint: d.hint, file: d.loc?.file ?? null, line: d.loc?.line ?? null };
 }
 
-/** `{"error": {...}}` on stdout under --json (SPEC §8), the human text still on stderr. */
-function printJsonError(d: Diagnostic): void {
-  process.stdout.write(`${JSON.stringify({ error: jsonErrorBody(d) }, null, 2)}\n`);
+/**
+ * `{"error": {...}, "diagnostics": [...]}` on stdout under --json (SPEC §8), the human text still
+ * on stderr. Validation reports every problem at once, so every one of them is beside the first,
+ * each as the success outputs' `"diagnostics"` list holds it.
+ */
+function printJsonError(first: Diagnostic, all: readonly Diagnostic[]): void {
+  process.stdout.write(`${JSON.stringify({ error: jsonErrorBody(first), diagnostics: all }, null, 2)}\n`);
 }
 
 function report(diagnostics: readonly Diagnostic[], root: string, json: boolean): void {
   printDiagnostics(diagnostics, root);
   const first = diagnostics.find((d) => d.severity === 'error');
-  if (json && first && !printedJson()) printJsonError(first);
+  if (json && first && !printedJson()) printJsonError(first, diagnostics);
 }
 
 /** Prints why the command failed and returns the exit code. */
@@ -71,7 +75,10 @@ export function reportFailure(cause: unknown, options: { root: string; json: boo
   // commander has printed its own message (unknown option, missing argument, help)
   if (cause instanceof CommanderError) {
     if (cause.exitCode === 0) return 0;
-    if (options.json && !printedJson()) printJsonError(diagnostic('usage', { problem: cause.message.replace(/^error: /, ''), fix: 'add --help for the options and examples' }, null));
+    if (options.json && !printedJson()) {
+      const usage = diagnostic('usage', { problem: cause.message.replace(/^error: /, ''), fix: 'add --help for the options and examples' }, null);
+      printJsonError(usage, [usage]);
+    }
     return 2;
   }
   if (cause instanceof CommandFailed) return 1;

@@ -326,8 +326,7 @@ describe('the environment is the user’s, not a bug', () => {
   it('--json prints the error as JSON on stdout', async () => {
     const r = await quorum(['members', 'at_risk_acounts', '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({
-      error: { code: 'unknown_reference', message: 'no definition is named "at_risk_acounts"', hint: expect.stringContaining('did you mean "at_risk_accounts"?'), file: null, line: null },
-    });
+    const error = { code: 'unknown_reference', message: 'no definition is named "at_risk_acounts"', hint: expect.stringContaining('did you mean "at_risk_accounts"?'), file: null, line: null };
+    expect(JSON.parse(r.stdout)).toEqual({ error, diagnostics: [expect.objectContaining({ code: 'unknown_reference', severity: 'error', loc: null, message: error.message })] });
   });
 });

@@ -7,7 +7,6 @@ import { makeFolders } from '../../files/make-folders.js';
 import { formatJUnit } from '../../testing/report-junit.js';
 import { counts, formatTextReport } from '../../testing/report-text.js';
 import { runFailed, runTests, type TestRun } from '../../testing/run-tests.js';
-import { jsonErrorBody } from '../failure-report.js';
 import { CommandFailed, globals, oneOf, refuseAsOf, UsageError } from '../options.js';
 import { printDiagnostics, printJson } from '../print.js';
 
@@ -38,15 +37,15 @@ export function registerTest(program: Command): void {
         await makeFolders(path.dirname(file));
         await fs.writeFile(file, report);
       }
-      // SPEC §8: invalid input under --json is {"error": ...} as for every command, with all the
-      // problems beside it (a test file usually has several); main prints the human text.
-      if (g.json) printJson(problems.length > 0 ? { error: jsonErrorBody(problems[0]), diagnostics: run.diagnostics } : jsonReport(run));
-      else if (options.reporter === 'junit' && options.output === undefined) process.stdout.write(report);
+      // invalid input under --json is main's {"error": ..., "diagnostics": [...]}, as for every command (below)
+      if (g.json) {
+        if (problems.length === 0) printJson(jsonReport(run));
+      } else if (options.reporter === 'junit' && options.output === undefined) process.stdout.write(report);
       else if (problems.length === 0) process.stdout.write(formatTextReport(run, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
       const warnings = run.diagnostics.filter((d) => d.severity === 'warning');
       if (warnings.length > 0 && problems.length === 0) printDiagnostics(warnings, run.root);
-      // Malformed test files: main prints the diagnostics (file:line:col) and exits 1. Failed
-      // cases have been reported above.
+      // Malformed test files: main prints the diagnostics (file:line:col, or JSON) and exits 1.
+      // Failed cases have been reported above.
       if (problems.length > 0) throw new DiagnosticsError(run.diagnostics);
       if (runFailed(run)) throw new CommandFailed('test cases failed');
     });

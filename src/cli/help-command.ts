@@ -3,15 +3,15 @@
 // or the --as-of format.
 import { Help, type Command, type Option } from 'commander';
 import { didYouMean } from '../definitions/did-you-mean.js';
-import { COMMAND_EXAMPLES, COMMAND_GLOBALS, examplesText, HELP_TOPICS, topicText } from './help-text.js';
+import { honouredFlags } from './global-flags.js';
+import { COMMAND_EXAMPLES, examplesText, HELP_TOPICS, topicText } from './help-text.js';
 import { UsageError } from './options.js';
 
 const HELP_SETTINGS = {
   showGlobalOptions: true,
   visibleGlobalOptions(this: Help, command: Command): Option[] {
-    const applies = COMMAND_GLOBALS[command.name()];
-    const all = Help.prototype.visibleGlobalOptions.call(this, command);
-    return applies === undefined ? all : all.filter((o) => o.long !== undefined && (applies as readonly string[]).includes(o.long));
+    const applies: readonly string[] = honouredFlags(command);
+    return Help.prototype.visibleGlobalOptions.call(this, command).filter((o) => o.long !== undefined && applies.includes(o.long));
   },
 };
 

@@ -1,33 +1,9 @@
-// What `--help` teaches beyond commander's option list: which global options each command takes,
-// real examples on the demo project (`quorum init demo`), and `quorum help <topic>` pages for the
-// things a first audience needs (windows, quantifiers, operators, the --as-of format).
+// What `--help` teaches beyond commander's option list: real examples on the demo project (`quorum
+// init demo`), and `quorum help <topic>` pages for the things a first audience needs (windows,
+// quantifiers, operators, the --as-of format). The global options each command lists are global-flags.ts's.
 import { DEMO_AS_OF } from '../../fixtures/demo/generate-warehouse.js';
 
 const DAY = DEMO_AS_OF.slice(0, 10);
-
-type Global = '--project' | '--as-of' | '--json' | '--select';
-
-/**
- * The global options each command reads; help lists no other. --as-of is refused (exit 2) by
- * history, report, state and schedule (options.ts refuseAsOf); other options they ignore.
- */
-export const COMMAND_GLOBALS: Readonly<Record<string, readonly Global[]>> = {
-  init: ['--project', '--json'],
-  validate: ['--project', '--json'],
-  compile: ['--project', '--as-of'],
-  preview: ['--project', '--as-of', '--json'],
-  members: ['--project', '--as-of', '--json'],
-  explain: ['--project', '--as-of', '--json'],
-  test: ['--project', '--json', '--select'],
-  run: ['--project', '--as-of', '--json', '--select'],
-  history: ['--project', '--json'],
-  schedule: ['--project', '--select'],
-  report: ['--project', '--json'],
-  state: ['--project', '--json'],
-  check: ['--project', '--json'], // quorum state check
-  repair: ['--project', '--json'], // quorum state repair
-  help: [],
-};
 
 /** Two or three commands that work on the demo project, run from its folder. */
 export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
@@ -71,7 +47,7 @@ export function examplesText(command: string): string {
 const LANGUAGE = 'docs/language.md in the repository';
 
 export const HELP_TOPICS: Readonly<Record<string, string>> = {
-  'as-of': `--as-of: the instant quorum evaluates at (every command that reads the warehouse takes it)
+  'as-of': `--as-of: the instant quorum evaluates at (run, preview, members, explain and compile take it)
 
   2024-06-01                    midnight UTC of that day
   2024-06-01T12:00:00Z          an instant in UTC

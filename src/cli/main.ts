@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { endQuietlyOnClosedPipe, reportFailure } from './failure-report.js';
+import { refuseInapplicable } from './global-flags.js';
 import { teachHelp } from './help-command.js';
 import type { GlobalOptions } from './options.js';
 import { forgetPrintedJson } from './print.js';
@@ -55,6 +56,7 @@ export async function buildProgram(only: string | null = null): Promise<Command>
 
   const loaders = only === null ? Object.values(COMMANDS) : [COMMANDS[only]];
   for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
+  program.hook('preAction', (_program, action) => refuseInapplicable(action));
   teachHelp(program);
   return program;
 }

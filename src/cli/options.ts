@@ -36,14 +36,6 @@ export function globals(command: Command): GlobalOptions & { asOfIso: string } {
   return { ...options, project: path.resolve(options.project), asOfIso: parseAsOf(options.asOf) };
 }
 
-/**
- * --as-of given to a command that cannot honour it (it reads what the runs recorded, or runs each
- * slot as of itself): a usage error, exit 2, rather than an answer that silently ignores it.
- */
-export function refuseAsOf(command: Command, what: string, instead: string): void {
-  if (command.optsWithGlobals().asOf !== undefined) throw new UsageError(`${what}; --as-of does not apply (${instead})`);
-}
-
 export function splitList(text: string | undefined): string[] {
   return (text ?? '')
     .split(',')

@@ -10,7 +10,7 @@ import { connect, openProject } from '../../evaluation/session.js';
 import type { Plan } from '../../plan/plan.js';
 import { OFFLINE_CATALOG, type Catalog } from '../../warehouse/catalog.js';
 import { globals, oneOf } from '../options.js';
-import { printDiagnostics } from '../print.js';
+import { printDiagnostics, printJson } from '../print.js';
 
 /**
  * Offline, a trait name that is no definition is read as a column, which only the catalog can
@@ -61,7 +61,12 @@ export function registerCompile(program: Command): void {
         const warnings = diagnostics.filter((d) => d.severity === 'warning');
         if (warnings.length > 0) printDiagnostics(warnings, project.root);
       }
+      const sql = compileSql({ project, catalog, asOf: g.asOfIso, targets: [name] }, dialect.printer);
+      if (g.json) {
+        printJson({ name, dialect: dialect.name, as_of: g.asOfIso, catalog: catalog.known, sql });
+        return;
+      }
       const header = `-- quorum compile ${name} --dialect ${dialect.name} --as-of ${g.asOfIso} (${catalog.known ? 'types from the warehouse catalog' : 'offline: literal types as written'})\n`;
-      process.stdout.write(header + compileSql({ project, catalog, asOf: g.asOfIso, targets: [name] }, dialect.printer));
+      process.stdout.write(header + sql);
     });
 }

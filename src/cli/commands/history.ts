@@ -4,7 +4,7 @@ import { unknownDefinition } from '../../definitions/unknown-definition.js';
 import { DiagnosticsError } from '../../diagnostics/diagnostic.js';
 import { connect, NEVER_SENDS, openProject } from '../../evaluation/session.js';
 import { history, type HistoryEntry } from '../../sync/history.js';
-import { globals, refuseAsOf, UsageError } from '../options.js';
+import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
 function printHistory(entries: readonly HistoryEntry[], name: string | undefined): void {
@@ -45,7 +45,6 @@ export function registerHistory(program: Command): void {
     .option('--limit <n>', 'at most this many runs', '20')
     .description('past runs: when, how long, sizes, entered / exited, delivered')
     .action(async (name: string | undefined, options: { limit: string }, command: Command) => {
-      refuseAsOf(command, 'quorum history lists the runs as they were recorded, each with its own as_of', 'use quorum run --as-of --dry-run, or quorum explain --as-of');
       const g = globals(command);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit "${options.limit}" is not a positive whole number`);

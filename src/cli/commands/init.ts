@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_AS_OF, type DemoStats } from '../../../fixtures/demo/generate-warehouse.js';
 import { DEMO_WAREHOUSE_FILE, holdsDemoProject, writeDemoProject } from '../../../fixtures/demo/write-project.js';
-import { globals, refuseAsOf, UsageError } from '../options.js';
+import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 import { progressLine } from '../progress-line.js';
 
@@ -49,7 +49,6 @@ export function registerInit(program: Command): void {
     .description('scaffold a project with a demo DuckDB warehouse and example definitions; a re-run on the same demo leaves it alone')
     .option('--force', "overwrite the demo's files and warehouse where they exist (your other files are kept)")
     .action(async (dir: string | undefined, options: { force?: boolean }, command: Command) => {
-      refuseAsOf(command, 'quorum init writes the demo project, whose data is laid out around 2024-06-01', 'pass --as-of to the commands you run on it');
       const target = targetFolder(dir, command);
       const { json } = globals(command);
       const force = options.force === true;

@@ -7,7 +7,7 @@ import { makeFolders } from '../../files/make-folders.js';
 import { reportData } from '../../report/report-data.js';
 import { reportHtml } from '../../report/report-html.js';
 import { redactSecrets } from '../../secrets/secret-redactor.js';
-import { globals, refuseAsOf, UsageError } from '../options.js';
+import { globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
 export function registerReport(program: Command): void {
@@ -19,7 +19,6 @@ export function registerReport(program: Command): void {
     .option('--out <file>', 'where to write it', 'report.html')
     .option('--limit <n>', 'the latest this many runs', '500')
     .action(async (options: { out: string; limit: string }, command: Command) => {
-      refuseAsOf(command, "quorum report shows the runs as they were recorded, and each breakdown as of its definition's latest run", 'use quorum preview --as-of for a breakdown at another time');
       const g = globals(command);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit "${options.limit}" is not a positive whole number`);

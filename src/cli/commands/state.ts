@@ -7,7 +7,7 @@ import { connect, NEVER_SENDS, openProject, openSession } from '../../evaluation
 import { stateDamaged } from '../../sync/state-format.js';
 import { applyRepair, diagnoseState, planRepair, type Diagnosis, type RepairFrom } from '../../sync/state-repair.js';
 import { registerVerify } from './state-verify.js';
-import { CommandFailed, globals, refuseAsOf, UsageError } from '../options.js';
+import { CommandFailed, globals, UsageError } from '../options.js';
 import { printJson } from '../print.js';
 
 function diagnosisJson(d: Diagnosis): Record<string, unknown> {
@@ -98,6 +98,4 @@ export const STATE_SUBCOMMANDS: readonly ((state: Command) => void)[] = [registe
 export function registerState(program: Command): void {
   const state = program.command('state').description('check the state schema, verify it against a full recomputation, or repair a damaged one (docs/operating.md)');
   for (const register of STATE_SUBCOMMANDS) register(state);
-  // every subcommand reads each snapshot as of the run that committed it
-  state.hook('preAction', (_state, action) => refuseAsOf(action, `quorum state ${action.name()} works on the committed state, each snapshot as of the run that committed it`, 'use quorum run --as-of to evaluate at another time'));
 }

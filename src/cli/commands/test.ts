@@ -7,7 +7,7 @@ import { makeFolders } from '../../files/make-folders.js';
 import { formatJUnit } from '../../testing/report-junit.js';
 import { counts, formatTextReport } from '../../testing/report-text.js';
 import { runFailed, runTests, type TestRun } from '../../testing/run-tests.js';
-import { CommandFailed, globals, oneOf, refuseAsOf, UsageError } from '../options.js';
+import { CommandFailed, globals, oneOf, UsageError } from '../options.js';
 import { printDiagnostics, printJson } from '../print.js';
 
 export function registerTest(program: Command): void {
@@ -18,7 +18,6 @@ export function registerTest(program: Command): void {
     .option('--output <file>', 'write the report to this file (the human summary still goes to the terminal; default: the terminal only)')
     .option('--concurrency <n>', 'how many cases run at once (default: one per CPU, at most 8)')
     .action(async (options: { reporter: 'human' | 'junit'; output?: string; concurrency?: string }, command: Command) => {
-      refuseAsOf(command, 'quorum test evaluates each case at its own as_of (and at: of its steps)', 'set as_of in the test file');
       const g = globals(command);
       const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
       if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {

@@ -1,0 +1,91 @@
+// The global options (SPEC §7) where a command cannot honour them are usage errors that say what to
+// use instead (global-flags.ts), and honoured where they have an obvious meaning: compile --json
+// prints the SQL as JSON, schedule --json logs JSON. An audit on 5 December found them silently
+// ignored: `compile --json` printed SQL text, `preview x --select y` printed x's preview.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { tempProject } from '../definitions/fixture-helpers.js';
+import { cliArgs } from '../support/cli-bundle.js';
+import { cliIn } from '../sync/support/cli-in-process.js';
+
+// refused before the project is read: this one does not exist
+const NOWHERE = '/nonexistent/quorum-global-flags-project';
+
+const PROJECT: Record<string, string> = {
+  'quorum.yml': 'warehouse: { type: duckdb, path: warehouse.duckdb }\nsource: { preset: segment, schema: app }\ndestinations:\n  crm: { type: stdout }\nschedule: { default: "0 0 1 1 *" }\n',
+  'audiences/power_users.yml': 'audience: power_users\nlevel: user\nwhere:\n  all:\n    - { performed: Logged In, at_least: 20, within: 30d }\n',
+};
+
+describe('--select where a command cannot honour it', () => {
+  it.each([
+    'preview power_users',
+    'members power_users',
+    'compile power_users',
+    'explain power_users u1',
+    'explain --plan power_users',
+    'validate',
+    'history',
+    'history power_users',
+    'report',
+    'state check',
+    'state verify',
+    'state repair --from last',
+    'init /nonexistent/quorum-global-flags-init',
+  ])('quorum %s --select power_users: a usage error, exit 2, saying what to use instead', async (command) => {
+    const result = await cliIn(NOWHERE, ...command.split(' '), '--select', 'power_users');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error\[usage\]: quorum (\w+|state \w+) [^\n]+; --select does not apply \((name it:|use|run|pass) [^\n]+\)\n/);
+  });
+
+  it('--as-of on validate, which checks definitions that are the same at every instant', async () => {
+    const result = await cliIn(NOWHERE, 'validate', '--offline', '--as-of', '2024-06-01');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error[usage]: quorum validate checks the definitions, which are the same at every instant; --as-of does not apply (use quorum preview <name> --as-of');
+  });
+
+  it('--help lists only the global options a command honours', async () => {
+    const verify = await cliIn(NOWHERE, 'state', 'verify', '--help');
+    expect(verify.code).toBe(0);
+    const globals = verify.stdout.slice(verify.stdout.indexOf('Global Options:'));
+    expect(globals).toContain('--project <dir>');
+    expect(globals).toContain('--json');
+    expect(globals).not.toMatch(/--as-of|--select/);
+    expect((await cliIn(NOWHERE, 'compile', '--help')).stdout).toContain('--json');
+  });
+});
+
+describe('--json where it has an obvious meaning', () => {
+  it('compile --json: the name, dialect, as_of and SQL, the SQL as the text form prints it', async () => {
+    const root = tempProject(PROJECT);
+    const json = await cliIn(root, 'compile', 'power_users', '--as-of', '2024-06-01', '--dialect', 'postgres', '--json');
+    expect(json.code).toBe(0);
+    const data = JSON.parse(json.stdout) as { name: string; dialect: string; as_of: string; catalog: boolean; sql: string };
+    expect({ ...data, sql: undefined }).toEqual({ name: 'power_users', dialect: 'postgres', as_of: '2024-06-01T00:00:00.000Z', catalog: false, sql: undefined });
+    const text = await cliIn(root, 'compile', 'power_users', '--as-of', '2024-06-01', '--dialect', 'postgres');
+    expect(text.stdout).toBe(`-- quorum compile power_users --dialect postgres --as-of 2024-06-01T00:00:00.000Z (offline: literal types as written)\n${data.sql}`);
+  });
+
+  it('schedule --json logs JSON lines, as --log-format json does', async () => {
+    const child = spawn(process.execPath, cliArgs('schedule', '--json', '--project', tempProject(PROJECT)), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const firstLine = new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('\n')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await firstLine;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = stderr.trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { code: string }).code)).toEqual(expect.arrayContaining(['schedule.started', 'schedule.stopped']));
+  });
+
+  it('schedule --json with --log-format text is a usage error that says to keep one', async () => {
+    const result = await cliIn(NOWHERE, 'schedule', '--json', '--log-format', 'text');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error[usage]: --json logs JSON, and --log-format text asks for text\nhint: keep one of them');
+  });
+});

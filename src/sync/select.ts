@@ -66,6 +66,12 @@ function reach(start: Iterable<string>, edges: Map<string, Set<string>>, depth: 
 
 const METHODS = ['path', 'kind', 'level'] as const;
 
+/** Whether a project-relative file is what `path:<value>` names: the file, a glob of files, or a folder above it. */
+export function pathSelects(value: string, file: string): boolean {
+  const folder = value.replace(/\/+$/, '');
+  return globToRegExp(value).test(file) || file.startsWith(`${folder}/`);
+}
+
 /** The names one selector (no comma) picks, before its graph operators. */
 function matchBase(definitions: readonly Definition[], base: string): string[] {
   const colon = base.indexOf(':');
@@ -73,12 +79,11 @@ function matchBase(definitions: readonly Definition[], base: string): string[] {
   if (method !== null && (METHODS as readonly string[]).includes(method)) {
     const value = base.slice(colon + 1);
     const re = globToRegExp(value);
-    const folder = value.replace(/\/+$/, '');
     return definitions
       .filter((d) => {
         switch (method as (typeof METHODS)[number]) {
           case 'path':
-            return re.test(d.loc.file) || d.loc.file.startsWith(`${folder}/`);
+            return pathSelects(value, d.loc.file);
           case 'kind':
             return re.test(d.kind);
           case 'level':
@@ -110,17 +115,29 @@ function matchSelector(definitions: readonly Definition[], graph: ReturnType<typ
   return chosen;
 }
 
+/**
+ * What one --select pattern (a selector, or selectors joined by commas for what all of them
+ * select) picks among the project's definitions, by name; the dependency graph is built once.
+ * `quorum test --select` picks the cases that expect these.
+ */
+export function definitionSelector(project: Project): (pattern: string) => ReadonlySet<string> {
+  const graph = dependencyGraph(project.definitions);
+  return (pattern) => {
+    const parts = pattern.split(',').filter((p) => p !== '');
+    const matches = parts.map((part) => matchSelector(project.definitions, graph, part));
+    return new Set(matches.length === 0 ? [] : [...matches[0]].filter((name) => matches.every((m) => m.has(name))));
+  };
+}
+
 export function selectDefinitions(project: Project, patterns: readonly string[]): string[] {
   const names = project.definitions.map((d) => d.name);
   if (patterns.length === 0) return names;
-  const graph = dependencyGraph(project.definitions);
+  const select = definitionSelector(project);
   const chosen = new Set<string>();
   const unmatched: string[] = [];
   for (const pattern of patterns) {
-    const parts = pattern.split(',').filter((p) => p !== '');
-    const matches = parts.map((part) => matchSelector(project.definitions, graph, part));
-    const hits = matches.length === 0 ? [] : [...matches[0]].filter((name) => matches.every((m) => m.has(name)));
-    if (hits.length === 0) unmatched.push(pattern);
+    const hits = select(pattern);
+    if (hits.size === 0) unmatched.push(pattern);
     for (const hit of hits) chosen.add(hit);
   }
   if (unmatched.length > 0) {

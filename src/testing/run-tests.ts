@@ -23,6 +23,7 @@ import type { FixtureEngine, FixtureWarehouse, TableColumns } from './fixture-en
 import { readTestFiles } from './read-test-files.js';
 import { projectShape } from './project-shape.js';
 import { selectCases } from './select.js';
+import { definitionSelector } from '../sync/select.js';
 import { textSums } from './text-sums.js';
 import { definitionsOf, type TestCase } from './test-case.js';
 import type { SourceLocation } from '../definitions/model.js';
@@ -93,7 +94,7 @@ export async function runTests(options: RunTestsOptions): Promise<TestRun> {
   const { files, cases, diagnostics } = await readTestFiles(root, project, shape);
   if (diagnostics.some((d) => d.severity === 'error')) return done({ files, diagnostics: sortDiagnostics(diagnostics), results: [], totalCases: cases.length });
 
-  const selected = selectCases(cases, options.select);
+  const selected = selectCases(cases, options.select, definitionSelector(project));
   const rows = new Map(selected.map((c) => [c, caseRows(c, shape.layout)]));
   const tables = suiteTables(shape, [...rows.values()].flat());
   const schema = shape.layout.schema;

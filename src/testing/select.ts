@@ -1,7 +1,10 @@
-// `quorum test --select`: a pattern (a name or a glob with * and ?) picks a case by its name,
-// its file (`tests/at_risk.test.yml`, or `at_risk` for short), or a definition it expects. A case
-// picked by a definition checks only the selected definitions' expectations, as dbt runs only
-// the tests of the selected models.
+// `quorum test --select`: a pattern (a name or a glob with * and ?) picks a case by its name or
+// its file (`tests/at_risk.test.yml`, `at_risk` for short, or `path:tests/...`, a folder too), or
+// picks the cases that expect the definitions it selects as `quorum run --select` selects them
+// (names, globs, path:, kind:, level:, +name, name+, @name, a,b). A case picked by a definition
+// checks only the selected definitions' expectations, as dbt runs only the tests of the selected
+// models.
+import { pathSelects } from '../sync/select.js';
 import { definitionsOf, type TestCase } from './test-case.js';
 
 export function globMatcher(pattern: string): (text: string) => boolean {
@@ -18,17 +21,29 @@ function fileNames(file: string): string[] {
   return [file, base, base.replace(/\.test\.ya?ml$/, '')];
 }
 
-export function selectCases(cases: readonly TestCase[], patterns: readonly string[] | undefined): TestCase[] {
+const PATH = 'path:';
+
+/** Whether a pattern picks a whole case: by its name, its file's name, or path: of its file. */
+function picksWhole(pattern: string, testCase: TestCase): boolean {
+  const matches = globMatcher(pattern);
+  if (matches(testCase.name) || fileNames(testCase.file).some(matches)) return true;
+  return pattern.startsWith(PATH) && pathSelects(pattern.slice(PATH.length), testCase.file);
+}
+
+/** `definitions` picks, for a pattern, the definitions `quorum run --select` would (sync/select.ts definitionSelector). */
+export function selectCases(cases: readonly TestCase[], patterns: readonly string[] | undefined, definitions: (pattern: string) => ReadonlySet<string>): TestCase[] {
   if (!patterns || patterns.length === 0) return [...cases];
   const matchers = patterns.map(globMatcher);
-  const matches = (text: string): boolean => matchers.some((m) => m(text));
+  const selected = new Set(patterns.flatMap((p) => [...definitions(p)]));
+  // a glob of a definition's name matches as case names do, without regard to case
+  const expects = (name: string): boolean => selected.has(name) || matchers.some((m) => m(name));
   const out: TestCase[] = [];
   for (const testCase of cases) {
-    if (matches(testCase.name) || fileNames(testCase.file).some(matches)) {
+    if (patterns.some((p) => picksWhole(p, testCase))) {
       out.push(testCase);
       continue;
     }
-    const picked = definitionsOf(testCase).filter(matches);
+    const picked = definitionsOf(testCase).filter(expects);
     if (picked.length === 0) continue;
     out.push({
       ...testCase,

@@ -1,5 +1,5 @@
 // `quorum test` where it once disagreed with `quorum run` or hid the real problem: --select over a
-// broken test file, --json on invalid input, an empty expect, an event named after a layout table,
+// broken test file, the run's selectors in --select, --json on invalid input, an empty expect, an event named after a layout table,
 // the standard Segment columns a case leaves out, and a sum over a column the cases made text.
 import { describe, expect, it } from 'vitest';
 import { formatTextReport } from '../../src/testing/report-text.js';
@@ -173,5 +173,47 @@ describe('a sum over a column the cases made text', () => {
     const why =
       'computed trait "revenue" computes sum of property "amount", but case "a text amount" (tests/revenue.test.yml:11) gives it "abc", which makes column "amount" of order_completed text in every case (a column has one type across the cases of a run, as in a warehouse). Give "amount" numbers in every case.';
     expect(run.results.map((r) => r.error)).toEqual([why, why]);
+  });
+});
+
+describe("--select takes the selectors of quorum run --select", () => {
+  // logins (user trait) <- active (user audience); big_accounts (account audience)
+  const files: Record<string, string> = {
+    'quorum.yml': PROJECT['quorum.yml'],
+    'traits/logins.yml': 'computed_trait: logins\nlevel: user\ncompute: count\nevent: Logged In\nwithin: 7d\n',
+    'audiences/active.yml': 'audience: active\nlevel: user\nwhere: { trait: logins, gte: 1 }\n',
+    'audiences/big_accounts.yml': 'audience: big_accounts\nlevel: account\nwhere: { trait: plan, equals: enterprise }\n',
+    'tests/logins.test.yml': 'test: counts logins\nas_of: 2024-06-01\ngiven:\n  events: [{ user_id: u1, event: Logged In, timestamp: 2024-05-30 }]\nexpect:\n  logins: { u1: 1 }\n',
+    'tests/active.test.yml':
+      'test: active and counted\nas_of: 2024-06-01\ngiven:\n  events: [{ user_id: u1, event: Logged In, timestamp: 2024-05-30 }]\nexpect:\n  active: [u1]\n  logins: { u1: 1 }\n',
+    'tests/accounts/big.test.yml': 'test: enterprise\nas_of: 2024-06-01\ngiven:\n  groups: [{ user_id: u1, group_id: g1, timestamp: 2024-05-01, plan: enterprise }]\nexpect:\n  big_accounts: [g1]\n',
+  };
+
+  /** Each selected case with the definitions whose expectations it checks. */
+  async function selected(root: string, select: string[]): Promise<Record<string, string[]>> {
+    const run = await runTests({ ...COMPOSED, root, select });
+    expect(run.diagnostics).toEqual([]);
+    expect(run.results.map((r) => r.status)).toEqual(run.results.map(() => 'passed'));
+    return Object.fromEntries(run.results.map((r) => [r.testCase.name, [...new Set(r.testCase.steps.flatMap((s) => s.expectations.map((e) => e.definition)))].sort()]));
+  }
+
+  it.each<[string, Record<string, string[]>]>([
+    ['level:account', { enterprise: ['big_accounts'] }],
+    ['kind:audience', { 'active and counted': ['active'], enterprise: ['big_accounts'] }],
+    ['+active', { 'counts logins': ['logins'], 'active and counted': ['active', 'logins'] }],
+    ['active+', { 'active and counted': ['active'] }],
+    ['logins+', { 'counts logins': ['logins'], 'active and counted': ['active', 'logins'] }],
+    ['kind:audience,level:user', { 'active and counted': ['active'] }],
+    ['path:traits', { 'counts logins': ['logins'], 'active and counted': ['logins'] }],
+    // path: of a test file or folder picks its cases whole
+    ['path:tests/active.test.yml', { 'active and counted': ['active', 'logins'] }],
+    ['path:tests/accounts', { enterprise: ['big_accounts'] }],
+  ])('%s', async (pattern, expected) => {
+    const root = tempProject(files);
+    expect(await selected(root, [pattern])).toEqual(expected);
+    // and through the CLI, which once refused every one of them as matching nothing
+    const result = await cliIn(root, 'test', '--select', pattern);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 });

@@ -230,7 +230,7 @@ describe('--select', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       'error[usage]: --select no_such_thing matched no test case, test file or expected definition\n' +
-        'hint: patterns match case names, test file names and the definitions the cases expect; without --select every case runs\n\n1 error\n',
+        'hint: patterns match case names, test files (or path:tests/...), and the definitions the cases expect, selected as quorum run --select selects them (names, globs, path:, kind:, level:, +name, name+, @name, a,b); without --select every case runs\n\n1 error\n',
     );
   });
 });

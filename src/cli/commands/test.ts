@@ -28,7 +28,7 @@ export function registerTest(program: Command): void {
       // A broken project or test file runs no case, so --select matches none: the problems are
       // the news, not the selection.
       if (problems.length === 0 && g.select && g.select.length > 0 && run.results.length === 0 && run.totalCases > 0) {
-        throw new UsageError(`--select ${g.select.join(' ')} matched no test case, test file or expected definition`, 'patterns match case names, test file names and the definitions the cases expect; without --select every case runs');
+        throw new UsageError(`--select ${g.select.join(' ')} matched no test case, test file or expected definition`, 'patterns match case names, test files (or path:tests/...), and the definitions the cases expect, selected as quorum run --select selects them (names, globs, path:, kind:, level:, +name, name+, @name, a,b); without --select every case runs');
       }
       const report = options.reporter === 'junit' ? formatJUnit(run) : formatTextReport(run);
       if (options.output !== undefined) {

@@ -37,6 +37,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   and: 'all', or: 'any', everyuser: 'all_users', eachuser: 'all_users', someuser: 'any_user', nouser: 'no_user', nousers: 'no_user', noneofusers: 'no_user',
   window: 'within', last: 'within', inthelast: 'within', overthelast: 'within', during: 'within',
   aggregate: 'compute', function: 'compute', agg: 'compute',
+  resourcetype: 'kind', // dbt's selector method
 };
 
 function normalise(name: string): string {

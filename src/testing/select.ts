@@ -4,7 +4,8 @@
 // (names, globs, path:, kind:, level:, +name, name+, @name, a,b). A case picked by a definition
 // checks only the selected definitions' expectations, as dbt runs only the tests of the selected
 // models.
-import { pathSelects } from '../sync/select.js';
+import { DiagnosticsError } from '../diagnostics/diagnostic.js';
+import { pathSelects, type PatternMatch } from '../sync/select.js';
 import { definitionsOf, type TestCase } from './test-case.js';
 
 export function globMatcher(pattern: string): (text: string) => boolean {
@@ -30,11 +31,20 @@ function picksWhole(pattern: string, testCase: TestCase): boolean {
   return pattern.startsWith(PATH) && pathSelects(pattern.slice(PATH.length), testCase.file);
 }
 
-/** `definitions` picks, for a pattern, the definitions `quorum run --select` would (sync/select.ts definitionSelector). */
-export function selectCases(cases: readonly TestCase[], patterns: readonly string[] | undefined, definitions: (pattern: string) => ReadonlySet<string>): TestCase[] {
+/**
+ * `definitions` picks, for a pattern, the definitions `quorum run --select` would (sync/select.ts
+ * definitionSelector). A pattern it cannot read (an unsupported method) is a usage error, unless
+ * it picks a case whole: a case's name may hold a colon.
+ */
+export function selectCases(cases: readonly TestCase[], patterns: readonly string[] | undefined, definitions: (pattern: string) => PatternMatch): TestCase[] {
   if (!patterns || patterns.length === 0) return [...cases];
   const matchers = patterns.map(globMatcher);
-  const selected = new Set(patterns.flatMap((p) => [...definitions(p)]));
+  const selected = new Set<string>();
+  for (const pattern of patterns) {
+    const match = definitions(pattern);
+    if ('names' in match) for (const name of match.names) selected.add(name);
+    else if (!cases.some((c) => picksWhole(pattern, c))) throw new DiagnosticsError([match.problem]);
+  }
   // a glob of a definition's name matches as case names do, without regard to case
   const expects = (name: string): boolean => selected.has(name) || matchers.some((m) => m(name));
   const out: TestCase[] = [];

@@ -46,6 +46,11 @@ describe('--select as dbt selects', () => {
     [['kind:audience,level:account,quiet*'], ['quiet', 'quiet_not_churned']],
     [['logins+,kind:audience'], ['quiet', 'quiet_not_churned']],
     [['churned', 'path:traits/admin_count.yml'], ['admin_count', 'churned']],
+    // a path as a shell completes it or a person writes it
+    [['path:./traits'], ['logins', 'admin_count']],
+    [['path:traits/'], ['logins', 'admin_count']],
+    [['path:./audiences/../traits/admin*'], ['admin_count']],
+    [['path:.,level:user'], ['admin_count']],
   ];
   it.each(cases)('%j selects %j', async (patterns, expected) => {
     const p = await project();
@@ -68,5 +73,32 @@ describe('--select as dbt selects', () => {
       expect(d.code).toBe('unknown_reference');
       expect(d.message).toContain(pattern);
     }
+  });
+});
+
+describe('a selector method quorum does not read', () => {
+  it.each([
+    ['tag:foo', 'tag', null],
+    ['config.materialized:table', 'config.materialized', null],
+    ['resource_type:audience', 'resource_type', 'kind'],
+    ['levle:user', 'levle', 'level'],
+    ['+tag:nightly', 'tag', null],
+    ['kind:audience,tag:nightly', 'tag', null],
+  ])('%s is a usage error that lists the methods quorum supports', async (pattern, method, suggestion) => {
+    const p = await project();
+    const failed = (() => {
+      try {
+        selectDefinitions(p, ['quiet', pattern]);
+        return null;
+      } catch (cause) {
+        return cause;
+      }
+    })();
+    expect(failed).toBeInstanceOf(DiagnosticsError);
+    const [d, ...more] = (failed as DiagnosticsError).diagnostics;
+    expect(more).toEqual([]);
+    expect(d.code).toBe('usage');
+    expect(d.message).toBe(`--select ${pattern}: "${method}:" is not a selector method quorum supports`);
+    expect(d.hint).toBe(`${suggestion === null ? '' : `did you mean "${suggestion}:"? `}quorum selects by name or glob (at_risk_*), path:, kind: and level:, with +name, name+, 2+name, @name and a,b`);
   });
 });

@@ -216,4 +216,12 @@ describe("--select takes the selectors of quorum run --select", () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
+
+  it('a method it does not read is a usage error, unless the pattern names a case (a name may hold a colon)', async () => {
+    const root = tempProject({ ...files, 'tests/tagged.test.yml': files['tests/logins.test.yml'].replace('counts logins', 'tag:nightly logins') });
+    const refused = await cliIn(root, 'test', '--select', 'tag:foo');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('error[usage]: --select tag:foo: "tag:" is not a selector method quorum supports\nhint: quorum selects by name or glob');
+    expect(await selected(root, ['tag:nightly*'])).toEqual({ 'tag:nightly logins': ['logins'] });
+  });
 });

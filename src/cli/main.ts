@@ -5,7 +5,7 @@ import path from 'node:path';
 import { endQuietlyOnClosedPipe, reportFailure } from './failure-report.js';
 import { refuseInapplicable } from './global-flags.js';
 import { teachHelp } from './help-command.js';
-import type { GlobalOptions } from './options.js';
+import { UsageError, type GlobalOptions } from './options.js';
 import { forgetPrintedJson } from './print.js';
 import { quietDependencyWarnings } from '../logging/dependency-log.js';
 import { guardStream } from '../secrets/secret-redactor.js';
@@ -43,6 +43,32 @@ export function commandNamed(args: readonly string[]): string | null {
   return null;
 }
 
+/**
+ * `quorum --select x run`: commander's variadic --select takes every word up to the next option
+ * as a pattern, the command among them, and then fails on the command's own options. A word after
+ * the patterns could be a command or a definition named like one, so this is a usage error that
+ * shows the command line with --select moved after the command, not a guess.
+ */
+export function selectBeforeCommand(args: readonly string[]): UsageError | null {
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (VALUE_OPTIONS.has(arg)) i += 1;
+    else if (arg === '--select') {
+      let end = i + 1;
+      while (end < args.length && !args[end].startsWith('-')) end += 1;
+      const patterns = args.slice(i + 1, end);
+      const at = patterns.findIndex((word) => Object.hasOwn(COMMANDS, word) || word === 'help');
+      if (at < 0) return null;
+      const rest = [...args.slice(0, i), ...args.slice(i + 1 + at)];
+      return new UsageError(
+        `--select before the command takes every word after it as a pattern, the command "${patterns[at]}" too`,
+        `put --select after the command: quorum ${rest.join(' ')} --select ${patterns.slice(0, at).join(' ')}`,
+      );
+    } else if (!arg.startsWith('-')) return null;
+  }
+  return null;
+}
+
 export async function buildProgram(only: string | null = null): Promise<Command> {
   const program = new Command('quorum')
     .description('Account-level and user-level audiences and traits, computed inside your warehouse')
@@ -75,6 +101,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   forgetPrintedJson();
   const program = await buildProgram(commandNamed(args));
   try {
+    const misplaced = selectBeforeCommand(args);
+    if (misplaced !== null) throw misplaced;
     await program.parseAsync(argv as string[]);
     return 0;
   } catch (cause) {

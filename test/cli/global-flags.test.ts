@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tempProject } from '../definitions/fixture-helpers.js';
 import { cliArgs } from '../support/cli-bundle.js';
+import { selectBeforeCommand } from '../../src/cli/main.js';
 import { cliIn } from '../sync/support/cli-in-process.js';
 
 // refused before the project is read: this one does not exist
@@ -87,5 +88,24 @@ describe('--json where it has an obvious meaning', () => {
     const result = await cliIn(NOWHERE, 'schedule', '--json', '--log-format', 'text');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('error[usage]: --json logs JSON, and --log-format text asks for text\nhint: keep one of them');
+  });
+});
+
+describe('--select before the command', () => {
+  it('is a usage error that shows the command with --select after it, not "unknown option"', async () => {
+    const result = await cliIn(NOWHERE, '--select', 'power_users', 'at_*', 'run', '--dry-run');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'error[usage]: --select before the command takes every word after it as a pattern, the command "run" too\n' +
+        `hint: put --select after the command: quorum run --dry-run --project ${NOWHERE} --select power_users at_*\n\n1 error\n`,
+    );
+  });
+
+  it('is found past the values of other options, and only when it swallowed a command', () => {
+    expect(selectBeforeCommand(['--project', 'run', '--select', 'a', 'test'])?.hint).toBe('put --select after the command: quorum --project run test --select a');
+    // commander reads these: the patterns end at an option, or --select comes after the command
+    expect(selectBeforeCommand(['--select', 'a', '--json', 'run'])).toBeNull();
+    expect(selectBeforeCommand(['run', '--select', 'a', 'test'])).toBeNull();
+    expect(selectBeforeCommand(['--select=a', 'run'])).toBeNull();
   });
 });

@@ -37,3 +37,16 @@ export function arrivalColumn(layout: SourceLayout, columns: ReadonlySet<string>
   const candidates = layout.arrivalTime === undefined ? PRESET_ARRIVAL_COLUMNS[layout.preset] : [layout.arrivalTime];
   return candidates.find((c) => columns.has(c.toLowerCase())) ?? null;
 }
+
+/** When a call was made and sent, which the loaders also write on every row. */
+const CALL_TIMES = ['sent_at', 'original_timestamp'];
+
+/**
+ * The columns of an identifies or groups row that say which call it is, who made it and when,
+ * rather than a trait of the user or account: `quorum members --columns` lists only the others.
+ */
+export function callColumns(layout: SourceLayout): ReadonlySet<string> {
+  const { id, userId, anonymousId, groupId, contextGroupId } = layout.columns;
+  const arrival = layout.arrivalTime === undefined ? PRESET_ARRIVAL_COLUMNS[layout.preset] : [layout.arrivalTime];
+  return new Set([id, userId, anonymousId, groupId, contextGroupId, layout.eventTime, ...arrival, ...CALL_TIMES]);
+}

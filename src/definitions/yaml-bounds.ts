@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { Composer, Lexer, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { CST, Document, LineCounter, Node } from 'yaml';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, type Diagnostic, type MessageParameters } from '../diagnostics/diagnostic.js';
 
 export const MAX_ALIAS_NODES = 10_000;
 export const MAX_NESTING_DEPTH = 64;
@@ -21,7 +21,7 @@ export type ReadYaml = { readonly text: string; readonly diagnostic?: undefined 
  * A YAML file's text, or the diagnostic that refuses it: larger than `maxBytes` (decided from
  * its size, before reading it) or not UTF-8. `diagnostic` is null when the file cannot be read.
  */
-export async function readYamlText(absolute: string, file: string, maxBytes: number, kind: string): Promise<ReadYaml> {
+export async function readYamlText(absolute: string, file: string, maxBytes: number, kind: MessageParameters['file_too_large']['kind']): Promise<ReadYaml> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(absolute, 'r');

@@ -69,7 +69,7 @@ export type ShapeParameters =
 
 export interface MessageParameters {
   readonly yaml_syntax: { readonly file: string; readonly problem: string };
-  readonly file_too_large: { readonly file: string; readonly bytes: number; readonly maxBytes: number; readonly kind: string };
+  readonly file_too_large: { readonly file: string; readonly bytes: number; readonly maxBytes: number; readonly kind: 'project file' | 'definition file' | 'test file' };
   readonly invalid_utf8: { readonly file: string; readonly byte: number; readonly offset: number };
   readonly nul_character: { readonly file: string; readonly escaped: boolean };
   readonly nesting_too_deep: { readonly file: string; readonly max: number };
@@ -275,7 +275,7 @@ export interface MessageParameters {
     readonly more: number;
   };
   readonly not_a_project: {
-    readonly rule: 'missing_folder' | 'a_file' | 'unreadable' | 'no_config';
+    readonly rule: 'missing_folder' | 'a_file' | 'config_folder' | 'unreadable' | 'no_config';
     readonly dir: string;
     readonly configFile: string;
   };

@@ -29,9 +29,17 @@ export const TEMPLATE_HINT =
   "the only template expressions are {{ source('tracks') }} (identifies, groups, tracks, pages, screens or an event table such as logged_in) and {{ as_of }}";
 
 const MB = 1024 * 1024;
+/** `1 MB (1048576 bytes)`: the bytes too, so that a file just over a limit does not read as at it. */
 function megabytes(bytes: number): string {
-  return bytes % MB === 0 ? `${bytes / MB} MB` : `${(bytes / MB).toFixed(1)} MB (${bytes} bytes)`;
+  return `${bytes % MB === 0 ? bytes / MB : (bytes / MB).toFixed(1)} MB (${bytes} bytes)`;
 }
+
+/** How to make a file of each kind smaller: quorum.yml is one file and cannot be split. */
+const SMALLER: Readonly<Record<MessageParameters['file_too_large']['kind'], string>> = {
+  'project file': 'quorum.yml holds only the settings, which take a few KB: look for pasted data or a block repeated by mistake, and move definitions to audiences/ and traits/',
+  'definition file': 'split it into smaller files (a file may hold a list of definitions, and each can have its own)',
+  'test file': "split its cases over several test files, or give each case only the rows it needs (repeat: makes many rows from one)",
+};
 
 function neither(keys: readonly string[]): string {
   const q = keys.map((k) => `"${k}"`);
@@ -105,7 +113,7 @@ export const INPUT_MESSAGES: Formatters<InputCode> = {
   }),
   file_too_large: (p) => ({
     message: `${p.file} is ${megabytes(p.bytes)}; a ${p.kind} may be at most ${megabytes(p.maxBytes)}.`,
-    hint: 'split it into smaller files; quorum refuses larger files so that a hostile one cannot exhaust memory',
+    hint: `${SMALLER[p.kind]}; quorum refuses larger files so that a hostile one cannot exhaust memory`,
   }),
   invalid_utf8: (p) => ({
     message: `${p.file} is not UTF-8 text: byte 0x${p.byte.toString(16).padStart(2, '0')} at byte offset ${p.offset} does not start or continue a UTF-8 character.`,
@@ -198,7 +206,7 @@ export const INPUT_MESSAGES: Formatters<InputCode> = {
       }
       case 'level_trait':
         return {
-          message: `--columns "${p.name}" is not a ${p.level}-level trait, nor a column of ${p.table} (a custom trait).`,
+          message: `--columns "${p.name}" is not ${p.level === 'account' ? 'an' : 'a'} ${p.level}-level trait, nor a column of ${p.table} (a custom trait).`,
           hint: didYouMean(p.suggestion, `the ${p.level}-level traits are: ${[...new Set(p.candidates)].sort().join(', ')}`),
         };
       case 'plan_audience':

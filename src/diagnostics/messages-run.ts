@@ -156,6 +156,11 @@ export const RUN_MESSAGES: Formatters<RunCode> = {
         };
       case 'a_file':
         return { message: `${p.dir} is a file, not a project folder.`, hint: `point --project at the folder that holds ${p.configFile}` };
+      case 'config_folder':
+        return {
+          message: `${p.dir}/${p.configFile} is a folder, not a file.`,
+          hint: `quorum reads the project's settings from a file named ${p.configFile}: move the folder away and put the file there (quorum init scaffolds one)`,
+        };
       case 'unreadable':
         return {
           message: `${p.dir}/${p.configFile} cannot be read (check its permissions).`,

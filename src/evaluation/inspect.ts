@@ -3,6 +3,7 @@
 import type { Definition, Level, Project } from '../definitions/model.js';
 import { didYouMean } from '../definitions/did-you-mean.js';
 import { DefinitionIndex, resolveTrait } from '../definitions/resolve.js';
+import { callColumns } from '../definitions/source-layout.js';
 import { unknownDefinition } from '../definitions/unknown-definition.js';
 import { DiagnosticsError, diagnostic, failure } from '../diagnostics/diagnostic.js';
 import type { TraitValue } from '../reference/dataset.js';
@@ -110,15 +111,27 @@ export function definitionNamed(project: Project, name: string): Definition {
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** `--columns` names traits of the definition's level: each must resolve, else a did-you-mean. */
-function checkColumns(ctx: InspectContext, level: Level, columns: readonly string[]): void {
+/**
+ * `--columns` names traits of the definition's level: each must resolve, else a did-you-mean among
+ * the traits (not the columns that say which call a row is). None may be a column the output has
+ * already, `id` (and a trait's `value`), which it would overwrite or be dropped for.
+ */
+function checkColumns(ctx: InspectContext, definition: Definition, columns: readonly string[]): void {
+  const { level } = definition;
+  const own: Readonly<Record<string, string>> = definition.kind === 'audience' ? { id: 'the member id' } : { id: 'the member id', value: "the trait's value" };
+  const taken = columns.filter((c) => Object.hasOwn(own, c));
+  if (taken.length > 0) {
+    throw new DiagnosticsError(taken.map((c) => diagnostic('usage', { problem: `--columns "${c}" names the column of ${own[c]}, which every row has already`, fix: `leave "${c}" out of --columns` }, null)));
+  }
   const index = new DefinitionIndex(ctx.project.definitions);
   const layout = ctx.project.config.source;
   const table = level === 'user' ? layout.tables.identifies : layout.tables.groups;
+  const notTraits = callColumns(layout);
   const problems = columns
     .filter((c) => !resolveTrait(c, level, index, layout, ctx.catalog).ok)
     .map((c) => {
-      const candidates = [...ctx.project.definitions.filter((d) => d.kind !== 'audience' && d.level === level).map((d) => d.name), ...(ctx.catalog.tables.get(table)?.columns.keys() ?? [])];
+      const columnsOfTable = [...(ctx.catalog.tables.get(table)?.columns.keys() ?? [])].filter((column) => !notTraits.has(column));
+      const candidates = [...ctx.project.definitions.filter((d) => d.kind !== 'audience' && d.level === level).map((d) => d.name), ...columnsOfTable];
       const suggestion = didYouMean(c, candidates);
       return diagnostic('unknown_reference', { kind: 'level_trait', name: c, level, table, candidates, suggestion }, null);
     });
@@ -127,7 +140,7 @@ function checkColumns(ctx: InspectContext, level: Level, columns: readonly strin
 
 export async function members(ctx: InspectContext, name: string, columns: readonly string[] = []): Promise<MembersOutput> {
   const definition = definitionNamed(ctx.project, name);
-  checkColumns(ctx, definition.level, columns);
+  checkColumns(ctx, definition, columns);
   const results = await evaluate(ctx.connection, {
     project: ctx.project,
     catalog: ctx.catalog,

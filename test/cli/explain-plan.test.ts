@@ -109,12 +109,16 @@ describe('quorum explain --plan', () => {
     expect(passthrough).toContain("\n  entities recomputed: users_in_high_adoption_accounts all (it reads a user's membership of an account audience, which any of the user's accounts can change)\n");
   });
 
-  it('--json prints the serialisable plan itself', async () => {
+  it('--json prints the serialisable plan itself, its as_of spelt as_of', async () => {
     const r = await quorum(['explain', '--plan', 'power_users', '--as-of', '2024-06-01', '--json']);
     expect(r.code).toBe(0);
     const { project } = await openProject(demo, dialectNamed);
     const expected = physicalPlanOf({ project, asOf: '2024-06-01T00:00:00.000Z', targets: ['power_users'] });
-    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
+    // as_of, as every JSON output of the CLI spells it
+    const { asOf, ...rest } = expected;
+    const printed = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(printed).toEqual(JSON.parse(JSON.stringify({ ...rest, as_of: asOf })));
+    expect(Object.keys(printed).slice(0, 2)).toEqual(['kind', 'as_of']);
     expect(expected.ctes.find((c) => c.kind === 'features' && c.level === 'user')).toMatchObject({ strategy: 'event_users' });
     expect(expected.incremental?.parts.filter((p) => p.kind === 'partials').every((p) => p.grain === 86_400)).toBe(true);
   });

@@ -140,6 +140,35 @@ describe('definition mistakes', () => {
     expectClean(r);
   });
 
+  it('--columns naming no account-level trait: the traits in the hint, not the columns of the call', async () => {
+    const r = await quorum(['members', 'at_risk_accounts', '--columns', 'valeu', '--as-of', '2024-06-01']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[unknown_reference]: --columns "valeu" is not an account-level trait, nor a column of groups (a custom trait).\nhint: the account-level traits are: ');
+    const listed = /the account-level traits are: (.*)\n/.exec(r.stderr)![1].split(', ');
+    expect(listed).toEqual(expect.arrayContaining(['logins_past_30_days', 'plan', 'industry']));
+    for (const column of ['id', 'user_id', 'anonymous_id', 'group_id', 'timestamp', 'received_at']) expect(listed).not.toContain(column);
+    expectClean(r);
+  });
+
+  it('--columns naming a column the output has already is a usage error, not a column dropped without a word', async () => {
+    const audience = await quorum(['members', 'at_risk_accounts', '--columns', 'plan,id', '--as-of', '2024-06-01']);
+    expect(audience.code).toBe(2);
+    expect(audience.stdout).toBe('');
+    expect(audience.stderr).toContain('error[usage]: --columns "id" names the column of the member id, which every row has already\nhint: leave "id" out of --columns');
+    const trait = await quorum(['members', 'logins_past_30_days', '--columns', 'value', '--as-of', '2024-06-01']);
+    expect(trait.code).toBe(2);
+    expect(trait.stderr).toContain(`error[usage]: --columns "value" names the column of the trait's value, which every row has already`);
+  });
+
+  it('a quorum.yml that is a folder is said to be one', async () => {
+    const project = await mkdtemp(path.join(dir, 'config-folder-'));
+    await mkdir(path.join(project, 'quorum.yml'));
+    const r = await quorum(['validate', '--project', project]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error[not_a_project]: ${project}/quorum.yml is a folder, not a file.\nhint: quorum reads the project's settings from a file named quorum.yml`);
+    expectClean(r);
+  });
+
   it('--project naming a file', async () => {
     const r = await quorum(['validate', '--project', path.join(demo, 'quorum.yml')]);
     expect(r.code).toBe(1);
@@ -199,6 +228,15 @@ describe('help that teaches', () => {
       const r = await quorum(args);
       expect(r.code, `${example}\n${r.stderr}`).toBe(0);
     }
+  });
+
+  it('quorum help state repair: the help of a subcommand', async () => {
+    const r = await quorum(['help', 'state', 'repair']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: quorum state repair [options]');
+    const missing = await quorum(['help', 'state', 'repiar']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('error[usage]: quorum state has no subcommand "repiar".\nhint: did you mean "repair"? its subcommands: check, verify, repair');
   });
 
   for (const topic of ['as-of', 'windows', 'quantifiers', 'operators']) {

@@ -28,6 +28,16 @@ describe('the message map', () => {
     expect(message).toBe('audience "a" depends on itself: a -> b -> a (a uses b at audiences/a.yml:3:5; b uses a at audiences/a.yml:3:5).');
   });
 
+  it('says a size limit in bytes too, and how to make each kind of file smaller', () => {
+    const over = (kind: 'project file' | 'definition file' | 'test file') => formatMessage('file_too_large', { file: 'f.yml', bytes: 1_048_578, maxBytes: 1_048_576, kind });
+    expect(over('definition file').message).toBe('f.yml is 1.0 MB (1048578 bytes); a definition file may be at most 1 MB (1048576 bytes).');
+    expect(over('definition file').hint).toMatch(/^split it into smaller files/);
+    expect(over('test file').hint).toMatch(/^split its cases over several test files/);
+    // quorum.yml is one file: it cannot be split
+    expect(over('project file').hint).toMatch(/^quorum.yml holds only the settings/);
+    expect(over('project file').hint).not.toContain('split');
+  });
+
   it('rejects a wrong parameter set at compile time', () => {
     // Never called: what is proven is that tsc refuses each line (else @ts-expect-error fails).
     const refused = [

@@ -24,8 +24,11 @@ export function registerExplain(program: Command): void {
         const { project } = await openProject(g.project, dialectNamed);
         definitionNamed(project, options.plan);
         const plan = physicalPlanOf({ project, asOf: g.asOfIso, targets: [options.plan] });
-        if (g.json) printJson(plan);
-        else printPhysicalPlan(options.plan, plan);
+        if (g.json) {
+          // as_of, as in every other JSON output
+          const { kind, asOf, ...rest } = plan;
+          printJson({ kind, as_of: asOf, ...rest });
+        } else printPhysicalPlan(options.plan, plan);
         return;
       }
       if (audience === undefined || id === undefined) throw new UsageError('explain needs an audience and an id (quorum explain <audience> <id>), or --plan <name>');

@@ -60,8 +60,9 @@ export function registerInit(program: Command): void {
         else process.stdout.write(`${target} already holds the quorum demo project; ${what} (quorum init --force writes it all again)\n${nextSteps(target)}`);
         return;
       }
-      const stats = await generate(target, force, json === true);
-      if (json) printJson({ project: target, ...stats });
+      // as_of, as in every other JSON output
+      const { asOf, ...stats } = await generate(target, force, json === true);
+      if (json) printJson({ project: target, ...stats, as_of: asOf });
       else process.stdout.write(`Created a quorum project with a demo warehouse in ${target}\n${nextSteps(target)}`);
     });
 }

@@ -25,7 +25,11 @@ export async function dryRun(request: RunRequest, plan: Plan, definitions: reado
   const refs = dryRunRefs(schema, exists);
   const printer = connection.dialect.printer;
   const read = async (body: Query) => readRows(connection, printer.print(dryRunQuery(staging, exists, body)));
+  // The stages of a real run, so that the log says where the time went: the evaluation is
+  // stage.execute in both, though here the diff's counts come out of the same statement.
+  request.onStage?.('execute', 'dry run: evaluated and diffed in one read-only statement');
   const counts = readCounts(await read(countsQuery(refs, definitions)), definitions);
+  request.onStage?.('diff', 'dry run: a sample of the changes, evaluated again in a second read-only statement; the outbox counted');
   const samples = new Map<string, Sample>(definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]));
   if (definitions.length > 0) {
     for (const row of await read(sampleQuery(refs, definitions, request.sampleSize ?? 10))) {

@@ -60,6 +60,17 @@ describe('quorum run / history on the command line', () => {
     expect(allowed.code).toBe(0);
   });
 
+  it('logs the stages of a dry run as a real run does: the evaluation is stage.execute, not stage.compile', async () => {
+    // (a real run's stages: test/operate/schedule-process.test.ts)
+    const r = await cli('run', '--dry-run', '--as-of', AS_OFS[3], '--log-format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { code: string; message: string; ms: number });
+    const stages = events.filter((e) => e.code.startsWith('stage.'));
+    expect(stages.map((e) => e.code)).toEqual(['stage.load', 'stage.validate', 'stage.compile', 'stage.execute', 'stage.diff']);
+    expect(stages.find((e) => e.code === 'stage.execute')?.message).toBe('dry run: evaluated and diffed in one read-only statement');
+    for (const e of stages) expect(typeof e.ms).toBe('number');
+  });
+
   it('lists past runs, newest first, per definition', async () => {
     const all = await cli('history', '--json');
     expect(all.code).toBe(0);

@@ -14,6 +14,12 @@ const MB = 1024 * 1024;
 export const MAX_DEFINITION_BYTES = 1 * MB;
 /** Test files carry data and may be larger. */
 export const MAX_TEST_FILE_BYTES = 20 * MB;
+/**
+ * Entries of one mapping. A definition or quorum.yml needs tens; a test file's expected trait
+ * values (`{ id: value }`) may list many entities.
+ */
+export const MAX_DEFINITION_KEYS = 1_000;
+export const MAX_TEST_FILE_KEYS = 100_000;
 
 export type ReadYaml = { readonly text: string; readonly diagnostic?: undefined } | { readonly text: null; readonly diagnostic: Diagnostic | null };
 
@@ -98,41 +104,53 @@ export function nulProblem(file: string, text: string): TextProblem | null {
   return { offset: nul, diagnostic: diagnostic('nul_character', { file, escaped: false }, null) };
 }
 
-export function nestingProblem(file: string, offset: number): TextProblem {
+function nestingProblem(file: string, offset: number): TextProblem {
   return { offset, diagnostic: diagnostic('nesting_too_deep', { file, max: MAX_NESTING_DEPTH }, null) };
 }
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
 
-export type BoundedParse = { readonly document: Document.Parsed; readonly deepAt: null } | { readonly document: null; readonly deepAt: number };
+export type BoundedParse = { readonly document: Document.Parsed; readonly refused: null } | { readonly document: null; readonly refused: TextProblem };
 
 /**
- * The `yaml` package's parseDocument, in one pass with the nesting limit. Its lexer and CST
- * parser keep their own stack instead of recursing: fed one lexeme at a time, the open
- * collections on that stack are counted, and past the limit the parse stops before the composer
- * (which does recurse) ever sees the document. `deepAt` is the offset where the limit was passed.
+ * The `yaml` package's parseDocument, in one pass with the nesting and key limits. Its lexer and
+ * CST parser keep their own stack instead of recursing: fed one lexeme at a time, the open
+ * collections on that stack are counted, and so are the entries of each open mapping; past a
+ * limit the parse stops before the composer (which does recurse) ever sees the document.
+ * `maxKeys` is the most entries one mapping may have.
  */
-export function parseBounded(text: string, lineCounter: LineCounter): BoundedParse {
+export function parseBounded(text: string, lineCounter: LineCounter, file: string, maxKeys: number): BoundedParse {
   const parser = new Parser(lineCounter.addNewLine);
   // Parser.parse() reports the first line's start itself; next(), used here, does not.
   lineCounter.addNewLine(0);
-  let deepAt: number | null = null;
+  const keys = new MappingKeys(maxKeys);
+  let refused: TextProblem | null = null;
   function* tokens(): Generator<CST.Token> {
     for (const lexeme of new Lexer().lex(text)) {
       // The parser's offset counts source characters only (the lexer adds control tokens).
       const offset = parser.offset;
       yield* parser.next(lexeme);
       let depth = 0;
-      for (const token of parser.stack) if (COLLECTIONS.has(token.type)) depth++;
+      for (const token of parser.stack) {
+        if (!COLLECTIONS.has(token.type)) continue;
+        depth++;
+        const crowded = keys.over(token);
+        if (crowded !== null) {
+          refused = keysProblem(file, offset, maxKeys, lineCounter.linePos(crowded).line);
+          return;
+        }
+      }
       if (depth > MAX_NESTING_DEPTH) {
-        deepAt = offset;
+        refused = nestingProblem(file, offset);
         return;
       }
     }
     yield* parser.end();
   }
   let document: Document.Parsed | null = null;
-  for (const parsed of new Composer({ uniqueKeys: true }).compose(tokens(), true, text.length)) {
+  // The package's own check of unique keys compares each key with every earlier one of its
+  // mapping: 20,000 keys took seven seconds. reportDuplicateKeys does it with a set per mapping.
+  for (const parsed of new Composer({ uniqueKeys: false }).compose(tokens(), true, text.length)) {
     if (document === null) {
       document = parsed;
     } else {
@@ -141,7 +159,87 @@ export function parseBounded(text: string, lineCounter: LineCounter): BoundedPar
       break;
     }
   }
-  return deepAt !== null ? { document: null, deepAt } : { document: document!, deepAt: null };
+  if (refused !== null) return { document: null, refused };
+  reportDuplicateKeys(document!);
+  return { document: document!, refused: null };
+}
+
+function keysProblem(file: string, offset: number, max: number, mappingLine: number): TextProblem {
+  return { offset, diagnostic: diagnostic('too_many_keys', { file, max, mappingLine }, null) };
+}
+
+/**
+ * Counts the entries of the mappings on the CST parser's stack as they grow. An item of a
+ * mapping is final once the next one starts, so each is looked at once: the count stays linear
+ * in the file however often the stack is inspected. Items that hold only comments, blank lines
+ * or a comma are not entries (a trailing comment or comma makes such an item).
+ */
+class MappingKeys {
+  private readonly counted = new WeakMap<object, { items: number; entries: number }>();
+
+  constructor(private readonly max: number) {}
+
+  /** The mapping's offset once it has more entries than the limit, else null. */
+  over(token: CST.Token): number | null {
+    // A flow sequence's `[a: 1]` pairs are one-entry mappings; its items are not keys.
+    if (token.type !== 'block-map' && !(token.type === 'flow-collection' && token.start.type === 'flow-map-start')) return null;
+    // Below the limit in items, it is below it in entries: the common case costs nothing.
+    const items: readonly CST.CollectionItem[] = token.items;
+    if (items.length <= this.max) return null;
+    const seen = this.counted.get(token) ?? { items: 0, entries: 0 };
+    const last = items.length - 1;
+    for (; seen.items < last; seen.items++) if (isEntry(items[seen.items])) seen.entries++;
+    this.counted.set(token, seen);
+    return seen.entries + (isEntry(items[last]) ? 1 : 0) > this.max ? token.offset : null;
+  }
+}
+
+const NOT_ENTRY = new Set(['space', 'newline', 'comment', 'comma']);
+
+function isEntry(item: CST.CollectionItem): boolean {
+  return item.key != null || item.sep !== undefined || item.value !== undefined || item.start.some((t) => !NOT_ENTRY.has(t.type));
+}
+
+/**
+ * What the package's `uniqueKeys` check reports, found with a set per mapping: a
+ * "Map keys must be unique" error at each key equal to an earlier key of its mapping. Keys are
+ * equal as the package compares them: scalars with the same value (so `a` and `"a"`, `1` and
+ * `1.0`; never NaN), never two collections or aliases. Each error is placed among the parser's
+ * errors where the package raised it, after those of its key, but at the key itself: after a key
+ * without a value, the package pointed at the end of the line before.
+ */
+function reportDuplicateKeys(document: Document.Parsed): void {
+  const found: { readonly error: YAMLParseError; readonly keyEnd: number }[] = [];
+  // Depth is already bounded by the nesting check, so this recursion is too.
+  const visit = (node: unknown): void => {
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        if (isScalar(key) && key.range) {
+          const value = key.value;
+          if (seen.has(value) && !Number.isNaN(value)) {
+            found.push({ error: new YAMLParseError([key.range[0], key.range[0] + 1], 'DUPLICATE_KEY', 'Map keys must be unique'), keyEnd: key.range[1] });
+          }
+          seen.add(value);
+        }
+        visit(key);
+        visit(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) visit(item);
+    }
+  };
+  visit(document.contents);
+  if (found.length === 0) return;
+  const merged: YAMLParseError[] = [];
+  let next = 0;
+  for (const error of document.errors) {
+    for (; next < found.length && found[next].keyEnd <= error.pos[0]; next++) merged.push(found[next].error);
+    merged.push(error);
+  }
+  for (; next < found.length; next++) merged.push(found[next].error);
+  document.errors = merged;
 }
 
 /** What the walk over the parsed nodes found: each alias's target, an alias bomb, an escaped NUL. */

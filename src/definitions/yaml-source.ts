@@ -6,7 +6,7 @@ import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } f
 import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type MessageParameters } from '../diagnostics/diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
-import { MAX_ALIAS_NODES, checkNodes, nestingProblem, nulProblem, parseBounded } from './yaml-bounds.js';
+import { MAX_ALIAS_NODES, MAX_DEFINITION_KEYS, checkNodes, nulProblem, parseBounded } from './yaml-bounds.js';
 import type { SourceLocation } from './model.js';
 
 export type YamlNode = Node;
@@ -31,14 +31,16 @@ export class YamlFile {
   /** Set when a bound of SPEC §8 refused the file; nothing else of it is read. */
   private refused = false;
 
+  /** `maxKeys`: the most entries a mapping may have (MAX_TEST_FILE_KEYS for a test file). */
   constructor(
     readonly file: string,
     readonly text: string,
+    maxKeys = MAX_DEFINITION_KEYS,
   ) {
     const nul = nulProblem(file, text);
-    const parsed = nul === null ? parseBounded(text, this.lineCounter) : null;
+    const parsed = nul === null ? parseBounded(text, this.lineCounter, file, maxKeys) : null;
     if (parsed === null || parsed.document === null) {
-      const problem = nul ?? nestingProblem(file, parsed!.deepAt!);
+      const problem = nul ?? parsed!.refused!;
       this.refused = true;
       this.document = parseDocument('');
       // Without a parse, the line starts come from the text (the parser found them up to the stop).

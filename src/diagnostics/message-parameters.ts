@@ -74,6 +74,7 @@ export interface MessageParameters {
   readonly nul_character: { readonly file: string; readonly escaped: boolean };
   readonly nesting_too_deep: { readonly file: string; readonly max: number };
   readonly alias_limit: { readonly file: string; readonly max: number };
+  readonly too_many_keys: { readonly file: string; readonly max: number; readonly mappingLine: number };
   readonly unknown_key:
     | {
         readonly form: 'unknown';

@@ -96,6 +96,7 @@ type InputCode =
   | 'nul_character'
   | 'nesting_too_deep'
   | 'alias_limit'
+  | 'too_many_keys'
   | 'unknown_key'
   | 'missing_key'
   | 'wrong_type'
@@ -136,6 +137,10 @@ export const INPUT_MESSAGES: Formatters<InputCode> = {
   alias_limit: (p) => ({
     message: `${p.file} expands its aliases (*name) to more than ${p.max} nodes.`,
     hint: 'repeat the few values you need instead of nesting aliases of aliases; quorum refuses alias bombs',
+  }),
+  too_many_keys: (p) => ({
+    message: `${p.file} has a mapping (from line ${p.mappingLine}) with more than ${p.max.toLocaleString('en-US')} keys.`,
+    hint: "no definition needs that many; split a test's expected values over several cases or files (quorum bounds mappings so that a hostile file cannot make parsing slow)",
   }),
   unknown_key: (p) => {
     if (p.form === 'rule') return shape(p);

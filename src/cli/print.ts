@@ -1,7 +1,7 @@
 // Human and JSON printing for the CLI. JSON goes to stdout; diagnostics and logs to stderr.
 import type { Project } from '../definitions/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { formatDiagnostic } from '../diagnostics/format.js';
+import { diagnosticFormatter } from '../diagnostics/format.js';
 import type { MemberList, MembersOutput, PreviewOutput } from '../evaluation/inspect.js';
 import { shownValue, terminalText } from './terminal-text.js';
 
@@ -23,7 +23,8 @@ export function printJson(value: unknown): void {
 }
 
 export function printDiagnostics(diagnostics: readonly Diagnostic[], root: string): void {
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, root)}\n\n`);
+  const format = diagnosticFormatter(root);
+  for (const d of diagnostics) process.stderr.write(`${format(d)}\n\n`);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (errors > 0) process.stderr.write(`${errors} error${errors === 1 ? '' : 's'}\n`);
 }

@@ -47,7 +47,8 @@ function bounded(text: string): string {
   return `${text.slice(0, half)} … (${text.length - 2 * half} characters left out) … ${text.slice(-half)}`;
 }
 
-function sourceLine(file: string, line: number, options: FormatOptions): string | null {
+/** The lines of `file`, from `sources` or the disk; null when it cannot be read. */
+function sourceLines(file: string, options: FormatOptions): readonly string[] | null {
   let text = options.sources?.get(file) ?? null;
   if (text === null && options.root !== undefined) {
     try {
@@ -58,9 +59,7 @@ function sourceLine(file: string, line: number, options: FormatOptions): string 
       text = null;
     }
   }
-  if (text === null) return null;
-  const lines = text.split(/\r?\n/);
-  return line >= 1 && line <= lines.length ? lines[line - 1] : null;
+  return text === null ? null : text.split(/\r?\n/);
 }
 
 /** How many characters of the shown line the span covers from `col` (at least one). */
@@ -75,23 +74,39 @@ function caretWidth(loc: SourceLocation, line: string, shown: string, col: numbe
 
 /** One diagnostic: the header line, a code frame when the file can be read, and the hint. */
 export function formatDiagnostic(diagnostic: Diagnostic, rootOrOptions: string | FormatOptions = {}): string {
+  return diagnosticFormatter(rootOrOptions)(diagnostic);
+}
+
+/**
+ * formatDiagnostic for many diagnostics: each file is read and split into lines once. Read per
+ * diagnostic, 8,000 errors in one 160 KB definition took 17 s, and a 1 MB file's 50,000 hung.
+ */
+export function diagnosticFormatter(rootOrOptions: string | FormatOptions = {}): (diagnostic: Diagnostic) => string {
   const options: FormatOptions = typeof rootOrOptions === 'string' ? { root: rootOrOptions } : rootOrOptions;
-  const { loc } = diagnostic;
-  const place = loc ? `${loc.file}:${loc.line}:${loc.col} ` : '';
-  const out = [`${place}${diagnostic.severity}[${diagnostic.code}]: ${bounded(diagnostic.message)}`];
-  if (loc) {
-    const line = sourceLine(loc.file, loc.line, options);
-    if (line !== null) {
-      const number = String(loc.line);
-      const gutter = ' '.repeat(number.length);
-      const { shown, col } = frameExcerpt(line, loc.col);
-      const caret = '^'.repeat(caretWidth(loc, line, shown, col));
-      out.push(`  ${number} | ${shown}`);
-      out.push(`  ${gutter} | ${' '.repeat(Math.max(0, col - 1))}${caret}`);
+  const files = new Map<string, readonly string[] | null>();
+  const lineOf = (file: string, line: number): string | null => {
+    if (!files.has(file)) files.set(file, sourceLines(file, options));
+    const lines = files.get(file);
+    return lines && line >= 1 && line <= lines.length ? lines[line - 1] : null;
+  };
+  return (diagnostic) => {
+    const { loc } = diagnostic;
+    const place = loc ? `${loc.file}:${loc.line}:${loc.col} ` : '';
+    const out = [`${place}${diagnostic.severity}[${diagnostic.code}]: ${bounded(diagnostic.message)}`];
+    if (loc) {
+      const line = lineOf(loc.file, loc.line);
+      if (line !== null) {
+        const number = String(loc.line);
+        const gutter = ' '.repeat(number.length);
+        const { shown, col } = frameExcerpt(line, loc.col);
+        const caret = '^'.repeat(caretWidth(loc, line, shown, col));
+        out.push(`  ${number} | ${shown}`);
+        out.push(`  ${gutter} | ${' '.repeat(Math.max(0, col - 1))}${caret}`);
+      }
     }
-  }
-  if (diagnostic.hint) out.push(`hint: ${bounded(diagnostic.hint)}`);
-  return out.join('\n');
+    if (diagnostic.hint) out.push(`hint: ${bounded(diagnostic.hint)}`);
+    return out.join('\n');
+  };
 }
 
 /** Every diagnostic, separated by blank lines, with a closing count. */
@@ -101,5 +116,5 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], rootOrOpti
   const summary = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '']
     .filter(Boolean)
     .join(', ');
-  return [...diagnostics.map((d) => formatDiagnostic(d, rootOrOptions)), summary].filter(Boolean).join('\n\n');
+  return [...diagnostics.map(diagnosticFormatter(rootOrOptions)), summary].filter(Boolean).join('\n\n');
 }

@@ -2,7 +2,7 @@
 // elements and attributes of Jenkins' junit-10.xsd, the schema those readers accept:
 // testsuites > testsuite (one per test file) > testcase > failure | error | skipped.
 // https://github.com/jenkinsci/junit-plugin/blob/master/src/main/resources/hudson/tasks/junit/types/junit-10.xsd
-import { formatDiagnostic } from '../diagnostics/format.js';
+import { diagnosticFormatter } from '../diagnostics/format.js';
 import { failureLines } from './report-text.js';
 import type { CaseResult, TestRun } from './run-tests.js';
 
@@ -21,9 +21,12 @@ export function formatJUnit(run: TestRun, options: JUnitOptions = {}): string {
   const problems = run.diagnostics.filter((d) => d.severity === 'error');
   if (problems.length > 0) {
     const byFile = new Map<string, string[]>();
+    const format = diagnosticFormatter(run.root);
     for (const d of problems) {
       const file = d.loc?.file ?? 'quorum.yml';
-      byFile.set(file, [...(byFile.get(file) ?? []), formatDiagnostic(d, run.root)]);
+      const texts = byFile.get(file) ?? [];
+      texts.push(format(d));
+      byFile.set(file, texts);
     }
     const cases = [...byFile].map(([file, texts]) =>
       testcase(`${file} is valid`, 'quorum.validation', 0, `<error message="${attr(`${texts.length} problem${texts.length === 1 ? '' : 's'} in ${file}`)}" type="invalid_input">${text(texts.join('\n\n'))}</error>`),

@@ -64,7 +64,9 @@ export function failureLines(result: CaseResult): string[] {
     const groups = new Map<string, Difference[]>();
     for (const d of evaluation.differences) {
       const key = `${d.kind}\u0000${d.definition}`;
-      groups.set(key, [...(groups.get(key) ?? []), d]);
+      const group = groups.get(key) ?? [];
+      group.push(d);
+      groups.set(key, group);
     }
     const ordered = [...groups.values()].sort((a, b) => a[0].expectationLoc.line - b[0].expectationLoc.line || a[0].expectationLoc.col - b[0].expectationLoc.col);
     for (const differences of ordered) {

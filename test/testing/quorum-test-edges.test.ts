@@ -2,6 +2,7 @@
 // broken test file, the run's selectors in --select, --json on invalid input, an empty expect, an event named after a layout table,
 // the standard Segment columns a case leaves out, and a sum over a column the cases made text.
 import { describe, expect, it } from 'vitest';
+import { formatJUnit } from '../../src/testing/report-junit.js';
 import { formatTextReport } from '../../src/testing/report-text.js';
 import { runTests } from '../../src/testing/run-tests.js';
 import { dialectNamed, FIXTURES } from '../../dialects/registry.js';
@@ -223,5 +224,56 @@ describe("--select takes the selectors of quorum run --select", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('error[usage]: --select tag:foo: "tag:" is not a selector method quorum supports\nhint: quorum selects by name or glob');
     expect(await selected(root, ['tag:nightly*'])).toEqual({ 'tag:nightly logins': ['logins'] });
+  });
+});
+
+/** Steps of array iteration (for...of, spread) while `run` runs: the work of copying lists. */
+function arraySteps<T>(run: () => T): { result: T; steps: number } {
+  const original = Array.prototype[Symbol.iterator];
+  let steps = 0;
+  Array.prototype[Symbol.iterator] = function (this: unknown[]) {
+    const inner = original.call(this);
+    return Object.assign(Object.create(inner) as IterableIterator<unknown>, {
+      next: () => {
+        steps++;
+        return inner.next();
+      },
+    });
+  } as typeof original;
+  try {
+    return { result: run(), steps };
+  } finally {
+    Array.prototype[Symbol.iterator] = original;
+  }
+}
+
+describe('a case that expects many entities', () => {
+  // An audit on 5 December: a case expecting a trait of 20,000 users took `quorum test` 70 s,
+  // most of it in the report, which copied a definition's differences at each new one.
+  it('is read and reported with work linear in the entities', async () => {
+    const ids = Array.from({ length: 2_000 }, (_, i) => `u${i}`);
+    const root = tempProject({
+      ...PROJECT,
+      'tests/many.test.yml': `test: many\nas_of: 2024-06-01\nexpect:\n  tracks_sent:\n${ids.map((id) => `    ${id}: 1\n`).join('')}`,
+    });
+    const run = await runTests({ ...COMPOSED, root });
+    expect(run.diagnostics).toEqual([]);
+    const { result: report, steps } = arraySteps(() => formatTextReport(run));
+    for (const id of ids) expect(report).toContain(`user "${id}": expected 1, actual nothing (no user "${id}" exists)`);
+    // Copying the list at each difference takes 2,000,000 steps here.
+    expect(steps).toBeLessThan(10 * ids.length);
+  });
+
+  it('with as many problems, is reported to JUnit with work linear in the problems', async () => {
+    const names = Array.from({ length: 2_000 }, (_, i) => `missing_${i}`);
+    const root = tempProject({
+      ...PROJECT,
+      'tests/many.test.yml': `test: many\nas_of: 2024-06-01\nexpect:\n${names.map((name) => `  ${name}: []\n`).join('')}`,
+    });
+    const run = await runTests({ ...COMPOSED, root });
+    expect(run.diagnostics.map((d) => d.code)).toEqual(names.map(() => 'unknown_reference'));
+    const { result: xml, steps } = arraySteps(() => formatJUnit(run));
+    expect(xml).toContain('2000 problems in tests/many.test.yml');
+    expect(steps).toBeLessThan(10 * names.length);
   });
 });

@@ -48,7 +48,7 @@ export async function loadProject(root: string, options: LoadOptions): Promise<L
   const absolute = path.resolve(root);
   const env = options.env ?? process.env;
   const diagnostics: Diagnostic[] = [];
-  const configRead = await readYamlText(path.join(absolute, CONFIG_FILE), CONFIG_FILE, MAX_DEFINITION_BYTES, 'project file');
+  const configRead = await readYamlText(absolute, CONFIG_FILE, MAX_DEFINITION_BYTES, 'project file');
   const configText = configRead.text;
   let config = null;
   if (configRead.diagnostic) {
@@ -64,7 +64,7 @@ export async function loadProject(root: string, options: LoadOptions): Promise<L
   }
   const definitions: Definition[] = [];
   for (const file of await definitionFiles(absolute)) {
-    const { text, diagnostic } = await readYamlText(path.join(absolute, file), file, MAX_DEFINITION_BYTES, 'definition file');
+    const { text, diagnostic } = await readYamlText(absolute, file, MAX_DEFINITION_BYTES, 'definition file');
     if (diagnostic) diagnostics.push(diagnostic);
     if (text === null) continue;
     const y = new YamlFile(file, text);

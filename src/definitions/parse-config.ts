@@ -9,7 +9,7 @@ import { parseIncremental, readArrivalTime } from './parse-incremental.js';
 import { COLUMN_PATTERN, checkCron, readEnum, readNumberInRange, scalarOf } from './parse-values.js';
 import { readWarehouse, type WarehouseTypes } from './parse-warehouse.js';
 import { presetLayout } from './source-layout.js';
-import { misplacedWrite } from '../files/inside-project.js';
+import { misplacedPath, misplacedWords } from '../files/inside-project.js';
 import { secretsOfSetting } from '../secrets/project-secrets.js';
 import { substitute } from './env-references.js';
 import { secrets } from '../secrets/secret-redactor.js';
@@ -265,9 +265,9 @@ class ConfigReader {
    */
   projectFile(entry: MapEntry, file: string, what: string): { type: 'file'; path: string } | null {
     const resolved = path.resolve(this.root, file);
-    const misplaced = misplacedWrite(this.root, resolved);
+    const misplaced = misplacedPath(this.root, resolved);
     if (misplaced === null) return { type: 'file', path: resolved };
-    const where = { outside: `outside the project folder ${this.root}`, the_project: 'the project folder itself', git: "inside the project's .git folder, whose hooks git runs" }[misplaced];
+    const where = `${misplacedWords(misplaced, this.root)}${misplaced === 'git' ? ', whose hooks git runs' : ''}`;
     const problem = `is "${truncate(String(scalarOf(entry.value)))}", which resolves to ${resolved}, ${where}`;
     const fix = 'write a path inside the project, e.g. out/calls.ndjson; quorum.yml comes in pull requests, so a file destination writes nowhere else (docs/language.md, "destinations", says how to keep the calls elsewhere)';
     return this.y.error('invalid_value', { form: 'rule', what: `${what}: "${entry.key}"`, problem, fix }, entry.valueLoc);

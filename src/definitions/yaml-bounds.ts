@@ -1,11 +1,15 @@
 // The limits of SPEC §8 "Hostile input is bounded", applied to every YAML file quorum reads
 // before the `yaml` package gets to build anything from it. Each check costs one linear pass and
 // stops at its limit, so an 815-byte alias bomb or a 10,000-deep `not` fails in milliseconds
-// instead of exhausting memory or the stack.
+// instead of exhausting memory or the stack. Before any of that, a file is read only when it is
+// one: a link to nothing, a loop of links or a link out of the project is an error naming it.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { Composer, Lexer, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { CST, Document, LineCounter, Node } from 'yaml';
+import type { SourceLocation } from './model.js';
 import { diagnostic, type Diagnostic, type MessageParameters } from '../diagnostics/diagnostic.js';
+import { misplacedPath, misplacedWords } from '../files/inside-project.js';
 
 export const MAX_ALIAS_NODES = 10_000;
 export const MAX_NESTING_DEPTH = 64;
@@ -21,34 +25,80 @@ export const MAX_TEST_FILE_BYTES = 20 * MB;
 export const MAX_DEFINITION_KEYS = 1_000;
 export const MAX_TEST_FILE_KEYS = 100_000;
 
+type FileKind = MessageParameters['file_too_large']['kind'];
+
 export type ReadYaml = { readonly text: string; readonly diagnostic?: undefined } | { readonly text: null; readonly diagnostic: Diagnostic | null };
 
 /**
- * A YAML file's text, or the diagnostic that refuses it: larger than `maxBytes` (decided from
- * its size, before reading it) or not UTF-8. `diagnostic` is null when the file cannot be read.
+ * The text of the YAML file `file` of the project at `root`, or the diagnostic that refuses it:
+ * a symbolic link to nothing, a loop of links, a link that leaves the project (or enters its .git
+ * folder), not a file, unreadable, larger than `maxBytes` (decided from its size, before reading
+ * it) or not UTF-8. `diagnostic` is null only when there is no such file.
  */
-export async function readYamlText(absolute: string, file: string, maxBytes: number, kind: MessageParameters['file_too_large']['kind']): Promise<ReadYaml> {
+export async function readYamlText(root: string, file: string, maxBytes: number, kind: FileKind): Promise<ReadYaml> {
+  const found = await realFile(root, file, kind);
+  if (found.real === null) return { text: null, diagnostic: found.diagnostic };
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(absolute, 'r');
-  } catch {
-    return { text: null, diagnostic: null };
+    // Before opening: opening a named pipe would wait for a writer.
+    const entry = await fs.stat(found.real);
+    if (!entry.isFile()) return { text: null, diagnostic: diagnostic('unreadable_file', { rule: 'not_a_file', file, kind, folder: entry.isDirectory() }, firstLine(file)) };
+    handle = await fs.open(found.real, 'r');
+  } catch (cause) {
+    return { text: null, diagnostic: diagnostic('unreadable_file', { rule: 'unreadable', file, kind, detail: errorText(cause) }, firstLine(file)) };
   }
   try {
-    const { size } = await handle.stat();
-    if (size > maxBytes) {
-      return {
-        text: null,
-        diagnostic: diagnostic('file_too_large', { file, bytes: size, maxBytes, kind }, { file, line: 1, col: 1 }),
-      };
+    const stats = await handle.stat();
+    if (stats.size > maxBytes) {
+      return { text: null, diagnostic: diagnostic('file_too_large', { file, bytes: stats.size, maxBytes, kind }, firstLine(file)) };
     }
     const bytes = await handle.readFile();
     return decodeUtf8(bytes, file);
-  } catch {
-    return { text: null, diagnostic: null };
+  } catch (cause) {
+    return { text: null, diagnostic: diagnostic('unreadable_file', { rule: 'unreadable', file, kind, detail: errorText(cause) }, firstLine(file)) };
   } finally {
     await handle.close();
   }
+}
+
+type Found = { readonly real: string; readonly diagnostic?: undefined } | { readonly real: null; readonly diagnostic: Diagnostic | null };
+
+/**
+ * Where `file` really is, through any symbolic links, when that is a place inside the project.
+ * Project files come in pull requests, and an error quotes the file it is about (a code frame, a
+ * YAML message): a link to /proc/self/environ, or to the checkout's .git/config where CI keeps
+ * its token, would show them in the pull request's CI log.
+ */
+async function realFile(root: string, file: string, kind: FileKind): Promise<Found> {
+  const absolute = path.join(root, file);
+  let real: string;
+  try {
+    real = await fs.realpath(absolute);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { real: null, diagnostic: diagnostic('unreadable_file', { rule: 'link_loop', file, kind }, firstLine(file)) };
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      return { real: null, diagnostic: diagnostic('unreadable_file', { rule: 'unreadable', file, kind, detail: errorText(cause) }, firstLine(file)) };
+    }
+    // No file at all is the caller's to judge (no quorum.yml: not a project); a link to nothing is a broken file.
+    const target = await fs.readlink(absolute).catch(() => null);
+    return { real: null, diagnostic: target === null ? null : diagnostic('unreadable_file', { rule: 'dangling_link', file, kind, target }, firstLine(file)) };
+  }
+  const realRoot = await fs.realpath(root);
+  const where = misplacedPath(realRoot, real);
+  if (where === null) return { real };
+  return { real: null, diagnostic: diagnostic('unreadable_file', { rule: 'link_leaves_project', file, kind, target: real, where: misplacedWords(where, realRoot) }, firstLine(file)) };
+}
+
+function firstLine(file: string): SourceLocation {
+  return { file, line: 1, col: 1 };
+}
+
+/** "permission denied (EACCES)", from Node's "EACCES: permission denied, open '...'". */
+function errorText(cause: unknown): string {
+  const { code, message } = cause as NodeJS.ErrnoException;
+  const reason = String(message ?? cause).replace(/^[A-Z]+: /, '').split(',')[0];
+  return code === undefined ? reason : `${reason} (${code})`;
 }
 
 function decodeUtf8(bytes: Uint8Array, file: string): ReadYaml {

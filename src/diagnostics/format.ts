@@ -7,9 +7,10 @@
 //
 // The carets underline the diagnostic's span: to its end on the same line, or to the end of the
 // line when the span goes on (a mapping, a block scalar); one caret when it is a point.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceLocation } from '../definitions/model.js';
+import { misplacedPath } from '../files/inside-project.js';
 import type { Diagnostic } from './diagnostic.js';
 
 export interface FormatOptions {
@@ -52,9 +53,12 @@ function sourceLines(file: string, options: FormatOptions): readonly string[] | 
   let text = options.sources?.get(file) ?? null;
   if (text === null && options.root !== undefined) {
     try {
+      // What a link leads to outside the project is not quoted (readYamlText refuses such a file).
+      const real = realpathSync(path.resolve(options.root, file));
+      if (misplacedPath(realpathSync(options.root), real) !== null) return null;
       // A file refused for its size is not read again just to show one line of it.
-      if (statSync(path.resolve(options.root, file)).size > MAX_FRAME_FILE_BYTES) return null;
-      text = readFileSync(path.resolve(options.root, file), 'utf8');
+      if (statSync(real).size > MAX_FRAME_FILE_BYTES) return null;
+      text = readFileSync(real, 'utf8');
     } catch {
       text = null;
     }

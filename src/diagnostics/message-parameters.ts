@@ -70,6 +70,13 @@ export type ShapeParameters =
 export interface MessageParameters {
   readonly yaml_syntax: { readonly file: string; readonly problem: string };
   readonly file_too_large: { readonly file: string; readonly bytes: number; readonly maxBytes: number; readonly kind: 'project file' | 'definition file' | 'test file' };
+  readonly unreadable_file:
+    | { readonly rule: 'link_loop'; readonly file: string; readonly kind: string }
+    | { readonly rule: 'not_a_file'; readonly file: string; readonly kind: string; readonly folder: boolean }
+    | { readonly rule: 'dangling_link'; readonly file: string; readonly kind: string; readonly target: string }
+    /** `target`: where the links lead; `where`: that place in words (outside the project, in .git). */
+    | { readonly rule: 'link_leaves_project'; readonly file: string; readonly kind: string; readonly target: string; readonly where: string }
+    | { readonly rule: 'unreadable'; readonly file: string; readonly kind: string; readonly detail: string };
   readonly invalid_utf8: { readonly file: string; readonly byte: number; readonly offset: number };
   readonly nul_character: { readonly file: string; readonly escaped: boolean };
   readonly nesting_too_deep: { readonly file: string; readonly max: number };

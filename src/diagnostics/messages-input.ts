@@ -92,6 +92,7 @@ function shape(p: ShapeParameters): Message {
 type InputCode =
   | 'yaml_syntax'
   | 'file_too_large'
+  | 'unreadable_file'
   | 'invalid_utf8'
   | 'nul_character'
   | 'nesting_too_deep'
@@ -116,6 +117,29 @@ export const INPUT_MESSAGES: Formatters<InputCode> = {
     message: `${p.file} is ${megabytes(p.bytes)}; a ${p.kind} may be at most ${megabytes(p.maxBytes)}.`,
     hint: `${SMALLER[p.kind]}; quorum refuses larger files so that a hostile one cannot exhaust memory`,
   }),
+  unreadable_file: (p) => {
+    const replace = `replace the link with the ${p.kind} itself, or delete it`;
+    switch (p.rule) {
+      case 'dangling_link':
+        return { message: `${p.file} is a symbolic link to ${p.target}, where there is no file.`, hint: replace };
+      case 'link_loop':
+        return { message: `${p.file} is a symbolic link that never reaches a file: its links lead round in a loop.`, hint: replace };
+      case 'link_leaves_project':
+        return {
+          message: `${p.file} leads through a symbolic link to ${p.target}, ${p.where}.`,
+          hint: `copy the file into the project instead; quorum reads a ${p.kind} only from inside the project, so that a link cannot make an error quote another file (docs/security.md)`,
+        };
+      case 'not_a_file':
+        return {
+          message: `${p.file} is ${p.folder ? 'a folder' : 'a device or a pipe'}, not a file.`,
+          hint: `rename it, or move it out of the folder: quorum reads everything there named like a ${p.kind}`,
+        };
+      case 'unreadable':
+        return { message: `${p.file} cannot be read: ${p.detail}.`, hint: 'make it readable by the user running quorum' };
+      default:
+        return assertNever(p, 'unreadable file rule');
+    }
+  },
   invalid_utf8: (p) => ({
     message: `${p.file} is not UTF-8 text: byte 0x${p.byte.toString(16).padStart(2, '0')} at byte offset ${p.offset} does not start or continue a UTF-8 character.`,
     hint: 'save the file as UTF-8 (quorum reads YAML only as UTF-8)',

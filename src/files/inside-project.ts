@@ -8,18 +8,26 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
+export type Misplaced = 'outside' | 'the_project' | 'git';
+
 /**
- * Where a resolved path lies that quorum may not write for a project: outside it, the project
- * folder itself, or inside its `.git` folder (hooks there are run by git: a line appended to one
- * would be a command). null for a place inside the project. Only the text is compared; the links
- * on disk are openInsideProject's to refuse, when the file is written.
+ * Where a resolved path lies that quorum may not write for a project, nor read a project file
+ * from through a link: outside it, the project folder itself, or inside its `.git` folder (hooks
+ * there are run by git: a line appended to one would be a command; its config may hold the CI's
+ * token). null for a place inside the project. Only the text is compared; the links on disk are
+ * openInsideProject's to refuse when the file is written, and readYamlText's when one is read.
  */
-export function misplacedWrite(root: string, file: string): 'outside' | 'the_project' | 'git' | null {
+export function misplacedPath(root: string, file: string): Misplaced | null {
   const relative = path.relative(root, file);
   if (relative === '') return 'the_project';
   if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return 'outside';
   if (relative.split(path.sep).some((part) => part.toLowerCase() === '.git')) return 'git';
   return null;
+}
+
+/** Where a misplaced path lies, in words (`root` is the project folder). */
+export function misplacedWords(where: Misplaced, root: string): string {
+  return { outside: `outside the project folder ${root}`, the_project: 'the project folder itself', git: "inside the project's .git folder" }[where];
 }
 
 /** A path quorum will not write through; the message says which part is wrong and what to do. */
@@ -39,7 +47,7 @@ const REPLACE_WITH = 'a file destination writes only to a real file through real
  * which is more than a pull request has.
  */
 export async function openInsideProject(root: string, file: string): Promise<FileHandle> {
-  const misplaced = misplacedWrite(root, file);
+  const misplaced = misplacedPath(root, file);
   if (misplaced !== null) throw new RefusedPath(`it is not a place inside the project ${root} that quorum writes to`);
   const folders = path.relative(root, path.dirname(file));
   let at = root;

@@ -40,7 +40,7 @@ export async function readTestFiles(root: string, project: Project, shape: Proje
   const diagnostics: Diagnostic[] = [];
   const cases: TestCase[] = [];
   for (const file of files) {
-    const { text, diagnostic: problem } = await readYamlText(path.join(root, file), file, MAX_TEST_FILE_BYTES, 'test file');
+    const { text, diagnostic: problem } = await readYamlText(root, file, MAX_TEST_FILE_BYTES, 'test file');
     if (problem) diagnostics.push(problem);
     if (text === null) continue;
     const y = new YamlFile(file, text, MAX_TEST_FILE_KEYS);

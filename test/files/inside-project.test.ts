@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { misplacedWrite, openInsideProject, RefusedPath } from '../../src/files/inside-project.js';
+import { misplacedPath, openInsideProject, RefusedPath } from '../../src/files/inside-project.js';
 import { removeTempDirs, tempDir } from '../sync/support/harness.js';
 
 afterAll(() => removeTempDirs());
@@ -28,7 +28,7 @@ async function refusal(work: Promise<unknown>): Promise<string> {
   return (error as RefusedPath).message;
 }
 
-describe('misplacedWrite', () => {
+describe('misplacedPath', () => {
   const root = path.join(path.sep, 'srv', 'project');
   it.each([
     ['out/calls.ndjson', null],
@@ -47,7 +47,7 @@ describe('misplacedWrite', () => {
     ['.GIT/hooks/post-merge', 'git'],
     ['sub/.git/config', 'git'],
   ])('%s: %s', (file, expected) => {
-    expect(misplacedWrite(root, path.resolve(root, file))).toBe(expected);
+    expect(misplacedPath(root, path.resolve(root, file))).toBe(expected);
   });
 });
 

@@ -51,7 +51,9 @@ export async function loadProject(root: string, options: LoadOptions): Promise<L
   const configRead = await readYamlText(absolute, CONFIG_FILE, MAX_DEFINITION_BYTES, 'project file');
   const configText = configRead.text;
   let config = null;
-  if (configRead.diagnostic) {
+  // a quorum.yml that is a folder: not_a_project says so in the project's own terms
+  const configFolder = configRead.diagnostic?.code === 'unreadable_file' && configRead.diagnostic.params.rule === 'not_a_file' && configRead.diagnostic.params.folder;
+  if (configRead.diagnostic && !configFolder) {
     diagnostics.push(configRead.diagnostic);
   } else if (configText === null) {
     diagnostics.push(await notAProject(absolute, CONFIG_FILE));

@@ -32,6 +32,7 @@ import {
 import { CTE } from '../plan/physical/cte-names.js';
 import { mostFrequentRanking } from '../sql/lower-ranked.js';
 import { meanValue, sumValue } from '../sql/exact-sum.js';
+import { columnValue } from '../sql/finite-values.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { BucketRange, IncrementalScan, PartialMeasure } from '../plan/physical/incremental-pass.js';
 import {
@@ -107,7 +108,7 @@ function rawRows(plan: Plan, s: IncrementalScan, options: MergeOptions, value: b
   const base: Expr[] = [hasRawKey(ctx), ...eventNarrowing(s, ctx), bin('<=', eventTimeOf(ctx), ts(plan.asOf)), ...amongRead(ru, options.readUsers, sourceType(plan, s.table, plan.layout.columns.userId))];
   const where: Expr[] = [...base, ...rawDays([s.presence, ...s.measures], ctx, options)];
   if (value) {
-    const k = col(s.valueProperty!, 'e');
+    const k = columnValue(plan, s.table, s.valueProperty!, 'e');
     const distinct = s.measures.filter((p) => isDistinct(p.measure));
     return select({
       columns: [...keys, { expr: k, alias: 'k' }, ...distinct.map((p) => ({ expr: countAll(and(...measureMatch(p.measure, ctx), region(p))), alias: p.measure.column }))],

@@ -4,8 +4,9 @@
 // aggregate of the same rows.
 import type { ColumnDefinition, Expr, RankKey, SqlType } from '../sql/ast.js';
 import { aggregate, and, bin, caseWhen, cast, codePointOrder, col, concat, countAll, dayStart, FALSE, firstValueBy, isNull, NULL, oneOf, or, str, ts } from '../sql/ast.js';
-import { comparison } from '../sql/lower.js';
+import { filterCondition } from '../sql/lower.js';
 import { storedTotal, summand, summandCount } from '../sql/exact-sum.js';
+import { columnValue } from '../sql/finite-values.js';
 import type { Measure, Plan } from '../plan/plan.js';
 import type { IncrementalScan, PartialMeasure, TimeRange } from '../plan/physical/incremental-pass.js';
 
@@ -63,9 +64,18 @@ export function eventNarrowing(s: IncrementalScan, ctx: RowContext): Expr[] {
 export function measureMatch(m: Measure, ctx: RowContext, propertyNotNull = true): Expr[] {
   const parts: Expr[] = [];
   if (m.match.value !== null) parts.push(bin('=', col(m.match.column, ctx.alias), str(m.match.value)));
-  for (const f of m.filters) parts.push(comparison(col(f.column, ctx.alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type, f.predicate.instants));
-  if (m.property !== null && propertyNotNull) parts.push(isNull(col(m.property, ctx.alias), true));
+  for (const f of m.filters) parts.push(filterCondition(f, ctx.alias));
+  if (m.property !== null && propertyNotNull) parts.push(isNull(measuredValue(m, ctx), true));
   return parts;
+}
+
+/**
+ * The property a measure aggregates, as the full lowering reads it (lower-scan.ts): a number that
+ * is not finite is null, but for a sum, whose summands leave it out themselves (exact-sum.ts).
+ */
+function measuredValue(m: Measure, ctx: RowContext): Expr {
+  if (m.property === null) throw new Error(`internal error: measure ${m.column} (${m.aggregate}) has no property`);
+  return m.aggregate === 'sum' || m.aggregate === 'avg' ? col(m.property, ctx.alias) : columnValue(ctx.plan, ctx.table, m.property, ctx.alias);
 }
 
 const isFirstLast = (s: IncrementalScan): boolean => s.ranked !== null && s.ranked.kind !== 'most_frequent';
@@ -100,7 +110,7 @@ export function scanPartialAggregates(plan: Plan, s: IncrementalScan, ctx: RowCo
   const time = eventTimeOf(ctx);
   const order = firstLastOrder(plan, s, time, col(plan.layout.columns.id, ctx.alias));
   const chosen = (e: Expr): Expr => firstValueBy(e, order);
-  return [chosen(time), chosen(col(plan.layout.columns.id, ctx.alias)), chosen(col(s.scan.measures[0].property!, ctx.alias))];
+  return [chosen(time), chosen(col(plan.layout.columns.id, ctx.alias)), chosen(measuredValue(s.scan.measures[0], ctx))];
 }
 
 export function inRange(range: TimeRange, time: Expr, asOf: string): Expr[] {
@@ -237,7 +247,7 @@ export function partialColumns(plan: Plan, table: string, m: Measure): ColumnDef
 /** The aggregates that fill a measure's partial columns from rows, in partialColumns' order. */
 export function partialAggregates(plan: Plan, table: string, m: Measure, ctx: RowContext, only: Expr[]): Expr[] {
   const filter = and(...measureMatch(m, ctx), ...only);
-  const property = m.property === null ? null : col(m.property, ctx.alias);
+  const property = m.property === null ? null : measuredValue(m, ctx);
   switch (m.aggregate) {
     case 'count':
       return [countAll(filter)];

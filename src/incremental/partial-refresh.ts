@@ -19,6 +19,7 @@
 import type { Expr, Query } from '../sql/ast.js';
 import { aggregate, and, bin, col, countAll, deleteFrom, exists, insertInto, isNull, not, num, or, select, str, subquery, table, tableOf, ts, TRUE, union } from '../sql/ast.js';
 import type { Plan } from '../plan/plan.js';
+import { columnValue } from '../sql/finite-values.js';
 import { toIso, toNumber, type StateWriter } from '../sync/state-sql.js';
 import { bucketRange, dayFloor, windowRange, type IncrementalScan } from '../plan/physical/incremental-pass.js';
 import {
@@ -94,7 +95,7 @@ export async function refreshScan(w: StateWriter, s: IncrementalScan, options: R
     return select({ columns: [...keyColumns, ...aggregates.map((expr, i) => ({ expr, alias: `a${i}` }))], from: source, where, groupBy: keys });
   };
   const valueRows = (where: Expr): Query => {
-    const k = col(s.valueProperty!, 'e');
+    const k = columnValue(plan, s.table, s.valueProperty!, 'e');
     const distinct = s.scan.measures.filter(isDistinct);
     return select({
       columns: [...keyColumns, { expr: k, alias: 'k' }, ...distinct.map((m) => ({ expr: countAll(and(...measureMatch(m, ctx))), alias: m.column }))],

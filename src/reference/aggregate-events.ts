@@ -4,7 +4,7 @@ import type { ComputedTraitDefinition } from '../definitions/model.js';
 import type { LogicalType } from '../warehouse/catalog.js';
 import type { TraitValue } from './dataset.js';
 import { idWins, type LiveRow } from './source-rows.js';
-import { compareValues, formatInstant, toComparable, toInstant, type Comparable } from './values.js';
+import { compareValues, finiteOrNull, formatInstant, toComparable, toInstant, type Comparable } from './values.js';
 
 /** One computed trait's value over one entity's events (SPEC §3), `type` the property's type. */
 export function aggregateEvents(definition: ComputedTraitDefinition, events: readonly LiveRow[], type: LogicalType, idColumn: string): TraitValue {
@@ -16,7 +16,7 @@ export function aggregateEvents(definition: ComputedTraitDefinition, events: rea
     if (typeof value === 'bigint') return Number(value);
     return value as TraitValue;
   };
-  const present = events.map((e) => e.row[property]).filter((v) => v !== null && v !== undefined);
+  const present = events.map((e) => finiteOrNull(e.row[property])).filter((v) => v !== null && v !== undefined);
   const comparable = (value: unknown): Comparable => toComparable(value, type);
 
   switch (definition.compute) {
@@ -76,7 +76,7 @@ export function aggregateEvents(definition: ComputedTraitDefinition, events: rea
           (timeOrder === 0 && idWins(live.row[idColumn], chosen.row[idColumn], 'smaller'));
         if (better) chosen = live;
       }
-      return chosen === null ? null : output(chosen.row[property]);
+      return chosen === null ? null : output(finiteOrNull(chosen.row[property]));
     }
     case 'unique_list':
     case 'unique_count': {

@@ -8,7 +8,7 @@ import { snakeCase } from '../definitions/snake-case.js';
 import type { LogicalType } from '../warehouse/catalog.js';
 import type { SourceDataset, SourceRow } from './dataset.js';
 import { owners, stitchRow, userTables, type Owner } from './identity.js';
-import { compareCodePoints, evaluatePredicate, parseInstant, toInstant } from './values.js';
+import { compareCodePoints, evaluatePredicate, finiteOrNull, parseInstant, toInstant } from './values.js';
 
 /** A source row that exists at as_of, with its event time in epoch milliseconds. */
 export interface LiveRow {
@@ -132,7 +132,7 @@ export class SourceRows {
       const best = new Map<string, LiveRow>();
       for (const live of this.live(table)) {
         const key = entityKey(live.row[keyColumn]);
-        const value = live.row[column];
+        const value = finiteOrNull(live.row[column]);
         if (key === null || value === null || value === undefined) continue;
         const current = best.get(key);
         const later =
@@ -187,7 +187,7 @@ export class SourceRows {
     for (const live of this.eventRows(ref)) {
       if (!this.inWindow(live.time, window)) continue;
       const passes = filters.every((filter) =>
-        evaluatePredicate(live.row[filter.property] ?? null, { type: this.columnType(table, filter.property) }, filter.predicate),
+        evaluatePredicate(finiteOrNull(live.row[filter.property] ?? null), { type: this.columnType(table, filter.property) }, filter.predicate),
       );
       if (!passes) continue;
       const user = entityKey(live.row[this.layout.columns.userId])!;

@@ -6,7 +6,7 @@ import { SQL_TRAIT_KEY_COLUMNS } from '../definitions/resolve.js';
 import type { LogicalType } from '../warehouse/catalog.js';
 import type { TraitValue } from './dataset.js';
 import { entityKey } from './source-rows.js';
-import { formatInstant } from './values.js';
+import { finiteOrNull, formatInstant } from './values.js';
 
 export interface ReferenceOptions {
   /** Result rows of each SQL trait's query (run elsewhere), by trait name. Missing = no rows. */
@@ -82,7 +82,7 @@ export function readSqlTrait(definition: SqlTraitDefinition, options: ReferenceO
       if (user !== null) associations.push([user, entity]);
     }
     const record: Record<string, TraitValue> = {};
-    for (const column of columns) record[column] = normalizeSqlValue(row[column]);
+    for (const column of columns) record[column] = finiteOrNull(normalizeSqlValue(row[column]));
     const previous = values.get(entity);
     if (previous) {
       for (const column of columns) {

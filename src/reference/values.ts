@@ -92,6 +92,11 @@ export function simpleLowerCase(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Typed values: what a comparison works on (timestamps as epoch milliseconds)
 
+/** A stored value as a property, custom trait or SQL trait reads it: NaN and the infinities are null. */
+export function finiteOrNull<T>(value: T): T | null {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
 export type Comparable = string | number | boolean;
 
 /** A non-null stored value in the form comparisons use. */

@@ -8,7 +8,8 @@ import { and, bin, codePointOrder, col, isNull, join, oneOf, or, str, table, ts,
 import { sameNode } from './expr-equal.js';
 import { CTE } from '../plan/physical/cte-names.js';
 import { stitchedSource } from './lower-identity.js';
-import { comparison } from './lower-literals.js';
+import { filterCondition } from './lower-literals.js';
+import { columnValue } from './finite-values.js';
 
 export class LowerContext {
   constructor(
@@ -27,6 +28,11 @@ export class LowerContext {
   /** A source column's value, ordered by code point when the catalog says it is a string. */
   ordered(expr: Expr, tableName: string, column: string | null): Expr {
     return column !== null && this.plan.columnTypes[tableName]?.[column] === 'string' ? codePointOrder(expr) : expr;
+  }
+
+  /** A property's value on a source row (finite-values.ts: a number that is not finite is null). */
+  property(tableName: string, column: string, alias: string): Expr {
+    return columnValue(this.plan, tableName, column, alias);
   }
 
   /** A source table, read through the identity mapping when stitching is on (lower-identity.ts). */
@@ -73,7 +79,7 @@ export class LowerContext {
   }
 
   filterConditions(filters: readonly PlanFilter[], alias: string): Expr[] {
-    return filters.map((f) => comparison(col(f.column, alias), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type, f.predicate.instants));
+    return filters.map((f) => filterCondition(f, alias));
   }
 
   /** A measure's condition without the conjuncts its scan's WHERE (`narrowing`) already holds; null when none is left. */

@@ -26,6 +26,7 @@ import {
   type SelectColumn,
 } from './ast.js';
 import type { LowerContext } from './lower-context.js';
+import { finiteValue } from './finite-values.js';
 
 export function featuresCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'features' }>): CommonTableExpression {
   return {
@@ -95,7 +96,9 @@ function featureExpr(f: Feature, aliases: ReadonlyMap<string, string>): Expr {
     case 'ranked':
       return col('value', alias);
     case 'sql_trait':
-      return col(s.column, alias);
+      // A custom trait is read finite where its CTE reads it (lower-universe.ts); a SQL trait's
+      // column comes from the user's query as it is.
+      return finiteValue(col(s.column, alias), f.type);
     case 'funnel':
       return coalesce(col('reached', alias), num(0));
     default:

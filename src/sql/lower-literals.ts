@@ -3,8 +3,9 @@
 import { assertNever } from '../diagnostics/assert-never.js';
 import { instantOf } from '../definitions/literal-instants.js';
 import type { Predicate, Scalar } from '../definitions/model.js';
-import type { ValueType } from '../plan/plan.js';
-import { between, bin, bool, coalesce, FALSE, isNull, listContains, lowerCase, not, NULL, num, oneOf, str, stringMatch, ts, type Expr } from './ast.js';
+import type { PlanFilter, ValueType } from '../plan/plan.js';
+import { between, bin, bool, coalesce, col, FALSE, isNull, listContains, lowerCase, not, NULL, num, oneOf, str, stringMatch, ts, type Expr } from './ast.js';
+import { finiteValue } from './finite-values.js';
 
 const NO_INSTANTS: Predicate['instants'] = {};
 
@@ -84,4 +85,9 @@ export function comparison(subject: Expr, op: Predicate['op'], value: Predicate[
   if (op === 'exists') return positiveComparison(subject, op, value, ignoreCase, type, instants);
   const positive = coalesce(positiveComparison(subject, op, value, ignoreCase, type, instants), FALSE);
   return op === 'not_equals' || op === 'not_in' ? not(positive) : positive;
+}
+
+/** A property filter on the source row `alias` (a number that is not finite is null, finite-values.ts). */
+export function filterCondition(f: PlanFilter, alias: string): Expr {
+  return comparison(finiteValue(col(f.column, alias), f.type), f.predicate.op, f.predicate.value, f.predicate.ignoreCase, f.type, f.predicate.instants);
 }

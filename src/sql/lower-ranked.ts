@@ -32,7 +32,7 @@ export function rankedCte(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 
 function rankedQuery(ctx: LowerContext, node: Extract<PhysicalCte, { kind: 'ranked' }>, r: RankedTrait): FirstPerGroup {
   const source = ctx.eventSource(r.level, r.match.table);
   const where = and(source.where, ctx.matchCondition(r, 'e'));
-  const value = col(r.property, 'e');
+  const value = ctx.property(r.match.table, r.property, 'e');
   switch (node.strategy) {
     case 'from_shared_groups': {
       if (node.groups === null) throw new Error(`internal error: ranked trait "${r.name}" reads shared groups but names none`);

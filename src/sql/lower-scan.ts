@@ -67,7 +67,7 @@ function joinedScanCte(ctx: LowerContext, scan: Plan['scans'][number]): CommonTa
   const source = ctx.eventSource(scan.level, scan.table);
   const narrowing = ctx.scanNarrowing(scan, 'e');
   const measures: SelectColumn[] = scan.measures.map((m) => {
-    const property = m.property === null ? null : col(m.property, 'e');
+    const property = m.property === null ? null : ctx.property(scan.table, m.property, 'e');
     // Every aggregate but the list skips nulls itself; a FILTER that only says so slows DuckDB's
     // COUNT(DISTINCT) down by a fifth.
     const filter = ctx.measureFilter(
@@ -76,8 +76,9 @@ function joinedScanCte(ctx: LowerContext, scan: Plan['scans'][number]): CommonTa
       narrowing,
       m.aggregate === 'sorted_distinct_list' && property !== null ? [isNull(property, true)] : [],
     );
-    if (property !== null && (m.aggregate === 'sum' || m.aggregate === 'avg')) {
-      const s = summand(property, ctx.plan.columnTypes[scan.table]?.[m.property!]);
+    if (m.property !== null && (m.aggregate === 'sum' || m.aggregate === 'avg')) {
+      // A summand leaves out what is not finite itself (exact-sum.ts).
+      const s = summand(col(m.property, 'e'), ctx.plan.columnTypes[scan.table]?.[m.property]);
       const sum = summandTotal(s, filter);
       return { expr: m.aggregate === 'sum' ? sumValue(sum) : meanValue(sum, summandCount(s, filter)), alias: m.column };
     }
@@ -181,14 +182,14 @@ function preAggregation(ctx: LowerContext, node: ScanCte): PreAggregation {
   }));
   for (const r of ranked) {
     partials.push({
-      expr: countAll(ctx.measureFilter(r, 'e', narrowing, [isNull(col(r.property, 'e'), true)])),
+      expr: countAll(ctx.measureFilter(r, 'e', narrowing, [isNull(ctx.property(r.match.table, r.property, 'e'), true)])),
       alias: rankedPartial(r.name),
     });
   }
   const keys: SelectColumn[] = [
     { expr: userId, alias: 'user_id' },
     ...(key.context ? [{ expr: col(columns.contextGroupId, 'e'), alias: 'ctx' }] : []),
-    ...(key.property === null ? [] : [{ expr: col(key.property, 'e'), alias: 'k' }]),
+    ...(key.property === null ? [] : [{ expr: ctx.property(scan.table, key.property, 'e'), alias: 'k' }]),
   ];
   const perUser = select({
     columns: [...keys, ...partials],
@@ -217,7 +218,9 @@ function partialMeasure(
   only: Expr | null,
   partial: (expr: Expr, alias: string) => string,
 ): Expr {
-  const property = m.property === null ? null : col(m.property, 'e');
+  // A summand leaves out what is not finite itself (exact-sum.ts): a sum reads the column as it is.
+  const summed = m.aggregate === 'sum' || m.aggregate === 'avg';
+  const property = m.property === null ? null : summed ? col(m.property, 'e') : ctx.property(scanTable, m.property, 'e');
   // The context condition reads the account: it is applied when the groups meet the memberships.
   const filter = ctx.measureFilter({ ...m, groupContext: false }, 'e', narrowing, property === null ? [] : [isNull(property, true)]);
   const name = `${prefix}${m.column}`;

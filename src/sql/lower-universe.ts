@@ -120,25 +120,27 @@ export function customTraitCte(ctx: LowerContext, node: Extract<PhysicalCte, { k
   const traitColumns = ctx.plan.customTraits[level];
   const { columns, tables } = ctx.layout;
   const key = col(level === 'user' ? columns.userId : columns.groupId, 's');
+  const traitsTable = level === 'user' ? tables.identifies : tables.groups;
   const order = [
     { expr: ctx.eventTime('s'), direction: 'DESC' as const },
     {
-      expr: ctx.ordered(col(columns.id, 's'), level === 'user' ? tables.identifies : tables.groups, columns.id),
+      expr: ctx.ordered(col(columns.id, 's'), traitsTable, columns.id),
       direction: 'DESC' as const,
     },
   ];
-  const sourceRows = ctx.source(level === 'user' ? tables.identifies : tables.groups, 's');
+  const sourceRows = ctx.source(traitsTable, 's');
   switch (node.strategy) {
     case 'latest_row': {
       // One trait: the latest row where it is not null, a ranking each warehouse has a plan for
       // (DISTINCT ON on Postgres), instead of an aggregate over every row of the entity.
       const trait = traitColumns[0];
+      const value = ctx.property(traitsTable, trait, 's');
       const latest = firstPerGroup({
         from: sourceRows,
         joins: [],
-        where: and(ctx.existsAtAsOf('s'), isNull(key, true), isNull(col(trait, 's'), true)),
+        where: and(ctx.existsAtAsOf('s'), isNull(key, true), isNull(value, true)),
         group: key,
-        value: col(trait, 's'),
+        value,
         orderBy: [
           { ...order[0], type: 'timestamp' },
           { ...order[1], type: 'other' },
@@ -162,7 +164,7 @@ export function customTraitCte(ctx: LowerContext, node: Extract<PhysicalCte, { k
         name: node.name,
         comment: `latest non-null ${level} traits at as_of`,
         query: select({
-          columns: [{ expr: key, alias: 'id' }, ...traitColumns.map((c) => ({ expr: latestNonNull(col(c, 's'), order), alias: c }))],
+          columns: [{ expr: key, alias: 'id' }, ...traitColumns.map((c) => ({ expr: latestNonNull(ctx.property(traitsTable, c, 's'), order), alias: c }))],
           from: sourceRows,
           where: and(ctx.existsAtAsOf('s'), isNull(key, true)),
           groupBy: [key],

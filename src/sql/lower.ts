@@ -38,7 +38,7 @@ import { accountUniverseCte, customTraitCte, membershipsCte, sqlTraitCte, userUn
 
 export type { Body } from '../plan/physical/physical-plan.js';
 export { labelConditions, type LabelledCondition } from './lower-condition.js';
-export { comparison, literalFor } from './lower-literals.js';
+export { comparison, filterCondition, literalFor } from './lower-literals.js';
 export { sqlTraitQuery } from './lower-universe.js';
 
 /** The statement, and the physical plan it was translated from (where each output's rows are). */

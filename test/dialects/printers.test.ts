@@ -107,7 +107,7 @@ describe('the coverage project compiles on every dialect', () => {
 describe('golden SQL per dialect (UPDATE_GOLDEN=1 rewrites the files)', () => {
   const GOLDEN_TARGETS: Record<string, readonly string[]> = {
     'account-quantifiers': ['acc_any_user', 'acc_all_users', 'acc_no_user', 'acc_at_least_count', 'acc_at_least_percent'],
-    'computed-traits': ['ct_count', 'ct_avg', 'ct_most_frequent', 'ct_last', 'ct_unique_list', 'ct_unique_count'],
+    'computed-traits': ['ct_count', 'ct_avg', 'ct_max_score', 'ct_most_frequent', 'ct_last', 'ct_unique_list', 'ct_unique_count'],
     'string-operators': ['a_equals_ci', 'a_lt_string', 'a_between_string', 'a_contains', 'a_starts_with', 'a_ends_with_ci', 'a_includes'],
     'sql-trait-and-passthrough': ['sql_identity', 'a_passthrough', 'a_not_tree'],
     funnels: ['a_funnel', 'a_funnel_abandoned', 'a_funnel_chain', 'acc_funnel'],

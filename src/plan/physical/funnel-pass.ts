@@ -49,6 +49,8 @@ function stateTableName(plan: Plan, funnel: PlanFunnel, tables: IncrementalFunne
     tables,
     identity: plan.identity === null ? null : { conflict: plan.identity.conflict, edgeTables: plan.identity.edgeTables },
     steps: funnel.steps,
+    // NaN and the infinities were values to a step's filters before they were null (finite-values.ts): such tables are rebuilt.
+    ...(funnel.steps.some((step) => step.filters.some((f) => f.type === 'number')) ? { nonFinite: 'null' } : {}),
   });
   return `${FUNNEL_TABLE_PREFIX}${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
 }

@@ -168,8 +168,15 @@ function partialTableName(plan: Plan, scan: EventScan, arrivalColumn: string): s
     measures: scan.measures.map((m) => [m.column, m.aggregate, m.property, m.match, m.window, m.filters]),
     // Sums were kept as doubles before they were kept in fixed point (exact-sum.ts): such tables are rebuilt.
     ...(scan.measures.some((m) => m.aggregate === 'sum' || m.aggregate === 'avg') ? { sums: 'decimal(38,9)' } : {}),
+    // NaN and the infinities were kept as values before they were read as null (finite-values.ts): such tables are rebuilt.
+    ...(scan.measures.some((m) => readsNonFinite(plan, scan.table, m)) ? { nonFinite: 'null' } : {}),
   });
   return `inc_${createHash('sha256').update(signature).digest('hex').slice(0, 16)}`;
+}
+
+function readsNonFinite(plan: Plan, table: string, m: Measure): boolean {
+  const summed = m.aggregate === 'sum' || m.aggregate === 'avg';
+  return (!summed && m.property !== null && plan.columnTypes[table]?.[m.property] === 'number') || m.filters.some((f) => f.type === 'number');
 }
 
 function incrementalScan(plan: Plan, scan: EventScan, arrivalColumn: string): IncrementalScan {

@@ -67,6 +67,8 @@ export const COMPUTED_TRAITS: readonly ComputedTraitDefinition[] = [
   computed('ct_count', 'user', 'count', LOGGED_IN, null, { window: within('30d', 30 * DAY), filters: [{ property: 'method', predicate: p('equals', 'sso', true), loc: LOC }] }),
   computed('ct_sum', 'user', 'sum', REPORT, 'score'),
   computed('ct_avg', 'account', 'avg', REPORT, 'score'),
+  // A double's NaN and infinities are null to the aggregate and to the filter (src/sql/finite-values.ts).
+  computed('ct_max_score', 'user', 'max', REPORT, 'score', { filters: [{ property: 'score', predicate: p('gt', 0.2), loc: LOC }] }),
   computed('ct_min', 'user', 'min', REPORT, 'title'),
   computed('ct_max', 'account', 'max', LOGGED_IN, 'duration', { scope: 'group_context' }),
   computed('ct_most_frequent', 'user', 'most_frequent', FEATURE, 'feature', { minFrequency: 1 }),

@@ -66,22 +66,33 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   WHERE ((((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Logged In')) AND (`e`.`timestamp` > TIMESTAMP '2024-05-02 12:00:00.000000'))
   GROUP BY `e`.`user_id`
 ),
+-- one scan of report_created per (user_id), shared by its account-level measures and its user-level measures
+`events:account:report_created:per_user` AS (
+  SELECT
+    `e`.`user_id` AS `user_id`,
+    SUM(CASE WHEN (`e`.`score` IS NOT NULL) THEN CASE WHEN ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)) THEN CAST(`e`.`score` AS NUMERIC) END END) AS `p_m_1_sum`,
+    COUNTIF(((`e`.`score` IS NOT NULL) AND ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)))) AS `p_m_1_count`,
+    MAX(CASE WHEN (COALESCE((CASE WHEN ((`e`.`score` >= -1.7976931348623157e+308) AND (`e`.`score` <= 1.7976931348623157e+308)) THEN `e`.`score` END > 0.2), FALSE) AND (CASE WHEN ((`e`.`score` >= -1.7976931348623157e+308) AND (`e`.`score` <= 1.7976931348623157e+308)) THEN `e`.`score` END IS NOT NULL)) THEN CASE WHEN ((`e`.`score` >= -1.7976931348623157e+308) AND (`e`.`score` <= 1.7976931348623157e+308)) THEN `e`.`score` END END) AS `pu_m_1`
+  FROM `app`.`report_created` AS `e`
+  WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Report Created'))
+  GROUP BY `e`.`user_id`
+),
 -- one scan of report_created for every account-level measure on it, pre-aggregated per user
 `events:account:report_created` AS (
   SELECT
     `m`.`group_id` AS `id`,
     CASE WHEN (SUM(`p`.`p_m_1_count`) > 0) THEN (CAST(SUM(`p`.`p_m_1_sum`) AS FLOAT64) / CAST(SUM(`p`.`p_m_1_count`) AS FLOAT64)) END AS `m_1`
   FROM `memberships` AS `m`
-  JOIN (
-    SELECT
-      `e`.`user_id` AS `user_id`,
-      SUM(CASE WHEN (`e`.`score` IS NOT NULL) THEN CASE WHEN ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)) THEN CAST(`e`.`score` AS NUMERIC) END END) AS `p_m_1_sum`,
-      COUNTIF(((`e`.`score` IS NOT NULL) AND ((`e`.`score` > -1000000000000000000) AND (`e`.`score` < 1000000000000000000)))) AS `p_m_1_count`
-    FROM `app`.`report_created` AS `e`
-    WHERE (((`e`.`timestamp` <= TIMESTAMP '2024-06-01 12:00:00.000000') AND (`e`.`user_id` IS NOT NULL)) AND (`e`.`event_text` = 'Report Created'))
-    GROUP BY `e`.`user_id`
-  ) AS `p` ON (`p`.`user_id` = `m`.`user_id`)
+  JOIN `events:account:report_created:per_user` AS `p` ON (`p`.`user_id` = `m`.`user_id`)
   GROUP BY `m`.`group_id`
+),
+-- every user-level measure on report_created, from the same per-user groups
+`events:user:report_created` AS (
+  SELECT
+    `p`.`user_id` AS `id`,
+    MAX(`p`.`pu_m_1`) AS `m_1`
+  FROM `events:account:report_created:per_user` AS `p`
+  GROUP BY `p`.`user_id`
 ),
 -- one scan of feature_used for every user-level measure on it
 `events:user:feature_used` AS (
@@ -146,20 +157,22 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   SELECT
     `u`.`id` AS `id`,
     COALESCE(`j1`.`m_1`, 0) AS `f_1`,
-    `j2`.`value` AS `f_3`,
-    COALESCE(`j3`.`m_1`, []) AS `f_5`
+    `j2`.`m_1` AS `f_3`,
+    `j3`.`value` AS `f_4`,
+    COALESCE(`j4`.`m_1`, []) AS `f_6`
   FROM `universe:user` AS `u`
   LEFT JOIN `events:user:logged_in` AS `j1` ON (`j1`.`id` = `u`.`id`)
-  LEFT JOIN `trait:ct_most_frequent` AS `j2` ON (`j2`.`id` = `u`.`id`)
-  LEFT JOIN `events:user:feature_used` AS `j3` ON (`j3`.`id` = `u`.`id`)
+  LEFT JOIN `events:user:report_created` AS `j2` ON (`j2`.`id` = `u`.`id`)
+  LEFT JOIN `trait:ct_most_frequent` AS `j3` ON (`j3`.`id` = `u`.`id`)
+  LEFT JOIN `events:user:feature_used` AS `j4` ON (`j4`.`id` = `u`.`id`)
 ),
 -- every value the account-level conditions read, one row per account
 `features:account` AS (
   SELECT
     `u`.`id` AS `id`,
     `j1`.`m_1` AS `f_2`,
-    `j2`.`value` AS `f_4`,
-    COALESCE(`j3`.`m_1`, 0) AS `f_6`
+    `j2`.`value` AS `f_5`,
+    COALESCE(`j3`.`m_1`, 0) AS `f_7`
   FROM `universe:account` AS `u`
   LEFT JOIN `events:account:report_created` AS `j1` ON (`j1`.`id` = `u`.`id`)
   LEFT JOIN `trait:ct_last` AS `j2` ON (`j2`.`id` = `u`.`id`)
@@ -178,25 +191,31 @@ SELECT
 FROM `features:account` AS `f`
 UNION ALL
 SELECT
-  'ct_most_frequent' AS `definition`,
+  'ct_max_score' AS `definition`,
   `f`.`id` AS `id`,
   TO_JSON_STRING(`f`.`f_3`) AS `value`
 FROM `features:user` AS `f`
 UNION ALL
 SELECT
-  'ct_last' AS `definition`,
+  'ct_most_frequent' AS `definition`,
   `f`.`id` AS `id`,
   TO_JSON_STRING(`f`.`f_4`) AS `value`
+FROM `features:user` AS `f`
+UNION ALL
+SELECT
+  'ct_last' AS `definition`,
+  `f`.`id` AS `id`,
+  TO_JSON_STRING(`f`.`f_5`) AS `value`
 FROM `features:account` AS `f`
 UNION ALL
 SELECT
   'ct_unique_list' AS `definition`,
   `f`.`id` AS `id`,
-  TO_JSON_STRING(`f`.`f_5`) AS `value`
+  TO_JSON_STRING(`f`.`f_6`) AS `value`
 FROM `features:user` AS `f`
 UNION ALL
 SELECT
   'ct_unique_count' AS `definition`,
   `f`.`id` AS `id`,
-  TO_JSON_STRING(`f`.`f_6`) AS `value`
+  TO_JSON_STRING(`f`.`f_7`) AS `value`
 FROM `features:account` AS `f`

@@ -263,6 +263,8 @@ export interface MessageParameters {
     | { readonly rule: 'evaluation'; readonly warehouse: string; readonly detail: string };
   readonly unsupported_feature: { readonly warehouse: string; readonly what: string; readonly fix: string };
   readonly duplicate_key: { readonly trait: string; readonly key: string; readonly value: unknown };
+  /** `text`: the value's JSON text as the warehouse wrote it, cut short */
+  readonly value_not_json: { readonly trait: string; readonly key: string; readonly entity: string; readonly text: string };
   readonly missing_env: { readonly what: string; readonly key: string; readonly variable: string };
   readonly state_locked:
     | { readonly rule: 'held'; readonly schema: string; readonly holder: string; readonly until: string }

@@ -29,6 +29,7 @@ type RunCode =
   | 'warehouse_error'
   | 'unsupported_feature'
   | 'duplicate_key'
+  | 'value_not_json'
   | 'missing_env'
   | 'state_locked'
   | 'state_damaged'
@@ -95,6 +96,12 @@ export const RUN_MESSAGES: Formatters<RunCode> = {
   duplicate_key: (p) => ({
     message: `SQL trait "${p.trait}" returned ${p.key} ${JSON.stringify(p.value)} more than once with different values`,
     hint: `make the query return one row per ${p.key} (GROUP BY ${p.key})`,
+  }),
+  value_not_json: (p) => ({
+    message: `trait "${p.trait}" has a value for ${p.key} ${JSON.stringify(p.entity)} that is not JSON: ${p.text}`,
+    hint:
+      'a number that is not finite (NaN, Infinity) inside a list or an object has no JSON form, and no call can carry it; ' +
+      'return null or finite numbers there (docs/semantics.md, "Numbers that are not finite")',
   }),
   missing_env: (p) => ({
     message: `${p.what}: "${p.key}" reads the environment variable ${p.variable}, which is not set.`,

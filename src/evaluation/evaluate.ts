@@ -1,11 +1,11 @@
 // compile() needs no connection; evaluate() is compile + execute + read the rows back.
-import type { Project } from '../definitions/model.js';
+import type { Project, SourceLocation } from '../definitions/model.js';
 import { reservedColumn } from '../definitions/checks/sql-traits-check.js';
 import { duplicateKey } from '../definitions/duplicate-key.js';
 import { missingSources } from '../definitions/parse-sql.js';
 import { DiagnosticsError, failure } from '../diagnostics/diagnostic.js';
 import { buildPlan, type PlanRequest } from '../plan/build-plan.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan, PlanOutput } from '../plan/plan.js';
 import type { DefinitionResult, TraitValue } from '../reference/dataset.js';
 import { bin, col, countAll, num, select, subquery, type Query } from '../sql/ast.js';
 import { lowerPlan, sqlTraitQuery, type Body } from '../sql/lower.js';
@@ -88,9 +88,28 @@ export async function checkSqlTraitKeys(rows: (query: Query) => Promise<readonly
   }
 }
 
-export function parseValue(text: unknown): TraitValue | Record<string, TraitValue> {
+/**
+ * A trait's value from the JSON text the warehouse wrote for `entity`. Every number the compiled
+ * SQL emits is finite (src/sql/finite-values.ts), but a list or an object of a SQL or custom trait
+ * comes as the warehouse holds it, and DuckDB writes a NaN inside one as a bare NaN: that is the
+ * value_not_json error, naming the trait and the entity.
+ */
+export function parseValue(text: unknown, trait: ValueOwner, entity: string): TraitValue | Record<string, TraitValue> {
   if (text === null || text === undefined) return null;
-  return JSON.parse(String(text)) as TraitValue;
+  try {
+    return JSON.parse(String(text)) as TraitValue;
+  } catch {
+    throw notJson(trait, entity, String(text));
+  }
+}
+
+/** The trait a value belongs to; its definition's location where the caller has it. */
+export type ValueOwner = Pick<PlanOutput, 'name' | 'level'> & { readonly loc?: SourceLocation };
+
+/** The value_not_json error of `trait`'s value `text` for `entity`. */
+export function notJson(trait: ValueOwner, entity: string, text: string): DiagnosticsError {
+  const shown = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  return failure('value_not_json', { trait: trait.name, key: trait.level === 'user' ? 'user_id' : 'group_id', entity, text: shown }, trait.loc ?? null);
 }
 
 /** The plan of `options` and its members statement (definition, id, value), its SQL traits' keys checked. */
@@ -113,16 +132,19 @@ export function resultsOf(plan: Plan, rows: readonly Record<string, unknown>[]):
   const results = new Map<string, DefinitionResult>();
   const members = new Map<string, Set<string>>();
   const values = new Map<string, Map<string, TraitValue | Record<string, TraitValue>>>();
+  const traits = new Map<string, PlanOutput>();
   for (const output of plan.outputs) {
     if (output.kind === 'audience') members.set(output.name, new Set());
     else values.set(output.name, new Map());
+    if (output.kind === 'trait') traits.set(output.name, output);
   }
   for (const row of rows) {
     const name = String(row.definition);
     const id = String(row.id);
     const set = members.get(name);
+    const trait = traits.get(name);
     if (set) set.add(id);
-    else values.get(name)?.set(id, parseValue(row.value));
+    else if (trait) values.get(name)?.set(id, parseValue(row.value, trait, id));
   }
   for (const output of plan.outputs) {
     results.set(

@@ -190,7 +190,7 @@ export async function memberList(ctx: InspectContext, name: string): Promise<Mem
       const valueColumn = trait ? batch.column('value') : [];
       for (let i = 0; i < batch.rowCount; i += 1) {
         ids.push(String(idColumn[i]));
-        if (trait) values.push(parseValue(valueColumn[i]));
+        if (trait) values.push(parseValue(valueColumn[i], definition, ids[ids.length - 1]));
       }
     }
   } catch (cause) {

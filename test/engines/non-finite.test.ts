@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectNamed } from '../../dialects/registry.js';
 import { loadProject } from '../../src/definitions/load-project.js';
 import type { Project } from '../../src/definitions/model.js';
+import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
 import type { DefinitionResult, SourceDataset, SourceRow } from '../../src/reference/dataset.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
@@ -178,5 +179,44 @@ describe('NaN and the infinities in a double column read as null', () => {
     expect(sent('score_unique_list')).toEqual({ u1: [1.5, 2.5], u2: [0.5], u3: [] });
     expect(sent('score_first')).toEqual({ u2: 0.5 });
     expect(sent('top_score')).toEqual({ u2: 0.5 });
+  });
+});
+
+describe('a list or an object that holds NaN, which the compiled SQL passes on as the warehouse holds it', () => {
+  const LISTS = [
+    `- { sql_trait: score_texts, level: user, sql: "select distinct user_id, ['NaN', 'Infinity'] as score_texts from {{ source('scored') }}", ${SYNC} }`,
+    `- { sql_trait: score_lists, level: user, sql: "select user_id, list(score order by id) as score_lists from {{ source('scored') }} group by user_id", ${SYNC} }`,
+  ];
+
+  it('stops a DuckDB run at its evaluation, naming the trait and the entity, before any call is written', async () => {
+    const dir = await tempDir('non-finite-list');
+    await writeProject(dir, LISTS.join('\n'), '');
+    const failure = await runAt(dir, AS_OF).then(
+      () => null,
+      (cause: unknown) => cause,
+    );
+    expect(failure).toBeInstanceOf(DiagnosticsError);
+    const [d] = (failure as DiagnosticsError).diagnostics;
+    expect(d.code).toBe('value_not_json');
+    // u1's list and u3's both hold NaN; the first found is named
+    expect(['trait "score_lists" has a value for user_id "u1" that is not JSON: [NaN,1.5,NaN,2.5,Infinity,NaN,2.5,-Infinity]', 'trait "score_lists" has a value for user_id "u3" that is not JSON: [NaN]']).toContain(d.message);
+    expect(d.loc?.file).toMatch(/scores\.yml$/);
+    await expect(readFile(path.join(dir, 'out', 'calls.ndjson'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('is named the same way by the read commands, and a text "NaN" in a list is JSON', async () => {
+    const dir = await tempDir('non-finite-members');
+    const project = await writeProject(dir, LISTS.join('\n'), '');
+    await withDataset('duckdb', dataset(), async (connection) => {
+      const catalog = await readCatalog(connection, project);
+      const texts = await evaluate(connection, { project, catalog, asOf: AS_OF, targets: ['score_texts'] });
+      expect(answerOf(texts.get('score_texts'))).toEqual({ u1: ['NaN', 'Infinity'], u2: ['NaN', 'Infinity'], u3: ['NaN', 'Infinity'] });
+      const failure = await evaluate(connection, { project, catalog, asOf: AS_OF, targets: ['score_lists'] }).then(
+        () => null,
+        (cause: unknown) => cause,
+      );
+      expect(failure).toBeInstanceOf(DiagnosticsError);
+      expect((failure as DiagnosticsError).diagnostics.map((d) => d.code)).toEqual(['value_not_json']);
+    });
   });
 });

@@ -1,5 +1,6 @@
 // Step `evaluate`: the compiled statement runs inside the warehouse and its rows land in `staging`.
-// A SQL trait that gives one key two values stops the run here, naming the key (docs/semantics.md).
+// A SQL trait that gives one key two values stops the run here, naming the key (docs/semantics.md),
+// and so does a staged value that is not JSON, naming the trait and the entity.
 import { checkSqlTraitKeys } from '../../evaluation/evaluate.js';
 import { crashSoon } from '../crash.js';
 import { insertStaging, stagingQuery } from '../diff-sql.js';
@@ -11,6 +12,7 @@ import { coverEntities, type CoveredEntities } from '../../incremental/entity-sc
 import { WatermarkReads } from '../../incremental/arrival-sql.js';
 import { planIncremental } from '../../incremental/evaluate-incremental.js';
 import { firstSeenNarrowing, onlyCovered } from '../covered-sql.js';
+import { checkStagedValues } from '../staged-values.js';
 import type { InTransaction, RunContext, RunStep } from './run-step.js';
 
 /** An incremental run's account of itself: per definition its mode and rows read (src/incremental/incremental-stage.ts). */
@@ -65,6 +67,8 @@ export const evaluateStep: RunStep<RunContext & InTransaction & IncrementalChoic
     if (shared.length > 0) log(`${shared.length} shared parts read for the entities recomputed only: ${shared.join(', ')}`);
     const statement = stage?.statement ?? staging;
     await tx.run(insertStaging(stateRefs(schema).staging, covered === null ? statement : onlyCovered(statement, covered)));
+    // A value no call can carry stops the run here, not at delivery (staged-values.ts).
+    await checkStagedValues(tx, schema, plan, definitions, project);
     return { incrementalSummary: stage?.summary ?? null, covered };
   },
 };

@@ -232,10 +232,6 @@ export async function preview(ctx: InspectContext, name: string, sampleSize = 10
   return { name, level: definition.level, as_of: ctx.asOf, size: all.ids.length, sample, breakdown };
 }
 
-function parseJson(text: unknown): unknown {
-  return text === null || text === undefined ? null : JSON.parse(String(text));
-}
-
 export async function explain(ctx: InspectContext, name: string, id: string): Promise<ExplainOutput> {
   const definition = definitionNamed(ctx.project, name);
   if (definition.kind !== 'audience') {
@@ -248,7 +244,7 @@ export async function explain(ctx: InspectContext, name: string, id: string): Pr
   const labelled = labelConditions(audience.condition);
   const features = plan.features.filter((f) => f.level === audience.level);
   const values: Record<string, unknown> = {};
-  for (const f of features) values[f.label] = row ? parseJson(row[f.column]) : null;
+  for (const f of features) values[f.label] = row ? parseValue(row[f.column], { name: f.label, level: audience.level }, id) : null;
   const conditions = labelled.map((c) => ({ condition: c.label, value: row ? row[c.column] === true : false, depth: c.depth }));
   const stitched = await stitchedEventCounts(ctx.connection, plan, name, id, features);
   const output: ExplainOutput = {

@@ -13,6 +13,7 @@ import { loadProject } from '../../src/definitions/load-project.js';
 import type { Project } from '../../src/definitions/model.js';
 import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { evaluate, readCatalog } from '../../src/evaluation/evaluate.js';
+import { explain, memberList } from '../../src/evaluation/inspect.js';
 import type { DefinitionResult, SourceDataset, SourceRow } from '../../src/reference/dataset.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import { differences } from '../support/compare-results.js';
@@ -204,19 +205,27 @@ describe('a list or an object that holds NaN, which the compiled SQL passes on a
     await expect(readFile(path.join(dir, 'out', 'calls.ndjson'), 'utf8')).rejects.toThrow(/ENOENT/);
   });
 
-  it('is named the same way by the read commands, and a text "NaN" in a list is JSON', async () => {
+  it('is named the same way by evaluate, members and explain, and a text "NaN" in a list is JSON', async () => {
     const dir = await tempDir('non-finite-members');
-    const project = await writeProject(dir, LISTS.join('\n'), '');
+    const project = await writeProject(dir, LISTS.join('\n'), `- { audience: listed, level: user, where: [ { trait: score_lists, includes: 1.5 } ] }`);
     await withDataset('duckdb', dataset(), async (connection) => {
       const catalog = await readCatalog(connection, project);
       const texts = await evaluate(connection, { project, catalog, asOf: AS_OF, targets: ['score_texts'] });
       expect(answerOf(texts.get('score_texts'))).toEqual({ u1: ['NaN', 'Infinity'], u2: ['NaN', 'Infinity'], u3: ['NaN', 'Infinity'] });
-      const failure = await evaluate(connection, { project, catalog, asOf: AS_OF, targets: ['score_lists'] }).then(
-        () => null,
-        (cause: unknown) => cause,
-      );
-      expect(failure).toBeInstanceOf(DiagnosticsError);
-      expect((failure as DiagnosticsError).diagnostics.map((d) => d.code)).toEqual(['value_not_json']);
+      const ctx = { connection, project, catalog, asOf: AS_OF };
+      const reads: (() => Promise<unknown>)[] = [
+        () => evaluate(connection, { project, catalog, asOf: AS_OF, targets: ['score_lists'] }),
+        () => memberList(ctx, 'score_lists'),
+        () => explain(ctx, 'listed', 'u1'),
+      ];
+      for (const read of reads) {
+        const failure = await read().then(
+          () => null,
+          (cause: unknown) => cause,
+        );
+        expect(failure).toBeInstanceOf(DiagnosticsError);
+        expect((failure as DiagnosticsError).diagnostics.map((d) => d.code)).toEqual(['value_not_json']);
+      }
     });
   });
 });

@@ -25,6 +25,24 @@ const FUNCTIONS: Readonly<Record<string, string>> = {
   pg_export_snapshot: 'acts on the server', pg_import_system_collations: 'writes the catalog', txid_current: 'starts a write transaction',
   pg_current_xact_id: 'starts a write transaction', nextval: 'writes a sequence', setval: 'writes a sequence',
   pg_stat_reset: 'resets statistics', pg_stat_reset_shared: 'resets statistics', pg_stat_reset_single_table_counters: 'resets statistics',
+  // the server and the session described (found by an audit on 5 December: each passed the gate)
+  version: 'describes the server', inet_server_addr: 'describes the server', inet_server_port: 'describes the server',
+  inet_client_addr: 'describes the session', inet_client_port: 'describes the session', current_database: 'describes the server',
+  current_schema: 'describes the session', current_schemas: 'describes the session', row_security_active: 'describes the server',
+  amvalidate: 'reads the catalog', obj_description: 'reads the catalog', col_description: 'reads the catalog',
+  shobj_description: 'reads the catalog', currtid2: 'reads tables by name', setseed: 'changes the session',
+  currval: 'reads a sequence', lastval: 'reads a sequence',
+  has_any_column_privilege: 'describes privileges', has_column_privilege: 'describes privileges', has_database_privilege: 'describes privileges',
+  has_foreign_data_wrapper_privilege: 'describes privileges', has_function_privilege: 'describes privileges',
+  has_language_privilege: 'describes privileges', has_largeobject_privilege: 'describes privileges', has_parameter_privilege: 'describes privileges',
+  has_schema_privilege: 'describes privileges', has_sequence_privilege: 'describes privileges', has_server_privilege: 'describes privileges',
+  has_table_privilege: 'describes privileges', has_tablespace_privilege: 'describes privileges', has_type_privilege: 'describes privileges',
+  // storage inspection of the pageinspect, amcheck and pgstattuple extensions
+  get_raw_page: "reads the server's storage", page_header: "reads the server's storage", page_checksum: "reads the server's storage",
+  heap_page_items: "reads the server's storage", heap_page_item_attrs: "reads the server's storage", tuple_data_split: "reads the server's storage",
+  heap_tuple_infomask_flags: "reads the server's storage", fsm_page_contents: "reads the server's storage", verify_heapam: "reads the server's storage",
+  hash_page_items: "reads the server's storage", hash_page_stats: "reads the server's storage", hash_page_type: "reads the server's storage",
+  hash_metapage_info: "reads the server's storage", hash_bitmap_info: "reads the server's storage", pgrowlocks: "reads other sessions' locks",
   // SQL in a string, which no parser sees
   query_to_xml: 'runs SQL given as a string', query_to_xml_and_xmlschema: 'runs SQL given as a string',
   query_to_xmlschema: 'runs SQL given as a string', cursor_to_xml: 'runs SQL given as a string', cursor_to_xmlschema: 'runs SQL given as a string',
@@ -35,12 +53,26 @@ const FUNCTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Families named by prefix: large objects, dblink, advisory locks, replication, the stats reset,
+ * Families named by prefix: index maintenance and inspection, transaction ids, catalog lookups by
+ * name, large objects, dblink, advisory locks, replication, the stats reset,
  * and last every other pg_* function, which describes or acts on the server (pg_hba_file_rules,
  * pg_config, pg_stat_get_activity's other sessions' queries...): the list above names the reason
  * where it is known, and a new release's pg_* functions are refused before anyone lists them.
  */
 const PREFIXES: readonly (readonly [string, string])[] = [
+  // Index maintenance writes even inside the READ ONLY transaction (brin_summarize_new_values,
+  // brin_summarize_range, brin_desummarize_range, gin_clean_pending_list); the rest of each family
+  // inspects index pages (pageinspect, amcheck).
+  ['brin_', 'maintains or inspects an index'],
+  ['gin_', 'maintains or inspects an index'],
+  ['gist_page', 'inspects an index'],
+  ['bt_', 'inspects an index'],
+  ['pgstat', "reads the server's storage"],
+  ['txid_', 'reads or starts transactions'],
+  ['binary_upgrade_', 'acts on the server'],
+  ['plpgsql_', 'acts on the catalog'],
+  ['to_reg', 'reads the catalog'],
+  ['postgres_fdw', 'reaches the network'],
   ['lo_', 'reads or writes large objects'],
   ['dblink', 'reaches the network'],
   ['pg_advisory', 'takes server locks'],

@@ -89,6 +89,21 @@ export class PostgresPrinter extends SqlPrinter {
     return `ANALYZE ${this.visitTableName(table.schema, table.name, table.scratch)}`;
   }
 
+  // LOWER follows the collation of its input. An ICU collation (and PG 18's builtin
+  // pg_unicode_fast) applies Unicode's full, context-sensitive mapping, a Turkish or Lithuanian
+  // locale (ICU or libc) that language's rules; quorum lower-cases by the simple mapping. They differ
+  // only on the capitals of LOWER_FIRST (SpecialCasing.txt: the final sigma, İ, and I, J, Į, Ì, Í,
+  // Ĩ in tr / az / lt), so those are mapped to their simple lowercase first, which every collation
+  // leaves as it is: under an ICU database "ΟΔΟΣ" was "οδος" and "İ" "i̇" (found by an audit on 5
+  // December). TRANSLATE maps character by character, whatever the collation, on every version.
+  // A collation of simple mappings is no portable alternative: pg_c_utf8 exists from PG 17,
+  // "C.utf8" only where the server's C library had it at initdb.
+  // https://www.postgresql.org/docs/current/functions-string.html ; https://www.unicode.org/Public/UCD/latest/ucd/SpecialCasing.txt
+  override visitLowerCase(expr: Expr): string {
+    const [from, to] = LOWER_FIRST;
+    return `LOWER(TRANSLATE(${this.visitExpr(expr)}, ${this.visitStringLiteral(from)}, ${this.visitStringLiteral(to)}))`;
+  }
+
   // The same "C" collation for values quorum sorts or takes the min / max of (unique_list, ties).
   override visitCodePointOrder(expr: Expr): string {
     return `(${this.visitExpr(expr)} COLLATE "C")`;
@@ -137,6 +152,9 @@ export class PostgresPrinter extends SqlPrinter {
     return `JSON_BUILD_OBJECT(${entries.map((en) => `${this.visitStringLiteral(en.key)}, ${this.visitExpr(en.value)}`).join(', ')})`;
   }
 }
+
+/** The capitals whose lowercase some collation maps otherwise than Unicode's simple mapping, and that mapping. */
+const LOWER_FIRST = ['\u03A3\u0130IJ\u012E\u00CC\u00CD\u0128', '\u03C3iij\u012F\u00EC\u00ED\u0129'] as const;
 
 function isStringLiteral(e: Expr): boolean {
   if (e.kind === 'literal') return e.literal.type === 'string';

@@ -327,7 +327,7 @@ export class SqlPrinter {
       case 'cast':
         return this.visitCast(e.expr, e.type, e.from);
       case 'lower':
-        return `LOWER(${this.visitExpr(e.expr)})`;
+        return this.visitLowerCase(e.expr);
       case 'code_point_order':
         return this.visitCodePointOrder(e.expr);
       case 'string_match':
@@ -393,6 +393,11 @@ export class SqlPrinter {
   /** Timestamps are zone-less UTC (see visitTimestampLiteral): the date of one is its UTC day. */
   visitDayStart(expr: Expr): string {
     return `CAST(CAST(${this.visitExpr(expr)} AS DATE) AS ${this.typeName('timestamp')})`;
+  }
+
+  /** Unicode simple lowercase (docs/semantics.md, `ignore_case`): a warehouse's LOWER where it maps so. */
+  visitLowerCase(expr: Expr): string {
+    return `LOWER(${this.visitExpr(expr)})`;
   }
 
   /** Warehouses whose default string order is binary (UTF-8 bytes = code points) need nothing. */

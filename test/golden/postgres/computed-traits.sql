@@ -61,7 +61,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
 "events:user:logged_in" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE COALESCE((LOWER("e"."method") = LOWER('sso')), FALSE)) AS "m_1"
+    COUNT(*) FILTER (WHERE COALESCE((LOWER(TRANSLATE("e"."method", 'ΣİIJĮÌÍĨ', 'σiijįìíĩ')) = LOWER(TRANSLATE('sso', 'ΣİIJĮÌÍĨ', 'σiijįìíĩ'))), FALSE)) AS "m_1"
   FROM "app"."logged_in" AS "e"
   WHERE (((("e"."timestamp" <= TIMESTAMP '2024-06-01 12:00:00.000000') AND ("e"."user_id" IS NOT NULL)) AND ("e"."event_text" = 'Logged In')) AND ("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000'))
   GROUP BY "e"."user_id"

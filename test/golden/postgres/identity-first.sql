@@ -136,7 +136,7 @@ WITH
 "events:user:logged_in" AS (
   SELECT
     "e"."user_id" AS "id",
-    COUNT(*) FILTER (WHERE (("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000') AND COALESCE((LOWER("e"."method") = LOWER('sso')), FALSE))) AS "m_1",
+    COUNT(*) FILTER (WHERE (("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000') AND COALESCE((LOWER(TRANSLATE("e"."method", 'ΣİIJĮÌÍĨ', 'σiijįìíĩ')) = LOWER(TRANSLATE('sso', 'ΣİIJĮÌÍĨ', 'σiijįìíĩ'))), FALSE))) AS "m_1",
     COUNT(*) FILTER (WHERE ("e"."timestamp" > TIMESTAMP '2024-05-02 12:00:00.000000')) AS "m_2",
     COUNT(*) AS "m_3"
   FROM (

@@ -74,7 +74,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE (LOWER("f"."f_1") = LOWER('admin'))
+  WHERE (LOWER(TRANSLATE("f"."f_1", 'ΣİIJĮÌÍĨ', 'σiijįìíĩ')) = LOWER(TRANSLATE('admin', 'ΣİIJĮÌÍĨ', 'σiijįìíĩ')))
 ),
 -- audience: a_lt_string (generated.yml)
 "audience:a_lt_string" AS (
@@ -109,7 +109,7 @@ where context_group_id is not null and user_id is not null and timestamp <= TIME
   SELECT
     "f"."id" AS "id"
   FROM "features:user" AS "f"
-  WHERE (RIGHT(LOWER("f"."f_2"), LENGTH(LOWER('ÏVE'))) = LOWER('ÏVE'))
+  WHERE (RIGHT(LOWER(TRANSLATE("f"."f_2", 'ΣİIJĮÌÍĨ', 'σiijįìíĩ')), LENGTH(LOWER(TRANSLATE('ÏVE', 'ΣİIJĮÌÍĨ', 'σiijįìíĩ')))) = LOWER(TRANSLATE('ÏVE', 'ΣİIJĮÌÍĨ', 'σiijįìíĩ')))
 ),
 -- audience: a_includes (generated.yml)
 "audience:a_includes" AS (

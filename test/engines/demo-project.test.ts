@@ -13,36 +13,12 @@ import { copyDemoProject } from '../support/demo-project.js';
 import type { Project } from '../../src/definitions/model.js';
 import { compileSql, evaluate } from '../../src/evaluation/evaluate.js';
 import { openProject, openSession, type Session } from '../../src/evaluation/session.js';
-import type { SourceDataset, SourceRow, SourceTable } from '../../src/reference/dataset.js';
 import { evaluateReference } from '../../src/reference/evaluate.js';
 import { differences } from '../support/compare-results.js';
 import { runSqlTraits } from '../support/load-duckdb.js';
+import { readSourceDataset } from '../support/source-dataset.js';
 
 const GOLDEN_DIR = path.join(import.meta.dirname, '..', 'golden', 'demo-duckdb');
-
-/** Reads the source schema back into memory, in the reference evaluator's shape. */
-async function readDataset(session: Session): Promise<SourceDataset> {
-  const tables: Record<string, SourceTable> = {};
-  for (const [name, table] of session.catalog.tables) {
-    const rows = await session.connection.query(`select * from "app"."${name}"`);
-    const columns = Object.fromEntries(table.columns);
-    tables[name] = {
-      columns,
-      rows: rows.map((row) => {
-        const out: Record<string, SourceRow[string]> = {};
-        for (const [column, type] of table.columns) {
-          const value = row[column] as SourceRow[string];
-          if (value === null || value === undefined) out[column] = null;
-          else if (type === 'timestamp') out[column] = `${String(value).replace(' ', 'T')}Z`;
-          else if (type === 'integer' || type === 'number') out[column] = Number(value);
-          else out[column] = value;
-        }
-        return out;
-      }),
-    };
-  }
-  return { tables };
-}
 
 describe('the demo project', () => {
   let dir: string;
@@ -63,7 +39,7 @@ describe('the demo project', () => {
     const { project, catalog, connection } = session;
     const targets = project.definitions.map((d) => d.name);
     const actual = await evaluate(connection, { project, catalog, asOf: DEMO_AS_OF, targets });
-    const dataset = await readDataset(session);
+    const dataset = await readSourceDataset(connection, catalog, 'app');
     const sqlTraits = await runSqlTraits((connection as DuckDbConnection).connection, project, DEMO_AS_OF);
     const expected = evaluateReference(project, dataset, DEMO_AS_OF, { sqlTraitRows: sqlTraits.rows, sqlTraitColumnTypes: sqlTraits.types });
     expect(differences(expected, actual)).toEqual([]);

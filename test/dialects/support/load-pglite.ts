@@ -42,21 +42,27 @@ export async function createTablesPg(db: PGlite | PostgresSession, schema: strin
   }
 }
 
-/** Appends rows to a table made by createTablesPg, as one multi-row INSERT with every value a bound parameter. */
+/** Postgres numbers a statement's bound parameters with 16 bits. */
+const MAX_PARAMETERS = 65_535;
+
+/** Appends rows to a table made by createTablesPg, as multi-row INSERTs with every value a bound parameter. */
 export async function insertRowsPg(db: PGlite | PostgresSession, schema: string, name: string, types: SourceTable['columns'], rows: SourceTable['rows']): Promise<void> {
   const columns = Object.entries(types);
   const target = `${printer.visitTableName(schema, name)} (${columns.map(([c]) => printer.quoteIdentifier(c)).join(', ')})`;
-  const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const slots = columns.map(([c, type]) => {
-      const v = row[c];
-      if (v === null || v === undefined) params.push(null);
-      else if (type === 'timestamp') params.push(new Date(parseInstant(String(v))).toISOString().replace('T', ' ').replace('Z', ''));
-      else if (type === 'list') params.push(typeof v === 'string' ? JSON.parse(v) : v);
-      else params.push(v);
-      return `$${params.length}`;
+  const perStatement = Math.floor(MAX_PARAMETERS / columns.length);
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const params: unknown[] = [];
+    const tuples = rows.slice(start, start + perStatement).map((row) => {
+      const slots = columns.map(([c, type]) => {
+        const v = row[c];
+        if (v === null || v === undefined) params.push(null);
+        else if (type === 'timestamp') params.push(new Date(parseInstant(String(v))).toISOString().replace('T', ' ').replace('Z', ''));
+        else if (type === 'list') params.push(typeof v === 'string' ? JSON.parse(v) : v);
+        else params.push(v);
+        return `$${params.length}`;
+      });
+      return `(${slots.join(', ')})`;
     });
-    return `(${slots.join(', ')})`;
-  });
-  if (tuples.length > 0) await db.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, params);
+    await db.query(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, params);
+  }
 }

@@ -59,6 +59,8 @@ export type Expr =
   /** Aggregate: the value of the group's first row in `orderBy` order, nulls last (see FirstPerGroup). */
   | { readonly kind: 'first_value_by'; readonly value: Expr; readonly orderBy: readonly RankKey[] }
   | { readonly kind: 'row_number'; readonly partitionBy: readonly Expr[]; readonly orderBy: readonly OrderItem[] }
+  /** SUM(arg) over the whole of the row's partition, on every row of it: a total kept beside rows that a filter then drops. */
+  | { readonly kind: 'window_sum'; readonly arg: Expr; readonly partitionBy: readonly Expr[] }
   | { readonly kind: 'to_json_text'; readonly expr: Expr }
   /** An instant as ISO-8601 text in UTC to the millisecond, `2024-06-01T09:30:00.000Z` (JavaScript's toISOString). */
   | { readonly kind: 'instant_text'; readonly expr: Expr }
@@ -264,6 +266,7 @@ export const COUNT: Expr = countAll();
 export const latestNonNull = (value: Expr, orderBy: readonly OrderItem[]): Expr => ({ kind: 'latest_non_null', value, orderBy });
 export const firstValueBy = (value: Expr, orderBy: readonly RankKey[]): Expr => ({ kind: 'first_value_by', value, orderBy });
 export const rowNumber = (partitionBy: readonly Expr[], orderBy: readonly OrderItem[]): Expr => ({ kind: 'row_number', partitionBy, orderBy });
+export const windowSum = (arg: Expr, partitionBy: readonly Expr[]): Expr => ({ kind: 'window_sum', arg, partitionBy });
 export const toJsonText = (expr: Expr): Expr => ({ kind: 'to_json_text', expr });
 export const instantText = (expr: Expr): Expr => ({ kind: 'instant_text', expr });
 export const jsonObject = (entries: readonly { readonly key: string; readonly value: Expr }[]): Expr => ({ kind: 'json_object', entries });

@@ -344,6 +344,8 @@ export class SqlPrinter {
         return this.visitFirstValueBy(e.value, e.orderBy);
       case 'row_number':
         return this.visitRowNumber(e.partitionBy, e.orderBy);
+      case 'window_sum':
+        return `${this.aggregateCall('sum', this.visitExpr(e.arg))} OVER (${this.partitionClause(e.partitionBy)})`;
       case 'to_json_text':
         return this.visitToJsonText(e.expr);
       case 'instant_text':
@@ -477,8 +479,13 @@ export class SqlPrinter {
   }
 
   visitRowNumber(partitionBy: readonly Expr[], orderBy: readonly OrderItem[]): string {
-    const partition = partitionBy.length === 0 ? '' : `PARTITION BY ${partitionBy.map((e) => this.visitExpr(e)).join(', ')} `;
-    return `ROW_NUMBER() OVER (${partition}ORDER BY ${this.visitOrder(orderBy)})`;
+    const partition = this.partitionClause(partitionBy);
+    return `ROW_NUMBER() OVER (${partition === '' ? '' : `${partition} `}ORDER BY ${this.visitOrder(orderBy)})`;
+  }
+
+  /** A window's `PARTITION BY a, b`, or nothing for one window over every row. */
+  partitionClause(partitionBy: readonly Expr[]): string {
+    return partitionBy.length === 0 ? '' : `PARTITION BY ${partitionBy.map((e) => this.visitExpr(e)).join(', ')}`;
   }
 
   visitToJsonText(expr: Expr): string {

@@ -1,12 +1,12 @@
 // A run's diff, computed once (SPEC §6): every entered, exited and changed entity, and every user
 // who entered or left an account audience's account, written to the `changes` table by one
 // statement that joins staging to the snapshots by key (the joins of transition-sql.ts give the
-// same rows; a dry run and the counts' test use them). The counts, the outbox inserts (one per
-// destination, call type and transition) and the snapshot writes then read this small table
-// instead of joining staging to the snapshots again each: at SF 1, twelve outbox inserts of a run
-// that changed 3,000 of 200,000 rows took 150-300 ms each, almost all of it the join.
+// same rows; the counts' tests use them). The counts, the outbox inserts (one per destination, call
+// type and transition) and the snapshot writes then read this small table instead of joining
+// staging to the snapshots again each: at SF 1, twelve outbox inserts of a run that changed 3,000
+// of 200,000 rows took 150-300 ms each, almost all of it the join.
 //
-// A dry run writes nothing, so it keeps the joins (diff-sql.ts's joinedTransitions).
+// A dry run writes nothing: it joins by key too, inside its one read-only statement (dry-run-sql.ts).
 import { and, bin, caseWhen, coalesce, col, COUNT, insertInto, isNull, join, or, select, str, subquery, union, type Expr, type Query, type Select, type Statement, type TableRef } from '../sql/ast.js';
 import { nullOf, type SyncDefinition } from './sync-definition.js';
 import { ofDefinition, valuesDiffer, type DefinitionCounts, type TransitionRows, type TransitionSource, type Which } from './transition-sql.js';

@@ -2,9 +2,8 @@
 // so it writes nothing: no state created or upgraded, no lock, no outbox. It still refuses a
 // damaged state, and it says what a real run would block and what waits in the outbox.
 import type { Plan } from '../plan/plan.js';
-import type { Query } from '../sql/ast.js';
 import { readRows, type WarehouseConnection } from '../warehouse/connection.js';
-import { countsQuery, dryRunQuery, dryRunRefs, readCounts, sampleQuery, stagingQuery, type RunStamp, type SyncDefinition } from './diff-sql.js';
+import { dryRunDiffQuery, dryRunQuery, dryRunRefs, readDryRunDiff, stagingQuery, type RunStamp, type SyncDefinition } from './diff-sql.js';
 import { definitionSummary, guardrailBreaches } from './guardrail.js';
 import { countPendingCalls } from './outbox-reader.js';
 import type { DefinitionSummary, RunOutput, RunRequest } from './run-types.js';
@@ -12,8 +11,6 @@ import { modeFields, runModes } from './run-modes.js';
 import { checkConsistency } from './state-check.js';
 import { inspectShape, stateDamaged } from './state-format.js';
 import { generationsExist, StateWriter, stateTablesExist } from './state-sql.js';
-
-type Sample = NonNullable<DefinitionSummary['sample']>;
 
 export async function dryRun(request: RunRequest, plan: Plan, definitions: readonly SyncDefinition[], stamp: RunStamp): Promise<RunOutput> {
   const { connection, project } = request;
@@ -24,20 +21,13 @@ export async function dryRun(request: RunRequest, plan: Plan, definitions: reado
   const staging = stagingQuery(plan, definitions);
   const refs = dryRunRefs(schema, exists);
   const printer = connection.dialect.printer;
-  const read = async (body: Query) => readRows(connection, printer.print(dryRunQuery(staging, exists, body)));
+  const sampleSize = request.sampleSize ?? 10;
   // The stages of a real run, so that the log says where the time went: the evaluation is
-  // stage.execute in both, though here the diff's counts come out of the same statement.
+  // stage.execute in both, though here the diff's counts and sample come out of the same statement.
   request.onStage?.('execute', 'dry run: evaluated and diffed in one read-only statement');
-  const counts = readCounts(await read(countsQuery(refs, definitions)), definitions);
-  request.onStage?.('diff', 'dry run: a sample of the changes, evaluated again in a second read-only statement; the outbox counted');
-  const samples = new Map<string, Sample>(definitions.map((d) => [d.name, { entered: [], exited: [], changed: [] }]));
-  if (definitions.length > 0) {
-    for (const row of await read(sampleQuery(refs, definitions, request.sampleSize ?? 10))) {
-      const entry = samples.get(String(row.definition));
-      const transition = String(row.transition) as keyof Sample;
-      entry?.[transition].push(String(row.entity_id));
-    }
-  }
+  const rows = definitions.length === 0 ? [] : await readRows(connection, printer.print(dryRunQuery(staging, exists, dryRunDiffQuery(refs, definitions, sampleSize))));
+  const { counts, samples } = readDryRunDiff(rows, definitions, sampleSize);
+  request.onStage?.('diff', 'dry run: the guardrail checked and the outbox counted; nothing written');
   const breaches = guardrailBreaches(project, definitions, counts, request.allowMassExit ?? false);
   const summaries: DefinitionSummary[] = definitions.map((d) => {
     const breach = breaches.get(d.name) ?? null;

@@ -1,6 +1,7 @@
 // The transitions of a run (SPEC §6): rows of staging (s) against the previous snapshot (p), as
-// FROM / JOIN / WHERE parts that the change set (change-set-sql.ts), the counts and a dry run's
-// samples select from, and the per-definition counts built from them.
+// FROM / JOIN / WHERE parts that the outbox inserts and `quorum test`'s diff (diff-entities.ts)
+// select from, and the per-definition counts built from them, which the change set's counts
+// (change-set-sql.ts) and the dry run's (dry-run-sql.ts) are tested against.
 import { and, bin, coalesce, col, COUNT, isNull, join, select, str, union, type Expr, type FromItem, type Join, type Query, type Select } from '../sql/ast.js';
 import { from, inList, type StateRefs } from './state-sql.js';
 import type { SyncDefinition } from './sync-definition.js';

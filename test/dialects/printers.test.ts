@@ -16,9 +16,11 @@ import { DiagnosticsError } from '../../src/diagnostics/diagnostic.js';
 import { cast, col, dayStart, select, table } from '../../src/sql/ast.js';
 import { sourceText } from '../../src/sql/source-text.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { compileSql } from '../../src/evaluation/evaluate.js';
+import { compileSql, planFor } from '../../src/evaluation/evaluate.js';
 import { STATE_TABLES, stateDdl } from '../../src/sync/state-tables.js';
 import { changeSetInsert } from '../../src/sync/change-set-sql.js';
+import { DRY_RUN_CTES, dryRunDiffQuery, dryRunQuery, dryRunRefs, stagingQuery } from '../../src/sync/diff-sql.js';
+import { syncDefinitions } from '../../src/sync/run-definitions.js';
 import { outboxInserts } from '../../src/sync/outbox-sql.js';
 import { alterDdl } from '../../src/sync/state-format.js';
 import { stateRefs, stateTable } from '../../src/sync/state-sql.js';
@@ -367,6 +369,23 @@ describe('FULL OUTER JOIN (the change set by key) on every dialect', () => {
       expect(sql.split('FULL OUTER JOIN').length - 1).toBe(2);
       if (name !== 'duckdb') expect(() => parseIn(name, sql), sql).not.toThrow();
     });
+  }
+});
+
+describe("the dry run's one statement on every dialect", () => {
+  const project = coverageProject();
+  const plan = planFor({ project, catalog: CATALOG, asOf: COVERAGE_AS_OF, targets: COVERAGE_DEFINITIONS.map((d) => d.name) });
+  const definitions = syncDefinitions(project, plan);
+  for (const name of NAMES) {
+    for (const exists of [false, true]) {
+      it(`${name}, ${exists ? 'after a run' : 'before the first run'}: reads each CTE of the diff once (BigQuery evaluates a CTE again at each reference), and parses`, () => {
+        const printer = DIALECTS[name].printer;
+        const sql = printer.print(dryRunQuery(stagingQuery(plan, definitions), exists, dryRunDiffQuery(dryRunRefs('quorum', exists), definitions, 10)));
+        const ctes = exists ? [DRY_RUN_CTES.staging] : Object.values(DRY_RUN_CTES);
+        for (const cte of ctes) expect(sql.split(printer.quoteIdentifier(cte)).length - 1, cte).toBe(2);
+        if (name !== 'duckdb') expect(() => parseIn(name, sql)).not.toThrow();
+      });
+    }
   }
 });
 

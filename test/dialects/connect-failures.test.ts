@@ -230,9 +230,11 @@ describe('the CLI on an unreachable warehouse (child process, real streams)', ()
       expect(out.code, out.stderr).toBe(1);
       expect(out.stderr).toContain('error[warehouse_unreachable]');
       expect(out.stderr).toMatch(/DNS lookup failed|connection refused|authentication failed|timed out/);
-      const json = JSON.parse(out.stdout) as { error: Record<string, unknown> };
-      expect(Object.keys(json)).toEqual(['error']);
+      const json = JSON.parse(out.stdout) as { error: Record<string, unknown>; diagnostics: Record<string, unknown>[] };
+      // SPEC §8's error object, and every problem beside it (here the one)
+      expect(Object.keys(json)).toEqual(['error', 'diagnostics']);
       expect(Object.keys(json.error)).toEqual(['code', 'message', 'hint', 'file', 'line']);
+      expect(json.diagnostics.map((d) => d.code)).toEqual(['warehouse_unreachable']);
       expect(json.error.code).toBe('warehouse_unreachable');
       expect(json.error.file).toBe('quorum.yml');
       for (const stream of [out.stdout, out.stderr]) {

@@ -5,8 +5,8 @@
 // one: a link to nothing, a loop of links or a link out of the project is an error naming it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Composer, Lexer, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
-import type { CST, Document, LineCounter, Node } from 'yaml';
+import { CST, Composer, Lexer, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { SourceLocation } from './model.js';
 import { diagnostic, type Diagnostic, type MessageParameters } from '../diagnostics/diagnostic.js';
 import { misplacedPath, misplacedWords } from '../files/inside-project.js';
@@ -24,6 +24,27 @@ export const MAX_TEST_FILE_BYTES = 20 * MB;
  */
 export const MAX_DEFINITION_KEYS = 1_000;
 export const MAX_TEST_FILE_KEYS = 100_000;
+/**
+ * Tokens of one file: each scalar (key or value), alias, anchor, tag, indicator (`-`, `?`, `:`,
+ * `,`, brackets), comment, run of spaces and line break. The `yaml` package keeps an object per
+ * token in its CST, and more per value once composed: unbounded, a list of 100,000 ids (500,000
+ * tokens, 1.6 MB) took 200 MB and 2 s of CPU to validate, 1 MB of blank lines 620 MB and 6 s. A
+ * file at these limits took at most 85 MB and 1.3 s of CPU above a clean `validate` (at a load of
+ * 5 to 9 on 2 cores). A definition's `in:` list of 10,000 ids is 30,000–50,000 tokens; a test
+ * file of 3,000 events of 10 fields, or one expecting the values of 30,000 entities, about 180,000.
+ */
+export const MAX_DEFINITION_TOKENS = 100_000;
+export const MAX_TEST_FILE_TOKENS = 200_000;
+
+/** What one kind of file may hold, besides its size. */
+export interface YamlLimits {
+  /** Entries of one mapping. */
+  readonly keys: number;
+  readonly tokens: number;
+}
+
+export const DEFINITION_LIMITS: YamlLimits = { keys: MAX_DEFINITION_KEYS, tokens: MAX_DEFINITION_TOKENS };
+export const TEST_FILE_LIMITS: YamlLimits = { keys: MAX_TEST_FILE_KEYS, tokens: MAX_TEST_FILE_TOKENS };
 
 type FileKind = MessageParameters['file_too_large']['kind'];
 
@@ -152,6 +173,33 @@ export function nulProblem(file: string, text: string): TextProblem | null {
   const nul = text.indexOf('\0');
   if (nul < 0) return null;
   return { offset: nul, diagnostic: diagnostic('nul_character', { file, escaped: false }, null) };
+}
+
+/**
+ * The token past `max`, found by the lexer alone before any parse: the lexer keeps nothing of what
+ * it has read, so a file far over the limit is refused in the memory of its text. Counted in
+ * parseBounded's pass instead, the refusal would come after the parser had kept its CST of
+ * `max` tokens, most of what reading the whole file at the limit costs.
+ */
+export function tokensProblem(file: string, text: string, max: number): TextProblem | null {
+  let tokens = 0;
+  // As the CST parser counts offsets: the lexer's control marks (document mode, the start of a
+  // scalar, the end of a broken flow collection) are not source text; the scalar after a mark is.
+  let offset = 0;
+  let atScalar = false;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (atScalar) {
+      atScalar = false;
+    } else {
+      const type = CST.tokenType(lexeme);
+      if (type === 'scalar') atScalar = true;
+      if (type === 'scalar' || type === 'doc-mode' || type === 'flow-error-end') continue;
+    }
+    tokens++;
+    if (tokens > max) return { offset, diagnostic: diagnostic('too_many_tokens', { file, max }, null) };
+    offset += lexeme.length;
+  }
+  return null;
 }
 
 function nestingProblem(file: string, offset: number): TextProblem {

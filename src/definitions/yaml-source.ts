@@ -6,7 +6,7 @@ import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } f
 import type { Document, Node, Pair, YAMLMap, YAMLSeq } from 'yaml';
 import { diagnostic, type Diagnostic, type DiagnosticCode, type MessageParameters } from '../diagnostics/diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
-import { MAX_ALIAS_NODES, MAX_DEFINITION_KEYS, checkNodes, nulProblem, parseBounded } from './yaml-bounds.js';
+import { DEFINITION_LIMITS, MAX_ALIAS_NODES, checkNodes, nulProblem, parseBounded, tokensProblem, type YamlLimits } from './yaml-bounds.js';
 import type { SourceLocation } from './model.js';
 
 export type YamlNode = Node;
@@ -31,22 +31,23 @@ export class YamlFile {
   /** Set when a bound of SPEC §8 refused the file; nothing else of it is read. */
   private refused = false;
 
-  /** `maxKeys`: the most entries a mapping may have (MAX_TEST_FILE_KEYS for a test file). */
+  /** `limits`: TEST_FILE_LIMITS for a test file. */
   constructor(
     readonly file: string,
     readonly text: string,
-    maxKeys = MAX_DEFINITION_KEYS,
+    limits: YamlLimits = DEFINITION_LIMITS,
   ) {
-    const nul = nulProblem(file, text);
-    const parsed = nul === null ? parseBounded(text, this.lineCounter, file, maxKeys) : null;
+    const unread = nulProblem(file, text) ?? tokensProblem(file, text, limits.tokens);
+    const parsed = unread === null ? parseBounded(text, this.lineCounter, file, limits.keys) : null;
     if (parsed === null || parsed.document === null) {
-      const problem = nul ?? parsed!.refused!;
+      const problem = unread ?? parsed!.refused!;
       this.refused = true;
       this.document = parseDocument('');
-      // Without a parse, the line starts come from the text (the parser found them up to the stop).
+      // Without a parse, the line starts come from the text (the parser found them up to the stop),
+      // and only up to the problem, the one place reported: a million blank lines held 20 MB of them.
       if (parsed === null) {
         this.lineCounter.addNewLine(0);
-        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
+        for (let i = text.indexOf('\n'); i >= 0 && i < problem.offset; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
       }
       this.report(problem.diagnostic, this.locAt(problem.offset));
       this.aliasTargets = new Map();

@@ -82,6 +82,7 @@ export interface MessageParameters {
   readonly nesting_too_deep: { readonly file: string; readonly max: number };
   readonly alias_limit: { readonly file: string; readonly max: number };
   readonly too_many_keys: { readonly file: string; readonly max: number; readonly mappingLine: number };
+  readonly too_many_tokens: { readonly file: string; readonly max: number };
   readonly unknown_key:
     | {
         readonly form: 'unknown';

@@ -98,6 +98,7 @@ type InputCode =
   | 'nesting_too_deep'
   | 'alias_limit'
   | 'too_many_keys'
+  | 'too_many_tokens'
   | 'unknown_key'
   | 'missing_key'
   | 'wrong_type'
@@ -165,6 +166,10 @@ export const INPUT_MESSAGES: Formatters<InputCode> = {
   too_many_keys: (p) => ({
     message: `${p.file} has a mapping (from line ${p.mappingLine}) with more than ${p.max.toLocaleString('en-US')} keys.`,
     hint: "no definition needs that many; split a test's expected values over several cases or files (quorum bounds mappings so that a hostile file cannot make parsing slow)",
+  }),
+  too_many_tokens: (p) => ({
+    message: `${p.file} has more than ${p.max.toLocaleString('en-US')} YAML tokens (values, keys, indicators such as "-" and ":", comments and line breaks).`,
+    hint: "split it into smaller files: a test file's cases over several files (repeat: makes many rows from one), a definition's long lists over several definitions; quorum bounds tokens so that a hostile file cannot exhaust memory",
   }),
   unknown_key: (p) => {
     if (p.form === 'rule') return shape(p);

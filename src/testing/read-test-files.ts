@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../definitions/model.js';
-import { MAX_TEST_FILE_BYTES, MAX_TEST_FILE_KEYS, readYamlText } from '../definitions/yaml-bounds.js';
+import { MAX_TEST_FILE_BYTES, TEST_FILE_LIMITS, readYamlText } from '../definitions/yaml-bounds.js';
 import { YamlFile } from '../definitions/yaml-source.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { parseTestFile, testFileContext } from './parse-test-file.js';
@@ -43,7 +43,7 @@ export async function readTestFiles(root: string, project: Project, shape: Proje
     const { text, diagnostic: problem } = await readYamlText(root, file, MAX_TEST_FILE_BYTES, 'test file');
     if (problem) diagnostics.push(problem);
     if (text === null) continue;
-    const y = new YamlFile(file, text, MAX_TEST_FILE_KEYS);
+    const y = new YamlFile(file, text, TEST_FILE_LIMITS);
     if (y.ok) cases.push(...parseTestFile(y, context));
     diagnostics.push(...y.diagnostics);
   }

@@ -1,12 +1,13 @@
-// SPEC §8 "Hostile input is bounded", for the keys of a mapping: a mapping has at most
-// MAX_DEFINITION_KEYS entries in quorum.yml and definitions (MAX_TEST_FILE_KEYS in a test file),
-// and duplicate keys are found in time linear in the keys. The `yaml` package's own check
+// SPEC §8 "Hostile input is bounded", for the keys of a mapping and the tokens of a file: a
+// mapping has at most MAX_DEFINITION_KEYS entries in quorum.yml and definitions (MAX_TEST_FILE_KEYS
+// in a test file), a file at most MAX_DEFINITION_TOKENS tokens (MAX_TEST_FILE_TOKENS), and
+// duplicate keys are found in time linear in the keys. The `yaml` package's own check
 // compared each key with every earlier one: an audit on 5 December saw `validate` take 18 s on
 // 20,000 keys and `quorum test` 70 s on a test file expecting 20,000 ids. Nothing here is timed:
 // the work is counted as reads of scalar values, which is what comparing two keys does.
 import { LineCounter, Scalar, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { MAX_DEFINITION_KEYS, MAX_TEST_FILE_KEYS, parseBounded } from '../../src/definitions/yaml-bounds.js';
+import { MAX_DEFINITION_KEYS, MAX_DEFINITION_TOKENS, MAX_TEST_FILE_KEYS, MAX_TEST_FILE_TOKENS, TEST_FILE_LIMITS, parseBounded } from '../../src/definitions/yaml-bounds.js';
 import { YamlFile } from '../../src/definitions/yaml-source.js';
 
 interface Counted<T> {
@@ -49,9 +50,10 @@ const testFile = (n: number): string => `test: many\nas_of: 2024-06-01\nexpect:\
 const codes = (y: YamlFile): string[] => y.diagnostics.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}`);
 
 describe('the keys of one mapping are bounded', () => {
-  it('a definition with 60,000 keys (709 KB) is refused at its 1,001st key, before the composer makes a node', () => {
-    const text = definition(60_000);
-    expect(text.length).toBeGreaterThan(700_000);
+  // The audit's 60,000 keys (709 KB) are refused for their tokens now; 15,000 are under that limit.
+  it('a definition with 15,000 keys (169 KB) is refused at its 1,001st key, before the composer makes a node', () => {
+    const text = definition(15_000);
+    expect(text.length).toBeGreaterThan(160_000);
     const { result: y, made } = counted(() => new YamlFile('audiences/k.yml', text));
     expect(codes(y)).toEqual([`too_many_keys ${6 + MAX_DEFINITION_KEYS}:3`]);
     expect(y.diagnostics[0].message).toBe('audiences/k.yml has a mapping (from line 6) with more than 1,000 keys.');
@@ -82,11 +84,67 @@ describe('the keys of one mapping are bounded', () => {
 
   it('a test file may expect 20,000 ids (the limit there is 100,000 keys), which a definition may not', () => {
     const text = testFile(20_000);
-    const y = new YamlFile('tests/many.test.yml', text, MAX_TEST_FILE_KEYS);
+    const y = new YamlFile('tests/many.test.yml', text, TEST_FILE_LIMITS);
     expect(codes(y)).toEqual([]);
     expect(Object.keys((y.document.toJS() as { expect: Record<string, object> }).expect.logins_past_30_days)).toHaveLength(20_000);
-    expect(codes(new YamlFile('tests/many.test.yml', text))).toEqual(['too_many_keys 1005:5']);
+    expect(codes(new YamlFile('tests/many.test.yml', testFile(2_000)))).toEqual(['too_many_keys 1005:5']);
     expect(MAX_TEST_FILE_KEYS).toBe(100_000);
+  });
+});
+
+describe('the tokens of a file are bounded', () => {
+  /**
+   * A definition whose `in:` list has `n` one-letter items: 20 tokens up to `[`
+   * (`audience`, `:`, space, `k`, line break, `where`, ...), then an item and a comma each, and
+   * `]}` and the line break. Line 2 is `where: { trait: plan, in: [` (27 characters) and the list.
+   */
+  const inList = (n: number): string => `audience: k\nwhere: { trait: plan, in: [${Array(n).fill('a').join(',')}]}\n`;
+  const listTokens = (n: number): number => 20 + 2 * n - 1 + 3;
+
+  it('a definition of 100,000 tokens is read; one more, and the file is refused at it before the parser makes anything', () => {
+    const fits = 49_989;
+    expect(listTokens(fits)).toBe(MAX_DEFINITION_TOKENS);
+    const read = new YamlFile('audiences/k.yml', inList(fits));
+    expect(codes(read)).toEqual([]);
+    expect((read.document.toJS() as { where: { in: string[] } }).where.in).toHaveLength(fits);
+    // With one more item, the 100,001st token is the closing brace.
+    const text = inList(fits + 1);
+    const { result: y, made } = counted(() => new YamlFile('audiences/k.yml', text));
+    expect(codes(y)).toEqual([`too_many_tokens 2:${text.split('\n')[1].indexOf('}') + 1}`]);
+    expect(y.diagnostics[0].message).toBe('audiences/k.yml has more than 100,000 YAML tokens (values, keys, indicators such as "-" and ":", comments and line breaks).');
+    expect(y.diagnostics[0].hint).toContain("a test file's cases over several files");
+    expect(made).toBe(0);
+  });
+
+  it('a 1 MB definition that is one flow list is refused, and so are blank lines and comments, which the parser keeps too', () => {
+    const flow = new YamlFile('audiences/k.yml', inList(500_000));
+    expect(flow.text.length).toBeGreaterThan(1_000_000);
+    // The 100,001st token is the item after 49,990 items and their commas.
+    expect(codes(flow)).toEqual([`too_many_tokens 2:${27 + 2 * 49_990 + 1}`]);
+    // 1 MB of blank lines took 620 MB: after the 5 tokens of line 1, the 99,996th line break (on line 99,997).
+    expect(codes(new YamlFile('audiences/k.yml', `audience: k\n${'\n'.repeat(1_000_000)}`))).toEqual(['too_many_tokens 99997:1']);
+    // `- # c` and its line break are 4 tokens: the 100,001st is the space of line 25,001.
+    expect(codes(new YamlFile('audiences/k.yml', `x:\n${'- # c\n'.repeat(50_000)}`))).toEqual(['too_many_tokens 25001:2']);
+  });
+
+  it('counts the text the parser reads: a quoted or block scalar is one token, a document marker, anchor and tag one each', () => {
+    // `---` and its line break, 3 × (`-`, space, anchor, space, tag, space, quoted, line break), `-`, space, `|`, line break, the block's text.
+    const text = `---\n${'- &a !!str "x y"\n'.repeat(3)}- |\n  long\n  text\n`;
+    const tokens = 2 + 3 * 8 + 5;
+    expect(codes(new YamlFile('a.yml', text, { keys: 10, tokens }))).toEqual([]);
+    expect(codes(new YamlFile('a.yml', text, { keys: 10, tokens: tokens - 1 }))).toEqual(['too_many_tokens 6:1']);
+  });
+
+  it('a test file may hold 200,000 tokens: 3,000 events of 10 fields, which a definition may not', () => {
+    const event = (i: number): string => `    - { user_id: u${i}, event: Logged In, timestamp: 2024-05-01, context_group_id: a${i}, properties: { method: sso, step: 3, ok: true } }\n`;
+    const text = `test: rows\nas_of: 2024-06-01\ngiven:\n  events:\n${Array.from({ length: 3_000 }, (_, i) => event(i)).join('')}expect:\n  fine: []\n`;
+    const y = new YamlFile('tests/rows.test.yml', text, TEST_FILE_LIMITS);
+    expect(codes(y)).toEqual([]);
+    expect((y.document.toJS() as { given: { events: unknown[] } }).given.events).toHaveLength(3_000);
+    expect(codes(new YamlFile('tests/rows.test.yml', text))[0]).toMatch(/^too_many_tokens /);
+    expect([MAX_DEFINITION_TOKENS, MAX_TEST_FILE_TOKENS]).toEqual([100_000, 200_000]);
+    // `x:` and its line break, then 5 tokens a line (indent, `-`, space, `a`, line break): the 200,001st is the space of line 40,001.
+    expect(codes(new YamlFile('tests/list.test.yml', `x:\n${'  - a\n'.repeat(40_000)}`, TEST_FILE_LIMITS))).toEqual(['too_many_tokens 40001:4']);
   });
 });
 
@@ -100,7 +158,7 @@ describe('duplicate keys', () => {
   });
 
   it('among 20,000 keys of a test file, the one written twice is named at its second line', () => {
-    const y = new YamlFile('tests/many.test.yml', `${testFile(20_000)}    k7: 2\n`, MAX_TEST_FILE_KEYS);
+    const y = new YamlFile('tests/many.test.yml', `${testFile(20_000)}    k7: 2\n`, TEST_FILE_LIMITS);
     expect(y.diagnostics.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`)).toEqual(['yaml_syntax 20005:5 tests/many.test.yml is not valid YAML: Map keys must be unique.']);
   });
 
